@@ -1,0 +1,99 @@
+//! The database handle. Deliberately offers no way to query tenant tables directly: tenant
+//! data is reached through [`crate::TenantTx`], platform data through the services that own it.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// Which SQL engine the handle talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Connection-pool figures for `/metrics`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+    max_connections: u32,
+}
+
+impl Db {
+    /// Connects once (no retry: callers decide how to back off).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(0)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            // WAL lets readers proceed during a write; the busy timeout makes concurrent
+            // writers wait for the lock instead of failing at once.
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Self {
+            conn,
+            max_connections,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.conn.get_database_backend() {
+            DbBackend::Postgres => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+
+    /// Round trip to the database, for readiness.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.ping().await
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = match self.engine() {
+            Engine::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                (p.size(), u32::try_from(p.num_idle()).unwrap_or(u32::MAX))
+            }
+            Engine::Sqlite => {
+                let p = self.conn.get_sqlite_connection_pool();
+                (p.size(), u32::try_from(p.num_idle()).unwrap_or(u32::MAX))
+            }
+        };
+        PoolStats {
+            size,
+            idle,
+            max: self.max_connections,
+        }
+    }
+
+    /// The raw connection, for this crate's platform-level services only.
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// The raw connection for adapters that share the database file or server (the embedded
+    /// job queue). Never used to reach tenant tables.
+    pub fn connection_for_adapters(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}

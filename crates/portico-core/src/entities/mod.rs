@@ -1,0 +1,15 @@
+//! sea-orm entities, one file per table. Tenant-owned ones implement
+//! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
+
+pub mod audit_event;
+pub mod patient;
+pub mod tenant;
+pub mod user;
+
+/// Lifecycle of a practice on the platform.
+pub mod tenant_status {
+    pub const TRIAL: &str = "trial";
+    pub const ACTIVE: &str = "active";
+    pub const SUSPENDED: &str = "suspended";
+    pub const CLOSED: &str = "closed";
+}

@@ -1,0 +1,44 @@
+//! `patients`: a patient's demographics within one practice.
+
+use sea_orm::entity::prelude::*;
+
+use crate::tenancy::TenantOwned;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "patients")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The portal account, once the patient has activated one.
+    pub user_id: Option<Uuid>,
+    /// The practice's medical record number, unique per tenant when present.
+    pub mrn: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: Date,
+    /// FHIR administrative gender: `female`, `male`, `other`, `unknown`.
+    pub gender: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address_line: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub preferred_language: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl TenantOwned for Entity {
+    fn tenant_column() -> Column {
+        Column::TenantId
+    }
+}

@@ -1,0 +1,30 @@
+//! `tenants`: one row per practice (and one for the platform). Not tenant-owned: it is the
+//! directory that requests are resolved against before any tenant is known.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tenants")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    /// IANA zone name; all of the practice's calendars are in this zone.
+    pub time_zone: String,
+    pub display_name: String,
+    pub logo_url: Option<String>,
+    /// `#rrggbb`.
+    pub primary_color: String,
+    #[sea_orm(unique)]
+    pub custom_domain: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,44 @@
+//! Errors of the domain layer, each with a stable code the API layer may show to a client.
+
+use sea_orm::DbErr;
+
+pub type CoreResult<T> = Result<T, CoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The object does not exist *in this tenant* (another tenant's object is not found too).
+    #[error("not found")]
+    NotFound,
+    /// Input that failed validation; `field` names the input field, `message` is safe to show.
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        field: &'static str,
+        code: &'static str,
+        message: String,
+    },
+    /// A uniqueness rule was violated (a slug or email already taken).
+    #[error("{field} is already taken")]
+    Conflict { field: &'static str },
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+impl CoreError {
+    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "NOT_FOUND",
+            Self::Invalid { code, .. } => code,
+            Self::Conflict { .. } => "CONFLICT",
+            Self::Database(_) => "INTERNAL",
+        }
+    }
+}

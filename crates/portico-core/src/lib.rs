@@ -1,0 +1,22 @@
+//! Portico's domain: the entities, the tenant-scoped transaction that is the only way to reach
+//! tenant data, the services per area and the ports (traits) that adapters implement.
+//!
+//! This crate knows nothing of HTTP, GraphQL or the job queue; those depend on it, never the
+//! other way round.
+
+pub mod audit;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod patients;
+pub mod ports;
+pub mod pubsub;
+pub mod tenancy;
+pub mod tenants;
+
+pub use db::Db;
+pub use error::{CoreError, CoreResult};
+pub use ids::{AuditEventId, PatientId, TenantId, UserId};
+pub use tenancy::{TenantScope, TenantTx};

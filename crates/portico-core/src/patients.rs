@@ -1,0 +1,172 @@
+//! Patients' demographics. Every read and write is audited in the same transaction.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use crate::{
+    CoreError, CoreResult, PatientId, TenantTx,
+    audit::{self, Access, Actor},
+    entities::patient::{self, Column},
+};
+
+const GENDERS: &[&str] = &["female", "male", "other", "unknown"];
+
+#[derive(Clone, Debug, Default)]
+pub struct NewPatient {
+    pub mrn: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Contact details a patient or staff member may change.
+#[derive(Clone, Debug, Default)]
+pub struct ContactChanges {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult<patient::Model> {
+    let given_name = required_name("givenName", &new.given_name)?;
+    let family_name = required_name("familyName", &new.family_name)?;
+    let birth_date = new.birth_date.ok_or_else(|| {
+        CoreError::invalid("birthDate", "REQUIRED", "the date of birth is required")
+    })?;
+    if birth_date > Utc::now().date_naive() {
+        return Err(CoreError::invalid(
+            "birthDate",
+            "INVALID_DATE",
+            "cannot be in the future",
+        ));
+    }
+    if !GENDERS.contains(&new.gender.as_str()) {
+        return Err(CoreError::invalid(
+            "gender",
+            "INVALID_GENDER",
+            "must be female, male, other or unknown",
+        ));
+    }
+    let now = Utc::now();
+    let id = PatientId::new().as_uuid();
+    let model = patient::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(id),
+        user_id: Set(None),
+        mrn: Set(new.mrn),
+        given_name: Set(given_name),
+        family_name: Set(family_name),
+        birth_date: Set(birth_date),
+        gender: Set(new.gender),
+        email: Set(new.email.map(|e| e.trim().to_ascii_lowercase())),
+        phone: Set(new.phone),
+        address_line: Set(None),
+        city: Set(None),
+        region: Set(None),
+        postal_code: Set(None),
+        country: Set(None),
+        preferred_language: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict { field: "mrn" },
+        _ => CoreError::Database(e),
+    })?;
+    audit::record(tx, actor, access("patient.create", id)).await?;
+    Ok(model)
+}
+
+pub async fn get(tx: &TenantTx, actor: &Actor, id: PatientId) -> CoreResult<patient::Model> {
+    let found = tx
+        .find::<patient::Entity>()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    audit::record(tx, actor, access("patient.read", found.id)).await?;
+    Ok(found)
+}
+
+/// A page of the tenant's patients in creation order, after `after` when given.
+pub async fn list(
+    tx: &TenantTx,
+    actor: &Actor,
+    after: Option<PatientId>,
+    limit: u64,
+) -> CoreResult<Vec<patient::Model>> {
+    let mut query = tx.find::<patient::Entity>().order_by_asc(Column::Id);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after.as_uuid()));
+    }
+    let page = query.limit(limit).all(tx.conn()).await?;
+    for p in &page {
+        audit::record(tx, actor, access("patient.list", p.id)).await?;
+    }
+    Ok(page)
+}
+
+pub async fn update_contact(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: PatientId,
+    changes: ContactChanges,
+) -> CoreResult<patient::Model> {
+    let found = tx
+        .find::<patient::Entity>()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let mut active: patient::ActiveModel = found.into();
+    if let Some(email) = changes.email {
+        active.email = Set(Some(email.trim().to_ascii_lowercase()));
+    }
+    if let Some(phone) = changes.phone {
+        active.phone = Set(Some(phone));
+    }
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(tx.conn()).await?;
+    audit::record(tx, actor, access("patient.update", updated.id)).await?;
+    Ok(updated)
+}
+
+/// Removes a chart created in error. Charts with clinical data will be archived instead once
+/// records exist; for now a chart holds demographics only.
+pub async fn delete(tx: &TenantTx, actor: &Actor, id: PatientId) -> CoreResult<()> {
+    let result = tx
+        .delete::<patient::Entity>()
+        .filter(Column::Id.eq(id.as_uuid()))
+        .exec(tx.conn())
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(CoreError::NotFound);
+    }
+    audit::record(tx, actor, access("patient.delete", id.as_uuid())).await?;
+    Ok(())
+}
+
+fn access(action: &str, id: uuid::Uuid) -> Access<'_> {
+    Access {
+        action,
+        resource_type: "Patient",
+        resource_id: Some(id),
+        patient_id: Some(id),
+    }
+}
+
+fn required_name(field: &'static str, value: &str) -> CoreResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > 100 {
+        return Err(CoreError::invalid(
+            field,
+            "INVALID_NAME",
+            "must be 1 to 100 characters",
+        ));
+    }
+    Ok(value.to_owned())
+}

@@ -1,0 +1,230 @@
+//! The tenant directory: creating practices and resolving a request's tenant by slug or by
+//! custom domain. These are platform-level reads of the `tenants` table, which has no RLS.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::{
+    CoreError, CoreResult, Db, TenantId, TenantScope,
+    entities::{tenant, tenant_status},
+};
+
+/// Slugs that would collide with the platform's own host names and paths.
+const RESERVED_SLUGS: &[&str] = &[
+    "admin", "api", "app", "assets", "auth", "billing", "console", "demo-admin", "graphiql",
+    "graphql", "healthz", "help", "login", "mail", "metrics", "operator", "platform", "portal",
+    "portico", "readyz", "signup", "static", "status", "support", "t", "www",
+];
+
+/// A tenant found in the directory, and the scope that lets code reach its data.
+#[derive(Clone, Debug)]
+pub struct ResolvedTenant {
+    pub tenant: tenant::Model,
+}
+
+impl ResolvedTenant {
+    pub fn id(&self) -> TenantId {
+        TenantId::from_uuid(self.tenant.id)
+    }
+
+    pub fn scope(&self) -> TenantScope {
+        TenantScope::new(self.id())
+    }
+
+    pub fn branding(&self) -> Branding {
+        Branding {
+            display_name: self.tenant.display_name.clone(),
+            logo_url: self.tenant.logo_url.clone(),
+            primary_color: self.tenant.primary_color.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branding {
+    pub display_name: String,
+    pub logo_url: Option<String>,
+    pub primary_color: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    pub branding: Option<Branding>,
+    pub custom_domain: Option<String>,
+}
+
+pub async fn find_by_slug(db: &Db, slug: &str) -> CoreResult<Option<ResolvedTenant>> {
+    let slug = slug.trim().to_ascii_lowercase();
+    Ok(tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(slug))
+        .one(db.conn())
+        .await?
+        .map(|tenant| ResolvedTenant { tenant }))
+}
+
+pub async fn find_by_domain(db: &Db, host: &str) -> CoreResult<Option<ResolvedTenant>> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    Ok(tenant::Entity::find()
+        .filter(tenant::Column::CustomDomain.eq(host))
+        .one(db.conn())
+        .await?
+        .map(|tenant| ResolvedTenant { tenant }))
+}
+
+pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {
+    let slug = new.slug.trim().to_ascii_lowercase();
+    validate_slug(&slug)?;
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(CoreError::invalid(
+            "name",
+            "INVALID_NAME",
+            "must be 1 to 120 characters",
+        ));
+    }
+    validate_time_zone(&new.time_zone)?;
+    let branding = new.branding.unwrap_or_else(|| Branding {
+        display_name: name.clone(),
+        logo_url: None,
+        primary_color: "#1f6feb".to_owned(),
+    });
+    validate_branding(&branding)?;
+    let custom_domain = new
+        .custom_domain
+        .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase());
+    if let Some(domain) = &custom_domain {
+        validate_domain(domain)?;
+    }
+    if find_by_slug(db, &slug).await?.is_some() {
+        return Err(CoreError::Conflict { field: "slug" });
+    }
+    let now = Utc::now();
+    let model = tenant::ActiveModel {
+        id: Set(TenantId::new().as_uuid()),
+        slug: Set(slug),
+        name: Set(name),
+        status: Set(tenant_status::TRIAL.to_owned()),
+        time_zone: Set(new.time_zone),
+        display_name: Set(branding.display_name),
+        logo_url: Set(branding.logo_url),
+        primary_color: Set(branding.primary_color.to_ascii_lowercase()),
+        custom_domain: Set(custom_domain),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    // A concurrent sign-up with the same slug loses on the unique index.
+    let tenant = model.insert(db.conn()).await.map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict { field: "slug" },
+        _ => CoreError::Database(e),
+    })?;
+    Ok(ResolvedTenant { tenant })
+}
+
+/// 3 to 40 characters of `a-z`, `0-9` and inner hyphens; usable as a DNS label.
+pub fn validate_slug(slug: &str) -> CoreResult<()> {
+    let well_formed = (3..=40).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--");
+    if !well_formed {
+        return Err(CoreError::invalid(
+            "slug",
+            "INVALID_SLUG",
+            "use 3 to 40 lower-case letters, digits and single inner hyphens",
+        ));
+    }
+    if RESERVED_SLUGS.contains(&slug) {
+        return Err(CoreError::invalid(
+            "slug",
+            "RESERVED_SLUG",
+            "this name is reserved",
+        ));
+    }
+    Ok(())
+}
+
+pub fn validate_time_zone(tz: &str) -> CoreResult<()> {
+    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        CoreError::invalid(
+            "timeZone",
+            "INVALID_TIME_ZONE",
+            "must be an IANA time zone such as America/Chicago",
+        )
+    })
+}
+
+fn validate_branding(b: &Branding) -> CoreResult<()> {
+    if b.display_name.trim().is_empty() || b.display_name.chars().count() > 120 {
+        return Err(CoreError::invalid(
+            "displayName",
+            "INVALID_DISPLAY_NAME",
+            "must be 1 to 120 characters",
+        ));
+    }
+    let color = b.primary_color.as_bytes();
+    if color.len() != 7 || color[0] != b'#' || !color[1..].iter().all(u8::is_ascii_hexdigit) {
+        return Err(CoreError::invalid(
+            "primaryColor",
+            "INVALID_COLOR",
+            "must be a colour such as #1f6feb",
+        ));
+    }
+    if let Some(url) = &b.logo_url
+        && (!url.starts_with("https://") || url.len() > 2048)
+    {
+        return Err(CoreError::invalid(
+            "logoUrl",
+            "INVALID_URL",
+            "must be an https URL",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_domain(domain: &str) -> CoreResult<()> {
+    let ok = domain.len() <= 253
+        && domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "customDomain",
+            "INVALID_DOMAIN",
+            "must be a host name such as portal.example-clinic.com",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_must_be_dns_labels_and_not_reserved() {
+        for ok in ["lakeside", "dr-who-clinic", "abc", "a1b2"] {
+            assert!(validate_slug(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "-abc", "abc-", "a--b", "Lakeside", "lake side", "www", "graphql"] {
+            assert!(validate_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        assert!(validate_time_zone("America/Chicago").is_ok());
+        assert!(validate_time_zone("Mars/Olympus").is_err());
+    }
+}

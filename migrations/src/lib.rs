@@ -1,0 +1,19 @@
+//! Portico's schema as sea-orm migrations. The tables are portable; what only PostgreSQL has
+//! (the application role, grants and row-level security) is guarded by backend in
+//! [`postgres`].
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+pub mod postgres;
+
+pub use sea_orm_migration::MigratorTrait;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}
