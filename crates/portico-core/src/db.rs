@@ -64,6 +64,26 @@ impl Db {
         self.conn.ping().await
     }
 
+    /// Whether the connected role escapes row-level security (a superuser, `BYPASSRLS`, or
+    /// the owner of tenant tables). Always false on SQLite, which has no roles.
+    pub async fn bypasses_row_security(&self) -> Result<bool, DbErr> {
+        use sea_orm::{ConnectionTrait, Statement};
+        if self.engine() == Engine::Sqlite {
+            return Ok(false);
+        }
+        let row = self
+            .conn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT (r.rolsuper OR r.rolbypassrls OR EXISTS (                    SELECT 1 FROM pg_tables t WHERE t.schemaname = 'public'                    AND t.tableowner = current_user)) AS bypass                  FROM pg_roles r WHERE r.rolname = current_user",
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<bool>("", "bypass")?,
+            None => false,
+        })
+    }
+
     pub fn pool_stats(&self) -> PoolStats {
         let (size, idle) = match self.engine() {
             Engine::Postgres => {

@@ -50,9 +50,11 @@ pub struct TenantTx {
 
 impl TenantTx {
     pub async fn begin(db: &Db, scope: &TenantScope, access: Access) -> CoreResult<Self> {
+        let postgres = db.engine() == crate::db::Engine::Postgres;
         let options = TransactionOptions {
             isolation_level: None,
-            access_mode: Some(match access {
+            // SQLite has no per-transaction access mode; its lock mode below does the work.
+            access_mode: postgres.then_some(match access {
                 Access::Read => AccessMode::ReadOnly,
                 Access::Write => AccessMode::ReadWrite,
             }),
@@ -62,7 +64,7 @@ impl TenantTx {
             }),
         };
         let tx = db.conn().begin_with_options(options).await?;
-        if tx.get_database_backend() == DbBackend::Postgres {
+        if postgres {
             // `true`: local to this transaction, so a pooled connection never carries a
             // tenant into the next transaction.
             tx.execute_raw(Statement::from_sql_and_values(

@@ -65,6 +65,25 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> CoreResult<Option<ResolvedTena
         .map(|tenant| ResolvedTenant { tenant }))
 }
 
+pub async fn find_by_id(db: &Db, id: TenantId) -> CoreResult<Option<ResolvedTenant>> {
+    Ok(tenant::Entity::find_by_id(id.as_uuid())
+        .one(db.conn())
+        .await?
+        .map(|tenant| ResolvedTenant { tenant }))
+}
+
+/// Every tenant's id, for platform jobs that visit each tenant in turn.
+pub async fn list_ids(db: &Db) -> CoreResult<Vec<TenantId>> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<uuid::Uuid> = tenant::Entity::find()
+        .select_only()
+        .column(tenant::Column::Id)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(ids.into_iter().map(TenantId::from_uuid).collect())
+}
+
 pub async fn find_by_domain(db: &Db, host: &str) -> CoreResult<Option<ResolvedTenant>> {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
     Ok(tenant::Entity::find()
@@ -72,6 +91,41 @@ pub async fn find_by_domain(db: &Db, host: &str) -> CoreResult<Option<ResolvedTe
         .one(db.conn())
         .await?
         .map(|tenant| ResolvedTenant { tenant }))
+}
+
+/// What a request's `Host` names.
+#[derive(Clone, Debug)]
+pub enum HostMatch {
+    /// The platform itself: the base domain, an IP address or a reserved name (`www`, `api`).
+    Platform,
+    Tenant(ResolvedTenant),
+    /// A subdomain or custom domain that belongs to no tenant.
+    Unknown,
+}
+
+/// Resolves a request's `Host`: `{slug}.{base_domain}` names a tenant by slug, any other
+/// name is looked up as a custom domain.
+pub async fn find_by_host(db: &Db, host: &str, base_domain: &str) -> CoreResult<HostMatch> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    // Strip a port; IPv6 literals (`[::1]:8080`) name no tenant.
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_owned(),
+        _ => host,
+    };
+    if host.is_empty()
+        || host == base_domain
+        || host.starts_with('[')
+        || host.parse::<std::net::IpAddr>().is_ok()
+    {
+        return Ok(HostMatch::Platform);
+    }
+    let found = match host.strip_suffix(base_domain).and_then(|p| p.strip_suffix('.')) {
+        Some(label) if RESERVED_SLUGS.contains(&label) => return Ok(HostMatch::Platform),
+        Some(label) if !label.contains('.') => find_by_slug(db, label).await?,
+        Some(_) => None,
+        None => find_by_domain(db, &host).await?,
+    };
+    Ok(found.map_or(HostMatch::Unknown, HostMatch::Tenant))
 }
 
 pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {

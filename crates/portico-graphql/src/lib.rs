@@ -1,1 +1,44 @@
-//! placeholder
+//! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
+//! and `error` hold what applies to every operation.
+
+mod context;
+mod error;
+mod limits;
+mod tenants;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+pub use context::{RequestContext, RequestMethod, Services};
+pub use error::{ApiError, codes};
+pub use limits::Limits;
+
+#[derive(MergedObject, Default)]
+pub struct Query(tenants::TenantsQuery);
+
+pub type PorticoSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with its limits. `services` is shared by every request; per-request
+/// data ([`RequestContext`], [`RequestMethod`]) is attached by the HTTP layer.
+pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchema {
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(limits.max_recursive_depth)
+        .limit_directives(limits.max_directives)
+        .extension(limits.clone());
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !limits.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    if let Some(services) = services {
+        builder = builder.data(services);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema/schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None, &Limits::default()).sdl()
+}

@@ -1,1 +1,10 @@
-//! placeholder
+//! Background work on apalis: the job-queue adapters (SQLite storage in the embedded profile,
+//! Redis storage in production), the workers that run [`portico_core::ports::Job`]s, and the
+//! cron schedules that enqueue periodic work.
+
+mod audit;
+mod queue;
+mod worker;
+
+pub use queue::{ApalisQueue, QueueError};
+pub use worker::{JobContext, run_workers};

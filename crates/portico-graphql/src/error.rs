@@ -1,0 +1,134 @@
+//! Errors a client may see, each with a stable `extensions.code`. Internal failures are
+//! logged with the request id and reach the client only as `INTERNAL` with that id.
+
+use async_graphql::{ErrorExtensions, ServerError};
+use portico_core::CoreError;
+
+/// The stable codes in `extensions.code`.
+pub mod codes {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const TENANT_NOT_FOUND: &str = "TENANT_NOT_FOUND";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const INTERNAL: &str = "INTERNAL";
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    pub const QUERY_TOO_DEEP: &str = "QUERY_TOO_DEEP";
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
+    pub const TOO_MANY_DIRECTIVES: &str = "TOO_MANY_DIRECTIVES";
+    pub const RECURSION_LIMIT_EXCEEDED: &str = "RECURSION_LIMIT_EXCEEDED";
+    pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
+    pub const REQUEST_TOO_LARGE: &str = "REQUEST_TOO_LARGE";
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    pub const CSRF_REJECTED: &str = "CSRF_REJECTED";
+    pub const MUTATION_OVER_GET: &str = "MUTATION_OVER_GET";
+}
+
+/// Deliberately not `Display`: that keeps async-graphql's blanket `From<T: Display>` away, so
+/// `?` always goes through [`ErrorExtensions`] and every error carries its code.
+#[derive(Debug)]
+pub enum ApiError {
+    TenantNotFound,
+    NotFound,
+    BadUserInput {
+        field: &'static str,
+        code: &'static str,
+        message: String,
+    },
+    Unavailable,
+    Internal { request_id: Option<String> },
+}
+
+impl ApiError {
+    /// Maps a domain error; database failures are logged here, once, with the request id.
+    pub fn from_core(err: CoreError, request_id: &str) -> Self {
+        match err {
+            CoreError::NotFound => Self::NotFound,
+            CoreError::Invalid {
+                field,
+                code,
+                message,
+            } => Self::BadUserInput {
+                field,
+                code,
+                message,
+            },
+            CoreError::Conflict { field } => Self::BadUserInput {
+                field,
+                code: "CONFLICT",
+                message: format!("{field} is already taken"),
+            },
+            CoreError::Database(source) => {
+                tracing::error!(request_id, error = %source, "database error");
+                Self::Internal {
+                    request_id: Some(request_id.to_owned()),
+                }
+            }
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::TenantNotFound => "no practice is known at this address".to_owned(),
+            Self::NotFound => "not found".to_owned(),
+            Self::BadUserInput { message, .. } => message.clone(),
+            Self::Unavailable => {
+                "the service is starting or its database is unreachable; try again shortly"
+                    .to_owned()
+            }
+            Self::Internal { .. } => "internal error".to_owned(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TenantNotFound => codes::TENANT_NOT_FOUND,
+            Self::NotFound => codes::NOT_FOUND,
+            Self::BadUserInput { .. } => codes::BAD_USER_INPUT,
+            Self::Unavailable => codes::UNAVAILABLE,
+            Self::Internal { .. } => codes::INTERNAL,
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.message()).extend_with(|_, e| {
+            e.set("code", self.code());
+            match self {
+                Self::BadUserInput { field, code, .. } => {
+                    e.set("field", *field);
+                    e.set("reason", *code);
+                }
+                Self::Internal {
+                    request_id: Some(id),
+                } => e.set("requestId", id.as_str()),
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.extend()
+    }
+}
+
+/// A request-level error (before any resolver runs) carrying `code`.
+pub fn server_error(message: impl Into<String>, code: &'static str) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    set_code(&mut err, code);
+    err
+}
+
+/// Sets `extensions.code` on an error produced by async-graphql itself.
+pub(crate) fn set_code(err: &mut ServerError, code: &'static str) {
+    err.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}

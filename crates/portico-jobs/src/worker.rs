@@ -1,0 +1,100 @@
+//! The workers: one apalis worker on the profile's storage running every [`Job`], and the
+//! cron schedules that enqueue periodic work. All stop together on the shutdown token.
+
+use std::{str::FromStr, time::Duration};
+
+use apalis::prelude::*;
+use apalis_core::backend::{
+    BackendConfig, WireFormatBackend, finalize::Durable, persistence::TaskPersistLayer,
+};
+use apalis_cron::{CronScheduler, Tick};
+use apalis_sqlite::JsonCodec;
+use portico_core::{
+    Db,
+    ports::{Job, JobQueue},
+};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::{ApalisQueue, audit};
+
+/// An idle worker looks for new jobs this often (apalis otherwise waits for its heartbeat).
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// What jobs can reach.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Db,
+    pub queue: ApalisQueue,
+}
+
+async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    let kind = match &job {
+        Job::VerifyAuditChain { .. } => "verify_audit_chain",
+    };
+    let result = match job {
+        Job::VerifyAuditChain { tenant_id } => audit::verify_chain(&ctx.db, tenant_id).await,
+    };
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
+    result.map_err(Into::into)
+}
+
+/// Nightly: check every tenant's audit chain.
+async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
+        ctx.queue
+            .enqueue(Job::VerifyAuditChain { tenant_id })
+            .await?;
+    }
+    Ok(())
+}
+
+fn register<B>(monitor: Monitor, backend: B, ctx: JobContext) -> Monitor
+where
+    B: Backend<Task = Task<Vec<u8>>>
+        + BackendConfig<
+            Args = Job,
+            Kind = Durable,
+            Layer = TaskPersistLayer<JsonCodec<Value>, Value>,
+        > + WireFormatBackend<Codec = JsonCodec<Vec<u8>>, Compact = Vec<u8>>
+        + Clone
+        + Send
+        + Sync
+        + Unpin
+        + 'static,
+{
+    monitor.register(move |_restarts| {
+        WorkerBuilder::new("portico-jobs")
+            .backend(backend.clone().poll_with_interval(POLL_EVERY))
+            .data(ctx.clone())
+            .concurrency(4)
+            .build(run_job)
+    })
+}
+
+/// Runs the workers until `shutdown` is cancelled.
+pub async fn run_workers(ctx: JobContext, shutdown: CancellationToken) -> std::io::Result<()> {
+    let mut monitor = Monitor::new().shutdown_timeout(Duration::from_secs(10));
+    monitor = match ctx.queue.clone() {
+        ApalisQueue::Sqlite(s) => register(monitor, s, ctx.clone()),
+        ApalisQueue::Redis(s) => register(monitor, s, ctx.clone()),
+    };
+    // Seconds field first: 03:00:00 UTC every day.
+    let nightly = cron::Schedule::from_str("0 0 3 * * *")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let cron_ctx = ctx.clone();
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new("portico-cron-nightly-audit")
+            .backend(CronScheduler::new(nightly.clone()))
+            .data(cron_ctx.clone())
+            .build(nightly_audit)
+    });
+    monitor
+        .run_with_signal(async move {
+            shutdown.cancelled().await;
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)
+}

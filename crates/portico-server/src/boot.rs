@@ -1,0 +1,218 @@
+//! Start-up: bind, serve, then reach the database (with backoff), migrate, pick the profile's
+//! adapters, load the demo practice if asked, and start the workers. API and workers stop
+//! together through one cancellation token.
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use portico_core::{
+    Db,
+    ports::{JobQueue, PubSub},
+    pubsub::LocalPubSub,
+};
+use portico_graphql::{Services, build_schema};
+use portico_jobs::{ApalisQueue, JobContext};
+use portico_migrations::{Migrator, MigratorTrait};
+use secrecy::ExposeSecret;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::Config,
+    http,
+    redis_pubsub::RedisPubSub,
+    state::{AppState, Runtime},
+    telemetry,
+};
+
+/// What this process runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Serve `/graphql` (the health and metrics endpoints are always served).
+    pub api: bool,
+    pub workers: bool,
+    pub migrate: bool,
+    pub demo: bool,
+}
+
+/// A started Portico: the bound address and the handle to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Waits until start-up has reached the database and the runtime is in place.
+    pub async fn ready(&self) {
+        let mut rx = self.state.ready.subscribe();
+        // Err only if the sender is gone, which cannot happen while `self` holds the state.
+        let _ = rx.wait_for(|ready| *ready).await;
+    }
+
+    /// Stops serving and working, and waits for both to finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+
+    /// Waits until the process is asked to stop (or a part fails).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        for task in self.tasks {
+            task.await.context("task panicked")??;
+        }
+        Ok(())
+    }
+}
+
+/// Starts Portico on `listener`. Returns at once; the database is reached in the background.
+pub async fn start(config: Config, listener: TcpListener, options: Options) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let config = Arc::new(config);
+    let limits = config.graphql_limits();
+    let state = AppState {
+        config: config.clone(),
+        runtime: Arc::new(OnceLock::new()),
+        metrics: telemetry::metrics_handle(),
+        graphiql: http::graphql::graphiql_page(options.demo).into(),
+        ready: tokio::sync::watch::channel(false).0,
+    };
+    let shutdown = CancellationToken::new();
+    let app = http::router(state.clone(), options.api);
+    let serve_token = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(serve_token.cancelled_owned())
+            .await
+            .context("HTTP server failed")
+    });
+    let boot_state = state.clone();
+    let boot_token = shutdown.clone();
+    let booter = tokio::spawn(async move {
+        let Some(ctx) = boot_with_retry(&boot_state, &limits, options, &boot_token).await else {
+            return Ok(());
+        };
+        if options.workers {
+            tracing::info!(queue = ctx.queue.backend(), "workers started");
+            portico_jobs::run_workers(ctx, boot_token)
+                .await
+                .context("workers failed")?;
+        }
+        Ok(())
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown,
+        tasks: vec![server, booter],
+    })
+}
+
+/// Tries to boot until it succeeds or the process is stopped; returns `None` when stopped.
+async fn boot_with_retry(
+    state: &AppState,
+    limits: &portico_graphql::Limits,
+    options: Options,
+    shutdown: &CancellationToken,
+) -> Option<JobContext> {
+    let max = Duration::from_secs(state.config.database_retry_max_secs.max(1));
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match boot(state, limits, options).await {
+            Ok(ctx) => return Some(ctx),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "start-up incomplete; retrying");
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return None,
+            () = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(max);
+    }
+}
+
+async fn boot(
+    state: &AppState,
+    limits: &portico_graphql::Limits,
+    options: Options,
+) -> anyhow::Result<JobContext> {
+    let config = &state.config;
+    if options.migrate {
+        migrate(config).await?;
+    }
+    let db = Db::connect(config.database_url.expose_secret(), config.database_max_connections)
+        .await
+        .context("cannot reach the database")?;
+    if db.bypasses_row_security().await? {
+        tracing::warn!(
+            "the database role bypasses row-level security; connect as the application role \
+             (portico_app) and run migrations with PORTICO_MIGRATION_DATABASE_URL"
+        );
+    }
+    let (queue, pubsub): (ApalisQueue, Arc<dyn PubSub>) = match &config.redis_url {
+        Some(url) => (
+            ApalisQueue::redis(url.expose_secret(), &config.redis_prefix).await?,
+            Arc::new(
+                RedisPubSub::connect(url.expose_secret(), &config.redis_prefix)
+                    .await
+                    .context("cannot reach Redis")?,
+            ),
+        ),
+        None => (
+            ApalisQueue::sqlite(config.database_url.expose_secret()).await?,
+            Arc::new(LocalPubSub::default()),
+        ),
+    };
+    if options.demo {
+        let demo = portico_core::demo::load(&db).await?;
+        tracing::info!(slug = %demo.tenant.slug, "demo practice loaded");
+    }
+    let services = Services {
+        db: db.clone(),
+        queue: Arc::new(queue.clone()),
+        pubsub,
+        base_domain: config.base_domain.clone(),
+    };
+    let schema = build_schema(Some(services.clone()), limits);
+    // Only one boot ever succeeds, so the runtime is never set twice.
+    let _ = state.runtime.set(Runtime { services, schema });
+    state.ready.send_replace(true);
+    tracing::info!(
+        database = ?db.engine(),
+        queue = queue.backend(),
+        "ready"
+    );
+    Ok(JobContext { db, queue })
+}
+
+/// Runs pending migrations as the owner role.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let url = config
+        .migration_database_url
+        .as_ref()
+        .unwrap_or(&config.database_url)
+        .expose_secret();
+    let mut opts = sea_orm::ConnectOptions::new(url.to_owned());
+    opts.max_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        opts.map_sqlx_sqlite_opts(|o| o.create_if_missing(true));
+    }
+    let conn = sea_orm::Database::connect(opts)
+        .await
+        .context("cannot reach the database to migrate")?;
+    Migrator::up(&conn, None).await.context("migration failed")?;
+    conn.close().await?;
+    Ok(())
+}

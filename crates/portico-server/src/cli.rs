@@ -1,0 +1,215 @@
+//! The command line: `serve`, `worker`, `migrate`, `export-schema` and `demo`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::{Config, Options, boot, telemetry};
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Portico: patient portals for medical practices")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and run the workers in this process unless --no-workers).
+    Serve {
+        /// Address to listen on [env: PORTICO_LISTEN, default 127.0.0.1:8080]
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Do not run background workers in this process.
+        #[arg(long)]
+        no_workers: bool,
+        /// Do not run pending migrations at start-up.
+        #[arg(long)]
+        no_migrate: bool,
+        /// Load the demo practice (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the background workers only (health and metrics are still served).
+    Worker {
+        /// Address for /healthz, /readyz and /metrics [env: PORTICO_LISTEN]
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Run pending migrations (as PORTICO_MIGRATION_DATABASE_URL when set) and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    ExportSchema {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Migrate and load the demo practice, then exit.
+    Demo,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::ExportSchema { output } = &cli.command {
+        let sdl = portico_graphql::sdl();
+        return match output {
+            Some(path) => match std::fs::write(path, sdl) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    ExitCode::FAILURE
+                }
+            },
+            None => {
+                print!("{sdl}");
+                ExitCode::SUCCESS
+            }
+        };
+    }
+    let mut config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Command::Serve { listen: Some(l), .. } | Command::Worker { listen: Some(l) } =
+        &cli.command
+    {
+        config.listen = *l;
+    }
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    telemetry::init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config, cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve {
+            no_workers,
+            no_migrate,
+            demo,
+            ..
+        } => {
+            let options = Options {
+                api: true,
+                workers: !no_workers,
+                migrate: !no_migrate,
+                demo,
+            };
+            serve(config, options).await
+        }
+        Command::Worker { .. } => {
+            let options = Options {
+                api: false,
+                workers: true,
+                migrate: false,
+                demo: false,
+            };
+            serve(config, options).await
+        }
+        Command::Migrate => {
+            boot::migrate(&config).await?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::Demo => {
+            boot::migrate(&config).await?;
+            let db = portico_core::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                2,
+            )
+            .await
+            .context("cannot reach the database")?;
+            let demo = portico_core::demo::load(&db).await?;
+            println!("demo practice '{}' is loaded", demo.tenant.slug);
+            Ok(())
+        }
+        Command::ExportSchema { .. } => Ok(()),
+    }
+}
+
+async fn serve(config: Config, options: Options) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (PORTICO_LISTEN)"))?;
+    let running = boot::start(config, listener, options).await?;
+    let addr = running.addr;
+    let token = running.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping");
+        token.cancel();
+    });
+    println!("Portico is starting on http://{addr} (waiting for the database)...");
+    let stopped = running.shutdown_token();
+    tokio::select! {
+        () = running.ready() => print_banner(addr, options),
+        () = stopped.cancelled() => {}
+    }
+    running.wait().await
+}
+
+fn print_banner(addr: std::net::SocketAddr, options: Options) {
+    let port = addr.port();
+    println!();
+    println!("Portico is ready.");
+    println!("  API        http://{addr}/graphql");
+    if options.api {
+        println!("  GraphiQL   http://{addr}/graphiql");
+    }
+    println!("  Health     http://{addr}/healthz  http://{addr}/readyz  http://{addr}/metrics");
+    if options.demo {
+        let slug = portico_core::demo::DEMO_SLUG;
+        println!();
+        println!("Demo practice: Lakeside Family Medicine (slug '{slug}')");
+        println!("  Portal address   http://{slug}.localhost:{port}/graphiql");
+        println!("  GraphiQL sends   X-Portico-Tenant: {slug}   (already set on this page)");
+        println!("  Try              {{ tenantBranding {{ displayName primaryColor timeZone }} }}");
+        println!(
+            "  Signing in arrives with staff and patient accounts; today's public queries need no login."
+        );
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,297 @@
+//! Configuration: one validated struct, loaded once. Defaults are embedded here, then an
+//! optional TOML file (`PORTICO_CONFIG`), then `PORTICO_*` environment variables, then
+//! command-line flags; `validate` names the setting that is wrong.
+
+use std::net::SocketAddr;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable in development, JSON in production.
+    Auto,
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub env: Environment,
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (embedded profile) or `postgres://...` (production profile). On
+    /// PostgreSQL this is the application role, which owns no table.
+    pub database_url: SecretString,
+    /// The owner role that runs migrations; defaults to `database_url`.
+    pub migration_database_url: Option<SecretString>,
+    pub database_max_connections: u32,
+    /// Longest wait between attempts to reach the database at start-up.
+    pub database_retry_max_secs: u64,
+    /// Set: jobs, pub/sub and rate limits go through Redis.
+    pub redis_url: Option<SecretString>,
+    /// Prefix of every Redis key and channel, so deployments (and tests) can share a server.
+    pub redis_prefix: String,
+    /// `{slug}.{base_domain}` hosts name a practice.
+    pub base_domain: String,
+    pub log: String,
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub graphql_max_depth: usize,
+    pub graphql_max_complexity: usize,
+    pub graphql_max_aliases: usize,
+    pub graphql_max_batch: usize,
+    /// Unset: on in development, off in production.
+    pub graphql_introspection: Option<bool>,
+    /// Unset: on in development, off in production.
+    pub graphql_suggestions: Option<bool>,
+    /// Browser origins allowed to call the API cross-origin, comma-separated; empty means
+    /// same-origin only.
+    pub cors_origins: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let limits = portico_graphql::Limits::default();
+        Self {
+            env: Environment::Development,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: SecretString::from("sqlite://portico.db"),
+            migration_database_url: None,
+            database_max_connections: 10,
+            database_retry_max_secs: 30,
+            redis_url: None,
+            redis_prefix: "portico".to_owned(),
+            base_domain: "localhost".to_owned(),
+            log: "info".to_owned(),
+            log_format: LogFormat::Auto,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            graphql_max_depth: limits.max_depth,
+            graphql_max_complexity: limits.max_complexity,
+            graphql_max_aliases: limits.max_aliases,
+            graphql_max_batch: limits.max_batch,
+            graphql_introspection: None,
+            graphql_suggestions: None,
+            cors_origins: String::new(),
+        }
+    }
+}
+
+/// A setting that is missing or wrong; displayed as one line naming it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(setting: &str, problem: impl Into<String>) -> Self {
+        Self {
+            setting: setting.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Variables with the `PORTICO_` prefix that are not settings of the server.
+const NOT_SETTINGS: &[&str] = &["config", "test_database_url", "test_redis_url"];
+
+impl Config {
+    /// Loads defaults, the optional file named by `PORTICO_CONFIG`, and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Ok(path) = std::env::var("PORTICO_CONFIG") {
+            if !std::path::Path::new(&path).is_file() {
+                return Err(ConfigError::new("PORTICO_CONFIG", format!("no file at {path}")));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("PORTICO_").ignore(NOT_SETTINGS));
+        figment.extract::<Self>().map_err(|e| {
+            let setting = e
+                .path
+                .first()
+                .map(|p| format!("PORTICO_{}", p.to_ascii_uppercase()))
+                .unwrap_or_else(|| match &e.kind {
+                    figment::error::Kind::UnknownField(field, _) => {
+                        format!("PORTICO_{}", field.to_ascii_uppercase())
+                    }
+                    _ => "configuration".to_owned(),
+                });
+            let problem = match &e.kind {
+                figment::error::Kind::UnknownField(..) => "not a Portico setting".to_owned(),
+                kind => kind.to_string(),
+            };
+            ConfigError::new(&setting, problem)
+        })
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let db = self.database_url.expose_secret();
+        if !(db.starts_with("sqlite:") || is_postgres(db)) {
+            return Err(ConfigError::new(
+                "PORTICO_DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        if let Some(m) = &self.migration_database_url
+            && (is_postgres(m.expose_secret()) != is_postgres(db))
+        {
+            return Err(ConfigError::new(
+                "PORTICO_MIGRATION_DATABASE_URL",
+                "must name the same kind of database as PORTICO_DATABASE_URL",
+            ));
+        }
+        if is_postgres(db) && self.redis_url.is_none() {
+            return Err(ConfigError::new(
+                "PORTICO_REDIS_URL",
+                "is required with PostgreSQL (the job queue and pub/sub run on Redis)",
+            ));
+        }
+        if let Some(r) = &self.redis_url {
+            let r = r.expose_secret();
+            if !(r.starts_with("redis://") || r.starts_with("rediss://")) {
+                return Err(ConfigError::new(
+                    "PORTICO_REDIS_URL",
+                    "must start with redis:// or rediss://",
+                ));
+            }
+        }
+        if self.redis_prefix.is_empty()
+            || !self
+                .redis_prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(ConfigError::new(
+                "PORTICO_REDIS_PREFIX",
+                "use letters, digits, '-' and '_'",
+            ));
+        }
+        if self.base_domain.is_empty() || self.base_domain.contains(['/', ':', ' ']) {
+            return Err(ConfigError::new(
+                "PORTICO_BASE_DOMAIN",
+                "must be a host name such as portico.health",
+            ));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
+            return Err(ConfigError::new(
+                "PORTICO_LOG",
+                "must be a log filter such as info or portico=debug",
+            ));
+        }
+        for (name, value) in [
+            ("PORTICO_DATABASE_MAX_CONNECTIONS", self.database_max_connections as usize),
+            ("PORTICO_MAX_BODY_BYTES", self.max_body_bytes),
+            ("PORTICO_REQUEST_TIMEOUT_SECS", self.request_timeout_secs as usize),
+            ("PORTICO_GRAPHQL_MAX_DEPTH", self.graphql_max_depth),
+            ("PORTICO_GRAPHQL_MAX_COMPLEXITY", self.graphql_max_complexity),
+            ("PORTICO_GRAPHQL_MAX_BATCH", self.graphql_max_batch),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(name, "must be greater than 0"));
+            }
+        }
+        for origin in self.cors_origin_list() {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.ends_with('/')
+            {
+                return Err(ConfigError::new(
+                    "PORTICO_CORS_ORIGINS",
+                    format!("{origin} is not an origin such as https://app.example.com"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_development(&self) -> bool {
+        self.env == Environment::Development
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        is_postgres(self.database_url.expose_secret())
+    }
+
+    pub fn cors_origin_list(&self) -> impl Iterator<Item = &str> {
+        self.cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    pub fn graphql_limits(&self) -> portico_graphql::Limits {
+        portico_graphql::Limits {
+            max_depth: self.graphql_max_depth,
+            max_complexity: self.graphql_max_complexity,
+            max_aliases: self.graphql_max_aliases,
+            max_batch: self.graphql_max_batch,
+            introspection: self
+                .graphql_introspection
+                .unwrap_or(self.is_development()),
+            suggestions: self.graphql_suggestions.unwrap_or(self.is_development()),
+            ..portico_graphql::Limits::default()
+        }
+    }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_embedded() {
+        let c = Config::default();
+        c.validate().unwrap();
+        assert!(!c.is_postgres());
+        assert!(c.graphql_limits().introspection);
+    }
+
+    #[test]
+    fn postgres_without_redis_names_the_redis_setting() {
+        let c = Config {
+            database_url: SecretString::from("postgres://app@localhost/portico"),
+            ..Config::default()
+        };
+        let err = c.validate().unwrap_err();
+        assert_eq!(err.setting, "PORTICO_REDIS_URL");
+    }
+
+    #[test]
+    fn production_turns_introspection_off_unless_asked() {
+        let c = Config {
+            env: Environment::Production,
+            ..Config::default()
+        };
+        assert!(!c.graphql_limits().introspection);
+        assert!(!c.graphql_limits().suggestions);
+    }
+
+    #[test]
+    fn debug_never_prints_database_credentials() {
+        let c = Config {
+            database_url: SecretString::from("postgres://app:hunter2@db/portico"),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,281 @@
+//! `/graphql` over POST, GET and graphql-ws, and `/graphiql`.
+//!
+//! Requests are checked here before the schema sees them: the body size, the batch size, the
+//! CSRF rule (a form or plain-text POST needs a custom header, which a cross-site form cannot
+//! send without a CORS preflight) and the tenant the request is addressed to. Every rejection
+//! is a GraphQL-shaped error with a stable `extensions.code`.
+
+use std::time::Instant;
+
+use async_graphql::{BatchRequest, BatchResponse, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::{
+    extract::{FromRequestParts, Request, State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use portico_graphql::{ApiError, RequestContext, RequestMethod, codes};
+use serde_json::json;
+
+use super::{
+    RequestId,
+    tenant::{self, Addressed, TENANT_HEADER},
+};
+use crate::state::{AppState, Runtime};
+
+/// A header that marks a request as sent by script, not by a cross-site form.
+pub const CSRF_HEADER: &str = "x-portico-csrf";
+
+pub fn graphiql_page(demo: bool) -> String {
+    let source = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql")
+        .title("Portico GraphiQL");
+    if demo {
+        // Addresses GraphiQL's requests to the demo practice.
+        source
+            .header("X-Portico-Tenant", portico_core::demo::DEMO_SLUG)
+            .finish()
+    } else {
+        source.finish()
+    }
+}
+
+pub async fn graphiql(State(state): State<AppState>) -> Html<String> {
+    Html(state.graphiql.to_string())
+}
+
+pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let request_id = request_id(&parts.extensions);
+    let Some(runtime) = state.runtime() else {
+        return unavailable();
+    };
+    if is_cross_site_form(&parts.headers) {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            codes::CSRF_REJECTED,
+            "send GraphQL as application/json, or add the X-Portico-CSRF header",
+        );
+    }
+    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return reject(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::REQUEST_TOO_LARGE,
+                &format!(
+                    "the request body is larger than {} bytes",
+                    state.config.max_body_bytes
+                ),
+            );
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(_) => {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                codes::BAD_REQUEST,
+                "the body is not a GraphQL request: expected JSON with a \"query\"",
+            );
+        }
+    };
+    let max_batch = state.config.graphql_max_batch;
+    if let BatchRequest::Batch(items) = &batch
+        && (items.is_empty() || items.len() > max_batch)
+    {
+        return reject(
+            StatusCode::BAD_REQUEST,
+            codes::BATCH_TOO_LARGE,
+            &format!("a batch holds 1 to {max_batch} operations"),
+        );
+    }
+    execute(runtime, &parts.headers, request_id, batch, RequestMethod::Post).await
+}
+
+pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
+    let is_upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        return websocket(state, req).await;
+    }
+    let (parts, _body) = req.into_parts();
+    let request_id = request_id(&parts.extensions);
+    let Some(runtime) = state.runtime() else {
+        return unavailable();
+    };
+    let query = parts.uri.query().unwrap_or_default();
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(_) => {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                codes::BAD_REQUEST,
+                "expected ?query=... (and optionally operationName and variables as JSON)",
+            );
+        }
+    };
+    execute(
+        runtime,
+        &parts.headers,
+        request_id,
+        BatchRequest::Single(request),
+        RequestMethod::Get,
+    )
+    .await
+}
+
+async fn websocket(state: AppState, req: Request) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let request_id = request_id(&parts.extensions);
+    let Some(runtime) = state.runtime() else {
+        return unavailable();
+    };
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
+        Ok(p) => p,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(u) => u,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let context = match request_context(runtime, &parts.headers, request_id).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let schema = runtime.schema.clone();
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let mut data = async_graphql::Data::default();
+            data.insert(context);
+            data.insert(RequestMethod::WebSocket);
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .serve()
+        })
+}
+
+async fn execute(
+    runtime: &Runtime,
+    headers: &HeaderMap,
+    request_id: String,
+    batch: BatchRequest,
+    method: RequestMethod,
+) -> Response {
+    let context = match request_context(runtime, headers, request_id).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let operation = operation_label(&batch);
+    tracing::Span::current().record("graphql.operation", operation.as_str());
+    let started = Instant::now();
+    let batch = batch.data(context).data(method);
+    let response: BatchResponse = runtime.schema.execute_batch(batch).await;
+    let outcome = if response.is_ok() { "ok" } else { "error" };
+    metrics::counter!("portico_graphql_operations_total", "operation" => operation.clone(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("portico_graphql_operation_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Resolves the tenant; an unknown one ends the request with `TENANT_NOT_FOUND`.
+async fn request_context(
+    runtime: &Runtime,
+    headers: &HeaderMap,
+    request_id: String,
+) -> Result<RequestContext, Response> {
+    let services = &runtime.services;
+    let addressed = tenant::resolve(&services.db, headers, &services.base_domain)
+        .await
+        .map_err(|e| {
+            let err = ApiError::from_core(e, &request_id);
+            reject(StatusCode::INTERNAL_SERVER_ERROR, err.code(), &err.message())
+        })?;
+    let tenant = match addressed {
+        Addressed::Platform => None,
+        Addressed::Tenant(t) => {
+            tracing::Span::current().record("tenant_id", t.id().to_string());
+            Some(t)
+        }
+        Addressed::Unknown => {
+            return Err(reject(
+                StatusCode::NOT_FOUND,
+                codes::TENANT_NOT_FOUND,
+                &ApiError::TenantNotFound.message(),
+            ));
+        }
+    };
+    Ok(RequestContext { request_id, tenant })
+}
+
+/// A POST that a cross-site HTML form could have sent: a "simple" content type and no
+/// header that would have needed a CORS preflight.
+fn is_cross_site_form(headers: &HeaderMap) -> bool {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let simple = matches!(
+        content_type.as_str(),
+        "" | "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+    );
+    let preflighted = headers.contains_key(CSRF_HEADER) || headers.contains_key(TENANT_HEADER);
+    simple && !preflighted
+}
+
+/// A low-cardinality label for metrics and spans: the client's operation name when it is a
+/// plain identifier, else `anonymous`; `batch` for batches.
+fn operation_label(batch: &BatchRequest) -> String {
+    match batch {
+        BatchRequest::Single(r) => r
+            .operation_name
+            .as_deref()
+            .filter(|n| {
+                !n.is_empty()
+                    && n.len() <= 64
+                    && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+            .unwrap_or("anonymous")
+            .to_owned(),
+        BatchRequest::Batch(_) => "batch".to_owned(),
+    }
+}
+
+fn request_id(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
+fn unavailable() -> Response {
+    reject(
+        StatusCode::SERVICE_UNAVAILABLE,
+        codes::UNAVAILABLE,
+        &ApiError::Unavailable.message(),
+    )
+}
+
+/// A request-level error in the GraphQL response shape.
+pub fn reject(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+    }
+    response
+}
+

@@ -1,0 +1,50 @@
+//! `/healthz`: the process is up. `/readyz`: the database, the job queue and pub/sub answer.
+
+use std::time::Duration;
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde_json::json;
+
+use crate::state::AppState;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let Some(runtime) = state.runtime() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "starting" })),
+        );
+    };
+    let s = &runtime.services;
+    let (db, queue, pubsub) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, s.db.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, s.queue.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, s.pubsub.ping()),
+    );
+    let db_ok = matches!(db, Ok(Ok(())));
+    let queue_ok = matches!(queue, Ok(Ok(())));
+    let pubsub_ok = matches!(pubsub, Ok(Ok(())));
+    let status = if db_ok && queue_ok && pubsub_ok {
+        StatusCode::OK
+    } else {
+        tracing::warn!(db_ok, queue_ok, pubsub_ok, "not ready");
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unreachable" };
+    (
+        status,
+        Json(json!({
+            "status": if status == StatusCode::OK { "ready" } else { "unavailable" },
+            "checks": {
+                "database": word(db_ok),
+                "queue": word(queue_ok),
+                "pubsub": word(pubsub_ok),
+            }
+        })),
+    )
+}

@@ -1,0 +1,69 @@
+//! The HTTP surface: routes and the layers every request passes through.
+
+pub mod graphql;
+mod health;
+mod metrics;
+mod request_id;
+mod tenant;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware,
+    routing::get,
+};
+use tower_http::{
+    compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer,
+};
+
+use crate::state::AppState;
+
+pub use request_id::RequestId;
+
+pub fn router(state: AppState, api: bool) -> Router {
+    let config = state.config.clone();
+    let mut router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render));
+    if api {
+        router = router.route(
+            "/graphql",
+            get(graphql::graphql_get).post(graphql::graphql_post),
+        );
+        if config.graphql_limits().introspection {
+            router = router.route("/graphiql", get(graphql::graphiql));
+        }
+    }
+    let mut router = router
+        .layer(middleware::from_fn(metrics::record_http))
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn(request_id::assign));
+    let origins: Vec<HeaderValue> = config
+        .cors_origin_list()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if !origins.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([
+                    header::CONTENT_TYPE,
+                    header::AUTHORIZATION,
+                    HeaderName::from_static(tenant::TENANT_HEADER),
+                    HeaderName::from_static(graphql::CSRF_HEADER),
+                ])
+                .expose_headers([HeaderName::from_static(request_id::HEADER)])
+                .max_age(Duration::from_secs(600)),
+        );
+    }
+    router.with_state(state)
+}

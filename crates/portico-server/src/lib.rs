@@ -1,0 +1,14 @@
+//! The `portico` binary's library: configuration, command line, HTTP app and the wiring of
+//! the two profiles. `main.rs` is a thin shim over [`cli::main`]; tests call [`boot::start`]
+//! with a listener on port 0.
+
+pub mod boot;
+pub mod cli;
+pub mod config;
+pub mod http;
+mod redis_pubsub;
+pub mod state;
+pub mod telemetry;
+
+pub use boot::{Options, Running, start};
+pub use config::Config;

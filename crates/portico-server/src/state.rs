@@ -1,0 +1,32 @@
+//! Shared state of the HTTP app. The runtime (database, queue, pub/sub, schema) is filled in
+//! once start-up has reached the database, so the process can answer `/healthz` and a 503
+//! `/readyz` while it is still connecting.
+
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use portico_graphql::{PorticoSchema, Services};
+
+use crate::config::Config;
+
+pub struct Runtime {
+    pub services: Services,
+    pub schema: PorticoSchema,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub runtime: Arc<OnceLock<Runtime>>,
+    pub metrics: PrometheusHandle,
+    /// The GraphiQL page, rendered once.
+    pub graphiql: Arc<str>,
+    /// Flips to `true` once the runtime is set.
+    pub ready: tokio::sync::watch::Sender<bool>,
+}
+
+impl AppState {
+    pub fn runtime(&self) -> Option<&Runtime> {
+        self.runtime.get()
+    }
+}
