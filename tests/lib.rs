@@ -1,1 +1,320 @@
-//! placeholder
+//! The test harness: [`spawn_app`] starts the real server on a random port with a fresh
+//! database, on SQLite always, and on PostgreSQL + Redis when `PORTICO_TEST_DATABASE_URL`
+//! and `PORTICO_TEST_REDIS_URL` are set (a fresh database and Redis key prefix per test).
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
+
+use std::{path::PathBuf, time::Duration};
+
+use portico_core::{
+    Db,
+    tenants::{self, NewTenant, ResolvedTenant},
+};
+use portico_server::{Config, Options, Running};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// The database and Redis this test run targets.
+#[derive(Clone, Debug)]
+pub enum Profile {
+    Sqlite,
+    Postgres {
+        /// An owner (superuser) URL, used to create and drop each test's database.
+        admin_url: String,
+        redis_url: String,
+    },
+}
+
+pub fn profile() -> Profile {
+    match (
+        std::env::var("PORTICO_TEST_DATABASE_URL"),
+        std::env::var("PORTICO_TEST_REDIS_URL"),
+    ) {
+        (Ok(admin_url), Ok(redis_url)) if !admin_url.is_empty() && !redis_url.is_empty() => {
+            Profile::Postgres {
+                admin_url,
+                redis_url,
+            }
+        }
+        _ => Profile::Sqlite,
+    }
+}
+
+/// A fresh, empty database (and Redis prefix) for one test, removed when dropped.
+pub struct TestDatabase {
+    pub profile: Profile,
+    /// What the server connects as (the application role on PostgreSQL).
+    pub app_url: String,
+    /// The owner, which runs migrations.
+    pub owner_url: String,
+    pub redis_prefix: String,
+    pg_name: Option<String>,
+    sqlite_dir: Option<PathBuf>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let redis_prefix = format!("portico-test-{id}");
+        match profile() {
+            Profile::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("portico-test-{id}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}", dir.join("portico.db").display());
+                Self {
+                    profile: Profile::Sqlite,
+                    app_url: url.clone(),
+                    owner_url: url,
+                    redis_prefix,
+                    pg_name: None,
+                    sqlite_dir: Some(dir),
+                }
+            }
+            profile @ Profile::Postgres { .. } => {
+                let Profile::Postgres { admin_url, .. } = &profile else {
+                    unreachable!()
+                };
+                let name = format!("portico_test_{id}");
+                admin_execute(admin_url, &format!("CREATE DATABASE {name}")).await;
+                let mut owner = url::Url::parse(admin_url).unwrap();
+                owner.set_path(&name);
+                let mut app = owner.clone();
+                app.set_username(portico_migrations::postgres::APP_ROLE)
+                    .unwrap();
+                app.set_password(None).unwrap();
+                Self {
+                    profile: profile.clone(),
+                    app_url: app.to_string(),
+                    owner_url: owner.to_string(),
+                    redis_prefix,
+                    pg_name: Some(name),
+                    sqlite_dir: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.profile, Profile::Postgres { .. })
+    }
+
+    /// A server configuration on this database, with test-friendly defaults.
+    pub fn config(&self) -> Config {
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: SecretString::from(self.app_url.clone()),
+            migration_database_url: Some(SecretString::from(self.owner_url.clone())),
+            database_max_connections: 5,
+            database_retry_max_secs: 1,
+            redis_prefix: self.redis_prefix.clone(),
+            log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
+            ..Config::default()
+        };
+        if let Profile::Postgres { redis_url, .. } = &self.profile {
+            config.redis_url = Some(SecretString::from(redis_url.clone()));
+        }
+        config
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.sqlite_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let (Some(name), Profile::Postgres { admin_url, redis_url }) =
+            (self.pg_name.clone(), self.profile.clone())
+        {
+            let prefix = self.redis_prefix.clone();
+            // Drop runs inside the test's runtime; clean up on a thread with its own.
+            let cleanup = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    admin_execute(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    delete_redis_prefix(&redis_url, &prefix).await;
+                });
+            });
+            let _ = cleanup.join();
+        }
+    }
+}
+
+async fn admin_execute(admin_url: &str, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    let conn = sea_orm::Database::connect(admin_url).await.unwrap();
+    conn.execute_unprepared(sql).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+async fn delete_redis_prefix(redis_url: &str, prefix: &str) {
+    let client = redis::Client::open(redis_url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut conn).await.unwrap();
+    }
+    // apalis lists every queue's workers in one shared set.
+    let _: () = redis::cmd("ZREM")
+        .arg("core:apalis:queues:list")
+        .arg(format!("{prefix}:jobs:workers"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+}
+
+/// A running Portico on a random port, and a client for it.
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    running: Option<Running>,
+    /// Dropped after the server, so the database outlives it.
+    pub database: TestDatabase,
+}
+
+/// Starts Portico on a fresh database with API and workers, and waits until it is ready.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with a change to the configuration first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let database = TestDatabase::create().await;
+    let mut config = database.config();
+    adjust(&mut config);
+    let app = start(config, database, true).await;
+    tokio::time::timeout(Duration::from_secs(60), app.running().ready())
+        .await
+        .expect("Portico did not become ready within 60 s");
+    app
+}
+
+/// Starts Portico without waiting for readiness (for start-up tests).
+pub async fn start(config: Config, database: TestDatabase, workers: bool) -> TestApp {
+    config.validate().expect("test configuration is valid");
+    portico_server::telemetry::init_tracing(&config);
+    let listener = TcpListener::bind(config.listen).await.unwrap();
+    let options = Options {
+        api: true,
+        workers,
+        migrate: true,
+        demo: false,
+    };
+    let running = portico_server::start(config, listener, options).await.unwrap();
+    let addr = running.addr;
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        running: Some(running),
+        database,
+    }
+}
+
+impl TestApp {
+    fn running(&self) -> &Running {
+        self.running.as_ref().unwrap()
+    }
+
+    /// The server's own database handle (the application role on PostgreSQL).
+    pub fn db(&self) -> Db {
+        self.running()
+            .state
+            .runtime()
+            .expect("the app is ready")
+            .services
+            .db
+            .clone()
+    }
+
+    pub fn services(&self) -> portico_graphql::Services {
+        self.running()
+            .state
+            .runtime()
+            .expect("the app is ready")
+            .services
+            .clone()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.unwrap();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Creates a practice directly through the domain layer.
+    pub async fn create_tenant(&self, slug: &str) -> ResolvedTenant {
+        self.create_tenant_with_domain(slug, None).await
+    }
+
+    pub async fn create_tenant_with_domain(
+        &self,
+        slug: &str,
+        custom_domain: Option<&str>,
+    ) -> ResolvedTenant {
+        tenants::create(
+            &self.db(),
+            NewTenant {
+                slug: slug.to_owned(),
+                name: format!("{slug} clinic"),
+                time_zone: "America/New_York".to_owned(),
+                branding: None,
+                custom_domain: custom_domain.map(str::to_owned),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// POSTs a GraphQL operation as JSON; returns the status and the body.
+    pub async fn gql_status(
+        &self,
+        tenant: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(slug) = tenant {
+            req = req.header("X-Portico-Tenant", slug);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
+    /// POSTs a GraphQL operation to a tenant (or to the platform when `None`).
+    pub async fn gql(&self, tenant: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql_status(tenant, query, variables).await.1
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown_token().cancel();
+        }
+    }
+}
+
+/// The `extensions.code` of the first error of a GraphQL response.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}

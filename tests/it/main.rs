@@ -1,1 +1,16 @@
+//! Black-box tests of Portico over HTTP. Every test runs on SQLite, and on PostgreSQL + Redis
+//! when `PORTICO_TEST_DATABASE_URL` and `PORTICO_TEST_REDIS_URL` are set.
 
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+mod audit;
+mod graphql_http;
+mod health;
+mod isolation;
+mod jobs;
+mod limits;
+mod observability;
+mod rls;
+mod schema;
+mod subscriptions;
+mod tenants;

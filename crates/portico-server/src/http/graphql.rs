@@ -81,6 +81,9 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             );
         }
     };
+    if batch.iter().any(|r| r.query.trim().is_empty()) {
+        return missing_query();
+    }
     let max_batch = state.config.graphql_max_batch;
     if let BatchRequest::Batch(items) = &batch
         && (items.is_empty() || items.len() > max_batch)
@@ -119,6 +122,9 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
             );
         }
     };
+    if request.query.trim().is_empty() {
+        return missing_query();
+    }
     execute(
         runtime,
         &parts.headers,
@@ -257,6 +263,14 @@ fn request_id(extensions: &axum::http::Extensions) -> String {
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default()
+}
+
+fn missing_query() -> Response {
+    reject(
+        StatusCode::BAD_REQUEST,
+        codes::BAD_REQUEST,
+        "the request has no GraphQL \"query\"",
+    )
 }
 
 fn unavailable() -> Response {
