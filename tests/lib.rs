@@ -123,8 +123,13 @@ impl Drop for TestDatabase {
         if let Some(dir) = &self.sqlite_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-        if let (Some(name), Profile::Postgres { admin_url, redis_url }) =
-            (self.pg_name.clone(), self.profile.clone())
+        if let (
+            Some(name),
+            Profile::Postgres {
+                admin_url,
+                redis_url,
+            },
+        ) = (self.pg_name.clone(), self.profile.clone())
         {
             let prefix = self.redis_prefix.clone();
             // Drop runs inside the test's runtime; clean up on a thread with its own.
@@ -134,8 +139,11 @@ impl Drop for TestDatabase {
                     .build()
                     .unwrap();
                 rt.block_on(async {
-                    admin_execute(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
+                    admin_execute(
+                        &admin_url,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    )
+                    .await;
                     delete_redis_prefix(&redis_url, &prefix).await;
                 });
             });
@@ -160,7 +168,11 @@ async fn delete_redis_prefix(redis_url: &str, prefix: &str) {
         .await
         .unwrap();
     if !keys.is_empty() {
-        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut conn).await.unwrap();
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
     }
     // apalis lists every queue's workers in one shared set.
     let _: () = redis::cmd("ZREM")
@@ -209,7 +221,9 @@ pub async fn start(config: Config, database: TestDatabase, workers: bool) -> Tes
         migrate: true,
         demo: false,
     };
-    let running = portico_server::start(config, listener, options).await.unwrap();
+    let running = portico_server::start(config, listener, options)
+        .await
+        .unwrap();
     let addr = running.addr;
     TestApp {
         addr,

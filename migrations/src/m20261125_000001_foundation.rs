@@ -98,16 +98,42 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Tenants::Table)
                     .col(ColumnDef::new(Tenants::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(Tenants::Slug).string_len(40).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Tenants::Slug)
+                            .string_len(40)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Tenants::Name).string_len(120).not_null())
                     .col(ColumnDef::new(Tenants::Status).string_len(16).not_null())
                     .col(ColumnDef::new(Tenants::TimeZone).string_len(64).not_null())
-                    .col(ColumnDef::new(Tenants::DisplayName).string_len(120).not_null())
+                    .col(
+                        ColumnDef::new(Tenants::DisplayName)
+                            .string_len(120)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Tenants::LogoUrl).text().null())
-                    .col(ColumnDef::new(Tenants::PrimaryColor).string_len(7).not_null())
-                    .col(ColumnDef::new(Tenants::CustomDomain).string_len(253).null().unique_key())
-                    .col(ColumnDef::new(Tenants::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Tenants::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Tenants::PrimaryColor)
+                            .string_len(7)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Tenants::CustomDomain)
+                            .string_len(253)
+                            .null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Tenants::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Tenants::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -120,12 +146,24 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::TenantId).uuid().not_null())
                     .col(ColumnDef::new(Users::Id).uuid().not_null())
                     .col(ColumnDef::new(Users::Email).string_len(254).not_null())
-                    .col(ColumnDef::new(Users::DisplayName).string_len(120).not_null())
+                    .col(
+                        ColumnDef::new(Users::DisplayName)
+                            .string_len(120)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Users::Kind).string_len(16).not_null())
                     .col(ColumnDef::new(Users::Status).string_len(16).not_null())
                     .col(ColumnDef::new(Users::PasswordHash).text().null())
-                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Users::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Users::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .primary_key(Index::create().col(Users::TenantId).col(Users::Id))
                     .foreign_key(&mut tenant_fk(Users::Table, "fk_users_tenant"))
                     .to_owned(),
@@ -152,8 +190,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Patients::Id).uuid().not_null())
                     .col(ColumnDef::new(Patients::UserId).uuid().null())
                     .col(ColumnDef::new(Patients::Mrn).string_len(64).null())
-                    .col(ColumnDef::new(Patients::GivenName).string_len(100).not_null())
-                    .col(ColumnDef::new(Patients::FamilyName).string_len(100).not_null())
+                    .col(
+                        ColumnDef::new(Patients::GivenName)
+                            .string_len(100)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Patients::FamilyName)
+                            .string_len(100)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Patients::BirthDate).date().not_null())
                     .col(ColumnDef::new(Patients::Gender).string_len(16).not_null())
                     .col(ColumnDef::new(Patients::Email).string_len(254).null())
@@ -163,9 +209,21 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Patients::Region).string_len(100).null())
                     .col(ColumnDef::new(Patients::PostalCode).string_len(20).null())
                     .col(ColumnDef::new(Patients::Country).string_len(2).null())
-                    .col(ColumnDef::new(Patients::PreferredLanguage).string_len(35).null())
-                    .col(ColumnDef::new(Patients::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Patients::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Patients::PreferredLanguage)
+                            .string_len(35)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Patients::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Patients::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .primary_key(Index::create().col(Patients::TenantId).col(Patients::Id))
                     .foreign_key(&mut tenant_fk(Patients::Table, "fk_patients_tenant"))
                     // Composite: a patient can only point at a user of its own tenant.
@@ -199,17 +257,41 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(AuditEvents::TenantId).uuid().not_null())
                     .col(ColumnDef::new(AuditEvents::Id).uuid().not_null())
                     .col(ColumnDef::new(AuditEvents::Seq).big_integer().not_null())
-                    .col(ColumnDef::new(AuditEvents::OccurredAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(AuditEvents::ActorKind).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(AuditEvents::OccurredAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditEvents::ActorKind)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditEvents::ActorId).uuid().null())
-                    .col(ColumnDef::new(AuditEvents::Action).string_len(64).not_null())
-                    .col(ColumnDef::new(AuditEvents::ResourceType).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(AuditEvents::Action)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditEvents::ResourceType)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditEvents::ResourceId).uuid().null())
                     .col(ColumnDef::new(AuditEvents::PatientId).uuid().null())
                     .col(ColumnDef::new(AuditEvents::RequestId).string_len(64).null())
-                    .col(ColumnDef::new(AuditEvents::PrevHash).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(AuditEvents::PrevHash)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditEvents::Hash).string_len(64).not_null())
-                    .primary_key(Index::create().col(AuditEvents::TenantId).col(AuditEvents::Id))
+                    .primary_key(
+                        Index::create()
+                            .col(AuditEvents::TenantId)
+                            .col(AuditEvents::Id),
+                    )
                     .foreign_key(&mut tenant_fk(AuditEvents::Table, "fk_audit_events_tenant"))
                     .to_owned(),
             )

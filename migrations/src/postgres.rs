@@ -8,7 +8,8 @@ pub const APP_ROLE: &str = "portico_app";
 
 /// The `USING` / `WITH CHECK` expression. `NULLIF` makes an unset or reset setting match no
 /// row instead of failing the cast.
-const TENANT_PREDICATE: &str = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid";
+const TENANT_PREDICATE: &str =
+    "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid";
 
 /// Creates the application role if the cluster does not have it yet. Roles are cluster-wide,
 /// so several databases (and concurrent test databases) share it.
@@ -36,7 +37,11 @@ pub async fn ensure_app_role(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 }
 
 /// Grants the application role `privileges` on a table that is not tenant-owned.
-pub async fn grant(manager: &SchemaManager<'_>, table: &str, privileges: &str) -> Result<(), DbErr> {
+pub async fn grant(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    privileges: &str,
+) -> Result<(), DbErr> {
     if manager.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }

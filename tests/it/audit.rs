@@ -18,7 +18,9 @@ async fn patient_access_is_audited_and_an_edited_event_breaks_the_chain() {
     let b = app.create_tenant("clinic-b").await;
     let actor = Actor::system();
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Write).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
+        .await
+        .unwrap();
     let p = patients::create(
         &tx,
         &actor,
@@ -37,11 +39,15 @@ async fn patient_access_is_audited_and_an_edited_event_breaks_the_chain() {
         .unwrap();
     tx.commit().await.unwrap();
     // B's chain is separate and empty.
-    let tx = TenantTx::begin(&db, &b.scope(), Access::Read).await.unwrap();
+    let tx = TenantTx::begin(&db, &b.scope(), Access::Read)
+        .await
+        .unwrap();
     assert_eq!(audit::verify_chain(&tx).await.unwrap().events, 0);
     tx.rollback().await.unwrap();
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Read)
+        .await
+        .unwrap();
     let report = audit::verify_chain(&tx).await.unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(report.events, 2, "create and read");
@@ -57,7 +63,9 @@ async fn patient_access_is_audited_and_an_edited_event_breaks_the_chain() {
         .unwrap();
     owner.close().await.unwrap();
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Read)
+        .await
+        .unwrap();
     let report = audit::verify_chain(&tx).await.unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(report.first_broken_seq, Some(1));
@@ -68,11 +76,15 @@ async fn a_failed_write_leaves_no_audit_event_behind() {
     let app = spawn_app().await;
     let db = app.db();
     let a = app.create_tenant("clinic-a").await;
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Write).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
+        .await
+        .unwrap();
     let missing = portico_core::PatientId::new();
     assert!(patients::get(&tx, &Actor::system(), missing).await.is_err());
     tx.commit().await.unwrap();
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Read)
+        .await
+        .unwrap();
     assert_eq!(audit::verify_chain(&tx).await.unwrap().events, 0);
     tx.rollback().await.unwrap();
 }

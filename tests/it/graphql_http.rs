@@ -4,7 +4,11 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn a_plain_text_or_form_post_without_a_custom_header_is_refused() {
     let app = spawn_app().await;
-    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
         let res = app
             .client
             .post(app.url("/graphql"))
@@ -118,6 +122,9 @@ async fn malformed_json_is_a_bad_request_not_a_server_error() {
         assert_eq!(res.status(), 400, "{bad}");
         let body: Value = res.json().await.unwrap();
         let code = error_code(&body).unwrap();
-        assert!(code == "BAD_REQUEST" || code == "BATCH_TOO_LARGE", "{bad}: {code}");
+        assert!(
+            code == "BAD_REQUEST" || code == "BATCH_TOO_LARGE",
+            "{bad}: {code}"
+        );
     }
 }

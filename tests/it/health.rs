@@ -29,7 +29,9 @@ async fn an_unreachable_database_at_start_up_keeps_the_process_up_and_readyz_at_
     assert_eq!(health.status(), 200, "the process is up");
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
-    let (status, body) = app.gql_status(None, "{ __typename }", serde_json::json!({})).await;
+    let (status, body) = app
+        .gql_status(None, "{ __typename }", serde_json::json!({}))
+        .await;
     assert_eq!(status, 503);
     assert_eq!(error_code(&body), Some("UNAVAILABLE"));
 
@@ -47,7 +49,9 @@ async fn readyz_turns_503_while_postgres_refuses_connections_and_recovers() {
         return; // PostgreSQL only: a SQLite file cannot be taken away from an open pool.
     };
     let name = app.database.app_url.rsplit('/').next().unwrap().to_owned();
-    let admin = sea_orm::Database::connect(admin_url.as_str()).await.unwrap();
+    let admin = sea_orm::Database::connect(admin_url.as_str())
+        .await
+        .unwrap();
     use sea_orm::ConnectionTrait;
     admin
         .execute_unprepared(&format!(

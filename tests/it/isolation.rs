@@ -29,17 +29,23 @@ async fn tenant_a_cannot_see_or_change_tenant_b_patients() {
     let b = app.create_tenant("clinic-b").await;
     let actor = Actor::system();
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Write).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
+        .await
+        .unwrap();
     let a1 = patients::create(&tx, &actor, patient("Ann")).await.unwrap();
     tx.commit().await.unwrap();
-    let tx = TenantTx::begin(&db, &b.scope(), Access::Write).await.unwrap();
+    let tx = TenantTx::begin(&db, &b.scope(), Access::Write)
+        .await
+        .unwrap();
     let b1 = patients::create(&tx, &actor, patient("Bob")).await.unwrap();
     // The same MRN in another practice is fine: uniqueness is per tenant.
     let b2 = patients::create(&tx, &actor, patient("Ann")).await.unwrap();
     tx.commit().await.unwrap();
 
     let b_id = portico_core::PatientId::from_uuid(b1.id);
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Write).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
+        .await
+        .unwrap();
     let listed = patients::list(&tx, &actor, None, 100).await.unwrap();
     assert_eq!(listed.iter().map(|p| p.id).collect::<Vec<_>>(), vec![a1.id]);
     assert!(matches!(
@@ -65,7 +71,18 @@ async fn tenant_a_cannot_see_or_change_tenant_b_patients() {
     ));
     tx.commit().await.unwrap();
 
-    let tx = TenantTx::begin(&db, &b.scope(), Access::Read).await.unwrap();
+    // A read-only transaction cannot read a chart: the read must be audited.
+    let tx = TenantTx::begin(&db, &b.scope(), Access::Read)
+        .await
+        .unwrap();
+    assert!(matches!(
+        patients::get(&tx, &actor, b_id).await,
+        Err(CoreError::ReadOnly)
+    ));
+    tx.rollback().await.unwrap();
+    let tx = TenantTx::begin(&db, &b.scope(), Access::Write)
+        .await
+        .unwrap();
     let still = patients::get(&tx, &actor, b_id).await;
     tx.rollback().await.unwrap();
     let still = still.expect("B's patient is untouched");
@@ -80,7 +97,9 @@ async fn bad_patient_input_is_refused_and_writes_nothing() {
     let db = app.db();
     let a = app.create_tenant("clinic-a").await;
     let actor = Actor::system();
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Write).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
+        .await
+        .unwrap();
     let future = NewPatient {
         birth_date: NaiveDate::from_ymd_opt(2999, 1, 1),
         ..patient("Zed")
@@ -92,7 +111,10 @@ async fn bad_patient_input_is_refused_and_writes_nothing() {
         ..patient("Zed")
     };
     assert_eq!(
-        patients::create(&tx, &actor, blank).await.unwrap_err().code(),
+        patients::create(&tx, &actor, blank)
+            .await
+            .unwrap_err()
+            .code(),
         "INVALID_NAME"
     );
     patients::create(&tx, &actor, patient("Dup")).await.unwrap();
@@ -100,7 +122,9 @@ async fn bad_patient_input_is_refused_and_writes_nothing() {
     tx.rollback().await.unwrap();
     assert_eq!(dup.unwrap_err().code(), "CONFLICT");
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read).await.unwrap();
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
+        .await
+        .unwrap();
     let listed = patients::list(&tx, &actor, None, 10).await.unwrap();
     tx.rollback().await.unwrap();
     assert!(listed.is_empty());
@@ -117,17 +141,25 @@ async fn bad_tenant_input_is_refused_with_a_code() {
         branding: None,
         custom_domain: None,
     };
-    let err = portico_core::tenants::create(&db, new.clone()).await.unwrap_err();
+    let err = portico_core::tenants::create(&db, new.clone())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "RESERVED_SLUG");
     new.slug = "Bad Slug".to_owned();
-    let err = portico_core::tenants::create(&db, new.clone()).await.unwrap_err();
+    let err = portico_core::tenants::create(&db, new.clone())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "INVALID_SLUG");
     new.slug = "good-slug".to_owned();
     new.time_zone = "Nowhere/Land".to_owned();
-    let err = portico_core::tenants::create(&db, new.clone()).await.unwrap_err();
+    let err = portico_core::tenants::create(&db, new.clone())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "INVALID_TIME_ZONE");
     new.time_zone = "Europe/Paris".to_owned();
-    portico_core::tenants::create(&db, new.clone()).await.unwrap();
+    portico_core::tenants::create(&db, new.clone())
+        .await
+        .unwrap();
     let err = portico_core::tenants::create(&db, new).await.unwrap_err();
     assert_eq!(err.code(), "CONFLICT");
     assert_eq!(portico_core::tenants::list_ids(&db).await.unwrap().len(), 1);

@@ -10,7 +10,11 @@ async fn an_enqueued_job_is_run_by_the_in_process_worker() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("clinic-a").await;
     let services = app.services();
-    let expected = if app.database.is_postgres() { "redis" } else { "sqlite" };
+    let expected = if app.database.is_postgres() {
+        "redis"
+    } else {
+        "sqlite"
+    };
     assert_eq!(services.queue.backend(), expected);
 
     services

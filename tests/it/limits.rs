@@ -42,7 +42,11 @@ async fn deep_recursion_is_refused_with_its_code() {
     let app = spawn_app().await;
     let query = format!("{}{}", "{ __typename ".repeat(40), "}".repeat(40));
     let body = app.gql(None, &query, json!({})).await;
-    assert_eq!(error_code(&body), Some("RECURSION_LIMIT_EXCEEDED"), "{body}");
+    assert_eq!(
+        error_code(&body),
+        Some("RECURSION_LIMIT_EXCEEDED"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -57,7 +61,9 @@ async fn syntax_and_validation_errors_have_codes() {
 #[tokio::test]
 async fn production_turns_off_introspection_and_suggestions() {
     let app = spawn_app_with(|c| c.env = Environment::Production).await;
-    let body = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    let body = app
+        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert!(body["data"]["__schema"].is_null(), "{body}");
     let typo = app.gql(None, "{ tenantBrandin { slug } }", json!({})).await;
     let message = typo["errors"][0]["message"].as_str().unwrap();
@@ -69,7 +75,9 @@ async fn production_turns_off_introspection_and_suggestions() {
 #[tokio::test]
 async fn development_offers_introspection_and_graphiql() {
     let app = spawn_app().await;
-    let body = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    let body = app
+        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
     let graphiql = app.client.get(app.url("/graphiql")).send().await.unwrap();
     assert_eq!(graphiql.status(), 200);

@@ -1,8 +1,8 @@
 //! Row-level security on PostgreSQL, checked with raw SQL as the application role: even a
 //! query that forgets the tenant filter sees and changes only its own tenant's rows.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use portico_tests::{TestApp, spawn_app};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
 /// Patients in two tenants; returns (app, A's id, B's id).
 async fn two_tenants_with_patients() -> (TestApp, uuid::Uuid, uuid::Uuid) {
@@ -63,7 +63,11 @@ async fn raw_sql_in_tenant_a_sees_and_changes_no_row_of_tenant_b() {
         .unwrap();
     assert_eq!(scalar(&tx, "SELECT count(*) FROM patients").await, 2);
     assert_eq!(
-        scalar(&tx, &format!("SELECT count(*) FROM patients WHERE tenant_id = '{b}'")).await,
+        scalar(
+            &tx,
+            &format!("SELECT count(*) FROM patients WHERE tenant_id = '{b}'")
+        )
+        .await,
         0
     );
     let updated = tx
@@ -110,7 +114,9 @@ async fn inserting_a_row_for_another_tenant_is_refused() {
             uuid::Uuid::now_v7()
         ))
         .await;
-    let err = insert.expect_err("WITH CHECK refuses another tenant's id").to_string();
+    let err = insert
+        .expect_err("WITH CHECK refuses another tenant's id")
+        .to_string();
     assert!(err.contains("row-level security"), "{err}");
     tx.rollback().await.unwrap();
     conn.close().await.unwrap();
@@ -160,11 +166,23 @@ async fn every_tenant_table_has_forced_rls_and_the_app_role_owns_none() {
     assert!(rows.len() >= 3, "users, patients, audit_events at least");
     for row in rows {
         let table: String = row.try_get("", "relname").unwrap();
-        assert!(row.try_get::<bool>("", "relrowsecurity").unwrap(), "{table}: RLS enabled");
-        assert!(row.try_get::<bool>("", "relforcerowsecurity").unwrap(), "{table}: RLS forced");
-        assert!(row.try_get::<bool>("", "has_policy").unwrap(), "{table}: has a policy");
+        assert!(
+            row.try_get::<bool>("", "relrowsecurity").unwrap(),
+            "{table}: RLS enabled"
+        );
+        assert!(
+            row.try_get::<bool>("", "relforcerowsecurity").unwrap(),
+            "{table}: RLS forced"
+        );
+        assert!(
+            row.try_get::<bool>("", "has_policy").unwrap(),
+            "{table}: has a policy"
+        );
         let table_owner: String = row.try_get("", "owner").unwrap();
-        assert_ne!(table_owner, "portico_app", "{table}: the app role owns no table");
+        assert_ne!(
+            table_owner, "portico_app",
+            "{table}: the app role owns no table"
+        );
     }
     let role = owner
         .query_one_raw(Statement::from_string(

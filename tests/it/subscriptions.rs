@@ -2,11 +2,7 @@
 
 use futures::{SinkExt, StreamExt};
 use portico_tests::spawn_app;
-use tokio_tungstenite::tungstenite::{
-    Message,
-    client::IntoClientRequest,
-    http::HeaderValue,
-};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
 #[tokio::test]
 async fn graphql_ws_handshake_is_served_on_the_graphql_path() {

@@ -10,8 +10,14 @@ async fn branding_is_public_by_header_slug_and_host() {
 
     let by_header = app.gql(Some("riverside"), BRANDING, json!({})).await;
     assert_eq!(by_header["data"]["tenantBranding"]["slug"], "riverside");
-    assert_eq!(by_header["data"]["tenantBranding"]["displayName"], "riverside clinic");
-    assert_eq!(by_header["data"]["tenantBranding"]["timeZone"], "America/New_York");
+    assert_eq!(
+        by_header["data"]["tenantBranding"]["displayName"],
+        "riverside clinic"
+    );
+    assert_eq!(
+        by_header["data"]["tenantBranding"]["timeZone"],
+        "America/New_York"
+    );
 
     let by_slug = app
         .gql(
@@ -42,7 +48,10 @@ async fn branding_is_public_by_header_slug_and_host() {
         .json::<serde_json::Value>()
         .await
         .unwrap();
-    assert_eq!(by_host_header["data"]["tenantBranding"]["slug"], "riverside");
+    assert_eq!(
+        by_host_header["data"]["tenantBranding"]["slug"],
+        "riverside"
+    );
 }
 
 #[tokio::test]
@@ -84,7 +93,11 @@ async fn an_unknown_tenant_gets_tenant_not_found() {
     assert_eq!(error_code(&body), Some("TENANT_NOT_FOUND"));
 
     let by_slug = app
-        .gql(None, "{ tenantBranding(slug: \"nowhere\") { slug } }", json!({}))
+        .gql(
+            None,
+            "{ tenantBranding(slug: \"nowhere\") { slug } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&by_slug), Some("TENANT_NOT_FOUND"));
     assert!(by_slug["data"].is_null());

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    AuditEventId, CoreResult, TenantTx,
+    AuditEventId, CoreError, CoreResult, TenantTx,
     entities::audit_event::{self, Column},
 };
 
@@ -42,7 +42,12 @@ pub struct Access<'a> {
     pub patient_id: Option<Uuid>,
 }
 
+/// Appends an event. Needs a writing transaction, so reading patient data does too: the
+/// same rule on both engines (SQLite would not refuse the write by itself).
 pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreResult<()> {
+    if tx.access() != crate::tenancy::Access::Write {
+        return Err(CoreError::ReadOnly);
+    }
     tx.lock_stream("audit").await?;
     let head = tx
         .find::<audit_event::Entity>()

@@ -19,6 +19,10 @@ pub enum CoreError {
     /// A uniqueness rule was violated (a slug or email already taken).
     #[error("{field} is already taken")]
     Conflict { field: &'static str },
+    /// A write (such as an audit event) was attempted in a read-only transaction: a bug in
+    /// the caller, never the client's fault.
+    #[error("write attempted in a read-only transaction")]
+    ReadOnly,
     #[error("database error")]
     Database(#[from] DbErr),
 }
@@ -38,7 +42,7 @@ impl CoreError {
             Self::NotFound => "NOT_FOUND",
             Self::Invalid { code, .. } => code,
             Self::Conflict { .. } => "CONFLICT",
-            Self::Database(_) => "INTERNAL",
+            Self::ReadOnly | Self::Database(_) => "INTERNAL",
         }
     }
 }

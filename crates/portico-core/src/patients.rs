@@ -1,4 +1,5 @@
-//! Patients' demographics. Every read and write is audited in the same transaction.
+//! Patients' demographics. Every read and write is audited in the same transaction, so
+//! every function here needs a writing [`TenantTx`] (`Access::Write`).
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};

@@ -7,8 +7,9 @@
 //! built through it also filters on `tenant_id` explicitly.
 
 use sea_orm::{
-    AccessMode, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DeleteMany, EntityTrait,
-    QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DeleteMany,
+    EntityTrait, QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::{CoreResult, Db, TenantId};
@@ -46,6 +47,7 @@ pub trait TenantOwned: EntityTrait {
 pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant_id: TenantId,
+    access: Access,
 }
 
 impl TenantTx {
@@ -77,11 +79,16 @@ impl TenantTx {
         Ok(Self {
             tx,
             tenant_id: scope.tenant_id,
+            access,
         })
     }
 
     pub const fn tenant_id(&self) -> TenantId {
         self.tenant_id
+    }
+
+    pub const fn access(&self) -> Access {
+        self.access
     }
 
     /// `SELECT` on a tenant table, already filtered to this tenant.

@@ -11,9 +11,32 @@ use crate::{
 
 /// Slugs that would collide with the platform's own host names and paths.
 const RESERVED_SLUGS: &[&str] = &[
-    "admin", "api", "app", "assets", "auth", "billing", "console", "demo-admin", "graphiql",
-    "graphql", "healthz", "help", "login", "mail", "metrics", "operator", "platform", "portal",
-    "portico", "readyz", "signup", "static", "status", "support", "t", "www",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "billing",
+    "console",
+    "demo-admin",
+    "graphiql",
+    "graphql",
+    "healthz",
+    "help",
+    "login",
+    "mail",
+    "metrics",
+    "operator",
+    "platform",
+    "portal",
+    "portico",
+    "readyz",
+    "signup",
+    "static",
+    "status",
+    "support",
+    "t",
+    "www",
 ];
 
 /// A tenant found in the directory, and the scope that lets code reach its data.
@@ -95,17 +118,17 @@ pub async fn find_by_domain(db: &Db, host: &str) -> CoreResult<Option<ResolvedTe
 
 /// What a request's `Host` names.
 #[derive(Clone, Debug)]
-pub enum HostMatch {
+pub enum Addressed {
     /// The platform itself: the base domain, an IP address or a reserved name (`www`, `api`).
     Platform,
-    Tenant(ResolvedTenant),
+    Tenant(Box<ResolvedTenant>),
     /// A subdomain or custom domain that belongs to no tenant.
     Unknown,
 }
 
 /// Resolves a request's `Host`: `{slug}.{base_domain}` names a tenant by slug, any other
 /// name is looked up as a custom domain.
-pub async fn find_by_host(db: &Db, host: &str, base_domain: &str) -> CoreResult<HostMatch> {
+pub async fn find_by_host(db: &Db, host: &str, base_domain: &str) -> CoreResult<Addressed> {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
     // Strip a port; IPv6 literals (`[::1]:8080`) name no tenant.
     let host = match host.rsplit_once(':') {
@@ -117,15 +140,18 @@ pub async fn find_by_host(db: &Db, host: &str, base_domain: &str) -> CoreResult<
         || host.starts_with('[')
         || host.parse::<std::net::IpAddr>().is_ok()
     {
-        return Ok(HostMatch::Platform);
+        return Ok(Addressed::Platform);
     }
-    let found = match host.strip_suffix(base_domain).and_then(|p| p.strip_suffix('.')) {
-        Some(label) if RESERVED_SLUGS.contains(&label) => return Ok(HostMatch::Platform),
+    let found = match host
+        .strip_suffix(base_domain)
+        .and_then(|p| p.strip_suffix('.'))
+    {
+        Some(label) if RESERVED_SLUGS.contains(&label) => return Ok(Addressed::Platform),
         Some(label) if !label.contains('.') => find_by_slug(db, label).await?,
         Some(_) => None,
         None => find_by_domain(db, &host).await?,
     };
-    Ok(found.map_or(HostMatch::Unknown, HostMatch::Tenant))
+    Ok(found.map_or(Addressed::Unknown, |t| Addressed::Tenant(Box::new(t))))
 }
 
 pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {
@@ -170,10 +196,15 @@ pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {
         updated_at: Set(now),
     };
     // A concurrent sign-up with the same slug loses on the unique index.
-    let tenant = model.insert(db.conn()).await.map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict { field: "slug" },
-        _ => CoreError::Database(e),
-    })?;
+    let tenant = model
+        .insert(db.conn())
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                CoreError::Conflict { field: "slug" }
+            }
+            _ => CoreError::Database(e),
+        })?;
     Ok(ResolvedTenant { tenant })
 }
 
@@ -271,7 +302,16 @@ mod tests {
         for ok in ["lakeside", "dr-who-clinic", "abc", "a1b2"] {
             assert!(validate_slug(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "-abc", "abc-", "a--b", "Lakeside", "lake side", "www", "graphql"] {
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "a--b",
+            "Lakeside",
+            "lake side",
+            "www",
+            "graphql",
+        ] {
             assert!(validate_slug(bad).is_err(), "{bad}");
         }
     }

@@ -42,7 +42,10 @@ pub(crate) trait ContextExt {
     fn services(&self) -> Result<&Services, ApiError>;
     fn request(&self) -> Result<&RequestContext, ApiError>;
     /// A transaction scoped to the request's tenant, or `TENANT_NOT_FOUND`.
-    #[expect(dead_code, reason = "the first tenant-data resolvers arrive with identity")]
+    #[expect(
+        dead_code,
+        reason = "the first tenant-data resolvers arrive with identity"
+    )]
     async fn tenant_tx(&self, access: Access) -> Result<TenantTx, ApiError>;
 }
 

@@ -40,7 +40,9 @@ pub enum ApiError {
         message: String,
     },
     Unavailable,
-    Internal { request_id: Option<String> },
+    Internal {
+        request_id: Option<String>,
+    },
 }
 
 impl ApiError {
@@ -62,6 +64,12 @@ impl ApiError {
                 code: "CONFLICT",
                 message: format!("{field} is already taken"),
             },
+            CoreError::ReadOnly => {
+                tracing::error!(request_id, "write attempted in a read-only transaction");
+                Self::Internal {
+                    request_id: Some(request_id.to_owned()),
+                }
+            }
             CoreError::Database(source) => {
                 tracing::error!(request_id, error = %source, "database error");
                 Self::Internal {

@@ -1,7 +1,7 @@
 //! The public face of a practice: what a portal needs before anyone signs in.
 
 use async_graphql::{Context, Object, SimpleObject};
-use portico_core::tenants::{self, HostMatch, ResolvedTenant};
+use portico_core::tenants::{self, Addressed, ResolvedTenant};
 
 use crate::{ApiError, context::ContextExt};
 
@@ -49,14 +49,16 @@ impl TenantsQuery {
         let request = ctx.request()?;
         let map = |e| ApiError::from_core(e, &request.request_id);
         let found = match (slug, host) {
-            (Some(slug), _) => tenants::find_by_slug(&services.db, &slug).await.map_err(map)?,
+            (Some(slug), _) => tenants::find_by_slug(&services.db, &slug)
+                .await
+                .map_err(map)?,
             (None, Some(host)) => {
                 match tenants::find_by_host(&services.db, &host, &services.base_domain)
                     .await
                     .map_err(map)?
                 {
-                    HostMatch::Tenant(t) => Some(t),
-                    HostMatch::Platform | HostMatch::Unknown => None,
+                    Addressed::Tenant(t) => Some(*t),
+                    Addressed::Platform | Addressed::Unknown => None,
                 }
             }
             (None, None) => request.tenant.clone(),

@@ -1,9 +1,7 @@
 //! Checking a tenant's audit hash chain. A break is logged as an error with ids only and
 //! counted, so an alert can fire on `portico_audit_chain_breaks_total`.
 
-use portico_core::{
-    CoreError, Db, TenantId, TenantTx, audit, tenancy::Access, tenants,
-};
+use portico_core::{CoreError, Db, TenantId, TenantTx, audit, tenancy::Access, tenants};
 
 pub async fn verify_chain(db: &Db, tenant_id: TenantId) -> Result<(), CoreError> {
     let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {

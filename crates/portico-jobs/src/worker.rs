@@ -53,11 +53,8 @@ async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
 fn register<B>(monitor: Monitor, backend: B, ctx: JobContext) -> Monitor
 where
     B: Backend<Task = Task<Vec<u8>>>
-        + BackendConfig<
-            Args = Job,
-            Kind = Durable,
-            Layer = TaskPersistLayer<JsonCodec<Value>, Value>,
-        > + WireFormatBackend<Codec = JsonCodec<Vec<u8>>, Compact = Vec<u8>>
+        + BackendConfig<Args = Job, Kind = Durable, Layer = TaskPersistLayer<JsonCodec<Value>, Value>>
+        + WireFormatBackend<Codec = JsonCodec<Vec<u8>>, Compact = Vec<u8>>
         + Clone
         + Send
         + Sync

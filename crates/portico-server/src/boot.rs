@@ -75,7 +75,11 @@ impl Running {
 }
 
 /// Starts Portico on `listener`. Returns at once; the database is reached in the background.
-pub async fn start(config: Config, listener: TcpListener, options: Options) -> anyhow::Result<Running> {
+pub async fn start(
+    config: Config,
+    listener: TcpListener,
+    options: Options,
+) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let config = Arc::new(config);
     let limits = config.graphql_limits();
@@ -150,9 +154,12 @@ async fn boot(
     if options.migrate {
         migrate(config).await?;
     }
-    let db = Db::connect(config.database_url.expose_secret(), config.database_max_connections)
-        .await
-        .context("cannot reach the database")?;
+    let db = Db::connect(
+        config.database_url.expose_secret(),
+        config.database_max_connections,
+    )
+    .await
+    .context("cannot reach the database")?;
     if db.bypasses_row_security().await? {
         tracing::warn!(
             "the database role bypasses row-level security; connect as the application role \
@@ -212,7 +219,9 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     let conn = sea_orm::Database::connect(opts)
         .await
         .context("cannot reach the database to migrate")?;
-    Migrator::up(&conn, None).await.context("migration failed")?;
+    Migrator::up(&conn, None)
+        .await
+        .context("migration failed")?;
     conn.close().await?;
     Ok(())
 }

@@ -9,7 +9,11 @@ use tokio::net::TcpListener;
 use crate::{Config, Options, boot, telemetry};
 
 #[derive(Parser)]
-#[command(name = "portico", version, about = "Portico: patient portals for medical practices")]
+#[command(
+    name = "portico",
+    version,
+    about = "Portico: patient portals for medical practices"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,8 +79,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Command::Serve { listen: Some(l), .. } | Command::Worker { listen: Some(l) } =
-        &cli.command
+    if let Command::Serve {
+        listen: Some(l), ..
+    }
+    | Command::Worker { listen: Some(l) } = &cli.command
     {
         config.listen = *l;
     }
@@ -85,7 +91,10 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     telemetry::init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

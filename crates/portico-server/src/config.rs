@@ -117,7 +117,10 @@ impl Config {
         let mut figment = Figment::new();
         if let Ok(path) = std::env::var("PORTICO_CONFIG") {
             if !std::path::Path::new(&path).is_file() {
-                return Err(ConfigError::new("PORTICO_CONFIG", format!("no file at {path}")));
+                return Err(ConfigError::new(
+                    "PORTICO_CONFIG",
+                    format!("no file at {path}"),
+                ));
             }
             figment = figment.merge(Toml::file(path));
         }
@@ -196,11 +199,20 @@ impl Config {
             ));
         }
         for (name, value) in [
-            ("PORTICO_DATABASE_MAX_CONNECTIONS", self.database_max_connections as usize),
+            (
+                "PORTICO_DATABASE_MAX_CONNECTIONS",
+                self.database_max_connections as usize,
+            ),
             ("PORTICO_MAX_BODY_BYTES", self.max_body_bytes),
-            ("PORTICO_REQUEST_TIMEOUT_SECS", self.request_timeout_secs as usize),
+            (
+                "PORTICO_REQUEST_TIMEOUT_SECS",
+                self.request_timeout_secs as usize,
+            ),
             ("PORTICO_GRAPHQL_MAX_DEPTH", self.graphql_max_depth),
-            ("PORTICO_GRAPHQL_MAX_COMPLEXITY", self.graphql_max_complexity),
+            (
+                "PORTICO_GRAPHQL_MAX_COMPLEXITY",
+                self.graphql_max_complexity,
+            ),
             ("PORTICO_GRAPHQL_MAX_BATCH", self.graphql_max_batch),
         ] {
             if value == 0 {
@@ -241,9 +253,7 @@ impl Config {
             max_complexity: self.graphql_max_complexity,
             max_aliases: self.graphql_max_aliases,
             max_batch: self.graphql_max_batch,
-            introspection: self
-                .graphql_introspection
-                .unwrap_or(self.is_development()),
+            introspection: self.graphql_introspection.unwrap_or(self.is_development()),
             suggestions: self.graphql_suggestions.unwrap_or(self.is_development()),
             ..portico_graphql::Limits::default()
         }

@@ -14,12 +14,13 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
+use portico_core::tenants::Addressed;
 use portico_graphql::{ApiError, RequestContext, RequestMethod, codes};
 use serde_json::json;
 
 use super::{
     RequestId,
-    tenant::{self, Addressed, TENANT_HEADER},
+    tenant::{self, TENANT_HEADER},
 };
 use crate::state::{AppState, Runtime};
 
@@ -94,7 +95,14 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             &format!("a batch holds 1 to {max_batch} operations"),
         );
     }
-    execute(runtime, &parts.headers, request_id, batch, RequestMethod::Post).await
+    execute(
+        runtime,
+        &parts.headers,
+        request_id,
+        batch,
+        RequestMethod::Post,
+    )
+    .await
 }
 
 pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
@@ -201,13 +209,17 @@ async fn request_context(
         .await
         .map_err(|e| {
             let err = ApiError::from_core(e, &request_id);
-            reject(StatusCode::INTERNAL_SERVER_ERROR, err.code(), &err.message())
+            reject(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                err.code(),
+                &err.message(),
+            )
         })?;
     let tenant = match addressed {
         Addressed::Platform => None,
         Addressed::Tenant(t) => {
             tracing::Span::current().record("tenant_id", t.id().to_string());
-            Some(t)
+            Some(*t)
         }
         Addressed::Unknown => {
             return Err(reject(
@@ -286,10 +298,10 @@ pub fn reject(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("2"));
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("2"),
+        );
     }
     response
 }
-

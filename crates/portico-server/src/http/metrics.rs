@@ -36,12 +36,18 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("portico_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
         metrics::gauge!("portico_db_pool_max_connections").set(f64::from(pool.max));
         if let Ok(Ok(depth)) = tokio::time::timeout(Duration::from_secs(2), s.queue.depth()).await {
-            #[expect(clippy::cast_precision_loss, reason = "queue depths are far below 2^52")]
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "queue depths are far below 2^52"
+            )]
             metrics::gauge!("portico_queue_depth", "queue" => "jobs").set(depth as f64);
         }
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }

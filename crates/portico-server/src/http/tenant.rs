@@ -4,18 +4,10 @@
 use axum::http::{HeaderMap, header};
 use portico_core::{
     CoreResult, Db,
-    tenants::{self, HostMatch, ResolvedTenant},
+    tenants::{self, Addressed},
 };
 
 pub const TENANT_HEADER: &str = "x-portico-tenant";
-
-pub enum Addressed {
-    /// The platform itself (no practice named).
-    Platform,
-    Tenant(ResolvedTenant),
-    /// A practice was named that does not exist.
-    Unknown,
-}
 
 pub async fn resolve(db: &Db, headers: &HeaderMap, base_domain: &str) -> CoreResult<Addressed> {
     if let Some(slug) = headers.get(TENANT_HEADER) {
@@ -23,16 +15,12 @@ pub async fn resolve(db: &Db, headers: &HeaderMap, base_domain: &str) -> CoreRes
             return Ok(Addressed::Unknown);
         };
         return Ok(match tenants::find_by_slug(db, slug).await? {
-            Some(t) => Addressed::Tenant(t),
+            Some(t) => Addressed::Tenant(Box::new(t)),
             None => Addressed::Unknown,
         });
     }
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return Ok(Addressed::Platform);
     };
-    Ok(match tenants::find_by_host(db, host, base_domain).await? {
-        HostMatch::Platform => Addressed::Platform,
-        HostMatch::Tenant(t) => Addressed::Tenant(t),
-        HostMatch::Unknown => Addressed::Unknown,
-    })
+    tenants::find_by_host(db, host, base_domain).await
 }

@@ -1,0 +1,46 @@
+# Portico: `make run` starts it with a demo practice; `make test` runs every check and test.
+
+CARGO ?= cargo
+# Both set: the black-box suite runs a second time on PostgreSQL + Redis.
+PG_URL := $(PORTICO_TEST_DATABASE_URL)
+REDIS_URL := $(PORTICO_TEST_REDIS_URL)
+
+.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench clean
+
+run:
+	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
+
+build:
+	$(CARGO) build --locked --workspace
+
+test: fmt-check lint arch-check test-sqlite test-postgres
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+lint:
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+# Dependency direction and tenancy rules the compiler cannot see.
+arch-check:
+	scripts/arch-check
+
+test-sqlite:
+	env -u PORTICO_TEST_DATABASE_URL -u PORTICO_TEST_REDIS_URL $(CARGO) test --locked --workspace
+
+test-postgres:
+ifneq ($(and $(PG_URL),$(REDIS_URL)),)
+	$(CARGO) test --locked -p portico-tests
+else
+	@echo "PostgreSQL + Redis suite skipped: set PORTICO_TEST_DATABASE_URL and PORTICO_TEST_REDIS_URL to run it"
+endif
+
+# Regenerates schema/schema.graphql from the code.
+schema:
+	$(CARGO) run --locked -q -p portico-server --bin portico -- export-schema --output schema/schema.graphql
+
+clean:
+	$(CARGO) clean

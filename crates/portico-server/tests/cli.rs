@@ -1,0 +1,80 @@
+//! The `portico` command line: bad settings stop start-up with one line naming the setting.
+
+use std::process::{Command, Output};
+
+fn portico(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = std::env::temp_dir().join(format!("portico-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portico"));
+    cmd.args(args).current_dir(&dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    out
+}
+
+fn assert_refused(out: &Output, setting: &str) {
+    assert_eq!(out.status.code(), Some(2), "exit code 2 for a bad setting");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(setting), "names {setting}: {stderr}");
+}
+
+#[test]
+fn an_invalid_listen_address_stops_start_up_naming_the_setting() {
+    let out = portico(&["serve"], &[("PORTICO_LISTEN", "not-an-address")]);
+    assert_refused(&out, "PORTICO_LISTEN");
+}
+
+#[test]
+fn an_unknown_setting_is_named() {
+    let out = portico(&["serve"], &[("PORTICO_LISTN", "127.0.0.1:9")]);
+    assert_refused(&out, "PORTICO_LISTN");
+}
+
+#[test]
+fn postgres_without_redis_is_refused_naming_the_redis_setting() {
+    let out = portico(
+        &["serve"],
+        &[("PORTICO_DATABASE_URL", "postgres://portico_app@127.0.0.1/portico")],
+    );
+    assert_refused(&out, "PORTICO_REDIS_URL");
+}
+
+#[test]
+fn an_unsupported_database_is_refused() {
+    let out = portico(&["migrate"], &[("PORTICO_DATABASE_URL", "mysql://x@y/z")]);
+    assert_refused(&out, "PORTICO_DATABASE_URL");
+}
+
+#[test]
+fn export_schema_prints_the_sdl() {
+    let out = portico(&["export-schema"], &[]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), portico_graphql::sdl());
+}
+
+#[test]
+fn migrate_then_demo_load_a_practice_on_a_fresh_sqlite_file() {
+    let dir = std::env::temp_dir().join(format!("portico-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args(args)
+            .current_dir(&dir)
+            .env("PORTICO_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let migrate = run(&["migrate"]);
+    assert!(migrate.status.success(), "{migrate:?}");
+    let demo = run(&["demo"]);
+    assert!(demo.status.success(), "{demo:?}");
+    assert!(String::from_utf8_lossy(&demo.stdout).contains("lakeside"));
+    // Loading twice changes nothing and succeeds.
+    assert!(run(&["demo"]).status.success());
+    assert!(dir.join("portico.db").is_file(), "the default database file");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
