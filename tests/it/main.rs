@@ -1,7 +1,10 @@
 //! Black-box tests of Portico over HTTP. Every test runs on SQLite, and on PostgreSQL + Redis
 //! when `PORTICO_TEST_DATABASE_URL` and `PORTICO_TEST_REDIS_URL` are set.
 
-#![expect(clippy::unwrap_used, reason = "tests may unwrap outside #[test] functions too")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests may unwrap outside #[test] functions too"
+)]
 
 mod audit;
 mod graphql_http;
@@ -10,6 +13,7 @@ mod isolation;
 mod jobs;
 mod limits;
 mod observability;
+mod pubsub;
 mod rls;
 mod schema;
 mod subscriptions;

@@ -1,5 +1,10 @@
 //! The `portico` command line: bad settings stop start-up with one line naming the setting.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers unwrap outside #[test] functions"
+)]
+
 use std::process::{Command, Output};
 
 fn portico(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -38,7 +43,10 @@ fn an_unknown_setting_is_named() {
 fn postgres_without_redis_is_refused_naming_the_redis_setting() {
     let out = portico(
         &["serve"],
-        &[("PORTICO_DATABASE_URL", "postgres://portico_app@127.0.0.1/portico")],
+        &[(
+            "PORTICO_DATABASE_URL",
+            "postgres://portico_app@127.0.0.1/portico",
+        )],
     );
     assert_refused(&out, "PORTICO_REDIS_URL");
 }
@@ -53,7 +61,10 @@ fn an_unsupported_database_is_refused() {
 fn export_schema_prints_the_sdl() {
     let out = portico(&["export-schema"], &[]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), portico_graphql::sdl());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        portico_graphql::sdl()
+    );
 }
 
 #[test]
@@ -75,6 +86,9 @@ fn migrate_then_demo_load_a_practice_on_a_fresh_sqlite_file() {
     assert!(String::from_utf8_lossy(&demo.stdout).contains("lakeside"));
     // Loading twice changes nothing and succeeds.
     assert!(run(&["demo"]).status.success());
-    assert!(dir.join("portico.db").is_file(), "the default database file");
+    assert!(
+        dir.join("portico.db").is_file(),
+        "the default database file"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
