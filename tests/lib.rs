@@ -7,7 +7,11 @@
 use std::{path::PathBuf, time::Duration};
 
 use portico_core::{
-    Db,
+    Db, TenantTx,
+    audit::Actor,
+    entities::patient,
+    patients::{self, NewPatient},
+    tenancy::Access,
     tenants::{self, NewTenant, ResolvedTenant},
 };
 use portico_server::{Config, Options, Running};
@@ -204,9 +208,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = database.config();
     adjust(&mut config);
     let app = start(config, database, true).await;
-    tokio::time::timeout(Duration::from_secs(60), app.running().ready())
-        .await
-        .expect("Portico did not become ready within 60 s");
+    app.ready().await;
     app
 }
 
@@ -296,6 +298,49 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Waits until start-up has reached the database.
+    pub async fn ready(&self) {
+        tokio::time::timeout(Duration::from_secs(60), self.running().ready())
+            .await
+            .expect("Portico did not become ready within 60 s");
+    }
+
+    /// The status `/readyz` answers now.
+    pub async fn readyz_status(&self) -> u16 {
+        self.client
+            .get(self.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Adds a patient to `tenant` through the domain layer, as the system.
+    pub async fn add_patient(&self, tenant: &ResolvedTenant, given_name: &str) -> patient::Model {
+        let tx = TenantTx::begin(&self.db(), &tenant.scope(), Access::Write)
+            .await
+            .unwrap();
+        let created = patients::create(&tx, &Actor::system(), new_patient(given_name))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        created
+    }
+
+    /// POSTs a GraphQL operation as JSON with this `Host` header.
+    pub async fn gql_at_host(&self, host: &str, query: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .header("Host", host)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
     /// POSTs a GraphQL operation as JSON; returns the status and the body.
     pub async fn gql_status(
         &self,
@@ -325,6 +370,19 @@ impl Drop for TestApp {
         if let Some(running) = self.running.take() {
             running.shutdown_token().cancel();
         }
+    }
+}
+
+/// A valid patient with a unique MRN derived from `given_name`.
+pub fn new_patient(given_name: &str) -> NewPatient {
+    NewPatient {
+        mrn: Some(format!("MRN-{given_name}")),
+        given_name: given_name.to_owned(),
+        family_name: "Tester".to_owned(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1980, 1, 2),
+        gender: "unknown".to_owned(),
+        email: None,
+        phone: Some("555-0100".to_owned()),
     }
 }
 

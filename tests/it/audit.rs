@@ -4,10 +4,10 @@
 use portico_core::{
     TenantTx,
     audit::{self, Actor},
-    patients::{self, NewPatient},
+    patients,
     tenancy::Access,
 };
-use portico_tests::spawn_app;
+use portico_tests::{new_patient, spawn_app};
 use sea_orm::ConnectionTrait;
 
 #[tokio::test]
@@ -21,19 +21,9 @@ async fn patient_access_is_audited_and_an_edited_event_breaks_the_chain() {
     let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
         .await
         .unwrap();
-    let p = patients::create(
-        &tx,
-        &actor,
-        NewPatient {
-            given_name: "Ada".to_owned(),
-            family_name: "Chain".to_owned(),
-            birth_date: chrono::NaiveDate::from_ymd_opt(1985, 2, 3),
-            gender: "female".to_owned(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let p = patients::create(&tx, &actor, new_patient("Ada"))
+        .await
+        .unwrap();
     patients::get(&tx, &actor, portico_core::PatientId::from_uuid(p.id))
         .await
         .unwrap();

@@ -27,8 +27,7 @@ async fn an_unreachable_database_at_start_up_keeps_the_process_up_and_readyz_at_
 
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200, "the process is up");
-    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), 503);
+    assert_eq!(app.readyz_status().await, 503);
     let (status, body) = app
         .gql_status(None, "{ __typename }", serde_json::json!({}))
         .await;
@@ -77,14 +76,7 @@ async fn readyz_turns_503_while_postgres_refuses_connections_and_recovers() {
 async fn wait_for_ready_status(app: &portico_tests::TestApp, want: u16) -> u16 {
     let mut last = 0;
     for _ in 0..20 {
-        last = app
-            .client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
+        last = app.readyz_status().await;
         if last == want {
             break;
         }

@@ -7,19 +7,7 @@ use portico_core::{
     patients::{self, ContactChanges, NewPatient},
     tenancy::Access,
 };
-use portico_tests::spawn_app;
-
-fn patient(given: &str) -> NewPatient {
-    NewPatient {
-        mrn: Some(format!("MRN-{given}")),
-        given_name: given.to_owned(),
-        family_name: "Tester".to_owned(),
-        birth_date: NaiveDate::from_ymd_opt(1980, 1, 2),
-        gender: "unknown".to_owned(),
-        email: None,
-        phone: Some("555-0100".to_owned()),
-    }
-}
+use portico_tests::{new_patient, spawn_app};
 
 #[tokio::test]
 async fn tenant_a_cannot_see_or_change_tenant_b_patients() {
@@ -32,14 +20,20 @@ async fn tenant_a_cannot_see_or_change_tenant_b_patients() {
     let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
         .await
         .unwrap();
-    let a1 = patients::create(&tx, &actor, patient("Ann")).await.unwrap();
+    let a1 = patients::create(&tx, &actor, new_patient("Ann"))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let tx = TenantTx::begin(&db, &b.scope(), Access::Write)
         .await
         .unwrap();
-    let b1 = patients::create(&tx, &actor, patient("Bob")).await.unwrap();
+    let b1 = patients::create(&tx, &actor, new_patient("Bob"))
+        .await
+        .unwrap();
     // The same MRN in another practice is fine: uniqueness is per tenant.
-    let b2 = patients::create(&tx, &actor, patient("Ann")).await.unwrap();
+    let b2 = patients::create(&tx, &actor, new_patient("Ann"))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let b_id = portico_core::PatientId::from_uuid(b1.id);
@@ -102,13 +96,13 @@ async fn bad_patient_input_is_refused_and_writes_nothing() {
         .unwrap();
     let future = NewPatient {
         birth_date: NaiveDate::from_ymd_opt(2999, 1, 1),
-        ..patient("Zed")
+        ..new_patient("Zed")
     };
     let err = patients::create(&tx, &actor, future).await.unwrap_err();
     assert_eq!(err.code(), "INVALID_DATE");
     let blank = NewPatient {
         given_name: "  ".to_owned(),
-        ..patient("Zed")
+        ..new_patient("Zed")
     };
     assert_eq!(
         patients::create(&tx, &actor, blank)
@@ -117,8 +111,10 @@ async fn bad_patient_input_is_refused_and_writes_nothing() {
             .code(),
         "INVALID_NAME"
     );
-    patients::create(&tx, &actor, patient("Dup")).await.unwrap();
-    let dup = patients::create(&tx, &actor, patient("Dup")).await;
+    patients::create(&tx, &actor, new_patient("Dup"))
+        .await
+        .unwrap();
+    let dup = patients::create(&tx, &actor, new_patient("Dup")).await;
     tx.rollback().await.unwrap();
     assert_eq!(dup.unwrap_err().code(), "CONFLICT");
 

@@ -54,20 +54,7 @@ async fn without_workers_a_job_waits_in_the_queue() {
     let database = portico_tests::TestDatabase::create().await;
     let config = database.config();
     let app = portico_tests::start(config, database, false).await;
-    for _ in 0..200 {
-        if app
-            .client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            == 200
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.ready().await;
     let tenant = app.create_tenant("clinic-a").await;
     let queue = app.services().queue;
     queue

@@ -10,27 +10,7 @@ async fn two_tenants_with_patients() -> (TestApp, uuid::Uuid, uuid::Uuid) {
     let a = app.create_tenant("clinic-a").await;
     let b = app.create_tenant("clinic-b").await;
     for (tenant, name) in [(&a, "Ann"), (&a, "Amy"), (&b, "Bob")] {
-        let tx = portico_core::TenantTx::begin(
-            &app.db(),
-            &tenant.scope(),
-            portico_core::tenancy::Access::Write,
-        )
-        .await
-        .unwrap();
-        portico_core::patients::create(
-            &tx,
-            &portico_core::audit::Actor::system(),
-            portico_core::patients::NewPatient {
-                given_name: name.to_owned(),
-                family_name: "Raw".to_owned(),
-                birth_date: chrono::NaiveDate::from_ymd_opt(1970, 5, 6),
-                gender: "unknown".to_owned(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        app.add_patient(tenant, name).await;
     }
     (app, a.id().as_uuid(), b.id().as_uuid())
 }
@@ -88,7 +68,11 @@ async fn raw_sql_in_tenant_a_sees_and_changes_no_row_of_tenant_b() {
         .await
         .unwrap();
     assert_eq!(
-        scalar(&tx, "SELECT count(*) FROM patients WHERE phone IS NULL").await,
+        scalar(
+            &tx,
+            "SELECT count(*) FROM patients WHERE phone = '555-0100'"
+        )
+        .await,
         1
     );
     tx.rollback().await.unwrap();

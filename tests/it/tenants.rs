@@ -37,17 +37,7 @@ async fn branding_is_public_by_header_slug_and_host() {
         .await;
     assert_eq!(by_host_arg["data"]["tenantBranding"]["slug"], "riverside");
 
-    let by_host_header = app
-        .client
-        .post(app.url("/graphql"))
-        .header("Host", "riverside.localhost")
-        .json(&json!({ "query": BRANDING }))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let (_, by_host_header) = app.gql_at_host("riverside.localhost", BRANDING).await;
     assert_eq!(
         by_host_header["data"]["tenantBranding"]["slug"],
         "riverside"
@@ -59,17 +49,9 @@ async fn a_custom_domain_resolves_to_its_practice() {
     let app = spawn_app().await;
     app.create_tenant_with_domain("hillcrest", Some("portal.hillcrest-clinic.com"))
         .await;
-    let body = app
-        .client
-        .post(app.url("/graphql"))
-        .header("Host", "Portal.Hillcrest-Clinic.com")
-        .json(&json!({ "query": BRANDING }))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let (_, body) = app
+        .gql_at_host("Portal.Hillcrest-Clinic.com", BRANDING)
+        .await;
     assert_eq!(body["data"]["tenantBranding"]["slug"], "hillcrest");
 }
 
@@ -80,16 +62,8 @@ async fn an_unknown_tenant_gets_tenant_not_found() {
     assert_eq!(status, 404);
     assert_eq!(error_code(&body), Some("TENANT_NOT_FOUND"));
 
-    let unknown_host = app
-        .client
-        .post(app.url("/graphql"))
-        .header("Host", "nowhere.localhost")
-        .json(&json!({ "query": BRANDING }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown_host.status(), 404);
-    let body: serde_json::Value = unknown_host.json().await.unwrap();
+    let (status, body) = app.gql_at_host("nowhere.localhost", BRANDING).await;
+    assert_eq!(status, 404);
     assert_eq!(error_code(&body), Some("TENANT_NOT_FOUND"));
 
     let by_slug = app

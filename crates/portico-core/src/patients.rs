@@ -82,13 +82,17 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
     Ok(model)
 }
 
-pub async fn get(tx: &TenantTx, actor: &Actor, id: PatientId) -> CoreResult<patient::Model> {
-    let found = tx
-        .find::<patient::Entity>()
+/// The chart with this id in the transaction's tenant, unaudited: callers audit what they do.
+async fn find(tx: &TenantTx, id: PatientId) -> CoreResult<patient::Model> {
+    tx.find::<patient::Entity>()
         .filter(Column::Id.eq(id.as_uuid()))
         .one(tx.conn())
         .await?
-        .ok_or(CoreError::NotFound)?;
+        .ok_or(CoreError::NotFound)
+}
+
+pub async fn get(tx: &TenantTx, actor: &Actor, id: PatientId) -> CoreResult<patient::Model> {
+    let found = find(tx, id).await?;
     audit::record(tx, actor, access("patient.read", found.id)).await?;
     Ok(found)
 }
@@ -117,12 +121,7 @@ pub async fn update_contact(
     id: PatientId,
     changes: ContactChanges,
 ) -> CoreResult<patient::Model> {
-    let found = tx
-        .find::<patient::Entity>()
-        .filter(Column::Id.eq(id.as_uuid()))
-        .one(tx.conn())
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let found = find(tx, id).await?;
     let mut active: patient::ActiveModel = found.into();
     if let Some(email) = changes.email {
         active.email = Set(Some(email.trim().to_ascii_lowercase()));
