@@ -42,5 +42,9 @@ endif
 schema:
 	$(CARGO) run --locked -q -p portico-server --bin portico -- export-schema --output schema/schema.graphql
 
+# Throughput and latency on the embedded profile (needs wrk); figures in the closing notes.
+bench:
+	scripts/bench
+
 clean:
 	$(CARGO) clean
