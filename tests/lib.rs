@@ -373,6 +373,136 @@ impl Drop for TestApp {
     }
 }
 
+/// A practice admin's session, from `signUpPractice`.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    pub slug: String,
+    pub email: String,
+    pub password: String,
+    pub access: String,
+    pub refresh: String,
+    /// Set once TOTP is enrolled.
+    pub totp_secret: Option<String>,
+}
+
+pub const SIGN_UP: &str = "mutation($input: SignUpPracticeInput!) { signUpPractice(input: $input) {
+    tenant { slug } session { accessToken refreshToken mfaEnrolmentRequired }
+    userErrors { field code message } } }";
+
+pub const SIGN_IN: &str = "mutation($input: SignInInput!) { signIn(input: $input) {
+    session { accessToken refreshToken mfaEnrolmentRequired } } }";
+
+impl TestApp {
+    /// POSTs a GraphQL operation to `tenant` with a bearer token.
+    pub async fn gql_as(
+        &self,
+        tenant: &str,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .header("X-Portico-Tenant", tenant)
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
+    /// Signs up a practice; its admin still has to enrol TOTP.
+    pub async fn sign_up(&self, slug: &str) -> Signed {
+        let email = format!("admin@{slug}.example.com");
+        let password = "correct kettle orbit lantern".to_owned();
+        let body = self
+            .gql(
+                None,
+                SIGN_UP,
+                json!({ "input": {
+                    "practiceName": format!("{slug} practice"),
+                    "slug": slug,
+                    "timeZone": "America/Chicago",
+                    "adminName": "Avery Admin",
+                    "adminEmail": email,
+                    "adminPassword": password,
+                }}),
+            )
+            .await;
+        let session = &body["data"]["signUpPractice"]["session"];
+        assert!(session.is_object(), "sign-up failed: {body}");
+        Signed {
+            slug: slug.to_owned(),
+            email,
+            password,
+            access: session["accessToken"].as_str().unwrap().to_owned(),
+            refresh: session["refreshToken"].as_str().unwrap().to_owned(),
+            totp_secret: None,
+        }
+    }
+
+    /// Enrols TOTP for the signed-in user; returns the session that follows.
+    pub async fn enrol_totp(&self, signed: &Signed) -> Signed {
+        let (_, begun) = self
+            .gql_as(
+                &signed.slug,
+                &signed.access,
+                "mutation { beginTotpEnrolment { secret otpauthUri } }",
+                json!({}),
+            )
+            .await;
+        let secret = begun["data"]["beginTotpEnrolment"]["secret"]
+            .as_str()
+            .unwrap_or_else(|| panic!("enrolment did not start: {begun}"))
+            .to_owned();
+        let code = portico_auth::totp::current(&secret).unwrap();
+        let (_, confirmed) = self
+            .gql_as(
+                &signed.slug,
+                &signed.access,
+                "mutation($code: String!) { confirmTotpEnrolment(input: { code: $code }) {
+                    session { accessToken refreshToken mfaEnrolmentRequired }
+                    userErrors { code } } }",
+                json!({ "code": code }),
+            )
+            .await;
+        let session = &confirmed["data"]["confirmTotpEnrolment"]["session"];
+        assert_eq!(session["mfaEnrolmentRequired"], false, "{confirmed}");
+        Signed {
+            access: session["accessToken"].as_str().unwrap().to_owned(),
+            refresh: session["refreshToken"].as_str().unwrap().to_owned(),
+            totp_secret: Some(secret),
+            ..signed.clone()
+        }
+    }
+
+    /// A practice with an admin who has enrolled TOTP: a session that may do admin work.
+    pub async fn practice_admin(&self, slug: &str) -> Signed {
+        let signed = self.sign_up(slug).await;
+        self.enrol_totp(&signed).await
+    }
+
+    /// `signIn`; returns the status and body.
+    pub async fn sign_in(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        totp_code: Option<&str>,
+    ) -> Value {
+        let (_, body) = self
+            .gql_status(
+                Some(slug),
+                SIGN_IN,
+                json!({ "input": { "email": email, "password": password, "totpCode": totp_code } }),
+            )
+            .await;
+        body
+    }
+}
+
 /// A valid patient with a unique MRN derived from `given_name`.
 pub fn new_patient(given_name: &str) -> NewPatient {
     NewPatient {

@@ -9,6 +9,7 @@
 mod audit;
 mod graphql_http;
 mod health;
+mod identity;
 mod isolation;
 mod jobs;
 mod limits;

@@ -23,6 +23,20 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A signed-in user (or one signing in).
+    pub fn user(id: Uuid) -> Self {
+        Self {
+            kind: "user",
+            id: Some(id),
+            request_id: None,
+        }
+    }
+
+    pub fn with_request(mut self, request_id: &str) -> Self {
+        self.request_id = Some(request_id.to_owned());
+        self
+    }
+
     /// Work done by Portico itself (jobs, the demo loader, the command line).
     pub fn system() -> Self {
         Self {

@@ -23,6 +23,9 @@ pub enum CoreError {
     /// the caller, never the client's fault.
     #[error("write attempted in a read-only transaction")]
     ReadOnly,
+    /// An adapter (password hasher, token signer) failed.
+    #[error("adapter error: {0}")]
+    Adapter(String),
     #[error("database error")]
     Database(#[from] DbErr),
 }
@@ -36,13 +39,26 @@ impl CoreError {
         }
     }
 
+    /// The same validation error, reported on another input field.
+    pub fn on_field(self, name: &'static str) -> Self {
+        match self {
+            Self::Invalid { code, message, .. } => Self::Invalid {
+                field: name,
+                code,
+                message,
+            },
+            Self::Conflict { .. } => Self::Conflict { field: name },
+            other => other,
+        }
+    }
+
     /// The stable machine code for this error.
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound => "NOT_FOUND",
             Self::Invalid { code, .. } => code,
             Self::Conflict { .. } => "CONFLICT",
-            Self::ReadOnly | Self::Database(_) => "INTERNAL",
+            Self::ReadOnly | Self::Adapter(_) | Self::Database(_) => "INTERNAL",
         }
     }
 }

@@ -4,17 +4,22 @@
 //! This crate knows nothing of HTTP, GraphQL or the job queue; those depend on it, never the
 //! other way round.
 
+pub mod accounts;
 pub mod audit;
 pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod patients;
 pub mod ports;
 pub mod pubsub;
+pub mod sessions;
+pub mod signing_keys;
 pub mod tenancy;
 pub mod tenants;
+pub mod throttle;
 
 pub use db::Db;
 pub use error::{CoreError, CoreResult};

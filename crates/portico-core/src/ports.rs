@@ -6,7 +6,12 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
-use crate::TenantId;
+use std::time::Duration;
+
+use crate::{
+    TenantId,
+    identity::{SessionClaims, TokenError},
+};
 
 /// A failure of an adapter (queue, broker). The message is for logs, never for clients.
 #[derive(Debug, thiserror::Error)]
@@ -53,4 +58,100 @@ pub trait PubSub: Send + Sync {
     async fn subscribe(&self, topic: &str) -> Result<BoxStream<'static, Vec<u8>>, PortError>;
     async fn ping(&self) -> Result<(), PortError>;
     fn backend(&self) -> &'static str;
+}
+
+/// Why a new password is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordPolicyError {
+    #[error("use at least {0} characters")]
+    TooShort(usize),
+    #[error("use at most {0} characters")]
+    TooLong(usize),
+    #[error("this password is too common")]
+    Common,
+    #[error("do not use your name or email in the password")]
+    ContainsPersonalData,
+}
+
+impl PasswordPolicyError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooShort(_) => "PASSWORD_TOO_SHORT",
+            Self::TooLong(_) => "PASSWORD_TOO_LONG",
+            Self::Common => "PASSWORD_TOO_COMMON",
+            Self::ContainsPersonalData => "PASSWORD_CONTAINS_PERSONAL_DATA",
+        }
+    }
+}
+
+/// Secrets people sign in with: passwords (argon2id) and TOTP codes.
+pub trait Credentials: Send + Sync {
+    fn hash(&self, password: &str) -> Result<String, PortError>;
+    /// Whether `password` matches `stored`. With `None` (no such account) it does the same
+    /// work and answers `false`, so timing does not tell whether an account exists.
+    fn verify(&self, password: &str, stored: Option<&str>) -> bool;
+    /// `context`: the user's name and email, which a password must not contain.
+    fn check_policy(&self, password: &str, context: &[&str]) -> Result<(), PasswordPolicyError>;
+    /// A new TOTP secret (base32).
+    fn new_totp_secret(&self) -> String;
+    /// The `otpauth://` URI for an authenticator app.
+    fn totp_uri(&self, secret: &str, account: &str) -> Option<String>;
+    fn verify_totp(&self, secret: &str, code: &str) -> bool;
+}
+
+/// A signed access token and when it expires (Unix seconds).
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// Issues and verifies access tokens.
+#[async_trait]
+pub trait TokenService: Send + Sync {
+    fn issue(&self, claims: &SessionClaims) -> Result<IssuedToken, PortError>;
+    /// Verifies signature, algorithm, type, issuer, audience (`tenant`) and lifetime.
+    async fn verify(&self, token: &str, tenant: TenantId) -> Result<SessionClaims, TokenError>;
+    /// The public keys, as a JWK set.
+    fn jwks(&self) -> serde_json::Value;
+    /// Longest lifetime of an access token.
+    fn access_ttl(&self) -> Duration;
+}
+
+/// How a throttle key is limited: after `max_failures` within `window`, the key is locked,
+/// first for `base_lock`, doubling with each further lock up to `max_lock`.
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottlePolicy {
+    pub max_failures: u32,
+    pub window: Duration,
+    pub base_lock: Duration,
+    pub max_lock: Duration,
+}
+
+/// Failure counting with growing lock-outs (sign-in per account and per IP).
+#[async_trait]
+pub trait Throttle: Send + Sync {
+    /// How long the key stays locked, if it is.
+    async fn locked_for(&self, key: &str) -> Result<Option<Duration>, PortError>;
+    /// Counts a failure; returns the lock it caused, if any.
+    async fn record_failure(
+        &self,
+        key: &str,
+        policy: &ThrottlePolicy,
+    ) -> Result<Option<Duration>, PortError>;
+    /// Forgets the failures (after a success). Lock levels are kept until they expire.
+    async fn clear(&self, key: &str) -> Result<(), PortError>;
+}
+
+/// Revoked sessions, checked on every authenticated request until their tokens expire.
+#[async_trait]
+pub trait Revocations: Send + Sync {
+    async fn revoke(&self, session_id: uuid::Uuid, for_at_least: Duration)
+    -> Result<(), PortError>;
+    async fn is_revoked(&self, session_id: uuid::Uuid) -> Result<bool, PortError>;
+}
+
+/// Role-based permissions per tenant (casbin in production).
+pub trait Authorizer: Send + Sync {
+    fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool;
 }

@@ -66,19 +66,29 @@ impl TenantTx {
             }),
         };
         let tx = db.conn().begin_with_options(options).await?;
-        if postgres {
+        Self::scope_transaction(tx, scope.tenant_id, access).await
+    }
+
+    /// Scopes an open transaction to `tenant_id` (the sign-up path, which creates the tenant
+    /// in the same transaction as its first user).
+    pub(crate) async fn scope_transaction(
+        tx: DatabaseTransaction,
+        tenant_id: TenantId,
+        access: Access,
+    ) -> CoreResult<Self> {
+        if tx.get_database_backend() == DbBackend::Postgres {
             // `true`: local to this transaction, so a pooled connection never carries a
             // tenant into the next transaction.
             tx.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT set_config('app.tenant_id', $1, true)",
-                [scope.tenant_id.to_string().into()],
+                [tenant_id.to_string().into()],
             ))
             .await?;
         }
         Ok(Self {
             tx,
-            tenant_id: scope.tenant_id,
+            tenant_id,
             access,
         })
     }

@@ -2,11 +2,15 @@
 //! custom domain. These are platform-level reads of the `tenants` table, which has no RLS.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 use crate::{
-    CoreError, CoreResult, Db, TenantId, TenantScope,
+    CoreError, CoreResult, Db, TenantId, TenantScope, TenantTx,
     entities::{tenant, tenant_status},
+    tenancy::Access,
 };
 
 /// Slugs that would collide with the platform's own host names and paths.
@@ -155,6 +159,41 @@ pub async fn find_by_host(db: &Db, host: &str, base_domain: &str) -> CoreResult<
 }
 
 pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {
+    let (tenant, tx) = create_in_transaction(db, new).await?;
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+/// Creates the tenant in a transaction that is left open and scoped to it, so that what
+/// must exist with it (its first admin) commits or fails together with it.
+pub async fn create_in_transaction(
+    db: &Db,
+    new: NewTenant,
+) -> CoreResult<(ResolvedTenant, TenantTx)> {
+    let model = validate(new)?;
+    if find_by_slug(db, model.slug.as_ref()).await?.is_some() {
+        return Err(CoreError::Conflict { field: "slug" });
+    }
+    let tx = db
+        .conn()
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
+    // A concurrent sign-up with the same slug loses on the unique index.
+    let tenant = model.insert(&tx).await.map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            CoreError::Conflict { field: "slug" }
+        }
+        _ => CoreError::Database(e),
+    })?;
+    let id = TenantId::from_uuid(tenant.id);
+    let tx = TenantTx::scope_transaction(tx, id, Access::Write).await?;
+    Ok((ResolvedTenant { tenant }, tx))
+}
+
+fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
     let slug = new.slug.trim().to_ascii_lowercase();
     validate_slug(&slug)?;
     let name = new.name.trim().to_owned();
@@ -178,11 +217,8 @@ pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {
     if let Some(domain) = &custom_domain {
         validate_domain(domain)?;
     }
-    if find_by_slug(db, &slug).await?.is_some() {
-        return Err(CoreError::Conflict { field: "slug" });
-    }
     let now = Utc::now();
-    let model = tenant::ActiveModel {
+    Ok(tenant::ActiveModel {
         id: Set(TenantId::new().as_uuid()),
         slug: Set(slug),
         name: Set(name),
@@ -194,18 +230,7 @@ pub async fn create(db: &Db, new: NewTenant) -> CoreResult<ResolvedTenant> {
         custom_domain: Set(custom_domain),
         created_at: Set(now),
         updated_at: Set(now),
-    };
-    // A concurrent sign-up with the same slug loses on the unique index.
-    let tenant = model
-        .insert(db.conn())
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                CoreError::Conflict { field: "slug" }
-            }
-            _ => CoreError::Database(e),
-        })?;
-    Ok(ResolvedTenant { tenant })
+    })
 }
 
 /// 3 to 40 characters of `a-z`, `0-9` and inner hyphens; usable as a DNS label.

@@ -3,9 +3,13 @@
 use std::sync::Arc;
 
 use async_graphql::Context;
+use std::time::Duration;
+
 use portico_core::{
     Db, TenantTx,
-    ports::{JobQueue, PubSub},
+    identity::{MfaState, Role, SessionClaims},
+    ports::{Authorizer, Credentials, JobQueue, PubSub, Revocations, Throttle, TokenService},
+    sessions::SessionPolicy,
     tenancy::Access,
     tenants::ResolvedTenant,
 };
@@ -20,6 +24,43 @@ pub struct Services {
     pub pubsub: Arc<dyn PubSub>,
     /// `{slug}.{base_domain}` hosts name a tenant.
     pub base_domain: String,
+    pub passwords: Arc<dyn Credentials>,
+    pub tokens: Arc<dyn TokenService>,
+    pub throttle: Arc<dyn Throttle>,
+    pub revocations: Arc<dyn Revocations>,
+    pub authorizer: Arc<dyn Authorizer>,
+    pub sessions: SessionSettings,
+}
+
+/// Session lifetimes (automatic log-off) by kind of user.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionSettings {
+    pub staff_idle: Duration,
+    pub patient_idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            staff_idle: Duration::from_secs(15 * 60),
+            patient_idle: Duration::from_secs(30 * 60),
+            absolute: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+impl SessionSettings {
+    pub fn policy(&self, role: Role) -> SessionPolicy {
+        SessionPolicy {
+            idle_timeout: if role == Role::Patient {
+                self.patient_idle
+            } else {
+                self.staff_idle
+            },
+            absolute: self.absolute,
+        }
+    }
 }
 
 /// Per-request facts established by the HTTP layer before the operation runs.
@@ -28,6 +69,10 @@ pub struct RequestContext {
     pub request_id: String,
     /// The tenant named by the host or the `X-Portico-Tenant` header, if any.
     pub tenant: Option<ResolvedTenant>,
+    /// The verified bearer token's claims; always for `tenant`.
+    pub principal: Option<SessionClaims>,
+    /// The client's address, for per-IP sign-in limits.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// The HTTP method the operation arrived with; mutations are refused over GET.
@@ -42,11 +87,13 @@ pub(crate) trait ContextExt {
     fn services(&self) -> Result<&Services, ApiError>;
     fn request(&self) -> Result<&RequestContext, ApiError>;
     /// A transaction scoped to the request's tenant, or `TENANT_NOT_FOUND`.
-    #[expect(
-        dead_code,
-        reason = "the first tenant-data resolvers arrive with identity"
-    )]
     async fn tenant_tx(&self, access: Access) -> Result<TenantTx, ApiError>;
+    /// The tenant the request is addressed to, or `TENANT_NOT_FOUND`.
+    fn tenant(&self) -> Result<&ResolvedTenant, ApiError>;
+    /// The signed-in principal, if allowed `action` on `object` by the tenant's policies.
+    fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError>;
+    /// The signed-in principal, whatever the policies (sign-out, enrolment).
+    fn principal(&self) -> Result<&SessionClaims, ApiError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -62,9 +109,40 @@ impl ContextExt for Context<'_> {
     async fn tenant_tx(&self, access: Access) -> Result<TenantTx, ApiError> {
         let services = self.services()?;
         let request = self.request()?;
-        let tenant = request.tenant.as_ref().ok_or(ApiError::TenantNotFound)?;
+        let tenant = self.tenant()?;
         TenantTx::begin(&services.db, &tenant.scope(), access)
             .await
             .map_err(|e| ApiError::from_core(e, &request.request_id))
+    }
+
+    fn tenant(&self) -> Result<&ResolvedTenant, ApiError> {
+        self.request()?
+            .tenant
+            .as_ref()
+            .ok_or(ApiError::TenantNotFound)
+    }
+
+    fn principal(&self) -> Result<&SessionClaims, ApiError> {
+        self.request()?
+            .principal
+            .as_ref()
+            .ok_or(ApiError::Unauthenticated)
+    }
+
+    fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError> {
+        let principal = self.principal()?;
+        // A staff member who has not enrolled a second factor may only see who they are.
+        if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
+            return Err(ApiError::MfaEnrolmentRequired);
+        }
+        let services = self.services()?;
+        if services
+            .authorizer
+            .allowed(principal.role.as_str(), principal.tenant_id, object, action)
+        {
+            Ok(principal)
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 }

@@ -10,6 +10,9 @@ pub mod codes {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const TENANT_NOT_FOUND: &str = "TENANT_NOT_FOUND";
+    pub const MFA_ENROLMENT_REQUIRED: &str = "MFA_ENROLMENT_REQUIRED";
+    pub const INVALID_CREDENTIALS: &str = "INVALID_CREDENTIALS";
+    pub const MFA_REQUIRED: &str = "MFA_REQUIRED";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const INTERNAL: &str = "INTERNAL";
@@ -32,6 +35,14 @@ pub mod codes {
 /// `?` always goes through [`ErrorExtensions`] and every error carries its code.
 #[derive(Debug)]
 pub enum ApiError {
+    Unauthenticated,
+    Forbidden,
+    /// Staff must enrol a second factor before anything else.
+    MfaEnrolmentRequired,
+    /// Wrong email, password or code, or a locked account: one answer for all.
+    InvalidCredentials,
+    /// The password was right; a TOTP or recovery code is needed too.
+    MfaRequired,
     TenantNotFound,
     NotFound,
     BadUserInput {
@@ -64,6 +75,12 @@ impl ApiError {
                 code: "CONFLICT",
                 message: format!("{field} is already taken"),
             },
+            CoreError::Adapter(message) => {
+                tracing::error!(request_id, error = %message, "adapter error");
+                Self::Internal {
+                    request_id: Some(request_id.to_owned()),
+                }
+            }
             CoreError::ReadOnly => {
                 tracing::error!(request_id, "write attempted in a read-only transaction");
                 Self::Internal {
@@ -81,6 +98,13 @@ impl ApiError {
 
     pub fn message(&self) -> String {
         match self {
+            Self::Unauthenticated => "sign in to do this".to_owned(),
+            Self::Forbidden => "you are not allowed to do this".to_owned(),
+            Self::MfaEnrolmentRequired => {
+                "set up two-step verification before continuing".to_owned()
+            }
+            Self::InvalidCredentials => "the email, password or code is not right".to_owned(),
+            Self::MfaRequired => "enter the code from your authenticator app".to_owned(),
             Self::TenantNotFound => "no practice is known at this address".to_owned(),
             Self::NotFound => "not found".to_owned(),
             Self::BadUserInput { message, .. } => message.clone(),
@@ -94,6 +118,11 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Unauthenticated => codes::UNAUTHENTICATED,
+            Self::Forbidden => codes::FORBIDDEN,
+            Self::MfaEnrolmentRequired => codes::MFA_ENROLMENT_REQUIRED,
+            Self::InvalidCredentials => codes::INVALID_CREDENTIALS,
+            Self::MfaRequired => codes::MFA_REQUIRED,
             Self::TenantNotFound => codes::TENANT_NOT_FOUND,
             Self::NotFound => codes::NOT_FOUND,
             Self::BadUserInput { .. } => codes::BAD_USER_INPUT,

@@ -3,24 +3,35 @@
 
 mod context;
 mod error;
+mod global_id;
+mod identity;
 mod limits;
+mod patients;
 mod tenants;
+mod user_error;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
-pub use context::{RequestContext, RequestMethod, Services};
+pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
 pub use error::{ApiError, codes};
 pub use limits::Limits;
 
 #[derive(MergedObject, Default)]
-pub struct Query(tenants::TenantsQuery);
+pub struct Query(
+    tenants::TenantsQuery,
+    identity::IdentityQuery,
+    patients::PatientsQuery,
+);
 
-pub type PorticoSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(identity::IdentityMutation, patients::PatientsMutation);
+
+pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits. `services` is shared by every request; per-request
 /// data ([`RequestContext`], [`RequestMethod`]) is attached by the HTTP layer.
 pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchema {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)

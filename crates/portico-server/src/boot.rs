@@ -9,10 +9,12 @@ use std::{
 };
 
 use anyhow::Context as _;
+use portico_auth::{password::Argon2Hasher, rbac::CasbinAuthorizer, tokens::JwtService};
 use portico_core::{
     Db,
-    ports::{JobQueue, PubSub},
+    ports::{JobQueue, PubSub, Revocations, Throttle},
     pubsub::LocalPubSub,
+    throttle::{LocalRevocations, LocalThrottle},
 };
 use portico_graphql::{Services, build_schema};
 use portico_jobs::{ApalisQueue, JobContext};
@@ -25,6 +27,7 @@ use crate::{
     config::Config,
     http,
     redis_pubsub::RedisPubSub,
+    redis_throttle::RedisThrottle,
     state::{AppState, Runtime},
     telemetry,
 };
@@ -94,10 +97,13 @@ pub async fn start(
     let app = http::router(state.clone(), options.api);
     let serve_token = shutdown.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(serve_token.cancelled_owned())
-            .await
-            .context("HTTP server failed")
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(serve_token.cancelled_owned())
+        .await
+        .context("HTTP server failed")
     });
     let boot_state = state.clone();
     let boot_token = shutdown.clone();
@@ -131,7 +137,7 @@ async fn boot_with_retry(
     let max = Duration::from_secs(state.config.database_retry_max_secs.max(1));
     let mut delay = Duration::from_millis(250);
     loop {
-        match boot(state, limits, options).await {
+        match boot(state, limits, options, shutdown).await {
             Ok(ctx) => return Some(ctx),
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "start-up incomplete; retrying");
@@ -149,6 +155,7 @@ async fn boot(
     state: &AppState,
     limits: &portico_graphql::Limits,
     options: Options,
+    shutdown: &CancellationToken,
 ) -> anyhow::Result<JobContext> {
     let config = &state.config;
     if options.migrate {
@@ -166,20 +173,40 @@ async fn boot(
              (portico_app) and run migrations with PORTICO_MIGRATION_DATABASE_URL"
         );
     }
-    let (queue, pubsub): (ApalisQueue, Arc<dyn PubSub>) = match &config.redis_url {
-        Some(url) => (
-            ApalisQueue::redis(url.expose_secret(), &config.redis_prefix).await?,
-            Arc::new(
-                RedisPubSub::connect(url.expose_secret(), &config.redis_prefix)
-                    .await
-                    .context("cannot reach Redis")?,
-            ),
-        ),
-        None => (
-            ApalisQueue::sqlite(config.database_url.expose_secret()).await?,
-            Arc::new(LocalPubSub::default()),
-        ),
+    let profile = match &config.redis_url {
+        Some(url) => {
+            let throttle = RedisThrottle::connect(url.expose_secret(), &config.redis_prefix)
+                .await
+                .context("cannot reach Redis")?;
+            Profile {
+                queue: ApalisQueue::redis(url.expose_secret(), &config.redis_prefix).await?,
+                pubsub: Arc::new(
+                    RedisPubSub::connect(url.expose_secret(), &config.redis_prefix)
+                        .await
+                        .context("cannot reach Redis")?,
+                ),
+                throttle: Arc::new(throttle.clone()),
+                revocations: Arc::new(throttle),
+            }
+        }
+        None => Profile {
+            queue: ApalisQueue::sqlite(config.database_url.expose_secret()).await?,
+            pubsub: Arc::new(LocalPubSub::default()),
+            throttle: Arc::new(LocalThrottle::default()),
+            revocations: Arc::new(LocalRevocations::default()),
+        },
     };
+    let queue = profile.queue.clone();
+    let passwords = Argon2Hasher::new(config.argon2_params(), config.password_min_length)?;
+    let tokens = JwtService::load(
+        db.clone(),
+        config.jwt_issuer.clone(),
+        Duration::from_secs(config.access_token_ttl_secs),
+    )
+    .await?;
+    let tokens = Arc::new(tokens);
+    spawn_key_reload(Arc::clone(&tokens), shutdown.clone());
+    let authorizer = CasbinAuthorizer::new().await?;
     if options.demo {
         let demo = portico_core::demo::load(&db).await?;
         tracing::info!(slug = %demo.tenant.slug, "demo practice loaded");
@@ -187,8 +214,14 @@ async fn boot(
     let services = Services {
         db: db.clone(),
         queue: Arc::new(queue.clone()),
-        pubsub,
+        pubsub: profile.pubsub,
         base_domain: config.base_domain.clone(),
+        passwords: Arc::new(passwords),
+        tokens,
+        throttle: profile.throttle,
+        revocations: profile.revocations,
+        authorizer: Arc::new(authorizer),
+        sessions: config.session_settings(),
     };
     let schema = build_schema(Some(services.clone()), limits);
     // Only one boot ever succeeds, so the runtime is never set twice.
@@ -200,6 +233,32 @@ async fn boot(
         "ready"
     );
     Ok(JobContext { db, queue })
+}
+
+/// Picks up signing keys rotated elsewhere, so every instance signs with the newest key.
+fn spawn_key_reload(tokens: Arc<JwtService>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        every.tick().await;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every.tick() => {
+                    if let Err(e) = tokens.reload().await {
+                        tracing::warn!(error = %e, "reloading signing keys failed");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The adapters that differ between the embedded and the production profile.
+struct Profile {
+    queue: ApalisQueue,
+    pubsub: Arc<dyn PubSub>,
+    throttle: Arc<dyn Throttle>,
+    revocations: Arc<dyn Revocations>,
 }
 
 /// Runs pending migrations as the owner role.

@@ -52,6 +52,19 @@ enum Command {
     },
     /// Migrate and load the demo practice, then exit.
     Demo,
+    /// Manage the keys that sign access tokens.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key; older keys keep verifying until pruned.
+    Rotate,
+    /// Delete keys retired more than a day ago (every token they signed has expired).
+    Prune,
 }
 
 pub fn main() -> ExitCode {
@@ -150,6 +163,28 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             .context("cannot reach the database")?;
             let demo = portico_core::demo::load(&db).await?;
             println!("demo practice '{}' is loaded", demo.tenant.slug);
+            Ok(())
+        }
+        Command::Keys { command } => {
+            let db = portico_core::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                2,
+            )
+            .await
+            .context("cannot reach the database")?;
+            match command {
+                KeysCommand::Rotate => {
+                    let kid = portico_auth::tokens::JwtService::rotate(&db).await?;
+                    println!(
+                        "new signing key {kid}; running instances sign with it within a minute"
+                    );
+                }
+                KeysCommand::Prune => {
+                    let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
+                    let n = portico_core::signing_keys::prune(&db, cutoff).await?;
+                    println!("{n} retired key(s) deleted");
+                }
+            }
             Ok(())
         }
         Command::ExportSchema { .. } => Ok(()),

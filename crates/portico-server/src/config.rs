@@ -2,7 +2,7 @@
 //! optional TOML file (`PORTICO_CONFIG`), then `PORTICO_*` environment variables, then
 //! command-line flags; `validate` names the setting that is wrong.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use figment::{
     Figment,
@@ -61,6 +61,20 @@ pub struct Config {
     /// Browser origins allowed to call the API cross-origin, comma-separated; empty means
     /// same-origin only.
     pub cors_origins: String,
+    /// `iss` of access tokens.
+    pub jwt_issuer: String,
+    /// Access-token lifetime; at most 900 (15 minutes).
+    pub access_token_ttl_secs: u64,
+    /// Automatic log-off after this long without activity, for staff and for patients.
+    pub session_staff_idle_secs: u64,
+    pub session_patient_idle_secs: u64,
+    /// Longest a session lasts, however active.
+    pub session_absolute_secs: u64,
+    /// argon2id cost (OWASP minimum by default: 19 MiB, 2 passes, 1 lane).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub password_min_length: usize,
 }
 
 impl Default for Config {
@@ -87,6 +101,15 @@ impl Default for Config {
             graphql_introspection: None,
             graphql_suggestions: None,
             cors_origins: String::new(),
+            jwt_issuer: "portico".to_owned(),
+            access_token_ttl_secs: 900,
+            session_staff_idle_secs: 15 * 60,
+            session_patient_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            password_min_length: 12,
         }
     }
 }
@@ -219,6 +242,42 @@ impl Config {
                 return Err(ConfigError::new(name, "must be greater than 0"));
             }
         }
+        if self.access_token_ttl_secs == 0 || self.access_token_ttl_secs > 900 {
+            return Err(ConfigError::new(
+                "PORTICO_ACCESS_TOKEN_TTL_SECS",
+                "must be between 1 and 900 (15 minutes)",
+            ));
+        }
+        for (name, value) in [
+            (
+                "PORTICO_SESSION_STAFF_IDLE_SECS",
+                self.session_staff_idle_secs,
+            ),
+            (
+                "PORTICO_SESSION_PATIENT_IDLE_SECS",
+                self.session_patient_idle_secs,
+            ),
+            ("PORTICO_SESSION_ABSOLUTE_SECS", self.session_absolute_secs),
+        ] {
+            if value < 60 {
+                return Err(ConfigError::new(name, "must be at least 60 seconds"));
+            }
+        }
+        if self.argon2_memory_kib < 8 * u32::max(self.argon2_parallelism, 1)
+            || self.argon2_iterations == 0
+            || self.argon2_parallelism == 0
+        {
+            return Err(ConfigError::new(
+                "PORTICO_ARGON2_MEMORY_KIB",
+                "argon2 needs at least 8 KiB per lane, 1 pass and 1 lane",
+            ));
+        }
+        if self.password_min_length < 8 {
+            return Err(ConfigError::new(
+                "PORTICO_PASSWORD_MIN_LENGTH",
+                "must be at least 8",
+            ));
+        }
         for origin in self.cors_origin_list() {
             if !(origin.starts_with("http://") || origin.starts_with("https://"))
                 || origin.ends_with('/')
@@ -245,6 +304,22 @@ impl Config {
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
+    }
+
+    pub fn session_settings(&self) -> portico_graphql::SessionSettings {
+        portico_graphql::SessionSettings {
+            staff_idle: Duration::from_secs(self.session_staff_idle_secs),
+            patient_idle: Duration::from_secs(self.session_patient_idle_secs),
+            absolute: Duration::from_secs(self.session_absolute_secs),
+        }
+    }
+
+    pub fn argon2_params(&self) -> portico_auth::password::Argon2Params {
+        portico_auth::password::Argon2Params {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        }
     }
 
     pub fn graphql_limits(&self) -> portico_graphql::Limits {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 mod redis_pubsub;
+mod redis_throttle;
 pub mod state;
 pub mod telemetry;
 

@@ -3,6 +3,8 @@
 
 pub mod audit_event;
 pub mod patient;
+pub mod refresh_token;
+pub mod signing_key;
 pub mod tenant;
 pub mod user;
 

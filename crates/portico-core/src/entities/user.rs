@@ -20,6 +20,12 @@ pub struct Model {
     /// `active` or `disabled`.
     pub status: String,
     pub password_hash: Option<String>,
+    /// One of [`crate::identity::Role`].
+    pub role: String,
+    /// Base32 TOTP secret, once enrolment has started.
+    pub totp_secret: Option<String>,
+    /// Set when the first code was confirmed: from then on sign-in asks for a code.
+    pub totp_enabled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

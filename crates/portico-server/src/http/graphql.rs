@@ -5,7 +5,7 @@
 //! send without a CORS preflight) and the tenant the request is addressed to. Every rejection
 //! is a GraphQL-shaped error with a stable `extensions.code`.
 
-use std::time::Instant;
+use std::{net::IpAddr, time::Instant};
 
 use async_graphql::{BatchRequest, BatchResponse, http::GraphiQLSource};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
@@ -95,14 +95,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             &format!("a batch holds 1 to {max_batch} operations"),
         );
     }
-    execute(
-        runtime,
-        &parts.headers,
-        request_id,
-        batch,
-        RequestMethod::Post,
-    )
-    .await
+    execute(runtime, &parts, request_id, batch, RequestMethod::Post).await
 }
 
 pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
@@ -135,7 +128,7 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
     }
     execute(
         runtime,
-        &parts.headers,
+        &parts,
         request_id,
         BatchRequest::Single(request),
         RequestMethod::Get,
@@ -157,7 +150,14 @@ async fn websocket(state: AppState, req: Request) -> Response {
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
-    let context = match request_context(runtime, &parts.headers, request_id).await {
+    let context = match request_context(
+        runtime,
+        &parts.headers,
+        request_id,
+        client_ip(&parts.extensions),
+    )
+    .await
+    {
         Ok(c) => c,
         Err(response) => return response,
     };
@@ -176,12 +176,13 @@ async fn websocket(state: AppState, req: Request) -> Response {
 
 async fn execute(
     runtime: &Runtime,
-    headers: &HeaderMap,
+    parts: &axum::http::request::Parts,
     request_id: String,
     batch: BatchRequest,
     method: RequestMethod,
 ) -> Response {
-    let context = match request_context(runtime, headers, request_id).await {
+    let client_ip = client_ip(&parts.extensions);
+    let context = match request_context(runtime, &parts.headers, request_id, client_ip).await {
         Ok(c) => c,
         Err(response) => return response,
     };
@@ -203,6 +204,7 @@ async fn request_context(
     runtime: &Runtime,
     headers: &HeaderMap,
     request_id: String,
+    client_ip: Option<IpAddr>,
 ) -> Result<RequestContext, Response> {
     let services = &runtime.services;
     let addressed = tenant::resolve(&services.db, headers, &services.base_domain)
@@ -229,7 +231,62 @@ async fn request_context(
             ));
         }
     };
-    Ok(RequestContext { request_id, tenant })
+    let principal = match bearer(headers) {
+        None => None,
+        Some(token) => {
+            // A token is only ever valid for the tenant it was issued for.
+            let tenant = tenant.as_ref().ok_or_else(unauthenticated)?;
+            let claims = services
+                .tokens
+                .verify(token, tenant.id())
+                .await
+                .map_err(|e| {
+                    tracing::info!(reason = %e, "access token refused");
+                    unauthenticated()
+                })?;
+            let revoked = services
+                .revocations
+                .is_revoked(claims.session_id)
+                .await
+                .map_err(|e| {
+                    tracing::error!(request_id, error = %e, "revocation check failed");
+                    reject(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        codes::UNAVAILABLE,
+                        &ApiError::Unavailable.message(),
+                    )
+                })?;
+            if revoked {
+                return Err(unauthenticated());
+            }
+            tracing::Span::current().record("user_id", claims.user_id.to_string());
+            Some(claims)
+        }
+    };
+    Ok(RequestContext {
+        request_id,
+        tenant,
+        principal,
+        client_ip,
+    })
+}
+
+/// The bearer token of `Authorization`, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn unauthenticated() -> Response {
+    reject(
+        StatusCode::UNAUTHORIZED,
+        codes::UNAUTHENTICATED,
+        &ApiError::Unauthenticated.message(),
+    )
 }
 
 /// A POST that a cross-site HTML form could have sent: a "simple" content type and no
@@ -268,6 +325,12 @@ fn operation_label(batch: &BatchRequest) -> String {
             .to_owned(),
         BatchRequest::Batch(_) => "batch".to_owned(),
     }
+}
+
+fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 fn request_id(extensions: &axum::http::Extensions) -> String {

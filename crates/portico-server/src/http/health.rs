@@ -1,4 +1,5 @@
 //! `/healthz`: the process is up. `/readyz`: the database, the job queue and pub/sub answer.
+//! `/.well-known/jwks.json`: the keys that verify access tokens.
 
 use std::time::Duration;
 
@@ -47,4 +48,21 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             }
         })),
     )
+}
+
+/// The public keys that verify access tokens (RFC 7517).
+pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    match state.runtime() {
+        Some(runtime) => (
+            StatusCode::OK,
+            [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+            Json(runtime.services.tokens.jwks()),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "starting" })),
+        )
+            .into_response(),
+    }
 }

@@ -27,7 +27,8 @@ pub fn router(state: AppState, api: bool) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render));
+        .route("/metrics", get(metrics::render))
+        .route("/.well-known/jwks.json", get(health::jwks));
     if api {
         router = router.route(
             "/graphql",

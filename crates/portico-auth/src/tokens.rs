@@ -1,0 +1,216 @@
+//! Access tokens: JWTs signed with EdDSA, verified the way RFC 8725 asks: the algorithm is
+//! pinned (so `none` and HMAC keyed with the public key are refused), the type is `at+jwt`,
+//! and issuer, audience (the tenant), expiry and not-before are checked with a small skew.
+
+use std::{
+    collections::HashMap,
+    sync::RwLock,
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+    errors::ErrorKind,
+};
+use portico_core::{
+    Db, TenantId, UserId,
+    identity::{MfaState, Role, SessionClaims, TokenError},
+    ports::{IssuedToken, PortError, TokenService},
+    signing_keys,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::keys;
+
+pub const TOKEN_TYPE: &str = "at+jwt";
+const LEEWAY_SECS: u64 = 30;
+/// An unknown `kid` triggers a reload of the keys at most this often.
+const RELOAD_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    aud: String,
+    sub: String,
+    sid: Uuid,
+    role: Role,
+    mfa: MfaState,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    jti: Uuid,
+}
+
+struct Ring {
+    signing_kid: String,
+    signing: EncodingKey,
+    verifying: HashMap<String, DecodingKey>,
+    jwks: serde_json::Value,
+}
+
+pub struct JwtService {
+    db: Db,
+    issuer: String,
+    ttl: Duration,
+    ring: RwLock<Ring>,
+    last_reload: RwLock<Instant>,
+}
+
+fn port_err(e: impl std::fmt::Display) -> PortError {
+    PortError::new("jwt", e)
+}
+
+impl JwtService {
+    /// Loads the keys, creating the first one if there is none.
+    pub async fn load(db: Db, issuer: String, ttl: Duration) -> Result<Self, PortError> {
+        let ring = load_ring(&db).await?;
+        Ok(Self {
+            db,
+            issuer,
+            ttl,
+            ring: RwLock::new(ring),
+            last_reload: RwLock::new(Instant::now()),
+        })
+    }
+
+    /// Adds a new signing key; the previous ones keep verifying. Returns the new `kid`.
+    pub async fn rotate(db: &Db) -> Result<String, PortError> {
+        let key = keys::generate();
+        let kid = key.kid.clone();
+        signing_keys::add(db, key).await.map_err(port_err)?;
+        Ok(kid)
+    }
+
+    /// Reloads the keys from the database (a rotation made by another instance or the CLI).
+    pub async fn reload(&self) -> Result<(), PortError> {
+        let ring = load_ring(&self.db).await?;
+        *self.ring.write().map_err(port_err)? = ring;
+        *self.last_reload.write().map_err(port_err)? = Instant::now();
+        Ok(())
+    }
+
+    async fn reload_if_due(&self) -> Result<bool, PortError> {
+        {
+            let last = self.last_reload.read().map_err(port_err)?;
+            if last.elapsed() < RELOAD_EVERY {
+                return Ok(false);
+            }
+        }
+        *self.last_reload.write().map_err(port_err)? = Instant::now();
+        let ring = load_ring(&self.db).await?;
+        *self.ring.write().map_err(port_err)? = ring;
+        Ok(true)
+    }
+
+    fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
+        self.ring.read().ok()?.verifying.get(kid).cloned()
+    }
+}
+
+async fn load_ring(db: &Db) -> Result<Ring, PortError> {
+    let mut all = signing_keys::list(db).await.map_err(port_err)?;
+    if all.iter().all(|k| k.retired_at.is_some()) {
+        JwtService::rotate(db).await?;
+        all = signing_keys::list(db).await.map_err(port_err)?;
+    }
+    let active = all
+        .iter()
+        .find(|k| k.retired_at.is_none())
+        .ok_or_else(|| port_err("no signing key"))?;
+    let signing = EncodingKey::from_ed_der(&keys::pkcs8_der(active).map_err(port_err)?);
+    let mut verifying = HashMap::new();
+    for key in &all {
+        let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(port_err)?;
+        verifying.insert(key.kid.clone(), decoding);
+    }
+    Ok(Ring {
+        signing_kid: active.kid.clone(),
+        signing,
+        verifying,
+        jwks: serde_json::json!({ "keys": all.iter().map(keys::jwk).collect::<Vec<_>>() }),
+    })
+}
+
+#[async_trait]
+impl TokenService for JwtService {
+    fn issue(&self, c: &SessionClaims) -> Result<IssuedToken, PortError> {
+        let ring = self.ring.read().map_err(port_err)?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(TOKEN_TYPE.to_owned());
+        header.kid = Some(ring.signing_kid.clone());
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: c.tenant_id.to_string(),
+            sub: c.user_id.to_string(),
+            sid: c.session_id,
+            role: c.role,
+            mfa: c.mfa,
+            iat: c.issued_at,
+            nbf: c.issued_at,
+            exp: c.expires_at,
+            jti: Uuid::now_v7(),
+        };
+        let token = encode(&header, &claims, &ring.signing).map_err(port_err)?;
+        Ok(IssuedToken {
+            token,
+            expires_at: c.expires_at,
+        })
+    }
+
+    async fn verify(&self, token: &str, tenant: TenantId) -> Result<SessionClaims, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::BadSignature);
+        }
+        if header.typ.as_deref() != Some(TOKEN_TYPE) {
+            return Err(TokenError::WrongType);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = match self.decoding_key(&kid) {
+            Some(k) => k,
+            // Maybe another instance rotated the keys since we loaded them.
+            None => match self.reload_if_due().await {
+                Ok(true) => self.decoding_key(&kid).ok_or(TokenError::UnknownKey)?,
+                _ => return Err(TokenError::UnknownKey),
+            },
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_audience(&[tenant.to_string()]);
+        validation.set_issuer(&[self.issuer.as_str()]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        let data = decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => TokenError::Expired,
+            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+            ErrorKind::InvalidAudience => TokenError::WrongAudience,
+            ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+            ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => TokenError::BadSignature,
+            _ => TokenError::Malformed,
+        })?;
+        let c = data.claims;
+        let user_id = c.sub.parse::<UserId>().map_err(|_| TokenError::Malformed)?;
+        Ok(SessionClaims {
+            tenant_id: tenant,
+            user_id,
+            session_id: c.sid,
+            role: c.role,
+            mfa: c.mfa,
+            issued_at: c.iat,
+            expires_at: c.exp,
+        })
+    }
+
+    fn jwks(&self) -> serde_json::Value {
+        self.ring
+            .read()
+            .map(|r| r.jwks.clone())
+            .unwrap_or_else(|_| serde_json::json!({ "keys": [] }))
+    }
+
+    fn access_ttl(&self) -> Duration {
+        self.ttl
+    }
+}

@@ -1,0 +1,200 @@
+//! Accounts: practice sign-up with its first admin, and looking users up for sign-in.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+
+use crate::{
+    CoreError, CoreResult, Db, TenantTx, UserId,
+    audit::{self, Access, Actor},
+    entities::user,
+    identity::Role,
+    ports::Credentials,
+    tenants::{self, NewTenant, ResolvedTenant},
+};
+
+pub struct PracticeSignUp {
+    pub practice_name: String,
+    pub slug: String,
+    pub time_zone: String,
+    pub admin_name: String,
+    pub admin_email: String,
+    pub admin_password: String,
+}
+
+/// Creates the practice (in `trial`) and its first `practice_admin` together: either both
+/// exist afterwards or neither does.
+pub async fn sign_up_practice(
+    db: &Db,
+    hasher: &dyn Credentials,
+    input: PracticeSignUp,
+) -> CoreResult<(ResolvedTenant, user::Model)> {
+    let email = normalize_email(&input.admin_email).map_err(|e| e.on_field("adminEmail"))?;
+    let name = display_name(&input.admin_name)?;
+    hasher
+        .check_policy(&input.admin_password, &[&email, &name])
+        .map_err(|e| CoreError::invalid("adminPassword", e.code(), e.to_string()))?;
+    let (tenant, tx) = tenants::create_in_transaction(
+        db,
+        NewTenant {
+            slug: input.slug,
+            name: input.practice_name,
+            time_zone: input.time_zone,
+            branding: None,
+            custom_domain: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        CoreError::Invalid { field: "name", .. } => e.on_field("practiceName"),
+        other => other,
+    })?;
+    let hash = hasher
+        .hash(&input.admin_password)
+        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let admin = insert_user(&tx, &email, &name, Role::PracticeAdmin, Some(hash)).await?;
+    audit::record(
+        &tx,
+        &Actor::user(admin.id),
+        Access {
+            action: "tenant.sign_up",
+            resource_type: "Tenant",
+            resource_id: Some(tenant.tenant.id),
+            patient_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((tenant, admin))
+}
+
+pub async fn insert_user(
+    tx: &TenantTx,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: Option<String>,
+) -> CoreResult<user::Model> {
+    let now = Utc::now();
+    user::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(UserId::new().as_uuid()),
+        email: Set(email.to_owned()),
+        display_name: Set(name.to_owned()),
+        kind: Set(if role == Role::Patient {
+            "patient"
+        } else {
+            "staff"
+        }
+        .to_owned()),
+        status: Set("active".to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
+        totp_secret: Set(None),
+        totp_enabled_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            CoreError::Conflict { field: "email" }
+        }
+        _ => CoreError::Database(e),
+    })
+}
+
+pub async fn find_by_email(tx: &TenantTx, email: &str) -> CoreResult<Option<user::Model>> {
+    Ok(tx
+        .find::<user::Entity>()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(tx.conn())
+        .await?)
+}
+
+pub async fn find_by_id(tx: &TenantTx, id: UserId) -> CoreResult<Option<user::Model>> {
+    Ok(tx
+        .find::<user::Entity>()
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .one(tx.conn())
+        .await?)
+}
+
+/// Lower-cased and checked for the shape `local@domain.tld`.
+pub fn normalize_email(email: &str) -> CoreResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && local.len() <= 64
+                && !local.contains(char::is_whitespace)
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && domain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(CoreError::invalid(
+            "email",
+            "INVALID_EMAIL",
+            "must be an email address such as name@example.com",
+        ))
+    }
+}
+
+fn display_name(name: &str) -> CoreResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(CoreError::invalid(
+            "adminName",
+            "INVALID_NAME",
+            "must be 1 to 120 characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Stores a new, not yet confirmed TOTP secret for `user`.
+pub async fn begin_totp(tx: &TenantTx, user: &user::Model, secret: &str) -> CoreResult<()> {
+    let mut active: user::ActiveModel = user.clone().into();
+    active.totp_secret = Set(Some(secret.to_owned()));
+    active.totp_enabled_at = Set(None);
+    active.updated_at = Set(Utc::now());
+    active.update(tx.conn()).await?;
+    Ok(())
+}
+
+/// Turns TOTP on (after the first code was confirmed).
+pub async fn enable_totp(tx: &TenantTx, user: &user::Model) -> CoreResult<user::Model> {
+    let mut active: user::ActiveModel = user.clone().into();
+    active.totp_enabled_at = Set(Some(Utc::now()));
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(tx.conn()).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@ex_ample.com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! Signing up a practice, signing in and out, refreshing sessions, and `me`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, TimeZone, Utc};
+use portico_core::{
+    CoreError, UserId,
+    accounts::{self, PracticeSignUp},
+    audit::{self, Access as AuditAccess, Actor},
+    entities::user,
+    identity::{MfaState, Role, SessionClaims},
+    ports::ThrottlePolicy,
+    sessions::{self, RefreshError},
+    tenancy::Access,
+};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    ApiError,
+    context::{ContextExt, Services},
+    tenants::TenantBranding,
+    user_error::UserError,
+};
+
+/// Five wrong attempts within 15 minutes lock an account for a minute, then 2, 4, ... up to
+/// an hour while the attempts go on.
+const ACCOUNT_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+    max_failures: 5,
+    window: std::time::Duration::from_secs(15 * 60),
+    base_lock: std::time::Duration::from_secs(60),
+    max_lock: std::time::Duration::from_secs(3600),
+};
+
+/// One address may fail more often (a practice behind one NAT), but not without limit.
+const IP_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+    max_failures: 50,
+    window: std::time::Duration::from_secs(15 * 60),
+    base_lock: std::time::Duration::from_secs(60),
+    max_lock: std::time::Duration::from_secs(3600),
+};
+
+/// The tokens of a signed-in session.
+#[derive(SimpleObject)]
+pub struct Session {
+    /// Send as `Authorization: Bearer ...`; short-lived.
+    access_token: String,
+    access_token_expires_at: DateTime<Utc>,
+    /// Exchange for new tokens with `refreshSession`; single use.
+    refresh_token: String,
+    /// Unused past this instant, the session ends (automatic log-off).
+    refresh_token_expires_at: DateTime<Utc>,
+    /// True while a staff member still has to set up two-step verification.
+    mfa_enrolment_required: bool,
+}
+
+#[derive(InputObject)]
+pub struct SignUpPracticeInput {
+    practice_name: String,
+    /// Becomes `{slug}.portico.health`: 3 to 40 lower-case letters, digits and hyphens.
+    slug: String,
+    /// IANA time zone, e.g. `America/Chicago`.
+    time_zone: String,
+    admin_name: String,
+    admin_email: String,
+    admin_password: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct SignUpPracticePayload {
+    tenant: Option<TenantBranding>,
+    session: Option<Session>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct SignInInput {
+    email: String,
+    password: String,
+    /// The 6-digit code, when two-step verification is on.
+    totp_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct SignInPayload {
+    session: Session,
+}
+
+#[derive(InputObject)]
+pub struct RefreshSessionInput {
+    refresh_token: String,
+}
+
+#[derive(SimpleObject)]
+pub struct RefreshSessionPayload {
+    session: Session,
+}
+
+#[derive(SimpleObject)]
+pub struct SignOutPayload {
+    signed_out: bool,
+}
+
+/// The signed-in user.
+#[derive(SimpleObject)]
+pub struct Me {
+    user_id: async_graphql::ID,
+    display_name: String,
+    email: String,
+    role: String,
+    tenant: TenantBranding,
+    mfa_enrolled: bool,
+    /// When the current access token expires.
+    session_expires_at: DateTime<Utc>,
+}
+
+/// What an authenticator app needs to start producing codes.
+#[derive(SimpleObject)]
+pub struct TotpEnrolment {
+    /// Base32 secret, for typing in by hand.
+    secret: String,
+    /// `otpauth://` URI, usually shown as a QR code.
+    otpauth_uri: String,
+}
+
+#[derive(InputObject)]
+pub struct ConfirmTotpEnrolmentInput {
+    /// The current 6-digit code from the app.
+    code: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct ConfirmTotpEnrolmentPayload {
+    /// A new session with two-step verification satisfied.
+    session: Option<Session>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// Who is signed in, at which practice.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let principal = ctx.authorize("me", "read")?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let user = accounts::find_by_id(&tx, principal.user_id)
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?
+            .ok_or(ApiError::Unauthenticated)?;
+        tx.rollback()
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        Ok(Me {
+            user_id: user.id.to_string().into(),
+            display_name: user.display_name,
+            email: user.email,
+            role: principal.role.as_str().to_owned(),
+            tenant: TenantBranding::from(ctx.tenant()?),
+            mfa_enrolled: user.totp_enabled_at.is_some(),
+            session_expires_at: timestamp(principal.expires_at),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct IdentityMutation;
+
+#[Object]
+impl IdentityMutation {
+    /// Creates a practice (in trial) and its first practice admin, who is signed in and must
+    /// then set up two-step verification.
+    async fn sign_up_practice(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpPracticeInput,
+    ) -> async_graphql::Result<SignUpPracticePayload> {
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let result = accounts::sign_up_practice(
+            &services.db,
+            services.passwords.as_ref(),
+            PracticeSignUp {
+                practice_name: input.practice_name,
+                slug: input.slug,
+                time_zone: input.time_zone,
+                admin_name: input.admin_name,
+                admin_email: input.admin_email,
+                admin_password: input.admin_password,
+            },
+        )
+        .await;
+        let (tenant, admin) = match result {
+            Ok(created) => created,
+            Err(e) => {
+                return UserError::from_core(e, &request_id).map(|user_errors| {
+                    SignUpPracticePayload {
+                        user_errors,
+                        ..Default::default()
+                    }
+                });
+            }
+        };
+        let tx = portico_core::TenantTx::begin(&services.db, &tenant.scope(), Access::Write)
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let session =
+            start_session(services, &tx, &admin, Role::PracticeAdmin, &request_id).await?;
+        tx.commit()
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        Ok(SignUpPracticePayload {
+            tenant: Some(TenantBranding::from(&tenant)),
+            session: Some(session),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Signs in to the practice this request is addressed to. Every failure (unknown email,
+    /// wrong password or code, locked account) is the same `INVALID_CREDENTIALS`.
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        input: SignInInput,
+    ) -> async_graphql::Result<SignInPayload> {
+        let services = ctx.services()?;
+        let request = ctx.request()?;
+        let request_id = request.request_id.clone();
+        let tenant = ctx.tenant()?;
+        let core = |e| ApiError::from_core(e, &request_id);
+        let port = |e: portico_core::ports::PortError| {
+            ApiError::from_core(CoreError::Adapter(e.to_string()), &request_id)
+        };
+        let email = input.email.trim().to_lowercase();
+        let account_key = format!(
+            "signin:{}:{}",
+            tenant.id(),
+            hex::encode(&Sha256::digest(email.as_bytes())[..16])
+        );
+        let ip_key = request.client_ip.map(|ip| format!("signin-ip:{ip}"));
+
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let user = accounts::find_by_email(&tx, &email).await.map_err(core)?;
+        let mut locked = services
+            .throttle
+            .locked_for(&account_key)
+            .await
+            .map_err(port)?
+            .is_some();
+        if let Some(ip_key) = &ip_key {
+            locked |= services
+                .throttle
+                .locked_for(ip_key)
+                .await
+                .map_err(port)?
+                .is_some();
+        }
+        // Verify even when locked or unknown, so neither shows in the time taken.
+        let hasher = Arc::clone(&services.passwords);
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let password = input.password;
+        let password_ok =
+            tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
+                .await
+                .map_err(|e| port(portico_core::ports::PortError::new("argon2", e)))?;
+
+        let user_id = user.as_ref().map(|u| u.id);
+        let event = |action: &'static str| AuditAccess {
+            action,
+            resource_type: "User",
+            resource_id: user_id,
+            patient_id: None,
+        };
+        let actor = user
+            .as_ref()
+            .map_or_else(Actor::system, |u| Actor::user(u.id))
+            .with_request(&request_id);
+
+        let user = match user {
+            Some(u) if password_ok && !locked => u,
+            _ => {
+                let mut action = if locked {
+                    "auth.sign_in_locked"
+                } else {
+                    "auth.sign_in_failed"
+                };
+                if !locked {
+                    let account_lock = services
+                        .throttle
+                        .record_failure(&account_key, &ACCOUNT_THROTTLE)
+                        .await
+                        .map_err(port)?;
+                    if let Some(ip_key) = &ip_key {
+                        services
+                            .throttle
+                            .record_failure(ip_key, &IP_THROTTLE)
+                            .await
+                            .map_err(port)?;
+                    }
+                    if account_lock.is_some() {
+                        action = "auth.lockout";
+                    }
+                }
+                audit::record(&tx, &actor, event(action))
+                    .await
+                    .map_err(core)?;
+                tx.commit().await.map_err(core)?;
+                return Err(ApiError::InvalidCredentials.into());
+            }
+        };
+        if let Some(secret) = user
+            .totp_secret
+            .as_deref()
+            .filter(|_| user.totp_enabled_at.is_some())
+        {
+            match input.totp_code.as_deref() {
+                None => {
+                    tx.rollback().await.map_err(core)?;
+                    return Err(ApiError::MfaRequired.into());
+                }
+                Some(code) if !services.passwords.verify_totp(secret, code) => {
+                    services
+                        .throttle
+                        .record_failure(&account_key, &ACCOUNT_THROTTLE)
+                        .await
+                        .map_err(port)?;
+                    audit::record(&tx, &actor, event("auth.sign_in_failed"))
+                        .await
+                        .map_err(core)?;
+                    tx.commit().await.map_err(core)?;
+                    return Err(ApiError::InvalidCredentials.into());
+                }
+                Some(_) => {}
+            }
+        }
+        services.throttle.clear(&account_key).await.map_err(port)?;
+        let role = Role::parse(&user.role).ok_or(ApiError::InvalidCredentials)?;
+        let session = start_session(services, &tx, &user, role, &request_id).await?;
+        audit::record(&tx, &actor, event("auth.sign_in"))
+            .await
+            .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        Ok(SignInPayload { session })
+    }
+
+    /// Exchanges a refresh token for new tokens. A token used twice ends the session
+    /// everywhere (it was copied).
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshSessionInput,
+    ) -> async_graphql::Result<RefreshSessionPayload> {
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let rotated = sessions::rotate(&tx, &input.refresh_token).await;
+        let (user_id, next) = match rotated {
+            Ok(r) => r,
+            Err(RefreshError::Reused { family_id }) => {
+                let _ = services
+                    .revocations
+                    .revoke(family_id, services.tokens.access_ttl())
+                    .await;
+                audit::record(
+                    &tx,
+                    &Actor::system().with_request(&request_id),
+                    AuditAccess {
+                        action: "auth.refresh_reused",
+                        resource_type: "Session",
+                        resource_id: Some(family_id),
+                        patient_id: None,
+                    },
+                )
+                .await
+                .map_err(core)?;
+                tx.commit().await.map_err(core)?;
+                return Err(ApiError::Unauthenticated.into());
+            }
+            Err(RefreshError::Invalid | RefreshError::Expired) => {
+                return Err(ApiError::Unauthenticated.into());
+            }
+            Err(RefreshError::Core(e)) => return Err(core(e).into()),
+        };
+        let user = accounts::find_by_id(&tx, user_id)
+            .await
+            .map_err(core)?
+            .ok_or(ApiError::Unauthenticated)?;
+        let role = Role::parse(&user.role).ok_or(ApiError::Unauthenticated)?;
+        let session = issue(services, &tx, &user, role, next, &request_id)?;
+        tx.commit().await.map_err(core)?;
+        Ok(RefreshSessionPayload { session })
+    }
+
+    /// Starts setting up two-step verification: returns a new secret for an authenticator
+    /// app. Nothing changes at sign-in until `confirmTotpEnrolment` succeeds.
+    async fn begin_totp_enrolment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<TotpEnrolment> {
+        let principal = ctx.principal()?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let user = accounts::find_by_id(&tx, principal.user_id)
+            .await
+            .map_err(core)?
+            .ok_or(ApiError::Unauthenticated)?;
+        let secret = services.passwords.new_totp_secret();
+        let uri = services
+            .passwords
+            .totp_uri(&secret, &user.email)
+            .ok_or_else(|| core(CoreError::Adapter("TOTP URI".to_owned())))?;
+        accounts::begin_totp(&tx, &user, &secret)
+            .await
+            .map_err(core)?;
+        audit::record(
+            &tx,
+            &Actor::user(user.id).with_request(&request_id),
+            AuditAccess {
+                action: "auth.mfa_enrolment_started",
+                resource_type: "User",
+                resource_id: Some(user.id),
+                patient_id: None,
+            },
+        )
+        .await
+        .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        Ok(TotpEnrolment {
+            secret,
+            otpauth_uri: uri,
+        })
+    }
+
+    /// Confirms the app works by checking one code; from then on sign-in asks for a code.
+    async fn confirm_totp_enrolment(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmTotpEnrolmentInput,
+    ) -> async_graphql::Result<ConfirmTotpEnrolmentPayload> {
+        let principal = ctx.principal()?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let user = accounts::find_by_id(&tx, principal.user_id)
+            .await
+            .map_err(core)?
+            .ok_or(ApiError::Unauthenticated)?;
+        let Some(secret) = user.totp_secret.clone() else {
+            return Ok(ConfirmTotpEnrolmentPayload {
+                session: None,
+                user_errors: vec![UserError {
+                    field: "code".to_owned(),
+                    code: "TOTP_NOT_STARTED".to_owned(),
+                    message: "start with beginTotpEnrolment".to_owned(),
+                }],
+            });
+        };
+        if !services.passwords.verify_totp(&secret, &input.code) {
+            return Ok(ConfirmTotpEnrolmentPayload {
+                session: None,
+                user_errors: vec![UserError {
+                    field: "code".to_owned(),
+                    code: "INVALID_TOTP_CODE".to_owned(),
+                    message: "that code is not right; check the app's clock and try again"
+                        .to_owned(),
+                }],
+            });
+        }
+        let user = accounts::enable_totp(&tx, &user).await.map_err(core)?;
+        // The old session was limited to enrolment: replace it.
+        sessions::revoke_family(&tx, principal.session_id)
+            .await
+            .map_err(core)?;
+        let _ = services
+            .revocations
+            .revoke(principal.session_id, services.tokens.access_ttl())
+            .await;
+        let session = start_session(services, &tx, &user, principal.role, &request_id).await?;
+        audit::record(
+            &tx,
+            &Actor::user(user.id).with_request(&request_id),
+            AuditAccess {
+                action: "auth.mfa_enabled",
+                resource_type: "User",
+                resource_id: Some(user.id),
+                patient_id: None,
+            },
+        )
+        .await
+        .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        Ok(ConfirmTotpEnrolmentPayload {
+            session: Some(session),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Ends this session: its refresh tokens stop working at once, its access token too.
+    async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<SignOutPayload> {
+        let principal = ctx.principal()?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        sessions::revoke_family(&tx, principal.session_id)
+            .await
+            .map_err(core)?;
+        services
+            .revocations
+            .revoke(principal.session_id, services.tokens.access_ttl())
+            .await
+            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        audit::record(
+            &tx,
+            &Actor::user(principal.user_id.as_uuid()).with_request(&request_id),
+            AuditAccess {
+                action: "auth.sign_out",
+                resource_type: "Session",
+                resource_id: Some(principal.session_id),
+                patient_id: None,
+            },
+        )
+        .await
+        .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        Ok(SignOutPayload { signed_out: true })
+    }
+}
+
+async fn start_session(
+    services: &Services,
+    tx: &portico_core::TenantTx,
+    user: &user::Model,
+    role: Role,
+    request_id: &str,
+) -> Result<Session, ApiError> {
+    let refresh = sessions::start(
+        tx,
+        UserId::from_uuid(user.id),
+        &services.sessions.policy(role),
+    )
+    .await
+    .map_err(|e| ApiError::from_core(e, request_id))?;
+    issue(services, tx, user, role, refresh, request_id)
+}
+
+fn issue(
+    services: &Services,
+    tx: &portico_core::TenantTx,
+    user: &user::Model,
+    role: Role,
+    refresh: sessions::IssuedRefresh,
+    request_id: &str,
+) -> Result<Session, ApiError> {
+    let now = Utc::now().timestamp();
+    let ttl = services
+        .tokens
+        .access_ttl()
+        .min(services.sessions.policy(role).idle_timeout);
+    let mfa = if role.requires_mfa() && user.totp_enabled_at.is_none() {
+        MfaState::EnrolmentRequired
+    } else {
+        MfaState::Satisfied
+    };
+    let claims = SessionClaims {
+        tenant_id: tx.tenant_id(),
+        user_id: UserId::from_uuid(user.id),
+        session_id: refresh.family_id,
+        role,
+        mfa,
+        issued_at: now,
+        expires_at: now + i64::try_from(ttl.as_secs()).unwrap_or(900),
+    };
+    let access = services
+        .tokens
+        .issue(&claims)
+        .map_err(|e| ApiError::from_core(CoreError::Adapter(e.to_string()), request_id))?;
+    Ok(Session {
+        access_token: access.token,
+        access_token_expires_at: timestamp(access.expires_at),
+        refresh_token: refresh.token,
+        refresh_token_expires_at: refresh.idle_expires_at,
+        mfa_enrolment_required: mfa == MfaState::EnrolmentRequired,
+    })
+}
+
+fn timestamp(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}

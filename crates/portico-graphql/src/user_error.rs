@@ -1,0 +1,39 @@
+//! Validation failures returned in a mutation's payload, not as GraphQL errors.
+
+use async_graphql::SimpleObject;
+use portico_core::CoreError;
+
+use crate::ApiError;
+
+/// One problem with a mutation's input.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// The input field, in the schema's spelling (`adminEmail`).
+    pub field: String,
+    /// Stable: `INVALID_SLUG`, `RESERVED_SLUG`, `PASSWORD_TOO_SHORT`, `CONFLICT`, ...
+    pub code: String,
+    pub message: String,
+}
+
+impl UserError {
+    /// Validation errors become `userErrors`; anything else stays a GraphQL error.
+    pub fn from_core(err: CoreError, request_id: &str) -> async_graphql::Result<Vec<Self>> {
+        match err {
+            CoreError::Invalid {
+                field,
+                code,
+                message,
+            } => Ok(vec![Self {
+                field: field.to_owned(),
+                code: code.to_owned(),
+                message,
+            }]),
+            CoreError::Conflict { field } => Ok(vec![Self {
+                field: field.to_owned(),
+                code: "CONFLICT".to_owned(),
+                message: format!("this {field} is already taken"),
+            }]),
+            other => Err(ApiError::from_core(other, request_id).into()),
+        }
+    }
+}
