@@ -10,6 +10,7 @@ use portico_core::{
     Db, TenantTx,
     audit::Actor,
     entities::patient,
+    identity::Role,
     patients::{self, NewPatient},
     tenancy::Access,
     tenants::{self, NewTenant, ResolvedTenant},
@@ -482,6 +483,85 @@ impl TestApp {
     pub async fn practice_admin(&self, slug: &str) -> Signed {
         let signed = self.sign_up(slug).await;
         self.enrol_totp(&signed).await
+    }
+
+    /// Adds a user with `role` to the practice directly (invitations and patient enrolment
+    /// come later), with TOTP enrolled for staff roles, and signs them in. A patient gets a
+    /// chart linked to the account; its id is returned too.
+    pub async fn add_user(&self, slug: &str, role: Role) -> (Signed, Option<uuid::Uuid>) {
+        use portico_core::ports::Credentials;
+        let db = self.db();
+        let tenant = tenants::find_by_slug(&db, slug).await.unwrap().unwrap();
+        let email = format!(
+            "{}-{}@{slug}.example.com",
+            role.as_str(),
+            uuid::Uuid::now_v7().simple()
+        );
+        let password = "orbit lantern correct kettle".to_owned();
+        let hasher = portico_auth::password::Argon2Hasher::new(
+            portico_auth::password::Argon2Params::default(),
+            12,
+        )
+        .unwrap();
+        let tx = TenantTx::begin(&db, &tenant.scope(), Access::Write)
+            .await
+            .unwrap();
+        let user = portico_core::accounts::insert_user(
+            &tx,
+            &email,
+            "Test Person",
+            role,
+            Some(hasher.hash(&password).unwrap()),
+        )
+        .await
+        .unwrap();
+        let secret = role.requires_mfa().then(portico_auth::totp::new_secret);
+        if let Some(secret) = &secret {
+            portico_core::accounts::begin_totp(&tx, &user, secret)
+                .await
+                .unwrap();
+            portico_core::accounts::enable_totp(&tx, &user)
+                .await
+                .unwrap();
+        }
+        let chart = if role == Role::Patient {
+            let chart = patients::create(
+                &tx,
+                &Actor::system(),
+                new_patient(&user.id.simple().to_string()),
+            )
+            .await
+            .unwrap();
+            patients::link_account(
+                &tx,
+                &Actor::system(),
+                portico_core::PatientId::from_uuid(chart.id),
+                portico_core::UserId::from_uuid(user.id),
+            )
+            .await
+            .unwrap();
+            Some(chart.id)
+        } else {
+            None
+        };
+        tx.commit().await.unwrap();
+        let code = secret
+            .as_deref()
+            .map(|s| portico_auth::totp::current(s).unwrap());
+        let body = self.sign_in(slug, &email, &password, code.as_deref()).await;
+        let session = &body["data"]["signIn"]["session"];
+        assert!(session.is_object(), "sign-in failed: {body}");
+        (
+            Signed {
+                slug: slug.to_owned(),
+                email,
+                password,
+                access: session["accessToken"].as_str().unwrap().to_owned(),
+                refresh: session["refreshToken"].as_str().unwrap().to_owned(),
+                totp_secret: secret,
+            },
+            chart,
+        )
     }
 
     /// `signIn`; returns the status and body.

@@ -7,6 +7,7 @@
 )]
 
 mod audit;
+mod authz;
 mod graphql_http;
 mod health;
 mod identity;
@@ -19,3 +20,4 @@ mod rls;
 mod schema;
 mod subscriptions;
 mod tenants;
+mod tokens;

@@ -57,3 +57,76 @@ impl Authorizer for CasbinAuthorizer {
             .unwrap_or(false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const ROLES: &[&str] = &[
+        "operator",
+        "practice_admin",
+        "provider",
+        "staff",
+        "patient",
+        "intruder",
+    ];
+    const OBJECTS: &[&str] = &[
+        "me",
+        "patients",
+        "own_chart",
+        "staff",
+        "api_keys",
+        "permissions",
+        "audit",
+        "tenants",
+        "billing",
+    ];
+    const ACTIONS: &[&str] = &["read", "write", "manage", "delete"];
+
+    /// What the policy file says, read without casbin.
+    fn expected(role: &str, object: &str, action: &str) -> bool {
+        parse_policy(DEFAULT_POLICY)
+            .iter()
+            .any(|p| p[0] == role && p[1] == "*" && p[2] == object && p[3] == action)
+    }
+
+    fn authorizer() -> CasbinAuthorizer {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(CasbinAuthorizer::new())
+            .unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn allowed_exactly_when_a_default_policy_says_so(
+            role in proptest::sample::select(ROLES),
+            object in proptest::sample::select(OBJECTS),
+            action in proptest::sample::select(ACTIONS),
+        ) {
+            let authz = authorizer();
+            let tenant = TenantId::new();
+            prop_assert_eq!(authz.allowed(role, tenant, object, action), expected(role, object, action));
+        }
+
+        #[test]
+        fn unknown_words_are_denied(role in "[a-z_]{1,12}", object in "[a-z_]{1,12}") {
+            let authz = authorizer();
+            let known = expected(&role, &object, "read");
+            prop_assert_eq!(authz.allowed(&role, TenantId::new(), &object, "read"), known);
+        }
+    }
+
+    #[test]
+    fn patients_reach_only_their_own_chart_by_policy() {
+        let authz = authorizer();
+        let t = TenantId::new();
+        assert!(!authz.allowed("patient", t, "patients", "read"));
+        assert!(authz.allowed("patient", t, "own_chart", "read"));
+        assert!(authz.allowed("staff", t, "patients", "write"));
+        assert!(!authz.allowed("staff", t, "permissions", "manage"));
+    }
+}

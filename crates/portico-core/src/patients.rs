@@ -135,6 +135,22 @@ pub async fn update_contact(
     Ok(updated)
 }
 
+/// Links a chart to the portal account that may open it (patient enrolment).
+pub async fn link_account(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: PatientId,
+    user: crate::UserId,
+) -> CoreResult<patient::Model> {
+    let found = find(tx, id).await?;
+    let mut active: patient::ActiveModel = found.into();
+    active.user_id = Set(Some(user.as_uuid()));
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(tx.conn()).await?;
+    audit::record(tx, actor, access("patient.link_account", updated.id)).await?;
+    Ok(updated)
+}
+
 /// Removes a chart created in error. Charts with clinical data will be archived instead once
 /// records exist; for now a chart holds demographics only.
 pub async fn delete(tx: &TenantTx, actor: &Actor, id: PatientId) -> CoreResult<()> {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -156,12 +156,12 @@ pub async fn family_of(tx: &TenantTx, presented: &str) -> CoreResult<Option<Uuid
 
 /// Revokes every token of a family (sign-out, or a detected reuse).
 pub async fn revoke_family(tx: &TenantTx, family_id: Uuid) -> CoreResult<u64> {
-    let res = refresh_token::Entity::update_many()
+    let res = tx
+        .update::<refresh_token::Entity>()
         .col_expr(
             refresh_token::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
         )
-        .filter(refresh_token::Column::TenantId.eq(tx.tenant_id().as_uuid()))
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(tx.conn())

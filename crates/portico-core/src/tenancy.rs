@@ -9,7 +9,7 @@
 use sea_orm::{
     AccessMode, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DeleteMany,
     EntityTrait, QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    TransactionTrait, UpdateMany,
 };
 
 use crate::{CoreResult, Db, TenantId};
@@ -109,6 +109,11 @@ impl TenantTx {
     /// `DELETE` on a tenant table, already limited to this tenant.
     pub(crate) fn delete<E: TenantOwned>(&self) -> DeleteMany<E> {
         E::delete_many().filter(E::tenant_column().eq(self.tenant_id.as_uuid()))
+    }
+
+    /// `UPDATE` on a tenant table, already limited to this tenant.
+    pub(crate) fn update<E: TenantOwned>(&self) -> UpdateMany<E> {
+        E::update_many().filter(E::tenant_column().eq(self.tenant_id.as_uuid()))
     }
 
     pub(crate) fn conn(&self) -> &DatabaseTransaction {
