@@ -55,17 +55,18 @@ pub struct TestDatabase {
     pub owner_url: String,
     pub redis_prefix: String,
     pg_name: Option<String>,
-    sqlite_dir: Option<PathBuf>,
+    /// This test's own folder: the SQLite file and the email outbox.
+    pub dir: PathBuf,
 }
 
 impl TestDatabase {
     pub async fn create() -> Self {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let redis_prefix = format!("portico-test-{id}");
+        let dir = std::env::temp_dir().join(format!("portico-test-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
         match profile() {
             Profile::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("portico-test-{id}"));
-                std::fs::create_dir_all(&dir).unwrap();
                 let url = format!("sqlite://{}", dir.join("portico.db").display());
                 Self {
                     profile: Profile::Sqlite,
@@ -73,7 +74,7 @@ impl TestDatabase {
                     owner_url: url,
                     redis_prefix,
                     pg_name: None,
-                    sqlite_dir: Some(dir),
+                    dir,
                 }
             }
             profile @ Profile::Postgres { .. } => {
@@ -94,7 +95,7 @@ impl TestDatabase {
                     owner_url: owner.to_string(),
                     redis_prefix,
                     pg_name: Some(name),
-                    sqlite_dir: None,
+                    dir,
                 }
             }
         }
@@ -114,6 +115,7 @@ impl TestDatabase {
             database_retry_max_secs: 1,
             redis_prefix: self.redis_prefix.clone(),
             log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
+            outbox_dir: self.dir.join("outbox").display().to_string(),
             ..Config::default()
         };
         if let Profile::Postgres { redis_url, .. } = &self.profile {
@@ -125,9 +127,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Some(dir) = &self.sqlite_dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        let _ = std::fs::remove_dir_all(&self.dir);
         if let (
             Some(name),
             Profile::Postgres {
@@ -562,6 +562,33 @@ impl TestApp {
             },
             chart,
         )
+    }
+
+    /// The emails sent so far, oldest first, each as its raw text.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.database.dir.join("outbox");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+
+    /// The newest email to `address`.
+    pub fn last_email_to(&self, address: &str) -> Option<String> {
+        self.outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.starts_with(&format!("To: {address}\r\n")))
     }
 
     /// `signIn`; returns the status and body.

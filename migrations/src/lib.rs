@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_foundation;
 mod m20261125_000002_identity;
+mod m20261125_000003_invitations;
 pub mod postgres;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_identity::Migration),
+            Box::new(m20261125_000003_invitations::Migration),
         ]
     }
 }

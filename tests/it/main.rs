@@ -3,7 +3,8 @@
 
 #![expect(
     clippy::unwrap_used,
-    reason = "tests may unwrap outside #[test] functions too"
+    clippy::expect_used,
+    reason = "test helpers unwrap outside #[test] functions too"
 )]
 
 mod audit;
@@ -18,6 +19,7 @@ mod observability;
 mod pubsub;
 mod rls;
 mod schema;
+mod staff;
 mod subscriptions;
 mod tenants;
 mod tokens;

@@ -12,6 +12,8 @@ pub mod entities;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod invitations;
+pub mod mail;
 pub mod patients;
 pub mod ports;
 pub mod pubsub;

@@ -155,3 +155,18 @@ pub trait Revocations: Send + Sync {
 pub trait Authorizer: Send + Sync {
     fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool;
 }
+
+/// An email. Bodies never carry PHI: they say that something is waiting and link to the
+/// portal, where the reader signs in to see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Sends email (SMTP in production, an outbox folder in the embedded profile).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: Email) -> Result<(), PortError>;
+}

@@ -8,7 +8,9 @@ use std::time::Duration;
 use portico_core::{
     Db, TenantTx,
     identity::{MfaState, Role, SessionClaims},
-    ports::{Authorizer, Credentials, JobQueue, PubSub, Revocations, Throttle, TokenService},
+    ports::{
+        Authorizer, Credentials, JobQueue, Mailer, PubSub, Revocations, Throttle, TokenService,
+    },
     sessions::SessionPolicy,
     tenancy::Access,
     tenants::ResolvedTenant,
@@ -30,6 +32,10 @@ pub struct Services {
     pub revocations: Arc<dyn Revocations>,
     pub authorizer: Arc<dyn Authorizer>,
     pub sessions: SessionSettings,
+    pub mailer: Arc<dyn Mailer>,
+    /// Where people open Portico, for links in emails (no trailing slash).
+    pub public_url: String,
+    pub invitation_ttl: Duration,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.

@@ -533,7 +533,7 @@ impl IdentityMutation {
     }
 }
 
-async fn start_session(
+pub(crate) async fn start_session(
     services: &Services,
     tx: &portico_core::TenantTx,
     user: &user::Model,

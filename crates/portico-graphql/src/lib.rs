@@ -7,6 +7,7 @@ mod global_id;
 mod identity;
 mod limits;
 mod patients;
+mod staff;
 mod tenants;
 mod user_error;
 
@@ -21,10 +22,15 @@ pub struct Query(
     tenants::TenantsQuery,
     identity::IdentityQuery,
     patients::PatientsQuery,
+    staff::StaffQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, patients::PatientsMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    patients::PatientsMutation,
+    staff::StaffMutation,
+);
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;
 

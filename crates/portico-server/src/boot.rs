@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use portico_auth::{password::Argon2Hasher, rbac::CasbinAuthorizer, tokens::JwtService};
 use portico_core::{
     Db,
+    mail::OutboxMailer,
     ports::{JobQueue, PubSub, Revocations, Throttle},
     pubsub::LocalPubSub,
     throttle::{LocalRevocations, LocalThrottle},
@@ -222,6 +223,9 @@ async fn boot(
         revocations: profile.revocations,
         authorizer: Arc::new(authorizer),
         sessions: config.session_settings(),
+        mailer: Arc::new(OutboxMailer::new(&config.outbox_dir)),
+        public_url: config.public_url.clone(),
+        invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
     };
     let schema = build_schema(Some(services.clone()), limits);
     // Only one boot ever succeeds, so the runtime is never set twice.

@@ -75,6 +75,11 @@ pub struct Config {
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
     pub password_min_length: usize,
+    /// Where people open Portico, for links in emails.
+    pub public_url: String,
+    /// Emails are written here as files (SMTP delivery is not wired yet).
+    pub outbox_dir: String,
+    pub invitation_ttl_hours: u64,
 }
 
 impl Default for Config {
@@ -110,6 +115,9 @@ impl Default for Config {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             password_min_length: 12,
+            public_url: "http://localhost:8080".to_owned(),
+            outbox_dir: "outbox".to_owned(),
+            invitation_ttl_hours: 72,
         }
     }
 }
@@ -276,6 +284,23 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_PASSWORD_MIN_LENGTH",
                 "must be at least 8",
+            ));
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+            || self.public_url.ends_with('/')
+        {
+            return Err(ConfigError::new(
+                "PORTICO_PUBLIC_URL",
+                "must be an origin such as https://portico.example.com (no trailing slash)",
+            ));
+        }
+        if self.outbox_dir.trim().is_empty() {
+            return Err(ConfigError::new("PORTICO_OUTBOX_DIR", "must name a folder"));
+        }
+        if !(1..=24 * 30).contains(&self.invitation_ttl_hours) {
+            return Err(ConfigError::new(
+                "PORTICO_INVITATION_TTL_HOURS",
+                "must be between 1 and 720",
             ));
         }
         for origin in self.cors_origin_list() {

@@ -2,6 +2,7 @@
 //! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
 
 pub mod audit_event;
+pub mod invitation;
 pub mod patient;
 pub mod refresh_token;
 pub mod signing_key;

@@ -1,0 +1,219 @@
+//! Staff invitations: invite by email, accept once with the link, enrol TOTP.
+
+use portico_tests::{error_code, spawn_app};
+use serde_json::json;
+
+const INVITE: &str = "mutation($email: String!, $role: String!) {
+    inviteStaff(input: { email: $email, role: $role }) {
+        invitation { id email role status } userErrors { field code } } }";
+const ACCEPT: &str = "mutation($token: String!, $password: String!) {
+    acceptInvitation(input: { token: $token, displayName: \"Sam Staff\", password: $password }) {
+        session { accessToken refreshToken mfaEnrolmentRequired } userErrors { field code } } }";
+
+fn token_in(email: &str) -> String {
+    email
+        .split("#token=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a link with a token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_invited_staff_member_joins_once_and_must_enrol_mfa() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("harbor").await;
+    let (_, invited) = app
+        .gql_as(
+            "harbor",
+            &admin.access,
+            INVITE,
+            json!({ "email": "Sam@Harbor.example.com", "role": "provider" }),
+        )
+        .await;
+    let invitation = &invited["data"]["inviteStaff"]["invitation"];
+    assert_eq!(invitation["status"], "pending", "{invited}");
+    assert_eq!(invitation["email"], "sam@harbor.example.com");
+
+    let email = app
+        .last_email_to("sam@harbor.example.com")
+        .expect("an email");
+    assert!(
+        email.contains("/t/harbor/accept-invitation#token="),
+        "{email}"
+    );
+    let token = token_in(&email);
+
+    let (_, weak) = app
+        .gql_status(
+            Some("harbor"),
+            ACCEPT,
+            json!({ "token": token, "password": "short" }),
+        )
+        .await;
+    assert_eq!(
+        weak["data"]["acceptInvitation"]["userErrors"][0]["code"],
+        "PASSWORD_TOO_SHORT"
+    );
+    let (_, accepted) = app
+        .gql_status(
+            Some("harbor"),
+            ACCEPT,
+            json!({ "token": token, "password": "tidal basin lighthouse" }),
+        )
+        .await;
+    let session = &accepted["data"]["acceptInvitation"]["session"];
+    assert_eq!(session["mfaEnrolmentRequired"], true, "{accepted}");
+    let (_, me) = app
+        .gql_as(
+            "harbor",
+            session["accessToken"].as_str().unwrap(),
+            "{ me { role } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["me"]["role"], "provider");
+
+    let (_, again) = app
+        .gql_status(
+            Some("harbor"),
+            ACCEPT,
+            json!({ "token": token, "password": "tidal basin lighthouse" }),
+        )
+        .await;
+    assert_eq!(
+        again["data"]["acceptInvitation"]["userErrors"][0]["code"],
+        "INVITATION_USED"
+    );
+    // The token means nothing at another practice.
+    app.practice_admin("inland").await;
+    let (_, elsewhere) = app
+        .gql_status(
+            Some("inland"),
+            ACCEPT,
+            json!({ "token": token, "password": "tidal basin lighthouse" }),
+        )
+        .await;
+    assert_eq!(
+        elsewhere["data"]["acceptInvitation"]["userErrors"][0]["code"],
+        "INVITATION_INVALID"
+    );
+}
+
+#[tokio::test]
+async fn revoked_and_expired_invitations_cannot_be_accepted() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("quay").await;
+    for email in ["a@quay.example.com", "b@quay.example.com"] {
+        app.gql_as(
+            "quay",
+            &admin.access,
+            INVITE,
+            json!({ "email": email, "role": "staff" }),
+        )
+        .await;
+    }
+    let (_, list) = app
+        .gql_as(
+            "quay",
+            &admin.access,
+            "{ invitations { id email status } }",
+            json!({}),
+        )
+        .await;
+    let a_id = list["data"]["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == "a@quay.example.com")
+        .unwrap()["id"]
+        .clone();
+    let (_, revoked) = app
+        .gql_as(
+            "quay",
+            &admin.access,
+            "mutation($id: ID!) { revokeInvitation(input: { id: $id }) { invitation { status } } }",
+            json!({ "id": a_id }),
+        )
+        .await;
+    assert_eq!(
+        revoked["data"]["revokeInvitation"]["invitation"]["status"],
+        "revoked"
+    );
+    let token = token_in(&app.last_email_to("a@quay.example.com").unwrap());
+    let (_, body) = app
+        .gql_status(
+            Some("quay"),
+            ACCEPT,
+            json!({ "token": token, "password": "harbour crane signal" }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["acceptInvitation"]["userErrors"][0]["code"],
+        "INVITATION_INVALID"
+    );
+
+    // Age b's invitation past its expiry, as the owner.
+    use sea_orm::ConnectionTrait;
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    owner
+        .execute_unprepared(&format!(
+            "UPDATE invitations SET expires_at = '{past}' WHERE email = 'b@quay.example.com'"
+        ))
+        .await
+        .unwrap();
+    owner.close().await.unwrap();
+    let token = token_in(&app.last_email_to("b@quay.example.com").unwrap());
+    let (_, body) = app
+        .gql_status(
+            Some("quay"),
+            ACCEPT,
+            json!({ "token": token, "password": "harbour crane signal" }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["acceptInvitation"]["userErrors"][0]["code"],
+        "INVITATION_EXPIRED"
+    );
+}
+
+#[tokio::test]
+async fn only_admins_invite_and_bad_invitations_get_user_errors() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("delta").await;
+    let (staff, _) = app
+        .add_user("delta", portico_core::identity::Role::Staff)
+        .await;
+    let (_, denied) = app
+        .gql_as(
+            "delta",
+            &staff.access,
+            INVITE,
+            json!({ "email": "x@delta.example.com", "role": "staff" }),
+        )
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"));
+    for (email, role, code) in [
+        ("not-an-email", "staff", "INVALID_EMAIL"),
+        ("x@delta.example.com", "patient", "INVALID_ROLE"),
+        ("x@delta.example.com", "wizard", "INVALID_ROLE"),
+        (admin.email.as_str(), "staff", "CONFLICT"),
+    ] {
+        let (_, body) = app
+            .gql_as(
+                "delta",
+                &admin.access,
+                INVITE,
+                json!({ "email": email, "role": role }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["inviteStaff"]["userErrors"][0]["code"], code,
+            "{email} {role}: {body}"
+        );
+    }
+    assert!(app.outbox().is_empty(), "no email for a refused invitation");
+}
