@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_identity;
 mod m20261125_000003_invitations;
+mod m20261125_000004_api_keys;
 pub mod postgres;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_identity::Migration),
             Box::new(m20261125_000003_invitations::Migration),
+            Box::new(m20261125_000004_api_keys::Migration),
         ]
     }
 }

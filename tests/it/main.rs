@@ -7,6 +7,7 @@
     reason = "test helpers unwrap outside #[test] functions too"
 )]
 
+mod api_keys;
 mod audit;
 mod authz;
 mod graphql_http;

@@ -200,6 +200,7 @@ impl TokenService for JwtService {
             mfa: c.mfa,
             issued_at: c.iat,
             expires_at: c.exp,
+            api_key_id: None,
         })
     }
 

@@ -68,6 +68,9 @@ pub struct SessionClaims {
     /// Unix seconds.
     pub issued_at: i64,
     pub expires_at: i64,
+    /// Set when the request authenticated with an API key rather than a session; `user_id`
+    /// is then the admin who created the key.
+    pub api_key_id: Option<Uuid>,
 }
 
 /// Why a token was not accepted. Never shown to the client beyond `UNAUTHENTICATED`.

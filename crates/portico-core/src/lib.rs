@@ -5,6 +5,7 @@
 //! other way round.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod db;
 pub mod demo;

@@ -170,3 +170,20 @@ pub struct Email {
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: Email) -> Result<(), PortError>;
 }
+
+/// Whether a request fits its rate limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateDecision {
+    Allowed,
+    /// Over the limit; try again after this long.
+    Limited {
+        retry_after: Duration,
+    },
+}
+
+/// Fixed-window request limits (per API key).
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    async fn hit(&self, key: &str, limit: u32, window: Duration)
+    -> Result<RateDecision, PortError>;
+}

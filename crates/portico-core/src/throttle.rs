@@ -9,7 +9,7 @@ use std::{
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::ports::{PortError, Revocations, Throttle, ThrottlePolicy};
+use crate::ports::{PortError, RateDecision, RateLimiter, Revocations, Throttle, ThrottlePolicy};
 
 /// How long a lock level is remembered: locks keep growing for a day of repeated attacks.
 const LEVEL_MEMORY: Duration = Duration::from_secs(24 * 3600);
@@ -114,6 +114,34 @@ impl Revocations for LocalRevocations {
         Ok(revoked
             .get(&session_id)
             .is_some_and(|until| *until > Instant::now()))
+    }
+}
+
+/// Fixed windows in memory: (window start, count) per key.
+#[derive(Default)]
+pub struct LocalRateLimiter {
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+#[async_trait]
+impl RateLimiter for LocalRateLimiter {
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, PortError> {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().map_err(|_| poisoned())?;
+        windows.retain(|_, (start, _)| now.duration_since(*start) < window);
+        let (start, count) = windows.entry(key.to_owned()).or_insert((now, 0));
+        *count += 1;
+        if *count > limit {
+            return Ok(RateDecision::Limited {
+                retry_after: window.saturating_sub(now.duration_since(*start)),
+            });
+        }
+        Ok(RateDecision::Allowed)
     }
 }
 

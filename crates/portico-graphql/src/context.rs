@@ -9,7 +9,8 @@ use portico_core::{
     Db, TenantTx,
     identity::{MfaState, Role, SessionClaims},
     ports::{
-        Authorizer, Credentials, JobQueue, Mailer, PubSub, Revocations, Throttle, TokenService,
+        Authorizer, Credentials, JobQueue, Mailer, PubSub, RateLimiter, Revocations, Throttle,
+        TokenService,
     },
     sessions::SessionPolicy,
     tenancy::Access,
@@ -36,6 +37,9 @@ pub struct Services {
     /// Where people open Portico, for links in emails (no trailing slash).
     pub public_url: String,
     pub invitation_ttl: Duration,
+    pub rate_limiter: Arc<dyn RateLimiter>,
+    /// Requests per minute one API key may make.
+    pub api_key_rate_per_minute: u32,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.
@@ -87,6 +91,19 @@ pub enum RequestMethod {
     Get,
     Post,
     WebSocket,
+}
+
+/// Who to name in the audit log for this principal: the API key, or the user.
+pub(crate) fn actor_of(principal: &SessionClaims, request_id: &str) -> portico_core::audit::Actor {
+    let actor = match principal.api_key_id {
+        Some(key) => portico_core::audit::Actor {
+            kind: "api_key",
+            id: Some(key),
+            request_id: None,
+        },
+        None => portico_core::audit::Actor::user(principal.user_id.as_uuid()),
+    };
+    actor.with_request(request_id)
 }
 
 pub(crate) trait ContextExt {

@@ -576,6 +576,7 @@ fn issue(
         mfa,
         issued_at: now,
         expires_at: now + i64::try_from(ttl.as_secs()).unwrap_or(900),
+        api_key_id: None,
     };
     let access = services
         .tokens

@@ -1,6 +1,7 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+mod api_keys;
 mod context;
 mod error;
 mod global_id;
@@ -23,6 +24,7 @@ pub struct Query(
     identity::IdentityQuery,
     patients::PatientsQuery,
     staff::StaffQuery,
+    api_keys::ApiKeysQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -30,6 +32,7 @@ pub struct Mutation(
     identity::IdentityMutation,
     patients::PatientsMutation,
     staff::StaffMutation,
+    api_keys::ApiKeysMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -76,7 +76,7 @@ pub struct CreatePatientPayload {
 }
 
 fn actor(principal: &SessionClaims, request_id: &str) -> Actor {
-    Actor::user(principal.user_id.as_uuid()).with_request(request_id)
+    crate::context::actor_of(principal, request_id)
 }
 
 /// Loads a chart the principal may open, or `NOT_FOUND`.

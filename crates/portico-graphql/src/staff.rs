@@ -4,8 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    CoreError, audit::Actor, entities::invitation, identity::Role, invitations, ports::Email,
-    tenancy::Access,
+    CoreError, entities::invitation, identity::Role, invitations, ports::Email, tenancy::Access,
 };
 
 use crate::{
@@ -134,7 +133,7 @@ impl StaffMutation {
             });
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = Actor::user(principal.user_id.as_uuid()).with_request(&request_id);
+        let actor = crate::context::actor_of(&principal, &request_id);
         let created = match invitations::create(
             &tx,
             &actor,
@@ -197,7 +196,7 @@ impl StaffMutation {
         let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::decode("Invitation", &input.id).ok_or(ApiError::NotFound)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = Actor::user(principal.user_id.as_uuid()).with_request(&request_id);
+        let actor = crate::context::actor_of(&principal, &request_id);
         match invitations::revoke(&tx, &actor, id).await {
             Ok(revoked) => {
                 tx.commit().await.map_err(core)?;

@@ -13,9 +13,9 @@ use portico_auth::{password::Argon2Hasher, rbac::CasbinAuthorizer, tokens::JwtSe
 use portico_core::{
     Db,
     mail::OutboxMailer,
-    ports::{JobQueue, PubSub, Revocations, Throttle},
+    ports::{JobQueue, PubSub, RateLimiter, Revocations, Throttle},
     pubsub::LocalPubSub,
-    throttle::{LocalRevocations, LocalThrottle},
+    throttle::{LocalRateLimiter, LocalRevocations, LocalThrottle},
 };
 use portico_graphql::{Services, build_schema};
 use portico_jobs::{ApalisQueue, JobContext};
@@ -187,7 +187,8 @@ async fn boot(
                         .context("cannot reach Redis")?,
                 ),
                 throttle: Arc::new(throttle.clone()),
-                revocations: Arc::new(throttle),
+                revocations: Arc::new(throttle.clone()),
+                rate_limiter: Arc::new(throttle),
             }
         }
         None => Profile {
@@ -195,6 +196,7 @@ async fn boot(
             pubsub: Arc::new(LocalPubSub::default()),
             throttle: Arc::new(LocalThrottle::default()),
             revocations: Arc::new(LocalRevocations::default()),
+            rate_limiter: Arc::new(LocalRateLimiter::default()),
         },
     };
     let queue = profile.queue.clone();
@@ -226,6 +228,8 @@ async fn boot(
         mailer: Arc::new(OutboxMailer::new(&config.outbox_dir)),
         public_url: config.public_url.clone(),
         invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
+        rate_limiter: profile.rate_limiter,
+        api_key_rate_per_minute: config.api_key_rate_per_minute,
     };
     let schema = build_schema(Some(services.clone()), limits);
     // Only one boot ever succeeds, so the runtime is never set twice.
@@ -263,6 +267,7 @@ struct Profile {
     pubsub: Arc<dyn PubSub>,
     throttle: Arc<dyn Throttle>,
     revocations: Arc<dyn Revocations>,
+    rate_limiter: Arc<dyn RateLimiter>,
 }
 
 /// Runs pending migrations as the owner role.

@@ -80,6 +80,8 @@ pub struct Config {
     /// Emails are written here as files (SMTP delivery is not wired yet).
     pub outbox_dir: String,
     pub invitation_ttl_hours: u64,
+    /// Requests per minute one API key may make (`RATE_LIMITED` beyond).
+    pub api_key_rate_per_minute: u32,
 }
 
 impl Default for Config {
@@ -118,6 +120,7 @@ impl Default for Config {
             public_url: "http://localhost:8080".to_owned(),
             outbox_dir: "outbox".to_owned(),
             invitation_ttl_hours: 72,
+            api_key_rate_per_minute: 600,
         }
     }
 }
@@ -245,6 +248,10 @@ impl Config {
                 self.graphql_max_complexity,
             ),
             ("PORTICO_GRAPHQL_MAX_BATCH", self.graphql_max_batch),
+            (
+                "PORTICO_API_KEY_RATE_PER_MINUTE",
+                self.api_key_rate_per_minute as usize,
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::new(name, "must be greater than 0"));

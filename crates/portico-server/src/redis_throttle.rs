@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use portico_core::{
-    ports::{PortError, Revocations, Throttle, ThrottlePolicy},
+    ports::{PortError, RateDecision, RateLimiter, Revocations, Throttle, ThrottlePolicy},
     throttle::lock_duration,
 };
 use redis::aio::ConnectionManager;
@@ -138,5 +138,38 @@ impl Revocations for RedisThrottle {
             .await
             .map_err(err)?;
         Ok(n > 0)
+    }
+}
+
+#[async_trait]
+impl RateLimiter for RedisThrottle {
+    async fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<RateDecision, PortError> {
+        let mut conn = self.conn.clone();
+        let k = format!("{}:rate:{key}", self.prefix);
+        let (count, _, ttl): (u32, i64, i64) = redis::pipe()
+            .atomic()
+            .cmd("INCR")
+            .arg(&k)
+            .cmd("PEXPIRE")
+            .arg(&k)
+            .arg(millis(window))
+            .arg("NX")
+            .cmd("PTTL")
+            .arg(&k)
+            .query_async(&mut conn)
+            .await
+            .map_err(err)?;
+        if count > limit {
+            let ms = u64::try_from(ttl).unwrap_or(0).max(1);
+            return Ok(RateDecision::Limited {
+                retry_after: Duration::from_millis(ms),
+            });
+        }
+        Ok(RateDecision::Allowed)
     }
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table. Tenant-owned ones implement
 //! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
 
+pub mod api_key;
 pub mod audit_event;
 pub mod invitation;
 pub mod patient;

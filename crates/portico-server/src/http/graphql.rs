@@ -14,7 +14,15 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use portico_core::tenants::Addressed;
+use std::time::Duration;
+
+use portico_core::{
+    TenantTx, UserId,
+    identity::{MfaState, Role, SessionClaims},
+    ports::RateDecision,
+    tenancy::Access,
+    tenants::Addressed,
+};
 use portico_graphql::{ApiError, RequestContext, RequestMethod, codes};
 use serde_json::json;
 
@@ -234,31 +242,13 @@ async fn request_context(
     let principal = match bearer(headers) {
         None => None,
         Some(token) => {
-            // A token is only ever valid for the tenant it was issued for.
+            // A credential is only ever valid for the tenant it was issued for.
             let tenant = tenant.as_ref().ok_or_else(unauthenticated)?;
-            let claims = services
-                .tokens
-                .verify(token, tenant.id())
-                .await
-                .map_err(|e| {
-                    tracing::info!(reason = %e, "access token refused");
-                    unauthenticated()
-                })?;
-            let revoked = services
-                .revocations
-                .is_revoked(claims.session_id)
-                .await
-                .map_err(|e| {
-                    tracing::error!(request_id, error = %e, "revocation check failed");
-                    reject(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        codes::UNAVAILABLE,
-                        &ApiError::Unavailable.message(),
-                    )
-                })?;
-            if revoked {
-                return Err(unauthenticated());
-            }
+            let claims = if portico_core::api_keys::prefix_of(token).is_some() {
+                api_key_principal(services, tenant, token, &request_id).await?
+            } else {
+                session_principal(services, tenant, token, &request_id).await?
+            };
             tracing::Span::current().record("user_id", claims.user_id.to_string());
             Some(claims)
         }
@@ -268,6 +258,98 @@ async fn request_context(
         tenant,
         principal,
         client_ip,
+    })
+}
+
+async fn session_principal(
+    services: &portico_graphql::Services,
+    tenant: &portico_core::tenants::ResolvedTenant,
+    token: &str,
+    request_id: &str,
+) -> Result<SessionClaims, Response> {
+    let claims = services
+        .tokens
+        .verify(token, tenant.id())
+        .await
+        .map_err(|e| {
+            tracing::info!(reason = %e, "access token refused");
+            unauthenticated()
+        })?;
+    let revoked = services
+        .revocations
+        .is_revoked(claims.session_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(request_id, error = %e, "revocation check failed");
+            unavailable()
+        })?;
+    if revoked {
+        return Err(unauthenticated());
+    }
+    Ok(claims)
+}
+
+/// An API key acts with its role, within its per-key rate limit.
+async fn api_key_principal(
+    services: &portico_graphql::Services,
+    tenant: &portico_core::tenants::ResolvedTenant,
+    token: &str,
+    request_id: &str,
+) -> Result<SessionClaims, Response> {
+    let internal = |e: portico_core::CoreError| {
+        let err = ApiError::from_core(e, request_id);
+        reject(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            err.code(),
+            &err.message(),
+        )
+    };
+    let tx = TenantTx::begin(&services.db, &tenant.scope(), Access::Write)
+        .await
+        .map_err(internal)?;
+    let key = portico_core::api_keys::authenticate(&tx, token)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    let Some(key) = key else {
+        tracing::info!("API key refused");
+        return Err(unauthenticated());
+    };
+    let decision = services
+        .rate_limiter
+        .hit(
+            &format!("api-key:{}", key.id),
+            services.api_key_rate_per_minute,
+            Duration::from_secs(60),
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!(request_id, error = %e, "rate limiter failed");
+            unavailable()
+        })?;
+    if let RateDecision::Limited { retry_after } = decision {
+        let secs = retry_after.as_secs().max(1);
+        let body = json!({ "errors": [{
+            "message": format!("too many requests with this API key; retry in {secs} s"),
+            "extensions": { "code": codes::RATE_LIMITED, "retryAfter": secs },
+        }] });
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Err(response);
+    }
+    let role = Role::parse(&key.role).ok_or_else(unauthenticated)?;
+    let now = chrono::Utc::now().timestamp();
+    Ok(SessionClaims {
+        tenant_id: tenant.id(),
+        user_id: UserId::from_uuid(key.created_by),
+        session_id: key.id,
+        role,
+        mfa: MfaState::Satisfied,
+        issued_at: now,
+        expires_at: now,
+        api_key_id: Some(key.id),
     })
 }
 

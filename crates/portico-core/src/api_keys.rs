@@ -1,0 +1,157 @@
+//! API keys: created by a practice admin (the key is shown once), listed by prefix, revoked.
+//! A key is `pk_{8 chars}_{secret}`; only its SHA-256 is stored. Keys are high-entropy
+//! random strings, so a fast hash is enough (unlike passwords).
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, CoreResult, TenantTx, UserId,
+    audit::{self, Access, Actor},
+    entities::api_key,
+    identity::Role,
+    sessions::hash_token,
+};
+
+/// Last use is written at most this often per key, not on every request.
+const LAST_USED_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
+
+pub struct Created {
+    pub key: api_key::Model,
+    /// The whole key, shown once.
+    pub secret: String,
+}
+
+fn audit_access(action: &str, id: Uuid) -> Access<'_> {
+    Access {
+        action,
+        resource_type: "ApiKey",
+        resource_id: Some(id),
+        patient_id: None,
+    }
+}
+
+/// The prefix of a presented key, if it has the shape of one.
+pub fn prefix_of(presented: &str) -> Option<&str> {
+    let rest = presented.strip_prefix("pk_")?;
+    let (visible, secret) = rest.split_once('_')?;
+    (visible.len() == 8 && secret.len() == 64).then(|| &presented[..11])
+}
+
+pub async fn create(
+    tx: &TenantTx,
+    actor: &Actor,
+    creator: UserId,
+    name: &str,
+    role: Role,
+) -> CoreResult<Created> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CoreError::invalid(
+            "name",
+            "INVALID_NAME",
+            "must be 1 to 100 characters",
+        ));
+    }
+    if matches!(role, Role::Patient | Role::Operator) {
+        return Err(CoreError::invalid(
+            "role",
+            "INVALID_ROLE",
+            "a key acts as practice_admin, provider or staff",
+        ));
+    }
+    let visible = &Uuid::new_v4().simple().to_string()[..8];
+    let secret = format!(
+        "pk_{visible}_{}{}",
+        Uuid::new_v4().simple(),
+        Uuid::new_v4().simple()
+    );
+    let key = api_key::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_owned()),
+        prefix: Set(secret[..11].to_owned()),
+        secret_hash: Set(hash_token(&secret)),
+        role: Set(role.as_str().to_owned()),
+        created_by: Set(creator.as_uuid()),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(tx.conn())
+    .await?;
+    audit::record(tx, actor, audit_access("api_key.create", key.id)).await?;
+    Ok(Created { key, secret })
+}
+
+pub async fn list(tx: &TenantTx) -> CoreResult<Vec<api_key::Model>> {
+    Ok(tx
+        .find::<api_key::Entity>()
+        .order_by_desc(api_key::Column::CreatedAt)
+        .all(tx.conn())
+        .await?)
+}
+
+pub async fn revoke(tx: &TenantTx, actor: &Actor, id: Uuid) -> CoreResult<api_key::Model> {
+    let found = tx
+        .find::<api_key::Entity>()
+        .filter(api_key::Column::Id.eq(id))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let mut active: api_key::ActiveModel = found.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    let revoked = active.update(tx.conn()).await?;
+    audit::record(tx, actor, audit_access("api_key.revoke", revoked.id)).await?;
+    Ok(revoked)
+}
+
+/// The live key matching `presented`, with its last use recorded.
+pub async fn authenticate(tx: &TenantTx, presented: &str) -> CoreResult<Option<api_key::Model>> {
+    let Some(prefix) = prefix_of(presented) else {
+        return Ok(None);
+    };
+    let Some(key) = tx
+        .find::<api_key::Entity>()
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .one(tx.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    if key.revoked_at.is_some() || !constant_time_eq(&key.secret_hash, &hash_token(presented)) {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    if key
+        .last_used_at
+        .is_none_or(|t| now - t >= LAST_USED_GRANULARITY)
+    {
+        let mut active: api_key::ActiveModel = key.clone().into();
+        active.last_used_at = Set(Some(now));
+        return Ok(Some(active.update(tx.conn()).await?));
+    }
+    Ok(Some(key))
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_keys_have_a_prefix() {
+        let key = format!("pk_abcd1234_{}", "f".repeat(64));
+        assert_eq!(prefix_of(&key), Some("pk_abcd1234"));
+        assert_eq!(prefix_of("pk_abcd1234_short"), None);
+        assert_eq!(prefix_of("eyJhbGciOi.x.y"), None);
+    }
+}
