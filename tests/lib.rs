@@ -57,6 +57,8 @@ pub struct TestDatabase {
     pg_name: Option<String>,
     /// This test's own folder: the SQLite file and the email outbox.
     pub dir: PathBuf,
+    /// False for a second instance's view of another test database: it drops nothing.
+    owned: bool,
 }
 
 impl TestDatabase {
@@ -75,6 +77,7 @@ impl TestDatabase {
                     redis_prefix,
                     pg_name: None,
                     dir,
+                    owned: true,
                 }
             }
             profile @ Profile::Postgres { .. } => {
@@ -96,8 +99,22 @@ impl TestDatabase {
                     redis_prefix,
                     pg_name: Some(name),
                     dir,
+                    owned: true,
                 }
             }
+        }
+    }
+
+    /// The same database and Redis prefix, for a second instance; dropping it drops nothing.
+    pub fn shared(&self) -> Self {
+        Self {
+            profile: self.profile.clone(),
+            app_url: self.app_url.clone(),
+            owner_url: self.owner_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
+            pg_name: self.pg_name.clone(),
+            dir: self.dir.clone(),
+            owned: false,
         }
     }
 
@@ -127,6 +144,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
         if let (
             Some(name),
@@ -241,6 +261,15 @@ pub async fn start(config: Config, database: TestDatabase, workers: bool) -> Tes
 }
 
 impl TestApp {
+    /// Another Portico process on the same database and Redis (another replica).
+    pub async fn second_instance(&self) -> TestApp {
+        let database = self.database.shared();
+        let config = database.config();
+        let app = start(config, database, true).await;
+        app.ready().await;
+        app
+    }
+
     fn running(&self) -> &Running {
         self.running.as_ref().unwrap()
     }

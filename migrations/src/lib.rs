@@ -8,6 +8,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_identity;
 mod m20261125_000003_invitations;
 mod m20261125_000004_api_keys;
+mod m20261125_000005_role_permissions;
 pub mod postgres;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_identity::Migration),
             Box::new(m20261125_000003_invitations::Migration),
             Box::new(m20261125_000004_api_keys::Migration),
+            Box::new(m20261125_000005_role_permissions::Migration),
         ]
     }
 }

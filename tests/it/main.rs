@@ -17,6 +17,7 @@ mod isolation;
 mod jobs;
 mod limits;
 mod observability;
+mod permissions;
 mod pubsub;
 mod rls;
 mod schema;

@@ -2,30 +2,37 @@
 //! the default policies live in `schema/`; a default policy has the domain `*` and applies
 //! to every tenant. Anything no policy allows is denied.
 
-use std::sync::RwLock;
+use std::collections::HashSet;
 
+use async_trait::async_trait;
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
-use portico_core::{TenantId, ports::Authorizer, ports::PortError};
+use portico_core::{
+    TenantId,
+    permissions::{Permission, Rule},
+    ports::{Authorizer, PortError},
+};
+use tokio::sync::RwLock;
 
 pub const MODEL: &str = include_str!("../../../schema/rbac_model.conf");
 pub const DEFAULT_POLICY: &str = include_str!("../../../schema/rbac_policy.csv");
 
 pub struct CasbinAuthorizer {
     enforcer: RwLock<Enforcer>,
+    loaded: RwLock<HashSet<TenantId>>,
 }
 
 fn port_err(e: impl std::fmt::Display) -> PortError {
     PortError::new("casbin", e)
 }
 
-/// `p, role, domain, object, action` lines, skipping blanks and comments.
+/// `p, role, domain, object, action, effect` lines, skipping blanks and comments.
 pub fn parse_policy(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| {
             let parts: Vec<String> = l.split(',').map(|p| p.trim().to_owned()).collect();
-            (parts.len() == 5 && parts[0] == "p").then(|| parts[1..].to_vec())
+            (parts.len() == 6 && parts[0] == "p").then(|| parts[1..].to_vec())
         })
         .collect()
 }
@@ -43,18 +50,68 @@ impl CasbinAuthorizer {
             .map_err(port_err)?;
         Ok(Self {
             enforcer: RwLock::new(enforcer),
+            loaded: RwLock::new(HashSet::new()),
         })
     }
 }
 
+#[async_trait]
 impl Authorizer for CasbinAuthorizer {
-    fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
-        let Ok(enforcer) = self.enforcer.read() else {
-            return false;
-        };
-        enforcer
+    async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
+        self.enforcer
+            .read()
+            .await
             .enforce((role, tenant.to_string().as_str(), object, action))
             .unwrap_or(false)
+    }
+
+    async fn defaults(&self, role: &str) -> Vec<Permission> {
+        parse_policy(DEFAULT_POLICY)
+            .into_iter()
+            .filter(|p| p[0] == role && p[1] == "*" && p[4] == "allow")
+            .map(|p| (p[2].clone(), p[3].clone()))
+            .collect()
+    }
+
+    async fn is_loaded(&self, tenant: TenantId) -> bool {
+        self.loaded.read().await.contains(&tenant)
+    }
+
+    async fn load_tenant(&self, tenant: TenantId, rules: &[Rule]) -> Result<(), PortError> {
+        let domain = tenant.to_string();
+        let lines: Vec<Vec<String>> = rules
+            .iter()
+            .map(|r| {
+                vec![
+                    r.role.clone(),
+                    domain.clone(),
+                    r.object.clone(),
+                    r.action.clone(),
+                    if r.allow { "allow" } else { "deny" }.to_owned(),
+                ]
+            })
+            .collect();
+        let mut enforcer = self.enforcer.write().await;
+        enforcer
+            .remove_filtered_policy(1, vec![domain])
+            .await
+            .map_err(port_err)?;
+        if !lines.is_empty() {
+            enforcer.add_policies(lines).await.map_err(port_err)?;
+        }
+        self.loaded.write().await.insert(tenant);
+        Ok(())
+    }
+
+    async fn forget_tenant(&self, tenant: TenantId) {
+        self.loaded.write().await.remove(&tenant);
+        let mut enforcer = self.enforcer.write().await;
+        if let Err(e) = enforcer
+            .remove_filtered_policy(1, vec![tenant.to_string()])
+            .await
+        {
+            tracing::warn!(error = %e, "dropping a tenant's policies failed");
+        }
     }
 }
 
@@ -87,17 +144,20 @@ mod tests {
 
     /// What the policy file says, read without casbin.
     fn expected(role: &str, object: &str, action: &str) -> bool {
-        parse_policy(DEFAULT_POLICY)
-            .iter()
-            .any(|p| p[0] == role && p[1] == "*" && p[2] == object && p[3] == action)
+        parse_policy(DEFAULT_POLICY).iter().any(|p| {
+            p[0] == role && p[1] == "*" && p[2] == object && p[3] == action && p[4] == "allow"
+        })
     }
 
-    fn authorizer() -> CasbinAuthorizer {
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
-            .block_on(CasbinAuthorizer::new())
-            .unwrap()
+            .block_on(f)
+    }
+
+    fn authorizer() -> CasbinAuthorizer {
+        block_on(CasbinAuthorizer::new()).unwrap()
     }
 
     proptest! {
@@ -109,14 +169,17 @@ mod tests {
         ) {
             let authz = authorizer();
             let tenant = TenantId::new();
-            prop_assert_eq!(authz.allowed(role, tenant, object, action), expected(role, object, action));
+            prop_assert_eq!(
+                block_on(authz.allowed(role, tenant, object, action)),
+                expected(role, object, action)
+            );
         }
 
         #[test]
         fn unknown_words_are_denied(role in "[a-z_]{1,12}", object in "[a-z_]{1,12}") {
             let authz = authorizer();
             let known = expected(&role, &object, "read");
-            prop_assert_eq!(authz.allowed(&role, TenantId::new(), &object, "read"), known);
+            prop_assert_eq!(block_on(authz.allowed(&role, TenantId::new(), &object, "read")), known);
         }
     }
 
@@ -124,9 +187,51 @@ mod tests {
     fn patients_reach_only_their_own_chart_by_policy() {
         let authz = authorizer();
         let t = TenantId::new();
-        assert!(!authz.allowed("patient", t, "patients", "read"));
-        assert!(authz.allowed("patient", t, "own_chart", "read"));
-        assert!(authz.allowed("staff", t, "patients", "write"));
-        assert!(!authz.allowed("staff", t, "permissions", "manage"));
+        assert!(!block_on(authz.allowed("patient", t, "patients", "read")));
+        assert!(block_on(authz.allowed("patient", t, "own_chart", "read")));
+        assert!(block_on(authz.allowed("staff", t, "patients", "write")));
+        assert!(!block_on(authz.allowed(
+            "staff",
+            t,
+            "permissions",
+            "manage"
+        )));
+    }
+
+    #[test]
+    fn a_tenants_rules_change_only_that_tenant() {
+        let authz = authorizer();
+        let (a, b) = (TenantId::new(), TenantId::new());
+        let rules = [
+            Rule {
+                role: "staff".into(),
+                object: "patients".into(),
+                action: "write".into(),
+                allow: false,
+            },
+            Rule {
+                role: "staff".into(),
+                object: "audit".into(),
+                action: "read".into(),
+                allow: true,
+            },
+        ];
+        block_on(authz.load_tenant(a, &rules)).unwrap();
+        assert!(
+            !block_on(authz.allowed("staff", a, "patients", "write")),
+            "denied in A"
+        );
+        assert!(
+            block_on(authz.allowed("staff", a, "audit", "read")),
+            "granted in A"
+        );
+        assert!(
+            block_on(authz.allowed("staff", b, "patients", "write")),
+            "B keeps the default"
+        );
+        assert!(!block_on(authz.allowed("staff", b, "audit", "read")));
+        block_on(authz.forget_tenant(a));
+        assert!(block_on(authz.allowed("staff", a, "patients", "write")));
+        assert!(!block_on(authz.is_loaded(a)));
     }
 }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invitations;
 pub mod mail;
 pub mod patients;
+pub mod permissions;
 pub mod ports;
 pub mod pubsub;
 pub mod sessions;

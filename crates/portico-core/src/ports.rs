@@ -151,9 +151,20 @@ pub trait Revocations: Send + Sync {
     async fn is_revoked(&self, session_id: uuid::Uuid) -> Result<bool, PortError>;
 }
 
-/// Role-based permissions per tenant (casbin in production).
+/// Role-based permissions per tenant (casbin). A tenant's own rules are loaded on first
+/// use and forgotten when they change (on every instance, through pub/sub).
+#[async_trait]
 pub trait Authorizer: Send + Sync {
-    fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool;
+    async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool;
+    /// The permissions a role has by default (domain `*`).
+    async fn defaults(&self, role: &str) -> Vec<crate::permissions::Permission>;
+    async fn is_loaded(&self, tenant: TenantId) -> bool;
+    async fn load_tenant(
+        &self,
+        tenant: TenantId,
+        rules: &[crate::permissions::Rule],
+    ) -> Result<(), PortError>;
+    async fn forget_tenant(&self, tenant: TenantId);
 }
 
 /// An email. Bodies never carry PHI: they say that something is waiting and link to the

@@ -71,7 +71,7 @@ pub struct ApiKeysQuery;
 impl ApiKeysQuery {
     /// The practice's API keys, newest first (practice admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        ctx.authorize("api_keys", "manage")?;
+        ctx.authorize("api_keys", "manage").await?;
         let request_id = ctx.request()?.request_id.clone();
         let tx = ctx.tenant_tx(Access::Read).await?;
         let keys = api_keys::list(&tx)
@@ -94,7 +94,7 @@ impl ApiKeysMutation {
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
     ) -> async_graphql::Result<CreateApiKeyPayload> {
-        let principal = ctx.authorize("api_keys", "manage")?.clone();
+        let principal = ctx.authorize("api_keys", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
         let Some(role) = Role::parse(&input.role) else {
@@ -140,7 +140,7 @@ impl ApiKeysMutation {
         ctx: &Context<'_>,
         input: RevokeApiKeyInput,
     ) -> async_graphql::Result<RevokeApiKeyPayload> {
-        let principal = ctx.authorize("api_keys", "manage")?.clone();
+        let principal = ctx.authorize("api_keys", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::decode("ApiKey", &input.id).ok_or(ApiError::NotFound)?;

@@ -114,7 +114,7 @@ pub(crate) trait ContextExt {
     /// The tenant the request is addressed to, or `TENANT_NOT_FOUND`.
     fn tenant(&self) -> Result<&ResolvedTenant, ApiError>;
     /// The signed-in principal, if allowed `action` on `object` by the tenant's policies.
-    fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError>;
+    async fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError>;
     /// The signed-in principal, whatever the policies (sign-out, enrolment).
     fn principal(&self) -> Result<&SessionClaims, ApiError>;
 }
@@ -152,16 +152,34 @@ impl ContextExt for Context<'_> {
             .ok_or(ApiError::Unauthenticated)
     }
 
-    fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError> {
+    async fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError> {
         let principal = self.principal()?;
         // A staff member who has not enrolled a second factor may only see who they are.
         if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
             return Err(ApiError::MfaEnrolmentRequired);
         }
         let services = self.services()?;
+        if !services.authorizer.is_loaded(principal.tenant_id).await {
+            let request_id = &self.request()?.request_id;
+            let tx = self.tenant_tx(Access::Read).await?;
+            let rules = portico_core::permissions::rules(&tx)
+                .await
+                .map_err(|e| ApiError::from_core(e, request_id))?;
+            tx.rollback()
+                .await
+                .map_err(|e| ApiError::from_core(e, request_id))?;
+            services
+                .authorizer
+                .load_tenant(principal.tenant_id, &rules)
+                .await
+                .map_err(|e| {
+                    ApiError::from_core(portico_core::CoreError::Adapter(e.to_string()), request_id)
+                })?;
+        }
         if services
             .authorizer
             .allowed(principal.role.as_str(), principal.tenant_id, object, action)
+            .await
         {
             Ok(principal)
         } else {

@@ -143,7 +143,7 @@ pub struct IdentityQuery;
 impl IdentityQuery {
     /// Who is signed in, at which practice.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
-        let principal = ctx.authorize("me", "read")?.clone();
+        let principal = ctx.authorize("me", "read").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let tx = ctx.tenant_tx(Access::Read).await?;
         let user = accounts::find_by_id(&tx, principal.user_id)

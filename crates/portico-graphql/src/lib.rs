@@ -8,6 +8,7 @@ mod global_id;
 mod identity;
 mod limits;
 mod patients;
+mod permissions;
 mod staff;
 mod tenants;
 mod user_error;
@@ -17,6 +18,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
 pub use error::{ApiError, codes};
 pub use limits::Limits;
+pub use permissions::POLICY_CHANGED_TOPIC;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -25,6 +27,7 @@ pub struct Query(
     patients::PatientsQuery,
     staff::StaffQuery,
     api_keys::ApiKeysQuery,
+    permissions::PermissionsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -33,6 +36,7 @@ pub struct Mutation(
     patients::PatientsMutation,
     staff::StaffMutation,
     api_keys::ApiKeysMutation,
+    permissions::PermissionsMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

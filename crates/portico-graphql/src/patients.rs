@@ -83,9 +83,9 @@ fn actor(principal: &SessionClaims, request_id: &str) -> Actor {
 async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient> {
     let principal = ctx.principal()?.clone();
     let principal = if principal.role == Role::Patient {
-        ctx.authorize("own_chart", "read")?.clone()
+        ctx.authorize("own_chart", "read").await?.clone()
     } else {
-        ctx.authorize("patients", "read")?.clone()
+        ctx.authorize("patients", "read").await?.clone()
     };
     let request_id = ctx.request()?.request_id.clone();
     let Some(uuid) = global_id::decode("Patient", id) else {
@@ -137,7 +137,7 @@ impl PatientsQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Patient, EmptyFields, EmptyFields>> {
-        let principal = ctx.authorize("patients", "read")?.clone();
+        let principal = ctx.authorize("patients", "read").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         query(
             after,
@@ -195,7 +195,7 @@ impl PatientsMutation {
         ctx: &Context<'_>,
         input: CreatePatientInput,
     ) -> async_graphql::Result<CreatePatientPayload> {
-        let principal = ctx.authorize("patients", "write")?.clone();
+        let principal = ctx.authorize("patients", "write").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let tx = ctx.tenant_tx(Access::Write).await?;
         let created = patients::create(

@@ -93,7 +93,7 @@ pub struct StaffQuery;
 impl StaffQuery {
     /// The practice's invitations, newest first (practice admins).
     async fn invitations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Invitation>> {
-        ctx.authorize("staff", "manage")?;
+        ctx.authorize("staff", "manage").await?;
         let request_id = ctx.request()?.request_id.clone();
         let tx = ctx.tenant_tx(Access::Read).await?;
         let list = invitations::list(&tx)
@@ -117,7 +117,7 @@ impl StaffMutation {
         ctx: &Context<'_>,
         input: InviteStaffInput,
     ) -> async_graphql::Result<InviteStaffPayload> {
-        let principal = ctx.authorize("staff", "manage")?.clone();
+        let principal = ctx.authorize("staff", "manage").await?.clone();
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let tenant = ctx.tenant()?.clone();
@@ -191,7 +191,7 @@ impl StaffMutation {
         ctx: &Context<'_>,
         input: RevokeInvitationInput,
     ) -> async_graphql::Result<RevokeInvitationPayload> {
-        let principal = ctx.authorize("staff", "manage")?.clone();
+        let principal = ctx.authorize("staff", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::decode("Invitation", &input.id).ok_or(ApiError::NotFound)?;

@@ -231,6 +231,7 @@ async fn boot(
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
     };
+    spawn_policy_listener(&services, shutdown.clone()).await?;
     let schema = build_schema(Some(services.clone()), limits);
     // Only one boot ever succeeds, so the runtime is never set twice.
     let _ = state.runtime.set(Runtime { services, schema });
@@ -259,6 +260,41 @@ fn spawn_key_reload(tokens: Arc<JwtService>, shutdown: CancellationToken) {
             }
         }
     });
+}
+
+/// Forgets a tenant's cached policies when any instance changes them.
+async fn spawn_policy_listener(
+    services: &Services,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    let mut changes = services
+        .pubsub
+        .subscribe(portico_graphql::POLICY_CHANGED_TOPIC)
+        .await?;
+    let authorizer = Arc::clone(&services.authorizer);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                next = changes.next() => match next {
+                    Some(payload) => {
+                        let tenant = std::str::from_utf8(&payload)
+                            .ok()
+                            .and_then(|s| s.parse::<portico_core::TenantId>().ok());
+                        if let Some(tenant) = tenant {
+                            authorizer.forget_tenant(tenant).await;
+                        }
+                    }
+                    None => {
+                        tracing::error!("policy change subscription ended");
+                        return;
+                    }
+                },
+            }
+        }
+    });
+    Ok(())
 }
 
 /// The adapters that differ between the embedded and the production profile.

@@ -6,6 +6,7 @@ pub mod audit_event;
 pub mod invitation;
 pub mod patient;
 pub mod refresh_token;
+pub mod role_permission;
 pub mod signing_key;
 pub mod tenant;
 pub mod user;

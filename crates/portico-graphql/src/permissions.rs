@@ -1,0 +1,178 @@
+//! A practice's role permissions: listed, and changed by a practice admin. A change reaches
+//! every running instance through pub/sub.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use portico_core::{
+    CoreError,
+    identity::Role,
+    permissions::{self, EDITABLE_ROLES, Permission},
+    tenancy::Access,
+};
+
+use crate::{
+    ApiError,
+    context::{ContextExt, actor_of},
+    user_error::UserError,
+};
+
+/// The pub/sub topic that tells every instance to reload a tenant's policies.
+pub const POLICY_CHANGED_TOPIC: &str = "authz.policy_changed";
+
+#[derive(SimpleObject, InputObject, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[graphql(input_name = "PermissionInput")]
+pub struct PermissionGrant {
+    /// An area of the API: `patients`, `own_chart`, `staff`, `api_keys`, `permissions`,
+    /// `audit`, `me`.
+    object: String,
+    /// `read`, `write` or `manage`.
+    action: String,
+}
+
+/// What one role may do in this practice.
+#[derive(SimpleObject)]
+pub struct RolePermissions {
+    role: String,
+    permissions: Vec<PermissionGrant>,
+    /// True when the practice changed the defaults for this role.
+    customized: bool,
+}
+
+#[derive(InputObject)]
+pub struct SetRolePermissionsInput {
+    role: String,
+    /// The role's whole set of permissions from now on.
+    permissions: Vec<PermissionGrant>,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct SetRolePermissionsPayload {
+    role_permissions: Option<RolePermissions>,
+    user_errors: Vec<UserError>,
+}
+
+async fn effective(
+    ctx: &Context<'_>,
+    role: Role,
+    customized: bool,
+) -> async_graphql::Result<RolePermissions> {
+    let services = ctx.services()?;
+    let tenant = ctx.tenant()?.id();
+    let mut granted = Vec::new();
+    for (object, action) in permissions::GRANTABLE {
+        if services
+            .authorizer
+            .allowed(role.as_str(), tenant, object, action)
+            .await
+        {
+            granted.push(PermissionGrant {
+                object: (*object).to_owned(),
+                action: (*action).to_owned(),
+            });
+        }
+    }
+    Ok(RolePermissions {
+        role: role.as_str().to_owned(),
+        permissions: granted,
+        customized,
+    })
+}
+
+#[derive(Default)]
+pub struct PermissionsQuery;
+
+#[Object]
+impl PermissionsQuery {
+    /// Every editable role's permissions in this practice (practice admins).
+    async fn role_permissions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<RolePermissions>> {
+        ctx.authorize("permissions", "manage").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let rules = permissions::rules(&tx)
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        tx.rollback()
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let mut out = Vec::new();
+        for role in EDITABLE_ROLES {
+            let customized = rules.iter().any(|r| r.role == role.as_str());
+            out.push(effective(ctx, role, customized).await?);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Default)]
+pub struct PermissionsMutation;
+
+#[Object]
+impl PermissionsMutation {
+    /// Replaces a role's permissions in this practice. Takes effect on every instance.
+    async fn set_role_permissions(
+        &self,
+        ctx: &Context<'_>,
+        input: SetRolePermissionsInput,
+    ) -> async_graphql::Result<SetRolePermissionsPayload> {
+        let principal = ctx.authorize("permissions", "manage").await?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let Some(role) = Role::parse(&input.role) else {
+            return Ok(SetRolePermissionsPayload {
+                role_permissions: None,
+                user_errors: vec![UserError {
+                    field: "role".to_owned(),
+                    code: "INVALID_ROLE".to_owned(),
+                    message: "use practice_admin, provider, staff or patient".to_owned(),
+                }],
+            });
+        };
+        let wanted: Vec<Permission> = input
+            .permissions
+            .into_iter()
+            .map(|p| (p.object, p.action))
+            .collect();
+        let defaults = services.authorizer.defaults(role.as_str()).await;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let set = permissions::set_role(
+            &tx,
+            &actor_of(&principal, &request_id),
+            role,
+            &wanted,
+            &defaults,
+        )
+        .await;
+        if let Err(e) = set {
+            tx.rollback().await.map_err(core)?;
+            return Ok(SetRolePermissionsPayload {
+                role_permissions: None,
+                user_errors: UserError::from_core(e, &request_id)?,
+            });
+        }
+        tx.commit().await.map_err(core)?;
+        let tenant = principal.tenant_id;
+        services.authorizer.forget_tenant(tenant).await;
+        services
+            .pubsub
+            .publish(POLICY_CHANGED_TOPIC, tenant.to_string().into_bytes())
+            .await
+            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        // Reload now, so the answer shows the rules in force.
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let rules = permissions::rules(&tx).await.map_err(core)?;
+        tx.rollback().await.map_err(core)?;
+        services
+            .authorizer
+            .load_tenant(tenant, &rules)
+            .await
+            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        let customized = rules.iter().any(|r| r.role == role.as_str());
+        Ok(SetRolePermissionsPayload {
+            role_permissions: Some(effective(ctx, role, customized).await?),
+            user_errors: Vec::new(),
+        })
+    }
+}
