@@ -620,6 +620,36 @@ impl TestApp {
             .find(|m| m.starts_with(&format!("To: {address}\r\n")))
     }
 
+    /// An operator of the platform tenant, signed in (as `portico operator create` makes).
+    pub async fn operator(&self) -> Signed {
+        let email = format!("op-{}@portico.example.com", uuid::Uuid::now_v7().simple());
+        let password = "lighthouse keeper ledger".to_owned();
+        let config = self.database.config();
+        let (secret, _) = portico_server::cli::create_operator(
+            &self.db(),
+            &config,
+            &email,
+            "Olive Operator",
+            &password,
+        )
+        .await
+        .unwrap();
+        let code = portico_auth::totp::current(&secret).unwrap();
+        let body = self
+            .sign_in("platform", &email, &password, Some(&code))
+            .await;
+        let session = &body["data"]["signIn"]["session"];
+        assert!(session.is_object(), "operator sign-in failed: {body}");
+        Signed {
+            slug: "platform".to_owned(),
+            email,
+            password,
+            access: session["accessToken"].as_str().unwrap().to_owned(),
+            refresh: session["refreshToken"].as_str().unwrap().to_owned(),
+            totp_secret: Some(secret),
+        }
+    }
+
     /// `signIn`; returns the status and body.
     pub async fn sign_in(
         &self,

@@ -9,6 +9,7 @@ mod m20261125_000002_identity;
 mod m20261125_000003_invitations;
 mod m20261125_000004_api_keys;
 mod m20261125_000005_role_permissions;
+mod m20261125_000006_tenant_status;
 pub mod postgres;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_invitations::Migration),
             Box::new(m20261125_000004_api_keys::Migration),
             Box::new(m20261125_000005_role_permissions::Migration),
+            Box::new(m20261125_000006_tenant_status::Migration),
         ]
     }
 }

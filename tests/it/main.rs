@@ -17,6 +17,7 @@ mod isolation;
 mod jobs;
 mod limits;
 mod observability;
+mod operators;
 mod permissions;
 mod pubsub;
 mod rls;

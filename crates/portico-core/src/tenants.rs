@@ -228,8 +228,115 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         logo_url: Set(branding.logo_url),
         primary_color: Set(branding.primary_color.to_ascii_lowercase()),
         custom_domain: Set(custom_domain),
+        status_reason: Set(None),
+        status_changed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+    })
+}
+
+/// The platform's own tenant, whose users are the operators.
+pub const PLATFORM_SLUG: &str = "platform";
+
+impl ResolvedTenant {
+    pub fn is_platform(&self) -> bool {
+        self.tenant.slug == PLATFORM_SLUG
+    }
+
+    pub fn is_suspended(&self) -> bool {
+        self.tenant.status == tenant_status::SUSPENDED
+    }
+}
+
+/// The platform tenant, created on first use (its slug is reserved for everyone else).
+pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
+    if let Some(found) = find_by_slug(db, PLATFORM_SLUG).await? {
+        return Ok(found);
+    }
+    let now = Utc::now();
+    let model = tenant::ActiveModel {
+        id: Set(TenantId::new().as_uuid()),
+        slug: Set(PLATFORM_SLUG.to_owned()),
+        name: Set("Portico".to_owned()),
+        status: Set(tenant_status::ACTIVE.to_owned()),
+        time_zone: Set("UTC".to_owned()),
+        display_name: Set("Portico operators".to_owned()),
+        logo_url: Set(None),
+        primary_color: Set("#111827".to_owned()),
+        custom_domain: Set(None),
+        status_reason: Set(None),
+        status_changed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match model.insert(db.conn()).await {
+        Ok(tenant) => Ok(ResolvedTenant { tenant }),
+        // Another process created it first.
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            find_by_slug(db, PLATFORM_SLUG)
+                .await?
+                .ok_or(CoreError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Practices (not the platform), newest first, optionally of one status.
+pub async fn list(db: &Db, status: Option<&str>, limit: u64) -> CoreResult<Vec<ResolvedTenant>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut query = tenant::Entity::find()
+        .filter(tenant::Column::Slug.ne(PLATFORM_SLUG))
+        .order_by_desc(tenant::Column::CreatedAt)
+        .limit(limit);
+    if let Some(status) = status {
+        query = query.filter(tenant::Column::Status.eq(status));
+    }
+    Ok(query
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|tenant| ResolvedTenant { tenant })
+        .collect())
+}
+
+/// Suspends a practice (`reason` is shown to its staff) or reactivates it.
+pub async fn set_status(
+    db: &Db,
+    id: TenantId,
+    suspend: bool,
+    reason: Option<String>,
+) -> CoreResult<ResolvedTenant> {
+    let found = find_by_id(db, id)
+        .await?
+        .filter(|t| !t.is_platform())
+        .ok_or(CoreError::NotFound)?;
+    if let Some(r) = &reason
+        && r.chars().count() > 500
+    {
+        return Err(CoreError::invalid(
+            "reason",
+            "INVALID_REASON",
+            "at most 500 characters",
+        ));
+    }
+    let mut active: tenant::ActiveModel = found.tenant.into();
+    let now = Utc::now();
+    active.status = Set(if suspend {
+        tenant_status::SUSPENDED
+    } else {
+        tenant_status::ACTIVE
+    }
+    .to_owned());
+    active.status_reason = Set(if suspend { reason } else { None });
+    active.status_changed_at = Set(Some(now));
+    active.updated_at = Set(now);
+    Ok(ResolvedTenant {
+        tenant: active.update(db.conn()).await?,
     })
 }
 

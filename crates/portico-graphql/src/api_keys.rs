@@ -95,6 +95,7 @@ impl ApiKeysMutation {
         input: CreateApiKeyInput,
     ) -> async_graphql::Result<CreateApiKeyPayload> {
         let principal = ctx.authorize("api_keys", "manage").await?.clone();
+        ctx.require_active_tenant()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
         let Some(role) = Role::parse(&input.role) else {

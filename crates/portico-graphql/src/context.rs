@@ -117,6 +117,8 @@ pub(crate) trait ContextExt {
     async fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError>;
     /// The signed-in principal, whatever the policies (sign-out, enrolment).
     fn principal(&self) -> Result<&SessionClaims, ApiError>;
+    /// `TENANT_SUSPENDED` when the practice is suspended (for new activity).
+    fn require_active_tenant(&self) -> Result<(), ApiError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -143,6 +145,14 @@ impl ContextExt for Context<'_> {
             .tenant
             .as_ref()
             .ok_or(ApiError::TenantNotFound)
+    }
+
+    fn require_active_tenant(&self) -> Result<(), ApiError> {
+        if self.tenant()?.is_suspended() {
+            Err(ApiError::TenantSuspended)
+        } else {
+            Ok(())
+        }
     }
 
     fn principal(&self) -> Result<&SessionClaims, ApiError> {

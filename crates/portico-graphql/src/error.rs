@@ -10,6 +10,7 @@ pub mod codes {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const TENANT_NOT_FOUND: &str = "TENANT_NOT_FOUND";
+    pub const TENANT_SUSPENDED: &str = "TENANT_SUSPENDED";
     pub const MFA_ENROLMENT_REQUIRED: &str = "MFA_ENROLMENT_REQUIRED";
     pub const INVALID_CREDENTIALS: &str = "INVALID_CREDENTIALS";
     pub const MFA_REQUIRED: &str = "MFA_REQUIRED";
@@ -44,6 +45,8 @@ pub enum ApiError {
     /// The password was right; a TOTP or recovery code is needed too.
     MfaRequired,
     TenantNotFound,
+    /// The practice is suspended: new activity is refused.
+    TenantSuspended,
     NotFound,
     BadUserInput {
         field: &'static str,
@@ -106,6 +109,10 @@ impl ApiError {
             Self::InvalidCredentials => "the email, password or code is not right".to_owned(),
             Self::MfaRequired => "enter the code from your authenticator app".to_owned(),
             Self::TenantNotFound => "no practice is known at this address".to_owned(),
+            Self::TenantSuspended => {
+                "this practice's account is suspended; its staff can see why in the console"
+                    .to_owned()
+            }
             Self::NotFound => "not found".to_owned(),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::Unavailable => {
@@ -124,6 +131,7 @@ impl ApiError {
             Self::InvalidCredentials => codes::INVALID_CREDENTIALS,
             Self::MfaRequired => codes::MFA_REQUIRED,
             Self::TenantNotFound => codes::TENANT_NOT_FOUND,
+            Self::TenantSuspended => codes::TENANT_SUSPENDED,
             Self::NotFound => codes::NOT_FOUND,
             Self::BadUserInput { .. } => codes::BAD_USER_INPUT,
             Self::Unavailable => codes::UNAVAILABLE,

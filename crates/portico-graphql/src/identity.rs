@@ -112,6 +112,8 @@ pub struct Me {
     mfa_enrolled: bool,
     /// When the current access token expires.
     session_expires_at: DateTime<Utc>,
+    /// Why the practice is suspended, for its staff (`None` for patients or when active).
+    tenant_status_reason: Option<String>,
 }
 
 /// What an authenticator app needs to start producing codes.
@@ -161,6 +163,9 @@ impl IdentityQuery {
             tenant: TenantBranding::from(ctx.tenant()?),
             mfa_enrolled: user.totp_enabled_at.is_some(),
             session_expires_at: timestamp(principal.expires_at),
+            tenant_status_reason: (principal.role != Role::Patient)
+                .then(|| ctx.tenant().ok()?.tenant.status_reason.clone())
+                .flatten(),
         })
     }
 }

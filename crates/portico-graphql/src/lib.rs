@@ -7,6 +7,7 @@ mod error;
 mod global_id;
 mod identity;
 mod limits;
+mod operators;
 mod patients;
 mod permissions;
 mod staff;
@@ -28,6 +29,7 @@ pub struct Query(
     staff::StaffQuery,
     api_keys::ApiKeysQuery,
     permissions::PermissionsQuery,
+    operators::OperatorsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +39,7 @@ pub struct Mutation(
     staff::StaffMutation,
     api_keys::ApiKeysMutation,
     permissions::PermissionsMutation,
+    operators::OperatorsMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

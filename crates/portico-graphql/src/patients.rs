@@ -196,6 +196,7 @@ impl PatientsMutation {
         input: CreatePatientInput,
     ) -> async_graphql::Result<CreatePatientPayload> {
         let principal = ctx.authorize("patients", "write").await?.clone();
+        ctx.require_active_tenant()?;
         let request_id = ctx.request()?.request_id.clone();
         let tx = ctx.tenant_tx(Access::Write).await?;
         let created = patients::create(

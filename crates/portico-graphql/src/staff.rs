@@ -118,6 +118,7 @@ impl StaffMutation {
         input: InviteStaffInput,
     ) -> async_graphql::Result<InviteStaffPayload> {
         let principal = ctx.authorize("staff", "manage").await?.clone();
+        ctx.require_active_tenant()?;
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let tenant = ctx.tenant()?.clone();

@@ -16,6 +16,8 @@ pub struct TenantBranding {
     primary_color: String,
     /// IANA time zone of the practice, e.g. `America/Chicago`.
     time_zone: String,
+    /// `trial`, `active`, `suspended` or `closed`: a portal shows a notice when suspended.
+    status: String,
 }
 
 impl From<&ResolvedTenant> for TenantBranding {
@@ -27,6 +29,7 @@ impl From<&ResolvedTenant> for TenantBranding {
             logo_url: b.logo_url,
             primary_color: b.primary_color,
             time_zone: t.tenant.time_zone.clone(),
+            status: t.tenant.status.clone(),
         }
     }
 }

@@ -52,10 +52,27 @@ enum Command {
     },
     /// Migrate and load the demo practice, then exit.
     Demo,
+    /// Manage platform operators (users of the platform tenant).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
     /// Manage the keys that sign access tokens.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator; the password is read from standard input (one line). Prints the
+    /// TOTP secret to add to an authenticator app: operators always use two-step sign-in.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -165,6 +182,28 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             println!("demo practice '{}' is loaded", demo.tenant.slug);
             Ok(())
         }
+        Command::Operator {
+            command: OperatorCommand::Create { email, name },
+        } => {
+            boot::migrate(&config).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let db = portico_core::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                2,
+            )
+            .await
+            .context("cannot reach the database")?;
+            let (secret, uri) = create_operator(&db, &config, &email, &name, password).await?;
+            println!("operator {email} created at the platform tenant ('platform').");
+            println!("TOTP secret: {secret}");
+            println!("otpauth URI: {uri}");
+            println!("Sign in with X-Portico-Tenant: platform.");
+            Ok(())
+        }
         Command::Keys { command } => {
             let db = portico_core::Db::connect(
                 secrecy::ExposeSecret::expose_secret(&config.database_url),
@@ -189,6 +228,54 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         }
         Command::ExportSchema { .. } => Ok(()),
     }
+}
+
+/// Creates an operator at the platform tenant with TOTP enrolled; returns the TOTP secret
+/// and its `otpauth://` URI.
+pub async fn create_operator(
+    db: &portico_core::Db,
+    config: &Config,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> anyhow::Result<(String, String)> {
+    use portico_core::{accounts, identity::Role, ports::Credentials, tenancy::Access};
+    let hasher = portico_auth::password::Argon2Hasher::new(
+        config.argon2_params(),
+        config.password_min_length,
+    )?;
+    let email = accounts::normalize_email(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    hasher
+        .check_policy(password, &[&email, name])
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let platform = portico_core::tenants::platform(db).await?;
+    let tx = portico_core::TenantTx::begin(db, &platform.scope(), Access::Write).await?;
+    let user = accounts::insert_user(
+        &tx,
+        &email,
+        name,
+        Role::Operator,
+        Some(hasher.hash(password)?),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secret = hasher.new_totp_secret();
+    accounts::begin_totp(&tx, &user, &secret).await?;
+    accounts::enable_totp(&tx, &user).await?;
+    portico_core::audit::record(
+        &tx,
+        &portico_core::audit::Actor::system(),
+        portico_core::audit::Access {
+            action: "operator.create",
+            resource_type: "User",
+            resource_id: Some(user.id),
+            patient_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let uri = hasher.totp_uri(&secret, &email).unwrap_or_default();
+    Ok((secret, uri))
 }
 
 async fn serve(config: Config, options: Options) -> anyhow::Result<()> {

@@ -92,3 +92,46 @@ fn migrate_then_demo_load_a_practice_on_a_fresh_sqlite_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn operator_create_reads_the_password_from_stdin_and_prints_a_totp_secret() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("portico-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args([
+                "operator",
+                "create",
+                "--email",
+                "ops@example.com",
+                "--name",
+                "Olive",
+            ])
+            .current_dir(&dir)
+            .env("PORTICO_LOG", "off")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("short");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    let ok = run("harbour lantern keeper");
+    assert!(ok.status.success(), "{ok:?}");
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert!(out.contains("TOTP secret: "), "{out}");
+    assert!(out.contains("otpauth://totp/"), "{out}");
+    let again = run("harbour lantern keeper");
+    assert!(!again.status.success(), "the email is taken");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -20,6 +20,9 @@ pub struct Model {
     pub primary_color: String,
     #[sea_orm(unique)]
     pub custom_domain: Option<String>,
+    /// Shown to the practice's staff while suspended (no PHI: an operator's note).
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

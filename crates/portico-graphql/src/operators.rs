@@ -1,0 +1,172 @@
+//! Platform operators: list practices, suspend and reactivate them. Only users of the
+//! platform tenant with the `operator` role reach this, whatever a practice's policies say.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use portico_core::{
+    CoreError, TenantId, TenantTx,
+    audit::{self, Access as AuditAccess},
+    tenancy::Access,
+    tenants::{self, ResolvedTenant},
+};
+
+use crate::{
+    ApiError,
+    context::{ContextExt, actor_of},
+    global_id,
+    user_error::UserError,
+};
+
+/// A practice, as operators see it.
+#[derive(SimpleObject)]
+pub struct TenantSummary {
+    id: ID,
+    slug: String,
+    name: String,
+    /// `trial`, `active`, `suspended` or `closed`.
+    status: String,
+    status_reason: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ResolvedTenant> for TenantSummary {
+    fn from(t: ResolvedTenant) -> Self {
+        Self {
+            id: global_id::encode("Tenant", t.tenant.id),
+            slug: t.tenant.slug,
+            name: t.tenant.name,
+            status: t.tenant.status,
+            status_reason: t.tenant.status_reason,
+            created_at: t.tenant.created_at,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct SuspendTenantInput {
+    id: ID,
+    /// Shown to the practice's staff; no patient data.
+    reason: String,
+}
+
+#[derive(InputObject)]
+pub struct ReactivateTenantInput {
+    id: ID,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct TenantStatusPayload {
+    tenant: Option<TenantSummary>,
+    user_errors: Vec<UserError>,
+}
+
+/// An operator of the platform tenant, or `FORBIDDEN`.
+async fn operator(
+    ctx: &Context<'_>,
+) -> async_graphql::Result<portico_core::identity::SessionClaims> {
+    let principal = ctx.authorize("tenants", "manage").await?.clone();
+    if !ctx.tenant()?.is_platform() {
+        return Err(ApiError::Forbidden.into());
+    }
+    Ok(principal)
+}
+
+#[derive(Default)]
+pub struct OperatorsQuery;
+
+#[Object]
+impl OperatorsQuery {
+    /// Practices on the platform, newest first (operators).
+    async fn tenants(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<TenantSummary>> {
+        operator(ctx).await?;
+        let services = ctx.services()?;
+        let request_id = &ctx.request()?.request_id;
+        let limit = u64::try_from(first.unwrap_or(50).clamp(1, 500)).unwrap_or(50);
+        let list = tenants::list(&services.db, status.as_deref(), limit)
+            .await
+            .map_err(|e| ApiError::from_core(e, request_id))?;
+        Ok(list.into_iter().map(TenantSummary::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct OperatorsMutation;
+
+#[Object]
+impl OperatorsMutation {
+    /// Suspends a practice: its staff can still sign in to see why and to pay, its patients
+    /// can still read their records; new activity is refused with `TENANT_SUSPENDED`.
+    async fn suspend_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: SuspendTenantInput,
+    ) -> async_graphql::Result<TenantStatusPayload> {
+        change_status(ctx, &input.id, true, Some(input.reason)).await
+    }
+
+    async fn reactivate_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: ReactivateTenantInput,
+    ) -> async_graphql::Result<TenantStatusPayload> {
+        change_status(ctx, &input.id, false, None).await
+    }
+}
+
+async fn change_status(
+    ctx: &Context<'_>,
+    id: &ID,
+    suspend: bool,
+    reason: Option<String>,
+) -> async_graphql::Result<TenantStatusPayload> {
+    let principal = operator(ctx).await?;
+    let services = ctx.services()?;
+    let request_id = ctx.request()?.request_id.clone();
+    let core = |e| ApiError::from_core(e, &request_id);
+    let id = global_id::decode("Tenant", id)
+        .map(TenantId::from_uuid)
+        .ok_or(ApiError::NotFound)?;
+    let changed = match tenants::set_status(&services.db, id, suspend, reason).await {
+        Ok(t) => t,
+        Err(e @ CoreError::Invalid { .. }) => {
+            return Ok(TenantStatusPayload {
+                tenant: None,
+                user_errors: UserError::from_core(e, &request_id)?,
+            });
+        }
+        Err(e) => return Err(core(e).into()),
+    };
+    let action = if suspend {
+        "tenant.suspend"
+    } else {
+        "tenant.reactivate"
+    };
+    // Recorded in the practice's own log and in the platform's.
+    for scope in [changed.scope(), ctx.tenant()?.scope()] {
+        let tx = TenantTx::begin(&services.db, &scope, Access::Write)
+            .await
+            .map_err(core)?;
+        audit::record(
+            &tx,
+            &actor_of(&principal, &request_id),
+            AuditAccess {
+                action,
+                resource_type: "Tenant",
+                resource_id: Some(changed.tenant.id),
+                patient_id: None,
+            },
+        )
+        .await
+        .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+    }
+    Ok(TenantStatusPayload {
+        tenant: Some(changed.into()),
+        user_errors: Vec::new(),
+    })
+}
