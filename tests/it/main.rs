@@ -10,6 +10,7 @@
 mod api_keys;
 mod audit;
 mod authz;
+mod enrolment;
 mod graphql_http;
 mod health;
 mod identity;

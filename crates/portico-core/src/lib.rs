@@ -5,6 +5,7 @@
 //! other way round.
 
 pub mod accounts;
+pub mod activation;
 pub mod api_keys;
 pub mod audit;
 pub mod db;
@@ -19,6 +20,9 @@ pub mod patients;
 pub mod permissions;
 pub mod ports;
 pub mod pubsub;
+pub mod recovery;
+pub mod resets;
+pub mod secrets;
 pub mod sessions;
 pub mod signing_keys;
 pub mod tenancy;

@@ -37,6 +37,8 @@ pub struct Services {
     /// Where people open Portico, for links in emails (no trailing slash).
     pub public_url: String,
     pub invitation_ttl: Duration,
+    pub activation_ttl: Duration,
+    pub password_reset_ttl: Duration,
     pub rate_limiter: Arc<dyn RateLimiter>,
     /// Requests per minute one API key may make.
     pub api_key_rate_per_minute: u32,

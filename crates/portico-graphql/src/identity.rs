@@ -79,6 +79,8 @@ pub struct SignInInput {
     password: String,
     /// The 6-digit code, when two-step verification is on.
     totp_code: Option<String>,
+    /// Instead of `totpCode`: one of the recovery codes (each works once).
+    recovery_code: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -135,6 +137,8 @@ pub struct ConfirmTotpEnrolmentInput {
 pub struct ConfirmTotpEnrolmentPayload {
     /// A new session with two-step verification satisfied.
     session: Option<Session>,
+    /// Ten single-use codes for when the app is lost; shown this once.
+    recovery_codes: Vec<String>,
     user_errors: Vec<UserError>,
 }
 
@@ -320,24 +324,37 @@ impl IdentityMutation {
             .as_deref()
             .filter(|_| user.totp_enabled_at.is_some())
         {
-            match input.totp_code.as_deref() {
-                None => {
+            let offered = (input.totp_code.as_deref(), input.recovery_code.as_deref());
+            let second_factor = match offered {
+                (Some(code), _) => services.passwords.verify_totp(secret, code),
+                (None, Some(code)) => {
+                    let used =
+                        portico_core::recovery::consume(&tx, UserId::from_uuid(user.id), code)
+                            .await
+                            .map_err(core)?;
+                    if used {
+                        audit::record(&tx, &actor, event("auth.recovery_code_used"))
+                            .await
+                            .map_err(core)?;
+                    }
+                    used
+                }
+                (None, None) => {
                     tx.rollback().await.map_err(core)?;
                     return Err(ApiError::MfaRequired.into());
                 }
-                Some(code) if !services.passwords.verify_totp(secret, code) => {
-                    services
-                        .throttle
-                        .record_failure(&account_key, &ACCOUNT_THROTTLE)
-                        .await
-                        .map_err(port)?;
-                    audit::record(&tx, &actor, event("auth.sign_in_failed"))
-                        .await
-                        .map_err(core)?;
-                    tx.commit().await.map_err(core)?;
-                    return Err(ApiError::InvalidCredentials.into());
-                }
-                Some(_) => {}
+            };
+            if !second_factor {
+                services
+                    .throttle
+                    .record_failure(&account_key, &ACCOUNT_THROTTLE)
+                    .await
+                    .map_err(port)?;
+                audit::record(&tx, &actor, event("auth.sign_in_failed"))
+                    .await
+                    .map_err(core)?;
+                tx.commit().await.map_err(core)?;
+                return Err(ApiError::InvalidCredentials.into());
             }
         }
         services.throttle.clear(&account_key).await.map_err(port)?;
@@ -458,26 +475,29 @@ impl IdentityMutation {
             .ok_or(ApiError::Unauthenticated)?;
         let Some(secret) = user.totp_secret.clone() else {
             return Ok(ConfirmTotpEnrolmentPayload {
-                session: None,
                 user_errors: vec![UserError {
                     field: "code".to_owned(),
                     code: "TOTP_NOT_STARTED".to_owned(),
                     message: "start with beginTotpEnrolment".to_owned(),
                 }],
+                ..Default::default()
             });
         };
         if !services.passwords.verify_totp(&secret, &input.code) {
             return Ok(ConfirmTotpEnrolmentPayload {
-                session: None,
                 user_errors: vec![UserError {
                     field: "code".to_owned(),
                     code: "INVALID_TOTP_CODE".to_owned(),
                     message: "that code is not right; check the app's clock and try again"
                         .to_owned(),
                 }],
+                ..Default::default()
             });
         }
         let user = accounts::enable_totp(&tx, &user).await.map_err(core)?;
+        let recovery_codes = portico_core::recovery::regenerate(&tx, UserId::from_uuid(user.id))
+            .await
+            .map_err(core)?;
         // The old session was limited to enrolment: replace it.
         sessions::revoke_family(&tx, principal.session_id)
             .await
@@ -502,6 +522,7 @@ impl IdentityMutation {
         tx.commit().await.map_err(core)?;
         Ok(ConfirmTotpEnrolmentPayload {
             session: Some(session),
+            recovery_codes,
             user_errors: Vec::new(),
         })
     }

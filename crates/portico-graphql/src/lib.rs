@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod context;
+mod enrolment;
 mod error;
 mod global_id;
 mod identity;
@@ -10,6 +11,7 @@ mod limits;
 mod operators;
 mod patients;
 mod permissions;
+mod scalars;
 mod staff;
 mod tenants;
 mod user_error;
@@ -40,6 +42,7 @@ pub struct Mutation(
     api_keys::ApiKeysMutation,
     permissions::PermissionsMutation,
     operators::OperatorsMutation,
+    enrolment::EnrolmentMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

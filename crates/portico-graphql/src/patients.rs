@@ -5,7 +5,6 @@ use async_graphql::{
     Context, ID, InputObject, Interface, Object, SimpleObject,
     connection::{Connection, Edge, EmptyFields, query},
 };
-use chrono::NaiveDate;
 use portico_core::{
     PatientId,
     audit::Actor,
@@ -15,7 +14,7 @@ use portico_core::{
     tenancy::Access,
 };
 
-use crate::{ApiError, context::ContextExt, global_id, user_error::UserError};
+use crate::{ApiError, context::ContextExt, global_id, scalars::Date, user_error::UserError};
 
 /// A patient's chart.
 pub struct Patient(patient::Model);
@@ -35,8 +34,8 @@ impl Patient {
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
-    async fn birth_date(&self) -> NaiveDate {
-        self.0.birth_date
+    async fn birth_date(&self) -> Date {
+        Date(self.0.birth_date)
     }
     /// FHIR administrative gender.
     async fn gender(&self) -> &str {
@@ -62,7 +61,7 @@ pub struct CreatePatientInput {
     mrn: Option<String>,
     given_name: String,
     family_name: String,
-    birth_date: NaiveDate,
+    birth_date: Date,
     /// `female`, `male`, `other` or `unknown`.
     gender: String,
     email: Option<String>,
@@ -206,7 +205,7 @@ impl PatientsMutation {
                 mrn: input.mrn,
                 given_name: input.given_name,
                 family_name: input.family_name,
-                birth_date: Some(input.birth_date),
+                birth_date: Some(input.birth_date.0),
                 gender: input.gender,
                 email: input.email,
                 phone: input.phone,

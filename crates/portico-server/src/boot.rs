@@ -228,6 +228,8 @@ async fn boot(
         mailer: Arc::new(OutboxMailer::new(&config.outbox_dir)),
         public_url: config.public_url.clone(),
         invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
+        activation_ttl: Duration::from_secs(config.activation_ttl_hours * 3600),
+        password_reset_ttl: Duration::from_secs(config.password_reset_ttl_minutes * 60),
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
     };

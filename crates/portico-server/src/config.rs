@@ -80,6 +80,10 @@ pub struct Config {
     /// Emails are written here as files (SMTP delivery is not wired yet).
     pub outbox_dir: String,
     pub invitation_ttl_hours: u64,
+    /// How long a patient's activation code works.
+    pub activation_ttl_hours: u64,
+    /// How long a password-reset link works.
+    pub password_reset_ttl_minutes: u64,
     /// Requests per minute one API key may make (`RATE_LIMITED` beyond).
     pub api_key_rate_per_minute: u32,
 }
@@ -120,6 +124,8 @@ impl Default for Config {
             public_url: "http://localhost:8080".to_owned(),
             outbox_dir: "outbox".to_owned(),
             invitation_ttl_hours: 72,
+            activation_ttl_hours: 7 * 24,
+            password_reset_ttl_minutes: 60,
             api_key_rate_per_minute: 600,
         }
     }
@@ -308,6 +314,18 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_INVITATION_TTL_HOURS",
                 "must be between 1 and 720",
+            ));
+        }
+        if !(1..=24 * 90).contains(&self.activation_ttl_hours) {
+            return Err(ConfigError::new(
+                "PORTICO_ACTIVATION_TTL_HOURS",
+                "must be between 1 and 2160",
+            ));
+        }
+        if !(5..=24 * 60).contains(&self.password_reset_ttl_minutes) {
+            return Err(ConfigError::new(
+                "PORTICO_PASSWORD_RESET_TTL_MINUTES",
+                "must be between 5 and 1440",
             ));
         }
         for origin in self.cors_origin_list() {

@@ -1,10 +1,13 @@
 //! sea-orm entities, one file per table. Tenant-owned ones implement
 //! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
 
+pub mod activation_code;
 pub mod api_key;
 pub mod audit_event;
 pub mod invitation;
+pub mod password_reset;
 pub mod patient;
+pub mod recovery_code;
 pub mod refresh_token;
 pub mod role_permission;
 pub mod signing_key;

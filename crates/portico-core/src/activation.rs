@@ -1,0 +1,172 @@
+//! Patient enrolment: staff issue an activation code for a chart; the patient proves who they
+//! are with the code and their date of birth, then chooses an email and password.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, CoreResult, PatientId, TenantTx, UserId, accounts,
+    audit::{self, Access, Actor},
+    entities::{activation_code, patient, user},
+    identity::Role,
+    patients,
+    ports::Credentials,
+    secrets,
+    sessions::hash_token,
+};
+
+/// Wrong dates of birth a code survives.
+const MAX_FAILED_ATTEMPTS: i32 = 5;
+
+pub struct Issued {
+    pub code: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub patient: patient::Model,
+}
+
+fn hash(code: &str) -> String {
+    hash_token(&secrets::normalize(code))
+}
+
+fn invalid() -> CoreError {
+    // One answer for an unknown code and a wrong date of birth.
+    CoreError::invalid(
+        "code",
+        "ACTIVATION_INVALID",
+        "the code or the date of birth is not right",
+    )
+}
+
+/// Issues a new code for a chart; earlier unused codes of that chart stop working.
+pub async fn issue(
+    tx: &TenantTx,
+    actor: &Actor,
+    patient: PatientId,
+    ttl: Duration,
+) -> CoreResult<Issued> {
+    let chart = patients::get(tx, actor, patient).await?;
+    if chart.user_id.is_some() {
+        return Err(CoreError::invalid(
+            "patientId",
+            "ALREADY_ACTIVATED",
+            "this patient already has a portal account",
+        ));
+    }
+    let now = Utc::now();
+    tx.update::<activation_code::Entity>()
+        .col_expr(
+            activation_code::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(activation_code::Column::PatientId.eq(chart.id))
+        .filter(activation_code::Column::UsedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    let code = secrets::code(2);
+    let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(3));
+    activation_code::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(Uuid::now_v7()),
+        patient_id: Set(chart.id),
+        code_hash: Set(hash(&code)),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        failed_attempts: Set(0),
+    }
+    .insert(tx.conn())
+    .await?;
+    audit::record(
+        tx,
+        actor,
+        Access {
+            action: "patient.activation_code_issued",
+            resource_type: "Patient",
+            resource_id: Some(chart.id),
+            patient_id: Some(chart.id),
+        },
+    )
+    .await?;
+    Ok(Issued {
+        code,
+        expires_at,
+        patient: chart,
+    })
+}
+
+/// What went wrong with an activation, when it did. A wrong date of birth still has to be
+/// committed (it counts against the code), so it is returned, not raised.
+pub enum Outcome {
+    Activated(user::Model),
+    Refused(CoreError),
+}
+
+pub async fn activate(
+    tx: &TenantTx,
+    credentials: &dyn Credentials,
+    code: &str,
+    birth_date: NaiveDate,
+    email: &str,
+    password: &str,
+) -> CoreResult<Outcome> {
+    let Some(found) = tx
+        .find::<activation_code::Entity>()
+        .filter(activation_code::Column::CodeHash.eq(hash(code)))
+        .one(tx.conn())
+        .await?
+    else {
+        return Ok(Outcome::Refused(invalid()));
+    };
+    if found.used_at.is_some() || found.failed_attempts >= MAX_FAILED_ATTEMPTS {
+        return Ok(Outcome::Refused(CoreError::invalid(
+            "code",
+            "ACTIVATION_USED",
+            "this code was already used; ask the practice for a new one",
+        )));
+    }
+    if found.expires_at <= Utc::now() {
+        return Ok(Outcome::Refused(CoreError::invalid(
+            "code",
+            "ACTIVATION_EXPIRED",
+            "this code has expired; ask the practice for a new one",
+        )));
+    }
+    let chart = tx
+        .find::<patient::Entity>()
+        .filter(patient::Column::Id.eq(found.patient_id))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if chart.birth_date != birth_date {
+        let attempts = found.failed_attempts + 1;
+        let mut active: activation_code::ActiveModel = found.into();
+        active.failed_attempts = Set(attempts);
+        active.update(tx.conn()).await?;
+        return Ok(Outcome::Refused(invalid()));
+    }
+    let email = accounts::normalize_email(email)?;
+    credentials
+        .check_policy(password, &[&email, &chart.given_name, &chart.family_name])
+        .map_err(|e| CoreError::invalid("password", e.code(), e.to_string()))?;
+    let hash = credentials
+        .hash(password)
+        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let name = format!("{} {}", chart.given_name, chart.family_name);
+    let user = accounts::insert_user(tx, &email, &name, Role::Patient, Some(hash)).await?;
+    let actor = Actor::user(user.id);
+    patients::link_account(
+        tx,
+        &actor,
+        PatientId::from_uuid(chart.id),
+        UserId::from_uuid(user.id),
+    )
+    .await?;
+    let mut used: activation_code::ActiveModel = found.into();
+    used.used_at = Set(Some(Utc::now()));
+    used.update(tx.conn()).await?;
+    Ok(Outcome::Activated(user))
+}

@@ -1,0 +1,271 @@
+//! Patient enrolment (activation codes) and password reset.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use portico_core::{
+    CoreError, PatientId, accounts,
+    activation::{self, Outcome},
+    identity::Role,
+    ports::Email,
+    resets,
+    tenancy::Access,
+};
+
+use crate::{
+    ApiError,
+    context::{ContextExt, actor_of},
+    global_id,
+    identity::{Session, start_session},
+    scalars::Date,
+    user_error::UserError,
+};
+
+#[derive(InputObject)]
+pub struct IssueActivationCodeInput {
+    patient_id: ID,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct IssueActivationCodePayload {
+    /// Give this to the patient (it is also emailed when the chart has an email address).
+    code: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct ActivatePatientAccountInput {
+    code: String,
+    /// Must match the chart: the second factor of activation.
+    birth_date: Date,
+    email: String,
+    password: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct ActivatePatientAccountPayload {
+    /// Signed in. Two-step verification is offered (`beginTotpEnrolment`), not required.
+    session: Option<Session>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct RequestPasswordResetInput {
+    email: String,
+}
+
+#[derive(SimpleObject)]
+pub struct RequestPasswordResetPayload {
+    /// Always true: the answer never tells whether the address has an account.
+    accepted: bool,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    token: String,
+    password: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct ResetPasswordPayload {
+    /// True when the password was changed; every session of the account has ended.
+    reset: bool,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct EnrolmentMutation;
+
+#[Object]
+impl EnrolmentMutation {
+    /// Issues a single-use activation code for a chart (staff). Earlier codes stop working.
+    async fn issue_activation_code(
+        &self,
+        ctx: &Context<'_>,
+        input: IssueActivationCodeInput,
+    ) -> async_graphql::Result<IssueActivationCodePayload> {
+        let principal = ctx.authorize("patients", "write").await?.clone();
+        ctx.require_active_tenant()?;
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let id = global_id::decode("Patient", &input.patient_id).ok_or(ApiError::NotFound)?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let issued = activation::issue(
+            &tx,
+            &actor_of(&principal, &request_id),
+            PatientId::from_uuid(id),
+            services.activation_ttl,
+        )
+        .await;
+        let issued = match issued {
+            Ok(i) => i,
+            Err(e @ CoreError::NotFound) => return Err(core(e).into()),
+            Err(e) => {
+                tx.rollback().await.map_err(core)?;
+                return Ok(IssueActivationCodePayload {
+                    user_errors: UserError::from_core(e, &request_id)?,
+                    ..Default::default()
+                });
+            }
+        };
+        tx.commit().await.map_err(core)?;
+        if let Some(to) = issued.patient.email.clone() {
+            let tenant = ctx.tenant()?;
+            services
+                .mailer
+                .send(Email {
+                    to,
+                    subject: format!("Your {} patient portal", tenant.tenant.display_name),
+                    text: format!(
+                        "{} invites you to its patient portal.\n\n\
+                         Open {}/t/{}/activate and enter the code {} with your date of birth.\n\
+                         The code works once, until {}.",
+                        tenant.tenant.display_name,
+                        services.public_url,
+                        tenant.tenant.slug,
+                        issued.code,
+                        issued.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                    ),
+                })
+                .await
+                .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        }
+        Ok(IssueActivationCodePayload {
+            code: Some(issued.code),
+            expires_at: Some(issued.expires_at),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// A patient creates their portal account with the practice's code and their date of
+    /// birth (public: the code is the credential).
+    async fn activate_patient_account(
+        &self,
+        ctx: &Context<'_>,
+        input: ActivatePatientAccountInput,
+    ) -> async_graphql::Result<ActivatePatientAccountPayload> {
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let outcome = activation::activate(
+            &tx,
+            services.passwords.as_ref(),
+            &input.code,
+            input.birth_date.0,
+            &input.email,
+            &input.password,
+        )
+        .await;
+        let user = match outcome {
+            Ok(Outcome::Activated(user)) => user,
+            // A wrong date of birth counts against the code: keep that.
+            Ok(Outcome::Refused(e)) => {
+                tx.commit().await.map_err(core)?;
+                return Ok(ActivatePatientAccountPayload {
+                    session: None,
+                    user_errors: UserError::from_core(e, &request_id)?,
+                });
+            }
+            Err(e) => {
+                tx.rollback().await.map_err(core)?;
+                return Ok(ActivatePatientAccountPayload {
+                    session: None,
+                    user_errors: UserError::from_core(e, &request_id)?,
+                });
+            }
+        };
+        let session = start_session(services, &tx, &user, Role::Patient, &request_id).await?;
+        tx.commit().await.map_err(core)?;
+        Ok(ActivatePatientAccountPayload {
+            session: Some(session),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Emails a reset link when the address has an account at this practice. The answer is
+    /// the same either way.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestPasswordResetInput,
+    ) -> async_graphql::Result<RequestPasswordResetPayload> {
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tenant = ctx.tenant()?.clone();
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let Some(user) = accounts::find_by_email(&tx, &input.email)
+            .await
+            .map_err(core)?
+        else {
+            tx.rollback().await.map_err(core)?;
+            return Ok(RequestPasswordResetPayload { accepted: true });
+        };
+        let token = resets::request(&tx, &user, services.password_reset_ttl)
+            .await
+            .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        services
+            .mailer
+            .send(Email {
+                to: user.email,
+                subject: format!("Reset your {} password", tenant.tenant.display_name),
+                text: format!(
+                    "Someone asked to reset the password of your account at {}.\n\n\
+                     Choose a new one within {} minutes: {}/t/{}/reset-password#token={}\n\n\
+                     If it was not you, ignore this email; your password stays as it is.",
+                    tenant.tenant.display_name,
+                    services.password_reset_ttl.as_secs() / 60,
+                    services.public_url,
+                    tenant.tenant.slug,
+                    token
+                ),
+            })
+            .await
+            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        Ok(RequestPasswordResetPayload { accepted: true })
+    }
+
+    /// Sets a new password from an emailed link and signs the account out everywhere.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> async_graphql::Result<ResetPasswordPayload> {
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        match resets::reset(
+            &tx,
+            services.passwords.as_ref(),
+            &input.token,
+            &input.password,
+        )
+        .await
+        {
+            Ok(families) => {
+                tx.commit().await.map_err(core)?;
+                for family in families {
+                    let _ = services
+                        .revocations
+                        .revoke(family, services.tokens.access_ttl())
+                        .await;
+                }
+                Ok(ResetPasswordPayload {
+                    reset: true,
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(e) => {
+                tx.rollback().await.map_err(core)?;
+                Ok(ResetPasswordPayload {
+                    reset: false,
+                    user_errors: UserError::from_core(e, &request_id)?,
+                })
+            }
+        }
+    }
+}
