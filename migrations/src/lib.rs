@@ -11,6 +11,7 @@ mod m20261125_000004_api_keys;
 mod m20261125_000005_role_permissions;
 mod m20261125_000006_tenant_status;
 mod m20261125_000007_one_time_secrets;
+mod m20261125_000008_proxy_grants;
 pub mod postgres;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_role_permissions::Migration),
             Box::new(m20261125_000006_tenant_status::Migration),
             Box::new(m20261125_000007_one_time_secrets::Migration),
+            Box::new(m20261125_000008_proxy_grants::Migration),
         ]
     }
 }

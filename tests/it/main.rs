@@ -20,6 +20,7 @@ mod limits;
 mod observability;
 mod operators;
 mod permissions;
+mod proxies;
 mod pubsub;
 mod rls;
 mod schema;

@@ -140,7 +140,7 @@ mod tests {
         "tenants",
         "billing",
     ];
-    const ACTIONS: &[&str] = &["read", "write", "manage", "delete"];
+    const ACTIONS: &[&str] = &["read", "write", "manage", "share", "delete"];
 
     /// What the policy file says, read without casbin.
     fn expected(role: &str, object: &str, action: &str) -> bool {

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod patients;
 pub mod permissions;
 pub mod ports;
+pub mod proxies;
 pub mod pubsub;
 pub mod recovery;
 pub mod resets;

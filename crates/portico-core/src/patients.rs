@@ -135,6 +135,50 @@ pub async fn update_contact(
     Ok(updated)
 }
 
+/// How a user reaches a chart.
+#[derive(Clone, Debug)]
+pub struct ChartAccess {
+    pub chart: patient::Model,
+    /// Their own chart (`None`) or the scopes of a proxy grant.
+    pub proxy_scopes: Option<Vec<String>>,
+}
+
+/// The charts `user` may open as a patient: their own, and those shared with them.
+pub async fn accessible_to(
+    tx: &TenantTx,
+    actor: &Actor,
+    user: crate::UserId,
+) -> CoreResult<Vec<ChartAccess>> {
+    let mut out: Vec<ChartAccess> = tx
+        .find::<patient::Entity>()
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|chart| ChartAccess {
+            chart,
+            proxy_scopes: None,
+        })
+        .collect();
+    for grant in crate::proxies::active_for(tx, user).await? {
+        if let Ok(chart) = find(tx, PatientId::from_uuid(grant.patient_id)).await {
+            out.push(ChartAccess {
+                chart,
+                proxy_scopes: Some(
+                    crate::proxies::scopes_of(&grant)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+            });
+        }
+    }
+    for access in &out {
+        audit::record(tx, actor, self::access("patient.list", access.chart.id)).await?;
+    }
+    Ok(out)
+}
+
 /// Links a chart to the portal account that may open it (patient enrolment).
 pub async fn link_account(
     tx: &TenantTx,

@@ -30,6 +30,7 @@ pub struct Rule {
 pub const GRANTABLE: &[(&str, &str)] = &[
     ("me", "read"),
     ("own_chart", "read"),
+    ("own_chart", "share"),
     ("patients", "read"),
     ("patients", "write"),
     ("staff", "manage"),
@@ -39,7 +40,11 @@ pub const GRANTABLE: &[(&str, &str)] = &[
 ];
 
 /// What a patient role may ever hold: never other people's charts.
-const PATIENT_GRANTABLE: &[(&str, &str)] = &[("me", "read"), ("own_chart", "read")];
+const PATIENT_GRANTABLE: &[(&str, &str)] = &[
+    ("me", "read"),
+    ("own_chart", "read"),
+    ("own_chart", "share"),
+];
 
 /// Roles whose permissions a practice may change.
 pub const EDITABLE_ROLES: [Role; 4] = [

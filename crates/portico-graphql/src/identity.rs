@@ -116,6 +116,19 @@ pub struct Me {
     session_expires_at: DateTime<Utc>,
     /// Why the practice is suspended, for its staff (`None` for patients or when active).
     tenant_status_reason: Option<String>,
+    /// The charts this person may open as a patient: their own and those shared with them.
+    /// Staff open the practice's charts through `patients` instead.
+    charts: Vec<ChartAccess>,
+}
+
+/// A chart the signed-in person may open, and how.
+#[derive(SimpleObject)]
+pub struct ChartAccess {
+    patient: crate::patients::Patient,
+    /// `self` or `proxy`.
+    relationship: String,
+    /// For a proxy: what the grant allows.
+    scopes: Vec<crate::proxies::ProxyScope>,
 }
 
 /// What an authenticator app needs to start producing codes.
@@ -151,14 +164,43 @@ impl IdentityQuery {
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let principal = ctx.authorize("me", "read").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
         let user = accounts::find_by_id(&tx, principal.user_id)
             .await
             .map_err(|e| ApiError::from_core(e, &request_id))?
             .ok_or(ApiError::Unauthenticated)?;
-        tx.rollback()
+        let charts = if principal.role == Role::Patient {
+            portico_core::patients::accessible_to(
+                &tx,
+                &crate::context::actor_of(&principal, &request_id),
+                principal.user_id,
+            )
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?
+        } else {
+            Vec::new()
+        };
+        tx.commit()
             .await
             .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let charts = charts
+            .into_iter()
+            .map(|a| ChartAccess {
+                relationship: if a.proxy_scopes.is_some() {
+                    "proxy"
+                } else {
+                    "self"
+                }
+                .to_owned(),
+                scopes: a
+                    .proxy_scopes
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|s| crate::proxies::ProxyScope::parse(s))
+                    .collect(),
+                patient: crate::patients::Patient(a.chart),
+            })
+            .collect();
         Ok(Me {
             user_id: user.id.to_string().into(),
             display_name: user.display_name,
@@ -170,6 +212,7 @@ impl IdentityQuery {
             tenant_status_reason: (principal.role != Role::Patient)
                 .then(|| ctx.tenant().ok()?.tenant.status_reason.clone())
                 .flatten(),
+            charts,
         })
     }
 }

@@ -11,6 +11,7 @@ mod limits;
 mod operators;
 mod patients;
 mod permissions;
+mod proxies;
 mod scalars;
 mod staff;
 mod tenants;
@@ -32,6 +33,7 @@ pub struct Query(
     api_keys::ApiKeysQuery,
     permissions::PermissionsQuery,
     operators::OperatorsQuery,
+    proxies::ProxiesQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct Mutation(
     permissions::PermissionsMutation,
     operators::OperatorsMutation,
     enrolment::EnrolmentMutation,
+    proxies::ProxiesMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

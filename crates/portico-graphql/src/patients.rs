@@ -17,7 +17,7 @@ use portico_core::{
 use crate::{ApiError, context::ContextExt, global_id, scalars::Date, user_error::UserError};
 
 /// A patient's chart.
-pub struct Patient(patient::Model);
+pub struct Patient(pub(crate) patient::Model);
 
 #[Object]
 impl Patient {
@@ -98,8 +98,15 @@ async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient
     )
     .await
     .map_err(|e| ApiError::from_core(e, &request_id))?;
-    // A patient opens only their own chart; anything else looks like it does not exist.
-    if principal.role == Role::Patient && found.user_id != Some(principal.user_id.as_uuid()) {
+    // A patient opens their own chart and those shared with them; anything else looks like
+    // it does not exist.
+    let own = found.user_id == Some(principal.user_id.as_uuid());
+    let shared = !own
+        && principal.role == Role::Patient
+        && portico_core::proxies::allows(&tx, principal.user_id, found.id, "read")
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+    if principal.role == Role::Patient && !own && !shared {
         tx.rollback()
             .await
             .map_err(|e| ApiError::from_core(e, &request_id))?;

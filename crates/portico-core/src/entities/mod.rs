@@ -7,6 +7,7 @@ pub mod audit_event;
 pub mod invitation;
 pub mod password_reset;
 pub mod patient;
+pub mod proxy_grant;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod role_permission;

@@ -1,0 +1,100 @@
+//! Proxy (caregiver) access: a patient or staff member lets another user act on a chart.
+
+use sea_orm_migration::prelude::*;
+
+use crate::postgres;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    TenantId,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Patients {
+    Table,
+    TenantId,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ProxyGrants {
+    Table,
+    TenantId,
+    Id,
+    PatientId,
+    GranteeId,
+    Scopes,
+    GrantedBy,
+    CreatedAt,
+    EndsAt,
+    RevokedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let ts = |c: ProxyGrants| ColumnDef::new(c).timestamp_with_time_zone().to_owned();
+        manager
+            .create_table(
+                Table::create()
+                    .table(ProxyGrants::Table)
+                    .col(ColumnDef::new(ProxyGrants::TenantId).uuid().not_null())
+                    .col(ColumnDef::new(ProxyGrants::Id).uuid().not_null())
+                    .col(ColumnDef::new(ProxyGrants::PatientId).uuid().not_null())
+                    .col(ColumnDef::new(ProxyGrants::GranteeId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(ProxyGrants::Scopes)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(ProxyGrants::GrantedBy).uuid().not_null())
+                    .col(ts(ProxyGrants::CreatedAt).not_null())
+                    .col(ts(ProxyGrants::EndsAt).null())
+                    .col(ts(ProxyGrants::RevokedAt).null())
+                    .primary_key(
+                        Index::create()
+                            .col(ProxyGrants::TenantId)
+                            .col(ProxyGrants::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_proxy_grants_patient")
+                            .from(
+                                ProxyGrants::Table,
+                                (ProxyGrants::TenantId, ProxyGrants::PatientId),
+                            )
+                            .to(Patients::Table, (Patients::TenantId, Patients::Id))
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_proxy_grants_grantee")
+                            .from(
+                                ProxyGrants::Table,
+                                (ProxyGrants::TenantId, ProxyGrants::GranteeId),
+                            )
+                            .to(Users::Table, (Users::TenantId, Users::Id))
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_proxy_grants_tenant_grantee")
+                    .table(ProxyGrants::Table)
+                    .col(ProxyGrants::TenantId)
+                    .col(ProxyGrants::GranteeId)
+                    .to_owned(),
+            )
+            .await?;
+        postgres::tenant_table(manager, "proxy_grants", "SELECT, INSERT, UPDATE").await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! Proxy (caregiver) access to a chart: granted, scoped, listed in `me`, revoked.
+
+use portico_core::identity::Role;
+use portico_tests::{error_code, spawn_app};
+use serde_json::{Value, json};
+
+const GRANT: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope!]!, $ends: DateTime) {
+    grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes, endsAt: $ends }) {
+        grant { id scopes } userErrors { field code } } }";
+const ME_CHARTS: &str = "{ me { charts { relationship scopes patient { id } } } }";
+
+fn chart_id(uuid: uuid::Uuid) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    URL_SAFE_NO_PAD.encode(format!("Patient:{uuid}"))
+}
+
+fn open(id: &str) -> String {
+    format!("{{ patient(id: \"{id}\") {{ id }} }}")
+}
+
+fn grant_error(body: &Value) -> Option<&str> {
+    body["data"]["grantProxyAccess"]["userErrors"][0]["code"].as_str()
+}
+
+#[tokio::test]
+async fn a_patient_shares_their_chart_with_a_caregiver_until_revoked() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("kin").await;
+    let (child, child_chart) = app.add_user("kin", Role::Patient).await;
+    let (parent, parent_chart) = app.add_user("kin", Role::Patient).await;
+    let child_chart = chart_id(child_chart.unwrap());
+
+    let (_, before) = app
+        .gql_as("kin", &parent.access, &open(&child_chart), json!({}))
+        .await;
+    assert_eq!(error_code(&before), Some("NOT_FOUND"));
+
+    let (_, granted) = app
+        .gql_as(
+            "kin",
+            &child.access,
+            GRANT,
+            json!({ "chart": child_chart, "email": parent.email, "scopes": ["READ", "BOOK"] }),
+        )
+        .await;
+    let grant_id = granted["data"]["grantProxyAccess"]["grant"]["id"].clone();
+    assert_eq!(
+        granted["data"]["grantProxyAccess"]["grant"]["scopes"],
+        json!(["READ", "BOOK"]),
+        "{granted}"
+    );
+
+    let (_, opened) = app
+        .gql_as("kin", &parent.access, &open(&child_chart), json!({}))
+        .await;
+    assert!(opened["errors"].is_null(), "{opened}");
+    let (_, me) = app
+        .gql_as("kin", &parent.access, ME_CHARTS, json!({}))
+        .await;
+    let charts = me["data"]["me"]["charts"].as_array().unwrap();
+    assert_eq!(charts.len(), 2, "own and shared: {me}");
+    assert!(
+        charts.iter().any(|c| c["relationship"] == "self"
+            && c["patient"]["id"] == chart_id(parent_chart.unwrap()))
+    );
+    assert!(
+        charts
+            .iter()
+            .any(|c| c["relationship"] == "proxy" && c["patient"]["id"] == child_chart.as_str())
+    );
+
+    // The grantee cannot pass the access on, nor see the grants.
+    let (_, list) = app
+        .gql_as(
+            "kin",
+            &parent.access,
+            "query($c: ID!) { proxyGrants(patientId: $c) { id } }",
+            json!({ "c": child_chart }),
+        )
+        .await;
+    assert_eq!(error_code(&list), Some("NOT_FOUND"));
+
+    let (_, revoked) = app
+        .gql_as(
+            "kin",
+            &child.access,
+            "mutation($id: ID!) { revokeProxyAccess(input: { id: $id }) { grant { revokedAt } } }",
+            json!({ "id": grant_id }),
+        )
+        .await;
+    assert!(
+        revoked["data"]["revokeProxyAccess"]["grant"]["revokedAt"].is_string(),
+        "{revoked}"
+    );
+    let (_, after) = app
+        .gql_as("kin", &parent.access, &open(&child_chart), json!({}))
+        .await;
+    assert_eq!(error_code(&after), Some("NOT_FOUND"));
+
+    // Staff may grant on any chart of the practice.
+    let (_, by_staff) = app
+        .gql_as(
+            "kin",
+            &admin.access,
+            GRANT,
+            json!({ "chart": child_chart, "email": parent.email, "scopes": ["MESSAGE"] }),
+        )
+        .await;
+    assert!(
+        by_staff["data"]["grantProxyAccess"]["grant"].is_object(),
+        "{by_staff}"
+    );
+    // A message-only grant does not open the chart.
+    let (_, message_only) = app
+        .gql_as("kin", &parent.access, &open(&child_chart), json!({}))
+        .await;
+    assert_eq!(error_code(&message_only), Some("NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn bad_or_foreign_grants_are_refused() {
+    let app = spawn_app().await;
+    app.practice_admin("clan").await;
+    let (ann, ann_chart) = app.add_user("clan", Role::Patient).await;
+    let (bob, bob_chart) = app.add_user("clan", Role::Patient).await;
+    let ann_chart = chart_id(ann_chart.unwrap());
+
+    let past = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let cases = [
+        (
+            json!({ "chart": ann_chart, "email": "nobody@clan.example.com", "scopes": ["READ"] }),
+            "GRANTEE_NOT_FOUND",
+        ),
+        (
+            json!({ "chart": ann_chart, "email": bob.email, "scopes": [] }),
+            "INVALID_SCOPES",
+        ),
+        (
+            json!({ "chart": ann_chart, "email": bob.email, "scopes": ["READ"], "ends": past }),
+            "INVALID_DATE",
+        ),
+        (
+            json!({ "chart": ann_chart, "email": ann.email, "scopes": ["READ"] }),
+            "SELF_GRANT",
+        ),
+    ];
+    for (vars, code) in cases {
+        let (_, body) = app.gql_as("clan", &ann.access, GRANT, vars).await;
+        assert_eq!(grant_error(&body), Some(code), "{body}");
+    }
+    // Ann cannot share Bob's chart.
+    let (_, foreign) = app
+        .gql_as(
+            "clan",
+            &ann.access,
+            GRANT,
+            json!({ "chart": chart_id(bob_chart.unwrap()), "email": ann.email, "scopes": ["READ"] }),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
+}
