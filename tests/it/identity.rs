@@ -146,12 +146,18 @@ async fn sign_in_asks_for_the_code_and_refuses_every_failure_alike() {
         .await;
     assert_eq!(error_code(&bad_code), Some("INVALID_CREDENTIALS"));
 
-    let code = portico_auth::totp::current(&secret).unwrap();
+    // The enrolment spent the current step's code; the next step's is valid within the skew.
+    let code = portico_auth::totp::next(&secret).unwrap();
     let ok = app
         .sign_in("birch", &admin.email, &admin.password, Some(&code))
         .await;
     let session = &ok["data"]["signIn"]["session"];
     assert_eq!(session["mfaEnrolmentRequired"], false, "{ok}");
+    // A code is accepted once: a replay is refused like any wrong code.
+    let replay = app
+        .sign_in("birch", &admin.email, &admin.password, Some(&code))
+        .await;
+    assert_eq!(error_code(&replay), Some("INVALID_CREDENTIALS"), "{replay}");
 
     // The same account does not exist at another practice.
     app.sign_up("cedar").await;
@@ -281,4 +287,78 @@ async fn jwks_publishes_the_signing_key() {
     assert_eq!(key["alg"], "EdDSA");
     assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()));
     assert!(key.get("d").is_none(), "no private part");
+}
+
+#[tokio::test]
+async fn a_practice_sets_its_own_automatic_log_off() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("idle").await;
+    let update = "mutation($s: Int, $p: Int) { updateSessionSettings(input: {
+        staffIdleMinutes: $s, patientIdleMinutes: $p }) {
+        sessionSettings { staffIdleMinutes patientIdleMinutes } userErrors { field code } } }";
+    let (_, defaults) = app
+        .gql_as(
+            "idle",
+            &admin.access,
+            "{ sessionSettings { staffIdleMinutes patientIdleMinutes } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        defaults["data"]["sessionSettings"]["staffIdleMinutes"], 15,
+        "{defaults}"
+    );
+    assert_eq!(
+        defaults["data"]["sessionSettings"]["patientIdleMinutes"],
+        30
+    );
+
+    let (_, bad) = app
+        .gql_as("idle", &admin.access, update, json!({ "s": 2 }))
+        .await;
+    assert_eq!(
+        bad["data"]["updateSessionSettings"]["userErrors"][0]["code"],
+        "INVALID_TIMEOUT"
+    );
+    let (_, ok) = app
+        .gql_as("idle", &admin.access, update, json!({ "s": 5, "p": 60 }))
+        .await;
+    assert_eq!(
+        ok["data"]["updateSessionSettings"]["sessionSettings"]["staffIdleMinutes"], 5,
+        "{ok}"
+    );
+
+    // A new staff session idles out after 5 minutes.
+    let code = portico_auth::totp::next(admin.totp_secret.as_ref().unwrap()).unwrap();
+    let (_, signed) = app
+        .gql_status(
+            Some("idle"),
+            "mutation($i: SignInInput!) { signIn(input: $i) { session { accessTokenExpiresAt refreshTokenExpiresAt } } }",
+            json!({ "i": { "email": admin.email, "password": admin.password, "totpCode": code } }),
+        )
+        .await;
+    let session = &signed["data"]["signIn"]["session"];
+    let expires = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(
+            session[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{signed}")),
+        )
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+    };
+    let limit = chrono::Utc::now() + chrono::Duration::seconds(5 * 60 + 5);
+    assert!(expires("accessTokenExpiresAt") <= limit);
+    assert!(expires("refreshTokenExpiresAt") <= limit);
+    assert!(
+        expires("refreshTokenExpiresAt") > chrono::Utc::now() + chrono::Duration::seconds(4 * 60)
+    );
+
+    let (staff, _) = app
+        .add_user("idle", portico_core::identity::Role::Staff)
+        .await;
+    let (_, denied) = app
+        .gql_as("idle", &staff.access, update, json!({ "s": 600 }))
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"));
 }

@@ -46,7 +46,7 @@ async fn a_suspended_practice_can_sign_in_and_read_but_not_start_new_work() {
     );
 
     // Staff still sign in and see why.
-    let code = portico_auth::totp::current(admin.totp_secret.as_ref().unwrap()).unwrap();
+    let code = portico_auth::totp::next(admin.totp_secret.as_ref().unwrap()).unwrap();
     let signed = app
         .sign_in("lapse", &admin.email, &admin.password, Some(&code))
         .await;

@@ -154,8 +154,8 @@ impl Credentials for Argon2Hasher {
         crate::totp::provisioning_uri(secret, "Portico", account)
     }
 
-    fn verify_totp(&self, secret: &str, code: &str) -> bool {
-        crate::totp::verify(secret, code)
+    fn verify_totp(&self, secret: &str, code: &str, after_step: Option<i64>) -> Option<i64> {
+        crate::totp::verify(secret, code, after_step)
     }
 }
 

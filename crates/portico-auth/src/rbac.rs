@@ -139,6 +139,7 @@ mod tests {
         "audit",
         "tenants",
         "billing",
+        "settings",
     ];
     const ACTIONS: &[&str] = &["read", "write", "manage", "share", "delete"];
 

@@ -91,6 +91,7 @@ pub async fn insert_user(
         role: Set(role.as_str().to_owned()),
         totp_secret: Set(None),
         totp_enabled_at: Set(None),
+        totp_last_step: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -164,6 +165,15 @@ pub async fn begin_totp(tx: &TenantTx, user: &user::Model, secret: &str) -> Core
     active.totp_secret = Set(Some(secret.to_owned()));
     active.totp_enabled_at = Set(None);
     active.updated_at = Set(Utc::now());
+    active.update(tx.conn()).await?;
+    Ok(())
+}
+
+/// Records that a TOTP code of `step` was accepted, so no code of that step or earlier is
+/// accepted again.
+pub async fn spend_totp_step(tx: &TenantTx, user: &user::Model, step: i64) -> CoreResult<()> {
+    let mut active: user::ActiveModel = user.clone().into();
+    active.totp_last_step = Set(Some(step));
     active.update(tx.conn()).await?;
     Ok(())
 }

@@ -37,6 +37,7 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("api_keys", "manage"),
     ("permissions", "manage"),
     ("audit", "read"),
+    ("settings", "manage"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.

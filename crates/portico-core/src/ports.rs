@@ -96,7 +96,9 @@ pub trait Credentials: Send + Sync {
     fn new_totp_secret(&self) -> String;
     /// The `otpauth://` URI for an authenticator app.
     fn totp_uri(&self, secret: &str, account: &str) -> Option<String>;
-    fn verify_totp(&self, secret: &str, code: &str) -> bool;
+    /// The time step of `code` when it is valid now and later than `after_step` (the last
+    /// step spent), so no code is accepted twice.
+    fn verify_totp(&self, secret: &str, code: &str, after_step: Option<i64>) -> Option<i64>;
 }
 
 /// A signed access token and when it expires (Unix seconds).

@@ -230,6 +230,8 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         custom_domain: Set(custom_domain),
         status_reason: Set(None),
         status_changed_at: Set(None),
+        staff_idle_minutes: Set(None),
+        patient_idle_minutes: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -266,6 +268,8 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         custom_domain: Set(None),
         status_reason: Set(None),
         status_changed_at: Set(None),
+        staff_idle_minutes: Set(None),
+        patient_idle_minutes: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -335,6 +339,35 @@ pub async fn set_status(
     active.status_reason = Set(if suspend { reason } else { None });
     active.status_changed_at = Set(Some(now));
     active.updated_at = Set(now);
+    Ok(ResolvedTenant {
+        tenant: active.update(db.conn()).await?,
+    })
+}
+
+/// Sets the practice's automatic log-off (minutes; `None` restores the default).
+pub async fn set_idle_timeouts(
+    db: &Db,
+    id: TenantId,
+    staff_minutes: Option<i32>,
+    patient_minutes: Option<i32>,
+) -> CoreResult<ResolvedTenant> {
+    for (field, value) in [
+        ("staffIdleMinutes", staff_minutes),
+        ("patientIdleMinutes", patient_minutes),
+    ] {
+        if value.is_some_and(|m| !(5..=720).contains(&m)) {
+            return Err(CoreError::invalid(
+                field,
+                "INVALID_TIMEOUT",
+                "must be between 5 and 720 minutes",
+            ));
+        }
+    }
+    let found = find_by_id(db, id).await?.ok_or(CoreError::NotFound)?;
+    let mut active: tenant::ActiveModel = found.tenant.into();
+    active.staff_idle_minutes = Set(staff_minutes);
+    active.patient_idle_minutes = Set(patient_minutes);
+    active.updated_at = Set(Utc::now());
     Ok(ResolvedTenant {
         tenant: active.update(db.conn()).await?,
     })

@@ -63,13 +63,22 @@ impl Default for SessionSettings {
 }
 
 impl SessionSettings {
-    pub fn policy(&self, role: Role) -> SessionPolicy {
+    /// The practice's own automatic log-off where it set one, else the platform default.
+    pub fn policy(
+        &self,
+        tenant: &portico_core::entities::tenant::Model,
+        role: Role,
+    ) -> SessionPolicy {
+        let (own, default) = if role == Role::Patient {
+            (tenant.patient_idle_minutes, self.patient_idle)
+        } else {
+            (tenant.staff_idle_minutes, self.staff_idle)
+        };
+        let idle_timeout = own
+            .and_then(|m| u64::try_from(m).ok())
+            .map_or(default, |m| Duration::from_secs(m * 60));
         SessionPolicy {
-            idle_timeout: if role == Role::Patient {
-                self.patient_idle
-            } else {
-                self.staff_idle
-            },
+            idle_timeout,
             absolute: self.absolute,
         }
     }

@@ -176,7 +176,15 @@ impl EnrolmentMutation {
                 });
             }
         };
-        let session = start_session(services, &tx, &user, Role::Patient, &request_id).await?;
+        let session = start_session(
+            services,
+            &ctx.tenant()?.tenant,
+            &tx,
+            &user,
+            Role::Patient,
+            &request_id,
+        )
+        .await?;
         tx.commit().await.map_err(core)?;
         Ok(ActivatePatientAccountPayload {
             session: Some(session),

@@ -258,8 +258,15 @@ impl IdentityMutation {
         let tx = portico_core::TenantTx::begin(&services.db, &tenant.scope(), Access::Write)
             .await
             .map_err(|e| ApiError::from_core(e, &request_id))?;
-        let session =
-            start_session(services, &tx, &admin, Role::PracticeAdmin, &request_id).await?;
+        let session = start_session(
+            services,
+            &tenant.tenant,
+            &tx,
+            &admin,
+            Role::PracticeAdmin,
+            &request_id,
+        )
+        .await?;
         tx.commit()
             .await
             .map_err(|e| ApiError::from_core(e, &request_id))?;
@@ -369,7 +376,20 @@ impl IdentityMutation {
         {
             let offered = (input.totp_code.as_deref(), input.recovery_code.as_deref());
             let second_factor = match offered {
-                (Some(code), _) => services.passwords.verify_totp(secret, code),
+                (Some(code), _) => {
+                    match services
+                        .passwords
+                        .verify_totp(secret, code, user.totp_last_step)
+                    {
+                        Some(step) => {
+                            accounts::spend_totp_step(&tx, &user, step)
+                                .await
+                                .map_err(core)?;
+                            true
+                        }
+                        None => false,
+                    }
+                }
                 (None, Some(code)) => {
                     let used =
                         portico_core::recovery::consume(&tx, UserId::from_uuid(user.id), code)
@@ -402,7 +422,15 @@ impl IdentityMutation {
         }
         services.throttle.clear(&account_key).await.map_err(port)?;
         let role = Role::parse(&user.role).ok_or(ApiError::InvalidCredentials)?;
-        let session = start_session(services, &tx, &user, role, &request_id).await?;
+        let session = start_session(
+            services,
+            &ctx.tenant()?.tenant,
+            &tx,
+            &user,
+            role,
+            &request_id,
+        )
+        .await?;
         audit::record(&tx, &actor, event("auth.sign_in"))
             .await
             .map_err(core)?;
@@ -454,7 +482,15 @@ impl IdentityMutation {
             .map_err(core)?
             .ok_or(ApiError::Unauthenticated)?;
         let role = Role::parse(&user.role).ok_or(ApiError::Unauthenticated)?;
-        let session = issue(services, &tx, &user, role, next, &request_id)?;
+        let session = issue(
+            services,
+            &ctx.tenant()?.tenant,
+            &tx,
+            &user,
+            role,
+            next,
+            &request_id,
+        )?;
         tx.commit().await.map_err(core)?;
         Ok(RefreshSessionPayload { session })
     }
@@ -526,7 +562,10 @@ impl IdentityMutation {
                 ..Default::default()
             });
         };
-        if !services.passwords.verify_totp(&secret, &input.code) {
+        let Some(step) = services
+            .passwords
+            .verify_totp(&secret, &input.code, user.totp_last_step)
+        else {
             return Ok(ConfirmTotpEnrolmentPayload {
                 user_errors: vec![UserError {
                     field: "code".to_owned(),
@@ -536,7 +575,10 @@ impl IdentityMutation {
                 }],
                 ..Default::default()
             });
-        }
+        };
+        accounts::spend_totp_step(&tx, &user, step)
+            .await
+            .map_err(core)?;
         let user = accounts::enable_totp(&tx, &user).await.map_err(core)?;
         let recovery_codes = portico_core::recovery::regenerate(&tx, UserId::from_uuid(user.id))
             .await
@@ -549,7 +591,15 @@ impl IdentityMutation {
             .revocations
             .revoke(principal.session_id, services.tokens.access_ttl())
             .await;
-        let session = start_session(services, &tx, &user, principal.role, &request_id).await?;
+        let session = start_session(
+            services,
+            &ctx.tenant()?.tenant,
+            &tx,
+            &user,
+            principal.role,
+            &request_id,
+        )
+        .await?;
         audit::record(
             &tx,
             &Actor::user(user.id).with_request(&request_id),
@@ -604,6 +654,7 @@ impl IdentityMutation {
 
 pub(crate) async fn start_session(
     services: &Services,
+    tenant: &portico_core::entities::tenant::Model,
     tx: &portico_core::TenantTx,
     user: &user::Model,
     role: Role,
@@ -612,15 +663,16 @@ pub(crate) async fn start_session(
     let refresh = sessions::start(
         tx,
         UserId::from_uuid(user.id),
-        &services.sessions.policy(role),
+        &services.sessions.policy(tenant, role),
     )
     .await
     .map_err(|e| ApiError::from_core(e, request_id))?;
-    issue(services, tx, user, role, refresh, request_id)
+    issue(services, tenant, tx, user, role, refresh, request_id)
 }
 
 fn issue(
     services: &Services,
+    tenant: &portico_core::entities::tenant::Model,
     tx: &portico_core::TenantTx,
     user: &user::Model,
     role: Role,
@@ -631,7 +683,7 @@ fn issue(
     let ttl = services
         .tokens
         .access_ttl()
-        .min(services.sessions.policy(role).idle_timeout);
+        .min(services.sessions.policy(tenant, role).idle_timeout);
     let mfa = if role.requires_mfa() && user.totp_enabled_at.is_none() {
         MfaState::EnrolmentRequired
     } else {

@@ -13,6 +13,7 @@ mod patients;
 mod permissions;
 mod proxies;
 mod scalars;
+mod settings;
 mod staff;
 mod tenants;
 mod user_error;
@@ -34,6 +35,7 @@ pub struct Query(
     permissions::PermissionsQuery,
     operators::OperatorsQuery,
     proxies::ProxiesQuery,
+    settings::SettingsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +48,7 @@ pub struct Mutation(
     operators::OperatorsMutation,
     enrolment::EnrolmentMutation,
     proxies::ProxiesMutation,
+    settings::SettingsMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

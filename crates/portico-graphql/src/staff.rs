@@ -245,7 +245,15 @@ impl StaffMutation {
             }
         };
         let role = Role::parse(&user.role).ok_or(ApiError::NotFound)?;
-        let session = start_session(services, &tx, &user, role, &request_id).await?;
+        let session = start_session(
+            services,
+            &ctx.tenant()?.tenant,
+            &tx,
+            &user,
+            role,
+            &request_id,
+        )
+        .await?;
         tx.commit().await.map_err(core)?;
         Ok(AcceptInvitationPayload {
             session: Some(session),

@@ -26,6 +26,8 @@ pub struct Model {
     pub totp_secret: Option<String>,
     /// Set when the first code was confirmed: from then on sign-in asks for a code.
     pub totp_enabled_at: Option<DateTimeUtc>,
+    /// The last 30-second TOTP step a code was accepted for: a code is never accepted twice.
+    pub totp_last_step: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
