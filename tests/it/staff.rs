@@ -217,3 +217,73 @@ async fn only_admins_invite_and_bad_invitations_get_user_errors() {
     }
     assert!(app.outbox().is_empty(), "no email for a refused invitation");
 }
+
+#[tokio::test]
+async fn an_admin_changes_a_staff_role_and_the_old_session_ends() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("roles").await;
+    let (staff, _) = app
+        .add_user("roles", portico_core::identity::Role::Staff)
+        .await;
+    let (_, list) = app
+        .gql_as(
+            "roles",
+            &admin.access,
+            "{ staffMembers { id email role } }",
+            json!({}),
+        )
+        .await;
+    let members = list["data"]["staffMembers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{list}"));
+    let staff_id = members
+        .iter()
+        .find(|m| m["email"] == staff.email.as_str())
+        .unwrap()["id"]
+        .clone();
+    let admin_id = members
+        .iter()
+        .find(|m| m["email"] == admin.email.as_str())
+        .unwrap()["id"]
+        .clone();
+    let change = "mutation($id: ID!, $role: String!) { changeStaffRole(input: { userId: $id, role: $role }) {
+        staffMember { role } userErrors { code } } }";
+
+    let (_, last) = app
+        .gql_as(
+            "roles",
+            &admin.access,
+            change,
+            json!({ "id": admin_id, "role": "staff" }),
+        )
+        .await;
+    assert_eq!(
+        last["data"]["changeStaffRole"]["userErrors"][0]["code"],
+        "LAST_ADMIN"
+    );
+    let (_, promoted) = app
+        .gql_as(
+            "roles",
+            &admin.access,
+            change,
+            json!({ "id": staff_id, "role": "practice_admin" }),
+        )
+        .await;
+    assert_eq!(
+        promoted["data"]["changeStaffRole"]["staffMember"]["role"], "practice_admin",
+        "{promoted}"
+    );
+    let (status, _) = app
+        .gql_as("roles", &staff.access, "{ me { role } }", json!({}))
+        .await;
+    assert_eq!(status, 401, "the session with the old role ended");
+    let (_, denied) = app
+        .gql_as(
+            "roles",
+            &staff.access,
+            change,
+            json!({ "id": admin_id, "role": "staff" }),
+        )
+        .await;
+    assert_eq!(error_code(&denied), Some("UNAUTHENTICATED"));
+}

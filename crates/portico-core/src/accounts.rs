@@ -186,6 +186,72 @@ pub async fn enable_totp(tx: &TenantTx, user: &user::Model) -> CoreResult<user::
     Ok(active.update(tx.conn()).await?)
 }
 
+/// The practice's staff (everyone but patients), by name.
+pub async fn staff(tx: &TenantTx) -> CoreResult<Vec<user::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(tx
+        .find::<user::Entity>()
+        .filter(user::Column::Role.ne(Role::Patient.as_str()))
+        .order_by_asc(user::Column::DisplayName)
+        .all(tx.conn())
+        .await?)
+}
+
+/// Gives a staff member another staff role; returns the user and their open session
+/// families, which the caller ends so the new role applies at once.
+pub async fn change_role(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: UserId,
+    role: Role,
+) -> CoreResult<(user::Model, Vec<uuid::Uuid>)> {
+    if matches!(role, Role::Patient | Role::Operator) {
+        return Err(CoreError::invalid(
+            "role",
+            "INVALID_ROLE",
+            "staff roles are practice_admin, provider and staff",
+        ));
+    }
+    let found = find_by_id(tx, id)
+        .await?
+        .filter(|u| u.role != Role::Patient.as_str() && u.role != Role::Operator.as_str())
+        .ok_or(CoreError::NotFound)?;
+    if found.role == Role::PracticeAdmin.as_str() && role != Role::PracticeAdmin {
+        let admins = staff(tx)
+            .await?
+            .iter()
+            .filter(|u| u.role == Role::PracticeAdmin.as_str())
+            .count();
+        if admins <= 1 {
+            return Err(CoreError::invalid(
+                "role",
+                "LAST_ADMIN",
+                "the practice needs at least one practice admin",
+            ));
+        }
+    }
+    let mut active: user::ActiveModel = found.into();
+    active.role = Set(role.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(tx.conn()).await?;
+    let families = crate::sessions::families_of(tx, id).await?;
+    for family in &families {
+        crate::sessions::revoke_family(tx, *family).await?;
+    }
+    audit::record(
+        tx,
+        actor,
+        Access {
+            action: "user.role_change",
+            resource_type: "User",
+            resource_id: Some(updated.id),
+            patient_id: None,
+        },
+    )
+    .await?;
+    Ok((updated, families))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, CoreResult, TenantTx, UserId,
     audit::{self, Access, Actor},
-    entities::{password_reset, refresh_token, user},
+    entities::{password_reset, user},
     ports::Credentials,
     sessions::hash_token,
 };
@@ -91,15 +91,7 @@ pub async fn reset(
     used.used_at = Set(Some(Utc::now()));
     used.update(tx.conn()).await?;
     // End every session: whoever knew the old password is signed out.
-    let families: Vec<Uuid> = tx
-        .find::<refresh_token::Entity>()
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|t| t.family_id)
-        .collect();
+    let families = crate::sessions::families_of(tx, UserId::from_uuid(user_id)).await?;
     for family in &families {
         crate::sessions::revoke_family(tx, *family).await?;
     }

@@ -154,6 +154,22 @@ pub async fn family_of(tx: &TenantTx, presented: &str) -> CoreResult<Option<Uuid
         .map(|t| t.family_id))
 }
 
+/// The session families of `user` that are not revoked.
+pub async fn families_of(tx: &TenantTx, user: UserId) -> CoreResult<Vec<Uuid>> {
+    let mut families: Vec<Uuid> = tx
+        .find::<refresh_token::Entity>()
+        .filter(refresh_token::Column::UserId.eq(user.as_uuid()))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|t| t.family_id)
+        .collect();
+    families.sort_unstable();
+    families.dedup();
+    Ok(families)
+}
+
 /// Revokes every token of a family (sign-out, or a detected reuse).
 pub async fn revoke_family(tx: &TenantTx, family_id: Uuid) -> CoreResult<u64> {
     let res = tx

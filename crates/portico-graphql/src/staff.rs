@@ -86,11 +86,60 @@ pub struct AcceptInvitationPayload {
     user_errors: Vec<UserError>,
 }
 
+/// A member of the practice's staff.
+#[derive(SimpleObject)]
+pub struct StaffMember {
+    id: ID,
+    display_name: String,
+    email: String,
+    role: String,
+    mfa_enrolled: bool,
+}
+
+impl From<portico_core::entities::user::Model> for StaffMember {
+    fn from(u: portico_core::entities::user::Model) -> Self {
+        Self {
+            id: global_id::encode("User", u.id),
+            display_name: u.display_name,
+            email: u.email,
+            role: u.role,
+            mfa_enrolled: u.totp_enabled_at.is_some(),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct ChangeStaffRoleInput {
+    user_id: ID,
+    /// `practice_admin`, `provider` or `staff`.
+    role: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct ChangeStaffRolePayload {
+    staff_member: Option<StaffMember>,
+    user_errors: Vec<UserError>,
+}
+
 #[derive(Default)]
 pub struct StaffQuery;
 
 #[Object]
 impl StaffQuery {
+    /// The practice's staff (practice admins).
+    async fn staff_members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StaffMember>> {
+        ctx.authorize("staff", "manage").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let list = portico_core::accounts::staff(&tx)
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        tx.rollback()
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        Ok(list.into_iter().map(StaffMember::from).collect())
+    }
+
     /// The practice's invitations, newest first (practice admins).
     async fn invitations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Invitation>> {
         ctx.authorize("staff", "manage").await?;
@@ -182,6 +231,59 @@ impl StaffMutation {
             .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
         Ok(InviteStaffPayload {
             invitation: Some(created.invitation.into()),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Gives a staff member another role. Their sessions end, so the new role applies at once.
+    async fn change_staff_role(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeStaffRoleInput,
+    ) -> async_graphql::Result<ChangeStaffRolePayload> {
+        let principal = ctx.authorize("staff", "manage").await?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let id = global_id::decode("User", &input.user_id).ok_or(ApiError::NotFound)?;
+        let Some(role) = Role::parse(&input.role) else {
+            return Ok(ChangeStaffRolePayload {
+                staff_member: None,
+                user_errors: vec![UserError {
+                    field: "role".to_owned(),
+                    code: "INVALID_ROLE".to_owned(),
+                    message: "use practice_admin, provider or staff".to_owned(),
+                }],
+            });
+        };
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let changed = portico_core::accounts::change_role(
+            &tx,
+            &crate::context::actor_of(&principal, &request_id),
+            portico_core::UserId::from_uuid(id),
+            role,
+        )
+        .await;
+        let (user, families) = match changed {
+            Ok(c) => c,
+            Err(e @ CoreError::NotFound) => return Err(core(e).into()),
+            Err(e) => {
+                tx.rollback().await.map_err(core)?;
+                return Ok(ChangeStaffRolePayload {
+                    staff_member: None,
+                    user_errors: UserError::from_core(e, &request_id)?,
+                });
+            }
+        };
+        tx.commit().await.map_err(core)?;
+        for family in families {
+            let _ = services
+                .revocations
+                .revoke(family, services.tokens.access_ttl())
+                .await;
+        }
+        Ok(ChangeStaffRolePayload {
+            staff_member: Some(user.into()),
             user_errors: Vec::new(),
         })
     }
