@@ -8,7 +8,7 @@ use crate::{
     ApiError,
     context::{ContextExt, actor_of},
     global_id,
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 /// A developer's key. The secret itself is only ever returned by `createApiKey`.
@@ -97,7 +97,6 @@ impl ApiKeysMutation {
         let principal = ctx.authorize("api_keys", "manage").await?.clone();
         ctx.require_active_tenant()?;
         let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let Some(role) = Role::parse(&input.role) else {
             return Ok(CreateApiKeyPayload {
                 user_errors: vec![UserError {
@@ -109,31 +108,19 @@ impl ApiKeysMutation {
             });
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        match api_keys::create(
-            &tx,
-            &actor_of(&principal, &request_id),
-            principal.user_id,
-            &input.name,
-            role,
-        )
-        .await
-        {
-            Ok(created) => {
-                tx.commit().await.map_err(core)?;
-                Ok(CreateApiKeyPayload {
-                    api_key: Some(created.key.into()),
-                    secret: Some(created.secret),
-                    user_errors: Vec::new(),
-                })
-            }
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
-                Ok(CreateApiKeyPayload {
-                    user_errors: UserError::from_core(e, &request_id)?,
-                    ..Default::default()
-                })
-            }
-        }
+        let actor = actor_of(&principal, &request_id);
+        let created = api_keys::create(&tx, &actor, principal.user_id, &input.name, role).await;
+        Ok(match settle(tx, created, &request_id).await? {
+            Ok(created) => CreateApiKeyPayload {
+                api_key: Some(created.key.into()),
+                secret: Some(created.secret),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => CreateApiKeyPayload {
+                user_errors,
+                ..Default::default()
+            },
+        })
     }
 
     async fn revoke_api_key(

@@ -17,7 +17,7 @@ use crate::{
     global_id,
     identity::{Session, start_session},
     scalars::Date,
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 #[derive(InputObject)]
@@ -98,18 +98,15 @@ impl EnrolmentMutation {
             services.activation_ttl,
         )
         .await;
-        let issued = match issued {
+        let issued = match settle(tx, issued, &request_id).await? {
             Ok(i) => i,
-            Err(e @ CoreError::NotFound) => return Err(core(e).into()),
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
+            Err(user_errors) => {
                 return Ok(IssueActivationCodePayload {
-                    user_errors: UserError::from_core(e, &request_id)?,
+                    user_errors,
                     ..Default::default()
                 });
             }
         };
-        tx.commit().await.map_err(core)?;
         if let Some(to) = issued.patient.email.clone() {
             let tenant = ctx.tenant()?;
             services
@@ -244,36 +241,31 @@ impl EnrolmentMutation {
     ) -> async_graphql::Result<ResetPasswordPayload> {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let tx = ctx.tenant_tx(Access::Write).await?;
-        match resets::reset(
+        let reset = resets::reset(
             &tx,
             services.passwords.as_ref(),
             &input.token,
             &input.password,
         )
-        .await
-        {
+        .await;
+        Ok(match settle(tx, reset, &request_id).await? {
             Ok(families) => {
-                tx.commit().await.map_err(core)?;
                 for family in families {
                     let _ = services
                         .revocations
                         .revoke(family, services.tokens.access_ttl())
                         .await;
                 }
-                Ok(ResetPasswordPayload {
+                ResetPasswordPayload {
                     reset: true,
                     user_errors: Vec::new(),
-                })
+                }
             }
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
-                Ok(ResetPasswordPayload {
-                    reset: false,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                })
-            }
-        }
+            Err(user_errors) => ResetPasswordPayload {
+                reset: false,
+                user_errors,
+            },
+        })
     }
 }

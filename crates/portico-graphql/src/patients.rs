@@ -14,7 +14,13 @@ use portico_core::{
     tenancy::Access,
 };
 
-use crate::{ApiError, context::ContextExt, global_id, scalars::Date, user_error::UserError};
+use crate::{
+    ApiError,
+    context::ContextExt,
+    global_id,
+    scalars::Date,
+    user_error::{UserError, settle},
+};
 
 /// A patient's chart.
 pub struct Patient(pub(crate) patient::Model);
@@ -219,25 +225,15 @@ impl PatientsMutation {
             },
         )
         .await;
-        match created {
-            Ok(p) => {
-                tx.commit()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                Ok(CreatePatientPayload {
-                    patient: Some(Patient(p)),
-                    user_errors: Vec::new(),
-                })
-            }
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                Ok(CreatePatientPayload {
-                    patient: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                })
-            }
-        }
+        Ok(match settle(tx, created, &request_id).await? {
+            Ok(p) => CreatePatientPayload {
+                patient: Some(Patient(p)),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => CreatePatientPayload {
+                patient: None,
+                user_errors,
+            },
+        })
     }
 }

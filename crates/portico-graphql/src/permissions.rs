@@ -12,7 +12,7 @@ use portico_core::{
 use crate::{
     ApiError,
     context::{ContextExt, actor_of},
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 /// The pub/sub topic that tells every instance to reload a tenant's policies.
@@ -145,14 +145,12 @@ impl PermissionsMutation {
             &defaults,
         )
         .await;
-        if let Err(e) = set {
-            tx.rollback().await.map_err(core)?;
+        if let Err(user_errors) = settle(tx, set, &request_id).await? {
             return Ok(SetRolePermissionsPayload {
                 role_permissions: None,
-                user_errors: UserError::from_core(e, &request_id)?,
+                user_errors,
             });
         }
-        tx.commit().await.map_err(core)?;
         let tenant = principal.tenant_id;
         services.authorizer.forget_tenant(tenant).await;
         services

@@ -16,7 +16,7 @@ use crate::{
     ApiError,
     context::{ContextExt, actor_of},
     global_id,
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -172,12 +172,11 @@ impl ProxiesMutation {
     ) -> async_graphql::Result<GrantProxyAccessPayload> {
         let principal = authorize_sharing(ctx).await?;
         let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let chart = global_id::decode("Patient", &input.patient_id).ok_or(ApiError::NotFound)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         manageable_chart(ctx, &tx, &principal, chart).await?;
         let scopes: Vec<String> = input.scopes.iter().map(|s| s.as_str().to_owned()).collect();
-        match proxies::grant(
+        let granted = proxies::grant(
             &tx,
             &actor_of(&principal, &request_id),
             principal.user_id,
@@ -186,23 +185,17 @@ impl ProxiesMutation {
             &scopes,
             input.ends_at,
         )
-        .await
-        {
-            Ok(grant) => {
-                tx.commit().await.map_err(core)?;
-                Ok(GrantProxyAccessPayload {
-                    grant: Some(grant.into()),
-                    user_errors: Vec::new(),
-                })
-            }
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
-                Ok(GrantProxyAccessPayload {
-                    grant: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                })
-            }
-        }
+        .await;
+        Ok(match settle(tx, granted, &request_id).await? {
+            Ok(grant) => GrantProxyAccessPayload {
+                grant: Some(grant.into()),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => GrantProxyAccessPayload {
+                grant: None,
+                user_errors,
+            },
+        })
     }
 
     async fn revoke_proxy_access(

@@ -12,7 +12,7 @@ use crate::{
     context::ContextExt,
     global_id,
     identity::{Session, start_session},
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 /// An invitation to join the practice's staff.
@@ -184,7 +184,7 @@ impl StaffMutation {
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
         let actor = crate::context::actor_of(&principal, &request_id);
-        let created = match invitations::create(
+        let created = invitations::create(
             &tx,
             &actor,
             principal.user_id,
@@ -192,18 +192,16 @@ impl StaffMutation {
             role,
             services.invitation_ttl,
         )
-        .await
-        {
+        .await;
+        let created = match settle(tx, created, &request_id).await? {
             Ok(c) => c,
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
+            Err(user_errors) => {
                 return Ok(InviteStaffPayload {
                     invitation: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
+                    user_errors,
                 });
             }
         };
-        tx.commit().await.map_err(core)?;
         let hours = services.invitation_ttl.as_secs() / 3600;
         let link = format!(
             "{}/t/{}/accept-invitation#token={}",
@@ -244,7 +242,6 @@ impl StaffMutation {
         let principal = ctx.authorize("staff", "manage").await?.clone();
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::decode("User", &input.user_id).ok_or(ApiError::NotFound)?;
         let Some(role) = Role::parse(&input.role) else {
             return Ok(ChangeStaffRolePayload {
@@ -264,18 +261,15 @@ impl StaffMutation {
             role,
         )
         .await;
-        let (user, families) = match changed {
+        let (user, families) = match settle(tx, changed, &request_id).await? {
             Ok(c) => c,
-            Err(e @ CoreError::NotFound) => return Err(core(e).into()),
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
+            Err(user_errors) => {
                 return Ok(ChangeStaffRolePayload {
                     staff_member: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
+                    user_errors,
                 });
             }
         };
-        tx.commit().await.map_err(core)?;
         for family in families {
             let _ = services
                 .revocations
@@ -296,26 +290,20 @@ impl StaffMutation {
     ) -> async_graphql::Result<RevokeInvitationPayload> {
         let principal = ctx.authorize("staff", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::decode("Invitation", &input.id).ok_or(ApiError::NotFound)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let actor = crate::context::actor_of(&principal, &request_id);
-        match invitations::revoke(&tx, &actor, id).await {
-            Ok(revoked) => {
-                tx.commit().await.map_err(core)?;
-                Ok(RevokeInvitationPayload {
-                    invitation: Some(revoked.into()),
-                    user_errors: Vec::new(),
-                })
-            }
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
-                Ok(RevokeInvitationPayload {
-                    invitation: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                })
-            }
-        }
+        let revoked = invitations::revoke(&tx, &actor, id).await;
+        Ok(match settle(tx, revoked, &request_id).await? {
+            Ok(revoked) => RevokeInvitationPayload {
+                invitation: Some(revoked.into()),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => RevokeInvitationPayload {
+                invitation: None,
+                user_errors,
+            },
+        })
     }
 
     /// Creates the invitee's account (public: the token is the credential).

@@ -37,3 +37,23 @@ impl UserError {
         }
     }
 }
+
+/// Ends a mutation's transaction: commits when `result` is a success; rolls back and turns a
+/// validation failure into `userErrors`; anything else becomes a GraphQL error.
+pub async fn settle<T>(
+    tx: portico_core::TenantTx,
+    result: portico_core::CoreResult<T>,
+    request_id: &str,
+) -> async_graphql::Result<Result<T, Vec<UserError>>> {
+    let core = |e| ApiError::from_core(e, request_id);
+    match result {
+        Ok(value) => {
+            tx.commit().await.map_err(core)?;
+            Ok(Ok(value))
+        }
+        Err(e) => {
+            tx.rollback().await.map_err(core)?;
+            Ok(Err(UserError::from_core(e, request_id)?))
+        }
+    }
+}
