@@ -93,6 +93,7 @@ pub async fn start(
         metrics: telemetry::metrics_handle(),
         graphiql: http::graphql::graphiql_page(options.demo).into(),
         ready: tokio::sync::watch::channel(false).0,
+        demo_totp_secret: Arc::new(OnceLock::new()),
     };
     let shutdown = CancellationToken::new();
     let app = http::router(state.clone(), options.api);
@@ -207,13 +208,14 @@ async fn boot(
         Duration::from_secs(config.access_token_ttl_secs),
     )
     .await?;
+    if options.demo {
+        let demo = portico_core::demo::load(&db, &passwords).await?;
+        tracing::info!(slug = %demo.tenant.tenant.slug, "demo practice loaded");
+        let _ = state.demo_totp_secret.set(demo.admin_totp_secret);
+    }
     let tokens = Arc::new(tokens);
     spawn_key_reload(Arc::clone(&tokens), shutdown.clone());
     let authorizer = CasbinAuthorizer::new().await?;
-    if options.demo {
-        let demo = portico_core::demo::load(&db).await?;
-        tracing::info!(slug = %demo.tenant.slug, "demo practice loaded");
-    }
     let services = Services {
         db: db.clone(),
         queue: Arc::new(queue.clone()),

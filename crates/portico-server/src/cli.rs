@@ -178,8 +178,12 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             )
             .await
             .context("cannot reach the database")?;
-            let demo = portico_core::demo::load(&db).await?;
-            println!("demo practice '{}' is loaded", demo.tenant.slug);
+            let passwords = portico_auth::password::Argon2Hasher::new(
+                config.argon2_params(),
+                config.password_min_length,
+            )?;
+            let demo = portico_core::demo::load(&db, &passwords).await?;
+            println!("demo practice '{}' is loaded", demo.tenant.tenant.slug);
             Ok(())
         }
         Command::Operator {
@@ -294,13 +298,18 @@ async fn serve(config: Config, options: Options) -> anyhow::Result<()> {
     println!("Portico is starting on http://{addr} (waiting for the database)...");
     let stopped = running.shutdown_token();
     tokio::select! {
-        () = running.ready() => print_banner(addr, options),
+        () = running.ready() => print_banner(
+            addr,
+            options,
+            running.state.demo_totp_secret.get().map(String::as_str),
+        ),
         () = stopped.cancelled() => {}
     }
     running.wait().await
 }
 
-fn print_banner(addr: std::net::SocketAddr, options: Options) {
+fn print_banner(addr: std::net::SocketAddr, options: Options, demo_totp: Option<&str>) {
+    use portico_core::demo;
     let port = addr.port();
     println!();
     println!("Portico is ready.");
@@ -309,16 +318,30 @@ fn print_banner(addr: std::net::SocketAddr, options: Options) {
         println!("  GraphiQL   http://{addr}/graphiql");
     }
     println!("  Health     http://{addr}/healthz  http://{addr}/readyz  http://{addr}/metrics");
-    if options.demo {
-        let slug = portico_core::demo::DEMO_SLUG;
+    if let Some(secret) = demo_totp.filter(|_| options.demo) {
+        let slug = demo::DEMO_SLUG;
+        let password = demo::DEMO_PASSWORD;
         println!();
         println!("Demo practice: Lakeside Family Medicine (slug '{slug}')");
-        println!("  Portal address   http://{slug}.localhost:{port}/graphiql");
-        println!("  GraphiQL sends   X-Portico-Tenant: {slug}   (already set on this page)");
-        println!("  Try              {{ tenantBranding {{ displayName primaryColor timeZone }} }}");
+        println!("  GraphiQL for it  http://{slug}.localhost:{port}/graphiql");
+        println!("                   (or the page above: it sends X-Portico-Tenant: {slug})");
+        println!("  Patient          {} / {password}", demo::PATIENT_EMAIL);
+        println!("  Practice admin   {} / {password}", demo::ADMIN_EMAIL);
+        println!("                   two-step code: TOTP secret {secret}");
         println!(
-            "  Signing in arrives with staff and patient accounts; today's public queries need no login."
+            "                   (add it to an authenticator app, or: oathtool --totp -b {secret})"
         );
+        println!(
+            "  Sign in          mutation {{ signIn(input: {{ email: \"{}\",",
+            demo::PATIENT_EMAIL
+        );
+        println!(
+            "                     password: \"{password}\" }}) {{ session {{ accessToken }} }} }}"
+        );
+        println!(
+            "                   then send Authorization: Bearer <accessToken> and try {{ me {{ charts {{ patient {{ givenName }} }} }} }}"
+        );
+        println!("  Emails           written to ./outbox/");
     }
     println!();
     println!("Press Ctrl-C to stop.");
