@@ -479,11 +479,11 @@ impl TestApp {
             .gql_as(
                 &signed.slug,
                 &signed.access,
-                "mutation { beginTotpEnrolment { secret otpauthUri } }",
+                "mutation { beginTotpEnrolment { enrolment { secret otpauthUri } } }",
                 json!({}),
             )
             .await;
-        let secret = begun["data"]["beginTotpEnrolment"]["secret"]
+        let secret = begun["data"]["beginTotpEnrolment"]["enrolment"]["secret"]
             .as_str()
             .unwrap_or_else(|| panic!("enrolment did not start: {begun}"))
             .to_owned();
@@ -546,10 +546,7 @@ impl TestApp {
         .unwrap();
         let secret = role.requires_mfa().then(portico_auth::totp::new_secret);
         if let Some(secret) = &secret {
-            portico_core::accounts::begin_totp(&tx, &user, secret)
-                .await
-                .unwrap();
-            portico_core::accounts::enable_totp(&tx, &user)
+            portico_core::accounts::set_totp(&tx, &user, secret)
                 .await
                 .unwrap();
         }

@@ -1,5 +1,5 @@
-//! Per-practice automatic log-off, and the last TOTP time step each user spent (replay
-//! protection).
+//! Per-practice automatic log-off; the last TOTP time step each user spent (replay
+//! protection); a TOTP secret waiting for its first code (the live one stays until then).
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +17,7 @@ enum Tenants {
 enum Users {
     Table,
     TotpLastStep,
+    TotpPendingSecret,
 }
 
 #[async_trait::async_trait]
@@ -41,6 +42,13 @@ impl MigrationTrait for Migration {
                 Users::Table.into_iden(),
                 ColumnDef::new(Users::TotpLastStep)
                     .big_integer()
+                    .null()
+                    .to_owned(),
+            ),
+            (
+                Users::Table.into_iden(),
+                ColumnDef::new(Users::TotpPendingSecret)
+                    .text()
                     .null()
                     .to_owned(),
             ),

@@ -155,11 +155,11 @@ async fn recovery_codes_stand_in_for_the_app_once_each() {
         .gql_as(
             "lichen",
             &signed.access,
-            "mutation { beginTotpEnrolment { secret } }",
+            "mutation { beginTotpEnrolment { enrolment { secret } } }",
             json!({}),
         )
         .await;
-    let secret = begun["data"]["beginTotpEnrolment"]["secret"]
+    let secret = begun["data"]["beginTotpEnrolment"]["enrolment"]["secret"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -92,6 +92,7 @@ pub async fn insert_user(
         totp_secret: Set(None),
         totp_enabled_at: Set(None),
         totp_last_step: Set(None),
+        totp_pending_secret: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -159,11 +160,11 @@ fn display_name(name: &str) -> CoreResult<String> {
     Ok(name.to_owned())
 }
 
-/// Stores a new, not yet confirmed TOTP secret for `user`.
+/// Stores a new TOTP secret, pending until its first code is confirmed; the secret in force
+/// (if any) keeps working until then.
 pub async fn begin_totp(tx: &TenantTx, user: &user::Model, secret: &str) -> CoreResult<()> {
     let mut active: user::ActiveModel = user.clone().into();
-    active.totp_secret = Set(Some(secret.to_owned()));
-    active.totp_enabled_at = Set(None);
+    active.totp_pending_secret = Set(Some(secret.to_owned()));
     active.updated_at = Set(Utc::now());
     active.update(tx.conn()).await?;
     Ok(())
@@ -171,16 +172,45 @@ pub async fn begin_totp(tx: &TenantTx, user: &user::Model, secret: &str) -> Core
 
 /// Records that a TOTP code of `step` was accepted, so no code of that step or earlier is
 /// accepted again.
-pub async fn spend_totp_step(tx: &TenantTx, user: &user::Model, step: i64) -> CoreResult<()> {
-    let mut active: user::ActiveModel = user.clone().into();
-    active.totp_last_step = Set(Some(step));
-    active.update(tx.conn()).await?;
-    Ok(())
+/// Returns false when another request spent this step (or a later one) first.
+pub async fn spend_totp_step(tx: &TenantTx, user: &user::Model, step: i64) -> CoreResult<bool> {
+    use sea_orm::Condition;
+    let res = tx
+        .update::<user::Entity>()
+        .col_expr(
+            user::Column::TotpLastStep,
+            sea_orm::sea_query::Expr::value(step),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .filter(
+            Condition::any()
+                .add(user::Column::TotpLastStep.is_null())
+                .add(user::Column::TotpLastStep.lt(step)),
+        )
+        .exec(tx.conn())
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
-/// Turns TOTP on (after the first code was confirmed).
-pub async fn enable_totp(tx: &TenantTx, user: &user::Model) -> CoreResult<user::Model> {
+/// Puts `secret` in force at once, for accounts made by an operator or the demo loader (whose
+/// secret is handed over out of band).
+pub async fn set_totp(tx: &TenantTx, user: &user::Model, secret: &str) -> CoreResult<user::Model> {
     let mut active: user::ActiveModel = user.clone().into();
+    active.totp_secret = Set(Some(secret.to_owned()));
+    active.totp_pending_secret = Set(None);
+    active.totp_enabled_at = Set(Some(Utc::now()));
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(tx.conn()).await?)
+}
+
+/// Puts the pending secret in force (after its first code was confirmed).
+pub async fn enable_totp(tx: &TenantTx, user: &user::Model) -> CoreResult<user::Model> {
+    let pending = user.totp_pending_secret.clone().ok_or_else(|| {
+        CoreError::invalid("code", "TOTP_NOT_STARTED", "start with beginTotpEnrolment")
+    })?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.totp_secret = Set(Some(pending));
+    active.totp_pending_secret = Set(None);
     active.totp_enabled_at = Set(Some(Utc::now()));
     active.updated_at = Set(Utc::now());
     Ok(active.update(tx.conn()).await?)

@@ -101,7 +101,7 @@ pub async fn issue(
 /// What went wrong with an activation, when it did. A wrong date of birth still has to be
 /// committed (it counts against the code), so it is returned, not raised.
 pub enum Outcome {
-    Activated(user::Model),
+    Activated(Box<user::Model>),
     Refused(CoreError),
 }
 
@@ -165,8 +165,23 @@ pub async fn activate(
         UserId::from_uuid(user.id),
     )
     .await?;
-    let mut used: activation_code::ActiveModel = found.into();
-    used.used_at = Set(Some(Utc::now()));
-    used.update(tx.conn()).await?;
-    Ok(Outcome::Activated(user))
+    // Conditional, so two concurrent activations with one code cannot both create accounts.
+    let claimed = tx
+        .update::<activation_code::Entity>()
+        .col_expr(
+            activation_code::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(activation_code::Column::Id.eq(found.id))
+        .filter(activation_code::Column::UsedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(CoreError::invalid(
+            "code",
+            "ACTIVATION_USED",
+            "this code was already used; ask the practice for a new one",
+        ));
+    }
+    Ok(Outcome::Activated(Box::new(user)))
 }

@@ -66,8 +66,7 @@ pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogi
     )
     .await?;
     let secret = credentials.new_totp_secret();
-    accounts::begin_totp(&tx, &admin, &secret).await?;
-    accounts::enable_totp(&tx, &admin).await?;
+    accounts::set_totp(&tx, &admin, &secret).await?;
     let mut first_chart = None;
     for (given, family, born, gender) in [
         ("Avery", "Stone", (1984, 3, 14), "female"),

@@ -160,7 +160,12 @@ pub async fn accessible_to(
             proxy_scopes: None,
         })
         .collect();
-    for grant in crate::proxies::active_for(tx, user).await? {
+    // A grant without `read` (message or book only) does not show the chart.
+    let readable = crate::proxies::active_for(tx, user)
+        .await?
+        .into_iter()
+        .filter(|g| crate::proxies::scopes_of(g).contains(&"read"));
+    for grant in readable {
         if let Ok(chart) = find(tx, PatientId::from_uuid(grant.patient_id)).await {
             out.push(ChartAccess {
                 chart,

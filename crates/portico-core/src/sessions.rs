@@ -137,9 +137,23 @@ pub async fn rotate(
         .to_std()
         .unwrap_or_default();
     let ends = current.family_ends_at;
-    let mut used: refresh_token::ActiveModel = current.into();
-    used.used_at = Set(Some(now));
-    used.update(tx.conn()).await?;
+    // Conditional, so two concurrent refreshes with one token cannot both win: the loser
+    // sees a reuse.
+    let claimed = tx
+        .update::<refresh_token::Entity>()
+        .col_expr(
+            refresh_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(refresh_token::Column::Id.eq(current.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected != 1 {
+        revoke_family(tx, family_id).await?;
+        return Err(RefreshError::Reused { family_id });
+    }
     let next = insert(tx, user, family_id, started, idle, ends).await?;
     Ok((user, next))
 }

@@ -308,15 +308,23 @@ pub async fn list(db: &Db, status: Option<&str>, limit: u64) -> CoreResult<Vec<R
         .collect())
 }
 
-/// Suspends a practice (`reason` is shown to its staff) or reactivates it.
+/// The tenant row of the transaction's own tenant.
+async fn own_row(tx: &TenantTx) -> CoreResult<ResolvedTenant> {
+    tenant::Entity::find_by_id(tx.tenant_id().as_uuid())
+        .one(tx.conn())
+        .await?
+        .map(|tenant| ResolvedTenant { tenant })
+        .ok_or(CoreError::NotFound)
+}
+
+/// Suspends the transaction's practice (`reason` is shown to its staff) or reactivates it,
+/// in the transaction that also records the audit event.
 pub async fn set_status(
-    db: &Db,
-    id: TenantId,
+    tx: &TenantTx,
     suspend: bool,
     reason: Option<String>,
 ) -> CoreResult<ResolvedTenant> {
-    let found = find_by_id(db, id)
-        .await?
+    let found = Some(own_row(tx).await?)
         .filter(|t| !t.is_platform())
         .ok_or(CoreError::NotFound)?;
     if let Some(r) = &reason
@@ -340,14 +348,13 @@ pub async fn set_status(
     active.status_changed_at = Set(Some(now));
     active.updated_at = Set(now);
     Ok(ResolvedTenant {
-        tenant: active.update(db.conn()).await?,
+        tenant: active.update(tx.conn()).await?,
     })
 }
 
 /// Sets the practice's automatic log-off (minutes; `None` restores the default).
 pub async fn set_idle_timeouts(
-    db: &Db,
-    id: TenantId,
+    tx: &TenantTx,
     staff_minutes: Option<i32>,
     patient_minutes: Option<i32>,
 ) -> CoreResult<ResolvedTenant> {
@@ -363,13 +370,13 @@ pub async fn set_idle_timeouts(
             ));
         }
     }
-    let found = find_by_id(db, id).await?.ok_or(CoreError::NotFound)?;
+    let found = own_row(tx).await?;
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.staff_idle_minutes = Set(staff_minutes);
     active.patient_idle_minutes = Set(patient_minutes);
     active.updated_at = Set(Utc::now());
     Ok(ResolvedTenant {
-        tenant: active.update(db.conn()).await?,
+        tenant: active.update(tx.conn()).await?,
     })
 }
 

@@ -107,6 +107,11 @@ impl ApiKeysMutation {
                 ..Default::default()
             });
         };
+        // A key cannot mint keys (they would outlive its revocation).
+        if principal.api_key_id.is_some() {
+            return Err(ApiError::Forbidden.into());
+        }
+        crate::context::may_grant_role(&principal, role)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let actor = actor_of(&principal, &request_id);
         let created = api_keys::create(&tx, &actor, principal.user_id, &input.name, role).await;

@@ -117,6 +117,15 @@ pub(crate) fn actor_of(principal: &SessionClaims, request_id: &str) -> portico_c
     actor.with_request(request_id)
 }
 
+/// Only a practice admin hands out the practice-admin role: a role delegated `staff/manage`
+/// or `api_keys/manage` cannot raise anyone (itself included) above its own role.
+pub(crate) fn may_grant_role(principal: &SessionClaims, role: Role) -> Result<(), ApiError> {
+    if role == Role::PracticeAdmin && principal.role != Role::PracticeAdmin {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(())
+}
+
 pub(crate) trait ContextExt {
     fn services(&self) -> Result<&Services, ApiError>;
     fn request(&self) -> Result<&RequestContext, ApiError>;
@@ -167,14 +176,34 @@ impl ContextExt for Context<'_> {
     }
 
     fn principal(&self) -> Result<&SessionClaims, ApiError> {
-        self.request()?
+        let principal = self
+            .request()?
             .principal
             .as_ref()
-            .ok_or(ApiError::Unauthenticated)
+            .ok_or(ApiError::Unauthenticated)?;
+        // A WebSocket outlives the token it opened with: its operations stop when it expires.
+        if self.data_opt::<RequestMethod>() == Some(&RequestMethod::WebSocket)
+            && principal.api_key_id.is_none()
+            && principal.expires_at < chrono::Utc::now().timestamp()
+        {
+            return Err(ApiError::Unauthenticated);
+        }
+        Ok(principal)
     }
 
     async fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError> {
         let principal = self.principal()?;
+        // ... and after a sign-out, revocation or role change.
+        if self.data_opt::<RequestMethod>() == Some(&RequestMethod::WebSocket)
+            && self
+                .services()?
+                .revocations
+                .is_revoked(principal.session_id)
+                .await
+                .unwrap_or(true)
+        {
+            return Err(ApiError::Unauthenticated);
+        }
         // A staff member who has not enrolled a second factor may only see who they are.
         if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
             return Err(ApiError::MfaEnrolmentRequired);

@@ -156,7 +156,7 @@ impl EnrolmentMutation {
         )
         .await;
         let user = match outcome {
-            Ok(Outcome::Activated(user)) => user,
+            Ok(Outcome::Activated(user)) => *user,
             // A wrong date of birth counts against the code: keep that.
             Ok(Outcome::Refused(e)) => {
                 tx.commit().await.map_err(core)?;

@@ -141,6 +141,18 @@ pub struct TotpEnrolment {
 }
 
 #[derive(InputObject)]
+pub struct BeginTotpEnrolmentInput {
+    /// A current code of the app in use, when replacing it.
+    current_code: Option<String>,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct BeginTotpEnrolmentPayload {
+    enrolment: Option<TotpEnrolment>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
 pub struct ConfirmTotpEnrolmentInput {
     /// The current 6-digit code from the app.
     code: String,
@@ -381,12 +393,9 @@ impl IdentityMutation {
                         .passwords
                         .verify_totp(secret, code, user.totp_last_step)
                     {
-                        Some(step) => {
-                            accounts::spend_totp_step(&tx, &user, step)
-                                .await
-                                .map_err(core)?;
-                            true
-                        }
+                        Some(step) => accounts::spend_totp_step(&tx, &user, step)
+                            .await
+                            .map_err(core)?,
                         None => false,
                     }
                 }
@@ -496,12 +505,14 @@ impl IdentityMutation {
     }
 
     /// Starts setting up two-step verification: returns a new secret for an authenticator
-    /// app. Nothing changes at sign-in until `confirmTotpEnrolment` succeeds.
+    /// app. The secret in force (if any) keeps working until `confirmTotpEnrolment`; changing
+    /// it needs a current code. Not available to API keys.
     async fn begin_totp_enrolment(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<TotpEnrolment> {
-        let principal = ctx.principal()?.clone();
+        input: Option<BeginTotpEnrolmentInput>,
+    ) -> async_graphql::Result<BeginTotpEnrolmentPayload> {
+        let principal = interactive_principal(ctx)?;
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
@@ -510,6 +521,29 @@ impl IdentityMutation {
             .await
             .map_err(core)?
             .ok_or(ApiError::Unauthenticated)?;
+        if let (Some(secret), Some(_)) = (user.totp_secret.as_deref(), user.totp_enabled_at) {
+            let code = input.and_then(|i| i.current_code).unwrap_or_default();
+            let step = services
+                .passwords
+                .verify_totp(secret, &code, user.totp_last_step);
+            let spent = match step {
+                Some(step) => accounts::spend_totp_step(&tx, &user, step)
+                    .await
+                    .map_err(core)?,
+                None => false,
+            };
+            if !spent {
+                tx.rollback().await.map_err(core)?;
+                return Ok(BeginTotpEnrolmentPayload {
+                    enrolment: None,
+                    user_errors: vec![UserError {
+                        field: "currentCode".to_owned(),
+                        code: "INVALID_TOTP_CODE".to_owned(),
+                        message: "enter a current code from your app to replace it".to_owned(),
+                    }],
+                });
+            }
+        }
         let secret = services.passwords.new_totp_secret();
         let uri = services
             .passwords
@@ -531,19 +565,23 @@ impl IdentityMutation {
         .await
         .map_err(core)?;
         tx.commit().await.map_err(core)?;
-        Ok(TotpEnrolment {
-            secret,
-            otpauth_uri: uri,
+        Ok(BeginTotpEnrolmentPayload {
+            enrolment: Some(TotpEnrolment {
+                secret,
+                otpauth_uri: uri,
+            }),
+            user_errors: Vec::new(),
         })
     }
 
     /// Confirms the app works by checking one code; from then on sign-in asks for a code.
+    /// Every other session of the account ends.
     async fn confirm_totp_enrolment(
         &self,
         ctx: &Context<'_>,
         input: ConfirmTotpEnrolmentInput,
     ) -> async_graphql::Result<ConfirmTotpEnrolmentPayload> {
-        let principal = ctx.principal()?.clone();
+        let principal = interactive_principal(ctx)?;
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
@@ -552,7 +590,7 @@ impl IdentityMutation {
             .await
             .map_err(core)?
             .ok_or(ApiError::Unauthenticated)?;
-        let Some(secret) = user.totp_secret.clone() else {
+        let Some(secret) = user.totp_pending_secret.clone() else {
             return Ok(ConfirmTotpEnrolmentPayload {
                 user_errors: vec![UserError {
                     field: "code".to_owned(),
@@ -562,10 +600,17 @@ impl IdentityMutation {
                 ..Default::default()
             });
         };
-        let Some(step) = services
+        let step = services
             .passwords
-            .verify_totp(&secret, &input.code, user.totp_last_step)
-        else {
+            .verify_totp(&secret, &input.code, user.totp_last_step);
+        let spent = match step {
+            Some(step) => accounts::spend_totp_step(&tx, &user, step)
+                .await
+                .map_err(core)?,
+            None => false,
+        };
+        if !spent {
+            tx.rollback().await.map_err(core)?;
             return Ok(ConfirmTotpEnrolmentPayload {
                 user_errors: vec![UserError {
                     field: "code".to_owned(),
@@ -575,22 +620,18 @@ impl IdentityMutation {
                 }],
                 ..Default::default()
             });
-        };
-        accounts::spend_totp_step(&tx, &user, step)
-            .await
-            .map_err(core)?;
+        }
         let user = accounts::enable_totp(&tx, &user).await.map_err(core)?;
         let recovery_codes = portico_core::recovery::regenerate(&tx, UserId::from_uuid(user.id))
             .await
             .map_err(core)?;
-        // The old session was limited to enrolment: replace it.
-        sessions::revoke_family(&tx, principal.session_id)
+        // Sessions that began without this factor (or with the old one) end, everywhere.
+        let families = sessions::families_of(&tx, principal.user_id)
             .await
             .map_err(core)?;
-        let _ = services
-            .revocations
-            .revoke(principal.session_id, services.tokens.access_ttl())
-            .await;
+        for family in &families {
+            sessions::revoke_family(&tx, *family).await.map_err(core)?;
+        }
         let session = start_session(
             services,
             &ctx.tenant()?.tenant,
@@ -613,6 +654,12 @@ impl IdentityMutation {
         .await
         .map_err(core)?;
         tx.commit().await.map_err(core)?;
+        for family in families {
+            let _ = services
+                .revocations
+                .revoke(family, services.tokens.access_ttl())
+                .await;
+        }
         Ok(ConfirmTotpEnrolmentPayload {
             session: Some(session),
             recovery_codes,
@@ -650,6 +697,16 @@ impl IdentityMutation {
         tx.commit().await.map_err(core)?;
         Ok(SignOutPayload { signed_out: true })
     }
+}
+
+/// The signed-in person, when they signed in themselves: an API key cannot change how its
+/// creator signs in.
+fn interactive_principal(ctx: &Context<'_>) -> Result<SessionClaims, ApiError> {
+    let principal = ctx.principal()?.clone();
+    if principal.api_key_id.is_some() {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(principal)
 }
 
 pub(crate) async fn start_session(

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    CoreError, TenantId, TenantTx,
+    TenantId, TenantTx,
     audit::{self, Access as AuditAccess},
     tenancy::Access,
     tenants::{self, ResolvedTenant},
@@ -14,7 +14,7 @@ use crate::{
     ApiError,
     context::{ContextExt, actor_of},
     global_id,
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 /// A practice, as operators see it.
@@ -131,40 +131,46 @@ async fn change_status(
     let id = global_id::decode("Tenant", id)
         .map(TenantId::from_uuid)
         .ok_or(ApiError::NotFound)?;
-    let changed = match tenants::set_status(&services.db, id, suspend, reason).await {
-        Ok(t) => t,
-        Err(e @ CoreError::Invalid { .. }) => {
-            return Ok(TenantStatusPayload {
-                tenant: None,
-                user_errors: UserError::from_core(e, &request_id)?,
-            });
-        }
-        Err(e) => return Err(core(e).into()),
-    };
+    let target = tenants::find_by_id(&services.db, id)
+        .await
+        .map_err(core)?
+        .ok_or(ApiError::NotFound)?;
     let action = if suspend {
         "tenant.suspend"
     } else {
         "tenant.reactivate"
     };
-    // Recorded in the practice's own log and in the platform's.
-    for scope in [changed.scope(), ctx.tenant()?.scope()] {
-        let tx = TenantTx::begin(&services.db, &scope, Access::Write)
-            .await
-            .map_err(core)?;
-        audit::record(
-            &tx,
-            &actor_of(&principal, &request_id),
-            AuditAccess {
-                action,
-                resource_type: "Tenant",
-                resource_id: Some(changed.tenant.id),
-                patient_id: None,
-            },
-        )
+    let actor = actor_of(&principal, &request_id);
+    let event = |id| AuditAccess {
+        action,
+        resource_type: "Tenant",
+        resource_id: Some(id),
+        patient_id: None,
+    };
+    // The change and the practice's own audit event commit together.
+    let tx = TenantTx::begin(&services.db, &target.scope(), Access::Write)
         .await
         .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+    let changed = async {
+        let changed = tenants::set_status(&tx, suspend, reason).await?;
+        audit::record(&tx, &actor, event(changed.tenant.id)).await?;
+        Ok(changed)
     }
+    .await;
+    let changed = match settle(tx, changed, &request_id).await? {
+        Ok(c) => c,
+        Err(user_errors) => {
+            return Ok(TenantStatusPayload {
+                tenant: None,
+                user_errors,
+            });
+        }
+    };
+    let tx = ctx.tenant_tx(Access::Write).await?;
+    audit::record(&tx, &actor, event(changed.tenant.id))
+        .await
+        .map_err(core)?;
+    tx.commit().await.map_err(core)?;
     Ok(TenantStatusPayload {
         tenant: Some(changed.into()),
         user_errors: Vec::new(),

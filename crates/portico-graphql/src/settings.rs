@@ -8,9 +8,8 @@ use portico_core::{
 };
 
 use crate::{
-    ApiError,
     context::{ContextExt, actor_of},
-    user_error::UserError,
+    user_error::{UserError, settle},
 };
 
 /// Automatic log-off, in minutes of inactivity.
@@ -72,42 +71,38 @@ impl SettingsMutation {
         input: UpdateSessionSettingsInput,
     ) -> async_graphql::Result<UpdateSessionSettingsPayload> {
         let principal = ctx.authorize("settings", "manage").await?.clone();
-        let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let updated = match tenants::set_idle_timeouts(
-            &services.db,
-            principal.tenant_id,
-            input.staff_idle_minutes,
-            input.patient_idle_minutes,
-        )
-        .await
-        {
-            Ok(t) => t,
-            Err(e) => {
-                return Ok(UpdateSessionSettingsPayload {
-                    session_settings: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                });
-            }
-        };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        audit::record(
-            &tx,
-            &actor_of(&principal, &request_id),
-            AuditAccess {
-                action: "settings.session_timeouts",
-                resource_type: "Tenant",
-                resource_id: Some(updated.tenant.id),
-                patient_id: None,
+        let updated = async {
+            let updated = tenants::set_idle_timeouts(
+                &tx,
+                input.staff_idle_minutes,
+                input.patient_idle_minutes,
+            )
+            .await?;
+            audit::record(
+                &tx,
+                &actor_of(&principal, &request_id),
+                AuditAccess {
+                    action: "settings.session_timeouts",
+                    resource_type: "Tenant",
+                    resource_id: Some(updated.tenant.id),
+                    patient_id: None,
+                },
+            )
+            .await?;
+            Ok(updated)
+        }
+        .await;
+        Ok(match settle(tx, updated, &request_id).await? {
+            Ok(updated) => UpdateSessionSettingsPayload {
+                session_settings: Some(current(ctx, &updated.tenant)?),
+                user_errors: Vec::new(),
             },
-        )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        Ok(UpdateSessionSettingsPayload {
-            session_settings: Some(current(ctx, &updated.tenant)?),
-            user_errors: Vec::new(),
+            Err(user_errors) => UpdateSessionSettingsPayload {
+                session_settings: None,
+                user_errors,
+            },
         })
     }
 }

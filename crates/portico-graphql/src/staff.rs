@@ -182,6 +182,7 @@ impl StaffMutation {
                 }],
             });
         };
+        crate::context::may_grant_role(&principal, role)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let actor = crate::context::actor_of(&principal, &request_id);
         let created = invitations::create(
@@ -253,6 +254,7 @@ impl StaffMutation {
                 }],
             });
         };
+        crate::context::may_grant_role(&principal, role)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let changed = portico_core::accounts::change_role(
             &tx,

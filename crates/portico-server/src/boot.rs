@@ -13,13 +13,14 @@ use portico_auth::{password::Argon2Hasher, rbac::CasbinAuthorizer, tokens::JwtSe
 use portico_core::{
     Db,
     mail::OutboxMailer,
-    ports::{JobQueue, PubSub, RateLimiter, Revocations, Throttle},
+    ports::{JobQueue, Mailer, PubSub, RateLimiter, Revocations, Throttle},
     pubsub::LocalPubSub,
     throttle::{LocalRateLimiter, LocalRevocations, LocalThrottle},
 };
 use portico_graphql::{Services, build_schema};
 use portico_jobs::{ApalisQueue, JobContext};
 use portico_migrations::{Migrator, MigratorTrait};
+use portico_notify::SmtpMailer;
 use secrecy::ExposeSecret;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -85,6 +86,11 @@ pub async fn start(
     options: Options,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    // Checked before serving: a bad mail setting stops start-up instead of being retried.
+    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(url.expose_secret(), &config.mail_from)?),
+        None => Arc::new(OutboxMailer::new(&config.outbox_dir)),
+    };
     let config = Arc::new(config);
     let limits = config.graphql_limits();
     let state = AppState {
@@ -110,7 +116,8 @@ pub async fn start(
     let boot_state = state.clone();
     let boot_token = shutdown.clone();
     let booter = tokio::spawn(async move {
-        let Some(ctx) = boot_with_retry(&boot_state, &limits, options, &boot_token).await else {
+        let Some(ctx) = boot_with_retry(&boot_state, &limits, options, &boot_token, mailer).await
+        else {
             return Ok(());
         };
         if options.workers {
@@ -135,11 +142,12 @@ async fn boot_with_retry(
     limits: &portico_graphql::Limits,
     options: Options,
     shutdown: &CancellationToken,
+    mailer: Arc<dyn Mailer>,
 ) -> Option<JobContext> {
     let max = Duration::from_secs(state.config.database_retry_max_secs.max(1));
     let mut delay = Duration::from_millis(250);
     loop {
-        match boot(state, limits, options, shutdown).await {
+        match boot(state, limits, options, shutdown, Arc::clone(&mailer)).await {
             Ok(ctx) => return Some(ctx),
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "start-up incomplete; retrying");
@@ -158,6 +166,7 @@ async fn boot(
     limits: &portico_graphql::Limits,
     options: Options,
     shutdown: &CancellationToken,
+    mailer: Arc<dyn Mailer>,
 ) -> anyhow::Result<JobContext> {
     let config = &state.config;
     if options.migrate {
@@ -227,7 +236,7 @@ async fn boot(
         revocations: profile.revocations,
         authorizer: Arc::new(authorizer),
         sessions: config.session_settings(),
-        mailer: Arc::new(OutboxMailer::new(&config.outbox_dir)),
+        mailer,
         public_url: config.public_url.clone(),
         invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
         activation_ttl: Duration::from_secs(config.activation_ttl_hours * 3600),

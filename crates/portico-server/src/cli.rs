@@ -264,8 +264,7 @@ pub async fn create_operator(
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let secret = hasher.new_totp_secret();
-    accounts::begin_totp(&tx, &user, &secret).await?;
-    accounts::enable_totp(&tx, &user).await?;
+    accounts::set_totp(&tx, &user, &secret).await?;
     portico_core::audit::record(
         &tx,
         &portico_core::audit::Actor::system(),

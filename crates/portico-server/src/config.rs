@@ -77,8 +77,13 @@ pub struct Config {
     pub password_min_length: usize,
     /// Where people open Portico, for links in emails.
     pub public_url: String,
-    /// Emails are written here as files (SMTP delivery is not wired yet).
+    /// Without an SMTP server, emails are written here as files.
     pub outbox_dir: String,
+    /// Set: emails go to this SMTP server (`smtps://user:pass@host:465`,
+    /// `smtp://host:587?tls=required`, or `smtp://host:25` on a trusted network).
+    pub smtp_url: Option<SecretString>,
+    /// The sender of Portico's emails.
+    pub mail_from: String,
     pub invitation_ttl_hours: u64,
     /// How long a patient's activation code works.
     pub activation_ttl_hours: u64,
@@ -123,6 +128,8 @@ impl Default for Config {
             password_min_length: 12,
             public_url: "http://localhost:8080".to_owned(),
             outbox_dir: "outbox".to_owned(),
+            smtp_url: None,
+            mail_from: "Portico <no-reply@portico.localhost>".to_owned(),
             invitation_ttl_hours: 72,
             activation_ttl_hours: 7 * 24,
             password_reset_ttl_minutes: 60,
@@ -305,6 +312,21 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_PUBLIC_URL",
                 "must be an origin such as https://portico.example.com (no trailing slash)",
+            ));
+        }
+        if let Some(url) = &self.smtp_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::new(
+                    "PORTICO_SMTP_URL",
+                    "must start with smtp:// or smtps://",
+                ));
+            }
+        }
+        if !self.mail_from.contains('@') {
+            return Err(ConfigError::new(
+                "PORTICO_MAIL_FROM",
+                "must be an address such as Portico <no-reply@example.com>",
             ));
         }
         if self.outbox_dir.trim().is_empty() {

@@ -22,8 +22,10 @@ pub struct Model {
     pub password_hash: Option<String>,
     /// One of [`crate::identity::Role`].
     pub role: String,
-    /// Base32 TOTP secret, once enrolment has started.
+    /// Base32 TOTP secret in force.
     pub totp_secret: Option<String>,
+    /// A new secret waiting for its first code; the one in force stays until then.
+    pub totp_pending_secret: Option<String>,
     /// Set when the first code was confirmed: from then on sign-in asks for a code.
     pub totp_enabled_at: Option<DateTimeUtc>,
     /// The last 30-second TOTP step a code was accepted for: a code is never accepted twice.

@@ -391,9 +391,35 @@ fn is_cross_site_form(headers: &HeaderMap) -> bool {
     simple && !preflighted
 }
 
+/// Distinct operation names a process labels metrics with; later names count as `other`,
+/// so clients cannot grow the number of series without bound.
+const MAX_OPERATION_LABELS: usize = 200;
+
 /// A low-cardinality label for metrics and spans: the client's operation name when it is a
-/// plain identifier, else `anonymous`; `batch` for batches.
+/// plain identifier (and one of the first few hundred seen), else `anonymous` or `other`;
+/// `batch` for batches.
 fn operation_label(batch: &BatchRequest) -> String {
+    use std::{
+        collections::HashSet,
+        sync::{Mutex, OnceLock},
+    };
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let label = raw_operation_label(batch);
+    if label == "anonymous" || label == "batch" {
+        return label;
+    }
+    let Ok(mut seen) = SEEN.get_or_init(Default::default).lock() else {
+        return "other".to_owned();
+    };
+    if seen.contains(&label) || seen.len() < MAX_OPERATION_LABELS {
+        seen.insert(label.clone());
+        label
+    } else {
+        "other".to_owned()
+    }
+}
+
+fn raw_operation_label(batch: &BatchRequest) -> String {
     match batch {
         BatchRequest::Single(r) => r
             .operation_name

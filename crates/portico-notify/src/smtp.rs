@@ -1,0 +1,78 @@
+//! Email over SMTP. The URL chooses the security: `smtps://host:465` (TLS from the start),
+//! `smtp://host:587?tls=required` (STARTTLS), or plain `smtp://host:25` for a relay on a
+//! trusted network; credentials go in the URL's user and password.
+
+use async_trait::async_trait;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType},
+};
+use portico_core::ports::{Email, Mailer, PortError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpError {
+    #[error("PORTICO_SMTP_URL is not a usable SMTP URL: {0}")]
+    Url(String),
+    #[error("PORTICO_MAIL_FROM is not an address such as Portico <no-reply@example.com>")]
+    From,
+}
+
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl SmtpMailer {
+    pub fn new(url: &str, from: &str) -> Result<Self, SmtpError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| SmtpError::Url(e.to_string()))?
+            .build();
+        let from = from.parse().map_err(|_| SmtpError::From)?;
+        Ok(Self { transport, from })
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> PortError {
+    PortError::new("smtp", e)
+}
+
+/// What went wrong, without the server's text: a rejection often quotes the recipient.
+fn delivery_err(e: &lettre::transport::smtp::Error) -> PortError {
+    let kind = if e.is_permanent() {
+        "permanent rejection"
+    } else if e.is_transient() {
+        "temporary failure"
+    } else if e.is_timeout() {
+        "timeout"
+    } else {
+        "connection or protocol failure"
+    };
+    match e.status() {
+        Some(code) => PortError::new("smtp", format!("{kind} (status {code})")),
+        None => PortError::new("smtp", kind),
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, email: Email) -> Result<(), PortError> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|_| PortError::new("smtp", "the recipient is not a valid address"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text)
+            .map_err(err)?;
+        self.transport
+            .send(message)
+            .await
+            .map_err(|e| delivery_err(&e))?;
+        // The recipient is not logged: an address can identify a patient.
+        tracing::info!("email handed to the SMTP server");
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! Email through a real SMTP server (aiosmtpd, delivering into a Maildir).
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use portico_tests::spawn_app_with;
+use secrecy::SecretString;
+use serde_json::json;
+
+/// An SMTP server in a child process, killed when dropped.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts aiosmtpd, or returns `None` when it is not installed here (CI installs it and
+/// then requires it).
+async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
+    let installed = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have aiosmtpd (python3 -m pip install aiosmtpd)"
+        );
+        eprintln!("skipped: aiosmtpd is not installed (python3 -m pip install aiosmtpd)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            &maildir.display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = SmtpServer { child, port };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(server);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("aiosmtpd did not start");
+}
+
+#[tokio::test]
+async fn invitations_are_delivered_over_smtp() {
+    let maildir =
+        std::env::temp_dir().join(format!("portico-maildir-{}", uuid::Uuid::now_v7().simple()));
+    let Some(server) = smtp_server(&maildir).await else {
+        return;
+    };
+    let url = format!("smtp://127.0.0.1:{}", server.port);
+    let app = spawn_app_with(|c| c.smtp_url = Some(SecretString::from(url))).await;
+    let admin = app.practice_admin("postal").await;
+    let (_, invited) = app
+        .gql_as(
+            "postal",
+            &admin.access,
+            "mutation { inviteStaff(input: { email: \"nia@postal.example.com\", role: \"staff\" }) {
+                invitation { status } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        invited["data"]["inviteStaff"]["invitation"]["status"], "pending",
+        "{invited}"
+    );
+
+    let mut delivered = Vec::new();
+    for _ in 0..100 {
+        delivered = std::fs::read_dir(maildir.join("new"))
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(delivered.len(), 1, "one message in the Maildir");
+    // Undo quoted-printable soft breaks and `=` escapes: long lines are encoded that way.
+    let message = std::fs::read_to_string(&delivered[0])
+        .unwrap()
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(message.contains("nia@postal.example.com"), "{message}");
+    assert!(
+        message.contains("/t/postal/accept-invitation#token=inv_"),
+        "{message}"
+    );
+    assert!(app.outbox().is_empty(), "nothing went to the outbox folder");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&maildir);
+}
