@@ -312,8 +312,13 @@ impl IdentityMutation {
         );
         let ip_key = request.client_ip.map(|ip| format!("signin-ip:{ip}"));
 
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let user = accounts::find_by_email(&tx, &email).await.map_err(core)?;
+        // Look the account up and verify the password before taking a writing transaction:
+        // argon2 takes tens of milliseconds, and SQLite's write lock must not wait on it.
+        let lookup = ctx.tenant_tx(Access::Read).await?;
+        let user = accounts::find_by_email(&lookup, &email)
+            .await
+            .map_err(core)?;
+        lookup.rollback().await.map_err(core)?;
         let mut locked = services
             .throttle
             .locked_for(&account_key)
@@ -336,6 +341,7 @@ impl IdentityMutation {
             tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
                 .await
                 .map_err(|e| port(portico_core::ports::PortError::new("argon2", e)))?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
 
         let user_id = user.as_ref().map(|u| u.id);
         let event = |action: &'static str| AuditAccess {
