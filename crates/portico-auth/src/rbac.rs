@@ -103,6 +103,13 @@ impl Authorizer for CasbinAuthorizer {
         Ok(())
     }
 
+    async fn forget_all(&self) {
+        let tenants: Vec<TenantId> = self.loaded.read().await.iter().copied().collect();
+        for tenant in tenants {
+            self.forget_tenant(tenant).await;
+        }
+    }
+
     async fn forget_tenant(&self, tenant: TenantId) {
         self.loaded.write().await.remove(&tenant);
         let mut enforcer = self.enforcer.write().await;

@@ -167,6 +167,8 @@ pub trait Authorizer: Send + Sync {
         rules: &[crate::permissions::Rule],
     ) -> Result<(), PortError>;
     async fn forget_tenant(&self, tenant: TenantId);
+    /// Forgets every tenant's rules (after missing change notices).
+    async fn forget_all(&self);
 }
 
 /// An email. Bodies never carry PHI: they say that something is waiting and link to the

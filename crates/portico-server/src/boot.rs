@@ -275,18 +275,21 @@ fn spawn_key_reload(tokens: Arc<JwtService>, shutdown: CancellationToken) {
     });
 }
 
-/// Forgets a tenant's cached policies when any instance changes them.
+/// Forgets a tenant's cached policies when any instance changes them. If the subscription
+/// drops (Redis restarted), every cached tenant is forgotten, since notices may have been
+/// missed, and the subscription is made again with backoff.
 async fn spawn_policy_listener(
     services: &Services,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     use futures::StreamExt;
-    let mut changes = services
-        .pubsub
+    let pubsub = Arc::clone(&services.pubsub);
+    let mut changes = pubsub
         .subscribe(portico_graphql::POLICY_CHANGED_TOPIC)
         .await?;
     let authorizer = Arc::clone(&services.authorizer);
     tokio::spawn(async move {
+        let mut delay = Duration::from_millis(250);
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -300,8 +303,26 @@ async fn spawn_policy_listener(
                         }
                     }
                     None => {
-                        tracing::error!("policy change subscription ended");
-                        return;
+                        tracing::warn!("policy change subscription ended; resubscribing");
+                        authorizer.forget_all().await;
+                        loop {
+                            tokio::select! {
+                                () = shutdown.cancelled() => return,
+                                () = tokio::time::sleep(delay) => {}
+                            }
+                            match pubsub.subscribe(portico_graphql::POLICY_CHANGED_TOPIC).await {
+                                Ok(stream) => {
+                                    changes = stream;
+                                    authorizer.forget_all().await;
+                                    delay = Duration::from_millis(250);
+                                    break;
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "resubscribing failed");
+                                    delay = (delay * 2).min(Duration::from_secs(30));
+                                }
+                            }
+                        }
                     }
                 },
             }
