@@ -647,6 +647,17 @@ impl TestApp {
         }
     }
 
+    /// The newest email to `address`, waiting for it (emails sent in the background).
+    pub async fn wait_for_email_to(&self, address: &str) -> String {
+        for _ in 0..100 {
+            if let Some(email) = self.last_email_to(address) {
+                return email;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no email to {address}");
+    }
+
     /// `signIn`; returns the status and body.
     pub async fn sign_in(
         &self,

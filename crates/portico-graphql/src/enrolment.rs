@@ -212,24 +212,29 @@ impl EnrolmentMutation {
             .await
             .map_err(core)?;
         tx.commit().await.map_err(core)?;
-        services
-            .mailer
-            .send(Email {
-                to: user.email,
-                subject: format!("Reset your {} password", tenant.tenant.display_name),
-                text: format!(
-                    "Someone asked to reset the password of your account at {}.\n\n\
-                     Choose a new one within {} minutes: {}/t/{}/reset-password#token={}\n\n\
-                     If it was not you, ignore this email; your password stays as it is.",
-                    tenant.tenant.display_name,
-                    services.password_reset_ttl.as_secs() / 60,
-                    services.public_url,
-                    tenant.tenant.slug,
-                    token
-                ),
-            })
-            .await
-            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        let email = Email {
+            to: user.email,
+            subject: format!("Reset your {} password", tenant.tenant.display_name),
+            text: format!(
+                "Someone asked to reset the password of your account at {}.\n\n\
+                 Choose a new one within {} minutes: {}/t/{}/reset-password#token={}\n\n\
+                 If it was not you, ignore this email; your password stays as it is.",
+                tenant.tenant.display_name,
+                services.password_reset_ttl.as_secs() / 60,
+                services.public_url,
+                tenant.tenant.slug,
+                token
+            ),
+        };
+        // Sent in the background: the answer takes no longer for an existing account than
+        // for an unknown one, and says nothing if the mail server fails (the person can ask
+        // again).
+        let mailer = std::sync::Arc::clone(&services.mailer);
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send(email).await {
+                tracing::error!(error = %e, "password-reset email not sent");
+            }
+        });
         Ok(RequestPasswordResetPayload { accepted: true })
     }
 
