@@ -28,6 +28,7 @@ enum ProxyGrants {
     Id,
     PatientId,
     GranteeId,
+    GranteeEmail,
     Scopes,
     GrantedBy,
     CreatedAt,
@@ -46,7 +47,13 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(ProxyGrants::TenantId).uuid().not_null())
                     .col(ColumnDef::new(ProxyGrants::Id).uuid().not_null())
                     .col(ColumnDef::new(ProxyGrants::PatientId).uuid().not_null())
-                    .col(ColumnDef::new(ProxyGrants::GranteeId).uuid().not_null())
+                    // Unset until the invited person has an account with `grantee_email`.
+                    .col(ColumnDef::new(ProxyGrants::GranteeId).uuid().null())
+                    .col(
+                        ColumnDef::new(ProxyGrants::GranteeEmail)
+                            .string_len(254)
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(ProxyGrants::Scopes)
                             .string_len(64)
@@ -91,6 +98,16 @@ impl MigrationTrait for Migration {
                     .table(ProxyGrants::Table)
                     .col(ProxyGrants::TenantId)
                     .col(ProxyGrants::GranteeId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_proxy_grants_tenant_email")
+                    .table(ProxyGrants::Table)
+                    .col(ProxyGrants::TenantId)
+                    .col(ProxyGrants::GranteeEmail)
                     .to_owned(),
             )
             .await?;

@@ -128,10 +128,6 @@ async fn bad_or_foreign_grants_are_refused() {
     let past = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
     let cases = [
         (
-            json!({ "chart": ann_chart, "email": "nobody@clan.example.com", "scopes": ["READ"] }),
-            "GRANTEE_NOT_FOUND",
-        ),
-        (
             json!({ "chart": ann_chart, "email": bob.email, "scopes": [] }),
             "INVALID_SCOPES",
         ),
@@ -158,4 +154,73 @@ async fn bad_or_foreign_grants_are_refused() {
         )
         .await;
     assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
+}
+
+#[tokio::test]
+async fn a_grant_to_an_address_without_an_account_waits_for_it_and_reveals_nothing() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("later").await;
+    let (child, child_chart) = app.add_user("later", Role::Patient).await;
+    let child_chart = chart_id(child_chart.unwrap());
+    let (_, granted) = app
+        .gql_as(
+            "later",
+            &child.access,
+            GRANT,
+            json!({ "chart": child_chart, "email": "Late.Parent@example.org", "scopes": ["READ"] }),
+        )
+        .await;
+    assert!(
+        granted["data"]["grantProxyAccess"]["grant"]["id"].is_string(),
+        "{granted}"
+    );
+    assert!(
+        granted["data"]["grantProxyAccess"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // The parent becomes a patient of the practice and activates with that address.
+    let (_, created) = app
+        .gql_as(
+            "later",
+            &admin.access,
+            "mutation { createPatient(input: { givenName: \"Lee\", familyName: \"Parent\",
+                birthDate: \"1970-02-03\", gender: \"unknown\" }) { patient { id } } }",
+            json!({}),
+        )
+        .await;
+    let parent_chart = created["data"]["createPatient"]["patient"]["id"].clone();
+    let (_, issued) = app
+        .gql_as(
+            "later",
+            &admin.access,
+            "mutation($id: ID!) { issueActivationCode(input: { patientId: $id }) { code } }",
+            json!({ "id": parent_chart }),
+        )
+        .await;
+    let code = issued["data"]["issueActivationCode"]["code"]
+        .as_str()
+        .unwrap();
+    let (_, activated) = app
+        .gql_status(
+            Some("later"),
+            "mutation($c: String!) { activatePatientAccount(input: { code: $c, birthDate: \"1970-02-03\",
+                email: \"late.parent@example.org\", password: \"copper kettle meadow\" }) {
+                session { accessToken } } }",
+            json!({ "c": code }),
+        )
+        .await;
+    let token = activated["data"]["activatePatientAccount"]["session"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{activated}"))
+        .to_owned();
+    let (_, opened) = app
+        .gql_as("later", &token, &open(&child_chart), json!({}))
+        .await;
+    assert!(
+        opened["errors"].is_null(),
+        "the waiting grant applies: {opened}"
+    );
 }

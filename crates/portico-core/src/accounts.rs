@@ -75,7 +75,7 @@ pub async fn insert_user(
     password_hash: Option<String>,
 ) -> CoreResult<user::Model> {
     let now = Utc::now();
-    user::ActiveModel {
+    let user = user::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(UserId::new().as_uuid()),
         email: Set(email.to_owned()),
@@ -103,7 +103,9 @@ pub async fn insert_user(
             CoreError::Conflict { field: "email" }
         }
         _ => CoreError::Database(e),
-    })
+    })?;
+    crate::proxies::claim_pending(tx, UserId::from_uuid(user.id), &user.email).await?;
+    Ok(user)
 }
 
 pub async fn find_by_email(tx: &TenantTx, email: &str) -> CoreResult<Option<user::Model>> {

@@ -51,20 +51,16 @@ pub async fn grant(
         ));
     }
     let email = accounts::normalize_email(grantee_email).map_err(|e| e.on_field("granteeEmail"))?;
-    let grantee = accounts::find_by_email(tx, &email).await?.ok_or_else(|| {
-        CoreError::invalid(
-            "granteeEmail",
-            "GRANTEE_NOT_FOUND",
-            "this person needs a portal account at the practice first",
-        )
-    })?;
+    // Whether the address has an account is not revealed: a grant to an address without one
+    // waits, and applies when that person activates an account with it.
+    let grantee = accounts::find_by_email(tx, &email).await?;
     let chart_row = tx
         .find::<patient::Entity>()
         .filter(patient::Column::Id.eq(chart.as_uuid()))
         .one(tx.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
-    if chart_row.user_id == Some(grantee.id) {
+    if grantee.is_some() && chart_row.user_id == grantee.as_ref().map(|g| g.id) {
         return Err(CoreError::invalid(
             "granteeEmail",
             "SELF_GRANT",
@@ -81,7 +77,8 @@ pub async fn grant(
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
         patient_id: Set(chart.as_uuid()),
-        grantee_id: Set(grantee.id),
+        grantee_id: Set(grantee.map(|g| g.id)),
+        grantee_email: Set(email),
         scopes: Set(ordered.join(",")),
         granted_by: Set(granted_by.as_uuid()),
         created_at: Set(Utc::now()),
@@ -92,6 +89,21 @@ pub async fn grant(
     .await?;
     audit::record(tx, actor, audit_access("proxy.grant", &model)).await?;
     Ok(model)
+}
+
+/// Gives `user` the grants that waited for an account with their address.
+pub async fn claim_pending(tx: &TenantTx, user: UserId, email: &str) -> CoreResult<u64> {
+    Ok(tx
+        .update::<proxy_grant::Entity>()
+        .col_expr(
+            proxy_grant::Column::GranteeId,
+            sea_orm::sea_query::Expr::value(user.as_uuid()),
+        )
+        .filter(proxy_grant::Column::GranteeEmail.eq(email))
+        .filter(proxy_grant::Column::GranteeId.is_null())
+        .exec(tx.conn())
+        .await?
+        .rows_affected)
 }
 
 /// Grants on a chart, newest first.

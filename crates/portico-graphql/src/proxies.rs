@@ -52,7 +52,8 @@ impl ProxyScope {
 pub struct ProxyGrant {
     id: ID,
     patient_id: ID,
-    grantee_id: ID,
+    /// The address the access was given to. It applies once that person has an account.
+    grantee_email: String,
     scopes: Vec<ProxyScope>,
     created_at: DateTime<Utc>,
     ends_at: Option<DateTime<Utc>>,
@@ -64,7 +65,7 @@ impl From<proxy_grant::Model> for ProxyGrant {
         Self {
             id: global_id::encode("ProxyGrant", g.id),
             patient_id: global_id::encode("Patient", g.patient_id),
-            grantee_id: global_id::encode("User", g.grantee_id),
+            grantee_email: g.grantee_email.clone(),
             scopes: proxies::scopes_of(&g)
                 .into_iter()
                 .filter_map(ProxyScope::parse)
@@ -79,7 +80,8 @@ impl From<proxy_grant::Model> for ProxyGrant {
 #[derive(InputObject)]
 pub struct GrantProxyAccessInput {
     patient_id: ID,
-    /// The portal account of the person to act for the patient.
+    /// The person to act for the patient. The access applies once they have a portal account
+    /// at the practice with this address (the answer does not say whether they have one).
     grantee_email: String,
     scopes: Vec<ProxyScope>,
     /// When the access ends by itself (e.g. a child's 18th birthday); open-ended if unset.

@@ -12,8 +12,11 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub patient_id: Uuid,
-    /// The user acting for the patient (a parent, a caregiver).
-    pub grantee_id: Uuid,
+    /// The user acting for the patient (a parent, a caregiver); unset until someone has an
+    /// account with `grantee_email`.
+    pub grantee_id: Option<Uuid>,
+    /// The address the grant was made to (lower-cased).
+    pub grantee_email: String,
     /// Comma-separated: `read`, `message`, `book`.
     pub scopes: String,
     pub granted_by: Uuid,
