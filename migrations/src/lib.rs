@@ -13,6 +13,7 @@ mod m20261125_000006_tenant_status;
 mod m20261125_000007_one_time_secrets;
 mod m20261125_000008_proxy_grants;
 mod m20261125_000009_session_settings;
+mod m20261125_000010_audit_context;
 pub mod postgres;
 
 pub use sea_orm_migration::MigratorTrait;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_one_time_secrets::Migration),
             Box::new(m20261125_000008_proxy_grants::Migration),
             Box::new(m20261125_000009_session_settings::Migration),
+            Box::new(m20261125_000010_audit_context::Migration),
         ]
     }
 }

@@ -78,3 +78,118 @@ async fn a_failed_write_leaves_no_audit_event_behind() {
     assert_eq!(audit::verify_chain(&tx).await.unwrap().events, 0);
     tx.rollback().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_patient_sees_who_opened_their_chart_and_admins_search_the_log() {
+    use portico_core::identity::Role;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let admin = app.practice_admin("ledger").await;
+    let (patient, chart) = app.add_user("ledger", Role::Patient).await;
+    let (provider, _) = app.add_user("ledger", Role::Provider).await;
+    let chart_id = {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        URL_SAFE_NO_PAD.encode(format!("Patient:{}", chart.unwrap()))
+    };
+    let (_, opened) = app
+        .gql_as(
+            "ledger",
+            &provider.access,
+            &format!("{{ patient(id: \"{chart_id}\") {{ givenName }} }}"),
+            json!({}),
+        )
+        .await;
+    assert!(opened["errors"].is_null(), "{opened}");
+
+    let (_, log) = app
+        .gql_as(
+            "ledger",
+            &patient.access,
+            "{ chartAccessLog { who role action } }",
+            json!({}),
+        )
+        .await;
+    let entries = log["data"]["chartAccessLog"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        entries.iter().any(|e| e["who"] == "Test Person"
+            && e["role"] == "provider"
+            && e["action"] == "patient.read"),
+        "{log}"
+    );
+    let (_, staff_view) = app
+        .gql_as(
+            "ledger",
+            &provider.access,
+            "{ chartAccessLog { who } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(portico_tests::error_code(&staff_view), Some("FORBIDDEN"));
+
+    let (_, events) = app
+        .gql_as(
+            "ledger",
+            &admin.access,
+            "query($p: ID) { auditEvents(patientId: $p) { action actorRole clientIp patientId } }",
+            json!({ "p": chart_id }),
+        )
+        .await;
+    let events = events["data"]["auditEvents"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{events}"));
+    let read = events
+        .iter()
+        .find(|e| e["action"] == "patient.read" && e["actorRole"] == "provider")
+        .expect("the provider's read");
+    assert_eq!(read["clientIp"], "127.0.0.1");
+    assert!(events.iter().all(|e| e["patientId"] == chart_id.as_str()));
+    let (_, denied) = app
+        .gql_as(
+            "ledger",
+            &provider.access,
+            "{ auditEvents { action } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(portico_tests::error_code(&denied), Some("FORBIDDEN"));
+
+    // Reading the log is itself in the log, and the chain holds.
+    let (_, again) = app
+        .gql_as(
+            "ledger",
+            &admin.access,
+            "{ auditEvents(first: 1) { action } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(again["data"]["auditEvents"][0]["action"], "audit.read");
+    let op = app.operator().await;
+    let (_, tenants) = app
+        .gql_as("platform", &op.access, "{ tenants { id slug } }", json!({}))
+        .await;
+    let id = tenants["data"]["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "ledger")
+        .unwrap()["id"]
+        .clone();
+    let (_, report) = app
+        .gql_as(
+            "platform",
+            &op.access,
+            "query($t: ID!) { verifyAuditChain(tenantId: $t) { events firstBrokenSeq } }",
+            json!({ "t": id }),
+        )
+        .await;
+    assert!(
+        report["data"]["verifyAuditChain"]["events"]
+            .as_u64()
+            .unwrap()
+            > 3,
+        "{report}"
+    );
+    assert!(report["data"]["verifyAuditChain"]["firstBrokenSeq"].is_null());
+}

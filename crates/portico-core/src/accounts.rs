@@ -284,6 +284,24 @@ pub async fn change_role(
     Ok((updated, families))
 }
 
+/// Display names of users by id (for showing who did something).
+pub async fn names(
+    tx: &TenantTx,
+    ids: &[uuid::Uuid],
+) -> CoreResult<std::collections::HashMap<uuid::Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(tx
+        .find::<user::Entity>()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,8 @@ pub struct Actor {
     pub kind: &'static str,
     pub id: Option<Uuid>,
     pub request_id: Option<String>,
+    pub role: Option<&'static str>,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl Actor {
@@ -29,11 +31,23 @@ impl Actor {
             kind: "user",
             id: Some(id),
             request_id: None,
+            role: None,
+            client_ip: None,
         }
     }
 
     pub fn with_request(mut self, request_id: &str) -> Self {
         self.request_id = Some(request_id.to_owned());
+        self
+    }
+
+    pub fn with_role(mut self, role: crate::identity::Role) -> Self {
+        self.role = Some(role.as_str());
+        self
+    }
+
+    pub fn with_client(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.client_ip = ip;
         self
     }
 
@@ -43,6 +57,8 @@ impl Actor {
             kind: "system",
             id: None,
             request_id: None,
+            role: None,
+            client_ip: None,
         }
     }
 }
@@ -78,6 +94,8 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
         occurred_at: Utc::now().trunc_subsecs(6),
         actor_kind: actor.kind.to_owned(),
         actor_id: actor.id,
+        actor_role: actor.role.map(str::to_owned),
+        client_ip: actor.client_ip.map(|ip| ip.to_string()),
         action: access.action.to_owned(),
         resource_type: access.resource_type.to_owned(),
         resource_id: access.resource_id,
@@ -94,6 +112,8 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
         occurred_at: Set(event.occurred_at),
         actor_kind: Set(event.actor_kind),
         actor_id: Set(event.actor_id),
+        actor_role: Set(event.actor_role),
+        client_ip: Set(event.client_ip),
         action: Set(event.action),
         resource_type: Set(event.resource_type),
         resource_id: Set(event.resource_id),
@@ -105,6 +125,38 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
     .insert(tx.conn())
     .await?;
     Ok(())
+}
+
+/// Which events to list; unset fields do not filter.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub actor_id: Option<Uuid>,
+    pub patient_ids: Option<Vec<Uuid>>,
+}
+
+/// Events of the transaction's tenant, newest first.
+pub async fn search(
+    tx: &TenantTx,
+    filter: &Filter,
+    limit: u64,
+) -> CoreResult<Vec<audit_event::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut query = tx.find::<audit_event::Entity>().order_by_desc(Column::Seq);
+    if let Some(from) = filter.from {
+        query = query.filter(Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(Column::OccurredAt.lt(to));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(Column::ActorId.eq(actor));
+    }
+    if let Some(patients) = &filter.patient_ids {
+        query = query.filter(Column::PatientId.is_in(patients.clone()));
+    }
+    Ok(query.limit(limit).all(tx.conn()).await?)
 }
 
 /// The result of walking a tenant's chain from the first event.
@@ -181,6 +233,8 @@ fn event_hash(e: &audit_event::Model) -> String {
         opt(e.resource_id),
         opt(e.patient_id),
         e.request_id.clone().unwrap_or_default(),
+        e.actor_role.clone().unwrap_or_default(),
+        e.client_ip.clone().unwrap_or_default(),
     ] {
         h.update(part.as_bytes());
         h.update([0x1f]);

@@ -6,7 +6,7 @@ use portico_core::{api_keys, entities::api_key, identity::Role, tenancy::Access}
 
 use crate::{
     ApiError,
-    context::{ContextExt, actor_of},
+    context::ContextExt,
     global_id,
     user_error::{UserError, settle},
 };
@@ -113,7 +113,7 @@ impl ApiKeysMutation {
         }
         crate::context::may_grant_role(&principal, role)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = actor_of(&principal, &request_id);
+        let actor = ctx.actor(&principal);
         let created = api_keys::create(&tx, &actor, principal.user_id, &input.name, role).await;
         Ok(match settle(tx, created, &request_id).await? {
             Ok(created) => CreateApiKeyPayload {
@@ -138,7 +138,7 @@ impl ApiKeysMutation {
         let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::decode("ApiKey", &input.id).ok_or(ApiError::NotFound)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let revoked = api_keys::revoke(&tx, &actor_of(&principal, &request_id), id)
+        let revoked = api_keys::revoke(&tx, &ctx.actor(&principal), id)
             .await
             .map_err(core)?;
         tx.commit().await.map_err(core)?;

@@ -104,19 +104,6 @@ pub enum RequestMethod {
     WebSocket,
 }
 
-/// Who to name in the audit log for this principal: the API key, or the user.
-pub(crate) fn actor_of(principal: &SessionClaims, request_id: &str) -> portico_core::audit::Actor {
-    let actor = match principal.api_key_id {
-        Some(key) => portico_core::audit::Actor {
-            kind: "api_key",
-            id: Some(key),
-            request_id: None,
-        },
-        None => portico_core::audit::Actor::user(principal.user_id.as_uuid()),
-    };
-    actor.with_request(request_id)
-}
-
 /// Only a practice admin hands out the practice-admin role: a role delegated `staff/manage`
 /// or `api_keys/manage` cannot raise anyone (itself included) above its own role.
 pub(crate) fn may_grant_role(principal: &SessionClaims, role: Role) -> Result<(), ApiError> {
@@ -139,6 +126,9 @@ pub(crate) trait ContextExt {
     fn principal(&self) -> Result<&SessionClaims, ApiError>;
     /// `TENANT_SUSPENDED` when the practice is suspended (for new activity).
     fn require_active_tenant(&self) -> Result<(), ApiError>;
+    /// Who to name in the audit log for this principal (the API key, or the user), with the
+    /// request's id and the client's address.
+    fn actor(&self, principal: &SessionClaims) -> portico_core::audit::Actor;
 }
 
 impl ContextExt for Context<'_> {
@@ -165,6 +155,25 @@ impl ContextExt for Context<'_> {
             .tenant
             .as_ref()
             .ok_or(ApiError::TenantNotFound)
+    }
+
+    fn actor(&self, principal: &SessionClaims) -> portico_core::audit::Actor {
+        let actor = match principal.api_key_id {
+            Some(key) => portico_core::audit::Actor {
+                kind: "api_key",
+                id: Some(key),
+                ..portico_core::audit::Actor::system()
+            },
+            None => portico_core::audit::Actor::user(principal.user_id.as_uuid()),
+        };
+        let request = self.request().ok();
+        let actor = actor
+            .with_role(principal.role)
+            .with_client(request.and_then(|r| r.client_ip));
+        match request {
+            Some(r) => actor.with_request(&r.request_id),
+            None => actor,
+        }
     }
 
     fn require_active_tenant(&self) -> Result<(), ApiError> {

@@ -13,7 +13,7 @@ use portico_core::{
 
 use crate::{
     ApiError,
-    context::{ContextExt, actor_of},
+    context::ContextExt,
     global_id,
     identity::{Session, start_session},
     scalars::Date,
@@ -93,7 +93,7 @@ impl EnrolmentMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let issued = activation::issue(
             &tx,
-            &actor_of(&principal, &request_id),
+            &ctx.actor(&principal),
             PatientId::from_uuid(id),
             services.activation_ttl,
         )

@@ -182,13 +182,9 @@ impl IdentityQuery {
             .map_err(|e| ApiError::from_core(e, &request_id))?
             .ok_or(ApiError::Unauthenticated)?;
         let charts = if principal.role == Role::Patient {
-            portico_core::patients::accessible_to(
-                &tx,
-                &crate::context::actor_of(&principal, &request_id),
-                principal.user_id,
-            )
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?
+            portico_core::patients::accessible_to(&tx, &ctx.actor(&principal), principal.user_id)
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?
         } else {
             Vec::new()
         };
@@ -352,8 +348,15 @@ impl IdentityMutation {
         };
         let actor = user
             .as_ref()
-            .map_or_else(Actor::system, |u| Actor::user(u.id))
-            .with_request(&request_id);
+            .map_or_else(Actor::system, |u| {
+                let actor = Actor::user(u.id);
+                match Role::parse(&u.role) {
+                    Some(role) => actor.with_role(role),
+                    None => actor,
+                }
+            })
+            .with_request(&request_id)
+            .with_client(request.client_ip);
 
         let user = match user {
             Some(u) if password_ok && !locked => u,
@@ -560,7 +563,7 @@ impl IdentityMutation {
             .map_err(core)?;
         audit::record(
             &tx,
-            &Actor::user(user.id).with_request(&request_id),
+            &ctx.actor(&principal),
             AuditAccess {
                 action: "auth.mfa_enrolment_started",
                 resource_type: "User",
@@ -649,7 +652,7 @@ impl IdentityMutation {
         .await?;
         audit::record(
             &tx,
-            &Actor::user(user.id).with_request(&request_id),
+            &ctx.actor(&principal),
             AuditAccess {
                 action: "auth.mfa_enabled",
                 resource_type: "User",
@@ -690,7 +693,7 @@ impl IdentityMutation {
             .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
         audit::record(
             &tx,
-            &Actor::user(principal.user_id.as_uuid()).with_request(&request_id),
+            &ctx.actor(&principal),
             AuditAccess {
                 action: "auth.sign_out",
                 resource_type: "Session",

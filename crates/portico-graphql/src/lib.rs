@@ -2,6 +2,7 @@
 //! and `error` hold what applies to every operation.
 
 mod api_keys;
+mod audit;
 mod context;
 mod enrolment;
 mod error;
@@ -36,6 +37,7 @@ pub struct Query(
     operators::OperatorsQuery,
     proxies::ProxiesQuery,
     settings::SettingsQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -12,7 +12,7 @@ use portico_core::{
 
 use crate::{
     ApiError,
-    context::{ContextExt, actor_of},
+    context::ContextExt,
     global_id,
     user_error::{UserError, settle},
 };
@@ -71,6 +71,14 @@ async fn operator(
     Ok(principal)
 }
 
+/// The state of a practice's audit hash chain.
+#[derive(SimpleObject)]
+pub struct AuditChainReport {
+    events: u64,
+    /// The first event whose hash or link does not match; unset when the chain is intact.
+    first_broken_seq: Option<i64>,
+}
+
 #[derive(Default)]
 pub struct OperatorsQuery;
 
@@ -91,6 +99,34 @@ impl OperatorsQuery {
             .await
             .map_err(|e| ApiError::from_core(e, request_id))?;
         Ok(list.into_iter().map(TenantSummary::from).collect())
+    }
+
+    /// Walks a practice's audit hash chain (operators). Shows counts and positions only.
+    async fn verify_audit_chain(
+        &self,
+        ctx: &Context<'_>,
+        tenant_id: ID,
+    ) -> async_graphql::Result<AuditChainReport> {
+        operator(ctx).await?;
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let id = global_id::decode("Tenant", &tenant_id)
+            .map(TenantId::from_uuid)
+            .ok_or(ApiError::NotFound)?;
+        let target = tenants::find_by_id(&services.db, id)
+            .await
+            .map_err(core)?
+            .ok_or(ApiError::NotFound)?;
+        let tx = TenantTx::begin(&services.db, &target.scope(), Access::Read)
+            .await
+            .map_err(core)?;
+        let report = audit::verify_chain(&tx).await.map_err(core)?;
+        tx.rollback().await.map_err(core)?;
+        Ok(AuditChainReport {
+            events: report.events,
+            first_broken_seq: report.first_broken_seq,
+        })
     }
 }
 
@@ -140,7 +176,7 @@ async fn change_status(
     } else {
         "tenant.reactivate"
     };
-    let actor = actor_of(&principal, &request_id);
+    let actor = ctx.actor(&principal);
     let event = |id| AuditAccess {
         action,
         resource_type: "Tenant",

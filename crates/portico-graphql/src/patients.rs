@@ -7,9 +7,8 @@ use async_graphql::{
 };
 use portico_core::{
     PatientId,
-    audit::Actor,
     entities::patient,
-    identity::{Role, SessionClaims},
+    identity::Role,
     patients::{self, NewPatient},
     tenancy::Access,
 };
@@ -80,10 +79,6 @@ pub struct CreatePatientPayload {
     user_errors: Vec<UserError>,
 }
 
-fn actor(principal: &SessionClaims, request_id: &str) -> Actor {
-    crate::context::actor_of(principal, request_id)
-}
-
 /// Loads a chart the principal may open, or `NOT_FOUND`.
 async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient> {
     let principal = ctx.principal()?.clone();
@@ -97,13 +92,9 @@ async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient
         return Err(ApiError::NotFound.into());
     };
     let tx = ctx.tenant_tx(Access::Write).await?;
-    let found = patients::get(
-        &tx,
-        &actor(&principal, &request_id),
-        PatientId::from_uuid(uuid),
-    )
-    .await
-    .map_err(|e| ApiError::from_core(e, &request_id))?;
+    let found = patients::get(&tx, &ctx.actor(&principal), PatientId::from_uuid(uuid))
+        .await
+        .map_err(|e| ApiError::from_core(e, &request_id))?;
     // A patient opens their own chart and those shared with them; anything else looks like
     // it does not exist.
     let own = found.user_id == Some(principal.user_id.as_uuid());
@@ -173,7 +164,7 @@ impl PatientsQuery {
                 let tx = ctx.tenant_tx(Access::Write).await?;
                 let mut page = patients::list(
                     &tx,
-                    &actor(&principal, &request_id),
+                    &ctx.actor(&principal),
                     after,
                     u64::try_from(limit + 1).unwrap_or(101),
                 )
@@ -213,7 +204,7 @@ impl PatientsMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let created = patients::create(
             &tx,
-            &actor(&principal, &request_id),
+            &ctx.actor(&principal),
             NewPatient {
                 mrn: input.mrn,
                 given_name: input.given_name,

@@ -11,7 +11,7 @@ use portico_core::{
 
 use crate::{
     ApiError,
-    context::{ContextExt, actor_of},
+    context::ContextExt,
     user_error::{UserError, settle},
 };
 
@@ -137,14 +137,8 @@ impl PermissionsMutation {
             .collect();
         let defaults = services.authorizer.defaults(role.as_str()).await;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let set = permissions::set_role(
-            &tx,
-            &actor_of(&principal, &request_id),
-            role,
-            &wanted,
-            &defaults,
-        )
-        .await;
+        let set =
+            permissions::set_role(&tx, &ctx.actor(&principal), role, &wanted, &defaults).await;
         if let Err(user_errors) = settle(tx, set, &request_id).await? {
             return Ok(SetRolePermissionsPayload {
                 role_permissions: None,

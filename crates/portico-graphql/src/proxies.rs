@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     ApiError,
-    context::{ContextExt, actor_of},
+    context::ContextExt,
     global_id,
     user_error::{UserError, settle},
 };
@@ -113,13 +113,9 @@ async fn manageable_chart(
     chart: Uuid,
 ) -> async_graphql::Result<patient::Model> {
     let request_id = &ctx.request()?.request_id;
-    let found = portico_core::patients::get(
-        tx,
-        &actor_of(principal, request_id),
-        PatientId::from_uuid(chart),
-    )
-    .await
-    .map_err(|e| ApiError::from_core(e, request_id))?;
+    let found = portico_core::patients::get(tx, &ctx.actor(principal), PatientId::from_uuid(chart))
+        .await
+        .map_err(|e| ApiError::from_core(e, request_id))?;
     let own = found.user_id == Some(principal.user_id.as_uuid());
     if principal.role == Role::Patient && !own {
         return Err(ApiError::NotFound.into());
@@ -180,7 +176,7 @@ impl ProxiesMutation {
         let scopes: Vec<String> = input.scopes.iter().map(|s| s.as_str().to_owned()).collect();
         let granted = proxies::grant(
             &tx,
-            &actor_of(&principal, &request_id),
+            &ctx.actor(&principal),
             principal.user_id,
             PatientId::from_uuid(chart),
             &input.grantee_email,
@@ -212,7 +208,7 @@ impl ProxiesMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let grant = proxies::find(&tx, id).await.map_err(core)?;
         manageable_chart(ctx, &tx, &principal, grant.patient_id).await?;
-        let revoked = proxies::revoke(&tx, &actor_of(&principal, &request_id), grant)
+        let revoked = proxies::revoke(&tx, &ctx.actor(&principal), grant)
             .await
             .map_err(core)?;
         tx.commit().await.map_err(core)?;

@@ -8,7 +8,7 @@ use portico_core::{
 };
 
 use crate::{
-    context::{ContextExt, actor_of},
+    context::ContextExt,
     user_error::{UserError, settle},
 };
 
@@ -82,7 +82,7 @@ impl SettingsMutation {
             .await?;
             audit::record(
                 &tx,
-                &actor_of(&principal, &request_id),
+                &ctx.actor(&principal),
                 AuditAccess {
                     action: "settings.session_timeouts",
                     resource_type: "Tenant",

@@ -184,7 +184,7 @@ impl StaffMutation {
         };
         crate::context::may_grant_role(&principal, role)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = crate::context::actor_of(&principal, &request_id);
+        let actor = ctx.actor(&principal);
         let created = invitations::create(
             &tx,
             &actor,
@@ -258,7 +258,7 @@ impl StaffMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let changed = portico_core::accounts::change_role(
             &tx,
-            &crate::context::actor_of(&principal, &request_id),
+            &ctx.actor(&principal),
             portico_core::UserId::from_uuid(id),
             role,
         )
@@ -294,7 +294,7 @@ impl StaffMutation {
         let request_id = ctx.request()?.request_id.clone();
         let id = global_id::decode("Invitation", &input.id).ok_or(ApiError::NotFound)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = crate::context::actor_of(&principal, &request_id);
+        let actor = ctx.actor(&principal);
         let revoked = invitations::revoke(&tx, &actor, id).await;
         Ok(match settle(tx, revoked, &request_id).await? {
             Ok(revoked) => RevokeInvitationPayload {

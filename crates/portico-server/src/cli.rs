@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Check the audit logs.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manage the keys that sign access tokens.
     Keys {
         #[command(subcommand)]
@@ -74,6 +79,12 @@ enum OperatorCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk every practice's hash chain; exits with 1 naming the first broken link.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -206,6 +217,44 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             println!("TOTP secret: {secret}");
             println!("otpauth URI: {uri}");
             println!("Sign in with X-Portico-Tenant: platform.");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = portico_core::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                2,
+            )
+            .await
+            .context("cannot reach the database")?;
+            let mut broken = 0;
+            for id in portico_core::tenants::list_ids(&db).await? {
+                let Some(tenant) = portico_core::tenants::find_by_id(&db, id).await? else {
+                    continue;
+                };
+                let tx = portico_core::TenantTx::begin(
+                    &db,
+                    &tenant.scope(),
+                    portico_core::tenancy::Access::Read,
+                )
+                .await?;
+                let report = portico_core::audit::verify_chain(&tx).await?;
+                tx.rollback().await?;
+                match report.first_broken_seq {
+                    None => println!(
+                        "{}: {} events, chain intact",
+                        tenant.tenant.slug, report.events
+                    ),
+                    Some(seq) => {
+                        broken += 1;
+                        println!("{}: chain BROKEN at event {seq}", tenant.tenant.slug);
+                    }
+                }
+            }
+            if broken > 0 {
+                anyhow::bail!("{broken} audit chain(s) broken");
+            }
             Ok(())
         }
         Command::Keys { command } => {

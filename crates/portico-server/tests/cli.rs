@@ -135,3 +135,44 @@ fn operator_create_reads_the_password_from_stdin_and_prints_a_totp_secret() {
     assert!(!again.status.success(), "the email is taken");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn audit_verify_reports_intact_chains_and_the_first_broken_link() {
+    let dir = std::env::temp_dir().join(format!("portico-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args(args)
+            .current_dir(&dir)
+            .env("PORTICO_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["demo"]).status.success());
+    let ok = run(&["audit", "verify"]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("lakeside: "));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("chain intact"));
+
+    // Edit one stored event behind Portico's back.
+    let url = format!("sqlite://{}", dir.join("portico.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
+            db.execute_unprepared("UPDATE audit_events SET action = 'patient.list' WHERE seq = 2")
+                .await
+                .unwrap();
+            db.close().await.unwrap();
+        });
+    let broken = run(&["audit", "verify"]);
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stdout).contains("lakeside: chain BROKEN at event 2"),
+        "{broken:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

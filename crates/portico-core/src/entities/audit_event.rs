@@ -16,6 +16,10 @@ pub struct Model {
     /// `user`, `api_key`, `system`.
     pub actor_kind: String,
     pub actor_id: Option<Uuid>,
+    /// The actor's role when it acted (`practice_admin`, `patient`, ...).
+    pub actor_role: Option<String>,
+    /// The client's address, when the event came from a request.
+    pub client_ip: Option<String>,
     /// Dotted verb, e.g. `patient.read`, `patient.create`.
     pub action: String,
     pub resource_type: String,
