@@ -23,6 +23,7 @@ pub mod proxies;
 pub mod pubsub;
 pub mod recovery;
 pub mod resets;
+pub mod scheduling;
 pub mod secrets;
 pub mod sessions;
 pub mod signing_keys;
