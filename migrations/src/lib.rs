@@ -15,6 +15,7 @@ mod m20261125_000008_proxy_grants;
 mod m20261125_000009_session_settings;
 mod m20261125_000010_audit_context;
 pub mod postgres;
+mod shape;
 
 pub use sea_orm_migration::MigratorTrait;
 

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -170,15 +170,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_users_tenant_email")
-                    .table(Users::Table)
-                    .col(Users::TenantId)
-                    .col(Users::Email)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_users_tenant_email",
+                Users::Table,
+                &["email"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "users", "SELECT, INSERT, UPDATE, DELETE").await?;
 
@@ -227,26 +224,23 @@ impl MigrationTrait for Migration {
                     .primary_key(Index::create().col(Patients::TenantId).col(Patients::Id))
                     .foreign_key(&mut tenant_fk(Patients::Table, "fk_patients_tenant"))
                     // Composite: a patient can only point at a user of its own tenant.
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_patients_user")
-                            .from(Patients::Table, (Patients::TenantId, Patients::UserId))
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_patients_user",
+                        Patients::Table,
+                        Patients::UserId,
+                        Users::Table,
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_patients_tenant_mrn")
-                    .table(Patients::Table)
-                    .col(Patients::TenantId)
-                    .col(Patients::Mrn)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_patients_tenant_mrn",
+                Patients::Table,
+                &["mrn"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "patients", "SELECT, INSERT, UPDATE, DELETE").await?;
 
@@ -297,26 +291,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_audit_events_tenant_seq")
-                    .table(AuditEvents::Table)
-                    .col(AuditEvents::TenantId)
-                    .col(AuditEvents::Seq)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_audit_events_tenant_seq",
+                AuditEvents::Table,
+                &["seq"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_audit_events_tenant_patient")
-                    .table(AuditEvents::Table)
-                    .col(AuditEvents::TenantId)
-                    .col(AuditEvents::PatientId)
-                    .col(AuditEvents::Seq)
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ix_audit_events_tenant_patient",
+                AuditEvents::Table,
+                &["patient_id", "seq"],
+                false,
+            ))
             .await?;
         // Append-only for the application: no UPDATE or DELETE grant.
         postgres::tenant_table(manager, "audit_events", "SELECT, INSERT").await?;

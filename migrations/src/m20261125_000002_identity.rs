@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,8 +11,6 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    TenantId,
-    Id,
     Role,
     TotpSecret,
     TotpEnabledAt,
@@ -119,39 +117,31 @@ impl MigrationTrait for Migration {
                             .col(RefreshTokens::TenantId)
                             .col(RefreshTokens::Id),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_refresh_tokens_user")
-                            .from(
-                                RefreshTokens::Table,
-                                (RefreshTokens::TenantId, RefreshTokens::UserId),
-                            )
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_refresh_tokens_user",
+                        RefreshTokens::Table,
+                        RefreshTokens::UserId,
+                        Users::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_refresh_tokens_tenant_hash")
-                    .table(RefreshTokens::Table)
-                    .col(RefreshTokens::TenantId)
-                    .col(RefreshTokens::TokenHash)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_refresh_tokens_tenant_hash",
+                RefreshTokens::Table,
+                &["token_hash"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_refresh_tokens_tenant_family")
-                    .table(RefreshTokens::Table)
-                    .col(RefreshTokens::TenantId)
-                    .col(RefreshTokens::FamilyId)
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ix_refresh_tokens_tenant_family",
+                RefreshTokens::Table,
+                &["family_id"],
+                false,
+            ))
             .await?;
         postgres::tenant_table(manager, "refresh_tokens", "SELECT, INSERT, UPDATE, DELETE").await?;
 

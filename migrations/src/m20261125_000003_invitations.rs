@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,8 +10,6 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    TenantId,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -60,29 +58,23 @@ impl MigrationTrait for Migration {
                             .col(Invitations::TenantId)
                             .col(Invitations::Id),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_invitations_inviter")
-                            .from(
-                                Invitations::Table,
-                                (Invitations::TenantId, Invitations::InvitedBy),
-                            )
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_invitations_inviter",
+                        Invitations::Table,
+                        Invitations::InvitedBy,
+                        Users::Table,
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_invitations_tenant_token")
-                    .table(Invitations::Table)
-                    .col(Invitations::TenantId)
-                    .col(Invitations::TokenHash)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_invitations_tenant_token",
+                Invitations::Table,
+                &["token_hash"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "invitations", "SELECT, INSERT, UPDATE").await?;
         Ok(())

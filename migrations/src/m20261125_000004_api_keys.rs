@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,8 +10,6 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    TenantId,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -52,26 +50,23 @@ impl MigrationTrait for Migration {
                     .col(ts(ApiKeys::LastUsedAt).null())
                     .col(ts(ApiKeys::RevokedAt).null())
                     .primary_key(Index::create().col(ApiKeys::TenantId).col(ApiKeys::Id))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_api_keys_creator")
-                            .from(ApiKeys::Table, (ApiKeys::TenantId, ApiKeys::CreatedBy))
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_api_keys_creator",
+                        ApiKeys::Table,
+                        ApiKeys::CreatedBy,
+                        Users::Table,
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_api_keys_tenant_prefix")
-                    .table(ApiKeys::Table)
-                    .col(ApiKeys::TenantId)
-                    .col(ApiKeys::Prefix)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_api_keys_tenant_prefix",
+                ApiKeys::Table,
+                &["prefix"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "api_keys", "SELECT, INSERT, UPDATE").await?;
         Ok(())

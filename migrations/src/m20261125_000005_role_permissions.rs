@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -76,17 +76,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_role_permissions_rule")
-                    .table(RolePermissions::Table)
-                    .col(RolePermissions::TenantId)
-                    .col(RolePermissions::Role)
-                    .col(RolePermissions::Object)
-                    .col(RolePermissions::Action)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_role_permissions_rule",
+                RolePermissions::Table,
+                &["role", "object", "action"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "role_permissions", "SELECT, INSERT, DELETE").await?;
         Ok(())

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,15 +11,11 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    TenantId,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Patients {
     Table,
-    TenantId,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -93,29 +89,23 @@ impl MigrationTrait for Migration {
                             .col(ActivationCodes::TenantId)
                             .col(ActivationCodes::Id),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_activation_codes_patient")
-                            .from(
-                                ActivationCodes::Table,
-                                (ActivationCodes::TenantId, ActivationCodes::PatientId),
-                            )
-                            .to(Patients::Table, (Patients::TenantId, Patients::Id))
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_activation_codes_patient",
+                        ActivationCodes::Table,
+                        ActivationCodes::PatientId,
+                        Patients::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_activation_codes_tenant_hash")
-                    .table(ActivationCodes::Table)
-                    .col(ActivationCodes::TenantId)
-                    .col(ActivationCodes::CodeHash)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_activation_codes_tenant_hash",
+                ActivationCodes::Table,
+                &["code_hash"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "activation_codes", "SELECT, INSERT, UPDATE").await?;
 
@@ -139,29 +129,23 @@ impl MigrationTrait for Migration {
                             .col(PasswordResets::TenantId)
                             .col(PasswordResets::Id),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_password_resets_user")
-                            .from(
-                                PasswordResets::Table,
-                                (PasswordResets::TenantId, PasswordResets::UserId),
-                            )
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_password_resets_user",
+                        PasswordResets::Table,
+                        PasswordResets::UserId,
+                        Users::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ux_password_resets_tenant_hash")
-                    .table(PasswordResets::Table)
-                    .col(PasswordResets::TenantId)
-                    .col(PasswordResets::TokenHash)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ux_password_resets_tenant_hash",
+                PasswordResets::Table,
+                &["token_hash"],
+                true,
+            ))
             .await?;
         postgres::tenant_table(manager, "password_resets", "SELECT, INSERT, UPDATE").await?;
 
@@ -184,28 +168,23 @@ impl MigrationTrait for Migration {
                             .col(RecoveryCodes::TenantId)
                             .col(RecoveryCodes::Id),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_recovery_codes_user")
-                            .from(
-                                RecoveryCodes::Table,
-                                (RecoveryCodes::TenantId, RecoveryCodes::UserId),
-                            )
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_recovery_codes_user",
+                        RecoveryCodes::Table,
+                        RecoveryCodes::UserId,
+                        Users::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_recovery_codes_tenant_user")
-                    .table(RecoveryCodes::Table)
-                    .col(RecoveryCodes::TenantId)
-                    .col(RecoveryCodes::UserId)
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ix_recovery_codes_tenant_user",
+                RecoveryCodes::Table,
+                &["user_id"],
+                false,
+            ))
             .await?;
         postgres::tenant_table(manager, "recovery_codes", "SELECT, INSERT, UPDATE, DELETE").await?;
         Ok(())

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::postgres;
+use crate::{postgres, shape};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,15 +10,11 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Users {
     Table,
-    TenantId,
-    Id,
 }
 
 #[derive(DeriveIden)]
 enum Patients {
     Table,
-    TenantId,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -68,48 +64,38 @@ impl MigrationTrait for Migration {
                             .col(ProxyGrants::TenantId)
                             .col(ProxyGrants::Id),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_proxy_grants_patient")
-                            .from(
-                                ProxyGrants::Table,
-                                (ProxyGrants::TenantId, ProxyGrants::PatientId),
-                            )
-                            .to(Patients::Table, (Patients::TenantId, Patients::Id))
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_proxy_grants_grantee")
-                            .from(
-                                ProxyGrants::Table,
-                                (ProxyGrants::TenantId, ProxyGrants::GranteeId),
-                            )
-                            .to(Users::Table, (Users::TenantId, Users::Id))
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_proxy_grants_patient",
+                        ProxyGrants::Table,
+                        ProxyGrants::PatientId,
+                        Patients::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut shape::tenant_fk(
+                        "fk_proxy_grants_grantee",
+                        ProxyGrants::Table,
+                        ProxyGrants::GranteeId,
+                        Users::Table,
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_proxy_grants_tenant_grantee")
-                    .table(ProxyGrants::Table)
-                    .col(ProxyGrants::TenantId)
-                    .col(ProxyGrants::GranteeId)
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ix_proxy_grants_tenant_grantee",
+                ProxyGrants::Table,
+                &["grantee_id"],
+                false,
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_proxy_grants_tenant_email")
-                    .table(ProxyGrants::Table)
-                    .col(ProxyGrants::TenantId)
-                    .col(ProxyGrants::GranteeEmail)
-                    .to_owned(),
-            )
+            .create_index(shape::tenant_index(
+                "ix_proxy_grants_tenant_email",
+                ProxyGrants::Table,
+                &["grantee_email"],
+                false,
+            ))
             .await?;
         postgres::tenant_table(manager, "proxy_grants", "SELECT, INSERT, UPDATE").await?;
         Ok(())
