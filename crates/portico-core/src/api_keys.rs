@@ -107,7 +107,7 @@ pub async fn revoke(tx: &TenantTx, actor: &Actor, id: Uuid) -> CoreResult<api_ke
     Ok(revoked)
 }
 
-/// The live key matching `presented`, with its last use recorded.
+/// The live key matching `presented` (a read: it runs on every API-key request).
 pub async fn authenticate(tx: &TenantTx, presented: &str) -> CoreResult<Option<api_key::Model>> {
     let Some(prefix) = prefix_of(presented) else {
         return Ok(None);
@@ -123,16 +123,26 @@ pub async fn authenticate(tx: &TenantTx, presented: &str) -> CoreResult<Option<a
     if key.revoked_at.is_some() || !constant_time_eq(&key.secret_hash, &hash_token(presented)) {
         return Ok(None);
     }
-    let now = Utc::now();
-    if key
-        .last_used_at
-        .is_none_or(|t| now - t >= LAST_USED_GRANULARITY)
-    {
-        let mut active: api_key::ActiveModel = key.clone().into();
-        active.last_used_at = Set(Some(now));
-        return Ok(Some(active.update(tx.conn()).await?));
-    }
     Ok(Some(key))
+}
+
+/// Whether the key's last use is older than the granularity it is recorded at.
+pub fn last_use_is_stale(key: &api_key::Model) -> bool {
+    key.last_used_at
+        .is_none_or(|t| Utc::now() - t >= LAST_USED_GRANULARITY)
+}
+
+/// Records the key's use now (in a writing transaction).
+pub async fn record_use(tx: &TenantTx, key: &api_key::Model) -> CoreResult<()> {
+    tx.update::<api_key::Entity>()
+        .col_expr(
+            api_key::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(api_key::Column::Id.eq(key.id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

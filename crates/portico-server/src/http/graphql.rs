@@ -304,13 +304,27 @@ async fn api_key_principal(
             &err.message(),
         )
     };
-    let tx = TenantTx::begin(&services.db, &tenant.scope(), Access::Write)
+    // A read on every request; the write lock is taken only when the last use is recorded
+    // (at most once a minute per key).
+    let tx = TenantTx::begin(&services.db, &tenant.scope(), Access::Read)
         .await
         .map_err(internal)?;
     let key = portico_core::api_keys::authenticate(&tx, token)
         .await
         .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    tx.rollback().await.map_err(internal)?;
+    if let Some(key) = key
+        .as_ref()
+        .filter(|k| portico_core::api_keys::last_use_is_stale(k))
+    {
+        let tx = TenantTx::begin(&services.db, &tenant.scope(), Access::Write)
+            .await
+            .map_err(internal)?;
+        portico_core::api_keys::record_use(&tx, key)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+    }
     let Some(key) = key else {
         tracing::info!("API key refused");
         return Err(unauthenticated());
