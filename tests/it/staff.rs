@@ -10,6 +10,21 @@ const ACCEPT: &str = "mutation($token: String!, $password: String!) {
     acceptInvitation(input: { token: $token, displayName: \"Sam Staff\", password: $password }) {
         session { accessToken refreshToken mfaEnrolmentRequired } userErrors { field code } } }";
 
+/// `acceptInvitation` at `slug`; returns the status and body.
+async fn accept(
+    app: &portico_tests::TestApp,
+    slug: &str,
+    token: &str,
+    password: &str,
+) -> (u16, serde_json::Value) {
+    app.gql_status(
+        Some(slug),
+        ACCEPT,
+        json!({ "token": token, "password": password }),
+    )
+    .await
+}
+
 fn token_in(email: &str) -> String {
     email
         .split("#token=")
@@ -44,24 +59,12 @@ async fn an_invited_staff_member_joins_once_and_must_enrol_mfa() {
     );
     let token = token_in(&email);
 
-    let (_, weak) = app
-        .gql_status(
-            Some("harbor"),
-            ACCEPT,
-            json!({ "token": token, "password": "short" }),
-        )
-        .await;
+    let (_, weak) = accept(&app, "harbor", &token, "short").await;
     assert_eq!(
         weak["data"]["acceptInvitation"]["userErrors"][0]["code"],
         "PASSWORD_TOO_SHORT"
     );
-    let (_, accepted) = app
-        .gql_status(
-            Some("harbor"),
-            ACCEPT,
-            json!({ "token": token, "password": "tidal basin lighthouse" }),
-        )
-        .await;
+    let (_, accepted) = accept(&app, "harbor", &token, "tidal basin lighthouse").await;
     let session = &accepted["data"]["acceptInvitation"]["session"];
     assert_eq!(session["mfaEnrolmentRequired"], true, "{accepted}");
     let (_, me) = app
@@ -74,26 +77,14 @@ async fn an_invited_staff_member_joins_once_and_must_enrol_mfa() {
         .await;
     assert_eq!(me["data"]["me"]["role"], "provider");
 
-    let (_, again) = app
-        .gql_status(
-            Some("harbor"),
-            ACCEPT,
-            json!({ "token": token, "password": "tidal basin lighthouse" }),
-        )
-        .await;
+    let (_, again) = accept(&app, "harbor", &token, "tidal basin lighthouse").await;
     assert_eq!(
         again["data"]["acceptInvitation"]["userErrors"][0]["code"],
         "INVITATION_USED"
     );
     // The token means nothing at another practice.
     app.practice_admin("inland").await;
-    let (_, elsewhere) = app
-        .gql_status(
-            Some("inland"),
-            ACCEPT,
-            json!({ "token": token, "password": "tidal basin lighthouse" }),
-        )
-        .await;
+    let (_, elsewhere) = accept(&app, "inland", &token, "tidal basin lighthouse").await;
     assert_eq!(
         elsewhere["data"]["acceptInvitation"]["userErrors"][0]["code"],
         "INVITATION_INVALID"
@@ -141,13 +132,7 @@ async fn revoked_and_expired_invitations_cannot_be_accepted() {
         "revoked"
     );
     let token = token_in(&app.last_email_to("a@quay.example.com").unwrap());
-    let (_, body) = app
-        .gql_status(
-            Some("quay"),
-            ACCEPT,
-            json!({ "token": token, "password": "harbour crane signal" }),
-        )
-        .await;
+    let (_, body) = accept(&app, "quay", &token, "harbour crane signal").await;
     assert_eq!(
         body["data"]["acceptInvitation"]["userErrors"][0]["code"],
         "INVITATION_INVALID"
@@ -167,13 +152,7 @@ async fn revoked_and_expired_invitations_cannot_be_accepted() {
         .unwrap();
     owner.close().await.unwrap();
     let token = token_in(&app.last_email_to("b@quay.example.com").unwrap());
-    let (_, body) = app
-        .gql_status(
-            Some("quay"),
-            ACCEPT,
-            json!({ "token": token, "password": "harbour crane signal" }),
-        )
-        .await;
+    let (_, body) = accept(&app, "quay", &token, "harbour crane signal").await;
     assert_eq!(
         body["data"]["acceptInvitation"]["userErrors"][0]["code"],
         "INVITATION_EXPIRED"

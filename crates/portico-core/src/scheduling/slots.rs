@@ -170,6 +170,17 @@ mod tests {
             .collect()
     }
 
+    /// Half-hour slots on one ordinary day: nothing closed, nothing booked, no lead time.
+    fn on_day(tz: Tz, windows: &[WeeklyWindow], day: NaiveDate) -> Vec<Slot> {
+        let calendar = Calendar {
+            tz,
+            windows,
+            closed_dates: &[],
+            busy: &[],
+        };
+        open_slots(&calendar, &rules(30), day, day, long_ago())
+    }
+
     // US 2027: spring forward on Sunday 14 March, fall back on Sunday 7 November.
     const NEW_YORK: Tz = chrono_tz::America::New_York;
 
@@ -177,46 +188,13 @@ mod tests {
     fn a_day_window_keeps_its_wall_clock_slots_across_spring_forward() {
         let w = [window(Weekday::Sun, (9, 0), (17, 0))];
         for day in [date(2027, 3, 7), date(2027, 3, 14), date(2027, 3, 21)] {
-            let slots = open_slots(
-                &Calendar {
-                    tz: NEW_YORK,
-                    windows: &w,
-                    closed_dates: &[],
-                    busy: &[],
-                },
-                &rules(30),
-                day,
-                day,
-                long_ago(),
-            );
+            let slots = on_day(NEW_YORK, &w, day);
             assert_eq!(slots.len(), 16, "{day}");
             assert_eq!(local_hours(NEW_YORK, &slots)[0], (9, 0), "{day}");
         }
         // The same wall time is an hour earlier in UTC after the change.
-        let before = open_slots(
-            &Calendar {
-                tz: NEW_YORK,
-                windows: &w,
-                closed_dates: &[],
-                busy: &[],
-            },
-            &rules(30),
-            date(2027, 3, 7),
-            date(2027, 3, 7),
-            long_ago(),
-        );
-        let after = open_slots(
-            &Calendar {
-                tz: NEW_YORK,
-                windows: &w,
-                closed_dates: &[],
-                busy: &[],
-            },
-            &rules(30),
-            date(2027, 3, 14),
-            date(2027, 3, 14),
-            long_ago(),
-        );
+        let before = on_day(NEW_YORK, &w, date(2027, 3, 7));
+        let after = on_day(NEW_YORK, &w, date(2027, 3, 14));
         assert_eq!(before[0].start.hour(), 14);
         assert_eq!(after[0].start.hour(), 13);
     }
@@ -224,51 +202,15 @@ mod tests {
     #[test]
     fn a_night_window_loses_an_hour_on_spring_forward_and_gains_one_on_fall_back() {
         let sundays = [window(Weekday::Sun, (0, 0), (4, 0))];
-        let count = |day| {
-            open_slots(
-                &Calendar {
-                    tz: NEW_YORK,
-                    windows: &sundays,
-                    closed_dates: &[],
-                    busy: &[],
-                },
-                &rules(30),
-                day,
-                day,
-                long_ago(),
-            )
-            .len()
-        };
+        let count = |day| on_day(NEW_YORK, &sundays, day).len();
         assert_eq!(count(date(2027, 3, 7)), 8, "an ordinary Sunday: 4 hours");
         assert_eq!(count(date(2027, 3, 14)), 6, "02:00-03:00 does not exist");
         assert_eq!(count(date(2027, 11, 7)), 10, "01:00-02:00 happens twice");
         // No slot starts at a wall time that does not exist.
-        let spring = open_slots(
-            &Calendar {
-                tz: NEW_YORK,
-                windows: &sundays,
-                closed_dates: &[],
-                busy: &[],
-            },
-            &rules(30),
-            date(2027, 3, 14),
-            date(2027, 3, 14),
-            long_ago(),
-        );
+        let spring = on_day(NEW_YORK, &sundays, date(2027, 3, 14));
         assert!(local_hours(NEW_YORK, &spring).iter().all(|(h, _)| *h != 2));
         // Slots never overlap in real time.
-        let fall = open_slots(
-            &Calendar {
-                tz: NEW_YORK,
-                windows: &sundays,
-                closed_dates: &[],
-                busy: &[],
-            },
-            &rules(30),
-            date(2027, 11, 7),
-            date(2027, 11, 7),
-            long_ago(),
-        );
+        let fall = on_day(NEW_YORK, &sundays, date(2027, 11, 7));
         assert!(fall.windows(2).all(|p| p[0].end <= p[1].start));
     }
 
@@ -277,18 +219,7 @@ mod tests {
         let phoenix = chrono_tz::America::Phoenix;
         let sundays = [window(Weekday::Sun, (0, 0), (4, 0))];
         for day in [date(2027, 3, 14), date(2027, 11, 7), date(2027, 7, 4)] {
-            let slots = open_slots(
-                &Calendar {
-                    tz: phoenix,
-                    windows: &sundays,
-                    closed_dates: &[],
-                    busy: &[],
-                },
-                &rules(30),
-                day,
-                day,
-                long_ago(),
-            );
+            let slots = on_day(phoenix, &sundays, day);
             assert_eq!(slots.len(), 8, "{day}");
             assert_eq!(slots[0].start.hour(), 7, "UTC-7 all year: {day}");
         }
