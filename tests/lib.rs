@@ -443,8 +443,13 @@ impl TestApp {
         (res.status().as_u16(), res.json().await.unwrap())
     }
 
-    /// Signs up a practice; its admin still has to enrol TOTP.
+    /// Signs up a practice in Chicago; its admin still has to enrol TOTP.
     pub async fn sign_up(&self, slug: &str) -> Signed {
+        self.sign_up_in(slug, "America/Chicago").await
+    }
+
+    /// Signs up a practice in `time_zone`; its admin still has to enrol TOTP.
+    pub async fn sign_up_in(&self, slug: &str, time_zone: &str) -> Signed {
         let email = format!("admin@{slug}.example.com");
         let password = "correct kettle orbit lantern".to_owned();
         let body = self
@@ -454,7 +459,7 @@ impl TestApp {
                 json!({ "input": {
                     "practiceName": format!("{slug} practice"),
                     "slug": slug,
-                    "timeZone": "America/Chicago",
+                    "timeZone": time_zone,
                     "adminName": "Avery Admin",
                     "adminEmail": email,
                     "adminPassword": password,

@@ -41,3 +41,23 @@ pub fn tenant_index<T: IntoIden + 'static>(
     }
     index.to_owned()
 }
+
+/// `CREATE TABLE name (tenant_id uuid, id uuid, ..., PRIMARY KEY (tenant_id, id))`: the
+/// columns every tenant table starts with; callers add the rest.
+pub fn new_tenant_table(name: &'static str) -> TableCreateStatement {
+    Table::create()
+        .table(Alias::new(name))
+        .col(ColumnDef::new(Alias::new("tenant_id")).uuid().not_null())
+        .col(ColumnDef::new(Alias::new("id")).uuid().not_null())
+        .primary_key(
+            Index::create()
+                .col(Alias::new("tenant_id"))
+                .col(Alias::new("id")),
+        )
+        .to_owned()
+}
+
+/// A column by name, for tables declared with [`new_tenant_table`].
+pub fn col(name: &'static str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+}

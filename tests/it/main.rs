@@ -25,6 +25,7 @@ mod permissions;
 mod proxies;
 mod pubsub;
 mod rls;
+mod scheduling;
 mod schema;
 mod staff;
 mod subscriptions;

@@ -38,6 +38,12 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("permissions", "manage"),
     ("audit", "read"),
     ("settings", "manage"),
+    ("scheduling", "read"),
+    ("scheduling", "manage"),
+    ("appointments", "read"),
+    ("appointments", "write"),
+    ("own_appointments", "read"),
+    ("own_appointments", "write"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.
@@ -45,6 +51,9 @@ const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("me", "read"),
     ("own_chart", "read"),
     ("own_chart", "share"),
+    ("scheduling", "read"),
+    ("own_appointments", "read"),
+    ("own_appointments", "write"),
 ];
 
 /// Roles whose permissions a practice may change.

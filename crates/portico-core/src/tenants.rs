@@ -232,6 +232,7 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         status_changed_at: Set(None),
         staff_idle_minutes: Set(None),
         patient_idle_minutes: Set(None),
+        cancellation_window_hours: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -270,6 +271,7 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         status_changed_at: Set(None),
         staff_idle_minutes: Set(None),
         patient_idle_minutes: Set(None),
+        cancellation_window_hours: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -374,6 +376,28 @@ pub async fn set_idle_timeouts(
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.staff_idle_minutes = Set(staff_minutes);
     active.patient_idle_minutes = Set(patient_minutes);
+    active.updated_at = Set(Utc::now());
+    Ok(ResolvedTenant {
+        tenant: active.update(tx.conn()).await?,
+    })
+}
+
+/// Sets the hours before a visit inside which the portal refuses to cancel or move it
+/// (`None` restores the default).
+pub async fn set_cancellation_window(
+    tx: &TenantTx,
+    hours: Option<i32>,
+) -> CoreResult<ResolvedTenant> {
+    if hours.is_some_and(|h| !(0..=336).contains(&h)) {
+        return Err(CoreError::invalid(
+            "cancellationWindowHours",
+            "OUT_OF_RANGE",
+            "must be between 0 and 336 hours",
+        ));
+    }
+    let found = own_row(tx).await?;
+    let mut active: tenant::ActiveModel = found.tenant.into();
+    active.cancellation_window_hours = Set(hours);
     active.updated_at = Set(Utc::now());
     Ok(ResolvedTenant {
         tenant: active.update(tx.conn()).await?,

@@ -14,6 +14,7 @@ mod patients;
 mod permissions;
 mod proxies;
 mod scalars;
+mod scheduling;
 mod settings;
 mod staff;
 mod tenants;
@@ -38,6 +39,7 @@ pub struct Query(
     proxies::ProxiesQuery,
     settings::SettingsQuery,
     audit::AuditQuery,
+    scheduling::SchedulingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +53,7 @@ pub struct Mutation(
     enrolment::EnrolmentMutation,
     proxies::ProxiesMutation,
     settings::SettingsMutation,
+    scheduling::SchedulingMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -3,17 +3,24 @@
 
 pub mod activation_code;
 pub mod api_key;
+pub mod appointment;
+pub mod appointment_type;
 pub mod audit_event;
+pub mod availability_window;
 pub mod invitation;
+pub mod location;
 pub mod password_reset;
 pub mod patient;
+pub mod provider;
 pub mod proxy_grant;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod role_permission;
+pub mod schedule_block;
 pub mod signing_key;
 pub mod tenant;
 pub mod user;
+pub mod waitlist_entry;
 
 /// Lifecycle of a practice on the platform.
 pub mod tenant_status {

@@ -26,6 +26,9 @@ pub struct Model {
     /// Automatic log-off after this many idle minutes; the platform default when unset.
     pub staff_idle_minutes: Option<i32>,
     pub patient_idle_minutes: Option<i32>,
+    /// Hours before a visit inside which the portal refuses to cancel it online (callers
+    /// phone the office instead); the platform default when unset.
+    pub cancellation_window_hours: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,4 +1,11 @@
-//! Scheduling: open-slot generation from weekly availability in the practice's time zone.
-//! (Providers, locations, appointment types and booking build on this.)
+//! Scheduling: the practice's providers, locations and appointment types, weekly
+//! availability in the practice's time zone, busy time, open-slot search, booking that cannot
+//! double-book, and the waitlist.
 
+pub mod appointments;
+pub mod availability;
+pub mod blocks;
+pub mod catalog;
+pub mod search;
 pub mod slots;
+pub mod waitlist;

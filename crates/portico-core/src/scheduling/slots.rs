@@ -46,7 +46,7 @@ pub struct Slot {
 }
 
 /// The first instant at or after the wall time `at` on `date`.
-fn opening(tz: Tz, date: NaiveDate, at: NaiveTime) -> Option<DateTime<Utc>> {
+pub(crate) fn opening(tz: Tz, date: NaiveDate, at: NaiveTime) -> Option<DateTime<Utc>> {
     let local = date.and_time(at);
     // In a gap, step forward minute by minute to the first wall time that exists (gaps are at
     // most a few hours).

@@ -1,0 +1,80 @@
+//! Who may act on whose appointments: staff on any patient of their practice; a patient on
+//! their own, and a proxy as their grant allows (`book` to book and change, `read` or `book`
+//! to see). Anyone else's patient looks like it does not exist.
+
+use async_graphql::{Context, ID};
+use chrono::Utc;
+use portico_core::{
+    TenantTx,
+    audit::Actor,
+    identity::{Role, SessionClaims},
+    scheduling::appointments::{self, Channel, PracticeClock},
+};
+use uuid::Uuid;
+
+use crate::{ApiError, context::ContextExt, global_id};
+
+/// What the principal wants to do with a patient's appointments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    See,
+    Book,
+}
+
+/// The principal, if the policies let them work with appointments at all, and the channel
+/// their bookings go through.
+pub async fn principal(
+    ctx: &Context<'_>,
+    need: Need,
+) -> async_graphql::Result<(SessionClaims, Channel)> {
+    let principal = ctx.principal()?.clone();
+    let (object, action, channel) = match (principal.role == Role::Patient, need) {
+        (true, Need::See) => ("own_appointments", "read", Channel::Portal),
+        (true, Need::Book) => ("own_appointments", "write", Channel::Portal),
+        (false, Need::See) => ("appointments", "read", Channel::Staff),
+        (false, Need::Book) => ("appointments", "write", Channel::Staff),
+    };
+    let principal = ctx.authorize(object, action).await?.clone();
+    if need == Need::Book {
+        ctx.require_active_tenant()?;
+    }
+    Ok((principal, channel))
+}
+
+/// `NOT_FOUND` unless `principal` may act on `patient` in this transaction.
+pub async fn check_patient(
+    tx: &TenantTx,
+    principal: &SessionClaims,
+    patient: Uuid,
+    need: Need,
+    request_id: &str,
+) -> async_graphql::Result<()> {
+    if principal.role != Role::Patient {
+        return Ok(());
+    }
+    let scopes: &[&str] = match need {
+        Need::See => &["read", "book"],
+        Need::Book => &["book"],
+    };
+    let allowed = appointments::patient_may(tx, principal.user_id, patient, scopes)
+        .await
+        .map_err(|e| ApiError::from_core(e, request_id))?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound.into())
+    }
+}
+
+/// A global id of `type_name`, or `NOT_FOUND`.
+pub fn uuid_of(type_name: &str, id: &ID) -> Result<Uuid, ApiError> {
+    global_id::decode(type_name, id).ok_or(ApiError::NotFound)
+}
+
+pub fn clock(ctx: &Context<'_>) -> Result<PracticeClock, ApiError> {
+    Ok(PracticeClock::of(&ctx.tenant()?.tenant, Utc::now()))
+}
+
+pub fn actor(ctx: &Context<'_>, principal: &SessionClaims) -> Actor {
+    ctx.actor(principal)
+}

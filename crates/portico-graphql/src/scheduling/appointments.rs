@@ -1,0 +1,437 @@
+//! Appointments: a patient's list, the practice's schedule, and booking, rescheduling,
+//! cancelling and recording outcomes.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use portico_core::{
+    PatientId,
+    ports::Email,
+    scheduling::{
+        appointments::{self, Booking, Move},
+        waitlist::{self, Notice},
+    },
+    tenancy::Access,
+};
+
+use super::{
+    access::{Need, actor, check_patient, clock, principal, uuid_of},
+    objects::{Appointment, Catalog},
+};
+use crate::{
+    ApiError,
+    context::ContextExt,
+    user_error::{UserError, settle},
+};
+
+/// Tells waitlisted patients of an opening, after the change committed and in the order
+/// they joined. The message names the practice only.
+pub(super) fn send_notices(ctx: &Context<'_>, notices: Vec<Notice>) -> async_graphql::Result<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let services = ctx.services()?;
+    let tenant = ctx.tenant()?;
+    let mailer = Arc::clone(&services.mailer);
+    let emails: Vec<Email> = notices
+        .into_iter()
+        .map(|n| Email {
+            to: n.email,
+            subject: format!("An earlier time is open at {}", tenant.tenant.display_name),
+            text: format!(
+                "An earlier appointment time has opened at {}.\n\n\
+                 Sign in to book it before someone else does: {}/t/{}/appointments\n",
+                tenant.tenant.display_name, services.public_url, tenant.tenant.slug
+            ),
+        })
+        .collect();
+    tokio::spawn(async move {
+        for email in emails {
+            if let Err(e) = mailer.send(email).await {
+                tracing::error!(error = %e, "waitlist notice not sent");
+            }
+        }
+    });
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct AppointmentsQuery;
+
+#[Object]
+impl AppointmentsQuery {
+    /// A patient's appointments: upcoming booked ones soonest first, or (with
+    /// `upcoming: false`) all of them, latest first.
+    async fn appointments(
+        &self,
+        ctx: &Context<'_>,
+        patient_id: ID,
+        #[graphql(desc = "Only booked appointments still to come (the default).")] upcoming: Option<
+            bool,
+        >,
+        #[graphql(desc = "At most this many (1 to 200; 50 by default).")] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<Appointment>> {
+        let (principal, _) = principal(ctx, Need::See).await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let clock = clock(ctx)?;
+        let patient = uuid_of("Patient", &patient_id)?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        if let Err(e) = check_patient(&tx, &principal, patient, Need::See, &request_id).await {
+            tx.rollback()
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+            return Err(e);
+        }
+        let found = async {
+            let list = appointments::for_patient(
+                &tx,
+                &actor(ctx, &principal),
+                PatientId::from_uuid(patient),
+                upcoming.unwrap_or(true).then_some(clock.now),
+                u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50),
+            )
+            .await?;
+            Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
+        }
+        .await;
+        let (list, catalog) = match found {
+            Ok(found) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                found
+            }
+            Err(e) => {
+                tx.rollback()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                return Err(ApiError::from_core(e, &request_id).into());
+            }
+        };
+        Ok(list
+            .into_iter()
+            .map(|model| Appointment {
+                model,
+                catalog: Arc::clone(&catalog),
+                clock,
+            })
+            .collect())
+    }
+
+    /// The practice's schedule between two instants (at most 31 days), one provider's when
+    /// given (staff).
+    async fn schedule(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        provider_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<Appointment>> {
+        let principal = ctx.authorize("appointments", "read").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let clock = clock(ctx)?;
+        if to <= from || to - from > chrono::Duration::days(31) {
+            return Err(ApiError::BadUserInput {
+                field: "to",
+                code: "INVALID_RANGE",
+                message: "the range must end after it starts, at most 31 days later".to_owned(),
+            }
+            .into());
+        }
+        let provider = provider_id
+            .as_ref()
+            .map(|id| uuid_of("Provider", id))
+            .transpose()?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let found = async {
+            let list =
+                appointments::schedule(&tx, &actor(ctx, &principal), provider, from, to, 1000)
+                    .await?;
+            Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
+        }
+        .await;
+        let (list, catalog) = match found {
+            Ok(found) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                found
+            }
+            Err(e) => {
+                tx.rollback()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                return Err(ApiError::from_core(e, &request_id).into());
+            }
+        };
+        Ok(list
+            .into_iter()
+            .map(|model| Appointment {
+                model,
+                catalog: Arc::clone(&catalog),
+                clock,
+            })
+            .collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct BookAppointmentInput {
+    patient_id: ID,
+    appointment_type_id: ID,
+    provider_id: ID,
+    location_id: ID,
+    /// An `availableSlots` start.
+    start: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct RescheduleAppointmentInput {
+    appointment_id: ID,
+    /// An `availableSlots` start for the same type.
+    start: DateTime<Utc>,
+    /// Another provider or location; the same when unset.
+    provider_id: Option<ID>,
+    location_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CancelAppointmentInput {
+    appointment_id: ID,
+}
+
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum VisitOutcome {
+    Completed,
+    NoShow,
+}
+
+#[derive(InputObject)]
+pub struct RecordAppointmentOutcomeInput {
+    appointment_id: ID,
+    outcome: VisitOutcome,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct AppointmentPayload {
+    appointment: Option<Appointment>,
+    user_errors: Vec<UserError>,
+}
+
+impl AppointmentPayload {
+    fn settled(
+        result: Result<(portico_core::entities::appointment::Model, Arc<Catalog>), Vec<UserError>>,
+        clock: portico_core::scheduling::appointments::PracticeClock,
+    ) -> Self {
+        match result {
+            Ok((model, catalog)) => Self {
+                appointment: Some(Appointment {
+                    model,
+                    catalog,
+                    clock,
+                }),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => Self {
+                appointment: None,
+                user_errors,
+            },
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct AppointmentsMutation;
+
+#[Object]
+impl AppointmentsMutation {
+    /// Books an open slot for a patient: the patient or a proxy with `book` in the portal,
+    /// or staff on the patient's behalf. `SLOT_UNAVAILABLE` when someone else took it first.
+    async fn book_appointment(
+        &self,
+        ctx: &Context<'_>,
+        input: BookAppointmentInput,
+    ) -> async_graphql::Result<AppointmentPayload> {
+        let (principal, channel) = principal(ctx, Need::Book).await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let clock = clock(ctx)?;
+        let patient = uuid_of("Patient", &input.patient_id)?;
+        let booking = Booking {
+            patient_id: PatientId::from_uuid(patient),
+            appointment_type_id: uuid_of("AppointmentType", &input.appointment_type_id)?,
+            provider_id: uuid_of("Provider", &input.provider_id)?,
+            location_id: uuid_of("Location", &input.location_id)?,
+            start: input.start,
+            channel,
+            booked_by: Some(principal.user_id.as_uuid()),
+        };
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        if let Err(e) = check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
+            tx.rollback()
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+            return Err(e);
+        }
+        let booked = async {
+            let booked = appointments::book(&tx, &actor(ctx, &principal), clock, booking).await?;
+            Ok((booked, Catalog::load(&tx).await?))
+        }
+        .await;
+        Ok(AppointmentPayload::settled(
+            settle(tx, booked, &request_id).await?,
+            clock,
+        ))
+    }
+
+    /// Moves an appointment in one step: the new time is taken and the old one released, or
+    /// nothing changes.
+    async fn reschedule_appointment(
+        &self,
+        ctx: &Context<'_>,
+        input: RescheduleAppointmentInput,
+    ) -> async_graphql::Result<AppointmentPayload> {
+        let (principal, channel) = principal(ctx, Need::Book).await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let clock = clock(ctx)?;
+        let change = Move {
+            appointment_id: uuid_of("Appointment", &input.appointment_id)?,
+            start: input.start,
+            provider_id: input
+                .provider_id
+                .as_ref()
+                .map(|id| uuid_of("Provider", id))
+                .transpose()?,
+            location_id: input
+                .location_id
+                .as_ref()
+                .map(|id| uuid_of("Location", id))
+                .transpose()?,
+            channel,
+            by: Some(principal.user_id.as_uuid()),
+        };
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let moved = async {
+            let old =
+                appointments::get(&tx, &actor(ctx, &principal), change.appointment_id).await?;
+            Ok::<_, portico_core::CoreError>(old)
+        }
+        .await;
+        let old = match moved {
+            Ok(old) => old,
+            Err(e) => {
+                tx.rollback()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                return Err(ApiError::from_core(e, &request_id).into());
+            }
+        };
+        if let Err(e) =
+            check_patient(&tx, &principal, old.patient_id, Need::Book, &request_id).await
+        {
+            tx.rollback()
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+            return Err(e);
+        }
+        let actor = actor(ctx, &principal);
+        let result = async {
+            let (new, old) = appointments::reschedule(&tx, &actor, clock, change).await?;
+            let notices = waitlist::on_opening(&tx, &actor, clock, (&old).into()).await?;
+            Ok((new, Catalog::load(&tx).await?, notices))
+        }
+        .await;
+        let settled = settle(tx, result, &request_id).await?;
+        let settled = match settled {
+            Ok((new, catalog, notices)) => {
+                send_notices(ctx, notices)?;
+                Ok((new, catalog))
+            }
+            Err(errors) => Err(errors),
+        };
+        Ok(AppointmentPayload::settled(settled, clock))
+    }
+
+    /// Cancels an appointment. From the portal, only outside the practice's cancellation
+    /// window (`INSIDE_CANCELLATION_WINDOW`: call the office).
+    async fn cancel_appointment(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelAppointmentInput,
+    ) -> async_graphql::Result<AppointmentPayload> {
+        let (principal, channel) = principal(ctx, Need::Book).await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let clock = clock(ctx)?;
+        let id = uuid_of("Appointment", &input.appointment_id)?;
+        let actor = actor(ctx, &principal);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let found = appointments::get(&tx, &actor, id).await;
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => {
+                tx.rollback()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                return Err(ApiError::from_core(e, &request_id).into());
+            }
+        };
+        if let Err(e) =
+            check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await
+        {
+            tx.rollback()
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+            return Err(e);
+        }
+        let result = async {
+            let cancelled = appointments::cancel(
+                &tx,
+                &actor,
+                clock,
+                id,
+                channel,
+                Some(principal.user_id.as_uuid()),
+            )
+            .await?;
+            let notices = waitlist::on_opening(&tx, &actor, clock, (&cancelled).into()).await?;
+            Ok((cancelled, Catalog::load(&tx).await?, notices))
+        }
+        .await;
+        let settled = match settle(tx, result, &request_id).await? {
+            Ok((cancelled, catalog, notices)) => {
+                send_notices(ctx, notices)?;
+                Ok((cancelled, catalog))
+            }
+            Err(errors) => Err(errors),
+        };
+        Ok(AppointmentPayload::settled(settled, clock))
+    }
+
+    /// Records whether a past visit happened (staff).
+    async fn record_appointment_outcome(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordAppointmentOutcomeInput,
+    ) -> async_graphql::Result<AppointmentPayload> {
+        let principal = ctx.authorize("appointments", "write").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let clock = clock(ctx)?;
+        let id = uuid_of("Appointment", &input.appointment_id)?;
+        let outcome = match input.outcome {
+            VisitOutcome::Completed => appointments::COMPLETED,
+            VisitOutcome::NoShow => appointments::NO_SHOW,
+        };
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let result = async {
+            let updated =
+                appointments::set_outcome(&tx, &actor(ctx, &principal), id, outcome, clock.now)
+                    .await?;
+            Ok((updated, Catalog::load(&tx).await?))
+        }
+        .await;
+        Ok(AppointmentPayload::settled(
+            settle(tx, result, &request_id).await?,
+            clock,
+        ))
+    }
+}

@@ -1,0 +1,29 @@
+//! Scheduling: the practice's catalogue (providers, locations, types, weekly hours), open
+//! slots, appointments, blocks of busy time and the waitlist.
+
+mod access;
+mod appointments;
+mod blocks;
+mod catalog;
+mod objects;
+mod slots;
+mod waitlist;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct SchedulingQuery(
+    catalog::CatalogQuery,
+    slots::SlotsQuery,
+    appointments::AppointmentsQuery,
+    blocks::BlocksQuery,
+    waitlist::WaitlistQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct SchedulingMutation(
+    catalog::CatalogMutation,
+    appointments::AppointmentsMutation,
+    blocks::BlocksMutation,
+    waitlist::WaitlistMutation,
+);
