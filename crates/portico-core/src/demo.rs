@@ -100,6 +100,13 @@ pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogi
         )
         .await?;
     }
+    crate::scheduling::demo::load(
+        &tx,
+        &actor,
+        &tenant.tenant,
+        first_chart.map(PatientId::from_uuid),
+    )
+    .await?;
     tx.commit().await?;
     Ok(DemoLogins {
         tenant,

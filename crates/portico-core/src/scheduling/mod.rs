@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod availability;
 pub mod blocks;
 pub mod catalog;
+pub mod demo;
 pub mod search;
 pub mod slots;
 pub mod waitlist;
