@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench clean
+.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench bench-scale clean
 
 run:
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -45,6 +45,11 @@ schema:
 # Throughput and latency on the embedded profile (needs wrk); figures in the closing notes.
 bench:
 	scripts/bench
+
+# Many practices on PostgreSQL + Redis: dashboard and slot search under load (figures in the
+# closing notes). `scripts/bench-scale [practices] [patients] [seconds] [clients]`.
+bench-scale:
+	scripts/bench-scale
 
 clean:
 	$(CARGO) clean
