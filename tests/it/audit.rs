@@ -193,3 +193,74 @@ async fn a_patient_sees_who_opened_their_chart_and_admins_search_the_log() {
     );
     assert!(report["data"]["verifyAuditChain"]["firstBrokenSeq"].is_null());
 }
+
+#[tokio::test]
+async fn practice_admins_export_a_range_of_the_log_as_csv_and_the_export_is_logged() {
+    use portico_core::identity::Role;
+    use serde_json::json;
+    let app = portico_tests::spawn_app().await;
+    let admin = app.practice_admin("export").await;
+    let (patient, chart) = app.add_user("export", Role::Patient).await;
+    let chart_id = {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        URL_SAFE_NO_PAD.encode(format!("Patient:{}", chart.unwrap()))
+    };
+    let (_, opened) = app
+        .gql_as(
+            "export",
+            &admin.access,
+            "query($id: ID!) { patient(id: $id) { id } }",
+            json!({ "id": chart_id }),
+        )
+        .await;
+    assert!(opened["errors"].is_null(), "{opened}");
+    const EXPORT: &str = "query($from: DateTime!, $to: DateTime!, $p: ID) {
+        auditExport(from: $from, to: $to, patientId: $p) { csv rows truncated } }";
+    let now = chrono::Utc::now();
+    let range = json!({ "from": (now - chrono::Duration::hours(1)).to_rfc3339(),
+        "to": (now + chrono::Duration::hours(1)).to_rfc3339(), "p": chart_id });
+    let (_, exported) = app
+        .gql_as("export", &admin.access, EXPORT, range.clone())
+        .await;
+    let export = &exported["data"]["auditExport"];
+    let csv = export["csv"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{exported}"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("seq,occurred_at,actor_kind"), "{csv}");
+    assert_eq!(
+        export["rows"].as_i64(),
+        Some(i64::try_from(lines.len() - 1).unwrap())
+    );
+    assert_eq!(export["truncated"], false);
+    // Oldest first: the chart's creation, then the admin's read of it, by name and role.
+    assert!(lines[1].contains("patient.create"), "{csv}");
+    assert!(
+        lines.iter().any(|l| l.contains("patient.read")
+            && l.contains("Avery Admin")
+            && l.contains("practice_admin")),
+        "{csv}"
+    );
+    // Another chart's events are not in this export.
+    assert!(lines[1..].iter().all(|l| l.contains(&chart_id)), "{csv}");
+
+    // The export is logged; patients and staff without the right cannot export.
+    let (_, again) = app
+        .gql_as("export", &admin.access, EXPORT, range.clone())
+        .await;
+    assert!(
+        again["data"]["auditExport"]["csv"]
+            .as_str()
+            .unwrap()
+            .contains("audit.export")
+    );
+    let (_, refused) = app.gql_as("export", &patient.access, EXPORT, range).await;
+    assert_eq!(portico_tests::error_code(&refused), Some("FORBIDDEN"));
+    let (_, backwards) = app
+        .gql_as("export", &admin.access, EXPORT, json!({ "from": now.to_rfc3339(), "to": (now - chrono::Duration::hours(1)).to_rfc3339() }))
+        .await;
+    assert_eq!(
+        backwards["errors"][0]["extensions"]["reason"],
+        "INVALID_RANGE"
+    );
+}

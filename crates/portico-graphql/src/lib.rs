@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod audit_export;
 mod context;
 mod enrolment;
 mod error;
@@ -39,6 +40,7 @@ pub struct Query(
     proxies::ProxiesQuery,
     settings::SettingsQuery,
     audit::AuditQuery,
+    audit_export::AuditExportQuery,
     scheduling::SchedulingQuery,
 );
 
