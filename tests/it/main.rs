@@ -21,6 +21,7 @@ mod limits;
 mod mail;
 mod observability;
 mod operators;
+mod outbox;
 mod permissions;
 mod proxies;
 mod pubsub;

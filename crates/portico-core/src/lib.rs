@@ -16,6 +16,7 @@ pub mod identity;
 pub mod ids;
 pub mod invitations;
 pub mod mail;
+pub mod outbox;
 pub mod patients;
 pub mod permissions;
 pub mod ports;

@@ -37,6 +37,13 @@ impl PortError {
 pub enum Job {
     /// Walk a tenant's audit hash chain and report a break.
     VerifyAuditChain { tenant_id: TenantId },
+    /// Hand a tenant's pending outbox messages to the queue.
+    RelayOutbox { tenant_id: TenantId },
+    /// Deliver one outbox message (at most once per claim; a delivered message is skipped).
+    DeliverMessage {
+        tenant_id: TenantId,
+        message_id: uuid::Uuid,
+    },
 }
 
 #[async_trait]
@@ -173,7 +180,7 @@ pub trait Authorizer: Send + Sync {
 
 /// An email. Bodies never carry PHI: they say that something is waiting and link to the
 /// portal, where the reader signs in to see it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
     pub to: String,
     pub subject: String,

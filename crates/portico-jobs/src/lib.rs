@@ -3,6 +3,7 @@
 //! cron schedules that enqueue periodic work.
 
 mod audit;
+mod outbox;
 mod queue;
 mod worker;
 

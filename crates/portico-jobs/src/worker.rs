@@ -1,7 +1,7 @@
 //! The workers: one apalis worker on the profile's storage running every [`Job`], and the
 //! cron schedules that enqueue periodic work. All stop together on the shutdown token.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use apalis::prelude::*;
 use apalis_core::backend::{
@@ -11,12 +11,12 @@ use apalis_cron::{CronScheduler, Tick};
 use apalis_sqlite::JsonCodec;
 use portico_core::{
     Db,
-    ports::{Job, JobQueue},
+    ports::{Job, JobQueue, Mailer},
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ApalisQueue, audit};
+use crate::{ApalisQueue, audit, outbox};
 
 /// An idle worker looks for new jobs this often (apalis otherwise waits for its heartbeat).
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -26,18 +26,37 @@ const POLL_EVERY: Duration = Duration::from_millis(250);
 pub struct JobContext {
     pub db: Db,
     pub queue: ApalisQueue,
+    pub mailer: Arc<dyn Mailer>,
 }
 
 async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     let kind = match &job {
         Job::VerifyAuditChain { .. } => "verify_audit_chain",
+        Job::RelayOutbox { .. } => "relay_outbox",
+        Job::DeliverMessage { .. } => "deliver_message",
     };
     let result = match job {
         Job::VerifyAuditChain { tenant_id } => audit::verify_chain(&ctx.db, tenant_id).await,
+        Job::RelayOutbox { tenant_id } => outbox::relay(&ctx.db, &ctx.queue, tenant_id)
+            .await
+            .map(|_| ()),
+        Job::DeliverMessage {
+            tenant_id,
+            message_id,
+        } => outbox::deliver(&ctx.db, ctx.mailer.as_ref(), tenant_id, message_id).await,
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
     result.map_err(Into::into)
+}
+
+/// Every minute: relay what no request relayed (a process that stopped between its commit
+/// and its relay job, a delivery that failed and went back to the outbox).
+async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
+        ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
+    }
+    Ok(())
 }
 
 /// Nightly: check every tenant's audit chain.
@@ -86,6 +105,15 @@ pub async fn run_workers(ctx: JobContext, shutdown: CancellationToken) -> std::i
             .backend(CronScheduler::new(nightly.clone()))
             .data(cron_ctx.clone())
             .build(nightly_audit)
+    });
+    let every_minute = cron::Schedule::from_str("0 * * * * *")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let sweep_ctx = ctx.clone();
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new("portico-cron-outbox-sweep")
+            .backend(CronScheduler::new(every_minute.clone()))
+            .data(sweep_ctx.clone())
+            .build(sweep_outbox)
     });
     monitor
         .run_with_signal(async move {

@@ -236,7 +236,7 @@ async fn boot(
         revocations: profile.revocations,
         authorizer: Arc::new(authorizer),
         sessions: config.session_settings(),
-        mailer,
+        mailer: Arc::clone(&mailer),
         public_url: config.public_url.clone(),
         invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
         activation_ttl: Duration::from_secs(config.activation_ttl_hours * 3600),
@@ -254,7 +254,7 @@ async fn boot(
         queue = queue.backend(),
         "ready"
     );
-    Ok(JobContext { db, queue })
+    Ok(JobContext { db, queue, mailer })
 }
 
 /// Picks up signing keys rotated elsewhere, so every instance signs with the newest key.

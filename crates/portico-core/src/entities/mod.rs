@@ -9,6 +9,7 @@ pub mod audit_event;
 pub mod availability_window;
 pub mod invitation;
 pub mod location;
+pub mod outbox_message;
 pub mod password_reset;
 pub mod patient;
 pub mod provider;

@@ -10,6 +10,8 @@ use crate::{
     CoreError, CoreResult, PatientId, TenantTx, UserId,
     audit::{self, Access, Actor},
     entities::{appointment, patient, waitlist_entry},
+    outbox,
+    ports::Email,
     scheduling::{
         appointments::{BOOKED, PracticeClock},
         catalog,
@@ -157,11 +159,24 @@ pub async fn for_patient(
     Ok(found)
 }
 
-/// Someone to tell of an opening, once the transaction has committed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub entry_id: Uuid,
-    pub email: String,
+/// What a waitlist notice says besides the address: the practice's name and where to book.
+/// Nothing else, so the message carries no PHI.
+#[derive(Clone, Debug)]
+pub struct NoticeText {
+    pub practice_name: String,
+    pub booking_url: String,
+}
+
+fn notice(to: String, text: &NoticeText) -> Email {
+    Email {
+        to,
+        subject: format!("An earlier time is open at {}", text.practice_name),
+        text: format!(
+            "An earlier appointment time has opened at {}.\n\n\
+             Sign in to book it before someone else does: {}\n",
+            text.practice_name, text.booking_url
+        ),
+    }
 }
 
 /// Time a provider has again: a cancelled or moved appointment, or a removed block.
@@ -186,15 +201,17 @@ impl From<&appointment::Model> for Opening {
 }
 
 /// Time was released: marks the waiting entries whose wish an open slot inside it meets as
-/// notified, and returns whom to tell, in the order they joined.
+/// notified and writes their notices to the outbox, in the order they joined. Returns how
+/// many; the caller relays the outbox once the transaction has committed.
 pub async fn on_opening(
     tx: &TenantTx,
     actor: &Actor,
     clock: PracticeClock,
     freed: Opening,
-) -> CoreResult<Vec<Notice>> {
+    text: &NoticeText,
+) -> CoreResult<usize> {
     if freed.starts_at <= clock.now {
-        return Ok(Vec::new());
+        return Ok(0);
     }
     let waiting = tx
         .find::<waitlist_entry::Entity>()
@@ -210,7 +227,7 @@ pub async fn on_opening(
         .all(tx.conn())
         .await?;
     let local = freed.starts_at.with_timezone(&clock.tz).date_naive();
-    let mut notices = Vec::new();
+    let mut notices = 0;
     for entry in waiting {
         if freed.vacated_by == Some(entry.patient_id) {
             continue;
@@ -249,10 +266,14 @@ pub async fn on_opening(
         active.notified_at = Set(Some(Utc::now()));
         let updated = active.update(tx.conn()).await?;
         audit::record(tx, actor, access("waitlist.notify", &updated)).await?;
-        notices.push(Notice {
-            entry_id: updated.id,
-            email,
-        });
+        // An entry is notified once, so its id keys the notice.
+        outbox::email(
+            tx,
+            &format!("waitlist:{}", updated.id),
+            &notice(email, text),
+        )
+        .await?;
+        notices += 1;
     }
     Ok(notices)
 }

@@ -7,10 +7,10 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId,
-    ports::Email,
+    ports::Job,
     scheduling::{
         appointments::{self, Booking, Move},
-        waitlist::{self, Notice},
+        waitlist::{self, NoticeText},
     },
     tenancy::Access,
 };
@@ -25,34 +25,34 @@ use crate::{
     user_error::{UserError, settle},
 };
 
-/// Tells waitlisted patients of an opening, after the change committed and in the order
-/// they joined. The message names the practice only.
-pub(super) fn send_notices(ctx: &Context<'_>, notices: Vec<Notice>) -> async_graphql::Result<()> {
-    if notices.is_empty() {
-        return Ok(());
-    }
+/// What a waitlist notice says: the practice's name and where to book, nothing else.
+pub(super) fn notice_text(ctx: &Context<'_>) -> async_graphql::Result<NoticeText> {
     let services = ctx.services()?;
     let tenant = ctx.tenant()?;
-    let mailer = Arc::clone(&services.mailer);
-    let emails: Vec<Email> = notices
-        .into_iter()
-        .map(|n| Email {
-            to: n.email,
-            subject: format!("An earlier time is open at {}", tenant.tenant.display_name),
-            text: format!(
-                "An earlier appointment time has opened at {}.\n\n\
-                 Sign in to book it before someone else does: {}/t/{}/appointments\n",
-                tenant.tenant.display_name, services.public_url, tenant.tenant.slug
-            ),
-        })
-        .collect();
-    tokio::spawn(async move {
-        for email in emails {
-            if let Err(e) = mailer.send(email).await {
-                tracing::error!(error = %e, "waitlist notice not sent");
-            }
-        }
-    });
+    Ok(NoticeText {
+        practice_name: tenant.tenant.display_name.clone(),
+        booking_url: format!(
+            "{}/t/{}/appointments",
+            services.public_url, tenant.tenant.slug
+        ),
+    })
+}
+
+/// After a commit that wrote outbox messages: asks a worker to relay them now (the
+/// every-minute sweep catches it if this fails).
+pub(super) async fn relay_outbox(ctx: &Context<'_>, written: usize) -> async_graphql::Result<()> {
+    if written == 0 {
+        return Ok(());
+    }
+    let tenant_id = ctx.tenant()?.id();
+    if let Err(e) = ctx
+        .services()?
+        .queue
+        .enqueue(Job::RelayOutbox { tenant_id })
+        .await
+    {
+        tracing::warn!(error = %e, "outbox relay not queued; the sweep will relay it");
+    }
     Ok(())
 }
 
@@ -335,16 +335,17 @@ impl AppointmentsMutation {
             return Err(e);
         }
         let actor = actor(ctx, &principal);
+        let text = notice_text(ctx)?;
         let result = async {
             let (new, old) = appointments::reschedule(&tx, &actor, clock, change).await?;
-            let notices = waitlist::on_opening(&tx, &actor, clock, (&old).into()).await?;
+            let notices = waitlist::on_opening(&tx, &actor, clock, (&old).into(), &text).await?;
             Ok((new, Catalog::load(&tx).await?, notices))
         }
         .await;
         let settled = settle(tx, result, &request_id).await?;
         let settled = match settled {
             Ok((new, catalog, notices)) => {
-                send_notices(ctx, notices)?;
+                relay_outbox(ctx, notices).await?;
                 Ok((new, catalog))
             }
             Err(errors) => Err(errors),
@@ -383,6 +384,7 @@ impl AppointmentsMutation {
                 .map_err(|e| ApiError::from_core(e, &request_id))?;
             return Err(e);
         }
+        let text = notice_text(ctx)?;
         let result = async {
             let cancelled = appointments::cancel(
                 &tx,
@@ -393,13 +395,14 @@ impl AppointmentsMutation {
                 Some(principal.user_id.as_uuid()),
             )
             .await?;
-            let notices = waitlist::on_opening(&tx, &actor, clock, (&cancelled).into()).await?;
+            let notices =
+                waitlist::on_opening(&tx, &actor, clock, (&cancelled).into(), &text).await?;
             Ok((cancelled, Catalog::load(&tx).await?, notices))
         }
         .await;
         let settled = match settle(tx, result, &request_id).await? {
             Ok((cancelled, catalog, notices)) => {
-                send_notices(ctx, notices)?;
+                relay_outbox(ctx, notices).await?;
                 Ok((cancelled, catalog))
             }
             Err(errors) => Err(errors),

@@ -15,7 +15,7 @@ use portico_core::{
 
 use super::{
     access::{actor, clock, uuid_of},
-    appointments::send_notices,
+    appointments::{notice_text, relay_outbox},
 };
 use crate::{
     ApiError,
@@ -244,6 +244,7 @@ impl BlocksMutation {
         let clock = clock(ctx)?;
         let id = uuid_of("ScheduleBlock", &input.schedule_block_id)?;
         let actor = actor(ctx, &principal);
+        let text = notice_text(ctx)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let removed = async {
             let removed = blocks::remove(&tx, id).await?;
@@ -258,7 +259,7 @@ impl BlocksMutation {
                 },
             )
             .await?;
-            let mut notices = Vec::new();
+            let mut notices = 0;
             if let Some(provider) = removed.provider_id {
                 notices = waitlist::on_opening(
                     &tx,
@@ -270,6 +271,7 @@ impl BlocksMutation {
                         ends_at: removed.ends_at,
                         vacated_by: None,
                     },
+                    &text,
                 )
                 .await?;
             }
@@ -278,7 +280,7 @@ impl BlocksMutation {
         .await;
         Ok(match settle(tx, removed, &request_id).await? {
             Ok((removed, notices)) => {
-                send_notices(ctx, notices)?;
+                relay_outbox(ctx, notices).await?;
                 ScheduleBlockPayload {
                     schedule_block: Some(removed.into()),
                     user_errors: Vec::new(),

@@ -1,0 +1,153 @@
+//! The transactional outbox. A business transaction writes the messages it means to send
+//! ([`email`]) in the same transaction, so a rolled-back change sends nothing and a committed
+//! one is never forgotten. A relay hands pending messages to the job queue; a worker claims
+//! one, delivers it and marks it delivered. Delivery is at least once (a worker that dies
+//! after sending and before marking lets its claim lapse and the message go again), and each
+//! effect has one idempotency key, so writing it twice keeps one message.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, CoreResult, TenantTx,
+    entities::outbox_message::{self, Column, Entity},
+    ports::Email,
+};
+
+pub const EMAIL: &str = "email";
+/// A worker's claim on a message lasts this long.
+pub const CLAIM: Duration = Duration::seconds(120);
+/// After this many failed deliveries a message stays undelivered for a person to look at.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// Writes `email` to the outbox in the caller's transaction under `key`. Returns `false`
+/// when the key was used already (the first message stands).
+pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> {
+    let payload = serde_json::to_string(email).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let row = outbox_message::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(Uuid::now_v7()),
+        channel: Set(EMAIL.to_owned()),
+        idempotency_key: Set(key.to_owned()),
+        payload: Set(payload),
+        created_at: Set(Utc::now()),
+        relayed_at: Set(None),
+        claimed_until: Set(None),
+        delivered_at: Set(None),
+        attempts: Set(0),
+        last_error: Set(None),
+    };
+    let inserted = Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([Column::TenantId, Column::IdempotencyKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(tx.conn())
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Messages not yet handed to the queue, oldest first.
+pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::RelayedAt.is_null())
+        .filter(Column::DeliveredAt.is_null())
+        .order_by_asc(Column::CreatedAt)
+        .limit(limit)
+        .all(tx.conn())
+        .await?)
+}
+
+pub async fn mark_relayed(tx: &TenantTx, ids: &[Uuid]) -> CoreResult<()> {
+    tx.update::<Entity>()
+        .col_expr(Column::RelayedAt, Expr::value(Some(Utc::now())))
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Claims an undelivered message for `CLAIM`; `None` when it is delivered, given up on, or
+/// claimed by another worker.
+pub async fn claim(
+    tx: &TenantTx,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> CoreResult<Option<outbox_message::Model>> {
+    let claimed = tx
+        .update::<Entity>()
+        .col_expr(Column::ClaimedUntil, Expr::value(Some(now + CLAIM)))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
+        .filter(
+            Condition::any()
+                .add(Column::ClaimedUntil.is_null())
+                .add(Column::ClaimedUntil.lt(now)),
+        )
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::Id.eq(id))
+        .one(tx.conn())
+        .await?)
+}
+
+pub async fn mark_delivered(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
+    tx.update::<Entity>()
+        .col_expr(Column::DeliveredAt, Expr::value(Some(Utc::now())))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Records a failed delivery and puts the message back for the relay (until it has used up
+/// its attempts). `error` must carry no PHI: adapter errors name the adapter and the failure.
+pub async fn mark_failed(tx: &TenantTx, id: Uuid, error: &str) -> CoreResult<()> {
+    let error: String = error.chars().take(300).collect();
+    tx.update::<Entity>()
+        .col_expr(Column::LastError, Expr::value(Some(error)))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::RelayedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The email a message carries.
+pub fn email_of(message: &outbox_message::Model) -> CoreResult<Email> {
+    serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+}
+
+/// Every message of the tenant, oldest first (for support and for tests).
+pub async fn all(tx: &TenantTx) -> CoreResult<Vec<outbox_message::Model>> {
+    Ok(tx
+        .find::<Entity>()
+        .order_by_asc(Column::CreatedAt)
+        .all(tx.conn())
+        .await?)
+}
