@@ -14,6 +14,7 @@ mod m20261125_000007_one_time_secrets;
 mod m20261125_000008_proxy_grants;
 mod m20261125_000009_session_settings;
 mod m20261125_000010_audit_context;
+mod m20261125_000012_records;
 pub mod postgres;
 mod shape;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_proxy_grants::Migration),
             Box::new(m20261125_000009_session_settings::Migration),
             Box::new(m20261125_000010_audit_context::Migration),
+            Box::new(m20261125_000012_records::Migration),
         ]
     }
 }

@@ -2,9 +2,21 @@
 //! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
 
 pub mod activation_code;
+pub mod allergy;
 pub mod api_key;
 pub mod audit_event;
+pub mod break_glass_access;
+pub mod care_team_member;
+pub mod chart_restriction;
+pub mod condition;
+pub mod contact_change;
+pub mod diagnostic_report;
+pub mod emergency_contact;
+pub mod encounter;
+pub mod immunization;
 pub mod invitation;
+pub mod medication_request;
+pub mod observation;
 pub mod password_reset;
 pub mod patient;
 pub mod proxy_grant;
