@@ -29,6 +29,14 @@ pub struct ContactUpdate {
 
 type Check = fn(&'static str, &str) -> CoreResult<String>;
 
+/// A field to change: its input name, the new value, where it goes, and its check.
+type Field<'a> = (
+    &'static str,
+    Option<String>,
+    &'a mut Option<String>,
+    &'a dyn Fn(&'static str, &str) -> CoreResult<String>,
+);
+
 fn text(max: usize) -> impl Fn(&'static str, &str) -> CoreResult<String> {
     move |field, value| {
         if value.chars().count() > max || value.chars().any(char::is_control) {
@@ -93,12 +101,7 @@ pub async fn update(
     let mut next = current.clone();
     let mut changed: Vec<&str> = Vec::new();
     let phone: Check = records::emergency::phone;
-    let fields: [(
-        &'static str,
-        Option<String>,
-        &mut Option<String>,
-        &dyn Fn(&'static str, &str) -> CoreResult<String>,
-    ); 9] = [
+    let fields: [Field<'_>; 9] = [
         ("email", update.email, &mut next.email, &email),
         ("phone", update.phone, &mut next.phone, &phone),
         (

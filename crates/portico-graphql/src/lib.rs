@@ -3,9 +3,15 @@
 
 mod api_keys;
 mod audit;
+mod break_glass;
+mod chart_access;
+mod contact_details;
 mod context;
+mod dashboard;
+mod emergency;
 mod enrolment;
 mod error;
+mod fhir_export;
 mod global_id;
 mod identity;
 mod limits;
@@ -13,6 +19,8 @@ mod operators;
 mod patients;
 mod permissions;
 mod proxies;
+mod records;
+mod records_entry;
 mod scalars;
 mod settings;
 mod staff;
@@ -38,6 +46,7 @@ pub struct Query(
     proxies::ProxiesQuery,
     settings::SettingsQuery,
     audit::AuditQuery,
+    break_glass::BreakGlassQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +60,11 @@ pub struct Mutation(
     enrolment::EnrolmentMutation,
     proxies::ProxiesMutation,
     settings::SettingsMutation,
+    records_entry::RecordsMutation,
+    contact_details::ContactDetailsMutation,
+    emergency::EmergencyMutation,
+    chart_access::ChartAccessMutation,
+    break_glass::BreakGlassMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

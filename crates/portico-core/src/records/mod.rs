@@ -107,7 +107,7 @@ chart_record!(condition, "Condition", "condition", CreatedAt);
 chart_record!(immunization, "Immunization", "immunization", OccurredOn);
 
 /// Records one audit event about `chart`, flagged when it was opened by breaking the glass.
-pub(crate) async fn audit(
+pub async fn audit(
     tx: &TenantTx,
     actor: &Actor,
     chart: &OpenChart,

@@ -184,7 +184,7 @@ pub async fn create(
 }
 
 /// Corrects a result in place: same id, status `final` (from preliminary), `amended`,
-/// `corrected` or `entered-in-error`.
+/// `corrected` or `entered-in-error`. A report or visit left out stays as it was.
 pub async fn correct(
     tx: &TenantTx,
     actor: &Actor,
@@ -206,6 +206,8 @@ pub async fn correct(
     let encounter_id =
         belongs::<encounter::Entity>(tx, chart, "encounterId", input.encounter_id).await?;
     let c = check(input)?;
+    let report_id = report_id.or(found.report_id);
+    let encounter_id = encounter_id.or(found.encounter_id);
     let mut active: observation::ActiveModel = found.into();
     active.status = Set(status);
     active.report_id = Set(report_id);

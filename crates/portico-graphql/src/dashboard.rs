@@ -1,0 +1,78 @@
+//! The patient's dashboard. `PatientDashboard` is an object type so other areas add their
+//! parts beside these (next appointments from scheduling, unread messages from messaging).
+
+use async_graphql::{Context, Enum, ID, SimpleObject};
+use portico_core::{
+    chart_access::Purpose,
+    records::dashboard::{self, ReminderKind as CoreKind},
+};
+use uuid::Uuid;
+
+use crate::{
+    chart_access, global_id,
+    records::{Encounter, Observation},
+    scalars::Date,
+};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ReminderKind {
+    /// The next dose of a vaccine is due within 30 days, or overdue.
+    ImmunizationDue,
+    /// An active prescription has no refills left and needs renewing.
+    MedicationRenewal,
+}
+
+#[derive(SimpleObject)]
+pub struct Reminder {
+    pub kind: ReminderKind,
+    /// The vaccine or medication.
+    pub title: String,
+    pub due_on: Option<Date>,
+    /// The immunization or medication request it is about.
+    pub resource_id: ID,
+    /// A renewal of a controlled substance needs a visit.
+    pub needs_visit: bool,
+}
+
+/// What the patient sees first.
+#[derive(SimpleObject)]
+pub struct PatientDashboard {
+    pub patient_id: ID,
+    /// The latest finished visit.
+    pub last_visit: Option<Encounter>,
+    /// Results taken since the last finished visit (every result when there is none),
+    /// newest first, at most 50.
+    pub new_results: Vec<Observation>,
+    /// Derived from the chart: immunizations falling due and prescriptions to renew.
+    pub reminders: Vec<Reminder>,
+}
+
+pub(crate) async fn load(
+    ctx: &Context<'_>,
+    patient: Uuid,
+) -> async_graphql::Result<PatientDashboard> {
+    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
+    let d = dashboard::load(&opened.tx, &opened.actor, &opened.chart)
+        .await
+        .map_err(opened.core())?;
+    let d = opened.done(d).await?;
+    Ok(PatientDashboard {
+        patient_id: global_id::encode("Patient", patient),
+        last_visit: d.last_visit.map(Encounter::from),
+        new_results: d.new_results.into_iter().map(Observation::from).collect(),
+        reminders: d
+            .reminders
+            .into_iter()
+            .map(|r| Reminder {
+                kind: match r.kind {
+                    CoreKind::ImmunizationDue => ReminderKind::ImmunizationDue,
+                    CoreKind::MedicationRenewal => ReminderKind::MedicationRenewal,
+                },
+                title: r.title,
+                due_on: r.due_on.map(Date),
+                resource_id: global_id::encode(r.resource_type, r.resource_id),
+                needs_visit: r.needs_visit,
+            })
+            .collect(),
+    })
+}
