@@ -71,7 +71,7 @@ async fn demo_chart(tx: &TenantTx, actor: &Actor, chart: patient::Model) -> Core
         .await?;
     }
     // Three lipid panels: before the first visit, before the follow-up, and one since.
-    for (ago, ldl, flag) in [(372, 138.0, "H"), (32, 162.0, "H"), (3, 118.0, "N")] {
+    for (ago, ldl, flag) in [(372, 138.0, "H"), (32, 162.0, "H"), (3, 96.0, "N")] {
         let report = records::reports::save(
             tx,
             actor,

@@ -128,3 +128,86 @@ pub fn reminders(
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, Utc};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn date(days_from_today: i64, today: NaiveDate) -> NaiveDate {
+        today + Duration::days(days_from_today)
+    }
+
+    fn dose(code: &str, given: NaiveDate, next: Option<NaiveDate>) -> immunization::Model {
+        immunization::Model {
+            tenant_id: Uuid::nil(),
+            id: Uuid::now_v7(),
+            patient_id: Uuid::nil(),
+            status: "completed".to_owned(),
+            vaccine_code: Some(code.to_owned()),
+            vaccine_name: format!("vaccine {code}"),
+            occurred_on: given,
+            next_due_on: next,
+            source: None,
+            external_id: None,
+            entered_by: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn prescription(status: &str, refills: i32, controlled: bool) -> medication_request::Model {
+        medication_request::Model {
+            tenant_id: Uuid::nil(),
+            id: Uuid::now_v7(),
+            patient_id: Uuid::nil(),
+            status: status.to_owned(),
+            name: format!("{status} {refills}"),
+            rxnorm_code: None,
+            dosage: "daily".to_owned(),
+            refills_left: refills,
+            prescriber_id: None,
+            prescriber_name: None,
+            last_filled_on: None,
+            controlled,
+            authored_at: Utc::now(),
+            source: None,
+            external_id: None,
+            entered_by: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn reminders_come_from_the_latest_dose_and_empty_prescriptions() {
+        let today = Utc::now().date_naive();
+        let immunizations = [
+            // Superseded by a later dose of the same vaccine: no reminder from it.
+            dose("33", date(-800, today), Some(date(-400, today))),
+            dose("33", date(-30, today), Some(date(335, today))),
+            // Due within the horizon, and overdue.
+            dose("115", date(-3600, today), Some(date(10, today))),
+            dose("150", date(-400, today), Some(date(-35, today))),
+        ];
+        let medications = [
+            prescription("active", 0, true),
+            prescription("active", 2, false),
+            prescription("stopped", 0, false),
+        ];
+        let out = reminders(&immunizations, &medications, today);
+        let kinds: Vec<(ReminderKind, Option<NaiveDate>)> =
+            out.iter().map(|r| (r.kind, r.due_on)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (ReminderKind::ImmunizationDue, Some(date(-35, today))),
+                (ReminderKind::ImmunizationDue, Some(date(10, today))),
+                (ReminderKind::MedicationRenewal, None),
+            ]
+        );
+        assert!(out[2].needs_visit, "a controlled substance needs a visit");
+    }
+}
