@@ -104,6 +104,15 @@ async fn a_restricted_chart_opens_only_by_breaking_the_glass_which_is_flagged_an
         )
         .await;
     assert_eq!(error_code(&refused_chart), Some("BREAK_GLASS_REQUIRED"));
+    let (_, refused_grants) = app
+        .gql_as(
+            "vip",
+            &nurse.access,
+            "query($p: ID!) { proxyGrants(patientId: $p) { id } }",
+            json!({ "p": chart }),
+        )
+        .await;
+    assert_eq!(error_code(&refused_grants), Some("BREAK_GLASS_REQUIRED"));
 
     // A reason is required, and a real one.
     for reason in ["", "because", "   short    "] {
