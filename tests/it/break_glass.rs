@@ -266,6 +266,19 @@ async fn a_restricted_chart_opens_only_by_breaking_the_glass_which_is_flagged_an
         1
     );
 
+    // The flagged events keep the practice's hash chain intact.
+    {
+        use portico_core::{TenantTx, audit, tenancy::Access, tenants};
+        let db = app.db();
+        let tenant = tenants::find_by_slug(&db, "vip").await.unwrap().unwrap();
+        let tx = TenantTx::begin(&db, &tenant.scope(), Access::Read)
+            .await
+            .unwrap();
+        let report = audit::verify_chain(&tx).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(report.first_broken_seq, None);
+    }
+
     // When the window has passed (moved into the past here), the chart closes again.
     let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
         .await
@@ -308,4 +321,28 @@ async fn a_restricted_chart_opens_only_by_breaking_the_glass_which_is_flagged_an
         .gql_as("vip", &nurse.access, RESULTS, json!({ "p": chart }))
         .await;
     assert!(reopened["errors"].is_null(), "{reopened}");
+
+    // Unflagging an event afterwards breaks the chain.
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    owner
+        .execute_unprepared(
+            "UPDATE audit_events SET break_glass_id = NULL WHERE action = 'chart.break_glass'",
+        )
+        .await
+        .unwrap();
+    owner.close().await.unwrap();
+    let db = app.db();
+    let tenant = portico_core::tenants::find_by_slug(&db, "vip")
+        .await
+        .unwrap()
+        .unwrap();
+    let tx =
+        portico_core::TenantTx::begin(&db, &tenant.scope(), portico_core::tenancy::Access::Read)
+            .await
+            .unwrap();
+    let report = portico_core::audit::verify_chain(&tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert!(report.first_broken_seq.is_some(), "{report:?}");
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, CoreResult, PatientId, TenantTx, UserId,
     audit::{self, Access, Actor},
-    entities::{break_glass_access, care_team_member, chart_restriction, patient},
+    entities::{break_glass_access, care_team_member, chart_restriction, patient, user},
     identity::Role,
 };
 
@@ -190,12 +190,24 @@ pub async fn set_restriction(
             "choose staff, vip, behavioral_health or other",
         ));
     }
-    let staff = crate::accounts::names(tx, care_team).await?;
-    if care_team.iter().any(|u| !staff.contains_key(u)) {
+    let staff: std::collections::HashSet<Uuid> = tx
+        .find::<user::Entity>()
+        .filter(user::Column::Id.is_in(care_team.to_vec()))
+        .filter(user::Column::Role.is_in([
+            Role::Provider.as_str(),
+            Role::Staff.as_str(),
+            Role::PracticeAdmin.as_str(),
+        ]))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    if care_team.iter().any(|u| !staff.contains(u)) {
         return Err(CoreError::invalid(
             "careTeamUserIds",
             "UNKNOWN_USER",
-            "every care-team member must be a user of the practice",
+            "every care-team member must be a member of the practice's staff",
         ));
     }
     tx.delete::<chart_restriction::Entity>()
