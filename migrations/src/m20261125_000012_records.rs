@@ -36,7 +36,7 @@ const CLINICAL: [&str; 7] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        chart_table_with(
+        chart_table(
             manager,
             "encounters",
             vec![
@@ -51,7 +51,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "diagnostic_reports",
             vec![
@@ -66,7 +66,7 @@ impl MigrationTrait for Migration {
             &[("encounter_id", "encounters")],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "observations",
             vec![
@@ -98,7 +98,7 @@ impl MigrationTrait for Migration {
                 false,
             ))
             .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "medication_requests",
             vec![
@@ -116,7 +116,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "allergies",
             vec![
@@ -130,7 +130,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "conditions",
             vec![
@@ -143,7 +143,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "immunizations",
             vec![
@@ -156,7 +156,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "emergency_contacts",
             vec![
@@ -168,7 +168,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "patient_contact_history",
             vec![
@@ -187,7 +187,7 @@ impl MigrationTrait for Migration {
             &[],
         )
         .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "chart_restrictions",
             vec![
@@ -205,7 +205,7 @@ impl MigrationTrait for Migration {
                 true,
             ))
             .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "chart_care_team",
             vec![col("user_id").uuid().not_null().to_owned()],
@@ -220,7 +220,7 @@ impl MigrationTrait for Migration {
                 true,
             ))
             .await?;
-        chart_table_with(
+        chart_table(
             manager,
             "break_glass_accesses",
             vec![
@@ -300,7 +300,7 @@ impl MigrationTrait for Migration {
 /// `(tenant_id, id)` of other tables (nullable ones are not enforced while unset), and an
 /// index on `(tenant_id, patient_id)`. Clinical tables also get `source`, `external_id` and
 /// `entered_by`.
-async fn chart_table_with(
+async fn chart_table(
     manager: &SchemaManager<'_>,
     name: &'static str,
     extra: Vec<ColumnDef>,
