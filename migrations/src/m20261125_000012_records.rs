@@ -317,6 +317,8 @@ async fn chart_table(
         table.col(&mut c);
     }
     if clinical {
+        // Where a record came from and its id there; the EHR sync upserts on the pair (a
+        // unique index below; unset ids never collide).
         table
             .col(text("source", 32).null())
             .col(text("external_id", 128).null())
@@ -361,5 +363,15 @@ async fn chart_table(
             false,
         ))
         .await?;
+    if clinical {
+        manager
+            .create_index(shape::tenant_index(
+                &format!("ux_{name}_tenant_source"),
+                Alias::new(name),
+                &["source", "external_id"],
+                true,
+            ))
+            .await?;
+    }
     Ok(())
 }

@@ -72,6 +72,34 @@ async fn staff_enter_and_correct_records_and_the_patient_reads_the_chart() {
             .any(|e| e["node"]["status"] == "entered-in-error")
     );
 
+    // Pages follow one another.
+    let page = |after: Option<String>| json!({ "p": chart, "a": after });
+    const PAGE: &str =
+        "query($p: ID!, $a: String) { patient(id: $p) { results(first: 1, after: $a) {
+        pageInfo { hasNextPage endCursor } edges { node { id } } } } }";
+    let (_, one) = app
+        .gql_as("charts", &patient.access, PAGE, page(None))
+        .await;
+    let first_page = &one["data"]["patient"]["results"];
+    assert_eq!(first_page["pageInfo"]["hasNextPage"], true, "{one}");
+    assert_eq!(
+        first_page["edges"][0]["node"]["id"],
+        ids["glucose_new"].as_str()
+    );
+    let cursor = first_page["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, two) = app
+        .gql_as("charts", &patient.access, PAGE, page(Some(cursor)))
+        .await;
+    let second_page = &two["data"]["patient"]["results"];
+    assert_eq!(second_page["pageInfo"]["hasNextPage"], false, "{two}");
+    assert_eq!(
+        second_page["edges"][0]["node"]["id"],
+        ids["glucose_mid"].as_str()
+    );
+
     // The series: oldest first, the entered-in-error point left out, the range kept.
     let (_, series) = app
         .gql_as(
