@@ -15,6 +15,7 @@ mod m20261125_000008_proxy_grants;
 mod m20261125_000009_session_settings;
 mod m20261125_000010_audit_context;
 mod m20261125_000011_scheduling;
+mod m20261125_000012_records;
 mod m20261125_000013_outbox;
 pub mod postgres;
 mod shape;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_session_settings::Migration),
             Box::new(m20261125_000010_audit_context::Migration),
             Box::new(m20261125_000011_scheduling::Migration),
+            Box::new(m20261125_000012_records::Migration),
             Box::new(m20261125_000013_outbox::Migration),
         ]
     }

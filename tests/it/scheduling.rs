@@ -242,6 +242,20 @@ async fn patients_see_open_slots_in_local_time_and_book_one() {
         mine["data"]["appointments"][0]["id"],
         json!(booked_id(&booked))
     );
+    // The dashboard shows it as the next visit.
+    let (_, dashboard) = app
+        .gql_as(
+            "slots",
+            &patient.access,
+            "query($id: ID!) { patient(id: $id) { dashboard { nextAppointments { id provider { displayName } } } } }",
+            json!({ "id": chart }),
+        )
+        .await;
+    assert_eq!(
+        dashboard["data"]["patient"]["dashboard"]["nextAppointments"][0]["id"],
+        json!(booked_id(&booked)),
+        "{dashboard}"
+    );
     let again = book(&app, &patient.access, &p, &chart, first).await;
     assert_eq!(
         user_error(&again, "bookAppointment").as_deref(),

@@ -22,6 +22,8 @@ pub struct Actor {
     pub request_id: Option<String>,
     pub role: Option<&'static str>,
     pub client_ip: Option<std::net::IpAddr>,
+    /// The break-glass access the actor is using, if any: its events are flagged.
+    pub break_glass: Option<Uuid>,
 }
 
 impl Actor {
@@ -33,6 +35,7 @@ impl Actor {
             request_id: None,
             role: None,
             client_ip: None,
+            break_glass: None,
         }
     }
 
@@ -43,6 +46,11 @@ impl Actor {
 
     pub fn with_role(mut self, role: crate::identity::Role) -> Self {
         self.role = Some(role.as_str());
+        self
+    }
+
+    pub fn with_break_glass(mut self, access: Option<Uuid>) -> Self {
+        self.break_glass = access;
         self
     }
 
@@ -59,6 +67,7 @@ impl Actor {
             request_id: None,
             role: None,
             client_ip: None,
+            break_glass: None,
         }
     }
 }
@@ -101,6 +110,7 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
         resource_id: access.resource_id,
         patient_id: access.patient_id,
         request_id: actor.request_id.clone(),
+        break_glass_id: actor.break_glass,
         prev_hash,
         hash: String::new(),
     };
@@ -119,6 +129,7 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
         resource_id: Set(event.resource_id),
         patient_id: Set(event.patient_id),
         request_id: Set(event.request_id),
+        break_glass_id: Set(event.break_glass_id),
         prev_hash: Set(event.prev_hash),
         hash: Set(event.hash),
     }
@@ -237,6 +248,11 @@ fn event_hash(e: &audit_event::Model) -> String {
         e.client_ip.clone().unwrap_or_default(),
     ] {
         h.update(part.as_bytes());
+        h.update([0x1f]);
+    }
+    // Added later: hashed only when set, so earlier events keep their hashes.
+    if let Some(access) = e.break_glass_id {
+        h.update(access.to_string().as_bytes());
         h.update([0x1f]);
     }
     hex::encode(h.finalize())

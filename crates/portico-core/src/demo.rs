@@ -2,14 +2,17 @@
 //! show: a practice, a few charts, an admin (with two-step sign-in) and a patient account.
 //! Loading it twice changes nothing. Demo credentials are for local use only.
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate, Utc};
 
 use crate::{
     CoreResult, Db, PatientId, TenantTx, UserId, accounts,
     audit::Actor,
+    chart_access::{OpenChart, Relationship},
+    entities::patient,
     identity::Role,
     patients::{self, NewPatient},
     ports::Credentials,
+    records,
     tenancy::Access,
     tenants::{self, Branding, NewTenant, ResolvedTenant},
 };
@@ -25,6 +28,211 @@ pub struct DemoLogins {
     pub tenant: ResolvedTenant,
     /// The admin's TOTP secret, for an authenticator app (or `oathtool --totp -b`).
     pub admin_totp_secret: String,
+}
+
+/// A small chart for the demo patient: cholesterol and glucose results over a year (one
+/// flagged high) in lab reports, visits with summaries, prescriptions (one to renew), an
+/// allergy, problems, immunizations (a booster falling due) and an emergency contact.
+async fn demo_chart(tx: &TenantTx, actor: &Actor, chart: patient::Model) -> CoreResult<()> {
+    let open = OpenChart {
+        chart,
+        relationship: Relationship::Staff,
+        break_glass: None,
+    };
+    let now = Utc::now();
+    let days = |d: i64| now - Duration::days(d);
+    for (ago, summary) in [
+        (
+            370,
+            "Annual check-up. Blood pressure 128/82. Fasting labs ordered; diet and exercise \
+             advice for borderline cholesterol.",
+        ),
+        (
+            30,
+            "Follow-up for cholesterol. Started atorvastatin 20 mg nightly. Recheck lipids in \
+             three months.",
+        ),
+    ] {
+        records::encounters::save(
+            tx,
+            actor,
+            &open,
+            None,
+            records::encounters::EncounterInput {
+                status: "finished".to_owned(),
+                class: "ambulatory".to_owned(),
+                reason: Some("Check-up".to_owned()),
+                summary: Some(summary.to_owned()),
+                practitioner_name: Some("Dr. Priya Natarajan".to_owned()),
+                started_at: Some(days(ago)),
+                ended_at: Some(days(ago) + Duration::minutes(30)),
+            },
+        )
+        .await?;
+    }
+    // Three lipid panels: before the first visit, before the follow-up, and one since.
+    for (ago, ldl, flag) in [(372, 138.0, "H"), (32, 162.0, "H"), (3, 96.0, "N")] {
+        let report = records::reports::save(
+            tx,
+            actor,
+            &open,
+            None,
+            records::reports::ReportInput {
+                status: "final".to_owned(),
+                code: "57698-3".to_owned(),
+                display: "Lipid panel with direct LDL".to_owned(),
+                conclusion: Some(if flag == "H" {
+                    "LDL above goal.".to_owned()
+                } else {
+                    "LDL at goal on treatment.".to_owned()
+                }),
+                effective_at: Some(days(ago)),
+                issued_at: Some(days(ago) + Duration::hours(20)),
+                encounter_id: None,
+            },
+        )
+        .await?;
+        for (code, display, value, low, high, flag) in [
+            (
+                "18262-6",
+                "LDL cholesterol (direct)",
+                ldl,
+                None,
+                Some(100.0),
+                flag,
+            ),
+            ("2085-9", "HDL cholesterol", 52.0, Some(40.0), None, "N"),
+            (
+                "2345-7",
+                "Glucose",
+                94.0 + (ago % 7) as f64,
+                Some(70.0),
+                Some(99.0),
+                "N",
+            ),
+        ] {
+            records::observations::create(
+                tx,
+                actor,
+                &open,
+                records::observations::ObservationInput {
+                    status: "final".to_owned(),
+                    code: code.to_owned(),
+                    display: display.to_owned(),
+                    value: Some(value),
+                    unit: Some("mg/dL".to_owned()),
+                    range_low: low,
+                    range_high: high,
+                    interpretation: Some(flag.to_owned()),
+                    effective_at: Some(days(ago)),
+                    report_id: Some(report.id),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+    }
+    for (name, rxnorm, dosage, refills, controlled) in [
+        (
+            "Atorvastatin 20 mg tablet",
+            "617310",
+            "1 tablet by mouth at bedtime",
+            3,
+            false,
+        ),
+        (
+            "Lisinopril 10 mg tablet",
+            "314076",
+            "1 tablet by mouth daily",
+            0,
+            false,
+        ),
+    ] {
+        records::medications::save(
+            tx,
+            actor,
+            &open,
+            None,
+            records::medications::MedicationInput {
+                status: "active".to_owned(),
+                name: name.to_owned(),
+                rxnorm_code: Some(rxnorm.to_owned()),
+                dosage: dosage.to_owned(),
+                refills_left: refills,
+                prescriber_name: Some("Dr. Priya Natarajan".to_owned()),
+                last_filled_on: Some((days(20)).date_naive()),
+                controlled,
+                authored_at: Some(days(30)),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    records::allergies::save(
+        tx,
+        actor,
+        &open,
+        None,
+        records::allergies::AllergyInput {
+            status: "active".to_owned(),
+            substance: "Penicillin".to_owned(),
+            reaction: Some("Hives".to_owned()),
+            severity: Some("moderate".to_owned()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    for (code, name, onset) in [
+        ("E78.5", "Hyperlipidemia", 370),
+        ("I10", "Essential hypertension", 900),
+    ] {
+        records::conditions::save(
+            tx,
+            actor,
+            &open,
+            None,
+            records::conditions::ConditionInput {
+                status: "active".to_owned(),
+                code: Some(code.to_owned()),
+                name: name.to_owned(),
+                onset_on: Some(days(onset).date_naive()),
+                abated_on: None,
+            },
+        )
+        .await?;
+    }
+    for (code, name, ago, next) in [
+        ("115", "Tdap", 3640, Some(10)),
+        ("150", "Influenza, injectable, quadrivalent", 60, None),
+    ] {
+        records::immunizations::save(
+            tx,
+            actor,
+            &open,
+            None,
+            records::immunizations::ImmunizationInput {
+                status: "completed".to_owned(),
+                vaccine_code: Some(code.to_owned()),
+                vaccine_name: name.to_owned(),
+                occurred_on: Some(days(ago).date_naive()),
+                next_due_on: next.map(|d| (now + Duration::days(d)).date_naive()),
+            },
+        )
+        .await?;
+    }
+    records::emergency::add_contact(
+        tx,
+        actor,
+        &open,
+        records::emergency::ContactInput {
+            name: "Morgan Stone".to_owned(),
+            relationship: "spouse".to_owned(),
+            phone: "+1 312 555 0142".to_owned(),
+            email: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogins> {
@@ -92,13 +300,14 @@ pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogi
     let avery =
         accounts::insert_user(&tx, PATIENT_EMAIL, "Avery Stone", Role::Patient, Some(hash)).await?;
     if let Some(chart) = first_chart {
-        patients::link_account(
+        let linked = patients::link_account(
             &tx,
             &actor,
             PatientId::from_uuid(chart),
             UserId::from_uuid(avery.id),
         )
         .await?;
+        demo_chart(&tx, &actor, linked).await?;
     }
     crate::scheduling::demo::load(
         &tx,

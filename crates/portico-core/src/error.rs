@@ -16,6 +16,9 @@ pub enum CoreError {
         code: &'static str,
         message: String,
     },
+    /// The chart is restricted: this user must break the glass (with a reason) to open it.
+    #[error("break-glass access required")]
+    BreakGlassRequired,
     /// A uniqueness rule was violated (a slug or email already taken).
     #[error("{field} is already taken")]
     Conflict { field: &'static str },
@@ -58,6 +61,7 @@ impl CoreError {
             Self::NotFound => "NOT_FOUND",
             Self::Invalid { code, .. } => code,
             Self::Conflict { .. } => "CONFLICT",
+            Self::BreakGlassRequired => "BREAK_GLASS_REQUIRED",
             Self::ReadOnly | Self::Adapter(_) | Self::Database(_) => "INTERNAL",
         }
     }

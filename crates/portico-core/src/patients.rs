@@ -69,6 +69,7 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
         postal_code: Set(None),
         country: Set(None),
         preferred_language: Set(None),
+        preferred_pharmacy: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -24,6 +24,8 @@ pub struct ChartAccessEntry {
     role: Option<String>,
     /// What was done, e.g. `patient.read`.
     action: String,
+    /// Done through a break-glass (emergency) access.
+    break_glass: bool,
 }
 
 /// An audit event, for practice admins.
@@ -44,6 +46,8 @@ pub struct AuditEvent {
     patient_id: Option<ID>,
     request_id: Option<String>,
     client_ip: Option<String>,
+    /// Set when the actor used a break-glass access (a flagged event).
+    break_glass_id: Option<ID>,
 }
 
 fn who(
@@ -107,6 +111,7 @@ impl AuditQuery {
                 who: who(e, &names),
                 role: e.actor_role.clone(),
                 action: e.action.clone(),
+                break_glass: e.break_glass_id.is_some(),
             })
             .collect())
     }
@@ -171,6 +176,9 @@ impl AuditQuery {
                 patient_id: e.patient_id.map(|p| global_id::encode("Patient", p)),
                 request_id: e.request_id,
                 client_ip: e.client_ip,
+                break_glass_id: e
+                    .break_glass_id
+                    .map(|b| global_id::encode("BreakGlassAccess", b)),
             })
             .collect())
     }

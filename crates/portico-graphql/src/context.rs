@@ -42,6 +42,8 @@ pub struct Services {
     pub rate_limiter: Arc<dyn RateLimiter>,
     /// Requests per minute one API key may make.
     pub api_key_rate_per_minute: u32,
+    /// How long a break-glass access stays open.
+    pub break_glass_ttl: Duration,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.

@@ -9,6 +9,7 @@ pub mod codes {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BREAK_GLASS_REQUIRED: &str = "BREAK_GLASS_REQUIRED";
     pub const TENANT_NOT_FOUND: &str = "TENANT_NOT_FOUND";
     pub const TENANT_SUSPENDED: &str = "TENANT_SUSPENDED";
     pub const MFA_ENROLMENT_REQUIRED: &str = "MFA_ENROLMENT_REQUIRED";
@@ -48,6 +49,8 @@ pub enum ApiError {
     /// The practice is suspended: new activity is refused.
     TenantSuspended,
     NotFound,
+    /// A restricted chart: the user must break the glass (`breakGlass`) to open it.
+    BreakGlassRequired,
     BadUserInput {
         field: &'static str,
         code: &'static str,
@@ -64,6 +67,7 @@ impl ApiError {
     pub fn from_core(err: CoreError, request_id: &str) -> Self {
         match err {
             CoreError::NotFound => Self::NotFound,
+            CoreError::BreakGlassRequired => Self::BreakGlassRequired,
             CoreError::Invalid {
                 field,
                 code,
@@ -114,6 +118,9 @@ impl ApiError {
                     .to_owned()
             }
             Self::NotFound => "not found".to_owned(),
+            Self::BreakGlassRequired => {
+                "this chart is restricted: open it with breakGlass and a stated reason".to_owned()
+            }
             Self::BadUserInput { message, .. } => message.clone(),
             Self::Unavailable => {
                 "the service is starting or its database is unreachable; try again shortly"
@@ -133,6 +140,7 @@ impl ApiError {
             Self::TenantNotFound => codes::TENANT_NOT_FOUND,
             Self::TenantSuspended => codes::TENANT_SUSPENDED,
             Self::NotFound => codes::NOT_FOUND,
+            Self::BreakGlassRequired => codes::BREAK_GLASS_REQUIRED,
             Self::BadUserInput { .. } => codes::BAD_USER_INPUT,
             Self::Unavailable => codes::UNAVAILABLE,
             Self::Internal { .. } => codes::INTERNAL,

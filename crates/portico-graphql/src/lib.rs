@@ -4,9 +4,15 @@
 mod api_keys;
 mod audit;
 mod audit_export;
+mod break_glass;
+mod chart_access;
+mod contact_details;
 mod context;
+mod dashboard;
+mod emergency;
 mod enrolment;
 mod error;
+mod fhir_export;
 mod global_id;
 mod identity;
 mod limits;
@@ -14,6 +20,8 @@ mod operators;
 mod patients;
 mod permissions;
 mod proxies;
+mod records;
+mod records_entry;
 mod scalars;
 mod scheduling;
 mod settings;
@@ -42,6 +50,7 @@ pub struct Query(
     audit::AuditQuery,
     audit_export::AuditExportQuery,
     scheduling::SchedulingQuery,
+    break_glass::BreakGlassQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -56,6 +65,11 @@ pub struct Mutation(
     proxies::ProxiesMutation,
     settings::SettingsMutation,
     scheduling::SchedulingMutation,
+    records_entry::RecordsMutation,
+    contact_details::ContactDetailsMutation,
+    emergency::EmergencyMutation,
+    chart_access::ChartAccessMutation,
+    break_glass::BreakGlassMutation,
 );
 
 pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -7,16 +7,27 @@ use async_graphql::{
 };
 use portico_core::{
     PatientId,
-    entities::patient,
-    identity::Role,
+    chart_access::Purpose,
+    entities::{
+        allergy, condition, encounter, immunization, medication_request, observation, patient,
+    },
     patients::{self, NewPatient},
+    records as records_core,
     tenancy::Access,
 };
 
 use crate::{
     ApiError,
+    chart_access::ChartRestriction,
+    contact_details::ContactChange,
     context::ContextExt,
+    dashboard::PatientDashboard,
+    emergency::{EmergencyContact, EmergencySummary},
     global_id,
+    records::{
+        self, AllergyIntolerance, Condition, DiagnosticReport, Encounter, Immunization,
+        MedicationRequest, Observation, ObservationSeries, Page_,
+    },
     scalars::Date,
     user_error::{UserError, settle},
 };
@@ -52,6 +63,144 @@ impl Patient {
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    async fn address_line(&self) -> Option<&str> {
+        self.0.address_line.as_deref()
+    }
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+    /// State or province.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    /// ISO 3166 two-letter code.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// BCP 47 tag.
+    async fn preferred_language(&self) -> Option<&str> {
+        self.0.preferred_language.as_deref()
+    }
+    async fn preferred_pharmacy(&self) -> Option<&str> {
+        self.0.preferred_pharmacy.as_deref()
+    }
+
+    // The chart's records. Each field opens the chart again for the viewer (so a restricted
+    // chart needs a break-glass access, a proxy needs a `read` grant) and is audited.
+
+    /// Results (observations), newest first.
+    async fn results(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<Observation>> {
+        records::list::<observation::Entity, Observation>(ctx, self.0.id, first, after).await
+    }
+    /// Each test's history as a series a chart can draw (one test when `code` is given).
+    async fn result_series(
+        &self,
+        ctx: &Context<'_>,
+        code: Option<String>,
+    ) -> async_graphql::Result<Vec<ObservationSeries>> {
+        records::series(ctx, self.0.id, code).await
+    }
+    /// Diagnostic reports with their results, newest first.
+    async fn diagnostic_reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<DiagnosticReport>> {
+        records::reports(ctx, self.0.id, first, after).await
+    }
+    /// Visits with their summaries, newest first.
+    async fn visit_summaries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<Encounter>> {
+        records::list::<encounter::Entity, Encounter>(ctx, self.0.id, first, after).await
+    }
+    /// Prescriptions, newest first.
+    async fn medications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<MedicationRequest>> {
+        records::list::<medication_request::Entity, MedicationRequest>(ctx, self.0.id, first, after)
+            .await
+    }
+    async fn allergies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<AllergyIntolerance>> {
+        records::list::<allergy::Entity, AllergyIntolerance>(ctx, self.0.id, first, after).await
+    }
+    async fn immunizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<Immunization>> {
+        records::list::<immunization::Entity, Immunization>(ctx, self.0.id, first, after).await
+    }
+    /// The problem list.
+    async fn problems(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<Condition>> {
+        records::list::<condition::Entity, Condition>(ctx, self.0.id, first, after).await
+    }
+    async fn dashboard(&self, ctx: &Context<'_>) -> async_graphql::Result<PatientDashboard> {
+        crate::dashboard::load(ctx, self.0.id).await
+    }
+    /// Allergies, active medications, problems, immunizations and emergency contacts.
+    async fn emergency_summary(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<EmergencySummary> {
+        crate::emergency::summary(ctx, self.0.id).await
+    }
+    async fn emergency_contacts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<EmergencyContact>> {
+        crate::emergency::contacts(ctx, self.0.id).await
+    }
+    /// Every change of contact details, newest first.
+    async fn contact_history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page_<ContactChange>> {
+        crate::contact_details::history(ctx, self.0.id, first, after).await
+    }
+    /// The whole chart as a FHIR R4 Bundle of type `transaction` (JSON), for "download my
+    /// record". Records entered in error are left out.
+    async fn fhir_bundle(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+        crate::fhir_export::bundle(ctx, self.0.id).await
+    }
+    /// Whether the chart is restricted, and to whom (staff; null for patients).
+    async fn restriction(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ChartRestriction>> {
+        crate::chart_access::restriction_of(ctx, self.0.id).await
+    }
 }
 
 /// Anything with a global id.
@@ -59,6 +208,13 @@ impl Patient {
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Patient(Patient),
+    Observation(Observation),
+    DiagnosticReport(DiagnosticReport),
+    Encounter(Encounter),
+    MedicationRequest(MedicationRequest),
+    AllergyIntolerance(AllergyIntolerance),
+    Condition(Condition),
+    Immunization(Immunization),
 }
 
 #[derive(InputObject)]
@@ -79,40 +235,23 @@ pub struct CreatePatientPayload {
     user_errors: Vec<UserError>,
 }
 
-/// Loads a chart the principal may open, or `NOT_FOUND`.
+/// Loads a chart the principal may open, or `NOT_FOUND` (`BREAK_GLASS_REQUIRED` for staff on
+/// a restricted chart without a break-glass access).
 async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient> {
-    let principal = ctx.principal()?.clone();
-    let principal = if principal.role == Role::Patient {
-        ctx.authorize("own_chart", "read").await?.clone()
-    } else {
-        ctx.authorize("patients", "read").await?.clone()
-    };
-    let request_id = ctx.request()?.request_id.clone();
-    let Some(uuid) = global_id::decode("Patient", id) else {
-        return Err(ApiError::NotFound.into());
-    };
-    let tx = ctx.tenant_tx(Access::Write).await?;
-    let found = patients::get(&tx, &ctx.actor(&principal), PatientId::from_uuid(uuid))
-        .await
-        .map_err(|e| ApiError::from_core(e, &request_id))?;
-    // A patient opens their own chart and those shared with them; anything else looks like
-    // it does not exist.
-    let own = found.user_id == Some(principal.user_id.as_uuid());
-    let shared = !own
-        && principal.role == Role::Patient
-        && portico_core::proxies::allows(&tx, principal.user_id, found.id, "read")
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-    if principal.role == Role::Patient && !own && !shared {
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        return Err(ApiError::NotFound.into());
-    }
-    tx.commit()
-        .await
-        .map_err(|e| ApiError::from_core(e, &request_id))?;
-    Ok(Patient(found))
+    let opened = crate::chart_access::open_id(ctx, id, Purpose::Read).await?;
+    let chart_id = opened.chart.id();
+    records_core::audit(
+        &opened.tx,
+        &opened.actor,
+        &opened.chart,
+        "patient.read",
+        "Patient",
+        Some(chart_id),
+    )
+    .await
+    .map_err(opened.core())?;
+    let chart = opened.chart.chart.clone();
+    opened.done(Patient(chart)).await
 }
 
 #[derive(Default)]
@@ -124,7 +263,9 @@ impl PatientsQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
         match global_id::type_of(&id).as_deref() {
             Some("Patient") => open_chart(ctx, &id).await.map(Node::Patient),
-            _ => Err(ApiError::NotFound.into()),
+            _ => records::node(ctx, &id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound.into()),
         }
     }
 

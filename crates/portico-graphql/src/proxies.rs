@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId, TenantTx,
+    chart_access::{self, Purpose, Relationship, Viewer},
     entities::{patient, proxy_grant},
     identity::{Role, SessionClaims},
     proxies,
@@ -104,8 +105,9 @@ pub struct RevokeProxyAccessPayload {
     grant: ProxyGrant,
 }
 
-/// The chart if the principal may manage its proxies: staff with `patients/write`, or the
-/// patient themself with `own_chart/share`. Anything else is `NOT_FOUND`.
+/// The chart if the principal may manage its proxies: staff with `patients/write` (a
+/// restricted chart needs a break-glass access), or the patient themself with
+/// `own_chart/share`. Anything else is `NOT_FOUND`.
 async fn manageable_chart(
     ctx: &Context<'_>,
     tx: &TenantTx,
@@ -113,14 +115,22 @@ async fn manageable_chart(
     chart: Uuid,
 ) -> async_graphql::Result<patient::Model> {
     let request_id = &ctx.request()?.request_id;
-    let found = portico_core::patients::get(tx, &ctx.actor(principal), PatientId::from_uuid(chart))
+    let core = |e| ApiError::from_core(e, request_id);
+    let viewer = Viewer {
+        user_id: principal.user_id,
+        role: principal.role,
+    };
+    let opened = chart_access::open(tx, &viewer, PatientId::from_uuid(chart), Purpose::Write)
         .await
-        .map_err(|e| ApiError::from_core(e, request_id))?;
-    let own = found.user_id == Some(principal.user_id.as_uuid());
-    if principal.role == Role::Patient && !own {
+        .map_err(core)?;
+    if principal.role == Role::Patient && opened.relationship != Relationship::Own {
         return Err(ApiError::NotFound.into());
     }
-    Ok(found)
+    let actor = ctx.actor(principal);
+    portico_core::records::audit(tx, &actor, &opened, "patient.read", "Patient", Some(chart))
+        .await
+        .map_err(core)?;
+    Ok(opened.chart)
 }
 
 async fn authorize_sharing(ctx: &Context<'_>) -> async_graphql::Result<SessionClaims> {

@@ -243,6 +243,7 @@ async fn boot(
         password_reset_ttl: Duration::from_secs(config.password_reset_ttl_minutes * 60),
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
+        break_glass_ttl: Duration::from_secs(config.break_glass_minutes * 60),
     };
     spawn_policy_listener(&services, shutdown.clone()).await?;
     let schema = build_schema(Some(services.clone()), limits);

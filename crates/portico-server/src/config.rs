@@ -91,6 +91,8 @@ pub struct Config {
     pub password_reset_ttl_minutes: u64,
     /// Requests per minute one API key may make (`RATE_LIMITED` beyond).
     pub api_key_rate_per_minute: u32,
+    /// How long a break-glass access to a restricted chart stays open.
+    pub break_glass_minutes: u64,
 }
 
 impl Default for Config {
@@ -134,6 +136,7 @@ impl Default for Config {
             activation_ttl_hours: 7 * 24,
             password_reset_ttl_minutes: 60,
             api_key_rate_per_minute: 600,
+            break_glass_minutes: 60,
         }
     }
 }
@@ -348,6 +351,12 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_PASSWORD_RESET_TTL_MINUTES",
                 "must be between 5 and 1440",
+            ));
+        }
+        if !(1..=24 * 60).contains(&self.break_glass_minutes) {
+            return Err(ConfigError::new(
+                "PORTICO_BREAK_GLASS_MINUTES",
+                "must be between 1 and 1440",
             ));
         }
         for origin in self.cors_origin_list() {

@@ -27,6 +27,8 @@ pub struct Model {
     /// The patient whose data was touched, so a patient can see who opened their chart.
     pub patient_id: Option<Uuid>,
     pub request_id: Option<String>,
+    /// Set when the actor reached the chart through a break-glass access (flagged).
+    pub break_glass_id: Option<Uuid>,
     /// Hex SHA-256 of the previous event (64 zeros for the first).
     pub prev_hash: String,
     pub hash: String,

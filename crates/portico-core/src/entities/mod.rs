@@ -2,13 +2,25 @@
 //! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
 
 pub mod activation_code;
+pub mod allergy;
 pub mod api_key;
 pub mod appointment;
 pub mod appointment_type;
 pub mod audit_event;
 pub mod availability_window;
+pub mod break_glass_access;
+pub mod care_team_member;
+pub mod chart_restriction;
+pub mod condition;
+pub mod contact_change;
+pub mod diagnostic_report;
+pub mod emergency_contact;
+pub mod encounter;
+pub mod immunization;
 pub mod invitation;
 pub mod location;
+pub mod medication_request;
+pub mod observation;
 pub mod outbox_message;
 pub mod password_reset;
 pub mod patient;

@@ -28,6 +28,8 @@ pub struct Model {
     pub postal_code: Option<String>,
     pub country: Option<String>,
     pub preferred_language: Option<String>,
+    /// The pharmacy prescriptions go to, as the patient names it.
+    pub preferred_pharmacy: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

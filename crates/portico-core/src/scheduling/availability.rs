@@ -2,7 +2,7 @@
 //! local time. A provider is in one place at a time, so their windows never overlap.
 
 use chrono::{NaiveTime, Weekday};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::{
@@ -79,9 +79,8 @@ pub async fn set_weekly(
         .filter(Column::LocationId.eq(location))
         .exec(tx.conn())
         .await?;
-    let rows: Vec<availability_window::ActiveModel> = windows
-        .iter()
-        .map(|w| availability_window::ActiveModel {
+    for w in windows {
+        availability_window::ActiveModel {
             tenant_id: Set(tx.tenant_id().as_uuid()),
             id: Set(Uuid::now_v7()),
             provider_id: Set(provider),
@@ -89,12 +88,9 @@ pub async fn set_weekly(
             weekday: Set(w.weekday),
             start_minute: Set(w.start_minute),
             end_minute: Set(w.end_minute),
-        })
-        .collect();
-    if !rows.is_empty() {
-        availability_window::Entity::insert_many(rows)
-            .exec(tx.conn())
-            .await?;
+        }
+        .insert(tx.conn())
+        .await?;
     }
     for_provider(tx, provider).await.map(|all| {
         all.into_iter()

@@ -1,11 +1,11 @@
 //! Scheduling: the practice's catalogue (providers, locations, types, weekly hours), open
 //! slots, appointments, blocks of busy time and the waitlist.
 
-mod access;
+pub(crate) mod access;
 mod appointments;
 mod blocks;
 mod catalog;
-mod objects;
+pub(crate) mod objects;
 mod slots;
 mod waitlist;
 

@@ -1,0 +1,31 @@
+//! `chart_restrictions`: a chart only its care team and practice admins open without breaking the glass.
+
+use sea_orm::entity::prelude::*;
+
+use crate::tenancy::TenantOwned;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "chart_restrictions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// `staff` (a colleague's chart), `vip`, `behavioral_health`, `other`.
+    pub category: String,
+    pub set_by: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl TenantOwned for Entity {
+    fn tenant_column() -> Column {
+        Column::TenantId
+    }
+}

@@ -1,0 +1,108 @@
+//! The patient's dashboard: the last visit, new results, reminders and the next
+//! appointments. `PatientDashboard` is an object type so other areas add their parts beside
+//! these (unread messages from messaging).
+
+use async_graphql::{Context, Enum, ID, SimpleObject};
+use std::sync::Arc;
+
+use portico_core::{
+    PatientId,
+    chart_access::Purpose,
+    records::dashboard::{self, ReminderKind as CoreKind},
+    scheduling::appointments,
+};
+use uuid::Uuid;
+
+use crate::{
+    chart_access, global_id,
+    records::{Encounter, Observation},
+    scalars::Date,
+    scheduling::{
+        self,
+        objects::{Appointment, Catalog},
+    },
+};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ReminderKind {
+    /// The next dose of a vaccine is due within 30 days, or overdue.
+    ImmunizationDue,
+    /// An active prescription has no refills left and needs renewing.
+    MedicationRenewal,
+}
+
+#[derive(SimpleObject)]
+pub struct Reminder {
+    pub kind: ReminderKind,
+    /// The vaccine or medication.
+    pub title: String,
+    pub due_on: Option<Date>,
+    /// The immunization or medication request it is about.
+    pub resource_id: ID,
+    /// A renewal of a controlled substance needs a visit.
+    pub needs_visit: bool,
+}
+
+/// What the patient sees first.
+#[derive(SimpleObject)]
+pub struct PatientDashboard {
+    pub patient_id: ID,
+    /// The latest finished visit.
+    pub last_visit: Option<Encounter>,
+    /// Results taken since the last finished visit (every result when there is none),
+    /// newest first, at most 50.
+    pub new_results: Vec<Observation>,
+    /// Derived from the chart: immunizations falling due and prescriptions to renew.
+    pub reminders: Vec<Reminder>,
+    /// The next booked visits, soonest first (at most 3).
+    pub next_appointments: Vec<Appointment>,
+}
+
+pub(crate) async fn load(
+    ctx: &Context<'_>,
+    patient: Uuid,
+) -> async_graphql::Result<PatientDashboard> {
+    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
+    let clock = scheduling::access::clock(ctx)?;
+    let d = dashboard::load(&opened.tx, &opened.actor, &opened.chart)
+        .await
+        .map_err(opened.core())?;
+    let next = appointments::for_patient(
+        &opened.tx,
+        &opened.actor,
+        PatientId::from_uuid(patient),
+        Some(clock.now),
+        3,
+    )
+    .await
+    .map_err(opened.core())?;
+    let catalog = Catalog::load(&opened.tx).await.map_err(opened.core())?;
+    let d = opened.done(d).await?;
+    Ok(PatientDashboard {
+        patient_id: global_id::encode("Patient", patient),
+        last_visit: d.last_visit.map(Encounter::from),
+        new_results: d.new_results.into_iter().map(Observation::from).collect(),
+        reminders: d
+            .reminders
+            .into_iter()
+            .map(|r| Reminder {
+                kind: match r.kind {
+                    CoreKind::ImmunizationDue => ReminderKind::ImmunizationDue,
+                    CoreKind::MedicationRenewal => ReminderKind::MedicationRenewal,
+                },
+                title: r.title,
+                due_on: r.due_on.map(Date),
+                resource_id: global_id::encode(r.resource_type, r.resource_id),
+                needs_visit: r.needs_visit,
+            })
+            .collect(),
+        next_appointments: next
+            .into_iter()
+            .map(|model| Appointment {
+                model,
+                catalog: Arc::clone(&catalog),
+                clock,
+            })
+            .collect(),
+    })
+}

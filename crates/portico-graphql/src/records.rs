@@ -1,0 +1,523 @@
+//! The chart's records as GraphQL types (shaped after FHIR R4 / US Core), the lists on
+//! `Patient`, each test's history as a series, and `node` lookups of records. Every read
+//! goes through [`crate::chart_access::open`] and is audited; another patient's record is
+//! `NOT_FOUND`.
+
+use async_graphql::{
+    Context, ID, OutputType, SimpleObject,
+    connection::{Connection, Edge, EmptyFields, query},
+};
+use chrono::{DateTime, Utc};
+use portico_core::{
+    chart_access::Purpose,
+    entities::{
+        allergy, condition, diagnostic_report, encounter, immunization, medication_request,
+        observation,
+    },
+    records::{self, ChartRecord, Page},
+    tenancy::Access,
+};
+use uuid::Uuid;
+
+use crate::{ApiError, chart_access, context::ContextExt, global_id, scalars::Date};
+
+fn gid(ty: &str, id: Uuid) -> ID {
+    global_id::encode(ty, id)
+}
+
+/// A result: a lab value or other measurement.
+#[derive(SimpleObject, Clone)]
+pub struct Observation {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    /// `preliminary`, `final`, `amended`, `corrected`, `entered-in-error` (staff only).
+    pub status: String,
+    /// LOINC code of the test.
+    pub code: String,
+    pub display: String,
+    /// A numeric result, in `unit` (UCUM)...
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+    /// ... or a text one.
+    pub value_text: Option<String>,
+    pub range_low: Option<f64>,
+    pub range_high: Option<f64>,
+    pub range_text: Option<String>,
+    /// `N`, `H`, `L`, `HH`, `LL`, `A`, `AA`.
+    pub interpretation: Option<String>,
+    pub effective_at: DateTime<Utc>,
+    pub report_id: Option<ID>,
+    pub encounter_id: Option<ID>,
+    /// `portal` (entered by staff) or, later, `ehr`.
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<observation::Model> for Observation {
+    fn from(m: observation::Model) -> Self {
+        Self {
+            id: gid("Observation", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            code: m.code,
+            display: m.display,
+            value: m.value_num,
+            unit: m.unit,
+            value_text: m.value_text,
+            range_low: m.range_low,
+            range_high: m.range_high,
+            range_text: m.range_text,
+            interpretation: m.interpretation,
+            effective_at: m.effective_at,
+            report_id: m.report_id.map(|r| gid("DiagnosticReport", r)),
+            encounter_id: m.encounter_id.map(|e| gid("Encounter", e)),
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A panel or study grouping results.
+#[derive(SimpleObject, Clone)]
+pub struct DiagnosticReport {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    pub status: String,
+    pub code: String,
+    pub display: String,
+    pub conclusion: Option<String>,
+    pub effective_at: DateTime<Utc>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub encounter_id: Option<ID>,
+    /// The report's results, oldest first.
+    pub results: Vec<Observation>,
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DiagnosticReport {
+    pub(crate) fn new(m: diagnostic_report::Model, results: Vec<observation::Model>) -> Self {
+        Self {
+            id: gid("DiagnosticReport", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            code: m.code,
+            display: m.display,
+            conclusion: m.conclusion,
+            effective_at: m.effective_at,
+            issued_at: m.issued_at,
+            encounter_id: m.encounter_id.map(|e| gid("Encounter", e)),
+            results: results.into_iter().map(Observation::from).collect(),
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A visit, with the summary the patient reads.
+#[derive(SimpleObject, Clone)]
+pub struct Encounter {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    /// `planned`, `in-progress`, `finished`, `cancelled`, `entered-in-error`.
+    pub status: String,
+    /// `ambulatory`, `virtual`, `emergency`, `inpatient`, `home`.
+    pub class: String,
+    pub reason: Option<String>,
+    pub summary: Option<String>,
+    pub practitioner_name: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<encounter::Model> for Encounter {
+    fn from(m: encounter::Model) -> Self {
+        Self {
+            id: gid("Encounter", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            class: m.class,
+            reason: m.reason,
+            summary: m.summary,
+            practitioner_name: m.practitioner_name,
+            started_at: m.started_at,
+            ended_at: m.ended_at,
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A prescription.
+#[derive(SimpleObject, Clone)]
+pub struct MedicationRequest {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    /// `active`, `on-hold`, `cancelled`, `completed`, `stopped`, `entered-in-error`.
+    pub status: String,
+    pub name: String,
+    pub rxnorm_code: Option<String>,
+    pub dosage: String,
+    pub refills_left: i32,
+    /// The prescriber, when a user of the practice.
+    pub prescriber_id: Option<ID>,
+    pub prescriber_name: Option<String>,
+    pub last_filled_on: Option<Date>,
+    /// A controlled substance: renewing it needs a visit.
+    pub controlled: bool,
+    pub authored_at: DateTime<Utc>,
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<medication_request::Model> for MedicationRequest {
+    fn from(m: medication_request::Model) -> Self {
+        Self {
+            id: gid("MedicationRequest", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            name: m.name,
+            rxnorm_code: m.rxnorm_code,
+            dosage: m.dosage,
+            refills_left: m.refills_left,
+            prescriber_id: m.prescriber_id.map(|u| gid("User", u)),
+            prescriber_name: m.prescriber_name,
+            last_filled_on: m.last_filled_on.map(Date),
+            controlled: m.controlled,
+            authored_at: m.authored_at,
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// An allergy or intolerance.
+#[derive(SimpleObject, Clone)]
+pub struct AllergyIntolerance {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    /// `active`, `inactive`, `resolved`, `entered-in-error`.
+    pub status: String,
+    pub substance: String,
+    pub code: Option<String>,
+    pub reaction: Option<String>,
+    /// `mild`, `moderate`, `severe`.
+    pub severity: Option<String>,
+    pub recorded_on: Option<Date>,
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<allergy::Model> for AllergyIntolerance {
+    fn from(m: allergy::Model) -> Self {
+        Self {
+            id: gid("AllergyIntolerance", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            substance: m.substance,
+            code: m.code,
+            reaction: m.reaction,
+            severity: m.severity,
+            recorded_on: m.recorded_on.map(Date),
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// An entry of the problem list.
+#[derive(SimpleObject, Clone)]
+pub struct Condition {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    /// `active`, `recurrence`, `relapse`, `inactive`, `remission`, `resolved`,
+    /// `entered-in-error`.
+    pub status: String,
+    /// SNOMED CT (digits) or ICD-10-CM code.
+    pub code: Option<String>,
+    pub name: String,
+    pub onset_on: Option<Date>,
+    pub abated_on: Option<Date>,
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<condition::Model> for Condition {
+    fn from(m: condition::Model) -> Self {
+        Self {
+            id: gid("Condition", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            code: m.code,
+            name: m.name,
+            onset_on: m.onset_on.map(Date),
+            abated_on: m.abated_on.map(Date),
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A vaccine given (or not).
+#[derive(SimpleObject, Clone)]
+pub struct Immunization {
+    #[graphql(owned)]
+    pub id: ID,
+    pub patient_id: ID,
+    /// `completed`, `not-done`, `entered-in-error`.
+    pub status: String,
+    /// CVX code.
+    pub vaccine_code: Option<String>,
+    pub vaccine_name: String,
+    pub occurred_on: Date,
+    pub next_due_on: Option<Date>,
+    pub source: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<immunization::Model> for Immunization {
+    fn from(m: immunization::Model) -> Self {
+        Self {
+            id: gid("Immunization", m.id),
+            patient_id: gid("Patient", m.patient_id),
+            status: m.status,
+            vaccine_code: m.vaccine_code,
+            vaccine_name: m.vaccine_name,
+            occurred_on: Date(m.occurred_on),
+            next_due_on: m.next_due_on.map(Date),
+            source: m.source,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// One point of a test's history.
+#[derive(SimpleObject)]
+pub struct SeriesPoint {
+    pub observation_id: ID,
+    pub at: DateTime<Utc>,
+    pub value: Option<f64>,
+    pub value_text: Option<String>,
+    pub unit: Option<String>,
+    /// The interpretation flag (`H`, `L`, ...).
+    pub flag: Option<String>,
+    pub status: String,
+}
+
+/// One test's history, oldest point first, for drawing; the reference range is the latest.
+#[derive(SimpleObject)]
+pub struct ObservationSeries {
+    /// LOINC code of the test.
+    pub code: String,
+    pub display: String,
+    pub unit: Option<String>,
+    pub range_low: Option<f64>,
+    pub range_high: Option<f64>,
+    pub range_text: Option<String>,
+    pub points: Vec<SeriesPoint>,
+}
+
+impl From<records::observations::Series> for ObservationSeries {
+    fn from(s: records::observations::Series) -> Self {
+        Self {
+            code: s.code,
+            display: s.display,
+            unit: s.unit,
+            range_low: s.range_low,
+            range_high: s.range_high,
+            range_text: s.range_text,
+            points: s
+                .points
+                .into_iter()
+                .map(|p| SeriesPoint {
+                    observation_id: gid("Observation", p.id),
+                    at: p.effective_at,
+                    value: p.value_num,
+                    value_text: p.value_text,
+                    unit: p.unit,
+                    flag: p.interpretation,
+                    status: p.status,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub(crate) type Page_<T> = Connection<usize, T, EmptyFields, EmptyFields>;
+
+/// A page of the chart's records of type `E`, newest first (offset cursors).
+pub(crate) async fn list<E, T>(
+    ctx: &Context<'_>,
+    patient: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Page_<T>>
+where
+    E: ChartRecord,
+    T: OutputType + From<E::Model>,
+{
+    query(
+        after,
+        None,
+        first,
+        None,
+        |after: Option<usize>, _: Option<usize>, first, _| async move {
+            let limit = first.unwrap_or(20).clamp(1, 100);
+            let offset = after.map_or(0, |a| a + 1);
+            let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
+            let mut rows = records::list::<E>(
+                &opened.tx,
+                &opened.actor,
+                &opened.chart,
+                Page {
+                    offset: offset as u64,
+                    limit: limit as u64 + 1,
+                },
+            )
+            .await
+            .map_err(opened.core())?;
+            let rows = opened
+                .done({
+                    let has_next = rows.len() > limit;
+                    rows.truncate(limit);
+                    (rows, has_next)
+                })
+                .await?;
+            let (rows, has_next) = rows;
+            let mut connection = Connection::new(offset > 0, has_next);
+            connection.edges.extend(
+                rows.into_iter()
+                    .enumerate()
+                    .map(|(i, r)| Edge::new(offset + i, T::from(r))),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
+    .await
+}
+
+/// Diagnostic reports with their results.
+pub(crate) async fn reports(
+    ctx: &Context<'_>,
+    patient: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Page_<DiagnosticReport>> {
+    query(
+        after,
+        None,
+        first,
+        None,
+        |after: Option<usize>, _: Option<usize>, first, _| async move {
+            let limit = first.unwrap_or(20).clamp(1, 100);
+            let offset = after.map_or(0, |a| a + 1);
+            let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
+            let core = opened.core();
+            let mut rows = records::list::<diagnostic_report::Entity>(
+                &opened.tx,
+                &opened.actor,
+                &opened.chart,
+                Page {
+                    offset: offset as u64,
+                    limit: limit as u64 + 1,
+                },
+            )
+            .await
+            .map_err(&core)?;
+            let has_next = rows.len() > limit;
+            rows.truncate(limit);
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let results = records::observations::of_report(&opened.tx, &opened.chart, r.id)
+                    .await
+                    .map_err(&core)?;
+                out.push(DiagnosticReport::new(r, results));
+            }
+            drop(core);
+            let out = opened.done(out).await?;
+            let mut connection = Connection::new(offset > 0, has_next);
+            connection.edges.extend(
+                out.into_iter()
+                    .enumerate()
+                    .map(|(i, r)| Edge::new(offset + i, r)),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
+    .await
+}
+
+pub(crate) async fn series(
+    ctx: &Context<'_>,
+    patient: Uuid,
+    code: Option<String>,
+) -> async_graphql::Result<Vec<ObservationSeries>> {
+    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
+    let series =
+        records::observations::series(&opened.tx, &opened.actor, &opened.chart, code.as_deref())
+            .await
+            .map_err(opened.core())?;
+    opened
+        .done(series.into_iter().map(ObservationSeries::from).collect())
+        .await
+}
+
+/// One record by global id, for `node`; `None` when the id is not a record's.
+pub(crate) async fn node(
+    ctx: &Context<'_>,
+    id: &ID,
+) -> async_graphql::Result<Option<crate::patients::Node>> {
+    use crate::patients::Node;
+    let Some(ty) = global_id::type_of(id) else {
+        return Ok(None);
+    };
+    let Some(uuid) = global_id::decode(&ty, id) else {
+        return Ok(None);
+    };
+    let (viewer, actor) = chart_access::viewer(ctx, Purpose::Read).await?;
+    let request_id = ctx.request()?.request_id.clone();
+    let core = |e| ApiError::from_core(e, &request_id);
+    let tx = ctx.tenant_tx(Access::Write).await?;
+    let node = match ty.as_str() {
+        "Observation" => records::get::<observation::Entity>(&tx, &actor, &viewer, uuid)
+            .await
+            .map(|(m, _)| Node::Observation(m.into())),
+        "DiagnosticReport" => {
+            match records::get::<diagnostic_report::Entity>(&tx, &actor, &viewer, uuid).await {
+                Ok((m, chart)) => records::observations::of_report(&tx, &chart, m.id)
+                    .await
+                    .map(|results| Node::DiagnosticReport(DiagnosticReport::new(m, results))),
+                Err(e) => Err(e),
+            }
+        }
+        "Encounter" => records::get::<encounter::Entity>(&tx, &actor, &viewer, uuid)
+            .await
+            .map(|(m, _)| Node::Encounter(m.into())),
+        "MedicationRequest" => {
+            records::get::<medication_request::Entity>(&tx, &actor, &viewer, uuid)
+                .await
+                .map(|(m, _)| Node::MedicationRequest(m.into()))
+        }
+        "AllergyIntolerance" => records::get::<allergy::Entity>(&tx, &actor, &viewer, uuid)
+            .await
+            .map(|(m, _)| Node::AllergyIntolerance(m.into())),
+        "Condition" => records::get::<condition::Entity>(&tx, &actor, &viewer, uuid)
+            .await
+            .map(|(m, _)| Node::Condition(m.into())),
+        "Immunization" => records::get::<immunization::Entity>(&tx, &actor, &viewer, uuid)
+            .await
+            .map(|(m, _)| Node::Immunization(m.into())),
+        _ => return Ok(None),
+    }
+    .map_err(core)?;
+    tx.commit().await.map_err(core)?;
+    Ok(Some(node))
+}
