@@ -65,4 +65,49 @@ FROM generate_series(1, {tenants}) AS t, generate_series(1, {patients}) AS j,
                      + ((j / 3) / 27) * interval '1 day' + interval '14 hours'
                      + ((j / 3) % 27) * interval '20 minutes' AS start) AS s;
 
+-- Each chart: the past visit, a year of results for two tests (the latest two after the
+-- visit, so the dashboard has new results), two prescriptions (one to renew) and two
+-- immunizations (one falling due).
+INSERT INTO encounters (tenant_id, id, patient_id, status, class, reason, summary,
+                        practitioner_name, started_at, ended_at, created_at, updated_at)
+SELECT md5('t' || t)::uuid, md5('e' || t || '-' || j)::uuid, md5('pt' || t || '-' || j)::uuid,
+       'finished', 'ambulatory', 'Follow-up', 'Doing well; continue current plan.',
+       'Provider ' || (j % 3), now() - interval '60 days',
+       now() - interval '60 days' + interval '20 minutes', now(), now()
+FROM generate_series(1, {tenants}) AS t, generate_series(1, {patients}) AS j;
+
+INSERT INTO observations (tenant_id, id, patient_id, report_id, encounter_id, status, code,
+                          display, value_num, unit, value_text, range_low, range_high,
+                          range_text, interpretation, effective_at, created_at, updated_at)
+SELECT md5('t' || t)::uuid, md5('o' || t || '-' || j || '-' || k || '-' || n)::uuid,
+       md5('pt' || t || '-' || j)::uuid, NULL, NULL, 'final',
+       (ARRAY['18262-6', '2345-7'])[1 + k], (ARRAY['LDL cholesterol', 'Glucose'])[1 + k],
+       (ARRAY[95, 90])[1 + k] + (j + n * 7) % 40, 'mg/dL', NULL, NULL,
+       (ARRAY[100, 99])[1 + k], NULL,
+       CASE WHEN (ARRAY[95, 90])[1 + k] + (j + n * 7) % 40 > (ARRAY[100, 99])[1 + k]
+            THEN 'H' ELSE 'N' END,
+       now() - (ARRAY[300, 150, 30])[1 + n] * interval '1 day', now(), now()
+FROM generate_series(1, {tenants}) AS t, generate_series(1, {patients}) AS j,
+     generate_series(0, 1) AS k, generate_series(0, 2) AS n;
+
+INSERT INTO medication_requests (tenant_id, id, patient_id, status, name, rxnorm_code, dosage,
+                                 refills_left, prescriber_id, prescriber_name, last_filled_on,
+                                 controlled, authored_at, created_at, updated_at)
+SELECT md5('t' || t)::uuid, md5('m' || t || '-' || j || '-' || k)::uuid,
+       md5('pt' || t || '-' || j)::uuid, 'active',
+       (ARRAY['Atorvastatin 20 mg tablet', 'Metformin 500 mg tablet'])[1 + k], NULL,
+       'Take one tablet by mouth daily', k * 3, NULL, 'Provider ' || (j % 3),
+       current_date - 20, false, now() - interval '200 days', now(), now()
+FROM generate_series(1, {tenants}) AS t, generate_series(1, {patients}) AS j,
+     generate_series(0, 1) AS k;
+
+INSERT INTO immunizations (tenant_id, id, patient_id, status, vaccine_code, vaccine_name,
+                           occurred_on, next_due_on, created_at, updated_at)
+SELECT md5('t' || t)::uuid, md5('i' || t || '-' || j || '-' || k)::uuid,
+       md5('pt' || t || '-' || j)::uuid, 'completed', NULL,
+       (ARRAY['Influenza', 'Tdap'])[1 + k], current_date - (ARRAY[340, 2000])[1 + k],
+       current_date + (ARRAY[25, 1650])[1 + k], now(), now()
+FROM generate_series(1, {tenants}) AS t, generate_series(1, {patients}) AS j,
+     generate_series(0, 1) AS k;
+
 ANALYZE;

@@ -286,7 +286,7 @@ impl MigrationTrait for Migration {
                      ALTER TABLE appointments ADD CONSTRAINT appointments_no_overlap \
                        EXCLUDE USING gist (tenant_id WITH =, provider_id WITH =, \
                          tstzrange(starts_at, ends_at) WITH &&) \
-                       WHERE (status = 'booked')",
+                       WHERE (status IN ('booked', 'completed', 'no_show'))",
                 )
                 .await?;
         }

@@ -117,9 +117,18 @@ fn good(scenario: Scenario, status: u16, body: &Value) -> bool {
         return false;
     }
     match scenario {
-        Scenario::Dashboard => body["data"]["appointments"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|x| x["status"] == "BOOKED")),
+        Scenario::Dashboard => {
+            // Every seeded chart has a booked visit ahead, results since its last visit and
+            // something to renew.
+            let d = &body["data"]["patient"]["dashboard"];
+            let nonempty = |v: &Value| v.as_array().is_some_and(|a| !a.is_empty());
+            d["lastVisit"]["id"].is_string()
+                && nonempty(&d["newResults"])
+                && nonempty(&d["reminders"])
+                && d["nextAppointments"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["status"] == "BOOKED"))
+        }
         Scenario::Slots => body["data"]["availableSlots"]
             .as_array()
             .is_some_and(|s| !s.is_empty() && s.iter().all(|x| x["start"].is_string())),

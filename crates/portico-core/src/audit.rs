@@ -81,6 +81,18 @@ pub struct Access<'a> {
     pub patient_id: Option<Uuid>,
 }
 
+/// Takes the tenant's audit lock now rather than at the first event. A writing transaction
+/// that will audit and also waits on other locks (a row, an exclusion constraint) takes it
+/// first, so that every such transaction takes its locks in the same order: no deadlocks, and
+/// on PostgreSQL the tenant's audited writes run one after another, so a check made at the
+/// start of one sees everything the previous one committed.
+pub async fn lock(tx: &TenantTx) -> CoreResult<()> {
+    if tx.access() != crate::tenancy::Access::Write {
+        return Err(CoreError::ReadOnly);
+    }
+    tx.lock_stream("audit").await
+}
+
 /// Appends an event. Needs a writing transaction, so reading patient data does too: the
 /// same rule on both engines (SQLite would not refuse the write by itself).
 pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreResult<()> {

@@ -154,15 +154,36 @@ pub async fn update(
     }
     let now = Utc::now();
     let mut active: patient::ActiveModel = current.into();
-    active.email = Set(next.email.clone());
-    active.phone = Set(next.phone.clone());
-    active.address_line = Set(next.address_line.clone());
-    active.city = Set(next.city.clone());
-    active.region = Set(next.region.clone());
-    active.postal_code = Set(next.postal_code.clone());
-    active.country = Set(next.country.clone());
-    active.preferred_language = Set(next.preferred_language.clone());
-    active.preferred_pharmacy = Set(next.preferred_pharmacy.clone());
+    // Only the changed columns are written, so two people changing different details at
+    // once both keep their change.
+    let has = |field: &str| changed.contains(&field);
+    if has("email") {
+        active.email = Set(next.email.clone());
+    }
+    if has("phone") {
+        active.phone = Set(next.phone.clone());
+    }
+    if has("addressLine") {
+        active.address_line = Set(next.address_line.clone());
+    }
+    if has("city") {
+        active.city = Set(next.city.clone());
+    }
+    if has("region") {
+        active.region = Set(next.region.clone());
+    }
+    if has("postalCode") {
+        active.postal_code = Set(next.postal_code.clone());
+    }
+    if has("country") {
+        active.country = Set(next.country.clone());
+    }
+    if has("preferredLanguage") {
+        active.preferred_language = Set(next.preferred_language.clone());
+    }
+    if has("preferredPharmacy") {
+        active.preferred_pharmacy = Set(next.preferred_pharmacy.clone());
+    }
     active.updated_at = Set(now);
     let updated = active.update(tx.conn()).await?;
     let change = contact_change::ActiveModel {

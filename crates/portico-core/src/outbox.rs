@@ -2,7 +2,8 @@
 //! ([`email`]) in the same transaction, so a rolled-back change sends nothing and a committed
 //! one is never forgotten. A relay hands pending messages to the job queue; a worker claims
 //! one, delivers it and marks it delivered. Delivery is at least once (a worker that dies
-//! after sending and before marking lets its claim lapse and the message go again), and each
+//! after sending and before marking lets its claim lapse, and the relay hands the message
+//! out again), and each
 //! effect has one idempotency key, so writing it twice keeps one message.
 
 use chrono::{DateTime, Duration, Utc};
@@ -52,12 +53,25 @@ pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> 
     Ok(inserted == 1)
 }
 
-/// Messages not yet handed to the queue, oldest first.
+/// Messages to hand to the queue, oldest first: never relayed, or relayed longer than a
+/// claim ago and still undelivered and unclaimed (the job was lost, or its worker died
+/// after claiming), while attempts remain.
 pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
+    let now = Utc::now();
     Ok(tx
         .find::<Entity>()
-        .filter(Column::RelayedAt.is_null())
         .filter(Column::DeliveredAt.is_null())
+        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
+        .filter(
+            Condition::any()
+                .add(Column::RelayedAt.is_null())
+                .add(Column::RelayedAt.lt(now - CLAIM)),
+        )
+        .filter(
+            Condition::any()
+                .add(Column::ClaimedUntil.is_null())
+                .add(Column::ClaimedUntil.lt(now)),
+        )
         .order_by_asc(Column::CreatedAt)
         .limit(limit)
         .all(tx.conn())

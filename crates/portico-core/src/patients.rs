@@ -116,6 +116,62 @@ pub async fn list(
     Ok(page)
 }
 
+/// A page of the charts `viewer` (staff) may see in the practice's list, in creation order
+/// after `after`. A restricted chart the viewer could open only by breaking the glass is
+/// left out (its demographics are what the restriction protects); they open it by id with a
+/// break-glass access, after which it is listed too.
+pub async fn list_for(
+    tx: &TenantTx,
+    actor: &Actor,
+    viewer: &crate::chart_access::Viewer,
+    after: Option<PatientId>,
+    limit: u64,
+) -> CoreResult<Vec<patient::Model>> {
+    use crate::{chart_access, entities::chart_restriction};
+    let mut visible = Vec::new();
+    let mut cursor = after.map(|a| a.as_uuid());
+    loop {
+        let mut query = tx.find::<patient::Entity>().order_by_asc(Column::Id);
+        if let Some(after) = cursor {
+            query = query.filter(Column::Id.gt(after));
+        }
+        let batch = query.limit(limit).all(tx.conn()).await?;
+        let Some(last) = batch.last() else { break };
+        cursor = Some(last.id);
+        let ids: Vec<uuid::Uuid> = batch.iter().map(|p| p.id).collect();
+        let restricted: Vec<uuid::Uuid> = tx
+            .find::<chart_restriction::Entity>()
+            .filter(chart_restriction::Column::PatientId.is_in(ids))
+            .all(tx.conn())
+            .await?
+            .into_iter()
+            .map(|r| r.patient_id)
+            .collect();
+        let exhausted = (batch.len() as u64) < limit;
+        for p in batch {
+            if restricted.contains(&p.id)
+                && chart_access::needs_break_glass(tx, viewer, p.id).await?
+                && chart_access::active_break_glass(tx, viewer.user_id, p.id)
+                    .await?
+                    .is_none()
+            {
+                continue;
+            }
+            if visible.len() as u64 == limit {
+                break;
+            }
+            visible.push(p);
+        }
+        if exhausted || visible.len() as u64 == limit {
+            break;
+        }
+    }
+    for p in &visible {
+        audit::record(tx, actor, access("patient.list", p.id)).await?;
+    }
+    Ok(visible)
+}
+
 pub async fn update_contact(
     tx: &TenantTx,
     actor: &Actor,

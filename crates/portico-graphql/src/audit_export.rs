@@ -102,6 +102,7 @@ impl AuditExportQuery {
                 "patient_id",
                 "request_id",
                 "client_ip",
+                "break_glass_id",
                 "hash",
             ])
             .map_err(internal)?;
@@ -121,6 +122,10 @@ impl AuditExportQuery {
                     text(e.patient_id.map(|p| global_id::encode("Patient", p).0)),
                     text(e.request_id.clone()),
                     text(e.client_ip.clone()),
+                    text(
+                        e.break_glass_id
+                            .map(|b| global_id::encode("BreakGlassAccess", b).0),
+                    ),
                     e.hash.clone(),
                 ])
                 .map_err(internal)?;

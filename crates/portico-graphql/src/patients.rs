@@ -303,9 +303,14 @@ impl PatientsQuery {
                     None => None,
                 };
                 let tx = ctx.tenant_tx(Access::Write).await?;
-                let mut page = patients::list(
+                let viewer = portico_core::chart_access::Viewer {
+                    user_id: principal.user_id,
+                    role: principal.role,
+                };
+                let mut page = patients::list_for(
                     &tx,
                     &ctx.actor(&principal),
+                    &viewer,
                     after,
                     u64::try_from(limit + 1).unwrap_or(101),
                 )

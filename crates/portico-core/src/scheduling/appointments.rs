@@ -31,7 +31,8 @@ pub const NO_SHOW: &str = "no_show";
 /// The cancellation window when a practice has not set its own.
 pub const DEFAULT_CANCELLATION_WINDOW_HOURS: i32 = 24;
 
-/// The constraint that refuses overlapping bookings on PostgreSQL.
+/// The constraint that refuses overlapping appointments (booked, or held with an outcome)
+/// on PostgreSQL.
 const NO_OVERLAP: &str = "appointments_no_overlap";
 
 fn access<'a>(action: &'a str, a: &appointment::Model) -> Access<'a> {
@@ -121,8 +122,18 @@ async fn chart(tx: &TenantTx, id: PatientId) -> CoreResult<patient::Model> {
         .ok_or(CoreError::NotFound)
 }
 
-/// Whether the patient has been seen before (a completed visit, or a booked one that is past).
+/// Whether the patient has been seen before: a completed visit or a booked one that is past,
+/// or a finished encounter in the chart (visits entered by staff or synced from the EHR).
 async fn established(tx: &TenantTx, patient: Uuid, now: DateTime<Utc>) -> CoreResult<bool> {
+    let encounter = tx
+        .find::<crate::entities::encounter::Entity>()
+        .filter(crate::entities::encounter::Column::PatientId.eq(patient))
+        .filter(crate::entities::encounter::Column::Status.eq("finished"))
+        .one(tx.conn())
+        .await?;
+    if encounter.is_some() {
+        return Ok(true);
+    }
     let earlier = tx
         .find::<appointment::Entity>()
         .filter(appointment::Column::PatientId.eq(patient))
@@ -140,6 +151,7 @@ pub async fn book(
     clock: PracticeClock,
     booking: Booking,
 ) -> CoreResult<appointment::Model> {
+    audit::lock(tx).await?;
     let created = insert(tx, clock, booking, None).await?;
     audit::record(tx, actor, access("appointment.create", &created)).await?;
     Ok(created)
@@ -234,7 +246,7 @@ async fn insert(
 }
 
 /// The appointment, unaudited: callers audit what they do with it.
-async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<appointment::Model> {
+pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<appointment::Model> {
     tx.find::<appointment::Entity>()
         .filter(appointment::Column::Id.eq(id))
         .one(tx.conn())
@@ -334,6 +346,7 @@ pub async fn reschedule(
     clock: PracticeClock,
     change: Move,
 ) -> CoreResult<(appointment::Model, appointment::Model)> {
+    audit::lock(tx).await?;
     let old = find(tx, change.appointment_id).await?;
     changeable(&old, change.channel, clock)?;
     // Released first so the new time may overlap the old; if booking fails, the caller's
@@ -368,6 +381,7 @@ pub async fn cancel(
     channel: Channel,
     by: Option<Uuid>,
 ) -> CoreResult<appointment::Model> {
+    audit::lock(tx).await?;
     let found = find(tx, id).await?;
     changeable(&found, channel, clock)?;
     release(tx, &found, CANCELLED, by).await?;
@@ -390,6 +404,7 @@ pub async fn set_outcome(
             "must be completed or no_show",
         ));
     }
+    audit::lock(tx).await?;
     let found = find(tx, id).await?;
     if found.status != BOOKED && found.status != COMPLETED && found.status != NO_SHOW {
         return Err(CoreError::invalid(

@@ -139,12 +139,8 @@ pub fn weekly(row: &availability_window::Model) -> Option<WeeklyWindow> {
     };
     let time = |m: i32| {
         let m = u32::try_from(m).ok()?;
-        if m == 24 * 60 {
-            // The end of the day: the last representable time, so the window runs to midnight.
-            NaiveTime::from_hms_opt(23, 59, 59)
-        } else {
-            NaiveTime::from_hms_opt(m / 60, m % 60, 0)
-        }
+        // 24:00 is 00:00: a window that ends at 00:00 runs to the next midnight.
+        NaiveTime::from_hms_opt((m / 60) % 24, m % 60, 0)
     };
     Some(WeeklyWindow {
         weekday,

@@ -39,6 +39,9 @@ pub fn whole_day(tz: Tz, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc
 /// Adds busy time. It may not cover booked appointments: those are moved or cancelled
 /// first, so that nobody's visit disappears under a block unannounced.
 pub async fn add(tx: &TenantTx, new: NewBlock) -> CoreResult<schedule_block::Model> {
+    // Serialised with bookings (which take the same lock first), so no booking slips under
+    // a block between the check below and the insert.
+    crate::audit::lock(tx).await?;
     if !KINDS.contains(&new.kind.as_str()) {
         return Err(CoreError::invalid(
             "kind",
@@ -107,14 +110,18 @@ pub async fn add(tx: &TenantTx, new: NewBlock) -> CoreResult<schedule_block::Mod
     .await?)
 }
 
-/// Removes a block and returns it (its time may now be open).
-pub async fn remove(tx: &TenantTx, id: Uuid) -> CoreResult<schedule_block::Model> {
-    let found = tx
-        .find::<schedule_block::Entity>()
+pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<schedule_block::Model> {
+    tx.find::<schedule_block::Entity>()
         .filter(Column::Id.eq(id))
         .one(tx.conn())
         .await?
-        .ok_or(CoreError::NotFound)?;
+        .ok_or(CoreError::NotFound)
+}
+
+/// Removes a block and returns it (its time may now be open).
+pub async fn remove(tx: &TenantTx, id: Uuid) -> CoreResult<schedule_block::Model> {
+    crate::audit::lock(tx).await?;
+    let found = find(tx, id).await?;
     tx.delete::<schedule_block::Entity>()
         .filter(Column::Id.eq(id))
         .exec(tx.conn())

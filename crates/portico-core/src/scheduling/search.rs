@@ -12,7 +12,7 @@ use crate::{
     CoreError, CoreResult, TenantTx,
     entities::{appointment, appointment_type},
     scheduling::{
-        appointments::BOOKED,
+        appointments::{BOOKED, COMPLETED, NO_SHOW},
         availability, blocks, catalog,
         slots::{Busy, Calendar, SlotRules, open_slots},
     },
@@ -206,7 +206,8 @@ async fn busy_time(
     let mut busy: HashMap<Uuid, Vec<Busy>> = HashMap::new();
     let booked = tx
         .find::<appointment::Entity>()
-        .filter(appointment::Column::Status.eq(BOOKED))
+        // A visit under way or over (its outcome recorded) keeps its time too.
+        .filter(appointment::Column::Status.is_in([BOOKED, COMPLETED, NO_SHOW]))
         .filter(appointment::Column::ProviderId.is_in(providers.iter().copied()))
         .filter(appointment::Column::StartsAt.lt(to))
         .filter(appointment::Column::EndsAt.gt(from))

@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 pub struct WeeklyWindow {
     pub weekday: Weekday,
     pub start: NaiveTime,
+    /// `00:00` means midnight at the end of the day.
     pub end: NaiveTime,
 }
 
@@ -101,10 +102,13 @@ pub fn open_slots(
     while date <= to {
         if !closed_dates.contains(&date) {
             for window in windows.iter().filter(|w| w.weekday == date.weekday()) {
-                let (Some(open), Some(close)) = (
-                    opening(tz, date, window.start),
-                    closing(tz, date, window.end),
-                ) else {
+                let close = if window.end == NaiveTime::MIN {
+                    date.succ_opt()
+                        .and_then(|next| opening(tz, next, NaiveTime::MIN))
+                } else {
+                    closing(tz, date, window.end)
+                };
+                let (Some(open), Some(close)) = (opening(tz, date, window.start), close) else {
                     continue;
                 };
                 let mut start = open;
@@ -179,6 +183,17 @@ mod tests {
             busy: &[],
         };
         open_slots(&calendar, &rules(30), day, day, long_ago())
+    }
+
+    #[test]
+    fn a_window_ending_at_midnight_keeps_its_last_slot() {
+        // 22:00-24:00 (stored as an end of 00:00): four half-hour slots, the last 23:30-24:00.
+        let w = [window(Weekday::Wed, (22, 0), (0, 0))];
+        let slots = on_day(chrono_tz::America::Chicago, &w, date(2027, 1, 6));
+        assert_eq!(
+            local_hours(chrono_tz::America::Chicago, &slots),
+            [(22, 0), (22, 30), (23, 0), (23, 30)]
+        );
     }
 
     // US 2027: spring forward on Sunday 14 March, fall back on Sunday 7 November.

@@ -49,6 +49,8 @@ pub async fn join(
     wish: Wish,
     now: DateTime<Utc>,
 ) -> CoreResult<waitlist_entry::Model> {
+    // First, so that two joins of one patient cannot both pass the duplicate check.
+    audit::lock(tx).await?;
     let kind = catalog::find_type(tx, wish.appointment_type_id)
         .await
         .map_err(|e| e.on_field("appointmentTypeId"))?;
@@ -227,6 +229,12 @@ pub async fn on_opening(
         .all(tx.conn())
         .await?;
     let local = freed.starts_at.with_timezone(&clock.tz).date_naive();
+    // Every local date the opening touches, up to the longest search.
+    let last = freed
+        .ends_at
+        .with_timezone(&clock.tz)
+        .date_naive()
+        .min(local + chrono::Duration::days(search::MAX_DAYS - 1));
     let mut notices = 0;
     for entry in waiting {
         if freed.vacated_by == Some(entry.patient_id) {
@@ -240,7 +248,7 @@ pub async fn on_opening(
                 provider_id: Some(freed.provider_id),
                 location_id: None,
                 from: local,
-                to: local,
+                to: last,
             },
             Audience::Portal,
             clock.now,

@@ -7,6 +7,7 @@ use chrono::Utc;
 use portico_core::{
     TenantTx,
     audit::Actor,
+    chart_access::{self, Viewer},
     identity::{Role, SessionClaims},
     scheduling::appointments::{self, Channel, PracticeClock},
 };
@@ -41,16 +42,36 @@ pub async fn principal(
     Ok((principal, channel))
 }
 
-/// `NOT_FOUND` unless `principal` may act on `patient` in this transaction.
+/// `NOT_FOUND` unless `principal` may act on `patient` in this transaction. Staff reach a
+/// restricted chart's appointments as they reach its records: practice admins and the care
+/// team directly, anyone else through a break-glass access in force (`BREAK_GLASS_REQUIRED`
+/// without one), whose id is returned so the audit events carry it.
 pub async fn check_patient(
     tx: &TenantTx,
     principal: &SessionClaims,
     patient: Uuid,
     need: Need,
     request_id: &str,
-) -> async_graphql::Result<()> {
+) -> async_graphql::Result<Option<Uuid>> {
+    let core = |e| ApiError::from_core(e, request_id);
     if principal.role != Role::Patient {
-        return Ok(());
+        let viewer = Viewer {
+            user_id: principal.user_id,
+            role: principal.role,
+        };
+        if !chart_access::needs_break_glass(tx, &viewer, patient)
+            .await
+            .map_err(core)?
+        {
+            return Ok(None);
+        }
+        return match chart_access::active_break_glass(tx, principal.user_id, patient)
+            .await
+            .map_err(core)?
+        {
+            Some(access) => Ok(Some(access.id)),
+            None => Err(ApiError::BreakGlassRequired.into()),
+        };
     }
     let scopes: &[&str] = match need {
         Need::See => &["read", "book"],
@@ -60,7 +81,7 @@ pub async fn check_patient(
         .await
         .map_err(|e| ApiError::from_core(e, request_id))?;
     if allowed {
-        Ok(())
+        Ok(None)
     } else {
         Err(ApiError::NotFound.into())
     }
@@ -75,6 +96,7 @@ pub fn clock(ctx: &Context<'_>) -> Result<PracticeClock, ApiError> {
     Ok(PracticeClock::of(&ctx.tenant()?.tenant, Utc::now()))
 }
 
-pub fn actor(ctx: &Context<'_>, principal: &SessionClaims) -> Actor {
-    ctx.actor(principal)
+/// Who to name in the audit log, with the break-glass access the chart was opened through.
+pub fn actor(ctx: &Context<'_>, principal: &SessionClaims, break_glass: Option<Uuid>) -> Actor {
+    ctx.actor(principal).with_break_glass(break_glass)
 }

@@ -77,16 +77,20 @@ impl AppointmentsQuery {
         let clock = clock(ctx)?;
         let patient = uuid_of("Patient", &patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        if let Err(e) = check_patient(&tx, &principal, patient, Need::See, &request_id).await {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
+        let break_glass =
+            match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
         let found = async {
             let list = appointments::for_patient(
                 &tx,
-                &actor(ctx, &principal),
+                &actor(ctx, &principal, break_glass),
                 PatientId::from_uuid(patient),
                 upcoming.unwrap_or(true).then_some(clock.now),
                 u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50),
@@ -145,9 +149,15 @@ impl AppointmentsQuery {
             .transpose()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = async {
-            let list =
-                appointments::schedule(&tx, &actor(ctx, &principal), provider, from, to, 1000)
-                    .await?;
+            let list = appointments::schedule(
+                &tx,
+                &actor(ctx, &principal, None),
+                provider,
+                from,
+                to,
+                1000,
+            )
+            .await?;
             Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
         }
         .await;
@@ -267,14 +277,20 @@ impl AppointmentsMutation {
             booked_by: Some(principal.user_id.as_uuid()),
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        if let Err(e) = check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
+        let break_glass =
+            match check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
         let booked = async {
-            let booked = appointments::book(&tx, &actor(ctx, &principal), clock, booking).await?;
+            let booked =
+                appointments::book(&tx, &actor(ctx, &principal, break_glass), clock, booking)
+                    .await?;
             Ok((booked, Catalog::load(&tx).await?))
         }
         .await;
@@ -311,13 +327,7 @@ impl AppointmentsMutation {
             by: Some(principal.user_id.as_uuid()),
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let moved = async {
-            let old =
-                appointments::get(&tx, &actor(ctx, &principal), change.appointment_id).await?;
-            Ok::<_, portico_core::CoreError>(old)
-        }
-        .await;
-        let old = match moved {
+        let old = match appointments::find(&tx, change.appointment_id).await {
             Ok(old) => old,
             Err(e) => {
                 tx.rollback()
@@ -326,15 +336,17 @@ impl AppointmentsMutation {
                 return Err(ApiError::from_core(e, &request_id).into());
             }
         };
-        if let Err(e) =
-            check_patient(&tx, &principal, old.patient_id, Need::Book, &request_id).await
-        {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
-        let actor = actor(ctx, &principal);
+        let break_glass =
+            match check_patient(&tx, &principal, old.patient_id, Need::Book, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
+        let actor = actor(ctx, &principal, break_glass);
         let text = notice_text(ctx)?;
         let result = async {
             let (new, old) = appointments::reschedule(&tx, &actor, clock, change).await?;
@@ -364,10 +376,8 @@ impl AppointmentsMutation {
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
         let id = uuid_of("Appointment", &input.appointment_id)?;
-        let actor = actor(ctx, &principal);
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = appointments::get(&tx, &actor, id).await;
-        let found = match found {
+        let found = match appointments::find(&tx, id).await {
             Ok(found) => found,
             Err(e) => {
                 tx.rollback()
@@ -376,14 +386,17 @@ impl AppointmentsMutation {
                 return Err(ApiError::from_core(e, &request_id).into());
             }
         };
-        if let Err(e) =
-            check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await
-        {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
+        let break_glass =
+            match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
+        let actor = actor(ctx, &principal, break_glass);
         let text = notice_text(ctx)?;
         let result = async {
             let cancelled = appointments::cancel(
@@ -425,10 +438,34 @@ impl AppointmentsMutation {
             VisitOutcome::NoShow => appointments::NO_SHOW,
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
+        let found = match appointments::find(&tx, id).await {
+            Ok(found) => found,
+            Err(e) => {
+                tx.rollback()
+                    .await
+                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                return Err(ApiError::from_core(e, &request_id).into());
+            }
+        };
+        let break_glass =
+            match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
         let result = async {
-            let updated =
-                appointments::set_outcome(&tx, &actor(ctx, &principal), id, outcome, clock.now)
-                    .await?;
+            let updated = appointments::set_outcome(
+                &tx,
+                &actor(ctx, &principal, break_glass),
+                id,
+                outcome,
+                clock.now,
+            )
+            .await?;
             Ok((updated, Catalog::load(&tx).await?))
         }
         .await;

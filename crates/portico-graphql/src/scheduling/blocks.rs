@@ -8,7 +8,7 @@ use portico_core::{
     entities::schedule_block,
     scheduling::{
         blocks::{self, NewBlock},
-        waitlist,
+        catalog, waitlist,
     },
     tenancy::Access,
 };
@@ -209,7 +209,7 @@ impl BlocksMutation {
             .await?;
             audit::record(
                 &tx,
-                &actor(ctx, &principal),
+                &actor(ctx, &principal, None),
                 AuditAccess {
                     action: "schedule_block.add",
                     resource_type: "ScheduleBlock",
@@ -233,7 +233,8 @@ impl BlocksMutation {
         })
     }
 
-    /// Removes a block; waitlisted patients hear of the time it opens.
+    /// Removes a block (a holiday: practice admins); waitlisted patients hear of the time it
+    /// opens.
     async fn remove_schedule_block(
         &self,
         ctx: &Context<'_>,
@@ -243,9 +244,22 @@ impl BlocksMutation {
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
         let id = uuid_of("ScheduleBlock", &input.schedule_block_id)?;
-        let actor = actor(ctx, &principal);
+        let actor = actor(ctx, &principal, None);
         let text = notice_text(ctx)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
+        let found = blocks::find(&tx, id).await;
+        let kind_allowed = match &found {
+            Ok(block) if block.kind == "holiday" => {
+                ctx.authorize("scheduling", "manage").await.map(|_| ())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = kind_allowed {
+            tx.rollback()
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+            return Err(e.into());
+        }
         let removed = async {
             let removed = blocks::remove(&tx, id).await?;
             audit::record(
@@ -259,14 +273,23 @@ impl BlocksMutation {
                 },
             )
             .await?;
+            // A holiday frees every provider's time.
+            let providers = match removed.provider_id {
+                Some(provider) => vec![provider],
+                None => catalog::providers(&tx, false)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect(),
+            };
             let mut notices = 0;
-            if let Some(provider) = removed.provider_id {
-                notices = waitlist::on_opening(
+            for provider_id in providers {
+                notices += waitlist::on_opening(
                     &tx,
                     &actor,
                     clock,
                     waitlist::Opening {
-                        provider_id: provider,
+                        provider_id,
                         starts_at: removed.starts_at,
                         ends_at: removed.ends_at,
                         vacated_by: None,

@@ -72,15 +72,22 @@ impl WaitlistQuery {
         let request_id = ctx.request()?.request_id.clone();
         let patient = uuid_of("Patient", &patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        if let Err(e) = check_patient(&tx, &principal, patient, Need::See, &request_id).await {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
-        let found =
-            waitlist::for_patient(&tx, &actor(ctx, &principal), PatientId::from_uuid(patient))
-                .await;
+        let break_glass =
+            match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
+        let found = waitlist::for_patient(
+            &tx,
+            &actor(ctx, &principal, break_glass),
+            PatientId::from_uuid(patient),
+        )
+        .await;
         match found {
             Ok(list) => {
                 tx.commit()
@@ -146,13 +153,18 @@ impl WaitlistMutation {
             by: Some(principal.user_id.as_uuid()),
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        if let Err(e) = check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
-        let joined = waitlist::join(&tx, &actor(ctx, &principal), wish, clock.now).await;
+        let break_glass =
+            match check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
+        let joined =
+            waitlist::join(&tx, &actor(ctx, &principal, break_glass), wish, clock.now).await;
         Ok(match settle(tx, joined, &request_id).await? {
             Ok(entry) => WaitlistPayload {
                 waitlist_entry: Some(entry.into()),
@@ -184,15 +196,17 @@ impl WaitlistMutation {
                 return Err(ApiError::from_core(e, &request_id).into());
             }
         };
-        if let Err(e) =
-            check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await
-        {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e);
-        }
-        let left = waitlist::leave(&tx, &actor(ctx, &principal), id).await;
+        let break_glass =
+            match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
+                Ok(break_glass) => break_glass,
+                Err(e) => {
+                    tx.rollback()
+                        .await
+                        .map_err(|e| ApiError::from_core(e, &request_id))?;
+                    return Err(e);
+                }
+            };
+        let left = waitlist::leave(&tx, &actor(ctx, &principal, break_glass), id).await;
         Ok(match settle(tx, left, &request_id).await? {
             Ok(entry) => WaitlistPayload {
                 waitlist_entry: Some(entry.into()),
