@@ -17,6 +17,7 @@ mod m20261125_000010_audit_context;
 mod m20261125_000011_scheduling;
 mod m20261125_000012_records;
 mod m20261125_000013_outbox;
+mod m20261125_000014_reminders;
 pub mod postgres;
 mod shape;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_scheduling::Migration),
             Box::new(m20261125_000012_records::Migration),
             Box::new(m20261125_000013_outbox::Migration),
+            Box::new(m20261125_000014_reminders::Migration),
         ]
     }
 }

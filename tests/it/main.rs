@@ -30,6 +30,7 @@ mod permissions;
 mod proxies;
 mod pubsub;
 mod records;
+mod reminders;
 mod rls;
 mod scheduling;
 mod schema;

@@ -27,27 +27,28 @@ const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(in
 const RESCHEDULE: &str =
     "mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) {
     appointment { id start status rescheduledFromId } userErrors { field code } } }";
-const CANCEL: &str = "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id }) {
+pub(crate) const CANCEL: &str =
+    "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id }) {
     appointment { id status } userErrors { field code message } } }";
 const APPOINTMENTS: &str = "query($patient: ID!, $upcoming: Boolean) {
     appointments(patientId: $patient, upcoming: $upcoming) { id start status } }";
 
 /// One provider at one location, open 09:00–12:00 local every day, and a 30-minute type
 /// bookable online with no lead time.
-struct Practice {
-    admin: Signed,
-    provider: String,
-    location: String,
-    kind: String,
-    tz: Tz,
+pub(crate) struct Practice {
+    pub(crate) admin: Signed,
+    pub(crate) provider: String,
+    pub(crate) location: String,
+    pub(crate) kind: String,
+    pub(crate) tz: Tz,
 }
 
-fn gid(kind: &str, uuid: uuid::Uuid) -> String {
+pub(crate) fn gid(kind: &str, uuid: uuid::Uuid) -> String {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     URL_SAFE_NO_PAD.encode(format!("{kind}:{uuid}"))
 }
 
-async fn saved(
+pub(crate) async fn saved(
     app: &TestApp,
     admin: &Signed,
     query: &str,
@@ -64,7 +65,13 @@ async fn saved(
         .to_owned()
 }
 
-async fn practice_in(app: &TestApp, slug: &str, zone: &str, start: &str, end: &str) -> Practice {
+pub(crate) async fn practice_in(
+    app: &TestApp,
+    slug: &str,
+    zone: &str,
+    start: &str,
+    end: &str,
+) -> Practice {
     let admin = app.sign_up_in(slug, zone).await;
     let admin = app.enrol_totp(&admin).await;
     let location = saved(
@@ -121,16 +128,16 @@ async fn practice_in(app: &TestApp, slug: &str, zone: &str, start: &str, end: &s
     }
 }
 
-async fn practice(app: &TestApp, slug: &str) -> Practice {
+pub(crate) async fn practice(app: &TestApp, slug: &str) -> Practice {
     practice_in(app, slug, "America/Chicago", "09:00", "12:00").await
 }
 
 /// A local date a few days ahead: far from lead times and the cancellation window.
-fn days_ahead(p: &Practice, days: i64) -> NaiveDate {
+pub(crate) fn days_ahead(p: &Practice, days: i64) -> NaiveDate {
     Utc::now().with_timezone(&p.tz).date_naive() + Duration::days(days)
 }
 
-async fn slots(
+pub(crate) async fn slots(
     app: &TestApp,
     token: &str,
     slug: &str,
@@ -152,14 +159,14 @@ async fn slots(
         .clone()
 }
 
-fn starts(slots: &[Value]) -> Vec<DateTime<Utc>> {
+pub(crate) fn starts(slots: &[Value]) -> Vec<DateTime<Utc>> {
     slots
         .iter()
         .map(|s| s["start"].as_str().unwrap().parse().unwrap())
         .collect()
 }
 
-async fn book(
+pub(crate) async fn book(
     app: &TestApp,
     token: &str,
     p: &Practice,
@@ -179,7 +186,7 @@ async fn book(
     body
 }
 
-fn booked_id(body: &Value) -> String {
+pub(crate) fn booked_id(body: &Value) -> String {
     body["data"]["bookAppointment"]["appointment"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("not booked: {body}"))
@@ -191,7 +198,7 @@ fn reason(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["reason"].as_str()
 }
 
-fn user_error(body: &Value, field: &str) -> Option<String> {
+pub(crate) fn user_error(body: &Value, field: &str) -> Option<String> {
     body["data"][field]["userErrors"][0]["code"]
         .as_str()
         .map(str::to_owned)

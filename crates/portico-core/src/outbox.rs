@@ -28,6 +28,17 @@ pub const MAX_ATTEMPTS: i32 = 5;
 /// Writes `email` to the outbox in the caller's transaction under `key`. Returns `false`
 /// when the key was used already (the first message stands).
 pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> {
+    email_about(tx, key, None, email).await
+}
+
+/// As [`email`], about `topic` (`appointment:{id}`): [`withdraw`] on the topic keeps it
+/// from going out if it has not yet.
+pub async fn email_about(
+    tx: &TenantTx,
+    key: &str,
+    topic: Option<&str>,
+    email: &Email,
+) -> CoreResult<bool> {
     let payload = serde_json::to_string(email).map_err(|e| CoreError::Adapter(e.to_string()))?;
     let row = outbox_message::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
@@ -41,6 +52,8 @@ pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> 
         delivered_at: Set(None),
         attempts: Set(0),
         last_error: Set(None),
+        topic: Set(topic.map(str::to_owned)),
+        cancelled_at: Set(None),
     };
     let inserted = Entity::insert(row)
         .on_conflict(
@@ -61,6 +74,7 @@ pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message
     Ok(tx
         .find::<Entity>()
         .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.lt(MAX_ATTEMPTS))
         .filter(
             Condition::any()
@@ -100,6 +114,7 @@ pub async fn claim(
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.lt(MAX_ATTEMPTS))
         .filter(
             Condition::any()
@@ -150,6 +165,20 @@ pub async fn mark_failed(tx: &TenantTx, id: Uuid, error: &str) -> CoreResult<()>
         .exec(tx.conn())
         .await?;
     Ok(())
+}
+
+/// Withdraws the undelivered messages about `topic`: a worker that has not claimed one yet
+/// will not send it (one already being sent goes out).
+pub async fn withdraw(tx: &TenantTx, topic: &str) -> CoreResult<u64> {
+    Ok(tx
+        .update::<Entity>()
+        .col_expr(Column::CancelledAt, Expr::value(Some(Utc::now())))
+        .filter(Column::Topic.eq(topic))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .exec(tx.conn())
+        .await?
+        .rows_affected)
 }
 
 /// The email a message carries.

@@ -37,6 +37,8 @@ impl PortError {
 pub enum Job {
     /// Walk a tenant's audit hash chain and report a break.
     VerifyAuditChain { tenant_id: TenantId },
+    /// Write a tenant's due appointment reminders to the outbox, then relay it.
+    SendReminders { tenant_id: TenantId },
     /// Hand a tenant's pending outbox messages to the queue.
     RelayOutbox { tenant_id: TenantId },
     /// Deliver one outbox message (at most once per claim; a delivered message is skipped).

@@ -233,6 +233,7 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         staff_idle_minutes: Set(None),
         patient_idle_minutes: Set(None),
         cancellation_window_hours: Set(None),
+        reminder_offsets: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -272,6 +273,7 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         staff_idle_minutes: Set(None),
         patient_idle_minutes: Set(None),
         cancellation_window_hours: Set(None),
+        reminder_offsets: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -311,7 +313,7 @@ pub async fn list(db: &Db, status: Option<&str>, limit: u64) -> CoreResult<Vec<R
 }
 
 /// The tenant row of the transaction's own tenant.
-async fn own_row(tx: &TenantTx) -> CoreResult<ResolvedTenant> {
+pub(crate) async fn own_row(tx: &TenantTx) -> CoreResult<ResolvedTenant> {
     tenant::Entity::find_by_id(tx.tenant_id().as_uuid())
         .one(tx.conn())
         .await?

@@ -5,6 +5,7 @@
 mod audit;
 mod outbox;
 mod queue;
+mod reminders;
 mod worker;
 
 pub use queue::{ApalisQueue, QueueError};

@@ -16,7 +16,7 @@ use portico_core::{
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ApalisQueue, audit, outbox};
+use crate::{ApalisQueue, audit, outbox, reminders};
 
 /// An idle worker looks for new jobs this often (apalis otherwise waits for its heartbeat).
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -27,16 +27,22 @@ pub struct JobContext {
     pub db: Db,
     pub queue: ApalisQueue,
     pub mailer: Arc<dyn Mailer>,
+    /// Where links in messages point (`https://portal.example`).
+    pub public_url: String,
 }
 
 async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     let kind = match &job {
         Job::VerifyAuditChain { .. } => "verify_audit_chain",
         Job::RelayOutbox { .. } => "relay_outbox",
+        Job::SendReminders { .. } => "send_reminders",
         Job::DeliverMessage { .. } => "deliver_message",
     };
     let result = match job {
         Job::VerifyAuditChain { tenant_id } => audit::verify_chain(&ctx.db, tenant_id).await,
+        Job::SendReminders { tenant_id } => {
+            reminders::send_due(&ctx.db, &ctx.queue, &ctx.public_url, tenant_id).await
+        }
         Job::RelayOutbox { tenant_id } => outbox::relay(&ctx.db, &ctx.queue, tenant_id)
             .await
             .map(|_| ()),
@@ -50,10 +56,11 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     result.map_err(Into::into)
 }
 
-/// Every minute: relay what no request relayed (a process that stopped between its commit
+/// Every minute: write the reminders that fell due, and relay what no request relayed (a process that stopped between its commit
 /// and its relay job, a delivery that failed and went back to the outbox).
 async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
+        ctx.queue.enqueue(Job::SendReminders { tenant_id }).await?;
         ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
     }
     Ok(())

@@ -255,7 +255,12 @@ async fn boot(
         queue = queue.backend(),
         "ready"
     );
-    Ok(JobContext { db, queue, mailer })
+    Ok(JobContext {
+        db,
+        queue,
+        mailer,
+        public_url: config.public_url.clone(),
+    })
 }
 
 /// Picks up signing keys rotated elsewhere, so every instance signs with the newest key.

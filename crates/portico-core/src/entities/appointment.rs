@@ -26,6 +26,8 @@ pub struct Model {
     pub rescheduled_from: Option<Uuid>,
     pub cancelled_at: Option<DateTimeUtc>,
     pub cancelled_by: Option<Uuid>,
+    /// When the patient confirmed they will come (through a reminder's link).
+    pub confirmed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

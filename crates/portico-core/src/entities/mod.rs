@@ -5,6 +5,8 @@ pub mod activation_code;
 pub mod allergy;
 pub mod api_key;
 pub mod appointment;
+pub mod appointment_link;
+pub mod appointment_reminder;
 pub mod appointment_type;
 pub mod audit_event;
 pub mod availability_window;

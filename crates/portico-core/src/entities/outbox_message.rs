@@ -24,6 +24,10 @@ pub struct Model {
     pub delivered_at: Option<DateTimeUtc>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// What the message is about (`appointment:{id}`), so a later change can withdraw it.
+    pub topic: Option<String>,
+    /// Withdrawn before delivery: never sent.
+    pub cancelled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,9 @@ pub struct Model {
     /// Hours before a visit inside which the portal refuses to cancel it online (callers
     /// phone the office instead); the platform default when unset.
     pub cancellation_window_hours: Option<i32>,
+    /// Minutes before a visit to remind the patient, comma-separated (`4320,1440,120`); the
+    /// platform default when unset.
+    pub reminder_offsets: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

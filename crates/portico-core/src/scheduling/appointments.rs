@@ -216,7 +216,7 @@ async fn insert(
         return Err(slot_unavailable());
     }
     let now = Utc::now();
-    appointment::ActiveModel {
+    let created = appointment::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
         patient_id: Set(patient.id),
@@ -231,6 +231,7 @@ async fn insert(
         rescheduled_from: Set(rescheduled_from),
         cancelled_at: Set(None),
         cancelled_by: Set(None),
+        confirmed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -242,7 +243,9 @@ async fn insert(
         } else {
             e.into()
         }
-    })
+    })?;
+    super::reminders::plan(tx, &created, clock.now).await?;
+    Ok(created)
 }
 
 /// The appointment, unaudited: callers audit what they do with it.
@@ -323,7 +326,7 @@ async fn release(
             "this appointment was already cancelled, moved or held",
         ));
     }
-    Ok(())
+    super::reminders::withdraw(tx, found.id).await
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -7,6 +7,7 @@ pub mod availability;
 pub mod blocks;
 pub mod catalog;
 pub mod demo;
+pub mod reminders;
 pub mod search;
 pub mod slots;
 pub mod waitlist;

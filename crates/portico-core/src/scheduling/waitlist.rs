@@ -287,7 +287,7 @@ pub async fn on_opening(
 }
 
 /// Where to write to a patient: the chart's address, else their portal account's.
-async fn contact_email(tx: &TenantTx, patient: Uuid) -> CoreResult<Option<String>> {
+pub(crate) async fn contact_email(tx: &TenantTx, patient: Uuid) -> CoreResult<Option<String>> {
     let Some(chart) = tx
         .find::<patient::Entity>()
         .filter(patient::Column::Id.eq(patient))

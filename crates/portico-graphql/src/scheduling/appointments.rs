@@ -294,10 +294,11 @@ impl AppointmentsMutation {
             Ok((booked, Catalog::load(&tx).await?))
         }
         .await;
-        Ok(AppointmentPayload::settled(
-            settle(tx, booked, &request_id).await?,
-            clock,
-        ))
+        let settled = settle(tx, booked, &request_id).await?;
+        if settled.is_ok() {
+            super::reminders::send_due_now(ctx).await?;
+        }
+        Ok(AppointmentPayload::settled(settled, clock))
     }
 
     /// Moves an appointment in one step: the new time is taken and the old one released, or

@@ -6,6 +6,7 @@ mod appointments;
 mod blocks;
 mod catalog;
 pub(crate) mod objects;
+mod reminders;
 mod slots;
 mod waitlist;
 
@@ -17,6 +18,7 @@ pub struct SchedulingQuery(
     slots::SlotsQuery,
     appointments::AppointmentsQuery,
     blocks::BlocksQuery,
+    reminders::RemindersQuery,
     waitlist::WaitlistQuery,
 );
 
@@ -25,5 +27,6 @@ pub struct SchedulingMutation(
     catalog::CatalogMutation,
     appointments::AppointmentsMutation,
     blocks::BlocksMutation,
+    reminders::RemindersMutation,
     waitlist::WaitlistMutation,
 );

@@ -301,6 +301,10 @@ impl Appointment {
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.model.cancelled_at
     }
+    /// When the patient confirmed through a reminder's link.
+    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.model.confirmed_at
+    }
     /// Whether the portal may still cancel or move it: outside the practice's cancellation
     /// window (inside it, the patient calls the office).
     async fn changeable_online(&self) -> bool {

@@ -1,0 +1,290 @@
+//! Appointment reminders at the practice's offsets before each visit (72 h, 24 h and 2 h by
+//! default). Booking plans them; cancelling, moving or holding the visit withdraws those not
+//! yet sent, including one already written to the outbox. A reminder names the practice only
+//! and carries a one-time link to confirm or cancel the visit without signing in.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, CoreResult, TenantTx,
+    audit::{self, Access, Actor},
+    entities::{appointment, appointment_link, appointment_reminder, tenant},
+    outbox,
+    ports::Email,
+    scheduling::{
+        appointments::{self, BOOKED, Channel, PracticeClock},
+        waitlist,
+    },
+    sessions::hash_token,
+    tenants,
+};
+
+/// Minutes before a visit, when a practice has not set its own.
+pub const DEFAULT_OFFSETS: [i32; 3] = [72 * 60, 24 * 60, 2 * 60];
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const CANCELLED: &str = "cancelled";
+pub const SKIPPED: &str = "skipped";
+
+/// The practice's offsets, largest first.
+pub fn offsets_of(practice: &tenant::Model) -> Vec<i32> {
+    let parsed: Vec<i32> = practice
+        .reminder_offsets
+        .as_deref()
+        .map(|s| s.split(',').filter_map(|m| m.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    if parsed.is_empty() {
+        DEFAULT_OFFSETS.to_vec()
+    } else {
+        parsed
+    }
+}
+
+/// Checks and stores a practice's offsets (`None` restores the default).
+pub async fn set_offsets(tx: &TenantTx, offsets: Option<&[i32]>) -> CoreResult<tenant::Model> {
+    let stored = match offsets {
+        None => None,
+        Some(list) => {
+            if list.is_empty()
+                || list.len() > 5
+                || list.iter().any(|m| !(5..=30 * 24 * 60).contains(m))
+            {
+                return Err(CoreError::invalid(
+                    "reminderOffsetsMinutes",
+                    "INVALID_OFFSETS",
+                    "one to five offsets, each 5 minutes to 30 days",
+                ));
+            }
+            let mut sorted = list.to_vec();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            sorted.dedup();
+            Some(
+                sorted
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+        }
+    };
+    let found = tenants::own_row(tx).await?;
+    let mut active: tenant::ActiveModel = found.tenant.into();
+    active.reminder_offsets = Set(stored);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(tx.conn()).await?)
+}
+
+/// Plans the reminders of a just-booked visit: one per offset still ahead; when every offset
+/// has passed (a visit booked at short notice), one right away.
+pub async fn plan(tx: &TenantTx, visit: &appointment::Model, now: DateTime<Utc>) -> CoreResult<()> {
+    let practice = tenants::own_row(tx).await?.tenant;
+    let offsets = offsets_of(&practice);
+    let mut due: Vec<(i32, DateTime<Utc>)> = offsets
+        .iter()
+        .map(|m| (*m, visit.starts_at - Duration::minutes(i64::from(*m))))
+        .filter(|(_, at)| *at > now)
+        .collect();
+    if due.is_empty() && visit.starts_at > now {
+        due.push((offsets.iter().copied().min().unwrap_or(0), now));
+    }
+    for (offset_minutes, due_at) in due {
+        appointment_reminder::ActiveModel {
+            tenant_id: Set(tx.tenant_id().as_uuid()),
+            id: Set(Uuid::now_v7()),
+            appointment_id: Set(visit.id),
+            offset_minutes: Set(offset_minutes),
+            due_at: Set(due_at),
+            status: Set(PENDING.to_owned()),
+            created_at: Set(now),
+            sent_at: Set(None),
+        }
+        .insert(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
+pub fn topic(visit: Uuid) -> String {
+    format!("appointment:{visit}")
+}
+
+/// The visit is no longer booked: its pending reminders are cancelled and any reminder
+/// waiting in the outbox is withdrawn.
+pub async fn withdraw(tx: &TenantTx, visit: Uuid) -> CoreResult<()> {
+    tx.update::<appointment_reminder::Entity>()
+        .col_expr(appointment_reminder::Column::Status, Expr::value(CANCELLED))
+        .filter(appointment_reminder::Column::AppointmentId.eq(visit))
+        .filter(appointment_reminder::Column::Status.eq(PENDING))
+        .exec(tx.conn())
+        .await?;
+    outbox::withdraw(tx, &topic(visit)).await?;
+    Ok(())
+}
+
+/// What a reminder says besides the address: the practice's name and the page its link
+/// opens. Nothing about the visit itself.
+#[derive(Clone, Debug)]
+pub struct ReminderText {
+    pub practice_name: String,
+    /// `{public_url}/t/{slug}/visit`; the token goes after `#token=`.
+    pub link_base: String,
+}
+
+/// Writes the reminders due by `now` to the outbox (each with a fresh one-time link) and
+/// marks them sent; a reminder of a visit no longer booked, or without an address, is
+/// skipped. Returns how many were written.
+pub async fn send_due(
+    tx: &TenantTx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    text: &ReminderText,
+) -> CoreResult<usize> {
+    let due = tx
+        .find::<appointment_reminder::Entity>()
+        .filter(appointment_reminder::Column::Status.eq(PENDING))
+        .filter(appointment_reminder::Column::DueAt.lte(now))
+        .order_by_asc(appointment_reminder::Column::DueAt)
+        .limit(500)
+        .all(tx.conn())
+        .await?;
+    let mut written = 0;
+    for reminder in due {
+        let visit = appointments::find(tx, reminder.appointment_id).await?;
+        let email = if visit.status == BOOKED && visit.starts_at > now {
+            waitlist::contact_email(tx, visit.patient_id).await?
+        } else {
+            None
+        };
+        let mut active: appointment_reminder::ActiveModel = reminder.clone().into();
+        let Some(to) = email else {
+            active.status = Set(SKIPPED.to_owned());
+            active.update(tx.conn()).await?;
+            continue;
+        };
+        let token = format!("rem_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        appointment_link::ActiveModel {
+            tenant_id: Set(tx.tenant_id().as_uuid()),
+            id: Set(Uuid::now_v7()),
+            appointment_id: Set(visit.id),
+            token_hash: Set(hash_token(&token)),
+            expires_at: Set(visit.starts_at),
+            used_at: Set(None),
+            created_at: Set(now),
+        }
+        .insert(tx.conn())
+        .await?;
+        let email = Email {
+            to,
+            subject: format!("A reminder from {}", text.practice_name),
+            text: format!(
+                "You have an upcoming appointment with {}.\n\n\
+                 Confirm or cancel it here (no sign-in needed): {}#token={}\n\n\
+                 Sign in to the portal for the details.\n",
+                text.practice_name, text.link_base, token
+            ),
+        };
+        outbox::email_about(
+            tx,
+            &format!("reminder:{}", reminder.id),
+            Some(&topic(visit.id)),
+            &email,
+        )
+        .await?;
+        active.status = Set(SENT.to_owned());
+        active.sent_at = Set(Some(now));
+        active.update(tx.conn()).await?;
+        audit::record(
+            tx,
+            actor,
+            Access {
+                action: "appointment.remind",
+                resource_type: "Appointment",
+                resource_id: Some(visit.id),
+                patient_id: Some(visit.patient_id),
+            },
+        )
+        .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// What the patient answers through a reminder's link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Confirm,
+    Cancel,
+}
+
+/// Uses a reminder's one-time link. A used, expired or unknown link is `INVALID_LINK`;
+/// cancelling follows the portal's rules (the cancellation window).
+pub async fn answer(
+    tx: &TenantTx,
+    actor: &Actor,
+    clock: PracticeClock,
+    token: &str,
+    answer: Answer,
+) -> CoreResult<appointment::Model> {
+    audit::lock(tx).await?;
+    let invalid = || {
+        CoreError::invalid(
+            "token",
+            "INVALID_LINK",
+            "this link was used or has expired; sign in to the portal instead",
+        )
+    };
+    let link = tx
+        .find::<appointment_link::Entity>()
+        .filter(appointment_link::Column::TokenHash.eq(hash_token(token)))
+        .one(tx.conn())
+        .await?
+        .filter(|l| l.used_at.is_none() && l.expires_at > clock.now)
+        .ok_or_else(invalid)?;
+    let used = tx
+        .update::<appointment_link::Entity>()
+        .col_expr(
+            appointment_link::Column::UsedAt,
+            Expr::value(Some(clock.now)),
+        )
+        .filter(appointment_link::Column::Id.eq(link.id))
+        .filter(appointment_link::Column::UsedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if used.rows_affected == 0 {
+        return Err(invalid());
+    }
+    match answer {
+        Answer::Cancel => {
+            appointments::cancel(tx, actor, clock, link.appointment_id, Channel::Portal, None).await
+        }
+        Answer::Confirm => {
+            let visit = appointments::find(tx, link.appointment_id).await?;
+            if visit.status != BOOKED {
+                return Err(CoreError::invalid(
+                    "token",
+                    "APPOINTMENT_NOT_ACTIVE",
+                    "this appointment was already cancelled or moved",
+                ));
+            }
+            let mut active: appointment::ActiveModel = visit.into();
+            active.confirmed_at = Set(Some(clock.now));
+            active.updated_at = Set(Utc::now());
+            let confirmed = active.update(tx.conn()).await?;
+            audit::record(
+                tx,
+                actor,
+                Access {
+                    action: "appointment.confirm",
+                    resource_type: "Appointment",
+                    resource_id: Some(confirmed.id),
+                    patient_id: Some(confirmed.patient_id),
+                },
+            )
+            .await?;
+            Ok(confirmed)
+        }
+    }
+}

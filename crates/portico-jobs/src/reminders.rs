@@ -1,0 +1,33 @@
+//! Writing a tenant's due appointment reminders to the outbox, then relaying them.
+
+use chrono::Utc;
+use portico_core::{
+    CoreError, Db, TenantId, TenantTx,
+    audit::Actor,
+    ports::JobQueue,
+    scheduling::reminders::{self, ReminderText},
+    tenancy::Access,
+    tenants,
+};
+
+pub async fn send_due(
+    db: &Db,
+    queue: &dyn JobQueue,
+    public_url: &str,
+    tenant_id: TenantId,
+) -> Result<(), CoreError> {
+    let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
+        return Ok(());
+    };
+    let text = ReminderText {
+        practice_name: tenant.tenant.display_name.clone(),
+        link_base: format!("{public_url}/t/{}/visit", tenant.tenant.slug),
+    };
+    let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
+    let written = reminders::send_due(&tx, &Actor::system(), Utc::now(), &text).await?;
+    tx.commit().await?;
+    if written > 0 {
+        crate::outbox::relay(db, queue, tenant_id).await?;
+    }
+    Ok(())
+}

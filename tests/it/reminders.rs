@@ -1,0 +1,222 @@
+//! Appointment reminders: sent at the practice's offsets with no PHI and a one-time link to
+//! confirm or cancel; withdrawn when the visit is cancelled, even once written to the outbox.
+
+use chrono::Utc;
+use portico_core::{
+    TenantTx, audit::Actor, identity::Role, outbox, scheduling::reminders, tenancy::Access,
+};
+use portico_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+
+use crate::scheduling::{
+    CANCEL, Practice, book, booked_id, days_ahead, gid, practice, slots, starts, user_error,
+};
+
+const ANSWER: &str = "mutation($token: String!, $answer: ReminderAnswer!) {
+    answerReminder(input: { token: $token, answer: $answer }) {
+        confirmed cancelled userErrors { field code message } } }";
+
+/// A practice that reminds four days ahead, so a visit booked three days ahead gets its
+/// reminder at once; and a patient with a booked visit.
+async fn reminded(
+    app: &TestApp,
+    slug: &str,
+    days: i64,
+) -> (Practice, portico_tests::Signed, String, String) {
+    let p = practice(app, slug).await;
+    let (_, set) = app
+        .gql_as(
+            slug,
+            &p.admin.access,
+            "mutation { updateReminderSettings(input: { offsetsMinutes: [5760] }) {
+                reminderSettings { offsetsMinutes } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["updateReminderSettings"]["reminderSettings"]["offsetsMinutes"],
+        json!([5760]),
+        "{set}"
+    );
+    let (patient, chart) = app.add_user(slug, Role::Patient).await;
+    let chart = gid("Patient", chart.unwrap());
+    let day = days_ahead(&p, days);
+    let open = starts(&slots(app, &patient.access, slug, &p, day, day).await);
+    let id = booked_id(&book(app, &patient.access, &p, &chart, open[0]).await);
+    (p, patient, chart, id)
+}
+
+fn token_in(mail: &str) -> String {
+    let at = mail
+        .find("#token=")
+        .unwrap_or_else(|| panic!("no link: {mail}"))
+        + "#token=".len();
+    mail[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+async fn answer(app: &TestApp, slug: &str, token: &str, answer: &str) -> Value {
+    // No sign-in: the link is the credential.
+    app.gql(
+        Some(slug),
+        ANSWER,
+        json!({ "token": token, "answer": answer }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_reminder_names_only_the_practice_and_its_link_confirms_once() {
+    let app = spawn_app().await;
+    let (p, patient, chart, _) = reminded(&app, "remind", 3).await;
+    let mail = app.wait_for_email_to(&patient.email).await;
+    assert!(mail.contains("remind practice"), "{mail}");
+    for phi in ["Rivera", "Follow-up", "Main Street", "Tester"] {
+        assert!(!mail.contains(phi), "{phi} in {mail}");
+    }
+    let token = token_in(&mail);
+
+    let confirmed = answer(&app, "remind", &token, "CONFIRM").await;
+    assert_eq!(
+        confirmed["data"]["answerReminder"]["confirmed"], true,
+        "{confirmed}"
+    );
+    let again = answer(&app, "remind", &token, "CANCEL").await;
+    assert_eq!(
+        user_error(&again, "answerReminder").as_deref(),
+        Some("INVALID_LINK")
+    );
+    let wrong = answer(&app, "remind", "rem_not-a-token", "CONFIRM").await;
+    assert_eq!(
+        user_error(&wrong, "answerReminder").as_deref(),
+        Some("INVALID_LINK")
+    );
+    // Another practice's host does not know the link either.
+    let _other = practice(&app, "elsewhere").await;
+    let across = answer(&app, "elsewhere", &token, "CONFIRM").await;
+    assert_eq!(
+        user_error(&across, "answerReminder").as_deref(),
+        Some("INVALID_LINK")
+    );
+
+    let (_, list) = app
+        .gql_as(
+            "remind",
+            &patient.access,
+            "query($p: ID!) { appointments(patientId: $p) { status confirmedAt } }",
+            json!({ "p": chart }),
+        )
+        .await;
+    assert!(
+        list["data"]["appointments"][0]["confirmedAt"].is_string(),
+        "{list}"
+    );
+    assert_eq!(list["data"]["appointments"][0]["status"], "BOOKED");
+    drop(p);
+}
+
+#[tokio::test]
+async fn a_link_cancels_outside_the_window_only() {
+    let app = spawn_app().await;
+    let (p, patient, chart, _) = reminded(&app, "linkcancel", 3).await;
+    let token = token_in(&app.wait_for_email_to(&patient.email).await);
+    // Inside a 96-hour window the link cannot cancel (and is not used up by trying).
+    app.gql_as(
+        "linkcancel",
+        &p.admin.access,
+        "mutation { updateSchedulingSettings(input: { cancellationWindowHours: 96 }) { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    let refused = answer(&app, "linkcancel", &token, "CANCEL").await;
+    assert_eq!(
+        user_error(&refused, "answerReminder").as_deref(),
+        Some("INSIDE_CANCELLATION_WINDOW"),
+        "{refused}"
+    );
+    app.gql_as(
+        "linkcancel",
+        &p.admin.access,
+        "mutation { updateSchedulingSettings(input: { cancellationWindowHours: 1 }) { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    let cancelled = answer(&app, "linkcancel", &token, "CANCEL").await;
+    assert_eq!(
+        cancelled["data"]["answerReminder"]["cancelled"], true,
+        "{cancelled}"
+    );
+    let (_, list) = app
+        .gql_as(
+            "linkcancel",
+            &patient.access,
+            "query($p: ID!) { appointments(patientId: $p, upcoming: false) { status } }",
+            json!({ "p": chart }),
+        )
+        .await;
+    assert_eq!(list["data"]["appointments"][0]["status"], "CANCELLED");
+}
+
+#[tokio::test]
+async fn a_reminder_already_in_the_outbox_is_not_sent_once_the_visit_is_cancelled() {
+    // No workers in this process: the test plays the sweep itself, so nothing races it.
+    let database = portico_tests::TestDatabase::create().await;
+    let config = database.config();
+    let app = portico_tests::start(config, database, false).await;
+    app.ready().await;
+    // Far enough ahead that nothing is due at booking: the test makes it due itself.
+    let (p, _patient, _chart, id) = reminded(&app, "withdrawn", 6).await;
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), "withdrawn")
+        .await
+        .unwrap()
+        .unwrap();
+    // The reminder falls due and is written to the outbox (queued for delivery)...
+    let text = reminders::ReminderText {
+        practice_name: "withdrawn practice".to_owned(),
+        link_base: "http://portal.test/t/withdrawn/visit".to_owned(),
+    };
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    let written = reminders::send_due(
+        &tx,
+        &Actor::system(),
+        Utc::now() + chrono::Duration::days(3),
+        &text,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(written, 1);
+    // ... and the visit is cancelled before a worker delivers it.
+    let (_, cancelled) = app
+        .gql_as("withdrawn", &p.admin.access, CANCEL, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelAppointment"]["appointment"]["status"], "CANCELLED",
+        "{cancelled}"
+    );
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    let messages = outbox::all(&tx).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].cancelled_at.is_some(), "{messages:?}");
+    // No worker can claim it: it will never be sent.
+    assert!(
+        outbox::claim(&tx, messages[0].id, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(outbox::pending(&tx, 10).await.unwrap().is_empty());
+    tx.rollback().await.unwrap();
+    assert!(
+        app.outbox()
+            .iter()
+            .all(|m| !m.contains("withdrawn practice")),
+        "a withdrawn reminder went out"
+    );
+}
