@@ -31,6 +31,8 @@ impl MigrationTrait for Migration {
                     .col(ts("claimed_until").null())
                     .col(ts("delivered_at").null())
                     .col(col("attempts").integer().not_null())
+                    // After a failure, not before this (exponential backoff).
+                    .col(ts("next_attempt_at").null())
                     .col(col("last_error").string_len(300).null())
                     .to_owned(),
             )

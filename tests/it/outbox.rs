@@ -102,3 +102,74 @@ async fn a_committed_message_goes_out_once_and_a_rolled_back_one_never() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].contains("once@outbox.example"));
 }
+
+#[tokio::test]
+async fn failures_back_off_then_wait_for_an_admin_who_retries_them() {
+    use portico_core::identity::Role;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let admin = app.practice_admin("retry").await;
+    let (staff, _) = app.add_user("retry", Role::Staff).await;
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), "retry")
+        .await
+        .unwrap()
+        .unwrap();
+    let db = app.db();
+    let tx = TenantTx::begin(&db, &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    assert!(
+        outbox::email(&tx, "bounced", &email("later@retry.example"))
+            .await
+            .unwrap()
+    );
+    let id = outbox::all(&tx).await.unwrap()[0].id;
+    // A worker claims it and the mail server refuses it, five times.
+    for attempt in 1..=outbox::MAX_ATTEMPTS {
+        let claimed = outbox::claim(&tx, id, chrono::Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.attempts, attempt);
+        outbox::mark_failed(&tx, id, claimed.attempts, "smtp: 550 mailbox unavailable")
+            .await
+            .unwrap();
+        // Backing off: not handed out again before its time.
+        assert!(outbox::pending(&tx, 10).await.unwrap().is_empty());
+    }
+    assert!(
+        outbox::claim(&tx, id, chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    tx.commit().await.unwrap();
+    assert!(outbox::backoff(1) < outbox::backoff(2) && outbox::backoff(2) < outbox::backoff(3));
+
+    const FAILED: &str = "{ failedDeliveries { id to attempts lastError } }";
+    let (_, refused) = app.gql_as("retry", &staff.access, FAILED, json!({})).await;
+    assert_eq!(portico_tests::error_code(&refused), Some("FORBIDDEN"));
+    let (_, failed) = app.gql_as("retry", &admin.access, FAILED, json!({})).await;
+    let entry = &failed["data"]["failedDeliveries"][0];
+    assert_eq!(entry["to"], "later@retry.example", "{failed}");
+    assert_eq!(entry["attempts"], outbox::MAX_ATTEMPTS);
+    assert!(entry["lastError"].as_str().unwrap().contains("550"));
+
+    let (_, retried) = app
+        .gql_as(
+            "retry",
+            &admin.access,
+            "mutation($id: ID!) { retryDelivery(input: { deliveryId: $id }) { delivery { attempts } } }",
+            json!({ "id": entry["id"] }),
+        )
+        .await;
+    assert_eq!(
+        retried["data"]["retryDelivery"]["delivery"]["attempts"], 0,
+        "{retried}"
+    );
+    // The relay hands it out again and this time it goes.
+    let mail = app.wait_for_email_to("later@retry.example").await;
+    assert!(mail.contains("Something is waiting"));
+    let (_, after) = app.gql_as("retry", &admin.access, FAILED, json!({})).await;
+    assert_eq!(after["data"]["failedDeliveries"], json!([]));
+}

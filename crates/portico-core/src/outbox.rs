@@ -51,6 +51,7 @@ pub async fn email_about(
         claimed_until: Set(None),
         delivered_at: Set(None),
         attempts: Set(0),
+        next_attempt_at: Set(None),
         last_error: Set(None),
         topic: Set(topic.map(str::to_owned)),
         cancelled_at: Set(None),
@@ -85,6 +86,11 @@ pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message
             Condition::any()
                 .add(Column::ClaimedUntil.is_null())
                 .add(Column::ClaimedUntil.lt(now)),
+        )
+        .filter(
+            Condition::any()
+                .add(Column::NextAttemptAt.is_null())
+                .add(Column::NextAttemptAt.lte(now)),
         )
         .order_by_asc(Column::CreatedAt)
         .limit(limit)
@@ -147,11 +153,22 @@ pub async fn mark_delivered(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
     Ok(())
 }
 
-/// Records a failed delivery and puts the message back for the relay (until it has used up
-/// its attempts). `error` must carry no PHI: adapter errors name the adapter and the failure.
-pub async fn mark_failed(tx: &TenantTx, id: Uuid, error: &str) -> CoreResult<()> {
+/// How long to wait after the `attempts`-th failure: 30 s, 1 min, 2 min, ... up to an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    (Duration::seconds(30) * 2_i32.pow(doublings)).min(Duration::hours(1))
+}
+
+/// Records a failed delivery and puts the message back for the relay after a backoff (until
+/// it has used up its attempts: then it waits in the failed deliveries for a person).
+/// `error` must carry no PHI: adapter errors name the adapter and the failure.
+pub async fn mark_failed(tx: &TenantTx, id: Uuid, attempts: i32, error: &str) -> CoreResult<()> {
     let error: String = error.chars().take(300).collect();
     tx.update::<Entity>()
+        .col_expr(
+            Column::NextAttemptAt,
+            Expr::value(Some(Utc::now() + backoff(attempts))),
+        )
         .col_expr(Column::LastError, Expr::value(Some(error)))
         .col_expr(
             Column::ClaimedUntil,
@@ -179,6 +196,56 @@ pub async fn withdraw(tx: &TenantTx, topic: &str) -> CoreResult<u64> {
         .exec(tx.conn())
         .await?
         .rows_affected)
+}
+
+/// Messages that used up their attempts without being delivered, newest first.
+pub async fn failed(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.gte(MAX_ATTEMPTS))
+        .order_by_desc(Column::CreatedAt)
+        .limit(limit)
+        .all(tx.conn())
+        .await?)
+}
+
+/// Gives a failed message a fresh set of attempts; the relay picks it up.
+pub async fn retry(tx: &TenantTx, id: Uuid) -> CoreResult<outbox_message::Model> {
+    let found = tx
+        .find::<Entity>()
+        .filter(Column::Id.eq(id))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.gte(MAX_ATTEMPTS))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    tx.update::<Entity>()
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(
+            Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::RelayedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(found.id))
+        .exec(tx.conn())
+        .await?;
+    Ok(outbox_message::Model {
+        attempts: 0,
+        next_attempt_at: None,
+        relayed_at: None,
+        claimed_until: None,
+        ..found
+    })
 }
 
 /// The email a message carries.

@@ -9,6 +9,7 @@ mod chart_access;
 mod contact_details;
 mod context;
 mod dashboard;
+mod deliveries;
 mod emergency;
 mod enrolment;
 mod error;
@@ -49,6 +50,7 @@ pub struct Query(
     settings::SettingsQuery,
     audit::AuditQuery,
     audit_export::AuditExportQuery,
+    deliveries::DeliveriesQuery,
     scheduling::SchedulingQuery,
     break_glass::BreakGlassQuery,
 );
@@ -65,6 +67,7 @@ pub struct Mutation(
     proxies::ProxiesMutation,
     settings::SettingsMutation,
     scheduling::SchedulingMutation,
+    deliveries::DeliveriesMutation,
     records_entry::RecordsMutation,
     contact_details::ContactDetailsMutation,
     emergency::EmergencyMutation,

@@ -76,7 +76,7 @@ pub async fn deliver(
         Ok(()) => outbox::mark_delivered(&tx, message_id).await?,
         Err(e) => {
             tracing::warn!(%tenant_id, %message_id, attempt = message.attempts, error = %e, "outbox delivery failed");
-            outbox::mark_failed(&tx, message_id, &e.to_string()).await?;
+            outbox::mark_failed(&tx, message_id, message.attempts, &e.to_string()).await?;
         }
     }
     tx.commit().await?;

@@ -23,6 +23,8 @@ pub struct Model {
     pub claimed_until: Option<DateTimeUtc>,
     pub delivered_at: Option<DateTimeUtc>,
     pub attempts: i32,
+    /// After a failure, not before this (exponential backoff).
+    pub next_attempt_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     /// What the message is about (`appointment:{id}`), so a later change can withdraw it.
     pub topic: Option<String>,
