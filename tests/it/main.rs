@@ -38,3 +38,4 @@ mod staff;
 mod subscriptions;
 mod tenants;
 mod tokens;
+mod worker_crash;

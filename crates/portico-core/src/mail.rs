@@ -22,7 +22,15 @@ impl Mailer for OutboxMailer {
     async fn send(&self, email: Email) -> Result<(), PortError> {
         let err = |e: std::io::Error| PortError::new("outbox-mailer", e);
         tokio::fs::create_dir_all(&self.dir).await.map_err(err)?;
-        let name = format!("{}.eml", uuid::Uuid::now_v7());
+        // One file per effect: the same message sent again replaces its file.
+        let name = match email
+            .message_id
+            .as_deref()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        {
+            Some(id) => format!("{id}.eml"),
+            None => format!("{}.eml", uuid::Uuid::now_v7()),
+        };
         let body = format!(
             "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
             email.to, email.subject, email.text

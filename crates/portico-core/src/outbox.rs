@@ -71,6 +71,15 @@ pub async fn email_about(
 /// claim ago and still undelivered and unclaimed (the job was lost, or its worker died
 /// after claiming), while attempts remain.
 pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
+    pending_after(tx, limit, CLAIM).await
+}
+
+/// As [`pending`], with a claim of `claim` (the workers' configured one).
+pub async fn pending_after(
+    tx: &TenantTx,
+    limit: u64,
+    claim: Duration,
+) -> CoreResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
     Ok(tx
         .find::<Entity>()
@@ -80,7 +89,7 @@ pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message
         .filter(
             Condition::any()
                 .add(Column::RelayedAt.is_null())
-                .add(Column::RelayedAt.lt(now - CLAIM)),
+                .add(Column::RelayedAt.lt(now - claim)),
         )
         .filter(
             Condition::any()
@@ -114,9 +123,19 @@ pub async fn claim(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> CoreResult<Option<outbox_message::Model>> {
+    claim_for(tx, id, now, CLAIM).await
+}
+
+/// As [`claim`], for `lease`.
+pub async fn claim_for(
+    tx: &TenantTx,
+    id: Uuid,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> CoreResult<Option<outbox_message::Model>> {
     let claimed = tx
         .update::<Entity>()
-        .col_expr(Column::ClaimedUntil, Expr::value(Some(now + CLAIM)))
+        .col_expr(Column::ClaimedUntil, Expr::value(Some(now + lease)))
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::DeliveredAt.is_null())

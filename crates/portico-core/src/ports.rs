@@ -187,6 +187,11 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// One per effect (the outbox message's id): sending the same message again is the same
+    /// email (the same file in the outbox folder; the same `Message-ID` over SMTP, which
+    /// receivers use to drop a duplicate).
+    #[serde(default)]
+    pub message_id: Option<String>,
 }
 
 /// Sends email (SMTP in production, an outbox folder in the embedded profile).

@@ -124,6 +124,7 @@ impl EnrolmentMutation {
                         issued.code,
                         issued.expires_at.format("%Y-%m-%d %H:%M UTC"),
                     ),
+                    message_id: None,
                 })
                 .await
                 .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
@@ -225,6 +226,7 @@ impl EnrolmentMutation {
                 tenant.tenant.slug,
                 token
             ),
+            message_id: None,
         };
         // Sent in the background: the answer takes no longer for an existing account than
         // for an unknown one, and says nothing if the mail server fails (the person can ask

@@ -225,6 +225,7 @@ impl StaffMutation {
                     tenant.tenant.display_name,
                     role.as_str().replace('_', " "),
                 ),
+                message_id: None,
             })
             .await
             .map_err(|e| core(CoreError::Adapter(e.to_string())))?;

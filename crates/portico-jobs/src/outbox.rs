@@ -16,7 +16,12 @@ use uuid::Uuid;
 /// Messages relayed per transaction.
 const BATCH: u64 = 200;
 
-pub async fn relay(db: &Db, queue: &dyn JobQueue, tenant_id: TenantId) -> Result<u64, CoreError> {
+pub async fn relay(
+    db: &Db,
+    queue: &dyn JobQueue,
+    claim: chrono::Duration,
+    tenant_id: TenantId,
+) -> Result<u64, CoreError> {
     let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
         return Ok(0);
     };
@@ -25,7 +30,7 @@ pub async fn relay(db: &Db, queue: &dyn JobQueue, tenant_id: TenantId) -> Result
         // Read, enqueue, then mark, each on its own: no transaction is held while the queue
         // is written (on SQLite the queue shares the database file and its write lock).
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
-        let batch = outbox::pending(&tx, BATCH).await?;
+        let batch = outbox::pending_after(&tx, BATCH, claim).await?;
         tx.rollback().await?;
         if batch.is_empty() {
             return Ok(relayed);
@@ -52,6 +57,7 @@ pub async fn relay(db: &Db, queue: &dyn JobQueue, tenant_id: TenantId) -> Result
 pub async fn deliver(
     db: &Db,
     mailer: &dyn Mailer,
+    claim: chrono::Duration,
     tenant_id: TenantId,
     message_id: Uuid,
 ) -> Result<(), CoreError> {
@@ -59,16 +65,19 @@ pub async fn deliver(
         return Ok(());
     };
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
-    let claimed = outbox::claim(&tx, message_id, Utc::now()).await?;
+    let claimed = outbox::claim_for(&tx, message_id, Utc::now(), claim).await?;
     tx.commit().await?;
     let Some(message) = claimed else {
         return Ok(());
     };
     let sent = match outbox::email_of(&message) {
-        Ok(email) => mailer
-            .send(email)
-            .await
-            .map_err(|e| CoreError::Adapter(e.to_string())),
+        Ok(mut email) => {
+            email.message_id = Some(message.id.to_string());
+            mailer
+                .send(email)
+                .await
+                .map_err(|e| CoreError::Adapter(e.to_string()))
+        }
         Err(e) => Err(e),
     };
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;

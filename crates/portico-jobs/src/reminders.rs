@@ -14,6 +14,7 @@ pub async fn send_due(
     db: &Db,
     queue: &dyn JobQueue,
     public_url: &str,
+    claim: chrono::Duration,
     tenant_id: TenantId,
 ) -> Result<(), CoreError> {
     let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
@@ -27,7 +28,7 @@ pub async fn send_due(
     let written = reminders::send_due(&tx, &Actor::system(), Utc::now(), &text).await?;
     tx.commit().await?;
     if written > 0 {
-        crate::outbox::relay(db, queue, tenant_id).await?;
+        crate::outbox::relay(db, queue, claim, tenant_id).await?;
     }
     Ok(())
 }

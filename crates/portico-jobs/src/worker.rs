@@ -29,6 +29,8 @@ pub struct JobContext {
     pub mailer: Arc<dyn Mailer>,
     /// Where links in messages point (`https://portal.example`).
     pub public_url: String,
+    /// How long a delivering worker holds an outbox message.
+    pub claim: chrono::Duration,
 }
 
 async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
@@ -41,15 +43,24 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     let result = match job {
         Job::VerifyAuditChain { tenant_id } => audit::verify_chain(&ctx.db, tenant_id).await,
         Job::SendReminders { tenant_id } => {
-            reminders::send_due(&ctx.db, &ctx.queue, &ctx.public_url, tenant_id).await
+            reminders::send_due(&ctx.db, &ctx.queue, &ctx.public_url, ctx.claim, tenant_id).await
         }
-        Job::RelayOutbox { tenant_id } => outbox::relay(&ctx.db, &ctx.queue, tenant_id)
+        Job::RelayOutbox { tenant_id } => outbox::relay(&ctx.db, &ctx.queue, ctx.claim, tenant_id)
             .await
             .map(|_| ()),
         Job::DeliverMessage {
             tenant_id,
             message_id,
-        } => outbox::deliver(&ctx.db, ctx.mailer.as_ref(), tenant_id, message_id).await,
+        } => {
+            outbox::deliver(
+                &ctx.db,
+                ctx.mailer.as_ref(),
+                ctx.claim,
+                tenant_id,
+                message_id,
+            )
+            .await
+        }
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
@@ -87,8 +98,12 @@ where
         + Unpin
         + 'static,
 {
+    // A name of its own per process: the storage registers workers by name, and a second
+    // process (or one restarted after a crash, while the dead one's registration lingers)
+    // would otherwise be refused.
+    let name = format!("portico-jobs-{}", uuid::Uuid::now_v7().simple());
     monitor.register(move |_restarts| {
-        WorkerBuilder::new("portico-jobs")
+        WorkerBuilder::new(name.clone())
             .backend(backend.clone().poll_with_interval(POLL_EVERY))
             .data(ctx.clone())
             .concurrency(4)

@@ -63,6 +63,9 @@ impl Mailer for SmtpMailer {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
+            // One per effect, so a message sent twice (a worker that died after sending)
+            // reaches the recipient as one.
+            .message_id(email.message_id.map(|id| format!("<{id}@portico>")))
             .subject(email.subject)
             .header(ContentType::TEXT_PLAIN)
             .body(email.text)

@@ -260,6 +260,9 @@ async fn boot(
         queue,
         mailer,
         public_url: config.public_url.clone(),
+        claim: chrono::Duration::seconds(
+            i64::try_from(config.outbox_claim_secs.clamp(1, 3600)).unwrap_or(120),
+        ),
     })
 }
 

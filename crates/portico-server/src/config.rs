@@ -40,6 +40,9 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Longest wait between attempts to reach the database at start-up.
     pub database_retry_max_secs: u64,
+    /// How long a worker holds an outbox message it is delivering; a worker that dies lets
+    /// it go after this (and the message is sent again).
+    pub outbox_claim_secs: u64,
     /// Set: jobs, pub/sub and rate limits go through Redis.
     pub redis_url: Option<SecretString>,
     /// Prefix of every Redis key and channel, so deployments (and tests) can share a server.
@@ -105,6 +108,7 @@ impl Default for Config {
             migration_database_url: None,
             database_max_connections: 10,
             database_retry_max_secs: 30,
+            outbox_claim_secs: 120,
             redis_url: None,
             redis_prefix: "portico".to_owned(),
             base_domain: "localhost".to_owned(),

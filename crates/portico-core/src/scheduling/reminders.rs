@@ -185,6 +185,7 @@ pub async fn send_due(
                  Sign in to the portal for the details.\n",
                 text.practice_name, text.link_base, token
             ),
+            message_id: None,
         };
         outbox::email_about(
             tx,

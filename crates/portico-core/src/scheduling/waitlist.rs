@@ -178,6 +178,7 @@ fn notice(to: String, text: &NoticeText) -> Email {
              Sign in to book it before someone else does: {}\n",
             text.practice_name, text.booking_url
         ),
+        message_id: None,
     }
 }
 
