@@ -174,3 +174,36 @@ async fn failures_back_off_then_wait_for_an_admin_who_retries_them() {
     let (_, after) = app.gql_as("retry", &admin.access, FAILED, json!({})).await;
     assert_eq!(after["data"]["failedDeliveries"], json!([]));
 }
+
+#[tokio::test]
+async fn a_delivered_message_keeps_no_body_in_the_database() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("redact").await;
+    let db = app.db();
+    let tx = TenantTx::begin(&db, &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    let mut secret = email("link@redact.example");
+    secret.text = "Confirm here: https://portal.test/visit#token=rem_secret".to_owned();
+    assert!(outbox::email(&tx, "link", &secret).await.unwrap());
+    tx.commit().await.unwrap();
+    app.services()
+        .queue
+        .enqueue(Job::RelayOutbox {
+            tenant_id: tenant.id(),
+        })
+        .await
+        .unwrap();
+    let mail = app.wait_for_email_to("link@redact.example").await;
+    assert!(
+        mail.contains("rem_secret"),
+        "the email itself carries the link"
+    );
+    let rows = settle(&app, &tenant).await;
+    assert!(
+        !rows[0].payload.contains("rem_secret"),
+        "{:?}",
+        rows[0].payload
+    );
+    assert!(rows[0].payload.contains("link@redact.example"));
+}

@@ -158,8 +158,26 @@ pub async fn claim_for(
         .await?)
 }
 
+/// Marks a message delivered and drops its body: a body may carry a one-time link, which
+/// should not outlive its delivery in the database (the address and subject stay, for
+/// support).
 pub async fn mark_delivered(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
+    let found = tx
+        .find::<Entity>()
+        .filter(Column::Id.eq(id))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let redacted = match email_of(&found) {
+        Ok(email) => serde_json::to_string(&Email {
+            text: String::new(),
+            ..email
+        })
+        .map_err(|e| CoreError::Adapter(e.to_string()))?,
+        Err(_) => "{}".to_owned(),
+    };
     tx.update::<Entity>()
+        .col_expr(Column::Payload, Expr::value(redacted))
         .col_expr(Column::DeliveredAt, Expr::value(Some(Utc::now())))
         .col_expr(
             Column::ClaimedUntil,
