@@ -3,8 +3,6 @@
 //! these (unread messages from messaging).
 
 use async_graphql::{Context, Enum, ID, SimpleObject};
-use std::sync::Arc;
-
 use portico_core::{
     PatientId,
     chart_access::Purpose,
@@ -96,13 +94,6 @@ pub(crate) async fn load(
                 needs_visit: r.needs_visit,
             })
             .collect(),
-        next_appointments: next
-            .into_iter()
-            .map(|model| Appointment {
-                model,
-                catalog: Arc::clone(&catalog),
-                clock,
-            })
-            .collect(),
+        next_appointments: Appointment::list(next, &catalog, clock),
     })
 }

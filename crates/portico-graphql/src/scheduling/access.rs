@@ -87,6 +87,35 @@ pub async fn check_patient(
     }
 }
 
+/// Rolls back `tx` and answers `err`: for a check that fails part-way through a transaction.
+pub async fn abort<T>(
+    tx: TenantTx,
+    err: impl Into<async_graphql::Error>,
+    request_id: &str,
+) -> async_graphql::Result<T> {
+    tx.rollback()
+        .await
+        .map_err(|e| ApiError::from_core(e, request_id))?;
+    Err(err.into())
+}
+
+/// Commits `tx` when `result` is a success; otherwise rolls back and answers the error.
+pub async fn finish<T>(
+    tx: TenantTx,
+    result: portico_core::CoreResult<T>,
+    request_id: &str,
+) -> async_graphql::Result<T> {
+    match result {
+        Ok(value) => {
+            tx.commit()
+                .await
+                .map_err(|e| ApiError::from_core(e, request_id))?;
+            Ok(value)
+        }
+        Err(e) => abort(tx, ApiError::from_core(e, request_id), request_id).await,
+    }
+}
+
 /// A global id of `type_name`, or `NOT_FOUND`.
 pub fn uuid_of(type_name: &str, id: &ID) -> Result<Uuid, ApiError> {
     global_id::decode(type_name, id).ok_or(ApiError::NotFound)

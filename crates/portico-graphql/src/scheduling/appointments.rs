@@ -16,7 +16,7 @@ use portico_core::{
 };
 
 use super::{
-    access::{Need, actor, check_patient, clock, principal, uuid_of},
+    access::{Need, abort, actor, check_patient, clock, finish, principal, uuid_of},
     objects::{Appointment, Catalog},
 };
 use crate::{
@@ -80,12 +80,7 @@ impl AppointmentsQuery {
         let break_glass =
             match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let found = async {
             let list = appointments::for_patient(
@@ -99,28 +94,8 @@ impl AppointmentsQuery {
             Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
         }
         .await;
-        let (list, catalog) = match found {
-            Ok(found) => {
-                tx.commit()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                found
-            }
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                return Err(ApiError::from_core(e, &request_id).into());
-            }
-        };
-        Ok(list
-            .into_iter()
-            .map(|model| Appointment {
-                model,
-                catalog: Arc::clone(&catalog),
-                clock,
-            })
-            .collect())
+        let (list, catalog) = finish(tx, found, &request_id).await?;
+        Ok(Appointment::list(list, &catalog, clock))
     }
 
     /// The practice's schedule between two instants (at most 31 days), one provider's when
@@ -161,28 +136,8 @@ impl AppointmentsQuery {
             Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
         }
         .await;
-        let (list, catalog) = match found {
-            Ok(found) => {
-                tx.commit()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                found
-            }
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                return Err(ApiError::from_core(e, &request_id).into());
-            }
-        };
-        Ok(list
-            .into_iter()
-            .map(|model| Appointment {
-                model,
-                catalog: Arc::clone(&catalog),
-                clock,
-            })
-            .collect())
+        let (list, catalog) = finish(tx, found, &request_id).await?;
+        Ok(Appointment::list(list, &catalog, clock))
     }
 }
 
@@ -280,12 +235,7 @@ impl AppointmentsMutation {
         let break_glass =
             match check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let booked = async {
             let booked =
@@ -330,22 +280,12 @@ impl AppointmentsMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let old = match appointments::find(&tx, change.appointment_id).await {
             Ok(old) => old,
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                return Err(ApiError::from_core(e, &request_id).into());
-            }
+            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
         };
         let break_glass =
             match check_patient(&tx, &principal, old.patient_id, Need::Book, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let actor = actor(ctx, &principal, break_glass);
         let text = notice_text(ctx)?;
@@ -380,22 +320,12 @@ impl AppointmentsMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = match appointments::find(&tx, id).await {
             Ok(found) => found,
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                return Err(ApiError::from_core(e, &request_id).into());
-            }
+            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
         };
         let break_glass =
             match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let actor = actor(ctx, &principal, break_glass);
         let text = notice_text(ctx)?;
@@ -441,22 +371,12 @@ impl AppointmentsMutation {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = match appointments::find(&tx, id).await {
             Ok(found) => found,
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                return Err(ApiError::from_core(e, &request_id).into());
-            }
+            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
         };
         let break_glass =
             match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let result = async {
             let updated = appointments::set_outcome(

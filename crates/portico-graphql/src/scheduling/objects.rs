@@ -256,6 +256,24 @@ pub struct Appointment {
     pub clock: PracticeClock,
 }
 
+impl Appointment {
+    /// Appointments sharing one catalogue snapshot.
+    pub fn list(
+        models: Vec<appointment::Model>,
+        catalog: &Arc<Catalog>,
+        clock: PracticeClock,
+    ) -> Vec<Self> {
+        models
+            .into_iter()
+            .map(|model| Self {
+                model,
+                catalog: Arc::clone(catalog),
+                clock,
+            })
+            .collect()
+    }
+}
+
 #[Object]
 impl Appointment {
     async fn id(&self) -> ID {

@@ -10,7 +10,7 @@ use portico_core::{
     tenancy::Access,
 };
 
-use super::access::{Need, actor, check_patient, clock, principal, uuid_of};
+use super::access::{Need, abort, actor, check_patient, clock, finish, principal, uuid_of};
 use crate::{
     ApiError,
     context::ContextExt,
@@ -75,12 +75,7 @@ impl WaitlistQuery {
         let break_glass =
             match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let found = waitlist::for_patient(
             &tx,
@@ -88,20 +83,11 @@ impl WaitlistQuery {
             PatientId::from_uuid(patient),
         )
         .await;
-        match found {
-            Ok(list) => {
-                tx.commit()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                Ok(list.into_iter().map(WaitlistEntry::from).collect())
-            }
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                Err(ApiError::from_core(e, &request_id).into())
-            }
-        }
+        Ok(finish(tx, found, &request_id)
+            .await?
+            .into_iter()
+            .map(WaitlistEntry::from)
+            .collect())
     }
 }
 
@@ -156,12 +142,7 @@ impl WaitlistMutation {
         let break_glass =
             match check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let joined =
             waitlist::join(&tx, &actor(ctx, &principal, break_glass), wish, clock.now).await;
@@ -189,22 +170,12 @@ impl WaitlistMutation {
         let found = waitlist::find(&tx, id).await;
         let found = match found {
             Ok(found) => found,
-            Err(e) => {
-                tx.rollback()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
-                return Err(ApiError::from_core(e, &request_id).into());
-            }
+            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
         };
         let break_glass =
             match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
                 Ok(break_glass) => break_glass,
-                Err(e) => {
-                    tx.rollback()
-                        .await
-                        .map_err(|e| ApiError::from_core(e, &request_id))?;
-                    return Err(e);
-                }
+                Err(e) => return abort(tx, e, &request_id).await,
             };
         let left = waitlist::leave(&tx, &actor(ctx, &principal, break_glass), id).await;
         Ok(match settle(tx, left, &request_id).await? {
