@@ -4,6 +4,8 @@
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
 
+pub mod sms_provider;
+
 use std::{path::PathBuf, time::Duration};
 
 use portico_core::{
@@ -597,13 +599,22 @@ impl TestApp {
 
     /// The emails sent so far, oldest first, each as its raw text.
     pub fn outbox(&self) -> Vec<String> {
+        self.outbox_files("eml")
+    }
+
+    /// The text messages written to the outbox folder (no SMS provider configured).
+    pub fn texts(&self) -> Vec<String> {
+        self.outbox_files("sms")
+    }
+
+    fn outbox_files(&self, extension: &str) -> Vec<String> {
         let dir = self.database.dir.join("outbox");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map(|entries| {
                 entries
                     .filter_map(Result::ok)
                     .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .filter(|p| p.extension().is_some_and(|x| x == extension))
                     .collect()
             })
             .unwrap_or_default();

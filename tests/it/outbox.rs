@@ -15,6 +15,7 @@ fn email(to: &str) -> Email {
         to: to.to_owned(),
         subject: "Something is waiting for you".to_owned(),
         text: "Sign in to the portal to see it.".to_owned(),
+        html: None,
         message_id: None,
     }
 }

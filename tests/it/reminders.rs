@@ -173,10 +173,7 @@ async fn a_reminder_already_in_the_outbox_is_not_sent_once_the_visit_is_cancelle
         .unwrap()
         .unwrap();
     // The reminder falls due and is written to the outbox (queued for delivery)...
-    let text = reminders::ReminderText {
-        practice_name: "withdrawn practice".to_owned(),
-        link_base: "http://portal.test/t/withdrawn/visit".to_owned(),
-    };
+    let text = portico_core::notify::Portal::new("http://portal.test", "withdrawn");
     let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
         .await
         .unwrap();

@@ -86,6 +86,7 @@ async fn a_worker_killed_mid_batch_and_restarted_delivers_every_reminder_once() 
             to: format!("patient{i}@crash.example"),
             subject: "A reminder from Crash Clinic".to_owned(),
             text: "You have an upcoming appointment. Sign in for the details.".to_owned(),
+            html: None,
             message_id: None,
         };
         outbox::email(&tx, &format!("reminder:{i}"), &email)

@@ -157,11 +157,14 @@ pub async fn update(
     // Only the changed columns are written, so two people changing different details at
     // once both keep their change.
     let has = |field: &str| changed.contains(&field);
+    // A new address gets a fresh start after a bounce.
     if has("email") {
         active.email = Set(next.email.clone());
+        active.email_bounced_at = Set(None);
     }
     if has("phone") {
         active.phone = Set(next.phone.clone());
+        active.phone_bounced_at = Set(None);
     }
     if has("addressLine") {
         active.address_line = Set(next.address_line.clone());

@@ -8,18 +8,22 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use uuid::Uuid;
 
 use crate::{
     CoreError, CoreResult, TenantTx,
-    entities::outbox_message::{self, Column, Entity},
-    ports::Email,
+    entities::{
+        outbox_message::{self, Column, Entity},
+        patient,
+    },
+    ports::{Email, Sms},
 };
 
 pub const EMAIL: &str = "email";
+pub const SMS: &str = "sms";
 /// A worker's claim on a message lasts this long.
 pub const CLAIM: Duration = Duration::seconds(120);
 /// After this many failed deliveries a message stays undelivered for a person to look at.
@@ -39,22 +43,93 @@ pub async fn email_about(
     topic: Option<&str>,
     email: &Email,
 ) -> CoreResult<bool> {
-    let payload = serde_json::to_string(email).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let envelope = Envelope {
+        key,
+        topic,
+        patient_id: None,
+        not_before: None,
+    };
+    write(tx, &envelope, &Outgoing::Email(email.clone())).await
+}
+
+/// A message on one channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outgoing {
+    Email(Email),
+    Sms(Sms),
+}
+
+impl Outgoing {
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Outgoing::Email(_) => EMAIL,
+            Outgoing::Sms(_) => SMS,
+        }
+    }
+
+    pub fn to(&self) -> &str {
+        match self {
+            Outgoing::Email(e) => &e.to,
+            Outgoing::Sms(s) => &s.to,
+        }
+    }
+
+    fn payload(&self) -> CoreResult<String> {
+        match self {
+            Outgoing::Email(e) => serde_json::to_string(e),
+            Outgoing::Sms(s) => serde_json::to_string(s),
+        }
+        .map_err(|e| CoreError::Adapter(e.to_string()))
+    }
+
+    /// The same message without its body (what is kept once it is delivered).
+    fn redacted(self) -> Self {
+        match self {
+            Outgoing::Email(e) => Outgoing::Email(Email {
+                text: String::new(),
+                html: None,
+                ..e
+            }),
+            Outgoing::Sms(s) => Outgoing::Sms(Sms {
+                text: String::new(),
+                ..s
+            }),
+        }
+    }
+}
+
+/// Everything about a message besides what it says.
+#[derive(Clone, Copy, Debug)]
+pub struct Envelope<'a> {
+    /// One per effect: writing the same key twice keeps the first message.
+    pub key: &'a str,
+    /// What it is about, so [`withdraw`] can keep it from going out.
+    pub topic: Option<&'a str>,
+    /// The patient it is for: a bounce is put on their chart.
+    pub patient_id: Option<Uuid>,
+    /// Not handed out before then (a patient's quiet hours).
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+/// Writes `message` to the outbox in the caller's transaction. Returns `false` when the key
+/// was used already (the first message stands).
+pub async fn write(tx: &TenantTx, envelope: &Envelope<'_>, message: &Outgoing) -> CoreResult<bool> {
     let row = outbox_message::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
-        channel: Set(EMAIL.to_owned()),
-        idempotency_key: Set(key.to_owned()),
-        payload: Set(payload),
+        channel: Set(message.channel().to_owned()),
+        idempotency_key: Set(envelope.key.to_owned()),
+        payload: Set(message.payload()?),
         created_at: Set(Utc::now()),
         relayed_at: Set(None),
         claimed_until: Set(None),
         delivered_at: Set(None),
         attempts: Set(0),
-        next_attempt_at: Set(None),
+        next_attempt_at: Set(envelope.not_before),
         last_error: Set(None),
-        topic: Set(topic.map(str::to_owned)),
+        topic: Set(envelope.topic.map(str::to_owned)),
         cancelled_at: Set(None),
+        patient_id: Set(envelope.patient_id),
     };
     let inserted = Entity::insert(row)
         .on_conflict(
@@ -168,12 +243,8 @@ pub async fn mark_delivered(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
         .one(tx.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let redacted = match email_of(&found) {
-        Ok(email) => serde_json::to_string(&Email {
-            text: String::new(),
-            ..email
-        })
-        .map_err(|e| CoreError::Adapter(e.to_string()))?,
+    let redacted = match outgoing_of(&found) {
+        Ok(message) => message.redacted().payload()?,
         Err(_) => "{}".to_owned(),
     };
     tx.update::<Entity>()
@@ -219,6 +290,51 @@ pub async fn mark_failed(tx: &TenantTx, id: Uuid, attempts: i32, error: &str) ->
         .exec(tx.conn())
         .await?;
     Ok(())
+}
+
+/// Records a permanent refusal (a bounce): the message is not tried again, it waits in the
+/// failed deliveries, and the patient's address on that channel is marked as bouncing so
+/// that later notifications skip it until the address changes.
+pub async fn mark_bounced(
+    tx: &TenantTx,
+    message: &outbox_message::Model,
+    error: &str,
+) -> CoreResult<()> {
+    let error: String = format!("bounced: {error}").chars().take(300).collect();
+    let now = Utc::now();
+    tx.update::<Entity>()
+        .col_expr(Column::Attempts, Expr::value(MAX_ATTEMPTS))
+        .col_expr(Column::LastError, Expr::value(Some(error)))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(message.id))
+        .exec(tx.conn())
+        .await?;
+    if let Some(patient_id) = message.patient_id {
+        let column = if message.channel == SMS {
+            patient::Column::PhoneBouncedAt
+        } else {
+            patient::Column::EmailBouncedAt
+        };
+        tx.update::<patient::Entity>()
+            .col_expr(column, Expr::value(Some(now)))
+            .filter(patient::Column::Id.eq(patient_id))
+            .exec(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many messages were handed out in the hour before `now` (the practice's sending
+/// limit counts them).
+pub async fn relayed_since(tx: &TenantTx, since: DateTime<Utc>) -> CoreResult<u64> {
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::RelayedAt.gt(since))
+        .count(tx.conn())
+        .await?)
 }
 
 /// Withdraws the undelivered messages about `topic`: a worker that has not claimed one yet
@@ -288,6 +404,19 @@ pub async fn retry(tx: &TenantTx, id: Uuid) -> CoreResult<outbox_message::Model>
 /// The email a message carries.
 pub fn email_of(message: &outbox_message::Model) -> CoreResult<Email> {
     serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+}
+
+/// What a message carries, by its channel.
+pub fn outgoing_of(message: &outbox_message::Model) -> CoreResult<Outgoing> {
+    let bad = |e: serde_json::Error| CoreError::Adapter(e.to_string());
+    match message.channel.as_str() {
+        SMS => Ok(Outgoing::Sms(
+            serde_json::from_str(&message.payload).map_err(bad)?,
+        )),
+        _ => Ok(Outgoing::Email(
+            serde_json::from_str(&message.payload).map_err(bad)?,
+        )),
+    }
 }
 
 /// Every message of the tenant, oldest first (for support and for tests).

@@ -70,6 +70,12 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
         country: Set(None),
         preferred_language: Set(None),
         preferred_pharmacy: Set(None),
+        time_zone: Set(None),
+        notify_email: Set(true),
+        notify_sms: Set(false),
+        notifications_opted_out_at: Set(None),
+        email_bounced_at: Set(None),
+        phone_bounced_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

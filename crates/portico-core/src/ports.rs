@@ -19,6 +19,9 @@ use crate::{
 pub struct PortError {
     pub adapter: &'static str,
     pub message: String,
+    /// The receiving side refused for good (an address that does not exist, a number that
+    /// cannot take texts): trying again cannot help.
+    pub permanent: bool,
 }
 
 impl PortError {
@@ -26,6 +29,15 @@ impl PortError {
         Self {
             adapter,
             message: err.to_string(),
+            permanent: false,
+        }
+    }
+
+    /// A refusal for good: the message bounces and the address is marked.
+    pub fn permanent(adapter: &'static str, err: impl std::fmt::Display) -> Self {
+        Self {
+            permanent: true,
+            ..Self::new(adapter, err)
         }
     }
 }
@@ -187,6 +199,9 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The same message as branded HTML, sent as the alternative to `text`.
+    #[serde(default)]
+    pub html: Option<String>,
     /// One per effect (the outbox message's id): sending the same message again is the same
     /// email (the same file in the outbox folder; the same `Message-ID` over SMTP, which
     /// receivers use to drop a duplicate).
@@ -198,6 +213,25 @@ pub struct Email {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: Email) -> Result<(), PortError>;
+}
+
+/// A text message. Like an email, it names the practice, says something is waiting and
+/// links to the portal; nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sms {
+    /// E.164 (`+15551234567`).
+    pub to: String,
+    pub text: String,
+    /// One per effect (the outbox message's id), as for email.
+    #[serde(default)]
+    pub message_id: Option<String>,
+}
+
+/// Sends text messages (a Twilio-style HTTP API in production, the outbox folder in the
+/// embedded profile).
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    async fn send(&self, sms: Sms) -> Result<(), PortError>;
 }
 
 /// Whether a request fits its rate limit.

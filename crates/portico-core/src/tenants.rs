@@ -234,6 +234,9 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         patient_idle_minutes: Set(None),
         cancellation_window_hours: Set(None),
         reminder_offsets: Set(None),
+        quiet_hours_start: Set(None),
+        quiet_hours_end: Set(None),
+        sending_limit_per_hour: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -274,6 +277,9 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         patient_idle_minutes: Set(None),
         cancellation_window_hours: Set(None),
         reminder_offsets: Set(None),
+        quiet_hours_start: Set(None),
+        quiet_hours_end: Set(None),
+        sending_limit_per_hour: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

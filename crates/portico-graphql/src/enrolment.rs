@@ -124,6 +124,7 @@ impl EnrolmentMutation {
                         issued.code,
                         issued.expires_at.format("%Y-%m-%d %H:%M UTC"),
                     ),
+                    html: None,
                     message_id: None,
                 })
                 .await
@@ -226,6 +227,7 @@ impl EnrolmentMutation {
                 tenant.tenant.slug,
                 token
             ),
+            html: None,
             message_id: None,
         };
         // Sent in the background: the answer takes no longer for an existing account than

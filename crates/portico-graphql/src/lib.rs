@@ -17,6 +17,7 @@ mod fhir_export;
 mod global_id;
 mod identity;
 mod limits;
+mod notifications;
 mod operators;
 mod patients;
 mod permissions;
@@ -51,6 +52,7 @@ pub struct Query(
     audit::AuditQuery,
     audit_export::AuditExportQuery,
     deliveries::DeliveriesQuery,
+    notifications::NotificationsQuery,
     scheduling::SchedulingQuery,
     break_glass::BreakGlassQuery,
 );
@@ -68,6 +70,7 @@ pub struct Mutation(
     settings::SettingsMutation,
     scheduling::SchedulingMutation,
     deliveries::DeliveriesMutation,
+    notifications::NotificationsMutation,
     records_entry::RecordsMutation,
     contact_details::ContactDetailsMutation,
     emergency::EmergencyMutation,

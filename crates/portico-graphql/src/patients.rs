@@ -177,6 +177,10 @@ impl Patient {
     ) -> async_graphql::Result<Vec<EmergencyContact>> {
         crate::emergency::contacts(ctx, self.0.id).await
     }
+    /// How the patient wants to hear from the practice.
+    async fn notification_preferences(&self) -> crate::notifications::NotificationPreferences {
+        crate::notifications::NotificationPreferences::from(&self.0)
+    }
     /// Every change of contact details, newest first.
     async fn contact_history(
         &self,

@@ -225,6 +225,7 @@ impl StaffMutation {
                     tenant.tenant.display_name,
                     role.as_str().replace('_', " "),
                 ),
+                html: None,
                 message_id: None,
             })
             .await

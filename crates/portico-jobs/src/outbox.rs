@@ -2,12 +2,15 @@
 //! the queue, one `DeliverMessage` job each, and marks them relayed; the delivery job claims
 //! the message (a delivered or claimed one is skipped, so a duplicate job sends nothing),
 //! sends it outside any transaction, then marks it delivered. A failure puts the message back
-//! for the relay, up to `outbox::MAX_ATTEMPTS`.
+//! for the relay, up to `outbox::MAX_ATTEMPTS`; a permanent refusal (a bounce) stops at once
+//! and marks the patient's address. The relay hands out no more per hour than the
+//! practice's sending limit; the rest waits for the next sweep.
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use portico_core::{
-    CoreError, Db, TenantId, TenantTx, outbox,
-    ports::{Job, JobQueue, Mailer},
+    CoreError, Db, TenantId, TenantTx, notify,
+    outbox::{self, Outgoing},
+    ports::{Job, JobQueue, Mailer, PortError, SmsSender},
     tenancy::Access,
     tenants,
 };
@@ -25,13 +28,24 @@ pub async fn relay(
     let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
         return Ok(0);
     };
+    let limit = u64::try_from(notify::sending_limit_of(&tenant.tenant)).unwrap_or(0);
     let mut relayed = 0;
     loop {
         // Read, enqueue, then mark, each on its own: no transaction is held while the queue
         // is written (on SQLite the queue shares the database file and its write lock).
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
-        let batch = outbox::pending_after(&tx, BATCH, claim).await?;
+        let sent_lately = outbox::relayed_since(&tx, Utc::now() - Duration::hours(1)).await?;
+        let room = limit.saturating_sub(sent_lately).min(BATCH);
+        let batch = if room == 0 {
+            Vec::new()
+        } else {
+            outbox::pending_after(&tx, room, claim).await?
+        };
         tx.rollback().await?;
+        if room == 0 {
+            tracing::info!(%tenant_id, limit, "practice's hourly sending limit reached; the rest waits");
+            metrics::counter!("portico_outbox_throttled_total").increment(1);
+        }
         if batch.is_empty() {
             return Ok(relayed);
         }
@@ -54,9 +68,16 @@ pub async fn relay(
     }
 }
 
+/// Where messages go, per channel.
+#[derive(Clone, Copy)]
+pub struct Channels<'a> {
+    pub mailer: &'a dyn Mailer,
+    pub sms: &'a dyn SmsSender,
+}
+
 pub async fn deliver(
     db: &Db,
-    mailer: &dyn Mailer,
+    channels: Channels<'_>,
     claim: chrono::Duration,
     tenant_id: TenantId,
     message_id: Uuid,
@@ -70,26 +91,43 @@ pub async fn deliver(
     let Some(message) = claimed else {
         return Ok(());
     };
-    let sent = match outbox::email_of(&message) {
-        Ok(mut email) => {
-            email.message_id = Some(message.id.to_string());
-            mailer
-                .send(email)
-                .await
-                .map_err(|e| CoreError::Adapter(e.to_string()))
+    let id = Some(message.id.to_string());
+    let sent = match outbox::outgoing_of(&message) {
+        Ok(Outgoing::Email(email)) => {
+            let email = portico_core::ports::Email {
+                message_id: id,
+                ..email
+            };
+            channels.mailer.send(email).await
         }
-        Err(e) => Err(e),
+        Ok(Outgoing::Sms(sms)) => {
+            let sms = portico_core::ports::Sms {
+                message_id: id,
+                ..sms
+            };
+            channels.sms.send(sms).await
+        }
+        Err(e) => Err(PortError::new("outbox", e)),
     };
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
-    match &sent {
-        Ok(()) => outbox::mark_delivered(&tx, message_id).await?,
-        Err(e) => {
-            tracing::warn!(%tenant_id, %message_id, attempt = message.attempts, error = %e, "outbox delivery failed");
-            outbox::mark_failed(&tx, message_id, message.attempts, &e.to_string()).await?;
+    let outcome = match &sent {
+        Ok(()) => {
+            outbox::mark_delivered(&tx, message_id).await?;
+            "sent"
         }
-    }
+        Err(e) if e.permanent => {
+            tracing::warn!(%tenant_id, %message_id, channel = %message.channel, error = %e, "outbox delivery bounced");
+            outbox::mark_bounced(&tx, &message, &e.to_string()).await?;
+            "bounced"
+        }
+        Err(e) => {
+            tracing::warn!(%tenant_id, %message_id, channel = %message.channel, attempt = message.attempts, error = %e, "outbox delivery failed");
+            outbox::mark_failed(&tx, message_id, message.attempts, &e.to_string()).await?;
+            "failed"
+        }
+    };
     tx.commit().await?;
-    metrics::counter!("portico_outbox_deliveries_total", "outcome" => if sent.is_ok() { "sent" } else { "failed" })
+    metrics::counter!("portico_outbox_deliveries_total", "channel" => message.channel.clone(), "outcome" => outcome)
         .increment(1);
     Ok(())
 }

@@ -2,12 +2,8 @@
 
 use chrono::Utc;
 use portico_core::{
-    CoreError, Db, TenantId, TenantTx,
-    audit::Actor,
-    ports::JobQueue,
-    scheduling::reminders::{self, ReminderText},
-    tenancy::Access,
-    tenants,
+    CoreError, Db, TenantId, TenantTx, audit::Actor, notify::Portal, ports::JobQueue,
+    scheduling::reminders, tenancy::Access, tenants,
 };
 
 pub async fn send_due(
@@ -20,12 +16,9 @@ pub async fn send_due(
     let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
         return Ok(());
     };
-    let text = ReminderText {
-        practice_name: tenant.tenant.display_name.clone(),
-        link_base: format!("{public_url}/t/{}/visit", tenant.tenant.slug),
-    };
+    let portal = Portal::new(public_url, &tenant.tenant.slug);
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
-    let written = reminders::send_due(&tx, &Actor::system(), Utc::now(), &text).await?;
+    let written = reminders::send_due(&tx, &Actor::system(), Utc::now(), &portal).await?;
     tx.commit().await?;
     if written > 0 {
         crate::outbox::relay(db, queue, claim, tenant_id).await?;

@@ -11,7 +11,7 @@ use apalis_cron::{CronScheduler, Tick};
 use apalis_sqlite::JsonCodec;
 use portico_core::{
     Db,
-    ports::{Job, JobQueue, Mailer},
+    ports::{Job, JobQueue, Mailer, SmsSender},
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -27,6 +27,7 @@ pub struct JobContext {
     pub db: Db,
     pub queue: ApalisQueue,
     pub mailer: Arc<dyn Mailer>,
+    pub sms: Arc<dyn SmsSender>,
     /// Where links in messages point (`https://portal.example`).
     pub public_url: String,
     /// How long a delivering worker holds an outbox message.
@@ -52,14 +53,11 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             tenant_id,
             message_id,
         } => {
-            outbox::deliver(
-                &ctx.db,
-                ctx.mailer.as_ref(),
-                ctx.claim,
-                tenant_id,
-                message_id,
-            )
-            .await
+            let channels = outbox::Channels {
+                mailer: ctx.mailer.as_ref(),
+                sms: ctx.sms.as_ref(),
+            };
+            outbox::deliver(&ctx.db, channels, ctx.claim, tenant_id, message_id).await
         }
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };

@@ -1,6 +1,9 @@
-//! Notification adapters behind `portico-core`'s ports. Email goes over SMTP with lettre in
-//! production; the embedded profile's outbox folder is `portico_core::mail::OutboxMailer`.
+//! Notification adapters behind `portico-core`'s ports: email over SMTP with lettre and text
+//! messages through a Twilio-style HTTP API in production. The embedded profile writes both
+//! to an outbox folder (`portico_core::mail`).
 
+mod sms;
 mod smtp;
 
+pub use sms::{HttpSms, SmsError};
 pub use smtp::{SmtpError, SmtpMailer};

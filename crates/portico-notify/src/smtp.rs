@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType},
+    message::{Mailbox, MultiPart, header::ContentType},
 };
 use portico_core::ports::{Email, Mailer, PortError};
 
@@ -36,8 +36,12 @@ fn err(e: impl std::fmt::Display) -> PortError {
     PortError::new("smtp", e)
 }
 
-/// What went wrong, without the server's text: a rejection often quotes the recipient.
+/// What went wrong, without the server's text: a rejection often quotes the recipient. A
+/// permanent refusal of the mailbox itself (550, 551, 553) is a bounce; other permanent
+/// errors (authentication, policy) are the sender's problem, not the address's, and are
+/// retried and then listed like any failure.
 fn delivery_err(e: &lettre::transport::smtp::Error) -> PortError {
+    let status = e.status().map(|code| code.to_string());
     let kind = if e.is_permanent() {
         "permanent rejection"
     } else if e.is_transient() {
@@ -47,7 +51,10 @@ fn delivery_err(e: &lettre::transport::smtp::Error) -> PortError {
     } else {
         "connection or protocol failure"
     };
-    match e.status() {
+    match status {
+        Some(code) if e.is_permanent() && ["550", "551", "553"].contains(&code.as_str()) => {
+            PortError::permanent("smtp", format!("{kind} (status {code})"))
+        }
         Some(code) => PortError::new("smtp", format!("{kind} (status {code})")),
         None => PortError::new("smtp", kind),
     }
@@ -60,16 +67,18 @@ impl Mailer for SmtpMailer {
             .to
             .parse()
             .map_err(|_| PortError::new("smtp", "the recipient is not a valid address"))?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             // One per effect, so a message sent twice (a worker that died after sending)
             // reaches the recipient as one.
             .message_id(email.message_id.map(|id| format!("<{id}@portico>")))
-            .subject(email.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.text)
-            .map_err(err)?;
+            .subject(email.subject);
+        let message = match email.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text, html)),
+            None => builder.header(ContentType::TEXT_PLAIN).body(email.text),
+        }
+        .map_err(err)?;
         self.transport
             .send(message)
             .await

@@ -12,15 +12,15 @@ use anyhow::Context as _;
 use portico_auth::{password::Argon2Hasher, rbac::CasbinAuthorizer, tokens::JwtService};
 use portico_core::{
     Db,
-    mail::OutboxMailer,
-    ports::{JobQueue, Mailer, PubSub, RateLimiter, Revocations, Throttle},
+    mail::{OutboxMailer, OutboxSms},
+    ports::{JobQueue, Mailer, PubSub, RateLimiter, Revocations, SmsSender, Throttle},
     pubsub::LocalPubSub,
     throttle::{LocalRateLimiter, LocalRevocations, LocalThrottle},
 };
 use portico_graphql::{Services, build_schema};
 use portico_jobs::{ApalisQueue, JobContext};
 use portico_migrations::{Migrator, MigratorTrait};
-use portico_notify::SmtpMailer;
+use portico_notify::{HttpSms, SmtpMailer};
 use secrecy::ExposeSecret;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -91,6 +91,16 @@ pub async fn start(
         Some(url) => Arc::new(SmtpMailer::new(url.expose_secret(), &config.mail_from)?),
         None => Arc::new(OutboxMailer::new(&config.outbox_dir)),
     };
+    let sms: Arc<dyn SmsSender> = match config.sms_provider() {
+        Some(p) => Arc::new(HttpSms::new(
+            p.api_url,
+            p.account_sid,
+            p.auth_token,
+            p.from,
+        )?),
+        None => Arc::new(OutboxSms::new(&config.outbox_dir)),
+    };
+    let senders = Senders { mailer, sms };
     let config = Arc::new(config);
     let limits = config.graphql_limits();
     let state = AppState {
@@ -116,7 +126,7 @@ pub async fn start(
     let boot_state = state.clone();
     let boot_token = shutdown.clone();
     let booter = tokio::spawn(async move {
-        let Some(ctx) = boot_with_retry(&boot_state, &limits, options, &boot_token, mailer).await
+        let Some(ctx) = boot_with_retry(&boot_state, &limits, options, &boot_token, senders).await
         else {
             return Ok(());
         };
@@ -136,18 +146,25 @@ pub async fn start(
     })
 }
 
+/// Where notifications go: chosen once from the configuration.
+#[derive(Clone)]
+struct Senders {
+    mailer: Arc<dyn Mailer>,
+    sms: Arc<dyn SmsSender>,
+}
+
 /// Tries to boot until it succeeds or the process is stopped; returns `None` when stopped.
 async fn boot_with_retry(
     state: &AppState,
     limits: &portico_graphql::Limits,
     options: Options,
     shutdown: &CancellationToken,
-    mailer: Arc<dyn Mailer>,
+    senders: Senders,
 ) -> Option<JobContext> {
     let max = Duration::from_secs(state.config.database_retry_max_secs.max(1));
     let mut delay = Duration::from_millis(250);
     loop {
-        match boot(state, limits, options, shutdown, Arc::clone(&mailer)).await {
+        match boot(state, limits, options, shutdown, senders.clone()).await {
             Ok(ctx) => return Some(ctx),
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64, "start-up incomplete; retrying");
@@ -166,7 +183,7 @@ async fn boot(
     limits: &portico_graphql::Limits,
     options: Options,
     shutdown: &CancellationToken,
-    mailer: Arc<dyn Mailer>,
+    senders: Senders,
 ) -> anyhow::Result<JobContext> {
     let config = &state.config;
     if options.migrate {
@@ -236,7 +253,7 @@ async fn boot(
         revocations: profile.revocations,
         authorizer: Arc::new(authorizer),
         sessions: config.session_settings(),
-        mailer: Arc::clone(&mailer),
+        mailer: Arc::clone(&senders.mailer),
         public_url: config.public_url.clone(),
         invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
         activation_ttl: Duration::from_secs(config.activation_ttl_hours * 3600),
@@ -258,7 +275,8 @@ async fn boot(
     Ok(JobContext {
         db,
         queue,
-        mailer,
+        mailer: senders.mailer,
+        sms: senders.sms,
         public_url: config.public_url.clone(),
         claim: chrono::Duration::seconds(
             i64::try_from(config.outbox_claim_secs.clamp(1, 3600)).unwrap_or(120),

@@ -87,6 +87,13 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// The sender of Portico's emails.
     pub mail_from: String,
+    /// A Twilio-style SMS API (`https://api.twilio.com`, or a provider with the same API).
+    /// With an account id set, text messages go there; otherwise to the outbox folder.
+    pub sms_api_url: String,
+    pub sms_account_sid: Option<String>,
+    pub sms_auth_token: Option<SecretString>,
+    /// The number (E.164) or sender id text messages come from.
+    pub sms_from: Option<String>,
     pub invitation_ttl_hours: u64,
     /// How long a patient's activation code works.
     pub activation_ttl_hours: u64,
@@ -136,6 +143,10 @@ impl Default for Config {
             outbox_dir: "outbox".to_owned(),
             smtp_url: None,
             mail_from: "Portico <no-reply@portico.localhost>".to_owned(),
+            sms_api_url: "https://api.twilio.com".to_owned(),
+            sms_account_sid: None,
+            sms_auth_token: None,
+            sms_from: None,
             invitation_ttl_hours: 72,
             activation_ttl_hours: 7 * 24,
             password_reset_ttl_minutes: 60,
@@ -165,7 +176,24 @@ impl ConfigError {
 /// Variables with the `PORTICO_` prefix that are not settings of the server.
 const NOT_SETTINGS: &[&str] = &["config", "test_database_url", "test_redis_url"];
 
+/// The SMS provider's settings, when one is configured.
+pub struct SmsProvider<'a> {
+    pub api_url: &'a str,
+    pub account_sid: &'a str,
+    pub auth_token: &'a str,
+    pub from: &'a str,
+}
+
 impl Config {
+    pub fn sms_provider(&self) -> Option<SmsProvider<'_>> {
+        Some(SmsProvider {
+            api_url: &self.sms_api_url,
+            account_sid: self.sms_account_sid.as_deref()?,
+            auth_token: self.sms_auth_token.as_ref()?.expose_secret(),
+            from: self.sms_from.as_deref()?,
+        })
+    }
+
     /// Loads defaults, the optional file named by `PORTICO_CONFIG`, and the environment.
     pub fn load() -> Result<Self, ConfigError> {
         let mut figment = Figment::new();
@@ -335,6 +363,29 @@ impl Config {
                 "PORTICO_MAIL_FROM",
                 "must be an address such as Portico <no-reply@example.com>",
             ));
+        }
+        if let Some(sid) = &self.sms_account_sid {
+            if sid.is_empty() || !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(ConfigError::new(
+                    "PORTICO_SMS_ACCOUNT_SID",
+                    "must be the provider's account id (letters and digits)",
+                ));
+            }
+            if self.sms_auth_token.is_none() || self.sms_from.is_none() {
+                return Err(ConfigError::new(
+                    "PORTICO_SMS_AUTH_TOKEN",
+                    "PORTICO_SMS_AUTH_TOKEN and PORTICO_SMS_FROM are needed with PORTICO_SMS_ACCOUNT_SID",
+                ));
+            }
+            let url = &self.sms_api_url;
+            let loopback =
+                url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
+            if !(url.starts_with("https://") || loopback) || url.ends_with('/') {
+                return Err(ConfigError::new(
+                    "PORTICO_SMS_API_URL",
+                    "must be https (plain http only to loopback, for tests), without a trailing slash",
+                ));
+            }
         }
         if self.outbox_dir.trim().is_empty() {
             return Err(ConfigError::new("PORTICO_OUTBOX_DIR", "must name a folder"));

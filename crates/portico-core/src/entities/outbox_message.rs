@@ -11,7 +11,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// `email`.
+    /// `email` or `sms`.
     pub channel: String,
     /// One per effect: writing the same key twice keeps the first message.
     pub idempotency_key: String,
@@ -30,6 +30,8 @@ pub struct Model {
     pub topic: Option<String>,
     /// Withdrawn before delivery: never sent.
     pub cancelled_at: Option<DateTimeUtc>,
+    /// The patient it is for, if any: a bounce is recorded on their chart.
+    pub patient_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

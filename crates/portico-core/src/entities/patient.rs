@@ -30,6 +30,16 @@ pub struct Model {
     pub preferred_language: Option<String>,
     /// The pharmacy prescriptions go to, as the patient names it.
     pub preferred_pharmacy: Option<String>,
+    /// IANA zone for quiet hours; the practice's when unset.
+    pub time_zone: Option<String>,
+    /// Channels the patient wants notifications on.
+    pub notify_email: bool,
+    pub notify_sms: bool,
+    /// Set when the patient asked for no notifications at all.
+    pub notifications_opted_out_at: Option<DateTimeUtc>,
+    /// A permanent delivery failure to the address (cleared when it changes).
+    pub email_bounced_at: Option<DateTimeUtc>,
+    pub phone_bounced_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

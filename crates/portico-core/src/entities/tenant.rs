@@ -32,6 +32,11 @@ pub struct Model {
     /// Minutes before a visit to remind the patient, comma-separated (`4320,1440,120`); the
     /// platform default when unset.
     pub reminder_offsets: Option<String>,
+    /// Quiet hours in local minutes after midnight; the platform default when unset.
+    pub quiet_hours_start: Option<i32>,
+    pub quiet_hours_end: Option<i32>,
+    /// Messages handed out per hour; the platform default when unset.
+    pub sending_limit_per_hour: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,12 +12,9 @@ use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
     entities::{appointment, appointment_link, appointment_reminder, tenant},
+    notify::{self, Notice, Portal},
     outbox,
-    ports::Email,
-    scheduling::{
-        appointments::{self, BOOKED, Channel, PracticeClock},
-        waitlist,
-    },
+    scheduling::appointments::{self, BOOKED, Channel, PracticeClock},
     sessions::hash_token,
     tenants,
 };
@@ -124,23 +121,15 @@ pub async fn withdraw(tx: &TenantTx, visit: Uuid) -> CoreResult<()> {
     Ok(())
 }
 
-/// What a reminder says besides the address: the practice's name and the page its link
-/// opens. Nothing about the visit itself.
-#[derive(Clone, Debug)]
-pub struct ReminderText {
-    pub practice_name: String,
-    /// `{public_url}/t/{slug}/visit`; the token goes after `#token=`.
-    pub link_base: String,
-}
-
-/// Writes the reminders due by `now` to the outbox (each with a fresh one-time link) and
-/// marks them sent; a reminder of a visit no longer booked, or without an address, is
-/// skipped. Returns how many were written.
+/// Writes the reminders due by `now` to the outbox (each with a fresh one-time link; on the
+/// patient's channels, after their quiet hours unless that is past the visit) and marks
+/// them sent; a reminder of a visit no longer booked, or of a patient who cannot or does
+/// not want to be reached, is skipped. Returns how many were written.
 pub async fn send_due(
     tx: &TenantTx,
     actor: &Actor,
     now: DateTime<Utc>,
-    text: &ReminderText,
+    portal: &Portal,
 ) -> CoreResult<usize> {
     let due = tx
         .find::<appointment_reminder::Entity>()
@@ -153,18 +142,25 @@ pub async fn send_due(
     let mut written = 0;
     for reminder in due {
         let visit = appointments::find(tx, reminder.appointment_id).await?;
-        let email = if visit.status == BOOKED && visit.starts_at > now {
-            waitlist::contact_email(tx, visit.patient_id).await?
-        } else {
-            None
-        };
         let mut active: appointment_reminder::ActiveModel = reminder.clone().into();
-        let Some(to) = email else {
+        let token = format!("rem_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        let reached = if visit.status == BOOKED && visit.starts_at > now {
+            let send = notify::Send {
+                notice: Notice::AppointmentReminder,
+                key: &format!("reminder:{}", reminder.id),
+                topic: Some(&topic(visit.id)),
+                link: &portal.visit(&token),
+                deadline: Some(visit.starts_at),
+            };
+            notify::to_patient(tx, portal, visit.patient_id, &send, now).await?
+        } else {
+            notify::Written::default()
+        };
+        if !reached.any() {
             active.status = Set(SKIPPED.to_owned());
             active.update(tx.conn()).await?;
             continue;
-        };
-        let token = format!("rem_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        }
         appointment_link::ActiveModel {
             tenant_id: Set(tx.tenant_id().as_uuid()),
             id: Set(Uuid::now_v7()),
@@ -175,24 +171,6 @@ pub async fn send_due(
             created_at: Set(now),
         }
         .insert(tx.conn())
-        .await?;
-        let email = Email {
-            to,
-            subject: format!("A reminder from {}", text.practice_name),
-            text: format!(
-                "You have an upcoming appointment with {}.\n\n\
-                 Confirm or cancel it here (no sign-in needed): {}#token={}\n\n\
-                 Sign in to the portal for the details.\n",
-                text.practice_name, text.link_base, token
-            ),
-            message_id: None,
-        };
-        outbox::email_about(
-            tx,
-            &format!("reminder:{}", reminder.id),
-            Some(&topic(visit.id)),
-            &email,
-        )
         .await?;
         active.status = Set(SENT.to_owned());
         active.sent_at = Set(Some(now));

@@ -7,11 +7,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder,
 use uuid::Uuid;
 
 use crate::{
-    CoreError, CoreResult, PatientId, TenantTx, UserId,
+    CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
-    entities::{appointment, patient, waitlist_entry},
-    outbox,
-    ports::Email,
+    entities::{appointment, waitlist_entry},
+    notify::{self, Notice, Portal},
     scheduling::{
         appointments::{BOOKED, PracticeClock},
         catalog,
@@ -161,27 +160,6 @@ pub async fn for_patient(
     Ok(found)
 }
 
-/// What a waitlist notice says besides the address: the practice's name and where to book.
-/// Nothing else, so the message carries no PHI.
-#[derive(Clone, Debug)]
-pub struct NoticeText {
-    pub practice_name: String,
-    pub booking_url: String,
-}
-
-fn notice(to: String, text: &NoticeText) -> Email {
-    Email {
-        to,
-        subject: format!("An earlier time is open at {}", text.practice_name),
-        text: format!(
-            "An earlier appointment time has opened at {}.\n\n\
-             Sign in to book it before someone else does: {}\n",
-            text.practice_name, text.booking_url
-        ),
-        message_id: None,
-    }
-}
-
 /// Time a provider has again: a cancelled or moved appointment, or a removed block.
 #[derive(Clone, Copy, Debug)]
 pub struct Opening {
@@ -211,7 +189,7 @@ pub async fn on_opening(
     actor: &Actor,
     clock: PracticeClock,
     freed: Opening,
-    text: &NoticeText,
+    portal: &Portal,
 ) -> CoreResult<usize> {
     if freed.starts_at <= clock.now {
         return Ok(0);
@@ -267,43 +245,27 @@ pub async fn on_opening(
         if !fits {
             continue;
         }
-        let Some(email) = contact_email(tx, entry.patient_id).await? else {
-            continue;
+        // An entry is notified once, so its id keys the notice. A patient who cannot be
+        // reached (no address, opted out) stays on the list.
+        let send = notify::Send {
+            notice: Notice::EarlierTimeOpen,
+            key: &format!("waitlist:{}", entry.id),
+            topic: None,
+            link: &portal.booking(),
+            deadline: Some(freed.starts_at),
         };
+        if !notify::to_patient(tx, portal, entry.patient_id, &send, clock.now)
+            .await?
+            .any()
+        {
+            continue;
+        }
         let mut active: waitlist_entry::ActiveModel = entry.clone().into();
         active.status = Set(NOTIFIED.to_owned());
         active.notified_at = Set(Some(Utc::now()));
         let updated = active.update(tx.conn()).await?;
         audit::record(tx, actor, access("waitlist.notify", &updated)).await?;
-        // An entry is notified once, so its id keys the notice.
-        outbox::email(
-            tx,
-            &format!("waitlist:{}", updated.id),
-            &notice(email, text),
-        )
-        .await?;
         notices += 1;
     }
     Ok(notices)
-}
-
-/// Where to write to a patient: the chart's address, else their portal account's.
-pub(crate) async fn contact_email(tx: &TenantTx, patient: Uuid) -> CoreResult<Option<String>> {
-    let Some(chart) = tx
-        .find::<patient::Entity>()
-        .filter(patient::Column::Id.eq(patient))
-        .one(tx.conn())
-        .await?
-    else {
-        return Ok(None);
-    };
-    if let Some(email) = chart.email {
-        return Ok(Some(email));
-    }
-    match chart.user_id {
-        Some(user) => Ok(crate::accounts::find_by_id(tx, UserId::from_uuid(user))
-            .await?
-            .map(|u| u.email)),
-        None => Ok(None),
-    }
 }

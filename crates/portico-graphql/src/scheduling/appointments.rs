@@ -7,10 +7,11 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId,
+    notify::Portal,
     ports::Job,
     scheduling::{
         appointments::{self, Booking, Move},
-        waitlist::{self, NoticeText},
+        waitlist,
     },
     tenancy::Access,
 };
@@ -25,17 +26,11 @@ use crate::{
     user_error::{UserError, settle},
 };
 
-/// What a waitlist notice says: the practice's name and where to book, nothing else.
-pub(super) fn notice_text(ctx: &Context<'_>) -> async_graphql::Result<NoticeText> {
+/// Where the practice's portal lives, for the links in notices.
+pub(super) fn notice_text(ctx: &Context<'_>) -> async_graphql::Result<Portal> {
     let services = ctx.services()?;
     let tenant = ctx.tenant()?;
-    Ok(NoticeText {
-        practice_name: tenant.tenant.display_name.clone(),
-        booking_url: format!(
-            "{}/t/{}/appointments",
-            services.public_url, tenant.tenant.slug
-        ),
-    })
+    Ok(Portal::new(&services.public_url, &tenant.tenant.slug))
 }
 
 /// After a commit that wrote outbox messages: asks a worker to relay them now (the
