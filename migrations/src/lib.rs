@@ -18,6 +18,7 @@ mod m20261125_000011_scheduling;
 mod m20261125_000012_records;
 mod m20261125_000013_outbox;
 mod m20261125_000014_reminders;
+mod m20261130_000016_recalls;
 pub mod postgres;
 mod shape;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000012_records::Migration),
             Box::new(m20261125_000013_outbox::Migration),
             Box::new(m20261125_000014_reminders::Migration),
+            Box::new(m20261130_000016_recalls::Migration),
         ]
     }
 }
