@@ -12,9 +12,9 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, OnConflict, Query},
+    ActiveModelTrait, ColumnTrait, Condition, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+    sea_query::{Expr, Query},
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -372,7 +372,11 @@ async fn evaluate_rule(
     let reachable = Condition::any()
         .add(patient::Column::Email.is_not_null())
         .add(patient::Column::UserId.is_not_null());
-    let without_email = due.clone().filter(reachable.clone().not()).count(tx.conn()).await?;
+    let without_email = due
+        .clone()
+        .filter(reachable.clone().not())
+        .count(tx.conn())
+        .await?;
     let batch = due
         .filter(reachable)
         .order_by_asc(patient::Column::Id)
@@ -445,7 +449,10 @@ async fn evaluate_rule(
         .unwrap_or(today)
         .min(today);
         let notice_id = Uuid::now_v7();
-        let written = recall_notice::Entity::insert(recall_notice::ActiveModel {
+        // Runs take turns (the audit lock) and the query above skips patients told in this
+        // period, so the unique (rule, patient, due_since) is a backstop: a duplicate fails
+        // the run and sends nothing rather than twice.
+        recall_notice::ActiveModel {
             tenant_id: Set(tenant),
             id: Set(notice_id),
             rule_id: Set(rule.id),
@@ -454,22 +461,9 @@ async fn evaluate_rule(
             sent_at: Set(clock.now),
             booked_appointment_id: Set(None),
             booked_at: Set(None),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                recall_notice::Column::TenantId,
-                recall_notice::Column::RuleId,
-                recall_notice::Column::PatientId,
-                recall_notice::Column::DueSince,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(tx.conn())
-        .await?;
-        if written == 0 {
-            continue;
         }
+        .insert(tx.conn())
+        .await?;
         let link = format!("{}?recall={notice_id}", text.link_base);
         outbox::email_about(
             tx,
@@ -626,7 +620,11 @@ mod tests {
             "https://portal.example/t/lakeside/book?recall=abc",
         );
         assert_eq!(email.to, "pat@example.com");
-        assert!(email.text.contains("It is time to book a visit with Lakeside Clinic."));
+        assert!(
+            email
+                .text
+                .contains("It is time to book a visit with Lakeside Clinic.")
+        );
         assert!(email.text.contains("/t/lakeside/book?recall=abc"));
         assert!(!email.subject.contains("screening"));
     }

@@ -280,7 +280,10 @@ impl RecallsMutation {
     ) -> async_graphql::Result<RecallRulePayload> {
         let principal = ctx.authorize("recalls", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let id = id.as_ref().map(|id| uuid_of("RecallRule", id)).transpose()?;
+        let id = id
+            .as_ref()
+            .map(|id| uuid_of("RecallRule", id))
+            .transpose()?;
         let actor = ctx.actor(&principal);
         let tx = ctx.tenant_tx(Access::Write).await?;
         let saved = async {
