@@ -19,6 +19,7 @@ mod m20261125_000012_records;
 mod m20261125_000013_outbox;
 mod m20261125_000014_reminders;
 mod m20261125_000015_notifications;
+mod m20261130_000016_recalls;
 pub mod postgres;
 mod shape;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_outbox::Migration),
             Box::new(m20261125_000014_reminders::Migration),
             Box::new(m20261125_000015_notifications::Migration),
+            Box::new(m20261130_000016_recalls::Migration),
         ]
     }
 }

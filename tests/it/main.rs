@@ -30,6 +30,7 @@ mod outbox;
 mod permissions;
 mod proxies;
 mod pubsub;
+mod recalls;
 mod records;
 mod reminders;
 mod rls;

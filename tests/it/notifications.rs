@@ -513,6 +513,34 @@ async fn no_message_carries_phi_from_a_full_chart() {
         .await;
     let names = &names["data"]["patient"];
 
+    // A preventive-care recall the chart makes due (before any visit of the type is booked).
+    let (_, rule) = app
+        .gql_as(
+            "private",
+            &p.admin.access,
+            "mutation($input: RecallRuleInput!) { createRecallRule(input: $input) { userErrors { code } } }",
+            json!({ "input": { "name": "Diabetes follow-up screening", "appointmentTypeId": p.kind,
+                "intervalMonths": 12, "minAge": 18 } }),
+        )
+        .await;
+    assert_eq!(
+        rule["data"]["createRecallRule"]["userErrors"],
+        json!([]),
+        "{rule}"
+    );
+    let (_, run) = app
+        .gql_as(
+            "private",
+            &p.admin.access,
+            "mutation { runRecallsNow { notified } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        run["data"]["runRecallsNow"]["notified"].as_u64() >= Some(1),
+        "{run}"
+    );
+
     // A reminder of the patient's visit.
     book_nth(&app, &p, &patient, &chart, 0).await;
     // An earlier time opening for the patient on the waitlist: another patient's visit
@@ -549,7 +577,7 @@ async fn no_message_carries_phi_from_a_full_chart() {
             .into_iter()
             .filter(|m| m.starts_with(&format!("To: {}\r\n", patient.email)))
             .collect();
-        if texts.len() >= 2 && mails.len() >= 2 {
+        if texts.len() >= 3 && mails.len() >= 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -564,7 +592,12 @@ async fn no_message_carries_phi_from_a_full_chart() {
             .iter()
             .any(|m| m.contains("An earlier time is open at private practice"))
     );
-    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("Time to book a visit with private practice"))
+    );
+    assert_eq!(texts.len(), 3, "{texts:?}");
     let forbidden = [
         names["givenName"].as_str().unwrap(),
         names["familyName"].as_str().unwrap(),
@@ -587,6 +620,8 @@ async fn no_message_carries_phi_from_a_full_chart() {
         "Rivera",
         "Follow-up",
         "Main Street",
+        // The recall rule.
+        "screening",
         // Contact details.
         "0104477",
     ];

@@ -45,6 +45,8 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("appointments", "write"),
     ("own_appointments", "read"),
     ("own_appointments", "write"),
+    ("recalls", "read"),
+    ("recalls", "manage"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.

@@ -51,6 +51,8 @@ pub enum Job {
     VerifyAuditChain { tenant_id: TenantId },
     /// Write a tenant's due appointment reminders to the outbox, then relay it.
     SendReminders { tenant_id: TenantId },
+    /// Write a tenant's due preventive-care recall notices to the outbox, then relay it.
+    SendRecalls { tenant_id: TenantId },
     /// Hand a tenant's pending outbox messages to the queue.
     RelayOutbox { tenant_id: TenantId },
     /// Deliver one outbox message (at most once per claim; a delivered message is skipped).

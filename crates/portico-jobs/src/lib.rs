@@ -5,6 +5,7 @@
 mod audit;
 mod outbox;
 mod queue;
+mod recalls;
 mod reminders;
 mod worker;
 

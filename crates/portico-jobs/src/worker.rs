@@ -16,7 +16,7 @@ use portico_core::{
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ApalisQueue, audit, outbox, reminders};
+use crate::{ApalisQueue, audit, outbox, recalls, reminders};
 
 /// An idle worker looks for new jobs this often (apalis otherwise waits for its heartbeat).
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -39,12 +39,16 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
         Job::VerifyAuditChain { .. } => "verify_audit_chain",
         Job::RelayOutbox { .. } => "relay_outbox",
         Job::SendReminders { .. } => "send_reminders",
+        Job::SendRecalls { .. } => "send_recalls",
         Job::DeliverMessage { .. } => "deliver_message",
     };
     let result = match job {
         Job::VerifyAuditChain { tenant_id } => audit::verify_chain(&ctx.db, tenant_id).await,
         Job::SendReminders { tenant_id } => {
             reminders::send_due(&ctx.db, &ctx.queue, &ctx.public_url, ctx.claim, tenant_id).await
+        }
+        Job::SendRecalls { tenant_id } => {
+            recalls::send_due(&ctx.db, &ctx.queue, &ctx.public_url, ctx.claim, tenant_id).await
         }
         Job::RelayOutbox { tenant_id } => outbox::relay(&ctx.db, &ctx.queue, ctx.claim, tenant_id)
             .await
@@ -81,6 +85,14 @@ async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
         ctx.queue
             .enqueue(Job::VerifyAuditChain { tenant_id })
             .await?;
+    }
+    Ok(())
+}
+
+/// Daily: preventive-care recalls for every tenant.
+async fn daily_recalls(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
+        ctx.queue.enqueue(Job::SendRecalls { tenant_id }).await?;
     }
     Ok(())
 }
@@ -125,6 +137,16 @@ pub async fn run_workers(ctx: JobContext, shutdown: CancellationToken) -> std::i
             .backend(CronScheduler::new(nightly.clone()))
             .data(cron_ctx.clone())
             .build(nightly_audit)
+    });
+    // 14:00:00 UTC: morning in the Americas, afternoon in Europe.
+    let recall_time = cron::Schedule::from_str("0 0 14 * * *")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let recall_ctx = ctx.clone();
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new("portico-cron-daily-recalls")
+            .backend(CronScheduler::new(recall_time.clone()))
+            .data(recall_ctx.clone())
+            .build(daily_recalls)
     });
     let every_minute = cron::Schedule::from_str("0 * * * * *")
         .map_err(|e| std::io::Error::other(e.to_string()))?;

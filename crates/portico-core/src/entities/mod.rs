@@ -28,6 +28,8 @@ pub mod password_reset;
 pub mod patient;
 pub mod provider;
 pub mod proxy_grant;
+pub mod recall_notice;
+pub mod recall_rule;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod role_permission;

@@ -57,7 +57,7 @@ impl Notice {
             },
             Notice::RecallDue => Copy {
                 subject: format!("Time to book a visit with {practice}"),
-                lead: format!("You are due for a visit with {practice}."),
+                lead: format!("It is time to book a visit with {practice}."),
                 action: "Book online".to_owned(),
                 note: "Sign in to the portal to choose a time that suits you.".to_owned(),
                 sms: "you are due for a visit. Book online:".to_owned(),

@@ -154,6 +154,8 @@ pub async fn book(
     audit::lock(tx).await?;
     let created = insert(tx, clock, booking, None).await?;
     audit::record(tx, actor, access("appointment.create", &created)).await?;
+    // A recall notice this booking follows records it (the campaign's conversion).
+    super::recalls::on_booked(tx, &created).await?;
     Ok(created)
 }
 

@@ -1,5 +1,6 @@
 //! The demo practice's calendar: two providers at one clinic, a handful of appointment
-//! types, weekday hours, and a follow-up booked for the demo patient.
+//! types, weekday hours, a yearly wellness-visit recall, and a follow-up booked for the demo
+//! patient.
 
 use chrono::{Duration, Utc};
 
@@ -11,6 +12,7 @@ use crate::{
         appointments::{self, Booking, Channel, PracticeClock},
         availability::{self, WindowInput},
         catalog::{self, LocationFields, ProviderFields, TypeFields},
+        recalls::{self, RuleFields},
         search::{self, Audience, SlotQuery},
     },
 };
@@ -55,6 +57,7 @@ pub async fn load(
     )
     .await?;
     let mut follow_up = None;
+    let mut wellness = None;
     for (name, minutes, mode, online, eligibility) in [
         (
             "Annual wellness visit",
@@ -81,8 +84,10 @@ pub async fn load(
             },
         )
         .await?;
-        if name == "Follow-up" {
-            follow_up = Some(created.id);
+        match name {
+            "Follow-up" => follow_up = Some(created.id),
+            "Annual wellness visit" => wellness = Some(created.id),
+            _ => {}
         }
     }
     let (morning, afternoon) = (hours(8, 12), hours(13, 17));
@@ -105,6 +110,23 @@ pub async fn load(
         })
         .collect();
     availability::set_weekly(tx, ortega.id, clinic.id, &ortega_week).await?;
+
+    if let Some(kind) = wellness {
+        recalls::create_rule(
+            tx,
+            actor,
+            RuleFields {
+                name: "Annual wellness visit".to_owned(),
+                appointment_type_id: kind,
+                interval_months: 12,
+                min_age: 18,
+                max_age: None,
+                sex: None,
+                active: true,
+            },
+        )
+        .await?;
+    }
 
     let (Some(patient), Some(kind)) = (patient, follow_up) else {
         return Ok(());

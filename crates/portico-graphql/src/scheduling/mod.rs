@@ -1,11 +1,12 @@
 //! Scheduling: the practice's catalogue (providers, locations, types, weekly hours), open
-//! slots, appointments, blocks of busy time and the waitlist.
+//! slots, appointments, blocks of busy time, the waitlist, reminders and preventive-care recalls.
 
 pub(crate) mod access;
 mod appointments;
 mod blocks;
 mod catalog;
 pub(crate) mod objects;
+mod recalls;
 mod reminders;
 mod slots;
 mod waitlist;
@@ -19,6 +20,7 @@ pub struct SchedulingQuery(
     appointments::AppointmentsQuery,
     blocks::BlocksQuery,
     reminders::RemindersQuery,
+    recalls::RecallsQuery,
     waitlist::WaitlistQuery,
 );
 
@@ -28,5 +30,6 @@ pub struct SchedulingMutation(
     appointments::AppointmentsMutation,
     blocks::BlocksMutation,
     reminders::RemindersMutation,
+    recalls::RecallsMutation,
     waitlist::WaitlistMutation,
 );
