@@ -202,7 +202,12 @@ async fn delete_redis_prefix(redis_url: &str, prefix: &str) {
     // apalis lists every queue's workers in one shared set.
     let _: () = redis::cmd("ZREM")
         .arg("core:apalis:queues:list")
-        .arg(format!("{prefix}:jobs:workers"))
+        .arg(
+            portico_core::ports::Queue::ALL
+                .iter()
+                .map(|queue| format!("{prefix}:{queue}:workers"))
+                .collect::<Vec<_>>(),
+        )
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -654,7 +659,8 @@ impl TestApp {
 
     /// The newest email to `address`, waiting for it (emails sent in the background).
     pub async fn wait_for_email_to(&self, address: &str) -> String {
-        for _ in 0..100 {
+        // Generous: a busy machine (parallel tests, other builds) may take a while.
+        for _ in 0..600 {
             if let Some(email) = self.last_email_to(address) {
                 return email;
             }

@@ -8,5 +8,5 @@ mod queue;
 mod reminders;
 mod worker;
 
-pub use queue::{ApalisQueue, QueueError};
+pub use queue::{ApalisQueue, PerQueue, QueueError};
 pub use worker::{JobContext, run_workers};
