@@ -701,6 +701,25 @@ pub fn new_patient(given_name: &str) -> NewPatient {
     }
 }
 
+/// Whether `what` is installed: `program args...` succeeds. Tests that need a real server
+/// skip without it locally, saying how to `install` it; under `CI` it is required.
+pub fn tool_installed(what: &str, program: &str, args: &[&str], install: &str) -> bool {
+    let installed = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {what} ({install})"
+        );
+        eprintln!("skipped: {what} is not installed ({install})");
+    }
+    installed
+}
+
 /// The `extensions.code` of the first error of a GraphQL response.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
