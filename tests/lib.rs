@@ -204,7 +204,12 @@ async fn delete_redis_prefix(redis_url: &str, prefix: &str) {
     // apalis lists every queue's workers in one shared set.
     let _: () = redis::cmd("ZREM")
         .arg("core:apalis:queues:list")
-        .arg(format!("{prefix}:jobs:workers"))
+        .arg(
+            portico_core::ports::Queue::ALL
+                .iter()
+                .map(|queue| format!("{prefix}:{queue}:workers"))
+                .collect::<Vec<_>>(),
+        )
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -665,7 +670,8 @@ impl TestApp {
 
     /// The newest email to `address`, waiting for it (emails sent in the background).
     pub async fn wait_for_email_to(&self, address: &str) -> String {
-        for _ in 0..100 {
+        // Generous: a busy machine (parallel tests, other builds) may take a while.
+        for _ in 0..600 {
             if let Some(email) = self.last_email_to(address) {
                 return email;
             }
@@ -704,6 +710,25 @@ pub fn new_patient(given_name: &str) -> NewPatient {
         email: None,
         phone: Some("555-0100".to_owned()),
     }
+}
+
+/// Whether `what` is installed: `program args...` succeeds. Tests that need a real server
+/// skip without it locally, saying how to `install` it; under `CI` it is required.
+pub fn tool_installed(what: &str, program: &str, args: &[&str], install: &str) -> bool {
+    let installed = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {what} ({install})"
+        );
+        eprintln!("skipped: {what} is not installed ({install})");
+    }
+    installed
 }
 
 /// The `extensions.code` of the first error of a GraphQL response.

@@ -22,17 +22,12 @@ impl Drop for SmtpServer {
 /// Starts aiosmtpd, or returns `None` when it is not installed here (CI installs it and
 /// then requires it).
 async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
-    let installed = std::process::Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have aiosmtpd (python3 -m pip install aiosmtpd)"
-        );
-        eprintln!("skipped: aiosmtpd is not installed (python3 -m pip install aiosmtpd)");
+    if !portico_tests::tool_installed(
+        "aiosmtpd",
+        "python3",
+        &["-c", "import aiosmtpd"],
+        "python3 -m pip install aiosmtpd",
+    ) {
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")

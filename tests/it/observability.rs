@@ -57,7 +57,9 @@ async fn metrics_expose_requests_operations_queue_and_pool() {
         "portico_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"}",
         "portico_http_request_duration_seconds_bucket",
         "portico_graphql_operations_total{operation=\"PortalBranding\",outcome=\"ok\"}",
-        "portico_queue_depth{queue=\"jobs\"}",
+        "portico_queue_depth{queue=\"notifications\"}",
+        "portico_queue_depth{queue=\"reminders\"}",
+        "portico_queue_depth{queue=\"rollups\"}",
         "portico_db_pool_connections{state=\"open\"}",
     ] {
         assert!(text.contains(needle), "missing {needle} in\n{text}");

@@ -62,11 +62,96 @@ pub enum Job {
     },
 }
 
+impl Job {
+    /// The queue the job runs on.
+    pub fn queue(&self) -> Queue {
+        match self {
+            Self::DeliverMessage { .. } | Self::RelayOutbox { .. } => Queue::Notifications,
+            // Recalls are reminders of another kind: the same scan-and-write work.
+            Self::SendReminders { .. } | Self::SendRecalls { .. } => Queue::Reminders,
+            // Maintenance runs with the nightly rollups, off the paths people wait on.
+            Self::VerifyAuditChain { .. } => Queue::Rollups,
+        }
+    }
+
+    /// The job's kind, for logs and metric labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::VerifyAuditChain { .. } => "verify_audit_chain",
+            Self::SendReminders { .. } => "send_reminders",
+            Self::SendRecalls { .. } => "send_recalls",
+            Self::RelayOutbox { .. } => "relay_outbox",
+            Self::DeliverMessage { .. } => "deliver_message",
+        }
+    }
+}
+
+/// The queues background work is split over. Each has its own workers and concurrency, so a
+/// flood of one kind (a morning's reminders, a long EHR pull) does not hold up another (a
+/// password-reset email).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Queue {
+    /// Outbox relay and delivery: email and SMS.
+    Notifications,
+    /// Writing due appointment reminders and recalls to the outbox.
+    Reminders,
+    /// Routing refill requests to a prescriber, covering provider or pool.
+    RefillRouting,
+    /// Pulls from and write-backs to each practice's EHR.
+    EhrSync,
+    /// Nightly rollups and maintenance (audit chain checks).
+    Rollups,
+}
+
+impl Queue {
+    pub const ALL: [Self; 5] = [
+        Self::Notifications,
+        Self::Reminders,
+        Self::RefillRouting,
+        Self::EhrSync,
+        Self::Rollups,
+    ];
+
+    /// The queue's name in the backend and in metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Notifications => "notifications",
+            Self::Reminders => "reminders",
+            Self::RefillRouting => "refill-routing",
+            Self::EhrSync => "ehr-sync",
+            Self::Rollups => "rollups",
+        }
+    }
+}
+
+impl std::fmt::Display for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[async_trait]
 pub trait JobQueue: Send + Sync {
+    /// Adds `job` to its queue ([`Job::queue`]).
     async fn enqueue(&self, job: Job) -> Result<(), PortError>;
-    /// Jobs waiting to run, for `/metrics`.
-    async fn depth(&self) -> Result<u64, PortError>;
+    /// Adds many jobs, each to its queue; an adapter writes them in as few round trips as
+    /// it can (one transaction per queue on SQLite).
+    async fn enqueue_all(&self, jobs: Vec<Job>) -> Result<(), PortError> {
+        for job in jobs {
+            self.enqueue(job).await?;
+        }
+        Ok(())
+    }
+    /// Jobs waiting to run on one queue, for `/metrics`.
+    async fn queue_depth(&self, queue: Queue) -> Result<u64, PortError>;
+    /// Jobs waiting to run on every queue.
+    async fn depth(&self) -> Result<u64, PortError> {
+        let mut total = 0;
+        for queue in Queue::ALL {
+            total += self.queue_depth(queue).await?;
+        }
+        Ok(total)
+    }
     /// Whether the queue's backend answers, for `/readyz`.
     async fn ping(&self) -> Result<(), PortError>;
     /// `sqlite` or `redis`, for logs and metrics.

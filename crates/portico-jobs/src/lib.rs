@@ -9,5 +9,5 @@ mod recalls;
 mod reminders;
 mod worker;
 
-pub use queue::{ApalisQueue, QueueError};
+pub use queue::{ApalisQueue, PerQueue, QueueError};
 pub use worker::{JobContext, run_workers};

@@ -50,16 +50,20 @@ pub async fn relay(
             return Ok(relayed);
         }
         // Enqueued before they are marked: a crash in between relays them again, and the
-        // delivery job's claim makes the second job a no-op.
-        for message in &batch {
-            queue
-                .enqueue(Job::DeliverMessage {
-                    tenant_id,
-                    message_id: message.id,
-                })
-                .await
-                .map_err(|e| CoreError::Adapter(e.to_string()))?;
-        }
+        // delivery job's claim makes the second job a no-op. One write for the batch: a
+        // relay slower than a claim would see its own batch pending again.
+        queue
+            .enqueue_all(
+                batch
+                    .iter()
+                    .map(|message| Job::DeliverMessage {
+                        tenant_id,
+                        message_id: message.id,
+                    })
+                    .collect(),
+            )
+            .await
+            .map_err(|e| CoreError::Adapter(e.to_string()))?;
         let ids: Vec<Uuid> = batch.iter().map(|m| m.id).collect();
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
         outbox::mark_relayed(&tx, &ids).await?;

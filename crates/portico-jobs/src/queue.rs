@@ -1,7 +1,10 @@
-//! The [`JobQueue`] port on apalis storages. Which storage is used is decided once, at
-//! start-up, by [`ApalisQueue::sqlite`] or [`ApalisQueue::redis`].
+//! The [`JobQueue`] port on apalis storages, one storage per [`Queue`]. Which backend is used
+//! is decided once, at start-up, by [`ApalisQueue::sqlite`] or [`ApalisQueue::redis`]. A
+//! queue's name is its `job_type` on SQLite (every queue in apalis' one `Jobs` table, on one
+//! pool) and its key prefix after the deployment's own on Redis (`{prefix}:{queue}:*`, every
+//! queue on one connection manager).
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use apalis::prelude::TaskSink;
 use apalis_redis::{Config as RedisConfig, RedisStorage};
@@ -9,11 +12,7 @@ use apalis_sqlite::{
     Config as SqliteConfig, SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage,
 };
 use async_trait::async_trait;
-use portico_core::ports::{Job, JobQueue, PortError};
-
-/// The queue's name: the `job_type` on SQLite, the key prefix (after the deployment's own
-/// prefix) on Redis.
-const QUEUE: &str = "jobs";
+use portico_core::ports::{Job, JobQueue, PortError, Queue};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -25,8 +24,33 @@ pub enum QueueError {
 
 #[derive(Clone)]
 pub enum ApalisQueue {
-    Sqlite(SqliteStorage<Job>),
-    Redis(RedisStorage<Job>),
+    Sqlite(PerQueue<SqliteStorage<Job>>),
+    Redis(PerQueue<RedisStorage<Job>>),
+}
+
+/// One storage for each [`Queue`] (shared: storages are large, and cloned per job).
+pub struct PerQueue<S>(Arc<[(Queue, S); Queue::ALL.len()]>);
+
+impl<S> Clone for PerQueue<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S> PerQueue<S> {
+    fn new(mut make: impl FnMut(Queue) -> S) -> Self {
+        Self(Arc::new(Queue::ALL.map(|queue| (queue, make(queue)))))
+    }
+
+    pub fn get(&self, queue: Queue) -> &S {
+        // Every queue is present: `new` makes one storage per `Queue::ALL`.
+        let i = Queue::ALL.iter().position(|q| *q == queue).unwrap_or(0);
+        &self.0[i].1
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Queue, &S)> {
+        self.0.iter().map(|(queue, storage)| (*queue, storage))
+    }
 }
 
 impl ApalisQueue {
@@ -53,28 +77,36 @@ impl ApalisQueue {
             .connect_with(options)
             .await
             .map_err(err)?;
-        Ok(Self::Sqlite(
-            SqliteStorage::new(&pool).with_config(SqliteConfig::default().queue(QUEUE)),
-        ))
+        Ok(Self::Sqlite(PerQueue::new(|queue| {
+            SqliteStorage::new(&pool).with_config(SqliteConfig::default().queue(queue.name()))
+        })))
     }
 
-    /// The production profile: jobs in Redis under `{prefix}:jobs:*`.
+    /// The production profile: each queue's jobs in Redis under `{prefix}:{queue}:*`.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, QueueError> {
+        // The connection manager reconnects by itself after Redis restarts; a worker whose
+        // poll failed meanwhile is restarted by the monitor (see `worker`).
         let conn = apalis_redis::connect(url)
             .await
             .map_err(|e| QueueError::Redis(Box::new(e)))?;
-        Ok(Self::Redis(RedisStorage::new(conn).with_config(
-            RedisConfig::default().queue(format!("{prefix}:{QUEUE}")),
-        )))
+        Ok(Self::Redis(PerQueue::new(|queue| {
+            RedisStorage::new(conn.clone())
+                .with_config(RedisConfig::default().queue(format!("{prefix}:{queue}")))
+        })))
     }
 
     async fn push(&self, job: Job) -> Result<(), PortError> {
-        match self.clone() {
-            Self::Sqlite(mut s) => s
+        let queue = job.queue();
+        match self {
+            Self::Sqlite(s) => s
+                .get(queue)
+                .clone()
                 .push(job)
                 .await
                 .map_err(|e| PortError::new("sqlite-queue", e)),
-            Self::Redis(mut s) => s
+            Self::Redis(s) => s
+                .get(queue)
+                .clone()
                 .push(job)
                 .await
                 .map_err(|e| PortError::new("redis-queue", e)),
@@ -88,7 +120,35 @@ impl JobQueue for ApalisQueue {
         self.push(job).await
     }
 
-    async fn depth(&self) -> Result<u64, PortError> {
+    async fn enqueue_all(&self, jobs: Vec<Job>) -> Result<(), PortError> {
+        for queue in Queue::ALL {
+            let batch: Vec<Job> = jobs
+                .iter()
+                .filter(|j| j.queue() == queue)
+                .cloned()
+                .collect();
+            if batch.is_empty() {
+                continue;
+            }
+            match self {
+                Self::Sqlite(s) => s
+                    .get(queue)
+                    .clone()
+                    .push_bulk(batch)
+                    .await
+                    .map_err(|e| PortError::new("sqlite-queue", e))?,
+                Self::Redis(s) => s
+                    .get(queue)
+                    .clone()
+                    .push_bulk(batch)
+                    .await
+                    .map_err(|e| PortError::new("redis-queue", e))?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn queue_depth(&self, queue: Queue) -> Result<u64, PortError> {
         match self {
             Self::Sqlite(s) => {
                 // Pending jobs and failed ones that will be retried.
@@ -96,15 +156,15 @@ impl JobQueue for ApalisQueue {
                     "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 \
                      AND (status = 'Pending' OR (status = 'Failed' AND attempts < max_attempts))",
                 )
-                .bind(QUEUE)
-                .fetch_one(s.pool())
+                .bind(queue.name())
+                .fetch_one(s.get(queue).pool())
                 .await
                 .map_err(|e| PortError::new("sqlite-queue", e))?;
                 Ok(u64::try_from(n).unwrap_or(0))
             }
             Self::Redis(s) => {
                 // Every push lands in `scheduled`; due ids move to `active` when fetched.
-                let mut s = s.clone();
+                let mut s = s.get(queue).clone();
                 let cfg = s.get_config().clone();
                 let conn = s.get_connection();
                 let (active, scheduled): (u64, u64) = redis::pipe()
@@ -123,12 +183,12 @@ impl JobQueue for ApalisQueue {
     async fn ping(&self) -> Result<(), PortError> {
         match self {
             Self::Sqlite(s) => sea_orm::sqlx::query("SELECT 1")
-                .execute(s.pool())
+                .execute(s.get(Queue::Notifications).pool())
                 .await
                 .map(|_| ())
                 .map_err(|e| PortError::new("sqlite-queue", e)),
             Self::Redis(s) => {
-                let mut s = s.clone();
+                let mut s = s.get(Queue::Notifications).clone();
                 redis::cmd("PING")
                     .query_async::<String>(s.get_connection())
                     .await

@@ -1,25 +1,96 @@
-//! The workers: one apalis worker on the profile's storage running every [`Job`], and the
-//! cron schedules that enqueue periodic work. All stop together on the shutdown token.
+//! The workers: one apalis worker per [`Queue`] on the profile's storage, each with its own
+//! concurrency, and the cron schedules that enqueue periodic work. A worker whose backend
+//! fails (Redis restarted, the SQLite file busy past its timeout) is started again after a
+//! pause; all stop together on the shutdown token.
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use apalis::prelude::*;
 use apalis_core::backend::{
-    BackendConfig, WireFormatBackend, finalize::Durable, persistence::TaskPersistLayer,
+    BackendConfig, WireFormatBackend,
+    ext::poll_strategy::{PollSnapshot, PollStrategy, PollWith},
+    finalize::Durable,
+    persistence::TaskPersistLayer,
 };
 use apalis_cron::{CronScheduler, Tick};
 use apalis_sqlite::JsonCodec;
 use portico_core::{
     Db,
-    ports::{Job, JobQueue, Mailer, SmsSender},
+    ports::{Job, JobQueue, Mailer, Queue, SmsSender},
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ApalisQueue, audit, outbox, recalls, reminders};
+use crate::{ApalisQueue, PerQueue, audit, outbox, recalls, reminders};
 
-/// An idle worker looks for new jobs this often (apalis otherwise waits for its heartbeat).
-const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How often an idle worker looks for new jobs on `queue` (apalis otherwise waits for its
+/// heartbeat). Each look is a write on SQLite, so queues nobody waits on look less often.
+fn poll_every(queue: Queue) -> Duration {
+    match queue {
+        Queue::Notifications | Queue::Reminders => Duration::from_millis(250),
+        Queue::RefillRouting | Queue::EhrSync | Queue::Rollups => Duration::from_secs(1),
+    }
+}
+/// Wakes an idle worker every `period` to look for jobs. apalis' own interval strategy does
+/// not arm its next timer after one fires, so an idle worker slept until its heartbeat
+/// (30 s); this one always leaves a timer armed.
+struct Every {
+    period: Duration,
+    interval: Option<tokio::time::Interval>,
+}
+
+impl Every {
+    fn new(period: Duration) -> Self {
+        Self {
+            period,
+            interval: None,
+        }
+    }
+}
+
+impl Clone for Every {
+    fn clone(&self) -> Self {
+        Self::new(self.period)
+    }
+}
+
+impl PollStrategy for Every {
+    fn poll_drive(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        _: &PollSnapshot,
+    ) -> std::task::Poll<Option<()>> {
+        let period = self.period;
+        let interval = self.interval.get_or_insert_with(|| {
+            let mut interval = tokio::time::interval(period);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            interval
+        });
+        // Take every tick that is due, so the next one is armed with this waker.
+        let mut fired = false;
+        while interval.poll_tick(cx).is_ready() {
+            fired = true;
+        }
+        if fired {
+            std::task::Poll::Ready(Some(()))
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// How long a failed worker waits before it starts again (its backend reconnects meanwhile).
+const RESTART_AFTER: Duration = Duration::from_secs(1);
+
+/// Jobs one process runs at once on `queue`. Deliveries wait on SMTP, so many run at once;
+/// the rest are database-bound and kept few, so they leave connections to requests.
+fn concurrency(queue: Queue) -> usize {
+    match queue {
+        Queue::Notifications => 8,
+        Queue::Reminders | Queue::RefillRouting | Queue::EhrSync => 4,
+        Queue::Rollups => 2,
+    }
+}
 
 /// What jobs can reach.
 #[derive(Clone)]
@@ -35,13 +106,7 @@ pub struct JobContext {
 }
 
 async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    let kind = match &job {
-        Job::VerifyAuditChain { .. } => "verify_audit_chain",
-        Job::RelayOutbox { .. } => "relay_outbox",
-        Job::SendReminders { .. } => "send_reminders",
-        Job::SendRecalls { .. } => "send_recalls",
-        Job::DeliverMessage { .. } => "deliver_message",
-    };
+    let kind = job.kind();
     let result = match job {
         Job::VerifyAuditChain { tenant_id } => audit::verify_chain(&ctx.db, tenant_id).await,
         Job::SendReminders { tenant_id } => {
@@ -97,9 +162,10 @@ async fn daily_recalls(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
     Ok(())
 }
 
-fn register<B>(monitor: Monitor, backend: B, ctx: JobContext) -> Monitor
+/// Registers one worker per queue on `storages` (SQLite or Redis).
+fn register_all<B>(mut monitor: Monitor, storages: &PerQueue<B>, ctx: &JobContext) -> Monitor
 where
-    B: Backend<Task = Task<Vec<u8>>>
+    B: Backend<Task = Task<Vec<u8>>, Error: Send + Sync + 'static>
         + BackendConfig<Args = Job, Kind = Durable, Layer = TaskPersistLayer<JsonCodec<Value>, Value>>
         + WireFormatBackend<Codec = JsonCodec<Vec<u8>>, Compact = Vec<u8>>
         + Clone
@@ -108,25 +174,50 @@ where
         + Unpin
         + 'static,
 {
-    // A name of its own per process: the storage registers workers by name, and a second
-    // process (or one restarted after a crash, while the dead one's registration lingers)
-    // would otherwise be refused.
-    let name = format!("portico-jobs-{}", uuid::Uuid::now_v7().simple());
-    monitor.register(move |_restarts| {
-        WorkerBuilder::new(name.clone())
-            .backend(backend.clone().poll_with_interval(POLL_EVERY))
-            .data(ctx.clone())
-            .concurrency(4)
-            .build(run_job)
-    })
+    for (queue, storage) in storages.iter() {
+        let storage = storage.clone();
+        let ctx = ctx.clone();
+        monitor = monitor.register(move |restarts| {
+            // A name of its own per process and per start: the storage registers workers by
+            // name, and a second process, one restarted after a crash, or this worker
+            // started again after a backend failure (while its last registration lingers)
+            // would otherwise be refused.
+            let name = format!("portico-{queue}-{}", uuid::Uuid::now_v7().simple());
+            let pause = if restarts == 0 {
+                Duration::ZERO
+            } else {
+                RESTART_AFTER
+            };
+            let backend = storage.clone().before_start(move |_| async move {
+                tokio::time::sleep(pause).await;
+                Ok(())
+            });
+            WorkerBuilder::new(name)
+                .backend(PollWith::new(backend, Every::new(poll_every(queue))))
+                .data(ctx.clone())
+                .concurrency(concurrency(queue))
+                .build(run_job)
+        });
+    }
+    monitor
 }
 
 /// Runs the workers until `shutdown` is cancelled.
 pub async fn run_workers(ctx: JobContext, shutdown: CancellationToken) -> std::io::Result<()> {
-    let mut monitor = Monitor::new().shutdown_timeout(Duration::from_secs(10));
-    monitor = match ctx.queue.clone() {
-        ApalisQueue::Sqlite(s) => register(monitor, s, ctx.clone()),
-        ApalisQueue::Redis(s) => register(monitor, s, ctx.clone()),
+    let mut monitor = Monitor::new()
+        .shutdown_timeout(Duration::from_secs(10))
+        // A worker stops on a backend error (a poll, a heartbeat or an acknowledgement that
+        // failed, as while Redis restarts); start it again unless the process is stopping.
+        // Jobs it had fetched are re-enqueued by the storage as orphans, and outbox messages
+        // are relayed again once their claim lapses.
+        .should_restart(|worker, error| {
+            let restart = !worker.is_shutting_down();
+            tracing::warn!(worker = worker.name(), %error, restart, "worker stopped on an error");
+            restart
+        });
+    monitor = match &ctx.queue {
+        ApalisQueue::Sqlite(s) => register_all(monitor, s, &ctx),
+        ApalisQueue::Redis(s) => register_all(monitor, s, &ctx),
     };
     // Seconds field first: 03:00:00 UTC every day.
     let nightly = cron::Schedule::from_str("0 0 3 * * *")

@@ -9,6 +9,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use portico_core::ports::Queue;
 
 use crate::state::AppState;
 
@@ -35,12 +36,16 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("portico_db_pool_connections", "state" => "open").set(f64::from(pool.size));
         metrics::gauge!("portico_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
         metrics::gauge!("portico_db_pool_max_connections").set(f64::from(pool.max));
-        if let Ok(Ok(depth)) = tokio::time::timeout(Duration::from_secs(2), s.queue.depth()).await {
-            #[expect(
-                clippy::cast_precision_loss,
-                reason = "queue depths are far below 2^52"
-            )]
-            metrics::gauge!("portico_queue_depth", "queue" => "jobs").set(depth as f64);
+        for queue in Queue::ALL {
+            if let Ok(Ok(depth)) =
+                tokio::time::timeout(Duration::from_secs(2), s.queue.queue_depth(queue)).await
+            {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "queue depths are far below 2^52"
+                )]
+                metrics::gauge!("portico_queue_depth", "queue" => queue.name()).set(depth as f64);
+            }
         }
     }
     (

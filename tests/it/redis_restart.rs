@@ -1,0 +1,97 @@
+//! Redis killed (SIGKILL) while a `portico worker` process delivers a batch of 400 emails,
+//! and started again on the same port, empty (it keeps nothing on disk): the worker
+//! reconnects and keeps running, and every message is delivered exactly once. The jobs Redis
+//! lost are recovered from the transactional outbox: once a claim lapses, a relay hands the
+//! undelivered messages to the queue again.
+//!
+//! The test runs its own `redis-server` on a free loopback port, never the shared one, with
+//! the database of the current profile (SQLite, or PostgreSQL when it is configured).
+
+use std::{
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use portico_tests::{TestDatabase, start, tool_installed};
+use secrecy::SecretString;
+
+use crate::worker_process::{
+    Process, assert_each_delivered_once, batch_of_emails, delivered_files, relay_until_delivered,
+    wait_for_files, worker,
+};
+
+const MESSAGES: usize = 400;
+
+/// Starts `redis-server` on `port` with nothing kept on disk, and waits until it answers.
+async fn redis_server(port: u16) -> Process {
+    let process = Process(
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts"),
+    );
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    for _ in 0..200 {
+        if let Ok(mut conn) = client.get_multiplexed_async_connection().await
+            && redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .is_ok()
+        {
+            return process;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("redis-server did not answer on port {port} within 10 s");
+}
+
+#[tokio::test]
+async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
+    let install = "apt-get install redis-server";
+    if !tool_installed("redis-server", "redis-server", &["--version"], install) {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = redis_server(port).await;
+
+    let database = TestDatabase::create().await;
+    let mut config = database.config();
+    config.redis_url = Some(SecretString::from(format!("redis://127.0.0.1:{port}")));
+    config.outbox_claim_secs = 2;
+    // This process serves only (and relays, as the sweep would); the worker is a process of
+    // its own.
+    let app = start(config.clone(), database, false).await;
+    app.ready().await;
+    assert_eq!(app.services().queue.backend(), "redis");
+    let tenant = batch_of_emails(&app, "restart", MESSAGES).await;
+
+    // Kill Redis once delivery is under way, and bring it back empty on the same port.
+    let mut worker = worker(&config);
+    wait_for_files(&config.outbox_dir, 20).await;
+    redis.kill(); // SIGKILL
+    let at_kill = delivered_files(&config.outbox_dir).len();
+    assert!(
+        at_kill < MESSAGES,
+        "Redis was killed too late to test anything"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let _redis = redis_server(port).await;
+
+    let undelivered = relay_until_delivered(&app, &tenant).await;
+    assert!(
+        worker.is_running(),
+        "the worker exited on the Redis failure"
+    );
+    assert_eq!(
+        undelivered, 0,
+        "messages left undelivered (at kill: {at_kill})"
+    );
+    assert_each_delivered_once(&config.outbox_dir, MESSAGES);
+}
