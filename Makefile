@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench bench-scale clean
+.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench bench-scale bench-reminders clean
 
 run:
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -50,6 +50,11 @@ bench:
 # closing notes). `scripts/bench-scale [practices] [patients] [seconds] [clients]`.
 bench-scale:
 	scripts/bench-scale
+
+# Reminders per second through the Redis queue, end to end, on PostgreSQL + Redis (figures
+# in the README). `scripts/bench-reminders [reminders] [practices]`.
+bench-reminders:
+	scripts/bench-reminders
 
 clean:
 	$(CARGO) clean

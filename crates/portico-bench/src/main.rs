@@ -1,13 +1,17 @@
 //! `portico-bench`: seeds many practices into PostgreSQL and drives authenticated GraphQL
-//! load against a running Portico, checking every response body. See `scripts/bench-scale`.
+//! load against a running Portico, checking every response body (`scripts/bench-scale`);
+//! measures reminder throughput through the workers, with an SMTP sink to deliver to
+//! (`scripts/bench-reminders`).
 
 mod load;
+mod remind;
 mod seed;
+mod smtp_sink;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(about = "Scale benchmark for Portico on PostgreSQL")]
+#[command(about = "Scale and throughput benchmarks for Portico on PostgreSQL + Redis")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,6 +23,11 @@ enum Command {
     Seed(seed::Args),
     /// Signs patients in, then runs one scenario at a fixed concurrency for a while.
     Load(load::Args),
+    /// Pushes a SendReminders job per practice and times until every due reminder is
+    /// delivered by the running workers.
+    Remind(remind::Args),
+    /// Accepts and counts email over SMTP, keeping nothing.
+    SmtpSink(smtp_sink::Args),
 }
 
 #[tokio::main]
@@ -26,5 +35,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Seed(args) => seed::run(args).await,
         Command::Load(args) => load::run(args).await,
+        Command::Remind(args) => remind::run(args).await,
+        Command::SmtpSink(args) => smtp_sink::run(args).await,
     }
 }
