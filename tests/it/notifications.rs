@@ -564,13 +564,19 @@ async fn no_message_carries_phi_from_a_full_chart() {
         json!([]),
         "{joined}"
     );
-    app.gql_as("private", &p.admin.access, CANCEL, json!({ "id": early }))
+    let (_, cancelled) = app
+        .gql_as("private", &p.admin.access, CANCEL, json!({ "id": early }))
         .await;
+    assert_eq!(
+        cancelled["data"]["cancelAppointment"]["appointment"]["status"], "CANCELLED",
+        "{cancelled}"
+    );
 
     // Every notice, on both channels.
     let mut texts = Vec::new();
     let mut mails = Vec::new();
-    for _ in 0..300 {
+    // Generous: under the whole suite on two cores a delivery can take a while.
+    for _ in 0..600 {
         texts = app.texts();
         mails = app
             .outbox()
@@ -590,7 +596,8 @@ async fn no_message_carries_phi_from_a_full_chart() {
     assert!(
         mails
             .iter()
-            .any(|m| m.contains("An earlier time is open at private practice"))
+            .any(|m| m.contains("An earlier time is open at private practice")),
+        "{mails:?}"
     );
     assert!(
         mails
