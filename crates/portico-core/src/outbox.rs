@@ -32,20 +32,9 @@ pub const MAX_ATTEMPTS: i32 = 5;
 /// Writes `email` to the outbox in the caller's transaction under `key`. Returns `false`
 /// when the key was used already (the first message stands).
 pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> {
-    email_about(tx, key, None, email).await
-}
-
-/// As [`email`], about `topic` (`appointment:{id}`): [`withdraw`] on the topic keeps it
-/// from going out if it has not yet.
-pub async fn email_about(
-    tx: &TenantTx,
-    key: &str,
-    topic: Option<&str>,
-    email: &Email,
-) -> CoreResult<bool> {
     let envelope = Envelope {
         key,
-        topic,
+        topic: None,
         patient_id: None,
         not_before: None,
     };
