@@ -20,6 +20,7 @@ mod m20261125_000013_outbox;
 mod m20261125_000014_reminders;
 mod m20261125_000015_notifications;
 mod m20261130_000016_recalls;
+mod m20261130_000017_messaging;
 pub mod postgres;
 mod shape;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000014_reminders::Migration),
             Box::new(m20261125_000015_notifications::Migration),
             Box::new(m20261130_000016_recalls::Migration),
+            Box::new(m20261130_000017_messaging::Migration),
         ]
     }
 }

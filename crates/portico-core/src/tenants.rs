@@ -237,6 +237,7 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         quiet_hours_start: Set(None),
         quiet_hours_end: Set(None),
         sending_limit_per_hour: Set(None),
+        message_response_target_hours: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -280,6 +281,7 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         quiet_hours_start: Set(None),
         quiet_hours_end: Set(None),
         sending_limit_per_hour: Set(None),
+        message_response_target_hours: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -37,6 +37,8 @@ pub struct Model {
     pub quiet_hours_end: Option<i32>,
     /// Messages handed out per hour; the platform default when unset.
     pub sending_limit_per_hour: Option<i32>,
+    /// Hours within which a patient's message should be answered; the default when unset.
+    pub message_response_target_hours: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -225,6 +225,7 @@ mod tests {
             quiet_hours_start: None,
             quiet_hours_end: None,
             sending_limit_per_hour: None,
+            message_response_target_hours: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         };
