@@ -16,7 +16,7 @@ use jsonwebtoken::{
 use portico_core::{
     Db, TenantId, UserId,
     identity::{MfaState, Role, SessionClaims, TokenError},
-    ports::{IssuedToken, PortError, TokenService},
+    ports::{DownloadGrant, IssuedToken, PortError, TokenService},
     signing_keys,
 };
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,8 @@ use uuid::Uuid;
 use crate::keys;
 
 pub const TOKEN_TYPE: &str = "at+jwt";
+/// Download links carry a token of their own type, so neither kind passes for the other.
+pub const DOWNLOAD_TOKEN_TYPE: &str = "dl+jwt";
 const LEEWAY_SECS: u64 = 30;
 /// An unknown `kid` triggers a reload of the keys at most this often.
 const RELOAD_EVERY: Duration = Duration::from_secs(5);
@@ -41,6 +43,17 @@ struct Claims {
     nbf: i64,
     exp: i64,
     jti: Uuid,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct DownloadClaims {
+    iss: String,
+    aud: String,
+    sub: String,
+    att: Uuid,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
 }
 
 struct Ring {
@@ -160,36 +173,7 @@ impl TokenService for JwtService {
     }
 
     async fn verify(&self, token: &str, tenant: TenantId) -> Result<SessionClaims, TokenError> {
-        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
-        if header.alg != Algorithm::EdDSA {
-            return Err(TokenError::BadSignature);
-        }
-        if header.typ.as_deref() != Some(TOKEN_TYPE) {
-            return Err(TokenError::WrongType);
-        }
-        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let key = match self.decoding_key(&kid) {
-            Some(k) => k,
-            // Maybe another instance rotated the keys since we loaded them.
-            None => match self.reload_if_due().await {
-                Ok(true) => self.decoding_key(&kid).ok_or(TokenError::UnknownKey)?,
-                _ => return Err(TokenError::UnknownKey),
-            },
-        };
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        validation.set_audience(&[tenant.to_string()]);
-        validation.set_issuer(&[self.issuer.as_str()]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        let data = decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => TokenError::Expired,
-            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-            ErrorKind::InvalidAudience => TokenError::WrongAudience,
-            ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
-            ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => TokenError::BadSignature,
-            _ => TokenError::Malformed,
-        })?;
+        let data = self.decode::<Claims>(token, TOKEN_TYPE, tenant).await?;
         let c = data.claims;
         let user_id = c.sub.parse::<UserId>().map_err(|_| TokenError::Malformed)?;
         Ok(SessionClaims {
@@ -213,5 +197,81 @@ impl TokenService for JwtService {
 
     fn access_ttl(&self) -> Duration {
         self.ttl
+    }
+
+    fn sign_download(&self, grant: &DownloadGrant) -> Result<String, PortError> {
+        let ring = self.ring.read().map_err(port_err)?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(DOWNLOAD_TOKEN_TYPE.to_owned());
+        header.kid = Some(ring.signing_kid.clone());
+        let now = chrono::Utc::now().timestamp();
+        let claims = DownloadClaims {
+            iss: self.issuer.clone(),
+            aud: grant.tenant_id.to_string(),
+            sub: grant.user_id.to_string(),
+            att: grant.attachment_id,
+            iat: now,
+            nbf: now,
+            exp: grant.expires_at,
+        };
+        encode(&header, &claims, &ring.signing).map_err(port_err)
+    }
+
+    async fn verify_download(
+        &self,
+        token: &str,
+        tenant: TenantId,
+    ) -> Result<DownloadGrant, TokenError> {
+        let c = self
+            .decode::<DownloadClaims>(token, DOWNLOAD_TOKEN_TYPE, tenant)
+            .await?
+            .claims;
+        Ok(DownloadGrant {
+            tenant_id: tenant,
+            attachment_id: c.att,
+            user_id: c.sub.parse::<UserId>().map_err(|_| TokenError::Malformed)?,
+            expires_at: c.exp,
+        })
+    }
+}
+
+impl JwtService {
+    /// Verifies signature, pinned algorithm, `typ`, issuer, audience (`tenant`) and lifetime.
+    async fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        typ: &str,
+        tenant: TenantId,
+    ) -> Result<jsonwebtoken::TokenData<T>, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::BadSignature);
+        }
+        if header.typ.as_deref() != Some(typ) {
+            return Err(TokenError::WrongType);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = match self.decoding_key(&kid) {
+            Some(k) => k,
+            // Maybe another instance rotated the keys since we loaded them.
+            None => match self.reload_if_due().await {
+                Ok(true) => self.decoding_key(&kid).ok_or(TokenError::UnknownKey)?,
+                _ => return Err(TokenError::UnknownKey),
+            },
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_audience(&[tenant.to_string()]);
+        validation.set_issuer(&[self.issuer.as_str()]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        decode::<T>(token, &key, &validation).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => TokenError::Expired,
+            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+            ErrorKind::InvalidAudience => TokenError::WrongAudience,
+            ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+            ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => TokenError::BadSignature,
+            _ => TokenError::Malformed,
+        })
     }
 }

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod ids;
 pub mod invitations;
 pub mod mail;
+pub mod messaging;
 pub mod notify;
 pub mod outbox;
 pub mod patients;

@@ -47,6 +47,11 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("own_appointments", "write"),
     ("recalls", "read"),
     ("recalls", "manage"),
+    ("messages", "read"),
+    ("messages", "write"),
+    ("own_messages", "read"),
+    ("own_messages", "write"),
+    ("pools", "manage"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.
@@ -57,6 +62,8 @@ const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("scheduling", "read"),
     ("own_appointments", "read"),
     ("own_appointments", "write"),
+    ("own_messages", "read"),
+    ("own_messages", "write"),
 ];
 
 /// Roles whose permissions a practice may change.

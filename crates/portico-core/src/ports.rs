@@ -158,6 +158,26 @@ pub trait JobQueue: Send + Sync {
     fn backend(&self) -> &'static str;
 }
 
+/// Where message attachments are kept: a local directory embedded, an S3-compatible store in
+/// production. Keys are made of ids only.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), PortError>;
+    async fn get(&self, key: &str) -> Result<Vec<u8>, PortError>;
+    async fn delete(&self, key: &str) -> Result<(), PortError>;
+    fn backend(&self) -> &'static str;
+}
+
+/// A short-lived grant to download one attachment, carried in a signed link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadGrant {
+    pub tenant_id: TenantId,
+    pub attachment_id: uuid::Uuid,
+    /// Who the link was made for (named in the audit log when it is used).
+    pub user_id: crate::UserId,
+    pub expires_at: i64,
+}
+
 /// Fan-out of events between instances (GraphQL subscriptions, cache invalidation).
 #[async_trait]
 pub trait PubSub: Send + Sync {
@@ -226,6 +246,14 @@ pub trait TokenService: Send + Sync {
     fn jwks(&self) -> serde_json::Value;
     /// Longest lifetime of an access token.
     fn access_ttl(&self) -> Duration;
+    /// Signs a download link's grant (a token of its own type: never an access token).
+    fn sign_download(&self, grant: &DownloadGrant) -> Result<String, PortError>;
+    /// Verifies a download token for `tenant`.
+    async fn verify_download(
+        &self,
+        token: &str,
+        tenant: TenantId,
+    ) -> Result<DownloadGrant, TokenError>;
 }
 
 /// How a throttle key is limited: after `max_failures` within `window`, the key is locked,

@@ -9,8 +9,8 @@ use portico_core::{
     Db, TenantTx,
     identity::{MfaState, Role, SessionClaims},
     ports::{
-        Authorizer, Credentials, JobQueue, Mailer, PubSub, RateLimiter, Revocations, Throttle,
-        TokenService,
+        AttachmentStore, Authorizer, Credentials, JobQueue, Mailer, PubSub, RateLimiter,
+        Revocations, Throttle, TokenService,
     },
     sessions::SessionPolicy,
     tenancy::Access,
@@ -44,6 +44,10 @@ pub struct Services {
     pub api_key_rate_per_minute: u32,
     /// How long a break-glass access stays open.
     pub break_glass_ttl: Duration,
+    /// Where message attachments are kept.
+    pub attachments: Arc<dyn AttachmentStore>,
+    /// How long a signed attachment download link works.
+    pub attachment_link_ttl: Duration,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.

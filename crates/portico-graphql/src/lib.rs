@@ -17,6 +17,7 @@ mod fhir_export;
 mod global_id;
 mod identity;
 mod limits;
+mod messaging;
 mod notifications;
 mod operators;
 mod patients;
@@ -31,11 +32,12 @@ mod staff;
 mod tenants;
 mod user_error;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
 pub use error::{ApiError, codes};
 pub use limits::Limits;
+pub use messaging::DOWNLOAD_PATH;
 pub use permissions::POLICY_CHANGED_TOPIC;
 
 #[derive(MergedObject, Default)]
@@ -55,6 +57,7 @@ pub struct Query(
     notifications::NotificationsQuery,
     scheduling::SchedulingQuery,
     break_glass::BreakGlassQuery,
+    messaging::MessagingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -76,19 +79,27 @@ pub struct Mutation(
     emergency::EmergencyMutation,
     chart_access::ChartAccessMutation,
     break_glass::BreakGlassMutation,
+    messaging::MessagingMutation,
 );
 
-pub type PorticoSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(messaging::MessagingSubscription);
+
+pub type PorticoSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with its limits. `services` is shared by every request; per-request
 /// data ([`RequestContext`], [`RequestMethod`]) is attached by the HTTP layer.
 pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(limits.max_recursive_depth)
-        .limit_directives(limits.max_directives)
-        .extension(limits.clone());
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(limits.max_recursive_depth)
+    .limit_directives(limits.max_directives)
+    .extension(limits.clone());
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

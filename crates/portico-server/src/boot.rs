@@ -26,6 +26,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    attachment_store::ObjectStoreAttachments,
     config::Config,
     http,
     redis_pubsub::RedisPubSub,
@@ -242,6 +243,11 @@ async fn boot(
     let tokens = Arc::new(tokens);
     spawn_key_reload(Arc::clone(&tokens), shutdown.clone());
     let authorizer = CasbinAuthorizer::new().await?;
+    let attachments: Arc<dyn portico_core::ports::AttachmentStore> =
+        match &config.attachments_s3_bucket {
+            Some(bucket) => Arc::new(ObjectStoreAttachments::s3(bucket)?),
+            None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
+        };
     let services = Services {
         db: db.clone(),
         queue: Arc::new(queue.clone()),
@@ -261,6 +267,8 @@ async fn boot(
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
         break_glass_ttl: Duration::from_secs(config.break_glass_minutes * 60),
+        attachments,
+        attachment_link_ttl: Duration::from_secs(config.attachment_link_secs),
     };
     spawn_policy_listener(&services, shutdown.clone()).await?;
     let schema = build_schema(Some(services.clone()), limits);

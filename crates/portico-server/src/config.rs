@@ -82,6 +82,13 @@ pub struct Config {
     pub public_url: String,
     /// Without an SMTP server, emails are written here as files.
     pub outbox_dir: String,
+    /// Message attachments are kept in this folder, unless an S3 bucket is set.
+    pub attachments_dir: String,
+    /// Set: attachments go to this S3-compatible bucket. Credentials, region and endpoint
+    /// come from the standard `AWS_*` variables (`AWS_ENDPOINT` for MinIO and the like).
+    pub attachments_s3_bucket: Option<String>,
+    /// How long a signed attachment download link works.
+    pub attachment_link_secs: u64,
     /// Set: emails go to this SMTP server (`smtps://user:pass@host:465`,
     /// `smtp://host:587?tls=required`, or `smtp://host:25` on a trusted network).
     pub smtp_url: Option<SecretString>,
@@ -141,6 +148,9 @@ impl Default for Config {
             password_min_length: 12,
             public_url: "http://localhost:8080".to_owned(),
             outbox_dir: "outbox".to_owned(),
+            attachments_dir: "attachments".to_owned(),
+            attachments_s3_bucket: None,
+            attachment_link_secs: 300,
             smtp_url: None,
             mail_from: "Portico <no-reply@portico.localhost>".to_owned(),
             sms_api_url: "https://api.twilio.com".to_owned(),
@@ -386,6 +396,18 @@ impl Config {
                     "must be https (plain http only to loopback, for tests), without a trailing slash",
                 ));
             }
+        }
+        if self.attachments_s3_bucket.is_none() && self.attachments_dir.trim().is_empty() {
+            return Err(ConfigError::new(
+                "PORTICO_ATTACHMENTS_DIR",
+                "must name a folder (or set PORTICO_ATTACHMENTS_S3_BUCKET)",
+            ));
+        }
+        if !(10..=3600).contains(&self.attachment_link_secs) {
+            return Err(ConfigError::new(
+                "PORTICO_ATTACHMENT_LINK_SECS",
+                "must be 10 to 3600 seconds",
+            ));
         }
         if self.outbox_dir.trim().is_empty() {
             return Err(ConfigError::new("PORTICO_OUTBOX_DIR", "must name a folder"));

@@ -2,6 +2,10 @@
 //! the two profiles. `main.rs` is a thin shim over [`cli::main`]; tests call [`boot::start`]
 //! with a listener on port 0.
 
+// The merged GraphQL schema nests deeply enough to need more than the default limit.
+#![recursion_limit = "256"]
+
+mod attachment_store;
 pub mod boot;
 pub mod cli;
 pub mod config;

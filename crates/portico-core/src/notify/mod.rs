@@ -51,6 +51,11 @@ impl Portal {
         format!("{}/visit#token={token}", self.url)
     }
 
+    /// A conversation in the portal's messages (the id names nothing about the patient).
+    pub fn thread(&self, thread_id: uuid::Uuid) -> String {
+        format!("{}/messages/{thread_id}", self.url)
+    }
+
     pub fn settings(&self) -> String {
         format!("{}/settings/notifications", self.url)
     }

@@ -19,13 +19,16 @@ pub enum Notice {
     EarlierTimeOpen,
     /// A preventive-care recall is due; the link opens booking.
     RecallDue,
+    /// The care team wrote in a conversation; the link opens the portal's messages.
+    NewMessage,
 }
 
 impl Notice {
-    pub const ALL: [Notice; 3] = [
+    pub const ALL: [Notice; 4] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
+        Notice::NewMessage,
     ];
 
     /// A name for logs and metrics.
@@ -34,6 +37,7 @@ impl Notice {
             Notice::AppointmentReminder => "appointment_reminder",
             Notice::EarlierTimeOpen => "earlier_time_open",
             Notice::RecallDue => "recall_due",
+            Notice::NewMessage => "new_message",
         }
     }
 
@@ -61,6 +65,13 @@ impl Notice {
                 action: "Book online".to_owned(),
                 note: "Sign in to the portal to choose a time that suits you.".to_owned(),
                 sms: "you are due for a visit. Book online:".to_owned(),
+            },
+            Notice::NewMessage => Copy {
+                subject: format!("A new message from {practice}"),
+                lead: format!("You have a new message from your care team at {practice}."),
+                action: "Read it in the portal".to_owned(),
+                note: "Sign in to the portal to read and reply securely.".to_owned(),
+                sms: "you have a new secure message. Read it:".to_owned(),
             },
         }
     }

@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Where the practice's portal lives, for the links in notices.
-pub(super) fn notice_text(ctx: &Context<'_>) -> async_graphql::Result<Portal> {
+pub(crate) fn notice_text(ctx: &Context<'_>) -> async_graphql::Result<Portal> {
     let services = ctx.services()?;
     let tenant = ctx.tenant()?;
     Ok(Portal::new(&services.public_url, &tenant.tenant.slug))
@@ -35,7 +35,7 @@ pub(super) fn notice_text(ctx: &Context<'_>) -> async_graphql::Result<Portal> {
 
 /// After a commit that wrote outbox messages: asks a worker to relay them now (the
 /// every-minute sweep catches it if this fails).
-pub(super) async fn relay_outbox(ctx: &Context<'_>, written: usize) -> async_graphql::Result<()> {
+pub(crate) async fn relay_outbox(ctx: &Context<'_>, written: usize) -> async_graphql::Result<()> {
     if written == 0 {
         return Ok(());
     }

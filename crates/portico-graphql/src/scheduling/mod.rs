@@ -2,7 +2,7 @@
 //! slots, appointments, blocks of busy time, the waitlist, reminders and preventive-care recalls.
 
 pub(crate) mod access;
-mod appointments;
+pub(crate) mod appointments;
 mod blocks;
 mod catalog;
 pub(crate) mod objects;

@@ -35,6 +35,21 @@ use crate::state::{AppState, Runtime};
 /// A header that marks a request as sent by script, not by a cross-site form.
 pub const CSRF_HEADER: &str = "x-portico-csrf";
 
+/// The largest file a multipart request carries: twice an attachment's limit, so that the
+/// resolver (not the transport) refuses a file just over it, with `ATTACHMENT_TOO_LARGE`.
+const MULTIPART_FILE_BYTES: usize = 2 * portico_core::messaging::attachments::MAX_BYTES;
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
 pub fn graphiql_page(demo: bool) -> String {
     let source = GraphiQLSource::build()
         .endpoint("/graphql")
@@ -67,27 +82,58 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             "send GraphQL as application/json, or add the X-Portico-CSRF header",
         );
     }
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    let multipart = is_multipart(&parts.headers);
+    // An upload (GraphQL multipart request) may be as large as an attachment allows, and a
+    // little more, so that a file just over the limit gets its own code from the resolver.
+    let limit = if multipart {
+        MULTIPART_FILE_BYTES + state.config.max_body_bytes
+    } else {
+        state.config.max_body_bytes
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             return reject(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 codes::REQUEST_TOO_LARGE,
-                &format!(
-                    "the request body is larger than {} bytes",
-                    state.config.max_body_bytes
-                ),
+                &format!("the request body is larger than {limit} bytes"),
             );
         }
     };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
-        Ok(b) => b,
-        Err(_) => {
-            return reject(
-                StatusCode::BAD_REQUEST,
-                codes::BAD_REQUEST,
-                "the body is not a GraphQL request: expected JSON with a \"query\"",
-            );
+    let batch: BatchRequest = if multipart {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let options = async_graphql::http::MultipartOptions::default()
+            .max_file_size(MULTIPART_FILE_BYTES)
+            .max_num_files(1);
+        match async_graphql::http::receive_batch_body(
+            content_type,
+            futures::io::Cursor::new(bytes.to_vec()),
+            options,
+        )
+        .await
+        {
+            Ok(b) => b,
+            Err(_) => {
+                return reject(
+                    StatusCode::BAD_REQUEST,
+                    codes::BAD_REQUEST,
+                    "the body is not a GraphQL multipart request (operations, map, one file)",
+                );
+            }
+        }
+    } else {
+        match serde_json::from_slice(&bytes) {
+            Ok(b) => b,
+            Err(_) => {
+                return reject(
+                    StatusCode::BAD_REQUEST,
+                    codes::BAD_REQUEST,
+                    "the body is not a GraphQL request: expected JSON with a \"query\"",
+                );
+            }
         }
     };
     if batch.iter().any(|r| r.query.trim().is_empty()) {
@@ -174,12 +220,47 @@ async fn websocket(state: AppState, req: Request) -> Response {
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let mut data = async_graphql::Data::default();
-            data.insert(context);
+            data.insert(context.clone());
             data.insert(RequestMethod::WebSocket);
             GraphQLWebSocket::new(socket, schema, protocol)
                 .with_data(data)
+                .on_connection_init(move |payload| connection_init(state, context, payload))
                 .serve()
         })
+}
+
+/// graphql-ws clients (browsers cannot set headers on a WebSocket) send their token in the
+/// `connection_init` payload, as `{"authorization": "Bearer ..."}` (or `Authorization`, or
+/// `token`). It is checked by the same rules as a request's header; a bad one closes the
+/// connection.
+async fn connection_init(
+    state: AppState,
+    context: RequestContext,
+    payload: serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let mut data = async_graphql::Data::default();
+    let token = ["authorization", "Authorization", "token"]
+        .iter()
+        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
+    let Some(token) = token else {
+        data.insert(context);
+        return Ok(data);
+    };
+    let refused = || async_graphql::Error::new(ApiError::Unauthenticated.message());
+    let runtime = state.runtime().ok_or_else(refused)?;
+    let tenant = context.tenant.as_ref().ok_or_else(refused)?;
+    let claims = if portico_core::api_keys::prefix_of(&token).is_some() {
+        api_key_principal(&runtime.services, tenant, &token, &context.request_id).await
+    } else {
+        session_principal(&runtime.services, tenant, &token, &context.request_id).await
+    }
+    .map_err(|_| refused())?;
+    data.insert(RequestContext {
+        principal: Some(claims),
+        ..context
+    });
+    Ok(data)
 }
 
 async fn execute(

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the layers every request passes through.
 
+mod files;
 pub mod graphql;
 mod health;
 mod metrics;
@@ -33,6 +34,13 @@ pub fn router(state: AppState, api: bool) -> Router {
         router = router.route(
             "/graphql",
             get(graphql::graphql_get).post(graphql::graphql_post),
+        );
+        router = router.route(
+            &format!(
+                "{}/{{tenant}}/{{attachment}}",
+                portico_graphql::DOWNLOAD_PATH
+            ),
+            get(files::download),
         );
         if config.graphql_limits().introspection {
             router = router.route("/graphiql", get(graphql::graphiql));

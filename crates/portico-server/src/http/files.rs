@@ -1,0 +1,123 @@
+//! `/files/{tenant}/{attachment}?token=`: an attachment through a short-lived signed link.
+//! The link was signed for one user who could read the thread when they asked for it; the
+//! download is audited under that user. Served as a download, never rendered in place.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use portico_core::{
+    TenantId, TenantTx, audit::Actor, identity::TokenError, messaging::attachments,
+    tenancy::Access, tenants,
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct Link {
+    token: String,
+}
+
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file")
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    Path((tenant_id, attachment_id)): Path<(Uuid, Uuid)>,
+    Query(link): Query<Link>,
+) -> Response {
+    let Some(runtime) = state.runtime() else {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "starting");
+    };
+    let services = &runtime.services;
+    let tenant_id = TenantId::from_uuid(tenant_id);
+    let grant = match services
+        .tokens
+        .verify_download(&link.token, tenant_id)
+        .await
+    {
+        Ok(g) if g.attachment_id == attachment_id => g,
+        Ok(_) => return not_found(),
+        Err(TokenError::Expired) => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "LINK_EXPIRED",
+                "the link has expired; open the message again for a new one",
+            );
+        }
+        Err(_) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", "not a valid link"),
+    };
+    let internal = |e: portico_core::CoreError| {
+        tracing::error!(error = %e, "attachment download failed");
+        refuse(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "try again")
+    };
+    let tenant = match tenants::find_by_id(&services.db, tenant_id).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return not_found(),
+        Err(e) => return internal(e),
+    };
+    let tx = match TenantTx::begin(&services.db, &tenant.scope(), Access::Write).await {
+        Ok(tx) => tx,
+        Err(e) => return internal(e),
+    };
+    let found = match attachments::find(&tx, attachment_id).await {
+        // Unsent uploads are their uploader's only.
+        Ok(a) if a.message_id.is_some() || a.uploaded_by == grant.user_id.as_uuid() => a,
+        Ok(_) | Err(portico_core::CoreError::NotFound) => {
+            let _ = tx.rollback().await;
+            return not_found();
+        }
+        Err(e) => return internal(e),
+    };
+    let actor = Actor::user(grant.user_id.as_uuid());
+    if let Err(e) = attachments::record_download(&tx, &actor, &found).await {
+        return internal(e);
+    }
+    if let Err(e) = tx.commit().await {
+        return internal(e);
+    }
+    let bytes = match services.attachments.get(&found.storage_key).await {
+        Ok(b) => b,
+        Err(e) => return internal(portico_core::CoreError::Adapter(e.to_string())),
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        found
+            .file_name
+            .chars()
+            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+            .collect::<String>()
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&found.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
