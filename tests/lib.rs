@@ -135,6 +135,7 @@ impl TestDatabase {
             redis_prefix: self.redis_prefix.clone(),
             log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
             outbox_dir: self.dir.join("outbox").display().to_string(),
+            attachments_dir: self.dir.join("attachments").display().to_string(),
             ..Config::default()
         };
         if let Profile::Postgres { redis_url, .. } = &self.profile {

@@ -23,6 +23,7 @@ mod isolation;
 mod jobs;
 mod limits;
 mod mail;
+mod messaging;
 mod notifications;
 mod observability;
 mod operators;

@@ -1,0 +1,613 @@
+//! Secure messaging: who reads which thread (patient, proxy by grant, staff of the practice
+//! only), internal notes that never reach a patient, the staff inbox with assignment, closing
+//! and the response-time target, bad input refused with codes and nothing changed, and the
+//! new-message notice with no PHI.
+
+use portico_core::identity::Role;
+use portico_tests::{Signed, TestApp, error_code, spawn_app};
+use serde_json::{Value, json};
+
+use crate::scheduling::gid;
+
+pub(crate) const CREATE_POOL: &str = "mutation($input: CreateCareTeamPoolInput!) {
+    createCareTeamPool(input: $input) { pool { id name kind } userErrors { field code } } }";
+const ADD_MEMBER: &str = "mutation($input: PoolMemberInput!) { addPoolMember(input: $input) {
+    pool { id members { userId displayName } } userErrors { field code } } }";
+pub(crate) const START: &str = "mutation($input: StartThreadInput!) { startThread(input: $input) {
+    thread { id status unread subject pool { name } }
+    message { id body internal authorKind attachments { id fileName contentType downloadUrl } }
+    userErrors { field code message } } }";
+pub(crate) const POST: &str = "mutation($input: PostMessageInput!) { postMessage(input: $input) {
+    thread { id awaitingReplySince unread }
+    message { id body internal attachments { id fileName contentType downloadUrl } }
+    userErrors { field code message } } }";
+const THREAD: &str = "query($id: ID!) { messageThread(id: $id) {
+    id status unread overdue replyDueAt awaitingReplySince assigneeId
+    messages { body internal authorKind authorName attachments { fileName downloadUrl } } } }";
+const THREADS: &str = "query($p: ID) { messageThreads(patientId: $p) { id subject unread } }";
+const INBOX: &str = "query($pool: ID, $a: AssigneeFilter, $s: ThreadStatus, $o: Boolean) {
+    inbox(poolId: $pool, assignee: $a, status: $s, overdue: $o) { id subject assigneeId overdue } }";
+const ASSIGN: &str = "mutation($input: AssignThreadInput!) { assignThread(input: $input) {
+    thread { id assigneeId } userErrors { field code } } }";
+const CLOSE: &str = "mutation($id: ID!) { closeThread(input: { threadId: $id }) {
+    thread { id status } userErrors { field code } } }";
+const REOPEN: &str = "mutation($id: ID!) { reopenThread(input: { threadId: $id }) {
+    thread { id status } userErrors { field code } } }";
+const READ: &str = "mutation($id: ID!) { markThreadRead(input: { threadId: $id }) {
+    thread { id unread } userErrors { code } } }";
+const GRANT: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope!]!) {
+    grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes }) {
+        grant { id } userErrors { field code } } }";
+
+/// A practice with a nurse line staffed by one staff member.
+pub(crate) struct Clinic {
+    pub admin: Signed,
+    pub nurse: Signed,
+    pub nurse_id: String,
+    pub pool: String,
+}
+
+pub(crate) async fn clinic(app: &TestApp, slug: &str) -> Clinic {
+    let admin = app.practice_admin(slug).await;
+    let (nurse, _) = app.add_user(slug, Role::Staff).await;
+    let (_, me) = app
+        .gql_as(slug, &nurse.access, "{ me { userId } }", json!({}))
+        .await;
+    let nurse_id = gid(
+        "User",
+        me["data"]["me"]["userId"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
+    let (_, created) = app
+        .gql_as(
+            slug,
+            &admin.access,
+            CREATE_POOL,
+            json!({ "input": { "name": "Nurse line", "kind": "NURSE_LINE" } }),
+        )
+        .await;
+    let pool = created["data"]["createCareTeamPool"]["pool"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no pool: {created}"))
+        .to_owned();
+    let (_, added) = app
+        .gql_as(
+            slug,
+            &admin.access,
+            ADD_MEMBER,
+            json!({ "input": { "poolId": pool, "userId": nurse_id } }),
+        )
+        .await;
+    assert_eq!(
+        added["data"]["addPoolMember"]["pool"]["members"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{added}"
+    );
+    Clinic {
+        admin,
+        nurse,
+        nurse_id,
+        pool,
+    }
+}
+
+pub(crate) async fn start(
+    app: &TestApp,
+    who: &Signed,
+    chart: uuid::Uuid,
+    pool: &str,
+    body: &str,
+) -> Value {
+    let (_, started) = app
+        .gql_as(
+            &who.slug,
+            &who.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", chart), "poolId": pool,
+                "category": "MEDICAL_QUESTION", "subject": "Question about my dose", "body": body } }),
+        )
+        .await;
+    started
+}
+
+pub(crate) fn thread_id(started: &Value) -> String {
+    started["data"]["startThread"]["thread"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no thread: {started}"))
+        .to_owned()
+}
+
+pub(crate) async fn post(
+    app: &TestApp,
+    who: &Signed,
+    thread: &str,
+    body: &str,
+    internal: bool,
+) -> Value {
+    let (_, posted) = app
+        .gql_as(
+            &who.slug,
+            &who.access,
+            POST,
+            json!({ "input": { "threadId": thread, "body": body, "internal": internal } }),
+        )
+        .await;
+    posted
+}
+
+fn user_error(body: &Value, field: &str) -> Option<String> {
+    body["data"][field]["userErrors"][0]["code"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+async fn thread(app: &TestApp, who: &Signed, id: &str) -> Value {
+    app.gql_as(&who.slug, &who.access, THREAD, json!({ "id": id }))
+        .await
+        .1
+}
+
+fn bodies(thread: &Value) -> Vec<String> {
+    thread["data"]["messageThread"]["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no messages: {thread}"))
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_patient_reads_only_their_own_threads_and_never_an_internal_note() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-own").await;
+    let (alice, alice_chart) = app.add_user("msg-own", Role::Patient).await;
+    let (bob, _) = app.add_user("msg-own", Role::Patient).await;
+    let started = start(
+        &app,
+        &alice,
+        alice_chart.unwrap(),
+        &c.pool,
+        "Can I take it with food?",
+    )
+    .await;
+    let id = thread_id(&started);
+    assert_eq!(
+        started["data"]["startThread"]["thread"]["pool"]["name"],
+        "Nurse line"
+    );
+    assert_eq!(started["data"]["startThread"]["thread"]["unread"], false);
+
+    let inbox = app
+        .gql_as("msg-own", &c.nurse.access, INBOX, json!({ "pool": c.pool }))
+        .await
+        .1;
+    assert_eq!(inbox["data"]["inbox"][0]["id"], id.as_str(), "{inbox}");
+    let note = post(&app, &c.nurse, &id, "Check the renal panel first", true).await;
+    assert_eq!(
+        note["data"]["postMessage"]["message"]["internal"], true,
+        "{note}"
+    );
+    let reply = post(&app, &c.nurse, &id, "Yes, with breakfast.", false).await;
+    assert!(
+        reply["data"]["postMessage"]["message"].is_object(),
+        "{reply}"
+    );
+
+    // The patient: their message and the reply, not the note.
+    let seen = thread(&app, &alice, &id).await;
+    assert_eq!(
+        bodies(&seen),
+        ["Can I take it with food?", "Yes, with breakfast."],
+        "{seen}"
+    );
+    assert_eq!(seen["data"]["messageThread"]["unread"], true);
+    // Staff-only fields stay empty for the patient.
+    assert_eq!(seen["data"]["messageThread"]["replyDueAt"], Value::Null);
+    let read = app
+        .gql_as("msg-own", &alice.access, READ, json!({ "id": id }))
+        .await
+        .1;
+    assert_eq!(
+        read["data"]["markThreadRead"]["thread"]["unread"], false,
+        "{read}"
+    );
+    // Staff: everything, note included.
+    let staff_view = thread(&app, &c.nurse, &id).await;
+    assert_eq!(bodies(&staff_view).len(), 3, "{staff_view}");
+
+    // Another patient of the same practice: nothing, not even that it exists.
+    let other = thread(&app, &bob, &id).await;
+    assert_eq!(error_code(&other), Some("NOT_FOUND"), "{other}");
+    let listed = app
+        .gql_as("msg-own", &bob.access, THREADS, json!({}))
+        .await
+        .1;
+    assert_eq!(listed["data"]["messageThreads"], json!([]), "{listed}");
+    let intrude = post(&app, &bob, &id, "hello", false).await;
+    assert_eq!(error_code(&intrude), Some("NOT_FOUND"), "{intrude}");
+    // Nor can they start a thread on Alice's chart.
+    let on_alice = start(&app, &bob, alice_chart.unwrap(), &c.pool, "hi").await;
+    assert_eq!(error_code(&on_alice), Some("NOT_FOUND"), "{on_alice}");
+
+    // Staff of another practice: not found with the same id, and an empty inbox.
+    let elsewhere = clinic(&app, "msg-other").await;
+    let foreign = thread(&app, &elsewhere.nurse, &id).await;
+    assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
+    let their_inbox = app
+        .gql_as("msg-other", &elsewhere.nurse.access, INBOX, json!({}))
+        .await
+        .1;
+    assert_eq!(their_inbox["data"]["inbox"], json!([]), "{their_inbox}");
+    assert_eq!(bodies(&thread(&app, &c.nurse, &id).await).len(), 3);
+}
+
+#[tokio::test]
+async fn a_proxy_takes_part_only_with_the_message_scope() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-proxy").await;
+    let (child, child_chart) = app.add_user("msg-proxy", Role::Patient).await;
+    let child_chart = child_chart.unwrap();
+    let (parent, _) = app.add_user("msg-proxy", Role::Patient).await;
+    let (reader, _) = app.add_user("msg-proxy", Role::Patient).await;
+    for (who, scopes) in [(&parent, json!(["MESSAGE"])), (&reader, json!(["READ"]))] {
+        let (_, granted) = app
+            .gql_as(
+                "msg-proxy",
+                &child.access,
+                GRANT,
+                json!({ "chart": gid("Patient", child_chart), "email": who.email, "scopes": scopes }),
+            )
+            .await;
+        assert!(
+            granted["data"]["grantProxyAccess"]["grant"].is_object(),
+            "{granted}"
+        );
+    }
+    let id = thread_id(
+        &start(
+            &app,
+            &parent,
+            child_chart,
+            &c.pool,
+            "Fever since last night",
+        )
+        .await,
+    );
+    let listed = app
+        .gql_as("msg-proxy", &parent.access, THREADS, json!({}))
+        .await
+        .1;
+    assert_eq!(
+        listed["data"]["messageThreads"][0]["id"],
+        id.as_str(),
+        "{listed}"
+    );
+    let seen = thread(&app, &parent, &id).await;
+    assert_eq!(
+        seen["data"]["messageThread"]["messages"][0]["authorKind"],
+        "PROXY"
+    );
+    // The patient sees what their proxy wrote.
+    assert_eq!(
+        bodies(&thread(&app, &child, &id).await),
+        ["Fever since last night"]
+    );
+    // A grant to read the chart is not a grant to its conversations.
+    let refused = thread(&app, &reader, &id).await;
+    assert_eq!(error_code(&refused), Some("NOT_FOUND"), "{refused}");
+    let refused = start(&app, &reader, child_chart, &c.pool, "hi").await;
+    assert_eq!(error_code(&refused), Some("NOT_FOUND"), "{refused}");
+}
+
+#[tokio::test]
+async fn bad_input_gets_its_code_and_changes_nothing() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-bad").await;
+    let other = clinic(&app, "msg-bad-other").await;
+    let (patient, chart) = app.add_user("msg-bad", Role::Patient).await;
+    let chart = chart.unwrap();
+
+    // Another practice's pool: as if it did not exist.
+    let foreign = start(&app, &patient, chart, &other.pool, "hello").await;
+    assert_eq!(
+        user_error(&foreign, "startThread").as_deref(),
+        Some("UNKNOWN_POOL"),
+        "{foreign}"
+    );
+    let empty = start(&app, &patient, chart, &c.pool, "   ").await;
+    assert_eq!(
+        user_error(&empty, "startThread").as_deref(),
+        Some("MESSAGE_EMPTY")
+    );
+    let long = start(&app, &patient, chart, &c.pool, &"x".repeat(10_001)).await;
+    assert_eq!(
+        user_error(&long, "startThread").as_deref(),
+        Some("MESSAGE_TOO_LONG")
+    );
+    let (_, both) = app
+        .gql_as(
+            "msg-bad",
+            &patient.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", chart), "category": "OTHER",
+                "subject": "s", "body": "b" } }),
+        )
+        .await;
+    assert_eq!(
+        user_error(&both, "startThread").as_deref(),
+        Some("RECIPIENT_REQUIRED")
+    );
+    let listed = app
+        .gql_as("msg-bad", &patient.access, THREADS, json!({}))
+        .await
+        .1;
+    assert_eq!(
+        listed["data"]["messageThreads"],
+        json!([]),
+        "nothing was started: {listed}"
+    );
+
+    let id = thread_id(&start(&app, &patient, chart, &c.pool, "First").await);
+    let note = post(&app, &patient, &id, "sneaky", true).await;
+    assert_eq!(
+        user_error(&note, "postMessage").as_deref(),
+        Some("INTERNAL_NOTE_STAFF_ONLY")
+    );
+    let closed = app
+        .gql_as("msg-bad", &c.nurse.access, CLOSE, json!({ "id": id }))
+        .await
+        .1;
+    assert_eq!(
+        closed["data"]["closeThread"]["thread"]["status"], "CLOSED",
+        "{closed}"
+    );
+    let late = post(&app, &patient, &id, "one more thing", false).await;
+    assert_eq!(
+        user_error(&late, "postMessage").as_deref(),
+        Some("THREAD_CLOSED")
+    );
+    let staff_late = post(&app, &c.nurse, &id, "and another", false).await;
+    assert_eq!(
+        user_error(&staff_late, "postMessage").as_deref(),
+        Some("THREAD_CLOSED")
+    );
+    assert_eq!(bodies(&thread(&app, &c.nurse, &id).await), ["First"]);
+    let again = app
+        .gql_as("msg-bad", &c.nurse.access, CLOSE, json!({ "id": id }))
+        .await
+        .1;
+    assert_eq!(
+        user_error(&again, "closeThread").as_deref(),
+        Some("THREAD_CLOSED")
+    );
+    // A patient does not run the inbox or close threads.
+    let (status, inbox) = app
+        .gql_as("msg-bad", &patient.access, INBOX, json!({}))
+        .await;
+    assert_eq!(
+        (status, error_code(&inbox)),
+        (200, Some("FORBIDDEN")),
+        "{inbox}"
+    );
+    let reopened = app
+        .gql_as("msg-bad", &c.nurse.access, REOPEN, json!({ "id": id }))
+        .await
+        .1;
+    assert_eq!(reopened["data"]["reopenThread"]["thread"]["status"], "OPEN");
+    let after = post(&app, &patient, &id, "Thanks", false).await;
+    assert!(
+        after["data"]["postMessage"]["message"].is_object(),
+        "{after}"
+    );
+    // Assigning to a patient, or to another practice's staff, is refused.
+    let (_, me) = app
+        .gql_as("msg-bad", &patient.access, "{ me { userId } }", json!({}))
+        .await;
+    let patient_user = gid(
+        "User",
+        me["data"]["me"]["userId"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
+    for assignee in [patient_user, other.nurse_id.clone()] {
+        let (_, assigned) = app
+            .gql_as(
+                "msg-bad",
+                &c.nurse.access,
+                ASSIGN,
+                json!({ "input": { "threadId": id, "assigneeId": assignee } }),
+            )
+            .await;
+        assert_eq!(
+            user_error(&assigned, "assignThread").as_deref(),
+            Some("NOT_STAFF")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-inbox").await;
+    let (patient, chart) = app.add_user("msg-inbox", Role::Patient).await;
+    let chart = chart.unwrap();
+    let first = thread_id(&start(&app, &patient, chart, &c.pool, "One").await);
+    let second = thread_id(&start(&app, &patient, chart, &c.pool, "Two").await);
+    let (_, assigned) = app
+        .gql_as(
+            "msg-inbox",
+            &c.nurse.access,
+            ASSIGN,
+            json!({ "input": { "threadId": first, "assigneeId": c.nurse_id } }),
+        )
+        .await;
+    assert_eq!(
+        assigned["data"]["assignThread"]["thread"]["assigneeId"],
+        c.nurse_id.as_str()
+    );
+    let ids = |body: &Value| -> Vec<String> {
+        body["data"]["inbox"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mine = app
+        .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "a": "ME" }))
+        .await
+        .1;
+    assert_eq!(ids(&mine), [first.clone()]);
+    let unassigned = app
+        .gql_as(
+            "msg-inbox",
+            &c.nurse.access,
+            INBOX,
+            json!({ "a": "UNASSIGNED" }),
+        )
+        .await
+        .1;
+    assert_eq!(ids(&unassigned), [second.clone()]);
+
+    // Waiting on the practice: due by the default target (24 hours), not overdue yet.
+    let seen = thread(&app, &c.nurse, &first).await;
+    let since: chrono::DateTime<chrono::Utc> = seen["data"]["messageThread"]["awaitingReplySince"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let due: chrono::DateTime<chrono::Utc> = seen["data"]["messageThread"]["replyDueAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(due - since, chrono::Duration::hours(24));
+    assert_eq!(seen["data"]["messageThread"]["overdue"], false);
+    let overdue = app
+        .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "o": true }))
+        .await
+        .1;
+    assert_eq!(ids(&overdue), Vec::<String>::new());
+    // The first patient message waited two days: past any target of a day.
+    backdate_waiting(&app, &first, chrono::Duration::days(2)).await;
+    let overdue = app
+        .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "o": true }))
+        .await
+        .1;
+    assert_eq!(ids(&overdue), [first.clone()], "{overdue}");
+    assert_eq!(overdue["data"]["inbox"][0]["overdue"], true);
+    // A reply stops the clock.
+    post(&app, &c.nurse, &first, "On it", false).await;
+    let overdue = app
+        .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "o": true }))
+        .await
+        .1;
+    assert_eq!(ids(&overdue), Vec::<String>::new());
+    let (_, target) = app
+        .gql_as(
+            "msg-inbox",
+            &c.admin.access,
+            "mutation { updateMessagingSettings(input: { responseTargetHours: 0 }) {
+                messagingSettings { responseTargetHours } userErrors { field code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        user_error(&target, "updateMessagingSettings").as_deref(),
+        Some("INVALID_RESPONSE_TARGET")
+    );
+    let closed = app
+        .gql_as("msg-inbox", &c.nurse.access, CLOSE, json!({ "id": second }))
+        .await
+        .1;
+    assert_eq!(closed["data"]["closeThread"]["thread"]["status"], "CLOSED");
+    let open = app
+        .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "s": "OPEN" }))
+        .await
+        .1;
+    assert_eq!(ids(&open), [first]);
+}
+
+/// Moves a thread's waiting message into the past, as the database owner (a test cannot
+/// wait a day).
+async fn backdate_waiting(app: &TestApp, thread: &str, by: chrono::Duration) {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use sea_orm::{ConnectionTrait, Statement};
+    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(thread).unwrap()).unwrap();
+    let uuid: uuid::Uuid = decoded.split_once(':').unwrap().1.parse().unwrap();
+    let conn = sea_orm::Database::connect(&app.database.owner_url)
+        .await
+        .unwrap();
+    let backend = conn.get_database_backend();
+    let at = chrono::Utc::now() - by;
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "UPDATE message_threads SET awaiting_reply_since = $1 WHERE id = $2"
+        }
+        _ => "UPDATE message_threads SET awaiting_reply_since = ? WHERE id = ?",
+    };
+    let done = conn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [at.into(), uuid.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected(), 1);
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_patient_hears_of_a_reply_without_its_words() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-notice").await;
+    let (patient, chart) = app.add_user("msg-notice", Role::Patient).await;
+    let id = thread_id(&start(&app, &patient, chart.unwrap(), &c.pool, "Rash on my arm").await);
+    post(
+        &app,
+        &c.nurse,
+        &id,
+        "Internal: looks like contact dermatitis",
+        true,
+    )
+    .await;
+    post(
+        &app,
+        &c.nurse,
+        &id,
+        "Please send a photo of the rash",
+        false,
+    )
+    .await;
+    let mail = app.wait_for_email_to(&patient.email).await;
+    assert!(mail.contains("A new message from"), "{mail}");
+    for secret in [
+        "Rash",
+        "rash",
+        "photo",
+        "dermatitis",
+        "dose",
+        "Question about",
+    ] {
+        assert!(
+            !mail.contains(secret),
+            "the notice carries {secret:?}: {mail}"
+        );
+    }
+    assert!(mail.contains("/messages/"), "{mail}");
+    // One notice: the internal note sent nothing.
+    let to_patient = app
+        .outbox()
+        .iter()
+        .filter(|m| m.starts_with(&format!("To: {}\r\n", patient.email)))
+        .count();
+    assert_eq!(to_patient, 1);
+}
