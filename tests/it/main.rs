@@ -8,6 +8,7 @@
 )]
 
 mod api_keys;
+mod attachments;
 mod audit;
 mod authz;
 mod break_glass;
@@ -22,6 +23,7 @@ mod identity;
 mod isolation;
 mod jobs;
 mod limits;
+mod live_messages;
 mod mail;
 mod messaging;
 mod notifications;

@@ -1,0 +1,257 @@
+//! Message attachments: uploaded as a GraphQL multipart request, checked by content (size,
+//! type, emptiness; a renamed executable is refused) with nothing stored when refused, and
+//! downloaded only through a short-lived link signed for someone who may read the thread.
+
+use portico_core::identity::Role;
+use portico_tests::{Signed, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+use crate::messaging::{POST, START, clinic, start, thread_id};
+use crate::scheduling::gid;
+
+const UPLOAD: &str = "mutation($file: Upload!) { uploadAttachment(file: $file) {
+    attachment { id fileName contentType sizeBytes } userErrors { field code message } } }";
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec()
+}
+
+/// Uploads `bytes` as `name` the way GraphQL upload clients do.
+async fn upload(app: &TestApp, who: &Signed, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let operations = json!({ "query": UPLOAD, "variables": { "file": null } });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", r#"{ "0": ["variables.file"] }"#)
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                // What the client claims does not matter: the content decides.
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("X-Portico-Tenant", &who.slug)
+        .header("X-Portico-CSRF", "1")
+        .bearer_auth(&who.access)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+fn upload_error(body: &Value) -> Option<&str> {
+    body["data"]["uploadAttachment"]["userErrors"][0]["code"].as_str()
+}
+
+/// Files in the attachment store, whatever their folders.
+fn stored_files(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() { walk(&path) } else { 1 }
+                })
+                .sum()
+        })
+    }
+    walk(&app.database.dir.join("attachments"))
+}
+
+#[tokio::test]
+async fn refused_files_get_their_codes_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let _clinic = clinic(&app, "att-bad").await;
+    let (patient, _) = app.add_user("att-bad", Role::Patient).await;
+    let mut too_large = pdf();
+    too_large.resize(10 * 1024 * 1024 + 1, b' ');
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+    exe.resize(4096, 0);
+    for (name, bytes, code) in [
+        ("scan.pdf", too_large, "ATTACHMENT_TOO_LARGE"),
+        (
+            "notes.pdf",
+            b"plain text, not a PDF".to_vec(),
+            "ATTACHMENT_TYPE_NOT_ALLOWED",
+        ),
+        ("empty.pdf", Vec::new(), "ATTACHMENT_EMPTY"),
+        ("results.pdf", exe, "ATTACHMENT_TYPE_NOT_ALLOWED"),
+        (
+            "page.html",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            "ATTACHMENT_TYPE_NOT_ALLOWED",
+        ),
+    ] {
+        let (status, body) = upload(&app, &patient, name, bytes).await;
+        assert_eq!(
+            (status, upload_error(&body)),
+            (200, Some(code)),
+            "{name}: {body}"
+        );
+        assert_eq!(body["data"]["uploadAttachment"]["attachment"], Value::Null);
+    }
+    assert_eq!(stored_files(&app), 0);
+    // A file beyond anything a request may carry is stopped at the door.
+    let (status, body) = upload(&app, &patient, "huge.pdf", vec![b'x'; 21 * 1024 * 1024]).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(stored_files(&app), 0);
+}
+
+#[tokio::test]
+async fn an_attachment_is_downloaded_only_by_those_who_may_read_the_thread() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "att-ok").await;
+    let (patient, chart) = app.add_user("att-ok", Role::Patient).await;
+    let (other, other_chart) = app.add_user("att-ok", Role::Patient).await;
+    let (status, uploaded) = upload(&app, &patient, "../insurance card.pdf", pdf()).await;
+    assert_eq!(status, 200);
+    let attachment = &uploaded["data"]["uploadAttachment"]["attachment"];
+    assert_eq!(attachment["contentType"], "application/pdf", "{uploaded}");
+    assert_eq!(attachment["fileName"], "insurance card.pdf");
+    let attachment_id = attachment["id"].as_str().unwrap().to_owned();
+    assert_eq!(stored_files(&app), 1);
+
+    // Someone else cannot send another's upload.
+    let (_, stolen) = app
+        .gql_as(
+            "att-ok",
+            &other.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", other_chart.unwrap()), "poolId": c.pool,
+                "category": "OTHER", "subject": "s", "body": "b", "attachmentIds": [attachment_id] } }),
+        )
+        .await;
+    assert!(
+        stolen["data"]["startThread"]["thread"].is_null(),
+        "{stolen}"
+    );
+
+    let (_, started) = app
+        .gql_as(
+            "att-ok",
+            &patient.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", chart.unwrap()), "poolId": c.pool,
+                "category": "BILLING", "subject": "New card", "body": "Attached",
+                "attachmentIds": [attachment_id] } }),
+        )
+        .await;
+    let id = thread_id(&started);
+    let sent = &started["data"]["startThread"]["message"]["attachments"][0];
+    assert_eq!(sent["fileName"], "insurance card.pdf", "{started}");
+    // The same upload cannot go with a second message.
+    let (_, twice) = app
+        .gql_as(
+            "att-ok",
+            &patient.access,
+            POST,
+            json!({ "input": { "threadId": id, "body": "again", "attachmentIds": [attachment_id] } }),
+        )
+        .await;
+    assert_eq!(
+        twice["data"]["postMessage"]["userErrors"][0]["code"], "ATTACHMENT_NOT_FOUND",
+        "{twice}"
+    );
+
+    // The nurse reads the thread and downloads the file through the signed link.
+    let (_, seen) = app
+        .gql_as(
+            "att-ok",
+            &c.nurse.access,
+            "query($id: ID!) { messageThread(id: $id) { messages { attachments { downloadUrl } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let url = seen["data"]["messageThread"]["messages"][0]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{seen}"))
+        .to_owned();
+    let path = url
+        .split_once("/files/")
+        .map(|(_, p)| format!("/files/{p}"))
+        .unwrap();
+    assert!(
+        !path.contains("insurance"),
+        "no file name in the link: {path}"
+    );
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf());
+
+    // A tampered link, a link for another attachment, or no token: refused.
+    let tampered = format!("{}x", path);
+    let res = app.client.get(app.url(&tampered)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let (before_query, query) = path.split_once('?').unwrap();
+    let elsewhere = format!(
+        "{}/{}?{query}",
+        before_query.rsplit_once('/').unwrap().0,
+        uuid::Uuid::now_v7()
+    );
+    let res = app.client.get(app.url(&elsewhere)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app.client.get(app.url(before_query)).send().await.unwrap();
+    assert!(res.status().is_client_error());
+    // The other patient never gets a link: the thread is not theirs.
+    let (_, refused) = app
+        .gql_as(
+            "att-ok",
+            &other.access,
+            "query($id: ID!) { messageThread(id: $id) { messages { attachments { downloadUrl } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        portico_tests::error_code(&refused),
+        Some("NOT_FOUND"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_download_link_expires() {
+    let app = portico_tests::spawn_app_with(|c| c.attachment_link_secs = 10).await;
+    let c = clinic(&app, "att-ttl").await;
+    let (patient, chart) = app.add_user("att-ttl", Role::Patient).await;
+    let (_, uploaded) = upload(&app, &patient, "lab.pdf", pdf()).await;
+    let attachment_id = uploaded["data"]["uploadAttachment"]["attachment"]["id"].clone();
+    let started = start(&app, &patient, chart.unwrap(), &c.pool, "see attached").await;
+    let id = thread_id(&started);
+    let (_, posted) = app
+        .gql_as(
+            "att-ttl",
+            &patient.access,
+            POST,
+            json!({ "input": { "threadId": id, "body": "", "attachmentIds": [attachment_id] } }),
+        )
+        .await;
+    let url = posted["data"]["postMessage"]["message"]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{posted}"))
+        .to_owned();
+    let path = url
+        .split_once("/files/")
+        .map(|(_, p)| format!("/files/{p}"))
+        .unwrap();
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    // Past its lifetime and the verifier's 30-second leeway.
+    tokio::time::sleep(std::time::Duration::from_secs(42)).await;
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "LINK_EXPIRED");
+}
