@@ -299,6 +299,7 @@ pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogi
     }
     let avery =
         accounts::insert_user(&tx, PATIENT_EMAIL, "Avery Stone", Role::Patient, Some(hash)).await?;
+    crate::messaging::demo::load(&tx, &actor, admin.id, first_chart.map(|c| (c, avery.id))).await?;
     if let Some(chart) = first_chart {
         let linked = patients::link_account(
             &tx,

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod demo;
 pub mod events;
 pub mod messages;
 pub mod pools;
