@@ -51,6 +51,11 @@ impl Portal {
         format!("{}/visit#token={token}", self.url)
     }
 
+    /// The portal's refill requests.
+    pub fn refills(&self) -> String {
+        format!("{}/refills", self.url)
+    }
+
     pub fn settings(&self) -> String {
         format!("{}/settings/notifications", self.url)
     }

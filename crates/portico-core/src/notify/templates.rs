@@ -19,13 +19,19 @@ pub enum Notice {
     EarlierTimeOpen,
     /// A preventive-care recall is due; the link opens booking.
     RecallDue,
+    /// A refill request was decided; the link opens the portal's refills page.
+    RefillUpdate,
+    /// A refill request needs a visit first (a controlled substance); the link opens booking.
+    RefillNeedsVisit,
 }
 
 impl Notice {
-    pub const ALL: [Notice; 3] = [
+    pub const ALL: [Notice; 5] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
+        Notice::RefillUpdate,
+        Notice::RefillNeedsVisit,
     ];
 
     /// A name for logs and metrics.
@@ -34,6 +40,8 @@ impl Notice {
             Notice::AppointmentReminder => "appointment_reminder",
             Notice::EarlierTimeOpen => "earlier_time_open",
             Notice::RecallDue => "recall_due",
+            Notice::RefillUpdate => "refill_update",
+            Notice::RefillNeedsVisit => "refill_needs_visit",
         }
     }
 
@@ -61,6 +69,20 @@ impl Notice {
                 action: "Book online".to_owned(),
                 note: "Sign in to the portal to choose a time that suits you.".to_owned(),
                 sms: "you are due for a visit. Book online:".to_owned(),
+            },
+            Notice::RefillUpdate => Copy {
+                subject: format!("An update from {practice}"),
+                lead: "There is an update on your refill request.".to_owned(),
+                action: "View in the portal".to_owned(),
+                note: "Sign in to the portal to see the details.".to_owned(),
+                sms: "there is an update on your refill request. View it:".to_owned(),
+            },
+            Notice::RefillNeedsVisit => Copy {
+                subject: format!("Please book a visit with {practice}"),
+                lead: format!("Please book a visit with {practice} about your refill request."),
+                action: "Book online".to_owned(),
+                note: "Sign in to the portal to choose a time that suits you.".to_owned(),
+                sms: "please book a visit about your refill request. Book online:".to_owned(),
             },
         }
     }
@@ -226,6 +248,8 @@ mod tests {
             quiet_hours_end: None,
             sending_limit_per_hour: None,
             message_response_target_hours: None,
+            refill_turnaround_hours: None,
+            refill_pool_id: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         };
