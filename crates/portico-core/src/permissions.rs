@@ -47,6 +47,10 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("own_appointments", "write"),
     ("recalls", "read"),
     ("recalls", "manage"),
+    ("refills", "read"),
+    ("refills", "decide"),
+    ("own_refills", "read"),
+    ("own_refills", "write"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.
@@ -57,6 +61,8 @@ const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("scheduling", "read"),
     ("own_appointments", "read"),
     ("own_appointments", "write"),
+    ("own_refills", "read"),
+    ("own_refills", "write"),
 ];
 
 /// Roles whose permissions a practice may change.

@@ -24,6 +24,7 @@ mod permissions;
 mod proxies;
 mod records;
 mod records_entry;
+mod refills;
 mod scalars;
 mod scheduling;
 mod settings;
@@ -54,6 +55,7 @@ pub struct Query(
     deliveries::DeliveriesQuery,
     notifications::NotificationsQuery,
     scheduling::SchedulingQuery,
+    refills::RefillsQuery,
     break_glass::BreakGlassQuery,
 );
 
@@ -69,6 +71,7 @@ pub struct Mutation(
     proxies::ProxiesMutation,
     settings::SettingsMutation,
     scheduling::SchedulingMutation,
+    refills::RefillsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,
     records_entry::RecordsMutation,

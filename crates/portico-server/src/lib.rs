@@ -2,6 +2,10 @@
 //! the two profiles. `main.rs` is a thin shim over [`cli::main`]; tests call [`boot::start`]
 //! with a listener on port 0.
 
+// The GraphQL schema merges one object per area; async-graphql's merged objects nest once per
+// area, deeper than the compiler's default limit for laying out the resolver futures.
+#![recursion_limit = "256"]
+
 pub mod boot;
 pub mod cli;
 pub mod config;

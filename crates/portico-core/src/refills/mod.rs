@@ -63,8 +63,13 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<Refill> {
         .ok_or(CoreError::NotFound)
 }
 
-/// The chart's refill requests, newest first, audited as one read of the chart.
-pub async fn of_chart(tx: &TenantTx, actor: &Actor, chart: &OpenChart) -> CoreResult<Vec<Refill>> {
+/// The chart's refill requests with their medications, newest first, audited as one read
+/// of the chart.
+pub async fn of_chart(
+    tx: &TenantTx,
+    actor: &Actor,
+    chart: &OpenChart,
+) -> CoreResult<Vec<queue::Listed>> {
     let found = tx
         .find::<refill_request::Entity>()
         .filter(refill_request::Column::PatientId.eq(chart.id()))
@@ -72,6 +77,19 @@ pub async fn of_chart(tx: &TenantTx, actor: &Actor, chart: &OpenChart) -> CoreRe
         .order_by_desc(refill_request::Column::Id)
         .all(tx.conn())
         .await?;
+    let medications = queue::medications_of(tx, &found).await?;
     crate::records::audit(tx, actor, chart, "refill.list", "RefillRequest", None).await?;
-    Ok(found)
+    Ok(found
+        .into_iter()
+        .map(|refill| queue::Listed {
+            medication: medications
+                .get(&refill.medication_request_id)
+                // Patients do not see records entered in error.
+                .filter(|m| {
+                    !chart.is_patient_view() || m.status != crate::records::ENTERED_IN_ERROR
+                })
+                .cloned(),
+            refill,
+        })
+        .collect())
 }

@@ -36,6 +36,23 @@ pub struct Listed {
     pub medication: Option<medication_request::Model>,
 }
 
+/// The medications of `refills`, by id.
+pub(crate) async fn medications_of(
+    tx: &TenantTx,
+    refills: &[Refill],
+) -> CoreResult<HashMap<Uuid, medication_request::Model>> {
+    Ok(tx
+        .find::<medication_request::Entity>()
+        .filter(
+            medication_request::Column::Id.is_in(refills.iter().map(|r| r.medication_request_id)),
+        )
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect())
+}
+
 /// The queue at `now`, at most `limit` (1 to 200) requests.
 pub async fn list(
     tx: &TenantTx,
@@ -72,14 +89,7 @@ pub async fn list(
         .limit(limit.clamp(1, MAX_LIMIT))
         .all(tx.conn())
         .await?;
-    let medications: HashMap<Uuid, medication_request::Model> = tx
-        .find::<medication_request::Entity>()
-        .filter(medication_request::Column::Id.is_in(found.iter().map(|r| r.medication_request_id)))
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+    let medications = medications_of(tx, &found).await?;
     for refill in &found {
         record(tx, actor, "refill.queue", refill).await?;
     }
