@@ -33,6 +33,7 @@ mod pubsub;
 mod recalls;
 mod records;
 mod redis_restart;
+mod refills;
 mod reminders;
 mod rls;
 mod scheduling;

@@ -226,17 +226,17 @@ impl RefillsQuery {
         ctx: &Context<'_>,
         status: Option<String>,
         pool_id: Option<ID>,
-        #[graphql(default = false)] overdue: bool,
-        #[graphql(default = 50)] first: i32,
+        overdue: Option<bool>,
+        first: Option<i32>,
     ) -> async_graphql::Result<Vec<RefillRequest>> {
         let principal = ctx.authorize("refills", "read").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let filter = Filter {
             status,
             pool_id: pool_id.as_ref().map(|p| id_or_nil(POOL, p)),
-            overdue,
+            overdue: overdue.unwrap_or(false),
         };
-        let limit = u64::try_from(first.clamp(1, 200)).unwrap_or(50);
+        let limit = u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50);
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = queue::list(&tx, &ctx.actor(&principal), &filter, Utc::now(), limit).await;
         let listed = crate::scheduling::access::finish(tx, found, &request_id).await?;
