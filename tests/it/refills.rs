@@ -767,3 +767,70 @@ async fn decisions_reach_patient_and_staff_with_no_phi_and_bad_input_has_codes()
     assert!(outbox::failed(&tx, 100).await.unwrap().is_empty());
     tx.rollback().await.unwrap();
 }
+
+#[tokio::test]
+async fn routing_jobs_go_out_past_a_spent_sending_limit_that_still_holds_messages() {
+    let app = spawn_app().await;
+    let p = practice(&app, "refilllimit").await;
+    let limit = gql(
+        &app,
+        &p.admin,
+        "mutation { updateNotificationSettings(input: { sendingLimitPerHour: 1 }) {
+            userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        limit["data"]["updateNotificationSettings"]["userErrors"],
+        json!([]),
+        "{limit}"
+    );
+    let (patient, chart) = app.add_user("refilllimit", Role::Patient).await;
+    let chart = gid("Patient", chart.unwrap());
+    let first = medication(&app, &p.admin, &chart, json!({})).await;
+    let second = medication(&app, &p.admin, &chart, json!({ "name": "Losartan 25 mg" })).await;
+
+    // The first decision's email spends the hour's one message.
+    let id = asked_id(&ask(&app, &patient, &first, "Corner Pharmacy").await);
+    routed(&app, &p.admin, &chart, &id).await;
+    decide(
+        &app,
+        &p.admin,
+        json!({ "id": id, "decision": "APPROVE", "quantity": 30, "refills": 0 }),
+    )
+    .await;
+    app.wait_for_email_to(&patient.email).await;
+
+    // Routing still runs: its job is not a message.
+    let id = asked_id(&ask(&app, &patient, &second, "Corner Pharmacy").await);
+    let got = routed(&app, &p.admin, &chart, &id).await;
+    assert_eq!(got["route"], "pool", "{got}");
+    let approved = decide(
+        &app,
+        &p.admin,
+        json!({ "id": id, "decision": "APPROVE", "quantity": 30, "refills": 0 }),
+    )
+    .await;
+    assert_eq!(
+        approved["data"]["decideRefill"]["refillRequest"]["status"],
+        "approved"
+    );
+    // Only the email counts against the limit; both routing jobs went out past it.
+    let tenant = tenants::find_by_slug(&app.db(), "refilllimit")
+        .await
+        .unwrap()
+        .unwrap();
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Read)
+        .await
+        .unwrap();
+    let since = Utc::now() - Duration::hours(1);
+    assert_eq!(outbox::relayed_since(&tx, since).await.unwrap(), 1);
+    let jobs = outbox::all(&tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.channel == outbox::JOB && m.delivered_at.is_some())
+        .count();
+    assert_eq!(jobs, 2);
+    tx.rollback().await.unwrap();
+}
