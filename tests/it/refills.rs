@@ -32,7 +32,7 @@ const MINE: &str = "query($patient: ID!) { refillRequests(patientId: $patient) {
     medication { id name } } }";
 const QUEUE: &str = "query($status: String, $pool: ID, $overdue: Boolean) {
     refillQueue(status: $status, poolId: $pool, overdue: $overdue) {
-    id status route assignedPoolId assignedUserId dueAt routedAt overdue
+    id status route assignedPoolId assignedUserId dueAt routedAt overdue restricted
     medication { id name } } }";
 const DECIDE: &str = "mutation($input: DecideRefillInput!) { decideRefill(input: $input) {
     refillRequest { id status approvedQuantity approvedRefills reason }
@@ -833,4 +833,61 @@ async fn routing_jobs_go_out_past_a_spent_sending_limit_that_still_holds_message
         .count();
     assert_eq!(jobs, 2);
     tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restricted_charts_request_stays_queued_without_its_medication_until_the_glass_is_broken()
+{
+    let app = spawn_app().await;
+    let p = practice(&app, "refillvip").await;
+    let lee = clinician(&app, &p.admin, "Dr. Lee").await;
+    let (patient, chart) = app.add_user("refillvip", Role::Patient).await;
+    let chart = gid("Patient", chart.unwrap());
+    let med = medication(
+        &app,
+        &p.admin,
+        &chart,
+        json!({ "name": "Bupropion 150 mg" }),
+    )
+    .await;
+    let id = asked_id(&ask(&app, &patient, &med, "Corner Pharmacy").await);
+    routed(&app, &p.admin, &chart, &id).await;
+    let restrict = gql(
+        &app,
+        &p.admin,
+        "mutation($chart: ID!) { setChartRestriction(input: { patientId: $chart, category: \"vip\" }) {
+            userErrors { code } } }",
+        json!({ "chart": chart }),
+    )
+    .await;
+    assert_eq!(
+        restrict["data"]["setChartRestriction"]["userErrors"],
+        json!([]),
+        "{restrict}"
+    );
+
+    // Dr. Lee is not on the chart's care team: the request is listed, its medication is not.
+    let listed = queue(&app, &lee.signed, json!({})).await;
+    let entry = &listed["data"]["refillQueue"][0];
+    assert_eq!(entry["id"], json!(id), "{listed}");
+    assert_eq!(entry["medication"], Value::Null, "{listed}");
+    assert_eq!(entry["restricted"], true, "{listed}");
+    let decided = decide(
+        &app,
+        &lee.signed,
+        json!({ "id": id, "decision": "APPROVE", "quantity": 30, "refills": 1 }),
+    )
+    .await;
+    assert_eq!(
+        error_code(&decided),
+        Some("BREAK_GLASS_REQUIRED"),
+        "{decided}"
+    );
+    // The practice admin opens restricted charts without more.
+    let admins = queue(&app, &p.admin, json!({})).await;
+    assert_eq!(admins["data"]["refillQueue"][0]["restricted"], false);
+    assert_eq!(
+        admins["data"]["refillQueue"][0]["medication"]["name"],
+        "Bupropion 150 mg"
+    );
 }

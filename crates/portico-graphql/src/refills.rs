@@ -38,6 +38,7 @@ const POOL: &str = "CareTeamPool";
 pub struct RefillRequest {
     model: refill_request::Model,
     medication: Option<medication_request::Model>,
+    restricted: bool,
     staff_view: bool,
 }
 
@@ -52,8 +53,13 @@ impl RefillRequest {
     async fn medication_id(&self) -> ID {
         global_id::encode("MedicationRequest", self.model.medication_request_id)
     }
+    /// Null on a restricted chart the viewer has not broken the glass for.
     async fn medication(&self) -> Option<MedicationRequest> {
         self.medication.clone().map(MedicationRequest::from)
+    }
+    /// The chart is restricted: break the glass to see the medication and decide.
+    async fn restricted(&self) -> bool {
+        self.restricted
     }
     async fn pharmacy(&self) -> &str {
         &self.model.pharmacy
@@ -238,13 +244,26 @@ impl RefillsQuery {
         };
         let limit = u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50);
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = queue::list(&tx, &ctx.actor(&principal), &filter, Utc::now(), limit).await;
+        let viewer = Viewer {
+            user_id: principal.user_id,
+            role: principal.role,
+        };
+        let found = queue::list(
+            &tx,
+            &ctx.actor(&principal),
+            &viewer,
+            &filter,
+            Utc::now(),
+            limit,
+        )
+        .await;
         let listed = crate::scheduling::access::finish(tx, found, &request_id).await?;
         Ok(listed
             .into_iter()
             .map(|l| RefillRequest {
                 model: l.refill,
                 medication: l.medication,
+                restricted: l.restricted,
                 staff_view: true,
             })
             .collect())
@@ -287,6 +306,7 @@ impl RefillsQuery {
             .map(|l| RefillRequest {
                 model: l.refill,
                 medication: l.medication,
+                restricted: l.restricted,
                 staff_view: !patient_view,
             })
             .collect())
@@ -331,6 +351,7 @@ impl RefillsMutation {
                     refill_request: Some(RefillRequest {
                         model,
                         medication: None,
+                        restricted: false,
                         staff_view: false,
                     }),
                     user_errors: Vec::new(),
@@ -390,6 +411,7 @@ impl RefillsMutation {
                     refill_request: Some(RefillRequest {
                         model,
                         medication: None,
+                        restricted: false,
                         staff_view: true,
                     }),
                     user_errors: Vec::new(),

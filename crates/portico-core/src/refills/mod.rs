@@ -89,6 +89,7 @@ pub async fn of_chart(
                     !chart.is_patient_view() || m.status != crate::records::ENTERED_IN_ERROR
                 })
                 .cloned(),
+            restricted: false,
             refill,
         })
         .collect())

@@ -1,6 +1,8 @@
 //! The staff's refill queue: requests by status (pending by default), pool and whether they
 //! are past their turnaround target, each with its medication, oldest first. Every listed
-//! request is audited as a read of its chart.
+//! request is audited as a read of its chart. A restricted chart's requests stay in the
+//! queue (so none is lost) but without their medication for staff who would have to break
+//! the glass to open the chart; deciding one needs the break-glass access too.
 
 use std::collections::HashMap;
 
@@ -12,6 +14,7 @@ use super::{PENDING, STATUSES, record};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::Actor,
+    chart_access::{self, Viewer},
     entities::{
         medication_request,
         refill_request::{self, Column, Model as Refill},
@@ -33,7 +36,10 @@ pub struct Filter {
 #[derive(Clone, Debug)]
 pub struct Listed {
     pub refill: Refill,
+    /// Unset when the viewer may not see it (a restricted chart).
     pub medication: Option<medication_request::Model>,
+    /// The chart is restricted and the viewer has not broken the glass.
+    pub restricted: bool,
 }
 
 /// The medications of `refills`, by id.
@@ -53,10 +59,33 @@ pub(crate) async fn medications_of(
         .collect())
 }
 
+/// How a viewer sees a chart's requests in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sight {
+    Open,
+    /// Through this break-glass access (flagged in the audit).
+    Glass(Uuid),
+    /// Restricted, and no break-glass access in force: listed without the medication.
+    Hidden,
+}
+
+async fn sight_of(tx: &TenantTx, viewer: &Viewer, chart: Uuid) -> CoreResult<Sight> {
+    if !chart_access::needs_break_glass(tx, viewer, chart).await? {
+        return Ok(Sight::Open);
+    }
+    Ok(
+        match chart_access::active_break_glass(tx, viewer.user_id, chart).await? {
+            Some(access) => Sight::Glass(access.id),
+            None => Sight::Hidden,
+        },
+    )
+}
+
 /// The queue at `now`, at most `limit` (1 to 200) requests.
 pub async fn list(
     tx: &TenantTx,
     actor: &Actor,
+    viewer: &Viewer,
     filter: &Filter,
     now: DateTime<Utc>,
     limit: u64,
@@ -90,14 +119,38 @@ pub async fn list(
         .all(tx.conn())
         .await?;
     let medications = medications_of(tx, &found).await?;
-    for refill in &found {
-        record(tx, actor, "refill.queue", refill).await?;
-    }
-    Ok(found
-        .into_iter()
-        .map(|refill| Listed {
-            medication: medications.get(&refill.medication_request_id).cloned(),
+    let mut seen: HashMap<Uuid, Sight> = HashMap::new();
+    let mut listed = Vec::with_capacity(found.len());
+    for refill in found {
+        let sight = match seen.get(&refill.patient_id) {
+            Some(sight) => *sight,
+            None => {
+                let sight = sight_of(tx, viewer, refill.patient_id).await?;
+                seen.insert(refill.patient_id, sight);
+                sight
+            }
+        };
+        let glass = match sight {
+            Sight::Glass(access) => Some(access),
+            Sight::Open | Sight::Hidden => None,
+        };
+        record(
+            tx,
+            &actor.clone().with_break_glass(glass),
+            "refill.queue",
+            &refill,
+        )
+        .await?;
+        let hidden = sight == Sight::Hidden;
+        listed.push(Listed {
+            medication: if hidden {
+                None
+            } else {
+                medications.get(&refill.medication_request_id).cloned()
+            },
+            restricted: hidden,
             refill,
-        })
-        .collect())
+        });
+    }
+    Ok(listed)
 }
