@@ -7,7 +7,8 @@
 //! 1. a controlled substance needs a visit: `visit`, decided as `needs_appointment` at once,
 //!    and the patient is asked to book;
 //! 2. no refills left: `renewal`, to the prescriber's pool (else the practice's refill pool);
-//! 3. the prescriber is away (time off now) and has a covering provider: `covering`;
+//! 3. the prescriber is away (time off now) and has a covering provider with a staff
+//!    account: `covering`, to that provider (and their pool, else the prescriber's);
 //! 4. a prescriber with a pool: `prescriber`, assigned to them;
 //! 5. otherwise (prescriber unknown or without a pool): `pool`, the practice's refill pool.
 
