@@ -21,6 +21,7 @@ mod m20261125_000014_reminders;
 mod m20261125_000015_notifications;
 mod m20261130_000016_recalls;
 mod m20261130_000017_messaging;
+mod m20261130_000018_refills;
 pub mod postgres;
 mod shape;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_notifications::Migration),
             Box::new(m20261130_000016_recalls::Migration),
             Box::new(m20261130_000017_messaging::Migration),
+            Box::new(m20261130_000018_refills::Migration),
         ]
     }
 }

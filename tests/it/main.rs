@@ -36,6 +36,7 @@ mod pubsub;
 mod recalls;
 mod records;
 mod redis_restart;
+mod refills;
 mod reminders;
 mod rls;
 mod scheduling;

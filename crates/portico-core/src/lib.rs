@@ -29,6 +29,7 @@ pub mod proxies;
 pub mod pubsub;
 pub mod records;
 pub mod recovery;
+pub mod refills;
 pub mod resets;
 pub mod scheduling;
 pub mod secrets;

@@ -5,6 +5,13 @@
 //! after sending and before marking lets its claim lapse, and the relay hands the message
 //! out again), and each
 //! effect has one idempotency key, so writing it twice keeps one message.
+//!
+//! Besides email and SMS, two channels carry no message for a person: `job` rows hold a
+//! serialized [`Job`] that must run once the transaction commits (routing a refill); the
+//! relay enqueues the job itself and marks the row relayed and delivered, and such rows
+//! count neither against the practice's sending limit nor among failed deliveries. `ehr`
+//! rows are write-backs to the practice's EHR (ids only); nothing delivers them yet, so
+//! the relay leaves them alone until the EHR sync takes them.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -19,11 +26,17 @@ use crate::{
         outbox_message::{self, Column, Entity},
         patient,
     },
-    ports::{Email, Sms},
+    ports::{Email, Job, Sms},
 };
 
 pub const EMAIL: &str = "email";
 pub const SMS: &str = "sms";
+/// A job to enqueue after commit.
+pub const JOB: &str = "job";
+/// A write-back to the EHR, for the EHR sync (not relayed yet).
+pub const EHR: &str = "ehr";
+/// The channels that reach people: relayed as deliveries, counted against the sending limit.
+const MESSAGE_CHANNELS: [&str; 2] = [EMAIL, SMS];
 /// A worker's claim on a message lasts this long.
 pub const CLAIM: Duration = Duration::seconds(120);
 /// After this many failed deliveries a message stays undelivered for a person to look at.
@@ -39,6 +52,91 @@ pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> 
         not_before: None,
     };
     write(tx, &envelope, &Outgoing::Email(email.clone())).await
+}
+
+/// Writes a raw row on `channel` (`job` or `ehr`) with `payload`, in the caller's
+/// transaction. Returns `false` when the key was used already.
+async fn write_raw(tx: &TenantTx, channel: &str, key: &str, payload: String) -> CoreResult<bool> {
+    let row = outbox_message::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(Uuid::now_v7()),
+        channel: Set(channel.to_owned()),
+        idempotency_key: Set(key.to_owned()),
+        payload: Set(payload),
+        created_at: Set(Utc::now()),
+        relayed_at: Set(None),
+        claimed_until: Set(None),
+        delivered_at: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(None),
+        last_error: Set(None),
+        topic: Set(None),
+        cancelled_at: Set(None),
+        patient_id: Set(None),
+    };
+    let inserted = Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([Column::TenantId, Column::IdempotencyKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(tx.conn())
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Writes `job` to the outbox: the relay enqueues it once the caller's transaction commits.
+pub async fn job(tx: &TenantTx, key: &str, job: &Job) -> CoreResult<bool> {
+    let payload = serde_json::to_string(job).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    write_raw(tx, JOB, key, payload).await
+}
+
+/// Writes a write-back for the EHR sync (`payload` carries ids only).
+pub async fn ehr(tx: &TenantTx, key: &str, payload: &serde_json::Value) -> CoreResult<bool> {
+    write_raw(tx, EHR, key, payload.to_string()).await
+}
+
+/// The job a `job` row carries.
+pub fn job_of(message: &outbox_message::Model) -> CoreResult<Job> {
+    serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+}
+
+/// `job` rows to enqueue, oldest first: never relayed, or relayed longer than `claim` ago
+/// and not marked delivered (the relay stopped between enqueueing and marking).
+pub async fn pending_jobs(
+    tx: &TenantTx,
+    limit: u64,
+    claim: Duration,
+) -> CoreResult<Vec<outbox_message::Model>> {
+    let now = Utc::now();
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::Channel.eq(JOB))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
+        .filter(
+            Condition::any()
+                .add(Column::RelayedAt.is_null())
+                .add(Column::RelayedAt.lt(now - claim)),
+        )
+        .order_by_asc(Column::CreatedAt)
+        .limit(limit)
+        .all(tx.conn())
+        .await?)
+}
+
+/// Marks `job` rows enqueued: relayed and delivered at once (the job itself is idempotent).
+pub async fn mark_jobs_enqueued(tx: &TenantTx, ids: &[Uuid]) -> CoreResult<()> {
+    let now = Utc::now();
+    tx.update::<Entity>()
+        .col_expr(Column::RelayedAt, Expr::value(Some(now)))
+        .col_expr(Column::DeliveredAt, Expr::value(Some(now)))
+        .filter(Column::Channel.eq(JOB))
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// A message on one channel.
@@ -131,7 +229,7 @@ pub async fn write(tx: &TenantTx, envelope: &Envelope<'_>, message: &Outgoing) -
     Ok(inserted == 1)
 }
 
-/// Messages to hand to the queue, oldest first: never relayed, or relayed longer than a
+/// Messages (email and SMS) to hand to the queue, oldest first: never relayed, or relayed longer than a
 /// claim ago and still undelivered and unclaimed (the job was lost, or its worker died
 /// after claiming), while attempts remain.
 pub async fn pending(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
@@ -147,6 +245,7 @@ pub async fn pending_after(
     let now = Utc::now();
     Ok(tx
         .find::<Entity>()
+        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.lt(MAX_ATTEMPTS))
@@ -321,6 +420,7 @@ pub async fn mark_bounced(
 pub async fn relayed_since(tx: &TenantTx, since: DateTime<Utc>) -> CoreResult<u64> {
     Ok(tx
         .find::<Entity>()
+        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
         .filter(Column::RelayedAt.gt(since))
         .count(tx.conn())
         .await?)
@@ -344,6 +444,7 @@ pub async fn withdraw(tx: &TenantTx, topic: &str) -> CoreResult<u64> {
 pub async fn failed(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
     Ok(tx
         .find::<Entity>()
+        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.gte(MAX_ATTEMPTS))
@@ -358,6 +459,7 @@ pub async fn retry(tx: &TenantTx, id: Uuid) -> CoreResult<outbox_message::Model>
     let found = tx
         .find::<Entity>()
         .filter(Column::Id.eq(id))
+        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.gte(MAX_ATTEMPTS))

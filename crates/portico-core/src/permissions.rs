@@ -52,6 +52,10 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("own_messages", "read"),
     ("own_messages", "write"),
     ("pools", "manage"),
+    ("refills", "read"),
+    ("refills", "decide"),
+    ("own_refills", "read"),
+    ("own_refills", "write"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.
@@ -64,6 +68,8 @@ const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("own_appointments", "write"),
     ("own_messages", "read"),
     ("own_messages", "write"),
+    ("own_refills", "read"),
+    ("own_refills", "write"),
 ];
 
 /// Roles whose permissions a practice may change.

@@ -60,6 +60,12 @@ pub enum Job {
         tenant_id: TenantId,
         message_id: uuid::Uuid,
     },
+    /// Route one refill request to a prescriber, covering provider or pool (a routed one is
+    /// left alone, so a duplicate delivery assigns it once).
+    RouteRefill {
+        tenant_id: TenantId,
+        refill_id: uuid::Uuid,
+    },
 }
 
 impl Job {
@@ -71,6 +77,7 @@ impl Job {
             Self::SendReminders { .. } | Self::SendRecalls { .. } => Queue::Reminders,
             // Maintenance runs with the nightly rollups, off the paths people wait on.
             Self::VerifyAuditChain { .. } => Queue::Rollups,
+            Self::RouteRefill { .. } => Queue::RefillRouting,
         }
     }
 
@@ -82,6 +89,7 @@ impl Job {
             Self::SendRecalls { .. } => "send_recalls",
             Self::RelayOutbox { .. } => "relay_outbox",
             Self::DeliverMessage { .. } => "deliver_message",
+            Self::RouteRefill { .. } => "route_refill",
         }
     }
 }

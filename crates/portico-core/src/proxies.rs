@@ -1,5 +1,5 @@
 //! Proxy access: a patient (or staff) lets another user of the practice act on a chart,
-//! within scopes (read, message, book), until revoked or an end date.
+//! within scopes (read, message, book, refills), until revoked or an end date.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, Set};
@@ -11,7 +11,7 @@ use crate::{
     entities::{patient, proxy_grant},
 };
 
-pub const SCOPES: [&str; 3] = ["read", "message", "book"];
+pub const SCOPES: [&str; 4] = ["read", "message", "book", "refills"];
 
 fn audit_access<'a>(action: &'a str, grant: &proxy_grant::Model) -> Access<'a> {
     Access {
@@ -40,7 +40,7 @@ pub async fn grant(
         return Err(CoreError::invalid(
             "scopes",
             "INVALID_SCOPES",
-            "choose one or more of read, message and book",
+            "choose one or more of read, message, book and refills",
         ));
     }
     if ends_at.is_some_and(|t| t <= Utc::now()) {

@@ -238,6 +238,8 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         quiet_hours_end: Set(None),
         sending_limit_per_hour: Set(None),
         message_response_target_hours: Set(None),
+        refill_turnaround_hours: Set(None),
+        refill_pool_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -282,6 +284,8 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         quiet_hours_end: Set(None),
         sending_limit_per_hour: Set(None),
         message_response_target_hours: Set(None),
+        refill_turnaround_hours: Set(None),
+        refill_pool_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -25,6 +25,7 @@ mod permissions;
 mod proxies;
 mod records;
 mod records_entry;
+mod refills;
 mod scalars;
 mod scheduling;
 mod settings;
@@ -56,6 +57,7 @@ pub struct Query(
     deliveries::DeliveriesQuery,
     notifications::NotificationsQuery,
     scheduling::SchedulingQuery,
+    refills::RefillsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
 );
@@ -72,6 +74,7 @@ pub struct Mutation(
     proxies::ProxiesMutation,
     settings::SettingsMutation,
     scheduling::SchedulingMutation,
+    refills::RefillsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,
     records_entry::RecordsMutation,

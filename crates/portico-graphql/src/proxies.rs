@@ -28,6 +28,8 @@ pub enum ProxyScope {
     Message,
     /// Book, reschedule and cancel visits for the patient.
     Book,
+    /// Ask for refills of the patient's medications.
+    Refills,
 }
 
 impl ProxyScope {
@@ -36,6 +38,7 @@ impl ProxyScope {
             Self::Read => "read",
             Self::Message => "message",
             Self::Book => "book",
+            Self::Refills => "refills",
         }
     }
 
@@ -44,6 +47,7 @@ impl ProxyScope {
             "read" => Some(Self::Read),
             "message" => Some(Self::Message),
             "book" => Some(Self::Book),
+            "refills" => Some(Self::Refills),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ mod audit;
 mod outbox;
 mod queue;
 mod recalls;
+mod refills;
 mod reminders;
 mod worker;
 

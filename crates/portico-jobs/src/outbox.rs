@@ -5,6 +5,11 @@
 //! for the relay, up to `outbox::MAX_ATTEMPTS`; a permanent refusal (a bounce) stops at once
 //! and marks the patient's address. The relay hands out no more per hour than the
 //! practice's sending limit; the rest waits for the next sweep.
+//!
+//! `job` rows are enqueued as the job they carry (not as a delivery), outside the sending
+//! limit, and marked relayed and delivered at once; their jobs are idempotent, so a relay
+//! that stops between enqueueing and marking costs a second, harmless run. `ehr` rows are
+//! left for the EHR sync.
 
 use chrono::{Duration, Utc};
 use portico_core::{
@@ -41,34 +46,65 @@ pub async fn relay(
         } else {
             outbox::pending_after(&tx, room, claim).await?
         };
+        let job_rows = outbox::pending_jobs(&tx, BATCH, claim).await?;
         tx.rollback().await?;
         if room == 0 {
             tracing::info!(%tenant_id, limit, "practice's hourly sending limit reached; the rest waits");
             metrics::counter!("portico_outbox_throttled_total").increment(1);
         }
-        if batch.is_empty() {
+        if batch.is_empty() && job_rows.is_empty() {
             return Ok(relayed);
+        }
+        let mut jobs: Vec<Job> = batch
+            .iter()
+            .map(|message| Job::DeliverMessage {
+                tenant_id,
+                message_id: message.id,
+            })
+            .collect();
+        let mut job_ids = Vec::with_capacity(job_rows.len());
+        let mut unreadable = Vec::new();
+        for row in &job_rows {
+            match outbox::job_of(row) {
+                // A job row of another tenant's would be a bug; it runs for this one only.
+                Ok(job) if job_tenant(&job) == tenant_id => {
+                    jobs.push(job);
+                    job_ids.push(row.id);
+                }
+                _ => unreadable.push(row.clone()),
+            }
         }
         // Enqueued before they are marked: a crash in between relays them again, and the
         // delivery job's claim makes the second job a no-op. One write for the batch: a
         // relay slower than a claim would see its own batch pending again.
-        queue
-            .enqueue_all(
-                batch
-                    .iter()
-                    .map(|message| Job::DeliverMessage {
-                        tenant_id,
-                        message_id: message.id,
-                    })
-                    .collect(),
-            )
-            .await
-            .map_err(|e| CoreError::Adapter(e.to_string()))?;
+        if !jobs.is_empty() {
+            queue
+                .enqueue_all(jobs)
+                .await
+                .map_err(|e| CoreError::Adapter(e.to_string()))?;
+        }
         let ids: Vec<Uuid> = batch.iter().map(|m| m.id).collect();
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
         outbox::mark_relayed(&tx, &ids).await?;
+        outbox::mark_jobs_enqueued(&tx, &job_ids).await?;
+        for row in &unreadable {
+            tracing::error!(%tenant_id, message_id = %row.id, "outbox job row cannot be read; given up");
+            outbox::mark_bounced(&tx, row, "unreadable job").await?;
+        }
         tx.commit().await?;
-        relayed += ids.len() as u64;
+        relayed += (ids.len() + job_ids.len()) as u64;
+    }
+}
+
+/// The tenant a job is for.
+fn job_tenant(job: &Job) -> TenantId {
+    match job {
+        Job::VerifyAuditChain { tenant_id }
+        | Job::SendReminders { tenant_id }
+        | Job::SendRecalls { tenant_id }
+        | Job::RelayOutbox { tenant_id }
+        | Job::DeliverMessage { tenant_id, .. }
+        | Job::RouteRefill { tenant_id, .. } => *tenant_id,
     }
 }
 

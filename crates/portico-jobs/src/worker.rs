@@ -21,7 +21,7 @@ use portico_core::{
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ApalisQueue, PerQueue, audit, outbox, recalls, reminders};
+use crate::{ApalisQueue, PerQueue, audit, outbox, recalls, refills, reminders};
 
 /// How often an idle worker looks for new jobs on `queue` (apalis otherwise waits for its
 /// heartbeat). Each look is a write on SQLite, so queues nobody waits on look less often.
@@ -127,6 +127,20 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
                 sms: ctx.sms.as_ref(),
             };
             outbox::deliver(&ctx.db, channels, ctx.claim, tenant_id, message_id).await
+        }
+        Job::RouteRefill {
+            tenant_id,
+            refill_id,
+        } => {
+            refills::route(
+                &ctx.db,
+                &ctx.queue,
+                &ctx.public_url,
+                ctx.claim,
+                tenant_id,
+                refill_id,
+            )
+            .await
         }
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };

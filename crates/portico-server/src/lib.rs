@@ -2,7 +2,8 @@
 //! the two profiles. `main.rs` is a thin shim over [`cli::main`]; tests call [`boot::start`]
 //! with a listener on port 0.
 
-// The merged GraphQL schema nests deeply enough to need more than the default limit.
+// The GraphQL schema merges one object per area; async-graphql's merged objects nest once per
+// area, deeper than the compiler's default limit for laying out the resolver futures.
 #![recursion_limit = "256"]
 
 mod attachment_store;

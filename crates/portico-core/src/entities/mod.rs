@@ -35,6 +35,7 @@ pub mod proxy_grant;
 pub mod recall_notice;
 pub mod recall_rule;
 pub mod recovery_code;
+pub mod refill_request;
 pub mod refresh_token;
 pub mod role_permission;
 pub mod schedule_block;

@@ -16,6 +16,8 @@ pub struct Model {
     pub display_name: String,
     pub specialty: Option<String>,
     pub active: bool,
+    /// Who takes this provider's refill requests while they are away (a provider).
+    pub covering_provider_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

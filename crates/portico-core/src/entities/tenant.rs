@@ -39,6 +39,10 @@ pub struct Model {
     pub sending_limit_per_hour: Option<i32>,
     /// Hours within which a patient's message should be answered; the default when unset.
     pub message_response_target_hours: Option<i32>,
+    /// Hours within which a refill request should be decided; the default when unset.
+    pub refill_turnaround_hours: Option<i32>,
+    /// The care-team pool refills fall back to (the nurse line, say).
+    pub refill_pool_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -56,6 +56,11 @@ impl Portal {
         format!("{}/messages/{thread_id}", self.url)
     }
 
+    /// The portal's refill requests.
+    pub fn refills(&self) -> String {
+        format!("{}/refills", self.url)
+    }
+
     pub fn settings(&self) -> String {
         format!("{}/settings/notifications", self.url)
     }

@@ -21,14 +21,20 @@ pub enum Notice {
     RecallDue,
     /// The care team wrote in a conversation; the link opens the portal's messages.
     NewMessage,
+    /// A refill request was decided; the link opens the portal's refills page.
+    RefillUpdate,
+    /// A refill request needs a visit first (a controlled substance); the link opens booking.
+    RefillNeedsVisit,
 }
 
 impl Notice {
-    pub const ALL: [Notice; 4] = [
+    pub const ALL: [Notice; 6] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
         Notice::NewMessage,
+        Notice::RefillUpdate,
+        Notice::RefillNeedsVisit,
     ];
 
     /// A name for logs and metrics.
@@ -38,6 +44,8 @@ impl Notice {
             Notice::EarlierTimeOpen => "earlier_time_open",
             Notice::RecallDue => "recall_due",
             Notice::NewMessage => "new_message",
+            Notice::RefillUpdate => "refill_update",
+            Notice::RefillNeedsVisit => "refill_needs_visit",
         }
     }
 
@@ -72,6 +80,20 @@ impl Notice {
                 action: "Read it in the portal".to_owned(),
                 note: "Sign in to the portal to read and reply securely.".to_owned(),
                 sms: "you have a new secure message. Read it:".to_owned(),
+            },
+            Notice::RefillUpdate => Copy {
+                subject: format!("An update from {practice}"),
+                lead: "There is an update on your refill request.".to_owned(),
+                action: "View in the portal".to_owned(),
+                note: "Sign in to the portal to see the details.".to_owned(),
+                sms: "there is an update on your refill request. View it:".to_owned(),
+            },
+            Notice::RefillNeedsVisit => Copy {
+                subject: format!("Please book a visit with {practice}"),
+                lead: format!("Please book a visit with {practice} about your refill request."),
+                action: "Book online".to_owned(),
+                note: "Sign in to the portal to choose a time that suits you.".to_owned(),
+                sms: "please book a visit about your refill request. Book online:".to_owned(),
             },
         }
     }
@@ -237,6 +259,8 @@ mod tests {
             quiet_hours_end: None,
             sending_limit_per_hour: None,
             message_response_target_hours: None,
+            refill_turnaround_hours: None,
+            refill_pool_id: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         };

@@ -84,6 +84,7 @@ pub async fn create_provider(tx: &TenantTx, fields: ProviderFields) -> CoreResul
         display_name: Set(display_name),
         specialty: Set(specialty),
         active: Set(fields.active),
+        covering_provider_id: Set(None),
         created_at: Set(Utc::now()),
     }
     .insert(tx.conn())

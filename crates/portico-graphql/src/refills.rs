@@ -1,0 +1,481 @@
+//! Prescription refills: patients (and proxies with the `refills` scope) ask for a refill
+//! and follow its status; staff work the queue and decide; practice admins set the
+//! turnaround target, the fallback pool and each provider's covering provider.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use portico_core::{
+    PatientId,
+    chart_access::{self, Purpose, Viewer},
+    entities::{medication_request, refill_request},
+    identity::Role,
+    notify::Portal,
+    ports::Job,
+    refills::{
+        self, PENDING,
+        decisions::{self, Decision},
+        queue::{self, Filter},
+        request::{self, RefillInput},
+        settings,
+    },
+    tenancy::Access,
+};
+use uuid::Uuid;
+
+use crate::{
+    ApiError,
+    context::ContextExt,
+    global_id,
+    records::MedicationRequest,
+    user_error::{UserError, settle},
+};
+
+/// The global id type of care-team pools.
+const POOL: &str = "CareTeamPool";
+
+/// A refill request. Patients see its status, the decision and a denial's reason; where it
+/// was routed is for staff.
+pub struct RefillRequest {
+    model: refill_request::Model,
+    medication: Option<medication_request::Model>,
+    restricted: bool,
+    staff_view: bool,
+}
+
+#[Object]
+impl RefillRequest {
+    async fn id(&self) -> ID {
+        global_id::encode("RefillRequest", self.model.id)
+    }
+    async fn patient_id(&self) -> ID {
+        global_id::encode("Patient", self.model.patient_id)
+    }
+    async fn medication_id(&self) -> ID {
+        global_id::encode("MedicationRequest", self.model.medication_request_id)
+    }
+    /// Null on a restricted chart the viewer has not broken the glass for.
+    async fn medication(&self) -> Option<MedicationRequest> {
+        self.medication.clone().map(MedicationRequest::from)
+    }
+    /// The chart is restricted: break the glass to see the medication and decide.
+    async fn restricted(&self) -> bool {
+        self.restricted
+    }
+    async fn pharmacy(&self) -> &str {
+        &self.model.pharmacy
+    }
+    async fn note(&self) -> Option<&str> {
+        self.model.note.as_deref()
+    }
+    /// `requested`, `routed`, `approved`, `denied` or `needs_appointment`.
+    async fn status(&self) -> &str {
+        &self.model.status
+    }
+    /// Staff only: `prescriber`, `covering`, `renewal`, `visit` or `pool`.
+    async fn route(&self) -> Option<&str> {
+        self.model.route.as_deref().filter(|_| self.staff_view)
+    }
+    /// Staff only.
+    async fn assigned_pool_id(&self) -> Option<ID> {
+        self.model
+            .assigned_pool_id
+            .filter(|_| self.staff_view)
+            .map(|p| global_id::encode(POOL, p))
+    }
+    /// Staff only.
+    async fn assigned_user_id(&self) -> Option<ID> {
+        self.model
+            .assigned_user_id
+            .filter(|_| self.staff_view)
+            .map(|u| global_id::encode("User", u))
+    }
+    /// When a decision is due (the practice's turnaround target).
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.model.due_at
+    }
+    /// Pending and past its due time.
+    async fn overdue(&self) -> bool {
+        PENDING.contains(&self.model.status.as_str())
+            && self.model.due_at.is_some_and(|d| d < Utc::now())
+    }
+    async fn routed_at(&self) -> Option<DateTime<Utc>> {
+        self.model.routed_at
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.model.decided_at
+    }
+    /// Staff only.
+    async fn decided_by(&self) -> Option<ID> {
+        self.model
+            .decided_by
+            .filter(|_| self.staff_view)
+            .map(|u| global_id::encode("User", u))
+    }
+    async fn approved_quantity(&self) -> Option<i32> {
+        self.model.approved_quantity
+    }
+    async fn approved_refills(&self) -> Option<i32> {
+        self.model.approved_refills
+    }
+    /// Why it was denied (or why a visit is needed), for the patient.
+    async fn reason(&self) -> Option<&str> {
+        self.model.deny_reason.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+}
+
+/// A staff decision.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum RefillDecision {
+    Approve,
+    Deny,
+    NeedsAppointment,
+}
+
+#[derive(InputObject)]
+pub struct RequestRefillInput {
+    /// An active medication of the chart.
+    medication_id: ID,
+    /// Where to send it: 1 to 200 characters.
+    pharmacy: String,
+    /// For the care team: at most 1000 characters.
+    note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct DecideRefillInput {
+    id: ID,
+    decision: RefillDecision,
+    /// Approve: the quantity to dispense (1 to 10000).
+    quantity: Option<i32>,
+    /// Approve: refills granted (0 to 99).
+    refills: Option<i32>,
+    /// Deny: why, shown to the patient (required). Needs appointment: optional.
+    reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateRefillSettingsInput {
+    /// Hours within which a request should be decided (1 to 720); the default (48) when null.
+    turnaround_hours: Option<i32>,
+    /// The care-team pool refills fall back to; none when null.
+    pool_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct SetCoveringProviderInput {
+    provider_id: ID,
+    /// Another active provider; null clears it.
+    covering_provider_id: Option<ID>,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct RefillRequestPayload {
+    refill_request: Option<RefillRequest>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct RefillSettingsPayload {
+    turnaround_hours: Option<i32>,
+    pool_id: Option<ID>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct SetCoveringProviderPayload {
+    covering_provider_id: Option<ID>,
+    user_errors: Vec<UserError>,
+}
+
+/// Asks the queue to relay the outbox now (the sweep does it otherwise).
+async fn relay(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    let tenant_id = ctx.tenant()?.id();
+    if let Err(e) = ctx
+        .services()?
+        .queue
+        .enqueue(Job::RelayOutbox { tenant_id })
+        .await
+    {
+        tracing::warn!(error = %e, "outbox relay not queued; the sweep will relay it");
+    }
+    Ok(())
+}
+
+fn portal(ctx: &Context<'_>) -> async_graphql::Result<Portal> {
+    Ok(Portal::new(
+        &ctx.services()?.public_url,
+        &ctx.tenant()?.tenant.slug,
+    ))
+}
+
+/// An id of `type_name`; anything else stands for no object (`Uuid::nil`, found nowhere).
+fn id_or_nil(type_name: &str, id: &ID) -> Uuid {
+    global_id::decode(type_name, id).unwrap_or_else(Uuid::nil)
+}
+
+#[derive(Default)]
+pub struct RefillsQuery;
+
+#[Object]
+impl RefillsQuery {
+    /// The refill queue (staff): pending requests by default, oldest first; or one
+    /// `status`, one pool's, or (`overdue`) those past their due time. At most `first`
+    /// (1 to 200, 50 by default).
+    async fn refill_queue(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<String>,
+        pool_id: Option<ID>,
+        overdue: Option<bool>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<RefillRequest>> {
+        let principal = ctx.authorize("refills", "read").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let filter = Filter {
+            status,
+            pool_id: pool_id.as_ref().map(|p| id_or_nil(POOL, p)),
+            overdue: overdue.unwrap_or(false),
+        };
+        let limit = u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let viewer = Viewer {
+            user_id: principal.user_id,
+            role: principal.role,
+        };
+        let found = queue::list(
+            &tx,
+            &ctx.actor(&principal),
+            &viewer,
+            &filter,
+            Utc::now(),
+            limit,
+        )
+        .await;
+        let listed = crate::scheduling::access::finish(tx, found, &request_id).await?;
+        Ok(listed
+            .into_iter()
+            .map(|l| RefillRequest {
+                model: l.refill,
+                medication: l.medication,
+                restricted: l.restricted,
+                staff_view: true,
+            })
+            .collect())
+    }
+
+    /// A chart's refill requests, newest first: the patient's own (or a proxy's with
+    /// `read`), or any chart's for staff.
+    async fn refill_requests(
+        &self,
+        ctx: &Context<'_>,
+        patient_id: ID,
+    ) -> async_graphql::Result<Vec<RefillRequest>> {
+        let principal = ctx.principal()?.clone();
+        let object = if principal.role == Role::Patient {
+            "own_refills"
+        } else {
+            "refills"
+        };
+        let principal = ctx.authorize(object, "read").await?.clone();
+        let patient = global_id::decode("Patient", &patient_id).ok_or(ApiError::NotFound)?;
+        let request_id = ctx.request()?.request_id.clone();
+        let viewer = Viewer {
+            user_id: principal.user_id,
+            role: principal.role,
+        };
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let found = async {
+            let chart =
+                chart_access::open(&tx, &viewer, PatientId::from_uuid(patient), Purpose::Read)
+                    .await?;
+            let actor = ctx.actor(&principal).with_break_glass(chart.break_glass);
+            let listed = refills::of_chart(&tx, &actor, &chart).await?;
+            Ok((chart.is_patient_view(), listed))
+        }
+        .await;
+        let (patient_view, listed) =
+            crate::scheduling::access::finish(tx, found, &request_id).await?;
+        Ok(listed
+            .into_iter()
+            .map(|l| RefillRequest {
+                model: l.refill,
+                medication: l.medication,
+                restricted: l.restricted,
+                staff_view: !patient_view,
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct RefillsMutation;
+
+#[Object]
+impl RefillsMutation {
+    /// Asks for a refill of an active medication of the patient's own chart (or, with a
+    /// proxy grant's `refills` scope, of that chart). `REFILL_ALREADY_PENDING`,
+    /// `MEDICATION_NOT_ACTIVE`, `INVALID_PHARMACY` or `NOTE_TOO_LONG`; another chart's
+    /// medication is `NOT_FOUND`.
+    async fn request_refill(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestRefillInput,
+    ) -> async_graphql::Result<RefillRequestPayload> {
+        let principal = ctx.authorize("own_refills", "write").await?.clone();
+        ctx.require_active_tenant()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let medication = global_id::decode("MedicationRequest", &input.medication_id)
+            .ok_or(ApiError::NotFound)?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let created = request::request(
+            &tx,
+            &ctx.actor(&principal),
+            principal.user_id,
+            RefillInput {
+                medication_id: medication,
+                pharmacy: input.pharmacy,
+                note: input.note,
+            },
+        )
+        .await;
+        Ok(match settle(tx, created, &request_id).await? {
+            Ok(model) => {
+                relay(ctx).await?;
+                RefillRequestPayload {
+                    refill_request: Some(RefillRequest {
+                        model,
+                        medication: None,
+                        restricted: false,
+                        staff_view: false,
+                    }),
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => RefillRequestPayload {
+                refill_request: None,
+                user_errors,
+            },
+        })
+    }
+
+    /// Decides a refill request (practice admins and providers). Approve needs a positive
+    /// `quantity` and `refills` of 0 or more; deny needs a `reason`, which the patient sees.
+    /// `REFILL_ALREADY_DECIDED` once decided. The patient is told there is an update.
+    async fn decide_refill(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideRefillInput,
+    ) -> async_graphql::Result<RefillRequestPayload> {
+        let principal = ctx.authorize("refills", "decide").await?.clone();
+        ctx.require_active_tenant()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let id = global_id::decode("RefillRequest", &input.id).ok_or(ApiError::NotFound)?;
+        let decision = match input.decision {
+            RefillDecision::Approve => Decision::Approve {
+                quantity: input.quantity.unwrap_or(0),
+                refills: input.refills.unwrap_or(-1),
+            },
+            RefillDecision::Deny => Decision::Deny {
+                reason: input.reason.unwrap_or_default(),
+            },
+            RefillDecision::NeedsAppointment => Decision::NeedsAppointment {
+                reason: input.reason,
+            },
+        };
+        let viewer = Viewer {
+            user_id: principal.user_id,
+            role: principal.role,
+        };
+        let portal = portal(ctx)?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let decided = decisions::decide(
+            &tx,
+            &ctx.actor(&principal),
+            &viewer,
+            &portal,
+            id,
+            decision,
+            Utc::now(),
+        )
+        .await;
+        Ok(match settle(tx, decided, &request_id).await? {
+            Ok(model) => {
+                relay(ctx).await?;
+                RefillRequestPayload {
+                    refill_request: Some(RefillRequest {
+                        model,
+                        medication: None,
+                        restricted: false,
+                        staff_view: true,
+                    }),
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => RefillRequestPayload {
+                refill_request: None,
+                user_errors,
+            },
+        })
+    }
+
+    /// Sets the practice's refill turnaround target and fallback pool (practice admins).
+    async fn update_refill_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRefillSettingsInput,
+    ) -> async_graphql::Result<RefillSettingsPayload> {
+        let principal = ctx.authorize("settings", "manage").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let pool = input.pool_id.as_ref().map(|p| id_or_nil(POOL, p));
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let saved = settings::set(&tx, &ctx.actor(&principal), input.turnaround_hours, pool).await;
+        Ok(match settle(tx, saved, &request_id).await? {
+            Ok(practice) => RefillSettingsPayload {
+                turnaround_hours: Some(settings::turnaround_hours(&practice)),
+                pool_id: practice.refill_pool_id.map(|p| global_id::encode(POOL, p)),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => RefillSettingsPayload {
+                user_errors,
+                ..Default::default()
+            },
+        })
+    }
+
+    /// Sets who takes a provider's refill requests while they have time off (practice
+    /// admins). `INVALID_COVERING_PROVIDER` for the provider themself or an unknown one.
+    async fn set_covering_provider(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCoveringProviderInput,
+    ) -> async_graphql::Result<SetCoveringProviderPayload> {
+        let principal = ctx.authorize("scheduling", "manage").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let provider =
+            global_id::decode("Provider", &input.provider_id).ok_or(ApiError::NotFound)?;
+        let covering = input
+            .covering_provider_id
+            .as_ref()
+            .map(|p| id_or_nil("Provider", p));
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let saved = settings::set_covering(&tx, &ctx.actor(&principal), provider, covering).await;
+        Ok(match settle(tx, saved, &request_id).await? {
+            Ok(found) => SetCoveringProviderPayload {
+                covering_provider_id: found
+                    .covering_provider_id
+                    .map(|p| global_id::encode("Provider", p)),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => SetCoveringProviderPayload {
+                covering_provider_id: None,
+                user_errors,
+            },
+        })
+    }
+}
