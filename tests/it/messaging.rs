@@ -464,7 +464,7 @@ async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
         .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "a": "ME" }))
         .await
         .1;
-    assert_eq!(ids(&mine), [first.clone()]);
+    assert_eq!(ids(&mine), [first.as_str()]);
     let unassigned = app
         .gql_as(
             "msg-inbox",
@@ -474,7 +474,7 @@ async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
         )
         .await
         .1;
-    assert_eq!(ids(&unassigned), [second.clone()]);
+    assert_eq!(ids(&unassigned), [second.as_str()]);
 
     // Waiting on the practice: due by the default target (24 hours), not overdue yet.
     let seen = thread(&app, &c.nurse, &first).await;
@@ -501,7 +501,7 @@ async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
         .gql_as("msg-inbox", &c.nurse.access, INBOX, json!({ "o": true }))
         .await
         .1;
-    assert_eq!(ids(&overdue), [first.clone()], "{overdue}");
+    assert_eq!(ids(&overdue), [first.as_str()], "{overdue}");
     assert_eq!(overdue["data"]["inbox"][0]["overdue"], true);
     // A reply stops the clock.
     post(&app, &c.nurse, &first, "On it", false).await;
