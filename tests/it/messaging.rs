@@ -611,3 +611,46 @@ async fn the_patient_hears_of_a_reply_without_its_words() {
         .count();
     assert_eq!(to_patient, 1);
 }
+
+#[tokio::test]
+async fn staff_start_a_conversation_with_a_patient() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-outreach").await;
+    let (patient, chart) = app.add_user("msg-outreach", Role::Patient).await;
+    let started = start(
+        &app,
+        &c.nurse,
+        chart.unwrap(),
+        &c.pool,
+        "Your results are in",
+    )
+    .await;
+    let id = thread_id(&started);
+    assert_eq!(
+        started["data"]["startThread"]["message"]["authorKind"],
+        "STAFF"
+    );
+    let listed = app
+        .gql_as("msg-outreach", &patient.access, THREADS, json!({}))
+        .await
+        .1;
+    assert_eq!(
+        listed["data"]["messageThreads"][0]["id"],
+        id.as_str(),
+        "{listed}"
+    );
+    assert_eq!(listed["data"]["messageThreads"][0]["unread"], true);
+    // Nobody waits on the practice: the patient has not written yet.
+    let seen = thread(&app, &c.nurse, &id).await;
+    assert_eq!(
+        seen["data"]["messageThread"]["awaitingReplySince"],
+        Value::Null
+    );
+    let mail = app.wait_for_email_to(&patient.email).await;
+    assert!(!mail.contains("results"), "{mail}");
+    let reply = post(&app, &patient, &id, "Thank you", false).await;
+    assert!(
+        reply["data"]["postMessage"]["thread"]["awaitingReplySince"].is_string(),
+        "{reply}"
+    );
+}

@@ -95,6 +95,41 @@ fn user_of(id: &ID) -> portico_core::CoreResult<uuid::Uuid> {
     })
 }
 
+enum Membership {
+    Add,
+    Remove,
+}
+
+async fn membership(
+    ctx: &Context<'_>,
+    input: PoolMemberInput,
+    change: Membership,
+) -> async_graphql::Result<CareTeamPoolPayload> {
+    let principal = ctx.authorize("pools", "manage").await?.clone();
+    let actor = ctx.actor(&principal);
+    let pool = uuid_of("CareTeamPool", &input.pool_id)?;
+    let tx = ctx.tenant_tx(Access::Write).await?;
+    let result = match (user_of(&input.user_id), change) {
+        (Ok(user), Membership::Add) => pools::add_member(&tx, &actor, pool, user).await,
+        (Ok(user), Membership::Remove) => pools::remove_member(&tx, &actor, pool, user).await,
+        (Err(e), _) => Err(e),
+    };
+    settled(ctx, tx, result).await
+}
+
+/// A pool that is not this practice's is not found; bad input becomes `userErrors`.
+async fn settled(
+    ctx: &Context<'_>,
+    tx: portico_core::TenantTx,
+    result: portico_core::CoreResult<care_team_pool::Model>,
+) -> async_graphql::Result<CareTeamPoolPayload> {
+    if matches!(result, Err(portico_core::CoreError::NotFound)) {
+        tx.rollback().await.ok();
+        return Err(ApiError::NotFound.into());
+    }
+    done(ctx, tx, result).await
+}
+
 #[derive(Default)]
 pub struct PoolsMutation;
 
@@ -144,11 +179,7 @@ impl PoolsMutation {
         let id = uuid_of("CareTeamPool", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let result = pools::update(&tx, &actor, id, input.name.as_deref(), input.active).await;
-        if matches!(result, Err(portico_core::CoreError::NotFound)) {
-            tx.rollback().await.ok();
-            return Err(ApiError::NotFound.into());
-        }
-        done(ctx, tx, result).await
+        settled(ctx, tx, result).await
     }
 
     async fn add_pool_member(
@@ -156,19 +187,7 @@ impl PoolsMutation {
         ctx: &Context<'_>,
         input: PoolMemberInput,
     ) -> async_graphql::Result<CareTeamPoolPayload> {
-        let principal = ctx.authorize("pools", "manage").await?.clone();
-        let actor = ctx.actor(&principal);
-        let pool = uuid_of("CareTeamPool", &input.pool_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = match user_of(&input.user_id) {
-            Ok(user) => pools::add_member(&tx, &actor, pool, user).await,
-            Err(e) => Err(e),
-        };
-        if matches!(result, Err(portico_core::CoreError::NotFound)) {
-            tx.rollback().await.ok();
-            return Err(ApiError::NotFound.into());
-        }
-        done(ctx, tx, result).await
+        membership(ctx, input, Membership::Add).await
     }
 
     async fn remove_pool_member(
@@ -176,18 +195,6 @@ impl PoolsMutation {
         ctx: &Context<'_>,
         input: PoolMemberInput,
     ) -> async_graphql::Result<CareTeamPoolPayload> {
-        let principal = ctx.authorize("pools", "manage").await?.clone();
-        let actor = ctx.actor(&principal);
-        let pool = uuid_of("CareTeamPool", &input.pool_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = match user_of(&input.user_id) {
-            Ok(user) => pools::remove_member(&tx, &actor, pool, user).await,
-            Err(e) => Err(e),
-        };
-        if matches!(result, Err(portico_core::CoreError::NotFound)) {
-            tx.rollback().await.ok();
-            return Err(ApiError::NotFound.into());
-        }
-        done(ctx, tx, result).await
+        membership(ctx, input, Membership::Remove).await
     }
 }

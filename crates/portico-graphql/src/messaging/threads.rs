@@ -315,6 +315,28 @@ async fn finish_thread(
     }
 }
 
+/// A writing transaction with the thread open for the viewer; rolled back when it is not
+/// theirs.
+async fn open_for_write(
+    ctx: &Context<'_>,
+    scope: &Scope,
+    id: Uuid,
+) -> async_graphql::Result<(
+    TenantTx,
+    message_thread::Model,
+    Participant,
+    portico_core::audit::Actor,
+)> {
+    let tx = ctx.tenant_tx(Access::Write).await?;
+    match scope.open(&tx, id).await {
+        Ok((thread, participant, actor)) => Ok((tx, thread, participant, actor)),
+        Err(e) => {
+            tx.rollback().await.map_err(scope.core())?;
+            Err(e.into())
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ThreadsMutation;
 
@@ -397,14 +419,7 @@ impl ThreadsMutation {
     ) -> async_graphql::Result<MessagePayload> {
         let scope = scope(ctx, Need::Write).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let (thread, participant, actor) = match scope.open(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => {
-                tx.rollback().await.map_err(scope.core())?;
-                return Err(e.into());
-            }
-        };
+        let (tx, thread, participant, actor) = open_for_write(ctx, &scope, id).await?;
         let result = async {
             let draft = Draft {
                 body: input.body,
@@ -428,14 +443,7 @@ impl ThreadsMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = staff_scope(ctx, Need::Write).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let (thread, _, actor) = match scope.open(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => {
-                tx.rollback().await.map_err(scope.core())?;
-                return Err(e.into());
-            }
-        };
+        let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
         let result = async {
             let assignee = match &input.assignee_id {
                 None => None,
@@ -461,14 +469,7 @@ impl ThreadsMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = staff_scope(ctx, Need::Write).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let (thread, _, actor) = match scope.open(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => {
-                tx.rollback().await.map_err(scope.core())?;
-                return Err(e.into());
-            }
-        };
+        let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
         let result = threads::close(&tx, &actor, thread, Utc::now()).await;
         finish_thread(ctx, &scope, tx, result).await
     }
@@ -480,14 +481,7 @@ impl ThreadsMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = staff_scope(ctx, Need::Write).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let (thread, _, actor) = match scope.open(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => {
-                tx.rollback().await.map_err(scope.core())?;
-                return Err(e.into());
-            }
-        };
+        let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
         let result = threads::reopen(&tx, &actor, thread, Utc::now()).await;
         finish_thread(ctx, &scope, tx, result).await
     }
@@ -500,14 +494,7 @@ impl ThreadsMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = scope(ctx, Need::Read).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let (thread, participant, _) = match scope.open(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => {
-                tx.rollback().await.map_err(scope.core())?;
-                return Err(e.into());
-            }
-        };
+        let (tx, thread, participant, _) = open_for_write(ctx, &scope, id).await?;
         let result = reads::mark(&tx, thread.id, participant.user_id, thread.last_message_at)
             .await
             .map(|()| thread);
