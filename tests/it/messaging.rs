@@ -649,8 +649,14 @@ async fn staff_start_a_conversation_with_a_patient() {
     let mail = app.wait_for_email_to(&patient.email).await;
     assert!(!mail.contains("results"), "{mail}");
     let reply = post(&app, &patient, &id, "Thank you", false).await;
+    // The patient's answer starts the practice's clock, which only staff see.
+    assert_eq!(
+        reply["data"]["postMessage"]["thread"]["awaitingReplySince"],
+        Value::Null
+    );
+    let seen = thread(&app, &c.nurse, &id).await;
     assert!(
-        reply["data"]["postMessage"]["thread"]["awaitingReplySince"].is_string(),
-        "{reply}"
+        seen["data"]["messageThread"]["awaitingReplySince"].is_string(),
+        "{seen}"
     );
 }
