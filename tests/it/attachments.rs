@@ -255,3 +255,110 @@ async fn a_download_link_expires() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "LINK_EXPIRED");
 }
+
+/// An S3-compatible server (moto's), started on a free loopback port with one bucket.
+struct S3Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn s3_server(bucket: &str) -> Option<S3Server> {
+    if !portico_tests::tool_installed(
+        "an S3-compatible server (moto)",
+        "moto_server",
+        &["--help"],
+        "python3 -m pip install 'moto[s3,server]'",
+    ) {
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = S3Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(res) = client.put(format!("{}/{bucket}", server.url)).send().await
+            && res.status().is_success()
+        {
+            return Some(server);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the S3 server did not start");
+}
+
+#[tokio::test]
+async fn attachments_go_to_an_s3_compatible_bucket_when_one_is_set() {
+    let Some(s3) = s3_server("portico-attachments").await else {
+        return;
+    };
+    let endpoint = s3.url.clone();
+    let app = portico_tests::spawn_app_with(|c| {
+        c.attachments_s3_bucket = Some("portico-attachments".to_owned());
+        c.attachments_s3_endpoint = Some(endpoint);
+        c.attachments_s3_region = Some("us-east-1".to_owned());
+        c.attachments_s3_access_key_id = Some("testing".to_owned());
+        c.attachments_s3_secret_access_key = Some(secrecy::SecretString::from("testing"));
+    })
+    .await;
+    let c = clinic(&app, "att-s3").await;
+    let (patient, chart) = app.add_user("att-s3", Role::Patient).await;
+    let (_, uploaded) = upload(&app, &patient, "scan.pdf", pdf()).await;
+    let attachment_id = uploaded["data"]["uploadAttachment"]["attachment"]["id"].clone();
+    assert!(attachment_id.is_string(), "{uploaded}");
+    let refused = upload(&app, &patient, "tool.pdf", b"\x7fELF\x02\x01\x01".to_vec()).await;
+    assert_eq!(
+        upload_error(&refused.1),
+        Some("ATTACHMENT_TYPE_NOT_ALLOWED")
+    );
+    let (_, started) = app
+        .gql_as(
+            "att-s3",
+            &patient.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", chart.unwrap()), "poolId": c.pool,
+                "category": "OTHER", "subject": "Scan", "body": "here",
+                "attachmentIds": [attachment_id] } }),
+        )
+        .await;
+    let url = started["data"]["startThread"]["message"]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{started}"))
+        .to_owned();
+    let path = url
+        .split_once("/files/")
+        .map(|(_, p)| format!("/files/{p}"))
+        .unwrap();
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf());
+    // In the bucket, under ids only; nothing in the local folder.
+    let listing = reqwest::get(format!("{}/portico-attachments?list-type=2", s3.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listing.matches("<Key>").count(), 1, "{listing}");
+    assert!(listing.contains("/attachments/"), "{listing}");
+    assert!(!listing.contains("scan"), "{listing}");
+    assert_eq!(stored_files(&app), 0);
+}

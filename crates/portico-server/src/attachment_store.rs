@@ -11,6 +11,8 @@ use object_store::{
 };
 use portico_core::ports::{AttachmentStore, PortError};
 
+use crate::config::{S3Settings, is_loopback_http};
+
 pub struct ObjectStoreAttachments {
     store: Arc<dyn ObjectStore>,
     backend: &'static str,
@@ -26,12 +28,24 @@ impl ObjectStoreAttachments {
         })
     }
 
-    /// An S3-compatible bucket, configured from the standard `AWS_*` variables.
-    pub fn s3(bucket: &str) -> anyhow::Result<Self> {
-        let store = AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .build()
-            .context("attachment bucket settings")?;
+    /// An S3-compatible bucket: the settings given, the rest from the `AWS_*` variables.
+    pub fn s3(settings: &S3Settings<'_>) -> anyhow::Result<Self> {
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(settings.bucket);
+        if let Some(endpoint) = settings.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(is_loopback_http(endpoint));
+        }
+        if let Some(region) = settings.region {
+            builder = builder.with_region(region);
+        }
+        if let Some(key) = settings.access_key_id {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = settings.secret_access_key {
+            builder = builder.with_secret_access_key(secret);
+        }
+        let store = builder.build().context("attachment bucket settings")?;
         Ok(Self {
             store: Arc::new(store),
             backend: "s3",

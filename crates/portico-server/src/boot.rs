@@ -243,11 +243,10 @@ async fn boot(
     let tokens = Arc::new(tokens);
     spawn_key_reload(Arc::clone(&tokens), shutdown.clone());
     let authorizer = CasbinAuthorizer::new().await?;
-    let attachments: Arc<dyn portico_core::ports::AttachmentStore> =
-        match &config.attachments_s3_bucket {
-            Some(bucket) => Arc::new(ObjectStoreAttachments::s3(bucket)?),
-            None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
-        };
+    let attachments: Arc<dyn portico_core::ports::AttachmentStore> = match config.attachments_s3() {
+        Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
+        None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
+    };
     let services = Services {
         db: db.clone(),
         queue: Arc::new(queue.clone()),

@@ -84,9 +84,14 @@ pub struct Config {
     pub outbox_dir: String,
     /// Message attachments are kept in this folder, unless an S3 bucket is set.
     pub attachments_dir: String,
-    /// Set: attachments go to this S3-compatible bucket. Credentials, region and endpoint
-    /// come from the standard `AWS_*` variables (`AWS_ENDPOINT` for MinIO and the like).
+    /// Set: attachments go to this S3-compatible bucket. Unset settings below come from the
+    /// standard `AWS_*` variables.
     pub attachments_s3_bucket: Option<String>,
+    /// An S3-compatible endpoint (MinIO and the like); https, or http on loopback only.
+    pub attachments_s3_endpoint: Option<String>,
+    pub attachments_s3_region: Option<String>,
+    pub attachments_s3_access_key_id: Option<String>,
+    pub attachments_s3_secret_access_key: Option<SecretString>,
     /// How long a signed attachment download link works.
     pub attachment_link_secs: u64,
     /// Set: emails go to this SMTP server (`smtps://user:pass@host:465`,
@@ -150,6 +155,10 @@ impl Default for Config {
             outbox_dir: "outbox".to_owned(),
             attachments_dir: "attachments".to_owned(),
             attachments_s3_bucket: None,
+            attachments_s3_endpoint: None,
+            attachments_s3_region: None,
+            attachments_s3_access_key_id: None,
+            attachments_s3_secret_access_key: None,
             attachment_link_secs: 300,
             smtp_url: None,
             mail_from: "Portico <no-reply@portico.localhost>".to_owned(),
@@ -186,6 +195,20 @@ impl ConfigError {
 /// Variables with the `PORTICO_` prefix that are not settings of the server.
 const NOT_SETTINGS: &[&str] = &["config", "test_database_url", "test_redis_url"];
 
+/// The attachment bucket's settings, when one is configured.
+pub struct S3Settings<'a> {
+    pub bucket: &'a str,
+    pub endpoint: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub access_key_id: Option<&'a str>,
+    pub secret_access_key: Option<&'a str>,
+}
+
+/// Plain http to this machine, for development and tests.
+pub fn is_loopback_http(url: &str) -> bool {
+    url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost")
+}
+
 /// The SMS provider's settings, when one is configured.
 pub struct SmsProvider<'a> {
     pub api_url: &'a str,
@@ -195,6 +218,20 @@ pub struct SmsProvider<'a> {
 }
 
 impl Config {
+    /// Where attachments go when a bucket is set.
+    pub fn attachments_s3(&self) -> Option<S3Settings<'_>> {
+        Some(S3Settings {
+            bucket: self.attachments_s3_bucket.as_deref()?,
+            endpoint: self.attachments_s3_endpoint.as_deref(),
+            region: self.attachments_s3_region.as_deref(),
+            access_key_id: self.attachments_s3_access_key_id.as_deref(),
+            secret_access_key: self
+                .attachments_s3_secret_access_key
+                .as_ref()
+                .map(|s| s.expose_secret()),
+        })
+    }
+
     pub fn sms_provider(&self) -> Option<SmsProvider<'_>> {
         Some(SmsProvider {
             api_url: &self.sms_api_url,
@@ -401,6 +438,15 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_ATTACHMENTS_DIR",
                 "must name a folder (or set PORTICO_ATTACHMENTS_S3_BUCKET)",
+            ));
+        }
+        if let Some(endpoint) = &self.attachments_s3_endpoint
+            && !endpoint.starts_with("https://")
+            && !is_loopback_http(endpoint)
+        {
+            return Err(ConfigError::new(
+                "PORTICO_ATTACHMENTS_S3_ENDPOINT",
+                "must be https (plain http only to 127.0.0.1 or localhost)",
             ));
         }
         if !(10..=3600).contains(&self.attachment_link_secs) {
