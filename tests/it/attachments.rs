@@ -248,6 +248,36 @@ async fn a_download_link_expires() {
         .unwrap();
     let res = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // The nurse's link stops working when the nurse signs out.
+    let (_, seen) = app
+        .gql_as(
+            "att-ttl",
+            &c.nurse.access,
+            "query($id: ID!) { messageThread(id: $id) { messages { attachments { downloadUrl } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let nurse_url = seen["data"]["messageThread"]["messages"][1]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{seen}"))
+        .to_owned();
+    let nurse_path = nurse_url
+        .split_once("/files/")
+        .map(|(_, p)| format!("/files/{p}"))
+        .unwrap();
+    let res = app.client.get(app.url(&nurse_path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, out) = app
+        .gql_as(
+            "att-ttl",
+            &c.nurse.access,
+            "mutation { signOut { signedOut } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(out["data"]["signOut"]["signedOut"], true, "{out}");
+    let res = app.client.get(app.url(&nurse_path)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
     // Past its lifetime and the verifier's 30-second leeway.
     tokio::time::sleep(std::time::Duration::from_secs(42)).await;
     let res = app.client.get(app.url(&path)).send().await.unwrap();

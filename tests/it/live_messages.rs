@@ -213,3 +213,29 @@ async fn a_subscriber_without_the_right_gets_nothing() {
     assert_eq!(refusal(&answer), Some("NOT_FOUND"), "{answer}");
     assert!(answer["payload"]["data"].is_null(), "{answer}");
 }
+
+#[tokio::test]
+async fn a_stream_ends_when_its_session_is_signed_out() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "live-out").await;
+    let (alice, chart) = app.add_user("live-out", Role::Patient).await;
+    let thread = thread_id(&start(&app, &alice, chart.unwrap(), &c.pool, "Hello").await);
+    let mut ws = subscribe(&app, &alice, UPDATES).await;
+    until_live(&app, &c.nurse, &thread, &mut ws).await;
+    let (_, out) = app
+        .gql_as(
+            "live-out",
+            &alice.access,
+            "mutation { signOut { signedOut } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(out["data"]["signOut"]["signedOut"], true, "{out}");
+    post(&app, &c.nurse, &thread, "Are you there?", false).await;
+    // The next frame ends the subscription; the message is never delivered.
+    let frame = next_json(&mut ws, Duration::from_secs(15)).await;
+    // (Or the socket closes.)
+    if let Some(f) = frame {
+        assert_eq!(f["type"], "complete", "{f}");
+    }
+}

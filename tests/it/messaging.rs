@@ -297,6 +297,28 @@ async fn a_proxy_takes_part_only_with_the_message_scope() {
         bodies(&thread(&app, &child, &id).await),
         ["Fever since last night"]
     );
+    // The dashboard counts conversations with news for those who take part: the patient
+    // has not read what the proxy wrote; a proxy who reads the chart but not its
+    // conversations hears of none.
+    let unread = |who: &Signed| {
+        let who = who.clone();
+        let app = &app;
+        async move {
+            app.gql_as(
+                "msg-proxy",
+                &who.access,
+                "query($id: ID!) { patient(id: $id) { dashboard { unreadThreads } } }",
+                json!({ "id": gid("Patient", child_chart) }),
+            )
+            .await
+            .1["data"]["patient"]["dashboard"]["unreadThreads"]
+                .clone()
+        }
+    };
+    assert_eq!(unread(&child).await, 1);
+    // A proxy with `message` only does not read the chart, dashboard included.
+    assert_eq!(unread(&parent).await, Value::Null);
+    assert_eq!(unread(&reader).await, 0);
     // A grant to read the chart is not a grant to its conversations.
     let refused = thread(&app, &reader, &id).await;
     assert_eq!(error_code(&refused), Some("NOT_FOUND"), "{refused}");
@@ -658,5 +680,71 @@ async fn staff_start_a_conversation_with_a_patient() {
     assert!(
         seen["data"]["messageThread"]["awaitingReplySince"].is_string(),
         "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn a_restricted_chart_stays_closed_in_the_inbox_and_patients_write_only_to_their_providers() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "msg-vip").await;
+    let (patient, chart) = app.add_user("msg-vip", Role::Patient).await;
+    let chart = chart.unwrap();
+    let id = thread_id(&start(&app, &patient, chart, &c.pool, "Private matter").await);
+    let (_, restricted) = app
+        .gql_as(
+            "msg-vip",
+            &c.admin.access,
+            "mutation($chart: ID!) { setChartRestriction(input: { patientId: $chart, category: \"vip\" }) {
+                userErrors { code } } }",
+            json!({ "chart": gid("Patient", chart) }),
+        )
+        .await;
+    assert_eq!(
+        restricted["data"]["setChartRestriction"]["userErrors"],
+        json!([]),
+        "{restricted}"
+    );
+    const LISTED: &str = "{ inbox { id subject restricted } }";
+    let nurse_view = app
+        .gql_as("msg-vip", &c.nurse.access, LISTED, json!({}))
+        .await
+        .1;
+    assert_eq!(
+        nurse_view["data"]["inbox"][0],
+        json!({ "id": id, "subject": null, "restricted": true }),
+        "{nurse_view}"
+    );
+    let opened = thread(&app, &c.nurse, &id).await;
+    assert_eq!(
+        portico_tests::error_code(&opened),
+        Some("BREAK_GLASS_REQUIRED"),
+        "{opened}"
+    );
+    let admin_view = app
+        .gql_as("msg-vip", &c.admin.access, LISTED, json!({}))
+        .await
+        .1;
+    assert_eq!(
+        admin_view["data"]["inbox"][0]["subject"],
+        "Question about my dose"
+    );
+    assert_eq!(admin_view["data"]["inbox"][0]["restricted"], false);
+
+    // A provider the patient has never seen is not theirs to write to.
+    let p = crate::scheduling::practice(&app, "msg-doc").await;
+    let (other, other_chart) = app.add_user("msg-doc", Role::Patient).await;
+    let (_, to_doctor) = app
+        .gql_as(
+            "msg-doc",
+            &other.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", other_chart.unwrap()),
+                "providerId": p.provider, "category": "OTHER", "subject": "Hi", "body": "Hello" } }),
+        )
+        .await;
+    assert_eq!(
+        user_error(&to_doctor, "startThread").as_deref(),
+        Some("UNKNOWN_PROVIDER"),
+        "{to_doctor}"
     );
 }

@@ -573,6 +573,28 @@ async fn another_patients_medication_is_not_found_unless_a_proxy_grant_allows_re
     asked_id(&ask(&app, &bob, &med, "Corner Pharmacy").await);
     assert_eq!(requests_of(&app, &bob, &alice_chart).await.len(), 1);
     assert_eq!(requests_of(&app, &alice, &alice_chart).await.len(), 1);
+    // A grant with only `REFILLS` lets its holder follow what they ask for.
+    let (carol, _) = app.add_user("refillother", Role::Patient).await;
+    let body = gql(
+        &app,
+        &alice,
+        GRANT,
+        json!({ "chart": alice_chart, "email": carol.email, "scopes": ["REFILLS"] }),
+    )
+    .await;
+    assert!(
+        body["data"]["grantProxyAccess"]["grant"].is_object(),
+        "{body}"
+    );
+    let second = medication(
+        &app,
+        &p.admin,
+        &alice_chart,
+        json!({ "name": "Losartan 50 mg" }),
+    )
+    .await;
+    asked_id(&ask(&app, &carol, &second, "Corner Pharmacy").await);
+    assert_eq!(requests_of(&app, &carol, &alice_chart).await.len(), 2);
     // Patients cannot see the queue.
     let (_, forbidden) = app
         .gql_as("refillother", &alice.access, QUEUE, json!({}))

@@ -51,6 +51,8 @@ struct DownloadClaims {
     aud: String,
     sub: String,
     att: Uuid,
+    role: Role,
+    sid: Option<Uuid>,
     iat: i64,
     nbf: i64,
     exp: i64,
@@ -210,6 +212,8 @@ impl TokenService for JwtService {
             aud: grant.tenant_id.to_string(),
             sub: grant.user_id.to_string(),
             att: grant.attachment_id,
+            role: grant.role,
+            sid: grant.session_id,
             iat: now,
             nbf: now,
             exp: grant.expires_at,
@@ -230,6 +234,8 @@ impl TokenService for JwtService {
             tenant_id: tenant,
             attachment_id: c.att,
             user_id: c.sub.parse::<UserId>().map_err(|_| TokenError::Malformed)?,
+            role: c.role,
+            session_id: c.sid,
             expires_at: c.exp,
         })
     }

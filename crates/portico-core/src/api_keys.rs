@@ -153,6 +153,16 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Whether the key is still in force (a live subscription re-checks this).
+pub async fn is_live(tx: &TenantTx, id: Uuid) -> CoreResult<bool> {
+    Ok(tx
+        .find::<api_key::Entity>()
+        .filter(api_key::Column::Id.eq(id))
+        .one(tx.conn())
+        .await?
+        .is_some_and(|k| k.revoked_at.is_none()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -181,8 +181,13 @@ pub trait AttachmentStore: Send + Sync {
 pub struct DownloadGrant {
     pub tenant_id: TenantId,
     pub attachment_id: uuid::Uuid,
-    /// Who the link was made for (named in the audit log when it is used).
+    /// Who the link was made for (named in the audit log when it is used), with their role
+    /// and session: a download re-checks that they may still read the thread and have not
+    /// signed out.
     pub user_id: crate::UserId,
+    pub role: crate::identity::Role,
+    /// `None` for an API key.
+    pub session_id: Option<uuid::Uuid>,
     pub expires_at: i64,
 }
 

@@ -1,18 +1,20 @@
-//! The patient's dashboard: the last visit, new results, reminders and the next
-//! appointments. `PatientDashboard` is an object type so other areas add their parts beside
-//! these (unread messages from messaging).
+//! The patient's dashboard: the last visit, new results, reminders, the next appointments
+//! and the conversations with news.
 
 use async_graphql::{Context, Enum, ID, SimpleObject};
 use portico_core::{
     PatientId,
-    chart_access::Purpose,
+    chart_access::{Purpose, Viewer},
+    messaging,
     records::dashboard::{self, ReminderKind as CoreKind},
     scheduling::appointments,
 };
 use uuid::Uuid;
 
 use crate::{
-    chart_access, global_id,
+    chart_access,
+    context::ContextExt,
+    global_id,
     records::{Encounter, Observation},
     scalars::Date,
     scheduling::{
@@ -54,6 +56,8 @@ pub struct PatientDashboard {
     pub reminders: Vec<Reminder>,
     /// The next booked visits, soonest first (at most 3).
     pub next_appointments: Vec<Appointment>,
+    /// Conversations about the chart with a message the viewer has not read.
+    pub unread_threads: i32,
 }
 
 pub(crate) async fn load(
@@ -75,6 +79,14 @@ pub(crate) async fn load(
     .await
     .map_err(opened.core())?;
     let catalog = Catalog::load(&opened.tx).await.map_err(opened.core())?;
+    let principal = ctx.principal()?;
+    let viewer = Viewer {
+        user_id: principal.user_id,
+        role: principal.role,
+    };
+    let unread = messaging::reads::unread_threads(&opened.tx, &viewer, patient)
+        .await
+        .map_err(opened.core())?;
     let d = opened.done(d).await?;
     Ok(PatientDashboard {
         patient_id: global_id::encode("Patient", patient),
@@ -95,5 +107,6 @@ pub(crate) async fn load(
             })
             .collect(),
         next_appointments: Appointment::list(next, &catalog, clock),
+        unread_threads: i32::try_from(unread).unwrap_or(i32::MAX),
     })
 }

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId,
-    chart_access::{self, Purpose, Viewer},
+    chart_access::Viewer,
     entities::{medication_request, refill_request},
     identity::Role,
     notify::Portal,
@@ -61,10 +61,15 @@ impl RefillRequest {
     async fn restricted(&self) -> bool {
         self.restricted
     }
-    async fn pharmacy(&self) -> &str {
-        &self.model.pharmacy
+    /// Null on a restricted chart the viewer has not broken the glass for (the patient's
+    /// own words).
+    async fn pharmacy(&self) -> Option<&str> {
+        (!self.restricted).then_some(self.model.pharmacy.as_str())
     }
     async fn note(&self) -> Option<&str> {
+        if self.restricted {
+            return None;
+        }
         self.model.note.as_deref()
     }
     /// `requested`, `routed`, `approved`, `denied` or `needs_appointment`.
@@ -270,7 +275,7 @@ impl RefillsQuery {
     }
 
     /// A chart's refill requests, newest first: the patient's own (or a proxy's with
-    /// `read`), or any chart's for staff.
+    /// `read` or `refills`), or any chart's for staff.
     async fn refill_requests(
         &self,
         ctx: &Context<'_>,
@@ -292,7 +297,7 @@ impl RefillsQuery {
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = async {
             let chart =
-                chart_access::open(&tx, &viewer, PatientId::from_uuid(patient), Purpose::Read)
+                refills::request::chart_for_listing(&tx, &viewer, PatientId::from_uuid(patient))
                     .await?;
             let actor = ctx.actor(&principal).with_break_glass(chart.break_glass);
             let listed = refills::of_chart(&tx, &actor, &chart).await?;

@@ -35,3 +35,37 @@ pub async fn route(
     }
     Ok(())
 }
+
+/// Requests still waiting for routing this long after they were made get their job again: a
+/// routing job that ran out of retries (the database was down, say) must not leave a request
+/// unrouted for good. Routing is idempotent, so an extra job is harmless.
+pub const REROUTE_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+
+pub async fn reroute_stale(
+    db: &Db,
+    queue: &dyn JobQueue,
+    tenant_id: TenantId,
+) -> Result<usize, CoreError> {
+    let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
+        return Ok(0);
+    };
+    let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
+    let stale = routing::waiting_since(&tx, Utc::now() - REROUTE_AFTER, 100).await?;
+    tx.rollback().await?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    tracing::warn!(%tenant_id, count = stale.len(), "refill requests still unrouted; routing again");
+    let jobs = stale
+        .iter()
+        .map(|&refill_id| portico_core::ports::Job::RouteRefill {
+            tenant_id,
+            refill_id,
+        })
+        .collect();
+    queue
+        .enqueue_all(jobs)
+        .await
+        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    Ok(stale.len())
+}

@@ -148,12 +148,13 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     result.map_err(Into::into)
 }
 
-/// Every minute: write the reminders that fell due, and relay what no request relayed (a process that stopped between its commit
-/// and its relay job, a delivery that failed and went back to the outbox).
+/// Every minute: write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
+/// and its relay job, a delivery that failed and went back to the outbox), and route again refill requests left unrouted.
 async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         ctx.queue.enqueue(Job::SendReminders { tenant_id }).await?;
         ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
+        crate::refills::reroute_stale(&ctx.db, &ctx.queue, tenant_id).await?;
     }
     Ok(())
 }

@@ -204,9 +204,19 @@ pub struct S3Settings<'a> {
     pub secret_access_key: Option<&'a str>,
 }
 
-/// Plain http to this machine, for development and tests.
+/// Plain http to this machine, for development and tests: the host itself is loopback
+/// (`http://localhost.example.com` is not).
 pub fn is_loopback_http(url: &str) -> bool {
-    url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost")
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    parsed.scheme() == "http"
+        && match parsed.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
 }
 
 /// The SMS provider's settings, when one is configured.
@@ -425,9 +435,7 @@ impl Config {
                 ));
             }
             let url = &self.sms_api_url;
-            let loopback =
-                url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
-            if !(url.starts_with("https://") || loopback) || url.ends_with('/') {
+            if !(url.starts_with("https://") || is_loopback_http(url)) || url.ends_with('/') {
                 return Err(ConfigError::new(
                     "PORTICO_SMS_API_URL",
                     "must be https (plain http only to loopback, for tests), without a trailing slash",
@@ -546,6 +554,22 @@ fn is_postgres(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_loopback_host_may_take_plain_http() {
+        assert!(is_loopback_http("http://127.0.0.1:9000"));
+        assert!(is_loopback_http("http://localhost:9000/x"));
+        assert!(is_loopback_http("http://[::1]:9000"));
+        for remote in [
+            "http://localhost.evil.example",
+            "http://127.0.0.1.example.com",
+            "http://example.com",
+            "https://127.0.0.1",
+            "not a url",
+        ] {
+            assert!(!is_loopback_http(remote), "{remote}");
+        }
+    }
 
     #[test]
     fn defaults_are_valid_and_embedded() {

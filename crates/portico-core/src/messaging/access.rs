@@ -123,3 +123,29 @@ pub async fn patient_charts(tx: &TenantTx, viewer: &Viewer) -> CoreResult<Vec<Uu
     }
     Ok(charts)
 }
+
+/// Of `charts`, those `viewer` (staff) may not open without breaking the glass: the inbox
+/// lists their threads without the subject.
+pub async fn hidden_charts(
+    tx: &TenantTx,
+    viewer: &Viewer,
+    charts: &[Uuid],
+) -> CoreResult<std::collections::HashSet<Uuid>> {
+    let mut hidden = std::collections::HashSet::new();
+    if viewer.role == Role::Patient {
+        return Ok(hidden);
+    }
+    let mut distinct = charts.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for chart in distinct {
+        if chart_access::needs_break_glass(tx, viewer, chart).await?
+            && chart_access::active_break_glass(tx, viewer.user_id, chart)
+                .await?
+                .is_none()
+        {
+            hidden.insert(chart);
+        }
+    }
+    Ok(hidden)
+}

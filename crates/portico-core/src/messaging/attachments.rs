@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
-    entities::message_attachment,
+    chart_access::Viewer,
+    entities::{message_attachment, thread_message},
     ports::AttachmentStore,
 };
 
@@ -97,46 +98,62 @@ fn storage_key(tenant: Uuid, id: Uuid) -> String {
     format!("{tenant}/attachments/{id}")
 }
 
-/// Checks and stores an upload. Refused content is never written to the store.
-pub async fn upload(
-    tx: &TenantTx,
+/// Bytes put in the store, not yet recorded.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub id: Uuid,
+    pub key: String,
+    pub content_type: &'static str,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Checks an upload and puts it in the store, outside any transaction (no lock is held
+/// while bytes travel). Refused content is never written. The caller records it with
+/// [`record`], and deletes it if that does not commit.
+pub async fn store(
     store: &dyn AttachmentStore,
+    tenant: crate::TenantId,
+    bytes: Vec<u8>,
+) -> CoreResult<Stored> {
+    let content_type = inspect(&bytes)?;
+    let id = Uuid::now_v7();
+    let stored = Stored {
+        id,
+        key: storage_key(tenant.as_uuid(), id),
+        content_type,
+        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    };
+    store
+        .put(&stored.key, bytes)
+        .await
+        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    Ok(stored)
+}
+
+/// Records a stored upload as `uploader`'s, unsent.
+pub async fn record(
+    tx: &TenantTx,
     actor: &Actor,
     uploader: Uuid,
     file_name: &str,
-    bytes: Vec<u8>,
+    stored: &Stored,
 ) -> CoreResult<message_attachment::Model> {
-    let content_type = inspect(&bytes)?;
-    let id = Uuid::now_v7();
-    let key = storage_key(tx.tenant_id().as_uuid(), id);
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    store
-        .put(&key, bytes)
-        .await
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
-    let inserted = message_attachment::ActiveModel {
+    let attachment = message_attachment::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
-        id: Set(id),
+        id: Set(stored.id),
         message_id: Set(None),
         uploaded_by: Set(uploader),
         file_name: Set(clean_name(file_name)),
-        content_type: Set(content_type.to_owned()),
-        size_bytes: Set(size),
-        sha256: Set(sha256),
-        storage_key: Set(key.clone()),
+        content_type: Set(stored.content_type.to_owned()),
+        size_bytes: Set(stored.size),
+        sha256: Set(stored.sha256.clone()),
+        storage_key: Set(stored.key.clone()),
         created_at: Set(Utc::now()),
     }
     .insert(tx.conn())
-    .await;
-    let attachment = match inserted {
-        Ok(a) => a,
-        Err(e) => {
-            // Not recorded, so not kept.
-            let _ = store.delete(&key).await;
-            return Err(e.into());
-        }
-    };
+    .await?;
     audit::record(tx, actor, access("attachment.upload", &attachment)).await?;
     Ok(attachment)
 }
@@ -198,13 +215,47 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<message_attachment::Mod
         .ok_or(CoreError::NotFound)
 }
 
-/// Records a download (the link was signed for `actor` moments ago).
+/// The attachment, if `viewer` may download it now: their own unsent upload, or a file of a
+/// message they may read (an internal note's for staff only). Anything else is `NotFound`.
+/// Returns the chart it belongs to, for the audit.
+pub async fn open_for(
+    tx: &TenantTx,
+    viewer: &Viewer,
+    id: Uuid,
+) -> CoreResult<(message_attachment::Model, Option<Uuid>, Option<Uuid>)> {
+    let attachment = find(tx, id).await?;
+    let Some(message_id) = attachment.message_id else {
+        return if attachment.uploaded_by == viewer.user_id.as_uuid() {
+            Ok((attachment, None, None))
+        } else {
+            Err(CoreError::NotFound)
+        };
+    };
+    let message = tx
+        .find::<thread_message::Entity>()
+        .filter(thread_message::Column::Id.eq(message_id))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let (thread, participant) = super::access::open(tx, viewer, message.thread_id).await?;
+    if message.internal && !participant.side.is_staff() {
+        return Err(CoreError::NotFound);
+    }
+    Ok((attachment, Some(thread.patient_id), participant.break_glass))
+}
+
+/// Records a download on the chart's audit trail.
 pub async fn record_download(
     tx: &TenantTx,
     actor: &Actor,
     attachment: &message_attachment::Model,
+    patient_id: Option<Uuid>,
 ) -> CoreResult<()> {
-    audit::record(tx, actor, access("attachment.download", attachment)).await
+    let access = Access {
+        patient_id,
+        ..access("attachment.download", attachment)
+    };
+    audit::record(tx, actor, access).await
 }
 
 #[cfg(test)]

@@ -163,10 +163,9 @@ pub struct Entry {
 }
 
 /// One message of the thread, if `participant` may read it, with its author and attachments;
-/// the reading is audited (a live update delivers it).
+/// unaudited: a live update records the reading with [`record_read`] when it delivers it.
 pub async fn read_one(
     tx: &TenantTx,
-    actor: &Actor,
     thread: &message_thread::Model,
     participant: &Participant,
     id: Uuid,
@@ -177,6 +176,21 @@ pub async fn read_one(
     if message.thread_id != thread.id {
         return Ok(None);
     }
+    Ok(Some(entry(tx, message).await?))
+}
+
+/// Records that `actor` read the thread's messages (a delivered live update).
+pub async fn record_read(
+    tx: &TenantTx,
+    actor: &Actor,
+    thread: &message_thread::Model,
+) -> CoreResult<()> {
+    audit::record(tx, actor, access("thread.read", thread)).await
+}
+
+/// A message with its author's name and its attachments, unaudited (for its author, who
+/// just wrote it, and for [`read_one`]).
+pub async fn entry(tx: &TenantTx, message: thread_message::Model) -> CoreResult<Entry> {
     let attachments = attachments::of_messages(tx, &[message.id]).await?;
     let author_name = tx
         .find::<user::Entity>()
@@ -185,12 +199,11 @@ pub async fn read_one(
         .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
-    audit::record(tx, actor, access("thread.read", thread)).await?;
-    Ok(Some(Entry {
+    Ok(Entry {
         message,
         author_name,
         attachments,
-    }))
+    })
 }
 
 /// The thread's messages `participant` may read, with authors and attachments; the reading

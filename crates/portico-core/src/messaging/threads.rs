@@ -17,7 +17,7 @@ use super::{
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
-    entities::{message_thread, thread_message},
+    entities::{appointment, message_thread, thread_message},
 };
 
 pub(crate) fn access<'a>(action: &'a str, thread: &message_thread::Model) -> Access<'a> {
@@ -78,7 +78,16 @@ pub async fn start(
     messages::validate(&new.first, participant)?;
     let pool = match new.to {
         Recipient::Pool(id) => pools::find_active(tx, id).await?,
-        Recipient::Provider(id) => pools::of_provider(tx, actor, id).await?,
+        Recipient::Provider(id) => {
+            if !participant.side.is_staff() && !has_seen(tx, new.patient_id, id).await? {
+                return Err(CoreError::invalid(
+                    "providerId",
+                    "UNKNOWN_PROVIDER",
+                    "write to one of your providers, or to a care team",
+                ));
+            }
+            pools::of_provider(tx, actor, id).await?
+        }
     };
     let thread = message_thread::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
@@ -102,6 +111,17 @@ pub async fn start(
     audit::record(tx, actor, access("thread.start", &thread)).await?;
     let (thread, message) = messages::post(tx, actor, thread, participant, new.first, now).await?;
     Ok((thread, message))
+}
+
+/// Whether `provider` is one of the patient's: a visit with them, past or booked.
+async fn has_seen(tx: &TenantTx, patient: Uuid, provider: Uuid) -> CoreResult<bool> {
+    Ok(tx
+        .find::<appointment::Entity>()
+        .filter(appointment::Column::PatientId.eq(patient))
+        .filter(appointment::Column::ProviderId.eq(provider))
+        .one(tx.conn())
+        .await?
+        .is_some())
 }
 
 /// What the staff inbox shows.

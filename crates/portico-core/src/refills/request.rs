@@ -39,6 +39,37 @@ pub async fn may_request(tx: &TenantTx, user: UserId, chart: &patient::Model) ->
     crate::proxies::allows(tx, user, chart.id, PROXY_SCOPE).await
 }
 
+/// The chart whose refill requests `viewer` may list: as for any record (own chart, a proxy
+/// with `read`, staff), or through a proxy grant with `refills`, which lets its holder follow
+/// the requests they may make.
+pub async fn chart_for_listing(
+    tx: &TenantTx,
+    viewer: &crate::chart_access::Viewer,
+    patient: crate::PatientId,
+) -> CoreResult<crate::chart_access::OpenChart> {
+    use crate::chart_access::{self, OpenChart, Purpose, Relationship};
+    match chart_access::open(tx, viewer, patient, Purpose::Read).await {
+        Err(CoreError::NotFound) if viewer.role == crate::identity::Role::Patient => {
+            let chart = tx
+                .find::<patient::Entity>()
+                .filter(patient::Column::Id.eq(patient.as_uuid()))
+                .one(tx.conn())
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            if crate::proxies::allows(tx, viewer.user_id, chart.id, PROXY_SCOPE).await? {
+                Ok(OpenChart {
+                    chart,
+                    relationship: Relationship::Proxy,
+                    break_glass: None,
+                })
+            } else {
+                Err(CoreError::NotFound)
+            }
+        }
+        other => other,
+    }
+}
+
 fn already_pending() -> CoreError {
     CoreError::invalid(
         "medicationId",

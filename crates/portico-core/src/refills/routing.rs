@@ -6,11 +6,12 @@
 //! The rules, first match wins:
 //! 1. a controlled substance needs a visit: `visit`, decided as `needs_appointment` at once,
 //!    and the patient is asked to book;
-//! 2. no refills left: `renewal`, to the prescriber's pool (else the practice's refill pool);
-//! 3. the prescriber is away (time off now) and has a covering provider with a staff
-//!    account: `covering`, to that provider (and their pool, else the prescriber's);
-//! 4. a prescriber with a pool: `prescriber`, assigned to them;
-//! 5. otherwise (prescriber unknown or without a pool): `pool`, the practice's refill pool.
+//! 2. the prescriber is away (time off now): `covering`, to their covering provider with a
+//!    staff account (and that provider's pool, else the prescriber's); with nobody covering,
+//!    `pool`, the practice's refill pool, so it does not wait for their return;
+//! 3. a prescriber with a pool: `prescriber`, assigned to them;
+//! 4. otherwise (prescriber unknown or without a pool): `pool`, the practice's refill pool;
+//! 5. whoever takes it, a medication with no refills left is a `renewal` for them.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, sea_query::Expr};
@@ -108,48 +109,65 @@ pub fn route_for(facts: &Facts) -> Assignment {
             user_id: None,
         };
     }
-    if facts.refills_left <= 0 {
-        return match own.pool_id {
-            Some(pool) => Assignment {
-                route: Route::Renewal,
-                pool_id: Some(pool),
-                user_id: own.user_id,
+    // Who takes it: the covering provider while the prescriber is away (the refill pool when
+    // nobody covers), else the prescriber in their pool, else the refill pool.
+    let taker = match facts.prescriber {
+        Some(Prescriber {
+            away: true,
+            covering,
+            ..
+        }) => match covering {
+            Some(c) if c.user_id.is_some() => Assignment {
+                route: Route::Covering,
+                pool_id: c.pool_id.or(own.pool_id).or(fallback),
+                user_id: c.user_id,
             },
-            None => Assignment {
-                route: Route::Renewal,
+            _ => Assignment {
+                route: Route::Pool,
                 pool_id: fallback,
                 user_id: None,
             },
-        };
-    }
-    if let Some(Prescriber {
-        away: true,
-        covering: Some(covering),
-        ..
-    }) = facts.prescriber
-        && covering.user_id.is_some()
-    {
-        return Assignment {
-            route: Route::Covering,
-            pool_id: covering.pool_id.or(own.pool_id).or(fallback),
-            user_id: covering.user_id,
-        };
-    }
-    if let Some(pool) = own.pool_id {
-        return Assignment {
+        },
+        _ if own.pool_id.is_some() => Assignment {
             route: Route::Prescriber,
-            pool_id: Some(pool),
+            pool_id: own.pool_id,
             user_id: own.user_id,
+        },
+        _ => Assignment {
+            route: Route::Pool,
+            pool_id: fallback,
+            user_id: None,
+        },
+    };
+    if facts.refills_left <= 0 {
+        return Assignment {
+            route: Route::Renewal,
+            ..taker
         };
     }
-    Assignment {
-        route: Route::Pool,
-        pool_id: fallback,
-        user_id: None,
-    }
+    taker
 }
 
-/// A provider's own active pool, if they have one (the oldest, if several).
+/// Requests made before `before` and still waiting for routing, oldest first.
+pub async fn waiting_since(
+    tx: &TenantTx,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> CoreResult<Vec<Uuid>> {
+    use sea_orm::QuerySelect;
+    Ok(tx
+        .find::<refill_request::Entity>()
+        .filter(Column::Status.eq(REQUESTED))
+        .filter(Column::CreatedAt.lt(before))
+        .order_by_asc(Column::CreatedAt)
+        .limit(limit)
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
+
 async fn pool_of(tx: &TenantTx, provider_id: Uuid) -> CoreResult<Option<Uuid>> {
     Ok(tx
         .find::<care_team_pool::Entity>()
@@ -390,14 +408,14 @@ mod tests {
                 user: id(DR_USER),
             },
             Case {
-                name: "no refills left, even while the prescriber is away: renewal",
+                name: "no refills left while the prescriber is away: renewal by the covering provider",
                 controlled: false,
                 refills_left: 0,
                 prescriber: prescriber(true, true, true),
                 fallback: nurses,
                 route: Route::Renewal,
-                pool: id(DR_POOL),
-                user: id(DR_USER),
+                pool: id(COVER_POOL),
+                user: id(COVER_USER),
             },
             Case {
                 name: "no refills left and no prescriber pool: renewal to the refill pool",
@@ -420,14 +438,14 @@ mod tests {
                 user: id(COVER_USER),
             },
             Case {
-                name: "prescriber away without a covering provider: still theirs",
+                name: "prescriber away without a covering provider: the refill pool",
                 controlled: false,
                 refills_left: 2,
                 prescriber: prescriber(true, true, false),
                 fallback: nurses,
-                route: Route::Prescriber,
-                pool: id(DR_POOL),
-                user: id(DR_USER),
+                route: Route::Pool,
+                pool: nurses,
+                user: None,
             },
             Case {
                 name: "covering provider set but the prescriber is in: prescriber",

@@ -43,17 +43,33 @@ impl AttachmentsMutation {
         let name = value.filename.clone();
         let bytes = value.content.to_vec();
         let services = ctx.services()?;
+        let store = services.attachments.as_ref();
+        let stored = match attachments::store(store, ctx.tenant()?.id(), bytes).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                return Ok(UploadAttachmentPayload {
+                    attachment: None,
+                    user_errors: UserError::from_core(e, &scope.request_id)?,
+                });
+            }
+        };
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = attachments::upload(
+        let result = attachments::record(
             &tx,
-            services.attachments.as_ref(),
             &scope.actor,
             scope.viewer.user_id.as_uuid(),
             &name,
-            bytes,
+            &stored,
         )
         .await;
-        Ok(match settle(tx, result, &scope.request_id).await? {
+        let settled = settle(tx, result, &scope.request_id).await;
+        if !matches!(settled, Ok(Ok(_))) {
+            // Not recorded, so not kept.
+            if let Err(e) = store.delete(&stored.key).await {
+                tracing::warn!(error = %e, "an unrecorded upload was not deleted");
+            }
+        }
+        Ok(match settled? {
             Ok(a) => UploadAttachmentPayload {
                 attachment: Some(Attachment::from(&a)),
                 user_errors: vec![],

@@ -167,6 +167,8 @@ pub struct MessageThread {
     pub side: Side,
     pub mark: Option<DateTime<Utc>>,
     pub target: Duration,
+    /// A restricted chart the (staff) viewer has not broken the glass for.
+    pub hidden: bool,
 }
 
 impl MessageThread {
@@ -188,6 +190,7 @@ impl MessageThread {
                 model: t,
                 side,
                 target,
+                hidden: false,
             })
             .collect()
     }
@@ -211,8 +214,15 @@ impl MessageThread {
         MessageCategory::parse(&self.model.category)
     }
 
-    async fn subject(&self) -> &str {
-        &self.model.subject
+    /// Null on a restricted chart until the viewer breaks the glass for it.
+    async fn subject(&self) -> Option<&str> {
+        (!self.hidden).then_some(self.model.subject.as_str())
+    }
+
+    /// The chart is restricted and the viewer has not broken the glass: the thread is
+    /// listed, but its subject and messages stay closed.
+    async fn restricted(&self) -> bool {
+        self.hidden
     }
 
     async fn status(&self) -> ThreadStatus {
@@ -374,6 +384,11 @@ impl Attachment {
                 tenant_id: principal.tenant_id,
                 attachment_id: self.uuid,
                 user_id: principal.user_id,
+                role: principal.role,
+                session_id: principal
+                    .api_key_id
+                    .is_none()
+                    .then_some(principal.session_id),
                 expires_at,
             })
             .map_err(|e| {

@@ -11,6 +11,8 @@ use portico_core::{
     TenantTx,
     audit::Actor,
     chart_access::Viewer,
+    entities::message_thread,
+    identity::SessionClaims,
     messaging::{
         self, access,
         events::{EventKind, ThreadEvent, topic},
@@ -48,36 +50,96 @@ struct Listener {
     tenant: ResolvedTenant,
     viewer: Viewer,
     actor: Actor,
+    principal: SessionClaims,
     only: Option<Uuid>,
+    /// A patient-side subscriber's charts (as of subscribing): events of other charts are
+    /// dropped before any database work. `None` for staff.
+    charts: Option<Vec<Uuid>>,
+}
+
+/// What one event comes to for one subscriber.
+enum Step {
+    Deliver(Box<ThreadUpdate>),
+    Skip,
+    /// Signed out, revoked or disabled since subscribing: the stream ends.
+    End,
 }
 
 impl Listener {
-    async fn update(&self, event: ThreadEvent) -> Option<ThreadUpdate> {
-        if self.only.is_some_and(|t| t != event.thread_id) {
-            return None;
+    async fn step(&self, bytes: Vec<u8>) -> Step {
+        let Some(event) = ThreadEvent::decode(&bytes) else {
+            return Step::Skip;
+        };
+        if self.only.is_some_and(|t| t != event.thread_id)
+            || self
+                .charts
+                .as_ref()
+                .is_some_and(|charts| !charts.contains(&event.patient_id))
+            || (event.internal && self.charts.is_some())
+        {
+            return Step::Skip;
         }
-        let staff = access::side_of(&self.viewer).is_staff();
-        if event.internal && !staff {
-            return None;
+        match self.still_signed_in().await {
+            Some(true) => {}
+            Some(false) => return Step::End,
+            None => return Step::Skip,
         }
-        let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Write)
-            .await
-            .ok()?;
-        let built = self.build(&tx, &event).await;
-        match built {
-            Ok(Some(update)) => tx.commit().await.ok().map(|()| update),
-            Ok(None) | Err(_) => {
-                let _ = tx.rollback().await;
-                None
+        match self.update(&event).await {
+            Ok(Some(update)) => Step::Deliver(Box::new(update)),
+            Ok(None) => Step::Skip,
+            Err(e) => {
+                tracing::warn!(error = %e, "live update not delivered");
+                Step::Skip
             }
         }
+    }
+
+    /// Whether the session (or API key) the stream was opened with is still in force;
+    /// `None` when that cannot be told right now.
+    async fn still_signed_in(&self) -> Option<bool> {
+        if let Some(key) = self.principal.api_key_id {
+            let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Read)
+                .await
+                .ok()?;
+            let live = portico_core::api_keys::is_live(&tx, key).await.ok();
+            let _ = tx.rollback().await;
+            return live;
+        }
+        if self.principal.expires_at <= Utc::now().timestamp() {
+            return Some(false);
+        }
+        let revoked = self
+            .services
+            .revocations
+            .is_revoked(self.principal.session_id)
+            .await
+            .ok()?;
+        Some(!revoked)
+    }
+
+    /// The update as this subscriber may see it: checked and built in a read, and only a
+    /// delivered message is recorded as read (a short write).
+    async fn update(&self, event: &ThreadEvent) -> portico_core::CoreResult<Option<ThreadUpdate>> {
+        let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Read).await?;
+        let built = self.build(&tx, event).await;
+        tx.rollback().await?;
+        let Some((update, thread, actor)) = built? else {
+            return Ok(None);
+        };
+        if update.message.is_some() {
+            let tx =
+                TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Write).await?;
+            messages::record_read(&tx, &actor, &thread).await?;
+            tx.commit().await?;
+        }
+        Ok(Some(update))
     }
 
     async fn build(
         &self,
         tx: &TenantTx,
         event: &ThreadEvent,
-    ) -> portico_core::CoreResult<Option<ThreadUpdate>> {
+    ) -> portico_core::CoreResult<Option<(ThreadUpdate, message_thread::Model, Actor)>> {
         // Not a participant (any more): not a word, not even that something happened.
         let Ok((thread, participant)) = access::open(tx, &self.viewer, event.thread_id).await
         else {
@@ -86,7 +148,7 @@ impl Listener {
         let actor = self.actor.clone().with_break_glass(participant.break_glass);
         let message = match (event.kind, event.message_id) {
             (EventKind::MessagePosted, Some(id)) => {
-                match messages::read_one(tx, &actor, &thread, &participant, id).await? {
+                match messages::read_one(tx, &thread, &participant, id).await? {
                     Some(entry) => Some(Message::from(entry)),
                     None => return Ok(None),
                 }
@@ -96,17 +158,28 @@ impl Listener {
         let marks = reads::marks(tx, &[thread.id], participant.user_id).await?;
         let all_pools = pools::list(tx, true).await?;
         let target = messaging::response_target(&self.tenant.tenant);
-        let thread =
-            MessageThread::many(vec![thread], &all_pools, &marks, participant.side, target)
-                .into_iter()
-                .next();
-        Ok(thread.map(|thread| ThreadUpdate {
-            kind: match event.kind {
-                EventKind::MessagePosted => ThreadEventKind::MessagePosted,
-                EventKind::ThreadChanged => ThreadEventKind::ThreadChanged,
-            },
-            thread,
-            message,
+        let view = MessageThread::many(
+            vec![thread.clone()],
+            &all_pools,
+            &marks,
+            participant.side,
+            target,
+        )
+        .into_iter()
+        .next();
+        Ok(view.map(|view| {
+            (
+                ThreadUpdate {
+                    kind: match event.kind {
+                        EventKind::MessagePosted => ThreadEventKind::MessagePosted,
+                        EventKind::ThreadChanged => ThreadEventKind::ThreadChanged,
+                    },
+                    thread: view,
+                    message,
+                },
+                thread,
+                actor,
+            )
         }))
     }
 }
@@ -147,26 +220,45 @@ impl MessagingSubscription {
                     &scope.request_id,
                 )
             })?;
-        let expires_at = scope.principal.expires_at;
-        let is_api_key = scope.principal.api_key_id.is_some();
+        let charts = if scope.is_staff() {
+            None
+        } else {
+            let tx = ctx.tenant_tx(Access::Read).await?;
+            let charts = access::patient_charts(&tx, &scope.viewer).await;
+            tx.rollback().await.map_err(scope.core())?;
+            Some(charts.map_err(scope.core())?)
+        };
+        // A session's stream ends when its token does, even if nothing happens meanwhile.
+        let ends = (scope.principal.api_key_id.is_none()).then(|| {
+            let left = scope.principal.expires_at - Utc::now().timestamp();
+            tokio::time::Instant::now()
+                + std::time::Duration::from_secs(u64::try_from(left).unwrap_or(0))
+        });
         let listener = Listener {
             services,
             tenant,
             viewer: scope.viewer,
             actor: scope.actor.clone(),
+            principal: scope.principal.clone(),
             only,
+            charts,
+        };
+        let expiry = match ends {
+            Some(at) => futures::future::Either::Left(tokio::time::sleep_until(at)),
+            None => futures::future::Either::Right(futures::future::pending::<()>()),
         };
         Ok(events
-            .take_while(move |_| {
-                let live = is_api_key || Utc::now().timestamp() < expires_at;
-                async move { live }
-            })
-            .filter_map(move |bytes| {
+            .take_until(expiry)
+            .then(move |bytes| {
                 let listener = listener.clone();
-                async move {
-                    let event = ThreadEvent::decode(&bytes)?;
-                    listener.update(event).await
-                }
+                async move { listener.step(bytes).await }
+            })
+            .take_while(|step| std::future::ready(!matches!(step, Step::End)))
+            .filter_map(|step| {
+                std::future::ready(match step {
+                    Step::Deliver(update) => Some(*update),
+                    Step::Skip | Step::End => None,
+                })
             }))
     }
 }

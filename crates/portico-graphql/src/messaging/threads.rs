@@ -47,9 +47,15 @@ async fn view(
     let all_pools = pools::list(tx, true).await.map_err(scope.core())?;
     let side = access::side_of(&scope.viewer);
     let target = messaging::response_target(&ctx.tenant()?.tenant);
-    Ok(MessageThread::many(
-        threads, &all_pools, &marks, side, target,
-    ))
+    let charts: Vec<Uuid> = threads.iter().map(|t| t.patient_id).collect();
+    let hidden = access::hidden_charts(tx, &scope.viewer, &charts)
+        .await
+        .map_err(scope.core())?;
+    let mut out = MessageThread::many(threads, &all_pools, &marks, side, target);
+    for thread in &mut out {
+        thread.hidden = hidden.contains(&thread.model.patient_id);
+    }
+    Ok(out)
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -267,13 +273,7 @@ async fn finish_message(
             .await;
             relay_outbox(ctx, written).await?;
             let tx = ctx.tenant_tx(Access::Read).await?;
-            let entry = messages::Entry {
-                author_name: String::new(),
-                attachments: portico_core::messaging::attachments::of_messages(&tx, &[message.id])
-                    .await
-                    .map_err(scope.core())?,
-                message,
-            };
+            let entry = messages::entry(&tx, message).await.map_err(scope.core())?;
             let out = view(ctx, &tx, scope, vec![thread]).await?;
             tx.rollback().await.map_err(scope.core())?;
             Ok(MessagePayload {

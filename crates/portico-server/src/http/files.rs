@@ -8,8 +8,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use portico_core::{
-    TenantId, TenantTx, audit::Actor, identity::TokenError, messaging::attachments,
-    tenancy::Access, tenants,
+    TenantId, TenantTx, audit::Actor, chart_access::Viewer, identity::TokenError,
+    messaging::attachments, tenancy::Access, tenants,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -36,6 +36,7 @@ fn not_found() -> Response {
 
 pub async fn download(
     State(state): State<AppState>,
+    axum::Extension(request_id): axum::Extension<super::RequestId>,
     Path((tenant_id, attachment_id)): Path<(Uuid, Uuid)>,
     Query(link): Query<Link>,
 ) -> Response {
@@ -69,21 +70,39 @@ pub async fn download(
         Ok(None) => return not_found(),
         Err(e) => return internal(e),
     };
+    // Signed out (or the session revoked) since the link was made: it stops working.
+    if let Some(session) = grant.session_id {
+        match services.revocations.is_revoked(session).await {
+            Ok(false) => {}
+            Ok(true) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", "not a valid link"),
+            Err(e) => return internal(portico_core::CoreError::Adapter(e.to_string())),
+        }
+    }
     let tx = match TenantTx::begin(&services.db, &tenant.scope(), Access::Write).await {
         Ok(tx) => tx,
         Err(e) => return internal(e),
     };
-    let found = match attachments::find(&tx, attachment_id).await {
-        // Unsent uploads are their uploader's only.
-        Ok(a) if a.message_id.is_some() || a.uploaded_by == grant.user_id.as_uuid() => a,
-        Ok(_) | Err(portico_core::CoreError::NotFound) => {
+    // The link's user must still be able to read the thread (a revoked proxy grant, a
+    // closed-off chart): checked again now, not only when the link was made.
+    let viewer = Viewer {
+        user_id: grant.user_id,
+        role: grant.role,
+    };
+    let (found, patient_id, break_glass) = match attachments::open_for(&tx, &viewer, attachment_id)
+        .await
+    {
+        Ok(found) => found,
+        Err(portico_core::CoreError::NotFound | portico_core::CoreError::BreakGlassRequired) => {
             let _ = tx.rollback().await;
             return not_found();
         }
         Err(e) => return internal(e),
     };
-    let actor = Actor::user(grant.user_id.as_uuid());
-    if let Err(e) = attachments::record_download(&tx, &actor, &found).await {
+    let actor = Actor::user(grant.user_id.as_uuid())
+        .with_role(grant.role)
+        .with_break_glass(break_glass)
+        .with_request(&request_id.0);
+    if let Err(e) = attachments::record_download(&tx, &actor, &found, patient_id).await {
         return internal(e);
     }
     if let Err(e) = tx.commit().await {

@@ -83,6 +83,21 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
         );
     }
     let multipart = is_multipart(&parts.headers);
+    // Only a signed-in caller may send an upload: checked before a large body is read.
+    if multipart {
+        match request_context(
+            runtime,
+            &parts.headers,
+            request_id.clone(),
+            client_ip(&parts.extensions),
+        )
+        .await
+        {
+            Ok(context) if context.principal.is_some() => {}
+            Ok(_) => return unauthenticated(),
+            Err(response) => return response,
+        }
+    }
     // An upload (GraphQL multipart request) may be as large as an attachment allows, and a
     // little more, so that a file just over the limit gets its own code from the resolver.
     let limit = if multipart {
