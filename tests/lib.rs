@@ -631,6 +631,38 @@ impl TestApp {
             .collect()
     }
 
+    /// Sets `table.column` of row `id` to `at`, as the database owner: a test cannot wait a
+    /// day for something to fall due.
+    pub async fn backdate(
+        &self,
+        table: &str,
+        column: &str,
+        id: uuid::Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        use sea_orm::{ConnectionTrait, Statement};
+        let conn = sea_orm::Database::connect(&self.database.owner_url)
+            .await
+            .unwrap();
+        let backend = conn.get_database_backend();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                format!("UPDATE {table} SET {column} = $1 WHERE id = $2")
+            }
+            _ => format!("UPDATE {table} SET {column} = ? WHERE id = ?"),
+        };
+        let done = conn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                &sql,
+                [at.into(), id.into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1, "{table} {id}");
+        conn.close().await.unwrap();
+    }
+
     /// The newest email to `address`.
     pub fn last_email_to(&self, address: &str) -> Option<String> {
         self.outbox()

@@ -392,3 +392,59 @@ async fn attachments_go_to_an_s3_compatible_bucket_when_one_is_set() {
     assert!(!listing.contains("scan"), "{listing}");
     assert_eq!(stored_files(&app), 0);
 }
+
+#[tokio::test]
+async fn uploads_never_sent_are_purged_after_a_day_and_sent_ones_stay() {
+    let app = spawn_app().await;
+    let c = clinic(&app, "att-purge").await;
+    let (patient, chart) = app.add_user("att-purge", Role::Patient).await;
+    let (_, kept) = upload(&app, &patient, "sent.pdf", pdf()).await;
+    let kept = kept["data"]["uploadAttachment"]["attachment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, left) = upload(&app, &patient, "forgotten.pdf", pdf()).await;
+    let left = left["data"]["uploadAttachment"]["attachment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, started) = app
+        .gql_as(
+            "att-purge",
+            &patient.access,
+            START,
+            json!({ "input": { "patientId": gid("Patient", chart.unwrap()), "poolId": c.pool,
+                "category": "OTHER", "subject": "Scan", "body": "here", "attachmentIds": [kept] } }),
+        )
+        .await;
+    assert!(
+        started["data"]["startThread"]["thread"].is_object(),
+        "{started}"
+    );
+    assert_eq!(stored_files(&app), 2);
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), "att-purge")
+        .await
+        .unwrap()
+        .unwrap();
+    let store = app.services().attachments;
+    let db = app.db();
+    let purge = || portico_jobs::attachments::purge_unsent(&db, store.as_ref(), tenant.id());
+    assert_eq!(
+        purge().await.unwrap(),
+        0,
+        "an upload of a minute ago is kept"
+    );
+    let two_days_ago = chrono::Utc::now() - chrono::Duration::days(2);
+    for id in [&kept, &left] {
+        app.backdate(
+            "message_attachments",
+            "created_at",
+            crate::chart_fixtures::uuid_of(id),
+            two_days_ago,
+        )
+        .await;
+    }
+    assert_eq!(purge().await.unwrap(), 1);
+    assert_eq!(stored_files(&app), 1, "the sent file stays");
+    assert_eq!(purge().await.unwrap(), 0);
+}

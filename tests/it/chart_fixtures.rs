@@ -8,6 +8,16 @@ pub fn gid(ty: &str, uuid: uuid::Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("{ty}:{uuid}"))
 }
 
+/// The uuid inside a global id (or a bare uuid, as `me { userId }` gives).
+pub fn uuid_of(global: &str) -> uuid::Uuid {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    if let Ok(bare) = global.parse() {
+        return bare;
+    }
+    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(global).unwrap()).unwrap();
+    raw.split_once(':').unwrap().1.parse().unwrap()
+}
+
 pub fn days_ago(days: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339()
 }

@@ -557,34 +557,16 @@ async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
     assert_eq!(ids(&open), [first]);
 }
 
-/// Moves a thread's waiting message into the past, as the database owner (a test cannot
-/// wait a day).
+/// Moves a thread's waiting message into the past.
 async fn backdate_waiting(app: &TestApp, thread: &str, by: chrono::Duration) {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    use sea_orm::{ConnectionTrait, Statement};
-    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(thread).unwrap()).unwrap();
-    let uuid: uuid::Uuid = decoded.split_once(':').unwrap().1.parse().unwrap();
-    let conn = sea_orm::Database::connect(&app.database.owner_url)
-        .await
-        .unwrap();
-    let backend = conn.get_database_backend();
-    let at = chrono::Utc::now() - by;
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "UPDATE message_threads SET awaiting_reply_since = $1 WHERE id = $2"
-        }
-        _ => "UPDATE message_threads SET awaiting_reply_since = ? WHERE id = ?",
-    };
-    let done = conn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [at.into(), uuid.into()],
-        ))
-        .await
-        .unwrap();
-    assert_eq!(done.rows_affected(), 1);
-    conn.close().await.unwrap();
+    let uuid = crate::chart_fixtures::uuid_of(thread);
+    app.backdate(
+        "message_threads",
+        "awaiting_reply_since",
+        uuid,
+        chrono::Utc::now() - by,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -125,11 +125,7 @@ async fn campaigns(app: &TestApp, who: &Signed, from: NaiveDate, to: NaiveDate) 
     body["data"]["recallCampaigns"].clone()
 }
 
-fn uuid_of(global: &str) -> uuid::Uuid {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(global).unwrap()).unwrap();
-    raw.split_once(':').unwrap().1.parse().unwrap()
-}
+use crate::chart_fixtures::uuid_of;
 
 #[tokio::test]
 async fn practice_admins_manage_recall_rules_and_bad_input_changes_nothing() {

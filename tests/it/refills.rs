@@ -48,14 +48,7 @@ const GRANT: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope
     grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes }) {
         grant { id } userErrors { field code } } }";
 
-fn uuid_of(global: &str) -> Uuid {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    if let Ok(raw) = global.parse() {
-        return raw;
-    }
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(global).unwrap()).unwrap();
-    raw.split_once(':').unwrap().1.parse().unwrap()
-}
+use crate::chart_fixtures::uuid_of;
 
 async fn gql(app: &TestApp, who: &Signed, query: &str, vars: Value) -> Value {
     app.gql_as(&who.slug, &who.access, query, vars).await.1
@@ -440,12 +433,34 @@ async fn a_duplicate_routing_job_assigns_a_request_once() {
             routed
         }
     };
+    // A request still unrouted ten minutes on is routed again by the sweep.
+    let queue = app.services().queue;
+    let db = app.db();
+    let stale = || portico_jobs::refills::reroute_stale(&db, queue.as_ref(), tenant.id());
+    assert_eq!(
+        stale().await.unwrap(),
+        0,
+        "a fresh request waits for its own job"
+    );
+    app.backdate(
+        "refill_requests",
+        "created_at",
+        created.id,
+        Utc::now() - chrono::Duration::minutes(11),
+    )
+    .await;
+    assert_eq!(stale().await.unwrap(), 1);
     let (first, second) = tokio::join!(deliver(), deliver());
     let assigned: Vec<_> = [first, second].into_iter().flatten().collect();
     assert_eq!(assigned.len(), 1, "{assigned:?}");
     assert_eq!(assigned[0].assigned_user_id, Some(lee.user));
     // A third delivery, later (the queue's own copy of the job), changes nothing either.
     assert!(deliver().await.is_none());
+    assert_eq!(
+        stale().await.unwrap(),
+        0,
+        "a routed request is not routed again"
+    );
     let listed = requests_of(&app, &p.admin, &chart).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["status"], "routed");

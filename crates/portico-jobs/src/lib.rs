@@ -2,11 +2,12 @@
 //! Redis storage in production), the workers that run [`portico_core::ports::Job`]s, and the
 //! cron schedules that enqueue periodic work.
 
+pub mod attachments;
 mod audit;
 mod outbox;
 mod queue;
 mod recalls;
-mod refills;
+pub mod refills;
 mod reminders;
 mod worker;
 

@@ -16,7 +16,7 @@ use apalis_cron::{CronScheduler, Tick};
 use apalis_sqlite::JsonCodec;
 use portico_core::{
     Db,
-    ports::{Job, JobQueue, Mailer, Queue, SmsSender},
+    ports::{AttachmentStore, Job, JobQueue, Mailer, Queue, SmsSender},
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -103,6 +103,8 @@ pub struct JobContext {
     pub public_url: String,
     /// How long a delivering worker holds an outbox message.
     pub claim: chrono::Duration,
+    /// Where message attachments are kept (unsent uploads are purged nightly).
+    pub attachments: Arc<dyn AttachmentStore>,
 }
 
 async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
@@ -159,9 +161,10 @@ async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynEr
     Ok(())
 }
 
-/// Nightly: check every tenant's audit chain.
+/// Nightly: check every tenant's audit chain, and purge uploads never sent.
 async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
+        crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
         ctx.queue
             .enqueue(Job::VerifyAuditChain { tenant_id })
             .await?;

@@ -266,7 +266,7 @@ async fn boot(
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
         break_glass_ttl: Duration::from_secs(config.break_glass_minutes * 60),
-        attachments,
+        attachments: Arc::clone(&attachments),
         attachment_link_ttl: Duration::from_secs(config.attachment_link_secs),
     };
     spawn_policy_listener(&services, shutdown.clone()).await?;
@@ -285,6 +285,7 @@ async fn boot(
         mailer: senders.mailer,
         sms: senders.sms,
         public_url: config.public_url.clone(),
+        attachments,
         claim: chrono::Duration::seconds(
             i64::try_from(config.outbox_claim_secs.clamp(1, 3600)).unwrap_or(120),
         ),

@@ -207,6 +207,34 @@ pub async fn of_messages(
         .await?)
 }
 
+/// Uploads never sent with a message, made before `before` (at most `limit`): a purge
+/// removes them from the store, then forgets them.
+pub async fn unsent_before(
+    tx: &TenantTx,
+    before: chrono::DateTime<Utc>,
+    limit: u64,
+) -> CoreResult<Vec<message_attachment::Model>> {
+    use sea_orm::QuerySelect;
+    Ok(tx
+        .find::<message_attachment::Entity>()
+        .filter(message_attachment::Column::MessageId.is_null())
+        .filter(message_attachment::Column::CreatedAt.lt(before))
+        .order_by_asc(message_attachment::Column::CreatedAt)
+        .limit(limit)
+        .all(tx.conn())
+        .await?)
+}
+
+/// Forgets an unsent upload whose bytes are gone from the store (a sent one is kept).
+pub async fn forget_unsent(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
+    tx.delete::<message_attachment::Entity>()
+        .filter(message_attachment::Column::Id.eq(id))
+        .filter(message_attachment::Column::MessageId.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
 pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<message_attachment::Model> {
     tx.find::<message_attachment::Entity>()
         .filter(message_attachment::Column::Id.eq(id))
