@@ -21,8 +21,25 @@ type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 const UPDATES: &str =
     "subscription { threadUpdates { kind thread { id } message { body internal } } }";
 
-async fn connect(app: &TestApp, slug: &str, payload: Value) -> (Socket, Value) {
-    let mut request = format!("ws://{}/graphql", app.addr)
+/// Where a subscriber connects: this process's server, or another server process.
+trait Host {
+    fn host(&self) -> String;
+}
+
+impl Host for TestApp {
+    fn host(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Host for String {
+    fn host(&self) -> String {
+        self.clone()
+    }
+}
+
+async fn connect(app: &impl Host, slug: &str, payload: Value) -> (Socket, Value) {
+    let mut request = format!("ws://{}/graphql", app.host())
         .into_client_request()
         .unwrap();
     let headers = request.headers_mut();
@@ -43,7 +60,7 @@ async fn connect(app: &TestApp, slug: &str, payload: Value) -> (Socket, Value) {
     (ws, first)
 }
 
-async fn subscribe(app: &TestApp, who: &Signed, query: &str) -> Socket {
+async fn subscribe(app: &impl Host, who: &Signed, query: &str) -> Socket {
     let (mut ws, ack) = connect(
         app,
         &who.slug,
@@ -101,15 +118,39 @@ async fn until_live(app: &TestApp, writer: &Signed, thread: &str, ws: &mut Socke
     panic!("the subscription never went live");
 }
 
+/// Waits for a server process to answer `/readyz`.
+async fn wait_ready(listen: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if let Ok(res) = client.get(format!("http://{listen}/readyz")).send().await
+            && res.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the second server process never became ready");
+}
+
 #[tokio::test]
 async fn a_message_posted_on_one_instance_reaches_a_subscriber_on_another() {
     let a = spawn_app().await;
-    let b = if a.database.is_postgres() {
-        Some(a.second_instance().await)
+    // On PostgreSQL + Redis, instance B is another `portico serve` process; the embedded
+    // profile's pub/sub is in-process, so there both ends use the one instance.
+    let (_b, b_ref) = if a.database.is_postgres() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let process = crate::worker_process::server(&a.database.config(), &listen);
+        wait_ready(&listen).await;
+        (Some(process), listen)
     } else {
-        None
+        (None, a.addr.to_string())
     };
-    let b_ref = b.as_ref().unwrap_or(&a);
+    let b_ref = &b_ref;
     let c = clinic(&a, "live").await;
     let (alice, alice_chart) = a.add_user("live", Role::Patient).await;
     let (bob, bob_chart) = a.add_user("live", Role::Patient).await;

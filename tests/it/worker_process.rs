@@ -43,13 +43,24 @@ impl Drop for Process {
 
 /// A `portico worker` process on `config`'s database, queue and outbox folder.
 pub fn worker(config: &Config) -> Process {
+    process(config, &["worker"], "127.0.0.1:0")
+}
+
+/// A `portico serve --no-workers` process (another replica of the API) on `config`'s
+/// database and Redis, listening on `listen`.
+pub fn server(config: &Config, listen: &str) -> Process {
+    process(config, &["serve", "--no-workers", "--no-migrate"], listen)
+}
+
+fn process(config: &Config, args: &[&str], listen: &str) -> Process {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_portico-under-test"));
-    cmd.arg("worker")
+    cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PORTICO_LISTEN", "127.0.0.1:0")
+        .env("PORTICO_LISTEN", listen)
         .env("PORTICO_DATABASE_URL", config.database_url.expose_secret())
         .env("PORTICO_OUTBOX_DIR", &config.outbox_dir)
+        .env("PORTICO_ATTACHMENTS_DIR", &config.attachments_dir)
         .env(
             "PORTICO_OUTBOX_CLAIM_SECS",
             config.outbox_claim_secs.to_string(),
@@ -67,7 +78,7 @@ pub fn worker(config: &Config) -> Process {
     if let Some(url) = &config.redis_url {
         cmd.env("PORTICO_REDIS_URL", url.expose_secret());
     }
-    Process(cmd.spawn().expect("the worker starts"))
+    Process(cmd.spawn().expect("the process starts"))
 }
 
 /// Where a worker's log goes: a file under the system's temp folder when `TEST_LOG` is set.
