@@ -729,4 +729,42 @@ async fn a_restricted_chart_stays_closed_in_the_inbox_and_patients_write_only_to
         Some("UNKNOWN_PROVIDER"),
         "{to_doctor}"
     );
+    // With a visit booked, the patient writes to the provider's own team, made on first
+    // use; two first messages at once share it.
+    let other_chart = gid("Patient", other_chart.unwrap());
+    let day = crate::scheduling::days_ahead(&p, 3);
+    let open = crate::scheduling::slots(&app, &p.admin.access, "msg-doc", &p, day, day).await;
+    let at = crate::scheduling::starts(&open)[0];
+    let booked = crate::scheduling::book(&app, &p.admin.access, &p, &other_chart, at).await;
+    crate::scheduling::booked_id(&booked);
+    let write = || {
+        let (app, other, chart, provider) = (&app, &other, other_chart.clone(), p.provider.clone());
+        async move {
+            app.gql_as(
+                "msg-doc",
+                &other.access,
+                START,
+                json!({ "input": { "patientId": chart, "providerId": provider,
+                    "category": "OTHER", "subject": "Hi", "body": "Hello" } }),
+            )
+            .await
+            .1
+        }
+    };
+    let (first, second) = tokio::join!(write(), write());
+    let pool = |body: &Value| body["data"]["startThread"]["thread"]["pool"]["name"].clone();
+    assert_eq!(pool(&first), "Dr. Rivera's team", "{first}");
+    assert_eq!(pool(&second), "Dr. Rivera's team", "{second}");
+    let (_, pools) = app
+        .gql_as(
+            "msg-doc",
+            &p.admin.access,
+            "{ careTeamPools { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        pools["data"]["careTeamPools"],
+        json!([{ "name": "Dr. Rivera's team" }])
+    );
 }

@@ -2,7 +2,9 @@
 //! provider's own team) and the staff in each.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -268,15 +270,7 @@ pub async fn of_provider(
     provider_id: Uuid,
 ) -> CoreResult<care_team_pool::Model> {
     let provider = find_provider(tx, provider_id).await?;
-    let existing = tx
-        .find::<care_team_pool::Entity>()
-        .filter(care_team_pool::Column::ProviderId.eq(provider_id))
-        .filter(care_team_pool::Column::Kind.eq(PROVIDER))
-        .filter(care_team_pool::Column::Active.eq(true))
-        .order_by_asc(care_team_pool::Column::CreatedAt)
-        .one(tx.conn())
-        .await?;
-    if let Some(pool) = existing {
+    if let Some(pool) = provider_pool(tx, provider_id).await? {
         return Ok(pool);
     }
     let short: String = provider.display_name.chars().take(80).collect();
@@ -284,20 +278,57 @@ pub async fn of_provider(
     if name_taken(tx, &name, None).await? {
         name = format!("{name} ({})", &provider.id.simple().to_string()[..8]);
     }
-    let pool = create(
-        tx,
-        actor,
-        NewPool {
-            name,
-            kind: PROVIDER.to_owned(),
-            provider_id: Some(provider_id),
-        },
-    )
-    .await?;
-    if let Some(user_id) = provider.user_id {
-        add_member(tx, actor, pool.id, user_id).await?;
+    // Two patients writing to the provider for the first time at once: the second insert
+    // yields to the first (the unique name), and both use the pool the first made.
+    let now = Utc::now();
+    let row = care_team_pool::ActiveModel {
+        tenant_id: Set(tx.tenant_id().as_uuid()),
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        kind: Set(PROVIDER.to_owned()),
+        provider_id: Set(Some(provider_id)),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let inserted = care_team_pool::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                care_team_pool::Column::TenantId,
+                care_team_pool::Column::Name,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(tx.conn())
+        .await?;
+    let pool = provider_pool(tx, provider_id)
+        .await?
+        .ok_or(CoreError::Conflict {
+            field: "providerId",
+        })?;
+    if inserted == 1 {
+        audit::record(tx, actor, access("pool.create", &pool)).await?;
+        if let Some(user_id) = provider.user_id {
+            add_member(tx, actor, pool.id, user_id).await?;
+        }
     }
     Ok(pool)
+}
+
+/// The provider's own pool in use, if there is one.
+async fn provider_pool(
+    tx: &TenantTx,
+    provider_id: Uuid,
+) -> CoreResult<Option<care_team_pool::Model>> {
+    Ok(tx
+        .find::<care_team_pool::Entity>()
+        .filter(care_team_pool::Column::ProviderId.eq(provider_id))
+        .filter(care_team_pool::Column::Kind.eq(PROVIDER))
+        .filter(care_team_pool::Column::Active.eq(true))
+        .order_by_asc(care_team_pool::Column::CreatedAt)
+        .one(tx.conn())
+        .await?)
 }
 
 /// A pool's members with their names, for the console.
