@@ -45,3 +45,44 @@ async fn an_event_published_on_one_instance_reaches_another() {
         .unwrap();
     assert_eq!(got, b"from the first".to_vec());
 }
+
+#[tokio::test]
+async fn an_instance_shares_one_redis_subscription_among_its_subscribers() {
+    let app = spawn_app().await;
+    let portico_tests::Profile::Postgres { redis_url, .. } = &app.database.profile else {
+        return; // In-process on the embedded profile.
+    };
+    let bus = app.services().pubsub;
+    let mut subscribers = Vec::new();
+    for _ in 0..5 {
+        subscribers.push(bus.subscribe("shared").await.unwrap());
+    }
+    let channel = format!("{}:shared", app.database.redis_prefix);
+    let client = redis::Client::open(redis_url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (_, connections): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(&channel)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(connections, 1, "five subscribers, one Redis subscription");
+    bus.publish("shared", b"to all".to_vec()).await.unwrap();
+    for subscriber in &mut subscribers {
+        let got = tokio::time::timeout(Duration::from_secs(5), subscriber.next())
+            .await
+            .expect("every local subscriber receives it")
+            .unwrap();
+        assert_eq!(got, b"to all".to_vec());
+    }
+    // When nobody here listens any more, the next subscription drops the topic on Redis.
+    drop(subscribers);
+    let _other = bus.subscribe("another").await.unwrap();
+    let (_, connections): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(&channel)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(connections, 0);
+}

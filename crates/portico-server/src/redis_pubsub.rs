@@ -1,15 +1,47 @@
 //! The production profile's pub/sub on Redis: events raised on one instance reach
 //! subscribers on every instance. Channels are `{prefix}:{topic}`.
+//!
+//! An instance holds one Redis subscriber connection however many subscriptions it serves
+//! (every browser with the portal open has one): a reader task hands each message to the
+//! topic's local broadcast channel, and a topic is subscribed on Redis while anyone here
+//! listens to it. When the connection drops, every subscription ends (as a dropped
+//! connection would end it), and the next subscription connects again.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use async_trait::async_trait;
 use futures::{StreamExt, stream::BoxStream};
 use portico_core::ports::{PortError, PubSub};
-use redis::{AsyncCommands, aio::ConnectionManager};
+use redis::{
+    AsyncCommands,
+    aio::{ConnectionManager, PubSubSink},
+};
+use tokio::sync::broadcast;
+
+/// Messages a slow local subscriber may fall behind by before it skips some.
+const CAPACITY: usize = 256;
+
+type Topics = Arc<Mutex<HashMap<String, broadcast::Sender<Vec<u8>>>>>;
+
+/// The shared subscriber connection: its command half and the local fan-out.
+struct Hub {
+    sink: PubSubSink,
+    topics: Topics,
+    /// Cleared by the reader task when the connection ends.
+    alive: Arc<AtomicBool>,
+}
 
 pub struct RedisPubSub {
     client: redis::Client,
     publisher: ConnectionManager,
     prefix: String,
+    hub: tokio::sync::Mutex<Option<Hub>>,
 }
 
 impl RedisPubSub {
@@ -20,16 +52,62 @@ impl RedisPubSub {
             client,
             publisher,
             prefix: prefix.to_owned(),
+            hub: tokio::sync::Mutex::new(None),
         })
     }
 
     fn channel(&self, topic: &str) -> String {
         format!("{}:{topic}", self.prefix)
     }
+
+    /// A connected hub: the current one, or a new connection when there is none or it died.
+    async fn connected(&self, hub: &mut Option<Hub>) -> Result<(PubSubSink, Topics), PortError> {
+        if let Some(h) = hub.as_ref()
+            && h.alive.load(Ordering::Acquire)
+        {
+            return Ok((h.sink.clone(), Arc::clone(&h.topics)));
+        }
+        let (sink, mut messages) = self.client.get_async_pubsub().await.map_err(err)?.split();
+        let topics: Topics = Arc::default();
+        let fan_out = Arc::clone(&topics);
+        let alive = Arc::new(AtomicBool::new(true));
+        let living = Arc::clone(&alive);
+        tokio::spawn(async move {
+            while let Some(msg) = messages.next().await {
+                let Ok(payload) = msg.get_payload::<Vec<u8>>() else {
+                    continue;
+                };
+                let sender = fan_out
+                    .lock()
+                    .ok()
+                    .and_then(|t| t.get(msg.get_channel_name()).cloned());
+                if let Some(sender) = sender {
+                    // No receivers left: the next subscription prunes the topic.
+                    let _ = sender.send(payload);
+                }
+            }
+            // The connection is gone: dropping the senders ends every subscription.
+            living.store(false, Ordering::Release);
+            if let Ok(mut t) = fan_out.lock() {
+                t.clear();
+            }
+            tracing::warn!("Redis pub/sub connection closed; subscriptions ended");
+        });
+        *hub = Some(Hub {
+            sink: sink.clone(),
+            topics: Arc::clone(&topics),
+            alive,
+        });
+        Ok((sink, topics))
+    }
 }
 
 fn err(e: redis::RedisError) -> PortError {
     PortError::new("redis-pubsub", e)
+}
+
+fn poisoned() -> PortError {
+    PortError::new("redis-pubsub", "lock poisoned")
 }
 
 #[async_trait]
@@ -44,14 +122,48 @@ impl PubSub for RedisPubSub {
     }
 
     async fn subscribe(&self, topic: &str) -> Result<BoxStream<'static, Vec<u8>>, PortError> {
-        // One connection per subscription keeps it simple; a shared multiplexed subscriber
-        // is the step to take when subscriptions number in the thousands per instance.
-        let mut pubsub = self.client.get_async_pubsub().await.map_err(err)?;
-        pubsub.subscribe(self.channel(topic)).await.map_err(err)?;
-        Ok(pubsub
-            .into_on_message()
-            .filter_map(|msg| async move { msg.get_payload::<Vec<u8>>().ok() })
-            .boxed())
+        let channel = self.channel(topic);
+        // Held across the Redis round trips below, so that two first subscribers of a topic
+        // do not both subscribe it and neither misses the subscription's confirmation.
+        let mut hub = self.hub.lock().await;
+        let (mut sink, topics) = self.connected(&mut hub).await?;
+        let (receiver, new, unused) = {
+            let mut t = topics.lock().map_err(|_| poisoned())?;
+            let unused: Vec<String> = t
+                .iter()
+                .filter(|(name, tx)| tx.receiver_count() == 0 && **name != channel)
+                .map(|(name, _)| name.clone())
+                .collect();
+            for name in &unused {
+                t.remove(name);
+            }
+            let new = !t.contains_key(&channel);
+            let sender = t
+                .entry(channel.clone())
+                .or_insert_with(|| broadcast::channel(CAPACITY).0);
+            (sender.subscribe(), new, unused)
+        };
+        if !unused.is_empty() {
+            sink.unsubscribe(&unused).await.map_err(err)?;
+        }
+        if new && let Err(e) = sink.subscribe(&channel).await {
+            if let Ok(mut t) = topics.lock() {
+                t.remove(&channel);
+            }
+            return Err(err(e));
+        }
+        drop(hub);
+        let stream = futures::stream::unfold(receiver, |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(msg) => return Some((msg, rx)),
+                    // A slow subscriber skips what it missed rather than ending.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        Ok(stream.boxed())
     }
 
     async fn ping(&self) -> Result<(), PortError> {
