@@ -43,6 +43,14 @@ async fn upload(app: &TestApp, who: &Signed, name: &str, bytes: Vec<u8>) -> (u16
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
+/// A download link's path on this server (`/files/...?token=`).
+fn path_of(url: &str) -> String {
+    let (_, rest) = url
+        .split_once("/files/")
+        .unwrap_or_else(|| panic!("not a download link: {url}"));
+    format!("/files/{rest}")
+}
+
 fn upload_error(body: &Value) -> Option<&str> {
     body["data"]["uploadAttachment"]["userErrors"][0]["code"].as_str()
 }
@@ -171,10 +179,7 @@ async fn an_attachment_is_downloaded_only_by_those_who_may_read_the_thread() {
         .as_str()
         .unwrap_or_else(|| panic!("{seen}"))
         .to_owned();
-    let path = url
-        .split_once("/files/")
-        .map(|(_, p)| format!("/files/{p}"))
-        .unwrap();
+    let path = path_of(&url);
     assert!(
         !path.contains("insurance"),
         "no file name in the link: {path}"
@@ -242,10 +247,7 @@ async fn a_download_link_expires() {
         .as_str()
         .unwrap_or_else(|| panic!("{posted}"))
         .to_owned();
-    let path = url
-        .split_once("/files/")
-        .map(|(_, p)| format!("/files/{p}"))
-        .unwrap();
+    let path = path_of(&url);
     let res = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     // The nurse's link stops working when the nurse signs out.
@@ -261,10 +263,7 @@ async fn a_download_link_expires() {
         .as_str()
         .unwrap_or_else(|| panic!("{seen}"))
         .to_owned();
-    let nurse_path = nurse_url
-        .split_once("/files/")
-        .map(|(_, p)| format!("/files/{p}"))
-        .unwrap();
+    let nurse_path = path_of(&nurse_url);
     let res = app.client.get(app.url(&nurse_path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let (_, out) = app
@@ -373,10 +372,7 @@ async fn attachments_go_to_an_s3_compatible_bucket_when_one_is_set() {
         .as_str()
         .unwrap_or_else(|| panic!("{started}"))
         .to_owned();
-    let path = url
-        .split_once("/files/")
-        .map(|(_, p)| format!("/files/{p}"))
-        .unwrap();
+    let path = path_of(&url);
     let res = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().to_vec(), pdf());

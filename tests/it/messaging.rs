@@ -47,20 +47,21 @@ pub(crate) struct Clinic {
     pub pool: String,
 }
 
+/// The signed-in user's global id (`me` gives the bare uuid).
+async fn user_gid(app: &TestApp, slug: &str, who: &Signed) -> String {
+    let (_, me) = app
+        .gql_as(slug, &who.access, "{ me { userId } }", json!({}))
+        .await;
+    let uuid = me["data"]["me"]["userId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{me}"));
+    gid("User", uuid.parse().unwrap())
+}
+
 pub(crate) async fn clinic(app: &TestApp, slug: &str) -> Clinic {
     let admin = app.practice_admin(slug).await;
     let (nurse, _) = app.add_user(slug, Role::Staff).await;
-    let (_, me) = app
-        .gql_as(slug, &nurse.access, "{ me { userId } }", json!({}))
-        .await;
-    let nurse_id = gid(
-        "User",
-        me["data"]["me"]["userId"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap(),
-    );
+    let nurse_id = user_gid(app, slug, &nurse).await;
     let (_, created) = app
         .gql_as(
             slug,
@@ -219,6 +220,33 @@ async fn a_patient_reads_only_their_own_threads_and_never_an_internal_note() {
     // Staff: everything, note included.
     let staff_view = thread(&app, &c.nurse, &id).await;
     assert_eq!(bodies(&staff_view).len(), 3, "{staff_view}");
+    // Every look at the conversation is on the chart's audit trail.
+    let (_, audit) = app
+        .gql_as(
+            "msg-own",
+            &c.admin.access,
+            "query($p: ID) { auditEvents(patientId: $p, first: 500) { action } }",
+            json!({ "p": gid("Patient", alice_chart.unwrap()) }),
+        )
+        .await;
+    let actions: Vec<&str> = audit["data"]["auditEvents"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{audit}"))
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in [
+        "thread.start",
+        "thread.note",
+        "thread.message",
+        "thread.list",
+        "thread.read",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
 
     // Another patient of the same practice: nothing, not even that it exists.
     let other = thread(&app, &bob, &id).await;
@@ -427,17 +455,7 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
         "{after}"
     );
     // Assigning to a patient, or to another practice's staff, is refused.
-    let (_, me) = app
-        .gql_as("msg-bad", &patient.access, "{ me { userId } }", json!({}))
-        .await;
-    let patient_user = gid(
-        "User",
-        me["data"]["me"]["userId"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap(),
-    );
+    let patient_user = user_gid(&app, "msg-bad", &patient).await;
     for assignee in [patient_user, other.nurse_id.clone()] {
         let (_, assigned) = app
             .gql_as(

@@ -132,8 +132,6 @@ pub struct InboxFilter {
     pub status: Option<String>,
     /// Only open threads whose waiting message is past the target.
     pub overdue_before: Option<DateTime<Utc>>,
-    /// Only threads whose chart is this one.
-    pub patient_id: Option<Uuid>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -167,9 +165,6 @@ pub async fn inbox(
             .filter(message_thread::Column::Status.eq(OPEN))
             .filter(message_thread::Column::AwaitingReplySince.lt(before));
     }
-    if let Some(patient) = filter.patient_id {
-        query = query.filter(message_thread::Column::PatientId.eq(patient));
-    }
     Ok(query
         .order_by_desc(message_thread::Column::LastMessageAt)
         .limit(limit)
@@ -200,6 +195,28 @@ pub async fn of_charts(
         .await?)
 }
 
+/// Records that `actor` was shown `threads` (subject, status, who waits): one audit event per
+/// chart, so each patient's access report names the listing.
+pub async fn record_listing(
+    tx: &TenantTx,
+    actor: &Actor,
+    threads: &[message_thread::Model],
+) -> CoreResult<()> {
+    let mut charts: Vec<Uuid> = threads.iter().map(|t| t.patient_id).collect();
+    charts.sort_unstable();
+    charts.dedup();
+    for chart in charts {
+        let listing = Access {
+            action: "thread.list",
+            resource_type: "MessageThread",
+            resource_id: None,
+            patient_id: Some(chart),
+        };
+        audit::record(tx, actor, listing).await?;
+    }
+    Ok(())
+}
+
 /// Assigns the thread to a staff member of the practice, or to nobody.
 pub async fn assign(
     tx: &TenantTx,
@@ -218,47 +235,42 @@ pub async fn assign(
     Ok(thread)
 }
 
-/// Closes an open thread: nothing more can be written to it until it is reopened.
-pub async fn close(
+/// Closes an open thread (nothing more can be written to it until it is reopened), or
+/// reopens a closed one; asking for the state it is in is refused with its code.
+pub async fn set_open(
     tx: &TenantTx,
     actor: &Actor,
     thread: message_thread::Model,
+    open: bool,
     now: DateTime<Utc>,
 ) -> CoreResult<message_thread::Model> {
-    if thread.status == CLOSED {
-        return Err(CoreError::invalid(
-            "threadId",
-            "THREAD_CLOSED",
-            "the conversation is already closed",
-        ));
+    match (open, thread.status == CLOSED) {
+        (false, true) => {
+            return Err(CoreError::invalid(
+                "threadId",
+                "THREAD_CLOSED",
+                "the conversation is already closed",
+            ));
+        }
+        (true, false) => {
+            return Err(CoreError::invalid(
+                "threadId",
+                "THREAD_NOT_CLOSED",
+                "the conversation is open",
+            ));
+        }
+        _ => {}
     }
     let mut change: message_thread::ActiveModel = thread.into();
-    change.status = Set(CLOSED.to_owned());
-    change.closed_at = Set(Some(now));
+    change.status = Set(if open { OPEN } else { CLOSED }.to_owned());
+    change.closed_at = Set((!open).then_some(now));
     change.updated_at = Set(now);
     let thread = change.update(tx.conn()).await?;
-    audit::record(tx, actor, access("thread.close", &thread)).await?;
-    Ok(thread)
-}
-
-pub async fn reopen(
-    tx: &TenantTx,
-    actor: &Actor,
-    thread: message_thread::Model,
-    now: DateTime<Utc>,
-) -> CoreResult<message_thread::Model> {
-    if thread.status != CLOSED {
-        return Err(CoreError::invalid(
-            "threadId",
-            "THREAD_NOT_CLOSED",
-            "the conversation is open",
-        ));
-    }
-    let mut change: message_thread::ActiveModel = thread.into();
-    change.status = Set(OPEN.to_owned());
-    change.closed_at = Set(None);
-    change.updated_at = Set(now);
-    let thread = change.update(tx.conn()).await?;
-    audit::record(tx, actor, access("thread.reopen", &thread)).await?;
+    let action = if open {
+        "thread.reopen"
+    } else {
+        "thread.close"
+    };
+    audit::record(tx, actor, access(action, &thread)).await?;
     Ok(thread)
 }

@@ -1,7 +1,7 @@
 //! Who is asking, for messaging: the policy check (patients `own_messages`, staff
 //! `messages`), the viewer for the chart rules, and the audit actor.
 
-use async_graphql::{Context, ID};
+use async_graphql::Context;
 use portico_core::{
     TenantTx,
     audit::Actor,
@@ -14,7 +14,7 @@ use portico_core::{
 };
 use uuid::Uuid;
 
-use crate::{ApiError, context::ContextExt, global_id};
+use crate::{ApiError, context::ContextExt};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
@@ -95,9 +95,7 @@ pub async fn staff_scope(ctx: &Context<'_>, need: Need) -> async_graphql::Result
     scope(ctx, need).await
 }
 
-pub fn uuid_of(type_name: &str, id: &ID) -> Result<Uuid, ApiError> {
-    global_id::decode(type_name, id).ok_or(ApiError::NotFound)
-}
+pub use crate::scheduling::access::uuid_of;
 
 /// Tells every instance's subscribers, after the commit. A lost event costs a live update,
 /// never data: the thread is read from the database.

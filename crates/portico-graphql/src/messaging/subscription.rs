@@ -117,8 +117,8 @@ impl Listener {
         Some(!revoked)
     }
 
-    /// The update as this subscriber may see it: checked and built in a read, and only a
-    /// delivered message is recorded as read (a short write).
+    /// The update as this subscriber may see it: checked and built in a read, then recorded
+    /// as read only when it is delivered (a short write).
     async fn update(&self, event: &ThreadEvent) -> portico_core::CoreResult<Option<ThreadUpdate>> {
         let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Read).await?;
         let built = self.build(&tx, event).await;
@@ -126,12 +126,10 @@ impl Listener {
         let Some((update, thread, actor)) = built? else {
             return Ok(None);
         };
-        if update.message.is_some() {
-            let tx =
-                TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Write).await?;
-            messages::record_read(&tx, &actor, &thread).await?;
-            tx.commit().await?;
-        }
+        // Every delivered update shows the thread (and maybe a message): audited like a read.
+        let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Write).await?;
+        messages::record_read(&tx, &actor, &thread).await?;
+        tx.commit().await?;
         Ok(Some(update))
     }
 

@@ -58,6 +58,23 @@ async fn view(
     Ok(out)
 }
 
+/// Answers a query with `threads`: the listing is audited (one event per chart), then built
+/// for the viewer, and the transaction committed.
+async fn show(
+    ctx: &Context<'_>,
+    tx: TenantTx,
+    scope: &Scope,
+    actor: &portico_core::audit::Actor,
+    threads: Vec<message_thread::Model>,
+) -> async_graphql::Result<Vec<MessageThread>> {
+    threads::record_listing(&tx, actor, &threads)
+        .await
+        .map_err(scope.core())?;
+    let out = view(ctx, &tx, scope, threads).await?;
+    tx.commit().await.map_err(scope.core())?;
+    Ok(out)
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum AssigneeFilter {
     /// Assigned to the signed-in staff member.
@@ -79,7 +96,7 @@ impl ThreadsQuery {
         status: Option<ThreadStatus>,
     ) -> async_graphql::Result<Vec<MessageThread>> {
         let scope = scope(ctx, Need::Read).await?;
-        let tx = ctx.tenant_tx(Access::Read).await?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
         let chart = patient_id.map(|id| uuid_of("Patient", &id)).transpose()?;
         let charts = if scope.is_staff() {
             let Some(chart) = chart else {
@@ -107,9 +124,7 @@ impl ThreadsQuery {
         let found = threads::of_charts(&tx, &charts, status.map(ThreadStatus::as_str), PAGE)
             .await
             .map_err(scope.core())?;
-        let out = view(ctx, &tx, &scope, found).await?;
-        tx.rollback().await.map_err(scope.core())?;
-        Ok(out)
+        show(ctx, tx, &scope, &scope.actor, found).await
     }
 
     /// One conversation the viewer takes part in.
@@ -159,16 +174,13 @@ impl ThreadsQuery {
             },
             status: status.map(|s| s.as_str().to_owned()),
             overdue_before: overdue.unwrap_or(false).then(|| Utc::now() - target),
-            patient_id: None,
         };
         let limit = u64::try_from(first.clamp(1, i32::try_from(PAGE).unwrap_or(100))).unwrap_or(50);
-        let tx = ctx.tenant_tx(Access::Read).await?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
         let found = threads::inbox(&tx, &filter, limit)
             .await
             .map_err(scope.core())?;
-        let out = view(ctx, &tx, &scope, found).await?;
-        tx.rollback().await.map_err(scope.core())?;
-        Ok(out)
+        show(ctx, tx, &scope, &scope.actor, found).await
     }
 }
 
@@ -470,7 +482,7 @@ impl ThreadsMutation {
         let scope = staff_scope(ctx, Need::Write).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
         let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
-        let result = threads::close(&tx, &actor, thread, Utc::now()).await;
+        let result = threads::set_open(&tx, &actor, thread, false, Utc::now()).await;
         finish_thread(ctx, &scope, tx, result).await
     }
 
@@ -482,7 +494,7 @@ impl ThreadsMutation {
         let scope = staff_scope(ctx, Need::Write).await?;
         let id = uuid_of("MessageThread", &input.thread_id)?;
         let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
-        let result = threads::reopen(&tx, &actor, thread, Utc::now()).await;
+        let result = threads::set_open(&tx, &actor, thread, true, Utc::now()).await;
         finish_thread(ctx, &scope, tx, result).await
     }
 
