@@ -96,6 +96,21 @@ pub async fn ehr(tx: &TenantTx, key: &str, payload: &serde_json::Value) -> CoreR
     write_raw(tx, EHR, key, payload.to_string()).await
 }
 
+/// Rows of `channels` the relay may hand out: undelivered, not cancelled, attempts left, and
+/// never relayed or relayed longer than `claim` ago (the relay or its job was lost).
+fn relayable(tx: &TenantTx, channels: &[&'static str], claim: Duration) -> sea_orm::Select<Entity> {
+    tx.find::<Entity>()
+        .filter(Column::Channel.is_in(channels.iter().copied()))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
+        .filter(
+            Condition::any()
+                .add(Column::RelayedAt.is_null())
+                .add(Column::RelayedAt.lt(Utc::now() - claim)),
+        )
+}
+
 /// The job a `job` row carries.
 pub fn job_of(message: &outbox_message::Model) -> CoreResult<Job> {
     serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
@@ -108,18 +123,7 @@ pub async fn pending_jobs(
     limit: u64,
     claim: Duration,
 ) -> CoreResult<Vec<outbox_message::Model>> {
-    let now = Utc::now();
-    Ok(tx
-        .find::<Entity>()
-        .filter(Column::Channel.eq(JOB))
-        .filter(Column::DeliveredAt.is_null())
-        .filter(Column::CancelledAt.is_null())
-        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
-        .filter(
-            Condition::any()
-                .add(Column::RelayedAt.is_null())
-                .add(Column::RelayedAt.lt(now - claim)),
-        )
+    Ok(relayable(tx, &[JOB], claim)
         .order_by_asc(Column::CreatedAt)
         .limit(limit)
         .all(tx.conn())
@@ -243,17 +247,7 @@ pub async fn pending_after(
     claim: Duration,
 ) -> CoreResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
-    Ok(tx
-        .find::<Entity>()
-        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
-        .filter(Column::DeliveredAt.is_null())
-        .filter(Column::CancelledAt.is_null())
-        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
-        .filter(
-            Condition::any()
-                .add(Column::RelayedAt.is_null())
-                .add(Column::RelayedAt.lt(now - claim)),
-        )
+    Ok(relayable(tx, &MESSAGE_CHANNELS, claim)
         .filter(
             Condition::any()
                 .add(Column::ClaimedUntil.is_null())

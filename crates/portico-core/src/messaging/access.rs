@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     chart_access::{self, Purpose, Viewer},
-    entities::{message_thread, patient, proxy_grant},
+    entities::{chart_restriction, message_thread, patient, proxy_grant},
     identity::Role,
 };
 
@@ -132,13 +132,20 @@ pub async fn hidden_charts(
     charts: &[Uuid],
 ) -> CoreResult<std::collections::HashSet<Uuid>> {
     let mut hidden = std::collections::HashSet::new();
-    if viewer.role == Role::Patient {
+    if viewer.role == Role::Patient || viewer.role == Role::PracticeAdmin || charts.is_empty() {
         return Ok(hidden);
     }
-    let mut distinct = charts.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    for chart in distinct {
+    // One query for which of the charts are restricted (few are); the per-chart checks run
+    // for those only.
+    let restricted: Vec<Uuid> = tx
+        .find::<chart_restriction::Entity>()
+        .filter(chart_restriction::Column::PatientId.is_in(charts.to_vec()))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|r| r.patient_id)
+        .collect();
+    for chart in restricted {
         if chart_access::needs_break_glass(tx, viewer, chart).await?
             && chart_access::active_break_glass(tx, viewer.user_id, chart)
                 .await?
