@@ -9,8 +9,6 @@ use portico_core::{
     chart_access::Viewer,
     entities::{medication_request, refill_request},
     identity::Role,
-    notify::Portal,
-    ports::Job,
     refills::{
         self, PENDING,
         decisions::{self, Decision},
@@ -27,6 +25,7 @@ use crate::{
     context::ContextExt,
     global_id,
     records::MedicationRequest,
+    scheduling::appointments::{notice_text, relay_outbox},
     user_error::{UserError, settle},
 };
 
@@ -198,27 +197,6 @@ pub struct SetCoveringProviderPayload {
     user_errors: Vec<UserError>,
 }
 
-/// Asks the queue to relay the outbox now (the sweep does it otherwise).
-async fn relay(ctx: &Context<'_>) -> async_graphql::Result<()> {
-    let tenant_id = ctx.tenant()?.id();
-    if let Err(e) = ctx
-        .services()?
-        .queue
-        .enqueue(Job::RelayOutbox { tenant_id })
-        .await
-    {
-        tracing::warn!(error = %e, "outbox relay not queued; the sweep will relay it");
-    }
-    Ok(())
-}
-
-fn portal(ctx: &Context<'_>) -> async_graphql::Result<Portal> {
-    Ok(Portal::new(
-        &ctx.services()?.public_url,
-        &ctx.tenant()?.tenant.slug,
-    ))
-}
-
 /// An id of `type_name`; anything else stands for no object (`Uuid::nil`, found nowhere).
 fn id_or_nil(type_name: &str, id: &ID) -> Uuid {
     global_id::decode(type_name, id).unwrap_or_else(Uuid::nil)
@@ -351,7 +329,7 @@ impl RefillsMutation {
         .await;
         Ok(match settle(tx, created, &request_id).await? {
             Ok(model) => {
-                relay(ctx).await?;
+                relay_outbox(ctx, 1).await?;
                 RefillRequestPayload {
                     refill_request: Some(RefillRequest {
                         model,
@@ -397,7 +375,7 @@ impl RefillsMutation {
             user_id: principal.user_id,
             role: principal.role,
         };
-        let portal = portal(ctx)?;
+        let portal = notice_text(ctx)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let decided = decisions::decide(
             &tx,
@@ -411,7 +389,7 @@ impl RefillsMutation {
         .await;
         Ok(match settle(tx, decided, &request_id).await? {
             Ok(model) => {
-                relay(ctx).await?;
+                relay_outbox(ctx, 1).await?;
                 RefillRequestPayload {
                     refill_request: Some(RefillRequest {
                         model,
