@@ -12,6 +12,7 @@ pub mod break_glass;
 pub mod chart_access;
 pub mod contact_details;
 pub mod db;
+pub mod ehr;
 pub mod demo;
 pub mod entities;
 pub mod error;
