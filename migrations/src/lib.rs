@@ -22,6 +22,7 @@ mod m20261125_000015_notifications;
 mod m20261130_000016_recalls;
 mod m20261130_000017_messaging;
 mod m20261130_000018_refills;
+mod m20261130_000019_ehr;
 pub mod postgres;
 mod shape;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_recalls::Migration),
             Box::new(m20261130_000017_messaging::Migration),
             Box::new(m20261130_000018_refills::Migration),
+            Box::new(m20261130_000019_ehr::Migration),
         ]
     }
 }

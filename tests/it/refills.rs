@@ -777,13 +777,9 @@ async fn decisions_reach_patient_and_staff_with_no_phi_and_bad_input_has_codes()
         jobs.iter()
             .all(|m| m.relayed_at.is_some() && m.delivered_at.is_some())
     );
-    let ehr: Vec<_> = rows.iter().filter(|m| m.channel == outbox::EHR).collect();
-    assert_eq!(ehr.len(), 2);
-    assert!(
-        ehr.iter()
-            .all(|m| m.relayed_at.is_none() && !m.payload.contains("Sertraline"))
-    );
-    assert!(ehr[0].payload.contains("refill_decision"));
+    // No write-back is queued for a practice without an EHR connection (the EHR tests
+    // cover one with).
+    assert!(rows.iter().all(|m| m.channel != outbox::EHR));
     let emails = rows
         .iter()
         .filter(|m| m.channel == outbox::EMAIL && m.relayed_at.is_some())

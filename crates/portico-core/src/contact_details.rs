@@ -189,6 +189,7 @@ pub async fn update(
     }
     active.updated_at = Set(now);
     let updated = active.update(tx.conn()).await?;
+    crate::ehr::writeback::queue_demographics(tx, updated.id, false).await?;
     let change = contact_change::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),

@@ -246,8 +246,26 @@ pub async fn pending_after(
     limit: u64,
     claim: Duration,
 ) -> CoreResult<Vec<outbox_message::Model>> {
+    pending_on(tx, &MESSAGE_CHANNELS, limit, claim).await
+}
+
+/// EHR write-backs to hand to the queue, as [`pending_after`] for messages.
+pub async fn pending_ehr(
+    tx: &TenantTx,
+    limit: u64,
+    claim: Duration,
+) -> CoreResult<Vec<outbox_message::Model>> {
+    pending_on(tx, &[EHR], limit, claim).await
+}
+
+async fn pending_on(
+    tx: &TenantTx,
+    channels: &[&'static str],
+    limit: u64,
+    claim: Duration,
+) -> CoreResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
-    Ok(relayable(tx, &MESSAGE_CHANNELS, claim)
+    Ok(relayable(tx, channels, claim)
         .filter(
             Condition::any()
                 .add(Column::ClaimedUntil.is_null())
@@ -374,6 +392,22 @@ pub async fn mark_failed(tx: &TenantTx, id: Uuid, attempts: i32, error: &str) ->
     Ok(())
 }
 
+/// Gives up on a message that cannot succeed (an EHR refusal, a conflict for staff): it is
+/// not tried again and waits with the failed ones. `error` is a stable code, never PHI.
+pub async fn give_up(tx: &TenantTx, id: Uuid, error: &str) -> CoreResult<()> {
+    tx.update::<Entity>()
+        .col_expr(Column::Attempts, Expr::value(MAX_ATTEMPTS))
+        .col_expr(Column::LastError, Expr::value(Some(error.to_owned())))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// Records a permanent refusal (a bounce): the message is not tried again, it waits in the
 /// failed deliveries, and the patient's address on that channel is marked as bouncing so
 /// that later notifications skip it until the address changes.
@@ -436,9 +470,22 @@ pub async fn withdraw(tx: &TenantTx, topic: &str) -> CoreResult<u64> {
 
 /// Messages that used up their attempts without being delivered, newest first.
 pub async fn failed(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
+    failed_on(tx, &MESSAGE_CHANNELS, limit).await
+}
+
+/// EHR write-backs given up on (attempts used up, or refused for good), newest first.
+pub async fn failed_ehr(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
+    failed_on(tx, &[EHR], limit).await
+}
+
+async fn failed_on(
+    tx: &TenantTx,
+    channels: &[&'static str],
+    limit: u64,
+) -> CoreResult<Vec<outbox_message::Model>> {
     Ok(tx
         .find::<Entity>()
-        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
+        .filter(Column::Channel.is_in(channels.iter().copied()))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.gte(MAX_ATTEMPTS))
@@ -450,10 +497,23 @@ pub async fn failed(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message:
 
 /// Gives a failed message a fresh set of attempts; the relay picks it up.
 pub async fn retry(tx: &TenantTx, id: Uuid) -> CoreResult<outbox_message::Model> {
+    retry_on(tx, &MESSAGE_CHANNELS, id).await
+}
+
+/// Gives a failed EHR write-back a fresh set of attempts.
+pub async fn retry_ehr(tx: &TenantTx, id: Uuid) -> CoreResult<outbox_message::Model> {
+    retry_on(tx, &[EHR], id).await
+}
+
+async fn retry_on(
+    tx: &TenantTx,
+    channels: &[&'static str],
+    id: Uuid,
+) -> CoreResult<outbox_message::Model> {
     let found = tx
         .find::<Entity>()
         .filter(Column::Id.eq(id))
-        .filter(Column::Channel.is_in(MESSAGE_CHANNELS))
+        .filter(Column::Channel.is_in(channels.iter().copied()))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.gte(MAX_ATTEMPTS))

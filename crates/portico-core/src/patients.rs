@@ -10,7 +10,7 @@ use crate::{
     entities::patient::{self, Column},
 };
 
-const GENDERS: &[&str] = &["female", "male", "other", "unknown"];
+pub(crate) const GENDERS: &[&str] = &["female", "male", "other", "unknown"];
 
 #[derive(Clone, Debug, Default)]
 pub struct NewPatient {
@@ -194,6 +194,7 @@ pub async fn update_contact(
     }
     active.updated_at = Set(Utc::now());
     let updated = active.update(tx.conn()).await?;
+    crate::ehr::writeback::queue_demographics(tx, updated.id, false).await?;
     audit::record(tx, actor, access("patient.update", updated.id)).await?;
     Ok(updated)
 }

@@ -66,6 +66,17 @@ pub enum Job {
         tenant_id: TenantId,
         refill_id: uuid::Uuid,
     },
+    /// Pull a practice's EHR changes since the last run; with `review_id`, pull everything of
+    /// the EHR patient a staff member has just matched (the review's subject).
+    SyncEhr {
+        tenant_id: TenantId,
+        review_id: Option<uuid::Uuid>,
+    },
+    /// Write one `ehr` outbox message back to the practice's EHR (a written one is skipped).
+    WriteEhr {
+        tenant_id: TenantId,
+        message_id: uuid::Uuid,
+    },
 }
 
 impl Job {
@@ -78,6 +89,7 @@ impl Job {
             // Maintenance runs with the nightly rollups, off the paths people wait on.
             Self::VerifyAuditChain { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
+            Self::SyncEhr { .. } | Self::WriteEhr { .. } => Queue::EhrSync,
         }
     }
 
@@ -90,6 +102,8 @@ impl Job {
             Self::RelayOutbox { .. } => "relay_outbox",
             Self::DeliverMessage { .. } => "deliver_message",
             Self::RouteRefill { .. } => "route_refill",
+            Self::SyncEhr { .. } => "sync_ehr",
+            Self::WriteEhr { .. } => "write_ehr",
         }
     }
 }
@@ -164,6 +178,14 @@ pub trait JobQueue: Send + Sync {
     async fn ping(&self) -> Result<(), PortError>;
     /// `sqlite` or `redis`, for logs and metrics.
     fn backend(&self) -> &'static str;
+}
+
+/// Seals secrets Portico keeps in the database (a practice's EHR credentials) with the
+/// deployment's key. `context` binds a sealed value to where it belongs (the tenant), so a
+/// value copied to another row does not open.
+pub trait SecretSealer: Send + Sync {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> String;
+    fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, PortError>;
 }
 
 /// Where message attachments are kept: a local directory embedded, an S3-compatible store in

@@ -45,20 +45,21 @@ pub struct ObservationInput {
     pub encounter_id: Option<Uuid>,
 }
 
-struct Checked {
-    code: String,
-    display: String,
-    value: Option<f64>,
-    unit: Option<String>,
-    value_text: Option<String>,
-    range_low: Option<f64>,
-    range_high: Option<f64>,
-    range_text: Option<String>,
-    interpretation: Option<String>,
-    effective_at: DateTime<Utc>,
+pub(crate) struct Checked {
+    pub code: String,
+    pub display: String,
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+    pub value_text: Option<String>,
+    pub range_low: Option<f64>,
+    pub range_high: Option<f64>,
+    pub range_text: Option<String>,
+    pub interpretation: Option<String>,
+    pub effective_at: DateTime<Utc>,
 }
 
-fn check(input: ObservationInput) -> CoreResult<Checked> {
+/// The chart's rules for a result, shared with the EHR sync.
+pub(crate) fn check(input: ObservationInput) -> CoreResult<Checked> {
     let code = code("code", Some(input.code), true)?
         .ok_or_else(|| CoreError::invalid("code", "INVALID_CODE", "a LOINC code is required"))?;
     let display = required("display", &input.display, 200)?;

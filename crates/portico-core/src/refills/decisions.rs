@@ -14,7 +14,6 @@ use crate::{
     chart_access::{self, Purpose, Viewer},
     entities::refill_request::{self, Column, Model as Refill},
     notify::{self, Notice, Portal},
-    outbox,
 };
 
 pub const MAX_QUANTITY: i32 = 10_000;
@@ -164,13 +163,8 @@ pub async fn decide(
         now,
     )
     .await?;
-    // The EHR sync delivers this once it exists; until then the relay leaves it waiting.
-    outbox::ehr(
-        tx,
-        &format!("refill:{id}:ehr"),
-        &serde_json::json!({ "kind": "refill_decision", "refill_id": id }),
-    )
-    .await?;
+    // Written back to the EHR by the write-back job, when the practice has a connection.
+    crate::ehr::writeback::queue_refill(tx, id).await?;
     Ok(decided)
 }
 

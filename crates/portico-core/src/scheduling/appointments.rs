@@ -247,6 +247,7 @@ async fn insert(
         }
     })?;
     super::reminders::plan(tx, &created, clock.now).await?;
+    crate::ehr::writeback::queue_appointment(tx, &created, BOOKED).await?;
     Ok(created)
 }
 
@@ -328,6 +329,7 @@ async fn release(
             "this appointment was already cancelled, moved or held",
         ));
     }
+    crate::ehr::writeback::queue_appointment(tx, found, status).await?;
     super::reminders::withdraw(tx, found.id).await
 }
 
@@ -429,6 +431,7 @@ pub async fn set_outcome(
     active.status = Set(outcome.to_owned());
     active.updated_at = Set(Utc::now());
     let updated = active.update(tx.conn()).await?;
+    crate::ehr::writeback::queue_appointment(tx, &updated, outcome).await?;
     audit::record(tx, actor, access("appointment.outcome", &updated)).await?;
     Ok(updated)
 }

@@ -1,0 +1,278 @@
+//! A practice's EHR connection: where the FHIR server is, how Portico authenticates to it
+//! (the private key or token sealed at rest, never read back through the API), how often it
+//! syncs and which resource types. Saving checks the URL and the credentials' form with the
+//! adapter before anything is stored.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, Set};
+use uuid::Uuid;
+
+use super::{
+    gateway::{EhrAuth, EhrConnector, EhrEndpoint},
+    model::ResourceKind,
+};
+use crate::{
+    CoreError, CoreResult, TenantTx,
+    audit::{self, Access, Actor},
+    entities::ehr_connection::{self, Model as Connection},
+    ports::SecretSealer,
+};
+
+pub const SMART: &str = "smart";
+pub const BEARER: &str = "bearer";
+pub const MIN_INTERVAL_MINUTES: i32 = 5;
+pub const MAX_INTERVAL_MINUTES: i32 = 24 * 60;
+pub const DEFAULT_SCOPE: &str = "system/*.read system/Appointment.write system/MedicationRequest.write system/Task.write system/Patient.write";
+
+/// What a practice admin sets. A `None` secret keeps the one stored.
+#[derive(Clone, Debug)]
+pub struct ConnectionInput {
+    pub base_url: String,
+    pub auth: AuthInput,
+    pub sync_interval_minutes: i32,
+    pub resource_types: Vec<ResourceKind>,
+    pub enabled: bool,
+}
+
+#[derive(Clone)]
+pub enum AuthInput {
+    Smart {
+        client_id: String,
+        private_key_pem: Option<String>,
+        key_id: Option<String>,
+        token_endpoint: Option<String>,
+        scope: Option<String>,
+    },
+    Bearer {
+        token: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for AuthInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Smart { client_id, .. } => write!(f, "Smart({client_id})"),
+            Self::Bearer { .. } => write!(f, "Bearer"),
+        }
+    }
+}
+
+fn context(tx: &TenantTx) -> Vec<u8> {
+    format!("ehr-connection:{}", tx.tenant_id()).into_bytes()
+}
+
+pub async fn get(tx: &TenantTx) -> CoreResult<Option<Connection>> {
+    Ok(tx
+        .find::<ehr_connection::Entity>()
+        .one(tx.conn())
+        .await?)
+}
+
+/// The resource types a connection pulls, in pull order.
+pub fn kinds(connection: &Connection) -> Vec<ResourceKind> {
+    let mut kinds: Vec<ResourceKind> = connection
+        .resource_types
+        .split(',')
+        .filter_map(ResourceKind::parse)
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// The endpoint the adapter opens, with the secret unsealed.
+pub fn endpoint(
+    tx: &TenantTx,
+    sealer: &dyn SecretSealer,
+    connection: &Connection,
+) -> CoreResult<EhrEndpoint> {
+    let secret = sealer
+        .open(&connection.sealed_secret, &context(tx))
+        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let secret = String::from_utf8(secret).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let auth = if connection.auth_kind == SMART {
+        EhrAuth::Smart {
+            client_id: connection.client_id.clone().unwrap_or_default(),
+            private_key_pem: secret,
+            key_id: connection.key_id.clone(),
+            token_endpoint: connection.token_endpoint.clone(),
+            scope: connection
+                .scope
+                .clone()
+                .unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+        }
+    } else {
+        EhrAuth::Bearer { token: secret }
+    };
+    Ok(EhrEndpoint {
+        base_url: connection.base_url.clone(),
+        auth,
+    })
+}
+
+fn trimmed(value: Option<String>, field: &'static str, max: usize) -> CoreResult<Option<String>> {
+    match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => Err(CoreError::invalid(
+            field,
+            "VALUE_TOO_LONG",
+            format!("at most {max} characters"),
+        )),
+        v => Ok(v),
+    }
+}
+
+/// Creates or replaces the practice's connection. The URL and credentials are checked with
+/// the adapter (an insecure URL or a key it cannot use is refused and nothing is stored).
+pub async fn save(
+    tx: &TenantTx,
+    actor: &Actor,
+    connector: &dyn EhrConnector,
+    sealer: &dyn SecretSealer,
+    input: ConnectionInput,
+    now: DateTime<Utc>,
+) -> CoreResult<Connection> {
+    let base_url = input.base_url.trim().trim_end_matches('/').to_owned();
+    if base_url.len() > 500 {
+        return Err(CoreError::invalid("baseUrl", "VALUE_TOO_LONG", "at most 500 characters"));
+    }
+    connector
+        .check_url(&base_url)
+        .map_err(|e| CoreError::invalid("baseUrl", e.code, e.message))?;
+    if !(MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&input.sync_interval_minutes) {
+        return Err(CoreError::invalid(
+            "syncIntervalMinutes",
+            "INVALID_SYNC_INTERVAL",
+            format!("between {MIN_INTERVAL_MINUTES} and {MAX_INTERVAL_MINUTES} minutes"),
+        ));
+    }
+    // Patients are always pulled: every other record is matched to a chart through them.
+    let mut kinds = input.resource_types.clone();
+    kinds.push(ResourceKind::Patient);
+    kinds.sort();
+    kinds.dedup();
+    let found = get(tx).await?;
+    let kept_secret = |kind: &str| {
+        found
+            .as_ref()
+            .filter(|f| f.auth_kind == kind)
+            .map(|f| f.sealed_secret.clone())
+    };
+    let (auth_kind, client_id, key_id, token_endpoint, scope, secret) = match input.auth {
+        AuthInput::Smart {
+            client_id,
+            private_key_pem,
+            key_id,
+            token_endpoint,
+            scope,
+        } => {
+            let client_id = trimmed(Some(client_id), "clientId", 200)?.ok_or_else(|| {
+                CoreError::invalid("clientId", "CLIENT_ID_REQUIRED", "give the client id")
+            })?;
+            let token_endpoint = trimmed(token_endpoint, "tokenEndpoint", 500)?;
+            if let Some(url) = &token_endpoint {
+                connector
+                    .check_url(url)
+                    .map_err(|e| CoreError::invalid("tokenEndpoint", e.code, e.message))?;
+            }
+            (
+                SMART,
+                Some(client_id),
+                trimmed(key_id, "keyId", 200)?,
+                token_endpoint,
+                trimmed(scope, "scope", 500)?,
+                trimmed(private_key_pem, "privateKey", 20_000)?,
+            )
+        }
+        AuthInput::Bearer { token } => (
+            BEARER,
+            None,
+            None,
+            None,
+            None,
+            trimmed(token, "token", 4_000)?,
+        ),
+    };
+    let sealed = match (secret, kept_secret(auth_kind)) {
+        (Some(secret), _) => sealer.seal(secret.as_bytes(), &context(tx)),
+        (None, Some(kept)) => kept,
+        (None, None) => {
+            let field = if auth_kind == SMART { "privateKey" } else { "token" };
+            return Err(CoreError::invalid(
+                field,
+                "SECRET_REQUIRED",
+                "give the private key or token",
+            ));
+        }
+    };
+    let mut active: ehr_connection::ActiveModel = match &found {
+        Some(found) => found.clone().into(),
+        None => ehr_connection::ActiveModel {
+            tenant_id: Set(tx.tenant_id().as_uuid()),
+            id: Set(Uuid::now_v7()),
+            failures: Set(0),
+            next_run_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    active.base_url = Set(base_url);
+    active.auth_kind = Set(auth_kind.to_owned());
+    active.client_id = Set(client_id);
+    active.key_id = Set(key_id);
+    active.token_endpoint = Set(token_endpoint);
+    active.scope = Set(scope);
+    active.sealed_secret = Set(sealed);
+    active.sync_interval_minutes = Set(input.sync_interval_minutes);
+    active.resource_types = Set(kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(","));
+    active.enabled = Set(input.enabled);
+    active.updated_at = Set(now);
+    let model = if found.is_some() {
+        active.update(tx.conn()).await?
+    } else {
+        active.insert(tx.conn()).await?
+    };
+    // The adapter must be able to use what was stored (a key it can sign with).
+    let endpoint = endpoint(tx, sealer, &model)?;
+    connector.connect(&endpoint).map_err(|e| {
+        let field = if model.auth_kind == SMART { "privateKey" } else { "token" };
+        CoreError::invalid(field, e.code, e.message)
+    })?;
+    audit::record(
+        tx,
+        actor,
+        Access {
+            action: "ehr.connection.save",
+            resource_type: "EhrConnection",
+            resource_id: Some(model.id),
+            patient_id: None,
+        },
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Removes the connection; pending write-backs stay in the outbox until one is set again.
+pub async fn remove(tx: &TenantTx, actor: &Actor) -> CoreResult<bool> {
+    let Some(found) = get(tx).await? else {
+        return Ok(false);
+    };
+    tx.delete::<ehr_connection::Entity>()
+        .exec(tx.conn())
+        .await?;
+    audit::record(
+        tx,
+        actor,
+        Access {
+            action: "ehr.connection.remove",
+            resource_type: "EhrConnection",
+            resource_id: Some(found.id),
+            patient_id: None,
+        },
+    )
+    .await?;
+    Ok(true)
+}

@@ -1,0 +1,282 @@
+//! Write-back: portal changes queued in the outbox (`ehr` channel, ids only) in the same
+//! transaction as the change, then turned into FHIR writes by the write-back job. Nothing is
+//! queued for a practice without an enabled connection.
+//!
+//! - a booking, cancellation, move or outcome -> the FHIR Appointment (created, then updated);
+//! - a refill decision -> a MedicationRequest (approved) or a Task (denied, needs a visit);
+//! - a contact change -> the Patient, only over the version Portico last read; a conflict
+//!   goes to staff review instead of overwriting.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    connection, links,
+    model::{Demographics, OutboundWrite, ResourceKind},
+    reviews,
+};
+use crate::{
+    CoreError, CoreResult, TenantTx,
+    entities::{
+        appointment, appointment_type, medication_request, outbox_message, patient,
+        refill_request,
+    },
+    outbox,
+    refills::{APPROVED, DENIED, NEEDS_APPOINTMENT},
+    scheduling::appointments as booking,
+};
+use sea_orm::{ColumnTrait, QueryFilter};
+
+/// What an `ehr` outbox row carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    Appointment {
+        appointment_id: Uuid,
+    },
+    RefillDecision {
+        refill_id: Uuid,
+    },
+    Demographics {
+        patient_id: Uuid,
+        /// Staff chose to write over the EHR's current version after a conflict.
+        #[serde(default)]
+        overwrite: bool,
+    },
+}
+
+/// What to do with a queued write-back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prepared {
+    Write(OutboundWrite),
+    /// Nothing the EHR can take (its patient is not linked); given up with this code.
+    Skip(&'static str),
+}
+
+async fn connected(tx: &TenantTx) -> CoreResult<bool> {
+    Ok(connection::get(tx).await?.is_some_and(|c| c.enabled))
+}
+
+async fn queue(tx: &TenantTx, key: &str, payload: &Payload) -> CoreResult<bool> {
+    if !connected(tx).await? {
+        return Ok(false);
+    }
+    let payload = serde_json::to_value(payload).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    outbox::ehr(tx, key, &payload).await
+}
+
+/// Queues an appointment's new state (booked, cancelled, moved, completed, no-show).
+pub async fn queue_appointment(tx: &TenantTx, found: &appointment::Model, status: &str) -> CoreResult<bool> {
+    queue(
+        tx,
+        &format!("ehr:appointment:{}:{status}", found.id),
+        &Payload::Appointment {
+            appointment_id: found.id,
+        },
+    )
+    .await
+}
+
+pub async fn queue_refill(tx: &TenantTx, refill_id: Uuid) -> CoreResult<bool> {
+    queue(
+        tx,
+        &format!("ehr:refill:{refill_id}"),
+        &Payload::RefillDecision { refill_id },
+    )
+    .await
+}
+
+/// Queues a patient's contact details for the EHR, if the chart is linked to an EHR patient.
+pub async fn queue_demographics(tx: &TenantTx, patient_id: Uuid, overwrite: bool) -> CoreResult<bool> {
+    if links::by_local(tx, ResourceKind::Patient, patient_id)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    queue(
+        tx,
+        &format!("ehr:patient:{patient_id}:{}", Uuid::now_v7()),
+        &Payload::Demographics {
+            patient_id,
+            overwrite,
+        },
+    )
+    .await
+}
+
+pub fn payload_of(message: &outbox_message::Model) -> CoreResult<Payload> {
+    serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+}
+
+async fn fhir_of(tx: &TenantTx, kind: ResourceKind, local: Option<Uuid>) -> CoreResult<Option<String>> {
+    let Some(local) = local else { return Ok(None) };
+    Ok(links::by_local(tx, kind, local).await?.map(|l| l.fhir_id))
+}
+
+/// The FHIR status of a local appointment status.
+fn fhir_status(status: &str) -> &'static str {
+    match status {
+        booking::COMPLETED => "fulfilled",
+        booking::NO_SHOW => "noshow",
+        booking::CANCELLED | booking::RESCHEDULED => "cancelled",
+        _ => "booked",
+    }
+}
+
+/// Reads what a queued write-back refers to, as it is now, and maps it for the EHR.
+pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
+    match payload {
+        Payload::Appointment { appointment_id } => {
+            let found = booking::find(tx, *appointment_id).await?;
+            let Some(patient) = fhir_of(tx, ResourceKind::Patient, Some(found.patient_id)).await?
+            else {
+                return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
+            };
+            let type_name = tx
+                .find::<appointment_type::Entity>()
+                .filter(appointment_type::Column::Id.eq(found.appointment_type_id))
+                .one(tx.conn())
+                .await?
+                .map(|t| t.name)
+                .unwrap_or_default();
+            Ok(Prepared::Write(OutboundWrite::Appointment {
+                fhir_id: fhir_of(tx, ResourceKind::Appointment, Some(found.id)).await?,
+                status: fhir_status(&found.status).to_owned(),
+                starts_at: found.starts_at,
+                ends_at: found.ends_at,
+                patient,
+                practitioner: fhir_of(tx, ResourceKind::Practitioner, Some(found.provider_id))
+                    .await?,
+                location: fhir_of(tx, ResourceKind::Location, Some(found.location_id)).await?,
+                type_name,
+            }))
+        }
+        Payload::RefillDecision { refill_id } => {
+            let refill = tx
+                .find::<refill_request::Entity>()
+                .filter(refill_request::Column::Id.eq(*refill_id))
+                .one(tx.conn())
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let Some(patient) = fhir_of(tx, ResourceKind::Patient, Some(refill.patient_id)).await?
+            else {
+                return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
+            };
+            let medication = tx
+                .find::<medication_request::Entity>()
+                .filter(medication_request::Column::Id.eq(refill.medication_request_id))
+                .one(tx.conn())
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let prior = fhir_of(tx, ResourceKind::MedicationRequest, Some(medication.id)).await?;
+            let authored_at = refill.decided_at.unwrap_or(refill.updated_at);
+            Ok(Prepared::Write(match refill.status.as_str() {
+                APPROVED => OutboundWrite::RefillApproved {
+                    patient,
+                    prior,
+                    requester: fhir_of(tx, ResourceKind::Practitioner, medication.prescriber_id)
+                        .await?,
+                    medication: medication.name,
+                    rxnorm_code: medication.rxnorm_code,
+                    dosage: medication.dosage,
+                    quantity: refill.approved_quantity.unwrap_or(0),
+                    refills: refill.approved_refills.unwrap_or(0),
+                    authored_at,
+                },
+                DENIED | NEEDS_APPOINTMENT => OutboundWrite::RefillDeclined {
+                    patient,
+                    prior,
+                    outcome: if refill.status == DENIED {
+                        "denied"
+                    } else {
+                        "needs-appointment"
+                    }
+                    .to_owned(),
+                    authored_at,
+                },
+                _ => return Ok(Prepared::Skip("EHR_NOT_DECIDED")),
+            }))
+        }
+        Payload::Demographics {
+            patient_id,
+            overwrite,
+        } => {
+            let Some(link) = links::by_local(tx, ResourceKind::Patient, *patient_id).await? else {
+                return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
+            };
+            let p = tx
+                .find::<patient::Entity>()
+                .filter(patient::Column::Id.eq(*patient_id))
+                .one(tx.conn())
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            Ok(Prepared::Write(OutboundWrite::Demographics {
+                fhir_id: link.fhir_id,
+                expected_version: if *overwrite { None } else { link.version_id },
+                demographics: Demographics {
+                    email: p.email,
+                    phone: p.phone,
+                    address_line: p.address_line,
+                    city: p.city,
+                    region: p.region,
+                    postal_code: p.postal_code,
+                    country: p.country,
+                },
+            }))
+        }
+    }
+}
+
+/// Records what the EHR answered: the id and version of what was written (so the next pull
+/// recognises it), or a conflict for staff.
+pub async fn written(
+    tx: &TenantTx,
+    message: &outbox_message::Model,
+    payload: &Payload,
+    fhir_id: &str,
+    version_id: Option<&str>,
+) -> CoreResult<()> {
+    match payload {
+        Payload::Appointment { appointment_id } => {
+            let found = booking::find(tx, *appointment_id).await?;
+            links::set(
+                tx,
+                ResourceKind::Appointment,
+                fhir_id,
+                found.id,
+                version_id,
+                Some(found.patient_id),
+            )
+            .await?;
+        }
+        Payload::Demographics { patient_id, .. } => {
+            links::set(
+                tx,
+                ResourceKind::Patient,
+                fhir_id,
+                *patient_id,
+                version_id,
+                Some(*patient_id),
+            )
+            .await?;
+        }
+        // The renewed prescription arrives with the next pull as a record of its own.
+        Payload::RefillDecision { .. } => {}
+    }
+    outbox::mark_delivered(tx, message.id).await
+}
+
+/// The EHR's Patient changed since Portico read it: not overwritten; staff decide.
+pub async fn conflicted(
+    tx: &TenantTx,
+    message: &outbox_message::Model,
+    payload: &Payload,
+) -> CoreResult<()> {
+    if let Payload::Demographics { patient_id, .. } = payload
+        && let Some(link) = links::by_local(tx, ResourceKind::Patient, *patient_id).await?
+    {
+        reviews::open_conflict(tx, &link.fhir_id, *patient_id, message.id).await?;
+    }
+    outbox::give_up(tx, message.id, "EHR_CONFLICT").await
+}

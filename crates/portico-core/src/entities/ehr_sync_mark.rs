@@ -1,0 +1,29 @@
+//! `ehr_sync_marks`: how far the pull of one resource type has come.
+
+use sea_orm::entity::prelude::*;
+
+use crate::tenancy::TenantOwned;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "ehr_sync_marks")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub resource_type: String,
+    pub last_updated: Option<DateTimeUtc>,
+    pub deleted_since: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl TenantOwned for Entity {
+    fn tenant_column() -> Column {
+        Column::TenantId
+    }
+}
