@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
 
+pub mod fhir_server;
 pub mod sms_provider;
 
 use std::{path::PathBuf, time::Duration};
@@ -136,6 +137,12 @@ impl TestDatabase {
             log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
             outbox_dir: self.dir.join("outbox").display().to_string(),
             attachments_dir: self.dir.join("attachments").display().to_string(),
+            secrets_key: Some(SecretString::from(
+                portico_auth::sealing::Sealer::generate_key(),
+            )),
+            secrets_key_file: self.dir.join("secrets.key").display().to_string(),
+            // The FHIR test server listens on plain http on loopback.
+            ehr_allow_loopback_http: true,
             ..Config::default()
         };
         if let Profile::Postgres { redis_url, .. } = &self.profile {

@@ -118,7 +118,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for index in [
-            tenant_index("ux_ehr_connections", Alias::new("ehr_connections"), &[], true),
+            tenant_index(
+                "ux_ehr_connections",
+                Alias::new("ehr_connections"),
+                &[],
+                true,
+            ),
             tenant_index(
                 "ux_ehr_sync_marks",
                 Alias::new("ehr_sync_marks"),

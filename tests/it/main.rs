@@ -14,6 +14,7 @@ mod authz;
 mod break_glass;
 mod chart_access;
 mod chart_fixtures;
+mod ehr;
 mod enrolment;
 mod fhir_export;
 mod graphql_http;

@@ -61,6 +61,7 @@ fn process(config: &Config, args: &[&str], listen: &str) -> Process {
         .env("PORTICO_DATABASE_URL", config.database_url.expose_secret())
         .env("PORTICO_OUTBOX_DIR", &config.outbox_dir)
         .env("PORTICO_ATTACHMENTS_DIR", &config.attachments_dir)
+        .env("PORTICO_SECRETS_KEY_FILE", &config.secrets_key_file)
         .env(
             "PORTICO_OUTBOX_CLAIM_SECS",
             config.outbox_claim_secs.to_string(),

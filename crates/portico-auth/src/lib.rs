@@ -5,5 +5,6 @@
 pub mod keys;
 pub mod password;
 pub mod rbac;
+pub mod sealing;
 pub mod tokens;
 pub mod totp;

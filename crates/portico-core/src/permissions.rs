@@ -56,6 +56,8 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("refills", "decide"),
     ("own_refills", "read"),
     ("own_refills", "write"),
+    ("ehr", "manage"),
+    ("ehr", "review"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.

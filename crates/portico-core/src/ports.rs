@@ -71,6 +71,9 @@ pub enum Job {
     SyncEhr {
         tenant_id: TenantId,
         review_id: Option<uuid::Uuid>,
+        /// Asked for by an admin ("sync now") rather than the schedule.
+        #[serde(default)]
+        manual: bool,
     },
     /// Write one `ehr` outbox message back to the practice's EHR (a written one is skipped).
     WriteEhr {

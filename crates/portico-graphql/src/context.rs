@@ -48,6 +48,10 @@ pub struct Services {
     pub attachments: Arc<dyn AttachmentStore>,
     /// How long a signed attachment download link works.
     pub attachment_link_ttl: Duration,
+    /// Opens practices' EHRs (connection tests, URL checks).
+    pub ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector>,
+    /// Seals the EHR credentials practices give.
+    pub sealer: Arc<dyn portico_core::ports::SecretSealer>,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.

@@ -10,6 +10,7 @@ mod contact_details;
 mod context;
 mod dashboard;
 mod deliveries;
+mod ehr;
 mod emergency;
 mod enrolment;
 mod error;
@@ -60,6 +61,7 @@ pub struct Query(
     refills::RefillsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
+    ehr::EhrQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -83,6 +85,7 @@ pub struct Mutation(
     chart_access::ChartAccessMutation,
     break_glass::BreakGlassMutation,
     messaging::MessagingMutation,
+    ehr::EhrMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -4,6 +4,7 @@
 
 pub mod attachments;
 mod audit;
+pub mod ehr;
 mod outbox;
 mod queue;
 mod recalls;

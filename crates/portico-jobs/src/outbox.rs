@@ -9,7 +9,7 @@
 //! `job` rows are enqueued as the job they carry (not as a delivery), outside the sending
 //! limit, and marked relayed and delivered at once; their jobs are idempotent, so a relay
 //! that stops between enqueueing and marking costs a second, harmless run. `ehr` rows are
-//! left for the EHR sync.
+//! relayed as `WriteEhr` jobs.
 
 use chrono::{Duration, Utc};
 use portico_core::{
@@ -47,12 +47,13 @@ pub async fn relay(
             outbox::pending_after(&tx, room, claim).await?
         };
         let job_rows = outbox::pending_jobs(&tx, BATCH, claim).await?;
+        let ehr_rows = outbox::pending_ehr(&tx, BATCH, claim).await?;
         tx.rollback().await?;
         if room == 0 {
             tracing::info!(%tenant_id, limit, "practice's hourly sending limit reached; the rest waits");
             metrics::counter!("portico_outbox_throttled_total").increment(1);
         }
-        if batch.is_empty() && job_rows.is_empty() {
+        if batch.is_empty() && job_rows.is_empty() && ehr_rows.is_empty() {
             return Ok(relayed);
         }
         let mut jobs: Vec<Job> = batch
@@ -62,6 +63,12 @@ pub async fn relay(
                 message_id: message.id,
             })
             .collect();
+        // EHR write-backs run on the EHR queue, outside the sending limit (they reach the
+        // practice's own system, not patients).
+        jobs.extend(ehr_rows.iter().map(|message| Job::WriteEhr {
+            tenant_id,
+            message_id: message.id,
+        }));
         let mut job_ids = Vec::with_capacity(job_rows.len());
         let mut unreadable = Vec::new();
         for row in &job_rows {
@@ -83,7 +90,7 @@ pub async fn relay(
                 .await
                 .map_err(|e| CoreError::Adapter(e.to_string()))?;
         }
-        let ids: Vec<Uuid> = batch.iter().map(|m| m.id).collect();
+        let ids: Vec<Uuid> = batch.iter().chain(&ehr_rows).map(|m| m.id).collect();
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
         outbox::mark_relayed(&tx, &ids).await?;
         outbox::mark_jobs_enqueued(&tx, &job_ids).await?;
@@ -104,7 +111,9 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::SendRecalls { tenant_id }
         | Job::RelayOutbox { tenant_id }
         | Job::DeliverMessage { tenant_id, .. }
-        | Job::RouteRefill { tenant_id, .. } => *tenant_id,
+        | Job::RouteRefill { tenant_id, .. }
+        | Job::SyncEhr { tenant_id, .. }
+        | Job::WriteEhr { tenant_id, .. } => *tenant_id,
     }
 }
 

@@ -16,7 +16,8 @@ use apalis_cron::{CronScheduler, Tick};
 use apalis_sqlite::JsonCodec;
 use portico_core::{
     Db,
-    ports::{AttachmentStore, Job, JobQueue, Mailer, Queue, SmsSender},
+    ehr::gateway::EhrConnector,
+    ports::{AttachmentStore, Job, JobQueue, Mailer, Queue, SecretSealer, SmsSender},
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -105,6 +106,19 @@ pub struct JobContext {
     pub claim: chrono::Duration,
     /// Where message attachments are kept (unsent uploads are purged nightly).
     pub attachments: Arc<dyn AttachmentStore>,
+    /// Opens practices' EHRs.
+    pub ehr: Arc<dyn EhrConnector>,
+    /// Opens the EHR credentials sealed in the database.
+    pub sealer: Arc<dyn SecretSealer>,
+}
+
+impl JobContext {
+    fn ehr_ports(&self) -> crate::ehr::EhrPorts<'_> {
+        crate::ehr::EhrPorts {
+            connector: self.ehr.as_ref(),
+            sealer: self.sealer.as_ref(),
+        }
+    }
 }
 
 async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
@@ -144,19 +158,29 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             )
             .await
         }
+        Job::SyncEhr {
+            tenant_id,
+            review_id,
+            manual,
+        } => crate::ehr::sync(&ctx.db, ctx.ehr_ports(), tenant_id, review_id, manual).await,
+        Job::WriteEhr {
+            tenant_id,
+            message_id,
+        } => crate::ehr::write(&ctx.db, ctx.ehr_ports(), ctx.claim, tenant_id, message_id).await,
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
     result.map_err(Into::into)
 }
 
-/// Every minute: write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
+/// Every minute: start the EHR syncs that are due, write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
 /// and its relay job, a delivery that failed and went back to the outbox), and route again refill requests left unrouted.
 async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         ctx.queue.enqueue(Job::SendReminders { tenant_id }).await?;
         ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
         crate::refills::reroute_stale(&ctx.db, &ctx.queue, tenant_id).await?;
+        crate::ehr::schedule_due(&ctx.db, &ctx.queue, tenant_id).await?;
     }
     Ok(())
 }

@@ -247,7 +247,17 @@ async fn boot(
         Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
         None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
     };
+    let sealer: Arc<dyn portico_core::ports::SecretSealer> = Arc::new(secrets_sealer(config)?);
+    let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> =
+        Arc::new(portico_fhir::FhirConnector {
+            allow_loopback_http: config.ehr_allow_loopback_http,
+            request_timeout: Duration::from_secs(config.ehr_request_timeout_secs),
+            page_size: config.ehr_page_size,
+            ..portico_fhir::FhirConnector::default()
+        });
     let services = Services {
+        ehr: Arc::clone(&ehr),
+        sealer: Arc::clone(&sealer),
         db: db.clone(),
         queue: Arc::new(queue.clone()),
         pubsub: profile.pubsub,
@@ -286,10 +296,52 @@ async fn boot(
         sms: senders.sms,
         public_url: config.public_url.clone(),
         attachments,
+        ehr,
+        sealer,
         claim: chrono::Duration::seconds(
             i64::try_from(config.outbox_claim_secs.clamp(1, 3600)).unwrap_or(120),
         ),
     })
+}
+
+/// The sealer of secrets at rest: the configured key, or in development a key kept in a
+/// file made on first start (so `make run` needs no setup and restarts keep the secrets).
+fn secrets_sealer(config: &Config) -> anyhow::Result<portico_auth::sealing::Sealer> {
+    use portico_auth::sealing::Sealer;
+    use secrecy::ExposeSecret;
+    if let Some(key) = &config.secrets_key {
+        return Sealer::from_base64(key.expose_secret()).map_err(anyhow::Error::msg);
+    }
+    let path = std::path::Path::new(&config.secrets_key_file);
+    let key = match std::fs::read_to_string(path) {
+        Ok(key) => key,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = Sealer::generate_key();
+            match write_private(path, &key) {
+                Ok(()) => {
+                    tracing::info!(file = %path.display(), "made a development secrets key");
+                    key
+                }
+                // Another process started at the same moment made it first.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    std::fs::read_to_string(path)?
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Sealer::from_base64(&key).map_err(anyhow::Error::msg)
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 /// Picks up signing keys rotated elsewhere, so every instance signs with the newest key.

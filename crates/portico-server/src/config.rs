@@ -115,6 +115,17 @@ pub struct Config {
     pub api_key_rate_per_minute: u32,
     /// How long a break-glass access to a restricted chart stays open.
     pub break_glass_minutes: u64,
+    /// The key secrets in the database are sealed with (32 bytes, base64; `portico
+    /// secrets-key` makes one). Required in production; in development a key file is made.
+    pub secrets_key: Option<SecretString>,
+    /// Where development keeps its generated secrets key.
+    pub secrets_key_file: String,
+    /// Plain http to a loopback EHR (local sandboxes and tests); https only otherwise.
+    pub ehr_allow_loopback_http: bool,
+    /// How long one request to an EHR may take.
+    pub ehr_request_timeout_secs: u64,
+    /// Resources asked for per page of an EHR pull.
+    pub ehr_page_size: u32,
 }
 
 impl Default for Config {
@@ -171,6 +182,11 @@ impl Default for Config {
             password_reset_ttl_minutes: 60,
             api_key_rate_per_minute: 600,
             break_glass_minutes: 60,
+            secrets_key: None,
+            secrets_key_file: "portico-secrets.key".to_owned(),
+            ehr_allow_loopback_http: false,
+            ehr_request_timeout_secs: 30,
+            ehr_page_size: 100,
         }
     }
 }
@@ -488,6 +504,29 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_BREAK_GLASS_MINUTES",
                 "must be between 1 and 1440",
+            ));
+        }
+        if let Some(key) = &self.secrets_key
+            && let Err(problem) = portico_auth::sealing::Sealer::from_base64(key.expose_secret())
+        {
+            return Err(ConfigError::new("PORTICO_SECRETS_KEY", problem));
+        }
+        if self.env == Environment::Production && self.secrets_key.is_none() {
+            return Err(ConfigError::new(
+                "PORTICO_SECRETS_KEY",
+                "is required in production (`portico secrets-key` makes one)",
+            ));
+        }
+        if !(1..=300).contains(&self.ehr_request_timeout_secs) {
+            return Err(ConfigError::new(
+                "PORTICO_EHR_REQUEST_TIMEOUT_SECS",
+                "must be between 1 and 300",
+            ));
+        }
+        if !(10..=1000).contains(&self.ehr_page_size) {
+            return Err(ConfigError::new(
+                "PORTICO_EHR_PAGE_SIZE",
+                "must be between 10 and 1000",
             ));
         }
         for origin in self.cors_origin_list() {

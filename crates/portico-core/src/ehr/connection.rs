@@ -62,10 +62,7 @@ fn context(tx: &TenantTx) -> Vec<u8> {
 }
 
 pub async fn get(tx: &TenantTx) -> CoreResult<Option<Connection>> {
-    Ok(tx
-        .find::<ehr_connection::Entity>()
-        .one(tx.conn())
-        .await?)
+    Ok(tx.find::<ehr_connection::Entity>().one(tx.conn()).await?)
 }
 
 /// The resource types a connection pulls, in pull order.
@@ -133,7 +130,11 @@ pub async fn save(
 ) -> CoreResult<Connection> {
     let base_url = input.base_url.trim().trim_end_matches('/').to_owned();
     if base_url.len() > 500 {
-        return Err(CoreError::invalid("baseUrl", "VALUE_TOO_LONG", "at most 500 characters"));
+        return Err(CoreError::invalid(
+            "baseUrl",
+            "VALUE_TOO_LONG",
+            "at most 500 characters",
+        ));
     }
     connector
         .check_url(&base_url)
@@ -196,7 +197,11 @@ pub async fn save(
         (Some(secret), _) => sealer.seal(secret.as_bytes(), &context(tx)),
         (None, Some(kept)) => kept,
         (None, None) => {
-            let field = if auth_kind == SMART { "privateKey" } else { "token" };
+            let field = if auth_kind == SMART {
+                "privateKey"
+            } else {
+                "token"
+            };
             return Err(CoreError::invalid(
                 field,
                 "SECRET_REQUIRED",
@@ -238,7 +243,11 @@ pub async fn save(
     // The adapter must be able to use what was stored (a key it can sign with).
     let endpoint = endpoint(tx, sealer, &model)?;
     connector.connect(&endpoint).map_err(|e| {
-        let field = if model.auth_kind == SMART { "privateKey" } else { "token" };
+        let field = if model.auth_kind == SMART {
+            "privateKey"
+        } else {
+            "token"
+        };
         CoreError::invalid(field, e.code, e.message)
     })?;
     audit::record(

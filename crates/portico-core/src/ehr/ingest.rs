@@ -68,7 +68,15 @@ pub async fn apply_page(
                 last_updated,
             } => {
                 newest = newest.max(last_updated);
-                refuse(tx, run_id, rejected_kind, fhir_id.as_deref(), code, &mut tally).await?;
+                refuse(
+                    tx,
+                    run_id,
+                    rejected_kind,
+                    fhir_id.as_deref(),
+                    code,
+                    &mut tally,
+                )
+                .await?;
             }
             Change::Deleted { kind, fhir_id } => {
                 if remove(tx, kind, &fhir_id).await? {
@@ -309,8 +317,13 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
         } => {
             let status = records::status("status", &input.status, &observations::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
-            let encounter_id =
-                same_chart(tx, ResourceKind::Encounter, encounter.as_deref(), patient_id).await?;
+            let encounter_id = same_chart(
+                tx,
+                ResourceKind::Encounter,
+                encounter.as_deref(),
+                patient_id,
+            )
+            .await?;
             let c = observations::check(input)?;
             let mut active = observation::ActiveModel {
                 tenant_id: Set(tenant_id),
@@ -350,8 +363,13 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
         } => {
             let status = records::status("status", &input.status, &reports::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
-            let encounter_id =
-                same_chart(tx, ResourceKind::Encounter, encounter.as_deref(), patient_id).await?;
+            let encounter_id = same_chart(
+                tx,
+                ResourceKind::Encounter,
+                encounter.as_deref(),
+                patient_id,
+            )
+            .await?;
             let mut result_ids = Vec::with_capacity(results.len());
             for result in &results {
                 if let Some(local) =
@@ -362,7 +380,9 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             }
             let effective_at = records::not_future(
                 "effectiveAt",
-                input.effective_at.ok_or_else(|| invalid("EHR_MISSING_FIELD"))?,
+                input
+                    .effective_at
+                    .ok_or_else(|| invalid("EHR_MISSING_FIELD"))?,
             )?;
             let mut active = diagnostic_report::ActiveModel {
                 tenant_id: Set(tenant_id),
@@ -422,7 +442,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 .await?;
             // The note's own link points at its encounter.
             links::set(tx, kind, fhir_id, encounter_id, version, Some(patient_id)).await?;
-            return Ok(if removed { Applied::Removed } else { Applied::Changed });
+            return Ok(if removed {
+                Applied::Removed
+            } else {
+                Applied::Changed
+            });
         }
         Inbound::MedicationRequest {
             prescriber, input, ..
@@ -557,7 +581,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
         }
     }
     links::set(tx, kind, fhir_id, id, version, Some(patient_id)).await?;
-    Ok(if removed { Applied::Removed } else { Applied::Changed })
+    Ok(if removed {
+        Applied::Removed
+    } else {
+        Applied::Changed
+    })
 }
 
 async fn provider_name(tx: &TenantTx, id: Uuid) -> CoreResult<Option<String>> {
@@ -681,19 +709,20 @@ async fn visit_type(
     name: Option<&str>,
     length: chrono::Duration,
 ) -> CoreResult<Uuid> {
-    let types = tx
-        .find::<appointment_type::Entity>()
-        .all(tx.conn())
-        .await?;
+    let types = tx.find::<appointment_type::Entity>().all(tx.conn()).await?;
     if let Some(name) = name
-        && let Some(found) = types.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim()))
+        && let Some(found) = types
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
     {
         return Ok(found.id);
     }
     if let Some(found) = types.iter().find(|t| t.name == EHR_VISIT_TYPE) {
         return Ok(found.id);
     }
-    let minutes = i32::try_from(length.num_minutes()).unwrap_or(30).clamp(5, 480);
+    let minutes = i32::try_from(length.num_minutes())
+        .unwrap_or(30)
+        .clamp(5, 480);
     Ok(appointment_type::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
@@ -753,7 +782,10 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
         ResourceKind::Appointment => {
             tx.update::<appointment::Entity>()
                 .col_expr(appointment::Column::Status, Expr::value(booking::CANCELLED))
-                .col_expr(appointment::Column::CancelledAt, Expr::value(Some(Utc::now())))
+                .col_expr(
+                    appointment::Column::CancelledAt,
+                    Expr::value(Some(Utc::now())),
+                )
                 .col_expr(appointment::Column::UpdatedAt, now)
                 .filter(appointment::Column::Id.eq(id))
                 .exec(tx.conn())
@@ -770,7 +802,10 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
         }
         ResourceKind::DocumentReference => {
             tx.update::<encounter::Entity>()
-                .col_expr(encounter::Column::Summary, Expr::value(Option::<String>::None))
+                .col_expr(
+                    encounter::Column::Summary,
+                    Expr::value(Option::<String>::None),
+                )
                 .filter(encounter::Column::Id.eq(id))
                 .exec(tx.conn())
                 .await?;

@@ -20,7 +20,11 @@ pub async fn by_fhir(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreRe
         .await?)
 }
 
-pub async fn by_local(tx: &TenantTx, kind: ResourceKind, local_id: Uuid) -> CoreResult<Option<Link>> {
+pub async fn by_local(
+    tx: &TenantTx,
+    kind: ResourceKind,
+    local_id: Uuid,
+) -> CoreResult<Option<Link>> {
     Ok(tx
         .find::<Entity>()
         .filter(Column::ResourceType.eq(kind.as_str()))

@@ -59,6 +59,10 @@ pub async fn advance(tx: &TenantTx, kind: ResourceKind, at: DateTime<Utc>) -> Co
     upsert(tx, kind, |m| m.last_updated = Set(Some(at))).await
 }
 
-pub async fn set_deleted_since(tx: &TenantTx, kind: ResourceKind, at: DateTime<Utc>) -> CoreResult<()> {
+pub async fn set_deleted_since(
+    tx: &TenantTx,
+    kind: ResourceKind,
+    at: DateTime<Utc>,
+) -> CoreResult<()> {
     upsert(tx, kind, |m| m.deleted_since = Set(Some(at))).await
 }

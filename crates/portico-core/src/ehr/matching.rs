@@ -44,8 +44,12 @@ pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Vec<Uuid>> 
     let by_name = same_birth
         .into_iter()
         .filter(|c| {
-            c.given_name.trim().eq_ignore_ascii_case(p.given_name.trim())
-                && c.family_name.trim().eq_ignore_ascii_case(p.family_name.trim())
+            c.given_name
+                .trim()
+                .eq_ignore_ascii_case(p.given_name.trim())
+                && c.family_name
+                    .trim()
+                    .eq_ignore_ascii_case(p.family_name.trim())
         })
         .collect();
     unlinked(tx, by_name).await
@@ -100,8 +104,22 @@ pub(super) async fn apply(
             }
         }
     };
+    // A contact change made in Portico and not yet written back wins until it is: taking
+    // the EHR's record now would undo it, and its version check would then pass over the
+    // EHR's own change instead of flagging the conflict.
+    if super::writeback::demographics_pending(tx, local).await? {
+        return Ok(Applied::Unchanged);
+    }
     update(tx, local, p).await?;
-    links::set(tx, ResourceKind::Patient, fhir_id, local, version, Some(local)).await?;
+    links::set(
+        tx,
+        ResourceKind::Patient,
+        fhir_id,
+        local,
+        version,
+        Some(local),
+    )
+    .await?;
     Ok(Applied::Changed)
 }
 
@@ -141,7 +159,11 @@ pub(super) async fn update(tx: &TenantTx, local: Uuid, p: &EhrPatient) -> CoreRe
     active.family_name = Set(crate::records::required("familyName", &p.family_name, 100)?);
     active.birth_date = Set(p.birth_date);
     if !patients::GENDERS.contains(&p.gender.as_str()) {
-        return Err(crate::CoreError::invalid("gender", "EHR_UNSUPPORTED_GENDER", "not a gender Portico keeps"));
+        return Err(crate::CoreError::invalid(
+            "gender",
+            "EHR_UNSUPPORTED_GENDER",
+            "not a gender Portico keeps",
+        ));
     }
     active.gender = Set(p.gender.clone());
     let email = p.email.as_ref().map(|e| e.trim().to_ascii_lowercase());

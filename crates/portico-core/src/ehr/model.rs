@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::records::{
     allergies::AllergyInput, conditions::ConditionInput, encounters::EncounterInput,
-    immunizations::ImmunizationInput, medications::MedicationInput,
-    observations::ObservationInput, reports::ReportInput,
+    immunizations::ImmunizationInput, medications::MedicationInput, observations::ObservationInput,
+    reports::ReportInput,
 };
 
 /// The FHIR resource types Portico pulls, in the order a sync pulls them: what others refer
@@ -77,6 +77,10 @@ impl ResourceKind {
 
 /// One change read from the EHR.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "almost every change is an upsert; boxing it would allocate for each one"
+)]
 pub enum Change {
     /// A resource mapped for the chart.
     Upsert(Mapped),

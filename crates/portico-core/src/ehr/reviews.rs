@@ -112,7 +112,16 @@ async fn open(
 }
 
 pub async fn open_match(tx: &TenantTx, fhir_id: &str, candidates: &[Uuid]) -> CoreResult<Review> {
-    open(tx, PATIENT_MATCH, ResourceKind::Patient, fhir_id, candidates, None, None).await
+    open(
+        tx,
+        PATIENT_MATCH,
+        ResourceKind::Patient,
+        fhir_id,
+        candidates,
+        None,
+        None,
+    )
+    .await
 }
 
 pub async fn open_conflict(
@@ -177,7 +186,11 @@ pub async fn resolve(
 ) -> CoreResult<Review> {
     let review = find(tx, id).await?;
     if review.status != OPEN {
-        return Err(CoreError::invalid("id", "REVIEW_CLOSED", "this review is already settled"));
+        return Err(CoreError::invalid(
+            "id",
+            "REVIEW_CLOSED",
+            "this review is already settled",
+        ));
     }
     let wrong = || {
         CoreError::invalid(
@@ -194,7 +207,11 @@ pub async fn resolve(
                 .one(tx.conn())
                 .await?
                 .is_some();
-            if !exists || links::by_local(tx, ResourceKind::Patient, chart).await?.is_some() {
+            if !exists
+                || links::by_local(tx, ResourceKind::Patient, chart)
+                    .await?
+                    .is_some()
+            {
                 return Err(CoreError::invalid(
                     "patientId",
                     "PATIENT_NOT_AVAILABLE",
@@ -202,8 +219,15 @@ pub async fn resolve(
                 ));
             }
             // Linked without a version: the next pull of the patient takes its details.
-            links::set(tx, ResourceKind::Patient, &review.fhir_id, chart, None, Some(chart))
-                .await?;
+            links::set(
+                tx,
+                ResourceKind::Patient,
+                &review.fhir_id,
+                chart,
+                None,
+                Some(chart),
+            )
+            .await?;
         }
         (PATIENT_MATCH, Resolution::CreatePatient) => {
             // The chart is made by the pull that follows, which now finds no open review

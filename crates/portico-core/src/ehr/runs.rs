@@ -135,7 +135,11 @@ pub async fn recent(tx: &TenantTx, limit: u64) -> CoreResult<Vec<Run>> {
         .await?)
 }
 
-pub async fn rejections(tx: &TenantTx, run_id: Uuid, limit: u64) -> CoreResult<Vec<ehr_rejection::Model>> {
+pub async fn rejections(
+    tx: &TenantTx,
+    run_id: Uuid,
+    limit: u64,
+) -> CoreResult<Vec<ehr_rejection::Model>> {
     Ok(tx
         .find::<ehr_rejection::Entity>()
         .filter(ehr_rejection::Column::RunId.eq(run_id))

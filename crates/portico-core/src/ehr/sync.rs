@@ -82,9 +82,10 @@ pub async fn run(
         tx.rollback().await?;
         return Ok(None);
     };
-    let busy = runs::recent(&tx, 1).await?.into_iter().any(|r| {
-        r.status == runs::RUNNING && r.started_at > now - Duration::minutes(STALE_RUN)
-    });
+    let busy = runs::recent(&tx, 1)
+        .await?
+        .into_iter()
+        .any(|r| r.status == runs::RUNNING && r.started_at > now - Duration::minutes(STALE_RUN));
     let patient = match review_id {
         Some(id) => Some(reviews::find(&tx, id).await?.fhir_id),
         None => None,
@@ -101,7 +102,17 @@ pub async fn run(
     let mut counts = Counts::new();
     let result = match connector.connect(&endpoint) {
         Ok(gateway) => {
-            pull(db, &scope, gateway.as_ref(), run.id, &kinds, patient.clone(), now, &mut counts).await
+            pull(
+                db,
+                &scope,
+                gateway.as_ref(),
+                run.id,
+                &kinds,
+                patient.clone(),
+                now,
+                &mut counts,
+            )
+            .await
         }
         Err(e) => Ok(Err(e)),
     };
@@ -122,7 +133,11 @@ pub async fn run(
     if patient.is_none()
         && let Some(found) = connection::get(&tx).await?
     {
-        let failures = if failure.is_some() { found.failures + 1 } else { 0 };
+        let failures = if failure.is_some() {
+            found.failures + 1
+        } else {
+            0
+        };
         let next = match &failure {
             Some(_) => Utc::now() + backoff(failures),
             None => now + Duration::minutes(i64::from(found.sync_interval_minutes)),
@@ -165,7 +180,18 @@ async fn pull(
             since,
             patient: patient.clone(),
         };
-        if let Err(e) = pages(db, scope, gateway, run_id, kind, first, patient.is_none(), counts).await? {
+        if let Err(e) = pages(
+            db,
+            scope,
+            gateway,
+            run_id,
+            kind,
+            first,
+            patient.is_none(),
+            counts,
+        )
+        .await?
+        {
             return Ok(Err(e));
         }
         if patient.is_some() {
@@ -178,7 +204,10 @@ async fn pull(
                 Ok(()) => {}
                 // A server without type history: deletions are not seen, updates still are.
                 Err(e) if e.code == "EHR_REFUSED" => {
-                    tracing::info!(resource_type = kind.as_str(), "EHR has no history for this type");
+                    tracing::info!(
+                        resource_type = kind.as_str(),
+                        "EHR has no history for this type"
+                    );
                 }
                 Err(e) => return Ok(Err(e)),
             }

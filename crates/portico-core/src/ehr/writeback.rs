@@ -18,8 +18,7 @@ use super::{
 use crate::{
     CoreError, CoreResult, TenantTx,
     entities::{
-        appointment, appointment_type, medication_request, outbox_message, patient,
-        refill_request,
+        appointment, appointment_type, medication_request, outbox_message, patient, refill_request,
     },
     outbox,
     refills::{APPROVED, DENIED, NEEDS_APPOINTMENT},
@@ -66,7 +65,11 @@ async fn queue(tx: &TenantTx, key: &str, payload: &Payload) -> CoreResult<bool> 
 }
 
 /// Queues an appointment's new state (booked, cancelled, moved, completed, no-show).
-pub async fn queue_appointment(tx: &TenantTx, found: &appointment::Model, status: &str) -> CoreResult<bool> {
+pub async fn queue_appointment(
+    tx: &TenantTx,
+    found: &appointment::Model,
+    status: &str,
+) -> CoreResult<bool> {
     queue(
         tx,
         &format!("ehr:appointment:{}:{status}", found.id),
@@ -87,7 +90,11 @@ pub async fn queue_refill(tx: &TenantTx, refill_id: Uuid) -> CoreResult<bool> {
 }
 
 /// Queues a patient's contact details for the EHR, if the chart is linked to an EHR patient.
-pub async fn queue_demographics(tx: &TenantTx, patient_id: Uuid, overwrite: bool) -> CoreResult<bool> {
+pub async fn queue_demographics(
+    tx: &TenantTx,
+    patient_id: Uuid,
+    overwrite: bool,
+) -> CoreResult<bool> {
     if links::by_local(tx, ResourceKind::Patient, patient_id)
         .await?
         .is_none()
@@ -105,11 +112,31 @@ pub async fn queue_demographics(tx: &TenantTx, patient_id: Uuid, overwrite: bool
     .await
 }
 
+/// Whether a contact change of `patient_id` waits to be written to the EHR.
+pub async fn demographics_pending(tx: &TenantTx, patient_id: Uuid) -> CoreResult<bool> {
+    use crate::entities::outbox_message::{Column, Entity};
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::Channel.eq(outbox::EHR))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.lt(outbox::MAX_ATTEMPTS))
+        .filter(Column::Payload.contains("\"demographics\""))
+        .filter(Column::Payload.contains(patient_id.to_string()))
+        .one(tx.conn())
+        .await?
+        .is_some())
+}
+
 pub fn payload_of(message: &outbox_message::Model) -> CoreResult<Payload> {
     serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
 }
 
-async fn fhir_of(tx: &TenantTx, kind: ResourceKind, local: Option<Uuid>) -> CoreResult<Option<String>> {
+async fn fhir_of(
+    tx: &TenantTx,
+    kind: ResourceKind,
+    local: Option<Uuid>,
+) -> CoreResult<Option<String>> {
     let Some(local) = local else { return Ok(None) };
     Ok(links::by_local(tx, kind, local).await?.map(|l| l.fhir_id))
 }

@@ -242,6 +242,8 @@ impl AppointmentsMutation {
         let settled = settle(tx, booked, &request_id).await?;
         if settled.is_ok() {
             super::reminders::send_due_now(ctx).await?;
+            // A write-back to the practice's EHR may wait in the outbox too.
+            relay_outbox(ctx, 1).await?;
         }
         Ok(AppointmentPayload::settled(settled, clock))
     }
@@ -293,7 +295,8 @@ impl AppointmentsMutation {
         let settled = settle(tx, result, &request_id).await?;
         let settled = match settled {
             Ok((new, catalog, notices)) => {
-                relay_outbox(ctx, notices).await?;
+                // Plus the EHR write-back of the change, when the practice has one.
+                relay_outbox(ctx, notices + 1).await?;
                 Ok((new, catalog))
             }
             Err(errors) => Err(errors),
@@ -341,7 +344,8 @@ impl AppointmentsMutation {
         .await;
         let settled = match settle(tx, result, &request_id).await? {
             Ok((cancelled, catalog, notices)) => {
-                relay_outbox(ctx, notices).await?;
+                // Plus the EHR write-back of the change, when the practice has one.
+                relay_outbox(ctx, notices + 1).await?;
                 Ok((cancelled, catalog))
             }
             Err(errors) => Err(errors),

@@ -1,0 +1,84 @@
+//! Prescriptions: MedicationRequest to the chart's medication list.
+
+use fhir_model::r4b::resources::{MedicationRequest, MedicationRequestMedication};
+use portico_core::ehr::model::{Inbound, ResourceKind};
+use portico_core::records::medications::MedicationInput;
+
+use super::fields::{
+    MISSING, NAME_MAX, RXNORM, Refs, Reject, SHORT_TEXT_MAX, UNSUPPORTED_STATUS, coding,
+    concept_text, moment, text,
+};
+
+/// Refills shown to a patient are capped: more than this is a data error, not a plan.
+const MAX_REFILLS: u32 = 99;
+
+/// FHIR statuses the chart keeps; `draft` and `unknown` are not prescriptions yet (or any more).
+pub fn medication_status(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "active" => "active",
+        "on-hold" => "on-hold",
+        "cancelled" => "cancelled",
+        "completed" => "completed",
+        "stopped" => "stopped",
+        "entered-in-error" => "entered-in-error",
+        _ => return None,
+    })
+}
+
+pub fn medication_request(request: &MedicationRequest, refs: &Refs<'_>) -> Result<Inbound, Reject> {
+    let status = medication_status(&request.status).ok_or(UNSUPPORTED_STATUS)?;
+    let patient = refs.required(Some(&request.subject), ResourceKind::Patient)?;
+    // A reference to a Medication resource would need a second read; coded ones are the norm.
+    let MedicationRequestMedication::CodeableConcept(medication) = &request.medication else {
+        return Err(MISSING);
+    };
+    let rxnorm = coding(medication, RXNORM);
+    let name = match text(medication.text.as_ref(), NAME_MAX)? {
+        Some(n) => n,
+        None => text(
+            rxnorm
+                .and_then(|c| c.display.as_ref())
+                .or(concept_text(medication)),
+            NAME_MAX,
+        )?
+        .ok_or(MISSING)?,
+    };
+    let dosage = request
+        .dosage_instruction
+        .iter()
+        .flatten()
+        .next()
+        .and_then(|d| d.text.as_ref());
+    let dosage = text(dosage, SHORT_TEXT_MAX)?.ok_or(MISSING)?;
+    let refills = request
+        .dispense_request
+        .as_ref()
+        .and_then(|d| d.number_of_repeats_allowed)
+        .unwrap_or(0)
+        .min(MAX_REFILLS);
+    // The requester may be an organisation or a role; only practitioners are linked.
+    let (mut prescriber, mut prescriber_name) = (None, None);
+    if let Some(requester) = &request.requester
+        && let Some((kind, fhir_id)) = refs.target(requester)?
+        && kind == ResourceKind::Practitioner.as_str()
+    {
+        prescriber = Some(fhir_id);
+        prescriber_name = text(requester.display.as_ref(), NAME_MAX)?;
+    }
+    Ok(Inbound::MedicationRequest {
+        patient,
+        prescriber,
+        input: MedicationInput {
+            status: status.to_owned(),
+            name,
+            rxnorm_code: text(rxnorm.and_then(|c| c.code.as_ref()), NAME_MAX)?,
+            dosage,
+            refills_left: i32::try_from(refills).unwrap_or(0),
+            prescriber_id: None,
+            prescriber_name,
+            last_filled_on: None,
+            controlled: false,
+            authored_at: request.authored_on.as_ref().and_then(moment),
+        },
+    })
+}

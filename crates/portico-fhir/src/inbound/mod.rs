@@ -1,0 +1,223 @@
+//! FHIR JSON to the chart's inputs. Each bundle entry is read on its own, so one malformed or
+//! hostile resource is rejected with a stable code while the rest of the page still maps.
+
+mod clinical;
+mod directory;
+mod documents;
+pub mod fields;
+mod medications;
+mod patient;
+mod results;
+mod visits;
+
+use chrono::{DateTime, Utc};
+use fhir_model::r4b::resources::Resource;
+use portico_core::ehr::gateway::{ChangePage, EhrError};
+use portico_core::ehr::model::{Change, Mapped, ResourceKind};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::http::BAD_RESPONSE;
+use fields::{MALFORMED, MISSING, Refs, Reject, UNEXPECTED_TYPE, UNSUPPORTED_STATUS};
+
+/// Maps one resource (a bundle entry's `resource`) that should be of type `kind`. `base` is the
+/// connection's base URL without trailing slash, for absolute references.
+pub fn map_resource(raw: &Value, kind: ResourceKind, base: &str) -> Change {
+    let fhir_id = raw
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| fields::id(id).ok());
+    let last_updated = raw
+        .pointer("/meta/lastUpdated")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    match map_checked(raw, kind, base) {
+        Ok(mapped) => Change::Upsert(mapped),
+        Err(code) => {
+            // Codes only: the resource itself may hold PHI.
+            tracing::debug!(kind = kind.as_str(), code, "FHIR resource rejected");
+            Change::Rejected {
+                kind,
+                fhir_id,
+                code,
+                last_updated,
+            }
+        }
+    }
+}
+
+fn map_checked(raw: &Value, kind: ResourceKind, base: &str) -> Result<Mapped, Reject> {
+    let resource_type = raw
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .ok_or(MALFORMED)?;
+    if resource_type != kind.as_str() {
+        return Err(UNEXPECTED_TYPE);
+    }
+    // Checked before the typed read: fhir-model refuses codes outside a required value set,
+    // and a status Portico does not know is a different problem from a malformed resource.
+    if let Some(status) = raw.get("status").and_then(Value::as_str)
+        && !status_known(kind, status)
+    {
+        return Err(UNSUPPORTED_STATUS);
+    }
+    let resource = Resource::deserialize(raw).map_err(|_| MALFORMED)?;
+    if lost_choice(raw, &resource) {
+        return Err(MALFORMED);
+    }
+    let refs = Refs { base };
+    let (id, meta, record) = match &resource {
+        Resource::Patient(r) => (&r.id, &r.meta, patient::map(r)?),
+        Resource::Practitioner(r) => (&r.id, &r.meta, directory::practitioner(r)?),
+        Resource::Location(r) => (&r.id, &r.meta, directory::location(r)?),
+        Resource::Encounter(r) => (&r.id, &r.meta, visits::encounter(r, &refs)?),
+        Resource::Appointment(r) => (&r.id, &r.meta, visits::appointment(r, &refs)?),
+        Resource::Observation(r) => (&r.id, &r.meta, results::observation(r, &refs)?),
+        Resource::DiagnosticReport(r) => (&r.id, &r.meta, results::report(r, &refs)?),
+        Resource::DocumentReference(r) => (&r.id, &r.meta, documents::visit_summary(r, &refs)?),
+        Resource::MedicationRequest(r) => {
+            (&r.id, &r.meta, medications::medication_request(r, &refs)?)
+        }
+        Resource::AllergyIntolerance(r) => (&r.id, &r.meta, clinical::allergy(r, &refs)?),
+        Resource::Condition(r) => (&r.id, &r.meta, clinical::condition(r, &refs)?),
+        Resource::Immunization(r) => (&r.id, &r.meta, clinical::immunization(r, &refs)?),
+        _ => return Err(UNEXPECTED_TYPE),
+    };
+    let fhir_id = fields::id(id.as_deref().ok_or(MISSING)?)
+        .map_err(|e| if e == fields::TOO_LONG { e } else { MALFORMED })?;
+    let version_id = match meta.as_ref().and_then(|m| m.version_id.as_deref()) {
+        Some(v) => Some(fields::id(v).map_err(|_| MALFORMED)?),
+        None => None,
+    };
+    let last_updated = meta
+        .as_ref()
+        .and_then(|m| m.last_updated.as_ref())
+        .and_then(fields::instant);
+    Ok(Mapped {
+        fhir_id,
+        version_id,
+        last_updated,
+        record,
+    })
+}
+
+/// fhir-model reads optional `value[x]`-style choices through serde's `flatten`, which turns a
+/// malformed choice into `None` instead of an error: a result whose value was garbled would
+/// map as a result without a value. The choices the mappings read are checked here.
+fn lost_choice(raw: &Value, resource: &Resource) -> bool {
+    let present = |prefix: &str| {
+        raw.as_object().is_some_and(|o| {
+            o.keys().any(|k| {
+                k.strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+            })
+        })
+    };
+    match resource {
+        Resource::Observation(r) => {
+            (r.value.is_none() && present("value"))
+                || (r.effective.is_none() && present("effective"))
+        }
+        Resource::DiagnosticReport(r) => r.effective.is_none() && present("effective"),
+        Resource::Condition(r) => {
+            (r.onset.is_none() && present("onset"))
+                || (r.abatement.is_none() && present("abatement"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a raw `status` is one the mapping for `kind` handles.
+fn status_known(kind: ResourceKind, status: &str) -> bool {
+    match kind {
+        ResourceKind::Patient | ResourceKind::Practitioner => true,
+        ResourceKind::Location => directory::LOCATION_STATUSES.contains(&status),
+        ResourceKind::Encounter => visits::encounter_status(status).is_some(),
+        ResourceKind::Appointment => visits::APPOINTMENT_STATUSES.contains(&status),
+        ResourceKind::Observation | ResourceKind::DiagnosticReport => {
+            results::result_status(status).is_some()
+        }
+        ResourceKind::DocumentReference => documents::document_status(status).is_some(),
+        ResourceKind::MedicationRequest => medications::medication_status(status).is_some(),
+        // Their status lives in clinicalStatus, checked in the mapping.
+        ResourceKind::AllergyIntolerance | ResourceKind::Condition => true,
+        ResourceKind::Immunization => clinical::immunization_status(status).is_some(),
+    }
+}
+
+/// Maps a page: a `searchset` bundle gives upserts (included resources skipped), a `history`
+/// bundle gives its deletions only. The `next` link is returned as the server sent it; the
+/// caller checks it before following it.
+pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<ChangePage, EhrError> {
+    let bad = |why: &str| {
+        EhrError::new(
+            BAD_RESPONSE,
+            format!("{} page: {why}", kind.as_str()),
+            false,
+        )
+    };
+    if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(bad("not a Bundle"));
+    }
+    let history = bundle.get("type").and_then(Value::as_str) == Some("history");
+    let entries = match bundle.get("entry") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(entries)) => entries.as_slice(),
+        Some(_) => return Err(bad("entry is not a list")),
+    };
+    let mut changes = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if history {
+            if let Some(change) = deletion(entry, kind) {
+                changes.push(change);
+            }
+            continue;
+        }
+        let mode = entry.pointer("/search/mode").and_then(Value::as_str);
+        if matches!(mode, Some("include" | "outcome")) {
+            continue;
+        }
+        match entry.get("resource") {
+            Some(resource) => changes.push(map_resource(resource, kind, base)),
+            None => changes.push(Change::Rejected {
+                kind,
+                fhir_id: None,
+                code: MISSING,
+                last_updated: None,
+            }),
+        }
+    }
+    let next = bundle
+        .get("link")
+        .and_then(Value::as_array)
+        .and_then(|links| {
+            links
+                .iter()
+                .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))
+        })
+        .and_then(|l| l.get("url").and_then(Value::as_str))
+        .map(str::to_owned);
+    Ok(ChangePage { changes, next })
+}
+
+/// A history entry that records a deletion of a `kind` resource.
+fn deletion(entry: &Value, kind: ResourceKind) -> Option<Change> {
+    if entry.pointer("/request/method").and_then(Value::as_str) != Some("DELETE") {
+        return None;
+    }
+    let from_request = entry.pointer("/request/url").and_then(Value::as_str);
+    let from_full_url = entry.get("fullUrl").and_then(Value::as_str);
+    let fhir_id = from_request
+        .and_then(|u| id_in(u, kind))
+        .or_else(|| from_full_url.and_then(|u| id_in(u, kind)))?;
+    Some(Change::Deleted { kind, fhir_id })
+}
+
+/// The id in `.../{Type}/{id}` (optionally followed by `/_history/{v}`).
+fn id_in(url: &str, kind: ResourceKind) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let at = parts.iter().rposition(|p| *p == kind.as_str())?;
+    fields::id(parts.get(at + 1)?).ok()
+}

@@ -1,0 +1,359 @@
+//! Write-back: the bodies are valid FHIR, and the gateway's conflict handling.
+
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post, put},
+};
+use chrono::{DateTime, Utc};
+use fhir_model::r4b::resources::Resource;
+use portico_core::ehr::gateway::WriteOutcome;
+use portico_core::ehr::model::{Demographics, OutboundWrite};
+use portico_fhir::outbound;
+use serde_json::{Value, json};
+
+use crate::support::{bearer, connector, fixture, gateway, serve};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+fn valid(body: &Value) -> Resource {
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("not valid FHIR: {e}: {body}"))
+}
+
+#[test]
+fn appointment_body_is_valid_fhir_with_participants() {
+    let body = outbound::appointment(
+        Some("appt-1"),
+        "booked",
+        &at("2024-03-01T14:00:00Z"),
+        &at("2024-03-01T14:20:00Z"),
+        "example",
+        Some("practitioner-1"),
+        None,
+        "Follow-up visit",
+    );
+    assert!(matches!(valid(&body), Resource::Appointment(_)));
+    assert_eq!(body["id"], "appt-1");
+    assert_eq!(body["start"], "2024-03-01T14:00:00.000Z");
+    assert_eq!(
+        body["participant"][0]["actor"]["reference"],
+        "Patient/example"
+    );
+    assert_eq!(
+        body["participant"][1]["actor"]["reference"],
+        "Practitioner/practitioner-1"
+    );
+    assert_eq!(body["participant"].as_array().unwrap().len(), 2);
+    assert_eq!(body["appointmentType"]["text"], "Follow-up visit");
+}
+
+#[test]
+fn refill_bodies_are_valid_fhir() {
+    let approved = outbound::refill_approved(
+        "example",
+        Some("medrx-1"),
+        Some("practitioner-1"),
+        "Percocet 5/325",
+        Some("1049221"),
+        "1 tablet every 6 hours",
+        30,
+        2,
+        &at("2024-03-01T09:00:00Z"),
+    );
+    assert!(matches!(valid(&approved), Resource::MedicationRequest(_)));
+    assert_eq!(approved["status"], "active");
+    assert_eq!(approved["intent"], "order");
+    assert_eq!(
+        approved["priorPrescription"]["reference"],
+        "MedicationRequest/medrx-1"
+    );
+    assert_eq!(approved["dispenseRequest"]["quantity"]["value"], 30);
+    assert_eq!(approved["dispenseRequest"]["numberOfRepeatsAllowed"], 2);
+    assert_eq!(
+        approved["medicationCodeableConcept"]["coding"][0]["code"],
+        "1049221"
+    );
+
+    let denied = outbound::refill_declined(
+        "example",
+        Some("medrx-1"),
+        "denied",
+        &at("2024-03-01T09:00:00Z"),
+    );
+    assert!(matches!(valid(&denied), Resource::Task(_)));
+    assert_eq!(denied["status"], "rejected");
+    assert_eq!(denied["intent"], "order");
+    assert_eq!(denied["focus"]["reference"], "MedicationRequest/medrx-1");
+    assert_eq!(denied["for"]["reference"], "Patient/example");
+    assert!(denied.get("businessStatus").is_none());
+
+    let visit = outbound::refill_declined(
+        "example",
+        None,
+        "needs-appointment",
+        &at("2024-03-01T09:00:00Z"),
+    );
+    valid(&visit);
+    assert_eq!(visit["status"], "completed");
+    assert_eq!(visit["businessStatus"]["text"], "needs-appointment");
+}
+
+#[test]
+fn demographics_change_only_the_given_fields() {
+    let mut patient = fixture("patient-example");
+    let before = patient.clone();
+    outbound::apply_demographics(
+        &mut patient,
+        &Demographics {
+            email: Some("amy@new.example".into()),
+            city: Some("Tulsa".into()),
+            ..Demographics::default()
+        },
+    );
+    valid(&patient);
+    assert_eq!(patient["telecom"][1]["value"], "amy@new.example");
+    assert_eq!(patient["telecom"][0], before["telecom"][0]);
+    assert_eq!(patient["address"][0]["city"], "Tulsa");
+    assert_eq!(patient["address"][0]["line"], before["address"][0]["line"]);
+    for kept in ["name", "identifier", "extension", "birthDate", "meta"] {
+        assert_eq!(patient[kept], before[kept], "{kept}");
+    }
+}
+
+/// The `If-Match` header and body of a PUT.
+type Put = (Option<String>, Value);
+
+#[derive(Clone, Default)]
+struct Ehr {
+    puts: Arc<Mutex<Vec<Put>>>,
+    /// Status the PUT answers with.
+    put_status: Arc<Mutex<Option<StatusCode>>>,
+}
+
+async fn read_patient() -> Json<Value> {
+    Json(fixture("patient-example"))
+}
+
+async fn put_patient(
+    State(ehr): State<Ehr>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/fhir+json"
+    );
+    ehr.puts.lock().unwrap().push((if_match, body.clone()));
+    if let Some(status) = *ehr.put_status.lock().unwrap() {
+        return status.into_response();
+    }
+    let mut body = body;
+    body["meta"]["versionId"] = "4".into();
+    Json(body).into_response()
+}
+
+async fn created() -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, "http://ehr/fhir/Task/task-7/_history/1")],
+    )
+        .into_response()
+}
+
+async fn start() -> (String, Ehr) {
+    let ehr = Ehr::default();
+    let router = Router::new()
+        .route("/fhir/Patient/example", get(read_patient).put(put_patient))
+        .route("/fhir/Task", post(created))
+        .route(
+            "/fhir/MedicationRequest",
+            post(|Json(mut body): Json<Value>| async move {
+                body["id"] = "medrx-2".into();
+                body["meta"] = json!({"versionId": "1"});
+                (StatusCode::CREATED, Json(body))
+            }),
+        )
+        .route(
+            "/fhir/Appointment",
+            post(|| async {
+                (
+                    StatusCode::CREATED,
+                    [(
+                        header::LOCATION,
+                        "https://ehr.example.org/fhir/Appointment/new-1/_history/1",
+                    )],
+                    Json(json!({"resourceType": "OperationOutcome", "id": "not-the-appointment"})),
+                )
+            }),
+        )
+        .route(
+            "/fhir/Appointment/{id}",
+            put(
+                |Path(id): Path<String>, Json(mut body): Json<Value>| async move {
+                    assert_eq!(body["id"], id.as_str());
+                    if id == "busy" {
+                        return StatusCode::CONFLICT.into_response();
+                    }
+                    body["meta"] = json!({"versionId": "2"});
+                    Json(body).into_response()
+                },
+            ),
+        )
+        .with_state(ehr.clone());
+    (serve(router).await, ehr)
+}
+
+fn demographics(expected: Option<&str>) -> OutboundWrite {
+    OutboundWrite::Demographics {
+        fhir_id: "example".into(),
+        expected_version: expected.map(str::to_owned),
+        demographics: Demographics {
+            phone: Some("555-000-1111".into()),
+            ..Demographics::default()
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_demographics_write_on_a_changed_patient_is_a_conflict_without_writing() {
+    let (base, ehr) = start().await;
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let outcome = gw.write(&demographics(Some("2"))).await.unwrap();
+    assert_eq!(
+        outcome,
+        WriteOutcome::Conflict {
+            current_version: Some("3".into())
+        }
+    );
+    assert!(ehr.puts.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_demographics_write_puts_with_if_match_and_keeps_the_rest() {
+    let (base, ehr) = start().await;
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let outcome = gw.write(&demographics(Some("3"))).await.unwrap();
+    assert_eq!(
+        outcome,
+        WriteOutcome::Written {
+            fhir_id: "example".into(),
+            version_id: Some("4".into())
+        }
+    );
+    let puts = ehr.puts.lock().unwrap();
+    let (if_match, body) = &puts[0];
+    assert_eq!(if_match.as_deref(), Some("W/\"3\""));
+    assert_eq!(body["telecom"][0]["value"], "555-000-1111");
+    assert_eq!(body["name"], fixture("patient-example")["name"]);
+}
+
+#[tokio::test]
+async fn a_precondition_failure_is_a_conflict() {
+    let (base, ehr) = start().await;
+    *ehr.put_status.lock().unwrap() = Some(StatusCode::PRECONDITION_FAILED);
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let outcome = gw.write(&demographics(None)).await.unwrap();
+    assert_eq!(
+        outcome,
+        WriteOutcome::Conflict {
+            current_version: None
+        }
+    );
+}
+
+#[tokio::test]
+async fn created_resources_report_their_id_from_the_body_or_the_location() {
+    let (base, _) = start().await;
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let task = gw
+        .write(&OutboundWrite::RefillDeclined {
+            patient: "example".into(),
+            prior: Some("medrx-1".into()),
+            outcome: "denied".into(),
+            authored_at: at("2024-03-01T09:00:00Z"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        task,
+        WriteOutcome::Written {
+            fhir_id: "task-7".into(),
+            version_id: Some("1".into())
+        }
+    );
+    let order = gw
+        .write(&OutboundWrite::RefillApproved {
+            patient: "example".into(),
+            prior: Some("medrx-1".into()),
+            requester: None,
+            medication: "Percocet 5/325".into(),
+            rxnorm_code: None,
+            dosage: "1 tablet every 6 hours".into(),
+            quantity: 30,
+            refills: 1,
+            authored_at: at("2024-03-01T09:00:00Z"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        order,
+        WriteOutcome::Written {
+            fhir_id: "medrx-2".into(),
+            version_id: Some("1".into())
+        }
+    );
+}
+
+fn booking(fhir_id: Option<&str>) -> OutboundWrite {
+    OutboundWrite::Appointment {
+        fhir_id: fhir_id.map(str::to_owned),
+        status: "booked".into(),
+        starts_at: at("2024-03-01T14:00:00Z"),
+        ends_at: at("2024-03-01T14:20:00Z"),
+        patient: "example".into(),
+        practitioner: Some("practitioner-1".into()),
+        location: None,
+        type_name: "Follow-up visit".into(),
+    }
+}
+
+#[tokio::test]
+async fn appointments_are_created_with_post_and_updated_with_put() {
+    let (base, _) = start().await;
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let written = |id: &str, v: &str| WriteOutcome::Written {
+        fhir_id: id.into(),
+        version_id: Some(v.into()),
+    };
+    assert_eq!(
+        gw.write(&booking(None)).await.unwrap(),
+        written("new-1", "1"),
+        "from Location, not the OperationOutcome"
+    );
+    assert_eq!(
+        gw.write(&booking(Some("appt-1"))).await.unwrap(),
+        written("appt-1", "2")
+    );
+    assert_eq!(
+        gw.write(&booking(Some("busy"))).await.unwrap(),
+        WriteOutcome::Conflict {
+            current_version: None
+        }
+    );
+    assert_eq!(
+        gw.write(&booking(Some("../Patient/x")))
+            .await
+            .unwrap_err()
+            .code,
+        "EHR_REFUSED"
+    );
+}

@@ -1,0 +1,661 @@
+//! The practice's EHR connection and sync, for practice admins (`ehr/manage`): the
+//! connection (secrets are write-only), a connection test that reads `/metadata`, the sync
+//! status with per-type counts and errors, "sync now", failed write-backs; and the review
+//! queue for staff (`ehr/review`).
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use portico_core::{
+    CoreError,
+    ehr::{
+        connection::{self, AuthInput, ConnectionInput},
+        model::ResourceKind,
+        reviews::{self, Resolution},
+        runs,
+    },
+    entities::{ehr_connection, ehr_review, ehr_sync_run, outbox_message},
+    outbox,
+    ports::Job,
+    tenancy::Access,
+};
+use uuid::Uuid;
+
+use crate::{
+    context::ContextExt,
+    global_id,
+    scheduling::appointments::relay_outbox,
+    user_error::{UserError, settle},
+};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EhrAuthKind {
+    /// SMART Backend Services: a signed JWT assertion exchanged for an access token.
+    Smart,
+    /// A static bearer token (sandboxes).
+    Bearer,
+}
+
+/// A practice's FHIR R4 connection. The private key or token is never returned.
+#[derive(SimpleObject)]
+pub struct EhrConnection {
+    base_url: String,
+    auth_kind: EhrAuthKind,
+    client_id: Option<String>,
+    key_id: Option<String>,
+    token_endpoint: Option<String>,
+    scope: Option<String>,
+    sync_interval_minutes: i32,
+    /// FHIR resource types pulled, in pull order.
+    resource_types: Vec<String>,
+    enabled: bool,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&ehr_connection::Model> for EhrConnection {
+    fn from(c: &ehr_connection::Model) -> Self {
+        Self {
+            base_url: c.base_url.clone(),
+            auth_kind: if c.auth_kind == connection::SMART {
+                EhrAuthKind::Smart
+            } else {
+                EhrAuthKind::Bearer
+            },
+            client_id: c.client_id.clone(),
+            key_id: c.key_id.clone(),
+            token_endpoint: c.token_endpoint.clone(),
+            scope: c.scope.clone(),
+            sync_interval_minutes: c.sync_interval_minutes,
+            resource_types: connection::kinds(c)
+                .into_iter()
+                .map(|k| k.as_str().to_owned())
+                .collect(),
+            enabled: c.enabled,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// What one run did with one resource type.
+#[derive(SimpleObject)]
+pub struct EhrTypeCount {
+    resource_type: String,
+    fetched: u64,
+    applied: u64,
+    unchanged: u64,
+    rejected: u64,
+    removed: u64,
+    waiting: u64,
+}
+
+/// A resource a run refused: its type, EHR id and a stable code (never its content).
+#[derive(SimpleObject)]
+pub struct EhrRejection {
+    resource_type: String,
+    fhir_id: Option<String>,
+    code: String,
+}
+
+pub struct EhrSyncRun(ehr_sync_run::Model);
+
+#[Object]
+impl EhrSyncRun {
+    async fn id(&self) -> ID {
+        global_id::encode("EhrSyncRun", self.0.id)
+    }
+    /// `schedule`, `manual` or `review`.
+    async fn trigger(&self) -> &str {
+        &self.0.trigger
+    }
+    /// `running`, `succeeded`, `partial` (some resources refused or waiting) or `failed`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// Why the run failed: `EHR_UNAVAILABLE`, `EHR_TIMEOUT`, `EHR_AUTH_FAILED`, ...
+    async fn error_code(&self) -> Option<&str> {
+        self.0.error_code.as_deref()
+    }
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    async fn counts(&self) -> Vec<EhrTypeCount> {
+        runs::counts_of(&self.0)
+            .into_iter()
+            .map(|(resource_type, c)| EhrTypeCount {
+                resource_type,
+                fetched: c.fetched,
+                applied: c.applied,
+                unchanged: c.unchanged,
+                rejected: c.rejected,
+                removed: c.removed,
+                waiting: c.waiting,
+            })
+            .collect()
+    }
+    async fn rejections(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50, validator(minimum = 1, maximum = 500))] first: u64,
+    ) -> async_graphql::Result<Vec<EhrRejection>> {
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let found = runs::rejections(&tx, self.0.id, first)
+            .await
+            .map_err(|e| crate::ApiError::from_core(e, ""))?;
+        tx.rollback().await.ok();
+        Ok(found
+            .into_iter()
+            .map(|r| EhrRejection {
+                resource_type: r.resource_type,
+                fhir_id: r.fhir_id,
+                code: r.code,
+            })
+            .collect())
+    }
+}
+
+/// A write-back the EHR has not taken: what it was for and the last error code.
+#[derive(SimpleObject)]
+pub struct EhrWriteFailure {
+    id: ID,
+    /// `appointment`, `refill_decision` or `demographics`.
+    kind: String,
+    last_error: Option<String>,
+    attempts: i32,
+    created_at: DateTime<Utc>,
+}
+
+impl From<&outbox_message::Model> for EhrWriteFailure {
+    fn from(m: &outbox_message::Model) -> Self {
+        let kind = serde_json::from_str::<serde_json::Value>(&m.payload)
+            .ok()
+            .and_then(|v| v["kind"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Self {
+            id: global_id::encode("EhrWrite", m.id),
+            kind,
+            last_error: m.last_error.clone(),
+            attempts: m.attempts,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// The sync as admins see it.
+#[derive(SimpleObject)]
+pub struct EhrSyncStatus {
+    connection: Option<EhrConnection>,
+    /// Newest first.
+    runs: Vec<EhrSyncRun>,
+    next_run_at: Option<DateTime<Utc>>,
+    /// Failed runs in a row: the next run backs off by them.
+    failures: i32,
+    /// Write-backs waiting to be sent (or retried).
+    pending_writes: u64,
+    /// Write-backs given up on (refused, conflicts, attempts used up).
+    failed_writes: Vec<EhrWriteFailure>,
+    open_reviews: u64,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EhrReviewKind {
+    /// An EHR patient matches several charts.
+    PatientMatch,
+    /// A contact change the EHR refused because its record changed meanwhile.
+    WriteConflict,
+}
+
+pub struct EhrReview(ehr_review::Model);
+
+#[Object]
+impl EhrReview {
+    async fn id(&self) -> ID {
+        global_id::encode("EhrReview", self.0.id)
+    }
+    async fn kind(&self) -> EhrReviewKind {
+        if self.0.kind == reviews::PATIENT_MATCH {
+            EhrReviewKind::PatientMatch
+        } else {
+            EhrReviewKind::WriteConflict
+        }
+    }
+    async fn resource_type(&self) -> &str {
+        &self.0.resource_type
+    }
+    async fn fhir_id(&self) -> &str {
+        &self.0.fhir_id
+    }
+    /// Charts the EHR patient could be (matches).
+    async fn candidates(&self) -> Vec<ID> {
+        reviews::candidates_of(&self.0)
+            .into_iter()
+            .map(|id| global_id::encode("Patient", id))
+            .collect()
+    }
+    /// The chart whose change was not written (conflicts).
+    async fn patient_id(&self) -> Option<ID> {
+        self.0.patient_id.map(|id| global_id::encode("Patient", id))
+    }
+    /// `open` or `resolved`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn resolution(&self) -> Option<&str> {
+        self.0.resolution.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct EhrQuery;
+
+#[Object]
+impl EhrQuery {
+    /// The EHR connection and sync status (practice admins).
+    async fn ehr_sync_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10, validator(minimum = 1, maximum = 100))] runs: u64,
+    ) -> async_graphql::Result<EhrSyncStatus> {
+        ctx.authorize("ehr", "manage").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| crate::ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let found = connection::get(&tx).await.map_err(core)?;
+        let recent = runs::recent(&tx, runs).await.map_err(core)?;
+        let pending = outbox::pending_ehr(&tx, 10_000, chrono::Duration::zero())
+            .await
+            .map_err(core)?
+            .len() as u64;
+        let failed = outbox::failed_ehr(&tx, 50).await.map_err(core)?;
+        let open = reviews::list_open(&tx, 1000).await.map_err(core)?.len() as u64;
+        tx.rollback().await.ok();
+        Ok(EhrSyncStatus {
+            next_run_at: found.as_ref().and_then(|c| c.next_run_at),
+            failures: found.as_ref().map_or(0, |c| c.failures),
+            connection: found.as_ref().map(EhrConnection::from),
+            runs: recent.into_iter().map(EhrSyncRun).collect(),
+            pending_writes: pending,
+            failed_writes: failed.iter().map(EhrWriteFailure::from).collect(),
+            open_reviews: open,
+        })
+    }
+
+    /// Open reviews: ambiguous patient matches and refused contact changes (staff).
+    async fn ehr_reviews(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EhrReview>> {
+        ctx.authorize("ehr", "review").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let open = reviews::list_open(&tx, 200)
+            .await
+            .map_err(|e| crate::ApiError::from_core(e, &request_id))?;
+        tx.rollback().await.ok();
+        Ok(open.into_iter().map(EhrReview).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateEhrConnectionInput {
+    /// The FHIR R4 base URL (https; plain http only to a loopback host where the deployment
+    /// allows it).
+    base_url: String,
+    auth_kind: EhrAuthKind,
+    /// SMART: the client id registered with the EHR.
+    client_id: Option<String>,
+    /// SMART: the PKCS#8 PEM private key (RSA for RS384, EC P-384 for ES384). Unset keeps
+    /// the stored one.
+    private_key: Option<String>,
+    key_id: Option<String>,
+    /// SMART: unset discovers it from `.well-known/smart-configuration`.
+    token_endpoint: Option<String>,
+    scope: Option<String>,
+    /// Bearer: the token. Unset keeps the stored one.
+    token: Option<String>,
+    #[graphql(default = 15)]
+    sync_interval_minutes: i32,
+    /// FHIR resource types to pull; unset pulls every supported type.
+    resource_types: Option<Vec<String>>,
+    #[graphql(default = true)]
+    enabled: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateEhrConnectionPayload {
+    connection: Option<EhrConnection>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct RemoveEhrConnectionPayload {
+    removed: bool,
+    user_errors: Vec<UserError>,
+}
+
+/// What the EHR's `/metadata` says, and whether Portico's credentials work.
+#[derive(SimpleObject)]
+pub struct EhrCapabilities {
+    fhir_version: String,
+    software: Option<String>,
+    /// Resource types the server lists.
+    resource_types: Vec<String>,
+    /// Types Portico pulls that the server does not list.
+    missing_types: Vec<String>,
+    token_endpoint: Option<String>,
+    auth_ok: bool,
+    /// Why authentication failed (`EHR_AUTH_FAILED`, ...).
+    auth_error_code: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct TestEhrConnectionPayload {
+    capabilities: Option<EhrCapabilities>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct SyncEhrNowPayload {
+    queued: bool,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EhrResolution {
+    /// The EHR patient is `patientId`.
+    Link,
+    /// The EHR patient is a new chart.
+    CreatePatient,
+    /// Send the refused change again over the EHR's current record.
+    Overwrite,
+    /// Keep the EHR's record.
+    KeepEhr,
+}
+
+#[derive(InputObject)]
+pub struct ResolveEhrReviewInput {
+    id: ID,
+    resolution: EhrResolution,
+    /// With `LINK`.
+    patient_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct ResolveEhrReviewPayload {
+    review: Option<EhrReview>,
+    user_errors: Vec<UserError>,
+}
+
+fn connection_input(input: UpdateEhrConnectionInput) -> Result<ConnectionInput, CoreError> {
+    let resource_types = match input.resource_types {
+        None => ResourceKind::ALL.to_vec(),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                ResourceKind::parse(n.trim()).ok_or_else(|| {
+                    CoreError::invalid(
+                        "resourceTypes",
+                        "UNKNOWN_RESOURCE_TYPE",
+                        format!(
+                            "{} is not a type Portico pulls",
+                            n.chars().take(40).collect::<String>()
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(ConnectionInput {
+        base_url: input.base_url,
+        auth: match input.auth_kind {
+            EhrAuthKind::Smart => AuthInput::Smart {
+                client_id: input.client_id.unwrap_or_default(),
+                private_key_pem: input.private_key,
+                key_id: input.key_id,
+                token_endpoint: input.token_endpoint,
+                scope: input.scope,
+            },
+            EhrAuthKind::Bearer => AuthInput::Bearer { token: input.token },
+        },
+        sync_interval_minutes: input.sync_interval_minutes,
+        resource_types,
+        enabled: input.enabled,
+    })
+}
+
+fn not_connected() -> CoreError {
+    CoreError::invalid(
+        "connection",
+        "EHR_NOT_CONNECTED",
+        "set up the EHR connection first",
+    )
+}
+
+#[derive(Default)]
+pub struct EhrMutation;
+
+#[Object]
+impl EhrMutation {
+    async fn update_ehr_connection(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEhrConnectionInput,
+    ) -> async_graphql::Result<UpdateEhrConnectionPayload> {
+        let principal = ctx.authorize("ehr", "manage").await?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let saved = async {
+            connection::save(
+                &tx,
+                &ctx.actor(&principal),
+                services.ehr.as_ref(),
+                services.sealer.as_ref(),
+                connection_input(input)?,
+                Utc::now(),
+            )
+            .await
+        }
+        .await;
+        Ok(match settle(tx, saved, &request_id).await? {
+            Ok(c) => UpdateEhrConnectionPayload {
+                connection: Some(EhrConnection::from(&c)),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => UpdateEhrConnectionPayload {
+                connection: None,
+                user_errors,
+            },
+        })
+    }
+
+    async fn remove_ehr_connection(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<RemoveEhrConnectionPayload> {
+        let principal = ctx.authorize("ehr", "manage").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let removed = connection::remove(&tx, &ctx.actor(&principal)).await;
+        Ok(match settle(tx, removed, &request_id).await? {
+            Ok(removed) => RemoveEhrConnectionPayload {
+                removed,
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => RemoveEhrConnectionPayload {
+                removed: false,
+                user_errors,
+            },
+        })
+    }
+
+    /// Reads the EHR's `/metadata` and checks the credentials; changes nothing.
+    async fn test_ehr_connection(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<TestEhrConnectionPayload> {
+        let principal = ctx.authorize("ehr", "manage").await?.clone();
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        // The connection is read, then the transaction closed: none is held over the EHR.
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let endpoint = async {
+            let found = connection::get(&tx).await?.ok_or_else(not_connected)?;
+            let endpoint = connection::endpoint(&tx, services.sealer.as_ref(), &found)?;
+            portico_core::audit::record(
+                &tx,
+                &ctx.actor(&principal),
+                portico_core::audit::Access {
+                    action: "ehr.connection.test",
+                    resource_type: "EhrConnection",
+                    resource_id: Some(found.id),
+                    patient_id: None,
+                },
+            )
+            .await?;
+            Ok((endpoint, connection::kinds(&found)))
+        }
+        .await;
+        let (endpoint, kinds) = match settle(tx, endpoint, &request_id).await? {
+            Ok(found) => found,
+            Err(user_errors) => {
+                return Ok(TestEhrConnectionPayload {
+                    capabilities: None,
+                    user_errors,
+                });
+            }
+        };
+        let refused = |code: &'static str, message: String| TestEhrConnectionPayload {
+            capabilities: None,
+            user_errors: vec![UserError {
+                field: "connection".to_owned(),
+                code: code.to_owned(),
+                message,
+            }],
+        };
+        let gateway = match services.ehr.connect(&endpoint) {
+            Ok(gateway) => gateway,
+            Err(e) => return Ok(refused(e.code, e.message)),
+        };
+        let capabilities = match gateway.capabilities().await {
+            Ok(c) => c,
+            Err(e) => return Ok(refused(e.code, e.message)),
+        };
+        let auth = gateway.check_auth().await;
+        Ok(TestEhrConnectionPayload {
+            capabilities: Some(EhrCapabilities {
+                missing_types: kinds
+                    .iter()
+                    .map(|k| k.as_str().to_owned())
+                    .filter(|k| !capabilities.resource_types.contains(k))
+                    .collect(),
+                fhir_version: capabilities.fhir_version,
+                software: capabilities.software,
+                resource_types: capabilities.resource_types,
+                token_endpoint: capabilities.token_endpoint,
+                auth_ok: auth.is_ok(),
+                auth_error_code: auth.err().map(|e| e.code.to_owned()),
+            }),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Queues a sync run now (one already running is not doubled).
+    async fn sync_ehr_now(&self, ctx: &Context<'_>) -> async_graphql::Result<SyncEhrNowPayload> {
+        ctx.authorize("ehr", "manage").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tenant_id = ctx.tenant()?.id();
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let queued = async {
+            let found = connection::get(&tx).await?.filter(|c| c.enabled);
+            if found.is_none() {
+                return Err(not_connected());
+            }
+            outbox::job(
+                &tx,
+                &format!("ehr-sync:{}", Uuid::now_v7()),
+                &Job::SyncEhr {
+                    tenant_id,
+                    review_id: None,
+                    manual: true,
+                },
+            )
+            .await
+        }
+        .await;
+        Ok(match settle(tx, queued, &request_id).await? {
+            Ok(queued) => {
+                relay_outbox(ctx, 1).await?;
+                SyncEhrNowPayload {
+                    queued,
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => SyncEhrNowPayload {
+                queued: false,
+                user_errors,
+            },
+        })
+    }
+
+    /// Settles a review. A matched patient's records are pulled right after.
+    async fn resolve_ehr_review(
+        &self,
+        ctx: &Context<'_>,
+        input: ResolveEhrReviewInput,
+    ) -> async_graphql::Result<ResolveEhrReviewPayload> {
+        let principal = ctx.authorize("ehr", "review").await?.clone();
+        let request_id = ctx.request()?.request_id.clone();
+        let tenant_id = ctx.tenant()?.id();
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let resolved = async {
+            let id = global_id::decode("EhrReview", &input.id).ok_or(CoreError::NotFound)?;
+            let resolution = match input.resolution {
+                EhrResolution::Link => Resolution::Link(
+                    input
+                        .patient_id
+                        .as_ref()
+                        .and_then(|p| global_id::decode("Patient", p))
+                        .ok_or_else(|| {
+                            CoreError::invalid("patientId", "PATIENT_REQUIRED", "choose the chart")
+                        })?,
+                ),
+                EhrResolution::CreatePatient => Resolution::CreatePatient,
+                EhrResolution::Overwrite => Resolution::Overwrite,
+                EhrResolution::KeepEhr => Resolution::KeepEhr,
+            };
+            let review = reviews::resolve(&tx, &ctx.actor(&principal), id, resolution).await?;
+            if review.kind == reviews::PATIENT_MATCH {
+                outbox::job(
+                    &tx,
+                    &format!("ehr-review:{}", review.id),
+                    &Job::SyncEhr {
+                        tenant_id,
+                        review_id: Some(review.id),
+                        manual: true,
+                    },
+                )
+                .await?;
+            }
+            Ok(review)
+        }
+        .await;
+        Ok(match settle(tx, resolved, &request_id).await? {
+            Ok(review) => {
+                relay_outbox(ctx, 1).await?;
+                ResolveEhrReviewPayload {
+                    review: Some(EhrReview(review)),
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => ResolveEhrReviewPayload {
+                review: None,
+                user_errors,
+            },
+        })
+    }
+}

@@ -1,0 +1,609 @@
+//! EHR sync against a real FHIR R4 server (Medplum's router over its in-memory store, in
+//! `tests/fhir-server/`), seeded with synthetic Synthea-like patients: the first full pull,
+//! an incremental pull after changes, paging, a deleted resource, hostile resources, an EHR
+//! that is down or slow, write-back of a booking, and a version conflict on a Patient.
+
+use portico_core::{
+    PatientId, TenantId, TenantTx,
+    audit::Actor,
+    ehr::{runs, sync},
+    patients::{self, ContactChanges},
+    tenancy::Access,
+    tenants,
+};
+use portico_tests::{
+    TestApp,
+    fhir_server::{FhirServer, synthea},
+    spawn_app_with,
+};
+use serde_json::{Value, json};
+
+use crate::scheduling::{book, booked_id, days_ahead, gid, practice, slots, starts};
+
+const TOKEN: &str = "portico-test-token";
+
+async fn fhir() -> Option<FhirServer> {
+    FhirServer::start(&[("FHIR_BEARER_TOKEN", TOKEN)]).await
+}
+
+async fn app(page_size: u32, timeout_secs: u64) -> TestApp {
+    spawn_app_with(|c| {
+        c.ehr_page_size = page_size;
+        c.ehr_request_timeout_secs = timeout_secs;
+    })
+    .await
+}
+
+const CONNECT: &str =
+    "mutation($input: UpdateEhrConnectionInput!) { updateEhrConnection(input: $input) {
+    connection { baseUrl authKind resourceTypes enabled } userErrors { field code } } }";
+
+const STATUS: &str = "{ ehrSyncStatus(runs: 5) { connection { baseUrl } failures nextRunAt pendingWrites
+    failedWrites { kind lastError } openReviews
+    runs { status trigger errorCode counts { resourceType fetched applied unchanged rejected removed waiting }
+      rejections { resourceType fhirId code } } } }";
+
+async fn connect(app: &TestApp, slug: &str, access: &str, base_url: &str) -> Value {
+    let (_, body) = app
+        .gql_as(
+            slug,
+            access,
+            CONNECT,
+            json!({ "input": { "baseUrl": base_url, "authKind": "BEARER", "token": TOKEN,
+                "syncIntervalMinutes": 60 } }),
+        )
+        .await;
+    body
+}
+
+async fn tenant_id(app: &TestApp, slug: &str) -> TenantId {
+    tenants::find_by_slug(&app.db(), slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .id()
+}
+
+/// Runs a sync now, in the test, and returns the finished run.
+async fn sync_now(app: &TestApp, slug: &str) -> portico_core::entities::ehr_sync_run::Model {
+    let services = app.services();
+    sync::run(
+        &app.db(),
+        services.ehr.as_ref(),
+        services.sealer.as_ref(),
+        tenant_id(app, slug).await,
+        runs::MANUAL,
+        None,
+    )
+    .await
+    .unwrap()
+    .expect("a run")
+}
+
+fn counts(run: &portico_core::entities::ehr_sync_run::Model, kind: &str) -> runs::TypeCounts {
+    runs::counts_of(run).get(kind).copied().unwrap_or_default()
+}
+
+async fn status(app: &TestApp, slug: &str, access: &str) -> Value {
+    let (_, body) = app.gql_as(slug, access, STATUS, json!({})).await;
+    body["data"]["ehrSyncStatus"].clone()
+}
+
+async fn results_of_everyone(app: &TestApp, slug: &str, access: &str) -> Vec<Value> {
+    let (_, body) = app
+        .gql_as(
+            slug,
+            access,
+            "{ patients(first: 50) { nodes { id mrn givenName email
+                results(first: 100) { nodes { code status value } }
+                medications(first: 50) { nodes { name } }
+                allergies(first: 50) { nodes { substance } }
+                visitSummaries(first: 50) { nodes { summary } } } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["patients"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone()
+}
+
+async fn fhir_put(
+    server: &FhirServer,
+    resource: &Value,
+    if_match: Option<&str>,
+) -> reqwest::StatusCode {
+    let path = format!(
+        "{}/{}/{}",
+        server.base_url,
+        resource["resourceType"].as_str().unwrap(),
+        resource["id"].as_str().unwrap()
+    );
+    let mut request = reqwest::Client::new()
+        .put(path)
+        .bearer_auth(TOKEN)
+        .json(resource);
+    if let Some(version) = if_match {
+        request = request.header("If-Match", format!("W/\"{version}\""));
+    }
+    request.send().await.unwrap().status()
+}
+
+async fn fhir_get(server: &FhirServer, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/{path}", server.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn fhir_delete(server: &FhirServer, path: &str) {
+    let status = reqwest::Client::new()
+        .delete(format!("{}/{path}", server.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "DELETE {path}: {status}");
+}
+
+#[tokio::test]
+async fn first_pull_then_incremental_pull_with_paging_and_a_deletion() {
+    let Some(server) = fhir().await else { return };
+    let bundle = synthea(3, 7, "a");
+    assert!(server.seed(&bundle).await > 40);
+    let app = app(10, 30).await;
+    let admin = app.practice_admin("ehr-pull").await;
+    let connected = connect(&app, "ehr-pull", &admin.access, &server.base_url).await;
+    assert_eq!(
+        connected["data"]["updateEhrConnection"]["connection"]["authKind"], "BEARER",
+        "{connected}"
+    );
+
+    // The connection test reads /metadata and checks the token.
+    let (_, tested) = app
+        .gql_as("ehr-pull", &admin.access,
+            "mutation { testEhrConnection { capabilities { fhirVersion resourceTypes missingTypes authOk }
+                userErrors { code } } }", json!({}))
+        .await;
+    let caps = &tested["data"]["testEhrConnection"]["capabilities"];
+    assert_eq!(caps["fhirVersion"], "4.0.1", "{tested}");
+    assert_eq!(caps["authOk"], true);
+    assert_eq!(caps["missingTypes"], json!([]));
+
+    let first = sync_now(&app, "ehr-pull").await;
+    assert_eq!(first.status, runs::SUCCEEDED, "{}", first.counts);
+    assert_eq!(counts(&first, "Patient").applied, 3);
+    let observations = counts(&first, "Observation");
+    assert!(observations.applied > 10, "{}", first.counts);
+    // More observations than a page: the pull followed `next` links.
+    let requests = server.requests().await;
+    assert!(
+        requests.iter().any(|r| r["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("/fhir/R4/Observation")
+            && r["path"].as_str().unwrap().contains("_offset=")),
+        "no second page was read"
+    );
+
+    let charts = results_of_everyone(&app, "ehr-pull", &admin.access).await;
+    assert_eq!(charts.len(), 3);
+    let total_results: usize = charts
+        .iter()
+        .map(|c| c["results"]["nodes"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total_results as u64, observations.applied);
+    assert!(
+        charts
+            .iter()
+            .all(|c| !c["medications"]["nodes"].as_array().unwrap().is_empty())
+    );
+    assert!(charts.iter().any(|c| {
+        c["visitSummaries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["summary"].is_string())
+    }));
+
+    // Changes in the EHR: one result corrected, one deleted, one new allergy.
+    let entries = bundle["entry"].as_array().unwrap();
+    let observation_ids: Vec<&str> = entries
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == "Observation")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let mut corrected = fhir_get(&server, &format!("Observation/{}", observation_ids[0])).await;
+    corrected["valueQuantity"]["value"] = json!(123.4);
+    corrected["status"] = json!("amended");
+    assert!(fhir_put(&server, &corrected, None).await.is_success());
+    fhir_delete(&server, &format!("Observation/{}", observation_ids[1])).await;
+    let allergy = json!({ "resourceType": "AllergyIntolerance", "id": "a-new-allergy",
+        "clinicalStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active" }] },
+        "code": { "text": "Penicillin" }, "patient": { "reference": "Patient/apat-0001" } });
+    assert!(fhir_put(&server, &allergy, None).await.is_success());
+
+    let second = sync_now(&app, "ehr-pull").await;
+    assert_eq!(second.status, runs::SUCCEEDED, "{}", second.counts);
+    // Only what changed (and the boundary instant's resources) is read again.
+    assert!(counts(&second, "Patient").fetched <= 1, "{}", second.counts);
+    assert!(
+        counts(&second, "Observation").fetched < observations.fetched,
+        "{} after {}",
+        second.counts,
+        first.counts
+    );
+    assert_eq!(counts(&second, "Observation").applied, 1);
+    assert_eq!(counts(&second, "Observation").removed, 1);
+    assert_eq!(counts(&second, "AllergyIntolerance").applied, 1);
+
+    let charts = results_of_everyone(&app, "ehr-pull", &admin.access).await;
+    let values: Vec<&Value> = charts
+        .iter()
+        .flat_map(|c| c["results"]["nodes"].as_array().unwrap())
+        .collect();
+    assert!(
+        values
+            .iter()
+            .any(|v| v["value"] == json!(123.4) && v["status"] == "amended")
+    );
+    let visible = values
+        .iter()
+        .filter(|v| v["status"] != "entered-in-error")
+        .count();
+    assert_eq!(visible as u64, observations.applied - 1);
+    assert!(
+        charts
+            .iter()
+            .flat_map(|c| c["allergies"]["nodes"].as_array().unwrap())
+            .any(|a| a["substance"] == "Penicillin")
+    );
+
+    // Another practice sees none of it.
+    let other = app.practice_admin("ehr-other").await;
+    let theirs = status(&app, "ehr-other", &other.access).await;
+    assert!(theirs["connection"].is_null());
+    assert_eq!(theirs["runs"], json!([]));
+    assert!(
+        results_of_everyone(&app, "ehr-other", &other.access)
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn hostile_and_malformed_resources_are_refused_and_the_rest_syncs() {
+    let Some(server) = fhir().await else { return };
+    server.seed(&synthea(2, 11, "h")).await;
+    let huge = "x".repeat(1_000_000);
+    server
+        .seed(&json!([
+            // Wrong types.
+            { "resourceType": "Observation", "id": "bad-type", "status": "final",
+              "category": [{ "coding": [{ "code": "laboratory" }] }],
+              "code": { "coding": [{ "system": "http://loinc.org", "code": "2345-7" }] },
+              "subject": { "reference": "Patient/hpat-0001" }, "valueQuantity": { "value": "high" },
+              "effectiveDateTime": "2025-01-01T10:00:00Z" },
+            // Missing required fields.
+            { "resourceType": "Condition", "id": "no-subject", "code": { "text": "Asthma" } },
+            // A huge string.
+            { "resourceType": "AllergyIntolerance", "id": "huge", "code": { "text": huge },
+              "patient": { "reference": "Patient/hpat-0001" } },
+            // A report of one patient listing another patient's result.
+            { "resourceType": "DiagnosticReport", "id": "cross", "status": "final",
+              "code": { "coding": [{ "system": "http://loinc.org", "code": "24323-8", "display": "Panel" }] },
+              "subject": { "reference": "Patient/hpat-0001" },
+              "effectiveDateTime": "2025-01-01T10:00:00Z",
+              "result": [{ "reference": "Observation/hobs-0002-01" }] },
+        ]))
+        .await;
+    let app = app(100, 30).await;
+    let admin = app.practice_admin("ehr-hostile").await;
+    connect(&app, "ehr-hostile", &admin.access, &server.base_url).await;
+    let run = sync_now(&app, "ehr-hostile").await;
+    assert_eq!(run.status, runs::PARTIAL, "{}", run.counts);
+    assert_eq!(counts(&run, "Patient").applied, 2);
+    assert!(counts(&run, "Observation").applied > 4);
+    let status = status(&app, "ehr-hostile", &admin.access).await;
+    let rejections = status["runs"][0]["rejections"].as_array().unwrap().clone();
+    let refused: Vec<(&str, &str)> = rejections
+        .iter()
+        .map(|r| {
+            (
+                r["fhirId"].as_str().unwrap_or(""),
+                r["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for id in ["bad-type", "no-subject", "huge", "cross"] {
+        assert!(
+            refused.iter().any(|(f, _)| *f == id),
+            "{id} not refused: {refused:?}"
+        );
+    }
+    assert!(
+        refused.contains(&("cross", "EHR_CROSS_PATIENT_REFERENCE")),
+        "{refused:?}"
+    );
+    // Refusals carry ids and codes only, never content.
+    assert!(!serde_json::to_string(&status).unwrap().contains("xxxxxxxx"));
+    let charts = results_of_everyone(&app, "ehr-hostile", &admin.access).await;
+    assert_eq!(charts.len(), 2);
+}
+
+#[tokio::test]
+async fn an_ehr_that_is_down_or_slow_backs_off_and_the_status_says_so() {
+    let Some(server) = fhir().await else { return };
+    server.seed(&synthea(1, 3, "d")).await;
+    let app = app(100, 1).await;
+    let admin = app.practice_admin("ehr-down").await;
+    connect(&app, "ehr-down", &admin.access, &server.base_url).await;
+
+    server.mode(json!({ "status": 503 })).await;
+    let run = sync_now(&app, "ehr-down").await;
+    assert_eq!(run.status, runs::FAILED);
+    assert_eq!(run.error_code.as_deref(), Some("EHR_UNAVAILABLE"));
+    let seen = status(&app, "ehr-down", &admin.access).await;
+    assert_eq!(seen["failures"], 1);
+    assert_eq!(seen["runs"][0]["errorCode"], "EHR_UNAVAILABLE");
+    // Nothing half-written: no chart came from the failed run.
+    assert!(
+        results_of_everyone(&app, "ehr-down", &admin.access)
+            .await
+            .is_empty()
+    );
+
+    server.mode(json!({ "delayMs": 2500 })).await;
+    let run = sync_now(&app, "ehr-down").await;
+    assert_eq!(run.error_code.as_deref(), Some("EHR_TIMEOUT"));
+    let seen = status(&app, "ehr-down", &admin.access).await;
+    assert_eq!(seen["failures"], 2);
+    let next: chrono::DateTime<chrono::Utc> = seen["nextRunAt"].as_str().unwrap().parse().unwrap();
+    assert!(
+        next > chrono::Utc::now() + chrono::Duration::seconds(60),
+        "backs off: {next}"
+    );
+
+    server.mode(json!({})).await;
+    let run = sync_now(&app, "ehr-down").await;
+    assert_eq!(run.status, runs::SUCCEEDED, "{}", run.counts);
+    assert_eq!(status(&app, "ehr-down", &admin.access).await["failures"], 0);
+    assert_eq!(
+        results_of_everyone(&app, "ehr-down", &admin.access)
+            .await
+            .len(),
+        1
+    );
+}
+
+/// Waits for `check` to hold, up to 20 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
+    let Some(server) = fhir().await else { return };
+    let app = app(100, 30).await;
+    let p = practice(&app, "ehr-write").await;
+    let tenant = tenants::find_by_slug(&app.db(), "ehr-write")
+        .await
+        .unwrap()
+        .unwrap();
+    let chart = app.add_patient(&tenant, "Wren").await;
+    // The EHR knows the patient by the same MRN.
+    server
+        .seed(&json!([{ "resourceType": "Patient", "id": "wb-pat",
+            "identifier": [{ "system": "urn:oid:portico-test-mrn", "value": "MRN-Wren" }],
+            "name": [{ "given": ["Wren"], "family": "Tester" }], "gender": "unknown",
+            "birthDate": "1980-01-02", "telecom": [{ "system": "email", "value": "wren@ehr.example" }] }]))
+        .await;
+    connect(&app, "ehr-write", &p.admin.access, &server.base_url).await;
+    let run = sync_now(&app, "ehr-write").await;
+    assert_eq!(counts(&run, "Patient").applied, 1, "{}", run.counts);
+
+    // A booking in Portico becomes an Appointment in the EHR.
+    let chart_id = gid("Patient", chart.id);
+    let day = days_ahead(&p, 3);
+    let start = starts(&slots(&app, &p.admin.access, "ehr-write", &p, day, day).await)[0];
+    booked_id(&book(&app, &p.admin.access, &p, &chart_id, start).await);
+    eventually("the appointment in the EHR", || async {
+        let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
+        found["entry"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["resource"]["status"] == "booked"))
+    })
+    .await;
+
+    // The EHR's record changes; then a contact change in Portico is refused by its version.
+    let mut ehr_patient = fhir_get(&server, "Patient/wb-pat").await;
+    ehr_patient["telecom"] = json!([{ "system": "email", "value": "changed@ehr.example" }]);
+    assert!(fhir_put(&server, &ehr_patient, None).await.is_success());
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    patients::update_contact(
+        &tx,
+        &Actor::system(),
+        PatientId::from_uuid(chart.id),
+        ContactChanges {
+            email: Some("wren@portal.example".to_owned()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // The pull that runs meanwhile keeps Portico's unsent change.
+    let again = sync_now(&app, "ehr-write").await;
+    assert_eq!(counts(&again, "Patient").applied, 0, "{}", again.counts);
+    app.services()
+        .queue
+        .enqueue(portico_core::ports::Job::RelayOutbox {
+            tenant_id: tenant.id(),
+        })
+        .await
+        .unwrap();
+    let mut review = Value::Null;
+    for _ in 0..200 {
+        let (_, body) = app
+            .gql_as(
+                "ehr-write",
+                &p.admin.access,
+                "{ ehrReviews { id kind patientId } }",
+                json!({}),
+            )
+            .await;
+        if let Some(found) = body["data"]["ehrReviews"]
+            .as_array()
+            .and_then(|r| r.first())
+        {
+            review = found.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(review["kind"], "WRITE_CONFLICT");
+    assert_eq!(review["patientId"], json!(chart_id));
+    // Nothing was overwritten.
+    let now = fhir_get(&server, "Patient/wb-pat").await;
+    assert_eq!(now["telecom"][0]["value"], "changed@ehr.example");
+    let seen = status(&app, "ehr-write", &p.admin.access).await;
+    assert!(
+        seen["failedWrites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["lastError"] == "EHR_CONFLICT")
+    );
+
+    // Staff choose Portico's change: it is written over the EHR's current version.
+    let (_, resolved) = app
+        .gql_as("ehr-write", &p.admin.access,
+            "mutation($input: ResolveEhrReviewInput!) { resolveEhrReview(input: $input) { review { status } userErrors { code } } }",
+            json!({ "input": { "id": review["id"], "resolution": "OVERWRITE" } }))
+        .await;
+    assert_eq!(
+        resolved["data"]["resolveEhrReview"]["review"]["status"], "resolved",
+        "{resolved}"
+    );
+    eventually("the overwrite in the EHR", || async {
+        let now = fhir_get(&server, "Patient/wb-pat").await;
+        now["telecom"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["value"] == "wren@portal.example"))
+    })
+    .await;
+    let writes: Vec<Value> = server
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r["method"] == "PUT" && r["path"] == "/fhir/R4/Patient/wb-pat")
+        .collect();
+    // The test's own change, then Portico's: always over a version.
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(writes[1]["ifMatch"].is_string(), "{writes:?}");
+}
+
+#[tokio::test]
+async fn ambiguous_patients_wait_for_staff_and_insecure_urls_are_refused() {
+    let Some(server) = fhir().await else { return };
+    let app = app(100, 30).await;
+    let admin = app.practice_admin("ehr-match").await;
+    let tenant = tenants::find_by_slug(&app.db(), "ehr-match")
+        .await
+        .unwrap()
+        .unwrap();
+    // Two charts with the same name and birth date, neither with the EHR's MRN.
+    let one = app.add_patient(&tenant, "Sam").await;
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    patients::create(
+        &tx,
+        &Actor::system(),
+        portico_core::patients::NewPatient {
+            mrn: Some("OTHER-1".to_owned()),
+            ..portico_tests::new_patient("Sam")
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    server
+        .seed(&json!([
+            { "resourceType": "Patient", "id": "twin", "identifier": [{ "value": "EHR-77" }],
+              "name": [{ "given": ["Sam"], "family": "Tester" }], "gender": "unknown", "birthDate": "1980-01-02" },
+            { "resourceType": "AllergyIntolerance", "id": "twin-allergy", "code": { "text": "Latex" },
+              "clinicalStatus": { "coding": [{ "code": "active" }] },
+              "patient": { "reference": "Patient/twin" } }
+        ]))
+        .await;
+
+    let refused = connect(
+        &app,
+        "ehr-match",
+        &admin.access,
+        "http://ehr.example.com/fhir",
+    )
+    .await;
+    assert_eq!(
+        refused["data"]["updateEhrConnection"]["userErrors"][0]["code"], "EHR_INSECURE_URL",
+        "{refused}"
+    );
+    connect(&app, "ehr-match", &admin.access, &server.base_url).await;
+    let run = sync_now(&app, "ehr-match").await;
+    assert_eq!(counts(&run, "Patient").waiting, 1, "{}", run.counts);
+    assert_eq!(counts(&run, "AllergyIntolerance").waiting, 1);
+
+    let (_, body) = app
+        .gql_as(
+            "ehr-match",
+            &admin.access,
+            "{ ehrReviews { id kind candidates } }",
+            json!({}),
+        )
+        .await;
+    let review = &body["data"]["ehrReviews"][0];
+    assert_eq!(review["kind"], "PATIENT_MATCH");
+    assert_eq!(review["candidates"].as_array().unwrap().len(), 2);
+    let (_, resolved) = app
+        .gql_as("ehr-match", &admin.access,
+            "mutation($input: ResolveEhrReviewInput!) { resolveEhrReview(input: $input) { review { status } userErrors { code } } }",
+            json!({ "input": { "id": review["id"], "resolution": "LINK", "patientId": gid("Patient", one.id) } }))
+        .await;
+    assert_eq!(
+        resolved["data"]["resolveEhrReview"]["review"]["status"], "resolved",
+        "{resolved}"
+    );
+    // The matched patient's records follow (the review's pull runs on the workers).
+    eventually("the matched patient's allergy", || async {
+        let charts = results_of_everyone(&app, "ehr-match", &admin.access).await;
+        charts.iter().any(|c| {
+            c["id"] == json!(gid("Patient", one.id))
+                && c["allergies"]["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a["substance"] == "Latex")
+        })
+    })
+    .await;
+}
