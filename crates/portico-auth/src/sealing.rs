@@ -45,7 +45,7 @@ impl Sealer {
 }
 
 impl SecretSealer for Sealer {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> String {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<String, PortError> {
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = self
@@ -57,12 +57,12 @@ impl SecretSealer for Sealer {
                     aad: context,
                 },
             )
-            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory input");
-        format!(
+            .map_err(|_| PortError::new("sealing", "the secret could not be sealed"))?;
+        Ok(format!(
             "{VERSION}:{}:{}",
             STANDARD.encode(nonce),
             STANDARD.encode(sealed)
-        )
+        ))
     }
 
     fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, PortError> {
@@ -94,7 +94,9 @@ mod tests {
     #[test]
     fn a_sealed_secret_opens_only_with_its_key_and_context() {
         let sealer = Sealer::from_base64(&Sealer::generate_key()).unwrap();
-        let sealed = sealer.seal(b"-----BEGIN PRIVATE KEY-----", b"tenant-a");
+        let sealed = sealer
+            .seal(b"-----BEGIN PRIVATE KEY-----", b"tenant-a")
+            .unwrap();
         assert!(!sealed.contains("PRIVATE"));
         assert_eq!(
             sealer.open(&sealed, b"tenant-a").unwrap(),
@@ -106,7 +108,9 @@ mod tests {
         // Two seals of one value differ (a fresh nonce each).
         assert_ne!(
             sealed,
-            sealer.seal(b"-----BEGIN PRIVATE KEY-----", b"tenant-a")
+            sealer
+                .seal(b"-----BEGIN PRIVATE KEY-----", b"tenant-a")
+                .unwrap()
         );
     }
 

@@ -187,7 +187,7 @@ pub trait JobQueue: Send + Sync {
 /// deployment's key. `context` binds a sealed value to where it belongs (the tenant), so a
 /// value copied to another row does not open.
 pub trait SecretSealer: Send + Sync {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> String;
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<String, PortError>;
     fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, PortError>;
 }
 

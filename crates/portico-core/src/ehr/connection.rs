@@ -194,7 +194,9 @@ pub async fn save(
         ),
     };
     let sealed = match (secret, kept_secret(auth_kind)) {
-        (Some(secret), _) => sealer.seal(secret.as_bytes(), &context(tx)),
+        (Some(secret), _) => sealer
+            .seal(secret.as_bytes(), &context(tx))
+            .map_err(|e| CoreError::Adapter(e.to_string()))?,
         (None, Some(kept)) => kept,
         (None, None) => {
             let field = if auth_kind == SMART {

@@ -155,7 +155,10 @@ pub async fn run(
 }
 
 /// Pulls every type in order. The outer error is the database's, the inner the EHR's.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's context, passed down rather than bundled for two callers"
+)]
 async fn pull(
     db: &Db,
     scope: &crate::TenantScope,
@@ -220,7 +223,10 @@ async fn pull(
 }
 
 /// Follows one request's pages to the end, applying each.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's context, passed down rather than bundled for two callers"
+)]
 async fn pages(
     db: &Db,
     scope: &crate::TenantScope,
