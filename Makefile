@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench bench-scale bench-reminders clean
+.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench bench-scale bench-reminders bench-ehr clean
 
 run:
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -55,6 +55,10 @@ bench-scale:
 # in the README). `scripts/bench-reminders [reminders] [practices]`.
 bench-reminders:
 	scripts/bench-reminders
+
+# EHR ingest: a full sync of ~10,000 FHIR resources, next to serde_json parsing them alone.
+bench-ehr:
+	scripts/bench-ehr
 
 clean:
 	$(CARGO) clean

@@ -607,3 +607,266 @@ async fn ambiguous_patients_wait_for_staff_and_insecure_urls_are_refused() {
     })
     .await;
 }
+
+fn test_key() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../crates/portico-fhir/tests/fixtures/test-only-rsa-private.pem"
+    ))
+    .unwrap()
+}
+
+/// The public half of a PEM key as a JWK, for the FHIR server's client registration.
+fn public_jwk(pem: &str) -> String {
+    let output = std::process::Command::new("node")
+        .args([
+            "-e",
+            "const c=require('crypto');let s='';process.stdin.on('data',d=>s+=d).on('end',()=>\
+             process.stdout.write(JSON.stringify(c.createPublicKey(s).export({format:'jwk'}))))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(pem.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn smart_backend_services_authenticate_the_sync_with_a_signed_assertion() {
+    let key = test_key();
+    let jwk = public_jwk(&key);
+    let Some(server) = FhirServer::start(&[
+        ("FHIR_CLIENT_ID", "portico-test-client"),
+        ("FHIR_CLIENT_JWK", jwk.as_str()),
+    ])
+    .await
+    else {
+        return;
+    };
+    server.seed(&synthea(1, 5, "s")).await;
+    let app = app(100, 30).await;
+    let admin = app.practice_admin("ehr-smart").await;
+    let input = |client: &str| {
+        json!({ "input": { "baseUrl": server.base_url, "authKind": "SMART",
+            "clientId": client, "privateKey": key, "syncIntervalMinutes": 30 } })
+    };
+    let (_, saved) = app
+        .gql_as(
+            "ehr-smart",
+            &admin.access,
+            CONNECT,
+            input("portico-test-client"),
+        )
+        .await;
+    assert_eq!(
+        saved["data"]["updateEhrConnection"]["connection"]["authKind"], "SMART",
+        "{saved}"
+    );
+    // The key is sealed at rest and never read back.
+    assert!(!saved.to_string().contains("PRIVATE KEY"));
+    let tenant = tenants::find_by_slug(&app.db(), "ehr-smart")
+        .await
+        .unwrap()
+        .unwrap();
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Read)
+        .await
+        .unwrap();
+    let stored = portico_core::ehr::connection::get(&tx)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert!(!stored.sealed_secret.contains("PRIVATE"));
+
+    const TEST: &str =
+        "mutation { testEhrConnection { capabilities { authOk authErrorCode tokenEndpoint } } }";
+    let (_, tested) = app
+        .gql_as("ehr-smart", &admin.access, TEST, json!({}))
+        .await;
+    let caps = &tested["data"]["testEhrConnection"]["capabilities"];
+    assert_eq!(caps["authOk"], true, "{tested}");
+    assert_eq!(
+        caps["tokenEndpoint"],
+        format!("{}/auth/token", server.origin)
+    );
+
+    let run = sync_now(&app, "ehr-smart").await;
+    assert_eq!(
+        run.status,
+        runs::SUCCEEDED,
+        "{:?} {}",
+        run.error_code,
+        run.counts
+    );
+    assert_eq!(counts(&run, "Patient").applied, 1);
+    // One token for the whole run: twelve types, one exchange (the gateway caches it).
+    let requests = server.requests().await;
+    let exchanges = requests
+        .iter()
+        .filter(|r| r["path"] == "/auth/token")
+        .count();
+    assert_eq!(
+        exchanges, 2,
+        "one for the test, one for the run: {requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r["path"] != "/auth/token")
+            .all(|r| {
+                r["path"].as_str().unwrap().contains("metadata")
+                    || r["path"].as_str().unwrap().contains("smart-configuration")
+                    || r["authorization"] == true
+            })
+    );
+
+    // A client the EHR does not know is refused, and the status says why.
+    app.gql_as("ehr-smart", &admin.access, CONNECT, input("someone-else"))
+        .await;
+    let (_, tested) = app
+        .gql_as("ehr-smart", &admin.access, TEST, json!({}))
+        .await;
+    assert_eq!(
+        tested["data"]["testEhrConnection"]["capabilities"]["authErrorCode"], "EHR_AUTH_FAILED",
+        "{tested}"
+    );
+    let run = sync_now(&app, "ehr-smart").await;
+    assert_eq!(run.error_code.as_deref(), Some("EHR_AUTH_FAILED"));
+}
+
+const PATIENT_MEDS: &str = "query($id: ID!) { patient(id: $id) { mrn
+    medications(first: 20) { nodes { id name status } } } }";
+
+#[tokio::test]
+async fn a_refill_decision_is_written_back_as_a_new_prescription_or_a_task() {
+    let Some(server) = fhir().await else { return };
+    let app = app(100, 30).await;
+    let admin = app.practice_admin("ehr-refill").await;
+    let (patient, chart) = app
+        .add_user("ehr-refill", portico_core::identity::Role::Patient)
+        .await;
+    let chart = gid("Patient", chart.unwrap());
+    let (_, body) = app
+        .gql_as(
+            "ehr-refill",
+            &admin.access,
+            PATIENT_MEDS,
+            json!({ "id": chart }),
+        )
+        .await;
+    let mrn = body["data"]["patient"]["mrn"].as_str().unwrap().to_owned();
+    let rx = |id: &str, name: &str| {
+        json!({ "resourceType": "MedicationRequest", "id": id, "status": "active", "intent": "order",
+            "medicationCodeableConcept": { "coding": [{ "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                "code": "314076", "display": name }], "text": name },
+            "subject": { "reference": "Patient/rf-pat" }, "authoredOn": "2026-01-05",
+            "dosageInstruction": [{ "text": "1 tablet daily" }],
+            "dispenseRequest": { "numberOfRepeatsAllowed": 0 } })
+    };
+    server
+        .seed(&json!([
+            { "resourceType": "Patient", "id": "rf-pat", "identifier": [{ "value": mrn }],
+              "name": [{ "given": ["Casey"], "family": "Refill" }], "gender": "female", "birthDate": "1975-03-04" },
+            rx("rf-lisinopril", "Lisinopril 10 mg tablet"),
+            rx("rf-atorvastatin", "Atorvastatin 20 mg tablet"),
+        ]))
+        .await;
+    connect(&app, "ehr-refill", &admin.access, &server.base_url).await;
+    let run = sync_now(&app, "ehr-refill").await;
+    assert_eq!(
+        counts(&run, "MedicationRequest").applied,
+        2,
+        "{}",
+        run.counts
+    );
+    let (_, body) = app
+        .gql_as(
+            "ehr-refill",
+            &admin.access,
+            PATIENT_MEDS,
+            json!({ "id": chart }),
+        )
+        .await;
+    let meds = body["data"]["patient"]["medications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let med = |name: &str| {
+        meds.iter()
+            .find(|m| m["name"].as_str().unwrap().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {meds:?}"))["id"]
+            .clone()
+    };
+
+    let mut decided = Vec::new();
+    for (medication, decision) in [
+        (
+            med("Lisinopril"),
+            json!({ "decision": "APPROVE", "quantity": 30, "refills": 2 }),
+        ),
+        (
+            med("Atorvastatin"),
+            json!({ "decision": "NEEDS_APPOINTMENT", "reason": "Time for a check-up" }),
+        ),
+    ] {
+        let (_, asked) = app
+            .gql_as("ehr-refill", &patient.access,
+                "mutation($input: RequestRefillInput!) { requestRefill(input: $input) { refillRequest { id } userErrors { code } } }",
+                json!({ "input": { "medicationId": medication, "pharmacy": "Main St Pharmacy" } }))
+            .await;
+        let id = asked["data"]["requestRefill"]["refillRequest"]["id"].clone();
+        assert!(id.is_string(), "{asked}");
+        let mut input = decision;
+        input["id"] = id;
+        let mut answer = Value::Null;
+        // The routing job runs first; a decision before it is refused as not routed yet.
+        for _ in 0..100 {
+            let (_, body) = app
+                .gql_as("ehr-refill", &admin.access,
+                    "mutation($input: DecideRefillInput!) { decideRefill(input: $input) { refillRequest { status } userErrors { code } } }",
+                    json!({ "input": input }))
+                .await;
+            answer = body;
+            if answer["data"]["decideRefill"]["refillRequest"].is_object() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        decided.push(answer);
+    }
+    assert_eq!(
+        decided[0]["data"]["decideRefill"]["refillRequest"]["status"], "approved",
+        "{}",
+        decided[0]
+    );
+
+    eventually(
+        "the renewed prescription and the task in the EHR",
+        || async {
+            let renewed = fhir_get(&server, "MedicationRequest?patient=Patient/rf-pat").await;
+            let tasks = fhir_get(&server, "Task").await;
+            let renewed_ok = renewed["entry"].as_array().is_some_and(|e| {
+                e.iter().any(|e| {
+                    e["resource"]["priorPrescription"]["reference"]
+                        == "MedicationRequest/rf-lisinopril"
+                        && e["resource"]["dispenseRequest"]["numberOfRepeatsAllowed"] == 2
+                })
+            });
+            let task_ok = tasks["entry"].as_array().is_some_and(|e| {
+                e.iter().any(|e| {
+                    e["resource"]["focus"]["reference"] == "MedicationRequest/rf-atorvastatin"
+                })
+            });
+            renewed_ok && task_ok
+        },
+    )
+    .await;
+    // The write-backs carry no note or reason the patient or staff typed.
+    let tasks = fhir_get(&server, "Task").await.to_string();
+    assert!(!tasks.contains("check-up") && !tasks.contains("Main St"));
+}

@@ -3,6 +3,7 @@
 //! measures reminder throughput through the workers, with an SMTP sink to deliver to
 //! (`scripts/bench-reminders`).
 
+mod ehr_ingest;
 mod load;
 mod remind;
 mod seed;
@@ -28,6 +29,8 @@ enum Command {
     Remind(remind::Args),
     /// Accepts and counts email over SMTP, keeping nothing.
     SmtpSink(smtp_sink::Args),
+    /// A full EHR sync of one practice from a FHIR server, with parse and mapping times.
+    EhrIngest(ehr_ingest::Args),
 }
 
 #[tokio::main]
@@ -37,5 +40,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Load(args) => load::run(args).await,
         Command::Remind(args) => remind::run(args).await,
         Command::SmtpSink(args) => smtp_sink::run(args).await,
+        Command::EhrIngest(args) => ehr_ingest::run(args).await,
     }
 }

@@ -364,6 +364,12 @@ pub struct SyncEhrNowPayload {
     user_errors: Vec<UserError>,
 }
 
+#[derive(SimpleObject)]
+pub struct RetryEhrWritePayload {
+    retried: bool,
+    user_errors: Vec<UserError>,
+}
+
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum EhrResolution {
     /// The EHR patient is `patientId`.
@@ -597,6 +603,35 @@ impl EhrMutation {
             }
             Err(user_errors) => SyncEhrNowPayload {
                 queued: false,
+                user_errors,
+            },
+        })
+    }
+
+    /// Sends a failed write-back again (with fresh attempts).
+    async fn retry_ehr_write(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<RetryEhrWritePayload> {
+        ctx.authorize("ehr", "manage").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let retried = async {
+            let id = global_id::decode("EhrWrite", &id).ok_or(CoreError::NotFound)?;
+            outbox::retry_ehr(&tx, id).await
+        }
+        .await;
+        Ok(match settle(tx, retried, &request_id).await? {
+            Ok(_) => {
+                relay_outbox(ctx, 1).await?;
+                RetryEhrWritePayload {
+                    retried: true,
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => RetryEhrWritePayload {
+                retried: false,
                 user_errors,
             },
         })

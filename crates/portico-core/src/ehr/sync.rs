@@ -55,7 +55,11 @@ pub async fn claim_due(tx: &TenantTx, now: DateTime<Utc>) -> CoreResult<bool> {
             )),
         )
         .filter(ehr_connection::Column::Id.eq(found.id))
-        .filter(ehr_connection::Column::UpdatedAt.eq(found.updated_at))
+        // Claimed only if no other sweep (another worker process) moved it first.
+        .filter(match found.next_run_at {
+            Some(at) => ehr_connection::Column::NextRunAt.eq(at),
+            None => ehr_connection::Column::NextRunAt.is_null(),
+        })
         .exec(tx.conn())
         .await?;
     Ok(claimed.rows_affected == 1)
