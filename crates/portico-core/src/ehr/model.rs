@@ -146,7 +146,8 @@ pub enum Inbound {
     VisitSummary {
         patient: String,
         encounter: String,
-        /// `current`, or `entered-in-error` to withdraw it.
+        /// `current`; `superseded` (a newer note replaced it: left alone); or
+        /// `entered-in-error` to withdraw it.
         status: String,
         text: String,
     },
@@ -262,6 +263,9 @@ pub struct EhrAppointment {
 pub enum OutboundWrite {
     /// Create (no `fhir_id`) or update the FHIR Appointment of a portal booking.
     Appointment {
+        /// Portico's id: the resource's `identifier` (`urn:portico:appointment`), so a create
+        /// sent twice (an answer lost) makes one resource (`If-None-Exist`).
+        local_id: uuid::Uuid,
         fhir_id: Option<String>,
         /// `booked`, `cancelled`, `noshow`, `fulfilled`.
         status: String,
@@ -274,18 +278,23 @@ pub enum OutboundWrite {
     },
     /// An approved refill: a new MedicationRequest based on the prescription it renews.
     RefillApproved {
+        /// The refill request's id (`urn:portico:refill` identifier, as for appointments).
+        local_id: uuid::Uuid,
         patient: String,
         prior: Option<String>,
         requester: Option<String>,
         medication: String,
         rxnorm_code: Option<String>,
         dosage: String,
-        quantity: i32,
+        /// Left out when the decision gave none.
+        quantity: Option<i32>,
         refills: i32,
         authored_at: DateTime<Utc>,
     },
     /// A refill denied or sent to a visit: a Task on the prescription, for the EHR's inbox.
     RefillDeclined {
+        /// The refill request's id (`urn:portico:refill` identifier).
+        local_id: uuid::Uuid,
         patient: String,
         prior: Option<String>,
         /// `denied` or `needs-appointment`.

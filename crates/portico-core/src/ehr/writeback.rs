@@ -168,6 +168,7 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
                 .map(|t| t.name)
                 .unwrap_or_default();
             Ok(Prepared::Write(OutboundWrite::Appointment {
+                local_id: found.id,
                 fhir_id: fhir_of(tx, ResourceKind::Appointment, Some(found.id)).await?,
                 status: fhir_status(&found.status).to_owned(),
                 starts_at: found.starts_at,
@@ -200,6 +201,7 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
             let authored_at = refill.decided_at.unwrap_or(refill.updated_at);
             Ok(Prepared::Write(match refill.status.as_str() {
                 APPROVED => OutboundWrite::RefillApproved {
+                    local_id: refill.id,
                     patient,
                     prior,
                     requester: fhir_of(tx, ResourceKind::Practitioner, medication.prescriber_id)
@@ -207,11 +209,12 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
                     medication: medication.name,
                     rxnorm_code: medication.rxnorm_code,
                     dosage: medication.dosage,
-                    quantity: refill.approved_quantity.unwrap_or(0),
+                    quantity: refill.approved_quantity,
                     refills: refill.approved_refills.unwrap_or(0),
                     authored_at,
                 },
                 DENIED | NEEDS_APPOINTMENT => OutboundWrite::RefillDeclined {
+                    local_id: refill.id,
                     patient,
                     prior,
                     outcome: if refill.status == DENIED {
