@@ -37,6 +37,10 @@ impl MigrationTrait for Migration {
                     // Failed runs in a row; the next run backs off by them.
                     .col(col("failures").integer().not_null())
                     .col(ts("next_run_at").null())
+                    // Set while a run holds the connection (and refreshed by each page), so
+                    // two workers never pull one practice at once; an old mark is a dead run.
+                    .col(ts("running_since").null())
+                    .col(col("running_run_id").uuid().null())
                     .col(ts("created_at").not_null())
                     .col(ts("updated_at").not_null())
                     .to_owned(),

@@ -870,3 +870,38 @@ async fn a_refill_decision_is_written_back_as_a_new_prescription_or_a_task() {
     let tasks = fhir_get(&server, "Task").await.to_string();
     assert!(!tasks.contains("check-up") && !tasks.contains("Main St"));
 }
+
+#[tokio::test]
+async fn records_that_waited_for_their_patient_arrive_once_the_patient_does() {
+    let Some(server) = fhir().await else { return };
+    // A patient the EHR sends without a birth date (refused), with a condition.
+    server
+        .seed(&json!([
+            { "resourceType": "Patient", "id": "late", "identifier": [{ "value": "EHR-LATE" }],
+              "name": [{ "given": ["Lee"], "family": "Late" }], "gender": "male" },
+            { "resourceType": "Condition", "id": "late-asthma",
+              "clinicalStatus": { "coding": [{ "code": "active" }] },
+              "code": { "text": "Asthma" }, "subject": { "reference": "Patient/late" } }
+        ]))
+        .await;
+    let app = app(100, 30).await;
+    let admin = app.practice_admin("ehr-late").await;
+    connect(&app, "ehr-late", &admin.access, &server.base_url).await;
+    let first = sync_now(&app, "ehr-late").await;
+    assert_eq!(counts(&first, "Patient").rejected, 1, "{}", first.counts);
+    assert_eq!(counts(&first, "Condition").waiting, 1);
+
+    // The EHR fixes the patient; the condition itself is unchanged (older than the marks).
+    let mut patient = fhir_get(&server, "Patient/late").await;
+    patient["birthDate"] = json!("1990-06-07");
+    assert!(fhir_put(&server, &patient, None).await.is_success());
+    let second = sync_now(&app, "ehr-late").await;
+    assert_eq!(second.status, runs::SUCCEEDED, "{}", second.counts);
+    let (_, body) = app
+        .gql_as("ehr-late", &admin.access,
+            "{ patients(first: 5) { nodes { givenName problems(first: 5) { nodes { name } } } } }", json!({}))
+        .await;
+    let charts = body["data"]["patients"]["nodes"].as_array().unwrap();
+    assert_eq!(charts.len(), 1, "{body}");
+    assert_eq!(charts[0]["problems"]["nodes"][0]["name"], "Asthma", "{body}");
+}

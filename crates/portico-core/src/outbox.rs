@@ -392,6 +392,37 @@ pub async fn mark_failed(tx: &TenantTx, id: Uuid, attempts: i32, error: &str) ->
     Ok(())
 }
 
+/// Cancels one message (a person settled what it was for).
+pub async fn cancel(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
+    tx.update::<Entity>()
+        .col_expr(Column::CancelledAt, Expr::value(Some(Utc::now())))
+        .filter(Column::Id.eq(id))
+        .filter(Column::DeliveredAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Puts a claimed message back without using up an attempt (it could not be tried: the
+/// practice's EHR connection is off).
+pub async fn release(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
+    tx.update::<Entity>()
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::RelayedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(id))
+        .filter(Column::Attempts.gt(0))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// Gives up on a message that cannot succeed (an EHR refusal, a conflict for staff): it is
 /// not tried again and waits with the failed ones. `error` is a stable code, never PHI.
 pub async fn give_up(tx: &TenantTx, id: Uuid, error: &str) -> CoreResult<()> {
@@ -471,6 +502,19 @@ pub async fn withdraw(tx: &TenantTx, topic: &str) -> CoreResult<u64> {
 /// Messages that used up their attempts without being delivered, newest first.
 pub async fn failed(tx: &TenantTx, limit: u64) -> CoreResult<Vec<outbox_message::Model>> {
     failed_on(tx, &MESSAGE_CHANNELS, limit).await
+}
+
+/// EHR write-backs not written yet and still to be tried (waiting, sent, or retrying).
+pub async fn unsent_ehr(tx: &TenantTx) -> CoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::Channel.eq(EHR))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.lt(MAX_ATTEMPTS))
+        .count(tx.conn())
+        .await?)
 }
 
 /// EHR write-backs given up on (attempts used up, or refused for good), newest first.

@@ -269,10 +269,7 @@ impl EhrQuery {
         let tx = ctx.tenant_tx(Access::Read).await?;
         let found = connection::get(&tx).await.map_err(core)?;
         let recent = runs::recent(&tx, runs).await.map_err(core)?;
-        let pending = outbox::pending_ehr(&tx, 10_000, chrono::Duration::zero())
-            .await
-            .map_err(core)?
-            .len() as u64;
+        let pending = outbox::unsent_ehr(&tx).await.map_err(core)?;
         let failed = outbox::failed_ehr(&tx, 50).await.map_err(core)?;
         let open = reviews::list_open(&tx, 1000).await.map_err(core)?.len() as u64;
         tx.rollback().await.ok();
@@ -664,7 +661,8 @@ impl EhrMutation {
                 EhrResolution::KeepEhr => Resolution::KeepEhr,
             };
             let review = reviews::resolve(&tx, &ctx.actor(&principal), id, resolution).await?;
-            if review.kind == reviews::PATIENT_MATCH {
+            // The patient's records (a match) or the EHR's record (a conflict) follow.
+            {
                 outbox::job(
                     &tx,
                     &format!("ehr-review:{}", review.id),

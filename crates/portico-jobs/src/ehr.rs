@@ -93,31 +93,53 @@ pub async fn write(
         tx.rollback().await?;
         return Ok(());
     };
-    let payload = writeback::payload_of(&message);
-    let found = connection::get(&tx).await?;
-    let prepared = match (&payload, &found) {
-        (Ok(payload), Some(found)) if found.enabled => Some((
-            writeback::prepare(&tx, payload).await?,
-            connection::endpoint(&tx, ports.sealer, found)?,
-        )),
-        _ => None,
-    };
-    tx.commit().await?;
-    let (Ok(payload), Some((prepared, endpoint))) = (payload, prepared) else {
-        let tx = TenantTx::begin(db, &scope, Access::Write).await?;
-        outbox::give_up(&tx, message.id, "EHR_NOT_CONNECTED").await?;
+    let found = connection::get(&tx).await?.filter(|c| c.enabled);
+    let Some(found) = found else {
+        // Off or removed since it was relayed: back to wait, no attempt used.
+        outbox::release(&tx, message.id).await?;
         return tx.commit().await;
     };
-    let write = match prepared {
-        Prepared::Write(write) => write,
-        Prepared::Skip(code) => {
-            let tx = TenantTx::begin(db, &scope, Access::Write).await?;
+    // What cannot be read or prepared is given up with a code (a bug or a record gone);
+    // the claim and its attempt are kept, so it is not relayed again and again.
+    let prepared = match writeback::payload_of(&message) {
+        Ok(payload) => match writeback::prepare(&tx, &payload).await {
+            Ok(prepared) => connection::endpoint(&tx, ports.sealer, &found)
+                .map(|endpoint| (payload, prepared, endpoint)),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let (payload, write, endpoint) = match prepared {
+        Ok((payload, Prepared::Write(write), endpoint)) => (payload, write, endpoint),
+        Ok((_, Prepared::Skip(code), _)) => {
             outbox::give_up(&tx, message.id, code).await?;
             return tx.commit().await;
         }
+        Ok((_, Prepared::Later(code), _)) => {
+            outbox::mark_failed(&tx, message.id, message.attempts, code).await?;
+            return tx.commit().await;
+        }
+        Err(e) => {
+            tracing::error!(%tenant_id, %message_id, error = %e, "EHR write-back could not be prepared");
+            outbox::give_up(&tx, message.id, "EHR_WRITE_UNPREPARED").await?;
+            return tx.commit().await;
+        }
     };
+    tx.commit().await?;
+    // Within the claim: past it the relay would hand the message out again while this
+    // write may still land.
+    let budget = (claim - chrono::Duration::seconds(10))
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(1));
     let answer = match ports.connector.connect(&endpoint) {
-        Ok(gateway) => gateway.write(&write).await,
+        Ok(gateway) => match tokio::time::timeout(budget, gateway.write(&write)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(portico_core::ehr::gateway::EhrError::new(
+                "EHR_TIMEOUT",
+                "the write-back took longer than its claim",
+                true,
+            )),
+        },
         Err(e) => Err(e),
     };
     let tx = TenantTx::begin(db, &scope, Access::Write).await?;

@@ -47,7 +47,15 @@ pub async fn relay(
             outbox::pending_after(&tx, room, claim).await?
         };
         let job_rows = outbox::pending_jobs(&tx, BATCH, claim).await?;
-        let ehr_rows = outbox::pending_ehr(&tx, BATCH, claim).await?;
+        // Write-backs wait while the practice's EHR connection is off (or gone).
+        let ehr_rows = if portico_core::ehr::connection::get(&tx)
+            .await?
+            .is_some_and(|c| c.enabled)
+        {
+            outbox::pending_ehr(&tx, BATCH, claim).await?
+        } else {
+            Vec::new()
+        };
         tx.rollback().await?;
         if room == 0 {
             tracing::info!(%tenant_id, limit, "practice's hourly sending limit reached; the rest waits");

@@ -180,7 +180,10 @@ async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynEr
         ctx.queue.enqueue(Job::SendReminders { tenant_id }).await?;
         ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
         crate::refills::reroute_stale(&ctx.db, &ctx.queue, tenant_id).await?;
-        crate::ehr::schedule_due(&ctx.db, &ctx.queue, tenant_id).await?;
+        // One practice's failure does not hold up the others' syncs.
+        if let Err(e) = crate::ehr::schedule_due(&ctx.db, &ctx.queue, tenant_id).await {
+            tracing::warn!(%tenant_id, error = %e, "EHR sync not scheduled");
+        }
     }
     Ok(())
 }

@@ -147,15 +147,33 @@ pub async fn save(
         ));
     }
     // Patients are always pulled: every other record is matched to a chart through them.
+    // What the chosen types refer to is pulled too (an appointment needs its provider and
+    // place, a prescription its prescriber, a visit summary its visit).
     let mut kinds = input.resource_types.clone();
     kinds.push(ResourceKind::Patient);
+    for kind in input.resource_types.iter().copied() {
+        match kind {
+            ResourceKind::Appointment => {
+                kinds.extend([ResourceKind::Practitioner, ResourceKind::Location]);
+            }
+            ResourceKind::MedicationRequest | ResourceKind::Encounter => {
+                kinds.push(ResourceKind::Practitioner);
+            }
+            ResourceKind::DocumentReference => kinds.push(ResourceKind::Encounter),
+            _ => {}
+        }
+    }
     kinds.sort();
     kinds.dedup();
     let found = get(tx).await?;
-    let kept_secret = |kind: &str| {
+    let moved = found.as_ref().is_some_and(|f| f.base_url != base_url);
+    // A stored secret is only ever sent where it was given for: a new server (or token
+    // endpoint, below) needs it given again.
+    let kept_secret = |kind: &str, token_endpoint: &Option<String>| {
         found
             .as_ref()
-            .filter(|f| f.auth_kind == kind)
+            .filter(|f| f.auth_kind == kind && f.base_url == base_url)
+            .filter(|f| &f.token_endpoint == token_endpoint)
             .map(|f| f.sealed_secret.clone())
     };
     let (auth_kind, client_id, key_id, token_endpoint, scope, secret) = match input.auth {
@@ -193,7 +211,7 @@ pub async fn save(
             trimmed(token, "token", 4_000)?,
         ),
     };
-    let sealed = match (secret, kept_secret(auth_kind)) {
+    let sealed = match (secret, kept_secret(auth_kind, &token_endpoint)) {
         (Some(secret), _) => sealer
             .seal(secret.as_bytes(), &context(tx))
             .map_err(|e| CoreError::Adapter(e.to_string()))?,
@@ -218,6 +236,8 @@ pub async fn save(
             id: Set(Uuid::now_v7()),
             failures: Set(0),
             next_run_at: Set(None),
+            running_since: Set(None),
+            running_run_id: Set(None),
             created_at: Set(now),
             ..Default::default()
         },
@@ -242,6 +262,9 @@ pub async fn save(
     } else {
         active.insert(tx.conn()).await?
     };
+    if moved {
+        forget_server(tx).await?;
+    }
     // The adapter must be able to use what was stored (a key it can sign with).
     let endpoint = endpoint(tx, sealer, &model)?;
     connector.connect(&endpoint).map_err(|e| {
@@ -264,6 +287,23 @@ pub async fn save(
     )
     .await?;
     Ok(model)
+}
+
+/// Another server's ids mean other people: the id map, the marks and the open reviews of
+/// the old one go (the charts and records stay; the new server's pull matches patients
+/// afresh).
+async fn forget_server(tx: &TenantTx) -> CoreResult<()> {
+    use crate::entities::{ehr_link, ehr_review, ehr_sync_mark};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    tx.delete::<ehr_link::Entity>().exec(tx.conn()).await?;
+    tx.delete::<ehr_sync_mark::Entity>()
+        .exec(tx.conn())
+        .await?;
+    tx.delete::<ehr_review::Entity>()
+        .filter(ehr_review::Column::Status.eq(super::reviews::OPEN))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// Removes the connection; pending write-backs stay in the outbox until one is set again.

@@ -27,7 +27,7 @@ use crate::{
         self, ENTERED_IN_ERROR, allergies, conditions, encounters, immunizations, medications,
         observations, reports,
     },
-    scheduling::appointments as booking,
+    scheduling::{appointments as booking, reminders},
 };
 
 /// Where records pulled from the EHR came from.
@@ -35,6 +35,14 @@ pub const EHR_SOURCE: &str = "ehr";
 
 /// The visit type EHR appointments get when none of the practice's types has their name.
 pub const EHR_VISIT_TYPE: &str = "EHR visit";
+
+/// Patients the run pulls one by one at its end: those whose records waited for them, and
+/// those it linked for the first time.
+#[derive(Debug, Default)]
+pub struct Followups {
+    pub waiting: std::collections::BTreeSet<String>,
+    pub linked: std::collections::BTreeSet<String>,
+}
 
 /// What became of one resource.
 pub(super) enum Applied {
@@ -52,6 +60,7 @@ pub async fn apply_page(
     kind: ResourceKind,
     changes: Vec<Change>,
     counts: &mut Counts,
+    followups: &mut Followups,
 ) -> CoreResult<Option<DateTime<Utc>>> {
     // Taken first, as every audited write does: bookings and the sync's appointment checks
     // then run one after another.
@@ -89,11 +98,24 @@ pub async fn apply_page(
                 newest = newest.max(mapped.last_updated);
                 let mapped_kind = mapped.kind();
                 let fhir_id = mapped.fhir_id.clone();
+                let patient = mapped.record.patient().map(str::to_owned);
+                let was_linked = mapped_kind == ResourceKind::Patient
+                    && links::by_fhir(tx, mapped_kind, &fhir_id).await?.is_some();
                 match upsert(tx, mapped).await {
-                    Ok(Applied::Changed) => tally.applied += 1,
+                    Ok(Applied::Changed) => {
+                        tally.applied += 1;
+                        if mapped_kind == ResourceKind::Patient && !was_linked {
+                            followups.linked.insert(fhir_id);
+                        }
+                    }
                     Ok(Applied::Unchanged) => tally.unchanged += 1,
                     Ok(Applied::Removed) => tally.removed += 1,
-                    Ok(Applied::Waiting) => tally.waiting += 1,
+                    Ok(Applied::Waiting) => {
+                        tally.waiting += 1;
+                        if let Some(patient) = patient {
+                            followups.waiting.insert(patient);
+                        }
+                    }
                     Err(CoreError::Invalid { code, .. }) => {
                         refuse(tx, run_id, mapped_kind, Some(&fhir_id), code, &mut tally).await?;
                     }
@@ -310,6 +332,12 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             }
         }
         Inbound::Appointment(a) => {
+            // A change made in Portico and not yet written back wins until it is.
+            if let Some(existing) = existing
+                && super::writeback::appointment_pending(tx, existing).await?
+            {
+                return Ok(Applied::Unchanged);
+            }
             removed = apply_appointment(tx, existing, id, patient_id, &a).await?;
         }
         Inbound::Observation {
@@ -428,7 +456,16 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 // The visit is not in Portico (yet): the note waits with it.
                 return Ok(Applied::Waiting);
             };
+            // A note a newer one replaced is left alone (the newer one wrote the summary).
+            if status == "superseded" {
+                return Ok(Applied::Unchanged);
+            }
             removed = status == ENTERED_IN_ERROR;
+            if removed && other_note_of(tx, encounter_id, fhir_id).await? {
+                // Another note of the visit holds the summary now: it stays.
+                links::remove(tx, kind, fhir_id).await?;
+                return Ok(Applied::Removed);
+            }
             let summary = if removed {
                 None
             } else {
@@ -477,7 +514,6 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 prescriber_id: Set(prescriber_id),
                 prescriber_name: Set(records::optional("prescriber", prescriber_name, 200)?),
                 last_filled_on: Set(input.last_filled_on),
-                controlled: Set(input.controlled),
                 authored_at: Set(input.authored_at.unwrap_or(now)),
                 source: Set(source),
                 external_id: Set(external),
@@ -486,8 +522,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 ..Default::default()
             };
             if existing.is_some() {
+                // Whether a prescription is a controlled substance is the practice's to say
+                // (FHIR has no standard flag): an update from the EHR leaves it.
                 active.update(tx.conn()).await?;
             } else {
+                active.controlled = Set(input.controlled);
                 active.created_at = Set(now);
                 active.insert(tx.conn()).await?;
             }
@@ -588,6 +627,19 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
     })
 }
 
+/// Whether a note other than `fhir_id` is linked to the visit.
+async fn other_note_of(tx: &TenantTx, encounter_id: Uuid, fhir_id: &str) -> CoreResult<bool> {
+    use crate::entities::ehr_link;
+    Ok(tx
+        .find::<ehr_link::Entity>()
+        .filter(ehr_link::Column::ResourceType.eq(ResourceKind::DocumentReference.as_str()))
+        .filter(ehr_link::Column::LocalId.eq(encounter_id))
+        .filter(ehr_link::Column::FhirId.ne(fhir_id))
+        .one(tx.conn())
+        .await?
+        .is_some())
+}
+
 async fn provider_name(tx: &TenantTx, id: Uuid) -> CoreResult<Option<String>> {
     Ok(tx
         .find::<provider::Entity>()
@@ -672,11 +724,18 @@ async fn apply_appointment(
                 active.cancelled_at = Set(Some(now));
             }
             active.updated_at = Set(now);
-            active.update(tx.conn()).await?;
+            let updated = active.update(tx.conn()).await?;
+            // Reminders follow the visit: withdrawn when it is off or moved, planned anew.
+            if updated.status != found.status || updated.starts_at != found.starts_at {
+                reminders::withdraw(tx, updated.id).await?;
+                if updated.status == booking::BOOKED {
+                    reminders::plan(tx, &updated, now).await?;
+                }
+            }
         }
         None => {
             let type_id = visit_type(tx, a.type_name.as_deref(), a.ends_at - a.starts_at).await?;
-            appointment::ActiveModel {
+            let created = appointment::ActiveModel {
                 tenant_id: Set(tx.tenant_id().as_uuid()),
                 id: Set(id),
                 patient_id: Set(patient_id),
@@ -697,6 +756,9 @@ async fn apply_appointment(
             }
             .insert(tx.conn())
             .await?;
+            if created.status == booking::BOOKED {
+                reminders::plan(tx, &created, now).await?;
+            }
         }
     }
     Ok(status == booking::CANCELLED)
@@ -780,6 +842,7 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
                 .await?;
         }
         ResourceKind::Appointment => {
+            reminders::withdraw(tx, id).await?;
             tx.update::<appointment::Entity>()
                 .col_expr(appointment::Column::Status, Expr::value(booking::CANCELLED))
                 .col_expr(
@@ -800,6 +863,7 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
         ResourceKind::DiagnosticReport => {
             hide!(diagnostic_report);
         }
+        ResourceKind::DocumentReference if other_note_of(tx, id, fhir_id).await? => {}
         ResourceKind::DocumentReference => {
             tx.update::<encounter::Entity>()
                 .col_expr(

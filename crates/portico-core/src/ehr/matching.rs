@@ -1,6 +1,7 @@
 //! Matching an EHR patient to a Portico chart: by the id map first, then by an identifier
-//! (the MRN), then by name and birth date. One clear match is linked; several go to the
-//! staff review queue and the patient's records wait; none creates a chart (without a
+//! equal to a chart's MRN (with the birth date agreeing), then by name and birth date (with
+//! an email, phone or postal code agreeing). One sure match is linked; anything less sure
+//! goes to the staff review queue and the patient's records wait; none creates a chart (without a
 //! portal account: the practice invites the patient as usual). A linked chart takes the
 //! EHR's demographics, which is the record of truth for them.
 
@@ -20,20 +21,33 @@ use crate::{
     patients::{self, NewPatient},
 };
 
-/// Candidates for an EHR patient not linked yet, best rule first.
-pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Vec<Uuid>> {
+/// How an EHR patient matches Portico's charts.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Candidates {
+    /// One chart, matched well enough to link without a person.
+    Sure(Uuid),
+    /// Charts it may be: staff decide.
+    Unsure(Vec<Uuid>),
+    None,
+}
+
+/// The charts an EHR patient (not linked yet) may be. An identifier equal to a chart's MRN
+/// links only when the birth date agrees too (an insurance or other number may collide
+/// with an MRN); name and birth date alone link only when an email, phone or postal code
+/// agrees as well. Anything less certain goes to staff.
+pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Candidates> {
     let values: Vec<&str> = p.identifiers.iter().map(|i| i.value.as_str()).collect();
     if !values.is_empty() {
-        let by_mrn = unlinked(
-            tx,
-            tx.find::<patient::Entity>()
-                .filter(patient::Column::Mrn.is_in(values))
-                .all(tx.conn())
-                .await?,
-        )
-        .await?;
-        if !by_mrn.is_empty() {
-            return Ok(by_mrn);
+        let found = tx
+            .find::<patient::Entity>()
+            .filter(patient::Column::Mrn.is_in(values))
+            .all(tx.conn())
+            .await?;
+        let by_mrn = unlinked(tx, found).await?;
+        match by_mrn.as_slice() {
+            [] => {}
+            [one] if one.birth_date == p.birth_date => return Ok(Candidates::Sure(one.id)),
+            some => return Ok(Candidates::Unsure(some.iter().map(|c| c.id).collect())),
         }
     }
     let same_birth = tx
@@ -41,22 +55,34 @@ pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Vec<Uuid>> 
         .filter(patient::Column::BirthDate.eq(p.birth_date))
         .all(tx.conn())
         .await?;
-    let by_name = same_birth
+    let same_name: Vec<patient::Model> = same_birth
         .into_iter()
         .filter(|c| {
-            c.given_name
-                .trim()
-                .eq_ignore_ascii_case(p.given_name.trim())
-                && c.family_name
-                    .trim()
-                    .eq_ignore_ascii_case(p.family_name.trim())
+            c.given_name.trim().eq_ignore_ascii_case(p.given_name.trim())
+                && c.family_name.trim().eq_ignore_ascii_case(p.family_name.trim())
         })
         .collect();
-    unlinked(tx, by_name).await
+    let by_name = unlinked(tx, same_name).await?;
+    Ok(match by_name.as_slice() {
+        [] => Candidates::None,
+        [one] if contact_agrees(one, p) => Candidates::Sure(one.id),
+        some => Candidates::Unsure(some.iter().map(|c| c.id).collect()),
+    })
+}
+
+fn contact_agrees(chart: &patient::Model, p: &EhrPatient) -> bool {
+    fn same(a: &Option<String>, b: &Option<String>, norm: fn(&str) -> String) -> bool {
+        matches!((a, b), (Some(a), Some(b)) if !norm(a).is_empty() && norm(a) == norm(b))
+    }
+    let lower = |v: &str| v.trim().to_ascii_lowercase();
+    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    same(&chart.email, &p.email, lower)
+        || same(&chart.phone, &p.phone, digits)
+        || same(&chart.postal_code, &p.postal_code, lower)
 }
 
 /// Charts not linked to another EHR patient already.
-async fn unlinked(tx: &TenantTx, found: Vec<patient::Model>) -> CoreResult<Vec<Uuid>> {
+async fn unlinked(tx: &TenantTx, found: Vec<patient::Model>) -> CoreResult<Vec<patient::Model>> {
     if found.is_empty() {
         return Ok(Vec::new());
     }
@@ -64,13 +90,16 @@ async fn unlinked(tx: &TenantTx, found: Vec<patient::Model>) -> CoreResult<Vec<U
     let linked: Vec<Uuid> = tx
         .find::<ehr_link::Entity>()
         .filter(ehr_link::Column::ResourceType.eq(ResourceKind::Patient.as_str()))
-        .filter(ehr_link::Column::LocalId.is_in(ids.clone()))
+        .filter(ehr_link::Column::LocalId.is_in(ids))
         .all(tx.conn())
         .await?
         .into_iter()
         .map(|l| l.local_id)
         .collect();
-    Ok(ids.into_iter().filter(|id| !linked.contains(id)).collect())
+    Ok(found
+        .into_iter()
+        .filter(|p| !linked.contains(&p.id))
+        .collect())
 }
 
 pub(super) async fn apply(
@@ -79,8 +108,9 @@ pub(super) async fn apply(
     version: Option<&str>,
     p: &EhrPatient,
 ) -> CoreResult<Applied> {
-    let local = match links::local(tx, ResourceKind::Patient, fhir_id).await? {
-        Some(local) => local,
+    let link = links::by_fhir(tx, ResourceKind::Patient, fhir_id).await?;
+    let local = match &link {
+        Some(link) => link.local_id,
         None => {
             if reviews::open_for(tx, reviews::PATIENT_MATCH, ResourceKind::Patient, fhir_id)
                 .await?
@@ -89,16 +119,16 @@ pub(super) async fn apply(
                 return Ok(Applied::Waiting);
             }
             let found = if reviews::decided_new(tx, fhir_id).await? {
-                Vec::new()
+                Candidates::None
             } else {
                 candidates(tx, p).await?
             };
-            match found.as_slice() {
-                [one] => *one,
-                [] if !p.active => return Ok(Applied::Unchanged),
-                [] => create(tx, p).await?,
-                many => {
-                    reviews::open_match(tx, fhir_id, many).await?;
+            match found {
+                Candidates::Sure(one) => one,
+                Candidates::None if !p.active => return Ok(Applied::Unchanged),
+                Candidates::None => create(tx, p).await?,
+                Candidates::Unsure(some) => {
+                    reviews::open_match(tx, fhir_id, &some).await?;
                     return Ok(Applied::Waiting);
                 }
             }
@@ -106,26 +136,36 @@ pub(super) async fn apply(
     };
     // A contact change made in Portico and not yet written back wins until it is: taking
     // the EHR's record now would undo it, and its version check would then pass over the
-    // EHR's own change instead of flagging the conflict.
+    // EHR's own change instead of flagging the conflict. A chart staff just linked has no
+    // version yet: the version is taken (the waiting write is checked against it), the
+    // details are not.
     if super::writeback::demographics_pending(tx, local).await? {
+        if link.as_ref().is_some_and(|l| l.version_id.is_none()) {
+            links::set(tx, ResourceKind::Patient, fhir_id, local, version, Some(local)).await?;
+        }
         return Ok(Applied::Unchanged);
     }
     update(tx, local, p).await?;
-    links::set(
-        tx,
-        ResourceKind::Patient,
-        fhir_id,
-        local,
-        version,
-        Some(local),
-    )
-    .await?;
+    links::set(tx, ResourceKind::Patient, fhir_id, local, version, Some(local)).await?;
     Ok(Applied::Changed)
 }
 
 /// A new chart for an EHR patient no chart matches.
 pub(super) async fn create(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Uuid> {
-    let mrn = p.identifiers.first().map(|i| i.value.clone());
+    // The EHR's first identifier becomes the MRN, unless a chart already has it (then the
+    // chart goes without; staff can set one).
+    let mrn = match p.identifiers.first() {
+        Some(id) => {
+            let taken = tx
+                .find::<patient::Entity>()
+                .filter(patient::Column::Mrn.eq(id.value.as_str()))
+                .one(tx.conn())
+                .await?
+                .is_some();
+            (!taken).then(|| id.value.clone())
+        }
+        None => None,
+    };
     let created = patients::create(
         tx,
         &Actor::system(),

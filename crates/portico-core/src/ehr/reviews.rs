@@ -175,6 +175,14 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<Review> {
         .ok_or(CoreError::NotFound)
 }
 
+/// The refused write is settled by the review: it is not to be retried from the failed list.
+async fn cancel_conflicted(tx: &TenantTx, review: &Review) -> CoreResult<()> {
+    if let Some(id) = review.outbox_id {
+        crate::outbox::cancel(tx, id).await?;
+    }
+    Ok(())
+}
+
 /// Settles an open review. A match links (or creates) the chart; the caller then pulls the
 /// EHR patient's records. A conflict is kept, or its change queued again over the EHR's
 /// version.
@@ -207,7 +215,9 @@ pub async fn resolve(
                 .one(tx.conn())
                 .await?
                 .is_some();
+            // One of the charts offered: a review is not a way to link any chart at all.
             if !exists
+                || !candidates_of(&review).contains(&chart)
                 || links::by_local(tx, ResourceKind::Patient, chart)
                     .await?
                     .is_some()
@@ -215,7 +225,7 @@ pub async fn resolve(
                 return Err(CoreError::invalid(
                     "patientId",
                     "PATIENT_NOT_AVAILABLE",
-                    "no such chart, or it is linked to another EHR patient",
+                    "not one of the charts offered, or linked to another EHR patient",
                 ));
             }
             // Linked without a version: the next pull of the patient takes its details.
@@ -236,8 +246,10 @@ pub async fn resolve(
         (WRITE_CONFLICT, Resolution::Overwrite) => {
             let patient_id = review.patient_id.ok_or(CoreError::NotFound)?;
             super::writeback::queue_demographics(tx, patient_id, true).await?;
+            cancel_conflicted(tx, &review).await?;
         }
-        (WRITE_CONFLICT, Resolution::KeepEhr) => {}
+        // The pull of the patient that follows takes the EHR's record.
+        (WRITE_CONFLICT, Resolution::KeepEhr) => cancel_conflicted(tx, &review).await?,
         _ => return Err(wrong()),
     }
     let mut active: ehr_review::ActiveModel = review.into();

@@ -50,10 +50,10 @@ pub fn counts_of(run: &Run) -> Counts {
     serde_json::from_str(&run.counts).unwrap_or_default()
 }
 
-pub async fn start(tx: &TenantTx, trigger: &str, now: DateTime<Utc>) -> CoreResult<Run> {
+pub async fn start(tx: &TenantTx, id: Uuid, trigger: &str, now: DateTime<Utc>) -> CoreResult<Run> {
     Ok(ehr_sync_run::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         trigger: Set(trigger.to_owned()),
         status: Set(RUNNING.to_owned()),
         counts: Set("{}".to_owned()),
@@ -64,6 +64,22 @@ pub async fn start(tx: &TenantTx, trigger: &str, now: DateTime<Utc>) -> CoreResu
     }
     .insert(tx.conn())
     .await?)
+}
+
+/// Closes a run whose worker died while it held the connection.
+pub async fn abandon(tx: &TenantTx, id: Uuid, now: DateTime<Utc>) -> CoreResult<()> {
+    tx.update::<Entity>()
+        .col_expr(Column::Status, sea_orm::sea_query::Expr::value(FAILED))
+        .col_expr(
+            Column::ErrorCode,
+            sea_orm::sea_query::Expr::value(Some("EHR_SYNC_ABANDONED")),
+        )
+        .col_expr(Column::FinishedAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(RUNNING))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// Saves the counts so far (a page's worth), in the page's transaction.

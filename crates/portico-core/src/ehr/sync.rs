@@ -2,23 +2,30 @@
 //! of changes since the type's mark are fetched (no transaction held meanwhile) and applied
 //! each in its own transaction together with the mark, so a run that fails half-way has
 //! written whole pages only and the next run resumes where it stopped. Deletions are read
-//! from the type's history. A failed run backs off (1, 2, 4 ... 60 minutes) and says why in
-//! the status; a run that succeeds waits the practice's interval.
+//! from the type's history. A run holds the connection (`running_since`, refreshed by every
+//! page), so two workers never pull one practice at once. Records that waited for their
+//! patient, and the records of patients first linked by an incremental run, are pulled by
+//! patient at the end of the run (their `_lastUpdated` may be older than the marks). A
+//! failed run backs off (1, 2, 4 ... 60 minutes) and says why in the status; a run that
+//! succeeds waits the practice's interval.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
 use super::{
     connection,
     gateway::{EhrConnector, EhrError, EhrGateway, PageRequest},
-    ingest, marks,
-    model::{Change, ResourceKind},
+    ingest::{self, Followups},
+    links, marks,
+    model::ResourceKind,
     reviews,
     runs::{self, Counts},
 };
 use crate::{
-    CoreResult, Db, TenantId, TenantTx,
+    CoreError, CoreResult, Db, TenantId, TenantScope, TenantTx,
     entities::{ehr_connection, ehr_sync_run},
     ports::SecretSealer,
     tenancy::Access,
@@ -28,8 +35,16 @@ use crate::{
 /// Pages one type may take in a run; the rest follows in the next run.
 pub const MAX_PAGES_PER_TYPE: usize = 2_000;
 
-/// A run that has been "running" longer than this died with its worker.
-const STALE_RUN: i64 = 30;
+/// Patients pulled one by one at the end of a run; more wait for the next run's list.
+pub const MAX_FOLLOWUPS: usize = 500;
+
+/// A run whose connection mark is older than this died with its worker (each page
+/// refreshes it; one page takes at most a few requests' timeouts).
+const STALE_RUN_MINUTES: i64 = 10;
+
+/// How far ahead of our clock an EHR's `lastUpdated` may be before the mark stops at our
+/// clock (a resource stamped in the future would otherwise stop the type's pull).
+const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// How long to wait after the `failures`-th failed run in a row.
 pub fn backoff(failures: i32) -> Duration {
@@ -50,7 +65,7 @@ pub async fn claim_due(tx: &TenantTx, now: DateTime<Utc>) -> CoreResult<bool> {
         .update::<ehr_connection::Entity>()
         .col_expr(
             ehr_connection::Column::NextRunAt,
-            sea_orm::sea_query::Expr::value(Some(
+            Expr::value(Some(
                 now + Duration::minutes(i64::from(found.sync_interval_minutes)),
             )),
         )
@@ -65,9 +80,20 @@ pub async fn claim_due(tx: &TenantTx, now: DateTime<Utc>) -> CoreResult<bool> {
     Ok(claimed.rows_affected == 1)
 }
 
+/// What a run works with.
+struct Pass<'a> {
+    db: &'a Db,
+    scope: TenantScope,
+    gateway: &'a dyn EhrGateway,
+    run_id: Uuid,
+    counts: Counts,
+    followups: Followups,
+}
+
 /// Runs a sync for `tenant_id`. With `review_id`, pulls everything of that review's EHR
 /// patient (after staff matched it) without moving the marks. Returns the run, or `None`
-/// when there is no enabled connection or another run is under way.
+/// when there is no enabled connection or another run holds it (a review's pull then fails,
+/// to be retried by the queue).
 pub async fn run(
     db: &Db,
     connector: &dyn EhrConnector,
@@ -86,44 +112,79 @@ pub async fn run(
         tx.rollback().await?;
         return Ok(None);
     };
-    let busy = runs::recent(&tx, 1)
-        .await?
-        .into_iter()
-        .any(|r| r.status == runs::RUNNING && r.started_at > now - Duration::minutes(STALE_RUN));
     let patient = match review_id {
         Some(id) => Some(reviews::find(&tx, id).await?.fhir_id),
         None => None,
     };
-    if busy && patient.is_none() {
+    let run_id = Uuid::now_v7();
+    let claimed = tx
+        .update::<ehr_connection::Entity>()
+        .col_expr(ehr_connection::Column::RunningSince, Expr::value(Some(now)))
+        .col_expr(ehr_connection::Column::RunningRunId, Expr::value(Some(run_id)))
+        .filter(ehr_connection::Column::Id.eq(found.id))
+        .filter(
+            Condition::any()
+                .add(ehr_connection::Column::RunningSince.is_null())
+                .add(
+                    ehr_connection::Column::RunningSince
+                        .lt(now - Duration::minutes(STALE_RUN_MINUTES)),
+                ),
+        )
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected == 0 {
         tx.rollback().await?;
-        return Ok(None);
+        return match patient {
+            Some(_) => Err(CoreError::Adapter(
+                "the practice's EHR sync is running; the patient's pull is retried".to_owned(),
+            )),
+            None => Ok(None),
+        };
+    }
+    // A run that died holding the connection is closed as failed.
+    if let Some(dead) = found.running_run_id {
+        runs::abandon(&tx, dead, now).await?;
     }
     let endpoint = connection::endpoint(&tx, sealer, &found)?;
     let kinds = connection::kinds(&found);
-    let run = runs::start(&tx, trigger, now).await?;
+    let incremental = marks::get(&tx, ResourceKind::Patient)
+        .await?
+        .is_some_and(|m| m.last_updated.is_some());
+    let run = runs::start(&tx, run_id, trigger, now).await?;
     tx.commit().await?;
 
     let mut counts = Counts::new();
     let result = match connector.connect(&endpoint) {
         Ok(gateway) => {
-            pull(
+            let mut pass = Pass {
                 db,
-                &scope,
-                gateway.as_ref(),
-                run.id,
-                &kinds,
-                patient.clone(),
-                now,
-                &mut counts,
-            )
-            .await
+                scope,
+                gateway: gateway.as_ref(),
+                run_id: run.id,
+                counts: Counts::new(),
+                followups: Followups::default(),
+            };
+            let pulled = match &patient {
+                Some(p) => pass.patient(&kinds, p).await,
+                None => pass.all(&kinds, now, incremental).await,
+            };
+            counts = pass.counts;
+            pulled
         }
         Err(e) => Ok(Err(e)),
     };
     let failure = match result {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(e),
-        Err(e) => Some(EhrError::new("EHR_SYNC_FAILED", e.to_string(), true)),
+        Err(e) => {
+            // The detail goes to the log; the status shows a code.
+            tracing::error!(%tenant_id, error = %e, "EHR sync stopped on a database error");
+            Some(EhrError::new(
+                "EHR_SYNC_FAILED",
+                "Portico could not save what it read; the next run resumes",
+                true,
+            ))
+        }
     };
     let tx = TenantTx::begin(db, &scope, Access::Write).await?;
     let finished = runs::finish(
@@ -134,21 +195,24 @@ pub async fn run(
         Utc::now(),
     )
     .await?;
-    if patient.is_none()
-        && let Some(found) = connection::get(&tx).await?
-    {
-        let failures = if failure.is_some() {
-            found.failures + 1
-        } else {
-            0
-        };
-        let next = match &failure {
-            Some(_) => Utc::now() + backoff(failures),
-            None => now + Duration::minutes(i64::from(found.sync_interval_minutes)),
-        };
-        let mut active: ehr_connection::ActiveModel = found.into();
-        active.failures = Set(failures);
-        active.next_run_at = Set(Some(next));
+    if let Some(found) = connection::get(&tx).await? {
+        let mut active: ehr_connection::ActiveModel = found.clone().into();
+        if found.running_run_id == Some(run.id) {
+            active.running_since = Set(None);
+            active.running_run_id = Set(None);
+        }
+        if patient.is_none() {
+            let failures = if failure.is_some() {
+                found.failures + 1
+            } else {
+                0
+            };
+            active.failures = Set(failures);
+            active.next_run_at = Set(Some(match &failure {
+                Some(_) => Utc::now() + backoff(failures),
+                None => now + Duration::minutes(i64::from(found.sync_interval_minutes)),
+            }));
+        }
         active.update(tx.conn()).await?;
     }
     tx.commit().await?;
@@ -158,106 +222,108 @@ pub async fn run(
     Ok(Some(finished))
 }
 
-/// Pulls every type in order. The outer error is the database's, the inner the EHR's.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the run's context, passed down rather than bundled for two callers"
-)]
-async fn pull(
-    db: &Db,
-    scope: &crate::TenantScope,
-    gateway: &dyn EhrGateway,
-    run_id: Uuid,
-    kinds: &[ResourceKind],
-    patient: Option<String>,
-    started: DateTime<Utc>,
-    counts: &mut Counts,
-) -> CoreResult<Result<(), EhrError>> {
-    for &kind in kinds {
-        let tx = TenantTx::begin(db, scope, Access::Read).await?;
-        let mark = marks::get(&tx, kind).await?;
-        tx.rollback().await?;
-        let since = if patient.is_some() {
-            None
-        } else {
-            mark.as_ref().and_then(|m| m.last_updated)
-        };
-        let first = PageRequest::Updated {
-            kind,
-            since,
-            patient: patient.clone(),
-        };
-        if let Err(e) = pages(
-            db,
-            scope,
-            gateway,
-            run_id,
-            kind,
-            first,
-            patient.is_none(),
-            counts,
-        )
-        .await?
-        {
-            return Ok(Err(e));
-        }
-        if patient.is_some() {
-            continue;
-        }
-        // Deletions since the last run; the first run has nothing to take out.
-        if let Some(since) = mark.and_then(|m| m.deleted_since) {
-            let request = PageRequest::Deleted { kind, since };
-            match pages(db, scope, gateway, run_id, kind, request, false, counts).await? {
-                Ok(()) => {}
-                // A server without type history: deletions are not seen, updates still are.
-                Err(e) if e.code == "EHR_REFUSED" => {
-                    tracing::info!(
-                        resource_type = kind.as_str(),
-                        "EHR has no history for this type"
-                    );
+/// The outer error is the database's, the inner the EHR's.
+type Pulled = CoreResult<Result<(), EhrError>>;
+
+impl Pass<'_> {
+    /// Every type in order since its mark, deletions, then the follow-up patients.
+    async fn all(&mut self, kinds: &[ResourceKind], started: DateTime<Utc>, incremental: bool) -> Pulled {
+        for &kind in kinds {
+            let tx = TenantTx::begin(self.db, &self.scope, Access::Read).await?;
+            let mark = marks::get(&tx, kind).await?;
+            tx.rollback().await?;
+            let first = PageRequest::Updated {
+                kind,
+                since: mark.as_ref().and_then(|m| m.last_updated),
+                patient: None,
+            };
+            if let Err(e) = self.pages(kind, first, true).await? {
+                return Ok(Err(e));
+            }
+            // Deletions since the last run; the first run has nothing to take out.
+            if let Some(since) = mark.and_then(|m| m.deleted_since) {
+                let request = PageRequest::Deleted { kind, since };
+                match self.pages(kind, request, false).await? {
+                    Ok(()) => {}
+                    // A server without type history: deletions are not seen, updates are.
+                    Err(e) if e.code == "EHR_REFUSED" => {
+                        tracing::info!(resource_type = kind.as_str(), "EHR has no history for this type");
+                    }
+                    Err(e) => return Ok(Err(e)),
                 }
-                Err(e) => return Ok(Err(e)),
+            }
+            // From a little before this run began: our clock and the EHR's may differ.
+            let tx = TenantTx::begin(self.db, &self.scope, Access::Write).await?;
+            marks::set_deleted_since(&tx, kind, started - Duration::minutes(CLOCK_SKEW_MINUTES))
+                .await?;
+            tx.commit().await?;
+        }
+        // Records that waited for their patient, and (after the first run) patients linked
+        // now whose older records the marks have passed.
+        let mut wanted: BTreeSet<String> = std::mem::take(&mut self.followups.waiting);
+        if incremental {
+            wanted.extend(std::mem::take(&mut self.followups.linked));
+        }
+        for patient in wanted.into_iter().take(MAX_FOLLOWUPS) {
+            let tx = TenantTx::begin(self.db, &self.scope, Access::Read).await?;
+            let linked = links::by_fhir(&tx, ResourceKind::Patient, &patient).await?.is_some();
+            tx.rollback().await?;
+            if linked && let Err(e) = self.patient(kinds, &patient).await? {
+                return Ok(Err(e));
             }
         }
-        let tx = TenantTx::begin(db, scope, Access::Write).await?;
-        marks::set_deleted_since(&tx, kind, started).await?;
-        tx.commit().await?;
+        Ok(Ok(()))
     }
-    Ok(Ok(()))
-}
 
-/// Follows one request's pages to the end, applying each.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the run's context, passed down rather than bundled for two callers"
-)]
-async fn pages(
-    db: &Db,
-    scope: &crate::TenantScope,
-    gateway: &dyn EhrGateway,
-    run_id: Uuid,
-    kind: ResourceKind,
-    first: PageRequest,
-    move_mark: bool,
-    counts: &mut Counts,
-) -> CoreResult<Result<(), EhrError>> {
-    let mut request = first;
-    for _ in 0..MAX_PAGES_PER_TYPE {
-        let page = match gateway.changes(&request).await {
-            Ok(page) => page,
-            Err(e) => return Ok(Err(e)),
-        };
-        let changes: Vec<Change> = page.changes;
-        let tx = TenantTx::begin(db, scope, Access::Write).await?;
-        let newest = ingest::apply_page(&tx, run_id, kind, changes, counts).await?;
-        if move_mark && let Some(newest) = newest {
-            marks::advance(&tx, kind, newest).await?;
+    /// Everything of one EHR patient, marks left alone.
+    async fn patient(&mut self, kinds: &[ResourceKind], patient: &str) -> Pulled {
+        for &kind in kinds {
+            let request = PageRequest::Updated {
+                kind,
+                since: None,
+                patient: Some(patient.to_owned()),
+            };
+            if let Err(e) = self.pages(kind, request, false).await? {
+                return Ok(Err(e));
+            }
         }
-        tx.commit().await?;
-        match page.next {
-            Some(url) => request = PageRequest::Next { kind, url },
-            None => return Ok(Ok(())),
-        }
+        Ok(Ok(()))
     }
-    Ok(Ok(()))
+
+    /// Follows one request's pages to the end, applying each.
+    async fn pages(&mut self, kind: ResourceKind, first: PageRequest, move_mark: bool) -> Pulled {
+        let mut request = first;
+        for _ in 0..MAX_PAGES_PER_TYPE {
+            let page = match self.gateway.changes(&request).await {
+                Ok(page) => page,
+                Err(e) => return Ok(Err(e)),
+            };
+            let tx = TenantTx::begin(self.db, &self.scope, Access::Write).await?;
+            let newest = ingest::apply_page(
+                &tx,
+                self.run_id,
+                kind,
+                page.changes,
+                &mut self.counts,
+                &mut self.followups,
+            )
+            .await?;
+            if move_mark && let Some(newest) = newest {
+                let ceiling = Utc::now() + Duration::minutes(CLOCK_SKEW_MINUTES);
+                marks::advance(&tx, kind, newest.min(ceiling)).await?;
+            }
+            // Still alive: the connection stays held by this run.
+            tx.update::<ehr_connection::Entity>()
+                .col_expr(ehr_connection::Column::RunningSince, Expr::value(Some(Utc::now())))
+                .filter(ehr_connection::Column::RunningRunId.eq(self.run_id))
+                .exec(tx.conn())
+                .await?;
+            tx.commit().await?;
+            match page.next {
+                Some(url) => request = PageRequest::Next { kind, url },
+                None => return Ok(Ok(())),
+            }
+        }
+        Ok(Ok(()))
+    }
 }

@@ -50,6 +50,9 @@ pub enum Prepared {
     Write(OutboundWrite),
     /// Nothing the EHR can take (its patient is not linked); given up with this code.
     Skip(&'static str),
+    /// Not yet: tried again later (a chart just linked whose EHR version Portico has not
+    /// read, so a write now could not be checked against it).
+    Later(&'static str),
 }
 
 async fn connected(tx: &TenantTx) -> CoreResult<bool> {
@@ -72,7 +75,9 @@ pub async fn queue_appointment(
 ) -> CoreResult<bool> {
     queue(
         tx,
-        &format!("ehr:appointment:{}:{status}", found.id),
+        // Each change its own message: completed, then no-show, then completed again are
+        // three writes.
+        &format!("ehr:appointment:{}:{status}:{}", found.id, Uuid::now_v7()),
         &Payload::Appointment {
             appointment_id: found.id,
         },
@@ -112,8 +117,8 @@ pub async fn queue_demographics(
     .await
 }
 
-/// Whether a contact change of `patient_id` waits to be written to the EHR.
-pub async fn demographics_pending(tx: &TenantTx, patient_id: Uuid) -> CoreResult<bool> {
+/// Whether a write-back of `kind` about `id` waits to be sent (or retried).
+async fn pending(tx: &TenantTx, kind: &str, id: Uuid) -> CoreResult<bool> {
     use crate::entities::outbox_message::{Column, Entity};
     Ok(tx
         .find::<Entity>()
@@ -121,15 +126,36 @@ pub async fn demographics_pending(tx: &TenantTx, patient_id: Uuid) -> CoreResult
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.lt(outbox::MAX_ATTEMPTS))
-        .filter(Column::Payload.contains("\"demographics\""))
-        .filter(Column::Payload.contains(patient_id.to_string()))
+        .filter(Column::Payload.contains(format!("\"kind\":\"{kind}\"")))
+        .filter(Column::Payload.contains(id.to_string()))
         .one(tx.conn())
         .await?
         .is_some())
 }
 
+/// Whether a contact change of `patient_id` waits to be written to the EHR.
+pub async fn demographics_pending(tx: &TenantTx, patient_id: Uuid) -> CoreResult<bool> {
+    pending(tx, "demographics", patient_id).await
+}
+
+/// Whether a change of appointment `id` waits to be written to the EHR.
+pub async fn appointment_pending(tx: &TenantTx, id: Uuid) -> CoreResult<bool> {
+    pending(tx, "appointment", id).await
+}
+
 pub fn payload_of(message: &outbox_message::Model) -> CoreResult<Payload> {
     serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+}
+
+/// The provider record of the user who decided.
+async fn decider(tx: &TenantTx, user: Option<Uuid>) -> CoreResult<Option<Uuid>> {
+    let Some(user) = user else { return Ok(None) };
+    Ok(tx
+        .find::<crate::entities::provider::Entity>()
+        .filter(crate::entities::provider::Column::UserId.eq(user))
+        .one(tx.conn())
+        .await?
+        .map(|p| p.id))
 }
 
 async fn fhir_of(
@@ -204,7 +230,9 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
                     local_id: refill.id,
                     patient,
                     prior,
-                    requester: fhir_of(tx, ResourceKind::Practitioner, medication.prescriber_id)
+                    // The order is in the name of whoever approved it (a covering provider,
+                    // say), when they are a provider the EHR knows.
+                    requester: fhir_of(tx, ResourceKind::Practitioner, decider(tx, refill.decided_by).await?)
                         .await?,
                     medication: medication.name,
                     rxnorm_code: medication.rxnorm_code,
@@ -241,6 +269,9 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
                 .one(tx.conn())
                 .await?
                 .ok_or(CoreError::NotFound)?;
+            if link.version_id.is_none() && !overwrite {
+                return Ok(Prepared::Later("EHR_VERSION_UNKNOWN"));
+            }
             Ok(Prepared::Write(OutboundWrite::Demographics {
                 fhir_id: link.fhir_id,
                 expected_version: if *overwrite { None } else { link.version_id },

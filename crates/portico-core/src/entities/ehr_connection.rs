@@ -23,6 +23,8 @@ pub struct Model {
     pub enabled: bool,
     pub failures: i32,
     pub next_run_at: Option<DateTimeUtc>,
+    pub running_since: Option<DateTimeUtc>,
+    pub running_run_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
