@@ -71,7 +71,7 @@ pub fn refill_approved(
     medication: &str,
     rxnorm_code: Option<&str>,
     dosage: &str,
-    quantity: i32,
+    quantity: Option<i32>,
     refills: i32,
     authored_at: &DateTime<Utc>,
 ) -> Value {
@@ -87,11 +87,12 @@ pub fn refill_approved(
         "subject": reference("Patient", patient),
         "authoredOn": instant(authored_at),
         "dosageInstruction": [{ "text": dosage }],
-        "dispenseRequest": {
-            "numberOfRepeatsAllowed": refills.max(0),
-            "quantity": { "value": quantity.max(0) },
-        },
+        "dispenseRequest": { "numberOfRepeatsAllowed": refills.max(0) },
     });
+    // No quantity in the decision: the EHR's own default applies, not a made-up zero.
+    if let Some(quantity) = quantity {
+        body["dispenseRequest"]["quantity"] = json!({ "value": quantity.max(0) });
+    }
     if let Some(requester) = requester {
         body["requester"] = reference("Practitioner", requester);
     }

@@ -16,6 +16,7 @@ impl FhirGateway {
     pub(super) async fn write_back(&self, write: &OutboundWrite) -> Result<WriteOutcome, EhrError> {
         match write {
             OutboundWrite::Appointment {
+                local_id: _,
                 fhir_id,
                 status,
                 starts_at,
@@ -44,6 +45,7 @@ impl FhirGateway {
                 Self::outcome(answer, "Appointment", fhir_id.as_deref())
             }
             OutboundWrite::RefillApproved {
+                local_id: _,
                 patient,
                 prior,
                 requester,
@@ -70,6 +72,7 @@ impl FhirGateway {
                 Self::outcome(answer, "MedicationRequest", None)
             }
             OutboundWrite::RefillDeclined {
+                local_id: _,
                 patient,
                 prior,
                 outcome,

@@ -15,8 +15,12 @@ use portico_core::ehr::gateway::WriteOutcome;
 use portico_core::ehr::model::{Demographics, OutboundWrite};
 use portico_fhir::outbound;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::support::{bearer, connector, fixture, gateway, serve};
+
+const BOOKING: Uuid = Uuid::from_u128(0x0192_6a1e_7c00_7000_8000_0000_0000_0001);
+const REFILL: Uuid = Uuid::from_u128(0x0192_6a1e_7c00_7000_8000_0000_0000_0002);
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -62,7 +66,7 @@ fn refill_bodies_are_valid_fhir() {
         "Percocet 5/325",
         Some("1049221"),
         "1 tablet every 6 hours",
-        30,
+        Some(30),
         2,
         &at("2024-03-01T09:00:00Z"),
     );
@@ -102,6 +106,24 @@ fn refill_bodies_are_valid_fhir() {
     valid(&visit);
     assert_eq!(visit["status"], "completed");
     assert_eq!(visit["businessStatus"]["text"], "needs-appointment");
+}
+
+#[test]
+fn an_approved_refill_without_a_quantity_leaves_it_out() {
+    let approved = outbound::refill_approved(
+        "example",
+        None,
+        None,
+        "Lisinopril 10 mg",
+        None,
+        "1 tablet daily",
+        None,
+        3,
+        &at("2024-03-01T09:00:00Z"),
+    );
+    valid(&approved);
+    assert_eq!(approved["dispenseRequest"]["numberOfRepeatsAllowed"], 3);
+    assert!(approved["dispenseRequest"].get("quantity").is_none());
 }
 
 #[test]
@@ -276,6 +298,7 @@ async fn created_resources_report_their_id_from_the_body_or_the_location() {
     let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
     let task = gw
         .write(&OutboundWrite::RefillDeclined {
+            local_id: REFILL,
             patient: "example".into(),
             prior: Some("medrx-1".into()),
             outcome: "denied".into(),
@@ -292,13 +315,14 @@ async fn created_resources_report_their_id_from_the_body_or_the_location() {
     );
     let order = gw
         .write(&OutboundWrite::RefillApproved {
+            local_id: REFILL,
             patient: "example".into(),
             prior: Some("medrx-1".into()),
             requester: None,
             medication: "Percocet 5/325".into(),
             rxnorm_code: None,
             dosage: "1 tablet every 6 hours".into(),
-            quantity: 30,
+            quantity: Some(30),
             refills: 1,
             authored_at: at("2024-03-01T09:00:00Z"),
         })
@@ -315,6 +339,7 @@ async fn created_resources_report_their_id_from_the_body_or_the_location() {
 
 fn booking(fhir_id: Option<&str>) -> OutboundWrite {
     OutboundWrite::Appointment {
+        local_id: BOOKING,
         fhir_id: fhir_id.map(str::to_owned),
         status: "booked".into(),
         starts_at: at("2024-03-01T14:00:00Z"),
