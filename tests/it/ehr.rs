@@ -771,7 +771,7 @@ async fn a_refill_decision_is_written_back_as_a_new_prescription_or_a_task() {
     server
         .seed(&json!([
             { "resourceType": "Patient", "id": "rf-pat", "identifier": [{ "value": mrn }],
-              "name": [{ "given": ["Casey"], "family": "Refill" }], "gender": "female", "birthDate": "1975-03-04" },
+              "name": [{ "given": ["Casey"], "family": "Refill" }], "gender": "female", "birthDate": "1980-01-02" },
             rx("rf-lisinopril", "Lisinopril 10 mg tablet"),
             rx("rf-atorvastatin", "Atorvastatin 20 mg tablet"),
         ]))
@@ -898,10 +898,17 @@ async fn records_that_waited_for_their_patient_arrive_once_the_patient_does() {
     let second = sync_now(&app, "ehr-late").await;
     assert_eq!(second.status, runs::SUCCEEDED, "{}", second.counts);
     let (_, body) = app
-        .gql_as("ehr-late", &admin.access,
-            "{ patients(first: 5) { nodes { givenName problems(first: 5) { nodes { name } } } } }", json!({}))
+        .gql_as(
+            "ehr-late",
+            &admin.access,
+            "{ patients(first: 5) { nodes { givenName problems(first: 5) { nodes { name } } } } }",
+            json!({}),
+        )
         .await;
     let charts = body["data"]["patients"]["nodes"].as_array().unwrap();
     assert_eq!(charts.len(), 1, "{body}");
-    assert_eq!(charts[0]["problems"]["nodes"][0]["name"], "Asthma", "{body}");
+    assert_eq!(
+        charts[0]["problems"]["nodes"][0]["name"], "Asthma",
+        "{body}"
+    );
 }

@@ -296,9 +296,7 @@ async fn forget_server(tx: &TenantTx) -> CoreResult<()> {
     use crate::entities::{ehr_link, ehr_review, ehr_sync_mark};
     use sea_orm::{ColumnTrait, QueryFilter};
     tx.delete::<ehr_link::Entity>().exec(tx.conn()).await?;
-    tx.delete::<ehr_sync_mark::Entity>()
-        .exec(tx.conn())
-        .await?;
+    tx.delete::<ehr_sync_mark::Entity>().exec(tx.conn()).await?;
     tx.delete::<ehr_review::Entity>()
         .filter(ehr_review::Column::Status.eq(super::reviews::OPEN))
         .exec(tx.conn())

@@ -58,8 +58,12 @@ pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Candidates>
     let same_name: Vec<patient::Model> = same_birth
         .into_iter()
         .filter(|c| {
-            c.given_name.trim().eq_ignore_ascii_case(p.given_name.trim())
-                && c.family_name.trim().eq_ignore_ascii_case(p.family_name.trim())
+            c.given_name
+                .trim()
+                .eq_ignore_ascii_case(p.given_name.trim())
+                && c.family_name
+                    .trim()
+                    .eq_ignore_ascii_case(p.family_name.trim())
         })
         .collect();
     let by_name = unlinked(tx, same_name).await?;
@@ -141,12 +145,28 @@ pub(super) async fn apply(
     // details are not.
     if super::writeback::demographics_pending(tx, local).await? {
         if link.as_ref().is_some_and(|l| l.version_id.is_none()) {
-            links::set(tx, ResourceKind::Patient, fhir_id, local, version, Some(local)).await?;
+            links::set(
+                tx,
+                ResourceKind::Patient,
+                fhir_id,
+                local,
+                version,
+                Some(local),
+            )
+            .await?;
         }
         return Ok(Applied::Unchanged);
     }
     update(tx, local, p).await?;
-    links::set(tx, ResourceKind::Patient, fhir_id, local, version, Some(local)).await?;
+    links::set(
+        tx,
+        ResourceKind::Patient,
+        fhir_id,
+        local,
+        version,
+        Some(local),
+    )
+    .await?;
     Ok(Applied::Changed)
 }
 

@@ -74,7 +74,10 @@ pub async fn abandon(tx: &TenantTx, id: Uuid, now: DateTime<Utc>) -> CoreResult<
             Column::ErrorCode,
             sea_orm::sea_query::Expr::value(Some("EHR_SYNC_ABANDONED")),
         )
-        .col_expr(Column::FinishedAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(
+            Column::FinishedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
         .filter(Column::Id.eq(id))
         .filter(Column::Status.eq(RUNNING))
         .exec(tx.conn())

@@ -120,7 +120,10 @@ pub async fn run(
     let claimed = tx
         .update::<ehr_connection::Entity>()
         .col_expr(ehr_connection::Column::RunningSince, Expr::value(Some(now)))
-        .col_expr(ehr_connection::Column::RunningRunId, Expr::value(Some(run_id)))
+        .col_expr(
+            ehr_connection::Column::RunningRunId,
+            Expr::value(Some(run_id)),
+        )
         .filter(ehr_connection::Column::Id.eq(found.id))
         .filter(
             Condition::any()
@@ -227,7 +230,12 @@ type Pulled = CoreResult<Result<(), EhrError>>;
 
 impl Pass<'_> {
     /// Every type in order since its mark, deletions, then the follow-up patients.
-    async fn all(&mut self, kinds: &[ResourceKind], started: DateTime<Utc>, incremental: bool) -> Pulled {
+    async fn all(
+        &mut self,
+        kinds: &[ResourceKind],
+        started: DateTime<Utc>,
+        incremental: bool,
+    ) -> Pulled {
         for &kind in kinds {
             let tx = TenantTx::begin(self.db, &self.scope, Access::Read).await?;
             let mark = marks::get(&tx, kind).await?;
@@ -247,7 +255,10 @@ impl Pass<'_> {
                     Ok(()) => {}
                     // A server without type history: deletions are not seen, updates are.
                     Err(e) if e.code == "EHR_REFUSED" => {
-                        tracing::info!(resource_type = kind.as_str(), "EHR has no history for this type");
+                        tracing::info!(
+                            resource_type = kind.as_str(),
+                            "EHR has no history for this type"
+                        );
                     }
                     Err(e) => return Ok(Err(e)),
                 }
@@ -266,7 +277,9 @@ impl Pass<'_> {
         }
         for patient in wanted.into_iter().take(MAX_FOLLOWUPS) {
             let tx = TenantTx::begin(self.db, &self.scope, Access::Read).await?;
-            let linked = links::by_fhir(&tx, ResourceKind::Patient, &patient).await?.is_some();
+            let linked = links::by_fhir(&tx, ResourceKind::Patient, &patient)
+                .await?
+                .is_some();
             tx.rollback().await?;
             if linked && let Err(e) = self.patient(kinds, &patient).await? {
                 return Ok(Err(e));
@@ -314,7 +327,10 @@ impl Pass<'_> {
             }
             // Still alive: the connection stays held by this run.
             tx.update::<ehr_connection::Entity>()
-                .col_expr(ehr_connection::Column::RunningSince, Expr::value(Some(Utc::now())))
+                .col_expr(
+                    ehr_connection::Column::RunningSince,
+                    Expr::value(Some(Utc::now())),
+                )
                 .filter(ehr_connection::Column::RunningRunId.eq(self.run_id))
                 .exec(tx.conn())
                 .await?;

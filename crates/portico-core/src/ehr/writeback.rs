@@ -232,8 +232,12 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
                     prior,
                     // The order is in the name of whoever approved it (a covering provider,
                     // say), when they are a provider the EHR knows.
-                    requester: fhir_of(tx, ResourceKind::Practitioner, decider(tx, refill.decided_by).await?)
-                        .await?,
+                    requester: fhir_of(
+                        tx,
+                        ResourceKind::Practitioner,
+                        decider(tx, refill.decided_by).await?,
+                    )
+                    .await?,
                     medication: medication.name,
                     rxnorm_code: medication.rxnorm_code,
                     dosage: medication.dosage,
