@@ -33,6 +33,9 @@ use crate::{
 /// Where records pulled from the EHR came from.
 pub const EHR_SOURCE: &str = "ehr";
 
+/// The adapter's code for a resource labelled restricted (`meta.security` R or V).
+const RESTRICTED: &str = "EHR_RESTRICTED_RESOURCE";
+
 /// The visit type EHR appointments get when none of the practice's types has their name.
 pub const EHR_VISIT_TYPE: &str = "EHR visit";
 
@@ -77,6 +80,12 @@ pub async fn apply_page(
                 last_updated,
             } => {
                 newest = newest.max(last_updated);
+                // A record the EHR has since labelled restricted leaves the portal too.
+                if code == RESTRICTED
+                    && let Some(fhir_id) = &fhir_id
+                {
+                    remove(tx, rejected_kind, fhir_id).await?;
+                }
                 refuse(
                     tx,
                     run_id,
