@@ -22,6 +22,19 @@ use crate::{inbound, safety};
 
 mod write_back;
 
+/// FHIR's conditional create header.
+const IF_NONE_EXIST: &str = "If-None-Exist";
+
+/// The precondition a request carries.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Condition<'a> {
+    None,
+    /// `If-Match: W/"{version}"`: write only over that version.
+    IfMatch(&'a str),
+    /// `If-None-Exist: {search}`: create only if nothing matches.
+    IfNoneExist(&'a str),
+}
+
 /// Opens FHIR gateways with the deployment's limits.
 #[derive(Clone, Debug)]
 pub struct FhirConnector {
@@ -107,15 +120,15 @@ impl FhirGateway {
         method: Method,
         url: &Url,
         body: Option<&Value>,
-        if_match: Option<&str>,
+        condition: Condition<'_>,
     ) -> Result<Answer, EhrError> {
         let token = self.auth.token(&self.http, &self.base).await?;
         let answer = self
-            .send(method.clone(), url, &token, body, if_match)
+            .send(method.clone(), url, &token, body, condition)
             .await?;
         if answer.status == StatusCode::UNAUTHORIZED && self.auth.forget().await {
             let token = self.auth.token(&self.http, &self.base).await?;
-            return self.send(method, url, &token, body, if_match).await;
+            return self.send(method, url, &token, body, condition).await;
         }
         Ok(answer)
     }
@@ -126,7 +139,7 @@ impl FhirGateway {
         url: &Url,
         token: &str,
         body: Option<&Value>,
-        if_match: Option<&str>,
+        condition: Condition<'_>,
     ) -> Result<Answer, EhrError> {
         self.http
             .send(method, url, |mut r| {
@@ -136,8 +149,14 @@ impl FhirGateway {
                         .header(header::CONTENT_TYPE, FHIR_JSON)
                         .body(body.to_string());
                 }
-                if let Some(version) = if_match {
-                    r = r.header(header::IF_MATCH, format!("W/\"{version}\""));
+                match condition {
+                    Condition::None => {}
+                    Condition::IfMatch(version) => {
+                        r = r.header(header::IF_MATCH, format!("W/\"{version}\""));
+                    }
+                    Condition::IfNoneExist(search) => {
+                        r = r.header(IF_NONE_EXIST, search);
+                    }
                 }
                 r
             })
@@ -146,7 +165,7 @@ impl FhirGateway {
 
     async fn page(&self, url: &Url, kind: ResourceKind) -> Result<ChangePage, EhrError> {
         let bundle: Value = self
-            .authed(Method::GET, url, None, None)
+            .authed(Method::GET, url, None, Condition::None)
             .await?
             .success()?
             .json()?;
@@ -251,7 +270,7 @@ impl EhrGateway for FhirGateway {
             Auth::Bearer(_) => {
                 let mut url = join(&self.base, "Patient")?;
                 url.query_pairs_mut().append_pair("_count", "1");
-                self.authed(Method::GET, &url, None, None)
+                self.authed(Method::GET, &url, None, Condition::None)
                     .await?
                     .success()
                     .map(|_| ())

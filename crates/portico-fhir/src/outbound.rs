@@ -5,6 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use portico_core::ehr::model::Demographics;
 use serde_json::{Map, Value, json};
+use uuid::Uuid;
 
 use crate::inbound::fields::RXNORM;
 
@@ -16,13 +17,51 @@ fn reference(kind: &str, fhir_id: &str) -> Value {
     json!({ "reference": format!("{kind}/{fhir_id}") })
 }
 
-/// A portal booking as an Appointment (`fhir_id` set for an update).
+/// The identifier system of a portal booking's Appointment.
+pub const APPOINTMENT_SYSTEM: &str = "urn:portico:appointment";
+/// The identifier system of a refill decision's MedicationRequest or Task.
+pub const REFILL_SYSTEM: &str = "urn:portico:refill";
+
+/// Portico's own id as a FHIR identifier.
+pub fn identifier(system: &str, local_id: &Uuid) -> Value {
+    json!({ "system": system, "value": local_id.to_string() })
+}
+
+/// The `If-None-Exist` search of a create: the server makes the resource only if none carries
+/// Portico's identifier yet, so a create sent twice (an answer lost, a retry) makes one.
+pub fn if_none_exist(system: &str, local_id: &Uuid) -> String {
+    format!("identifier={system}|{local_id}")
+}
+
+/// Adds Portico's identifier to a resource unless it already carries it; others are kept.
+pub fn keep_identifier(resource: &mut Value, system: &str, local_id: &Uuid) {
+    let Some(map) = resource.as_object_mut() else {
+        return;
+    };
+    let list = map.entry("identifier").or_insert_with(|| json!([]));
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    let Some(list) = list.as_array_mut() else {
+        return;
+    };
+    let value = local_id.to_string();
+    let present = list.iter().any(|i| {
+        i.get("system").and_then(Value::as_str) == Some(system)
+            && i.get("value").and_then(Value::as_str) == Some(value.as_str())
+    });
+    if !present {
+        list.push(identifier(system, local_id));
+    }
+}
+
+/// A new portal booking as an Appointment.
 #[expect(
     clippy::too_many_arguments,
     reason = "the fields of OutboundWrite::Appointment"
 )]
 pub fn appointment(
-    fhir_id: Option<&str>,
+    local_id: &Uuid,
     status: &str,
     starts_at: &DateTime<Utc>,
     ends_at: &DateTime<Utc>,
@@ -45,18 +84,38 @@ pub fn appointment(
             }));
         }
     }
-    let mut body = json!({
+    json!({
         "resourceType": "Appointment",
+        "identifier": [identifier(APPOINTMENT_SYSTEM, local_id)],
         "status": status,
         "appointmentType": { "text": type_name },
         "start": instant(starts_at),
         "end": instant(ends_at),
         "participant": participants,
-    });
-    if let (Some(id), Some(map)) = (fhir_id, body.as_object_mut()) {
-        map.insert("id".to_owned(), Value::String(id.to_owned()));
+    })
+}
+
+/// A booking's change applied to the Appointment as the server sent it: only status, start
+/// and end change (and `minutesDuration`, if the server keeps one, follows them); participants,
+/// comments, extensions and the rest are kept. Portico's identifier is added if missing.
+pub fn apply_appointment_update(
+    appointment: &mut Value,
+    local_id: &Uuid,
+    status: &str,
+    starts_at: &DateTime<Utc>,
+    ends_at: &DateTime<Utc>,
+) {
+    keep_identifier(appointment, APPOINTMENT_SYSTEM, local_id);
+    let Some(map) = appointment.as_object_mut() else {
+        return;
+    };
+    map.insert("status".to_owned(), Value::String(status.to_owned()));
+    map.insert("start".to_owned(), Value::String(instant(starts_at)));
+    map.insert("end".to_owned(), Value::String(instant(ends_at)));
+    if map.contains_key("minutesDuration") {
+        let minutes = (*ends_at - *starts_at).num_minutes().max(1);
+        map.insert("minutesDuration".to_owned(), json!(minutes));
     }
-    body
 }
 
 /// An approved refill: a new active order that names the prescription it renews.
@@ -65,6 +124,7 @@ pub fn appointment(
     reason = "the fields of OutboundWrite::RefillApproved"
 )]
 pub fn refill_approved(
+    local_id: &Uuid,
     patient: &str,
     prior: Option<&str>,
     requester: Option<&str>,
@@ -81,6 +141,7 @@ pub fn refill_approved(
     }
     let mut body = json!({
         "resourceType": "MedicationRequest",
+        "identifier": [identifier(REFILL_SYSTEM, local_id)],
         "status": "active",
         "intent": "order",
         "medicationCodeableConcept": concept,
@@ -105,6 +166,7 @@ pub fn refill_approved(
 /// A declined refill as a Task on the prescription, for the EHR's inbox: `rejected` when
 /// denied, `completed` with business status `needs-appointment` when sent to a visit.
 pub fn refill_declined(
+    local_id: &Uuid,
     patient: &str,
     prior: Option<&str>,
     outcome: &str,
@@ -113,6 +175,7 @@ pub fn refill_declined(
     let needs_visit = outcome == "needs-appointment";
     let mut body = json!({
         "resourceType": "Task",
+        "identifier": [identifier(REFILL_SYSTEM, local_id)],
         "status": if needs_visit { "completed" } else { "rejected" },
         "intent": "order",
         "description": if needs_visit {

@@ -6,18 +6,51 @@ use portico_core::ehr::model::OutboundWrite;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{FhirGateway, checked_id};
+use url::Url;
+use uuid::Uuid;
+
+use super::{Condition, FhirGateway, checked_id};
 use crate::http::{Answer, BAD_RESPONSE};
 use crate::smart::join;
 use crate::{inbound, outbound};
 
 impl FhirGateway {
-    /// Sends one write-back: creates with POST, updates with PUT (`If-Match` for patients).
+    /// Sends one write-back: creates with a conditional POST (`If-None-Exist` on Portico's
+    /// identifier), updates by reading the resource, changing Portico's fields only and
+    /// writing it back with `If-Match` on the version read.
     pub(super) async fn write_back(&self, write: &OutboundWrite) -> Result<WriteOutcome, EhrError> {
         match write {
             OutboundWrite::Appointment {
-                local_id: _,
-                fhir_id,
+                local_id,
+                fhir_id: Some(fhir_id),
+                status,
+                starts_at,
+                ends_at,
+                ..
+            } => {
+                let fhir_id = checked_id(fhir_id)?;
+                let url = join(&self.base, &format!("Appointment/{fhir_id}"))?;
+                let (mut appointment, current) =
+                    self.read_current(&url, "Appointment", &fhir_id).await?;
+                outbound::apply_appointment_update(
+                    &mut appointment,
+                    local_id,
+                    status,
+                    starts_at,
+                    ends_at,
+                );
+                self.put_current(
+                    &url,
+                    &appointment,
+                    current.as_deref(),
+                    "Appointment",
+                    &fhir_id,
+                )
+                .await
+            }
+            OutboundWrite::Appointment {
+                local_id,
+                fhir_id: None,
                 status,
                 starts_at,
                 ends_at,
@@ -26,9 +59,8 @@ impl FhirGateway {
                 location,
                 type_name,
             } => {
-                let fhir_id = fhir_id.as_deref().map(checked_id).transpose()?;
                 let body = outbound::appointment(
-                    fhir_id.as_deref(),
+                    local_id,
                     status,
                     starts_at,
                     ends_at,
@@ -37,15 +69,11 @@ impl FhirGateway {
                     location.as_deref(),
                     type_name,
                 );
-                let (method, url) = match &fhir_id {
-                    Some(id) => (Method::PUT, join(&self.base, &format!("Appointment/{id}"))?),
-                    None => (Method::POST, join(&self.base, "Appointment")?),
-                };
-                let answer = self.authed(method, &url, Some(&body), None).await?;
-                Self::outcome(answer, "Appointment", fhir_id.as_deref())
+                self.create("Appointment", &body, outbound::APPOINTMENT_SYSTEM, local_id)
+                    .await
             }
             OutboundWrite::RefillApproved {
-                local_id: _,
+                local_id,
                 patient,
                 prior,
                 requester,
@@ -57,6 +85,7 @@ impl FhirGateway {
                 authored_at,
             } => {
                 let body = outbound::refill_approved(
+                    local_id,
                     patient,
                     prior.as_deref(),
                     requester.as_deref(),
@@ -67,22 +96,30 @@ impl FhirGateway {
                     *refills,
                     authored_at,
                 );
-                let url = join(&self.base, "MedicationRequest")?;
-                let answer = self.authed(Method::POST, &url, Some(&body), None).await?;
-                Self::outcome(answer, "MedicationRequest", None)
+                self.create(
+                    "MedicationRequest",
+                    &body,
+                    outbound::REFILL_SYSTEM,
+                    local_id,
+                )
+                .await
             }
             OutboundWrite::RefillDeclined {
-                local_id: _,
+                local_id,
                 patient,
                 prior,
                 outcome,
                 authored_at,
             } => {
-                let body =
-                    outbound::refill_declined(patient, prior.as_deref(), outcome, authored_at);
-                let url = join(&self.base, "Task")?;
-                let answer = self.authed(Method::POST, &url, Some(&body), None).await?;
-                Self::outcome(answer, "Task", None)
+                let body = outbound::refill_declined(
+                    local_id,
+                    patient,
+                    prior.as_deref(),
+                    outcome,
+                    authored_at,
+                );
+                self.create("Task", &body, outbound::REFILL_SYSTEM, local_id)
+                    .await
             }
             OutboundWrite::Demographics {
                 fhir_id,
@@ -91,22 +128,7 @@ impl FhirGateway {
             } => {
                 let fhir_id = checked_id(fhir_id)?;
                 let url = join(&self.base, &format!("Patient/{fhir_id}"))?;
-                let mut patient: Value = self
-                    .authed(Method::GET, &url, None, None)
-                    .await?
-                    .success()?
-                    .json()?;
-                if patient.get("resourceType").and_then(Value::as_str) != Some("Patient") {
-                    return Err(EhrError::new(
-                        BAD_RESPONSE,
-                        "GET /Patient: not a Patient",
-                        false,
-                    ));
-                }
-                let current = patient
-                    .pointer("/meta/versionId")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                let (mut patient, current) = self.read_current(&url, "Patient", &fhir_id).await?;
                 if let Some(expected) = expected_version
                     && current.as_ref() != Some(expected)
                 {
@@ -115,12 +137,84 @@ impl FhirGateway {
                     });
                 }
                 outbound::apply_demographics(&mut patient, demographics);
-                let answer = self
-                    .authed(Method::PUT, &url, Some(&patient), current.as_deref())
-                    .await?;
-                Self::outcome(answer, "Patient", Some(&fhir_id))
+                self.put_current(&url, &patient, current.as_deref(), "Patient", &fhir_id)
+                    .await
             }
         }
+    }
+
+    /// A conditional create: a second POST with the same identifier finds the first resource
+    /// (200) instead of making another (201); both are `Written` with its id.
+    async fn create(
+        &self,
+        kind: &str,
+        body: &Value,
+        system: &str,
+        local_id: &Uuid,
+    ) -> Result<WriteOutcome, EhrError> {
+        let url = join(&self.base, kind)?;
+        let search = outbound::if_none_exist(system, local_id);
+        let answer = self
+            .authed(
+                Method::POST,
+                &url,
+                Some(body),
+                Condition::IfNoneExist(&search),
+            )
+            .await?;
+        Self::outcome(answer, kind, None)
+    }
+
+    /// The resource as the server has it now, and its version.
+    async fn read_current(
+        &self,
+        url: &Url,
+        kind: &str,
+        fhir_id: &str,
+    ) -> Result<(Value, Option<String>), EhrError> {
+        let resource: Value = self
+            .authed(Method::GET, url, None, Condition::None)
+            .await?
+            .success()?
+            .json()?;
+        let not_it = || {
+            EhrError::new(
+                BAD_RESPONSE,
+                format!("GET {kind}: not the {kind} asked for"),
+                false,
+            )
+        };
+        if resource.get("resourceType").and_then(Value::as_str) != Some(kind) {
+            return Err(not_it());
+        }
+        if resource
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| id != fhir_id)
+        {
+            return Err(not_it());
+        }
+        let version = resource
+            .pointer("/meta/versionId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok((resource, version))
+    }
+
+    /// Writes a resource read with `read_current` back, only over the version read.
+    async fn put_current(
+        &self,
+        url: &Url,
+        resource: &Value,
+        version: Option<&str>,
+        kind: &str,
+        fhir_id: &str,
+    ) -> Result<WriteOutcome, EhrError> {
+        let condition = version.map_or(Condition::None, Condition::IfMatch);
+        let answer = self
+            .authed(Method::PUT, url, Some(resource), condition)
+            .await?;
+        Self::outcome(answer, kind, Some(fhir_id))
     }
 
     /// The written resource's id and version, from the body or else the Location header.

@@ -1,5 +1,6 @@
 //! Write-back: the bodies are valid FHIR, and the gateway's conflict handling.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use axum::{
@@ -7,7 +8,7 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post, put},
+    routing::{get, post},
 };
 use chrono::{DateTime, Utc};
 use fhir_model::r4b::resources::Resource;
@@ -33,7 +34,7 @@ fn valid(body: &Value) -> Resource {
 #[test]
 fn appointment_body_is_valid_fhir_with_participants() {
     let body = outbound::appointment(
-        Some("appt-1"),
+        &BOOKING,
         "booked",
         &at("2024-03-01T14:00:00Z"),
         &at("2024-03-01T14:20:00Z"),
@@ -43,7 +44,11 @@ fn appointment_body_is_valid_fhir_with_participants() {
         "Follow-up visit",
     );
     assert!(matches!(valid(&body), Resource::Appointment(_)));
-    assert_eq!(body["id"], "appt-1");
+    assert!(body.get("id").is_none());
+    assert_eq!(
+        body["identifier"],
+        json!([{"system": "urn:portico:appointment", "value": BOOKING.to_string()}])
+    );
     assert_eq!(body["start"], "2024-03-01T14:00:00.000Z");
     assert_eq!(
         body["participant"][0]["actor"]["reference"],
@@ -60,6 +65,7 @@ fn appointment_body_is_valid_fhir_with_participants() {
 #[test]
 fn refill_bodies_are_valid_fhir() {
     let approved = outbound::refill_approved(
+        &REFILL,
         "example",
         Some("medrx-1"),
         Some("practitioner-1"),
@@ -85,6 +91,7 @@ fn refill_bodies_are_valid_fhir() {
     );
 
     let denied = outbound::refill_declined(
+        &REFILL,
         "example",
         Some("medrx-1"),
         "denied",
@@ -96,8 +103,12 @@ fn refill_bodies_are_valid_fhir() {
     assert_eq!(denied["focus"]["reference"], "MedicationRequest/medrx-1");
     assert_eq!(denied["for"]["reference"], "Patient/example");
     assert!(denied.get("businessStatus").is_none());
+    let portico = json!([{"system": "urn:portico:refill", "value": REFILL.to_string()}]);
+    assert_eq!(approved["identifier"], portico);
+    assert_eq!(denied["identifier"], portico);
 
     let visit = outbound::refill_declined(
+        &REFILL,
         "example",
         None,
         "needs-appointment",
@@ -111,6 +122,7 @@ fn refill_bodies_are_valid_fhir() {
 #[test]
 fn an_approved_refill_without_a_quantity_leaves_it_out() {
     let approved = outbound::refill_approved(
+        &REFILL,
         "example",
         None,
         None,
@@ -151,11 +163,18 @@ fn demographics_change_only_the_given_fields() {
 /// The `If-Match` header and body of a PUT.
 type Put = (Option<String>, Value);
 
+/// A create: the resource type, its `If-None-Exist` and its body.
+type Post = (String, Option<String>, Value);
+
 #[derive(Clone, Default)]
 struct Ehr {
     puts: Arc<Mutex<Vec<Put>>>,
     /// Status the PUT answers with.
     put_status: Arc<Mutex<Option<StatusCode>>>,
+    posts: Arc<Mutex<Vec<Post>>>,
+    /// The `If-None-Exist` searches of the resources created so far.
+    made: Arc<Mutex<HashSet<String>>>,
+    appointment_puts: Arc<Mutex<Vec<Put>>>,
 }
 
 async fn read_patient() -> Json<Value> {
@@ -183,52 +202,118 @@ async fn put_patient(
     Json(body).into_response()
 }
 
-async fn created() -> Response {
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, "http://ehr/fhir/Task/task-7/_history/1")],
-    )
-        .into_response()
+/// A conditional create as FHIR servers do it: a second POST whose `If-None-Exist` matches
+/// the first answers 200 with the resource made then. First answers differ by type, as they
+/// do between servers (a Location only; the resource; a Location and an OperationOutcome).
+async fn create(ehr: Ehr, kind: &'static str, headers: HeaderMap, mut body: Value) -> Response {
+    let search = headers
+        .get("if-none-exist")
+        .map(|v| v.to_str().unwrap().to_owned());
+    ehr.posts
+        .lock()
+        .unwrap()
+        .push((kind.to_owned(), search.clone(), body.clone()));
+    let id = match kind {
+        "Task" => "task-7",
+        "MedicationRequest" => "medrx-2",
+        _ => "new-1",
+    };
+    if let Some(search) = search
+        && !ehr.made.lock().unwrap().insert(search)
+    {
+        let existing = json!({"resourceType": kind, "id": id, "meta": {"versionId": "1"}});
+        return (StatusCode::OK, Json(existing)).into_response();
+    }
+    match kind {
+        "Task" => (
+            StatusCode::CREATED,
+            [(header::LOCATION, "http://ehr/fhir/Task/task-7/_history/1")],
+        )
+            .into_response(),
+        "MedicationRequest" => {
+            body["id"] = id.into();
+            body["meta"] = json!({"versionId": "1"});
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
+        _ => (
+            StatusCode::CREATED,
+            [(
+                header::LOCATION,
+                "https://ehr.example.org/fhir/Appointment/new-1/_history/1",
+            )],
+            Json(json!({"resourceType": "OperationOutcome", "id": "not-the-appointment"})),
+        )
+            .into_response(),
+    }
+}
+
+/// The EHR's Appointment: the fixture (version 4) with fields Portico does not write.
+async fn read_appointment(Path(id): Path<String>) -> Response {
+    if id == "gone" {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut appointment = fixture("appointment-example");
+    appointment["id"] = id.into();
+    appointment["comment"] = "Bring your inhaler".into();
+    appointment["identifier"] = json!([{"system": "urn:ehr:appointment", "value": "A-77"}]);
+    Json(appointment).into_response()
+}
+
+async fn put_appointment(
+    State(ehr): State<Ehr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(mut body): Json<Value>,
+) -> Response {
+    assert_eq!(body["id"], id.as_str());
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap().to_owned());
+    ehr.appointment_puts
+        .lock()
+        .unwrap()
+        .push((if_match, body.clone()));
+    match id.as_str() {
+        "busy" => StatusCode::CONFLICT.into_response(),
+        "stale" => StatusCode::PRECONDITION_FAILED.into_response(),
+        _ => {
+            body["meta"] = json!({"versionId": "5"});
+            Json(body).into_response()
+        }
+    }
 }
 
 async fn start() -> (String, Ehr) {
     let ehr = Ehr::default();
     let router = Router::new()
         .route("/fhir/Patient/example", get(read_patient).put(put_patient))
-        .route("/fhir/Task", post(created))
+        .route(
+            "/fhir/Task",
+            post(
+                |State(ehr): State<Ehr>, headers: HeaderMap, Json(body): Json<Value>| {
+                    create(ehr, "Task", headers, body)
+                },
+            ),
+        )
         .route(
             "/fhir/MedicationRequest",
-            post(|Json(mut body): Json<Value>| async move {
-                body["id"] = "medrx-2".into();
-                body["meta"] = json!({"versionId": "1"});
-                (StatusCode::CREATED, Json(body))
-            }),
+            post(
+                |State(ehr): State<Ehr>, headers: HeaderMap, Json(body): Json<Value>| {
+                    create(ehr, "MedicationRequest", headers, body)
+                },
+            ),
         )
         .route(
             "/fhir/Appointment",
-            post(|| async {
-                (
-                    StatusCode::CREATED,
-                    [(
-                        header::LOCATION,
-                        "https://ehr.example.org/fhir/Appointment/new-1/_history/1",
-                    )],
-                    Json(json!({"resourceType": "OperationOutcome", "id": "not-the-appointment"})),
-                )
-            }),
+            post(
+                |State(ehr): State<Ehr>, headers: HeaderMap, Json(body): Json<Value>| {
+                    create(ehr, "Appointment", headers, body)
+                },
+            ),
         )
         .route(
             "/fhir/Appointment/{id}",
-            put(
-                |Path(id): Path<String>, Json(mut body): Json<Value>| async move {
-                    assert_eq!(body["id"], id.as_str());
-                    if id == "busy" {
-                        return StatusCode::CONFLICT.into_response();
-                    }
-                    body["meta"] = json!({"versionId": "2"});
-                    Json(body).into_response()
-                },
-            ),
+            get(read_appointment).put(put_appointment),
         )
         .with_state(ehr.clone());
     (serve(router).await, ehr)
@@ -296,16 +381,7 @@ async fn a_precondition_failure_is_a_conflict() {
 async fn created_resources_report_their_id_from_the_body_or_the_location() {
     let (base, _) = start().await;
     let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
-    let task = gw
-        .write(&OutboundWrite::RefillDeclined {
-            local_id: REFILL,
-            patient: "example".into(),
-            prior: Some("medrx-1".into()),
-            outcome: "denied".into(),
-            authored_at: at("2024-03-01T09:00:00Z"),
-        })
-        .await
-        .unwrap();
+    let task = gw.write(&refill_declined()).await.unwrap();
     assert_eq!(
         task,
         WriteOutcome::Written {
@@ -313,27 +389,132 @@ async fn created_resources_report_their_id_from_the_body_or_the_location() {
             version_id: Some("1".into())
         }
     );
-    let order = gw
-        .write(&OutboundWrite::RefillApproved {
-            local_id: REFILL,
-            patient: "example".into(),
-            prior: Some("medrx-1".into()),
-            requester: None,
-            medication: "Percocet 5/325".into(),
-            rxnorm_code: None,
-            dosage: "1 tablet every 6 hours".into(),
-            quantity: Some(30),
-            refills: 1,
-            authored_at: at("2024-03-01T09:00:00Z"),
-        })
-        .await
-        .unwrap();
+    let order = gw.write(&refill_approved()).await.unwrap();
     assert_eq!(
         order,
         WriteOutcome::Written {
             fhir_id: "medrx-2".into(),
             version_id: Some("1".into())
         }
+    );
+}
+
+fn refill_approved() -> OutboundWrite {
+    OutboundWrite::RefillApproved {
+        local_id: REFILL,
+        patient: "example".into(),
+        prior: Some("medrx-1".into()),
+        requester: None,
+        medication: "Percocet 5/325".into(),
+        rxnorm_code: None,
+        dosage: "1 tablet every 6 hours".into(),
+        quantity: Some(30),
+        refills: 1,
+        authored_at: at("2024-03-01T09:00:00Z"),
+    }
+}
+
+fn refill_declined() -> OutboundWrite {
+    OutboundWrite::RefillDeclined {
+        local_id: REFILL,
+        patient: "example".into(),
+        prior: Some("medrx-1".into()),
+        outcome: "denied".into(),
+        authored_at: at("2024-03-01T09:00:00Z"),
+    }
+}
+
+#[tokio::test]
+async fn a_create_sent_twice_makes_one_resource() {
+    let (base, ehr) = start().await;
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let cases = [
+        (booking(None), "new-1", "urn:portico:appointment", BOOKING),
+        (refill_approved(), "medrx-2", "urn:portico:refill", REFILL),
+        (refill_declined(), "task-7", "urn:portico:refill", REFILL),
+    ];
+    for (write, id, system, local_id) in &cases {
+        let written = WriteOutcome::Written {
+            fhir_id: (*id).into(),
+            version_id: Some("1".into()),
+        };
+        assert_eq!(gw.write(write).await.unwrap(), written, "first {id}");
+        // The answer was lost; the job sends the same write again and the EHR finds the first.
+        assert_eq!(gw.write(write).await.unwrap(), written, "again {id}");
+        let posts = ehr.posts.lock().unwrap();
+        let sent: Vec<&Post> = posts.iter().rev().take(2).collect();
+        for (_, search, body) in sent {
+            assert_eq!(
+                search.as_deref(),
+                Some(format!("identifier={system}|{local_id}").as_str())
+            );
+            assert_eq!(
+                body["identifier"],
+                json!([{"system": system, "value": local_id.to_string()}])
+            );
+        }
+    }
+    assert_eq!(ehr.posts.lock().unwrap().len(), 6);
+    assert_eq!(ehr.made.lock().unwrap().len(), 2, "one per Portico id");
+}
+
+#[tokio::test]
+async fn an_appointment_update_changes_only_status_and_times_over_the_version_read() {
+    let (base, ehr) = start().await;
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let moved = OutboundWrite::Appointment {
+        local_id: BOOKING,
+        fhir_id: Some("appt-1".into()),
+        status: "cancelled".into(),
+        starts_at: at("2024-03-02T09:00:00Z"),
+        ends_at: at("2024-03-02T09:30:00Z"),
+        patient: "example".into(),
+        practitioner: None,
+        location: None,
+        type_name: "Something else".into(),
+    };
+    assert_eq!(
+        gw.write(&moved).await.unwrap(),
+        WriteOutcome::Written {
+            fhir_id: "appt-1".into(),
+            version_id: Some("5".into())
+        }
+    );
+    let puts = ehr.appointment_puts.lock().unwrap();
+    let (if_match, body) = &puts[0];
+    assert_eq!(if_match.as_deref(), Some("W/\"4\""));
+    assert!(matches!(valid(body), Resource::Appointment(_)));
+    assert_eq!(body["status"], "cancelled");
+    assert_eq!(body["start"], "2024-03-02T09:00:00.000Z");
+    assert_eq!(body["end"], "2024-03-02T09:30:00.000Z");
+    let before = fixture("appointment-example");
+    for kept in ["participant", "appointmentType", "serviceType"] {
+        assert_eq!(body[kept], before[kept], "{kept}");
+    }
+    assert_eq!(body["comment"], "Bring your inhaler");
+    assert_eq!(
+        body["identifier"],
+        json!([
+            {"system": "urn:ehr:appointment", "value": "A-77"},
+            {"system": "urn:portico:appointment", "value": BOOKING.to_string()}
+        ])
+    );
+    drop(puts);
+    let at_id = |id: &str| {
+        let mut write = moved.clone();
+        if let OutboundWrite::Appointment { fhir_id, .. } = &mut write {
+            *fhir_id = Some(id.into());
+        }
+        write
+    };
+    let conflict = WriteOutcome::Conflict {
+        current_version: None,
+    };
+    assert_eq!(gw.write(&at_id("stale")).await.unwrap(), conflict);
+    assert_eq!(gw.write(&at_id("busy")).await.unwrap(), conflict);
+    assert_eq!(
+        gw.write(&at_id("gone")).await.unwrap_err().code,
+        "EHR_REFUSED"
     );
 }
 
@@ -366,7 +547,7 @@ async fn appointments_are_created_with_post_and_updated_with_put() {
     );
     assert_eq!(
         gw.write(&booking(Some("appt-1"))).await.unwrap(),
-        written("appt-1", "2")
+        written("appt-1", "5")
     );
     assert_eq!(
         gw.write(&booking(Some("busy"))).await.unwrap(),
