@@ -8,8 +8,9 @@ use super::fields::{MALFORMED, MISSING, Refs, Reject, TEXT_MAX, UNSUPPORTED_STAT
 
 pub fn document_status(status: &str) -> Option<&'static str> {
     Some(match status {
-        // A superseded note was replaced by another that will arrive on its own.
-        "current" | "superseded" => "current",
+        "current" => "current",
+        // A newer note replaced it; the chart leaves it alone.
+        "superseded" => "superseded",
         "entered-in-error" => "entered-in-error",
         _ => return None,
     })

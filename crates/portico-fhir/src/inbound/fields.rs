@@ -17,6 +17,13 @@ pub const BAD_REFERENCE: Reject = "EHR_BAD_REFERENCE";
 pub const UNSUPPORTED_STATUS: Reject = "EHR_UNSUPPORTED_STATUS";
 /// A coded value outside what the chart knows (an encounter class, for one).
 pub const UNSUPPORTED_CODE: Reject = "EHR_UNSUPPORTED_CODE";
+/// A result value Portico cannot show faithfully (a range, a ratio, a waveform...).
+pub const UNSUPPORTED_VALUE: Reject = "EHR_UNSUPPORTED_VALUE";
+/// A MedicationRequest that is not an order to take a medication (a plan, a proposal, an
+/// instruction not to take it).
+pub const UNSUPPORTED_INTENT: Reject = "EHR_UNSUPPORTED_INTENT";
+/// A resource the EHR labels restricted or very restricted: not for the patient portal.
+pub const RESTRICTED: Reject = "EHR_RESTRICTED_RESOURCE";
 
 /// FHIR ids are at most 64 characters.
 pub const ID_MAX: usize = 64;

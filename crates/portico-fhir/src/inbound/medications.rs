@@ -4,10 +4,30 @@ use fhir_model::r4b::resources::{MedicationRequest, MedicationRequestMedication}
 use portico_core::ehr::model::{Inbound, ResourceKind};
 use portico_core::records::medications::MedicationInput;
 
+use serde_json::Value;
+
 use super::fields::{
-    MISSING, NAME_MAX, RXNORM, Refs, Reject, SHORT_TEXT_MAX, UNSUPPORTED_STATUS, coding,
-    concept_text, moment, text,
+    MISSING, NAME_MAX, RXNORM, Refs, Reject, SHORT_TEXT_MAX, UNSUPPORTED_INTENT,
+    UNSUPPORTED_STATUS, coding, concept_text, moment, text,
 };
+
+/// Intents that are an order to take the medication. `proposal`, `plan`, `option` and
+/// `filler-order` are not prescriptions the patient has.
+const ORDER_INTENTS: [&str; 4] = ["order", "original-order", "reflex-order", "instance-order"];
+
+/// Checked on the raw JSON before the typed read, so an intent outside FHIR's value set is
+/// reported as an intent, not as a malformed resource. `doNotPerform` orders the opposite:
+/// not to take the medication.
+pub fn check_intent(raw: &Value) -> Result<(), Reject> {
+    let intent = raw.get("intent").and_then(Value::as_str).ok_or(MISSING)?;
+    if !ORDER_INTENTS.contains(&intent) {
+        return Err(UNSUPPORTED_INTENT);
+    }
+    if raw.get("doNotPerform").and_then(Value::as_bool) == Some(true) {
+        return Err(UNSUPPORTED_INTENT);
+    }
+    Ok(())
+}
 
 /// Refills shown to a patient are capped: more than this is a data error, not a plan.
 const MAX_REFILLS: u32 = 99;
@@ -27,6 +47,9 @@ pub fn medication_status(status: &str) -> Option<&'static str> {
 
 pub fn medication_request(request: &MedicationRequest, refs: &Refs<'_>) -> Result<Inbound, Reject> {
     let status = medication_status(&request.status).ok_or(UNSUPPORTED_STATUS)?;
+    if !ORDER_INTENTS.contains(&request.intent.as_str()) || request.do_not_perform == Some(true) {
+        return Err(UNSUPPORTED_INTENT);
+    }
     let patient = refs.required(Some(&request.subject), ResourceKind::Patient)?;
     // A reference to a Medication resource would need a second read; coded ones are the norm.
     let MedicationRequestMedication::CodeableConcept(medication) = &request.medication else {

@@ -18,7 +18,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::BAD_RESPONSE;
-use fields::{MALFORMED, MISSING, Refs, Reject, UNEXPECTED_TYPE, UNSUPPORTED_STATUS};
+use fields::{MALFORMED, MISSING, RESTRICTED, Refs, Reject, UNEXPECTED_TYPE, UNSUPPORTED_STATUS};
+
+/// The confidentiality code system of `meta.security` labels.
+const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+/// The same system under its FHIR DSTU2 URL, which some servers still send.
+const CONFIDENTIALITY_OLD: &str = "http://hl7.org/fhir/v3/Confidentiality";
 
 /// Maps one resource (a bundle entry's `resource`) that should be of type `kind`. `base` is the
 /// connection's base URL without trailing slash, for absolute references.
@@ -55,12 +60,19 @@ fn map_checked(raw: &Value, kind: ResourceKind, base: &str) -> Result<Mapped, Re
     if resource_type != kind.as_str() {
         return Err(UNEXPECTED_TYPE);
     }
+    // First, so that a restricted resource is never shown whatever else is wrong with it.
+    if restricted(raw) {
+        return Err(RESTRICTED);
+    }
     // Checked before the typed read: fhir-model refuses codes outside a required value set,
     // and a status Portico does not know is a different problem from a malformed resource.
     if let Some(status) = raw.get("status").and_then(Value::as_str)
         && !status_known(kind, status)
     {
         return Err(UNSUPPORTED_STATUS);
+    }
+    if kind == ResourceKind::MedicationRequest {
+        medications::check_intent(raw)?;
     }
     let resource = Resource::deserialize(raw).map_err(|_| MALFORMED)?;
     if lost_choice(raw, &resource) {
@@ -99,6 +111,20 @@ fn map_checked(raw: &Value, kind: ResourceKind, base: &str) -> Result<Mapped, Re
         version_id,
         last_updated,
         record,
+    })
+}
+
+/// Whether `meta.security` labels the resource restricted (`R`) or very restricted (`V`).
+/// Read from the raw JSON, so a label is seen even where the typed read would fail.
+fn restricted(raw: &Value) -> bool {
+    let Some(labels) = raw.pointer("/meta/security").and_then(Value::as_array) else {
+        return false;
+    };
+    labels.iter().any(|label| {
+        let system = label.get("system").and_then(Value::as_str);
+        let code = label.get("code").and_then(Value::as_str);
+        matches!(system, Some(CONFIDENTIALITY | CONFIDENTIALITY_OLD))
+            && matches!(code.map(str::trim), Some("R" | "V"))
     })
 }
 

@@ -11,7 +11,7 @@ use portico_core::records::reports::ReportInput;
 
 use super::fields::{
     LOINC, MISSING, NAME_MAX, Refs, Reject, SHORT_TEXT_MAX, TEXT_MAX, UNIT_MAX, UNSUPPORTED_CODE,
-    UNSUPPORTED_STATUS, coding, concept_text, first_code, instant, moment, text,
+    UNSUPPORTED_STATUS, UNSUPPORTED_VALUE, coding, concept_text, first_code, instant, moment, text,
 };
 
 /// FHIR observation and report statuses to the chart's (`preliminary`, `final`, `amended`,
@@ -58,13 +58,31 @@ pub fn observation(observation: &Observation, refs: &Refs<'_>) -> Result<Inbound
     let (mut value, mut unit, mut value_text) = (None, None, None);
     match &observation.value {
         Some(ObservationValue::Quantity(q)) => {
-            value = q.value.filter(|v| v.is_finite());
-            unit = text(q.unit.as_ref().or(q.code.as_ref()), UNIT_MAX)?;
+            let number = q.value.filter(|v| v.is_finite());
+            let quantity_unit = text(q.unit.as_ref().or(q.code.as_ref()), UNIT_MAX)?;
+            match &q.comparator {
+                // `<20 copies/mL` is not 20: it is shown as written, never as a number.
+                Some(comparator) => {
+                    let number = number.ok_or(UNSUPPORTED_VALUE)?;
+                    let written = match &quantity_unit {
+                        Some(u) => format!("{}{number} {u}", comparator.as_ref()),
+                        None => format!("{}{number}", comparator.as_ref()),
+                    };
+                    value_text = text(Some(&written), SHORT_TEXT_MAX)?;
+                }
+                None => {
+                    value = number;
+                    unit = quantity_unit;
+                }
+            }
         }
         Some(ObservationValue::Integer(i)) => value = Some(f64::from(*i)),
         Some(ObservationValue::String(s)) => value_text = text(Some(s), SHORT_TEXT_MAX)?,
         Some(ObservationValue::CodeableConcept(c)) => value_text = text(concept_text(c), NAME_MAX)?,
-        _ => {}
+        None => {}
+        // Booleans, ranges, ratios, sampled data, times, date-times and periods: the chart
+        // has no faithful way to show them, and a result shown wrongly is worse than none.
+        Some(_) => return Err(UNSUPPORTED_VALUE),
     }
     let range = observation.reference_range.iter().flatten().next();
     let interpretation = observation

@@ -185,6 +185,53 @@ fn unknown_statuses_are_unsupported() {
 }
 
 #[test]
+fn restricted_resources_are_never_mapped() {
+    const SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+    let label = |code: &str| json!([{"system": SYSTEM, "code": code}]);
+    let cases = [
+        ("patient-example", ResourceKind::Patient),
+        ("observation-lab", ResourceKind::Observation),
+        ("diagnosticreport-cbc", ResourceKind::DiagnosticReport),
+        ("documentreference-example", ResourceKind::DocumentReference),
+        ("medicationrequest-example", ResourceKind::MedicationRequest),
+        ("condition-example", ResourceKind::Condition),
+        ("encounter-example", ResourceKind::Encounter),
+        ("appointment-example", ResourceKind::Appointment),
+    ];
+    for (name, kind) in cases {
+        for code in ["R", "V"] {
+            let mut raw = fixture(name);
+            raw["meta"]["security"] = label(code);
+            let (rejected_code, id) = rejected(&raw, kind);
+            assert_eq!(rejected_code, "EHR_RESTRICTED_RESOURCE", "{kind:?} {code}");
+            assert!(id.is_some(), "{kind:?}: the id lets the sync withdraw it");
+        }
+    }
+    let mut other_labels = fixture("condition-example");
+    other_labels["meta"]["security"] = json!([
+        {"system": SYSTEM, "code": "N"},
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "R"},
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST"}
+    ]);
+    record(&other_labels, ResourceKind::Condition);
+    let mut old_system = fixture("condition-example");
+    old_system["meta"]["security"] =
+        json!([{"system": "http://hl7.org/fhir/v3/Confidentiality", "code": "V"}]);
+    assert_eq!(
+        rejected(&old_system, ResourceKind::Condition).0,
+        "EHR_RESTRICTED_RESOURCE"
+    );
+    let mut broken = fixture("observation-lab");
+    broken["meta"]["security"] = label("R");
+    broken["status"] = 42.into();
+    assert_eq!(
+        rejected(&broken, ResourceKind::Observation).0,
+        "EHR_RESTRICTED_RESOURCE",
+        "restricted wins over malformed"
+    );
+}
+
+#[test]
 fn a_resource_of_another_type_is_unexpected() {
     assert_eq!(
         rejected(&fixture("patient-example"), ResourceKind::Observation).0,

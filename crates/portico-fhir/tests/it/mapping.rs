@@ -287,6 +287,122 @@ fn document_reference_with_inline_text_becomes_the_visit_summary() {
         panic!()
     };
     assert_eq!(status, "entered-in-error");
+    let mut raw = fixture("documentreference-example");
+    raw["status"] = "superseded".into();
+    let Inbound::VisitSummary { status, .. } = record(&raw, ResourceKind::DocumentReference) else {
+        panic!()
+    };
+    assert_eq!(
+        status, "superseded",
+        "a replaced note is not the current one"
+    );
+}
+
+fn with_value(field: &str, value: serde_json::Value) -> serde_json::Value {
+    let mut raw = fixture("observation-lab");
+    let obj = raw.as_object_mut().unwrap();
+    obj.remove("valueQuantity");
+    obj.insert(field.into(), value);
+    raw
+}
+
+#[test]
+fn a_value_with_a_comparator_is_text_not_a_number() {
+    let raw = with_value(
+        "valueQuantity",
+        serde_json::json!({"value": 20, "comparator": "<", "unit": "copies/mL"}),
+    );
+    let Inbound::Observation { input, .. } = record(&raw, ResourceKind::Observation) else {
+        panic!()
+    };
+    assert_eq!(input.value, None, "<20 is not 20");
+    assert_eq!(input.value_text.as_deref(), Some("<20 copies/mL"));
+    for (comparator, expected) in [
+        ("<=", "<=0.5 mg/L"),
+        (">=", ">=0.5 mg/L"),
+        (">", ">0.5 mg/L"),
+    ] {
+        let raw = with_value(
+            "valueQuantity",
+            serde_json::json!({"value": 0.5, "comparator": comparator, "code": "mg/L"}),
+        );
+        let Inbound::Observation { input, .. } = record(&raw, ResourceKind::Observation) else {
+            panic!()
+        };
+        assert_eq!(
+            (input.value, input.value_text.as_deref()),
+            (None, Some(expected))
+        );
+    }
+    let raw = with_value("valueInteger", serde_json::json!(7));
+    let Inbound::Observation { input, .. } = record(&raw, ResourceKind::Observation) else {
+        panic!()
+    };
+    assert_eq!((input.value, input.value_text), (Some(7.0), None));
+}
+
+#[test]
+fn values_the_chart_cannot_show_faithfully_are_rejected() {
+    let cases = [
+        ("valueBoolean", serde_json::json!(true)),
+        (
+            "valueRange",
+            serde_json::json!({"low": {"value": 1}, "high": {"value": 5}}),
+        ),
+        (
+            "valueRatio",
+            serde_json::json!({"numerator": {"value": 1}, "denominator": {"value": 128}}),
+        ),
+        (
+            "valueSampledData",
+            serde_json::json!({"origin": {"value": 0}, "period": 10, "dimensions": 1, "data": "1 2 3"}),
+        ),
+        ("valueTime", serde_json::json!("08:30:00")),
+        ("valueDateTime", serde_json::json!("2024-02-14")),
+        (
+            "valuePeriod",
+            serde_json::json!({"start": "2024-02-14", "end": "2024-02-15"}),
+        ),
+        (
+            "valueQuantity",
+            serde_json::json!({"comparator": "<", "unit": "copies/mL"}),
+        ),
+    ];
+    for (field, value) in cases {
+        let raw = with_value(field, value);
+        assert_eq!(
+            crate::support::rejected(&raw, ResourceKind::Observation).0,
+            "EHR_UNSUPPORTED_VALUE",
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn only_orders_to_take_a_medication_map() {
+    for intent in ["order", "original-order", "reflex-order", "instance-order"] {
+        let mut raw = fixture("medicationrequest-example");
+        raw["intent"] = intent.into();
+        record(&raw, ResourceKind::MedicationRequest);
+    }
+    for intent in ["proposal", "plan", "option", "filler-order", "bogus"] {
+        let mut raw = fixture("medicationrequest-example");
+        raw["intent"] = intent.into();
+        assert_eq!(
+            crate::support::rejected(&raw, ResourceKind::MedicationRequest),
+            ("EHR_UNSUPPORTED_INTENT", Some("medrx-1".to_owned())),
+            "{intent}"
+        );
+    }
+    let mut raw = fixture("medicationrequest-example");
+    raw["doNotPerform"] = true.into();
+    assert_eq!(
+        crate::support::rejected(&raw, ResourceKind::MedicationRequest).0,
+        "EHR_UNSUPPORTED_INTENT",
+        "an order not to take it"
+    );
+    raw["doNotPerform"] = false.into();
+    record(&raw, ResourceKind::MedicationRequest);
 }
 
 #[test]
