@@ -345,4 +345,16 @@ fn the_connector_checks_urls_with_the_deployments_setting() {
     assert!(strict.check_url("https://ehr.example.org/fhir").is_ok());
     assert!(connector().check_url("http://127.0.0.1/fhir").is_ok());
     assert!(strict.connect(&bearer("http://127.0.0.1/fhir")).is_err());
+    for inside in [
+        "https://127.0.0.1/fhir",
+        "https://10.0.0.5/fhir",
+        "https://169.254.169.254/fhir",
+        "https://[fd00::5]/fhir",
+    ] {
+        let err = strict.check_url(inside).unwrap_err();
+        assert_eq!(err.code, "EHR_INSECURE_URL", "{inside}");
+        assert!(strict.connect(&bearer(inside)).is_err(), "{inside}");
+    }
+    assert!(connector().check_url("https://127.0.0.1/fhir").is_ok());
+    assert!(connector().check_url("https://192.168.0.5/fhir").is_err());
 }
