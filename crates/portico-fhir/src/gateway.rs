@@ -119,16 +119,17 @@ impl FhirGateway {
         &self,
         method: Method,
         url: &Url,
+        kind: &str,
         body: Option<&Value>,
         condition: Condition<'_>,
     ) -> Result<Answer, EhrError> {
         let token = self.auth.token(&self.http, &self.base).await?;
         let answer = self
-            .send(method.clone(), url, &token, body, condition)
+            .send(method.clone(), url, kind, &token, body, condition)
             .await?;
         if answer.status == StatusCode::UNAUTHORIZED && self.auth.forget().await {
             let token = self.auth.token(&self.http, &self.base).await?;
-            return self.send(method, url, &token, body, condition).await;
+            return self.send(method, url, kind, &token, body, condition).await;
         }
         Ok(answer)
     }
@@ -137,12 +138,13 @@ impl FhirGateway {
         &self,
         method: Method,
         url: &Url,
+        kind: &str,
         token: &str,
         body: Option<&Value>,
         condition: Condition<'_>,
     ) -> Result<Answer, EhrError> {
         self.http
-            .send(method, url, |mut r| {
+            .send(method, url, kind, |mut r| {
                 r = r.bearer_auth(token);
                 if let Some(body) = body {
                     r = r
@@ -165,7 +167,7 @@ impl FhirGateway {
 
     async fn page(&self, url: &Url, kind: ResourceKind) -> Result<ChangePage, EhrError> {
         let bundle: Value = self
-            .authed(Method::GET, url, None, Condition::None)
+            .authed(Method::GET, url, kind.as_str(), None, Condition::None)
             .await?
             .success()?
             .json()?;
@@ -213,7 +215,7 @@ impl EhrGateway for FhirGateway {
         let token = self.auth.token_if_cached().await;
         let metadata: Value = self
             .http
-            .send(Method::GET, &url, |r| match &token {
+            .send(Method::GET, &url, "metadata", |r| match &token {
                 Some(t) => r.bearer_auth(t),
                 None => r,
             })
@@ -223,7 +225,7 @@ impl EhrGateway for FhirGateway {
         if metadata.get("resourceType").and_then(Value::as_str) != Some("CapabilityStatement") {
             return Err(EhrError::new(
                 BAD_RESPONSE,
-                "GET /metadata: not a CapabilityStatement",
+                "GET metadata: not a CapabilityStatement",
                 false,
             ));
         }
@@ -270,7 +272,7 @@ impl EhrGateway for FhirGateway {
             Auth::Bearer(_) => {
                 let mut url = join(&self.base, "Patient")?;
                 url.query_pairs_mut().append_pair("_count", "1");
-                self.authed(Method::GET, &url, None, Condition::None)
+                self.authed(Method::GET, &url, "Patient", None, Condition::None)
                     .await?
                     .success()
                     .map(|_| ())

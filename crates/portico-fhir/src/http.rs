@@ -1,7 +1,8 @@
 //! The HTTP client every FHIR and token call goes through: timeouts, same-origin redirects
 //! only, a cap on response size, and one mapping from transport failures and statuses to
-//! `EhrError`. Error messages carry the method, the path and the status, never a query string
-//! or a body: both can hold PHI.
+//! `EhrError`. Error messages carry the method, what was asked for (a resource type such as
+//! `Patient`, or `metadata`) and the status; never an id, a path, a query string or a body:
+//! they are logged and shown in the admin status, and all of these can identify a patient.
 
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
     pub body: Vec<u8>,
-    /// `METHOD /path` for messages.
+    /// `METHOD What` for messages (`GET Patient`): no id, path or query.
     pub label: String,
 }
 
@@ -112,14 +113,17 @@ impl FhirHttp {
     }
 
     /// Sends one request (with `Accept: application/fhir+json`; `build` adds auth, headers
-    /// and body) and reads the answer, whatever its status.
+    /// and body) and reads the answer, whatever its status. `what` names the request in
+    /// messages: a resource type (`Patient`) or a fixed name (`metadata`), never anything
+    /// taken from the URL.
     pub async fn send(
         &self,
         method: Method,
         url: &Url,
+        what: &str,
         build: impl FnOnce(RequestBuilder) -> RequestBuilder,
     ) -> Result<Answer, EhrError> {
-        let label = format!("{method} {}", url.path());
+        let label = format!("{method} {what}");
         let request = self
             .client
             .request(method, url.clone())
@@ -208,7 +212,8 @@ mod tests {
     #[test]
     fn statuses_map_to_stable_codes() {
         let code = |s: u16| {
-            status_error("GET /x", StatusCode::from_u16(s).unwrap()).map(|e| (e.code, e.retryable))
+            status_error("GET Patient", StatusCode::from_u16(s).unwrap())
+                .map(|e| (e.code, e.retryable))
         };
         assert_eq!(code(200), None);
         assert_eq!(code(201), None);

@@ -165,7 +165,7 @@ impl SmartAuth {
             ("client_assertion", assertion.as_str()),
         ];
         let answer = http
-            .send(Method::POST, endpoint, |r| {
+            .send(Method::POST, endpoint, "token endpoint", |r| {
                 r.header(header::ACCEPT, "application/json").form(&form)
             })
             .await?
@@ -212,7 +212,7 @@ impl SmartAuth {
 async fn discover(http: &FhirHttp, base: &Url, allow_loopback_http: bool) -> Result<Url, EhrError> {
     let well_known = join(base, ".well-known/smart-configuration")?;
     let from_config = match http
-        .send(Method::GET, &well_known, |r| {
+        .send(Method::GET, &well_known, "smart-configuration", |r| {
             r.header(header::ACCEPT, "application/json")
         })
         .await
@@ -228,7 +228,7 @@ async fn discover(http: &FhirHttp, base: &Url, allow_loopback_http: bool) -> Res
         Some(e) => e,
         None => {
             let metadata = http
-                .send(Method::GET, &join(base, "metadata")?, |r| r)
+                .send(Method::GET, &join(base, "metadata")?, "metadata", |r| r)
                 .await?
                 .success()?
                 .json::<Value>()?;

@@ -158,6 +158,7 @@ impl FhirGateway {
             .authed(
                 Method::POST,
                 &url,
+                kind,
                 Some(body),
                 Condition::IfNoneExist(&search),
             )
@@ -173,7 +174,7 @@ impl FhirGateway {
         fhir_id: &str,
     ) -> Result<(Value, Option<String>), EhrError> {
         let resource: Value = self
-            .authed(Method::GET, url, None, Condition::None)
+            .authed(Method::GET, url, kind, None, Condition::None)
             .await?
             .success()?
             .json()?;
@@ -212,7 +213,7 @@ impl FhirGateway {
     ) -> Result<WriteOutcome, EhrError> {
         let condition = version.map_or(Condition::None, Condition::IfMatch);
         let answer = self
-            .authed(Method::PUT, url, Some(resource), condition)
+            .authed(Method::PUT, url, kind, Some(resource), condition)
             .await?;
         Self::outcome(answer, kind, Some(fhir_id))
     }

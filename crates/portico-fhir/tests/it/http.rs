@@ -198,6 +198,12 @@ async fn statuses_map_to_codes_without_bodies_or_queries() {
             err.message
         );
         assert!(err.message.contains(kind.as_str()));
+        assert!(
+            err.message.starts_with(&format!("GET {}: ", kind.as_str())),
+            "method and type only, no base path: {}",
+            err.message
+        );
+        assert!(!err.message.contains('/') && !err.message.contains("example"));
     }
 }
 

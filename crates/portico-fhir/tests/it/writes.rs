@@ -364,6 +364,18 @@ async fn a_demographics_write_puts_with_if_match_and_keeps_the_rest() {
 }
 
 #[tokio::test]
+async fn write_errors_name_the_method_and_type_but_never_the_id() {
+    let (base, ehr) = start().await;
+    *ehr.put_status.lock().unwrap() = Some(StatusCode::INTERNAL_SERVER_ERROR);
+    let gw = gateway(&connector(), &bearer(&format!("{base}/fhir")));
+    let err = gw.write(&demographics(None)).await.unwrap_err();
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        ("EHR_UNAVAILABLE", "PUT Patient: 500 Internal Server Error")
+    );
+}
+
+#[tokio::test]
 async fn a_precondition_failure_is_a_conflict() {
     let (base, ehr) = start().await;
     *ehr.put_status.lock().unwrap() = Some(StatusCode::PRECONDITION_FAILED);
@@ -512,9 +524,11 @@ async fn an_appointment_update_changes_only_status_and_times_over_the_version_re
     };
     assert_eq!(gw.write(&at_id("stale")).await.unwrap(), conflict);
     assert_eq!(gw.write(&at_id("busy")).await.unwrap(), conflict);
+    let gone = gw.write(&at_id("gone")).await.unwrap_err();
+    assert_eq!(gone.code, "EHR_REFUSED");
     assert_eq!(
-        gw.write(&at_id("gone")).await.unwrap_err().code,
-        "EHR_REFUSED"
+        gone.message, "GET Appointment: 404 Not Found",
+        "the type only, never the id"
     );
 }
 
