@@ -21,6 +21,12 @@ const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 const ASSERTION_LIFETIME_SECS: i64 = 300;
 /// Tokens are renewed this long before they expire, so none dies in flight.
 const RENEW_MARGIN: Duration = Duration::from_secs(30);
+/// A token is kept at most this long, whatever `expires_in` says: an hour is what SMART
+/// servers issue, and a hostile or broken value must neither overflow the clock nor keep a
+/// token for ever.
+const MAX_TOKEN_SECS: u64 = 3600;
+/// Servers that omit `expires_in` get the assertion's lifetime: a safe guess.
+const DEFAULT_TOKEN_SECS: u64 = 300;
 const OAUTH_URIS: &str = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
 
 /// How requests are authorised.
@@ -91,7 +97,26 @@ struct Claims<'a> {
 #[derive(Deserialize)]
 struct TokenAnswer {
     access_token: String,
-    expires_in: Option<u64>,
+    /// Read loosely (a number of any sign or size, or a string) and clamped by
+    /// `token_lifetime`.
+    #[serde(default)]
+    expires_in: Option<Value>,
+}
+
+/// How long to keep a token: `expires_in` clamped to 0..=3600 seconds.
+fn token_lifetime(expires_in: Option<&Value>) -> Duration {
+    let clamp_i = |n: i64| u64::try_from(n).unwrap_or(0).min(MAX_TOKEN_SECS);
+    let secs = match expires_in {
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.min(MAX_TOKEN_SECS),
+            (None, Some(i)) => clamp_i(i),
+            // A fraction or a float out of range: `as` saturates (NaN and below zero are 0).
+            (None, None) => (n.as_f64().unwrap_or(0.0) as u64).min(MAX_TOKEN_SECS),
+        },
+        Some(Value::String(s)) => s.trim().parse::<i64>().map_or(DEFAULT_TOKEN_SECS, clamp_i),
+        _ => DEFAULT_TOKEN_SECS,
+    };
+    Duration::from_secs(secs)
 }
 
 impl SmartAuth {
@@ -146,8 +171,13 @@ impl SmartAuth {
             }
         };
         let (token, lifetime) = self.exchange(http, &endpoint).await?;
-        let until = Instant::now() + lifetime.saturating_sub(RENEW_MARGIN);
-        state.token = Some((token.clone(), until));
+        let now = Instant::now();
+        // `lifetime` is at most an hour, so this cannot overflow; if it did, the token
+        // would simply not be kept.
+        match now.checked_add(lifetime.saturating_sub(RENEW_MARGIN)) {
+            Some(until) => state.token = Some((token.clone(), until)),
+            None => state.token = None,
+        }
         Ok(token)
     }
 
@@ -185,9 +215,10 @@ impl SmartAuth {
                 false,
             ));
         }
-        // Servers that omit expires_in get the assertion's lifetime: a safe guess.
-        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(300));
-        Ok((token.access_token, lifetime))
+        Ok((
+            token.access_token,
+            token_lifetime(token.expires_in.as_ref()),
+        ))
     }
 
     /// The signed client assertion for `audience` (the token endpoint).
@@ -343,4 +374,26 @@ fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
         (len, &rest[n..])
     };
     (rest.len() >= len).then(|| rest.split_at(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn token_lifetimes_are_clamped_to_an_hour_and_never_negative() {
+        let secs = |v: Value| token_lifetime(Some(&v)).as_secs();
+        assert_eq!(secs(json!(3599)), 3599);
+        assert_eq!(secs(json!(u64::MAX)), 3600);
+        assert_eq!(secs(json!(i64::MIN)), 0);
+        assert_eq!(secs(json!(-1)), 0);
+        assert_eq!(secs(json!(1e300)), 3600);
+        assert_eq!(secs(json!(-1e300)), 0);
+        assert_eq!(secs(json!(59.9)), 59);
+        assert_eq!(secs(json!("120")), 120);
+        assert_eq!(secs(json!("99999999999999999999")), 300);
+        assert_eq!(secs(json!({"seconds": 5})), 300);
+        assert_eq!(token_lifetime(None).as_secs(), 300);
+    }
 }

@@ -42,6 +42,8 @@ struct Server {
     tokens: Arc<AtomicUsize>,
     /// Tokens numbered below this are refused by the FHIR endpoint (revoked early).
     first_good: usize,
+    /// The `expires_in` the token endpoint answers with.
+    expires_in: Arc<std::sync::Mutex<serde_json::Value>>,
 }
 
 async fn token(State(s): State<Server>, headers: HeaderMap, body: String) -> Response {
@@ -85,7 +87,8 @@ async fn token(State(s): State<Server>, headers: HeaderMap, body: String) -> Res
     );
     assert!(uuid::Uuid::parse_str(&data.claims.jti).is_ok());
     let n = s.tokens.fetch_add(1, Ordering::SeqCst) + 1;
-    Json(json!({"access_token": format!("tok-{n}"), "token_type": "bearer", "expires_in": 3600}))
+    let expires_in = s.expires_in.lock().unwrap().clone();
+    Json(json!({"access_token": format!("tok-{n}"), "token_type": "bearer", "expires_in": expires_in}))
         .into_response()
 }
 
@@ -123,6 +126,7 @@ async fn start_with(
         base: Arc::default(),
         tokens: Arc::default(),
         first_good,
+        expires_in: Arc::new(std::sync::Mutex::new(json!(3600))),
     };
     let mut router = Router::new();
     if well_known {
@@ -196,6 +200,30 @@ async fn the_token_is_discovered_exchanged_with_a_signed_assertion_and_cached() 
         2,
         "check_auth exchanges afresh"
     );
+}
+
+#[tokio::test]
+async fn a_hostile_expires_in_neither_panics_nor_keeps_a_token_for_ever() {
+    for (expires_in, exchanges) in [
+        (json!(u64::MAX), 1),
+        (json!(1e308), 1),
+        (json!(-3600), 2),
+        (json!(i64::MIN), 2),
+    ] {
+        let (base, server) = start(1).await;
+        *server.expires_in.lock().unwrap() = expires_in.clone();
+        let gw = gateway(
+            &connector(),
+            &smart(&base, read("test-only-rsa-private.pem")),
+        );
+        gw.changes(&patients_page()).await.unwrap();
+        gw.changes(&patients_page()).await.unwrap();
+        assert_eq!(
+            server.tokens.load(Ordering::SeqCst),
+            exchanges,
+            "expires_in {expires_in}: kept for at most an hour, not at all when negative"
+        );
+    }
 }
 
 #[tokio::test]
