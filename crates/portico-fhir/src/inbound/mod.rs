@@ -10,6 +10,8 @@ mod patient;
 mod results;
 mod visits;
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use fhir_model::r4b::resources::Resource;
 use portico_core::ehr::gateway::{ChangePage, EhrError};
@@ -192,14 +194,14 @@ pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<Chan
         Some(Value::Array(entries)) => entries.as_slice(),
         Some(_) => return Err(bad("entry is not a list")),
     };
+    if history {
+        return Ok(ChangePage {
+            changes: deletions(entries, kind),
+            next: next_link(bundle),
+        });
+    }
     let mut changes = Vec::with_capacity(entries.len());
     for entry in entries {
-        if history {
-            if let Some(change) = deletion(entry, kind) {
-                changes.push(change);
-            }
-            continue;
-        }
         let mode = entry.pointer("/search/mode").and_then(Value::as_str);
         if matches!(mode, Some("include" | "outcome")) {
             continue;
@@ -214,7 +216,14 @@ pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<Chan
             }),
         }
     }
-    let next = bundle
+    Ok(ChangePage {
+        changes,
+        next: next_link(bundle),
+    })
+}
+
+fn next_link(bundle: &Value) -> Option<String> {
+    bundle
         .get("link")
         .and_then(Value::as_array)
         .and_then(|links| {
@@ -223,21 +232,102 @@ pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<Chan
                 .find(|l| l.get("relation").and_then(Value::as_str) == Some("next"))
         })
         .and_then(|l| l.get("url").and_then(Value::as_str))
-        .map(str::to_owned);
-    Ok(ChangePage { changes, next })
+        .map(str::to_owned)
 }
 
-/// A history entry that records a deletion of a `kind` resource.
-fn deletion(entry: &Value, kind: ResourceKind) -> Option<Change> {
-    if entry.pointer("/request/method").and_then(Value::as_str) != Some("DELETE") {
-        return None;
+/// One entry of a history page: which resource, whether it was deleted, and when.
+struct Version {
+    fhir_id: String,
+    deleted: bool,
+    at: Option<DateTime<Utc>>,
+    /// Position in the page; history pages are newest first.
+    position: usize,
+}
+
+impl Version {
+    /// Whether this version came after `other`: by `lastModified` when both have one and they
+    /// differ, else by position (newest first, as FHIR history pages are ordered).
+    fn after(&self, other: &Self) -> bool {
+        match (self.at, other.at) {
+            (Some(a), Some(b)) if a != b => a > b,
+            _ => self.position < other.position,
+        }
     }
-    let from_request = entry.pointer("/request/url").and_then(Value::as_str);
-    let from_full_url = entry.get("fullUrl").and_then(Value::as_str);
-    let fhir_id = from_request
-        .and_then(|u| id_in(u, kind))
-        .or_else(|| from_full_url.and_then(|u| id_in(u, kind)))?;
-    Some(Change::Deleted { kind, fhir_id })
+}
+
+/// The deletions of a history page, each id once. A deletion followed in the same page by a
+/// newer version of the same id (the resource was created again) is not one: reporting it
+/// would remove from the chart a resource the EHR has.
+fn deletions(entries: &[Value], kind: ResourceKind) -> Vec<Change> {
+    let versions: Vec<Version> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(position, entry)| version(entry, kind, position))
+        .collect();
+    // Other versions by id, so each deletion is compared with its own resource's only.
+    let mut written: HashMap<&str, Vec<&Version>> = HashMap::new();
+    for v in versions.iter().filter(|v| !v.deleted) {
+        written.entry(v.fhir_id.as_str()).or_default().push(v);
+    }
+    let mut reported: HashSet<&str> = HashSet::new();
+    let mut changes = Vec::new();
+    for deleted in versions.iter().filter(|v| v.deleted) {
+        let recreated = written
+            .get(deleted.fhir_id.as_str())
+            .is_some_and(|later| later.iter().any(|v| v.after(deleted)));
+        if recreated || !reported.insert(deleted.fhir_id.as_str()) {
+            continue;
+        }
+        changes.push(Change::Deleted {
+            kind,
+            fhir_id: deleted.fhir_id.clone(),
+        });
+    }
+    changes
+}
+
+/// A history entry of a `kind` resource. A deletion's id is read from the request URL or the
+/// full URL; another version's from its resource first (a create's request URL has none).
+fn version(entry: &Value, kind: ResourceKind, position: usize) -> Option<Version> {
+    let deleted = entry.pointer("/request/method").and_then(Value::as_str) == Some("DELETE");
+    let in_url = |pointer: &str| {
+        entry
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(|u| id_in(u, kind))
+    };
+    let from_resource = || {
+        let resource = entry.get("resource")?;
+        if resource.get("resourceType").and_then(Value::as_str) != Some(kind.as_str()) {
+            return None;
+        }
+        resource
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| fields::id(id).ok())
+    };
+    let fhir_id = if deleted {
+        in_url("/request/url").or_else(|| in_url("/fullUrl"))?
+    } else {
+        from_resource()
+            .or_else(|| in_url("/request/url"))
+            .or_else(|| in_url("/fullUrl"))
+            .or_else(|| in_url("/response/location"))?
+    };
+    let time = |pointer: &str| {
+        entry
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let at = time("/response/lastModified").or_else(|| time("/resource/meta/lastUpdated"));
+    Some(Version {
+        fhir_id,
+        deleted,
+        at,
+        position,
+    })
 }
 
 /// The id in `.../{Type}/{id}` (optionally followed by `/_history/{v}`).

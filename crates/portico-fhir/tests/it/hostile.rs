@@ -375,6 +375,68 @@ fn a_history_page_yields_only_deletions() {
     assert_eq!(ids, ["gone-1", "gone-2"]);
 }
 
+fn deleted_ids(entries: Value) -> Vec<String> {
+    let bundle = json!({"resourceType": "Bundle", "type": "history", "entry": entries});
+    map_bundle(&bundle, ResourceKind::Observation, BASE)
+        .unwrap()
+        .changes
+        .into_iter()
+        .map(|c| match c {
+            Change::Deleted { fhir_id, .. } => fhir_id,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+fn observation(id: &str) -> Value {
+    let mut raw = fixture("observation-lab");
+    raw["id"] = id.into();
+    raw
+}
+
+#[test]
+fn a_deletion_followed_by_a_new_version_in_the_same_page_is_not_reported() {
+    let delete =
+        |id: &str| json!({"request": {"method": "DELETE", "url": format!("Observation/{id}")}});
+    let put = |id: &str| json!({"resource": observation(id), "request": {"method": "PUT", "url": format!("Observation/{id}")}});
+    // Newest first, as history pages are: `again` was deleted, then created again; `gone`
+    // was created, then deleted; `twice` was deleted twice.
+    assert_eq!(
+        deleted_ids(json!([
+            put("again"),
+            delete("again"),
+            delete("gone"),
+            put("gone"),
+            delete("twice"),
+            delete("twice"),
+        ])),
+        ["gone", "twice"]
+    );
+    // With lastModified, that order decides, whatever the page's order.
+    let at = |mut entry: Value, t: &str| {
+        entry["response"] = json!({"status": "200", "lastModified": t});
+        entry
+    };
+    assert_eq!(
+        deleted_ids(json!([
+            at(delete("again"), "2024-03-01T10:00:00Z"),
+            at(put("again"), "2024-03-01T11:00:00Z"),
+            at(put("gone"), "2024-03-01T10:00:00Z"),
+            at(delete("gone"), "2024-03-01T11:00:00Z"),
+        ])),
+        ["gone"]
+    );
+    // A create whose id is only in the response's location still counts.
+    assert_eq!(
+        deleted_ids(json!([
+            {"request": {"method": "POST", "url": "Observation"},
+             "response": {"status": "201", "location": "Observation/posted/_history/2"}},
+            delete("posted"),
+        ])),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn a_body_that_is_not_a_bundle_is_a_bad_response() {
     let err = map_bundle(&fixture("patient-example"), ResourceKind::Patient, BASE).unwrap_err();
