@@ -492,10 +492,9 @@ async fn an_appointment_update_changes_only_status_and_times_over_the_version_re
             version_id: Some("5".into())
         }
     );
-    let puts = ehr.appointment_puts.lock().unwrap();
-    let (if_match, body) = &puts[0];
+    let (if_match, body) = ehr.appointment_puts.lock().unwrap()[0].clone();
     assert_eq!(if_match.as_deref(), Some("W/\"4\""));
-    assert!(matches!(valid(body), Resource::Appointment(_)));
+    assert!(matches!(valid(&body), Resource::Appointment(_)));
     assert_eq!(body["status"], "cancelled");
     assert_eq!(body["start"], "2024-03-02T09:00:00.000Z");
     assert_eq!(body["end"], "2024-03-02T09:30:00.000Z");
@@ -511,7 +510,6 @@ async fn an_appointment_update_changes_only_status_and_times_over_the_version_re
             {"system": "urn:portico:appointment", "value": BOOKING.to_string()}
         ])
     );
-    drop(puts);
     let at_id = |id: &str| {
         let mut write = moved.clone();
         if let OutboundWrite::Appointment { fhir_id, .. } = &mut write {
