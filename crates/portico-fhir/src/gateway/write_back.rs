@@ -232,6 +232,8 @@ impl FhirGateway {
                 current_version: None,
             });
         }
+        // 201 for a new resource, 200 for an update or for a conditional create that found
+        // the resource an earlier attempt made: all are written.
         let answer = answer.success()?;
         let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
         // Some servers answer a create with an OperationOutcome: only the resource itself counts.
