@@ -423,7 +423,7 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
     let chart_id = gid("Patient", chart.id);
     let day = days_ahead(&p, 3);
     let start = starts(&slots(&app, &p.admin.access, "ehr-write", &p, day, day).await)[0];
-    booked_id(&book(&app, &p.admin.access, &p, &chart_id, start).await);
+    let booked = booked_id(&book(&app, &p.admin.access, &p, &chart_id, start).await);
     eventually("the appointment in the EHR", || async {
         let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
         found["entry"]
@@ -431,6 +431,34 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
             .is_some_and(|e| e.iter().any(|e| e["resource"]["status"] == "booked"))
     })
     .await;
+    // Cancelling it in Portico updates that Appointment (over its version), not a new one.
+    let (_, cancelled) = app
+        .gql_as("ehr-write", &p.admin.access,
+            "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id }) { userErrors { code } } }",
+            json!({ "id": booked }))
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelAppointment"]["userErrors"],
+        json!([]),
+        "{cancelled}"
+    );
+    eventually("the cancellation in the EHR", || async {
+        let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
+        found["entry"].as_array().is_some_and(|e| {
+            e.len() == 1
+                && e[0]["resource"]["status"] == "cancelled"
+                && e[0]["resource"]["identifier"][0]["system"] == "urn:portico:appointment"
+        })
+    })
+    .await;
+    assert!(server.requests().await.iter().any(|r| {
+        r["method"] == "PUT"
+            && r["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/fhir/R4/Appointment/")
+            && r["ifMatch"].is_string()
+    }));
 
     // The EHR's record changes; then a contact change in Portico is refused by its version.
     let mut ehr_patient = fhir_get(&server, "Patient/wb-pat").await;
