@@ -155,7 +155,20 @@ async fn fhir_delete(server: &FhirServer, path: &str) {
 #[tokio::test]
 async fn first_pull_then_incremental_pull_with_paging_and_a_deletion() {
     let Some(server) = fhir().await else { return };
-    let bundle = synthea(3, 7, "a");
+    let mut bundle = synthea(3, 7, "a");
+    // Each resource last updated a second apart (yesterday), as an EHR's history would be:
+    // only the newest of each type shares its type's mark.
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    for (i, entry) in bundle["entry"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        let at = yesterday + chrono::Duration::seconds(i as i64);
+        entry["resource"]["meta"] =
+            json!({ "lastUpdated": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) });
+    }
     assert!(server.seed(&bundle).await > 40);
     let app = app(10, 30).await;
     let admin = app.practice_admin("ehr-pull").await;
@@ -232,13 +245,25 @@ async fn first_pull_then_incremental_pull_with_paging_and_a_deletion() {
 
     let second = sync_now(&app, "ehr-pull").await;
     assert_eq!(second.status, runs::SUCCEEDED, "{}", second.counts);
-    // Only what changed (and the boundary instant's resources) is read again.
-    assert!(counts(&second, "Patient").fetched <= 1, "{}", second.counts);
+    // Only what changed, and the resources stamped at the mark's own instant (asked for
+    // with `ge`, found unchanged), is read again.
+    let total = |run: &portico_core::entities::ehr_sync_run::Model| -> u64 {
+        runs::counts_of(run).values().map(|c| c.fetched).sum()
+    };
     assert!(
-        counts(&second, "Observation").fetched < observations.fetched,
+        total(&second) < total(&first) / 2,
         "{} after {}",
         second.counts,
         first.counts
+    );
+    assert_eq!(counts(&second, "Patient").fetched, 1, "{}", second.counts);
+    assert_eq!(counts(&second, "Patient").applied, 0, "{}", second.counts);
+    // The boundary result, the corrected one, and the deleted one from the history.
+    assert_eq!(
+        counts(&second, "Observation").fetched,
+        3,
+        "{}",
+        second.counts
     );
     assert_eq!(counts(&second, "Observation").applied, 1);
     assert_eq!(counts(&second, "Observation").removed, 1);
