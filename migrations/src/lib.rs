@@ -23,6 +23,7 @@ mod m20261130_000016_recalls;
 mod m20261130_000017_messaging;
 mod m20261130_000018_refills;
 mod m20261130_000019_ehr;
+mod m20261130_000020_adoption;
 pub mod postgres;
 mod shape;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_messaging::Migration),
             Box::new(m20261130_000018_refills::Migration),
             Box::new(m20261130_000019_ehr::Migration),
+            Box::new(m20261130_000020_adoption::Migration),
         ]
     }
 }

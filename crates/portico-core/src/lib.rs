@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod activation;
+pub mod adoption;
 pub mod api_keys;
 pub mod audit;
 pub mod break_glass;

@@ -58,6 +58,7 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("own_refills", "write"),
     ("ehr", "manage"),
     ("ehr", "review"),
+    ("adoption", "read"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.

@@ -75,6 +75,12 @@ pub enum Job {
         #[serde(default)]
         manual: bool,
     },
+    /// Compute a practice's adoption rollup for `day` (its yesterday when unset), in place
+    /// of the day's row.
+    RollupAdoption {
+        tenant_id: TenantId,
+        day: Option<chrono::NaiveDate>,
+    },
     /// Write one `ehr` outbox message back to the practice's EHR (a written one is skipped).
     WriteEhr {
         tenant_id: TenantId,
@@ -90,7 +96,7 @@ impl Job {
             // Recalls are reminders of another kind: the same scan-and-write work.
             Self::SendReminders { .. } | Self::SendRecalls { .. } => Queue::Reminders,
             // Maintenance runs with the nightly rollups, off the paths people wait on.
-            Self::VerifyAuditChain { .. } => Queue::Rollups,
+            Self::VerifyAuditChain { .. } | Self::RollupAdoption { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
             Self::SyncEhr { .. } | Self::WriteEhr { .. } => Queue::EhrSync,
         }
@@ -106,6 +112,7 @@ impl Job {
             Self::DeliverMessage { .. } => "deliver_message",
             Self::RouteRefill { .. } => "route_refill",
             Self::SyncEhr { .. } => "sync_ehr",
+            Self::RollupAdoption { .. } => "rollup_adoption",
             Self::WriteEhr { .. } => "write_ehr",
         }
     }

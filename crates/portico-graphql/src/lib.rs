@@ -1,6 +1,7 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+mod adoption;
 mod api_keys;
 mod audit;
 mod audit_export;
@@ -62,6 +63,7 @@ pub struct Query(
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
     ehr::EhrQuery,
+    adoption::AdoptionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -86,6 +88,7 @@ pub struct Mutation(
     break_glass::BreakGlassMutation,
     messaging::MessagingMutation,
     ehr::EhrMutation,
+    adoption::AdoptionMutation,
 );
 
 #[derive(MergedSubscription, Default)]

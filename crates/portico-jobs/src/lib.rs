@@ -2,6 +2,7 @@
 //! Redis storage in production), the workers that run [`portico_core::ports::Job`]s, and the
 //! cron schedules that enqueue periodic work.
 
+pub mod adoption;
 pub mod attachments;
 mod audit;
 pub mod ehr;

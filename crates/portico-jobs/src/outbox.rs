@@ -121,6 +121,7 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::DeliverMessage { tenant_id, .. }
         | Job::RouteRefill { tenant_id, .. }
         | Job::SyncEhr { tenant_id, .. }
+        | Job::RollupAdoption { tenant_id, .. }
         | Job::WriteEhr { tenant_id, .. } => *tenant_id,
     }
 }

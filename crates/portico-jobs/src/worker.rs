@@ -163,6 +163,9 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             review_id,
             manual,
         } => crate::ehr::sync(&ctx.db, ctx.ehr_ports(), tenant_id, review_id, manual).await,
+        Job::RollupAdoption { tenant_id, day } => {
+            crate::adoption::rollup(&ctx.db, tenant_id, day).await
+        }
         Job::WriteEhr {
             tenant_id,
             message_id,
@@ -188,12 +191,19 @@ async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynEr
     Ok(())
 }
 
-/// Nightly: check every tenant's audit chain, and purge uploads never sent.
+/// Nightly: check every tenant's audit chain, roll up its adoption figures for its
+/// yesterday, and purge uploads never sent.
 async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
         ctx.queue
             .enqueue(Job::VerifyAuditChain { tenant_id })
+            .await?;
+        ctx.queue
+            .enqueue(Job::RollupAdoption {
+                tenant_id,
+                day: None,
+            })
             .await?;
     }
     Ok(())

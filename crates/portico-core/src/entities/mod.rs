@@ -2,6 +2,7 @@
 //! [`crate::tenancy::TenantOwned`] and are only queried through a [`crate::TenantTx`].
 
 pub mod activation_code;
+pub mod adoption_rollup;
 pub mod allergy;
 pub mod api_key;
 pub mod appointment;

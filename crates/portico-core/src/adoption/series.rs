@@ -1,0 +1,169 @@
+//! A practice's rollups as a time series by day, week (starting Monday) or month, ready for
+//! charts: counts are summed, standing figures (patients, accounts, monthly actives) are the
+//! period's last day, daily actives are averaged, and rates come from the sums. A period's
+//! median reply and turnaround times are the median of its days' medians (the days keep no
+//! more detail).
+
+use chrono::{Datelike, Duration, NaiveDate};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+use super::rollup::median;
+use crate::{
+    CoreError, CoreResult, TenantTx,
+    entities::adoption_rollup::{self, Model as Rollup},
+};
+
+/// The longest range one request may ask for.
+pub const MAX_DAYS: i64 = 731;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granularity {
+    Day,
+    Week,
+    Month,
+}
+
+/// One period of the series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// The period's first day.
+    pub start: NaiveDate,
+    /// Days of the period that have a rollup.
+    pub days: i64,
+    pub patients: i64,
+    pub activated: i64,
+    /// `activated / patients`.
+    pub activation_rate: Option<f64>,
+    pub average_daily_active: f64,
+    pub monthly_active: i64,
+    pub bookings: i64,
+    pub online_bookings: i64,
+    /// `online_bookings / bookings`.
+    pub online_share: Option<f64>,
+    pub completed_visits: i64,
+    pub no_shows: i64,
+    /// `no_shows / (completed_visits + no_shows)`.
+    pub no_show_rate: Option<f64>,
+    pub reminders_sent: i64,
+    pub messages_in: i64,
+    pub messages_out: i64,
+    pub median_first_response_minutes: Option<i64>,
+    pub refills_requested: i64,
+    pub refills_decided: i64,
+    pub median_refill_turnaround_minutes: Option<i64>,
+}
+
+fn period_start(day: NaiveDate, granularity: Granularity) -> NaiveDate {
+    match granularity {
+        Granularity::Day => day,
+        Granularity::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+        Granularity::Month => day.with_day(1).unwrap_or(day),
+    }
+}
+
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Folds days (oldest first) into one point.
+pub fn fold(start: NaiveDate, days: &[Rollup]) -> Point {
+    let sum = |f: fn(&Rollup) -> i64| days.iter().map(f).sum::<i64>();
+    let last = days.last();
+    let patients = last.map_or(0, |d| d.patients);
+    let activated = last.map_or(0, |d| d.activated);
+    let bookings = sum(|d| d.bookings);
+    let online_bookings = sum(|d| d.online_bookings);
+    let completed_visits = sum(|d| d.completed_visits);
+    let no_shows = sum(|d| d.no_shows);
+    Point {
+        start,
+        days: days.len() as i64,
+        patients,
+        activated,
+        activation_rate: ratio(activated, patients),
+        average_daily_active: if days.is_empty() {
+            0.0
+        } else {
+            sum(|d| d.daily_active) as f64 / days.len() as f64
+        },
+        monthly_active: last.map_or(0, |d| d.monthly_active),
+        bookings,
+        online_bookings,
+        online_share: ratio(online_bookings, bookings),
+        completed_visits,
+        no_shows,
+        no_show_rate: ratio(no_shows, completed_visits + no_shows),
+        reminders_sent: sum(|d| d.reminders_sent),
+        messages_in: sum(|d| d.messages_in),
+        messages_out: sum(|d| d.messages_out),
+        median_first_response_minutes: median(
+            days.iter()
+                .filter_map(|d| d.median_first_response_minutes)
+                .collect(),
+        ),
+        refills_requested: sum(|d| d.refills_requested),
+        refills_decided: sum(|d| d.refills_decided),
+        median_refill_turnaround_minutes: median(
+            days.iter()
+                .filter_map(|d| d.median_refill_turnaround_minutes)
+                .collect(),
+        ),
+    }
+}
+
+/// The practice's series from `from` to `to` (both included), one point per period that has
+/// rollups.
+pub async fn series(
+    tx: &TenantTx,
+    from: NaiveDate,
+    to: NaiveDate,
+    granularity: Granularity,
+) -> CoreResult<Vec<Point>> {
+    if to < from || (to - from).num_days() >= MAX_DAYS {
+        return Err(CoreError::invalid(
+            "to",
+            "INVALID_RANGE",
+            format!("from must not be after to, and the range at most {MAX_DAYS} days"),
+        ));
+    }
+    let rows = tx
+        .find::<adoption_rollup::Entity>()
+        .filter(adoption_rollup::Column::Day.gte(from))
+        .filter(adoption_rollup::Column::Day.lte(to))
+        .order_by_asc(adoption_rollup::Column::Day)
+        .all(tx.conn())
+        .await?;
+    let mut points = Vec::new();
+    let mut period: Vec<Rollup> = Vec::new();
+    for row in rows {
+        if let Some(first) = period.first()
+            && period_start(first.day, granularity) != period_start(row.day, granularity)
+        {
+            points.push(fold(period_start(first.day, granularity), &period));
+            period.clear();
+        }
+        period.push(row);
+    }
+    if let Some(first) = period.first() {
+        points.push(fold(period_start(first.day, granularity), &period));
+    }
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_start_on_monday_and_months_on_the_first() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(); // a Thursday
+        assert_eq!(
+            period_start(day, Granularity::Week),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
+        assert_eq!(
+            period_start(day, Granularity::Month),
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+        );
+    }
+}

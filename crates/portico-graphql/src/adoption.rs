@@ -1,0 +1,174 @@
+//! Adoption metrics for practice admins (`adoption/read`): their practice's figures as a
+//! time series by day, week or month, from the nightly rollups; and a recompute of past
+//! days (after a backfill, or to see today so far).
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chrono::NaiveDate;
+use portico_core::{
+    CoreError,
+    adoption::{
+        rollup,
+        series::{self, Granularity},
+    },
+    tenancy::Access,
+};
+
+use crate::{
+    context::ContextExt,
+    user_error::{UserError, settle},
+};
+
+/// The most days one recompute may cover.
+const MAX_RECOMPUTE_DAYS: i64 = 92;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AdoptionGranularity {
+    Day,
+    /// Weeks starting on Monday.
+    Week,
+    Month,
+}
+
+/// One period of a practice's adoption figures.
+#[derive(SimpleObject)]
+pub struct AdoptionPoint {
+    /// The period's first day (the practice's calendar).
+    start: NaiveDate,
+    /// Days of the period with figures.
+    days: i64,
+    /// Charts at the end of the period, and those with a portal account.
+    patients: i64,
+    activated: i64,
+    activation_rate: Option<f64>,
+    /// Patients (or proxies) using the portal on an average day, and in the 30 days ending
+    /// with the period.
+    average_daily_active: f64,
+    monthly_active: i64,
+    bookings: i64,
+    online_bookings: i64,
+    online_share: Option<f64>,
+    completed_visits: i64,
+    no_shows: i64,
+    no_show_rate: Option<f64>,
+    reminders_sent: i64,
+    messages_in: i64,
+    messages_out: i64,
+    median_first_response_minutes: Option<i64>,
+    refills_requested: i64,
+    refills_decided: i64,
+    median_refill_turnaround_minutes: Option<i64>,
+}
+
+impl From<series::Point> for AdoptionPoint {
+    fn from(p: series::Point) -> Self {
+        Self {
+            start: p.start,
+            days: p.days,
+            patients: p.patients,
+            activated: p.activated,
+            activation_rate: p.activation_rate,
+            average_daily_active: p.average_daily_active,
+            monthly_active: p.monthly_active,
+            bookings: p.bookings,
+            online_bookings: p.online_bookings,
+            online_share: p.online_share,
+            completed_visits: p.completed_visits,
+            no_shows: p.no_shows,
+            no_show_rate: p.no_show_rate,
+            reminders_sent: p.reminders_sent,
+            messages_in: p.messages_in,
+            messages_out: p.messages_out,
+            median_first_response_minutes: p.median_first_response_minutes,
+            refills_requested: p.refills_requested,
+            refills_decided: p.refills_decided,
+            median_refill_turnaround_minutes: p.median_refill_turnaround_minutes,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct AdoptionQuery;
+
+#[Object]
+impl AdoptionQuery {
+    /// The practice's adoption figures from `from` to `to` (both included), one point per
+    /// period with figures. `INVALID_RANGE` beyond two years.
+    async fn adoption_metrics(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+        #[graphql(desc = "Day when unset.")] granularity: Option<AdoptionGranularity>,
+    ) -> async_graphql::Result<Vec<AdoptionPoint>> {
+        ctx.authorize("adoption", "read").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let granularity = match granularity.unwrap_or(AdoptionGranularity::Day) {
+            AdoptionGranularity::Day => Granularity::Day,
+            AdoptionGranularity::Week => Granularity::Week,
+            AdoptionGranularity::Month => Granularity::Month,
+        };
+        let points = series::series(&tx, from, to, granularity)
+            .await
+            .map_err(|e| crate::ApiError::from_core(e, &request_id))?;
+        tx.rollback().await.ok();
+        Ok(points.into_iter().map(AdoptionPoint::from).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RecomputeAdoptionPayload {
+    /// Days computed.
+    days: i64,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct AdoptionMutation;
+
+#[Object]
+impl AdoptionMutation {
+    /// Computes the figures of `from` to `to` again (at most 92 days); the same data gives
+    /// the same figures.
+    async fn recompute_adoption(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> async_graphql::Result<RecomputeAdoptionPayload> {
+        ctx.authorize("adoption", "read").await?;
+        let request_id = ctx.request()?.request_id.clone();
+        let tz = rollup::zone(&ctx.tenant()?.tenant.time_zone);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let done = async {
+            if to < from || (to - from).num_days() >= MAX_RECOMPUTE_DAYS {
+                return Err(CoreError::invalid(
+                    "to",
+                    "INVALID_RANGE",
+                    format!(
+                        "from must not be after to, and the range at most {MAX_RECOMPUTE_DAYS} days"
+                    ),
+                ));
+            }
+            let mut day = from;
+            let mut days = 0;
+            while day <= to {
+                rollup::recompute(&tx, day, tz).await?;
+                day += chrono::Duration::days(1);
+                days += 1;
+            }
+            Ok(days)
+        }
+        .await;
+        Ok(match settle(tx, done, &request_id).await? {
+            Ok(days) => RecomputeAdoptionPayload {
+                days,
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => RecomputeAdoptionPayload {
+                days: 0,
+                user_errors,
+            },
+        })
+    }
+}
