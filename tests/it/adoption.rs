@@ -146,6 +146,28 @@ async fn a_day_rolls_up_to_the_same_figures_every_time_and_only_for_its_practice
         "{theirs}"
     );
     assert_eq!(theirs["data"]["adoptionMetrics"][0]["bookings"], 0);
+    // Operators see every practice and the platform's totals; practices do not.
+    const PLATFORM: &str =
+        "query($from: Date!, $to: Date!) { platformAdoption(from: $from, to: $to) {
+        totals { start patients activated bookings onlineBookings noShows }
+        practices { name points { patients bookings } } } }";
+    let operator = app.operator().await;
+    let (_, platform) = app
+        .gql_as(&operator.slug, &operator.access, PLATFORM, vars.clone())
+        .await;
+    let totals = &platform["data"]["platformAdoption"]["totals"][0];
+    assert_eq!(totals["patients"], 2, "{platform}");
+    assert_eq!(totals["activated"], 1);
+    assert_eq!(totals["bookings"], 2);
+    assert_eq!(totals["noShows"], 1);
+    let practices = platform["data"]["platformAdoption"]["practices"]
+        .as_array()
+        .unwrap();
+    assert!(practices.len() >= 2, "{platform}");
+    let (_, forbidden) = app
+        .gql_as("adopt", &p.admin.access, PLATFORM, vars.clone())
+        .await;
+    assert_eq!(error_code(&forbidden), Some("FORBIDDEN"), "{forbidden}");
     let (_, refused) = app
         .gql_as("adopt", &patient.access, METRICS, vars.clone())
         .await;

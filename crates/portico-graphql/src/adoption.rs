@@ -86,6 +86,32 @@ impl From<series::Point> for AdoptionPoint {
     }
 }
 
+/// One practice's series, for operators.
+#[derive(SimpleObject)]
+pub struct PracticeAdoption {
+    tenant_id: async_graphql::ID,
+    name: String,
+    points: Vec<AdoptionPoint>,
+}
+
+/// Every practice's series and the platform's totals per period, for operators.
+#[derive(SimpleObject)]
+pub struct PlatformAdoption {
+    totals: Vec<AdoptionPoint>,
+    practices: Vec<PracticeAdoption>,
+}
+
+fn granularity_of(g: Option<AdoptionGranularity>) -> Granularity {
+    match g.unwrap_or(AdoptionGranularity::Day) {
+        AdoptionGranularity::Day => Granularity::Day,
+        AdoptionGranularity::Week => Granularity::Week,
+        AdoptionGranularity::Month => Granularity::Month,
+    }
+}
+
+/// The most practices one operator read covers.
+const MAX_PRACTICES: u64 = 500;
+
 #[derive(Default)]
 pub struct AdoptionQuery;
 
@@ -103,16 +129,76 @@ impl AdoptionQuery {
         ctx.authorize("adoption", "read").await?;
         let request_id = ctx.request()?.request_id.clone();
         let tx = ctx.tenant_tx(Access::Read).await?;
-        let granularity = match granularity.unwrap_or(AdoptionGranularity::Day) {
-            AdoptionGranularity::Day => Granularity::Day,
-            AdoptionGranularity::Week => Granularity::Week,
-            AdoptionGranularity::Month => Granularity::Month,
-        };
+        let granularity = granularity_of(granularity);
         let points = series::series(&tx, from, to, granularity)
             .await
             .map_err(|e| crate::ApiError::from_core(e, &request_id))?;
         tx.rollback().await.ok();
         Ok(points.into_iter().map(AdoptionPoint::from).collect())
+    }
+
+    /// Every practice's adoption figures and the platform's totals (operators only). The
+    /// one cross-practice read of these figures: each practice is opened in its own scope,
+    /// and the read is audited in the platform's log.
+    async fn platform_adoption(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+        granularity: Option<AdoptionGranularity>,
+    ) -> async_graphql::Result<PlatformAdoption> {
+        let principal = ctx.authorize("tenants", "manage").await?.clone();
+        if !ctx.tenant()?.is_platform() {
+            return Err(crate::ApiError::Forbidden.into());
+        }
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| crate::ApiError::from_core(e, &request_id);
+        let granularity = granularity_of(granularity);
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        portico_core::audit::record(
+            &tx,
+            &ctx.actor(&principal),
+            portico_core::audit::Access {
+                action: "operator.adoption.read",
+                resource_type: "Tenant",
+                resource_id: None,
+                patient_id: None,
+            },
+        )
+        .await
+        .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        let mut practices = Vec::new();
+        let mut all: Vec<(NaiveDate, series::Point)> = Vec::new();
+        for tenant in portico_core::tenants::list(&services.db, None, MAX_PRACTICES)
+            .await
+            .map_err(core)?
+        {
+            if tenant.is_platform() {
+                continue;
+            }
+            let tx = portico_core::TenantTx::begin(&services.db, &tenant.scope(), Access::Read)
+                .await
+                .map_err(core)?;
+            let points = series::series(&tx, from, to, granularity)
+                .await
+                .map_err(core)?;
+            tx.rollback().await.ok();
+            all.extend(points.iter().map(|p| (p.start, p.clone())));
+            practices.push(PracticeAdoption {
+                tenant_id: crate::global_id::encode("Tenant", tenant.tenant.id),
+                name: tenant.tenant.name.clone(),
+                points: points.into_iter().map(AdoptionPoint::from).collect(),
+            });
+        }
+        all.sort_by_key(|(start, _)| *start);
+        let mut totals = Vec::new();
+        for chunk in all.chunk_by(|a, b| a.0 == b.0) {
+            let points: Vec<&series::Point> = chunk.iter().map(|(_, p)| p).collect();
+            totals.push(AdoptionPoint::from(series::combine(chunk[0].0, &points)));
+        }
+        Ok(PlatformAdoption { totals, practices })
     }
 }
 

@@ -111,6 +111,50 @@ pub fn fold(start: NaiveDate, days: &[Rollup]) -> Point {
     }
 }
 
+/// Several practices' points of one period as one: counts and standing figures summed,
+/// rates from the sums, medians the median of the practices' medians.
+pub fn combine(start: NaiveDate, points: &[&Point]) -> Point {
+    let sum = |f: fn(&Point) -> i64| points.iter().map(|p| f(p)).sum::<i64>();
+    let patients = sum(|p| p.patients);
+    let activated = sum(|p| p.activated);
+    let bookings = sum(|p| p.bookings);
+    let online_bookings = sum(|p| p.online_bookings);
+    let completed_visits = sum(|p| p.completed_visits);
+    let no_shows = sum(|p| p.no_shows);
+    Point {
+        start,
+        days: points.iter().map(|p| p.days).max().unwrap_or(0),
+        patients,
+        activated,
+        activation_rate: ratio(activated, patients),
+        average_daily_active: points.iter().map(|p| p.average_daily_active).sum(),
+        monthly_active: sum(|p| p.monthly_active),
+        bookings,
+        online_bookings,
+        online_share: ratio(online_bookings, bookings),
+        completed_visits,
+        no_shows,
+        no_show_rate: ratio(no_shows, completed_visits + no_shows),
+        reminders_sent: sum(|p| p.reminders_sent),
+        messages_in: sum(|p| p.messages_in),
+        messages_out: sum(|p| p.messages_out),
+        median_first_response_minutes: median(
+            points
+                .iter()
+                .filter_map(|p| p.median_first_response_minutes)
+                .collect(),
+        ),
+        refills_requested: sum(|p| p.refills_requested),
+        refills_decided: sum(|p| p.refills_decided),
+        median_refill_turnaround_minutes: median(
+            points
+                .iter()
+                .filter_map(|p| p.median_refill_turnaround_minutes)
+                .collect(),
+        ),
+    }
+}
+
 /// The practice's series from `from` to `to` (both included), one point per period that has
 /// rollups.
 pub async fn series(
