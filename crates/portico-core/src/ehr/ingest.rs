@@ -55,6 +55,20 @@ pub(super) enum Applied {
     Waiting,
 }
 
+/// Updates the record the EHR resource is linked to, or inserts it with its creation time
+/// (and the fields only a new record takes).
+macro_rules! save_row {
+    ($tx:expr, $existing:expr, $active:ident, $now:expr $(, $field:ident = $value:expr)*) => {
+        if $existing.is_some() {
+            $active.update($tx.conn()).await?;
+        } else {
+            $( $active.$field = Set($value); )*
+            $active.created_at = Set($now);
+            $active.insert($tx.conn()).await?;
+        }
+    };
+}
+
 /// Applies `changes` (one page of `kind`) and returns the newest `lastUpdated` among them.
 /// Refusals are recorded against `run_id`; `counts` is updated.
 pub async fn apply_page(
@@ -332,13 +346,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                active.update(tx.conn()).await?;
-            } else {
-                active.summary = Set(None);
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            save_row!(tx, existing, active, now, summary = None);
         }
         Inbound::Appointment(a) => {
             // A change made in Portico and not yet written back wins until it is.
@@ -384,13 +392,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                active.update(tx.conn()).await?;
-            } else {
-                active.report_id = Set(None);
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            save_row!(tx, existing, active, now, report_id = None);
         }
         Inbound::DiagnosticReport {
             encounter,
@@ -438,12 +440,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                active.update(tx.conn()).await?;
-            } else {
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            save_row!(tx, existing, active, now);
             if !result_ids.is_empty() {
                 tx.update::<observation::Entity>()
                     .col_expr(observation::Column::ReportId, Expr::value(Some(id)))
@@ -530,15 +527,9 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                // Whether a prescription is a controlled substance is the practice's to say
-                // (FHIR has no standard flag): an update from the EHR leaves it.
-                active.update(tx.conn()).await?;
-            } else {
-                active.controlled = Set(input.controlled);
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            // Whether a prescription is a controlled substance is the practice's to say (FHIR
+            // has no standard flag): only a new one takes the mapped value.
+            save_row!(tx, existing, active, now, controlled = input.controlled);
         }
         Inbound::Allergy { input, .. } => {
             let status = records::status("status", &input.status, &allergies::STATUSES)?;
@@ -564,12 +555,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                active.update(tx.conn()).await?;
-            } else {
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            save_row!(tx, existing, active, now);
         }
         Inbound::Condition { input, .. } => {
             let status = records::status("status", &input.status, &conditions::STATUSES)?;
@@ -589,12 +575,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                active.update(tx.conn()).await?;
-            } else {
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            save_row!(tx, existing, active, now);
         }
         Inbound::Immunization { input, .. } => {
             let status = records::status("status", &input.status, &immunizations::STATUSES)?;
@@ -617,12 +598,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            if existing.is_some() {
-                active.update(tx.conn()).await?;
-            } else {
-                active.created_at = Set(now);
-                active.insert(tx.conn()).await?;
-            }
+            save_row!(tx, existing, active, now);
         }
         Inbound::Patient(_) | Inbound::Practitioner(_) | Inbound::Location(_) => {
             unreachable!("handled above")
