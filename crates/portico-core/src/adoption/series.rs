@@ -65,50 +65,46 @@ fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// Folds days (oldest first) into one point.
-pub fn fold(start: NaiveDate, days: &[Rollup]) -> Point {
-    let sum = |f: fn(&Rollup) -> i64| days.iter().map(f).sum::<i64>();
-    let last = days.last();
-    let patients = last.map_or(0, |d| d.patients);
-    let activated = last.map_or(0, |d| d.activated);
-    let bookings = sum(|d| d.bookings);
-    let online_bookings = sum(|d| d.online_bookings);
-    let completed_visits = sum(|d| d.completed_visits);
-    let no_shows = sum(|d| d.no_shows);
+/// One day's rollup as a point of its own.
+fn day_point(d: &Rollup) -> Point {
     Point {
-        start,
-        days: days.len() as i64,
-        patients,
-        activated,
-        activation_rate: ratio(activated, patients),
-        average_daily_active: if days.is_empty() {
-            0.0
-        } else {
-            sum(|d| d.daily_active) as f64 / days.len() as f64
-        },
-        monthly_active: last.map_or(0, |d| d.monthly_active),
-        bookings,
-        online_bookings,
-        online_share: ratio(online_bookings, bookings),
-        completed_visits,
-        no_shows,
-        no_show_rate: ratio(no_shows, completed_visits + no_shows),
-        reminders_sent: sum(|d| d.reminders_sent),
-        messages_in: sum(|d| d.messages_in),
-        messages_out: sum(|d| d.messages_out),
-        median_first_response_minutes: median(
-            days.iter()
-                .filter_map(|d| d.median_first_response_minutes)
-                .collect(),
-        ),
-        refills_requested: sum(|d| d.refills_requested),
-        refills_decided: sum(|d| d.refills_decided),
-        median_refill_turnaround_minutes: median(
-            days.iter()
-                .filter_map(|d| d.median_refill_turnaround_minutes)
-                .collect(),
-        ),
+        start: d.day,
+        days: 1,
+        patients: d.patients,
+        activated: d.activated,
+        activation_rate: ratio(d.activated, d.patients),
+        average_daily_active: d.daily_active as f64,
+        monthly_active: d.monthly_active,
+        bookings: d.bookings,
+        online_bookings: d.online_bookings,
+        online_share: ratio(d.online_bookings, d.bookings),
+        completed_visits: d.completed_visits,
+        no_shows: d.no_shows,
+        no_show_rate: ratio(d.no_shows, d.completed_visits + d.no_shows),
+        reminders_sent: d.reminders_sent,
+        messages_in: d.messages_in,
+        messages_out: d.messages_out,
+        median_first_response_minutes: d.median_first_response_minutes,
+        refills_requested: d.refills_requested,
+        refills_decided: d.refills_decided,
+        median_refill_turnaround_minutes: d.median_refill_turnaround_minutes,
     }
+}
+
+/// Folds days (oldest first) into one point: summed as [`combine`] sums practices, except
+/// that standing figures are the last day's and daily actives the average.
+pub fn fold(start: NaiveDate, days: &[Rollup]) -> Point {
+    let points: Vec<Point> = days.iter().map(day_point).collect();
+    let mut folded = combine(start, &points.iter().collect::<Vec<_>>());
+    folded.days = days.len() as i64;
+    if let Some(last) = days.last() {
+        folded.patients = last.patients;
+        folded.activated = last.activated;
+        folded.monthly_active = last.monthly_active;
+        folded.average_daily_active /= days.len() as f64;
+    }
+    folded.activation_rate = ratio(folded.activated, folded.patients);
+    folded
 }
 
 /// Several practices' points of one period as one: counts and standing figures summed,
@@ -197,6 +193,48 @@ pub async fn series(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(d: u32, patients: i64, daily_active: i64, bookings: i64, median: Option<i64>) -> Rollup {
+        Rollup {
+            tenant_id: uuid::Uuid::nil(),
+            id: uuid::Uuid::nil(),
+            day: NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+            patients,
+            activated: patients / 2,
+            daily_active,
+            monthly_active: daily_active * 3,
+            bookings,
+            online_bookings: bookings / 2,
+            completed_visits: 3,
+            no_shows: 1,
+            reminders_sent: 2,
+            messages_in: 1,
+            messages_out: 1,
+            median_first_response_minutes: median,
+            refills_requested: 0,
+            refills_decided: 0,
+            median_refill_turnaround_minutes: None,
+            computed_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_period_sums_counts_keeps_the_last_standing_figures_and_averages_daily_actives() {
+        let start = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let p = fold(
+            start,
+            &[day(23, 10, 2, 4, Some(30)), day(24, 12, 4, 6, Some(90))],
+        );
+        assert_eq!(p.days, 2);
+        assert_eq!((p.patients, p.activated, p.monthly_active), (12, 6, 12));
+        assert_eq!(p.activation_rate, Some(0.5));
+        assert!((p.average_daily_active - 3.0).abs() < f64::EPSILON);
+        assert_eq!((p.bookings, p.online_bookings), (10, 5));
+        assert_eq!((p.completed_visits, p.no_shows), (6, 2));
+        assert_eq!(p.no_show_rate, Some(0.25));
+        assert_eq!(p.median_first_response_minutes, Some(60));
+        assert_eq!(p.median_refill_turnaround_minutes, None);
+    }
 
     #[test]
     fn weeks_start_on_monday_and_months_on_the_first() {
