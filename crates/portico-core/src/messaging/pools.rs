@@ -274,24 +274,50 @@ pub async fn of_provider(
         return Ok(pool);
     }
     let short: String = provider.display_name.chars().take(80).collect();
-    let mut name = format!("{short}'s team");
-    if name_taken(tx, &name, None).await? {
-        name = format!("{name} ({})", &provider.id.simple().to_string()[..8]);
-    }
+    let plain = format!("{short}'s team");
     // Two patients writing to the provider for the first time at once: the second insert
-    // yields to the first (the unique name), and both use the pool the first made.
+    // yields to the first (the unique name) and both use the pool the first made. Only when
+    // the name belongs to some other pool does this provider's get a suffixed one; checking
+    // the name first instead would let the second writer, seeing the first's pool, make a
+    // suffixed twin.
+    let mut inserted = insert_provider_pool(tx, &provider, plain.clone()).await?;
+    let mut pool = provider_pool(tx, provider_id).await?;
+    if pool.is_none() {
+        let suffixed = format!("{plain} ({})", &provider.id.simple().to_string()[..8]);
+        inserted = insert_provider_pool(tx, &provider, suffixed).await?;
+        pool = provider_pool(tx, provider_id).await?;
+    }
+    let pool = pool.ok_or(CoreError::Conflict {
+        field: "providerId",
+    })?;
+    if inserted == 1 {
+        audit::record(tx, actor, access("pool.create", &pool)).await?;
+        if let Some(user_id) = provider.user_id {
+            add_member(tx, actor, pool.id, user_id).await?;
+        }
+    }
+    Ok(pool)
+}
+
+/// Inserts the provider's pool under `name` unless a pool of that name exists; the number of
+/// rows written.
+async fn insert_provider_pool(
+    tx: &TenantTx,
+    provider: &provider::Model,
+    name: String,
+) -> CoreResult<u64> {
     let now = Utc::now();
     let row = care_team_pool::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
         name: Set(name),
         kind: Set(PROVIDER.to_owned()),
-        provider_id: Set(Some(provider_id)),
+        provider_id: Set(Some(provider.id)),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let inserted = care_team_pool::Entity::insert(row)
+    Ok(care_team_pool::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([
                 care_team_pool::Column::TenantId,
@@ -301,19 +327,7 @@ pub async fn of_provider(
             .to_owned(),
         )
         .exec_without_returning(tx.conn())
-        .await?;
-    let pool = provider_pool(tx, provider_id)
-        .await?
-        .ok_or(CoreError::Conflict {
-            field: "providerId",
-        })?;
-    if inserted == 1 {
-        audit::record(tx, actor, access("pool.create", &pool)).await?;
-        if let Some(user_id) = provider.user_id {
-            add_member(tx, actor, pool.id, user_id).await?;
-        }
-    }
-    Ok(pool)
+        .await?)
 }
 
 /// The provider's own pool in use, if there is one.
