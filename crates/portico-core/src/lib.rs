@@ -9,6 +9,7 @@ pub mod activation;
 pub mod adoption;
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
 pub mod break_glass;
 pub mod chart_access;
 pub mod contact_details;

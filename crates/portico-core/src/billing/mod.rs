@@ -1,0 +1,11 @@
+//! Billing: the plan catalogue ([`plans`]), the port to the payment provider ([`gateway`]),
+//! the provider's events as the domain sees them ([`events`]), each practice's billing
+//! account and the tenant status that follows its subscription ([`accounts`], [`lifecycle`]),
+//! and monthly-active-patient usage reported once per period ([`usage`]).
+//!
+//! With no provider configured billing is off: every practice is on the unlimited
+//! self-hosted plan and nothing here runs.
+
+pub mod events;
+pub mod gateway;
+pub mod plans;
