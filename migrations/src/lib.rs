@@ -24,6 +24,7 @@ mod m20261130_000017_messaging;
 mod m20261130_000018_refills;
 mod m20261130_000019_ehr;
 mod m20261130_000020_adoption;
+mod m20261130_000021_billing;
 pub mod postgres;
 mod shape;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_refills::Migration),
             Box::new(m20261130_000019_ehr::Migration),
             Box::new(m20261130_000020_adoption::Migration),
+            Box::new(m20261130_000021_billing::Migration),
         ]
     }
 }

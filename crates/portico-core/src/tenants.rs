@@ -230,6 +230,7 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         custom_domain: Set(custom_domain),
         status_reason: Set(None),
         status_changed_at: Set(None),
+        operator_hold: Set(false),
         staff_idle_minutes: Set(None),
         patient_idle_minutes: Set(None),
         cancellation_window_hours: Set(None),
@@ -253,8 +254,13 @@ impl ResolvedTenant {
         self.tenant.slug == PLATFORM_SLUG
     }
 
-    pub fn is_suspended(&self) -> bool {
-        self.tenant.status == tenant_status::SUSPENDED
+    /// New work is refused (suspended by an operator or for billing, or cancelled); staff
+    /// can still sign in and pay, patients can still read their records.
+    pub fn refuses_new_work(&self) -> bool {
+        matches!(
+            self.tenant.status.as_str(),
+            tenant_status::SUSPENDED | tenant_status::CANCELLED
+        )
     }
 }
 
@@ -276,6 +282,7 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         custom_domain: Set(None),
         status_reason: Set(None),
         status_changed_at: Set(None),
+        operator_hold: Set(false),
         staff_idle_minutes: Set(None),
         patient_idle_minutes: Set(None),
         cancellation_window_hours: Set(None),
@@ -352,15 +359,24 @@ pub async fn set_status(
             "at most 500 characters",
         ));
     }
+    // Lifting a hold returns the practice to what its subscription makes it.
+    let billing = crate::entities::billing_account::Entity::find_by_id(found.tenant.id)
+        .one(tx.conn())
+        .await?;
     let mut active: tenant::ActiveModel = found.tenant.into();
     let now = Utc::now();
-    active.status = Set(if suspend {
-        tenant_status::SUSPENDED
+    let status = match (suspend, billing) {
+        (true, _) => tenant_status::SUSPENDED.to_owned(),
+        (false, Some(account)) => account.status,
+        (false, None) => tenant_status::ACTIVE.to_owned(),
+    };
+    active.status_reason = Set(if suspend {
+        reason
     } else {
-        tenant_status::ACTIVE
-    }
-    .to_owned());
-    active.status_reason = Set(if suspend { reason } else { None });
+        crate::billing::lifecycle::reason(&status).map(str::to_owned)
+    });
+    active.status = Set(status);
+    active.operator_hold = Set(suspend);
     active.status_changed_at = Set(Some(now));
     active.updated_at = Set(now);
     Ok(ResolvedTenant {

@@ -187,7 +187,7 @@ impl ContextExt for Context<'_> {
     }
 
     fn require_active_tenant(&self) -> Result<(), ApiError> {
-        if self.tenant()?.is_suspended() {
+        if self.tenant()?.refuses_new_work() {
             Err(ApiError::TenantSuspended)
         } else {
             Ok(())

@@ -58,7 +58,11 @@ pub(crate) fn median(mut values: Vec<i64>) -> Option<i64> {
     })
 }
 
-async fn active_patients(tx: &TenantTx, from: DateTime<Utc>, to: DateTime<Utc>) -> CoreResult<i64> {
+pub(crate) async fn active_patients(
+    tx: &TenantTx,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> CoreResult<i64> {
     let ids: Vec<Option<Uuid>> = tx
         .find::<audit_event::Entity>()
         .select_only()

@@ -48,6 +48,9 @@ pub struct SubscriptionSnapshot {
     /// `incomplete`, `incomplete_expired`, `paused`.
     pub status: String,
     pub trial_end: Option<DateTime<Utc>>,
+    /// Start of the period being billed: when a renewal's payment fails, the day the debt
+    /// began, which the grace period runs from.
+    pub current_period_start: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
     /// The prices of its items, which name the plan.
     pub prices: Vec<String>,

@@ -6,6 +6,20 @@
 //! With no provider configured billing is off: every practice is on the unlimited
 //! self-hosted plan and nothing here runs.
 
+pub mod accounts;
 pub mod events;
 pub mod gateway;
+pub mod lifecycle;
 pub mod plans;
+pub mod settings;
+pub mod usage;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+/// Billing when it is on: the provider and the settings.
+#[derive(Clone)]
+pub struct Billing {
+    pub gateway: Arc<dyn gateway::BillingGateway>,
+    pub settings: settings::BillingSettings,
+}

@@ -11,6 +11,8 @@ pub mod appointment_reminder;
 pub mod appointment_type;
 pub mod audit_event;
 pub mod availability_window;
+pub mod billing_account;
+pub mod billing_event;
 pub mod break_glass_access;
 pub mod care_team_member;
 pub mod care_team_pool;
@@ -50,6 +52,7 @@ pub mod signing_key;
 pub mod tenant;
 pub mod thread_message;
 pub mod thread_read;
+pub mod usage_report;
 pub mod user;
 pub mod waitlist_entry;
 
@@ -57,6 +60,12 @@ pub mod waitlist_entry;
 pub mod tenant_status {
     pub const TRIAL: &str = "trial";
     pub const ACTIVE: &str = "active";
+    /// A payment failed: everything works, staff see a banner until the grace period ends.
+    pub const PAST_DUE: &str = "past_due";
+    /// New work is refused (staff can still sign in, see why and pay; patients still read).
     pub const SUSPENDED: &str = "suspended";
+    /// The subscription ended: like suspended, and the data is kept for export for the
+    /// configured time.
+    pub const CANCELLED: &str = "cancelled";
     pub const CLOSED: &str = "closed";
 }

@@ -23,6 +23,8 @@ pub struct Model {
     /// Shown to the practice's staff while suspended (no PHI: an operator's note).
     pub status_reason: Option<String>,
     pub status_changed_at: Option<DateTimeUtc>,
+    /// An operator suspended the practice: it stays suspended whatever its subscription does.
+    pub operator_hold: bool,
     /// Automatic log-off after this many idle minutes; the platform default when unset.
     pub staff_idle_minutes: Option<i32>,
     pub patient_idle_minutes: Option<i32>,

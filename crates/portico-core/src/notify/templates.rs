@@ -251,6 +251,7 @@ mod tests {
             custom_domain: None,
             status_reason: None,
             status_changed_at: None,
+            operator_hold: false,
             staff_idle_minutes: None,
             patient_idle_minutes: None,
             cancellation_window_hours: None,

@@ -1,0 +1,307 @@
+//! Applying the provider's events. Each event id is handled once (a row in
+//! `billing_events`); of the events about one subscription, the latest-created wins, ties
+//! going to the greater event id, so any order of delivery, with repeats, ends in the
+//! same state. Every event's effect depends on the event alone, never on what came before.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+use super::{
+    accounts,
+    events::{BillingEvent, EventKind, SubscriptionSnapshot},
+    settings::BillingSettings,
+};
+use crate::{
+    CoreResult, Db,
+    entities::{billing_account, billing_event, tenant},
+    tenants::PLATFORM_SLUG,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied to this practice (an event older than its state is applied as no change).
+    Applied { tenant_id: Uuid },
+    /// Handled before: nothing changed.
+    Duplicate,
+    /// About no practice here (another product on the same account): recorded, ignored.
+    NotOurs,
+}
+
+pub async fn apply(
+    db: &Db,
+    settings: &BillingSettings,
+    event: &BillingEvent,
+    now: DateTime<Utc>,
+) -> CoreResult<Outcome> {
+    let txn = db.conn().begin().await?;
+    let recorded = billing_event::Entity::insert(billing_event::ActiveModel {
+        event_id: Set(event.id.clone()),
+        event_type: Set(event.event_type.chars().take(128).collect()),
+        created: Set(event.created),
+        tenant_id: Set(None),
+        received_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(billing_event::Column::EventId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if recorded == 0 {
+        txn.rollback().await?;
+        return Ok(Outcome::Duplicate);
+    }
+    let Some(tenant_id) = practice_of(&txn, event).await? else {
+        txn.commit().await?;
+        return Ok(Outcome::NotOurs);
+    };
+    billing_event::Entity::update_many()
+        .col_expr(billing_event::Column::TenantId, Expr::value(tenant_id))
+        .filter(billing_event::Column::EventId.eq(event.id.as_str()))
+        .exec(&txn)
+        .await?;
+    accounts::ensure_in(&txn, tenant_id, settings, now).await?;
+    if let Some(customer) = customer_of(&event.kind) {
+        accounts::link_customer_in(&txn, tenant_id, customer).await?;
+    }
+    match &event.kind {
+        EventKind::CheckoutCompleted {
+            subscription_id: Some(subscription),
+            ..
+        } => {
+            billing_account::Entity::update_many()
+                .col_expr(
+                    billing_account::Column::SubscriptionId,
+                    Expr::value(subscription.clone()),
+                )
+                .filter(billing_account::Column::TenantId.eq(tenant_id))
+                .filter(billing_account::Column::SubscriptionId.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        EventKind::Subscription(snapshot) => {
+            apply_subscription(&txn, settings, tenant_id, event, snapshot, now).await?;
+        }
+        EventKind::Invoice { paid, .. } => {
+            billing_account::Entity::update_many()
+                .col_expr(
+                    billing_account::Column::PaymentFailedAt,
+                    Expr::value((!paid).then_some(event.created)),
+                )
+                .col_expr(
+                    billing_account::Column::InvoiceStateCreated,
+                    Expr::value(event.created),
+                )
+                .col_expr(
+                    billing_account::Column::InvoiceStateEventId,
+                    Expr::value(event.id.clone()),
+                )
+                .col_expr(billing_account::Column::UpdatedAt, Expr::value(now))
+                .filter(billing_account::Column::TenantId.eq(tenant_id))
+                .filter(newer_than(
+                    billing_account::Column::InvoiceStateCreated,
+                    billing_account::Column::InvoiceStateEventId,
+                    event,
+                ))
+                .exec(&txn)
+                .await?;
+        }
+        EventKind::CheckoutCompleted { .. } | EventKind::Other => {}
+    }
+    accounts::settle(&txn, tenant_id, settings, now).await?;
+    txn.commit().await?;
+    Ok(Outcome::Applied { tenant_id })
+}
+
+/// Sets the subscription's state if this event is newer than the one last applied.
+async fn apply_subscription<C: ConnectionTrait>(
+    conn: &C,
+    settings: &BillingSettings,
+    tenant_id: Uuid,
+    event: &BillingEvent,
+    snapshot: &SubscriptionSnapshot,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let owed = !matches!(
+        snapshot.status.as_str(),
+        "trialing" | "active" | "canceled" | "incomplete_expired" | "unpaid" | "paused"
+    );
+    let ended = matches!(snapshot.status.as_str(), "canceled" | "incomplete_expired");
+    let plan = settings
+        .catalogue
+        .for_prices(snapshot.prices.iter().map(String::as_str))
+        .map(|plan| plan.code.clone());
+    let mut update = billing_account::Entity::update_many()
+        .col_expr(
+            billing_account::Column::SubscriptionId,
+            Expr::value(snapshot.id.clone()),
+        )
+        .col_expr(
+            billing_account::Column::SubscriptionStatus,
+            Expr::value(snapshot.status.chars().take(32).collect::<String>()),
+        )
+        .col_expr(billing_account::Column::Plan, Expr::value(plan))
+        .col_expr(
+            billing_account::Column::CurrentPeriodEnd,
+            Expr::value(snapshot.current_period_end),
+        )
+        .col_expr(
+            billing_account::Column::PastDueSince,
+            Expr::value(owed.then(|| snapshot.current_period_start.unwrap_or(event.created))),
+        )
+        .col_expr(
+            billing_account::Column::CancelledAt,
+            Expr::value(ended.then_some(event.created)),
+        )
+        .col_expr(
+            billing_account::Column::StateCreated,
+            Expr::value(event.created),
+        )
+        .col_expr(
+            billing_account::Column::StateEventId,
+            Expr::value(event.id.clone()),
+        )
+        .col_expr(billing_account::Column::UpdatedAt, Expr::value(now));
+    if let Some(trial_end) = snapshot.trial_end {
+        update = update.col_expr(billing_account::Column::TrialEndsAt, Expr::value(trial_end));
+    }
+    update
+        .filter(billing_account::Column::TenantId.eq(tenant_id))
+        .filter(newer_than(
+            billing_account::Column::StateCreated,
+            billing_account::Column::StateEventId,
+            event,
+        ))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// `(created, id)` of the state is older than the event's.
+fn newer_than(
+    created: billing_account::Column,
+    event_id: billing_account::Column,
+    event: &BillingEvent,
+) -> Condition {
+    Condition::any()
+        .add(created.is_null())
+        .add(created.lt(event.created))
+        .add(
+            Condition::all()
+                .add(created.eq(event.created))
+                .add(event_id.lt(event.id.as_str())),
+        )
+}
+
+fn customer_of(kind: &EventKind) -> Option<&str> {
+    match kind {
+        EventKind::CheckoutCompleted { customer_id, .. }
+        | EventKind::Invoice { customer_id, .. } => Some(customer_id),
+        EventKind::Subscription(snapshot) => Some(&snapshot.customer_id),
+        EventKind::Other => None,
+    }
+}
+
+/// The practice an event is about: the one its customer is linked to, else the one Portico
+/// named when it started the checkout (the session's reference, the subscription's
+/// metadata).
+async fn practice_of<C: ConnectionTrait>(
+    conn: &C,
+    event: &BillingEvent,
+) -> CoreResult<Option<Uuid>> {
+    if let Some(customer) = customer_of(&event.kind)
+        && let Some(account) = billing_account::Entity::find()
+            .filter(billing_account::Column::CustomerId.eq(customer))
+            .one(conn)
+            .await?
+    {
+        return Ok(Some(account.tenant_id));
+    }
+    let named = match &event.kind {
+        EventKind::CheckoutCompleted { tenant_id, .. } => *tenant_id,
+        EventKind::Subscription(snapshot) => snapshot.tenant_id,
+        _ => None,
+    };
+    let Some(named) = named else {
+        return Ok(None);
+    };
+    Ok(tenant::Entity::find_by_id(named)
+        .one(conn)
+        .await?
+        .filter(|t| t.slug != PLATFORM_SLUG)
+        .map(|t| t.id))
+}
+
+/// Ends trials and grace periods that ran out, for every practice whose account says one
+/// is running; the practices whose status changed.
+pub async fn sweep(
+    db: &Db,
+    settings: &BillingSettings,
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<Uuid>> {
+    let running = billing_account::Entity::find()
+        .filter(billing_account::Column::Status.is_in([
+            crate::entities::tenant_status::TRIAL,
+            crate::entities::tenant_status::PAST_DUE,
+        ]))
+        .all(db.conn())
+        .await?;
+    let mut changed = Vec::new();
+    for account in running {
+        let due = super::lifecycle::status((&account).into(), settings.grace, now);
+        if due == account.status {
+            continue;
+        }
+        let txn = db.conn().begin().await?;
+        // Touching the row first holds it against a webhook applying meanwhile.
+        billing_account::Entity::update_many()
+            .col_expr(billing_account::Column::UpdatedAt, Expr::value(now))
+            .filter(billing_account::Column::TenantId.eq(account.tenant_id))
+            .exec(&txn)
+            .await?;
+        let settled = accounts::settle(&txn, account.tenant_id, settings, now).await?;
+        txn.commit().await?;
+        if settled.status != account.status {
+            changed.push(account.tenant_id);
+        }
+    }
+    Ok(changed)
+}
+
+/// Makes the account of every practice billing has not seen yet (their trials start).
+pub async fn ensure_all(
+    db: &Db,
+    settings: &BillingSettings,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    use sea_orm::QuerySelect;
+    let known: std::collections::HashSet<Uuid> = billing_account::Entity::find()
+        .select_only()
+        .column(billing_account::Column::TenantId)
+        .into_tuple()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .collect();
+    let practices: Vec<Uuid> = tenant::Entity::find()
+        .select_only()
+        .column(tenant::Column::Id)
+        .filter(tenant::Column::Slug.ne(PLATFORM_SLUG))
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    let mut made = 0;
+    for id in practices.into_iter().filter(|id| !known.contains(id)) {
+        let txn = db.conn().begin().await?;
+        accounts::ensure_in(&txn, id, settings, now).await?;
+        accounts::settle(&txn, id, settings, now).await?;
+        txn.commit().await?;
+        made += 1;
+    }
+    Ok(made)
+}
