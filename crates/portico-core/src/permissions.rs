@@ -59,6 +59,7 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("ehr", "manage"),
     ("ehr", "review"),
     ("adoption", "read"),
+    ("billing", "manage"),
 ];
 
 /// What a patient role may ever hold: never other people's charts.

@@ -86,6 +86,12 @@ pub enum Job {
         tenant_id: TenantId,
         message_id: uuid::Uuid,
     },
+    /// Report a practice's monthly active patients for the month starting `period` (last
+    /// month when unset) to the payment provider, once.
+    ReportUsage {
+        tenant_id: TenantId,
+        period: Option<chrono::NaiveDate>,
+    },
 }
 
 impl Job {
@@ -96,7 +102,9 @@ impl Job {
             // Recalls are reminders of another kind: the same scan-and-write work.
             Self::SendReminders { .. } | Self::SendRecalls { .. } => Queue::Reminders,
             // Maintenance runs with the nightly rollups, off the paths people wait on.
-            Self::VerifyAuditChain { .. } | Self::RollupAdoption { .. } => Queue::Rollups,
+            Self::VerifyAuditChain { .. }
+            | Self::RollupAdoption { .. }
+            | Self::ReportUsage { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
             Self::SyncEhr { .. } | Self::WriteEhr { .. } => Queue::EhrSync,
         }
@@ -114,6 +122,7 @@ impl Job {
             Self::SyncEhr { .. } => "sync_ehr",
             Self::RollupAdoption { .. } => "rollup_adoption",
             Self::WriteEhr { .. } => "write_ehr",
+            Self::ReportUsage { .. } => "report_usage",
         }
     }
 }

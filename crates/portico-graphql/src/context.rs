@@ -52,6 +52,8 @@ pub struct Services {
     pub ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector>,
     /// Seals the EHR credentials practices give.
     pub sealer: Arc<dyn portico_core::ports::SecretSealer>,
+    /// Billing through the payment provider; `None` when billing is off.
+    pub billing: Option<portico_core::billing::Billing>,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.

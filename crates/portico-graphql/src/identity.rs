@@ -116,6 +116,9 @@ pub struct Me {
     session_expires_at: DateTime<Utc>,
     /// Why the practice is suspended, for its staff (`None` for patients or when active).
     tenant_status_reason: Option<String>,
+    /// For staff, while billing needs attention: a trial ending, a payment failed, the
+    /// practice suspended or cancelled (`None` for patients and when billing is off).
+    billing_notice: Option<crate::billing::BillingNotice>,
     /// The charts this person may open as a patient: their own and those shared with them.
     /// Staff open the practice's charts through `patients` instead.
     charts: Vec<ChartAccess>,
@@ -220,6 +223,11 @@ impl IdentityQuery {
             tenant_status_reason: (principal.role != Role::Patient)
                 .then(|| ctx.tenant().ok()?.tenant.status_reason.clone())
                 .flatten(),
+            billing_notice: if principal.role == Role::Patient {
+                None
+            } else {
+                crate::billing::notice_for(ctx).await?
+            },
             charts,
         })
     }

@@ -5,6 +5,7 @@ mod adoption;
 mod api_keys;
 mod audit;
 mod audit_export;
+mod billing;
 mod break_glass;
 mod chart_access;
 mod contact_details;
@@ -64,6 +65,7 @@ pub struct Query(
     messaging::MessagingQuery,
     ehr::EhrQuery,
     adoption::AdoptionQuery,
+    billing::BillingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -88,6 +90,7 @@ pub struct Mutation(
     break_glass::BreakGlassMutation,
     messaging::MessagingMutation,
     ehr::EhrMutation,
+    billing::BillingMutation,
     adoption::AdoptionMutation,
 );
 

@@ -5,6 +5,7 @@
 pub mod adoption;
 pub mod attachments;
 mod audit;
+pub mod billing;
 pub mod ehr;
 mod outbox;
 mod queue;

@@ -122,7 +122,8 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::RouteRefill { tenant_id, .. }
         | Job::SyncEhr { tenant_id, .. }
         | Job::RollupAdoption { tenant_id, .. }
-        | Job::WriteEhr { tenant_id, .. } => *tenant_id,
+        | Job::WriteEhr { tenant_id, .. }
+        | Job::ReportUsage { tenant_id, .. } => *tenant_id,
     }
 }
 

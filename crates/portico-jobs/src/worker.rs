@@ -110,6 +110,8 @@ pub struct JobContext {
     pub ehr: Arc<dyn EhrConnector>,
     /// Opens the EHR credentials sealed in the database.
     pub sealer: Arc<dyn SecretSealer>,
+    /// Billing through the payment provider; `None` when billing is off.
+    pub billing: Option<portico_core::billing::Billing>,
 }
 
 impl JobContext {
@@ -170,15 +172,24 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             tenant_id,
             message_id,
         } => crate::ehr::write(&ctx.db, ctx.ehr_ports(), ctx.claim, tenant_id, message_id).await,
+        Job::ReportUsage { tenant_id, period } => match &ctx.billing {
+            Some(billing) => {
+                crate::billing::report_usage(&ctx.db, billing, tenant_id, period).await
+            }
+            None => Ok(()),
+        },
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
     result.map_err(Into::into)
 }
 
-/// Every minute: start the EHR syncs that are due, write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
+/// Every minute: end the trials and grace periods that ran out, start the EHR syncs that are due, write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
 /// and its relay job, a delivery that failed and went back to the outbox), and route again refill requests left unrouted.
 async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    if let Some(billing) = &ctx.billing {
+        crate::billing::sweep(&ctx.db, billing).await?;
+    }
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         ctx.queue.enqueue(Job::SendReminders { tenant_id }).await?;
         ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
@@ -192,7 +203,8 @@ async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynEr
 }
 
 /// Nightly: check every tenant's audit chain, roll up its adoption figures for its
-/// yesterday, and purge uploads never sent.
+/// yesterday, report last month's active patients (once; the nights after retry a report
+/// that failed), and purge uploads never sent.
 async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
@@ -205,6 +217,14 @@ async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
                 day: None,
             })
             .await?;
+        if ctx.billing.is_some() {
+            ctx.queue
+                .enqueue(Job::ReportUsage {
+                    tenant_id,
+                    period: None,
+                })
+                .await?;
+        }
     }
     Ok(())
 }

@@ -255,7 +255,9 @@ async fn boot(
             page_size: config.ehr_page_size,
             ..portico_fhir::FhirConnector::default()
         });
+    let billing = billing(config)?;
     let services = Services {
+        billing: billing.clone(),
         ehr: Arc::clone(&ehr),
         sealer: Arc::clone(&sealer),
         db: db.clone(),
@@ -298,10 +300,28 @@ async fn boot(
         attachments,
         ehr,
         sealer,
+        billing,
         claim: chrono::Duration::seconds(
             i64::try_from(config.outbox_claim_secs.clamp(1, 3600)).unwrap_or(120),
         ),
     })
+}
+
+/// Billing through Stripe when a key is set.
+fn billing(config: &Config) -> anyhow::Result<Option<portico_core::billing::Billing>> {
+    let Some(key) = &config.stripe_secret_key else {
+        return Ok(None);
+    };
+    let settings = config.billing_settings();
+    let gateway = portico_billing::StripeBilling::new(&portico_billing::StripeSettings {
+        secret_key: key.expose_secret().to_owned(),
+        api_base: Some(config.stripe_api_base.clone()),
+        meter_event_name: settings.meter_event_name.clone(),
+    })?;
+    Ok(Some(portico_core::billing::Billing {
+        gateway: Arc::new(gateway),
+        settings,
+    }))
 }
 
 /// The sealer of secrets at rest: the configured key, or in development a key kept in a

@@ -126,6 +126,25 @@ pub struct Config {
     pub ehr_request_timeout_secs: u64,
     /// Resources asked for per page of an EHR pull.
     pub ehr_page_size: u32,
+    /// Set: billing is on, through Stripe. Unset: every practice is on the unlimited
+    /// self-hosted plan.
+    pub stripe_secret_key: Option<SecretString>,
+    /// The signing secret of the `/webhooks/stripe` endpoint (`whsec_...`); required with
+    /// the key.
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// Stripe's API (https, or http on loopback for a local stand-in).
+    pub stripe_api_base: String,
+    /// The plans practices choose from, each a base price, a per-provider seat price and a
+    /// metered price per monthly active patient (Stripe price ids).
+    pub billing_plans: Vec<portico_core::billing::plans::Plan>,
+    /// A new practice's trial.
+    pub billing_trial_days: u32,
+    /// How long a practice whose payment failed keeps working before it is suspended.
+    pub billing_grace_days: u32,
+    /// How long a cancelled practice's data is kept for export.
+    pub billing_retention_days: u32,
+    /// The Stripe meter that monthly active patients are reported to.
+    pub billing_meter_event: String,
 }
 
 impl Default for Config {
@@ -187,6 +206,14 @@ impl Default for Config {
             ehr_allow_loopback_http: false,
             ehr_request_timeout_secs: 30,
             ehr_page_size: 100,
+            stripe_secret_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_base: "https://api.stripe.com/".to_owned(),
+            billing_plans: Vec::new(),
+            billing_trial_days: 30,
+            billing_grace_days: 14,
+            billing_retention_days: 90,
+            billing_meter_event: "portico_monthly_active_patients".to_owned(),
         }
     }
 }
@@ -529,6 +556,7 @@ impl Config {
                 "must be between 10 and 1000",
             ));
         }
+        self.validate_billing()?;
         for origin in self.cors_origin_list() {
             if !(origin.starts_with("http://") || origin.starts_with("https://"))
                 || origin.ends_with('/')
@@ -540,6 +568,77 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    fn validate_billing(&self) -> Result<(), ConfigError> {
+        if self.stripe_secret_key.is_none() {
+            return Ok(());
+        }
+        if self.stripe_webhook_secret.is_none() {
+            return Err(ConfigError::new(
+                "PORTICO_STRIPE_WEBHOOK_SECRET",
+                "is required with PORTICO_STRIPE_SECRET_KEY",
+            ));
+        }
+        if !(self.stripe_api_base.starts_with("https://")
+            || is_loopback_http(&self.stripe_api_base))
+        {
+            return Err(ConfigError::new(
+                "PORTICO_STRIPE_API_BASE",
+                "must be https (or http on this machine)",
+            ));
+        }
+        if self.billing_plans.is_empty() {
+            return Err(ConfigError::new(
+                "PORTICO_BILLING_PLANS",
+                "at least one plan is needed when billing is on",
+            ));
+        }
+        let mut codes = std::collections::HashSet::new();
+        for plan in &self.billing_plans {
+            let code_ok = !plan.code.is_empty()
+                && plan.code.len() <= 64
+                && plan
+                    .code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !code_ok || !codes.insert(plan.code.as_str()) {
+                return Err(ConfigError::new(
+                    "PORTICO_BILLING_PLANS",
+                    format!(
+                        "plan code {:?} must be unique, lower case letters, digits and _",
+                        plan.code
+                    ),
+                ));
+            }
+        }
+        for (setting, days) in [
+            ("PORTICO_BILLING_TRIAL_DAYS", self.billing_trial_days),
+            ("PORTICO_BILLING_GRACE_DAYS", self.billing_grace_days),
+            (
+                "PORTICO_BILLING_RETENTION_DAYS",
+                self.billing_retention_days,
+            ),
+        ] {
+            if days > 3650 {
+                return Err(ConfigError::new(setting, "must be at most 3650"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Billing's settings (used when a Stripe key is set).
+    pub fn billing_settings(&self) -> portico_core::billing::settings::BillingSettings {
+        let days = |d: u32| chrono::Duration::days(i64::from(d));
+        portico_core::billing::settings::BillingSettings {
+            catalogue: portico_core::billing::plans::Catalogue {
+                plans: self.billing_plans.clone(),
+            },
+            trial: days(self.billing_trial_days),
+            grace: days(self.billing_grace_days),
+            retention: days(self.billing_retention_days),
+            meter_event_name: self.billing_meter_event.clone(),
+        }
     }
 
     pub fn is_development(&self) -> bool {

@@ -145,3 +145,14 @@ pub(crate) async fn settle<C: ConnectionTrait>(
     }
     Ok(account)
 }
+
+/// Provider seats to bill: the practice's active providers, at least one.
+pub async fn seats(tx: &crate::TenantTx) -> CoreResult<u32> {
+    use sea_orm::PaginatorTrait;
+    let active = tx
+        .find::<crate::entities::provider::Entity>()
+        .filter(crate::entities::provider::Column::Active.eq(true))
+        .count(tx.conn())
+        .await?;
+    Ok(u32::try_from(active).unwrap_or(u32::MAX).max(1))
+}

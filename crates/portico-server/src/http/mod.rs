@@ -5,6 +5,7 @@ pub mod graphql;
 mod health;
 mod metrics;
 mod request_id;
+mod stripe_webhook;
 mod tenant;
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use axum::{
     Router,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware,
-    routing::get,
+    routing::{get, post},
 };
 use tower_http::{
     compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer,
@@ -42,6 +43,7 @@ pub fn router(state: AppState, api: bool) -> Router {
             ),
             get(files::download),
         );
+        router = router.route("/webhooks/stripe", post(stripe_webhook::receive));
         if config.graphql_limits().introspection {
             router = router.route("/graphiql", get(graphql::graphiql));
         }

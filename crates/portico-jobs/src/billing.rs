@@ -1,0 +1,28 @@
+//! Billing's background work: the sweep that starts trials for practices billing has not
+//! seen and ends trials and grace periods that ran out, and the monthly usage report.
+
+use chrono::{NaiveDate, Utc};
+use portico_core::{
+    CoreError, Db, TenantId,
+    billing::{Billing, usage, webhooks},
+};
+
+pub async fn sweep(db: &Db, billing: &Billing) -> Result<(), CoreError> {
+    let now = Utc::now();
+    webhooks::ensure_all(db, &billing.settings, now).await?;
+    for tenant_id in webhooks::sweep(db, &billing.settings, now).await? {
+        tracing::info!(%tenant_id, "practice status changed with its billing");
+    }
+    Ok(())
+}
+
+pub async fn report_usage(
+    db: &Db,
+    billing: &Billing,
+    tenant_id: TenantId,
+    period: Option<NaiveDate>,
+) -> Result<(), CoreError> {
+    let reported = usage::report(db, billing, tenant_id, period, Utc::now()).await?;
+    tracing::info!(%tenant_id, ?reported, "monthly active patients");
+    Ok(())
+}
