@@ -1,0 +1,56 @@
+//! Stripe's failures as the domain sees them: a refusal carries Stripe's error code (or its
+//! error type when there is no code), never the message, which can echo input back.
+
+use portico_core::billing::gateway::BillingError;
+use stripe::StripeError;
+use stripe_shared::ApiErrors;
+
+/// Maps a failed call: a 4xx answer is a refusal, anything else (5xx, the network, a body
+/// that does not parse, the configuration) means Stripe is unavailable.
+pub(crate) fn to_billing_error(error: StripeError) -> BillingError {
+    match error {
+        StripeError::Stripe(api, status) if (400..500).contains(&status) => BillingError::Refused {
+            code: refusal_code(&api),
+        },
+        StripeError::Stripe(api, status) => {
+            BillingError::Unavailable(format!("status {status} ({})", refusal_code(&api)))
+        }
+        StripeError::JSONDeserialize(_) => {
+            BillingError::Unavailable("unexpected response body".to_owned())
+        }
+        StripeError::Timeout => BillingError::Unavailable("timed out".to_owned()),
+        // These carry hyper's or the builder's text, which names neither the key nor a body.
+        StripeError::ClientError(reason) => BillingError::Unavailable(reason),
+        StripeError::ConfigError(reason) => {
+            BillingError::Unavailable(format!("configuration: {reason}"))
+        }
+    }
+}
+
+fn refusal_code(api: &ApiErrors) -> String {
+    api.code
+        .as_ref()
+        .map(|code| code.as_str().to_owned())
+        .unwrap_or_else(|| api.type_.as_str().to_owned())
+}
+
+/// Whether Stripe refused a meter event because its identifier was already used: the usage
+/// was counted by an earlier report. Stripe answers a 400 naming the `identifier` parameter
+/// (`resource_already_exists`); the message is read only to recognise this case.
+pub(crate) fn is_duplicate_meter_event(error: &StripeError) -> bool {
+    let StripeError::Stripe(api, 400) = error else {
+        return false;
+    };
+    let code = api.code.as_ref().map(|code| code.as_str());
+    if code == Some("resource_already_exists") {
+        return true;
+    }
+    let message = api
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let names_identifier =
+        api.param.as_deref() == Some("identifier") || message.contains("identifier");
+    names_identifier && (message.contains("already") || message.contains("duplicate"))
+}
