@@ -180,3 +180,51 @@ fn uuid_at(value: Option<&Value>) -> Option<Uuid> {
 fn tenant_in_metadata(object: &Value) -> Option<Uuid> {
     uuid_at(object.get("metadata").and_then(|m| m.get("tenant_id")))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn ids_are_read_from_strings_and_expanded_objects_only() {
+        assert_eq!(id_of(Some(&json!("cus_1"))).as_deref(), Some("cus_1"));
+        assert_eq!(
+            id_of(Some(&json!({ "id": "cus_1", "object": "customer" }))).as_deref(),
+            Some("cus_1")
+        );
+        for value in [
+            json!(""),
+            json!(null),
+            json!(7),
+            json!({ "object": "customer" }),
+        ] {
+            assert_eq!(id_of(Some(&value)), None, "{value}");
+        }
+        assert_eq!(id_of(None), None);
+    }
+
+    #[test]
+    fn a_deleted_subscription_without_status_is_canceled() {
+        let object = json!({ "id": "sub_1", "customer": "cus_1" });
+        let snapshot = subscription(&object, "customer.subscription.deleted").unwrap();
+        assert_eq!(snapshot.status, "canceled");
+        assert!(snapshot.prices.is_empty());
+        assert_eq!(subscription(&object, "customer.subscription.updated"), None);
+    }
+
+    #[test]
+    fn an_event_without_an_object_is_not_mapped() {
+        let event = json!({ "id": "evt_1", "type": "customer.updated", "created": 1,
+            "data": { "object": "cus_1" } });
+        assert_eq!(map_event(&event), None);
+    }
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(WebhookRejection::BadSignature.code(), "BAD_SIGNATURE");
+        assert_eq!(WebhookRejection::Stale.code(), "STALE_SIGNATURE");
+        assert_eq!(WebhookRejection::Malformed.code(), "MALFORMED_EVENT");
+    }
+}

@@ -137,7 +137,7 @@ async fn checkout_sends_the_plan_prices_seats_and_tenant() {
 }
 
 #[tokio::test]
-async fn checkout_carries_a_trial_that_ends_later_and_drops_one_that_has_ended() {
+async fn checkout_carries_a_trial_that_ends_later_and_drops_one_stripe_would_refuse() {
     let api = StripeApi::start().await;
     let billing = billing(&api, SECRET_KEY);
     let tenant = Uuid::now_v7();
@@ -150,6 +150,10 @@ async fn checkout_carries_a_trial_that_ends_later_and_drops_one_that_has_ended()
     let mut ended = checkout(tenant, &customer_id);
     ended.trial_end = Some(Utc::now() - TimeDelta::days(1));
     billing.checkout_url(&ended).await.unwrap();
+    // Stripe refuses a trial that ends within 48 hours.
+    let mut ending = checkout(tenant, &customer_id);
+    ending.trial_end = Some(Utc::now() + TimeDelta::hours(20));
+    billing.checkout_url(&ending).await.unwrap();
 
     let sessions = api.checkout_sessions();
     assert_eq!(
@@ -157,6 +161,7 @@ async fn checkout_carries_a_trial_that_ends_later_and_drops_one_that_has_ended()
         trial_end.timestamp().to_string()
     );
     assert!(!sessions[1].1.contains_key("subscription_data[trial_end]"));
+    assert!(!sessions[2].1.contains_key("subscription_data[trial_end]"));
 }
 
 #[tokio::test]
@@ -444,7 +449,7 @@ async fn nothing_listening_is_unavailable() {
 }
 
 #[test]
-fn settings_debug_hides_the_key() {
+fn debug_output_hides_the_key() {
     let settings = StripeSettings {
         secret_key: "sk_live_very_secret".to_owned(),
         api_base: None,
@@ -452,4 +457,6 @@ fn settings_debug_hides_the_key() {
     };
     assert!(!format!("{settings:?}").contains("very_secret"));
     assert_eq!(settings.api_base(), "https://api.stripe.com/");
+    let billing = StripeBilling::new(&settings).unwrap();
+    assert!(!format!("{billing:?}").contains("very_secret"));
 }
