@@ -1,7 +1,9 @@
 //! Webhook deliveries: the signature and its age are checked by async-stripe-webhook, then
 //! the verified JSON is mapped to a [`BillingEvent`]. The SDK's typed objects are not used:
 //! they require every field of the API version it was generated for, and Stripe renders an
-//! event in the API version of the account, so a legitimate event may not fit them.
+//! event in the API version of the account, so a legitimate event may not fit them. (The
+//! SDK logs such a parse failure at error level under the `stripe_webhook` target; a log
+//! filter of `stripe_webhook=off` keeps that noise out.)
 
 use chrono::{DateTime, Utc};
 use portico_core::billing::events::{BillingEvent, EventKind, SubscriptionSnapshot};
