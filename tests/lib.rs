@@ -6,6 +6,7 @@
 
 pub mod fhir_server;
 pub mod sms_provider;
+pub mod stripe_api;
 
 use std::{path::PathBuf, time::Duration};
 
