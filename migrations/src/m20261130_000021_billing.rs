@@ -118,7 +118,7 @@ impl MigrationTrait for Migration {
             .await?;
 
         postgres::grant(manager, "billing_accounts", "SELECT, INSERT, UPDATE").await?;
-        postgres::grant(manager, "billing_events", "SELECT, INSERT").await?;
+        postgres::grant(manager, "billing_events", "SELECT, INSERT, UPDATE").await?;
         postgres::grant(manager, "usage_reports", "SELECT, INSERT, UPDATE").await?;
         Ok(())
     }

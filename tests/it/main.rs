@@ -12,6 +12,7 @@ mod api_keys;
 mod attachments;
 mod audit;
 mod authz;
+mod billing;
 mod break_glass;
 mod chart_access;
 mod chart_fixtures;

@@ -122,11 +122,13 @@ fn subscription(object: &Value, event_type: &str) -> Option<SubscriptionSnapshot
         None => return None,
     };
     // Before API version 2025-03-31 the period is the subscription's; since, each item's.
-    let current_period_end = timestamp(object.get("current_period_end")).or_else(|| {
-        items
-            .and_then(|items| items.first())
-            .and_then(|item| timestamp(item.get("current_period_end")))
-    });
+    let period = |field: &str| {
+        timestamp(object.get(field)).or_else(|| {
+            items
+                .and_then(|items| items.first())
+                .and_then(|item| timestamp(item.get(field)))
+        })
+    };
     let prices = items
         .map(|items| {
             items
@@ -140,7 +142,8 @@ fn subscription(object: &Value, event_type: &str) -> Option<SubscriptionSnapshot
         customer_id: id_of(object.get("customer"))?,
         status,
         trial_end: timestamp(object.get("trial_end")),
-        current_period_end,
+        current_period_start: period("current_period_start"),
+        current_period_end: period("current_period_end"),
         prices,
         tenant_id: tenant_in_metadata(object),
     })

@@ -102,6 +102,20 @@ impl Db {
         }
     }
 
+    /// A writing transaction on platform-level (directory) tables. On SQLite it takes the
+    /// write lock at once, so a read followed by a write never meets a lock upgrade that
+    /// fails as `database is locked`.
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        self.conn
+            .begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await
+    }
+
     /// The raw connection, for this crate's platform-level services only.
     pub(crate) fn conn(&self) -> &DatabaseConnection {
         &self.conn

@@ -47,6 +47,7 @@ fn a_subscription_update_maps_to_its_snapshot() {
                 customer_id: "cus_1".to_owned(),
                 status: "active".to_owned(),
                 trial_end: None,
+                current_period_start: Some(at(CREATED - 3600)),
                 current_period_end: Some(at(CREATED - 3600 + 30 * 86_400)),
                 prices: vec!["price_base".to_owned()],
                 tenant_id: Some(tenant),

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -37,7 +37,7 @@ pub async fn apply(
     event: &BillingEvent,
     now: DateTime<Utc>,
 ) -> CoreResult<Outcome> {
-    let txn = db.conn().begin().await?;
+    let txn = db.begin_write().await?;
     let recorded = billing_event::Entity::insert(billing_event::ActiveModel {
         event_id: Set(event.id.clone()),
         event_type: Set(event.event_type.chars().take(128).collect()),
@@ -257,7 +257,7 @@ pub async fn sweep(
         if due == account.status {
             continue;
         }
-        let txn = db.conn().begin().await?;
+        let txn = db.begin_write().await?;
         // Touching the row first holds it against a webhook applying meanwhile.
         billing_account::Entity::update_many()
             .col_expr(billing_account::Column::UpdatedAt, Expr::value(now))
@@ -297,7 +297,7 @@ pub async fn ensure_all(
         .await?;
     let mut made = 0;
     for id in practices.into_iter().filter(|id| !known.contains(id)) {
-        let txn = db.conn().begin().await?;
+        let txn = db.begin_write().await?;
         accounts::ensure_in(&txn, id, settings, now).await?;
         accounts::settle(&txn, id, settings, now).await?;
         txn.commit().await?;
