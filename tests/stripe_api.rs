@@ -55,6 +55,7 @@ struct Book {
     meter_events: Vec<Fields>,
     identifiers: HashSet<String>,
     invoices: HashMap<String, Vec<Value>>,
+    subscriptions: HashMap<String, Value>,
     failures: VecDeque<(StatusCode, Value)>,
 }
 
@@ -76,6 +77,7 @@ impl StripeApi {
             .route("/v1/billing_portal/sessions", post(create_portal_session))
             .route("/v1/billing/meter_events", post(create_meter_event))
             .route("/v1/invoices", get(list_invoices))
+            .route("/v1/subscriptions/{id}", get(retrieve_subscription))
             .with_state(book.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
@@ -124,6 +126,13 @@ impl StripeApi {
             .entry(customer.to_owned())
             .or_default()
             .push(invoice);
+    }
+
+    /// Makes `subscription` (a subscription object, as in an event's `data.object`) the
+    /// one `GET /v1/subscriptions/{id}` answers with from now on.
+    pub fn set_subscription(&self, subscription: Value) {
+        let id = subscription["id"].as_str().unwrap().to_owned();
+        self.book().subscriptions.insert(id, subscription);
     }
 
     /// Answers the next authorised request with `status` and Stripe's error JSON (queued:
@@ -379,6 +388,27 @@ async fn create_meter_event(
     });
     book.meter_events.push(form);
     Json(body).into_response()
+}
+
+async fn retrieve_subscription(
+    State(book): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if let Some(refused) = admit(&book, "GET", &format!("/v1/subscriptions/{id}"), &headers) {
+        return refused;
+    }
+    let found = book.lock().unwrap().subscriptions.get(&id).cloned();
+    match found {
+        Some(subscription) => Json(subscription).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            Some("resource_missing"),
+            Some("id"),
+            &format!("No such subscription: '{id}'"),
+        ),
+    }
 }
 
 async fn list_invoices(

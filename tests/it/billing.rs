@@ -376,6 +376,56 @@ async fn webhooks_are_checked_over_the_raw_body_and_applied_once() {
     assert!(state["dataRetainedUntil"].is_string());
 }
 
+#[tokio::test]
+async fn two_events_of_the_same_second_end_in_the_subscription_as_it_stands() {
+    let stripe = StripeApi::start().await;
+    let app = billing_app(&stripe).await;
+    let admin = app.practice_admin("samesec").await;
+    let tenant = tenant_id(&app, "samesec").await;
+    let at = Utc::now().timestamp();
+    // Checkout makes the subscription `incomplete` and then, paid, `active`, in one second;
+    // the stale event has the greater id, so `created` and the id alone would keep it.
+    let stale = subscription_event(
+        "evt_same_b",
+        "customer.subscription.created",
+        at,
+        "sub_same",
+        "cus_same",
+        "incomplete",
+        Some(tenant),
+        BASE,
+    );
+    let current = subscription_event(
+        "evt_same_a",
+        "customer.subscription.updated",
+        at,
+        "sub_same",
+        "cus_same",
+        "active",
+        Some(tenant),
+        BASE,
+    );
+    stripe.set_subscription(current["data"]["object"].clone());
+    assert_eq!(deliver(&app, &current).await.0, 200);
+    assert_eq!(deliver(&app, &stale).await.0, 200);
+    let state = billing(&app, "samesec", &admin.access).await;
+    assert_eq!(
+        (
+            state["status"].as_str(),
+            state["subscriptionStatus"].as_str()
+        ),
+        (Some("active"), Some("active")),
+        "{state}"
+    );
+    assert!(
+        stripe
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == "/v1/subscriptions/sub_same"),
+        "the subscription was fetched"
+    );
+}
+
 /// A subscription's life: a trial, checkout, paid, a failed renewal, paid again, ended.
 fn life(tenant: Uuid, tag: &str, t0: i64) -> Vec<Value> {
     let sub = format!("sub_{tag}");

@@ -5,8 +5,11 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{TimeDelta, Utc};
-use portico_core::billing::gateway::{
-    BillingError, BillingGateway, CheckoutRequest, InvoiceSummary, NewCustomer, UsageRecord,
+use portico_core::billing::{
+    events::SubscriptionSnapshot,
+    gateway::{
+        BillingError, BillingGateway, CheckoutRequest, InvoiceSummary, NewCustomer, UsageRecord,
+    },
 };
 use stripe::{Client, ClientBuilder, RequestStrategy, StripeRequest as _};
 use stripe_billing::{
@@ -16,6 +19,7 @@ use stripe_billing::{
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
 };
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::customer::CreateCustomer;
 
 use crate::{
@@ -208,5 +212,31 @@ impl BillingGateway for StripeBilling {
             }
             Err(error) => Err(to_billing_error(error)),
         }
+    }
+
+    #[tracing::instrument(skip_all, err(level = "warn"))]
+    async fn subscription(&self, id: &str) -> Result<Option<SubscriptionSnapshot>, BillingError> {
+        // Stripe ids are `sub_` and letters and digits: anything else is not asked for.
+        if !id.starts_with("sub_") || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Ok(None);
+        }
+        // Read as plain JSON and mapped as a webhook's copy is: the full typed object
+        // requires fields of one API version only.
+        let answer = RequestBuilder::new(StripeMethod::Get, format!("/subscriptions/{id}"))
+            .customize::<miniserde::json::Value>()
+            .send(&self.client)
+            .await;
+        let object = match answer {
+            Ok(object) => object,
+            Err(error) => {
+                return match to_billing_error(error) {
+                    BillingError::Refused { code } if code == "resource_missing" => Ok(None),
+                    other => Err(other),
+                };
+            }
+        };
+        let object: serde_json::Value = serde_json::from_str(&miniserde::json::to_string(&object))
+            .map_err(|_| BillingError::Unavailable("unreadable subscription".to_owned()))?;
+        Ok(crate::webhook::subscription(&object, ""))
     }
 }

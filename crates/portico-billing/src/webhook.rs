@@ -110,7 +110,7 @@ fn checkout_completed(session: &Value) -> Option<EventKind> {
     })
 }
 
-fn subscription(object: &Value, event_type: &str) -> Option<SubscriptionSnapshot> {
+pub(crate) fn subscription(object: &Value, event_type: &str) -> Option<SubscriptionSnapshot> {
     let items = object
         .get("items")
         .and_then(|items| items.get("data"))

@@ -341,11 +341,13 @@ pub(crate) async fn own_row(tx: &TenantTx) -> CoreResult<ResolvedTenant> {
 }
 
 /// Suspends the transaction's practice (`reason` is shown to its staff) or reactivates it,
-/// in the transaction that also records the audit event.
+/// in the transaction that also records the audit event. With billing on, reactivating
+/// returns the practice to what its subscription makes it.
 pub async fn set_status(
     tx: &TenantTx,
     suspend: bool,
     reason: Option<String>,
+    billing_on: bool,
 ) -> CoreResult<ResolvedTenant> {
     let found = Some(own_row(tx).await?)
         .filter(|t| !t.is_platform())
@@ -359,10 +361,16 @@ pub async fn set_status(
             "at most 500 characters",
         ));
     }
-    // Lifting a hold returns the practice to what its subscription makes it.
-    let billing = crate::entities::billing_account::Entity::find_by_id(found.tenant.id)
-        .one(tx.conn())
-        .await?;
+    // The account first (as webhooks and the sweep take them), so a subscription settling
+    // meanwhile either sees this hold or is seen by it.
+    let billing = if billing_on {
+        crate::billing::accounts::hold(tx.conn(), found.tenant.id, Utc::now()).await?;
+        crate::entities::billing_account::Entity::find_by_id(found.tenant.id)
+            .one(tx.conn())
+            .await?
+    } else {
+        None
+    };
     let mut active: tenant::ActiveModel = found.tenant.into();
     let now = Utc::now();
     let status = match (suspend, billing) {

@@ -306,7 +306,14 @@ const BILLING_OFF: (&str, &str, &str) = (
 );
 
 /// Subscription states in which a new checkout would make a second subscription.
-const SUBSCRIBED: &[&str] = &["trialing", "active", "past_due", "unpaid", "paused"];
+const SUBSCRIBED: &[&str] = &[
+    "trialing",
+    "active",
+    "past_due",
+    "unpaid",
+    "paused",
+    "incomplete",
+];
 
 #[derive(Default)]
 pub struct BillingMutation;

@@ -187,8 +187,9 @@ async fn change_status(
     let tx = TenantTx::begin(&services.db, &target.scope(), Access::Write)
         .await
         .map_err(core)?;
+    let billing_on = services.billing.is_some();
     let changed = async {
-        let changed = tenants::set_status(&tx, suspend, reason).await?;
+        let changed = tenants::set_status(&tx, suspend, reason, billing_on).await?;
         audit::record(&tx, &actor, event(changed.tenant.id)).await?;
         Ok(changed)
     }

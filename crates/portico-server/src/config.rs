@@ -612,6 +612,18 @@ impl Config {
                 ));
             }
         }
+        // A subscription names prices, and its base price names its plan.
+        let mut bases = std::collections::HashSet::new();
+        if let Some(shared) = self
+            .billing_plans
+            .iter()
+            .find(|plan| plan.base_price.is_empty() || !bases.insert(plan.base_price.as_str()))
+        {
+            return Err(ConfigError::new(
+                "PORTICO_BILLING_PLANS",
+                format!("plan {:?} needs a base price of its own", shared.code),
+            ));
+        }
         for (setting, days) in [
             ("PORTICO_BILLING_TRIAL_DAYS", self.billing_trial_days),
             ("PORTICO_BILLING_GRACE_DAYS", self.billing_grace_days),

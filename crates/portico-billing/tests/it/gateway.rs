@@ -460,3 +460,44 @@ fn debug_output_hides_the_key() {
     let billing = StripeBilling::new(&settings).unwrap();
     assert!(!format!("{billing:?}").contains("very_secret"));
 }
+
+#[tokio::test]
+async fn a_subscription_is_fetched_as_it_stands_and_an_unknown_one_is_none() {
+    let api = StripeApi::start().await;
+    let billing = billing(&api, SECRET_KEY);
+    let tenant = Uuid::now_v7();
+    let event = stripe_api::subscription_event(
+        "evt_fetch",
+        "customer.subscription.updated",
+        1_790_000_000,
+        "sub_fetch",
+        "cus_fetch",
+        "past_due",
+        Some(tenant),
+        "price_base",
+    );
+    api.set_subscription(event["data"]["object"].clone());
+    let found = billing.subscription("sub_fetch").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            found.id.as_str(),
+            found.customer_id.as_str(),
+            found.status.as_str()
+        ),
+        ("sub_fetch", "cus_fetch", "past_due")
+    );
+    assert_eq!(found.prices, vec!["price_base".to_owned()]);
+    assert_eq!(found.tenant_id, Some(tenant));
+    assert_eq!(
+        found.current_period_start,
+        Utc.timestamp_opt(1_790_000_000 - 3600, 0).single()
+    );
+    assert_eq!(billing.subscription("sub_unknown").await.unwrap(), None);
+    // Not a subscription id: never asked for.
+    assert_eq!(billing.subscription("../customers").await.unwrap(), None);
+    assert!(
+        !api.requests().iter().any(|r| r.path.contains("customers")),
+        "{:?}",
+        api.requests()
+    );
+}

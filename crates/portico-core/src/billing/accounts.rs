@@ -47,6 +47,7 @@ pub(crate) async fn ensure_in<C: ConnectionTrait>(
     let practice = tenant::Entity::find_by_id(tenant_id)
         .one(conn)
         .await?
+        .filter(|t| t.slug != crate::tenants::PLATFORM_SLUG)
         .ok_or(CoreError::NotFound)?;
     let trial_ends_at = (practice.created_at + settings.trial).max(now + chrono::Duration::days(7));
     let row = billing_account::ActiveModel {
@@ -109,6 +110,22 @@ pub(crate) async fn link_customer_in<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Takes the account row for the rest of the transaction (touching it): events, the sweep
+/// and an operator's hold on one practice then settle one after another, account first,
+/// then the practice.
+pub(crate) async fn hold<C: ConnectionTrait>(
+    conn: &C,
+    tenant_id: Uuid,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    billing_account::Entity::update_many()
+        .col_expr(billing_account::Column::UpdatedAt, Expr::value(now))
+        .filter(billing_account::Column::TenantId.eq(tenant_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Derives the account's status (and the practice's) from its state at `now`, writing both
 /// where they changed. Callers hold the account row (they updated it in this transaction).
 pub(crate) async fn settle<C: ConnectionTrait>(
@@ -134,14 +151,20 @@ pub(crate) async fn settle<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let wanted = lifecycle::tenant_status(status, practice.operator_hold);
-    if practice.status != wanted && !practice.operator_hold {
-        let mut change: tenant::ActiveModel = practice.into();
-        change.status = Set(wanted.to_owned());
-        change.status_reason = Set(lifecycle::reason(wanted).map(str::to_owned));
-        change.status_changed_at = Set(Some(now));
-        change.updated_at = Set(now);
-        change.update(conn).await?;
+    if practice.status != status && !practice.operator_hold {
+        // Never over an operator's hold placed meanwhile.
+        tenant::Entity::update_many()
+            .col_expr(tenant::Column::Status, Expr::value(status))
+            .col_expr(
+                tenant::Column::StatusReason,
+                Expr::value(lifecycle::reason(status).map(str::to_owned)),
+            )
+            .col_expr(tenant::Column::StatusChangedAt, Expr::value(Some(now)))
+            .col_expr(tenant::Column::UpdatedAt, Expr::value(now))
+            .filter(tenant::Column::Id.eq(tenant_id))
+            .filter(tenant::Column::OperatorHold.eq(false))
+            .exec(conn)
+            .await?;
     }
     Ok(account)
 }

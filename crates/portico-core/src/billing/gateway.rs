@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::plans::Plan;
+use super::{events::SubscriptionSnapshot, plans::Plan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
@@ -95,4 +95,6 @@ pub trait BillingGateway: Send + Sync {
     ) -> Result<Vec<InvoiceSummary>, BillingError>;
     /// Reports usage to the meter.
     async fn report_usage(&self, usage: &UsageRecord) -> Result<(), BillingError>;
+    /// The subscription as it stands now (`None` when the provider does not know it).
+    async fn subscription(&self, id: &str) -> Result<Option<SubscriptionSnapshot>, BillingError>;
 }

@@ -31,28 +31,21 @@ impl<'a> From<&'a billing_account::Model> for State<'a> {
 pub fn status(state: State<'_>, grace: chrono::Duration, now: DateTime<Utc>) -> &'static str {
     let in_grace = || state.past_due_since.is_none_or(|since| now < since + grace);
     match state.subscription_status {
-        None => match state.trial_ends_at {
+        // A first payment that never went through leaves the practice where it was: on its
+        // trial while that lasts.
+        None | Some("incomplete_expired") => match state.trial_ends_at {
             Some(end) if now >= end => tenant_status::SUSPENDED,
             _ => tenant_status::TRIAL,
         },
         Some("trialing") => tenant_status::TRIAL,
         Some("active") => tenant_status::ACTIVE,
-        Some("canceled" | "incomplete_expired") => tenant_status::CANCELLED,
+        Some("canceled") => tenant_status::CANCELLED,
         // Stripe stopped retrying, or the subscription is paused: nothing is being paid.
         Some("unpaid" | "paused") => tenant_status::SUSPENDED,
         // `past_due`, `incomplete` (the first payment is not through yet), and any status
         // added later: a payment is owed, and the grace period runs.
         Some(_) if in_grace() => tenant_status::PAST_DUE,
         Some(_) => tenant_status::SUSPENDED,
-    }
-}
-
-/// The practice's status: an operator's hold wins over the subscription.
-pub fn tenant_status(billing_status: &str, operator_hold: bool) -> &str {
-    if operator_hold {
-        tenant_status::SUSPENDED
-    } else {
-        billing_status
     }
 }
 
@@ -124,6 +117,14 @@ mod tests {
     }
 
     #[test]
+    fn a_first_payment_that_never_went_through_leaves_the_trial_running() {
+        let grace = Duration::days(14);
+        let expired = state(Some("incomplete_expired"));
+        assert_eq!(status(expired, grace, at(19)), tenant_status::TRIAL);
+        assert_eq!(status(expired, grace, at(20)), tenant_status::SUSPENDED);
+    }
+
+    #[test]
     fn a_payment_owed_is_past_due_for_the_grace_period_then_suspended() {
         let grace = Duration::days(14);
         for owed in ["past_due", "incomplete", "some_future_status"] {
@@ -147,21 +148,10 @@ mod tests {
             ("unpaid", tenant_status::SUSPENDED),
             ("paused", tenant_status::SUSPENDED),
             ("canceled", tenant_status::CANCELLED),
-            ("incomplete_expired", tenant_status::CANCELLED),
+            // The first payment never went through, after the trial ended.
+            ("incomplete_expired", tenant_status::SUSPENDED),
         ] {
             assert_eq!(status(state(Some(sub)), grace, at(25)), expected, "{sub}");
         }
-    }
-
-    #[test]
-    fn an_operator_hold_wins_over_any_subscription() {
-        assert_eq!(
-            tenant_status(tenant_status::ACTIVE, true),
-            tenant_status::SUSPENDED
-        );
-        assert_eq!(
-            tenant_status(tenant_status::PAST_DUE, false),
-            tenant_status::PAST_DUE
-        );
     }
 }

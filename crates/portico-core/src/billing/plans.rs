@@ -39,11 +39,12 @@ impl Catalogue {
         self.plans.iter().find(|p| p.code == code)
     }
 
-    /// The plan a subscription's prices belong to.
+    /// The plan a subscription's prices belong to: the one whose base price it has (seat
+    /// and metered prices may be shared between plans; base prices may not).
     pub fn for_prices<'a>(&self, prices: impl IntoIterator<Item = &'a str>) -> Option<&Plan> {
         let prices: Vec<&str> = prices.into_iter().collect();
         self.plans
             .iter()
-            .find(|plan| prices.iter().any(|price| plan.has_price(price)))
+            .find(|plan| prices.contains(&plan.base_price.as_str()))
     }
 }

@@ -1,7 +1,11 @@
 //! Applying the provider's events. Each event id is handled once (a row in
-//! `billing_events`); of the events about one subscription, the latest-created wins, ties
-//! going to the greater event id, so any order of delivery, with repeats, ends in the
-//! same state. Every event's effect depends on the event alone, never on what came before.
+//! `billing_events`). A subscription event is a signal: the subscription as it stands now is
+//! fetched from the provider and applied (two events of the same second, whose `created`
+//! cannot order them, both end in the current state). When the provider cannot be reached
+//! the event's own copy is applied instead, the latest-created winning, ties going to the
+//! greater event id. Either way every event's effect depends on the event (and the
+//! provider's current state) alone, never on what came before, so any order of delivery,
+//! with repeats, ends in the same state.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -11,7 +15,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    accounts,
+    Billing, accounts,
     events::{BillingEvent, EventKind, SubscriptionSnapshot},
     settings::BillingSettings,
 };
@@ -31,10 +35,35 @@ pub enum Outcome {
     NotOurs,
 }
 
+/// Receives a verified event: fetches the subscription it is about (outside any
+/// transaction), then applies it.
+pub async fn receive(
+    db: &Db,
+    billing: &Billing,
+    event: &BillingEvent,
+    now: DateTime<Utc>,
+) -> CoreResult<Outcome> {
+    let current = match &event.kind {
+        EventKind::Subscription(snapshot) => {
+            match billing.gateway.subscription(&snapshot.id).await {
+                Ok(current) => current.filter(|c| c.id == snapshot.id),
+                Err(e) => {
+                    tracing::warn!(error = %e, "subscription not fetched; the event's copy is applied");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    apply(db, &billing.settings, event, current.as_ref(), now).await
+}
+
+/// Applies a verified event; `current` is its subscription as fetched now, if it was.
 pub async fn apply(
     db: &Db,
     settings: &BillingSettings,
     event: &BillingEvent,
+    current: Option<&SubscriptionSnapshot>,
     now: DateTime<Utc>,
 ) -> CoreResult<Outcome> {
     let txn = db.begin_write().await?;
@@ -66,6 +95,9 @@ pub async fn apply(
         .exec(&txn)
         .await?;
     accounts::ensure_in(&txn, tenant_id, settings, now).await?;
+    // Holding the account row from here: another event or the sweep settling meanwhile
+    // waits, and every read below sees what it committed.
+    accounts::hold(&txn, tenant_id, now).await?;
     if let Some(customer) = customer_of(&event.kind) {
         accounts::link_customer_in(&txn, tenant_id, customer).await?;
     }
@@ -85,7 +117,9 @@ pub async fn apply(
                 .await?;
         }
         EventKind::Subscription(snapshot) => {
-            apply_subscription(&txn, settings, tenant_id, event, snapshot, now).await?;
+            let fetched = current.is_some();
+            let snapshot = current.unwrap_or(snapshot);
+            apply_subscription(&txn, settings, tenant_id, event, snapshot, fetched, now).await?;
         }
         EventKind::Invoice { paid, .. } => {
             billing_account::Entity::update_many()
@@ -118,20 +152,24 @@ pub async fn apply(
     Ok(Outcome::Applied { tenant_id })
 }
 
-/// Sets the subscription's state if this event is newer than the one last applied.
+/// Sets the subscription's state: the current one (`fetched`) unless a later event was
+/// applied, else the event's copy if it is newer than the state applied. Only the practice's
+/// own subscription moves it, unless that one has ended (a second subscription made by a
+/// second checkout does not flip the practice back and forth).
 async fn apply_subscription<C: ConnectionTrait>(
     conn: &C,
     settings: &BillingSettings,
     tenant_id: Uuid,
     event: &BillingEvent,
     snapshot: &SubscriptionSnapshot,
+    fetched: bool,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
     let owed = !matches!(
         snapshot.status.as_str(),
         "trialing" | "active" | "canceled" | "incomplete_expired" | "unpaid" | "paused"
     );
-    let ended = matches!(snapshot.status.as_str(), "canceled" | "incomplete_expired");
+    let ended = snapshot.status == "canceled";
     let plan = settings
         .catalogue
         .for_prices(snapshot.prices.iter().map(String::as_str))
@@ -152,7 +190,8 @@ async fn apply_subscription<C: ConnectionTrait>(
         )
         .col_expr(
             billing_account::Column::PastDueSince,
-            Expr::value(owed.then(|| snapshot.current_period_start.unwrap_or(event.created))),
+            // When the provider said so: a renewal or a mid-period charge alike.
+            Expr::value(owed.then_some(event.created)),
         )
         .col_expr(
             billing_account::Column::CancelledAt,
@@ -170,13 +209,25 @@ async fn apply_subscription<C: ConnectionTrait>(
     if let Some(trial_end) = snapshot.trial_end {
         update = update.col_expr(billing_account::Column::TrialEndsAt, Expr::value(trial_end));
     }
-    update
-        .filter(billing_account::Column::TenantId.eq(tenant_id))
-        .filter(newer_than(
+    let newer = if fetched {
+        Condition::any()
+            .add(billing_account::Column::StateCreated.is_null())
+            .add(billing_account::Column::StateCreated.lte(event.created))
+    } else {
+        newer_than(
             billing_account::Column::StateCreated,
             billing_account::Column::StateEventId,
             event,
-        ))
+        )
+    };
+    let own = Condition::any()
+        .add(billing_account::Column::SubscriptionId.is_null())
+        .add(billing_account::Column::SubscriptionId.eq(snapshot.id.as_str()))
+        .add(billing_account::Column::SubscriptionStatus.is_in(["canceled", "incomplete_expired"]));
+    update
+        .filter(billing_account::Column::TenantId.eq(tenant_id))
+        .filter(newer)
+        .filter(own)
         .exec(conn)
         .await?;
     Ok(())
@@ -230,6 +281,13 @@ async fn practice_of<C: ConnectionTrait>(
     let Some(named) = named else {
         return Ok(None);
     };
+    // A practice already linked to another customer is not this event's.
+    if let Some(account) = billing_account::Entity::find_by_id(named).one(conn).await?
+        && account.customer_id.is_some()
+        && account.customer_id.as_deref() != customer_of(&event.kind)
+    {
+        return Ok(None);
+    }
     Ok(tenant::Entity::find_by_id(named)
         .one(conn)
         .await?
@@ -258,12 +316,7 @@ pub async fn sweep(
             continue;
         }
         let txn = db.begin_write().await?;
-        // Touching the row first holds it against a webhook applying meanwhile.
-        billing_account::Entity::update_many()
-            .col_expr(billing_account::Column::UpdatedAt, Expr::value(now))
-            .filter(billing_account::Column::TenantId.eq(account.tenant_id))
-            .exec(&txn)
-            .await?;
+        accounts::hold(&txn, account.tenant_id, now).await?;
         let settled = accounts::settle(&txn, account.tenant_id, settings, now).await?;
         txn.commit().await?;
         if settled.status != account.status {

@@ -44,14 +44,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             return answer(StatusCode::BAD_REQUEST, rejection.code());
         }
     };
-    match webhooks::apply(
-        &runtime.services.db,
-        &billing.settings,
-        &event,
-        chrono::Utc::now(),
-    )
-    .await
-    {
+    match webhooks::receive(&runtime.services.db, billing, &event, chrono::Utc::now()).await {
         Ok(outcome) => {
             tracing::info!(event_type = %event.event_type, ?outcome, "payment provider event");
             (
