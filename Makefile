@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build test fmt fmt-check lint arch-check test-sqlite test-postgres schema bench bench-scale bench-reminders bench-ehr clean
+.PHONY: run build test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres schema bench bench-scale bench-reminders bench-ehr clean
 
 run:
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -13,7 +13,14 @@ run:
 build:
 	$(CARGO) build --locked --workspace
 
-test: fmt-check lint arch-check test-sqlite test-postgres
+test: fmt-check lint arch-check test-deps test-sqlite test-postgres
+
+# The FHIR server the EHR tests run against (Medplum's router behind a small Node wrapper),
+# installed once from its lock file.
+test-deps: tests/fhir-server/node_modules/.package-lock.json
+
+tests/fhir-server/node_modules/.package-lock.json: tests/fhir-server/package-lock.json
+	npm ci --prefix tests/fhir-server --no-audit --no-fund --loglevel=error
 
 fmt:
 	$(CARGO) fmt --all
