@@ -34,6 +34,13 @@ impl MigrationTrait for Migration {
                     .col(count("completed_visits"))
                     .col(count("no_shows"))
                     .col(count("reminders_sent"))
+                    // Reminders with a message the email server or SMS provider accepted
+                    // that day.
+                    .col(count("reminders_delivered"))
+                    // Recall notices sent that day, and bookings made that day that
+                    // followed one.
+                    .col(count("recalls_sent"))
+                    .col(count("recall_bookings"))
                     // Messages from patients and proxies, and replies from staff (internal
                     // notes left out), and the median minutes to a first reply.
                     .col(count("messages_in"))

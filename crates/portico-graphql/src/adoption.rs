@@ -51,6 +51,11 @@ pub struct AdoptionPoint {
     no_shows: i64,
     no_show_rate: Option<f64>,
     reminders_sent: i64,
+    /// Reminders with a message the email server or SMS provider accepted.
+    reminders_delivered: i64,
+    /// Recall notices sent, and bookings that followed one (counted when booked).
+    recalls_sent: i64,
+    recall_bookings: i64,
     messages_in: i64,
     messages_out: i64,
     median_first_response_minutes: Option<i64>,
@@ -76,6 +81,9 @@ impl From<series::Point> for AdoptionPoint {
             no_shows: p.no_shows,
             no_show_rate: p.no_show_rate,
             reminders_sent: p.reminders_sent,
+            reminders_delivered: p.reminders_delivered,
+            recalls_sent: p.recalls_sent,
+            recall_bookings: p.recall_bookings,
             messages_in: p.messages_in,
             messages_out: p.messages_out,
             median_first_response_minutes: p.median_first_response_minutes,

@@ -13,10 +13,10 @@ use crate::{
     CoreResult, TenantTx,
     entities::{
         adoption_rollup::{self, Model as Rollup},
-        appointment, appointment_reminder, audit_event, patient, refill_request, thread_message,
-        user,
+        appointment, appointment_reminder, audit_event, outbox_message, patient, recall_notice,
+        refill_request, thread_message, user,
     },
-    scheduling::appointments as booking,
+    scheduling::{appointments as booking, reminders::OUTBOX_KEY as REMINDER_KEY},
 };
 
 /// Portal use: events of patients (and proxies, who sign in as patients).
@@ -76,6 +76,30 @@ pub(crate) async fn active_patients(
         .all(tx.conn())
         .await?;
     Ok(ids.len() as i64)
+}
+
+/// Reminders with a message (email or text) delivered in `[from, to)`: a reminder sent by
+/// both counts once.
+async fn delivered_reminders(
+    tx: &TenantTx,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> CoreResult<i64> {
+    let keys: Vec<String> = tx
+        .find::<outbox_message::Entity>()
+        .select_only()
+        .column(outbox_message::Column::IdempotencyKey)
+        .filter(outbox_message::Column::IdempotencyKey.starts_with(REMINDER_KEY))
+        .filter(outbox_message::Column::DeliveredAt.gte(from))
+        .filter(outbox_message::Column::DeliveredAt.lt(to))
+        .into_tuple()
+        .all(tx.conn())
+        .await?;
+    let reminders: std::collections::HashSet<&str> = keys
+        .iter()
+        .map(|k| k.strip_suffix(":sms").unwrap_or(k))
+        .collect();
+    Ok(reminders.len() as i64)
 }
 
 /// Minutes from each patient message that opened a wait (the first after a staff reply, or
@@ -180,6 +204,15 @@ pub async fn compute(tx: &TenantTx, day: NaiveDate, tz: chrono_tz::Tz) -> CoreRe
         .filter(appointment_reminder::Column::SentAt.lt(to))
         .count(conn)
         .await? as i64;
+    let reminders_delivered = delivered_reminders(tx, from, to).await?;
+    let recall = |column: recall_notice::Column| {
+        tx.find::<recall_notice::Entity>()
+            .filter(column.gte(from))
+            .filter(column.lt(to))
+            .count(conn)
+    };
+    let recalls_sent = recall(recall_notice::Column::SentAt).await? as i64;
+    let recall_bookings = recall(recall_notice::Column::BookedAt).await? as i64;
     let messages = |staff: bool| {
         let q = tx
             .find::<thread_message::Entity>()
@@ -224,6 +257,9 @@ pub async fn compute(tx: &TenantTx, day: NaiveDate, tz: chrono_tz::Tz) -> CoreRe
         completed_visits,
         no_shows,
         reminders_sent,
+        reminders_delivered,
+        recalls_sent,
+        recall_bookings,
         messages_in,
         messages_out,
         median_first_response_minutes: median(first_responses(tx, from, to).await?),

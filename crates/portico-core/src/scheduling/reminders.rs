@@ -19,6 +19,9 @@ use crate::{
     tenants,
 };
 
+/// The outbox key of a reminder's messages starts so (`reminder:{id}`, `reminder:{id}:sms`).
+pub const OUTBOX_KEY: &str = "reminder:";
+
 /// Minutes before a visit, when a practice has not set its own.
 pub const DEFAULT_OFFSETS: [i32; 3] = [72 * 60, 24 * 60, 2 * 60];
 pub const PENDING: &str = "pending";
@@ -147,7 +150,7 @@ pub async fn send_due(
         let reached = if visit.status == BOOKED && visit.starts_at > now {
             let send = notify::Send {
                 notice: Notice::AppointmentReminder,
-                key: &format!("reminder:{}", reminder.id),
+                key: &format!("{OUTBOX_KEY}{}", reminder.id),
                 topic: Some(&topic(visit.id)),
                 link: &portal.visit(&token),
                 deadline: Some(visit.starts_at),
