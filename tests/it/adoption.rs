@@ -18,6 +18,23 @@ const METRICS: &str = "query($from: Date!, $to: Date!, $g: AdoptionGranularity) 
 const RECOMPUTE: &str = "mutation($from: Date!, $to: Date!) {
     recomputeAdoption(from: $from, to: $to) { days userErrors { code } } }";
 
+/// A practice's figures for `day`, computed again now (as the practice admin `token`).
+pub(crate) async fn day_figures(
+    app: &portico_tests::TestApp,
+    slug: &str,
+    token: &str,
+    day: chrono::NaiveDate,
+) -> Value {
+    let vars = json!({ "from": day, "to": day });
+    let (_, done) = app.gql_as(slug, token, RECOMPUTE, vars.clone()).await;
+    assert_eq!(done["data"]["recomputeAdoption"]["days"], 1, "{done}");
+    let (_, figures) = app.gql_as(slug, token, DAY, vars).await;
+    figures["data"]["adoptionMetrics"][0].clone()
+}
+
+const DAY: &str = "query($from: Date!, $to: Date!) { adoptionMetrics(from: $from, to: $to) {
+    remindersSent remindersDelivered recallsSent recallBookings } }";
+
 #[tokio::test]
 async fn a_day_rolls_up_to_the_same_figures_every_time_and_only_for_its_practice() {
     let app = spawn_app().await;

@@ -485,6 +485,13 @@ async fn a_booking_after_a_notice_counts_for_the_campaign() {
         json!([{ "rule": { "id": rule, "name": "Annual wellness visit" },
                  "sent": 1, "booked": 1, "conversion": 1.0 }])
     );
+    // The day's adoption figures count the notice and the booking that followed it.
+    let figures = crate::adoption::day_figures(&app, "recallbook", &p.admin.access, today).await;
+    assert_eq!(
+        (&figures["recallsSent"], &figures["recallBookings"]),
+        (&json!(1), &json!(1)),
+        "{figures}"
+    );
     // Staff see the figures too; another practice sees none of them.
     let (staff, _) = app.add_user("recallbook", Role::Staff).await;
     assert_eq!(campaigns(&app, &staff, today, today).await[0]["booked"], 1);

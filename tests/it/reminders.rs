@@ -114,7 +114,20 @@ async fn a_reminder_names_only_the_practice_and_its_link_confirms_once() {
         "{list}"
     );
     assert_eq!(list["data"]["appointments"][0]["status"], "BOOKED");
-    drop(p);
+
+    // The day's adoption figures count the reminder sent and, once the mail server took
+    // it, delivered (the delivery is noted just after the message is handed over).
+    let today = chrono::Utc::now().with_timezone(&p.tz).date_naive();
+    let mut figures = Value::Null;
+    for _ in 0..50 {
+        figures = crate::adoption::day_figures(&app, "remind", &p.admin.access, today).await;
+        if figures["remindersDelivered"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(figures["remindersSent"], 1, "{figures}");
+    assert_eq!(figures["remindersDelivered"], 1, "{figures}");
 }
 
 #[tokio::test]
