@@ -757,6 +757,25 @@ async fn a_trial_or_grace_period_that_runs_out_suspends_unless_an_operator_holds
         billing(&app, "lapsing", &admin.access).await["status"],
         "suspended"
     );
+    // Operators see the hold and the subscription behind it.
+    let (_, listed) = app
+        .gql_as(
+            "platform",
+            &op.access,
+            "{ tenants { slug status operatorHold billing { plan subscriptionStatus } } }",
+            json!({}),
+        )
+        .await;
+    let entry = listed["data"]["tenants"]
+        .as_array()
+        .and_then(|all| all.iter().find(|t| t["slug"] == "lapsing"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(
+        entry,
+        json!({ "slug": "lapsing", "status": "suspended", "operatorHold": true,
+                "billing": { "plan": "practice", "subscriptionStatus": "active" } })
+    );
     let (_, lifted) = app
         .gql_as(
             "platform",
@@ -881,14 +900,27 @@ async fn monthly_active_patients_are_reported_once_per_month() {
         crate::scheduling::gid("Patient", chart.unwrap())
     );
     app.gql_as("metered", &late.access, &own, json!({})).await;
+    // The nightly job: last month's figure (none used the portal then), and this month's
+    // kept and unsent one again.
+    portico_jobs::billing::report_usage(&db, &on, portico_core::TenantId::from_uuid(tenant), None)
+        .await
+        .unwrap();
     assert_eq!(
         report().await.unwrap(),
-        portico_core::billing::usage::Reported::Sent { monthly_active: 2 }
+        portico_core::billing::usage::Reported::Already { monthly_active: 2 }
     );
     let events = stripe.meter_events();
+    let this_month: Vec<_> = events
+        .iter()
+        .filter(|e| e.get("identifier") == events[0].get("identifier"))
+        .collect();
     assert_eq!(
-        events.len(),
-        1,
-        "the provider counted the identifier once: {events:?}"
+        (this_month.len(), events.len()),
+        (1, 2),
+        "this month's counted once, last month's (0) sent too: {events:?}"
+    );
+    assert_eq!(
+        events[1].get("payload[value]").map(String::as_str),
+        Some("0")
     );
 }

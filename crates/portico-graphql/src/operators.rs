@@ -1,7 +1,7 @@
 //! Platform operators: list practices, suspend and reactivate them. Only users of the
 //! platform tenant with the `operator` role reach this, whatever a practice's policies say.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     TenantId, TenantTx,
@@ -19,19 +19,60 @@ use crate::{
 
 /// A practice, as operators see it.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct TenantSummary {
     id: ID,
     slug: String,
     name: String,
-    /// `trial`, `active`, `suspended` or `closed`.
+    /// `trial`, `active`, `past_due`, `suspended`, `cancelled` or `closed`.
     status: String,
     status_reason: Option<String>,
+    /// Suspended by an operator (whatever the subscription does).
+    operator_hold: bool,
     created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    tenant_id: uuid::Uuid,
+}
+
+/// A practice's plan and subscription, for operators (none when billing is off or before
+/// billing has seen the practice).
+#[derive(SimpleObject)]
+pub struct TenantBilling {
+    plan: Option<String>,
+    subscription_status: Option<String>,
+    trial_ends_at: Option<DateTime<Utc>>,
+    current_period_end: Option<DateTime<Utc>>,
+    payment_failed_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
+
+#[ComplexObject]
+impl TenantSummary {
+    async fn billing(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TenantBilling>> {
+        let services = ctx.services()?;
+        if services.billing.is_none() {
+            return Ok(None);
+        }
+        let request_id = ctx.request()?.request_id.clone();
+        let account = portico_core::billing::accounts::find(&services.db, self.tenant_id)
+            .await
+            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        Ok(account.map(|a| TenantBilling {
+            plan: a.plan,
+            subscription_status: a.subscription_status,
+            trial_ends_at: a.trial_ends_at,
+            current_period_end: a.current_period_end,
+            payment_failed_at: a.payment_failed_at,
+            cancelled_at: a.cancelled_at,
+        }))
+    }
 }
 
 impl From<ResolvedTenant> for TenantSummary {
     fn from(t: ResolvedTenant) -> Self {
         Self {
+            tenant_id: t.tenant.id,
+            operator_hold: t.tenant.operator_hold,
             id: global_id::encode("Tenant", t.tenant.id),
             slug: t.tenant.slug,
             name: t.tenant.name,

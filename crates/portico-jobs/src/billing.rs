@@ -22,7 +22,23 @@ pub async fn report_usage(
     tenant_id: TenantId,
     period: Option<NaiveDate>,
 ) -> Result<(), CoreError> {
-    let reported = usage::report(db, billing, tenant_id, period, Utc::now()).await?;
+    let now = Utc::now();
+    let reported = usage::report(db, billing, tenant_id, period, now).await?;
     tracing::info!(%tenant_id, ?reported, "monthly active patients");
+    // Earlier months whose report failed go again (under their first identifier).
+    if period.is_none() {
+        for month in usage::unsent(db, tenant_id).await? {
+            // One month the provider will not take (too old for its meter) does not hold
+            // up the others.
+            match usage::report(db, billing, tenant_id, Some(month), now).await {
+                Ok(reported) => {
+                    tracing::info!(%tenant_id, %month, ?reported, "monthly active patients, sent late");
+                }
+                Err(e) => {
+                    tracing::warn!(%tenant_id, %month, error = %e, "monthly active patients not sent");
+                }
+            }
+        }
+    }
     Ok(())
 }

@@ -32,6 +32,21 @@ pub fn last_month(now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
         .unwrap_or(this_month)
 }
 
+/// Months whose figure was kept but not yet sent (a report that failed, retried until the
+/// provider takes it, whatever month it is now).
+pub async fn unsent(db: &Db, tenant_id: TenantId) -> CoreResult<Vec<NaiveDate>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    Ok(usage_report::Entity::find()
+        .select_only()
+        .column(usage_report::Column::PeriodStart)
+        .filter(usage_report::Column::TenantId.eq(tenant_id.as_uuid()))
+        .filter(usage_report::Column::ReportedAt.is_null())
+        .order_by_asc(usage_report::Column::PeriodStart)
+        .into_tuple()
+        .all(db.conn())
+        .await?)
+}
+
 /// Reports the practice's monthly active patients for the month starting `period` (last
 /// month by default).
 pub async fn report(
