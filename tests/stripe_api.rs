@@ -56,6 +56,7 @@ struct Book {
     identifiers: HashSet<String>,
     invoices: HashMap<String, Vec<Value>>,
     subscriptions: HashMap<String, Value>,
+    item_updates: Vec<(String, Fields)>,
     failures: VecDeque<(StatusCode, Value)>,
 }
 
@@ -78,6 +79,10 @@ impl StripeApi {
             .route("/v1/billing/meter_events", post(create_meter_event))
             .route("/v1/invoices", get(list_invoices))
             .route("/v1/subscriptions/{id}", get(retrieve_subscription))
+            .route(
+                "/v1/subscription_items/{id}",
+                post(update_subscription_item),
+            )
             .with_state(book.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
@@ -133,6 +138,11 @@ impl StripeApi {
     pub fn set_subscription(&self, subscription: Value) {
         let id = subscription["id"].as_str().unwrap().to_owned();
         self.book().subscriptions.insert(id, subscription);
+    }
+
+    /// The subscription item updates received, each with the item's id and form.
+    pub fn item_updates(&self) -> Vec<(String, Fields)> {
+        self.book().item_updates.clone()
     }
 
     /// Answers the next authorised request with `status` and Stripe's error JSON (queued:
@@ -409,6 +419,42 @@ async fn retrieve_subscription(
             &format!("No such subscription: '{id}'"),
         ),
     }
+}
+
+async fn update_subscription_item(
+    State(book): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let path = format!("/v1/subscription_items/{id}");
+    if let Some(refused) = admit(&book, "POST", &path, &headers) {
+        return refused;
+    }
+    let form = fields(form);
+    let Some(quantity) = form.get("quantity").and_then(|q| q.parse::<u64>().ok()) else {
+        return missing("quantity");
+    };
+    let mut book = book.lock().unwrap();
+    let item = book.subscriptions.values_mut().find_map(|subscription| {
+        subscription["items"]["data"]
+            .as_array_mut()?
+            .iter_mut()
+            .find(|item| item["id"] == id.as_str())
+    });
+    let Some(item) = item else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            Some("resource_missing"),
+            Some("id"),
+            &format!("No such subscription item: '{id}'"),
+        );
+    };
+    item["quantity"] = json!(quantity);
+    let body = item.clone();
+    book.item_updates.push((id, form));
+    Json(body).into_response()
 }
 
 async fn list_invoices(

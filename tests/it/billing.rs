@@ -924,3 +924,85 @@ async fn monthly_active_patients_are_reported_once_per_month() {
         Some("0")
     );
 }
+
+#[tokio::test]
+async fn seats_follow_the_practices_active_providers() {
+    use portico_core::billing::seats::{self, Seats};
+    let stripe = StripeApi::start().await;
+    let app = billing_app(&stripe).await;
+    let p = crate::scheduling::practice(&app, "seated").await;
+    let tenant = tenant_id(&app, "seated").await;
+    let (_, checkout) = app
+        .gql_as(
+            "seated",
+            &p.admin.access,
+            CHECKOUT,
+            json!({ "plan": "practice" }),
+        )
+        .await;
+    assert!(
+        checkout["data"]["startCheckout"]["url"].is_string(),
+        "{checkout}"
+    );
+    let customer = stripe.customers()[0].0.clone();
+    // The subscription Checkout made: the base price and one seat.
+    let event = subscription_event(
+        "evt_seat_1",
+        "customer.subscription.created",
+        Utc::now().timestamp(),
+        "sub_seat",
+        &customer,
+        "active",
+        Some(tenant),
+        BASE,
+    );
+    let mut subscription = event["data"]["object"].clone();
+    if let Some(items) = subscription["items"]["data"].as_array_mut() {
+        items.push(
+            json!({ "id": "si_seats", "object": "subscription_item", "quantity": 1,
+            "price": { "id": "price_practice_seat", "object": "price" } }),
+        );
+    }
+    stripe.set_subscription(subscription);
+    assert_eq!(deliver(&app, &event).await.0, 200);
+    let on = app.services().billing.clone().unwrap();
+    let db = app.db();
+    let practice_id = portico_core::TenantId::from_uuid(tenant);
+
+    assert_eq!(
+        seats::sync(&db, &on, practice_id).await.unwrap(),
+        Seats::Unchanged { seats: 1 }
+    );
+    assert!(stripe.item_updates().is_empty());
+
+    // A second provider joins: the seat quantity follows, prorated, once.
+    let (_, saved) = app
+        .gql_as(
+            "seated",
+            &p.admin.access,
+            "mutation($input: ProviderInput!) { saveProvider(input: $input) {
+                provider { id } userErrors { code } } }",
+            json!({ "input": { "displayName": "Dr. Okafor" } }),
+        )
+        .await;
+    assert!(
+        saved["data"]["saveProvider"]["provider"]["id"].is_string(),
+        "{saved}"
+    );
+    assert_eq!(
+        seats::sync(&db, &on, practice_id).await.unwrap(),
+        Seats::Changed { from: 1, to: 2 }
+    );
+    assert_eq!(
+        seats::sync(&db, &on, practice_id).await.unwrap(),
+        Seats::Unchanged { seats: 2 }
+    );
+    let updates = stripe.item_updates();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].0, "si_seats");
+    assert_eq!(updates[0].1.get("quantity").map(String::as_str), Some("2"));
+    assert_eq!(
+        updates[0].1.get("proration_behavior").map(String::as_str),
+        Some("create_prorations")
+    );
+}

@@ -215,13 +215,68 @@ impl BillingGateway for StripeBilling {
     }
 
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    async fn subscription(&self, id: &str) -> Result<Option<SubscriptionSnapshot>, BillingError> {
-        // Stripe ids are `sub_` and letters and digits: anything else is not asked for.
-        if !id.starts_with("sub_") || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    async fn set_item_quantity(
+        &self,
+        subscription_id: &str,
+        price: &str,
+        quantity: u32,
+    ) -> Result<Option<u64>, BillingError> {
+        let Some(object) = self.subscription_json(subscription_id).await? else {
+            return Ok(None);
+        };
+        let item = object
+            .pointer("/items/data")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|items| {
+                items.iter().find(|item| {
+                    item.pointer("/price/id")
+                        .and_then(serde_json::Value::as_str)
+                        == Some(price)
+                })
+            });
+        let (Some(item_id), current) = (
+            item.and_then(|i| i.get("id"))
+                .and_then(serde_json::Value::as_str),
+            item.and_then(|i| i.get("quantity"))
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+        ) else {
+            return Ok(None);
+        };
+        if !is_stripe_id(item_id, "si_") {
             return Ok(None);
         }
-        // Read as plain JSON and mapped as a webhook's copy is: the full typed object
-        // requires fields of one API version only.
+        if current != u64::from(quantity) {
+            let form = HashMap::from([
+                ("quantity", quantity.to_string()),
+                ("proration_behavior", "create_prorations".to_owned()),
+            ]);
+            RequestBuilder::new(StripeMethod::Post, format!("/subscription_items/{item_id}"))
+                .form(&form)
+                .customize::<miniserde::json::Value>()
+                .send(&self.client)
+                .await
+                .map_err(to_billing_error)?;
+        }
+        Ok(Some(current))
+    }
+
+    #[tracing::instrument(skip_all, err(level = "warn"))]
+    async fn subscription(&self, id: &str) -> Result<Option<SubscriptionSnapshot>, BillingError> {
+        Ok(self
+            .subscription_json(id)
+            .await?
+            .and_then(|object| crate::webhook::subscription(&object, "")))
+    }
+}
+
+impl StripeBilling {
+    /// The subscription as Stripe renders it now, read as plain JSON (the full typed object
+    /// requires fields of one API version only); `None` when Stripe does not know it.
+    async fn subscription_json(&self, id: &str) -> Result<Option<serde_json::Value>, BillingError> {
+        if !is_stripe_id(id, "sub_") {
+            return Ok(None);
+        }
         let answer = RequestBuilder::new(StripeMethod::Get, format!("/subscriptions/{id}"))
             .customize::<miniserde::json::Value>()
             .send(&self.client)
@@ -235,8 +290,16 @@ impl BillingGateway for StripeBilling {
                 };
             }
         };
-        let object: serde_json::Value = serde_json::from_str(&miniserde::json::to_string(&object))
-            .map_err(|_| BillingError::Unavailable("unreadable subscription".to_owned()))?;
-        Ok(crate::webhook::subscription(&object, ""))
+        serde_json::from_str(&miniserde::json::to_string(&object))
+            .map(Some)
+            .map_err(|_| BillingError::Unavailable("unreadable subscription".to_owned()))
     }
+}
+
+/// A Stripe id of this kind (`sub_`, `si_`, then letters and digits): anything else is
+/// never put in a request path.
+fn is_stripe_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }

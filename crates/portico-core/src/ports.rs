@@ -92,6 +92,8 @@ pub enum Job {
         tenant_id: TenantId,
         period: Option<chrono::NaiveDate>,
     },
+    /// Set the quantity of a practice's seat price to its active providers.
+    SyncSeats { tenant_id: TenantId },
 }
 
 impl Job {
@@ -104,7 +106,8 @@ impl Job {
             // Maintenance runs with the nightly rollups, off the paths people wait on.
             Self::VerifyAuditChain { .. }
             | Self::RollupAdoption { .. }
-            | Self::ReportUsage { .. } => Queue::Rollups,
+            | Self::ReportUsage { .. }
+            | Self::SyncSeats { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
             Self::SyncEhr { .. } | Self::WriteEhr { .. } => Queue::EhrSync,
         }
@@ -123,6 +126,7 @@ impl Job {
             Self::RollupAdoption { .. } => "rollup_adoption",
             Self::WriteEhr { .. } => "write_ehr",
             Self::ReportUsage { .. } => "report_usage",
+            Self::SyncSeats { .. } => "sync_seats",
         }
     }
 }

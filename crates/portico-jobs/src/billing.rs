@@ -16,6 +16,12 @@ pub async fn sweep(db: &Db, billing: &Billing) -> Result<(), CoreError> {
     Ok(())
 }
 
+pub async fn sync_seats(db: &Db, billing: &Billing, tenant_id: TenantId) -> Result<(), CoreError> {
+    let seats = portico_core::billing::seats::sync(db, billing, tenant_id).await?;
+    tracing::info!(%tenant_id, ?seats, "provider seats");
+    Ok(())
+}
+
 pub async fn report_usage(
     db: &Db,
     billing: &Billing,

@@ -123,7 +123,8 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::SyncEhr { tenant_id, .. }
         | Job::RollupAdoption { tenant_id, .. }
         | Job::WriteEhr { tenant_id, .. }
-        | Job::ReportUsage { tenant_id, .. } => *tenant_id,
+        | Job::ReportUsage { tenant_id, .. }
+        | Job::SyncSeats { tenant_id } => *tenant_id,
     }
 }
 

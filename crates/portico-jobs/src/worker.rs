@@ -178,6 +178,10 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             }
             None => Ok(()),
         },
+        Job::SyncSeats { tenant_id } => match &ctx.billing {
+            Some(billing) => crate::billing::sync_seats(&ctx.db, billing, tenant_id).await,
+            None => Ok(()),
+        },
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
@@ -204,7 +208,7 @@ async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynEr
 
 /// Nightly: check every tenant's audit chain, roll up its adoption figures for its
 /// yesterday, report last month's active patients (once; the nights after retry a report
-/// that failed), and purge uploads never sent.
+/// that failed), bring seats in step with active providers, and purge uploads never sent.
 async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
@@ -224,6 +228,7 @@ async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
                     period: None,
                 })
                 .await?;
+            ctx.queue.enqueue(Job::SyncSeats { tenant_id }).await?;
         }
     }
     Ok(())

@@ -501,3 +501,72 @@ async fn a_subscription_is_fetched_as_it_stands_and_an_unknown_one_is_none() {
         api.requests()
     );
 }
+
+#[tokio::test]
+async fn a_seat_quantity_is_set_once_and_left_alone_when_right() {
+    let api = StripeApi::start().await;
+    let billing = billing(&api, SECRET_KEY);
+    let event = stripe_api::subscription_event(
+        "evt_seats",
+        "customer.subscription.updated",
+        1_790_000_000,
+        "sub_seats",
+        "cus_seats",
+        "active",
+        None,
+        "price_base",
+    );
+    let mut subscription = event["data"]["object"].clone();
+    if let Some(items) = subscription["items"]["data"].as_array_mut() {
+        items.push(
+            serde_json::json!({ "id": "si_seat", "object": "subscription_item",
+            "quantity": 2, "price": { "id": "price_seat", "object": "price" } }),
+        );
+    }
+    api.set_subscription(subscription);
+
+    assert_eq!(
+        billing
+            .set_item_quantity("sub_seats", "price_seat", 2)
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert!(
+        api.item_updates().is_empty(),
+        "nothing sent when already right"
+    );
+    assert_eq!(
+        billing
+            .set_item_quantity("sub_seats", "price_seat", 5)
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        billing
+            .set_item_quantity("sub_seats", "price_seat", 5)
+            .await
+            .unwrap(),
+        Some(5)
+    );
+    let updates = api.item_updates();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].0, "si_seat");
+    assert_eq!(updates[0].1.get("quantity").map(String::as_str), Some("5"));
+    // No item of that price, or no such subscription: nothing to set.
+    assert_eq!(
+        billing
+            .set_item_quantity("sub_seats", "price_other", 1)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        billing
+            .set_item_quantity("sub_missing", "price_seat", 1)
+            .await
+            .unwrap(),
+        None
+    );
+}

@@ -95,6 +95,15 @@ pub trait BillingGateway: Send + Sync {
     ) -> Result<Vec<InvoiceSummary>, BillingError>;
     /// Reports usage to the meter.
     async fn report_usage(&self, usage: &UsageRecord) -> Result<(), BillingError>;
+    /// Sets the quantity of the subscription's item of `price` to `quantity` (prorated;
+    /// nothing is sent when it is already so); the quantity it had, `None` when the
+    /// subscription has no item of that price.
+    async fn set_item_quantity(
+        &self,
+        subscription_id: &str,
+        price: &str,
+        quantity: u32,
+    ) -> Result<Option<u64>, BillingError>;
     /// The subscription as it stands now (`None` when the provider does not know it).
     async fn subscription(&self, id: &str) -> Result<Option<SubscriptionSnapshot>, BillingError>;
 }

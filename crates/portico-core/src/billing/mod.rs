@@ -11,6 +11,7 @@ pub mod events;
 pub mod gateway;
 pub mod lifecycle;
 pub mod plans;
+pub mod seats;
 pub mod settings;
 pub mod usage;
 pub mod webhooks;
