@@ -87,6 +87,15 @@ async fn deliver(app: &TestApp, event: &Value) -> (u16, Value) {
     post(app, payload, &signature).await
 }
 
+/// `startCheckout` for `plan`: its payload (`url`, `userErrors`).
+async fn checkout(app: &TestApp, slug: &str, token: &str, plan: &str) -> Value {
+    let (_, body) = app
+        .gql_as(slug, token, CHECKOUT, json!({ "plan": plan }))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["startCheckout"].clone()
+}
+
 async fn billing(app: &TestApp, slug: &str, token: &str) -> Value {
     let (_, body) = app.gql_as(slug, token, BILLING, json!({})).await;
     assert!(body["errors"].is_null(), "{body}");
@@ -101,18 +110,8 @@ async fn without_a_stripe_key_billing_is_off_and_practices_are_self_hosted() {
     assert_eq!(billing["enabled"], false);
     assert_eq!(billing["plan"]["code"], "self_hosted");
     assert_eq!(billing["plans"], json!([]));
-    let (_, checkout) = app
-        .gql_as(
-            "selfhost",
-            &admin.access,
-            CHECKOUT,
-            json!({ "plan": "starter" }),
-        )
-        .await;
-    assert_eq!(
-        checkout["data"]["startCheckout"]["userErrors"][0]["code"],
-        "BILLING_OFF"
-    );
+    let started = checkout(&app, "selfhost", &admin.access, "starter").await;
+    assert_eq!(started["userErrors"][0]["code"], "BILLING_OFF");
     let (_, me) = app
         .gql_as(
             "selfhost",
@@ -143,18 +142,8 @@ async fn checkout_portal_and_invoices_go_to_the_provider_for_admins_only() {
     assert_eq!(billing_now["notice"]["kind"], "TRIAL", "{billing_now}");
     assert_eq!(billing_now["plans"][1]["code"], "practice");
 
-    let (_, unknown) = app
-        .gql_as(
-            "payer",
-            &admin.access,
-            CHECKOUT,
-            json!({ "plan": "platinum" }),
-        )
-        .await;
-    assert_eq!(
-        unknown["data"]["startCheckout"]["userErrors"][0]["code"],
-        "UNKNOWN_PLAN"
-    );
+    let unknown = checkout(&app, "payer", &admin.access, "platinum").await;
+    assert_eq!(unknown["userErrors"][0]["code"], "UNKNOWN_PLAN");
     let (_, portal) = app.gql_as("payer", &admin.access, PORTAL, json!({})).await;
     assert_eq!(
         portal["data"]["billingPortalUrl"]["userErrors"][0]["code"],
@@ -163,17 +152,10 @@ async fn checkout_portal_and_invoices_go_to_the_provider_for_admins_only() {
 
     // Two checkouts: one customer, made on first need, with the practice's id.
     for _ in 0..2 {
-        let (_, checkout) = app
-            .gql_as(
-                "payer",
-                &admin.access,
-                CHECKOUT,
-                json!({ "plan": "practice" }),
-            )
-            .await;
-        let url = checkout["data"]["startCheckout"]["url"]
+        let started = checkout(&app, "payer", &admin.access, "practice").await;
+        let url = started["url"]
             .as_str()
-            .unwrap_or_else(|| panic!("{checkout}"));
+            .unwrap_or_else(|| panic!("{started}"));
         assert!(url.starts_with("https://"), "{url}");
     }
     let customers = stripe.customers();
@@ -230,18 +212,8 @@ async fn checkout_portal_and_invoices_go_to_the_provider_for_admins_only() {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, again) = app
-        .gql_as(
-            "payer",
-            &admin.access,
-            CHECKOUT,
-            json!({ "plan": "starter" }),
-        )
-        .await;
-    assert_eq!(
-        again["data"]["startCheckout"]["userErrors"][0]["code"],
-        "ALREADY_SUBSCRIBED"
-    );
+    let again = checkout(&app, "payer", &admin.access, "starter").await;
+    assert_eq!(again["userErrors"][0]["code"], "ALREADY_SUBSCRIBED");
     let (_, portal) = app.gql_as("payer", &admin.access, PORTAL, json!({})).await;
     assert!(
         portal["data"]["billingPortalUrl"]["url"].as_str().is_some(),
@@ -640,18 +612,8 @@ async fn a_trial_or_grace_period_that_runs_out_suspends_unless_an_operator_holds
         .await;
     assert_eq!(error_code(&refused), Some("TENANT_SUSPENDED"));
     // A suspended practice can still pay.
-    let (_, checkout) = app
-        .gql_as(
-            "lapsing",
-            &admin.access,
-            CHECKOUT,
-            json!({ "plan": "starter" }),
-        )
-        .await;
-    assert!(
-        checkout["data"]["startCheckout"]["url"].is_string(),
-        "{checkout}"
-    );
+    let started = checkout(&app, "lapsing", &admin.access, "starter").await;
+    assert!(started["url"].is_string(), "{started}");
 
     // Paid, then a renewal failed long enough ago that the grace period is over.
     let now = Utc::now().timestamp();
@@ -836,18 +798,8 @@ async fn monthly_active_patients_are_reported_once_per_month() {
         assert!(read["errors"].is_null(), "{read}");
     }
     app.add_patient(&practice, "Walkin").await;
-    let (_, checkout) = app
-        .gql_as(
-            "metered",
-            &admin.access,
-            CHECKOUT,
-            json!({ "plan": "practice" }),
-        )
-        .await;
-    assert!(
-        checkout["data"]["startCheckout"]["url"].is_string(),
-        "{checkout}"
-    );
+    let started = checkout(&app, "metered", &admin.access, "practice").await;
+    assert!(started["url"].is_string(), "{started}");
     let customer = stripe.customers()[0].0.clone();
     deliver(
         &app,
@@ -932,18 +884,8 @@ async fn seats_follow_the_practices_active_providers() {
     let app = billing_app(&stripe).await;
     let p = crate::scheduling::practice(&app, "seated").await;
     let tenant = tenant_id(&app, "seated").await;
-    let (_, checkout) = app
-        .gql_as(
-            "seated",
-            &p.admin.access,
-            CHECKOUT,
-            json!({ "plan": "practice" }),
-        )
-        .await;
-    assert!(
-        checkout["data"]["startCheckout"]["url"].is_string(),
-        "{checkout}"
-    );
+    let started = checkout(&app, "seated", &p.admin.access, "practice").await;
+    assert!(started["url"].is_string(), "{started}");
     let customer = stripe.customers()[0].0.clone();
     // The subscription Checkout made: the base price and one seat.
     let event = subscription_event(
