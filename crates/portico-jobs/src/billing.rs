@@ -4,13 +4,13 @@
 use chrono::{NaiveDate, Utc};
 use portico_core::{
     CoreError, Db, TenantId,
-    billing::{Billing, usage, webhooks},
+    billing::{Billing, sweep, usage},
 };
 
 pub async fn sweep(db: &Db, billing: &Billing) -> Result<(), CoreError> {
     let now = Utc::now();
-    webhooks::ensure_all(db, &billing.settings, now).await?;
-    for tenant_id in webhooks::sweep(db, &billing.settings, now).await? {
+    sweep::ensure_all(db, &billing.settings, now).await?;
+    for tenant_id in sweep::sweep(db, &billing.settings, now).await? {
         tracing::info!(%tenant_id, "practice status changed with its billing");
     }
     Ok(())

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod plans;
 pub mod seats;
 pub mod settings;
+pub mod sweep;
 pub mod usage;
 pub mod webhooks;
 
