@@ -8,6 +8,7 @@ mod audit_export;
 mod billing;
 mod break_glass;
 mod chart_access;
+mod coded_errors;
 mod contact_details;
 mod context;
 mod dashboard;
@@ -21,6 +22,7 @@ mod global_id;
 mod identity;
 mod limits;
 mod messaging;
+mod nesting;
 mod notifications;
 mod operators;
 mod patients;
@@ -111,7 +113,8 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchem
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits.max_recursive_depth)
     .limit_directives(limits.max_directives)
-    .extension(limits.clone());
+    .extension(limits.clone())
+    .extension(coded_errors::CodedErrors);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

@@ -1,9 +1,13 @@
 //! Limits on what one request may ask, and stable codes for the errors async-graphql raises
 //! while parsing and validating. The depth, complexity, recursion and directive limits are
-//! async-graphql's own; the alias limit and the GET rule are checked here on the parsed
-//! document, before validation.
+//! async-graphql's own; the nesting of brackets is checked here on the raw text, before the
+//! parser sees it; the alias limit and the GET rule on the parsed document, before
+//! validation.
 
-use std::sync::Arc;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use async_graphql::{
     ServerError, ServerResult, ValidationResult, Variables,
@@ -16,6 +20,7 @@ use async_graphql::{
 use crate::{
     RequestMethod,
     error::{codes, server_error, set_code},
+    nesting,
 };
 
 #[derive(Clone, Debug)]
@@ -25,6 +30,9 @@ pub struct Limits {
     pub max_recursive_depth: usize,
     pub max_directives: usize,
     pub max_aliases: usize,
+    /// How deeply brackets may nest in a document, checked before it is parsed
+    /// ([`nesting`]).
+    pub max_nesting: usize,
     /// Operations in one batched request; enforced by the HTTP layer.
     pub max_batch: usize,
     pub introspection: bool,
@@ -40,6 +48,7 @@ impl Default for Limits {
             max_recursive_depth: 32,
             max_directives: 20,
             max_aliases: 30,
+            max_nesting: nesting::MAX_NESTING,
             max_batch: 10,
             introspection: true,
             suggestions: true,
@@ -51,12 +60,14 @@ impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(LimitsExtension {
             max_aliases: self.max_aliases,
+            max_nesting: self.max_nesting,
         })
     }
 }
 
 struct LimitsExtension {
     max_aliases: usize,
+    max_nesting: usize,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -68,6 +79,16 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        // Before the parser: it recurses once per level and would overflow the stack.
+        if nesting::exceeds(query, self.max_nesting) {
+            return Err(server_error(
+                format!(
+                    "the document nests brackets more than {} levels deep",
+                    self.max_nesting
+                ),
+                codes::RECURSION_LIMIT_EXCEEDED,
+            ));
+        }
         let doc = next
             .run(ctx, query, variables)
             .await
@@ -117,6 +138,8 @@ fn classify_parse_error(mut e: ServerError) -> ServerError {
     } else if e.message.contains("directives") {
         codes::TOO_MANY_DIRECTIVES
     } else {
+        // The parser's own text is a grammar trace; the locations say where it failed.
+        e.message = "the document is not valid GraphQL syntax; see locations".to_owned();
         codes::GRAPHQL_PARSE_FAILED
     };
     set_code(&mut e, code);
@@ -131,31 +154,59 @@ fn operations(doc: &ExecutableDocument) -> impl Iterator<Item = OperationType> +
     ops.into_iter()
 }
 
-/// Aliases in every operation and fragment of the document.
+/// Aliases as executed: a fragment's aliases count once for every place it is spread, so
+/// a few fragments spread many times cannot multiply past the limit. The largest count of
+/// any one operation (only one runs); saturating, and each fragment is counted once
+/// (memoised) so the count itself stays linear in the document. A fragment cycle counts
+/// nothing here: validation refuses it.
 fn count_aliases(doc: &ExecutableDocument) -> usize {
-    fn in_set(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(f) => {
-                    usize::from(f.node.alias.is_some()) + in_set(&f.node.selection_set.node)
-                }
-                Selection::InlineFragment(f) => in_set(&f.node.selection_set.node),
-                Selection::FragmentSpread(_) => 0,
-            })
-            .sum()
+    struct Counter<'a> {
+        doc: &'a ExecutableDocument,
+        memo: HashMap<&'a str, usize>,
+        visiting: HashSet<&'a str>,
     }
-    let in_operations: usize = match &doc.operations {
-        DocumentOperations::Single(op) => in_set(&op.node.selection_set.node),
+    impl<'a> Counter<'a> {
+        fn in_set(&mut self, set: &'a SelectionSet) -> usize {
+            set.items.iter().fold(0usize, |total, item| {
+                let here = match &item.node {
+                    Selection::Field(f) => usize::from(f.node.alias.is_some())
+                        .saturating_add(self.in_set(&f.node.selection_set.node)),
+                    Selection::InlineFragment(f) => self.in_set(&f.node.selection_set.node),
+                    Selection::FragmentSpread(spread) => {
+                        self.in_fragment(spread.node.fragment_name.node.as_str())
+                    }
+                };
+                total.saturating_add(here)
+            })
+        }
+
+        fn in_fragment(&mut self, name: &'a str) -> usize {
+            if let Some(count) = self.memo.get(name) {
+                return *count;
+            }
+            let Some(fragment) = self.doc.fragments.get(name) else {
+                return 0;
+            };
+            if !self.visiting.insert(name) {
+                return 0;
+            }
+            let count = self.in_set(&fragment.node.selection_set.node);
+            self.visiting.remove(name);
+            self.memo.insert(name, count);
+            count
+        }
+    }
+    let mut counter = Counter {
+        doc,
+        memo: HashMap::new(),
+        visiting: HashSet::new(),
+    };
+    match &doc.operations {
+        DocumentOperations::Single(op) => counter.in_set(&op.node.selection_set.node),
         DocumentOperations::Multiple(ops) => ops
             .values()
-            .map(|op| in_set(&op.node.selection_set.node))
-            .sum(),
-    };
-    in_operations
-        + doc
-            .fragments
-            .values()
-            .map(|f| in_set(&f.node.selection_set.node))
-            .sum::<usize>()
+            .map(|op| counter.in_set(&op.node.selection_set.node))
+            .max()
+            .unwrap_or(0),
+    }
 }
