@@ -415,3 +415,20 @@ fn an_object_the_sdk_cannot_type_is_still_mapped() {
         EventKind::Subscription(_)
     ));
 }
+
+/// An authentic delivery nested 100,000 levels deep (a signed body is parsed twice: by the
+/// SDK and by the mapping) is refused as malformed; nothing recurses into it without a bound.
+#[test]
+fn a_signed_body_nested_without_bound_is_malformed_not_a_crash() {
+    const LEVELS: usize = 100_000;
+    let payload = format!(
+        r#"{{"id": "evt_deep", "type": "customer.subscription.updated", "created": {CREATED}, "data": {{"object": {}1{}}}}}"#,
+        r#"{"a": ["#.repeat(LEVELS),
+        "]}".repeat(LEVELS)
+    );
+    let header = sign(&payload, WEBHOOK_SECRET, CREATED + 5);
+    assert_eq!(
+        verify_webhook_at(&payload, &header, WEBHOOK_SECRET, CREATED + 10),
+        Err(WebhookRejection::Malformed)
+    );
+}

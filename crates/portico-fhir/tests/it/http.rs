@@ -364,3 +364,44 @@ fn the_connector_checks_urls_with_the_deployments_setting() {
     assert!(connector().check_url("https://127.0.0.1/fhir").is_ok());
     assert!(connector().check_url("https://192.168.0.5/fhir").is_err());
 }
+
+/// A page nested far deeper than any resource (an extension inside an extension, 100,000
+/// times) is refused as a bad response; nothing recurses into it without a bound.
+#[tokio::test]
+async fn a_page_nested_without_bound_is_a_bad_response_not_a_crash() {
+    const LEVELS: usize = 100_000;
+    let base = serve(Router::new().route(
+        "/fhir/{kind}",
+        get(|| async {
+            let deep = format!(
+                "{}{{}}{}",
+                r#"{"url": "http://example.org/x", "extension": ["#.repeat(LEVELS),
+                "]}".repeat(LEVELS)
+            );
+            let body = format!(
+                r#"{{"resourceType": "Bundle", "type": "searchset", "entry": [{{"resource": {{"resourceType": "Patient", "id": "p1", "extension": [{deep}]}}}}]}}"#
+            );
+            Response::builder()
+                .header("Content-Type", "application/fhir+json")
+                .body(Body::from(body))
+                .unwrap()
+        }),
+    ))
+    .await;
+    let gw = gateway(
+        &FhirConnector {
+            max_body_bytes: 64 * 1024 * 1024,
+            ..connector()
+        },
+        &bearer(&format!("{base}/fhir")),
+    );
+    let err = gw
+        .changes(&PageRequest::Updated {
+            kind: ResourceKind::Patient,
+            since: None,
+            patient: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "EHR_BAD_RESPONSE");
+}
