@@ -16,6 +16,7 @@ mod billing;
 mod break_glass;
 mod chart_access;
 mod chart_fixtures;
+mod cli;
 mod ehr;
 mod enrolment;
 mod fhir_export;

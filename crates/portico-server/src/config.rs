@@ -326,7 +326,21 @@ impl Config {
         })
     }
 
+    /// Everything, for the commands that run the API or workers.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_without_queue()?;
+        if self.is_postgres() && self.redis_url.is_none() {
+            return Err(ConfigError::new(
+                "PORTICO_REDIS_URL",
+                "is required with PostgreSQL (the job queue and pub/sub run on Redis)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Everything but the need for Redis with PostgreSQL: for the commands that use the
+    /// database alone (`migrate`, `demo`, `operator`, `audit`, `keys`).
+    pub fn validate_without_queue(&self) -> Result<(), ConfigError> {
         let db = self.database_url.expose_secret();
         if !(db.starts_with("sqlite:") || is_postgres(db)) {
             return Err(ConfigError::new(
@@ -340,12 +354,6 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_MIGRATION_DATABASE_URL",
                 "must name the same kind of database as PORTICO_DATABASE_URL",
-            ));
-        }
-        if is_postgres(db) && self.redis_url.is_none() {
-            return Err(ConfigError::new(
-                "PORTICO_REDIS_URL",
-                "is required with PostgreSQL (the job queue and pub/sub run on Redis)",
             ));
         }
         if let Some(r) = &self.redis_url {
@@ -737,6 +745,15 @@ mod tests {
         };
         let err = c.validate().unwrap_err();
         assert_eq!(err.setting, "PORTICO_REDIS_URL");
+    }
+
+    #[test]
+    fn commands_without_workers_accept_postgres_without_redis() {
+        let c = Config {
+            database_url: SecretString::from("postgres://app@localhost/portico"),
+            ..Config::default()
+        };
+        c.validate_without_queue().unwrap();
     }
 
     #[test]
