@@ -7,6 +7,7 @@
     reason = "test helpers unwrap outside #[test] functions too"
 )]
 
+mod activation_guessing;
 mod adoption;
 mod api_keys;
 mod attachments;

@@ -277,6 +277,10 @@ async fn boot(
         password_reset_ttl: Duration::from_secs(config.password_reset_ttl_minutes * 60),
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
+        activation_limits: portico_graphql::ActivationLimits {
+            per_address: config.activation_failures_per_address,
+            per_practice: config.activation_failures_per_practice,
+        },
         break_glass_ttl: Duration::from_secs(config.break_glass_minutes * 60),
         attachments: Arc::clone(&attachments),
         attachment_link_ttl: Duration::from_secs(config.attachment_link_secs),
