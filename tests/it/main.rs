@@ -31,6 +31,7 @@ mod limits;
 mod live_messages;
 mod mail;
 mod messaging;
+mod multipart;
 mod notifications;
 mod observability;
 mod operators;

@@ -28,6 +28,7 @@ pub mod codes {
     pub const RECURSION_LIMIT_EXCEEDED: &str = "RECURSION_LIMIT_EXCEEDED";
     pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
     pub const REQUEST_TOO_LARGE: &str = "REQUEST_TOO_LARGE";
+    pub const TOO_MANY_FILES: &str = "TOO_MANY_FILES";
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const CSRF_REJECTED: &str = "CSRF_REJECTED";
     pub const MUTATION_OVER_GET: &str = "MUTATION_OVER_GET";

@@ -120,6 +120,19 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
+        // async-graphql would keep every file the map names and drop the others silently;
+        // a request carries one attachment, so more file parts are refused outright.
+        match multipart_files(content_type, bytes.clone()).await {
+            Some(n) if n > 1 => {
+                return reject(
+                    StatusCode::BAD_REQUEST,
+                    codes::TOO_MANY_FILES,
+                    "a request carries one file: upload attachments one at a time",
+                );
+            }
+            Some(_) => {}
+            None => return not_multipart(),
+        }
         let options = async_graphql::http::MultipartOptions::default()
             .max_file_size(MULTIPART_FILE_BYTES)
             .max_num_files(1);
@@ -131,13 +144,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
         .await
         {
             Ok(b) => b,
-            Err(_) => {
-                return reject(
-                    StatusCode::BAD_REQUEST,
-                    codes::BAD_REQUEST,
-                    "the body is not a GraphQL multipart request (operations, map, one file)",
-                );
-            }
+            Err(_) => return not_multipart(),
         }
     } else {
         match serde_json::from_slice(&bytes) {
@@ -556,6 +563,29 @@ fn request_id(extensions: &axum::http::Extensions) -> String {
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default()
+}
+
+/// The number of file parts in a multipart body; `None` when it is not well-formed.
+async fn multipart_files(content_type: Option<&str>, body: axum::body::Bytes) -> Option<usize> {
+    let boundary = multer::parse_boundary(content_type?).ok()?;
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut files = 0;
+    // Each field's content is skipped unread when the next one is asked for.
+    while let Some(field) = multipart.next_field().await.ok()? {
+        if field.file_name().is_some() {
+            files += 1;
+        }
+    }
+    Some(files)
+}
+
+fn not_multipart() -> Response {
+    reject(
+        StatusCode::BAD_REQUEST,
+        codes::BAD_REQUEST,
+        "the body is not a GraphQL multipart request (operations, map, one file)",
+    )
 }
 
 fn missing_query() -> Response {
