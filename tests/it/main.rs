@@ -47,6 +47,7 @@ mod reminders;
 mod rls;
 mod scheduling;
 mod schema;
+mod security_headers;
 mod staff;
 mod subscriptions;
 mod tenants;

@@ -108,7 +108,7 @@ pub async fn start(
         config: config.clone(),
         runtime: Arc::new(OnceLock::new()),
         metrics: telemetry::metrics_handle(),
-        graphiql: http::graphql::graphiql_page(options.demo).into(),
+        graphiql: http::graphiql::page(options.demo).into(),
         ready: tokio::sync::watch::channel(false).0,
         demo_totp_secret: Arc::new(OnceLock::new()),
     };

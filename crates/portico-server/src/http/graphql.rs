@@ -1,4 +1,4 @@
-//! `/graphql` over POST, GET and graphql-ws, and `/graphiql`.
+//! `/graphql` over POST, GET and graphql-ws.
 //!
 //! Requests are checked here before the schema sees them: the body size, the batch size, the
 //! CSRF rule (a form or plain-text POST needs a custom header, which a cross-site form cannot
@@ -7,12 +7,12 @@
 
 use std::{net::IpAddr, time::Instant};
 
-use async_graphql::{BatchRequest, BatchResponse, http::GraphiQLSource};
+use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     extract::{FromRequestParts, Request, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use std::time::Duration;
 
@@ -48,25 +48,6 @@ fn is_multipart(headers: &HeaderMap) -> bool {
                 .to_ascii_lowercase()
                 .starts_with("multipart/form-data")
         })
-}
-
-pub fn graphiql_page(demo: bool) -> String {
-    let source = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql")
-        .title("Portico GraphiQL");
-    if demo {
-        // Addresses GraphiQL's requests to the demo practice.
-        source
-            .header("X-Portico-Tenant", portico_core::demo::DEMO_SLUG)
-            .finish()
-    } else {
-        source.finish()
-    }
-}
-
-pub async fn graphiql(State(state): State<AppState>) -> Html<String> {
-    Html(state.graphiql.to_string())
 }
 
 pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
