@@ -229,10 +229,12 @@ async fn boot(
     };
     let queue = profile.queue.clone();
     let passwords = Argon2Hasher::new(config.argon2_params(), config.password_min_length)?;
+    let sealer: Arc<dyn portico_core::ports::SecretSealer> = Arc::new(secrets_sealer(config)?);
     let tokens = JwtService::load(
         db.clone(),
         config.jwt_issuer.clone(),
         Duration::from_secs(config.access_token_ttl_secs),
+        Arc::clone(&sealer),
     )
     .await?;
     if options.demo {
@@ -247,7 +249,6 @@ async fn boot(
         Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
         None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
     };
-    let sealer: Arc<dyn portico_core::ports::SecretSealer> = Arc::new(secrets_sealer(config)?);
     let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> =
         Arc::new(portico_fhir::FhirConnector {
             allow_loopback_http: config.ehr_allow_loopback_http,
@@ -330,7 +331,7 @@ fn billing(config: &Config) -> anyhow::Result<Option<portico_core::billing::Bill
 
 /// The sealer of secrets at rest: the configured key, or in development a key kept in a
 /// file made on first start (so `make run` needs no setup and restarts keep the secrets).
-fn secrets_sealer(config: &Config) -> anyhow::Result<portico_auth::sealing::Sealer> {
+pub fn secrets_sealer(config: &Config) -> anyhow::Result<portico_auth::sealing::Sealer> {
     use portico_auth::sealing::Sealer;
     use secrecy::ExposeSecret;
     if let Some(key) = &config.secrets_key {

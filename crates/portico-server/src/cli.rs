@@ -279,7 +279,8 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             .context("cannot reach the database")?;
             match command {
                 KeysCommand::Rotate => {
-                    let kid = portico_auth::tokens::JwtService::rotate(&db).await?;
+                    let sealer = boot::secrets_sealer(&config)?;
+                    let kid = portico_auth::tokens::JwtService::rotate(&db, &sealer).await?;
                     println!(
                         "new signing key {kid}; running instances sign with it within a minute"
                     );
