@@ -58,6 +58,8 @@ pub struct TestDatabase {
     /// The owner, which runs migrations.
     pub owner_url: String,
     pub redis_prefix: String,
+    /// The secrets key (base64) every instance on this database seals and opens with.
+    pub secrets_key: String,
     pg_name: Option<String>,
     /// This test's own folder: the SQLite file and the email outbox.
     pub dir: PathBuf,
@@ -69,6 +71,7 @@ impl TestDatabase {
     pub async fn create() -> Self {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let redis_prefix = format!("portico-test-{id}");
+        let secrets_key = portico_auth::sealing::Sealer::generate_key();
         let dir = std::env::temp_dir().join(format!("portico-test-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
         match profile() {
@@ -79,6 +82,7 @@ impl TestDatabase {
                     app_url: url.clone(),
                     owner_url: url,
                     redis_prefix,
+                    secrets_key,
                     pg_name: None,
                     dir,
                     owned: true,
@@ -101,6 +105,7 @@ impl TestDatabase {
                     app_url: app.to_string(),
                     owner_url: owner.to_string(),
                     redis_prefix,
+                    secrets_key,
                     pg_name: Some(name),
                     dir,
                     owned: true,
@@ -116,6 +121,7 @@ impl TestDatabase {
             app_url: self.app_url.clone(),
             owner_url: self.owner_url.clone(),
             redis_prefix: self.redis_prefix.clone(),
+            secrets_key: self.secrets_key.clone(),
             pg_name: self.pg_name.clone(),
             dir: self.dir.clone(),
             owned: false,
@@ -138,9 +144,7 @@ impl TestDatabase {
             log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
             outbox_dir: self.dir.join("outbox").display().to_string(),
             attachments_dir: self.dir.join("attachments").display().to_string(),
-            secrets_key: Some(SecretString::from(
-                portico_auth::sealing::Sealer::generate_key(),
-            )),
+            secrets_key: Some(SecretString::from(self.secrets_key.clone())),
             secrets_key_file: self.dir.join("secrets.key").display().to_string(),
             // The FHIR test server listens on plain http on loopback.
             ehr_allow_loopback_http: true,

@@ -106,7 +106,7 @@ async fn a_patient_activates_with_the_code_and_date_of_birth_once() {
             activate_vars(&code, "1975-09-30", "other@example.org"),
         )
         .await;
-    assert_eq!(user_error(&again), Some("ACTIVATION_USED"));
+    assert_eq!(user_error(&again), Some("ACTIVATION_INVALID"));
     let (_, reissue) = app
         .gql_as("fern", &admin.access, ISSUE, json!({ "id": chart }))
         .await;
@@ -144,7 +144,7 @@ async fn a_code_dies_after_repeated_wrong_dates_of_birth() {
             activate_vars(&code, "1975-09-30", "r@example.org"),
         )
         .await;
-    assert_eq!(user_error(&right), Some("ACTIVATION_USED"), "{right}");
+    assert_eq!(user_error(&right), Some("ACTIVATION_INVALID"), "{right}");
 }
 
 #[tokio::test]

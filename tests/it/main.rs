@@ -7,6 +7,7 @@
     reason = "test helpers unwrap outside #[test] functions too"
 )]
 
+mod activation_guessing;
 mod adoption;
 mod api_keys;
 mod attachments;
@@ -16,6 +17,7 @@ mod billing;
 mod break_glass;
 mod chart_access;
 mod chart_fixtures;
+mod cli;
 mod ehr;
 mod enrolment;
 mod error_codes;
@@ -30,6 +32,7 @@ mod limits;
 mod live_messages;
 mod mail;
 mod messaging;
+mod multipart;
 mod nesting;
 mod notifications;
 mod observability;
@@ -46,6 +49,7 @@ mod reminders;
 mod rls;
 mod scheduling;
 mod schema;
+mod security_headers;
 mod staff;
 mod subscriptions;
 mod tenants;

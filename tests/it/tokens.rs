@@ -2,6 +2,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use portico_auth::sealing::Sealer;
 use portico_core::entities::signing_key;
 use portico_tests::{TestApp, error_code, spawn_app};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -22,7 +23,8 @@ fn unsigned(header: &Value, claims: &Value) -> String {
     )
 }
 
-async fn active_key(app: &TestApp) -> signing_key::Model {
+/// The active key as stored (sealed).
+async fn stored_active_key(app: &TestApp) -> signing_key::Model {
     let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
         .await
         .unwrap();
@@ -34,6 +36,17 @@ async fn active_key(app: &TestApp) -> signing_key::Model {
         .unwrap();
     owner.close().await.unwrap();
     key
+}
+
+fn sealer(app: &TestApp) -> Sealer {
+    Sealer::from_base64(&app.database.secrets_key).unwrap()
+}
+
+/// The active key opened with the deployment's secrets key: what an attacker holding both
+/// the database and the secrets key would have.
+async fn active_key(app: &TestApp) -> signing_key::Model {
+    let stored = stored_active_key(app).await;
+    portico_auth::keys::open(&stored, &sealer(app)).unwrap()
 }
 
 fn sign(key: &signing_key::Model, kid: &str, typ: &str, claims: &Value) -> String {
@@ -183,11 +196,90 @@ async fn a_token_of_tenant_a_is_refused_at_tenant_b() {
 async fn tokens_signed_before_a_key_rotation_still_verify() {
     let app = spawn_app().await;
     let admin = app.practice_admin("rotor").await;
-    let kid = portico_auth::tokens::JwtService::rotate(&app.db())
+    let kid = portico_auth::tokens::JwtService::rotate(&app.db(), &sealer(&app))
         .await
         .unwrap();
     assert_ne!(kid, active_key(&app).await.kid.clone() + "x");
     let (status, body) = app.gql_as("rotor", &admin.access, ME, json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["me"]["role"], "practice_admin");
+}
+
+#[tokio::test]
+async fn signing_keys_are_stored_sealed_and_older_clear_keys_are_sealed_at_start_up() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("vaulted").await;
+    let stored = stored_active_key(&app).await;
+    // Neither a PEM nor the bare seed: reading the table is not enough to sign.
+    assert!(!stored.private_key.contains("PRIVATE KEY"));
+    let raw = base64::engine::general_purpose::STANDARD.decode(&stored.private_key);
+    assert!(raw.is_err(), "the stored key decodes as raw bytes");
+    assert!(portico_auth::keys::pkcs8_der(&stored).is_err());
+    // The wrong secrets key does not open it.
+    let stranger = Sealer::from_base64(&Sealer::generate_key()).unwrap();
+    assert!(portico_auth::keys::open(&stored, &stranger).is_err());
+
+    // A key written in clear (as before sealing) becomes the signing key; the next instance
+    // to start seals it, and signs with it.
+    let clear = portico_auth::keys::generate();
+    portico_core::signing_keys::add(&app.db(), clear.clone())
+        .await
+        .unwrap();
+    let second = app.second_instance().await;
+    let resealed = stored_active_key(&app).await;
+    assert_eq!(resealed.kid, clear.kid);
+    assert_ne!(resealed.private_key, clear.private_key);
+    assert!(portico_auth::sealing::is_sealed(&resealed.private_key));
+    // A session started on the second instance is signed with the resealed key, and tokens
+    // signed before by the first key still verify there.
+    let (patient, _) = second
+        .add_user("vaulted", portico_core::identity::Role::Patient)
+        .await;
+    let header = jsonwebtoken::decode_header(&patient.access).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(clear.kid.as_str()));
+    for token in [&admin.access, &patient.access] {
+        let (status, body) = second.gql_as("vaulted", token, ME, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_genuinely_signed_token_with_a_longer_life_than_issued_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("longlife").await;
+    let key = active_key(&app).await;
+    let claims = claims_of(&admin.access);
+    let now = chrono::Utc::now().timestamp();
+
+    // The real key and the real claims, re-signed: accepted (the key is the server's own).
+    let resigned = sign(&key, &key.kid, "at+jwt", &claims);
+    let (status, body) = app.gql_as("longlife", &resigned, ME, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A day-long token: valid signature, issuer, audience and times, but no token Portico
+    // issues lives longer than the configured 15 minutes.
+    let mut long = claims.clone();
+    long["iat"] = json!(now - 60);
+    long["nbf"] = json!(now - 60);
+    long["exp"] = json!(now + 24 * 3600);
+    assert_refused(
+        &app,
+        "longlife",
+        &sign(&key, &key.kid, "at+jwt", &long),
+        "a day long",
+    )
+    .await;
+
+    // Nor one that claims to be issued in the future (to stretch its life the other way).
+    let mut ahead = claims.clone();
+    ahead["iat"] = json!(now + 3600);
+    ahead["nbf"] = json!(now - 60);
+    ahead["exp"] = json!(now + 3600 + 600);
+    assert_refused(
+        &app,
+        "longlife",
+        &sign(&key, &key.kid, "at+jwt", &ahead),
+        "iat ahead",
+    )
+    .await;
 }

@@ -73,6 +73,9 @@ fn process(config: &Config, args: &[&str], listen: &str) -> Process {
         )
         .stdout(log())
         .stderr(Stdio::null());
+    if let Some(key) = &config.secrets_key {
+        cmd.env("PORTICO_SECRETS_KEY", key.expose_secret());
+    }
     if let Some(url) = &config.migration_database_url {
         cmd.env("PORTICO_MIGRATION_DATABASE_URL", url.expose_secret());
     }

@@ -4,7 +4,7 @@ use base64::{
     Engine,
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
 };
-use portico_core::entities::signing_key;
+use portico_core::{entities::signing_key, ports::SecretSealer};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -38,7 +38,44 @@ pub fn generate() -> signing_key::Model {
     }
 }
 
-/// The PKCS#8 DER that jsonwebtoken signs with.
+/// What a key's seal is bound to: a sealed seed copied to another key's row does not open.
+fn context(kid: &str) -> Vec<u8> {
+    format!("signing-key:{kid}").into_bytes()
+}
+
+/// The key with its seed sealed, as it is stored: reading the table is not enough to sign.
+pub fn seal(
+    mut key: signing_key::Model,
+    sealer: &dyn SecretSealer,
+) -> Result<signing_key::Model, KeyError> {
+    if !crate::sealing::is_sealed(&key.private_key) {
+        key.private_key = sealer
+            .seal(key.private_key.as_bytes(), &context(&key.kid))
+            .map_err(|_| KeyError {
+                kid: key.kid.clone(),
+            })?;
+    }
+    Ok(key)
+}
+
+/// The key with its seed opened, for signing (never stored like this).
+pub fn open(
+    key: &signing_key::Model,
+    sealer: &dyn SecretSealer,
+) -> Result<signing_key::Model, KeyError> {
+    let refused = || KeyError {
+        kid: key.kid.clone(),
+    };
+    let seed = sealer
+        .open(&key.private_key, &context(&key.kid))
+        .map_err(|_| refused())?;
+    Ok(signing_key::Model {
+        private_key: String::from_utf8(seed).map_err(|_| refused())?,
+        ..key.clone()
+    })
+}
+
+/// The PKCS#8 DER that jsonwebtoken signs with, from an opened key.
 pub fn pkcs8_der(key: &signing_key::Model) -> Result<Vec<u8>, KeyError> {
     let seed = STANDARD
         .decode(&key.private_key)

@@ -13,6 +13,13 @@ use rand::RngCore;
 /// Marks the format, so a later key or algorithm can be told apart.
 const VERSION: &str = "v1";
 
+/// Whether a stored value is sealed (rather than a secret stored before sealing existed).
+pub fn is_sealed(value: &str) -> bool {
+    value
+        .strip_prefix(VERSION)
+        .is_some_and(|rest| rest.starts_with(':'))
+}
+
 pub struct Sealer {
     cipher: XChaCha20Poly1305,
 }
@@ -98,6 +105,7 @@ mod tests {
             .seal(b"-----BEGIN PRIVATE KEY-----", b"tenant-a")
             .unwrap();
         assert!(!sealed.contains("PRIVATE"));
+        assert!(is_sealed(&sealed) && !is_sealed("c2VlZA=="));
         assert_eq!(
             sealer.open(&sealed, b"tenant-a").unwrap(),
             b"-----BEGIN PRIVATE KEY-----"

@@ -1,10 +1,13 @@
 //! Access tokens: JWTs signed with EdDSA, verified the way RFC 8725 asks: the algorithm is
 //! pinned (so `none` and HMAC keyed with the public key are refused), the type is `at+jwt`,
 //! and issuer, audience (the tenant), expiry and not-before are checked with a small skew.
+//! A token must also not claim a lifetime longer than Portico ever issues, nor an issue time
+//! in the future. Private keys are stored sealed with the secrets key (see `keys::seal`);
+//! keys stored before sealing existed are sealed when the keys are first loaded.
 
 use std::{
     collections::HashMap,
-    sync::RwLock,
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
@@ -16,7 +19,7 @@ use jsonwebtoken::{
 use portico_core::{
     Db, TenantId, UserId,
     identity::{MfaState, Role, SessionClaims, TokenError},
-    ports::{DownloadGrant, IssuedToken, PortError, TokenService},
+    ports::{DownloadGrant, IssuedToken, PortError, SecretSealer, TokenService},
     signing_keys,
 };
 use serde::{Deserialize, Serialize};
@@ -30,6 +33,8 @@ pub const DOWNLOAD_TOKEN_TYPE: &str = "dl+jwt";
 const LEEWAY_SECS: u64 = 30;
 /// An unknown `kid` triggers a reload of the keys at most this often.
 const RELOAD_EVERY: Duration = Duration::from_secs(5);
+/// The longest a download link may live (the most `PORTICO_ATTACHMENT_LINK_SECS` allows).
+const MAX_DOWNLOAD_LIFETIME_SECS: i64 = 3600;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -67,6 +72,7 @@ struct Ring {
 
 pub struct JwtService {
     db: Db,
+    sealer: Arc<dyn SecretSealer>,
     issuer: String,
     ttl: Duration,
     ring: RwLock<Ring>,
@@ -78,11 +84,18 @@ fn port_err(e: impl std::fmt::Display) -> PortError {
 }
 
 impl JwtService {
-    /// Loads the keys, creating the first one if there is none.
-    pub async fn load(db: Db, issuer: String, ttl: Duration) -> Result<Self, PortError> {
-        let ring = load_ring(&db).await?;
+    /// Loads the keys, creating the first one if there is none and sealing any stored
+    /// before sealing existed.
+    pub async fn load(
+        db: Db,
+        issuer: String,
+        ttl: Duration,
+        sealer: Arc<dyn SecretSealer>,
+    ) -> Result<Self, PortError> {
+        let ring = load_ring(&db, sealer.as_ref()).await?;
         Ok(Self {
             db,
+            sealer,
             issuer,
             ttl,
             ring: RwLock::new(ring),
@@ -91,8 +104,8 @@ impl JwtService {
     }
 
     /// Adds a new signing key; the previous ones keep verifying. Returns the new `kid`.
-    pub async fn rotate(db: &Db) -> Result<String, PortError> {
-        let key = keys::generate();
+    pub async fn rotate(db: &Db, sealer: &dyn SecretSealer) -> Result<String, PortError> {
+        let key = keys::seal(keys::generate(), sealer).map_err(port_err)?;
         let kid = key.kid.clone();
         signing_keys::add(db, key).await.map_err(port_err)?;
         Ok(kid)
@@ -100,7 +113,7 @@ impl JwtService {
 
     /// Reloads the keys from the database (a rotation made by another instance or the CLI).
     pub async fn reload(&self) -> Result<(), PortError> {
-        let ring = load_ring(&self.db).await?;
+        let ring = load_ring(&self.db, self.sealer.as_ref()).await?;
         *self.ring.write().map_err(port_err)? = ring;
         *self.last_reload.write().map_err(port_err)? = Instant::now();
         Ok(())
@@ -114,7 +127,7 @@ impl JwtService {
             }
         }
         *self.last_reload.write().map_err(port_err)? = Instant::now();
-        let ring = load_ring(&self.db).await?;
+        let ring = load_ring(&self.db, self.sealer.as_ref()).await?;
         *self.ring.write().map_err(port_err)? = ring;
         Ok(true)
     }
@@ -124,17 +137,48 @@ impl JwtService {
     }
 }
 
-async fn load_ring(db: &Db) -> Result<Ring, PortError> {
+/// Seals the keys stored in clear (before sealing existed); idempotent, and safe when
+/// several instances start at once. True when any was sealed.
+async fn seal_stored_keys(
+    db: &Db,
+    sealer: &dyn SecretSealer,
+    all: &[portico_core::entities::signing_key::Model],
+) -> Result<bool, PortError> {
+    let mut sealed_any = false;
+    for key in all
+        .iter()
+        .filter(|k| !crate::sealing::is_sealed(&k.private_key))
+    {
+        let sealed = keys::seal(key.clone(), sealer).map_err(port_err)?;
+        signing_keys::replace_private_key(db, &key.kid, &key.private_key, &sealed.private_key)
+            .await
+            .map_err(port_err)?;
+        tracing::info!(kid = %key.kid, "signing key sealed at rest");
+        sealed_any = true;
+    }
+    Ok(sealed_any)
+}
+
+async fn load_ring(db: &Db, sealer: &dyn SecretSealer) -> Result<Ring, PortError> {
     let mut all = signing_keys::list(db).await.map_err(port_err)?;
+    if seal_stored_keys(db, sealer, &all).await? {
+        all = signing_keys::list(db).await.map_err(port_err)?;
+    }
     if all.iter().all(|k| k.retired_at.is_some()) {
-        JwtService::rotate(db).await?;
+        JwtService::rotate(db, sealer).await?;
         all = signing_keys::list(db).await.map_err(port_err)?;
     }
     let active = all
         .iter()
         .find(|k| k.retired_at.is_none())
         .ok_or_else(|| port_err("no signing key"))?;
-    let signing = EncodingKey::from_ed_der(&keys::pkcs8_der(active).map_err(port_err)?);
+    // A key that does not open means another secrets key: say so rather than sign nothing.
+    let opened = keys::open(active, sealer).map_err(|e| {
+        port_err(format!(
+            "{e}: it does not open with this secrets key (PORTICO_SECRETS_KEY)"
+        ))
+    })?;
+    let signing = EncodingKey::from_ed_der(&keys::pkcs8_der(&opened).map_err(port_err)?);
     let mut verifying = HashMap::new();
     for key in &all {
         let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(port_err)?;
@@ -177,6 +221,8 @@ impl TokenService for JwtService {
     async fn verify(&self, token: &str, tenant: TenantId) -> Result<SessionClaims, TokenError> {
         let data = self.decode::<Claims>(token, TOKEN_TYPE, tenant).await?;
         let c = data.claims;
+        let max = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
+        check_lifetime(c.iat, c.exp, max)?;
         let user_id = c.sub.parse::<UserId>().map_err(|_| TokenError::Malformed)?;
         Ok(SessionClaims {
             tenant_id: tenant,
@@ -230,6 +276,7 @@ impl TokenService for JwtService {
             .decode::<DownloadClaims>(token, DOWNLOAD_TOKEN_TYPE, tenant)
             .await?
             .claims;
+        check_lifetime(c.iat, c.exp, MAX_DOWNLOAD_LIFETIME_SECS)?;
         Ok(DownloadGrant {
             tenant_id: tenant,
             attachment_id: c.att,
@@ -239,6 +286,17 @@ impl TokenService for JwtService {
             expires_at: c.exp,
         })
     }
+}
+
+/// A token signed with a genuine key but claiming more than Portico issues (a longer life,
+/// or an issue time ahead of now) is refused: it can only come from a leaked key or a bug.
+fn check_lifetime(iat: i64, exp: i64, max_secs: i64) -> Result<(), TokenError> {
+    let now = chrono::Utc::now().timestamp();
+    let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
+    if iat > now.saturating_add(leeway) || exp.saturating_sub(iat) > max_secs {
+        return Err(TokenError::LifetimeTooLong);
+    }
+    Ok(())
 }
 
 impl JwtService {

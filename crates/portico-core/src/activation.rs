@@ -31,12 +31,13 @@ fn hash(code: &str) -> String {
     hash_token(&secrets::normalize(code))
 }
 
+/// One answer for every refusal (unknown, used, worn-out or expired code, wrong date of
+/// birth), so that guessing learns nothing about which codes exist.
 fn invalid() -> CoreError {
-    // One answer for an unknown code and a wrong date of birth.
     CoreError::invalid(
         "code",
         "ACTIVATION_INVALID",
-        "the code or the date of birth is not right",
+        "the code or the date of birth is not right; check both, or ask the practice for a new code",
     )
 }
 
@@ -121,19 +122,11 @@ pub async fn activate(
     else {
         return Ok(Outcome::Refused(invalid()));
     };
-    if found.used_at.is_some() || found.failed_attempts >= MAX_FAILED_ATTEMPTS {
-        return Ok(Outcome::Refused(CoreError::invalid(
-            "code",
-            "ACTIVATION_USED",
-            "this code was already used; ask the practice for a new one",
-        )));
-    }
-    if found.expires_at <= Utc::now() {
-        return Ok(Outcome::Refused(CoreError::invalid(
-            "code",
-            "ACTIVATION_EXPIRED",
-            "this code has expired; ask the practice for a new one",
-        )));
+    if found.used_at.is_some()
+        || found.failed_attempts >= MAX_FAILED_ATTEMPTS
+        || found.expires_at <= Utc::now()
+    {
+        return Ok(Outcome::Refused(invalid()));
     }
     let chart = tx
         .find::<patient::Entity>()
@@ -177,11 +170,7 @@ pub async fn activate(
         .exec(tx.conn())
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(CoreError::invalid(
-            "code",
-            "ACTIVATION_USED",
-            "this code was already used; ask the practice for a new one",
-        ));
+        return Err(invalid());
     }
     Ok(Outcome::Activated(Box::new(user)))
 }

@@ -92,6 +92,8 @@ pub enum TokenError {
     WrongIssuer,
     #[error("wrong token type")]
     WrongType,
+    #[error("lifetime longer than issued tokens have")]
+    LifetimeTooLong,
     #[error("session revoked")]
     Revoked,
 }

@@ -39,6 +39,21 @@ pub async fn add(db: &Db, key: signing_key::Model) -> CoreResult<()> {
     Ok(())
 }
 
+/// Replaces a key's stored private key, only if it still holds `old` (two instances
+/// sealing the same key at start-up both end with one sealed value). True when replaced.
+pub async fn replace_private_key(db: &Db, kid: &str, old: &str, new: &str) -> CoreResult<bool> {
+    let result = signing_key::Entity::update_many()
+        .col_expr(
+            signing_key::Column::PrivateKey,
+            sea_orm::sea_query::Expr::value(new),
+        )
+        .filter(signing_key::Column::Kid.eq(kid))
+        .filter(signing_key::Column::PrivateKey.eq(old))
+        .exec(db.conn())
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Deletes keys retired before `before`: tokens they signed have all expired.
 pub async fn prune(db: &Db, before: chrono::DateTime<Utc>) -> CoreResult<u64> {
     Ok(signing_key::Entity::delete_many()

@@ -42,6 +42,8 @@ pub struct Services {
     pub rate_limiter: Arc<dyn RateLimiter>,
     /// Requests per minute one API key may make.
     pub api_key_rate_per_minute: u32,
+    /// Refused activation codes that lock the step for an address or a practice.
+    pub activation_limits: crate::ActivationLimits,
     /// How long a break-glass access stays open.
     pub break_glass_ttl: Duration,
     /// Where message attachments are kept.

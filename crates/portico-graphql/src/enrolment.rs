@@ -12,7 +12,7 @@ use portico_core::{
 };
 
 use crate::{
-    ApiError,
+    ApiError, activation_throttle,
     context::ContextExt,
     global_id,
     identity::{Session, start_session},
@@ -146,7 +146,10 @@ impl EnrolmentMutation {
     ) -> async_graphql::Result<ActivatePatientAccountPayload> {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
+        let client_ip = ctx.request()?.client_ip;
+        let tenant_id = ctx.tenant()?.id();
         let core = |e| ApiError::from_core(e, &request_id);
+        activation_throttle::check(services, tenant_id, client_ip, &request_id).await?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let outcome = activation::activate(
             &tx,
@@ -162,6 +165,8 @@ impl EnrolmentMutation {
             // A wrong date of birth counts against the code: keep that.
             Ok(Outcome::Refused(e)) => {
                 tx.commit().await.map_err(core)?;
+                activation_throttle::record_refusal(services, tenant_id, client_ip, &request_id)
+                    .await?;
                 return Ok(ActivatePatientAccountPayload {
                     session: None,
                     user_errors: UserError::from_core(e, &request_id)?,

@@ -28,6 +28,7 @@ pub mod codes {
     pub const RECURSION_LIMIT_EXCEEDED: &str = "RECURSION_LIMIT_EXCEEDED";
     pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
     pub const REQUEST_TOO_LARGE: &str = "REQUEST_TOO_LARGE";
+    pub const TOO_MANY_FILES: &str = "TOO_MANY_FILES";
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const CSRF_REJECTED: &str = "CSRF_REJECTED";
     pub const MUTATION_OVER_GET: &str = "MUTATION_OVER_GET";
@@ -48,6 +49,10 @@ pub enum ApiError {
     TenantNotFound,
     /// The practice is suspended: new activity is refused.
     TenantSuspended,
+    /// Too many attempts (activation codes); retry after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
     NotFound,
     /// A restricted chart: the user must break the glass (`breakGlass`) to open it.
     BreakGlassRequired,
@@ -117,6 +122,9 @@ impl ApiError {
                 "this practice's account is suspended; its staff can see why in the console"
                     .to_owned()
             }
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many attempts; try again in {retry_after_secs} s")
+            }
             Self::NotFound => "not found".to_owned(),
             Self::BreakGlassRequired => {
                 "this chart is restricted: open it with breakGlass and a stated reason".to_owned()
@@ -139,6 +147,7 @@ impl ApiError {
             Self::MfaRequired => codes::MFA_REQUIRED,
             Self::TenantNotFound => codes::TENANT_NOT_FOUND,
             Self::TenantSuspended => codes::TENANT_SUSPENDED,
+            Self::RateLimited { .. } => codes::RATE_LIMITED,
             Self::NotFound => codes::NOT_FOUND,
             Self::BreakGlassRequired => codes::BREAK_GLASS_REQUIRED,
             Self::BadUserInput { .. } => codes::BAD_USER_INPUT,
@@ -160,6 +169,7 @@ impl ErrorExtensions for ApiError {
                 Self::Internal {
                     request_id: Some(id),
                 } => e.set("requestId", id.as_str()),
+                Self::RateLimited { retry_after_secs } => e.set("retryAfter", *retry_after_secs),
                 _ => {}
             }
         })

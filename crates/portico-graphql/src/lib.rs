@@ -1,6 +1,7 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+mod activation_throttle;
 mod adoption;
 mod api_keys;
 mod audit;
@@ -40,6 +41,7 @@ mod user_error;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
+pub use activation_throttle::ActivationLimits;
 pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
 pub use error::{ApiError, codes};
 pub use limits::Limits;

@@ -108,7 +108,7 @@ pub async fn start(
         config: config.clone(),
         runtime: Arc::new(OnceLock::new()),
         metrics: telemetry::metrics_handle(),
-        graphiql: http::graphql::graphiql_page(options.demo).into(),
+        graphiql: http::graphiql::page(options.demo).into(),
         ready: tokio::sync::watch::channel(false).0,
         demo_totp_secret: Arc::new(OnceLock::new()),
     };
@@ -229,10 +229,12 @@ async fn boot(
     };
     let queue = profile.queue.clone();
     let passwords = Argon2Hasher::new(config.argon2_params(), config.password_min_length)?;
+    let sealer: Arc<dyn portico_core::ports::SecretSealer> = Arc::new(secrets_sealer(config)?);
     let tokens = JwtService::load(
         db.clone(),
         config.jwt_issuer.clone(),
         Duration::from_secs(config.access_token_ttl_secs),
+        Arc::clone(&sealer),
     )
     .await?;
     if options.demo {
@@ -247,7 +249,6 @@ async fn boot(
         Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
         None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
     };
-    let sealer: Arc<dyn portico_core::ports::SecretSealer> = Arc::new(secrets_sealer(config)?);
     let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> =
         Arc::new(portico_fhir::FhirConnector {
             allow_loopback_http: config.ehr_allow_loopback_http,
@@ -277,6 +278,10 @@ async fn boot(
         password_reset_ttl: Duration::from_secs(config.password_reset_ttl_minutes * 60),
         rate_limiter: profile.rate_limiter,
         api_key_rate_per_minute: config.api_key_rate_per_minute,
+        activation_limits: portico_graphql::ActivationLimits {
+            per_address: config.activation_failures_per_address,
+            per_practice: config.activation_failures_per_practice,
+        },
         break_glass_ttl: Duration::from_secs(config.break_glass_minutes * 60),
         attachments: Arc::clone(&attachments),
         attachment_link_ttl: Duration::from_secs(config.attachment_link_secs),
@@ -326,7 +331,7 @@ fn billing(config: &Config) -> anyhow::Result<Option<portico_core::billing::Bill
 
 /// The sealer of secrets at rest: the configured key, or in development a key kept in a
 /// file made on first start (so `make run` needs no setup and restarts keep the secrets).
-fn secrets_sealer(config: &Config) -> anyhow::Result<portico_auth::sealing::Sealer> {
+pub fn secrets_sealer(config: &Config) -> anyhow::Result<portico_auth::sealing::Sealer> {
     use portico_auth::sealing::Sealer;
     use secrecy::ExposeSecret;
     if let Some(key) = &config.secrets_key {

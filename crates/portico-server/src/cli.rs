@@ -69,6 +69,12 @@ enum Command {
     },
 }
 
+impl Command {
+    fn runs_workers_or_api(&self) -> bool {
+        matches!(self, Self::Serve { .. } | Self::Worker { .. })
+    }
+}
+
 #[derive(Subcommand)]
 enum OperatorCommand {
     /// Create an operator; the password is read from standard input (one line). Prints the
@@ -127,7 +133,14 @@ pub fn main() -> ExitCode {
     {
         config.listen = *l;
     }
-    if let Err(e) = config.validate() {
+    // Only the API and the workers use the queue and pub/sub: the other commands work on
+    // PostgreSQL without a Redis URL.
+    let checked = if cli.command.runs_workers_or_api() {
+        config.validate()
+    } else {
+        config.validate_without_queue()
+    };
+    if let Err(e) = checked {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
@@ -266,7 +279,8 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             .context("cannot reach the database")?;
             match command {
                 KeysCommand::Rotate => {
-                    let kid = portico_auth::tokens::JwtService::rotate(&db).await?;
+                    let sealer = boot::secrets_sealer(&config)?;
+                    let kid = portico_auth::tokens::JwtService::rotate(&db, &sealer).await?;
                     println!(
                         "new signing key {kid}; running instances sign with it within a minute"
                     );

@@ -113,6 +113,13 @@ pub struct Config {
     pub password_reset_ttl_minutes: u64,
     /// Requests per minute one API key may make (`RATE_LIMITED` beyond).
     pub api_key_rate_per_minute: u32,
+    /// Refused activation codes within 15 minutes that lock the activation step for one
+    /// client address, and for one practice (`RATE_LIMITED` until the lock ends).
+    pub activation_failures_per_address: u32,
+    pub activation_failures_per_practice: u32,
+    /// Set (seconds, above 0): every response carries `Strict-Transport-Security`; only for
+    /// deployments served over TLS. 0: off.
+    pub hsts_max_age_secs: u64,
     /// How long a break-glass access to a restricted chart stays open.
     pub break_glass_minutes: u64,
     /// The key secrets in the database are sealed with (32 bytes, base64; `portico
@@ -200,6 +207,9 @@ impl Default for Config {
             activation_ttl_hours: 7 * 24,
             password_reset_ttl_minutes: 60,
             api_key_rate_per_minute: 600,
+            activation_failures_per_address: 10,
+            activation_failures_per_practice: 100,
+            hsts_max_age_secs: 0,
             break_glass_minutes: 60,
             secrets_key: None,
             secrets_key_file: "portico-secrets.key".to_owned(),
@@ -326,7 +336,21 @@ impl Config {
         })
     }
 
+    /// Everything, for the commands that run the API or workers.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_without_queue()?;
+        if self.is_postgres() && self.redis_url.is_none() {
+            return Err(ConfigError::new(
+                "PORTICO_REDIS_URL",
+                "is required with PostgreSQL (the job queue and pub/sub run on Redis)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Everything but the need for Redis with PostgreSQL: for the commands that use the
+    /// database alone (`migrate`, `demo`, `operator`, `audit`, `keys`).
+    pub fn validate_without_queue(&self) -> Result<(), ConfigError> {
         let db = self.database_url.expose_secret();
         if !(db.starts_with("sqlite:") || is_postgres(db)) {
             return Err(ConfigError::new(
@@ -340,12 +364,6 @@ impl Config {
             return Err(ConfigError::new(
                 "PORTICO_MIGRATION_DATABASE_URL",
                 "must name the same kind of database as PORTICO_DATABASE_URL",
-            ));
-        }
-        if is_postgres(db) && self.redis_url.is_none() {
-            return Err(ConfigError::new(
-                "PORTICO_REDIS_URL",
-                "is required with PostgreSQL (the job queue and pub/sub run on Redis)",
             ));
         }
         if let Some(r) = &self.redis_url {
@@ -399,6 +417,14 @@ impl Config {
             (
                 "PORTICO_API_KEY_RATE_PER_MINUTE",
                 self.api_key_rate_per_minute as usize,
+            ),
+            (
+                "PORTICO_ACTIVATION_FAILURES_PER_ADDRESS",
+                self.activation_failures_per_address as usize,
+            ),
+            (
+                "PORTICO_ACTIVATION_FAILURES_PER_PRACTICE",
+                self.activation_failures_per_practice as usize,
             ),
         ] {
             if value == 0 {
@@ -737,6 +763,15 @@ mod tests {
         };
         let err = c.validate().unwrap_err();
         assert_eq!(err.setting, "PORTICO_REDIS_URL");
+    }
+
+    #[test]
+    fn commands_without_workers_accept_postgres_without_redis() {
+        let c = Config {
+            database_url: SecretString::from("postgres://app@localhost/portico"),
+            ..Config::default()
+        };
+        c.validate_without_queue().unwrap();
     }
 
     #[test]

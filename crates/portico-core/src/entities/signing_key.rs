@@ -10,7 +10,8 @@ pub struct Model {
     pub kid: String,
     /// `EdDSA`.
     pub algorithm: String,
-    /// Base64 of the Ed25519 seed.
+    /// Base64 of the Ed25519 seed, sealed with the secrets key (`v1:...`, bound to the
+    /// `kid`); a row written before sealing holds the bare seed until the next start-up.
     pub private_key: String,
     /// Base64url of the Ed25519 public key (the JWK's `x`).
     pub public_key: String,

@@ -1,4 +1,4 @@
-//! `/graphql` over POST, GET and graphql-ws, and `/graphiql`.
+//! `/graphql` over POST, GET and graphql-ws.
 //!
 //! Requests are checked here before the schema sees them: the body size, the batch size, the
 //! CSRF rule (a form or plain-text POST needs a custom header, which a cross-site form cannot
@@ -7,12 +7,12 @@
 
 use std::{net::IpAddr, time::Instant};
 
-use async_graphql::{BatchRequest, BatchResponse, http::GraphiQLSource};
+use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     extract::{FromRequestParts, Request, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use std::time::Duration;
 
@@ -48,25 +48,6 @@ fn is_multipart(headers: &HeaderMap) -> bool {
                 .to_ascii_lowercase()
                 .starts_with("multipart/form-data")
         })
-}
-
-pub fn graphiql_page(demo: bool) -> String {
-    let source = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql")
-        .title("Portico GraphiQL");
-    if demo {
-        // Addresses GraphiQL's requests to the demo practice.
-        source
-            .header("X-Portico-Tenant", portico_core::demo::DEMO_SLUG)
-            .finish()
-    } else {
-        source.finish()
-    }
-}
-
-pub async fn graphiql(State(state): State<AppState>) -> Html<String> {
-    Html(state.graphiql.to_string())
 }
 
 pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
@@ -120,6 +101,19 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
+        // async-graphql would keep every file the map names and drop the others silently;
+        // a request carries one attachment, so more file parts are refused outright.
+        match multipart_files(content_type, bytes.clone()).await {
+            Some(n) if n > 1 => {
+                return reject(
+                    StatusCode::BAD_REQUEST,
+                    codes::TOO_MANY_FILES,
+                    "a request carries one file: upload attachments one at a time",
+                );
+            }
+            Some(_) => {}
+            None => return not_multipart(),
+        }
         let options = async_graphql::http::MultipartOptions::default()
             .max_file_size(MULTIPART_FILE_BYTES)
             .max_num_files(1);
@@ -131,13 +125,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
         .await
         {
             Ok(b) => b,
-            Err(_) => {
-                return reject(
-                    StatusCode::BAD_REQUEST,
-                    codes::BAD_REQUEST,
-                    "the body is not a GraphQL multipart request (operations, map, one file)",
-                );
-            }
+            Err(_) => return not_multipart(),
         }
     } else {
         match serde_json::from_slice(&bytes) {
@@ -556,6 +544,29 @@ fn request_id(extensions: &axum::http::Extensions) -> String {
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default()
+}
+
+/// The number of file parts in a multipart body; `None` when it is not well-formed.
+async fn multipart_files(content_type: Option<&str>, body: axum::body::Bytes) -> Option<usize> {
+    let boundary = multer::parse_boundary(content_type?).ok()?;
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut files = 0;
+    // Each field's content is skipped unread when the next one is asked for.
+    while let Some(field) = multipart.next_field().await.ok()? {
+        if field.file_name().is_some() {
+            files += 1;
+        }
+    }
+    Some(files)
+}
+
+fn not_multipart() -> Response {
+    reject(
+        StatusCode::BAD_REQUEST,
+        codes::BAD_REQUEST,
+        "the body is not a GraphQL multipart request (operations, map, one file)",
+    )
 }
 
 fn missing_query() -> Response {

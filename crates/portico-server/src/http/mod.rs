@@ -1,10 +1,12 @@
 //! The HTTP surface: routes and the layers every request passes through.
 
 mod files;
+pub mod graphiql;
 pub mod graphql;
 mod health;
 mod metrics;
 mod request_id;
+mod security_headers;
 mod stripe_webhook;
 mod tenant;
 
@@ -45,7 +47,13 @@ pub fn router(state: AppState, api: bool) -> Router {
         );
         router = router.route("/webhooks/stripe", post(stripe_webhook::receive));
         if config.graphql_limits().introspection {
-            router = router.route("/graphiql", get(graphql::graphiql));
+            router = router
+                .route("/graphiql", get(graphiql::graphiql))
+                .route("/graphiql/{name}", get(graphiql::own))
+                .route(
+                    &format!("{}/{{version}}/{{name}}", graphiql::ASSETS_PATH),
+                    get(graphiql::vendored),
+                );
         }
     }
     let mut router = router
@@ -56,7 +64,11 @@ pub fn router(state: AppState, api: bool) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(config.request_timeout_secs),
         ))
-        .layer(middleware::from_fn(request_id::assign));
+        .layer(middleware::from_fn(request_id::assign))
+        .layer(middleware::from_fn_with_state(
+            security_headers::SecurityHeaders::new(config.hsts_max_age_secs),
+            security_headers::apply,
+        ));
     let origins: Vec<HeaderValue> = config
         .cors_origin_list()
         .filter_map(|o| HeaderValue::from_str(o).ok())

@@ -1,0 +1,74 @@
+//! Headers that keep browsers from misusing Portico's answers: nothing is sniffed into another
+//! type, GraphQL answers (patient data) are never cached, HTML pages run only Portico's own
+//! scripts and are never framed (clickjacking), and behind TLS, HSTS when configured.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderName, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+
+/// For HTML pages (GraphiQL today). GraphiQL sets inline `style` attributes, hence
+/// `'unsafe-inline'` for styles only; scripts come from Portico alone.
+pub const HTML_CSP: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+    connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// What every response gets, decided once from the configuration.
+#[derive(Clone, Debug)]
+pub struct SecurityHeaders {
+    hsts: Option<HeaderValue>,
+}
+
+impl SecurityHeaders {
+    /// `hsts_max_age_secs` 0 leaves HSTS off (a deployment without TLS must not send it).
+    pub fn new(hsts_max_age_secs: u64) -> Self {
+        let hsts = (hsts_max_age_secs > 0).then(|| {
+            HeaderValue::from_str(&format!("max-age={hsts_max_age_secs}; includeSubDomains"))
+                .unwrap_or_else(|_| HeaderValue::from_static("max-age=31536000"))
+        });
+        Self { hsts }
+    }
+}
+
+fn set_if_absent(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
+    headers.entry(name).or_insert(value);
+}
+
+pub async fn apply(
+    State(config): State<SecurityHeaders>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let graphql = request.uri().path() == "/graphql";
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    set_if_absent(
+        headers,
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if graphql {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(HTML_CSP),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
+    if let Some(hsts) = &config.hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
+    response
+}
