@@ -142,6 +142,17 @@ impl FhirServer {
         }
     }
 
+    /// Forgets the requests logged so far.
+    pub async fn clear_requests(&self) {
+        let response = self
+            .client
+            .delete(format!("{}/$control/requests", self.origin))
+            .send()
+            .await
+            .expect("DELETE /$control/requests");
+        assert!(response.status().is_success(), "DELETE /$control/requests");
+    }
+
     /// Empties the repository (resources and history; not the request log or tokens).
     pub async fn reset(&self) {
         self.control("reset", &Value::Null).await;

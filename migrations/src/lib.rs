@@ -1,6 +1,7 @@
 //! Portico's schema as sea-orm migrations. The tables are portable; what only PostgreSQL has
 //! (the application role, grants and row-level security) is guarded by backend in
-//! [`postgres`].
+//! [`postgres`]; SQLite's length guards, which make it refuse what PostgreSQL refuses, in
+//! [`sqlite`].
 
 use sea_orm_migration::prelude::*;
 
@@ -25,8 +26,10 @@ mod m20261130_000018_refills;
 mod m20261130_000019_ehr;
 mod m20261130_000020_adoption;
 mod m20261130_000021_billing;
+mod m20261205_000024_ehr_sync_rules;
 pub mod postgres;
 mod shape;
+pub mod sqlite;
 
 pub use sea_orm_migration::MigratorTrait;
 
@@ -57,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_ehr::Migration),
             Box::new(m20261130_000020_adoption::Migration),
             Box::new(m20261130_000021_billing::Migration),
+            Box::new(m20261205_000024_ehr_sync_rules::Migration),
         ]
     }
 }

@@ -10,6 +10,9 @@
 //     FHIR_BEARER_TOKEN  a static token that is always accepted (optional)
 //     FHIR_CLIENT_ID     the SMART Backend Services client id (optional)
 //     FHIR_CLIENT_JWK    that client's public key: a JWK, or a JWK Set {"keys":[...]} (optional)
+//     FHIR_TYPE_HISTORY  `off`: no type-level history, as many commercial EHRs; the
+//                        CapabilityStatement then leaves out `history-type` and
+//                        GET [base]/{Type}/_history answers 400 (default: on)
 //
 // When ready it prints exactly one line to stdout, {"port":N}; logs go to stderr.
 // FHIR base: http://127.0.0.1:N/fhir/R4 (metadata and .well-known/smart-configuration need no
@@ -253,8 +256,13 @@ const router = new FhirRouter();
 // segment outscores the `:resourceType/:id` read route in the router's matcher.
 // Query: _since (instant; versions at or after it), _count, _offset, and _sort=_lastUpdated
 // for oldest first (the default, as the spec says, is newest first).
+const typeHistory = process.env.FHIR_TYPE_HISTORY !== 'off';
+
 async function historyHandler(req) {
   const { resourceType } = req.params;
+  if (resourceType && !typeHistory) {
+    return [badRequest('Type-level history is not supported')];
+  }
   const q = req.query ?? {};
   const one = (v) => (Array.isArray(v) ? v.at(-1) : v);
   let since;
@@ -387,9 +395,9 @@ function capabilityStatement(origin) {
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,
-          interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
-            (code) => ({ code })
-          ),
+          interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type']
+            .filter((code) => typeHistory || code !== 'history-type')
+            .map((code) => ({ code })),
           versioning: 'versioned-update',
           readHistory: true,
           updateCreate: true,

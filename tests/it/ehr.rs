@@ -965,3 +965,5 @@ async fn records_that_waited_for_their_patient_arrive_once_the_patient_does() {
         "{body}"
     );
 }
+
+mod sync_rules;

@@ -108,7 +108,8 @@ pub async fn update(
             "addressLine",
             update.address_line,
             &mut next.address_line,
-            &text(300),
+            // The chart's column (`patients.address_line`) holds 200.
+            &text(200),
         ),
         ("city", update.city, &mut next.city, &text(100)),
         ("region", update.region, &mut next.region, &text(100)),

@@ -135,6 +135,17 @@ impl TenantTx {
         Ok(())
     }
 
+    /// A savepoint inside this transaction, for work that may fail on its own (one resource
+    /// of an EHR page): `rollback` undoes only what went through it, `commit` keeps it with
+    /// the outer transaction. PostgreSQL's tenant setting is the transaction's, so it holds.
+    pub(crate) async fn savepoint(&self) -> CoreResult<Self> {
+        Ok(Self {
+            tx: self.tx.begin().await?,
+            tenant_id: self.tenant_id,
+            access: self.access,
+        })
+    }
+
     pub async fn commit(self) -> CoreResult<()> {
         Ok(self.tx.commit().await?)
     }

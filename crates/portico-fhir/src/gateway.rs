@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use portico_core::ehr::gateway::{
-    Capabilities, ChangePage, EhrAuth, EhrConnector, EhrEndpoint, EhrError, EhrGateway,
+    Capabilities, ChangePage, EhrAuth, EhrConnector, EhrEndpoint, EhrError, EhrGateway, IdPage,
     PageRequest, WriteOutcome,
 };
 use portico_core::ehr::model::{OutboundWrite, ResourceKind};
@@ -20,6 +20,7 @@ use crate::http::{
 use crate::smart::{Auth, SmartAuth, join, token_endpoint_in};
 use crate::{inbound, safety};
 
+mod ids;
 mod write_back;
 
 /// FHIR's conditional create header.
@@ -249,15 +250,32 @@ impl EhrGateway for FhirGateway {
                     .find(|r| r.get("mode").and_then(Value::as_str) == Some("server"))
                     .or_else(|| rests.first())
             });
-        let resource_types = rest
+        let resources = rest
             .and_then(|r| r.get("resource"))
             .and_then(Value::as_array)
-            .map(|list| list.iter().filter_map(|r| string(r.get("type"))).collect())
+            .map(Vec::as_slice)
             .unwrap_or_default();
+        let resource_types = resources
+            .iter()
+            .filter_map(|r| string(r.get("type")))
+            .collect();
+        let history_types = resources
+            .iter()
+            .filter(|r| {
+                r.get("interaction")
+                    .and_then(Value::as_array)
+                    .is_some_and(|list| {
+                        list.iter()
+                            .any(|i| i.get("code").and_then(Value::as_str) == Some("history-type"))
+                    })
+            })
+            .filter_map(|r| string(r.get("type")))
+            .collect();
         Ok(Capabilities {
             fhir_version: string(metadata.get("fhirVersion")).unwrap_or_default(),
             software,
             resource_types,
+            history_types,
             token_endpoint: token_endpoint_in(&metadata),
         })
     }
@@ -297,26 +315,39 @@ impl EhrGateway for FhirGateway {
                     .append_pair("_count", &self.page_size.to_string());
                 self.page(&url, *kind).await
             }
-            PageRequest::Next { kind, url } => {
-                // The server chooses the link; it must not send Portico's token elsewhere.
-                let refused = || {
-                    EhrError::new(
-                        REDIRECT_REFUSED,
-                        "next link is not on the connection's base URL",
-                        false,
-                    )
-                };
-                let link = Url::parse(url).map_err(|_| refused())?;
-                if !safety::is_under(&self.base, &link) {
-                    return Err(refused());
-                }
-                self.page(&link, *kind).await
-            }
+            PageRequest::Next { kind, url } => self.page(&self.checked_next(url)?, *kind).await,
         }
+    }
+
+    async fn ids(&self, kind: ResourceKind, next: Option<&str>) -> Result<IdPage, EhrError> {
+        self.id_page(kind, next).await
+    }
+
+    async fn exists(&self, kind: ResourceKind, fhir_id: &str) -> Result<bool, EhrError> {
+        self.still_there(kind, fhir_id).await
     }
 
     async fn write(&self, write: &OutboundWrite) -> Result<WriteOutcome, EhrError> {
         self.write_back(write).await
+    }
+}
+
+impl FhirGateway {
+    /// A `next` link the server sent, if it is on the connection's base URL: the server
+    /// chooses the link, and it must not send Portico's token elsewhere.
+    fn checked_next(&self, url: &str) -> Result<Url, EhrError> {
+        let refused = || {
+            EhrError::new(
+                REDIRECT_REFUSED,
+                "next link is not on the connection's base URL",
+                false,
+            )
+        };
+        let link = Url::parse(url).map_err(|_| refused())?;
+        if !safety::is_under(&self.base, &link) {
+            return Err(refused());
+        }
+        Ok(link)
     }
 }
 

@@ -9,9 +9,11 @@ use portico_core::{
     CoreError,
     ehr::{
         connection::{self, AuthInput, ConnectionInput},
+        marks,
         model::ResourceKind,
         reviews::{self, Resolution},
         runs,
+        sync::reconcile,
     },
     entities::{ehr_connection, ehr_review, ehr_sync_run, outbox_message},
     outbox,
@@ -85,6 +87,25 @@ pub struct EhrTypeCount {
     rejected: u64,
     removed: u64,
     waiting: u64,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EhrDeletionMethod {
+    /// Read from the type's history (`_history`), as the EHR's CapabilityStatement offers.
+    History,
+    /// The EHR offers no history for the type: the ids it still has are compared with
+    /// Portico's once a day (and on every run started with `syncEhrNow`); one missing is read
+    /// again and taken out only when the EHR answers that it is gone.
+    Reconciliation,
+}
+
+/// How deletions of one resource type are found.
+#[derive(SimpleObject)]
+pub struct EhrDeletionCheck {
+    resource_type: String,
+    method: EhrDeletionMethod,
+    /// When the ids were last compared in full (the first pull counts as one).
+    reconciled_at: Option<DateTime<Utc>>,
 }
 
 /// A resource a run refused: its type, EHR id and a stable code (never its content).
@@ -199,6 +220,8 @@ pub struct EhrSyncStatus {
     /// Write-backs given up on (refused, conflicts, attempts used up).
     failed_writes: Vec<EhrWriteFailure>,
     open_reviews: u64,
+    /// Per resource type pulled so far, how its deletions are found.
+    deletions: Vec<EhrDeletionCheck>,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -272,6 +295,24 @@ impl EhrQuery {
         let pending = outbox::unsent_ehr(&tx).await.map_err(core)?;
         let failed = outbox::failed_ehr(&tx, 50).await.map_err(core)?;
         let open = reviews::list_open(&tx, 1000).await.map_err(core)?.len() as u64;
+        let mut deletions: Vec<EhrDeletionCheck> = marks::all(&tx)
+            .await
+            .map_err(core)?
+            .into_iter()
+            .filter_map(|m| {
+                let method = match m.deletion_method.as_deref()? {
+                    reconcile::HISTORY => EhrDeletionMethod::History,
+                    _ => EhrDeletionMethod::Reconciliation,
+                };
+                Some(EhrDeletionCheck {
+                    resource_type: m.resource_type,
+                    method,
+                    reconciled_at: m.reconciled_at,
+                })
+            })
+            .collect();
+        // In pull order, as the runs' counts are.
+        deletions.sort_by_key(|d| ResourceKind::parse(&d.resource_type));
         tx.rollback().await.ok();
         Ok(EhrSyncStatus {
             next_run_at: found.as_ref().and_then(|c| c.next_run_at),
@@ -281,6 +322,7 @@ impl EhrQuery {
             pending_writes: pending,
             failed_writes: failed.iter().map(EhrWriteFailure::from).collect(),
             open_reviews: open,
+            deletions,
         })
     }
 

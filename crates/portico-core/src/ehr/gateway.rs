@@ -74,6 +74,8 @@ pub struct Capabilities {
     pub software: Option<String>,
     /// Resource types the server lists, in its order.
     pub resource_types: Vec<String>,
+    /// Those whose history it offers (`history-type`), where deletions can be read.
+    pub history_types: Vec<String>,
     pub token_endpoint: Option<String>,
 }
 
@@ -104,6 +106,13 @@ pub struct ChangePage {
     pub next: Option<String>,
 }
 
+/// One page of the ids the EHR has of a type, for a reconciliation.
+#[derive(Clone, Debug, Default)]
+pub struct IdPage {
+    pub ids: Vec<String>,
+    pub next: Option<String>,
+}
+
 /// The result of a write-back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -124,6 +133,11 @@ pub trait EhrGateway: Send + Sync {
     /// Checks the credentials (a token exchange, or an authenticated read).
     async fn check_auth(&self) -> Result<(), EhrError>;
     async fn changes(&self, request: &PageRequest) -> Result<ChangePage, EhrError>;
+    /// A page of the ids the EHR has of `kind` (with the pull's filter): the first page, or
+    /// the one at `next` (a link of the previous page, on the connection's base URL only).
+    async fn ids(&self, kind: ResourceKind, next: Option<&str>) -> Result<IdPage, EhrError>;
+    /// Whether the EHR still has `kind/fhir_id` (a read answered 404 or 410: it does not).
+    async fn exists(&self, kind: ResourceKind, fhir_id: &str) -> Result<bool, EhrError>;
     async fn write(&self, write: &OutboundWrite) -> Result<WriteOutcome, EhrError>;
 }
 

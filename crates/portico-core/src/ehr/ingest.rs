@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
 use super::{
-    links, matching,
+    columns, links, matching,
     model::{Change, EhrAppointment, Inbound, Mapped, ResourceKind},
     runs::{self, Counts, TypeCounts},
 };
@@ -124,7 +124,15 @@ pub async fn apply_page(
                 let patient = mapped.record.patient().map(str::to_owned);
                 let was_linked = mapped_kind == ResourceKind::Patient
                     && links::by_fhir(tx, mapped_kind, &fhir_id).await?.is_some();
-                match upsert(tx, mapped).await {
+                // Each resource in a savepoint: one the database refuses is undone alone
+                // and refused, and the rest of the page (and its mark) still goes in.
+                let one = tx.savepoint().await?;
+                let applied = upsert(&one, mapped).await;
+                match &applied {
+                    Ok(_) => one.commit().await?,
+                    Err(_) => one.rollback().await?,
+                }
+                match applied {
                     Ok(Applied::Changed) => {
                         tally.applied += 1;
                         if mapped_kind == ResourceKind::Patient && !was_linked {
@@ -142,6 +150,13 @@ pub async fn apply_page(
                     Err(CoreError::Invalid { code, .. }) => {
                         refuse(tx, run_id, mapped_kind, Some(&fhir_id), code, &mut tally).await?;
                     }
+                    Err(CoreError::Database(e)) => match columns::unstorable(&e) {
+                        Some(code) => {
+                            refuse(tx, run_id, mapped_kind, Some(&fhir_id), code, &mut tally)
+                                .await?;
+                        }
+                        None => return Err(CoreError::Database(e)),
+                    },
                     Err(e) => return Err(e),
                 }
             }
@@ -225,10 +240,12 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
     let version = mapped.version_id.as_deref();
     let fhir_id = mapped.fhir_id.as_str();
     if let Inbound::Patient(patient) = &mapped.record {
-        return matching::apply(tx, fhir_id, version, patient).await;
+        let mut patient = patient.clone();
+        columns::fit_patient(&mut patient)?;
+        return matching::apply(tx, fhir_id, version, &patient).await;
     }
     if let Inbound::Practitioner(p) = &mapped.record {
-        let name = records::required("name", &p.display_name, 200)?;
+        let name = records::required("name", &p.display_name, columns::PROVIDER_NAME_MAX)?;
         let id = match existing {
             Some(id) => {
                 tx.update::<provider::Entity>()
@@ -245,7 +262,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                     id: Set(Uuid::now_v7()),
                     user_id: Set(None),
                     display_name: Set(name),
-                    specialty: Set(records::optional("specialty", p.specialty.clone(), 200)?),
+                    specialty: Set(records::optional(
+                        "specialty",
+                        p.specialty.clone(),
+                        columns::PROVIDER_NAME_MAX,
+                    )?),
                     active: Set(p.active),
                     covering_provider_id: Set(None),
                     created_at: Set(Utc::now()),
@@ -259,8 +280,9 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
         return Ok(Applied::Changed);
     }
     if let Inbound::Location(l) = &mapped.record {
-        let name = records::required("name", &l.name, 200)?;
-        let address = records::optional("address", l.address.clone(), 500)?;
+        let name = records::required("name", &l.name, columns::LOCATION_NAME_MAX)?;
+        let address =
+            records::optional("address", l.address.clone(), columns::LOCATION_ADDRESS_MAX)?;
         let id = match existing {
             Some(id) => {
                 tx.update::<location::Entity>()

@@ -2,7 +2,7 @@
 //! seen, so a pull updates rather than duplicates and a write-back knows what to send.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::model::ResourceKind;
@@ -30,6 +30,18 @@ pub async fn by_local(
         .filter(Column::ResourceType.eq(kind.as_str()))
         .filter(Column::LocalId.eq(local_id))
         .one(tx.conn())
+        .await?)
+}
+
+/// The FHIR ids of every `kind` resource pulled (for a reconciliation with the EHR's).
+pub async fn fhir_ids(tx: &TenantTx, kind: ResourceKind) -> CoreResult<Vec<String>> {
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::ResourceType.eq(kind.as_str()))
+        .select_only()
+        .column(Column::FhirId)
+        .into_tuple()
+        .all(tx.conn())
         .await?)
 }
 

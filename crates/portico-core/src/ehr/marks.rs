@@ -37,6 +37,8 @@ async fn upsert(
             resource_type: Set(kind.as_str().to_owned()),
             last_updated: Set(None),
             deleted_since: Set(None),
+            deletion_method: Set(None),
+            reconciled_at: Set(None),
             updated_at: Set(Utc::now()),
         },
     };
@@ -59,10 +61,22 @@ pub async fn advance(tx: &TenantTx, kind: ResourceKind, at: DateTime<Utc>) -> Co
     upsert(tx, kind, |m| m.last_updated = Set(Some(at))).await
 }
 
-pub async fn set_deleted_since(
+/// After a type's deletions were looked for: history is read from `since` next time, the
+/// method used is kept for the status, and `reconciled` is when ids were last compared in
+/// full (`None` keeps the previous instant).
+pub async fn set_deletions(
     tx: &TenantTx,
     kind: ResourceKind,
-    at: DateTime<Utc>,
+    since: DateTime<Utc>,
+    method: &str,
+    reconciled: Option<DateTime<Utc>>,
 ) -> CoreResult<()> {
-    upsert(tx, kind, |m| m.deleted_since = Set(Some(at))).await
+    upsert(tx, kind, |m| {
+        m.deleted_since = Set(Some(since));
+        m.deletion_method = Set(Some(method.to_owned()));
+        if let Some(at) = reconciled {
+            m.reconciled_at = Set(Some(at));
+        }
+    })
+    .await
 }

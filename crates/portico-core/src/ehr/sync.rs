@@ -2,12 +2,15 @@
 //! of changes since the type's mark are fetched (no transaction held meanwhile) and applied
 //! each in its own transaction together with the mark, so a run that fails half-way has
 //! written whole pages only and the next run resumes where it stopped. Deletions are read
-//! from the type's history. A run holds the connection (`running_since`, refreshed by every
+//! from the type's history where the EHR's CapabilityStatement offers it, and otherwise
+//! found by reconciling ids (`reconcile`). A run holds the connection (`running_since`, refreshed by every
 //! page), so two workers never pull one practice at once. Records that waited for their
 //! patient, and the records of patients first linked by an incremental run, are pulled by
 //! patient at the end of the run (their `_lastUpdated` may be older than the marks). A
 //! failed run backs off (1, 2, 4 ... 60 minutes) and says why in the status; a run that
 //! succeeds waits the practice's interval.
+
+pub mod reconcile;
 
 use std::collections::BTreeSet;
 
@@ -88,6 +91,9 @@ struct Pass<'a> {
     run_id: Uuid,
     counts: Counts,
     followups: Followups,
+    /// A run started by an admin reconciles ids whenever history is not offered, not only
+    /// once a day: someone asked for the EHR's picture as it is now.
+    manual: bool,
 }
 
 /// Runs a sync for `tenant_id`. With `review_id`, pulls everything of that review's EHR
@@ -166,6 +172,7 @@ pub async fn run(
                 run_id: run.id,
                 counts: Counts::new(),
                 followups: Followups::default(),
+                manual: trigger == runs::MANUAL,
             };
             let pulled = match &patient {
                 Some(p) => pass.patient(&kinds, p).await,
@@ -236,6 +243,7 @@ impl Pass<'_> {
         started: DateTime<Utc>,
         incremental: bool,
     ) -> Pulled {
+        let history = self.history_types().await;
         for &kind in kinds {
             let tx = TenantTx::begin(self.db, &self.scope, Access::Read).await?;
             let mark = marks::get(&tx, kind).await?;
@@ -248,25 +256,54 @@ impl Pass<'_> {
             if let Err(e) = self.pages(kind, first, true).await? {
                 return Ok(Err(e));
             }
-            // Deletions since the last run; the first run has nothing to take out.
-            if let Some(since) = mark.and_then(|m| m.deleted_since) {
-                let request = PageRequest::Deleted { kind, since };
-                match self.pages(kind, request, false).await? {
-                    Ok(()) => {}
-                    // A server without type history: deletions are not seen, updates are.
-                    Err(e) if e.code == "EHR_REFUSED" => {
-                        tracing::info!(
-                            resource_type = kind.as_str(),
-                            "EHR has no history for this type"
-                        );
+            let offered = history
+                .as_ref()
+                .is_none_or(|types| types.iter().any(|t| t == kind.as_str()));
+            let mut method = if offered {
+                reconcile::HISTORY
+            } else {
+                reconcile::RECONCILIATION
+            };
+            // Deletions since the last run; the first run has nothing to take out, and is
+            // itself a full reconciliation.
+            let mut reconciled = Some(started);
+            if let Some(mark) = mark.filter(|m| m.deleted_since.is_some()) {
+                reconciled = None;
+                if let (true, Some(since)) = (offered, mark.deleted_since) {
+                    let request = PageRequest::Deleted { kind, since };
+                    match self.pages(kind, request, false).await? {
+                        Ok(()) => {}
+                        // History refused although not ruled out: ids are reconciled.
+                        Err(e) if e.code == "EHR_REFUSED" => {
+                            tracing::info!(
+                                resource_type = kind.as_str(),
+                                "EHR has no history for this type; reconciling ids"
+                            );
+                            method = reconcile::RECONCILIATION;
+                        }
+                        Err(e) => return Ok(Err(e)),
                     }
-                    Err(e) => return Ok(Err(e)),
+                }
+                if method == reconcile::RECONCILIATION
+                    && reconcile::due(self.manual, mark.reconciled_at, started)
+                {
+                    match self.reconcile(kind).await? {
+                        Ok(true) => reconciled = Some(started),
+                        Ok(false) => {}
+                        Err(e) => return Ok(Err(e)),
+                    }
                 }
             }
             // From a little before this run began: our clock and the EHR's may differ.
             let tx = TenantTx::begin(self.db, &self.scope, Access::Write).await?;
-            marks::set_deleted_since(&tx, kind, started - Duration::minutes(CLOCK_SKEW_MINUTES))
-                .await?;
+            marks::set_deletions(
+                &tx,
+                kind,
+                started - Duration::minutes(CLOCK_SKEW_MINUTES),
+                method,
+                reconciled,
+            )
+            .await?;
             tx.commit().await?;
         }
         // Records that waited for their patient, and (after the first run) patients linked
@@ -325,15 +362,7 @@ impl Pass<'_> {
                 let ceiling = Utc::now() + Duration::minutes(CLOCK_SKEW_MINUTES);
                 marks::advance(&tx, kind, newest.min(ceiling)).await?;
             }
-            // Still alive: the connection stays held by this run.
-            tx.update::<ehr_connection::Entity>()
-                .col_expr(
-                    ehr_connection::Column::RunningSince,
-                    Expr::value(Some(Utc::now())),
-                )
-                .filter(ehr_connection::Column::RunningRunId.eq(self.run_id))
-                .exec(tx.conn())
-                .await?;
+            self.still_running(&tx).await?;
             tx.commit().await?;
             match page.next {
                 Some(url) => request = PageRequest::Next { kind, url },
@@ -341,5 +370,18 @@ impl Pass<'_> {
             }
         }
         Ok(Ok(()))
+    }
+
+    /// Still alive: the connection stays held by this run.
+    async fn still_running(&self, tx: &TenantTx) -> CoreResult<()> {
+        tx.update::<ehr_connection::Entity>()
+            .col_expr(
+                ehr_connection::Column::RunningSince,
+                Expr::value(Some(Utc::now())),
+            )
+            .filter(ehr_connection::Column::RunningRunId.eq(self.run_id))
+            .exec(tx.conn())
+            .await?;
+        Ok(())
     }
 }

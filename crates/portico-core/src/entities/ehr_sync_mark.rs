@@ -14,6 +14,11 @@ pub struct Model {
     pub resource_type: String,
     pub last_updated: Option<DateTimeUtc>,
     pub deleted_since: Option<DateTimeUtc>,
+    /// `history` (the type's `_history`) or `reconciliation` (ids compared with the EHR's),
+    /// as the last run found deletions.
+    pub deletion_method: Option<String>,
+    /// When the ids were last reconciled in full.
+    pub reconciled_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

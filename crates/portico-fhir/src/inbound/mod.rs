@@ -222,7 +222,7 @@ pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<Chan
     })
 }
 
-fn next_link(bundle: &Value) -> Option<String> {
+pub(crate) fn next_link(bundle: &Value) -> Option<String> {
     bundle
         .get("link")
         .and_then(Value::as_array)
