@@ -37,18 +37,17 @@ pub enum Candidates {
     None,
 }
 
-/// The practice's MRN system, for EHRs that do not type their MRN identifier.
-async fn mrn_system(_tx: &TenantTx) -> CoreResult<Option<String>> {
-    Ok(None)
-}
+/// The practice's MRN system, for EHRs that do not type their MRN identifier. No
+/// connection sets one yet (`EhrPatient::mrn` takes it once one does): an EHR that types
+/// no identifier gives charts no MRN, and is matched by its untyped identifiers.
+const MRN_SYSTEM: Option<&str> = None;
 
 /// The charts an EHR patient (not linked yet) may be. An identifier equal to a chart's MRN
 /// links only when the birth date agrees too (an insurance or other number may collide
 /// with an MRN); name and birth date alone link only when an email, phone or postal code
 /// agrees as well. Anything less certain goes to staff.
 pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Candidates> {
-    let system = mrn_system(tx).await?;
-    let values = p.mrn_values(system.as_deref());
+    let values = p.mrn_values(MRN_SYSTEM);
     if !values.is_empty() {
         let found = tx
             .find::<patient::Entity>()
@@ -201,8 +200,7 @@ pub(super) async fn create(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Uuid> {
     // The EHR's MRN (the identifier typed `MR`, or in the practice's MRN system) becomes
     // the chart's, unless a chart already has it (then the chart goes without; staff can
     // set one). No MRN rather than some other number.
-    let system = mrn_system(tx).await?;
-    let mrn = match p.mrn(system.as_deref()) {
+    let mrn = match p.mrn(MRN_SYSTEM) {
         Some(id) => {
             let taken = tx
                 .find::<patient::Entity>()
