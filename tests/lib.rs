@@ -5,6 +5,7 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
 
 pub mod fhir_server;
+pub mod patient_corpus;
 pub mod sms_provider;
 pub mod stripe_api;
 

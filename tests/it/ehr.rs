@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 
 use crate::scheduling::{book, booked_id, days_ahead, gid, practice, slots, starts};
 
+/// Patient identity: which entries count, duplicates, entry-exact write-back.
+mod identity;
+
 const TOKEN: &str = "portico-test-token";
 
 async fn fhir() -> Option<FhirServer> {

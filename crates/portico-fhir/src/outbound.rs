@@ -7,7 +7,7 @@ use portico_core::ehr::model::Demographics;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::inbound::fields::RXNORM;
+use crate::inbound::{choice, fields::RXNORM, patient::address_line};
 
 fn instant(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -195,62 +195,131 @@ pub fn refill_declined(
     body
 }
 
-/// Changes only the given contact fields of a Patient as the server sent it; everything
-/// else (names, identifiers, extensions Portico does not know) is kept as it was.
+/// Changes only the entries of a Patient (as the server sent it) that the chart's contact
+/// details were read from, and only where they differ: the e-mail and the phone the pull
+/// takes (`choice::telecom`: the mobile over the home number, never an old one) and the
+/// address it takes (home, never an old or ended one). Every other entry, and everything
+/// else (names, identifiers, extensions Portico does not know), is kept as it was. A value
+/// with no current entry to go to is added as a new one (an address as `home`, a phone as
+/// `mobile`), never written over an old, ended or billing entry.
 pub fn apply_demographics(patient: &mut Value, change: &Demographics) {
+    let today = choice::today();
+    // Chosen before anything changes, exactly as the pull chose them.
+    let email_at = choice::telecom(patient, "email", &today);
+    let phone_at = choice::telecom(patient, "phone", &today);
+    let address_at = choice::address(patient, &today);
     let Some(map) = patient.as_object_mut() else {
         return;
     };
-    for (system, value) in [("email", &change.email), ("phone", &change.phone)] {
-        if let Some(value) = value {
-            set_telecom(map, system, value);
-        }
+    if let Some(email) = &change.email {
+        set_telecom(map, "email", email_at, email, |a, b| {
+            a.trim().eq_ignore_ascii_case(b.trim())
+        });
     }
-    let fields = [
+    if let Some(phone) = &change.phone {
+        set_telecom(map, "phone", phone_at, phone, |a, b| {
+            let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+            a.trim() == b.trim() || (!digits(a).is_empty() && digits(a) == digits(b))
+        });
+    }
+    set_address(map, address_at, change);
+}
+
+/// A list of the resource, made a list if it is missing or not one.
+fn list_of<'a>(map: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Vec<Value>> {
+    let list = map.entry(key).or_insert_with(|| json!([]));
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    list.as_array_mut()
+}
+
+fn set_telecom(
+    map: &mut Map<String, Value>,
+    system: &str,
+    at: Option<usize>,
+    value: &str,
+    same: fn(&str, &str) -> bool,
+) {
+    let Some(list) = list_of(map, "telecom") else {
+        return;
+    };
+    match at
+        .and_then(|i| list.get_mut(i))
+        .and_then(Value::as_object_mut)
+    {
+        Some(point) => {
+            let current = point.get("value").and_then(Value::as_str).unwrap_or("");
+            if !same(current, value) {
+                point.insert("value".to_owned(), Value::String(value.to_owned()));
+            }
+        }
+        None if system == "phone" => {
+            list.push(json!({ "system": system, "value": value, "use": "mobile" }));
+        }
+        None => list.push(json!({ "system": system, "value": value })),
+    }
+}
+
+fn set_address(map: &mut Map<String, Value>, at: Option<usize>, change: &Demographics) {
+    let parts = [
         ("city", &change.city),
         ("state", &change.region),
         ("postalCode", &change.postal_code),
         ("country", &change.country),
     ];
-    if change.address_line.is_none() && fields.iter().all(|(_, v)| v.is_none()) {
-        return;
-    }
-    let addresses = map.entry("address").or_insert_with(|| json!([]));
-    if !addresses.is_array() {
-        *addresses = json!([]);
-    }
-    let Some(list) = addresses.as_array_mut() else {
+    let Some(list) = list_of(map, "address") else {
         return;
     };
-    if list.first().is_none_or(|a| !a.is_object()) {
-        list.insert(0, json!({}));
-    }
-    let Some(address) = list.first_mut().and_then(Value::as_object_mut) else {
+    let current = at.and_then(|i| list.get(i)).filter(|a| a.is_object());
+    let line_changed = change.address_line.as_ref().is_some_and(|line| {
+        address_line(current)
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_none_or(|now| now != line.trim())
+    });
+    let changed: Vec<(&str, &String)> = parts
+        .iter()
+        .filter_map(|(key, value)| value.as_ref().map(|v| (*key, v)))
+        .filter(|(key, value)| {
+            current
+                .and_then(|a| a.get(*key))
+                .and_then(Value::as_str)
+                .is_none_or(|now| !now.trim().eq_ignore_ascii_case(value.trim()))
+        })
+        .collect();
+    if !line_changed && changed.is_empty() {
         return;
+    }
+    // A billing address is what the chart reads only when there is nothing else; a
+    // changed address is the patient's home, not where their bills go.
+    let target = at.filter(|i| {
+        list.get(*i)
+            .and_then(|a| a.get("use"))
+            .and_then(Value::as_str)
+            != Some("billing")
+    });
+    let address = match target
+        .and_then(|i| list.get_mut(i))
+        .and_then(Value::as_object_mut)
+    {
+        Some(address) => {
+            // Its `text` renders the old parts; left, it would contradict the new ones.
+            address.remove("text");
+            address
+        }
+        None => {
+            list.push(json!({ "use": "home" }));
+            let Some(address) = list.last_mut().and_then(Value::as_object_mut) else {
+                return;
+            };
+            address
+        }
     };
-    if let Some(line) = &change.address_line {
+    if line_changed && let Some(line) = &change.address_line {
         address.insert("line".to_owned(), json!([line]));
     }
-    for (key, value) in fields {
-        if let Some(value) = value {
-            address.insert(key.to_owned(), Value::String(value.clone()));
-        }
-    }
-}
-
-fn set_telecom(map: &mut Map<String, Value>, system: &str, value: &str) {
-    let telecom = map.entry("telecom").or_insert_with(|| json!([]));
-    if !telecom.is_array() {
-        *telecom = json!([]);
-    }
-    let Some(list) = telecom.as_array_mut() else {
-        return;
-    };
-    let existing = list
-        .iter_mut()
-        .find(|t| t.get("system").and_then(Value::as_str) == Some(system));
-    match existing {
-        Some(point) => point["value"] = Value::String(value.to_owned()),
-        None => list.push(json!({ "system": system, "value": value })),
+    for (key, value) in changed {
+        address.insert(key.to_owned(), Value::String(value.clone()));
     }
 }

@@ -230,6 +230,11 @@ pub enum EhrReviewKind {
     PatientMatch,
     /// A contact change the EHR refused because its record changed meanwhile.
     WriteConflict,
+    /// An EHR patient with the name and birth date of a chart already linked to another
+    /// EHR patient: a second registration of the same person, or another person. Its
+    /// records wait; `CREATE_PATIENT` gives it a chart of its own; merging the registration
+    /// in the EHR (marking it inactive) closes the review.
+    PossibleDuplicate,
 }
 
 pub struct EhrReview(ehr_review::Model);
@@ -240,10 +245,10 @@ impl EhrReview {
         global_id::encode("EhrReview", self.0.id)
     }
     async fn kind(&self) -> EhrReviewKind {
-        if self.0.kind == reviews::PATIENT_MATCH {
-            EhrReviewKind::PatientMatch
-        } else {
-            EhrReviewKind::WriteConflict
+        match self.0.kind.as_str() {
+            reviews::PATIENT_MATCH => EhrReviewKind::PatientMatch,
+            reviews::POSSIBLE_DUPLICATE => EhrReviewKind::PossibleDuplicate,
+            _ => EhrReviewKind::WriteConflict,
         }
     }
     async fn resource_type(&self) -> &str {
@@ -252,7 +257,8 @@ impl EhrReview {
     async fn fhir_id(&self) -> &str {
         &self.0.fhir_id
     }
-    /// Charts the EHR patient could be (matches).
+    /// Charts the EHR patient could be (matches), or whose second registration it may be
+    /// (possible duplicates).
     async fn candidates(&self) -> Vec<ID> {
         reviews::candidates_of(&self.0)
             .into_iter()

@@ -2,7 +2,9 @@
 //! equal to a chart's MRN (with the birth date agreeing), then by name and birth date (with
 //! an email, phone or postal code agreeing). One sure match is linked; anything less sure
 //! goes to the staff review queue and the patient's records wait; none creates a chart (without a
-//! portal account: the practice invites the patient as usual). A linked chart takes the
+//! portal account: the practice invites the patient as usual), unless charts of the same
+//! name and birth date are linked to other EHR patients already: a second registration of
+//! one person is reviewed by staff, never made a second chart silently. A linked chart takes the
 //! EHR's demographics, which is the record of truth for them.
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
@@ -28,15 +30,24 @@ pub enum Candidates {
     Sure(Uuid),
     /// Charts it may be: staff decide.
     Unsure(Vec<Uuid>),
+    /// No chart free to take it, but charts of the same name and birth date are linked to
+    /// other EHR patients already: a second registration of the same person, perhaps.
+    /// Staff decide before a second chart is made.
+    Duplicate(Vec<Uuid>),
     None,
 }
+
+/// The practice's MRN system, for EHRs that do not type their MRN identifier. No
+/// connection sets one yet (`EhrPatient::mrn` takes it once one does): an EHR that types
+/// no identifier gives charts no MRN, and is matched by its untyped identifiers.
+const MRN_SYSTEM: Option<&str> = None;
 
 /// The charts an EHR patient (not linked yet) may be. An identifier equal to a chart's MRN
 /// links only when the birth date agrees too (an insurance or other number may collide
 /// with an MRN); name and birth date alone link only when an email, phone or postal code
 /// agrees as well. Anything less certain goes to staff.
 pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Candidates> {
-    let values: Vec<&str> = p.identifiers.iter().map(|i| i.value.as_str()).collect();
+    let values = p.mrn_values(MRN_SYSTEM);
     if !values.is_empty() {
         let found = tx
             .find::<patient::Entity>()
@@ -66,9 +77,11 @@ pub async fn candidates(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Candidates>
                     .eq_ignore_ascii_case(p.family_name.trim())
         })
         .collect();
+    let linked: Vec<Uuid> = same_name.iter().map(|c| c.id).collect();
     let by_name = unlinked(tx, same_name).await?;
     Ok(match by_name.as_slice() {
-        [] => Candidates::None,
+        [] if linked.is_empty() => Candidates::None,
+        [] => Candidates::Duplicate(linked),
         [one] if contact_agrees(one, p) => Candidates::Sure(one.id),
         some => Candidates::Unsure(some.iter().map(|c| c.id).collect()),
     })
@@ -116,11 +129,16 @@ pub(super) async fn apply(
     let local = match &link {
         Some(link) => link.local_id,
         None => {
-            if reviews::open_for(tx, reviews::PATIENT_MATCH, ResourceKind::Patient, fhir_id)
-                .await?
-                .is_some()
-            {
-                return Ok(Applied::Waiting);
+            if !p.active && reviews::close_merged(tx, fhir_id).await? {
+                return Ok(Applied::Unchanged);
+            }
+            for kind in [reviews::PATIENT_MATCH, reviews::POSSIBLE_DUPLICATE] {
+                if reviews::open_for(tx, kind, ResourceKind::Patient, fhir_id)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(Applied::Waiting);
+                }
             }
             let found = if reviews::decided_new(tx, fhir_id).await? {
                 Candidates::None
@@ -129,10 +147,17 @@ pub(super) async fn apply(
             };
             match found {
                 Candidates::Sure(one) => one,
-                Candidates::None if !p.active => return Ok(Applied::Unchanged),
+                // An inactive record (one the EHR merged into another, say) makes no chart.
+                Candidates::None | Candidates::Duplicate(_) if !p.active => {
+                    return Ok(Applied::Unchanged);
+                }
                 Candidates::None => create(tx, p).await?,
                 Candidates::Unsure(some) => {
                     reviews::open_match(tx, fhir_id, &some).await?;
+                    return Ok(Applied::Waiting);
+                }
+                Candidates::Duplicate(charts) => {
+                    reviews::open_duplicate(tx, fhir_id, &charts).await?;
                     return Ok(Applied::Waiting);
                 }
             }
@@ -172,9 +197,10 @@ pub(super) async fn apply(
 
 /// A new chart for an EHR patient no chart matches.
 pub(super) async fn create(tx: &TenantTx, p: &EhrPatient) -> CoreResult<Uuid> {
-    // The EHR's first identifier becomes the MRN, unless a chart already has it (then the
-    // chart goes without; staff can set one).
-    let mrn = match p.identifiers.first() {
+    // The EHR's MRN (the identifier typed `MR`, or in the practice's MRN system) becomes
+    // the chart's, unless a chart already has it (then the chart goes without; staff can
+    // set one). No MRN rather than some other number.
+    let mrn = match p.mrn(MRN_SYSTEM) {
         Some(id) => {
             let taken = tx
                 .find::<patient::Entity>()

@@ -205,12 +205,18 @@ impl Inbound {
     }
 }
 
-/// An identifier of a patient in the EHR (`system` is a URI; MRNs are matched by value).
+/// An identifier of a patient in the EHR, one in use (not `old`, within its period).
+/// `system` is a URI; MRNs are matched by value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EhrIdentifier {
     pub system: Option<String>,
     pub value: String,
+    /// Its v2-0203 type (`MR` for a medical record number, `SS`, `DL`, ...), when typed.
+    pub type_code: Option<String>,
 }
+
+/// The v2-0203 type of a medical record number.
+pub const MRN_TYPE: &str = "MR";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EhrPatient {
@@ -229,6 +235,38 @@ pub struct EhrPatient {
     pub country: Option<String>,
     /// `false` when the EHR marks the record inactive or entered in error.
     pub active: bool,
+}
+
+impl EhrPatient {
+    /// The EHR's medical record number: the identifier typed `MR`, else one in the
+    /// practice's MRN system (`mrn_system`, for EHRs that do not type it). Never just the
+    /// first identifier: that may be a social security or driving licence number.
+    pub fn mrn(&self, mrn_system: Option<&str>) -> Option<&EhrIdentifier> {
+        self.identifiers
+            .iter()
+            .find(|i| i.type_code.as_deref() == Some(MRN_TYPE))
+            .or_else(|| {
+                let system = mrn_system?;
+                self.identifiers
+                    .iter()
+                    .find(|i| i.system.as_deref() == Some(system))
+            })
+    }
+
+    /// The values that may equal a chart's MRN when matching: the MRN when the EHR says
+    /// which it is; else those identifiers it does not type at all (an identifier typed
+    /// as something else, a social security number say, is never an MRN).
+    pub fn mrn_values(&self, mrn_system: Option<&str>) -> Vec<&str> {
+        match self.mrn(mrn_system) {
+            Some(mrn) => vec![mrn.value.as_str()],
+            None => self
+                .identifiers
+                .iter()
+                .filter(|i| i.type_code.is_none())
+                .map(|i| i.value.as_str())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,5 +1,8 @@
 //! What the sync leaves for staff: an EHR patient who matches several charts (their records
-//! wait until someone picks the chart, or says it is a new patient), and a demographic
+//! wait until someone picks the chart, or says it is a new patient), an EHR patient who
+//! looks like a second registration of a patient already linked (their records wait until
+//! someone says it is another person, who then gets a chart; or until the EHR merges the
+//! registration away, marking it inactive, which closes the review), and a demographic
 //! change the EHR refused because its record changed meanwhile (kept, or sent again over
 //! the EHR's version, by a person; never overwritten silently).
 
@@ -18,6 +21,9 @@ use crate::{
 };
 
 pub const PATIENT_MATCH: &str = "patient_match";
+/// An EHR patient with the name and birth date of a chart already linked to another EHR
+/// patient (a second registration of one person, or two people alike).
+pub const POSSIBLE_DUPLICATE: &str = "possible_duplicate";
 pub const WRITE_CONFLICT: &str = "write_conflict";
 pub const OPEN: &str = "open";
 pub const RESOLVED: &str = "resolved";
@@ -124,6 +130,38 @@ pub async fn open_match(tx: &TenantTx, fhir_id: &str, candidates: &[Uuid]) -> Co
     .await
 }
 
+pub async fn open_duplicate(tx: &TenantTx, fhir_id: &str, charts: &[Uuid]) -> CoreResult<Review> {
+    open(
+        tx,
+        POSSIBLE_DUPLICATE,
+        ResourceKind::Patient,
+        fhir_id,
+        charts,
+        None,
+        None,
+    )
+    .await
+}
+
+/// Closes the open duplicate review of an EHR patient the EHR has since marked inactive
+/// (merged into the other registration): nothing is left to decide. Returns whether one
+/// was open.
+pub async fn close_merged(tx: &TenantTx, fhir_id: &str) -> CoreResult<bool> {
+    let Some(review) = open_for(tx, POSSIBLE_DUPLICATE, ResourceKind::Patient, fhir_id).await?
+    else {
+        return Ok(false);
+    };
+    let mut active: ehr_review::ActiveModel = review.into();
+    active.status = Set(RESOLVED.to_owned());
+    active.resolution = Set(Some(MERGED_IN_EHR.to_owned()));
+    active.resolved_at = Set(Some(Utc::now()));
+    active.update(tx.conn()).await?;
+    Ok(true)
+}
+
+/// How a duplicate review closes when the EHR merges the registration away.
+pub const MERGED_IN_EHR: &str = "merged_in_ehr";
+
 pub async fn open_conflict(
     tx: &TenantTx,
     fhir_id: &str,
@@ -146,7 +184,7 @@ pub async fn open_conflict(
 pub async fn decided_new(tx: &TenantTx, fhir_id: &str) -> CoreResult<bool> {
     Ok(tx
         .find::<Entity>()
-        .filter(Column::Kind.eq(PATIENT_MATCH))
+        .filter(Column::Kind.is_in([PATIENT_MATCH, POSSIBLE_DUPLICATE]))
         .filter(Column::ResourceType.eq(ResourceKind::Patient.as_str()))
         .filter(Column::FhirId.eq(fhir_id))
         .filter(Column::Status.eq(RESOLVED))
@@ -239,7 +277,7 @@ pub async fn resolve(
             )
             .await?;
         }
-        (PATIENT_MATCH, Resolution::CreatePatient) => {
+        (PATIENT_MATCH | POSSIBLE_DUPLICATE, Resolution::CreatePatient) => {
             // The chart is made by the pull that follows, which now finds no open review
             // and no candidate it may take.
         }

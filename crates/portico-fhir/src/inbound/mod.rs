@@ -1,12 +1,13 @@
 //! FHIR JSON to the chart's inputs. Each bundle entry is read on its own, so one malformed or
 //! hostile resource is rejected with a stable code while the rest of the page still maps.
 
+pub(crate) mod choice;
 mod clinical;
 mod directory;
 mod documents;
 pub mod fields;
 mod medications;
-mod patient;
+pub(crate) mod patient;
 mod results;
 mod visits;
 
@@ -82,7 +83,7 @@ fn map_checked(raw: &Value, kind: ResourceKind, base: &str) -> Result<Mapped, Re
     }
     let refs = Refs { base };
     let (id, meta, record) = match &resource {
-        Resource::Patient(r) => (&r.id, &r.meta, patient::map(r)?),
+        Resource::Patient(r) => (&r.id, &r.meta, patient::map(r, raw)?),
         Resource::Practitioner(r) => (&r.id, &r.meta, directory::practitioner(r)?),
         Resource::Location(r) => (&r.id, &r.meta, directory::location(r)?),
         Resource::Encounter(r) => (&r.id, &r.meta, visits::encounter(r, &refs)?),

@@ -5,7 +5,12 @@
 
 mod hostile;
 mod http;
+mod identity;
 mod mapping;
+/// The generated Patient corpus the black-box suite uses too.
+#[path = "../../../../tests/patient_corpus.rs"]
+#[expect(dead_code, reason = "the black-box suite uses the rest")]
+mod patient_corpus;
 mod smart;
 mod support;
 mod writes;

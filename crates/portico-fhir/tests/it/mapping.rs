@@ -16,7 +16,7 @@ fn day(s: &str) -> NaiveDate {
 }
 
 #[test]
-fn patient_maps_official_name_contacts_and_first_address() {
+fn patient_maps_the_current_name_and_contacts_and_no_ended_address() {
     let m = mapped(&fixture("patient-example"), ResourceKind::Patient);
     assert_eq!(m.fhir_id, "example");
     assert_eq!(m.version_id.as_deref(), Some("3"));
@@ -24,27 +24,40 @@ fn patient_maps_official_name_contacts_and_first_address() {
     let Inbound::Patient(p) = m.record else {
         panic!("not a patient")
     };
+    // The example's official name and its only address ended in 2020: the nickname is the
+    // name in use, and there is no current address.
     assert_eq!(
         p,
         EhrPatient {
             identifiers: vec![EhrIdentifier {
                 system: Some("http://hospital.smarthealthit.org".into()),
                 value: "1032702".into(),
+                type_code: Some("MR".into()),
             }],
-            given_name: "Amy V.".into(),
+            given_name: "Amy".into(),
             family_name: "Shaw".into(),
             birth_date: day("1987-02-20"),
             gender: "female".into(),
             email: Some("amy.shaw@example.com".into()),
             phone: Some("555-555-5555".into()),
-            address_line: Some("49 Meadow St, Apt 2".into()),
-            city: Some("Mounds".into()),
-            region: Some("OK".into()),
-            postal_code: Some("74047".into()),
-            country: Some("US".into()),
+            address_line: None,
+            city: None,
+            region: None,
+            postal_code: None,
+            country: None,
             active: true,
         }
     );
+    // Open again, the official name and the address are the current ones.
+    let mut raw = fixture("patient-example");
+    raw["name"][1]["period"]["end"] = "2999-01-01".into();
+    raw["address"][0].as_object_mut().unwrap().remove("period");
+    let Inbound::Patient(p) = record(&raw, ResourceKind::Patient) else {
+        panic!()
+    };
+    assert_eq!(p.given_name, "Amy V.");
+    assert_eq!(p.address_line.as_deref(), Some("49 Meadow St, Apt 2"));
+    assert_eq!(p.country.as_deref(), Some("US"));
 }
 
 #[test]
