@@ -89,7 +89,7 @@ impl BlocksQuery {
         ctx.authorize("appointments", "read").await?;
         let request_id = ctx.request()?.request_id.clone();
         let providers = match provider_id.as_ref() {
-            Some(id) => vec![uuid_of("Provider", id)?],
+            Some(id) => vec![uuid_of("Provider", "providerId", id)?],
             None => Vec::new(),
         };
         let tx = ctx.tenant_tx(Access::Read).await?;
@@ -174,7 +174,7 @@ impl BlocksMutation {
         let provider_id = input
             .provider_id
             .as_ref()
-            .map(|id| uuid_of("Provider", id))
+            .map(|id| uuid_of("Provider", "providerId", id))
             .transpose()?;
         let (starts_at, ends_at) = match (input.kind, input.date, input.starts_at, input.ends_at) {
             (BlockKind::Holiday, Some(date), _, _) => match blocks::whole_day(clock.tz, date.0) {
@@ -243,7 +243,7 @@ impl BlocksMutation {
         let principal = ctx.authorize("appointments", "write").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("ScheduleBlock", &input.schedule_block_id)?;
+        let id = uuid_of("ScheduleBlock", "scheduleBlockId", &input.schedule_block_id)?;
         let actor = actor(ctx, &principal, None);
         let text = notice_text(ctx)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
