@@ -99,7 +99,41 @@ async fn malformed_or_mistyped_ids_are_bad_input_and_unknown_or_foreign_ones_not
     let (_, foreign_chart) = app.add_user("idsb", Role::Patient).await;
     let foreign_chart = gid("Patient", foreign_chart.unwrap());
     let day = days_ahead(&p, 3).to_string();
+    let (from, to) = (
+        chrono::Utc::now().to_rfc3339(),
+        (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+    );
     let cases = [
+        Case {
+            query: "query($id: ID!, $from: DateTime!, $to: DateTime!) {
+                schedule(from: $from, to: $to, providerId: $id) { id } }",
+            vars: json!({ "from": from, "to": to }),
+            field: "providerId",
+            ty: "Provider",
+            foreign: Some(q.provider.clone()),
+        },
+        Case {
+            query: "query($id: ID!, $from: DateTime!, $to: DateTime!) {
+                scheduleBlocks(from: $from, to: $to, providerId: $id) { id } }",
+            vars: json!({ "from": from, "to": to }),
+            field: "providerId",
+            ty: "Provider",
+            foreign: Some(q.provider.clone()),
+        },
+        Case {
+            query: "query($id: ID!) { inbox(poolId: $id) { id } }",
+            vars: json!({}),
+            field: "poolId",
+            ty: "CareTeamPool",
+            foreign: None,
+        },
+        Case {
+            query: "query($id: ID!) { inbox(assigneeId: $id) { id } }",
+            vars: json!({}),
+            field: "assigneeId",
+            ty: "User",
+            foreign: Some(me(&app, &q.admin).await),
+        },
         Case {
             query: "query($id: ID!, $from: Date!, $to: Date!) {
                 availableSlots(appointmentTypeId: $id, from: $from, to: $to) { start } }",

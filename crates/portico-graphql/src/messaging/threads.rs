@@ -181,9 +181,21 @@ impl ThreadsQuery {
         };
         let limit = u64::try_from(first.clamp(1, i32::try_from(PAGE).unwrap_or(100))).unwrap_or(50);
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = threads::inbox(&tx, &filter, limit)
-            .await
-            .map_err(scope.core())?;
+        let found = async {
+            // A pool or assignee naming nothing in this practice is not found, not an empty
+            // inbox.
+            if let Some(pool) = filter.pool_id {
+                pools::find(&tx, pool).await?;
+            }
+            if let Some(Assignee::User(user)) = filter.assignee {
+                portico_core::accounts::find_by_id(&tx, portico_core::UserId::from_uuid(user))
+                    .await?
+                    .ok_or(portico_core::CoreError::NotFound)?;
+            }
+            threads::inbox(&tx, &filter, limit).await
+        }
+        .await
+        .map_err(scope.core())?;
         show(ctx, tx, &scope, &scope.actor, found).await
     }
 }

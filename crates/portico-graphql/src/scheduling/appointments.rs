@@ -119,6 +119,10 @@ impl AppointmentsQuery {
             .transpose()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = async {
+            // Another practice's provider, or none, is not found rather than a free day.
+            if let Some(provider) = provider {
+                portico_core::scheduling::catalog::find_provider(&tx, provider).await?;
+            }
             let list = appointments::schedule(
                 &tx,
                 &actor(ctx, &principal, None),
