@@ -96,8 +96,12 @@ async fn another_tenants_chart_is_not_found_by_global_id() {
         assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
         assert!(body["data"].is_null(), "{body}");
     }
-    // A malformed or foreign-type id is just as unknown.
-    for bad in ["bm9wZQ", "not an id", &patient_id(uuid::Uuid::now_v7())] {
+    // A well-formed id naming nothing is just as unknown; a malformed one is bad input.
+    for (bad, code) in [
+        ("bm9wZQ", "BAD_USER_INPUT"),
+        ("not an id", "BAD_USER_INPUT"),
+        (&patient_id(uuid::Uuid::now_v7()), "NOT_FOUND"),
+    ] {
         let (_, body) = app
             .gql_as(
                 "north",
@@ -106,7 +110,7 @@ async fn another_tenants_chart_is_not_found_by_global_id() {
                 json!({}),
             )
             .await;
-        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{bad}: {body}");
+        assert_eq!(error_code(&body), Some(code), "{bad}: {body}");
     }
 }
 

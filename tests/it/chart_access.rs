@@ -76,7 +76,7 @@ async fn another_patients_records_are_not_found_by_any_id() {
         )
         .await;
     assert_eq!(error_code(&write), Some("NOT_FOUND"), "{write}");
-    // A record id presented as another type is not found either.
+    // A record id presented as another type is bad input, naming the field.
     let (_, wrong_type) = app
         .gql_as(
             "walls",
@@ -85,7 +85,12 @@ async fn another_patients_records_are_not_found_by_any_id() {
             json!({ "p": bobs["glucose_new"] }),
         )
         .await;
-    assert_eq!(error_code(&wrong_type), Some("NOT_FOUND"));
+    assert_eq!(
+        error_code(&wrong_type),
+        Some("BAD_USER_INPUT"),
+        "{wrong_type}"
+    );
+    assert_eq!(wrong_type["errors"][0]["extensions"]["field"], "id");
 
     // Another practice's staff see nothing of it.
     let other = app.practice_admin("elsewhere").await;

@@ -8,12 +8,9 @@ pub fn gid(ty: &str, uuid: uuid::Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("{ty}:{uuid}"))
 }
 
-/// The uuid inside a global id (or a bare uuid, as `me { userId }` gives).
+/// The uuid inside a global id.
 pub fn uuid_of(global: &str) -> uuid::Uuid {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    if let Ok(bare) = global.parse() {
-        return bare;
-    }
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(global).unwrap()).unwrap();
     raw.split_once(':').unwrap().1.parse().unwrap()
 }

@@ -26,6 +26,7 @@ mod graphql_http;
 mod hardening;
 mod health;
 mod identity;
+mod ids;
 mod isolation;
 mod jobs;
 mod limits;

@@ -224,3 +224,52 @@ async fn a_grant_to_an_address_without_an_account_waits_for_it_and_reveals_nothi
         "the waiting grant applies: {opened}"
     );
 }
+
+#[tokio::test]
+async fn a_caregiver_whose_grant_lacks_messaging_is_told_so_and_a_stranger_sees_nothing() {
+    let app = spawn_app().await;
+    let clinic = crate::messaging::clinic(&app, "kinmsg").await;
+    let (child, child_chart) = app.add_user("kinmsg", Role::Patient).await;
+    let child_chart = child_chart.unwrap();
+    let (parent, _) = app.add_user("kinmsg", Role::Patient).await;
+    let (stranger, _) = app.add_user("kinmsg", Role::Patient).await;
+    let (_, granted) = app
+        .gql_as(
+            "kinmsg",
+            &child.access,
+            GRANT,
+            json!({ "chart": chart_id(child_chart), "email": parent.email, "scopes": ["READ"] }),
+        )
+        .await;
+    assert!(
+        granted["data"]["grantProxyAccess"]["grant"].is_object(),
+        "{granted}"
+    );
+    let by_parent =
+        crate::messaging::start(&app, &parent, child_chart, &clinic.pool, "Is this normal?").await;
+    assert_eq!(
+        error_code(&by_parent),
+        Some("PROXY_SCOPE_DENIED"),
+        "{by_parent}"
+    );
+    assert_eq!(by_parent["errors"][0]["extensions"]["scope"], "MESSAGE");
+    assert!(
+        by_parent["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("messaging") && !m.contains("normal")),
+        "{by_parent}"
+    );
+    let by_stranger =
+        crate::messaging::start(&app, &stranger, child_chart, &clinic.pool, "Hello").await;
+    assert_eq!(error_code(&by_stranger), Some("NOT_FOUND"), "{by_stranger}");
+    // Nothing was written: the patient has no conversation.
+    let (_, threads) = app
+        .gql_as(
+            "kinmsg",
+            &child.access,
+            "{ messageThreads { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(threads["data"]["messageThreads"], json!([]), "{threads}");
+}

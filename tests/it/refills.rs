@@ -28,8 +28,8 @@ use crate::{
 const REQUEST: &str = "mutation($input: RequestRefillInput!) { requestRefill(input: $input) {
     refillRequest { id status pharmacy note route } userErrors { field code message } } }";
 const MINE: &str = "query($patient: ID!) { refillRequests(patientId: $patient) {
-    id status route reason approvedQuantity approvedRefills assignedUserId
-    medication { id name } } }";
+    id status route reason approvedQuantity approvedRefills assignedUserId assignedPoolId
+    routingReason { code message } medication { id name } } }";
 const QUEUE: &str = "query($status: String, $pool: ID, $overdue: Boolean) {
     refillQueue(status: $status, poolId: $pool, overdue: $overdue) {
     id status route assignedPoolId assignedUserId dueAt routedAt overdue restricted
@@ -280,7 +280,7 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
     let chart = gid("Patient", chart.unwrap());
     let by_lee = json!(gid("User", lee.user));
 
-    // (medication, expected route, status, pool, assignee)
+    // (medication, expected route, status, pool, assignee, reason)
     let cases = [
         (
             json!({ "name": "Atorvastatin 20 mg", "prescriberId": by_lee, "refillsLeft": 2 }),
@@ -288,6 +288,7 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
             "routed",
             Some(lee.pool),
             Some(lee.user),
+            "PRESCRIBER",
         ),
         (
             json!({ "name": "Metformin 500 mg", "prescriberId": by_lee, "refillsLeft": 0 }),
@@ -295,6 +296,7 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
             "routed",
             Some(lee.pool),
             Some(lee.user),
+            "PRESCRIBER",
         ),
         (
             json!({ "name": "Oxycodone 5 mg", "prescriberId": by_lee, "controlled": true }),
@@ -302,6 +304,7 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
             "needs_appointment",
             Some(lee.pool),
             None,
+            "CONTROLLED_SUBSTANCE",
         ),
         (
             json!({ "name": "Levothyroxine 50 mcg", "refillsLeft": 5 }),
@@ -309,15 +312,24 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
             "routed",
             Some(nurses),
             None,
+            "PRESCRIBER_NOT_A_PROVIDER",
         ),
     ];
-    for (input, route, status, pool, user) in cases {
+    for (input, route, status, pool, user, reason) in cases {
         let name = input["name"].as_str().unwrap().to_owned();
         let med = medication(&app, admin, &chart, input).await;
         let id = asked_id(&ask(&app, &patient, &med, "Main Street Pharmacy").await);
         let got = routed(&app, admin, &chart, &id).await;
         assert_eq!(got["route"], route, "{name}: {got}");
         assert_eq!(got["status"], status, "{name}: {got}");
+        assert_eq!(got["routingReason"]["code"], reason, "{name}: {got}");
+        let why = got["routingReason"]["message"].as_str().unwrap_or_default();
+        assert!(!why.contains(&name) && !why.contains("Lee"), "{why}");
+        assert_eq!(
+            why.starts_with("No refills are left"),
+            route == "renewal",
+            "{why}"
+        );
         assert_eq!(
             got["assignedUserId"],
             json!(user.map(|u| gid("User", u))),
@@ -366,6 +378,7 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
     let got = routed(&app, admin, &chart, &id).await;
     assert_eq!(got["route"], "covering", "{got}");
     assert_eq!(got["assignedUserId"], json!(gid("User", kim.user)));
+    assert_eq!(got["routingReason"]["code"], "COVERING_PROVIDER", "{got}");
     let kims = queue(
         &app,
         &kim.signed,
@@ -376,10 +389,9 @@ async fn requests_are_routed_by_the_practice_rules_through_the_job() {
     // The patient sees the status, not where it went.
     let mine = requests_of(&app, &patient, &chart).await;
     assert_eq!(mine.len(), 5);
-    assert!(
-        mine.iter()
-            .all(|r| r["route"].is_null() && r["assignedUserId"].is_null())
-    );
+    assert!(mine.iter().all(|r| r["route"].is_null()
+        && r["assignedUserId"].is_null()
+        && r["routingReason"].is_null()));
 }
 
 #[tokio::test]
@@ -541,7 +553,7 @@ async fn one_pending_request_per_medication_and_bad_input_changes_nothing() {
 }
 
 #[tokio::test]
-async fn another_patients_medication_is_not_found_unless_a_proxy_grant_allows_refills() {
+async fn another_patients_medication_is_not_found_and_a_grant_without_refills_says_so() {
     let app = spawn_app().await;
     let p = practice(&app, "refillother").await;
     let (alice, alice_chart) = app.add_user("refillother", Role::Patient).await;
@@ -583,7 +595,19 @@ async fn another_patients_medication_is_not_found_unless_a_proxy_grant_allows_re
     };
     grant(json!(["READ"])).await;
     let read_only = ask(&app, &bob, &med, "Corner Pharmacy").await;
-    assert_eq!(error_code(&read_only), Some("NOT_FOUND"), "{read_only}");
+    assert_eq!(
+        error_code(&read_only),
+        Some("PROXY_SCOPE_DENIED"),
+        "{read_only}"
+    );
+    assert_eq!(read_only["errors"][0]["extensions"]["scope"], "REFILLS");
+    assert!(
+        read_only["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("refills") && !m.contains("Lisinopril")),
+        "{read_only}"
+    );
+    assert!(requests_of(&app, &alice, &alice_chart).await.is_empty());
     grant(json!(["READ", "REFILLS"])).await;
     asked_id(&ask(&app, &bob, &med, "Corner Pharmacy").await);
     assert_eq!(requests_of(&app, &bob, &alice_chart).await.len(), 1);
@@ -923,4 +947,153 @@ async fn a_restricted_charts_request_stays_queued_without_its_medication_until_t
         admins["data"]["refillQueue"][0]["medication"]["name"],
         "Bupropion 150 mg"
     );
+}
+
+#[tokio::test]
+async fn a_prescriber_who_is_a_pool_member_takes_their_refills_and_staff_see_why() {
+    let app = spawn_app().await;
+    let p = practice(&app, "refillmember").await;
+    let admin = &p.admin;
+    let nurses = pool(&app, "refillmember", "Nurse line", None, &[]).await;
+    gql(
+        &app,
+        admin,
+        SETTINGS,
+        json!({ "input": { "poolId": gid("CareTeamPool", nurses) } }),
+    )
+    .await;
+    // Dr. Ng is a provider with a staff account, in the "Family medicine" pool as a member;
+    // no pool is tied to her as its provider.
+    let (ng, _) = app.add_user("refillmember", Role::Provider).await;
+    let ng_user = user_id(&app, &ng).await;
+    let saved = gql(
+        &app,
+        admin,
+        SAVE_PROVIDER,
+        json!({ "input": { "displayName": "Dr. Ng", "userId": gid("User", ng_user) } }),
+    )
+    .await;
+    let ng_provider = uuid_of(
+        saved["data"]["saveProvider"]["provider"]["id"]
+            .as_str()
+            .unwrap(),
+    );
+    let family = pool(&app, "refillmember", "Family medicine", None, &[ng_user]).await;
+    let (patient, chart) = app.add_user("refillmember", Role::Patient).await;
+    let chart = gid("Patient", chart.unwrap());
+
+    let ask_for = |name: &'static str| {
+        let (app, admin, patient, chart) = (&app, admin, &patient, &chart);
+        async move {
+            let med = medication(
+                app,
+                admin,
+                chart,
+                json!({ "name": name, "prescriberId": gid("User", ng_user) }),
+            )
+            .await;
+            let id = asked_id(&ask(app, patient, &med, "Main Street Pharmacy").await);
+            routed(app, admin, chart, &id).await
+        }
+    };
+    let got = ask_for("Atorvastatin 20 mg").await;
+    assert_eq!(got["route"], "prescriber", "{got}");
+    assert_eq!(got["assignedUserId"], json!(gid("User", ng_user)), "{got}");
+    assert_eq!(
+        got["assignedPoolId"],
+        json!(gid("CareTeamPool", family)),
+        "{got}"
+    );
+    assert_eq!(got["routingReason"]["code"], "PRESCRIBER", "{got}");
+
+    // Away with nobody covering: the refill pool, and the reason says so.
+    time_off(&app, "refillmember", ng_provider).await;
+    let got = ask_for("Amlodipine 5 mg").await;
+    assert_eq!(got["route"], "pool", "{got}");
+    assert_eq!(
+        got["assignedPoolId"],
+        json!(gid("CareTeamPool", nurses)),
+        "{got}"
+    );
+    assert_eq!(got["assignedUserId"], Value::Null, "{got}");
+    assert_eq!(
+        got["routingReason"]["code"], "PRESCRIBER_AWAY_UNCOVERED",
+        "{got}"
+    );
+    let why = got["routingReason"]["message"].as_str().unwrap();
+    assert!(why.contains("time off") && !why.contains("Ng"), "{why}");
+}
+
+#[tokio::test]
+async fn refill_settings_and_covering_providers_read_back_as_written_by_those_who_may_write() {
+    let app = spawn_app().await;
+    let p = practice(&app, "refillread").await;
+    let admin = &p.admin;
+    const READ: &str = "{ refillSettings { turnaroundHours poolId } }";
+    const PROVIDERS: &str = "{ providers { id userId coveringProviderId } }";
+    // Defaults before anything is set.
+    let before = gql(&app, admin, READ, json!({})).await;
+    assert_eq!(
+        before["data"]["refillSettings"],
+        json!({ "turnaroundHours": 48, "poolId": null }),
+        "{before}"
+    );
+    let nurses = pool(&app, "refillread", "Nurse line", None, &[]).await;
+    gql(
+        &app,
+        admin,
+        SETTINGS,
+        json!({ "input": { "turnaroundHours": 12, "poolId": gid("CareTeamPool", nurses) } }),
+    )
+    .await;
+    let after = gql(&app, admin, READ, json!({})).await;
+    assert_eq!(
+        after["data"]["refillSettings"],
+        json!({ "turnaroundHours": 12, "poolId": gid("CareTeamPool", nurses) }),
+        "{after}"
+    );
+
+    let lee = clinician(&app, admin, "Dr. Lee").await;
+    let kim = clinician(&app, admin, "Dr. Kim").await;
+    gql(
+        &app,
+        admin,
+        COVERING,
+        json!({ "input": { "providerId": gid("Provider", lee.provider),
+                           "coveringProviderId": gid("Provider", kim.provider) } }),
+    )
+    .await;
+    let listed = gql(&app, admin, PROVIDERS, json!({})).await;
+    let providers = listed["data"]["providers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"));
+    let of = |provider: Uuid| {
+        providers
+            .iter()
+            .find(|p| p["id"] == json!(gid("Provider", provider)))
+            .unwrap_or_else(|| panic!("{listed}"))
+            .clone()
+    };
+    assert_eq!(
+        of(lee.provider),
+        json!({ "id": gid("Provider", lee.provider), "userId": gid("User", lee.user),
+                "coveringProviderId": gid("Provider", kim.provider) })
+    );
+    assert_eq!(of(kim.provider)["coveringProviderId"], Value::Null);
+
+    // Those who may not write them may not read them either.
+    let (patient, _) = app.add_user("refillread", Role::Patient).await;
+    for (who, query) in [(&patient, READ), (&lee.signed, READ), (&patient, PROVIDERS)] {
+        let body = gql(&app, who, query, json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{query}: {body}");
+    }
+    // Patients still list providers to book with.
+    let body = gql(
+        &app,
+        &patient,
+        "{ providers { id displayName } }",
+        json!({}),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
 }

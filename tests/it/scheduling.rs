@@ -638,8 +638,20 @@ async fn proxies_book_only_with_the_book_scope_and_nobody_books_for_a_stranger()
 
     let by_parent = book(&app, &parent.access, &p, &child_chart, open[0]).await;
     booked_id(&by_parent);
+    // A reader's grant does not include booking, and they are told so.
     let by_reader = book(&app, &reader.access, &p, &child_chart, open[1]).await;
-    assert_eq!(error_code(&by_reader), Some("NOT_FOUND"));
+    assert_eq!(
+        error_code(&by_reader),
+        Some("PROXY_SCOPE_DENIED"),
+        "{by_reader}"
+    );
+    assert_eq!(by_reader["errors"][0]["extensions"]["scope"], "BOOK");
+    assert!(
+        by_reader["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("booking")),
+        "{by_reader}"
+    );
     let by_stranger = book(&app, &stranger.access, &p, &child_chart, open[1]).await;
     assert_eq!(error_code(&by_stranger), Some("NOT_FOUND"));
     // A reader sees the appointments; a stranger does not.

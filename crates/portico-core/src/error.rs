@@ -31,6 +31,10 @@ pub enum CoreError {
     Adapter(String),
     #[error("database error")]
     Database(#[from] DbErr),
+    /// A caregiver's grant on this chart does not include `scope` (`book`, `refills`,
+    /// `message`, `read`). The chart was shared with them, so saying so leaks nothing.
+    #[error("the proxy grant does not include {scope}")]
+    ProxyScopeDenied { scope: &'static str },
 }
 
 impl CoreError {
@@ -63,6 +67,7 @@ impl CoreError {
             Self::Conflict { .. } => "CONFLICT",
             Self::BreakGlassRequired => "BREAK_GLASS_REQUIRED",
             Self::ReadOnly | Self::Adapter(_) | Self::Database(_) => "INTERNAL",
+            Self::ProxyScopeDenied { .. } => "PROXY_SCOPE_DENIED",
         }
     }
 }

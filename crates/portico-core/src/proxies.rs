@@ -151,6 +151,26 @@ pub async fn active_for(tx: &TenantTx, grantee: UserId) -> CoreResult<Vec<proxy_
         .await?)
 }
 
+/// Why `user` may not use `scope` on `chart`: `ProxyScopeDenied` when a grant in force shares
+/// the chart with them without that scope, else `NotFound` (a chart never shared with them
+/// looks like one that does not exist). Call it once the check for `scope` has failed.
+pub async fn refusal(
+    tx: &TenantTx,
+    user: UserId,
+    chart: Uuid,
+    scope: &'static str,
+) -> CoreResult<CoreError> {
+    let shared = active_for(tx, user)
+        .await?
+        .iter()
+        .any(|g| g.patient_id == chart);
+    Ok(if shared {
+        CoreError::ProxyScopeDenied { scope }
+    } else {
+        CoreError::NotFound
+    })
+}
+
 /// Whether `user` may use `scope` on `chart` through a grant in force.
 pub async fn allows(tx: &TenantTx, user: UserId, chart: Uuid, scope: &str) -> CoreResult<bool> {
     Ok(active_for(tx, user)

@@ -136,7 +136,7 @@ impl ApiKeysMutation {
         let principal = ctx.authorize("api_keys", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        let id = global_id::decode("ApiKey", &input.id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("ApiKey", "id", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let revoked = api_keys::revoke(&tx, &ctx.actor(&principal), id)
             .await

@@ -42,12 +42,29 @@ pub struct AuditEvent {
     actor_role: Option<String>,
     action: String,
     resource_type: String,
-    resource_id: Option<String>,
+    /// A global id typed by `resourceType`.
+    resource_id: Option<ID>,
     patient_id: Option<ID>,
     request_id: Option<String>,
     client_ip: Option<String>,
     /// Set when the actor used a break-glass access (a flagged event).
     break_glass_id: Option<ID>,
+}
+
+/// The actor's global id: a user's `User` id, an API client's `ApiKey` id.
+pub(crate) fn actor_id(event: &audit_event::Model) -> Option<ID> {
+    let ty = match event.actor_kind.as_str() {
+        "api_key" => "ApiKey",
+        _ => "User",
+    };
+    event.actor_id.map(|id| global_id::encode(ty, id))
+}
+
+/// The resource's global id, typed by the event's resource type (never a bare uuid).
+pub(crate) fn resource_id(event: &audit_event::Model) -> Option<ID> {
+    event
+        .resource_id
+        .map(|id| global_id::encode(&event.resource_type, id))
 }
 
 fn who(
@@ -130,17 +147,12 @@ impl AuditQuery {
         let principal = ctx.authorize("audit", "read").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        let decode = |ty: &str, id: &Option<ID>| match id {
-            Some(id) => global_id::decode(ty, id)
-                .map(Some)
-                .ok_or(ApiError::NotFound),
-            None => Ok(None),
-        };
+        let decode = |ty, field, id: &Option<ID>| global_id::parse_opt(ty, field, id.as_ref());
         let filter = Filter {
             from,
             to,
-            actor_id: decode("User", &user_id)?,
-            patient_ids: decode("Patient", &patient_id)?.map(|p| vec![p]),
+            actor_id: decode("User", "userId", &user_id)?,
+            patient_ids: decode("Patient", "patientId", &patient_id)?.map(|p| vec![p]),
         };
         let limit = u64::try_from(first.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
         let tx = ctx.tenant_tx(Access::Write).await?;
@@ -163,16 +175,16 @@ impl AuditQuery {
         Ok(events
             .into_iter()
             .map(|e| AuditEvent {
+                resource_id: resource_id(&e),
                 id: global_id::encode("AuditEvent", e.id),
                 seq: e.seq,
                 at: e.occurred_at,
                 actor_name: e.actor_id.and_then(|id| names.get(&id).cloned()),
-                actor_id: e.actor_id.map(|id| global_id::encode("User", id)),
+                actor_id: actor_id(&e),
                 actor_kind: e.actor_kind,
                 actor_role: e.actor_role,
                 action: e.action,
                 resource_type: e.resource_type,
-                resource_id: e.resource_id.map(|r| r.to_string()),
                 patient_id: e.patient_id.map(|p| global_id::encode("Patient", p)),
                 request_id: e.request_id,
                 client_ip: e.client_ip,

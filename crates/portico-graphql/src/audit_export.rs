@@ -49,17 +49,12 @@ impl AuditExportQuery {
             }
             .into());
         }
-        let decode = |ty: &str, id: &Option<ID>| match id {
-            Some(id) => global_id::decode(ty, id)
-                .map(Some)
-                .ok_or(ApiError::NotFound),
-            None => Ok(None),
-        };
+        let decode = |ty, field, id: &Option<ID>| global_id::parse_opt(ty, field, id.as_ref());
         let filter = Filter {
             from: Some(from),
             to: Some(to),
-            actor_id: decode("User", &user_id)?,
-            patient_ids: decode("Patient", &patient_id)?.map(|p| vec![p]),
+            actor_id: decode("User", "userId", &user_id)?,
+            patient_ids: decode("Patient", "patientId", &patient_id)?.map(|p| vec![p]),
         };
         let tx = ctx.tenant_tx(Access::Write).await?;
         let mut events = audit::search(&tx, &filter, MAX_ROWS + 1)
@@ -113,12 +108,12 @@ impl AuditExportQuery {
                     e.seq.to_string(),
                     e.occurred_at.to_rfc3339(),
                     e.actor_kind.clone(),
-                    text(e.actor_id.map(|id| global_id::encode("User", id).0)),
+                    text(crate::audit::actor_id(e).map(|id| id.0)),
                     text(e.actor_id.and_then(|id| names.get(&id).cloned())),
                     text(e.actor_role.clone()),
                     e.action.clone(),
                     e.resource_type.clone(),
-                    text(e.resource_id.map(|r| r.to_string())),
+                    text(crate::audit::resource_id(e).map(|id| id.0)),
                     text(e.patient_id.map(|p| global_id::encode("Patient", p).0)),
                     text(e.request_id.clone()),
                     text(e.client_ip.clone()),

@@ -144,7 +144,7 @@ impl BreakGlassMutation {
         let principal = ctx.authorize("break_glass", "open").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let ttl = ctx.services()?.break_glass_ttl;
-        let patient = global_id::decode("Patient", &input.patient_id).ok_or(ApiError::NotFound)?;
+        let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let opened = break_glass::open(
             &tx,
@@ -179,7 +179,7 @@ impl BreakGlassMutation {
         let principal = ctx.authorize("break_glass", "review").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        let id = global_id::decode("BreakGlassAccess", &input.id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("BreakGlassAccess", "id", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let reviewed = break_glass::review(&tx, &ctx.actor(&principal), principal.user_id, id)
             .await

@@ -105,7 +105,7 @@ pub(crate) async fn open_id(
     patient: &ID,
     purpose: Purpose,
 ) -> async_graphql::Result<Opened> {
-    let uuid = global_id::decode("Patient", patient).ok_or(ApiError::NotFound)?;
+    let uuid = global_id::parse("Patient", "patientId", patient)?;
     open(ctx, uuid, purpose).await
 }
 
@@ -180,12 +180,12 @@ impl ChartAccessMutation {
         let principal = ctx.authorize("chart_restrictions", "manage").await?.clone();
         ctx.require_active_tenant()?;
         let request_id = ctx.request()?.request_id.clone();
-        let patient = global_id::decode("Patient", &input.patient_id).ok_or(ApiError::NotFound)?;
-        let team: Vec<Uuid> = input
+        let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
+        let team = input
             .care_team_user_ids
             .iter()
-            .map(|id| global_id::decode("User", id).unwrap_or_else(Uuid::nil))
-            .collect();
+            .map(|id| global_id::parse("User", "careTeamUserIds", id))
+            .collect::<Result<Vec<Uuid>, _>>()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let saved = chart_access::set_restriction(
             &tx,

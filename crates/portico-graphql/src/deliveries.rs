@@ -99,7 +99,7 @@ impl DeliveriesMutation {
     ) -> async_graphql::Result<RetryDeliveryPayload> {
         let principal = ctx.authorize("notifications", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let id = global_id::decode("Delivery", &input.delivery_id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("Delivery", "deliveryId", &input.delivery_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let retried = async {
             let retried = outbox::retry(&tx, id).await?;

@@ -661,12 +661,9 @@ impl EhrMutation {
     ) -> async_graphql::Result<RetryEhrWritePayload> {
         ctx.authorize("ehr", "manage").await?;
         let request_id = ctx.request()?.request_id.clone();
+        let id = global_id::parse("EhrWrite", "id", &id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let retried = async {
-            let id = global_id::decode("EhrWrite", &id).ok_or(CoreError::NotFound)?;
-            outbox::retry_ehr(&tx, id).await
-        }
-        .await;
+        let retried = async { outbox::retry_ehr(&tx, id).await }.await;
         Ok(match settle(tx, retried, &request_id).await? {
             Ok(_) => {
                 relay_outbox(ctx, 1).await?;
@@ -691,19 +688,14 @@ impl EhrMutation {
         let principal = ctx.authorize("ehr", "review").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let tenant_id = ctx.tenant()?.id();
+        let id = global_id::parse("EhrReview", "id", &input.id)?;
+        let patient = global_id::parse_opt("Patient", "patientId", input.patient_id.as_ref())?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let resolved = async {
-            let id = global_id::decode("EhrReview", &input.id).ok_or(CoreError::NotFound)?;
             let resolution = match input.resolution {
-                EhrResolution::Link => Resolution::Link(
-                    input
-                        .patient_id
-                        .as_ref()
-                        .and_then(|p| global_id::decode("Patient", p))
-                        .ok_or_else(|| {
-                            CoreError::invalid("patientId", "PATIENT_REQUIRED", "choose the chart")
-                        })?,
-                ),
+                EhrResolution::Link => Resolution::Link(patient.ok_or_else(|| {
+                    CoreError::invalid("patientId", "PATIENT_REQUIRED", "choose the chart")
+                })?),
                 EhrResolution::CreatePatient => Resolution::CreatePatient,
                 EhrResolution::Overwrite => Resolution::Overwrite,
                 EhrResolution::KeepEhr => Resolution::KeepEhr,

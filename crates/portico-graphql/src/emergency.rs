@@ -10,7 +10,7 @@ use portico_core::{
 use uuid::Uuid;
 
 use crate::{
-    ApiError, chart_access,
+    chart_access,
     context::ContextExt,
     global_id,
     records::{AllergyIntolerance, Condition, Immunization, MedicationRequest},
@@ -156,7 +156,7 @@ impl EmergencyMutation {
         input: RemoveEmergencyContactInput,
     ) -> async_graphql::Result<RemoveEmergencyContactPayload> {
         ctx.require_active_tenant()?;
-        let id = global_id::decode("EmergencyContact", &input.id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("EmergencyContact", "id", &input.id)?;
         let o = chart_access::open_id(ctx, &input.patient_id, Purpose::Write).await?;
         emergency::remove_contact(&o.tx, &o.actor, &o.chart, id)
             .await

@@ -89,7 +89,7 @@ impl EnrolmentMutation {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        let id = global_id::decode("Patient", &input.patient_id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("Patient", "patientId", &input.patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let issued = activation::issue(
             &tx,

@@ -32,6 +32,7 @@ pub mod codes {
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const CSRF_REJECTED: &str = "CSRF_REJECTED";
     pub const MUTATION_OVER_GET: &str = "MUTATION_OVER_GET";
+    pub const PROXY_SCOPE_DENIED: &str = "PROXY_SCOPE_DENIED";
 }
 
 /// Deliberately not `Display`: that keeps async-graphql's blanket `From<T: Display>` away, so
@@ -64,6 +65,10 @@ pub enum ApiError {
     Unavailable,
     Internal {
         request_id: Option<String>,
+    },
+    /// A caregiver's grant on a chart they know does not include this (`scope`).
+    ProxyScopeDenied {
+        scope: &'static str,
     },
 }
 
@@ -105,6 +110,7 @@ impl ApiError {
                     request_id: Some(request_id.to_owned()),
                 }
             }
+            CoreError::ProxyScopeDenied { scope } => Self::ProxyScopeDenied { scope },
         }
     }
 
@@ -135,6 +141,15 @@ impl ApiError {
                     .to_owned()
             }
             Self::Internal { .. } => "internal error".to_owned(),
+            Self::ProxyScopeDenied { scope } => format!(
+                "the access this patient gave you does not include {}; they can add it",
+                match *scope {
+                    "book" => "booking and changing visits",
+                    "refills" => "asking for refills",
+                    "message" => "messaging the care team",
+                    _ => "reading the record",
+                }
+            ),
         }
     }
 
@@ -153,6 +168,7 @@ impl ApiError {
             Self::BadUserInput { .. } => codes::BAD_USER_INPUT,
             Self::Unavailable => codes::UNAVAILABLE,
             Self::Internal { .. } => codes::INTERNAL,
+            Self::ProxyScopeDenied { .. } => codes::PROXY_SCOPE_DENIED,
         }
     }
 }
@@ -170,6 +186,8 @@ impl ErrorExtensions for ApiError {
                     request_id: Some(id),
                 } => e.set("requestId", id.as_str()),
                 Self::RateLimited { retry_after_secs } => e.set("retryAfter", *retry_after_secs),
+                // The scope as the schema's `ProxyScope` enum spells it.
+                Self::ProxyScopeDenied { scope } => e.set("scope", scope.to_ascii_uppercase()),
                 _ => {}
             }
         })

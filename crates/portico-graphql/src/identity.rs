@@ -106,6 +106,7 @@ pub struct SignOutPayload {
 /// The signed-in user.
 #[derive(SimpleObject)]
 pub struct Me {
+    /// The signed-in user's global `User` id, as every input naming a user takes it.
     user_id: async_graphql::ID,
     display_name: String,
     email: String,
@@ -213,7 +214,7 @@ impl IdentityQuery {
             })
             .collect();
         Ok(Me {
-            user_id: user.id.to_string().into(),
+            user_id: crate::global_id::encode("User", user.id),
             display_name: user.display_name,
             email: user.email,
             role: principal.role.as_str().to_owned(),

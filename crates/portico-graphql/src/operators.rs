@@ -152,9 +152,7 @@ impl OperatorsQuery {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        let id = global_id::decode("Tenant", &tenant_id)
-            .map(TenantId::from_uuid)
-            .ok_or(ApiError::NotFound)?;
+        let id = TenantId::from_uuid(global_id::parse("Tenant", "tenantId", &tenant_id)?);
         let target = tenants::find_by_id(&services.db, id)
             .await
             .map_err(core)?
@@ -205,9 +203,7 @@ async fn change_status(
     let services = ctx.services()?;
     let request_id = ctx.request()?.request_id.clone();
     let core = |e| ApiError::from_core(e, &request_id);
-    let id = global_id::decode("Tenant", id)
-        .map(TenantId::from_uuid)
-        .ok_or(ApiError::NotFound)?;
+    let id = TenantId::from_uuid(global_id::parse("Tenant", "id", id)?);
     let target = tenants::find_by_id(&services.db, id)
         .await
         .map_err(core)?

@@ -242,6 +242,7 @@ pub struct CreatePatientPayload {
 /// Loads a chart the principal may open, or `NOT_FOUND` (`BREAK_GLASS_REQUIRED` for staff on
 /// a restricted chart without a break-glass access).
 async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient> {
+    global_id::parse("Patient", "id", id)?;
     let opened = crate::chart_access::open_id(ctx, id, Purpose::Read).await?;
     let chart_id = opened.chart.id();
     records_core::audit(
@@ -265,6 +266,18 @@ pub struct PatientsQuery;
 impl PatientsQuery {
     /// Any object by its global id.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+        // Any type is welcome here, but the id must be one the API made.
+        let well_formed = global_id::type_of(&id)
+            .and_then(|ty| global_id::decode(&ty, &id))
+            .is_some();
+        if !well_formed {
+            return Err(ApiError::BadUserInput {
+                field: "id",
+                code: "INVALID_ID",
+                message: "id must be a global id as the API returns it".to_owned(),
+            }
+            .into());
+        }
         match global_id::type_of(&id).as_deref() {
             Some("Patient") => open_chart(ctx, &id).await.map(Node::Patient),
             _ => records::node(ctx, &id)

@@ -159,7 +159,7 @@ impl ProxiesQuery {
     ) -> async_graphql::Result<Vec<ProxyGrant>> {
         let principal = authorize_sharing(ctx).await?;
         let request_id = ctx.request()?.request_id.clone();
-        let chart = global_id::decode("Patient", &patient_id).ok_or(ApiError::NotFound)?;
+        let chart = global_id::parse("Patient", "patientId", &patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         manageable_chart(ctx, &tx, &principal, chart).await?;
         let grants = proxies::for_chart(&tx, PatientId::from_uuid(chart))
@@ -184,7 +184,7 @@ impl ProxiesMutation {
     ) -> async_graphql::Result<GrantProxyAccessPayload> {
         let principal = authorize_sharing(ctx).await?;
         let request_id = ctx.request()?.request_id.clone();
-        let chart = global_id::decode("Patient", &input.patient_id).ok_or(ApiError::NotFound)?;
+        let chart = global_id::parse("Patient", "patientId", &input.patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         manageable_chart(ctx, &tx, &principal, chart).await?;
         let scopes: Vec<String> = input.scopes.iter().map(|s| s.as_str().to_owned()).collect();
@@ -218,7 +218,7 @@ impl ProxiesMutation {
         let principal = authorize_sharing(ctx).await?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        let id = global_id::decode("ProxyGrant", &input.id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("ProxyGrant", "id", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let grant = proxies::find(&tx, id).await.map_err(core)?;
         manageable_chart(ctx, &tx, &principal, grant.patient_id).await?;

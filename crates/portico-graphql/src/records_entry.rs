@@ -14,7 +14,6 @@ use portico_core::{
 use uuid::Uuid;
 
 use crate::{
-    ApiError,
     chart_access::{self, Opened},
     context::ContextExt,
     global_id,
@@ -26,18 +25,9 @@ use crate::{
     user_error::UserError,
 };
 
-/// A reference to another record: an id that is not one becomes an unknown reference
-/// (a `userErrors` entry), not a GraphQL error.
-fn reference(ty: &str, id: Option<ID>) -> Option<Uuid> {
-    id.map(|id| global_id::decode(ty, &id).unwrap_or_else(Uuid::nil))
-}
-
 /// The record to correct, when `id` is given.
-fn correction(ty: &str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
-    match id {
-        Some(id) => Ok(Some(global_id::decode(ty, id).ok_or(ApiError::NotFound)?)),
-        None => Ok(None),
-    }
+fn correction(ty: &'static str, id: Option<&ID>) -> async_graphql::Result<Option<Uuid>> {
+    Ok(global_id::parse_opt(ty, "id", id)?)
 }
 
 /// Records are written by staff (`patients/write`); patients change only their contact
@@ -215,6 +205,10 @@ impl RecordsMutation {
         input: RecordObservationInput,
     ) -> async_graphql::Result<RecordObservationPayload> {
         let id = correction("Observation", input.id.as_ref())?;
+        let report_id =
+            global_id::parse_opt("DiagnosticReport", "reportId", input.report_id.as_ref())?;
+        let encounter_id =
+            global_id::parse_opt("Encounter", "encounterId", input.encounter_id.as_ref())?;
         let o = open(ctx, &input.patient_id).await?;
         let data = observations::ObservationInput {
             status: input.status,
@@ -228,8 +222,8 @@ impl RecordsMutation {
             range_text: input.range_text,
             interpretation: input.interpretation,
             effective_at: Some(input.effective_at),
-            report_id: reference("DiagnosticReport", input.report_id),
-            encounter_id: reference("Encounter", input.encounter_id),
+            report_id,
+            encounter_id,
         };
         let saved = match id {
             Some(id) => observations::correct(&o.tx, &o.actor, &o.chart, id, data).await,
@@ -248,6 +242,8 @@ impl RecordsMutation {
         input: RecordDiagnosticReportInput,
     ) -> async_graphql::Result<RecordDiagnosticReportPayload> {
         let id = correction("DiagnosticReport", input.id.as_ref())?;
+        let encounter_id =
+            global_id::parse_opt("Encounter", "encounterId", input.encounter_id.as_ref())?;
         let o = open(ctx, &input.patient_id).await?;
         let saved = reports::save(
             &o.tx,
@@ -261,7 +257,7 @@ impl RecordsMutation {
                 conclusion: input.conclusion,
                 effective_at: Some(input.effective_at),
                 issued_at: input.issued_at,
-                encounter_id: reference("Encounter", input.encounter_id),
+                encounter_id,
             },
         )
         .await;
@@ -309,6 +305,8 @@ impl RecordsMutation {
         input: RecordMedicationInput,
     ) -> async_graphql::Result<RecordMedicationPayload> {
         let id = correction("MedicationRequest", input.id.as_ref())?;
+        let prescriber_id =
+            global_id::parse_opt("User", "prescriberId", input.prescriber_id.as_ref())?;
         let o = open(ctx, &input.patient_id).await?;
         let saved = medications::save(
             &o.tx,
@@ -321,7 +319,7 @@ impl RecordsMutation {
                 rxnorm_code: input.rxnorm_code,
                 dosage: input.dosage,
                 refills_left: input.refills_left,
-                prescriber_id: reference("User", input.prescriber_id),
+                prescriber_id,
                 prescriber_name: input.prescriber_name,
                 last_filled_on: input.last_filled_on.map(|d| d.0),
                 controlled: input.controlled,

@@ -14,14 +14,12 @@ use portico_core::{
         decisions::{self, Decision},
         queue::{self, Filter},
         request::{self, RefillInput},
-        settings,
+        routing, settings,
     },
     tenancy::Access,
 };
-use uuid::Uuid;
 
 use crate::{
-    ApiError,
     context::ContextExt,
     global_id,
     records::MedicationRequest,
@@ -79,6 +77,31 @@ impl RefillRequest {
     async fn route(&self) -> Option<&str> {
         self.model.route.as_deref().filter(|_| self.staff_view)
     }
+    /// Staff only: why the rules routed it there (null before routing, and on requests
+    /// routed before reasons were kept).
+    async fn routing_reason(&self) -> Option<RoutingReason> {
+        let reason = self
+            .model
+            .route_reason
+            .as_deref()
+            .filter(|_| self.staff_view)
+            .and_then(routing::Reason::parse)?;
+        let renewal = self.model.route.as_deref() == Some(routing::Route::Renewal.as_str());
+        let unassigned =
+            self.model.assigned_pool_id.is_none() && self.model.assigned_user_id.is_none();
+        let mut message = String::new();
+        if renewal {
+            message.push_str("No refills are left, so it is a renewal. ");
+        }
+        message.push_str(reason.sentence());
+        if unassigned && reason != routing::Reason::ControlledSubstance {
+            message.push_str(" No refill pool is set, so it waits unassigned in the queue.");
+        }
+        Some(RoutingReason {
+            code: RoutingReasonCode::from(reason),
+            message,
+        })
+    }
     /// Staff only.
     async fn assigned_pool_id(&self) -> Option<ID> {
         self.model
@@ -131,6 +154,44 @@ impl RefillRequest {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model.updated_at
     }
+}
+
+/// Which routing rule applied.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum RoutingReasonCode {
+    /// A controlled substance: a visit is needed.
+    ControlledSubstance,
+    /// The prescriber, an active provider of the practice, takes it.
+    Prescriber,
+    /// The prescriber has time off; their covering provider takes it.
+    CoveringProvider,
+    /// The prescriber has time off and nobody covers: the refill pool.
+    PrescriberAwayUncovered,
+    /// The prescriber is no longer an active provider: the refill pool.
+    PrescriberInactive,
+    /// The prescriber is not a provider of the practice: the refill pool.
+    PrescriberNotAProvider,
+}
+
+impl From<routing::Reason> for RoutingReasonCode {
+    fn from(reason: routing::Reason) -> Self {
+        match reason {
+            routing::Reason::ControlledSubstance => Self::ControlledSubstance,
+            routing::Reason::Prescriber => Self::Prescriber,
+            routing::Reason::CoveringProvider => Self::CoveringProvider,
+            routing::Reason::PrescriberAwayUncovered => Self::PrescriberAwayUncovered,
+            routing::Reason::PrescriberInactive => Self::PrescriberInactive,
+            routing::Reason::PrescriberNotAProvider => Self::PrescriberNotAProvider,
+        }
+    }
+}
+
+/// Why a refill request went where it did, for staff: the rule as a code and a sentence
+/// (never anything about the patient or the medication).
+#[derive(SimpleObject)]
+pub struct RoutingReason {
+    code: RoutingReasonCode,
+    message: String,
 }
 
 /// A staff decision.
@@ -191,15 +252,19 @@ pub struct RefillSettingsPayload {
     user_errors: Vec<UserError>,
 }
 
+/// The practice's refill settings, as `updateRefillSettings` set them.
+#[derive(SimpleObject)]
+pub struct RefillSettings {
+    /// Hours within which a request should be decided (the default, 48, unless set).
+    turnaround_hours: i32,
+    /// The care-team pool refills fall back to; null when none is set.
+    pool_id: Option<ID>,
+}
+
 #[derive(SimpleObject, Default)]
 pub struct SetCoveringProviderPayload {
     covering_provider_id: Option<ID>,
     user_errors: Vec<UserError>,
-}
-
-/// An id of `type_name`; anything else stands for no object (`Uuid::nil`, found nowhere).
-fn id_or_nil(type_name: &str, id: &ID) -> Uuid {
-    global_id::decode(type_name, id).unwrap_or_else(Uuid::nil)
 }
 
 #[derive(Default)]
@@ -207,6 +272,17 @@ pub struct RefillsQuery;
 
 #[Object]
 impl RefillsQuery {
+    /// The practice's refill turnaround target and fallback pool (those who may change
+    /// them: practice admins).
+    async fn refill_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<RefillSettings> {
+        ctx.authorize("settings", "manage").await?;
+        let practice = &ctx.tenant()?.tenant;
+        Ok(RefillSettings {
+            turnaround_hours: settings::turnaround_hours(practice),
+            pool_id: practice.refill_pool_id.map(|p| global_id::encode(POOL, p)),
+        })
+    }
+
     /// The refill queue (staff): pending requests by default, oldest first; or one
     /// `status`, one pool's, or (`overdue`) those past their due time. At most `first`
     /// (1 to 200, 50 by default).
@@ -222,7 +298,7 @@ impl RefillsQuery {
         let request_id = ctx.request()?.request_id.clone();
         let filter = Filter {
             status,
-            pool_id: pool_id.as_ref().map(|p| id_or_nil(POOL, p)),
+            pool_id: global_id::parse_opt(POOL, "poolId", pool_id.as_ref())?,
             overdue: overdue.unwrap_or(false),
         };
         let limit = u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50);
@@ -231,14 +307,21 @@ impl RefillsQuery {
             user_id: principal.user_id,
             role: principal.role,
         };
-        let found = queue::list(
-            &tx,
-            &ctx.actor(&principal),
-            &viewer,
-            &filter,
-            Utc::now(),
-            limit,
-        )
+        let found = async {
+            // A pool that is not this practice's is not found, not an empty queue.
+            if let Some(pool) = filter.pool_id {
+                portico_core::messaging::pools::find(&tx, pool).await?;
+            }
+            queue::list(
+                &tx,
+                &ctx.actor(&principal),
+                &viewer,
+                &filter,
+                Utc::now(),
+                limit,
+            )
+            .await
+        }
         .await;
         let listed = crate::scheduling::access::finish(tx, found, &request_id).await?;
         Ok(listed
@@ -266,7 +349,7 @@ impl RefillsQuery {
             "refills"
         };
         let principal = ctx.authorize(object, "read").await?.clone();
-        let patient = global_id::decode("Patient", &patient_id).ok_or(ApiError::NotFound)?;
+        let patient = global_id::parse("Patient", "patientId", &patient_id)?;
         let request_id = ctx.request()?.request_id.clone();
         let viewer = Viewer {
             user_id: principal.user_id,
@@ -313,8 +396,8 @@ impl RefillsMutation {
         let principal = ctx.authorize("own_refills", "write").await?.clone();
         ctx.require_active_tenant()?;
         let request_id = ctx.request()?.request_id.clone();
-        let medication = global_id::decode("MedicationRequest", &input.medication_id)
-            .ok_or(ApiError::NotFound)?;
+        let medication =
+            global_id::parse("MedicationRequest", "medicationId", &input.medication_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let created = request::request(
             &tx,
@@ -358,7 +441,7 @@ impl RefillsMutation {
         let principal = ctx.authorize("refills", "decide").await?.clone();
         ctx.require_active_tenant()?;
         let request_id = ctx.request()?.request_id.clone();
-        let id = global_id::decode("RefillRequest", &input.id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("RefillRequest", "id", &input.id)?;
         let decision = match input.decision {
             RefillDecision::Approve => Decision::Approve {
                 quantity: input.quantity.unwrap_or(0),
@@ -415,7 +498,7 @@ impl RefillsMutation {
     ) -> async_graphql::Result<RefillSettingsPayload> {
         let principal = ctx.authorize("settings", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let pool = input.pool_id.as_ref().map(|p| id_or_nil(POOL, p));
+        let pool = global_id::parse_opt(POOL, "poolId", input.pool_id.as_ref())?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let saved = settings::set(&tx, &ctx.actor(&principal), input.turnaround_hours, pool).await;
         Ok(match settle(tx, saved, &request_id).await? {
@@ -440,12 +523,12 @@ impl RefillsMutation {
     ) -> async_graphql::Result<SetCoveringProviderPayload> {
         let principal = ctx.authorize("scheduling", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let provider =
-            global_id::decode("Provider", &input.provider_id).ok_or(ApiError::NotFound)?;
-        let covering = input
-            .covering_provider_id
-            .as_ref()
-            .map(|p| id_or_nil("Provider", p));
+        let provider = global_id::parse("Provider", "providerId", &input.provider_id)?;
+        let covering = global_id::parse_opt(
+            "Provider",
+            "coveringProviderId",
+            input.covering_provider_id.as_ref(),
+        )?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let saved = settings::set_covering(&tx, &ctx.actor(&principal), provider, covering).await;
         Ok(match settle(tx, saved, &request_id).await? {

@@ -245,7 +245,7 @@ impl StaffMutation {
         let principal = ctx.authorize("staff", "manage").await?.clone();
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
-        let id = global_id::decode("User", &input.user_id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("User", "userId", &input.user_id)?;
         let Some(role) = Role::parse(&input.role) else {
             return Ok(ChangeStaffRolePayload {
                 staff_member: None,
@@ -294,7 +294,7 @@ impl StaffMutation {
     ) -> async_graphql::Result<RevokeInvitationPayload> {
         let principal = ctx.authorize("staff", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let id = global_id::decode("Invitation", &input.id).ok_or(ApiError::NotFound)?;
+        let id = global_id::parse("Invitation", "id", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let actor = ctx.actor(&principal);
         let revoked = invitations::revoke(&tx, &actor, id).await;

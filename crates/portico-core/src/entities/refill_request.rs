@@ -24,6 +24,9 @@ pub struct Model {
     pub status: String,
     /// `prescriber`, `covering`, `renewal`, `visit` or `pool`; unset until routed.
     pub route: Option<String>,
+    /// Why it took that route: a [`crate::refills::routing::Reason`] code; unset until routed
+    /// (and on requests routed before reasons were kept).
+    pub route_reason: Option<String>,
     pub assigned_pool_id: Option<Uuid>,
     pub assigned_user_id: Option<Uuid>,
     /// The practice's target turnaround from routing.

@@ -76,7 +76,7 @@ pub async fn for_chart(tx: &TenantTx, viewer: &Viewer, chart: Uuid) -> CoreResul
     } else if crate::proxies::allows(tx, viewer.user_id, chart, "message").await? {
         Side::Proxy
     } else {
-        return Err(CoreError::NotFound);
+        return Err(crate::proxies::refusal(tx, viewer.user_id, chart, "message").await?);
     };
     Ok(Participant {
         user_id,

@@ -132,17 +132,17 @@ pub async fn find(tx: &TenantTx, id: Uuid) -> CoreResult<care_team_pool::Model> 
         .ok_or(CoreError::NotFound)
 }
 
-/// A pool a message can be addressed to: this practice's, and in use.
+/// A pool a message can be addressed to: this practice's (else `NotFound`), and in use.
 pub async fn find_active(tx: &TenantTx, id: Uuid) -> CoreResult<care_team_pool::Model> {
-    match find(tx, id).await {
-        Ok(pool) if pool.active => Ok(pool),
-        Ok(_) | Err(CoreError::NotFound) => Err(CoreError::invalid(
+    let pool = find(tx, id).await?;
+    if !pool.active {
+        return Err(CoreError::invalid(
             "poolId",
             "UNKNOWN_POOL",
-            "no such care team at this practice",
-        )),
-        Err(e) => Err(e),
+            "this care team no longer takes messages",
+        ));
     }
+    Ok(pool)
 }
 
 pub async fn list(tx: &TenantTx, include_inactive: bool) -> CoreResult<Vec<care_team_pool::Model>> {
@@ -180,7 +180,8 @@ pub async fn of_user(tx: &TenantTx, user_id: Uuid) -> CoreResult<Vec<Uuid>> {
         .collect())
 }
 
-/// A staff user of this practice (not a patient, not disabled), or `NOT_STAFF` on `field`.
+/// A staff user of this practice (not a patient, not disabled), or `NOT_STAFF` on `field`;
+/// an id naming no user of the practice is `NotFound`, as everywhere.
 pub async fn staff_user(tx: &TenantTx, field: &'static str, id: Uuid) -> CoreResult<user::Model> {
     let found = tx
         .find::<user::Entity>()
@@ -195,7 +196,8 @@ pub async fn staff_user(tx: &TenantTx, field: &'static str, id: Uuid) -> CoreRes
         {
             Ok(u)
         }
-        _ => Err(CoreError::invalid(
+        None => Err(CoreError::NotFound),
+        Some(_) => Err(CoreError::invalid(
             field,
             "NOT_STAFF",
             "not a staff member of this practice",
@@ -252,14 +254,20 @@ pub async fn remove_member(
 }
 
 async fn find_provider(tx: &TenantTx, id: Uuid) -> CoreResult<provider::Model> {
-    tx.find::<provider::Entity>()
+    let found = tx
+        .find::<provider::Entity>()
         .filter(provider::Column::Id.eq(id))
-        .filter(provider::Column::Active.eq(true))
         .one(tx.conn())
         .await?
-        .ok_or_else(|| {
-            CoreError::invalid("providerId", "UNKNOWN_PROVIDER", "no such provider here")
-        })
+        .ok_or(CoreError::NotFound)?;
+    if !found.active {
+        return Err(CoreError::invalid(
+            "providerId",
+            "UNKNOWN_PROVIDER",
+            "this provider no longer sees patients here",
+        ));
+    }
+    Ok(found)
 }
 
 /// The provider's own pool, made on first use with the provider's staff account in it, so a

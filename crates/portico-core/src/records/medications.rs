@@ -76,11 +76,7 @@ pub async fn save(
             .await?
             .contains_key(&prescriber)
         {
-            return Err(CoreError::invalid(
-                "prescriberId",
-                "UNKNOWN_REFERENCE",
-                "not a user of this practice",
-            ));
+            return Err(CoreError::NotFound);
         }
     } else if prescriber_name.is_none() {
         return Err(CoreError::invalid(

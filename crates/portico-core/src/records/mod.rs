@@ -232,11 +232,11 @@ pub(crate) fn staff_only(chart: &OpenChart) -> CoreResult<()> {
     }
 }
 
-/// Whether a record with this id exists in the chart (references between records).
+/// Whether a record with this id exists in the chart (references between records): one
+/// that does not, or that is in another chart, is `NotFound` like any unknown id.
 pub(crate) async fn belongs<E: ChartRecord>(
     tx: &TenantTx,
     chart: &OpenChart,
-    field: &'static str,
     id: Option<Uuid>,
 ) -> CoreResult<Option<Uuid>> {
     let Some(id) = id else { return Ok(None) };
@@ -247,11 +247,7 @@ pub(crate) async fn belongs<E: ChartRecord>(
         .one(tx.conn())
         .await?;
     if found.is_none() {
-        return Err(CoreError::invalid(
-            field,
-            "UNKNOWN_REFERENCE",
-            "no such record in this chart",
-        ));
+        return Err(CoreError::NotFound);
     }
     Ok(Some(id))
 }

@@ -141,10 +141,8 @@ pub async fn create(
 ) -> CoreResult<observation::Model> {
     staff_only(chart)?;
     let status = status("status", &input.status, &STATUSES[..2])?;
-    let report_id =
-        belongs::<diagnostic_report::Entity>(tx, chart, "reportId", input.report_id).await?;
-    let encounter_id =
-        belongs::<encounter::Entity>(tx, chart, "encounterId", input.encounter_id).await?;
+    let report_id = belongs::<diagnostic_report::Entity>(tx, chart, input.report_id).await?;
+    let encounter_id = belongs::<encounter::Entity>(tx, chart, input.encounter_id).await?;
     let c = check(input)?;
     let now = Utc::now();
     let model = observation::ActiveModel {
@@ -202,10 +200,8 @@ pub async fn correct(
             "a final result is corrected as amended, corrected or entered-in-error",
         ));
     }
-    let report_id =
-        belongs::<diagnostic_report::Entity>(tx, chart, "reportId", input.report_id).await?;
-    let encounter_id =
-        belongs::<encounter::Entity>(tx, chart, "encounterId", input.encounter_id).await?;
+    let report_id = belongs::<diagnostic_report::Entity>(tx, chart, input.report_id).await?;
+    let encounter_id = belongs::<encounter::Entity>(tx, chart, input.encounter_id).await?;
     let c = check(input)?;
     let report_id = report_id.or(found.report_id);
     let encounter_id = encounter_id.or(found.encounter_id);

@@ -58,8 +58,7 @@ pub async fn save(
         .issued_at
         .map(|t| not_future("issuedAt", t))
         .transpose()?;
-    let encounter_id =
-        belongs::<encounter::Entity>(tx, chart, "encounterId", input.encounter_id).await?;
+    let encounter_id = belongs::<encounter::Entity>(tx, chart, input.encounter_id).await?;
     let now = Utc::now();
     let (mut active, action): (diagnostic_report::ActiveModel, _) = match found {
         Some(found) => (found.into(), "diagnostic_report.correct"),

@@ -123,7 +123,7 @@ pub async fn request(
         .await?
         .ok_or(CoreError::NotFound)?;
     if !may_request(tx, requester, &chart).await? {
-        return Err(CoreError::NotFound);
+        return Err(crate::proxies::refusal(tx, requester, chart.id, PROXY_SCOPE).await?);
     }
     if medication.status != "active" {
         return Err(CoreError::invalid(
@@ -154,6 +154,7 @@ pub async fn request(
         note: Set(note),
         status: Set(REQUESTED.to_owned()),
         route: Set(None),
+        route_reason: Set(None),
         assigned_pool_id: Set(None),
         assigned_user_id: Set(None),
         due_at: Set(None),

@@ -9,9 +9,14 @@
 //! 2. the prescriber is away (time off now): `covering`, to their covering provider with a
 //!    staff account (and that provider's pool, else the prescriber's); with nobody covering,
 //!    `pool`, the practice's refill pool, so it does not wait for their return;
-//! 3. a prescriber with a pool: `prescriber`, assigned to them;
-//! 4. otherwise (prescriber unknown or without a pool): `pool`, the practice's refill pool;
+//! 3. the prescriber is an active provider of the practice: `prescriber`, assigned to them
+//!    in their pool (the pool tied to them, else the oldest active pool they are a member
+//!    of, else the refill pool);
+//! 4. otherwise (the prescriber is not one of the practice's active providers): `pool`,
+//!    the practice's refill pool;
 //! 5. whoever takes it, a medication with no refills left is a `renewal` for them.
+//!
+//! Each assignment carries the [`Reason`] the rules chose it for, which staff see.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, sea_query::Expr};
@@ -22,7 +27,7 @@ use crate::{
     CoreResult, TenantTx, audit,
     audit::Actor,
     entities::{
-        care_team_pool, medication_request, provider,
+        care_team_pool, care_team_pool_member, medication_request, provider,
         refill_request::{self, Column, Model as Refill},
         schedule_block,
     },
@@ -52,6 +57,67 @@ impl Route {
     }
 }
 
+/// Which rule routed a request; stored with it and shown to staff (no PHI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    ControlledSubstance,
+    Prescriber,
+    CoveringProvider,
+    PrescriberAwayUncovered,
+    PrescriberInactive,
+    PrescriberNotAProvider,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 6] = [
+        Reason::ControlledSubstance,
+        Reason::Prescriber,
+        Reason::CoveringProvider,
+        Reason::PrescriberAwayUncovered,
+        Reason::PrescriberInactive,
+        Reason::PrescriberNotAProvider,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::ControlledSubstance => "controlled_substance",
+            Reason::Prescriber => "prescriber",
+            Reason::CoveringProvider => "covering_provider",
+            Reason::PrescriberAwayUncovered => "prescriber_away_uncovered",
+            Reason::PrescriberInactive => "prescriber_inactive",
+            Reason::PrescriberNotAProvider => "prescriber_not_a_provider",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+
+    /// A sentence for staff: the rule, never anything about the patient or the drug.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Reason::ControlledSubstance => {
+                "A controlled substance needs a visit; the patient was asked to book one."
+            }
+            Reason::Prescriber => {
+                "The prescriber is an active provider of the practice and takes it in their pool."
+            }
+            Reason::CoveringProvider => {
+                "The prescriber has time off now; their covering provider takes it."
+            }
+            Reason::PrescriberAwayUncovered => {
+                "The prescriber has time off now and nobody covers for them; the practice's refill pool takes it."
+            }
+            Reason::PrescriberInactive => {
+                "The prescriber is no longer an active provider of the practice; the practice's refill pool takes it."
+            }
+            Reason::PrescriberNotAProvider => {
+                "The prescriber is not a provider of the practice; the practice's refill pool takes it."
+            }
+        }
+    }
+}
+
 /// A provider as routing sees them: their staff user and their own team's pool.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Clinician {
@@ -63,6 +129,8 @@ pub struct Clinician {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Prescriber {
     pub clinician: Clinician,
+    /// Still an active provider of the practice.
+    pub active: bool,
     /// On time off now.
     pub away: bool,
     /// Their covering provider, when one is set.
@@ -85,6 +153,7 @@ pub struct Assignment {
     pub route: Route,
     pub pool_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
+    pub reason: Reason,
 }
 
 impl Assignment {
@@ -107,11 +176,21 @@ pub fn route_for(facts: &Facts) -> Assignment {
             route: Route::Visit,
             pool_id: own.pool_id.or(fallback),
             user_id: None,
+            reason: Reason::ControlledSubstance,
         };
     }
+    let refill_pool = |reason| Assignment {
+        route: Route::Pool,
+        pool_id: fallback,
+        user_id: None,
+        reason,
+    };
     // Who takes it: the covering provider while the prescriber is away (the refill pool when
-    // nobody covers), else the prescriber in their pool, else the refill pool.
+    // nobody covers), else the prescriber (an active provider) in their pool, else the
+    // refill pool.
     let taker = match facts.prescriber {
+        None => refill_pool(Reason::PrescriberNotAProvider),
+        Some(Prescriber { active: false, .. }) => refill_pool(Reason::PrescriberInactive),
         Some(Prescriber {
             away: true,
             covering,
@@ -121,22 +200,15 @@ pub fn route_for(facts: &Facts) -> Assignment {
                 route: Route::Covering,
                 pool_id: c.pool_id.or(own.pool_id).or(fallback),
                 user_id: c.user_id,
+                reason: Reason::CoveringProvider,
             },
-            _ => Assignment {
-                route: Route::Pool,
-                pool_id: fallback,
-                user_id: None,
-            },
+            _ => refill_pool(Reason::PrescriberAwayUncovered),
         },
-        _ if own.pool_id.is_some() => Assignment {
+        Some(_) => Assignment {
             route: Route::Prescriber,
-            pool_id: own.pool_id,
+            pool_id: own.pool_id.or(fallback),
             user_id: own.user_id,
-        },
-        _ => Assignment {
-            route: Route::Pool,
-            pool_id: fallback,
-            user_id: None,
+            reason: Reason::Prescriber,
         },
     };
     if facts.refills_left <= 0 {
@@ -168,22 +240,51 @@ pub async fn waiting_since(
         .collect())
 }
 
-async fn pool_of(tx: &TenantTx, provider_id: Uuid) -> CoreResult<Option<Uuid>> {
-    Ok(tx
-        .find::<care_team_pool::Entity>()
-        .filter(care_team_pool::Column::ProviderId.eq(provider_id))
-        .filter(care_team_pool::Column::Active.eq(true))
-        .order_by_asc(care_team_pool::Column::CreatedAt)
-        .order_by_asc(care_team_pool::Column::Id)
-        .one(tx.conn())
+/// A provider's pool: the active pool tied to them, else the oldest active pool their staff
+/// account is a member of.
+async fn pool_of(tx: &TenantTx, found: &provider::Model) -> CoreResult<Option<Uuid>> {
+    let oldest_active = |pools: sea_orm::Select<care_team_pool::Entity>| {
+        pools
+            .filter(care_team_pool::Column::Active.eq(true))
+            .order_by_asc(care_team_pool::Column::CreatedAt)
+            .order_by_asc(care_team_pool::Column::Id)
+    };
+    let own = oldest_active(
+        tx.find::<care_team_pool::Entity>()
+            .filter(care_team_pool::Column::ProviderId.eq(found.id)),
+    )
+    .one(tx.conn())
+    .await?;
+    if let Some(own) = own {
+        return Ok(Some(own.id));
+    }
+    let Some(user) = found.user_id else {
+        return Ok(None);
+    };
+    let member_of: Vec<Uuid> = tx
+        .find::<care_team_pool_member::Entity>()
+        .filter(care_team_pool_member::Column::UserId.eq(user))
+        .all(tx.conn())
         .await?
-        .map(|p| p.id))
+        .into_iter()
+        .map(|m| m.pool_id)
+        .collect();
+    if member_of.is_empty() {
+        return Ok(None);
+    }
+    Ok(oldest_active(
+        tx.find::<care_team_pool::Entity>()
+            .filter(care_team_pool::Column::Id.is_in(member_of)),
+    )
+    .one(tx.conn())
+    .await?
+    .map(|p| p.id))
 }
 
 async fn clinician(tx: &TenantTx, found: &provider::Model) -> CoreResult<Clinician> {
     Ok(Clinician {
         user_id: found.user_id,
-        pool_id: pool_of(tx, found.id).await?,
+        pool_id: pool_of(tx, found).await?,
     })
 }
 
@@ -245,6 +346,7 @@ pub async fn facts(
             };
             Some(Prescriber {
                 clinician: clinician(tx, &found).await?,
+                active: found.active,
                 away: away(tx, found.id, now).await?,
                 covering,
             })
@@ -291,6 +393,10 @@ pub async fn route(
         .update::<refill_request::Entity>()
         .col_expr(Column::Status, Expr::value(assignment.status()))
         .col_expr(Column::Route, Expr::value(Some(assignment.route.as_str())))
+        .col_expr(
+            Column::RouteReason,
+            Expr::value(Some(assignment.reason.as_str())),
+        )
         .col_expr(Column::AssignedPoolId, Expr::value(assignment.pool_id))
         .col_expr(Column::AssignedUserId, Expr::value(assignment.user_id))
         .col_expr(
@@ -355,6 +461,7 @@ mod tests {
                 user_id: id(DR_USER),
                 pool_id: if pool { id(DR_POOL) } else { None },
             },
+            active: true,
             away,
             covering: covering.then_some(Clinician {
                 user_id: id(COVER_USER),
@@ -374,6 +481,7 @@ mod tests {
             route: Route,
             pool: Option<Uuid>,
             user: Option<Uuid>,
+            reason: Reason,
         }
         let nurses = id(NURSES);
         let cases = [
@@ -386,6 +494,7 @@ mod tests {
                 route: Route::Visit,
                 pool: id(DR_POOL),
                 user: None,
+                reason: Reason::ControlledSubstance,
             },
             Case {
                 name: "controlled with no refills left is still a visit",
@@ -396,6 +505,7 @@ mod tests {
                 route: Route::Visit,
                 pool: nurses,
                 user: None,
+                reason: Reason::ControlledSubstance,
             },
             Case {
                 name: "no refills left: renewal to the prescriber's pool",
@@ -406,6 +516,7 @@ mod tests {
                 route: Route::Renewal,
                 pool: id(DR_POOL),
                 user: id(DR_USER),
+                reason: Reason::Prescriber,
             },
             Case {
                 name: "no refills left while the prescriber is away: renewal by the covering provider",
@@ -416,16 +527,18 @@ mod tests {
                 route: Route::Renewal,
                 pool: id(COVER_POOL),
                 user: id(COVER_USER),
+                reason: Reason::CoveringProvider,
             },
             Case {
-                name: "no refills left and no prescriber pool: renewal to the refill pool",
+                name: "no refills left and no prescriber pool: renewal for the prescriber in the refill pool",
                 controlled: false,
                 refills_left: 0,
                 prescriber: prescriber(false, false, false),
                 fallback: nurses,
                 route: Route::Renewal,
                 pool: nurses,
-                user: None,
+                user: id(DR_USER),
+                reason: Reason::Prescriber,
             },
             Case {
                 name: "prescriber away with a covering provider: covering",
@@ -436,6 +549,7 @@ mod tests {
                 route: Route::Covering,
                 pool: id(COVER_POOL),
                 user: id(COVER_USER),
+                reason: Reason::CoveringProvider,
             },
             Case {
                 name: "prescriber away without a covering provider: the refill pool",
@@ -446,6 +560,7 @@ mod tests {
                 route: Route::Pool,
                 pool: nurses,
                 user: None,
+                reason: Reason::PrescriberAwayUncovered,
             },
             Case {
                 name: "covering provider set but the prescriber is in: prescriber",
@@ -456,16 +571,30 @@ mod tests {
                 route: Route::Prescriber,
                 pool: id(DR_POOL),
                 user: id(DR_USER),
+                reason: Reason::Prescriber,
             },
             Case {
-                name: "prescriber without a pool: the refill pool",
+                name: "prescriber without a pool: still the prescriber, in the refill pool",
                 controlled: false,
                 refills_left: 2,
                 prescriber: prescriber(false, false, false),
                 fallback: nurses,
+                route: Route::Prescriber,
+                pool: nurses,
+                user: id(DR_USER),
+                reason: Reason::Prescriber,
+            },
+            Case {
+                name: "prescriber no longer active: the refill pool",
+                controlled: false,
+                refills_left: 2,
+                prescriber: prescriber(true, false, true)
+                    .map(|p| Prescriber { active: false, ..p }),
+                fallback: nurses,
                 route: Route::Pool,
                 pool: nurses,
                 user: None,
+                reason: Reason::PrescriberInactive,
             },
             Case {
                 name: "prescriber unknown: the refill pool",
@@ -476,6 +605,7 @@ mod tests {
                 route: Route::Pool,
                 pool: nurses,
                 user: None,
+                reason: Reason::PrescriberNotAProvider,
             },
             Case {
                 name: "prescriber unknown and no refill pool: unassigned pool route",
@@ -486,6 +616,7 @@ mod tests {
                 route: Route::Pool,
                 pool: None,
                 user: None,
+                reason: Reason::PrescriberNotAProvider,
             },
         ];
         for case in cases {
@@ -501,6 +632,7 @@ mod tests {
                     route: case.route,
                     pool_id: case.pool,
                     user_id: case.user,
+                    reason: case.reason,
                 },
                 "{}",
                 case.name
@@ -520,6 +652,7 @@ mod tests {
                 route,
                 pool_id: None,
                 user_id: None,
+                reason: Reason::Prescriber,
             };
             assert_eq!(a.status(), ROUTED, "{route:?}");
         }
@@ -527,7 +660,16 @@ mod tests {
             route: Route::Visit,
             pool_id: None,
             user_id: None,
+            reason: Reason::ControlledSubstance,
         };
         assert_eq!(visit.status(), NEEDS_APPOINTMENT);
+    }
+
+    #[test]
+    fn reasons_round_trip_through_their_codes() {
+        for reason in Reason::ALL {
+            assert_eq!(Reason::parse(reason.as_str()), Some(reason));
+        }
+        assert_eq!(Reason::parse("elsewhere"), None);
     }
 }

@@ -36,13 +36,14 @@ pub async fn set(
         ));
     }
     if let Some(pool) = pool_id {
+        // Another practice's pool, or none, is not found; a retired one is a mistake.
         let found = tx
             .find::<care_team_pool::Entity>()
             .filter(care_team_pool::Column::Id.eq(pool))
-            .filter(care_team_pool::Column::Active.eq(true))
             .one(tx.conn())
-            .await?;
-        if found.is_none() {
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !found.active {
             return Err(CoreError::invalid(
                 "poolId",
                 "UNKNOWN_POOL",
@@ -88,10 +89,10 @@ pub async fn set_covering(
         let other = tx
             .find::<provider::Entity>()
             .filter(provider::Column::Id.eq(covering))
-            .filter(provider::Column::Active.eq(true))
             .one(tx.conn())
-            .await?;
-        if covering == provider_id || other.is_none() {
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if covering == provider_id || !other.active {
             return Err(CoreError::invalid(
                 "coveringProviderId",
                 "INVALID_COVERING_PROVIDER",

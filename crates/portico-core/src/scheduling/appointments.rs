@@ -166,14 +166,7 @@ async fn insert(
     rescheduled_from: Option<Uuid>,
 ) -> CoreResult<appointment::Model> {
     let patient = chart(tx, booking.patient_id).await?;
-    let kind = catalog::find_type(tx, booking.appointment_type_id)
-        .await
-        .map_err(|e| match e {
-            CoreError::NotFound => {
-                CoreError::invalid("appointmentTypeId", "NOT_FOUND", "no such appointment type")
-            }
-            other => other,
-        })?;
+    let kind = catalog::find_type(tx, booking.appointment_type_id).await?;
     search::bookable(&kind, booking.channel.audience())?;
     if booking.channel == Channel::Portal && kind.eligibility != "any" {
         let seen = established(tx, patient.id, clock.now).await?;

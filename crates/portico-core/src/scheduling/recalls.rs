@@ -106,17 +106,16 @@ async fn checked(tx: &TenantTx, fields: RuleFields) -> CoreResult<RuleFields> {
             ));
         }
     };
-    let unknown_type = || {
-        CoreError::invalid(
+    // An id naming no type of the practice is `NotFound`; a retired type is a mistake.
+    if !catalog::find_type(tx, fields.appointment_type_id)
+        .await?
+        .active
+    {
+        return Err(CoreError::invalid(
             "appointmentTypeId",
             "UNKNOWN_APPOINTMENT_TYPE",
             "not one of the practice's active appointment types",
-        )
-    };
-    match catalog::find_type(tx, fields.appointment_type_id).await {
-        Ok(kind) if kind.active => {}
-        Ok(_) | Err(CoreError::NotFound) => return Err(unknown_type()),
-        Err(e) => return Err(e),
+        ));
     }
     Ok(RuleFields {
         name,

@@ -108,15 +108,12 @@ pub async fn available(
             format!("search at most {MAX_DAYS} days at a time"),
         ));
     }
-    let kind = catalog::find_type(tx, query.appointment_type_id)
-        .await
-        .map_err(|e| match e {
-            CoreError::NotFound => {
-                CoreError::invalid("appointmentTypeId", "NOT_FOUND", "no such appointment type")
-            }
-            other => other,
-        })?;
+    // Unknown ids are `NotFound`, like everywhere; a known but unbookable type is a mistake.
+    let kind = catalog::find_type(tx, query.appointment_type_id).await?;
     bookable(&kind, audience)?;
+    if let Some(location) = query.location_id {
+        catalog::find_location(tx, location).await?;
+    }
     let providers: Vec<Uuid> = match query.provider_id {
         Some(id) => {
             let provider = catalog::find_provider(tx, id).await?;

@@ -85,16 +85,6 @@ async fn done(
     })
 }
 
-fn user_of(id: &ID) -> portico_core::CoreResult<uuid::Uuid> {
-    crate::global_id::decode("User", id).ok_or_else(|| {
-        portico_core::CoreError::invalid(
-            "userId",
-            "NOT_STAFF",
-            "not a staff member of this practice",
-        )
-    })
-}
-
 enum Membership {
     Add,
     Remove,
@@ -107,12 +97,12 @@ async fn membership(
 ) -> async_graphql::Result<CareTeamPoolPayload> {
     let principal = ctx.authorize("pools", "manage").await?.clone();
     let actor = ctx.actor(&principal);
-    let pool = uuid_of("CareTeamPool", &input.pool_id)?;
+    let pool = uuid_of("CareTeamPool", "poolId", &input.pool_id)?;
+    let user = uuid_of("User", "userId", &input.user_id)?;
     let tx = ctx.tenant_tx(Access::Write).await?;
-    let result = match (user_of(&input.user_id), change) {
-        (Ok(user), Membership::Add) => pools::add_member(&tx, &actor, pool, user).await,
-        (Ok(user), Membership::Remove) => pools::remove_member(&tx, &actor, pool, user).await,
-        (Err(e), _) => Err(e),
+    let result = match change {
+        Membership::Add => pools::add_member(&tx, &actor, pool, user).await,
+        Membership::Remove => pools::remove_member(&tx, &actor, pool, user).await,
     };
     settled(ctx, tx, result).await
 }
@@ -142,18 +132,10 @@ impl PoolsMutation {
     ) -> async_graphql::Result<CareTeamPoolPayload> {
         let principal = ctx.authorize("pools", "manage").await?.clone();
         let actor = ctx.actor(&principal);
+        let provider_id =
+            crate::global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let result = async {
-            let provider_id = match &input.provider_id {
-                None => None,
-                Some(id) => Some(crate::global_id::decode("Provider", id).ok_or_else(|| {
-                    portico_core::CoreError::invalid(
-                        "providerId",
-                        "UNKNOWN_PROVIDER",
-                        "no such provider here",
-                    )
-                })?),
-            };
             pools::create(
                 &tx,
                 &actor,
@@ -176,7 +158,7 @@ impl PoolsMutation {
     ) -> async_graphql::Result<CareTeamPoolPayload> {
         let principal = ctx.authorize("pools", "manage").await?.clone();
         let actor = ctx.actor(&principal);
-        let id = uuid_of("CareTeamPool", &input.id)?;
+        let id = uuid_of("CareTeamPool", "id", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let result = pools::update(&tx, &actor, id, input.name.as_deref(), input.active).await;
         settled(ctx, tx, result).await

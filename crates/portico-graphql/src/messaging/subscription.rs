@@ -197,7 +197,7 @@ impl MessagingSubscription {
     ) -> async_graphql::Result<impl Stream<Item = ThreadUpdate> + use<>> {
         let scope = scope(ctx, Need::Read).await?;
         let only = thread_id
-            .map(|id| uuid_of("MessageThread", &id))
+            .map(|id| uuid_of("MessageThread", "threadId", &id))
             .transpose()?;
         let services = ctx.services()?.clone();
         let tenant = ctx.tenant()?.clone();

@@ -97,7 +97,9 @@ impl ThreadsQuery {
     ) -> async_graphql::Result<Vec<MessageThread>> {
         let scope = scope(ctx, Need::Read).await?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let chart = patient_id.map(|id| uuid_of("Patient", &id)).transpose()?;
+        let chart = patient_id
+            .map(|id| uuid_of("Patient", "patientId", &id))
+            .transpose()?;
         let charts = if scope.is_staff() {
             let Some(chart) = chart else {
                 return Err(ApiError::BadUserInput {
@@ -134,7 +136,7 @@ impl ThreadsQuery {
         id: ID,
     ) -> async_graphql::Result<MessageThread> {
         let scope = scope(ctx, Need::Read).await?;
-        let id = uuid_of("MessageThread", &id)?;
+        let id = uuid_of("MessageThread", "id", &id)?;
         let tx = ctx.tenant_tx(Access::Read).await?;
         let (thread, _, _) = scope.open(&tx, id).await?;
         let out = view(ctx, &tx, &scope, vec![thread]).await?;
@@ -163,9 +165,11 @@ impl ThreadsQuery {
         let scope = staff_scope(ctx, Need::Read).await?;
         let target = messaging::response_target(&ctx.tenant()?.tenant);
         let filter = InboxFilter {
-            pool_id: pool_id.map(|id| uuid_of("CareTeamPool", &id)).transpose()?,
+            pool_id: pool_id
+                .map(|id| uuid_of("CareTeamPool", "poolId", &id))
+                .transpose()?,
             assignee: match (assignee, assignee_id) {
-                (_, Some(id)) => Some(Assignee::User(uuid_of("User", &id)?)),
+                (_, Some(id)) => Some(Assignee::User(uuid_of("User", "assigneeId", &id)?)),
                 (Some(AssigneeFilter::Me), None) => {
                     Some(Assignee::User(scope.viewer.user_id.as_uuid()))
                 }
@@ -177,9 +181,21 @@ impl ThreadsQuery {
         };
         let limit = u64::try_from(first.clamp(1, i32::try_from(PAGE).unwrap_or(100))).unwrap_or(50);
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = threads::inbox(&tx, &filter, limit)
-            .await
-            .map_err(scope.core())?;
+        let found = async {
+            // A pool or assignee naming nothing in this practice is not found, not an empty
+            // inbox.
+            if let Some(pool) = filter.pool_id {
+                pools::find(&tx, pool).await?;
+            }
+            if let Some(Assignee::User(user)) = filter.assignee {
+                portico_core::accounts::find_by_id(&tx, portico_core::UserId::from_uuid(user))
+                    .await?
+                    .ok_or(portico_core::CoreError::NotFound)?;
+            }
+            threads::inbox(&tx, &filter, limit).await
+        }
+        .await
+        .map_err(scope.core())?;
         show(ctx, tx, &scope, &scope.actor, found).await
     }
 }
@@ -234,13 +250,10 @@ pub struct ThreadPayload {
     user_errors: Vec<UserError>,
 }
 
-fn ids_of(type_name: &str, field: &'static str, ids: &[ID]) -> portico_core::CoreResult<Vec<Uuid>> {
+/// The uploads named in `attachmentIds`.
+fn attachments_of(ids: &[ID]) -> Result<Vec<Uuid>, ApiError> {
     ids.iter()
-        .map(|id| {
-            crate::global_id::decode(type_name, id).ok_or_else(|| {
-                portico_core::CoreError::invalid(field, "ATTACHMENT_NOT_FOUND", "no such upload")
-            })
-        })
+        .map(|id| crate::global_id::parse("Attachment", "attachmentIds", id))
         .collect()
 }
 
@@ -362,7 +375,11 @@ impl ThreadsMutation {
         input: StartThreadInput,
     ) -> async_graphql::Result<MessagePayload> {
         let scope = scope(ctx, Need::Write).await?;
-        let chart = uuid_of("Patient", &input.patient_id)?;
+        let chart = uuid_of("Patient", "patientId", &input.patient_id)?;
+        let pool = crate::global_id::parse_opt("CareTeamPool", "poolId", input.pool_id.as_ref())?;
+        let provider =
+            crate::global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
+        let attachment_ids = attachments_of(&input.attachment_ids)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let participant = match access::for_chart(&tx, &scope.viewer, chart).await {
             Ok(p) => p,
@@ -376,25 +393,9 @@ impl ThreadsMutation {
             .clone()
             .with_break_glass(participant.break_glass);
         let result = async {
-            let to = match (&input.pool_id, &input.provider_id) {
-                (Some(pool), None) => Recipient::Pool(
-                    crate::global_id::decode("CareTeamPool", pool).ok_or_else(|| {
-                        portico_core::CoreError::invalid(
-                            "poolId",
-                            "UNKNOWN_POOL",
-                            "no such care team at this practice",
-                        )
-                    })?,
-                ),
-                (None, Some(provider)) => Recipient::Provider(
-                    crate::global_id::decode("Provider", provider).ok_or_else(|| {
-                        portico_core::CoreError::invalid(
-                            "providerId",
-                            "UNKNOWN_PROVIDER",
-                            "no such provider here",
-                        )
-                    })?,
-                ),
+            let to = match (pool, provider) {
+                (Some(pool), None) => Recipient::Pool(pool),
+                (None, Some(provider)) => Recipient::Provider(provider),
                 _ => {
                     return Err(portico_core::CoreError::invalid(
                         "poolId",
@@ -411,7 +412,7 @@ impl ThreadsMutation {
                 first: Draft {
                     body: input.body,
                     internal: false,
-                    attachment_ids: ids_of("Attachment", "attachmentIds", &input.attachment_ids)?,
+                    attachment_ids,
                 },
             };
             let (thread, message) =
@@ -430,13 +431,14 @@ impl ThreadsMutation {
         input: PostMessageInput,
     ) -> async_graphql::Result<MessagePayload> {
         let scope = scope(ctx, Need::Write).await?;
-        let id = uuid_of("MessageThread", &input.thread_id)?;
+        let id = uuid_of("MessageThread", "threadId", &input.thread_id)?;
+        let attachment_ids = attachments_of(&input.attachment_ids)?;
         let (tx, thread, participant, actor) = open_for_write(ctx, &scope, id).await?;
         let result = async {
             let draft = Draft {
                 body: input.body,
                 internal: input.internal,
-                attachment_ids: ids_of("Attachment", "attachmentIds", &input.attachment_ids)?,
+                attachment_ids,
             };
             let (thread, message) =
                 messages::post(&tx, &actor, thread, &participant, draft, Utc::now()).await?;
@@ -454,22 +456,11 @@ impl ThreadsMutation {
         input: AssignThreadInput,
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = staff_scope(ctx, Need::Write).await?;
-        let id = uuid_of("MessageThread", &input.thread_id)?;
+        let id = uuid_of("MessageThread", "threadId", &input.thread_id)?;
+        let assignee =
+            crate::global_id::parse_opt("User", "assigneeId", input.assignee_id.as_ref())?;
         let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
-        let result = async {
-            let assignee = match &input.assignee_id {
-                None => None,
-                Some(id) => Some(crate::global_id::decode("User", id).ok_or_else(|| {
-                    portico_core::CoreError::invalid(
-                        "assigneeId",
-                        "NOT_STAFF",
-                        "not a staff member of this practice",
-                    )
-                })?),
-            };
-            threads::assign(&tx, &actor, thread, assignee).await
-        }
-        .await;
+        let result = async { threads::assign(&tx, &actor, thread, assignee).await }.await;
         finish_thread(ctx, &scope, tx, result).await
     }
 
@@ -480,7 +471,7 @@ impl ThreadsMutation {
         input: ThreadInput,
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = staff_scope(ctx, Need::Write).await?;
-        let id = uuid_of("MessageThread", &input.thread_id)?;
+        let id = uuid_of("MessageThread", "threadId", &input.thread_id)?;
         let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
         let result = threads::set_open(&tx, &actor, thread, false, Utc::now()).await;
         finish_thread(ctx, &scope, tx, result).await
@@ -492,7 +483,7 @@ impl ThreadsMutation {
         input: ThreadInput,
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = staff_scope(ctx, Need::Write).await?;
-        let id = uuid_of("MessageThread", &input.thread_id)?;
+        let id = uuid_of("MessageThread", "threadId", &input.thread_id)?;
         let (tx, thread, _, actor) = open_for_write(ctx, &scope, id).await?;
         let result = threads::set_open(&tx, &actor, thread, true, Utc::now()).await;
         finish_thread(ctx, &scope, tx, result).await
@@ -505,7 +496,7 @@ impl ThreadsMutation {
         input: ThreadInput,
     ) -> async_graphql::Result<ThreadPayload> {
         let scope = scope(ctx, Need::Read).await?;
-        let id = uuid_of("MessageThread", &input.thread_id)?;
+        let id = uuid_of("MessageThread", "threadId", &input.thread_id)?;
         let (tx, thread, participant, _) = open_for_write(ctx, &scope, id).await?;
         let result = reads::mark(&tx, thread.id, participant.user_id, thread.last_message_at)
             .await

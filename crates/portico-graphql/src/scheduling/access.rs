@@ -5,9 +5,9 @@
 use async_graphql::{Context, ID};
 use chrono::Utc;
 use portico_core::{
-    TenantTx,
+    PatientId, TenantTx,
     audit::Actor,
-    chart_access::{self, Viewer},
+    chart_access::{self, Purpose, Viewer},
     identity::{Role, SessionClaims},
     scheduling::appointments::{self, Channel, PracticeClock},
 };
@@ -42,7 +42,8 @@ pub async fn principal(
     Ok((principal, channel))
 }
 
-/// `NOT_FOUND` unless `principal` may act on `patient` in this transaction. Staff reach a
+/// `NOT_FOUND` unless `principal` may act on `patient` in this transaction
+/// (`PROXY_SCOPE_DENIED` for a caregiver whose grant on it lacks the scope). Staff reach a
 /// restricted chart's appointments as they reach its records: practice admins and the care
 /// team directly, anyone else through a break-glass access in force (`BREAK_GLASS_REQUIRED`
 /// without one), whose id is returned so the audit events carry it.
@@ -59,32 +60,27 @@ pub async fn check_patient(
             user_id: principal.user_id,
             role: principal.role,
         };
-        if !chart_access::needs_break_glass(tx, &viewer, patient)
+        // The chart must exist in this practice: an unknown one is `NOT_FOUND`, not empty.
+        let opened = chart_access::open(tx, &viewer, PatientId::from_uuid(patient), Purpose::Read)
             .await
-            .map_err(core)?
-        {
-            return Ok(None);
-        }
-        return match chart_access::active_break_glass(tx, principal.user_id, patient)
-            .await
-            .map_err(core)?
-        {
-            Some(access) => Ok(Some(access.id)),
-            None => Err(ApiError::BreakGlassRequired.into()),
-        };
+            .map_err(core)?;
+        return Ok(opened.break_glass);
     }
-    let scopes: &[&str] = match need {
-        Need::See => &["read", "book"],
-        Need::Book => &["book"],
+    let (scopes, needed): (&[&str], &'static str) = match need {
+        Need::See => (&["read", "book"], "read"),
+        Need::Book => (&["book"], "book"),
     };
     let allowed = appointments::patient_may(tx, principal.user_id, patient, scopes)
         .await
         .map_err(|e| ApiError::from_core(e, request_id))?;
     if allowed {
-        Ok(None)
-    } else {
-        Err(ApiError::NotFound.into())
+        return Ok(None);
     }
+    // A caregiver whose grant lacks the scope hears so; anyone else, `NOT_FOUND`.
+    let refusal = portico_core::proxies::refusal(tx, principal.user_id, patient, needed)
+        .await
+        .map_err(core)?;
+    Err(core(refusal).into())
 }
 
 /// Rolls back `tx` and answers `err`: for a check that fails part-way through a transaction.
@@ -116,9 +112,9 @@ pub async fn finish<T>(
     }
 }
 
-/// A global id of `type_name`, or `NOT_FOUND`.
-pub fn uuid_of(type_name: &str, id: &ID) -> Result<Uuid, ApiError> {
-    global_id::decode(type_name, id).ok_or(ApiError::NotFound)
+/// The uuid inside input `field`, a `type_name` id (see [`global_id::parse`]).
+pub fn uuid_of(type_name: &'static str, field: &'static str, id: &ID) -> Result<Uuid, ApiError> {
+    global_id::parse(type_name, field, id)
 }
 
 pub fn clock(ctx: &Context<'_>) -> Result<PracticeClock, ApiError> {

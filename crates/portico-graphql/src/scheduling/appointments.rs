@@ -70,7 +70,7 @@ impl AppointmentsQuery {
         let (principal, _) = principal(ctx, Need::See).await?;
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let patient = uuid_of("Patient", &patient_id)?;
+        let patient = uuid_of("Patient", "patientId", &patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let break_glass =
             match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
@@ -115,10 +115,14 @@ impl AppointmentsQuery {
         }
         let provider = provider_id
             .as_ref()
-            .map(|id| uuid_of("Provider", id))
+            .map(|id| uuid_of("Provider", "providerId", id))
             .transpose()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = async {
+            // Another practice's provider, or none, is not found rather than a free day.
+            if let Some(provider) = provider {
+                portico_core::scheduling::catalog::find_provider(&tx, provider).await?;
+            }
             let list = appointments::schedule(
                 &tx,
                 &actor(ctx, &principal, None),
@@ -216,12 +220,16 @@ impl AppointmentsMutation {
         let (principal, channel) = principal(ctx, Need::Book).await?;
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let patient = uuid_of("Patient", &input.patient_id)?;
+        let patient = uuid_of("Patient", "patientId", &input.patient_id)?;
         let booking = Booking {
             patient_id: PatientId::from_uuid(patient),
-            appointment_type_id: uuid_of("AppointmentType", &input.appointment_type_id)?,
-            provider_id: uuid_of("Provider", &input.provider_id)?,
-            location_id: uuid_of("Location", &input.location_id)?,
+            appointment_type_id: uuid_of(
+                "AppointmentType",
+                "appointmentTypeId",
+                &input.appointment_type_id,
+            )?,
+            provider_id: uuid_of("Provider", "providerId", &input.provider_id)?,
+            location_id: uuid_of("Location", "locationId", &input.location_id)?,
             start: input.start,
             channel,
             booked_by: Some(principal.user_id.as_uuid()),
@@ -259,17 +267,17 @@ impl AppointmentsMutation {
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
         let change = Move {
-            appointment_id: uuid_of("Appointment", &input.appointment_id)?,
+            appointment_id: uuid_of("Appointment", "appointmentId", &input.appointment_id)?,
             start: input.start,
             provider_id: input
                 .provider_id
                 .as_ref()
-                .map(|id| uuid_of("Provider", id))
+                .map(|id| uuid_of("Provider", "providerId", id))
                 .transpose()?,
             location_id: input
                 .location_id
                 .as_ref()
-                .map(|id| uuid_of("Location", id))
+                .map(|id| uuid_of("Location", "locationId", id))
                 .transpose()?,
             channel,
             by: Some(principal.user_id.as_uuid()),
@@ -314,7 +322,7 @@ impl AppointmentsMutation {
         let (principal, channel) = principal(ctx, Need::Book).await?;
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("Appointment", &input.appointment_id)?;
+        let id = uuid_of("Appointment", "appointmentId", &input.appointment_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = match appointments::find(&tx, id).await {
             Ok(found) => found,
@@ -362,7 +370,7 @@ impl AppointmentsMutation {
         let principal = ctx.authorize("appointments", "write").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("Appointment", &input.appointment_id)?;
+        let id = uuid_of("Appointment", "appointmentId", &input.appointment_id)?;
         let outcome = match input.outcome {
             VisitOutcome::Completed => appointments::COMPLETED,
             VisitOutcome::NoShow => appointments::NO_SHOW,

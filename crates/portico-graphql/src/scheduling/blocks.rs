@@ -88,12 +88,18 @@ impl BlocksQuery {
     ) -> async_graphql::Result<Vec<ScheduleBlock>> {
         ctx.authorize("appointments", "read").await?;
         let request_id = ctx.request()?.request_id.clone();
-        let providers = match provider_id.as_ref() {
-            Some(id) => vec![uuid_of("Provider", id)?],
-            None => Vec::new(),
-        };
+        let provider = provider_id
+            .as_ref()
+            .map(|id| uuid_of("Provider", "providerId", id))
+            .transpose()?;
         let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = if providers.is_empty() {
+        let found = if let Some(provider) = provider {
+            // Another practice's provider, or none, is not found rather than a free range.
+            match portico_core::scheduling::catalog::find_provider(&tx, provider).await {
+                Ok(_) => blocks::between(&tx, &[provider], from, to).await,
+                Err(e) => Err(e),
+            }
+        } else {
             let all = portico_core::scheduling::catalog::providers(&tx, true).await;
             match all {
                 Ok(all) => {
@@ -102,8 +108,6 @@ impl BlocksQuery {
                 }
                 Err(e) => Err(e),
             }
-        } else {
-            blocks::between(&tx, &providers, from, to).await
         };
         tx.rollback()
             .await
@@ -174,7 +178,7 @@ impl BlocksMutation {
         let provider_id = input
             .provider_id
             .as_ref()
-            .map(|id| uuid_of("Provider", id))
+            .map(|id| uuid_of("Provider", "providerId", id))
             .transpose()?;
         let (starts_at, ends_at) = match (input.kind, input.date, input.starts_at, input.ends_at) {
             (BlockKind::Holiday, Some(date), _, _) => match blocks::whole_day(clock.tz, date.0) {
@@ -243,7 +247,7 @@ impl BlocksMutation {
         let principal = ctx.authorize("appointments", "write").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("ScheduleBlock", &input.schedule_block_id)?;
+        let id = uuid_of("ScheduleBlock", "scheduleBlockId", &input.schedule_block_id)?;
         let actor = actor(ctx, &principal, None);
         let text = notice_text(ctx)?;
         let tx = ctx.tenant_tx(Access::Write).await?;

@@ -263,12 +263,12 @@ impl CatalogMutation {
         let id = input
             .id
             .as_ref()
-            .map(|id| uuid_of("Provider", id))
+            .map(|id| uuid_of("Provider", "id", id))
             .transpose()?;
         let user_id = input
             .user_id
             .as_ref()
-            .map(|id| uuid_of("User", id))
+            .map(|id| uuid_of("User", "userId", id))
             .transpose()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let fields = ProviderFields {
@@ -317,7 +317,7 @@ impl CatalogMutation {
         let id = input
             .id
             .as_ref()
-            .map(|id| uuid_of("Location", id))
+            .map(|id| uuid_of("Location", "id", id))
             .transpose()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let fields = LocationFields {
@@ -365,7 +365,7 @@ impl CatalogMutation {
         let id = input
             .id
             .as_ref()
-            .map(|id| uuid_of("AppointmentType", id))
+            .map(|id| uuid_of("AppointmentType", "id", id))
             .transpose()?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let fields = TypeFields {
@@ -416,8 +416,8 @@ impl CatalogMutation {
     ) -> async_graphql::Result<SetWeeklyAvailabilityPayload> {
         let principal = ctx.authorize("scheduling", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let provider = uuid_of("Provider", &input.provider_id)?;
-        let location = uuid_of("Location", &input.location_id)?;
+        let provider = uuid_of("Provider", "providerId", &input.provider_id)?;
+        let location = uuid_of("Location", "locationId", &input.location_id)?;
         let mut windows = Vec::with_capacity(input.windows.len());
         for w in &input.windows {
             let (Some(start), Some(end)) = (minutes(&w.start), minutes(&w.end)) else {

@@ -4,7 +4,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     CoreResult, TenantTx,
@@ -16,7 +16,7 @@ use portico_core::{
 };
 use uuid::Uuid;
 
-use crate::global_id;
+use crate::{context::ContextExt, global_id};
 
 /// The practice's providers (with their weekly hours), locations and types.
 #[derive(Default)]
@@ -89,6 +89,21 @@ impl Provider {
     }
     async fn active(&self) -> bool {
         self.model.active
+    }
+    /// The provider's staff account, as `saveProvider` set it (those who manage scheduling;
+    /// `FORBIDDEN` for anyone else).
+    async fn user_id(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ID>> {
+        ctx.authorize("scheduling", "manage").await?;
+        Ok(self.model.user_id.map(|u| global_id::encode("User", u)))
+    }
+    /// Who takes this provider's refill requests while they have time off, as
+    /// `setCoveringProvider` set it (those who may set it; `FORBIDDEN` for anyone else).
+    async fn covering_provider_id(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ID>> {
+        ctx.authorize("scheduling", "manage").await?;
+        Ok(self
+            .model
+            .covering_provider_id
+            .map(|p| global_id::encode("Provider", p)))
     }
     /// Weekly hours at every location, in the practice's time zone.
     async fn weekly_availability(&self) -> Vec<AvailabilityWindow> {

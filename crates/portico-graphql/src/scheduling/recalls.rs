@@ -119,18 +119,20 @@ pub struct RecallRuleInput {
 }
 
 impl RecallRuleInput {
-    fn fields(self) -> RuleFields {
-        RuleFields {
+    fn fields(self) -> Result<RuleFields, ApiError> {
+        Ok(RuleFields {
             name: self.name,
-            // An id that is not an appointment type's is an unknown type.
-            appointment_type_id: uuid_of("AppointmentType", &self.appointment_type_id)
-                .unwrap_or_else(|_| Uuid::nil()),
+            appointment_type_id: uuid_of(
+                "AppointmentType",
+                "appointmentTypeId",
+                &self.appointment_type_id,
+            )?,
             interval_months: self.interval_months,
             min_age: self.min_age,
             max_age: self.max_age,
             sex: self.sex,
             active: self.active,
-        }
+        })
     }
 }
 
@@ -282,14 +284,15 @@ impl RecallsMutation {
         let request_id = ctx.request()?.request_id.clone();
         let id = id
             .as_ref()
-            .map(|id| uuid_of("RecallRule", id))
+            .map(|id| uuid_of("RecallRule", "id", id))
             .transpose()?;
+        let fields = input.fields()?;
         let actor = ctx.actor(&principal);
         let tx = ctx.tenant_tx(Access::Write).await?;
         let saved = async {
             let rule = match id {
-                Some(id) => recalls::update_rule(&tx, &actor, id, input.fields()).await?,
-                None => recalls::create_rule(&tx, &actor, input.fields()).await?,
+                Some(id) => recalls::update_rule(&tx, &actor, id, fields).await?,
+                None => recalls::create_rule(&tx, &actor, fields).await?,
             };
             let kind = catalog::find_type(&tx, rule.appointment_type_id).await?;
             Ok(RecallRule {
@@ -342,7 +345,7 @@ impl RecallsMutation {
     ) -> async_graphql::Result<DeleteRecallRulePayload> {
         let principal = ctx.authorize("recalls", "manage").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
-        let id = uuid_of("RecallRule", &input.id)?;
+        let id = uuid_of("RecallRule", "id", &input.id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let deleted = recalls::delete_rule(&tx, &ctx.actor(&principal), id).await;
         Ok(match settle(tx, deleted, &request_id).await? {

@@ -57,14 +57,18 @@ impl SlotsQuery {
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
         let query = SlotQuery {
-            appointment_type_id: uuid_of("AppointmentType", &appointment_type_id)?,
+            appointment_type_id: uuid_of(
+                "AppointmentType",
+                "appointmentTypeId",
+                &appointment_type_id,
+            )?,
             provider_id: provider_id
                 .as_ref()
-                .map(|id| uuid_of("Provider", id))
+                .map(|id| uuid_of("Provider", "providerId", id))
                 .transpose()?,
             location_id: location_id
                 .as_ref()
-                .map(|id| uuid_of("Location", id))
+                .map(|id| uuid_of("Location", "locationId", id))
                 .transpose()?,
             from: from.0,
             to: to.0,

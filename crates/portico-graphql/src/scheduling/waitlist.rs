@@ -70,7 +70,7 @@ impl WaitlistQuery {
     ) -> async_graphql::Result<Vec<WaitlistEntry>> {
         let (principal, _) = principal(ctx, Need::See).await?;
         let request_id = ctx.request()?.request_id.clone();
-        let patient = uuid_of("Patient", &patient_id)?;
+        let patient = uuid_of("Patient", "patientId", &patient_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let break_glass =
             match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
@@ -126,14 +126,18 @@ impl WaitlistMutation {
         let (principal, _) = principal(ctx, Need::Book).await?;
         let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let patient = uuid_of("Patient", &input.patient_id)?;
+        let patient = uuid_of("Patient", "patientId", &input.patient_id)?;
         let wish = Wish {
             patient_id: PatientId::from_uuid(patient),
-            appointment_type_id: uuid_of("AppointmentType", &input.appointment_type_id)?,
+            appointment_type_id: uuid_of(
+                "AppointmentType",
+                "appointmentTypeId",
+                &input.appointment_type_id,
+            )?,
             provider_id: input
                 .provider_id
                 .as_ref()
-                .map(|id| uuid_of("Provider", id))
+                .map(|id| uuid_of("Provider", "providerId", id))
                 .transpose()?,
             wanted_before: input.wanted_before,
             by: Some(principal.user_id.as_uuid()),
@@ -165,7 +169,7 @@ impl WaitlistMutation {
     ) -> async_graphql::Result<WaitlistPayload> {
         let (principal, _) = principal(ctx, Need::Book).await?;
         let request_id = ctx.request()?.request_id.clone();
-        let id = uuid_of("WaitlistEntry", &input.waitlist_entry_id)?;
+        let id = uuid_of("WaitlistEntry", "waitlistEntryId", &input.waitlist_entry_id)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
         let found = waitlist::find(&tx, id).await;
         let found = match found {
