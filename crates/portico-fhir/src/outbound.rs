@@ -261,6 +261,18 @@ fn set_telecom(
     }
 }
 
+/// Whether the EHR's value of an address part already says what the chart holds. The chart
+/// keeps countries as ISO alpha-2 (`US`) while an EHR may send `USA` or a name: the same
+/// country is not a change, so it is never written over.
+fn same_address_part(key: &str, ehr: &str, chart: &str) -> bool {
+    if ehr.trim().eq_ignore_ascii_case(chart.trim()) {
+        return true;
+    }
+    key == "country"
+        && portico_core::ehr::columns::country_alpha2(ehr)
+            .is_some_and(|code| code.eq_ignore_ascii_case(chart.trim()))
+}
+
 fn set_address(map: &mut Map<String, Value>, at: Option<usize>, change: &Demographics) {
     let parts = [
         ("city", &change.city),
@@ -285,7 +297,7 @@ fn set_address(map: &mut Map<String, Value>, at: Option<usize>, change: &Demogra
             current
                 .and_then(|a| a.get(*key))
                 .and_then(Value::as_str)
-                .is_none_or(|now| !now.trim().eq_ignore_ascii_case(value.trim()))
+                .is_none_or(|now| !same_address_part(key, now, value))
         })
         .collect();
     if !line_changed && changed.is_empty() {

@@ -115,6 +115,29 @@ fn writing_back_what_the_chart_read_changes_nothing() {
 }
 
 #[test]
+fn a_country_the_chart_keeps_as_alpha_2_is_not_written_over_the_ehrs_alpha_3() {
+    let resource = json!({
+        "resourceType": "Patient", "id": "c1", "birthDate": "1970-01-01",
+        "name": [{"use": "official", "family": "Rivera", "given": ["Ana"]}],
+        "telecom": [{"system": "phone", "value": "555-0100", "use": "mobile"}],
+        "address": [{"use": "home", "line": ["1 Main St"], "city": "Springfield",
+                     "postalCode": "01101", "country": "USA"}],
+    });
+    let mut chart = chart_of(&patient(&resource));
+    // As stored: the chart's country is normalised to alpha-2.
+    chart.country = portico_core::ehr::columns::country_alpha2("USA");
+    assert_eq!(chart.country.as_deref(), Some("US"));
+    let mut written = resource.clone();
+    outbound::apply_demographics(&mut written, &chart);
+    assert_eq!(diff(&resource, &written), Vec::<String>::new());
+    // A changed phone leaves the address, country and all, as it was.
+    chart.phone = Some("555-0199".into());
+    let mut written = resource.clone();
+    outbound::apply_demographics(&mut written, &chart);
+    assert_eq!(diff(&resource, &written), ["/telecom/0/value"]);
+}
+
+#[test]
 fn a_changed_phone_and_address_go_only_to_the_entries_the_chart_read() {
     for Case { resource, expected } in patient_corpus::patients(120, "x") {
         let mut chart = chart_of(&patient(&resource));
