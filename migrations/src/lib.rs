@@ -25,6 +25,7 @@ mod m20261130_000018_refills;
 mod m20261130_000019_ehr;
 mod m20261130_000020_adoption;
 mod m20261130_000021_billing;
+mod m20261205_000023_ehr_clinical;
 pub mod postgres;
 mod shape;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_ehr::Migration),
             Box::new(m20261130_000020_adoption::Migration),
             Box::new(m20261130_000021_billing::Migration),
+            Box::new(m20261205_000023_ehr_clinical::Migration),
         ]
     }
 }

@@ -9,13 +9,34 @@ use crate::{
     CoreError, CoreResult, TenantTx, audit::Actor, chart_access::OpenChart, entities::condition,
 };
 
-pub const STATUSES: [&str; 7] = [
+/// The chart's status: the clinical status, or `refuted` / `entered-in-error` when the
+/// verification withdraws the diagnosis.
+pub const STATUSES: [&str; 8] = [
     "active",
     "recurrence",
     "relapse",
     "inactive",
     "remission",
     "resolved",
+    super::REFUTED,
+    super::ENTERED_IN_ERROR,
+];
+/// FHIR Condition `clinicalStatus` codes.
+pub const CLINICAL: [&str; 6] = [
+    "active",
+    "recurrence",
+    "relapse",
+    "inactive",
+    "remission",
+    "resolved",
+];
+/// FHIR Condition `verificationStatus` codes.
+pub const VERIFICATION: [&str; 6] = [
+    "unconfirmed",
+    "provisional",
+    "differential",
+    "confirmed",
+    super::REFUTED,
     super::ENTERED_IN_ERROR,
 ];
 /// Statuses of a problem that still needs attention.

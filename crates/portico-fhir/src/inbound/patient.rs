@@ -25,6 +25,10 @@ pub fn map(patient: &Patient) -> Result<Inbound, Reject> {
         Some(name) => split_name(name)?,
         None => (String::new(), String::new()),
     };
+    let given_names = match official(&names) {
+        Some(name) => given_names(name)?,
+        None => Vec::new(),
+    };
     let birth_date = date(required(patient.birth_date.as_ref())?).ok_or(MISSING)?;
     let gender = patient
         .gender
@@ -53,6 +57,7 @@ pub fn map(patient: &Patient) -> Result<Inbound, Reject> {
     Ok(Inbound::Patient(EhrPatient {
         identifiers,
         given_name,
+        given_names,
         family_name,
         birth_date,
         gender,
@@ -74,6 +79,16 @@ pub fn official<'a>(names: &[&'a HumanName]) -> Option<&'a HumanName> {
         .find(|n| n.r#use.as_ref().is_some_and(|u| u.as_ref() == "official"))
         .or_else(|| names.first())
         .copied()
+}
+
+/// The given names one by one (at most ten; blank ones dropped).
+pub fn given_names(name: &HumanName) -> Result<Vec<String>, Reject> {
+    name.given
+        .iter()
+        .flatten()
+        .take(10)
+        .filter_map(|g| text(Some(g), NAME_MAX).transpose())
+        .collect()
 }
 
 /// Given names joined by a space, and the family name (prefixes and suffixes are not kept).
