@@ -17,6 +17,7 @@ mod break_glass;
 mod chart_access;
 mod chart_fixtures;
 mod ehr;
+mod ehr_clinical;
 mod enrolment;
 mod fhir_export;
 mod graphql_http;
