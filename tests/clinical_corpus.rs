@@ -220,7 +220,7 @@ pub fn generate(patients: usize, seed: u64, prefix: &str) -> Value {
 fn patient(draw: &mut Draw, id: &str, n: usize) -> Value {
     // Two or three given names, so an export that joins them shows.
     let mut given = vec![*draw.pick(&GIVEN), *draw.pick(&MIDDLE)];
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         given.push(*draw.pick(&MIDDLE));
     }
     json!({
@@ -228,7 +228,7 @@ fn patient(draw: &mut Draw, id: &str, n: usize) -> Value {
         "identifier": [{ "system": "urn:oid:portico-corpus-mrn", "value": format!("CMRN{n:05}"),
             "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR" }] } }],
         "name": [{ "use": "official", "family": format!("{}-{n}", draw.pick(&FAMILY)), "given": given }],
-        "gender": if n % 2 == 0 { "female" } else { "male" },
+        "gender": if n.is_multiple_of(2) { "female" } else { "male" },
         "birthDate": format!("{}-{:02}-{:02}", 1940 + draw.below(60), 1 + draw.below(12), 1 + draw.below(28)),
         "telecom": [{ "system": "email", "value": format!("corpus{n}@example.com") }],
     })

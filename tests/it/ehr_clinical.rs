@@ -90,7 +90,7 @@ const CHART: &str = "{ patients(first: 20) { nodes { id familyName
         points { value unit components { code value unit } } } } } }";
 
 /// The chart of corpus patient `n` (the family name ends in `-n`).
-fn chart<'a>(charts: &'a [Value], n: usize) -> &'a Value {
+fn chart(charts: &[Value], n: usize) -> &Value {
     charts
         .iter()
         .find(|c| {

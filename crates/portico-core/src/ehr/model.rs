@@ -142,7 +142,8 @@ pub enum Inbound {
         input: ObservationInput,
         /// `laboratory` or `vital-signs`.
         category: String,
-        detail: ObservationDetail,
+        /// Boxed: it is much larger than the other variants' fields.
+        detail: Box<ObservationDetail>,
     },
     DiagnosticReport {
         patient: String,

@@ -82,6 +82,11 @@ pub async fn save(
     active.code = Set(code("code", input.code, false)?);
     active.reaction = Set(optional("reaction", input.reaction, 500)?);
     active.severity = Set(severity);
+    // What staff enter is the record now: the EHR's statuses and reactions as received no
+    // longer describe it (the next sync from the EHR sets them again).
+    active.clinical_status = Set(None);
+    active.verification_status = Set(None);
+    active.detail = Set(None);
     active.recorded_on = Set(input
         .recorded_on
         .map(|d| not_future_day("recordedOn", d))

@@ -98,6 +98,11 @@ pub async fn save(
     active.status = Set(status);
     active.code = Set(code("code", input.code, false)?);
     active.name = Set(name);
+    // What staff enter is the record now: the EHR's statuses and codings as received no
+    // longer describe it (the next sync from the EHR sets them again).
+    active.clinical_status = Set(None);
+    active.verification_status = Set(None);
+    active.detail = Set(None);
     active.onset_on = Set(onset_on);
     active.abated_on = Set(abated_on);
     active.entered_by = Set(actor.id);

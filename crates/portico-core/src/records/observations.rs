@@ -231,6 +231,9 @@ pub async fn correct(
     active.range_text = Set(c.range_text);
     active.interpretation = Set(c.interpretation);
     active.effective_at = Set(c.effective_at);
+    // The corrected value is the record now: units, codings and components as received no
+    // longer describe it.
+    active.detail = Set(None);
     active.entered_by = Set(actor.id);
     active.updated_at = Set(Utc::now());
     let model = active.update(tx.conn()).await?;

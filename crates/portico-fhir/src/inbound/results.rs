@@ -172,7 +172,7 @@ pub fn observation(observation: &Observation, refs: &Refs<'_>) -> Result<Inbound
             encounter_id: None,
         },
         category: category.to_owned(),
-        detail,
+        detail: Box::new(detail),
     })
 }
 
