@@ -4,6 +4,7 @@
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
 
+pub mod clinical_corpus;
 pub mod fhir_server;
 pub mod patient_corpus;
 pub mod sms_provider;

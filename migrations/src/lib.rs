@@ -26,6 +26,7 @@ mod m20261130_000018_refills;
 mod m20261130_000019_ehr;
 mod m20261130_000020_adoption;
 mod m20261130_000021_billing;
+mod m20261205_000023_ehr_clinical;
 mod m20261205_000024_ehr_sync_rules;
 mod m20261205_000026_api_edges;
 pub mod postgres;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_ehr::Migration),
             Box::new(m20261130_000020_adoption::Migration),
             Box::new(m20261130_000021_billing::Migration),
+            Box::new(m20261205_000023_ehr_clinical::Migration),
             Box::new(m20261205_000024_ehr_sync_rules::Migration),
             Box::new(m20261205_000026_api_edges::Migration),
         ]

@@ -19,6 +19,7 @@ mod chart_access;
 mod chart_fixtures;
 mod cli;
 mod ehr;
+mod ehr_clinical;
 mod enrolment;
 mod error_codes;
 mod fhir_export;

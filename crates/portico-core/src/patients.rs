@@ -59,6 +59,7 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
         mrn: Set(new.mrn),
         given_name: Set(given_name),
         family_name: Set(family_name),
+        given_names: Set(None),
         birth_date: Set(birth_date),
         gender: Set(new.gender),
         email: Set(new.email.map(|e| e.trim().to_ascii_lowercase())),

@@ -172,7 +172,47 @@ impl FhirGateway {
             .await?
             .success()?
             .json()?;
-        inbound::map_bundle(&bundle, kind, &self.base_str)
+        let fetched = match kind {
+            ResourceKind::MedicationRequest => self.medications_for(&bundle).await?,
+            _ => inbound::Included::default(),
+        };
+        inbound::map_bundle_with(&bundle, kind, &self.base_str, fetched)
+    }
+
+    /// The Medications the page's requests name by reference and neither contain nor
+    /// include, read with `Medication?_id=...` (one search per page-sized batch). A server
+    /// that refuses the search leaves them unresolved (those requests are refused on their
+    /// own); one that is down or slow fails the page, to be tried again.
+    async fn medications_for(&self, bundle: &Value) -> Result<inbound::Included, EhrError> {
+        let mut found = inbound::Included::default();
+        let page_included = inbound::Included::from_page(bundle);
+        let ids = inbound::unresolved_medications(bundle, &self.base_str, &page_included);
+        let batch = usize::try_from(self.page_size).unwrap_or(100).max(1);
+        for chunk in ids.chunks(batch) {
+            let mut url = join(&self.base, "Medication")?;
+            url.query_pairs_mut()
+                .append_pair("_id", &chunk.join(","))
+                .append_pair("_count", &chunk.len().to_string());
+            let answer = self
+                .authed(Method::GET, &url, "Medication", None, Condition::None)
+                .await?;
+            let read: Value = match answer.success() {
+                Ok(answer) => answer.json()?,
+                Err(e) if e.retryable => return Err(e),
+                Err(e) => {
+                    tracing::warn!(code = e.code, "EHR refused to read Medications");
+                    continue;
+                }
+            };
+            found.add(
+                read.get("entry")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.get("resource")),
+            );
+        }
+        Ok(found)
     }
 
     fn updated_url(

@@ -100,13 +100,20 @@ impl Patient {
     ) -> async_graphql::Result<Page_<Observation>> {
         records::list::<observation::Entity, Observation>(ctx, self.0.id, first, after).await
     }
-    /// Each test's history as a series a chart can draw (one test when `code` is given).
+    /// Each test's history as a series a chart can draw (one test when `code` is given;
+    /// laboratory results or vital signs only when `category` is `laboratory` or
+    /// `vital-signs`).
     async fn result_series(
         &self,
         ctx: &Context<'_>,
         code: Option<String>,
+        category: Option<String>,
     ) -> async_graphql::Result<Vec<ObservationSeries>> {
-        records::series(ctx, self.0.id, code).await
+        let mut series = records::series(ctx, self.0.id, code).await?;
+        if let Some(category) = category {
+            series.retain(|s| s.category == category.trim());
+        }
+        Ok(series)
     }
     /// Diagnostic reports with their results, newest first.
     async fn diagnostic_reports(

@@ -14,7 +14,7 @@ use portico_core::{
         allergy, condition, diagnostic_report, encounter, immunization, medication_request,
         observation,
     },
-    records::{self, ChartRecord, Page},
+    records::{self, ChartRecord, Page, detail},
     tenancy::Access,
 };
 use uuid::Uuid;
@@ -25,12 +25,80 @@ fn gid(ty: &str, id: Uuid) -> ID {
     global_id::encode(ty, id)
 }
 
-/// A result: a lab value or other measurement.
+/// One part of a measurement made of several (a blood pressure's systolic and diastolic).
+#[derive(SimpleObject, Clone)]
+pub struct ObservationComponent {
+    /// LOINC code.
+    pub code: String,
+    pub display: String,
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+}
+
+fn components(detail_json: Option<&str>) -> Vec<ObservationComponent> {
+    detail::read::<detail::ObservationDetail>(detail_json)
+        .components
+        .into_iter()
+        .map(|c| ObservationComponent {
+            code: c.code,
+            display: c.display,
+            value: c.value.as_ref().and_then(|q| q.value),
+            unit: c.value.and_then(|q| q.unit.or(q.code)),
+        })
+        .collect()
+}
+
+/// A coding as the EHR sent it.
+#[derive(SimpleObject, Clone)]
+pub struct Coding {
+    pub system: Option<String>,
+    pub code: Option<String>,
+    pub display: Option<String>,
+}
+
+/// A coded value as the EHR sent it: its codings and text.
+#[derive(SimpleObject, Clone)]
+pub struct CodedValue {
+    pub text: Option<String>,
+    pub codings: Vec<Coding>,
+}
+
+impl From<detail::Concept> for CodedValue {
+    fn from(c: detail::Concept) -> Self {
+        Self {
+            text: c.label().map(str::to_owned),
+            codings: c
+                .coding
+                .into_iter()
+                .map(|c| Coding {
+                    system: c.system,
+                    code: c.code,
+                    display: c.display,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One reaction of an allergy: what happened, how bad.
+#[derive(SimpleObject, Clone)]
+pub struct AllergyReaction {
+    pub manifestations: Vec<CodedValue>,
+    /// `mild`, `moderate`, `severe`.
+    pub severity: Option<String>,
+}
+
+/// A result: a lab value, a vital sign or other measurement.
 #[derive(SimpleObject, Clone)]
 pub struct Observation {
     #[graphql(owned)]
     pub id: ID,
     pub patient_id: ID,
+    /// `laboratory` or `vital-signs`.
+    pub category: String,
+    /// The parts of a measurement made of several, such as a blood pressure's systolic and
+    /// diastolic (its own `value` is then empty).
+    pub components: Vec<ObservationComponent>,
     /// `preliminary`, `final`, `amended`, `corrected`, `entered-in-error` (staff only).
     pub status: String,
     /// LOINC code of the test.
@@ -59,6 +127,11 @@ impl From<observation::Model> for Observation {
         Self {
             id: gid("Observation", m.id),
             patient_id: gid("Patient", m.patient_id),
+            category: m
+                .category
+                .clone()
+                .unwrap_or_else(|| records::observations::LABORATORY.to_owned()),
+            components: components(m.detail.as_deref()),
             status: m.status,
             code: m.code,
             display: m.display,
@@ -203,13 +276,21 @@ pub struct AllergyIntolerance {
     #[graphql(owned)]
     pub id: ID,
     pub patient_id: ID,
-    /// `active`, `inactive`, `resolved`, `entered-in-error`.
+    /// `active`, `inactive`, `resolved`; `refuted` (ruled out, never an active allergy) or
+    /// `entered-in-error` (staff only).
     pub status: String,
+    /// FHIR `clinicalStatus` as the EHR sent it.
+    pub clinical_status: Option<String>,
+    /// FHIR `verificationStatus` as the EHR sent it (`unconfirmed`, `confirmed`, `refuted`).
+    pub verification_status: Option<String>,
     pub substance: String,
     pub code: Option<String>,
+    /// The worst reaction's manifestations, in one line.
     pub reaction: Option<String>,
-    /// `mild`, `moderate`, `severe`.
+    /// `mild`, `moderate`, `severe`: the worst reaction's.
     pub severity: Option<String>,
+    /// Every reaction recorded.
+    pub reactions: Vec<AllergyReaction>,
     pub recorded_on: Option<Date>,
     pub source: Option<String>,
     pub updated_at: DateTime<Utc>,
@@ -220,7 +301,17 @@ impl From<allergy::Model> for AllergyIntolerance {
         Self {
             id: gid("AllergyIntolerance", m.id),
             patient_id: gid("Patient", m.patient_id),
+            reactions: detail::read::<detail::AllergyDetail>(m.detail.as_deref())
+                .reactions
+                .into_iter()
+                .map(|r| AllergyReaction {
+                    manifestations: r.manifestations.into_iter().map(Into::into).collect(),
+                    severity: r.severity,
+                })
+                .collect(),
             status: m.status,
+            clinical_status: m.clinical_status,
+            verification_status: m.verification_status,
             substance: m.substance,
             code: m.code,
             reaction: m.reaction,
@@ -238,9 +329,14 @@ pub struct Condition {
     #[graphql(owned)]
     pub id: ID,
     pub patient_id: ID,
-    /// `active`, `recurrence`, `relapse`, `inactive`, `remission`, `resolved`,
-    /// `entered-in-error`.
+    /// `active`, `recurrence`, `relapse`, `inactive`, `remission`, `resolved`; `refuted`
+    /// (ruled out, never an active problem) or `entered-in-error` (staff only).
     pub status: String,
+    /// FHIR `clinicalStatus` as the EHR sent it.
+    pub clinical_status: Option<String>,
+    /// FHIR `verificationStatus` as the EHR sent it (`unconfirmed`, `provisional`,
+    /// `differential`, `confirmed`, `refuted`).
+    pub verification_status: Option<String>,
     /// SNOMED CT (digits) or ICD-10-CM code.
     pub code: Option<String>,
     pub name: String,
@@ -256,6 +352,8 @@ impl From<condition::Model> for Condition {
             id: gid("Condition", m.id),
             patient_id: gid("Patient", m.patient_id),
             status: m.status,
+            clinical_status: m.clinical_status,
+            verification_status: m.verification_status,
             code: m.code,
             name: m.name,
             onset_on: m.onset_on.map(Date),
@@ -279,6 +377,8 @@ pub struct Immunization {
     pub vaccine_name: String,
     pub occurred_on: Date,
     pub next_due_on: Option<Date>,
+    /// Recorded by whoever gave the vaccine (FHIR `primarySource`), when known.
+    pub primary_source: Option<bool>,
     pub source: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
@@ -293,6 +393,7 @@ impl From<immunization::Model> for Immunization {
             vaccine_name: m.vaccine_name,
             occurred_on: Date(m.occurred_on),
             next_due_on: m.next_due_on.map(Date),
+            primary_source: m.primary_source,
             source: m.source,
             updated_at: m.updated_at,
         }
@@ -310,6 +411,8 @@ pub struct SeriesPoint {
     /// The interpretation flag (`H`, `L`, ...).
     pub flag: Option<String>,
     pub status: String,
+    /// A blood pressure's systolic and diastolic: one reading, both values.
+    pub components: Vec<ObservationComponent>,
 }
 
 /// One test's history, oldest point first, for drawing; the reference range is the latest.
@@ -318,6 +421,8 @@ pub struct ObservationSeries {
     /// LOINC code of the test.
     pub code: String,
     pub display: String,
+    /// `laboratory` or `vital-signs`.
+    pub category: String,
     pub unit: Option<String>,
     pub range_low: Option<f64>,
     pub range_high: Option<f64>,
@@ -330,6 +435,7 @@ impl From<records::observations::Series> for ObservationSeries {
         Self {
             code: s.code,
             display: s.display,
+            category: s.category,
             unit: s.unit,
             range_low: s.range_low,
             range_high: s.range_high,
@@ -338,6 +444,7 @@ impl From<records::observations::Series> for ObservationSeries {
                 .points
                 .into_iter()
                 .map(|p| SeriesPoint {
+                    components: components(p.detail.as_deref()),
                     observation_id: gid("Observation", p.id),
                     at: p.effective_at,
                     value: p.value_num,

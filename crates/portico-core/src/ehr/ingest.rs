@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     columns, links, matching,
-    model::{Change, EhrAppointment, Inbound, Mapped, ResourceKind},
+    model::{Change, EhrAppointment, Inbound, Mapped, ResourceKind, Statuses},
     runs::{self, Counts, TypeCounts},
 };
 use crate::{
@@ -380,7 +380,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             removed = apply_appointment(tx, existing, id, patient_id, &a).await?;
         }
         Inbound::Observation {
-            encounter, input, ..
+            encounter,
+            input,
+            category,
+            detail,
+            ..
         } => {
             let status = records::status("status", &input.status, &observations::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
@@ -391,7 +395,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 patient_id,
             )
             .await?;
-            let c = observations::check(input)?;
+            if !observations::CATEGORIES.contains(&category.as_str()) {
+                return Err(invalid("EHR_UNSUPPORTED_CODE"));
+            }
+            records::detail::check_observation(&detail)?;
+            let c = observations::check(input, !detail.components.is_empty())?;
             let mut active = observation::ActiveModel {
                 tenant_id: Set(tenant_id),
                 id: Set(id),
@@ -408,6 +416,8 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 range_text: Set(c.range_text),
                 interpretation: Set(c.interpretation),
                 effective_at: Set(c.effective_at),
+                category: Set(Some(category)),
+                detail: Set(records::detail::write(&detail)?),
                 source: Set(source),
                 external_id: Set(external),
                 entered_by: Set(None),
@@ -553,9 +563,17 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             // has no standard flag): only a new one takes the mapped value.
             save_row!(tx, existing, active, now, controlled = input.controlled);
         }
-        Inbound::Allergy { input, .. } => {
+        Inbound::Allergy {
+            input,
+            statuses,
+            detail,
+            ..
+        } => {
             let status = records::status("status", &input.status, &allergies::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
+            let (clinical, verification) =
+                fhir_statuses(&statuses, &allergies::CLINICAL, &allergies::VERIFICATION)?;
+            records::detail::check_allergy(&detail)?;
             let severity = match input.severity.as_deref() {
                 None => None,
                 Some(s) if allergies::SEVERITIES.contains(&s) => Some(s.to_owned()),
@@ -571,6 +589,9 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 reaction: Set(records::optional("reaction", input.reaction, 500)?),
                 severity: Set(severity),
                 recorded_on: Set(input.recorded_on),
+                clinical_status: Set(clinical),
+                verification_status: Set(verification),
+                detail: Set(records::detail::write(&detail)?),
                 source: Set(source),
                 external_id: Set(external),
                 entered_by: Set(None),
@@ -579,9 +600,19 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             };
             save_row!(tx, existing, active, now);
         }
-        Inbound::Condition { input, .. } => {
+        Inbound::Condition {
+            input,
+            statuses,
+            detail,
+            ..
+        } => {
             let status = records::status("status", &input.status, &conditions::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
+            let (clinical, verification) =
+                fhir_statuses(&statuses, &conditions::CLINICAL, &conditions::VERIFICATION)?;
+            if let Some(code) = &detail.code {
+                records::detail::check_concept("code", code)?;
+            }
             let mut active = condition::ActiveModel {
                 tenant_id: Set(tenant_id),
                 id: Set(id),
@@ -591,6 +622,9 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 name: Set(records::required("name", &input.name, 200)?),
                 onset_on: Set(input.onset_on),
                 abated_on: Set(input.abated_on),
+                clinical_status: Set(clinical),
+                verification_status: Set(verification),
+                detail: Set(records::detail::write(&detail)?),
                 source: Set(source),
                 external_id: Set(external),
                 entered_by: Set(None),
@@ -599,7 +633,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             };
             save_row!(tx, existing, active, now);
         }
-        Inbound::Immunization { input, .. } => {
+        Inbound::Immunization {
+            input,
+            primary_source,
+            ..
+        } => {
             let status = records::status("status", &input.status, &immunizations::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
             let occurred_on = input
@@ -614,6 +652,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 vaccine_name: Set(records::required("vaccineName", &input.vaccine_name, 200)?),
                 occurred_on: Set(occurred_on),
                 next_due_on: Set(input.next_due_on),
+                primary_source: Set(primary_source),
                 source: Set(source),
                 external_id: Set(external),
                 entered_by: Set(None),
@@ -632,6 +671,23 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
     } else {
         Applied::Changed
     })
+}
+
+/// The FHIR clinical and verification status as received, each checked against its code
+/// system.
+fn fhir_statuses(
+    statuses: &Statuses,
+    clinical: &[&str],
+    verification: &[&str],
+) -> CoreResult<(Option<String>, Option<String>)> {
+    let known = |value: &Option<String>, allowed: &[&str]| match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(invalid("EHR_UNSUPPORTED_STATUS")),
+        _ => Ok(value.clone()),
+    };
+    Ok((
+        known(&statuses.clinical, clinical)?,
+        known(&statuses.verification, verification)?,
+    ))
 }
 
 /// Whether a note other than `fhir_id` is linked to the visit.

@@ -242,6 +242,7 @@ pub(super) async fn update(tx: &TenantTx, local: Uuid, p: &EhrPatient) -> CoreRe
     };
     let mut active: patient::ActiveModel = found.clone().into();
     active.given_name = Set(crate::records::required("givenName", &p.given_name, 100)?);
+    active.given_names = Set(crate::records::detail::write(&p.given_names)?);
     active.family_name = Set(crate::records::required("familyName", &p.family_name, 100)?);
     active.birth_date = Set(p.birth_date);
     if !patients::GENDERS.contains(&p.gender.as_str()) {

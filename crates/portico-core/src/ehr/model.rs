@@ -5,8 +5,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::records::{
-    allergies::AllergyInput, conditions::ConditionInput, encounters::EncounterInput,
-    immunizations::ImmunizationInput, medications::MedicationInput, observations::ObservationInput,
+    allergies::AllergyInput,
+    conditions::ConditionInput,
+    detail::{AllergyDetail, ConditionDetail, ObservationDetail},
+    encounters::EncounterInput,
+    immunizations::ImmunizationInput,
+    medications::MedicationInput,
+    observations::ObservationInput,
     reports::ReportInput,
 };
 
@@ -66,10 +71,11 @@ impl ResourceKind {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// Extra search parameters the pull adds (only laboratory observations reach the chart).
+    /// Extra search parameters the pull adds (only laboratory results and vital signs reach
+    /// the chart; a comma is FHIR's "or").
     pub fn search_filter(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Self::Observation => Some(("category", "laboratory")),
+            Self::Observation => Some(("category", "laboratory,vital-signs")),
             _ => None,
         }
     }
@@ -134,6 +140,10 @@ pub enum Inbound {
         patient: String,
         encounter: Option<String>,
         input: ObservationInput,
+        /// `laboratory` or `vital-signs`.
+        category: String,
+        /// Boxed: it is much larger than the other variants' fields.
+        detail: Box<ObservationDetail>,
     },
     DiagnosticReport {
         patient: String,
@@ -159,14 +169,20 @@ pub enum Inbound {
     Allergy {
         patient: String,
         input: AllergyInput,
+        statuses: Statuses,
+        detail: AllergyDetail,
     },
     Condition {
         patient: String,
         input: ConditionInput,
+        statuses: Statuses,
+        detail: ConditionDetail,
     },
     Immunization {
         patient: String,
         input: ImmunizationInput,
+        /// FHIR `primarySource`, when the EHR said.
+        primary_source: Option<bool>,
     },
 }
 
@@ -205,6 +221,14 @@ impl Inbound {
     }
 }
 
+/// An allergy's or condition's FHIR statuses as received (`input.status` is the chart's
+/// status derived from them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statuses {
+    pub clinical: Option<String>,
+    pub verification: Option<String>,
+}
+
 /// An identifier of a patient in the EHR, one in use (not `old`, within its period).
 /// `system` is a URI; MRNs are matched by value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,6 +246,9 @@ pub const MRN_TYPE: &str = "MR";
 pub struct EhrPatient {
     pub identifiers: Vec<EhrIdentifier>,
     pub given_name: String,
+    /// The given names one by one (`given_name` joins them), kept so the export can write
+    /// them as the EHR did.
+    pub given_names: Vec<String>,
     pub family_name: String,
     pub birth_date: NaiveDate,
     /// `male`, `female`, `other` or `unknown`.

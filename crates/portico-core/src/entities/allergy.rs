@@ -20,6 +20,13 @@ pub struct Model {
     /// `mild`, `moderate`, `severe`.
     pub severity: Option<String>,
     pub recorded_on: Option<Date>,
+    /// FHIR `clinicalStatus` as the EHR sent it (`active`, `inactive`, `resolved`).
+    pub clinical_status: Option<String>,
+    /// FHIR `verificationStatus` as the EHR sent it (`unconfirmed`, `confirmed`, `refuted`,
+    /// `entered-in-error`).
+    pub verification_status: Option<String>,
+    /// JSON of [`crate::records::detail::AllergyDetail`]: codings and every reaction.
+    pub detail: Option<String>,
     /// Where the record came from (`portal` for staff entry, later `ehr`).
     pub source: Option<String>,
     /// Its id in the source system (for the EHR sync).

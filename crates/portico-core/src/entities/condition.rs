@@ -20,6 +20,13 @@ pub struct Model {
     pub name: String,
     pub onset_on: Option<Date>,
     pub abated_on: Option<Date>,
+    /// FHIR `clinicalStatus` as the EHR sent it.
+    pub clinical_status: Option<String>,
+    /// FHIR `verificationStatus` as the EHR sent it (`unconfirmed`, `provisional`,
+    /// `differential`, `confirmed`, `refuted`, `entered-in-error`).
+    pub verification_status: Option<String>,
+    /// JSON of [`crate::records::detail::ConditionDetail`]: the code's codings.
+    pub detail: Option<String>,
     /// Where the record came from (`portal` for staff entry, later `ehr`).
     pub source: Option<String>,
     /// Its id in the source system (for the EHR sync).

@@ -20,6 +20,8 @@ pub struct Model {
     pub occurred_on: Date,
     /// When the next dose (or booster) is due, for reminders.
     pub next_due_on: Option<Date>,
+    /// FHIR `primarySource`: recorded by whoever gave the vaccine (`None`: not said).
+    pub primary_source: Option<bool>,
     /// Where the record came from (`portal` for staff entry, later `ehr`).
     pub source: Option<String>,
     /// Its id in the source system (for the EHR sync).

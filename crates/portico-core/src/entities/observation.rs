@@ -32,6 +32,11 @@ pub struct Model {
     /// HL7 v3 interpretation: `N`, `H`, `L`, `HH`, `LL`, `A`, `AA`.
     pub interpretation: Option<String>,
     pub effective_at: DateTimeUtc,
+    /// `laboratory` or `vital-signs` (`None`: laboratory, entered before vital signs were).
+    pub category: Option<String>,
+    /// JSON of [`crate::records::detail::ObservationDetail`]: codings, units, range,
+    /// components.
+    pub detail: Option<String>,
     /// Where the record came from (`portal` for staff entry, later `ehr`).
     pub source: Option<String>,
     /// Its id in the source system (for the EHR sync).

@@ -17,6 +17,9 @@ pub struct Model {
     pub mrn: Option<String>,
     pub given_name: String,
     pub family_name: String,
+    /// JSON list of the given names one by one, as the EHR sent them (`given_name` joins
+    /// them); `None` when the chart has only `given_name`.
+    pub given_names: Option<String>,
     pub birth_date: Date,
     /// FHIR administrative gender: `female`, `male`, `other`, `unknown`.
     pub gender: String,

@@ -9,7 +9,24 @@ use crate::{
     CoreError, CoreResult, TenantTx, audit::Actor, chart_access::OpenChart, entities::allergy,
 };
 
-pub const STATUSES: [&str; 4] = ["active", "inactive", "resolved", super::ENTERED_IN_ERROR];
+/// The chart's status: the clinical status, or `refuted` / `entered-in-error` when the
+/// verification withdraws the allergy.
+pub const STATUSES: [&str; 5] = [
+    "active",
+    "inactive",
+    "resolved",
+    super::REFUTED,
+    super::ENTERED_IN_ERROR,
+];
+/// FHIR AllergyIntolerance `clinicalStatus` codes.
+pub const CLINICAL: [&str; 3] = ["active", "inactive", "resolved"];
+/// FHIR AllergyIntolerance `verificationStatus` codes.
+pub const VERIFICATION: [&str; 4] = [
+    "unconfirmed",
+    "confirmed",
+    super::REFUTED,
+    super::ENTERED_IN_ERROR,
+];
 pub const SEVERITIES: [&str; 3] = ["mild", "moderate", "severe"];
 
 #[derive(Clone, Debug, Default)]
@@ -65,6 +82,11 @@ pub async fn save(
     active.code = Set(code("code", input.code, false)?);
     active.reaction = Set(optional("reaction", input.reaction, 500)?);
     active.severity = Set(severity);
+    // What staff enter is the record now: the EHR's statuses and reactions as received no
+    // longer describe it (the next sync from the EHR sets them again).
+    active.clinical_status = Set(None);
+    active.verification_status = Set(None);
+    active.detail = Set(None);
     active.recorded_on = Set(input
         .recorded_on
         .map(|d| not_future_day("recordedOn", d))

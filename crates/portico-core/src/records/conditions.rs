@@ -9,13 +9,34 @@ use crate::{
     CoreError, CoreResult, TenantTx, audit::Actor, chart_access::OpenChart, entities::condition,
 };
 
-pub const STATUSES: [&str; 7] = [
+/// The chart's status: the clinical status, or `refuted` / `entered-in-error` when the
+/// verification withdraws the diagnosis.
+pub const STATUSES: [&str; 8] = [
     "active",
     "recurrence",
     "relapse",
     "inactive",
     "remission",
     "resolved",
+    super::REFUTED,
+    super::ENTERED_IN_ERROR,
+];
+/// FHIR Condition `clinicalStatus` codes.
+pub const CLINICAL: [&str; 6] = [
+    "active",
+    "recurrence",
+    "relapse",
+    "inactive",
+    "remission",
+    "resolved",
+];
+/// FHIR Condition `verificationStatus` codes.
+pub const VERIFICATION: [&str; 6] = [
+    "unconfirmed",
+    "provisional",
+    "differential",
+    "confirmed",
+    super::REFUTED,
     super::ENTERED_IN_ERROR,
 ];
 /// Statuses of a problem that still needs attention.
@@ -77,6 +98,11 @@ pub async fn save(
     active.status = Set(status);
     active.code = Set(code("code", input.code, false)?);
     active.name = Set(name);
+    // What staff enter is the record now: the EHR's statuses and codings as received no
+    // longer describe it (the next sync from the EHR sets them again).
+    active.clinical_status = Set(None);
+    active.verification_status = Set(None);
+    active.detail = Set(None);
     active.onset_on = Set(onset_on);
     active.abated_on = Set(abated_on);
     active.entered_by = Set(actor.id);

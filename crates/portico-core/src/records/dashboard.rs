@@ -150,6 +150,7 @@ mod tests {
             vaccine_name: format!("vaccine {code}"),
             occurred_on: given,
             next_due_on: next,
+            primary_source: None,
             source: None,
             external_id: None,
             entered_by: None,

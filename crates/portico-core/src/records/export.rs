@@ -9,7 +9,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Page, audit, visible};
+use super::{
+    Page, audit,
+    detail::{self, AllergyDetail, Concept, ConditionDetail, ObservationDetail, Quantity},
+    visible,
+};
 use crate::{
     CoreResult, TenantTx,
     audit::Actor,
@@ -72,6 +76,14 @@ fn coded(system: &str, code: Option<&str>, text: &str) -> Value {
             "text": text,
         }),
         None => json!({ "text": text }),
+    }
+}
+
+/// A concept as the EHR sent it; `fallback` when the record has none (entered in Portico).
+fn concept_or(received: Option<&Concept>, fallback: Value) -> Value {
+    match received {
+        Some(c) if !c.coding.is_empty() || c.text.is_some() => json!(c),
+        _ => fallback,
     }
 }
 
@@ -157,7 +169,10 @@ pub async fn bundle(tx: &TenantTx, actor: &Actor, chart: &OpenChart) -> CoreResu
                 "vaccineCode": coded(CVX, i.vaccine_code.as_deref(), &i.vaccine_name),
                 "patient": reference(p.id),
                 "occurrenceDateTime": i.occurred_on.to_string(),
-                "primarySource": i.source.as_deref() == Some(super::PORTAL_SOURCE),
+                // As the EHR said; a record entered in Portico is the practice's own.
+                "primarySource": i.primary_source.or(
+                    (i.source.as_deref() == Some(super::PORTAL_SOURCE)).then_some(true)
+                ),
             }),
         ));
     }
@@ -203,7 +218,7 @@ fn patient_resource(p: &patient::Model, contacts: &[emergency_contact::Model]) -
     json!({
         "resourceType": "Patient",
         "identifier": p.mrn.as_ref().map(|mrn| json!([{ "system": MRN_SYSTEM, "value": mrn }])),
-        "name": [{ "family": p.family_name, "given": [p.given_name] }],
+        "name": [{ "family": p.family_name, "given": given_names(p) }],
         "gender": p.gender,
         "birthDate": p.birth_date.to_string(),
         "telecom": (!telecom.is_empty()).then_some(telecom),
@@ -220,6 +235,16 @@ fn patient_resource(p: &patient::Model, contacts: &[emergency_contact::Model]) -
         }])),
         "contact": (!contact.is_empty()).then_some(contact),
     })
+}
+
+/// The given names one by one as the EHR sent them, else the chart's given name.
+fn given_names(p: &patient::Model) -> Vec<String> {
+    let names: Vec<String> = detail::read(p.given_names.as_deref());
+    if names.is_empty() {
+        vec![p.given_name.clone()]
+    } else {
+        names
+    }
 }
 
 fn encounter_resource(e: &encounter::Model, patient: Uuid) -> Value {
@@ -265,37 +290,77 @@ fn summary_resource(e: &encounter::Model, summary: &str, patient: Uuid) -> Value
     })
 }
 
-fn quantity(value: f64, unit: Option<&str>) -> Value {
-    match unit {
-        Some(unit) => json!({ "value": value, "unit": unit, "system": UCUM, "code": unit }),
-        None => json!({ "value": value }),
+/// A quantity in `unit`: with the unit's system and code as received, else as UCUM.
+fn quantity(value: f64, unit: Option<&str>, received: Option<&Quantity>) -> Value {
+    match received {
+        Some(q) if q.unit.is_some() || q.code.is_some() => json!({
+            "value": value, "unit": q.unit, "system": q.system, "code": q.code,
+        }),
+        _ => match unit {
+            Some(unit) => json!({ "value": value, "unit": unit, "system": UCUM, "code": unit }),
+            None => json!({ "value": value }),
+        },
     }
 }
 
+/// A range bound in its own unit as received, else in the result's unit.
+fn bound(
+    value: Option<f64>,
+    received: Option<&Quantity>,
+    o: &observation::Model,
+    d: &ObservationDetail,
+) -> Option<Value> {
+    let unit = received
+        .filter(|q| q.unit.is_some() || q.code.is_some())
+        .or(d.value_unit.as_ref());
+    value.map(|v| quantity(v, o.unit.as_deref(), unit))
+}
+
 fn observation_resource(o: &observation::Model, patient: Uuid, encounter: Option<Value>) -> Value {
+    let d: ObservationDetail = detail::read(o.detail.as_deref());
+    let received_range = d.range.clone().unwrap_or_default();
     let range =
         (o.range_low.is_some() || o.range_high.is_some() || o.range_text.is_some()).then(|| {
             json!([{
-                "low": o.range_low.map(|v| quantity(v, o.unit.as_deref())),
-                "high": o.range_high.map(|v| quantity(v, o.unit.as_deref())),
+                "low": bound(o.range_low, received_range.low.as_ref(), o, &d),
+                "high": bound(o.range_high, received_range.high.as_ref(), o, &d),
                 "text": o.range_text,
             }])
         });
+    let components: Vec<Value> = d
+        .components
+        .iter()
+        .map(|c| {
+            json!({
+                "code": concept_or(c.concept.as_ref(), coded(LOINC, Some(&c.code), &c.display)),
+                "valueQuantity": c.value.as_ref().and_then(|q| q.value).map(|v| {
+                    quantity(v, None, c.value.as_ref())
+                }),
+            })
+        })
+        .collect();
+    let category = o
+        .category
+        .as_deref()
+        .unwrap_or(super::observations::LABORATORY);
+    let value_concept = d.value_concept.as_ref().filter(|_| o.value_text.is_some());
     json!({
         "resourceType": "Observation",
         "status": o.status,
         "category": [{
             "coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                "code": "laboratory",
+                "code": category,
             }],
         }],
-        "code": coded(LOINC, Some(&o.code), &o.display),
+        "code": concept_or(d.code.as_ref(), coded(LOINC, Some(&o.code), &o.display)),
         "subject": reference(patient),
         "encounter": encounter,
         "effectiveDateTime": instant(o.effective_at),
-        "valueQuantity": o.value_num.map(|v| quantity(v, o.unit.as_deref())),
-        "valueString": o.value_text,
+        "valueQuantity": o.value_num.map(|v| quantity(v, o.unit.as_deref(), d.value_unit.as_ref())),
+        "valueCodeableConcept": value_concept.map(|c| json!(c)),
+        "valueString": o.value_text.as_ref().filter(|_| value_concept.is_none()),
+        "component": (!components.is_empty()).then_some(components),
         "interpretation": o.interpretation.as_ref().map(|flag| json!([status_concept(
             "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
             flag,
@@ -318,28 +383,68 @@ fn medication_resource(m: &medication_request::Model, patient: Uuid) -> Value {
     })
 }
 
+/// The clinical and verification status codes to write: as received; for a record entered
+/// in Portico, its status (a clinical code, or `refuted`). A verification never stated is
+/// not written (it used to be `confirmed` whatever the truth).
+fn statuses<'a>(
+    status: &'a str,
+    clinical: Option<&'a str>,
+    verification: Option<&'a str>,
+    clinical_codes: &[&str],
+) -> (Option<&'a str>, Option<&'a str>) {
+    let clinical = clinical.or_else(|| clinical_codes.contains(&status).then_some(status));
+    let verification = verification.or_else(|| (status == super::REFUTED).then_some(status));
+    (clinical, verification)
+}
+
 fn allergy_resource(a: &allergy::Model, patient: Uuid) -> Value {
+    let d: AllergyDetail = detail::read(a.detail.as_deref());
+    let (clinical, verification) = statuses(
+        &a.status,
+        a.clinical_status.as_deref(),
+        a.verification_status.as_deref(),
+        &super::allergies::CLINICAL,
+    );
+    let reactions: Option<Value> = if d.reactions.is_empty() {
+        a.reaction.as_ref().map(|r| {
+            json!([{
+                "manifestation": [{ "text": r }],
+                "severity": a.severity,
+            }])
+        })
+    } else {
+        Some(Value::Array(
+            d.reactions
+                .iter()
+                .map(|r| json!({ "manifestation": r.manifestations, "severity": r.severity }))
+                .collect(),
+        ))
+    };
     json!({
         "resourceType": "AllergyIntolerance",
-        "clinicalStatus": status_concept(
+        "clinicalStatus": clinical.map(|c| status_concept(
             "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
-            &a.status,
-        ),
-        "verificationStatus": status_concept(
+            c,
+        )),
+        "verificationStatus": verification.map(|v| status_concept(
             "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
-            "confirmed",
-        ),
-        "code": { "text": a.substance },
+            v,
+        )),
+        "code": concept_or(d.code.as_ref(), json!({ "text": a.substance })),
         "patient": reference(patient),
         "recordedDate": a.recorded_on.map(|d| d.to_string()),
-        "reaction": a.reaction.as_ref().map(|r| json!([{
-            "manifestation": [{ "text": r }],
-            "severity": a.severity,
-        }])),
+        "reaction": reactions,
     })
 }
 
 fn condition_resource(c: &condition::Model, patient: Uuid) -> Value {
+    let d: ConditionDetail = detail::read(c.detail.as_deref());
+    let (clinical, verification) = statuses(
+        &c.status,
+        c.clinical_status.as_deref(),
+        c.verification_status.as_deref(),
+        &super::conditions::CLINICAL,
+    );
     // SNOMED CT codes are digits; anything else is taken as ICD-10-CM.
     let system = match &c.code {
         Some(code) if code.chars().all(|ch| ch.is_ascii_digit()) => "http://snomed.info/sct",
@@ -347,19 +452,19 @@ fn condition_resource(c: &condition::Model, patient: Uuid) -> Value {
     };
     json!({
         "resourceType": "Condition",
-        "clinicalStatus": status_concept(
+        "clinicalStatus": clinical.map(|s| status_concept(
             "http://terminology.hl7.org/CodeSystem/condition-clinical",
-            &c.status,
-        ),
-        "verificationStatus": status_concept(
+            s,
+        )),
+        "verificationStatus": verification.map(|v| status_concept(
             "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-            "confirmed",
-        ),
+            v,
+        )),
         "category": [status_concept(
             "http://terminology.hl7.org/CodeSystem/condition-category",
             "problem-list-item",
         )],
-        "code": coded(system, c.code.as_deref(), &c.name),
+        "code": concept_or(d.code.as_ref(), coded(system, c.code.as_deref(), &c.name)),
         "subject": reference(patient),
         "onsetDateTime": c.onset_on.map(|d| d.to_string()),
         "abatementDateTime": c.abated_on.map(|d| d.to_string()),

@@ -7,6 +7,7 @@
 pub mod allergies;
 pub mod conditions;
 pub mod dashboard;
+pub mod detail;
 pub mod emergency;
 pub mod encounters;
 pub mod export;
@@ -27,6 +28,9 @@ use crate::{
 };
 
 pub const ENTERED_IN_ERROR: &str = "entered-in-error";
+/// An allergy or condition the EHR ruled out (`verificationStatus` refuted): kept with that
+/// status, so it is never taken for an active one.
+pub const REFUTED: &str = "refuted";
 
 /// Where a record came from when staff entered it through Portico.
 pub const PORTAL_SOURCE: &str = "portal";

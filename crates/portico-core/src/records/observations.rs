@@ -24,6 +24,10 @@ pub const STATUSES: [&str; 5] = [
 ];
 /// Statuses a correction may set (a preliminary result may also become final).
 const CORRECTION_STATUSES: [&str; 4] = ["final", "amended", "corrected", super::ENTERED_IN_ERROR];
+/// Observation categories the chart keeps.
+pub const LABORATORY: &str = "laboratory";
+pub const VITAL_SIGNS: &str = "vital-signs";
+pub const CATEGORIES: [&str; 2] = [LABORATORY, VITAL_SIGNS];
 /// HL7 v3 ObservationInterpretation codes Portico shows.
 pub const FLAGS: [&str; 7] = ["N", "H", "L", "HH", "LL", "A", "AA"];
 
@@ -58,8 +62,9 @@ pub(crate) struct Checked {
     pub effective_at: DateTime<Utc>,
 }
 
-/// The chart's rules for a result, shared with the EHR sync.
-pub(crate) fn check(input: ObservationInput) -> CoreResult<Checked> {
+/// The chart's rules for a result, shared with the EHR sync. A result made of components
+/// (a blood pressure's systolic and diastolic) may have no value of its own.
+pub(crate) fn check(input: ObservationInput, components: bool) -> CoreResult<Checked> {
     let code = code("code", Some(input.code), true)?
         .ok_or_else(|| CoreError::invalid("code", "INVALID_CODE", "a LOINC code is required"))?;
     let display = required("display", &input.display, 200)?;
@@ -67,6 +72,7 @@ pub(crate) fn check(input: ObservationInput) -> CoreResult<Checked> {
     match (input.value, &value_text) {
         (Some(v), None) if v.is_finite() => {}
         (None, Some(_)) => {}
+        (None, None) if components => {}
         _ => {
             return Err(CoreError::invalid(
                 "value",
@@ -143,7 +149,7 @@ pub async fn create(
     let status = status("status", &input.status, &STATUSES[..2])?;
     let report_id = belongs::<diagnostic_report::Entity>(tx, chart, input.report_id).await?;
     let encounter_id = belongs::<encounter::Entity>(tx, chart, input.encounter_id).await?;
-    let c = check(input)?;
+    let c = check(input, false)?;
     let now = Utc::now();
     let model = observation::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
@@ -162,6 +168,8 @@ pub async fn create(
         range_text: Set(c.range_text),
         interpretation: Set(c.interpretation),
         effective_at: Set(c.effective_at),
+        category: Set(None),
+        detail: Set(None),
         source: Set(Some(super::PORTAL_SOURCE.to_owned())),
         external_id: Set(None),
         entered_by: Set(actor.id),
@@ -202,7 +210,7 @@ pub async fn correct(
     }
     let report_id = belongs::<diagnostic_report::Entity>(tx, chart, input.report_id).await?;
     let encounter_id = belongs::<encounter::Entity>(tx, chart, input.encounter_id).await?;
-    let c = check(input)?;
+    let c = check(input, false)?;
     let report_id = report_id.or(found.report_id);
     let encounter_id = encounter_id.or(found.encounter_id);
     let mut active: observation::ActiveModel = found.into();
@@ -219,6 +227,9 @@ pub async fn correct(
     active.range_text = Set(c.range_text);
     active.interpretation = Set(c.interpretation);
     active.effective_at = Set(c.effective_at);
+    // The corrected value is the record now: units, codings and components as received no
+    // longer describe it.
+    active.detail = Set(None);
     active.entered_by = Set(actor.id);
     active.updated_at = Set(Utc::now());
     let model = active.update(tx.conn()).await?;
@@ -239,6 +250,8 @@ pub async fn correct(
 pub struct Series {
     pub code: String,
     pub display: String,
+    /// `laboratory` or `vital-signs`.
+    pub category: String,
     pub unit: Option<String>,
     pub range_low: Option<f64>,
     pub range_high: Option<f64>,
@@ -276,6 +289,7 @@ pub async fn series(
                 let mut s = Series {
                     code: row.code.clone(),
                     display: String::new(),
+                    category: LABORATORY.to_owned(),
                     unit: None,
                     range_low: None,
                     range_high: None,
@@ -294,6 +308,9 @@ pub async fn series(
 
 fn latest_into(s: &mut Series, row: &observation::Model) {
     s.display.clone_from(&row.display);
+    if let Some(category) = &row.category {
+        s.category.clone_from(category);
+    }
     if row.unit.is_some() {
         s.unit.clone_from(&row.unit);
     }

@@ -3,8 +3,9 @@
 //! rest of the page still syncs.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use fhir_model::r4b::types::{CodeableConcept, Coding, Reference};
+use fhir_model::r4b::types::{CodeableConcept, Coding, Quantity, Reference};
 use portico_core::ehr::model::ResourceKind;
+use portico_core::records::detail;
 
 /// Why a resource was not mapped (the `code` of `Change::Rejected`).
 pub type Reject = &'static str;
@@ -22,6 +23,9 @@ pub const UNSUPPORTED_VALUE: Reject = "EHR_UNSUPPORTED_VALUE";
 /// A MedicationRequest that is not an order to take a medication (a plan, a proposal, an
 /// instruction not to take it).
 pub const UNSUPPORTED_INTENT: Reject = "EHR_UNSUPPORTED_INTENT";
+/// A reference Portico could not follow: a contained resource that is not there, or a
+/// Medication the EHR did not return.
+pub const UNRESOLVED_REFERENCE: Reject = "EHR_UNRESOLVED_REFERENCE";
 /// A resource the EHR labels restricted or very restricted: not for the patient portal.
 pub const RESTRICTED: Reject = "EHR_RESTRICTED_RESOURCE";
 
@@ -148,6 +152,8 @@ pub fn date(value: &fhir_model::Date) -> Option<NaiveDate> {
 pub struct Refs<'a> {
     /// The base without trailing slash.
     pub base: &'a str,
+    /// Resources the page included or the gateway read for it.
+    pub included: &'a super::included::Included,
 }
 
 impl Refs<'_> {
@@ -155,9 +161,15 @@ impl Refs<'_> {
     /// (only a display or an identifier). Contained (`#x`) and other servers' references are
     /// refused: Portico cannot resolve them.
     pub fn target(&self, reference: &Reference) -> Result<Option<(String, String)>, Reject> {
-        let Some(raw) = reference.reference.as_deref().map(str::trim) else {
-            return Ok(None);
-        };
+        match reference.reference.as_deref() {
+            Some(raw) => self.target_of(raw).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The type and id of a literal reference.
+    pub fn target_of(&self, raw: &str) -> Result<(String, String), Reject> {
+        let raw = raw.trim();
         if raw.len() > NAME_MAX {
             return Err(TOO_LONG);
         }
@@ -176,7 +188,7 @@ impl Refs<'_> {
         if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(BAD_REFERENCE);
         }
-        Ok(Some((kind.to_owned(), id(fhir_id)?)))
+        Ok((kind.to_owned(), id(fhir_id)?))
     }
 
     /// The id of an optional reference that must be of type `kind`.
@@ -203,4 +215,38 @@ impl Refs<'_> {
     ) -> Result<String, Reject> {
         self.to(reference, kind)?.ok_or(MISSING)
     }
+}
+
+/// A concept as received, for the chart to keep coded: its text and codings (at most
+/// [`detail::MAX_ITEMS`]; a longer list keeps its first ones), each value within `NAME_MAX`.
+pub fn concept(value: &CodeableConcept) -> Result<detail::Concept, Reject> {
+    let coding = value
+        .coding
+        .iter()
+        .flatten()
+        .take(detail::MAX_ITEMS)
+        .map(|c| {
+            Ok(detail::Coding {
+                system: text(c.system.as_ref(), NAME_MAX)?,
+                code: text(c.code.as_ref(), NAME_MAX)?,
+                display: text(c.display.as_ref(), NAME_MAX)?,
+            })
+        })
+        // A coding with neither code nor display says nothing.
+        .filter(|c| !matches!(c, Ok(c) if c.code.is_none() && c.display.is_none()))
+        .collect::<Result<Vec<_>, Reject>>()?;
+    Ok(detail::Concept {
+        coding,
+        text: text(value.text.as_ref(), NAME_MAX)?,
+    })
+}
+
+/// A quantity as received (a comparator is not kept: callers show such values as text).
+pub fn quantity(value: &Quantity) -> Result<detail::Quantity, Reject> {
+    Ok(detail::Quantity {
+        value: value.value.filter(|v| v.is_finite()),
+        unit: text(value.unit.as_ref(), UNIT_MAX)?,
+        system: text(value.system.as_ref(), NAME_MAX)?,
+        code: text(value.code.as_ref(), UNIT_MAX)?,
+    })
 }

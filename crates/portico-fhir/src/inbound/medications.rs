@@ -1,14 +1,18 @@
 //! Prescriptions: MedicationRequest to the chart's medication list.
 
-use fhir_model::r4b::resources::{MedicationRequest, MedicationRequestMedication};
+use fhir_model::r4b::resources::{
+    Medication, MedicationRequest, MedicationRequestMedication, Resource,
+};
+use fhir_model::r4b::types::Reference;
 use portico_core::ehr::model::{Inbound, ResourceKind};
 use portico_core::records::medications::MedicationInput;
 
 use serde_json::Value;
 
 use super::fields::{
-    MISSING, NAME_MAX, RXNORM, Refs, Reject, SHORT_TEXT_MAX, UNSUPPORTED_INTENT,
-    UNSUPPORTED_STATUS, coding, concept_text, moment, text,
+    BAD_REFERENCE, MALFORMED, MISSING, NAME_MAX, RXNORM, Refs, Reject, SHORT_TEXT_MAX,
+    UNRESOLVED_REFERENCE, UNSUPPORTED_INTENT, UNSUPPORTED_STATUS, coding, concept_text, moment,
+    text,
 };
 
 /// Intents that are an order to take the medication. `proposal`, `plan`, `option` and
@@ -45,15 +49,55 @@ pub fn medication_status(status: &str) -> Option<&'static str> {
     })
 }
 
+/// The Medication a `medicationReference` names: contained in the request (`#id`), or on
+/// the connection's server, included in the page or read by the gateway for it.
+fn referenced(
+    request: &MedicationRequest,
+    reference: &Reference,
+    refs: &Refs<'_>,
+) -> Result<Medication, Reject> {
+    let raw = reference
+        .reference
+        .as_deref()
+        .map(str::trim)
+        .ok_or(MISSING)?;
+    if let Some(local) = raw.strip_prefix('#') {
+        return request
+            .contained
+            .iter()
+            .find_map(|r| match r {
+                Resource::Medication(m) if m.id.as_deref() == Some(local) => Some(m.clone()),
+                _ => None,
+            })
+            .ok_or(UNRESOLVED_REFERENCE);
+    }
+    let (kind, fhir_id) = refs.target_of(raw)?;
+    if kind != "Medication" {
+        return Err(BAD_REFERENCE);
+    }
+    let found = refs
+        .included
+        .medication(&fhir_id)
+        .ok_or(UNRESOLVED_REFERENCE)?;
+    match serde_json::from_value::<Resource>(found.clone()) {
+        Ok(Resource::Medication(m)) => Ok(m),
+        _ => Err(MALFORMED),
+    }
+}
+
 pub fn medication_request(request: &MedicationRequest, refs: &Refs<'_>) -> Result<Inbound, Reject> {
     let status = medication_status(&request.status).ok_or(UNSUPPORTED_STATUS)?;
     if !ORDER_INTENTS.contains(&request.intent.as_str()) || request.do_not_perform == Some(true) {
         return Err(UNSUPPORTED_INTENT);
     }
     let patient = refs.required(Some(&request.subject), ResourceKind::Patient)?;
-    // A reference to a Medication resource would need a second read; coded ones are the norm.
-    let MedicationRequestMedication::CodeableConcept(medication) = &request.medication else {
-        return Err(MISSING);
+    let resolved;
+    let medication = match &request.medication {
+        MedicationRequestMedication::CodeableConcept(c) => c,
+        MedicationRequestMedication::Reference(r) => {
+            resolved = referenced(request, r, refs)?;
+            resolved.code.as_ref().ok_or(MISSING)?
+        }
     };
     let rxnorm = coding(medication, RXNORM);
     let name = match text(medication.text.as_ref(), NAME_MAX)? {

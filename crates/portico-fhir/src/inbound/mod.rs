@@ -6,6 +6,7 @@ mod clinical;
 mod directory;
 mod documents;
 pub mod fields;
+pub mod included;
 mod medications;
 pub(crate) mod patient;
 mod results;
@@ -22,6 +23,7 @@ use serde_json::Value;
 
 use crate::http::BAD_RESPONSE;
 use fields::{MALFORMED, MISSING, RESTRICTED, Refs, Reject, UNEXPECTED_TYPE, UNSUPPORTED_STATUS};
+pub use included::{Included, unresolved_medications};
 
 /// The confidentiality code system of `meta.security` labels.
 const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
@@ -31,6 +33,16 @@ const CONFIDENTIALITY_OLD: &str = "http://hl7.org/fhir/v3/Confidentiality";
 /// Maps one resource (a bundle entry's `resource`) that should be of type `kind`. `base` is the
 /// connection's base URL without trailing slash, for absolute references.
 pub fn map_resource(raw: &Value, kind: ResourceKind, base: &str) -> Change {
+    map_resource_with(raw, kind, base, &Included::default())
+}
+
+/// [`map_resource`] with the resources the page included or the gateway read for it.
+pub fn map_resource_with(
+    raw: &Value,
+    kind: ResourceKind,
+    base: &str,
+    included: &Included,
+) -> Change {
     let fhir_id = raw
         .get("id")
         .and_then(Value::as_str)
@@ -40,7 +52,7 @@ pub fn map_resource(raw: &Value, kind: ResourceKind, base: &str) -> Change {
         .and_then(Value::as_str)
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc));
-    match map_checked(raw, kind, base) {
+    match map_checked(raw, kind, base, included) {
         Ok(mapped) => Change::Upsert(mapped),
         Err(code) => {
             // Codes only: the resource itself may hold PHI.
@@ -55,7 +67,12 @@ pub fn map_resource(raw: &Value, kind: ResourceKind, base: &str) -> Change {
     }
 }
 
-fn map_checked(raw: &Value, kind: ResourceKind, base: &str) -> Result<Mapped, Reject> {
+fn map_checked(
+    raw: &Value,
+    kind: ResourceKind,
+    base: &str,
+    included: &Included,
+) -> Result<Mapped, Reject> {
     let resource_type = raw
         .get("resourceType")
         .and_then(Value::as_str)
@@ -81,7 +98,7 @@ fn map_checked(raw: &Value, kind: ResourceKind, base: &str) -> Result<Mapped, Re
     if lost_choice(raw, &resource) {
         return Err(MALFORMED);
     }
-    let refs = Refs { base };
+    let refs = Refs { base, included };
     let (id, meta, record) = match &resource {
         Resource::Patient(r) => (&r.id, &r.meta, patient::map(r, raw)?),
         Resource::Practitioner(r) => (&r.id, &r.meta, directory::practitioner(r)?),
@@ -179,6 +196,17 @@ fn status_known(kind: ResourceKind, status: &str) -> bool {
 /// bundle gives its deletions only. The `next` link is returned as the server sent it; the
 /// caller checks it before following it.
 pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<ChangePage, EhrError> {
+    map_bundle_with(bundle, kind, base, Included::default())
+}
+
+/// [`map_bundle`] with resources read for the page beforehand (`fetched`), besides those it
+/// includes itself.
+pub fn map_bundle_with(
+    bundle: &Value,
+    kind: ResourceKind,
+    base: &str,
+    fetched: Included,
+) -> Result<ChangePage, EhrError> {
     let bad = |why: &str| {
         EhrError::new(
             BAD_RESPONSE,
@@ -201,6 +229,8 @@ pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<Chan
             next: next_link(bundle),
         });
     }
+    let mut included = fetched;
+    included.add(entries.iter().filter_map(|e| e.get("resource")));
     let mut changes = Vec::with_capacity(entries.len());
     for entry in entries {
         let mode = entry.pointer("/search/mode").and_then(Value::as_str);
@@ -208,7 +238,7 @@ pub fn map_bundle(bundle: &Value, kind: ResourceKind, base: &str) -> Result<Chan
             continue;
         }
         match entry.get("resource") {
-            Some(resource) => changes.push(map_resource(resource, kind, base)),
+            Some(resource) => changes.push(map_resource_with(resource, kind, base, &included)),
             None => changes.push(Change::Rejected {
                 kind,
                 fhir_id: None,

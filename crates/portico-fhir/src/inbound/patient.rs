@@ -37,11 +37,15 @@ pub fn map(patient: &Patient, raw: &Value) -> Result<Inbound, Reject> {
         .collect::<Result<Vec<_>, _>>()?;
     // A record without a current name still maps: it can be matched by identifier and
     // fixed in the EHR.
-    let (given_name, family_name) =
-        match choice::name(raw, &today).and_then(|i| entry(raw, "name", i)) {
-            Some(name) => raw_name(name)?,
-            None => (String::new(), String::new()),
-        };
+    let chosen = choice::name(raw, &today).and_then(|i| entry(raw, "name", i));
+    let (given_name, family_name) = match chosen {
+        Some(name) => raw_name(name)?,
+        None => (String::new(), String::new()),
+    };
+    let given_names = match chosen {
+        Some(name) => raw_given_names(name)?,
+        None => Vec::new(),
+    };
     let birth_date = date(required(patient.birth_date.as_ref())?).ok_or(MISSING)?;
     let gender = patient
         .gender
@@ -57,6 +61,7 @@ pub fn map(patient: &Patient, raw: &Value) -> Result<Inbound, Reject> {
     Ok(Inbound::Patient(EhrPatient {
         identifiers,
         given_name,
+        given_names,
         family_name,
         birth_date,
         gender,
@@ -90,6 +95,19 @@ pub(crate) fn address_line(address: Option<&Value>) -> Option<Value> {
         .collect::<Vec<_>>()
         .join(", ");
     (!line.is_empty()).then_some(Value::String(line))
+}
+
+/// The given names of a raw HumanName one by one (at most ten; blank ones dropped), as
+/// the export writes them back.
+fn raw_given_names(name: &Value) -> Result<Vec<String>, Reject> {
+    name.get("given")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .take(10)
+        .filter_map(|g| text(Some(&g.to_owned()), NAME_MAX).transpose())
+        .collect()
 }
 
 /// Given names joined by a space, and the family name, of a raw HumanName.

@@ -238,10 +238,11 @@ fn a_resource_of_another_type_is_unexpected() {
         rejected(&fixture("patient-example"), ResourceKind::Observation).0,
         UNEXPECTED
     );
-    let mut vitals = fixture("observation-lab");
-    vitals["category"][0]["coding"][0]["code"] = "vital-signs".into();
+    // Laboratory results and vital signs are the chart's; other categories are not.
+    let mut survey = fixture("observation-lab");
+    survey["category"][0]["coding"][0]["code"] = "survey".into();
     assert_eq!(
-        rejected(&vitals, ResourceKind::Observation).0,
+        rejected(&survey, ResourceKind::Observation).0,
         "EHR_UNSUPPORTED_CODE"
     );
 }

@@ -254,7 +254,7 @@ async fn search_urls_carry_since_sort_count_filter_and_patient() {
     assert_eq!(
         page.next.as_deref(),
         Some(
-            "_lastUpdated=ge2024-02-01T09%3A00%3A00.500Z&_sort=_lastUpdated&_count=50&category=laboratory&patient=Patient%2Fexample"
+            "_lastUpdated=ge2024-02-01T09%3A00%3A00.500Z&_sort=_lastUpdated&_count=50&category=laboratory%2Cvital-signs&patient=Patient%2Fexample"
         )
     );
     let page = gw

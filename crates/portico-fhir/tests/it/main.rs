@@ -3,6 +3,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test harness")]
 
+mod clinical;
 mod hostile;
 mod http;
 mod identity;

@@ -35,6 +35,7 @@ fn patient_maps_the_current_name_and_contacts_and_no_ended_address() {
                 type_code: Some("MR".into()),
             }],
             given_name: "Amy".into(),
+            given_names: vec!["Amy".into()],
             family_name: "Shaw".into(),
             birth_date: day("1987-02-20"),
             gender: "female".into(),
@@ -195,11 +196,14 @@ fn lab_observation_maps_value_range_interpretation_and_time() {
         patient,
         encounter,
         input,
+        category,
+        ..
     } = record(&fixture("observation-lab"), ResourceKind::Observation)
     else {
         panic!()
     };
     assert_eq!(patient, "example");
+    assert_eq!(category, "laboratory");
     assert_eq!(encounter.as_deref(), Some("example-1"));
     assert_eq!(input.status, "final");
     assert_eq!(input.code, "2339-0");
@@ -455,7 +459,7 @@ fn medication_request_maps_name_dosage_refills_and_prescriber() {
 
 #[test]
 fn allergy_condition_and_immunization_map_status_codes_and_days() {
-    let Inbound::Allergy { patient, input } = record(
+    let Inbound::Allergy { patient, input, .. } = record(
         &fixture("allergyintolerance-example"),
         ResourceKind::AllergyIntolerance,
     ) else {
