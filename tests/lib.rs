@@ -782,3 +782,18 @@ pub fn tool_installed(what: &str, program: &str, args: &[&str], install: &str) -
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// A graphql-ws (graphql-transport-ws) upgrade request to `/graphql` on `host` (`ip:port`).
+pub fn graphql_ws_request(
+    host: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
+    let mut request = format!("ws://{host}/graphql")
+        .into_client_request()
+        .expect("a ws:// URL with a host is a valid request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    request
+}

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use portico_core::identity::Role;
-use portico_tests::{Signed, TestApp, spawn_app};
+use portico_tests::{Signed, TestApp, graphql_ws_request, spawn_app};
 use serde_json::{Value, json};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+    tungstenite::{Message, http::HeaderValue},
 };
 
 use crate::messaging::{clinic, post, start, thread_id};
@@ -39,15 +39,10 @@ impl Host for String {
 }
 
 async fn connect(app: &impl Host, slug: &str, payload: Value) -> (Socket, Value) {
-    let mut request = format!("ws://{}/graphql", app.host())
-        .into_client_request()
-        .unwrap();
-    let headers = request.headers_mut();
-    headers.insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    headers.insert("X-Portico-Tenant", HeaderValue::from_str(slug).unwrap());
+    let mut request = graphql_ws_request(&app.host());
+    request
+        .headers_mut()
+        .insert("X-Portico-Tenant", HeaderValue::from_str(slug).unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     ws.send(Message::text(
         json!({ "type": "connection_init", "payload": payload }).to_string(),

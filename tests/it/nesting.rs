@@ -3,9 +3,9 @@
 //! answering. Without the pre-scan each of these aborts the process (the test binary with it).
 
 use futures::{SinkExt, StreamExt};
-use portico_tests::{TestApp, error_code, spawn_app};
+use portico_tests::{TestApp, error_code, graphql_ws_request, spawn_app};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::Message;
 
 /// Past the point where the parser overflowed its stack (about 2,000 levels in a release
 /// build, 500 in a test build); also within the longest URL a client can send.
@@ -114,13 +114,7 @@ async fn a_deeply_nested_document_is_refused_over_post_get_and_batches() {
 #[tokio::test]
 async fn a_deeply_nested_document_is_refused_over_graphql_ws() {
     let app = spawn_app().await;
-    let mut request = format!("ws://{}/graphql", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
+    let request = graphql_ws_request(&app.addr.to_string());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     ws.send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
         .await

@@ -1,19 +1,13 @@
 //! graphql-ws on the same path as queries.
 
 use futures::{SinkExt, StreamExt};
-use portico_tests::spawn_app;
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use portico_tests::{graphql_ws_request, spawn_app};
+use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
 
 #[tokio::test]
 async fn graphql_ws_handshake_is_served_on_the_graphql_path() {
     let app = spawn_app().await;
-    let mut request = format!("ws://{}/graphql", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
+    let request = graphql_ws_request(&app.addr.to_string());
     let (mut ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
     assert_eq!(
         response.headers()["sec-websocket-protocol"],
@@ -31,13 +25,7 @@ async fn graphql_ws_handshake_is_served_on_the_graphql_path() {
 #[tokio::test]
 async fn a_websocket_to_an_unknown_tenant_is_refused() {
     let app = spawn_app().await;
-    let mut request = format!("ws://{}/graphql", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
+    let mut request = graphql_ws_request(&app.addr.to_string());
     request
         .headers_mut()
         .insert("X-Portico-Tenant", HeaderValue::from_static("nowhere"));
