@@ -5,15 +5,30 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres schema bench bench-scale bench-reminders bench-ehr clean
+.PHONY: run build ui test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-reminders bench-ehr clean
 
-run:
+run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
+
+# The web apps (npm workspace: packages/client, admin-ui), rebuilt only when their sources,
+# the lock file or the GraphQL schema changed. A release build of the binary embeds
+# admin-ui/dist, so build the UI first (`make ui`, then `cargo build --release`).
+UI_SOURCES := $(shell find admin-ui/src admin-ui/scripts packages/client/src -type f -not -path '*/gql/*' 2>/dev/null) \
+	admin-ui/index.html admin-ui/vite.config.ts admin-ui/tsconfig.json packages/client/tsconfig.json \
+	codegen.ts schema/schema.graphql package-lock.json
+
+ui: admin-ui/dist/index.html
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+admin-ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
+	npm run build
 
 build:
 	$(CARGO) build --locked --workspace
 
-test: fmt-check lint arch-check test-deps test-sqlite test-postgres
+test: fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui
 
 # The FHIR server the EHR tests run against (Medplum's router behind a small Node wrapper),
 # installed once from its lock file.
@@ -44,6 +59,14 @@ ifneq ($(and $(PG_URL),$(REDIS_URL)),)
 else
 	@echo "PostgreSQL + Redis suite skipped: set PORTICO_TEST_DATABASE_URL and PORTICO_TEST_REDIS_URL to run it"
 endif
+
+# The console's journeys in headless Chromium (Debian's `chromium`; nothing is downloaded)
+# against a real `portico serve --demo` on SQLite, with axe-core on every page. Screenshots
+# land in admin-ui/test-results/screenshots/.
+test-ui: ui
+	$(CARGO) build --locked -p portico-server --bin portico
+	npx tsc -p admin-ui/tsconfig.e2e.json
+	npm run test:e2e
 
 # Regenerates schema/schema.graphql from the code.
 schema:

@@ -1,0 +1,225 @@
+// The console's journeys, in order, on one demo server: each saves screenshots and runs axe
+// on every page it visits.
+import { expect, test } from "@playwright/test";
+import { api, baseUrl, expectAccessible, FRONT_DESK, OPERATOR, ADMIN, patientToken, screenshot, signInConsole, PASSWORD, freshCode } from "./support";
+
+test.describe.configure({ mode: "serial" });
+
+const PATIENT_CHART = `{ me { charts { patient { id medications(first: 5) { nodes { id name status } } } } } }`;
+
+test("sign-in refuses a wrong password with a sentence, and keeps what was typed", async ({ page }, testInfo) => {
+  await page.goto(`${baseUrl()}/console/`);
+  await expectAccessible(page, testInfo, "sign-in");
+  await page.getByLabel("Practice").fill("lakeside");
+  await page.getByLabel("Email").fill(FRONT_DESK);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("That email, password or code is not right");
+  await expect(page.getByLabel("Email")).toHaveValue(FRONT_DESK);
+  await screenshot(page, "01-sign-in-error");
+  await expectAccessible(page, testInfo, "sign-in-error");
+});
+
+test("staff register a patient and hand over an activation code", async ({ page }, testInfo) => {
+  await signInConsole(page, "lakeside", FRONT_DESK);
+  await page.getByRole("link", { name: "Patients" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Patients" })).toBeVisible();
+  await expectAccessible(page, testInfo, "patients");
+  await page.getByRole("link", { name: "Register a patient" }).click();
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page.getByRole("alert")).toContainText("Enter the patient's given name");
+  await expectAccessible(page, testInfo, "register-errors");
+  await page.getByLabel("Given name").fill("Rosa");
+  await page.getByLabel("Family name").fill("Delgado");
+  await page.getByLabel("Date of birth").fill("1984-03-09");
+  await page.getByLabel("Sex").selectOption("female");
+  await page.getByLabel("Email (optional)").fill("rosa.delgado@example.com");
+  await page.getByRole("button", { name: "Register" }).dblclick();
+  await expect(page.getByRole("heading", { level: 1, name: "Rosa Delgado is registered" })).toBeVisible();
+  await page.getByRole("button", { name: "Create an activation code" }).click();
+  await expect(page.locator(".code-display")).toHaveText(/\S{6,}/);
+  await screenshot(page, "02-patient-registered");
+  await expectAccessible(page, testInfo, "activation-code");
+  // The double click registered one patient.
+  await page.getByRole("link", { name: "Back to patients" }).click();
+  await page.getByLabel("Find a patient").fill("Delgado");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByRole("row", { name: /Delgado, Rosa/ })).toHaveCount(1);
+});
+
+test("a patient's message arrives live in the inbox and is answered, with a note the patient never sees", async ({ page, request }, testInfo) => {
+  await signInConsole(page, "lakeside", FRONT_DESK);
+  await page.getByRole("link", { name: "Inbox" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Inbox" })).toBeVisible();
+  await expectAccessible(page, testInfo, "inbox");
+
+  const token = await patientToken(request);
+  const chart = await api<{ me: { charts: { patient: { id: string } }[] } }>(request, "lakeside", PATIENT_CHART, {}, token);
+  const patientId = chart.me.charts[0]!.patient.id;
+  const pools = await api<{ careTeamPools: { id: string; name: string }[] }>(request, "lakeside", `{ careTeamPools { id name } }`, {}, token);
+  const frontDeskPool = pools.careTeamPools.find((p) => /front/i.test(p.name)) ?? pools.careTeamPools[0]!;
+  const subject = `Parking question ${Date.now()}`;
+  const started = await api<{ startThread: { thread: { id: string } } }>(
+    request,
+    "lakeside",
+    `mutation($i: StartThreadInput!) { startThread(input: $i) { thread { id } userErrors { code } } }`,
+    { i: { patientId, poolId: frontDeskPool.id, category: "OTHER", subject, body: "Is there parking near the clinic?" } },
+    token,
+  );
+
+  // Live: the page was open before the message was sent, and nobody reloads it.
+  const row = page.getByRole("link", { name: subject });
+  await expect(row).toBeVisible({ timeout: 15_000 });
+  await screenshot(page, "03-inbox-live");
+  await row.click();
+  await expect(page.getByRole("heading", { level: 1, name: subject })).toBeVisible();
+  await page.getByLabel("Internal note (only the care team sees it)").check();
+  await page.getByLabel("Note for the care team").fill("Checked with the landlord: the garage validates tickets.");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Internal note added" })).toBeVisible();
+  await page.getByLabel("Internal note (only the care team sees it)").uncheck();
+  await page.getByLabel("Message to the patient").fill("Yes: the garage on Elm Street, and we validate your ticket.");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Reply sent" })).toBeVisible();
+  await expect(page.locator(".message.internal")).toHaveCount(1);
+  await screenshot(page, "04-thread-answered");
+  await expectAccessible(page, testInfo, "thread");
+
+  const seen = await api<{ messageThread: { messages: { body: string; internal: boolean }[] } }>(
+    request,
+    "lakeside",
+    `query($id: ID!) { messageThread(id: $id) { messages { body internal } } }`,
+    { id: started.startThread.thread.id },
+    token,
+  );
+  const bodies = seen.messageThread.messages.map((m) => m.body);
+  expect(bodies).toContain("Yes: the garage on Elm Street, and we validate your ticket.");
+  expect(bodies.some((b) => b.includes("landlord"))).toBe(false);
+});
+
+test("a refill request is approved", async ({ page, request }, testInfo) => {
+  const token = await patientToken(request);
+  const chart = await api<{ me: { charts: { patient: { medications: { nodes: { id: string; name: string; status: string }[] } } }[] } }>(
+    request,
+    "lakeside",
+    PATIENT_CHART,
+    {},
+    token,
+  );
+  const medication = chart.me.charts[0]!.patient.medications.nodes.find((m) => m.status === "active")!;
+  await api(
+    request,
+    "lakeside",
+    `mutation($i: RequestRefillInput!) { requestRefill(input: $i) { refillRequest { id } userErrors { code } } }`,
+    { i: { medicationId: medication.id, pharmacy: "Elm Street Pharmacy" } },
+    token,
+  );
+  await signInConsole(page, "lakeside", ADMIN);
+  await page.getByRole("link", { name: "Refills" }).click();
+  const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: new RegExp(medication.name) }) }).first();
+  await expect(card).toBeVisible();
+  await expectAccessible(page, testInfo, "refills");
+  await card.getByLabel("Quantity to dispense").fill("30");
+  await card.getByLabel("Refills").fill("2");
+  await card.getByRole("button", { name: "Record decision" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "approved" })).toBeVisible();
+  await screenshot(page, "05-refill-approved");
+  const requests = await api<{ refillRequests: { status: string }[] }>(
+    request,
+    "lakeside",
+    `query($p: ID!) { refillRequests(patientId: $p) { status } }`,
+    { p: (await api<{ me: { charts: { patient: { id: string } }[] } }>(request, "lakeside", PATIENT_CHART, {}, token)).me.charts[0]!.patient.id },
+    token,
+  );
+  expect(requests.refillRequests.map((r) => r.status)).toContain("approved");
+});
+
+test("the adoption page draws its charts, with a table for each", async ({ page }, testInfo) => {
+  await signInConsole(page, "lakeside", ADMIN);
+  await page.getByRole("link", { name: "Adoption" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Adoption" })).toBeVisible();
+  await expect(page.locator("figure.chart").first()).toBeVisible();
+  await expect(page.locator("figure.chart svg.recharts-surface").first()).toBeVisible();
+  await page.getByRole("button", { name: "Days" }).click();
+  await expect(page.getByText("Last 30 days, by day")).toBeVisible();
+  await screenshot(page, "06-adoption");
+  await expectAccessible(page, testInfo, "adoption");
+  await page.getByRole("link", { name: "Set-up" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Set up your practice" })).toBeVisible();
+  await expectAccessible(page, testInfo, "setup");
+  await page.getByRole("link", { name: "Billing" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Billing" })).toBeVisible();
+  await expectAccessible(page, testInfo, "billing");
+});
+
+test("staff of one practice see nothing of another, in the browser or through the API", async ({ page, request }) => {
+  const slug = `harbor${Date.now() % 100000}`;
+  await api(
+    request,
+    "platform",
+    `mutation($i: SignUpPracticeInput!) { signUpPractice(input: $i) { userErrors { code } } }`,
+    {
+      i: { practiceName: "Harbor Clinic", slug, timeZone: "America/New_York", adminName: "Harbor Admin", adminEmail: `admin@${slug}.example`, adminPassword: "harbor clinic password" },
+    },
+  );
+  // Lakeside's front desk cannot sign in to Harbor's console.
+  await page.goto(`${baseUrl()}/console/`);
+  await page.getByLabel("Practice").fill(slug);
+  await page.getByLabel("Email").fill(FRONT_DESK);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Code from your app").fill(await freshCode(FRONT_DESK));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("That email, password or code is not right");
+
+  // Signed in at Lakeside, Harbor's own host shows only a sign-in page, and Lakeside's
+  // session is refused there.
+  await signInConsole(page, "lakeside", FRONT_DESK);
+  const harbor = baseUrl(`${slug}.localhost`);
+  await page.goto(`${harbor}/console/?practice=${slug}`);
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in to the Portico console" })).toBeVisible();
+  await expect(page.getByText("Lakeside")).toHaveCount(0);
+  const staffToken = (
+    await api<{ signIn: { session: { accessToken: string } } }>(
+      request,
+      "lakeside",
+      `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
+      { e: FRONT_DESK, p: PASSWORD, c: await freshCode(FRONT_DESK) },
+    )
+  ).signIn.session.accessToken;
+  await expect(api(request, slug, `{ patients(first: 5) { nodes { id } } }`, {}, staffToken)).rejects.toThrow(/UNAUTHENTICATED|FORBIDDEN/);
+});
+
+test("an operator suspends a practice with a reason, its staff see the banner, and it is reactivated", async ({ browser }, testInfo) => {
+  const operator = await browser.newPage();
+  await signInConsole(operator, "platform", OPERATOR);
+  await expect(operator.getByRole("heading", { level: 1, name: "Practices" })).toBeVisible();
+  await expectAccessible(operator, testInfo, "practices");
+  await operator.getByLabel("Find a practice").fill("Lakeside");
+  await screenshot(operator, "07-operator-practices");
+  await operator.getByRole("link", { name: "Lakeside Family Medicine" }).click();
+  await expect(operator.getByRole("heading", { level: 1, name: "Lakeside Family Medicine" })).toBeVisible();
+  await operator.getByRole("button", { name: /Suspend/ }).click();
+  await expect(operator.getByRole("alert")).toContainText("Say why");
+  await operator.getByLabel("Reason").fill("Unpaid invoices since October");
+  await operator.getByRole("button", { name: /Suspend/ }).click();
+  await expect(operator.getByRole("status").filter({ hasText: "is suspended" })).toBeVisible();
+  await operator.getByRole("button", { name: "Verify the audit chain" }).click();
+  await expect(operator.getByText(/Intact: all \d+ events chain correctly/)).toBeVisible();
+  await expectAccessible(operator, testInfo, "practice");
+
+  const staff = await browser.newPage();
+  await signInConsole(staff, "lakeside", FRONT_DESK);
+  await expect(staff.getByRole("alert").filter({ hasText: "This practice is suspended" })).toContainText("Unpaid invoices since October");
+  await screenshot(staff, "08-staff-suspended-banner");
+  await expectAccessible(staff, testInfo, "suspended-banner");
+
+  await operator.getByRole("button", { name: /Reactivate/ }).click();
+  await expect(operator.getByRole("status").filter({ hasText: "is reactivated" })).toBeVisible();
+  await staff.reload();
+  await expect(staff.getByRole("navigation", { name: "Console" })).toBeVisible();
+  await expect(staff.getByText("This practice is suspended")).toHaveCount(0);
+  await operator.getByRole("link", { name: "Adoption" }).click();
+  await expect(operator.getByRole("heading", { level: 1, name: "Adoption across the platform" })).toBeVisible();
+  await expect(operator.locator("figure.chart").first()).toBeVisible();
+  await expectAccessible(operator, testInfo, "platform-adoption");
+});

@@ -1,0 +1,63 @@
+// Starts Portico once for all journeys: a fresh SQLite file, the demo practice, the built
+// console from admin-ui/dist, on a free port. What the journeys need (the URL and the demo's
+// TOTP secret) goes to a file they read.
+import { spawn } from "node:child_process";
+import { mkdtempSync, existsSync, openSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { STATE_ENV, type ServerState } from "./server-state";
+
+const repo = resolve(__dirname, "../..");
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? ok(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
+  const binary = process.env.PORTICO_BIN ?? join(repo, "target/debug/portico");
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: build it with cargo build -p portico-server --bin portico`);
+  const dist = join(repo, "admin-ui/dist/index.html");
+  if (!existsSync(dist)) throw new Error("admin-ui/dist is missing: run npm run build");
+  const dir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
+  const port = await freePort();
+  const log = openSync(join(dir, "server.log"), "w");
+  const child = spawn(binary, ["serve", "--demo"], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      PORTICO_DATABASE_URL: `sqlite://${join(dir, "portico.db")}`,
+      PORTICO_LISTEN: `127.0.0.1:${port}`,
+      PORTICO_PUBLIC_URL: `http://localhost:${port}`,
+      PORTICO_CONSOLE_DIR: join(repo, "admin-ui/dist"),
+      PORTICO_SECRETS_KEY_FILE: join(dir, "secrets.key"),
+      PORTICO_OUTBOX_DIR: join(dir, "outbox"),
+      PORTICO_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", log],
+  });
+  let output = "";
+  const ready = new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`Portico did not start:\n${output}`)), 120_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const secret = /TOTP secret ([A-Z2-7]+)/.exec(output);
+      if (output.includes("Console logins") && secret) {
+        clearTimeout(timer);
+        ok(secret[1]!);
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`Portico exited (${code}):\n${output}`)));
+  });
+  const totpSecret = await ready;
+  child.stdout!.removeAllListeners("data");
+  child.stdout!.resume();
+  const state: ServerState = { pid: child.pid!, port, totpSecret, dir };
+  process.env[STATE_ENV] = JSON.stringify(state);
+}

@@ -1,0 +1,174 @@
+// The console's root: which practice, whether someone is signed in (a reload continues the
+// session from its cookie), and the routes, each area loaded only when opened.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { Provider, useQuery } from "urql";
+import { createPorticoClient, graphql, problemOf, SessionStore } from "@portico/client";
+import { rememberedPractice, rememberPractice } from "./practice";
+import { ConsoleContextValue, roleOf, type Me } from "./session";
+import { Shell } from "./Shell";
+import { SignInPage } from "../signin/SignInPage";
+import { EnrolTotpPage } from "../signin/EnrolTotpPage";
+import { ReauthDialog } from "../signin/ReauthDialog";
+import { ErrorState, LoadingState } from "../components/PageState";
+
+const MeQueryDoc = graphql(`
+  query Me {
+    me {
+      userId
+      displayName
+      email
+      role
+      mfaEnrolled
+      tenantStatusReason
+      billingNotice {
+        kind
+        until
+      }
+      tenant {
+        slug
+        displayName
+        primaryColor
+        logoUrl
+        timeZone
+        status
+      }
+    }
+  }
+`);
+
+const InboxPage = lazy(() => import("../inbox/InboxPage"));
+const ThreadPage = lazy(() => import("../inbox/ThreadPage"));
+const RefillsPage = lazy(() => import("../refills/RefillsPage"));
+const PatientsPage = lazy(() => import("../patients/PatientsPage"));
+const RegisterPatientPage = lazy(() => import("../patients/RegisterPatientPage"));
+const PracticesPage = lazy(() => import("../operator/PracticesPage"));
+const PracticePage = lazy(() => import("../operator/PracticePage"));
+const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
+const BillingPage = lazy(() => import("../billing/BillingPage"));
+const SetupPage = lazy(() => import("../setup/SetupPage"));
+
+type Phase = { kind: "restoring" } | { kind: "signed-out"; ended?: boolean } | { kind: "signed-in" };
+
+export function App() {
+  const [session, setSession] = useState<SessionStore | null>(() => {
+    const practice = rememberedPractice();
+    return practice ? new SessionStore(practice) : null;
+  });
+  const client = useMemo(() => (session ? createPorticoClient(session) : null), [session]);
+  const [phase, setPhase] = useState<Phase>(() => (session ? { kind: "restoring" } : { kind: "signed-out" }));
+
+  // A reload keeps working: the refresh cookie continues the session.
+  const [initial] = useState(session);
+  useEffect(() => {
+    if (!initial) return;
+    let live = true;
+    initial
+      .refresh()
+      .then((ok) => live && setPhase((p) => (p.kind === "restoring" ? (ok ? { kind: "signed-in" } : { kind: "signed-out" }) : p)))
+      .catch(() => live && setPhase((p) => (p.kind === "restoring" ? { kind: "signed-out" } : p)));
+    return () => {
+      live = false;
+    };
+  }, [initial]);
+
+
+  const onSignedIn = useCallback((store: SessionStore) => {
+    if (store.tenant) rememberPractice(store.tenant);
+    setSession(store);
+    setPhase({ kind: "signed-in" });
+  }, []);
+
+  if (phase.kind === "restoring") return <LoadingState label="Opening the console" />;
+  if (phase.kind === "signed-out" || !session || !client) {
+    return (
+      <SignInPage
+        practice={session?.tenant ?? rememberedPractice()}
+        ended={phase.kind === "signed-out" && phase.ended === true}
+        onSignedIn={onSignedIn}
+      />
+    );
+  }
+  return (
+    <Provider value={client}>
+      <SignedIn session={session} practice={session.tenant ?? ""} onSignedOut={() => setPhase({ kind: "signed-out" })} />
+    </Provider>
+  );
+}
+
+function SignedIn({ session, practice, onSignedOut }: { session: SessionStore; practice: string; onSignedOut: () => void }) {
+  const state = useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => session.current,
+  );
+  const [{ data, error, fetching }, reload] = useQuery({ query: MeQueryDoc, pause: state === null });
+  const reloadMe = useCallback(() => reload({ requestPolicy: "network-only" }), [reload]);
+  const signOut = useCallback(() => {
+    session.signOut().finally(onSignedOut);
+  }, [session, onSignedOut]);
+  if (state?.mfaEnrolmentRequired) return <EnrolTotpPage session={session} />;
+  if (!data) {
+    if (state === null) return <SignInPage practice={practice} ended onSignedIn={reloadMe} store={session} />;
+    if (error) return <ErrorState problem={problemOf(error)} retry={reloadMe} />;
+    if (fetching) return <LoadingState label="Opening the console" />;
+    return null;
+  }
+  // When the session ends under a page (automatic log-off, a refused refresh) the page stays
+  // mounted, inert, behind the sign-in dialog: nothing typed is lost.
+  return (
+    <ConsoleContextValue.Provider value={{ session, me: data.me, practice, reloadMe, signOut }}>
+      <div className="console-root" inert={state === null}>
+        <Routes me={data.me} />
+      </div>
+      {state === null && <ReauthDialog session={session} email={data.me.email} onCancel={onSignedOut} />}
+    </ConsoleContextValue.Provider>
+  );
+}
+
+function home(me: Me): string {
+  switch (roleOf(me)) {
+    case "operator":
+      return "practices";
+    case "practice_admin":
+      return "setup";
+    default:
+      return "inbox";
+  }
+}
+
+function Routes({ me }: { me: Me }) {
+  const router = useMemo(
+    () =>
+      createBrowserRouter(
+        [
+          {
+            path: "/",
+            element: <Shell />,
+            children: [
+              { index: true, element: <Navigate to={home(me)} replace /> },
+              { path: "inbox", element: <Page><InboxPage /></Page> },
+              { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
+              { path: "refills", element: <Page><RefillsPage /></Page> },
+              { path: "patients", element: <Page><PatientsPage /></Page> },
+              { path: "patients/new", element: <Page><RegisterPatientPage /></Page> },
+              { path: "practices", element: <Page><PracticesPage /></Page> },
+              { path: "practices/:tenantId", element: <Page><PracticePage /></Page> },
+              { path: "adoption", element: <Page><AdoptionPage /></Page> },
+              { path: "billing", element: <Page><BillingPage /></Page> },
+              { path: "setup", element: <Page><SetupPage /></Page> },
+              { path: "*", element: <Navigate to={home(me)} replace /> },
+            ],
+          },
+        ],
+        { basename: "/console" },
+      ),
+    // The routes depend on the role only; a `me` reload must not rebuild the router.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [me.role],
+  );
+  return <RouterProvider router={router} />;
+}
+
+function Page({ children }: { children: React.ReactNode }) {
+  return <Suspense fallback={<LoadingState label="Loading the page" />}>{children}</Suspense>;
+}

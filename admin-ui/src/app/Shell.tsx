@@ -1,0 +1,119 @@
+// The frame of every signed-in page: skip link, the practice and the person, navigation by
+// job for the person's role, the practice's status banner, and the automatic log-off warning.
+import { useEffect, useRef } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
+import { Dialog, Heading, Modal } from "react-aria-components";
+import { useIdleLogoff } from "@portico/client";
+import { roleOf, useConsole, type Me, type Role } from "./session";
+
+interface NavItem {
+  to: string;
+  label: string;
+  roles: Role[];
+}
+
+const NAV: NavItem[] = [
+  { to: "practices", label: "Practices", roles: ["operator"] },
+  { to: "adoption", label: "Adoption", roles: ["operator", "practice_admin"] },
+  { to: "setup", label: "Set-up", roles: ["practice_admin"] },
+  { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
+  { to: "refills", label: "Refills", roles: ["practice_admin", "provider", "staff"] },
+  { to: "patients", label: "Patients", roles: ["practice_admin", "provider", "staff"] },
+  { to: "billing", label: "Billing", roles: ["practice_admin"] },
+];
+
+export function Shell() {
+  const { me, session, signOut } = useConsole();
+  const role = roleOf(me);
+  const idle = useIdleLogoff(session, () => undefined);
+  const location = useLocation();
+  const main = useRef<HTMLElement>(null);
+
+  // After navigation, focus moves to the new page's heading (screen readers announce it).
+  useEffect(() => {
+    const heading = main.current?.querySelector("h1");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  }, [location.pathname]);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="practice-name">{me.tenant.displayName}</span>
+        <span className="who">
+          {me.displayName} · {roleLabel(role)}
+        </span>
+        <button type="button" className="link-button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <nav className="sidenav" aria-label="Console">
+        <ul>
+          {NAV.filter((item) => item.roles.includes(role)).map((item) => (
+            <li key={item.to}>
+              <NavLink to={item.to}>{item.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" ref={main} className="content">
+        <StatusBanner me={me} />
+        <Outlet />
+      </main>
+      {idle.warningLeftMs !== null && (
+        <Modal isOpen isDismissable={false} className="modal">
+          <Dialog className="dialog" role="alertdialog" aria-labelledby="idle-title">
+            <Heading slot="title" id="idle-title">
+              You will be signed out soon
+            </Heading>
+            <p>
+              For patients' privacy, the console signs you out after a time without activity. You will be signed out in{" "}
+              {Math.ceil(idle.warningLeftMs / 1000)} seconds.
+            </p>
+            <button type="button" className="primary" onClick={idle.stay} autoFocus>
+              Stay signed in
+            </button>
+          </Dialog>
+        </Modal>
+      )}
+    </div>
+  );
+}
+
+function roleLabel(role: Role): string {
+  return { operator: "Operator", practice_admin: "Practice admin", provider: "Provider", staff: "Staff" }[role] ?? role;
+}
+
+/** Why new work is refused (suspended) or soon will be (billing), in words, on every page. */
+function StatusBanner({ me }: { me: Me }) {
+  const status = me.tenant.status;
+  if (status === "suspended" || status === "closed") {
+    return (
+      <div className="banner banner-danger" role="alert">
+        <strong>This practice is suspended.</strong> Patients can still read their records, but new bookings, messages and refills are
+        refused.
+        {me.tenantStatusReason ? ` Reason given: ${me.tenantStatusReason}.` : ""}
+        {roleOf(me) === "practice_admin" ? " Open Billing to settle the account." : " A practice admin can resolve it."}
+      </div>
+    );
+  }
+  const notice = me.billingNotice;
+  if (!notice) return null;
+  const until = notice.until ? new Date(notice.until).toLocaleDateString(undefined, { dateStyle: "long" }) : null;
+  const text: Record<string, string> = {
+    TRIAL: `The free trial ends${until ? ` on ${until}` : " soon"}. Choose a plan in Billing to keep the portal open.`,
+    PAST_DUE: `The last payment failed. Update the card in Billing${until ? ` before ${until}` : ""} to avoid suspension.`,
+    SUSPENDED: "This practice is suspended for billing. Settle the account in Billing.",
+    CANCELLED: `The subscription is cancelled. Records are kept${until ? ` until ${until}` : ""}.`,
+  };
+  return (
+    <div className="banner banner-warning" role="status">
+      {text[notice.kind] ?? "Billing needs attention. Open Billing for details."}
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+// The practice admin's onboarding checklist: what is done and what is left before patients
+// can book, computed from the practice's own data.
+import { useQuery } from "urql";
+import { graphql, problemOf } from "@portico/client";
+import { ErrorState, LoadingState } from "../components/PageState";
+
+const SetupQuery = graphql(`
+  query Setup {
+    me {
+      mfaEnrolled
+      tenant {
+        logoUrl
+        primaryColor
+      }
+    }
+    providers {
+      id
+    }
+    locations {
+      id
+    }
+    appointmentTypes {
+      id
+    }
+    staffMembers {
+      id
+    }
+    invitations {
+      id
+    }
+    careTeamPools {
+      id
+    }
+    billing {
+      enabled
+      subscriptionStatus
+    }
+  }
+`);
+
+interface Item {
+  label: string;
+  done: boolean;
+  how: string;
+}
+
+export default function SetupPage() {
+  const [{ data, error, fetching }, reload] = useQuery({ query: SetupQuery });
+  if (error && !data) return <ErrorState problem={problemOf(error)} retry={() => reload({ requestPolicy: "network-only" })} />;
+  if (fetching && !data) return <LoadingState label="Loading your checklist" />;
+  if (!data) return null;
+  const items: Item[] = [
+    { label: "Two-step verification for your account", done: data.me.mfaEnrolled, how: "Done at your first sign-in." },
+    { label: "Add your providers", done: data.providers.length > 0, how: "saveProvider in the API." },
+    { label: "Add your locations", done: data.locations.length > 0, how: "saveLocation in the API." },
+    { label: "Set up appointment types", done: data.appointmentTypes.length > 0, how: "saveAppointmentType in the API." },
+    { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "inviteStaff in the API." },
+    { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "createCareTeamPool in the API." },
+    {
+      label: "Choose a plan",
+      done: !data.billing.enabled || Boolean(data.billing.subscriptionStatus),
+      how: "Open Billing.",
+    },
+  ];
+  const done = items.filter((i) => i.done).length;
+  return (
+    <>
+      <h1>Set up your practice</h1>
+      <p>
+        <progress max={items.length} value={done} aria-label="Set-up progress" /> {done} of {items.length} done
+      </p>
+      <ol className="checklist">
+        {items.map((item) => (
+          <li key={item.label} className={item.done ? "done" : undefined}>
+            <span className="tag">{item.done ? "Done" : "To do"}</span> {item.label}
+            {!item.done && <span className="muted"> — {item.how}</span>}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}

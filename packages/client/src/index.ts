@@ -1,0 +1,10 @@
+export { SessionStore } from "./session";
+export type { IssuedSession, SessionState, SignInInput } from "./session";
+export { createPorticoClient } from "./client";
+export { ApiFailure, post, GRAPHQL_PATH, TENANT_HEADER, SESSION_HEADER } from "./transport";
+export { problemOf, sentenceFor, fieldProblems } from "./errors";
+export type { Problem, FieldProblem } from "./errors";
+export { useIdleLogoff, WARNING_MS } from "./idle";
+export type { IdleState } from "./idle";
+export { graphql } from "./gql";
+export type { Client, CombinedError } from "@urql/core";
