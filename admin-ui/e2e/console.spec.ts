@@ -40,6 +40,29 @@ test("staff register a patient and hand over an activation code", async ({ page 
   await expect(page.locator(".code-display")).toHaveText(/\S{6,}/);
   await screenshot(page, "02-patient-registered");
   await expectAccessible(page, testInfo, "activation-code");
+
+  // Book for her: type, first available provider, a day with free times, check, book.
+  await page.getByRole("link", { name: "Book a visit for Rosa Delgado" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Book a visit" })).toBeVisible();
+  await page.getByLabel("Visit type").selectOption({ index: 1 });
+  const slots = page.getByRole("list", { name: /Free times on/ }).getByRole("button");
+  for (let ahead = 1; ahead <= 14 && (await slots.count()) === 0; ahead += 1) {
+    const day = new Date(Date.now() + ahead * 86_400_000).toISOString().slice(0, 10);
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/graphql") && r.request().postData()?.includes("BookSlots") === true),
+      page.getByLabel("Day").fill(day),
+    ]);
+  }
+  await slots.first().click();
+  await expect(page.getByRole("heading", { name: "4. Check and book" })).toBeVisible();
+  await screenshot(page, "03-book-check");
+  await expectAccessible(page, testInfo, "book");
+  await page.getByRole("button", { name: "Book this visit" }).dblclick();
+  await expect(page.getByRole("heading", { level: 1, name: "Visit booked" })).toBeVisible();
+  await page.getByRole("link", { name: "Back to the schedule" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Schedule" })).toBeVisible();
+  await expectAccessible(page, testInfo, "schedule");
+
   // The double click registered one patient.
   await page.getByRole("link", { name: "Back to patients" }).click();
   await page.getByLabel("Find a patient").fill("Delgado");
@@ -70,7 +93,7 @@ test("a patient's message arrives live in the inbox and is answered, with a note
   // Live: the page was open before the message was sent, and nobody reloads it.
   const row = page.getByRole("link", { name: subject });
   await expect(row).toBeVisible({ timeout: 15_000 });
-  await screenshot(page, "03-inbox-live");
+  await screenshot(page, "04-inbox-live");
   await row.click();
   await expect(page.getByRole("heading", { level: 1, name: subject })).toBeVisible();
   await page.getByLabel("Internal note (only the care team sees it)").check();
@@ -82,7 +105,7 @@ test("a patient's message arrives live in the inbox and is answered, with a note
   await page.getByRole("button", { name: "Send reply" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Reply sent" })).toBeVisible();
   await expect(page.locator(".message.internal")).toHaveCount(1);
-  await screenshot(page, "04-thread-answered");
+  await screenshot(page, "05-thread-answered");
   await expectAccessible(page, testInfo, "thread");
 
   const seen = await api<{ messageThread: { messages: { body: string; internal: boolean }[] } }>(
@@ -123,7 +146,7 @@ test("a refill request is approved", async ({ page, request }, testInfo) => {
   await card.getByLabel("Refills").fill("2");
   await card.getByRole("button", { name: "Record decision" }).click();
   await expect(page.getByRole("status").filter({ hasText: "approved" })).toBeVisible();
-  await screenshot(page, "05-refill-approved");
+  await screenshot(page, "06-refill-approved");
   const requests = await api<{ refillRequests: { status: string }[] }>(
     request,
     "lakeside",
@@ -142,7 +165,7 @@ test("the adoption page draws its charts, with a table for each", async ({ page 
   await expect(page.locator("figure.chart svg.recharts-surface").first()).toBeVisible();
   await page.getByRole("button", { name: "Days" }).click();
   await expect(page.getByText("Last 30 days, by day")).toBeVisible();
-  await screenshot(page, "06-adoption");
+  await screenshot(page, "07-adoption");
   await expectAccessible(page, testInfo, "adoption");
   await page.getByRole("link", { name: "Set-up" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Set up your practice" })).toBeVisible();
@@ -195,7 +218,7 @@ test("an operator suspends a practice with a reason, its staff see the banner, a
   await expect(operator.getByRole("heading", { level: 1, name: "Practices" })).toBeVisible();
   await expectAccessible(operator, testInfo, "practices");
   await operator.getByLabel("Find a practice").fill("Lakeside");
-  await screenshot(operator, "07-operator-practices");
+  await screenshot(operator, "08-operator-practices");
   await operator.getByRole("link", { name: "Lakeside Family Medicine" }).click();
   await expect(operator.getByRole("heading", { level: 1, name: "Lakeside Family Medicine" })).toBeVisible();
   await operator.getByRole("button", { name: /Suspend/ }).click();
@@ -210,7 +233,7 @@ test("an operator suspends a practice with a reason, its staff see the banner, a
   const staff = await browser.newPage();
   await signInConsole(staff, "lakeside", FRONT_DESK);
   await expect(staff.getByRole("alert").filter({ hasText: "This practice is suspended" })).toContainText("Unpaid invoices since October");
-  await screenshot(staff, "08-staff-suspended-banner");
+  await screenshot(staff, "09-staff-suspended-banner");
   await expectAccessible(staff, testInfo, "suspended-banner");
 
   await operator.getByRole("button", { name: /Reactivate/ }).click();

@@ -47,6 +47,8 @@ const PracticePage = lazy(() => import("../operator/PracticePage"));
 const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
 const BillingPage = lazy(() => import("../billing/BillingPage"));
 const SetupPage = lazy(() => import("../setup/SetupPage"));
+const SchedulePage = lazy(() => import("../schedule/SchedulePage"));
+const BookPage = lazy(() => import("../schedule/BookPage"));
 
 type Phase = { kind: "restoring" } | { kind: "signed-out"; ended?: boolean } | { kind: "signed-in" };
 
@@ -146,6 +148,8 @@ function Routes({ me }: { me: Me }) {
             element: <Shell />,
             children: [
               { index: true, element: <Navigate to={home(me)} replace /> },
+              { path: "schedule", element: <Page><SchedulePage /></Page> },
+              { path: "schedule/book", element: <Page><BookPage /></Page> },
               { path: "inbox", element: <Page><InboxPage /></Page> },
               { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
               { path: "refills", element: <Page><RefillsPage /></Page> },

@@ -132,6 +132,11 @@ export default function RegisterPatientPage() {
           </button>
         )}
         <p>
+          <Link className="button" to={`/schedule/book?patient=${encodeURIComponent(created.id)}`} state={{ name: created.name }}>
+            Book a visit for {created.name}
+          </Link>
+        </p>
+        <p>
           <Link to="/patients">Back to patients</Link>
         </p>
       </>

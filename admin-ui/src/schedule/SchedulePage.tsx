@@ -1,0 +1,239 @@
+// A day's schedule for the practice or one provider, in the practice's time zone: each visit
+// with its patient, and the front desk's actions (cancel, completed, no-show). Booking for a
+// patient is on its own page, from here or from a patient.
+import { useState } from "react";
+import { Link } from "react-router";
+import { useMutation, useQuery } from "urql";
+import { fieldProblems, graphql, problemOf } from "@portico/client";
+import type { VisitOutcome } from "@portico/client/gql/graphql";
+import { EmptyState, ErrorState, ErrorSummary, LoadingState } from "../components/PageState";
+import { formatDate, formatTime, todayIn, zonedDayRange } from "../components/format";
+import { useConsole } from "../app/session";
+
+const ScheduleQuery = graphql(`
+  query Schedule($from: DateTime!, $to: DateTime!, $providerId: ID) {
+    providers {
+      id
+      displayName
+    }
+    schedule(from: $from, to: $to, providerId: $providerId) {
+      id
+      patientId
+      start
+      end
+      status
+      bookedVia
+      provider {
+        displayName
+      }
+      location {
+        name
+      }
+      appointmentType {
+        name
+      }
+    }
+  }
+`);
+
+const PatientName = graphql(`
+  query PatientName($id: ID!) {
+    patient(id: $id) {
+      id
+      givenName
+      familyName
+    }
+  }
+`);
+
+const Cancel = graphql(`
+  mutation CancelAppointment($id: ID!) {
+    cancelAppointment(input: { appointmentId: $id }) {
+      appointment {
+        id
+        status
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const Outcome = graphql(`
+  mutation RecordOutcome($id: ID!, $outcome: VisitOutcome!) {
+    recordAppointmentOutcome(input: { appointmentId: $id, outcome: $outcome }) {
+      appointment {
+        id
+        status
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const STATUS: Record<string, string> = {
+  BOOKED: "Booked",
+  RESCHEDULED: "Moved",
+  CANCELLED: "Cancelled",
+  COMPLETED: "Completed",
+  NO_SHOW: "No-show",
+};
+
+function shiftDay(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export default function SchedulePage() {
+  const { me } = useConsole();
+  const tz = me.tenant.timeZone;
+  const [day, setDay] = useState(() => todayIn(tz));
+  const [providerId, setProviderId] = useState("");
+  const range = zonedDayRange(day, tz);
+  const [{ data, error, fetching }, reload] = useQuery({ query: ScheduleQuery, variables: { ...range, providerId: providerId || null } });
+  const [, cancel] = useMutation(Cancel);
+  const [, outcome] = useMutation(Outcome);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [done, setDone] = useState<string | null>(null);
+
+  async function act(run: () => Promise<{ error?: unknown; userErrors?: { field: string; code: string; message: string }[] }>, text: string) {
+    const r = await run();
+    if (r.error) return setProblems({ _: problemOf(r.error).sentence });
+    if (r.userErrors?.length) return setProblems(fieldProblems(r.userErrors));
+    setProblems({});
+    setDone(text);
+    reload({ requestPolicy: "network-only" });
+  }
+
+  const visits = [...(data?.schedule ?? [])].sort((a, b) => a.start.localeCompare(b.start));
+  return (
+    <>
+      <h1>Schedule</h1>
+      <div className="filters">
+        <label>
+          Day
+          <input type="date" value={day} onChange={(e) => e.target.value && setDay(e.target.value)} />
+        </label>
+        <button type="button" onClick={() => setDay(shiftDay(day, -1))}>
+          Previous day
+        </button>
+        <button type="button" onClick={() => setDay(todayIn(tz))}>
+          Today
+        </button>
+        <button type="button" onClick={() => setDay(shiftDay(day, 1))}>
+          Next day
+        </button>
+        <label>
+          Provider
+          <select value={providerId} onChange={(e) => setProviderId(e.target.value)}>
+            <option value="">All providers</option>
+            {data?.providers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.displayName}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Link className="button primary" to="/schedule/book">
+          Book a visit
+        </Link>
+      </div>
+      <p className="meta">
+        {formatDate(day)}, times in {tz}.
+      </p>
+      <ErrorSummary problems={problems} labels={{}} />
+      {done && (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      )}
+      {error && !data && <ErrorState problem={problemOf(error)} retry={() => reload({ requestPolicy: "network-only" })} />}
+      {fetching && !data && <LoadingState label="Loading the schedule" />}
+      {data && visits.length === 0 && <EmptyState title="No visits on this day.">Book one with “Book a visit”.</EmptyState>}
+      {visits.length > 0 && (
+        <table className="data-table">
+          <caption className="visually-hidden">Visits on {formatDate(day)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Patient</th>
+              <th scope="col">Visit</th>
+              <th scope="col">Provider and place</th>
+              <th scope="col">Status</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {visits.map((v) => (
+              <tr key={v.id}>
+                <td>
+                  {formatTime(v.start, tz)}–{formatTime(v.end, tz)}
+                </td>
+                <td>
+                  <PatientCell id={v.patientId} />
+                </td>
+                <td>
+                  {v.appointmentType?.name ?? "Visit"}
+                  {v.bookedVia === "portal" && <span className="tag">Online</span>}
+                </td>
+                <td>
+                  {v.provider?.displayName ?? "—"}
+                  {v.location ? `, ${v.location.name}` : ""}
+                </td>
+                <td>{STATUS[v.status] ?? v.status}</td>
+                <td className="row-actions">
+                  {v.status === "BOOKED" && (
+                    <>
+                      {(["COMPLETED", "NO_SHOW"] as VisitOutcome[]).map((o) => (
+                        <button
+                          key={o}
+                          type="button"
+                          onClick={() =>
+                            void act(async () => {
+                              const r = await outcome({ id: v.id, outcome: o });
+                              return { error: r.error, userErrors: r.data?.recordAppointmentOutcome.userErrors };
+                            }, o === "COMPLETED" ? "Recorded as completed." : "Recorded as a no-show.")
+                          }
+                        >
+                          {o === "COMPLETED" ? "Completed" : "No-show"}
+                        </button>
+                      ))}
+                      <button
+                        type="button"
+                        onClick={() =>
+                          void act(async () => {
+                            const r = await cancel({ id: v.id });
+                            return { error: r.error, userErrors: r.data?.cancelAppointment.userErrors };
+                          }, "The visit is cancelled and the patient is told.")
+                        }
+                      >
+                        Cancel
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function PatientCell({ id }: { id: string }) {
+  const [{ data, error }] = useQuery({ query: PatientName, variables: { id } });
+  if (error) return <span className="muted">Restricted chart</span>;
+  if (!data) return <span className="muted">…</span>;
+  return (
+    <span>
+      {data.patient.familyName}, {data.patient.givenName}
+    </span>
+  );
+}
