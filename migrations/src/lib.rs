@@ -29,6 +29,7 @@ mod m20261130_000021_billing;
 mod m20261205_000023_ehr_clinical;
 mod m20261205_000024_ehr_sync_rules;
 mod m20261205_000026_api_edges;
+pub mod m20261212_000027_patient_search;
 pub mod postgres;
 mod shape;
 pub mod sqlite;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_ehr_clinical::Migration),
             Box::new(m20261205_000024_ehr_sync_rules::Migration),
             Box::new(m20261205_000026_api_edges::Migration),
+            Box::new(m20261212_000027_patient_search::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod messaging;
 pub mod notify;
 pub mod outbox;
+pub mod patient_search;
 pub mod patients;
 pub mod permissions;
 pub mod ports;

@@ -2,12 +2,15 @@
 //! every function here needs a writing [`TenantTx`] (`Access::Write`).
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
     entities::patient::{self, Column},
+    patient_search::{self, PatientSearch},
 };
 
 pub(crate) const GENDERS: &[&str] = &["female", "male", "other", "unknown"];
@@ -79,6 +82,11 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
         phone_bounced_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        // Filled from the names, phone and email by the entity's `before_save`.
+        search_family: NotSet,
+        search_given: NotSet,
+        phone_reversed: NotSet,
+        email_lower: NotSet,
     }
     .insert(tx.conn())
     .await
@@ -86,6 +94,7 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict { field: "mrn" },
         _ => CoreError::Database(e),
     })?;
+    crate::patient_search::index_names(tx, &model).await?;
     audit::record(tx, actor, access("patient.create", id)).await?;
     Ok(model)
 }
@@ -124,27 +133,45 @@ pub async fn list(
 }
 
 /// A page of the charts `viewer` (staff) may see in the practice's list, in creation order
-/// after `after`. A restricted chart the viewer could open only by breaking the glass is
-/// left out (its demographics are what the restriction protects); they open it by id with a
-/// break-glass access, after which it is listed too.
+/// after `after`; with a `search`, the charts it finds, by family name, given name and id,
+/// after the chart `after` in that order. A restricted chart the viewer could open only by
+/// breaking the glass is left out (its demographics are what the restriction protects);
+/// they open it by id with a break-glass access, after which it is listed too.
+#[tracing::instrument(skip_all, err(level = "warn"), fields(tenant_id = %tx.tenant_id(), searched = search.is_some()))]
 pub async fn list_for(
     tx: &TenantTx,
     actor: &Actor,
     viewer: &crate::chart_access::Viewer,
     after: Option<PatientId>,
+    search: Option<&PatientSearch>,
     limit: u64,
 ) -> CoreResult<Vec<patient::Model>> {
     use crate::{chart_access, entities::chart_restriction};
-    let mut visible = Vec::new();
+    // Where the next batch starts: an id in creation order, or a chart in search order.
     let mut cursor = after.map(|a| a.as_uuid());
+    let mut search_after = match (search, after) {
+        (Some(_), Some(after)) => Some(patient_search::After::from(
+            &find(tx, after).await.map_err(|_| {
+                CoreError::invalid("after", "INVALID_CURSOR", "not a cursor from this list")
+            })?,
+        )),
+        _ => None,
+    };
+    let mut visible = Vec::new();
     loop {
-        let mut query = tx.find::<patient::Entity>().order_by_asc(Column::Id);
-        if let Some(after) = cursor {
-            query = query.filter(Column::Id.gt(after));
-        }
-        let batch = query.limit(limit).all(tx.conn()).await?;
+        let batch = match search {
+            Some(search) => patient_search::batch(tx, search, search_after.as_ref(), limit).await?,
+            None => {
+                let mut query = tx.find::<patient::Entity>().order_by_asc(Column::Id);
+                if let Some(after) = cursor {
+                    query = query.filter(Column::Id.gt(after));
+                }
+                query.limit(limit).all(tx.conn()).await?
+            }
+        };
         let Some(last) = batch.last() else { break };
         cursor = Some(last.id);
+        search_after = Some(patient_search::After::from(last));
         let ids: Vec<uuid::Uuid> = batch.iter().map(|p| p.id).collect();
         let restricted: Vec<uuid::Uuid> = tx
             .find::<chart_restriction::Entity>()

@@ -11,6 +11,7 @@ use portico_core::{
     entities::{
         allergy, condition, encounter, immunization, medication_request, observation, patient,
     },
+    patient_search::PatientSearch,
     patients::{self, NewPatient},
     records as records_core,
     tenancy::Access,
@@ -298,15 +299,29 @@ impl PatientsQuery {
         open_chart(ctx, &id).await
     }
 
-    /// The practice's charts, oldest first (staff only).
+    /// The practice's charts, oldest first (staff only). With `search`, the charts it finds,
+    /// by family name, given name and id: a date (`YYYY-MM-DD` or `MM/DD/YYYY`) finds the
+    /// birth date; text with `@` emails starting with it; a phone number (7 or more digits)
+    /// phones ending with its last 10 digits, or that MRN; anything else charts with a name
+    /// word starting with each word (case and accents ignored), or that MRN. Blank is no
+    /// search; over 200 characters is `BAD_USER_INPUT`.
     async fn patients(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        search: Option<String>,
     ) -> async_graphql::Result<Connection<String, Patient, EmptyFields, EmptyFields>> {
         let principal = ctx.authorize("patients", "read").await?.clone();
         let request_id = ctx.request()?.request_id.clone();
+        // Read before any paging so bad text fails the same on every page; the error never
+        // repeats the text (it is PHI).
+        let search = match search.as_deref() {
+            Some(text) => {
+                PatientSearch::parse(text).map_err(|e| ApiError::from_core(e, &request_id))?
+            }
+            None => None,
+        };
         query(
             after,
             None,
@@ -336,6 +351,7 @@ impl PatientsQuery {
                     &ctx.actor(&principal),
                     &viewer,
                     after,
+                    search.as_ref(),
                     u64::try_from(limit + 1).unwrap_or(101),
                 )
                 .await

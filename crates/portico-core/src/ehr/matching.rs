@@ -274,6 +274,7 @@ pub(super) async fn update(tx: &TenantTx, local: Uuid, p: &EhrPatient) -> CoreRe
         }
     }
     active.updated_at = Set(chrono::Utc::now());
-    active.update(tx.conn()).await?;
+    let updated = active.update(tx.conn()).await?;
+    crate::patient_search::index_names(tx, &updated).await?;
     Ok(())
 }

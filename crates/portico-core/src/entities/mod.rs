@@ -39,6 +39,7 @@ pub mod observation;
 pub mod outbox_message;
 pub mod password_reset;
 pub mod patient;
+pub mod patient_search_term;
 pub mod provider;
 pub mod proxy_grant;
 pub mod recall_notice;

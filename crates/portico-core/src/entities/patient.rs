@@ -45,12 +45,29 @@ pub struct Model {
     pub phone_bounced_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The names normalised for search and its order (see [`crate::patient_search`]); kept
+    /// current by `before_save`.
+    pub search_family: String,
+    pub search_given: String,
+    /// The phone's digits back to front, so "ends with" is a prefix range on an index.
+    pub phone_reversed: Option<String>,
+    pub email_lower: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Every insert and update of a chart refreshes the search columns from what it writes.
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        crate::patient_search::fill_columns(&mut self);
+        Ok(self)
+    }
+}
 
 impl TenantOwned for Entity {
     fn tenant_column() -> Column {
