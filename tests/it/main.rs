@@ -40,6 +40,7 @@ mod notifications;
 mod observability;
 mod operators;
 mod outbox;
+mod patient_search;
 mod permissions;
 mod proxies;
 mod pubsub;
