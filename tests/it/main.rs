@@ -15,6 +15,7 @@ mod audit;
 mod authz;
 mod billing;
 mod break_glass;
+mod browser_session;
 mod chart_access;
 mod chart_fixtures;
 mod cli;

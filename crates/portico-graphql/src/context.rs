@@ -108,6 +108,8 @@ pub struct RequestContext {
     pub principal: Option<SessionClaims>,
     /// The client's address, for per-IP sign-in limits.
     pub client_ip: Option<std::net::IpAddr>,
+    /// Set when the request asked for a browser session (`X-Portico-Session: cookie`).
+    pub browser: Option<crate::BrowserSession>,
 }
 
 /// The HTTP method the operation arrived with; mutations are refused over GET.

@@ -190,6 +190,7 @@ impl EnrolmentMutation {
         )
         .await?;
         tx.commit().await.map_err(core)?;
+        let session = session.deliver(ctx, &ctx.tenant()?.tenant.slug);
         Ok(ActivatePatientAccountPayload {
             session: Some(session),
             user_errors: Vec::new(),

@@ -46,12 +46,29 @@ pub struct Session {
     /// Send as `Authorization: Bearer ...`; short-lived.
     access_token: String,
     access_token_expires_at: DateTime<Utc>,
-    /// Exchange for new tokens with `refreshSession`; single use.
+    /// Exchange for new tokens with `refreshSession`; single use. Empty when the session is
+    /// kept in a cookie (the request sent `X-Portico-Session: cookie`): the token is then in
+    /// the HttpOnly `portico_refresh_{slug}` cookie, out of reach of script.
     refresh_token: String,
     /// Unused past this instant, the session ends (automatic log-off).
     refresh_token_expires_at: DateTime<Utc>,
     /// True while a staff member still has to set up two-step verification.
     mfa_enrolment_required: bool,
+}
+
+impl Session {
+    /// The session as the client asked to receive it: in browser mode the refresh token goes
+    /// into the practice's cookie (`slug`) instead of the body. Call it once the session is
+    /// committed, so no cookie names a session that was rolled back.
+    pub(crate) fn deliver(mut self, ctx: &Context<'_>, slug: &str) -> Self {
+        self.refresh_token = crate::browser_session::keep_refresh_token(
+            ctx,
+            slug,
+            self.refresh_token,
+            self.refresh_token_expires_at,
+        );
+        self
+    }
 }
 
 #[derive(InputObject)]
@@ -90,7 +107,9 @@ pub struct SignInPayload {
 
 #[derive(InputObject)]
 pub struct RefreshSessionInput {
-    refresh_token: String,
+    /// The refresh token. In browser mode (`X-Portico-Session: cookie`) leave it out (or
+    /// empty) to use the one in the practice's cookie.
+    refresh_token: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -287,6 +306,7 @@ impl IdentityMutation {
         tx.commit()
             .await
             .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let session = session.deliver(ctx, &tenant.tenant.slug);
         Ok(SignUpPracticePayload {
             tenant: Some(TenantBranding::from(&tenant)),
             session: Some(session),
@@ -462,6 +482,7 @@ impl IdentityMutation {
             .await
             .map_err(core)?;
         tx.commit().await.map_err(core)?;
+        let session = session.deliver(ctx, &tenant.tenant.slug);
         Ok(SignInPayload { session })
     }
 
@@ -475,8 +496,14 @@ impl IdentityMutation {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
+        // In browser mode the token may come from the practice's cookie instead.
+        let presented = input
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .or_else(|| crate::browser_session::of(ctx)?.refresh_cookie.clone())
+            .ok_or(ApiError::Unauthenticated)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let rotated = sessions::rotate(&tx, &input.refresh_token).await;
+        let rotated = sessions::rotate(&tx, &presented).await;
         let (user_id, next) = match rotated {
             Ok(r) => r,
             Err(RefreshError::Reused { family_id }) => {
@@ -497,9 +524,11 @@ impl IdentityMutation {
                 .await
                 .map_err(core)?;
                 tx.commit().await.map_err(core)?;
+                crate::browser_session::clear_cookie(ctx);
                 return Err(ApiError::Unauthenticated.into());
             }
             Err(RefreshError::Invalid | RefreshError::Expired) => {
+                crate::browser_session::clear_cookie(ctx);
                 return Err(ApiError::Unauthenticated.into());
             }
             Err(RefreshError::Core(e)) => return Err(core(e).into()),
@@ -519,6 +548,7 @@ impl IdentityMutation {
             &request_id,
         )?;
         tx.commit().await.map_err(core)?;
+        let session = session.deliver(ctx, &ctx.tenant()?.tenant.slug);
         Ok(RefreshSessionPayload { session })
     }
 
@@ -678,6 +708,7 @@ impl IdentityMutation {
                 .revoke(family, services.tokens.access_ttl())
                 .await;
         }
+        let session = session.deliver(ctx, &ctx.tenant()?.tenant.slug);
         Ok(ConfirmTotpEnrolmentPayload {
             session: Some(session),
             recovery_codes,
@@ -713,6 +744,7 @@ impl IdentityMutation {
         .await
         .map_err(core)?;
         tx.commit().await.map_err(core)?;
+        crate::browser_session::clear_cookie(ctx);
         Ok(SignOutPayload { signed_out: true })
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod audit_export;
 mod billing;
 mod break_glass;
+mod browser_session;
 mod chart_access;
 mod coded_errors;
 mod contact_details;
@@ -42,6 +43,7 @@ mod user_error;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use activation_throttle::ActivationLimits;
+pub use browser_session::{BrowserSession, SESSION_HEADER, SESSION_HEADER_COOKIE, cookie_name};
 pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
 pub use error::{ApiError, codes};
 pub use limits::Limits;

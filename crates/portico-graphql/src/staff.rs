@@ -349,6 +349,7 @@ impl StaffMutation {
         )
         .await?;
         tx.commit().await.map_err(core)?;
+        let session = session.deliver(ctx, &ctx.tenant()?.tenant.slug);
         Ok(AcceptInvitationPayload {
             session: Some(session),
             user_errors: Vec::new(),

@@ -4,6 +4,11 @@
 //! CSRF rule (a form or plain-text POST needs a custom header, which a cross-site form cannot
 //! send without a CORS preflight) and the tenant the request is addressed to. Every rejection
 //! is a GraphQL-shaped error with a stable `extensions.code`.
+//!
+//! A request with `X-Portico-Session: cookie` is in browser mode: the refresh token travels
+//! in the practice's HttpOnly cookie (set and cleared by the session resolvers), and the
+//! request is refused (`CSRF_REJECTED`) when its `Origin` is neither Portico's public URL nor
+//! its own host. Without the header, cookies are never read.
 
 use std::{net::IpAddr, time::Instant};
 
@@ -23,7 +28,10 @@ use portico_core::{
     tenancy::Access,
     tenants::Addressed,
 };
-use portico_graphql::{ApiError, RequestContext, RequestMethod, codes};
+use portico_graphql::{
+    ApiError, BrowserSession, RequestContext, RequestMethod, SESSION_HEADER, SESSION_HEADER_COOKIE,
+    codes,
+};
 use serde_json::json;
 
 use super::{
@@ -63,6 +71,9 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             "send GraphQL as application/json, or add the X-Portico-CSRF header",
         );
     }
+    if is_browser_session(&parts.headers) && is_foreign_origin(&parts, &state.config.public_url) {
+        return foreign_origin();
+    }
     let multipart = is_multipart(&parts.headers);
     // Only a signed-in caller may send an upload: checked before a large body is read.
     if multipart {
@@ -71,6 +82,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             &parts.headers,
             request_id.clone(),
             client_ip(&parts.extensions),
+            is_browser_session(&parts.headers),
         )
         .await
         {
@@ -169,6 +181,9 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
     let Some(runtime) = state.runtime() else {
         return unavailable();
     };
+    if is_browser_session(&parts.headers) && is_foreign_origin(&parts, &state.config.public_url) {
+        return foreign_origin();
+    }
     let query = parts.uri.query().unwrap_or_default();
     let request = match async_graphql::http::parse_query_string(query) {
         Ok(r) => r,
@@ -207,11 +222,13 @@ async fn websocket(state: AppState, req: Request) -> Response {
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
+    // graphql-ws authenticates in `connection_init`; the refresh cookie plays no part.
     let context = match request_context(
         runtime,
         &parts.headers,
         request_id,
         client_ip(&parts.extensions),
+        false,
     )
     .await
     {
@@ -274,10 +291,12 @@ async fn execute(
     method: RequestMethod,
 ) -> Response {
     let client_ip = client_ip(&parts.extensions);
-    let context = match request_context(runtime, &parts.headers, request_id, client_ip).await {
-        Ok(c) => c,
-        Err(response) => return response,
-    };
+    let browser = is_browser_session(&parts.headers);
+    let context =
+        match request_context(runtime, &parts.headers, request_id, client_ip, browser).await {
+            Ok(c) => c,
+            Err(response) => return response,
+        };
     let operation = operation_label(&batch);
     tracing::Span::current().record("graphql.operation", operation.as_str());
     let started = Instant::now();
@@ -291,12 +310,14 @@ async fn execute(
     GraphQLResponse::from(response).into_response()
 }
 
-/// Resolves the tenant; an unknown one ends the request with `TENANT_NOT_FOUND`.
+/// Resolves the tenant; an unknown one ends the request with `TENANT_NOT_FOUND`. With
+/// `browser`, the practice's refresh cookie is read too.
 async fn request_context(
     runtime: &Runtime,
     headers: &HeaderMap,
     request_id: String,
     client_ip: Option<IpAddr>,
+    browser: bool,
 ) -> Result<RequestContext, Response> {
     let services = &runtime.services;
     let addressed = tenant::resolve(&services.db, headers, &services.base_domain)
@@ -337,12 +358,82 @@ async fn request_context(
             Some(claims)
         }
     };
+    let browser = browser.then(|| BrowserSession {
+        refresh_cookie: tenant
+            .as_ref()
+            .and_then(|t| cookie(headers, &portico_graphql::cookie_name(&t.tenant.slug))),
+    });
     Ok(RequestContext {
         request_id,
         tenant,
         principal,
         client_ip,
+        browser,
     })
+}
+
+/// Whether the request asked for a browser session (`X-Portico-Session: cookie`).
+fn is_browser_session(headers: &HeaderMap) -> bool {
+    headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(SESSION_HEADER_COOKIE))
+}
+
+/// The value of cookie `name`, if the request carries it (non-empty).
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A browser-mode request sent by a page of another origin. The custom header already forces
+/// a CORS preflight and the cookie is `SameSite=Strict`; this is the third lock. A request
+/// without `Origin` (not from a browser's cross-origin fetch) passes.
+fn is_foreign_origin(parts: &axum::http::request::Parts, public_url: &str) -> bool {
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let Some(origin) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| url::Url::parse(o).ok())
+        .map(|u| u.origin())
+        .filter(url::Origin::is_tuple)
+    else {
+        // `null` (a sandboxed frame, a redirect across origins) or garbage.
+        return true;
+    };
+    let public = url::Url::parse(public_url).ok().map(|u| u.origin());
+    if public.as_ref() == Some(&origin) {
+        return false;
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let Some(host) = host else {
+        return true;
+    };
+    !["http", "https"].iter().any(|scheme| {
+        url::Url::parse(&format!("{scheme}://{host}"))
+            .is_ok_and(|u| u.origin() == origin && u.path() == "/")
+    })
+}
+
+fn foreign_origin() -> Response {
+    reject(
+        StatusCode::FORBIDDEN,
+        codes::CSRF_REJECTED,
+        "a browser session is only accepted from Portico's own pages",
+    )
 }
 
 async fn session_principal(
@@ -485,7 +576,9 @@ fn is_cross_site_form(headers: &HeaderMap) -> bool {
         content_type.as_str(),
         "" | "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
     );
-    let preflighted = headers.contains_key(CSRF_HEADER) || headers.contains_key(TENANT_HEADER);
+    let preflighted = headers.contains_key(CSRF_HEADER)
+        || headers.contains_key(TENANT_HEADER)
+        || headers.contains_key(SESSION_HEADER);
     simple && !preflighted
 }
 

@@ -83,6 +83,7 @@ pub fn router(state: AppState, api: bool) -> Router {
                     header::AUTHORIZATION,
                     HeaderName::from_static(tenant::TENANT_HEADER),
                     HeaderName::from_static(graphql::CSRF_HEADER),
+                    HeaderName::from_static(portico_graphql::SESSION_HEADER),
                 ])
                 .expose_headers([HeaderName::from_static(request_id::HEADER)])
                 .max_age(Duration::from_secs(600)),
