@@ -19,6 +19,7 @@ mod browser_session;
 mod chart_access;
 mod chart_fixtures;
 mod cli;
+mod console;
 mod ehr;
 mod ehr_clinical;
 mod enrolment;

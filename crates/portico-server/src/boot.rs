@@ -109,6 +109,7 @@ pub async fn start(
         runtime: Arc::new(OnceLock::new()),
         metrics: telemetry::metrics_handle(),
         graphiql: http::graphiql::page(options.demo).into(),
+        console: http::console::ConsoleFiles::new(config.console_dir.as_deref()),
         ready: tokio::sync::watch::channel(false).0,
         demo_totp_secret: Arc::new(OnceLock::new()),
     };

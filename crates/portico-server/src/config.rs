@@ -84,6 +84,9 @@ pub struct Config {
     pub outbox_dir: String,
     /// Message attachments are kept in this folder, unless an S3 bucket is set.
     pub attachments_dir: String,
+    /// Set: the console (`/console/`) is served from this folder (a Vite build of
+    /// `admin-ui`) instead of the copy built into the binary.
+    pub console_dir: Option<String>,
     /// Set: attachments go to this S3-compatible bucket. Unset settings below come from the
     /// standard `AWS_*` variables.
     pub attachments_s3_bucket: Option<String>,
@@ -191,6 +194,7 @@ impl Default for Config {
             public_url: "http://localhost:8080".to_owned(),
             outbox_dir: "outbox".to_owned(),
             attachments_dir: "attachments".to_owned(),
+            console_dir: None,
             attachments_s3_bucket: None,
             attachments_s3_endpoint: None,
             attachments_s3_region: None,

@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The GraphiQL page, rendered once.
     pub graphiql: Arc<str>,
+    /// Where the console's files come from (`PORTICO_CONSOLE_DIR` or the built-in copy).
+    pub console: crate::http::console::ConsoleFiles,
     /// The demo admin's TOTP secret, for the start-up banner (`serve --demo` only).
     pub demo_totp_secret: Arc<OnceLock<String>>,
     /// Flips to `true` once the runtime is set.

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the layers every request passes through.
 
+pub mod console;
 mod files;
 pub mod graphiql;
 pub mod graphql;
@@ -46,6 +47,10 @@ pub fn router(state: AppState, api: bool) -> Router {
             get(files::download),
         );
         router = router.route("/webhooks/stripe", post(stripe_webhook::receive));
+        router = router
+            .route(console::PATH, get(console::redirect))
+            .route(&format!("{}/", console::PATH), get(console::index))
+            .route(&format!("{}/{{*path}}", console::PATH), get(console::file));
         if config.graphql_limits().introspection {
             router = router
                 .route("/graphiql", get(graphiql::graphiql))

@@ -1,6 +1,7 @@
 //! Headers that keep browsers from misusing Portico's answers: nothing is sniffed into another
 //! type, GraphQL answers (patient data) are never cached, HTML pages run only Portico's own
-//! scripts and are never framed (clickjacking), and behind TLS, HSTS when configured.
+//! scripts and are never framed (clickjacking), and behind TLS, HSTS when configured. The
+//! console's pages get a policy of their own (stricter on styles than GraphiQL's).
 
 use axum::{
     extract::{Request, State},
@@ -14,6 +15,13 @@ use axum::{
 pub const HTML_CSP: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// For the console (`/console/`): a Vite build with no inline script or style element.
+/// Chart libraries set `style` attributes, hence `style-src-attr 'unsafe-inline'` alone.
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; \
+    connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
 
 /// What every response gets, decided once from the configuration.
 #[derive(Clone, Debug)]
@@ -42,6 +50,11 @@ pub async fn apply(
     next: Next,
 ) -> Response {
     let graphql = request.uri().path() == "/graphql";
+    let console = request.uri().path() == super::console::PATH
+        || request
+            .uri()
+            .path()
+            .starts_with(&format!("{}/", super::console::PATH));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     set_if_absent(
@@ -59,7 +72,7 @@ pub async fn apply(
     if html {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(HTML_CSP),
+            HeaderValue::from_static(if console { CONSOLE_CSP } else { HTML_CSP }),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(
