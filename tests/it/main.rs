@@ -20,6 +20,7 @@ mod chart_access;
 mod chart_fixtures;
 mod cli;
 mod console;
+mod demo;
 mod ehr;
 mod ehr_clinical;
 mod enrolment;

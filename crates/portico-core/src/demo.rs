@@ -1,6 +1,8 @@
 //! The demo practice that `portico serve --demo` loads, so a fresh checkout has something to
-//! show: a practice, a few charts, an admin (with two-step sign-in) and a patient account.
-//! Loading it twice changes nothing. Demo credentials are for local use only.
+//! show: a practice, a few charts, an admin and a front-desk staff member (with two-step
+//! sign-in), a patient account, and a platform operator for the console's operator pages.
+//! Loading it twice changes nothing; loading it over an older demo adds what is missing.
+//! Demo credentials are for local use only.
 
 use chrono::{Duration, NaiveDate, Utc};
 
@@ -20,13 +22,18 @@ use crate::{
 pub const DEMO_SLUG: &str = "lakeside";
 pub const ADMIN_EMAIL: &str = "admin@lakeside.example";
 pub const PATIENT_EMAIL: &str = "avery@lakeside.example";
-/// Both demo accounts use it.
+/// A front-desk staff member of the demo practice (role `staff`).
+pub const FRONT_DESK_EMAIL: &str = "frontdesk@lakeside.example";
+/// A platform operator (of the `platform` tenant), for the console's operator pages.
+pub const OPERATOR_EMAIL: &str = "operator@portico.example";
+/// Every demo account uses it.
 pub const DEMO_PASSWORD: &str = "lakeside demo portal";
 
 /// How to sign in to the demo practice.
 pub struct DemoLogins {
     pub tenant: ResolvedTenant,
-    /// The admin's TOTP secret, for an authenticator app (or `oathtool --totp -b`).
+    /// The admin's TOTP secret, for an authenticator app (or `oathtool --totp -b`). The front
+    /// desk and the operator use the same one, so one printed secret serves all three.
     pub admin_totp_secret: String,
 }
 
@@ -236,15 +243,79 @@ async fn demo_chart(tx: &TenantTx, actor: &Actor, chart: patient::Model) -> Core
 }
 
 pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogins> {
-    if let Some(tenant) = tenants::find_by_slug(db, DEMO_SLUG).await? {
-        let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
-        let admin = accounts::find_by_email(&tx, ADMIN_EMAIL).await?;
-        tx.rollback().await?;
-        return Ok(DemoLogins {
-            tenant,
-            admin_totp_secret: admin.and_then(|a| a.totp_secret).unwrap_or_default(),
-        });
+    let (tenant, secret) = match tenants::find_by_slug(db, DEMO_SLUG).await? {
+        Some(tenant) => {
+            let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
+            let admin = accounts::find_by_email(&tx, ADMIN_EMAIL).await?;
+            tx.rollback().await?;
+            let secret = admin.and_then(|a| a.totp_secret).unwrap_or_default();
+            (tenant, secret)
+        }
+        None => load_practice(db, credentials).await?,
+    };
+    add_console_logins(db, &tenant, credentials, &secret).await?;
+    Ok(DemoLogins {
+        tenant,
+        admin_totp_secret: secret,
+    })
+}
+
+/// The front desk at the practice and the operator at the platform, unless they exist: the
+/// demo password, and two-step sign-in on the admin's secret (none when it has none).
+async fn add_console_logins(
+    db: &Db,
+    practice: &ResolvedTenant,
+    credentials: &dyn Credentials,
+    secret: &str,
+) -> CoreResult<()> {
+    let platform = tenants::platform(db).await?;
+    for (tenant, email, name, role) in [
+        (practice, FRONT_DESK_EMAIL, "Frankie Desk", Role::Staff),
+        (&platform, OPERATOR_EMAIL, "Olive Operator", Role::Operator),
+    ] {
+        let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
+        if accounts::find_by_email(&tx, email).await?.is_some() {
+            tx.rollback().await?;
+            continue;
+        }
+        let hash = credentials
+            .hash(DEMO_PASSWORD)
+            .map_err(|e| crate::CoreError::Adapter(e.to_string()))?;
+        let actor = Actor::system();
+        let user = accounts::insert_user(&tx, email, name, role, Some(hash)).await?;
+        if !secret.is_empty() {
+            accounts::set_totp(&tx, &user, secret).await?;
+        }
+        if role == Role::Staff {
+            // The front desk answers the front-desk pool's messages in the console.
+            let pools = crate::messaging::pools::list(&tx, false).await?;
+            if let Some(pool) = pools.iter().find(|p| p.kind == "front_desk") {
+                crate::messaging::pools::add_member(&tx, &actor, pool.id, user.id).await?;
+            }
+        } else {
+            crate::audit::record(
+                &tx,
+                &actor,
+                crate::audit::Access {
+                    action: "operator.create",
+                    resource_type: "User",
+                    resource_id: Some(user.id),
+                    patient_id: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
     }
+    Ok(())
+}
+
+/// The practice, its admin, patient, charts and everything in them; returns the admin's
+/// TOTP secret.
+async fn load_practice(
+    db: &Db,
+    credentials: &dyn Credentials,
+) -> CoreResult<(ResolvedTenant, String)> {
     let tenant = tenants::create(
         db,
         NewTenant {
@@ -318,8 +389,5 @@ pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogi
     )
     .await?;
     tx.commit().await?;
-    Ok(DemoLogins {
-        tenant,
-        admin_totp_secret: secret,
-    })
+    Ok((tenant, secret))
 }

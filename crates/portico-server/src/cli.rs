@@ -378,6 +378,7 @@ fn print_banner(addr: std::net::SocketAddr, options: Options, demo_totp: Option<
     println!("  API        http://{addr}/graphql");
     if options.api {
         println!("  GraphiQL   http://{addr}/graphiql");
+        println!("  Console    http://localhost:{port}/console/");
     }
     println!("  Health     http://{addr}/healthz  http://{addr}/readyz  http://{addr}/metrics");
     if let Some(secret) = demo_totp.filter(|_| options.demo) {
@@ -404,6 +405,22 @@ fn print_banner(addr: std::net::SocketAddr, options: Options, demo_totp: Option<
             "                   then send Authorization: Bearer <accessToken> and try {{ me {{ charts {{ patient {{ givenName }} }} }} }}"
         );
         println!("  Emails           written to ./outbox/");
+        println!();
+        println!("Console logins: http://localhost:{port}/console/ (password {password})");
+        println!(
+            "  practice '{slug}'     {} (practice admin)",
+            demo::ADMIN_EMAIL
+        );
+        println!(
+            "  practice '{slug}'     {} (front desk)",
+            demo::FRONT_DESK_EMAIL
+        );
+        println!(
+            "  practice '{}'     {} (platform operator)",
+            portico_core::tenants::PLATFORM_SLUG,
+            demo::OPERATOR_EMAIL
+        );
+        println!("  two-step code for all three: TOTP secret {secret}");
     }
     println!();
     println!("Press Ctrl-C to stop.");
