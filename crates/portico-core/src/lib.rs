@@ -10,6 +10,7 @@ pub mod adoption;
 pub mod api_keys;
 pub mod audit;
 pub mod billing;
+pub mod branding;
 pub mod break_glass;
 pub mod chart_access;
 pub mod contact_details;

@@ -226,7 +226,7 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         time_zone: Set(new.time_zone),
         display_name: Set(branding.display_name),
         logo_url: Set(branding.logo_url),
-        primary_color: Set(branding.primary_color.to_ascii_lowercase()),
+        primary_color: Set(branding.primary_color.trim().to_ascii_lowercase()),
         custom_domain: Set(custom_domain),
         status_reason: Set(None),
         status_changed_at: Set(None),
@@ -486,22 +486,10 @@ fn validate_branding(b: &Branding) -> CoreResult<()> {
             "must be 1 to 120 characters",
         ));
     }
-    let color = b.primary_color.as_bytes();
-    if color.len() != 7 || color[0] != b'#' || !color[1..].iter().all(u8::is_ascii_hexdigit) {
-        return Err(CoreError::invalid(
-            "primaryColor",
-            "INVALID_COLOR",
-            "must be a colour such as #1f6feb",
-        ));
-    }
-    if let Some(url) = &b.logo_url
-        && (!url.starts_with("https://") || url.len() > 2048)
-    {
-        return Err(CoreError::invalid(
-            "logoUrl",
-            "INVALID_URL",
-            "must be an https URL",
-        ));
+    // The same colour rules as changing the branding later: white text must be readable.
+    crate::branding::validate_primary_color(&b.primary_color)?;
+    if let Some(url) = &b.logo_url {
+        crate::branding::validate_logo_url(url)?;
     }
     Ok(())
 }
