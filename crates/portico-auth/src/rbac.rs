@@ -147,6 +147,7 @@ mod tests {
         "tenants",
         "billing",
         "settings",
+        "branding",
     ];
     const ACTIONS: &[&str] = &["read", "write", "manage", "share", "delete"];
 

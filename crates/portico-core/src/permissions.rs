@@ -38,6 +38,7 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("permissions", "manage"),
     ("audit", "read"),
     ("settings", "manage"),
+    ("branding", "write"),
     ("notifications", "manage"),
     ("scheduling", "read"),
     ("scheduling", "manage"),
