@@ -7,6 +7,7 @@ mod api_keys;
 mod audit;
 mod audit_export;
 mod billing;
+mod branding;
 mod break_glass;
 mod browser_session;
 mod chart_access;
@@ -85,6 +86,7 @@ pub struct Mutation(
     enrolment::EnrolmentMutation,
     proxies::ProxiesMutation,
     settings::SettingsMutation,
+    branding::BrandingMutation,
     scheduling::SchedulingMutation,
     refills::RefillsMutation,
     deliveries::DeliveriesMutation,
