@@ -14,6 +14,7 @@ mod attachments;
 mod audit;
 mod authz;
 mod billing;
+mod branding;
 mod break_glass;
 mod browser_session;
 mod chart_access;
