@@ -6,9 +6,10 @@ import { mkdtempSync, existsSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { STATE_ENV, type ServerState } from "./server-state";
 
-const repo = resolve(__dirname, "../..");
+const repo = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {

@@ -1,6 +1,8 @@
 import { serverState } from "./server-state";
 
 export default async function globalTeardown(): Promise<void> {
+  // Nothing to stop when set-up failed before starting the server.
+  if (!process.env.PORTICO_E2E_STATE) return;
   const { pid } = serverState();
   try {
     process.kill(pid, "SIGTERM");

@@ -2,7 +2,7 @@
 // period of the same length for comparison and a table for screen readers. Practice admins
 // see their practice; operators see the platform's totals.
 import { useMemo, useState } from "react";
-import { useQuery } from "urql";
+import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import type { AdoptionGranularity } from "@portico/client/gql/graphql";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
@@ -51,6 +51,34 @@ const PlatformAdoption = graphql(`
   }
 `);
 
+const Recompute = graphql(`
+  mutation RecomputeAdoption($from: NaiveDate!, $to: NaiveDate!) {
+    recomputeAdoption(from: $from, to: $to) {
+      days
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+/** The server recomputes at most 92 days at a time. */
+const CHUNK_DAYS = 92;
+
+function chunks(from: string, to: string): { from: string; to: string }[] {
+  const out: { from: string; to: string }[] = [];
+  let start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`);
+  while (start <= end) {
+    const stop = Math.min(end, start + (CHUNK_DAYS - 1) * 86_400_000);
+    out.push({ from: isoDay(new Date(start)), to: isoDay(new Date(stop)) });
+    start = stop + 86_400_000;
+  }
+  return out;
+}
+
 const SPANS: Record<AdoptionGranularity, { days: number; label: string }> = {
   DAY: { days: 30, label: "Last 30 days, by day" },
   WEEK: { days: 12 * 7, label: "Last 12 weeks, by week" },
@@ -86,9 +114,25 @@ export default function AdoptionPage() {
   const prevVars = { from: range.prevFrom, to: range.prevTo, granularity };
   const [platformNow] = useQuery({ query: PlatformAdoption, variables: vars, pause: !operator });
   const [platformBefore] = useQuery({ query: PlatformAdoption, variables: prevVars, pause: !operator });
-  const [practiceNow] = useQuery({ query: PracticeAdoption, variables: vars, pause: operator });
-  const [practiceBefore] = useQuery({ query: PracticeAdoption, variables: prevVars, pause: operator });
+  const [practiceNow, reloadNow] = useQuery({ query: PracticeAdoption, variables: vars, pause: operator });
+  const [practiceBefore, reloadBefore] = useQuery({ query: PracticeAdoption, variables: prevVars, pause: operator });
   const current = operator ? platformNow : practiceNow;
+  const [, recompute] = useMutation(Recompute);
+  const [progress, setProgress] = useState<{ done: number; of: number; error?: string } | null>(null);
+
+  // Long work shows its progress: the previous and the current period, 92 days at a time.
+  async function recomputeAll() {
+    const parts = [...chunks(range.prevFrom, range.prevTo), ...chunks(range.from, range.to)];
+    setProgress({ done: 0, of: parts.length });
+    for (const [i, part] of parts.entries()) {
+      const r = await recompute(part);
+      const failed = r.error ? problemOf(r.error).sentence : r.data?.recomputeAdoption.userErrors[0]?.message;
+      if (failed) return setProgress({ done: i, of: parts.length, error: failed });
+      setProgress({ done: i + 1, of: parts.length });
+    }
+    reloadNow({ requestPolicy: "network-only" });
+    reloadBefore({ requestPolicy: "network-only" });
+  }
   const now = operator ? platformNow.data?.platformAdoption.totals : practiceNow.data?.adoptionMetrics;
   const before = operator ? platformBefore.data?.platformAdoption.totals : practiceBefore.data?.adoptionMetrics;
 
@@ -106,9 +150,26 @@ export default function AdoptionPage() {
         {SPANS[granularity].label}: {formatDate(range.from)} to {formatDate(range.to)}, compared with {formatDate(range.prevFrom)} to{" "}
         {formatDate(range.prevTo)}.
       </p>
+      {!operator && (
+        <div className="actions">
+          <button type="button" onClick={() => void recomputeAll()} disabled={progress !== null && progress.done < progress.of && !progress.error}>
+            Recompute these figures
+          </button>
+          {progress && (
+            <span role="status" className="meta">
+              {progress.error
+                ? `Stopped: ${progress.error}`
+                : progress.done < progress.of
+                  ? `Recomputing… ${progress.done} of ${progress.of} parts done`
+                  : "Figures recomputed."}{" "}
+              <progress max={progress.of} value={progress.done} aria-label="Recomputing" />
+            </span>
+          )}
+        </div>
+      )}
       {current.error && !now && <ErrorState problem={problemOf(current.error)} />}
       {current.fetching && !now && <LoadingState label="Loading adoption figures" rows={6} />}
-      {now && now.length === 0 && <EmptyState title="No figures yet for this period.">They are computed every night from the day's activity.</EmptyState>}
+      {now && now.length === 0 && <EmptyState title="No figures yet for this period.">They are computed every night from the day's activity{operator ? "" : "; “Recompute these figures” computes them now"}.</EmptyState>}
       {now && now.length > 0 && (
         <div className="charts">
           {METRICS.map((metric) => (

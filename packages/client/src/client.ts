@@ -1,6 +1,6 @@
 // The urql client both apps use: the access token from the session on every request, one
 // refresh when the server says UNAUTHENTICATED, and subscriptions over graphql-ws on the same
-// origin (the token and the practice travel in `connection_init`).
+// origin (the token travels in `connection_init`).
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "@urql/core";
 import { authExchange } from "@urql/exchange-auth";
 import { createClient as createWsClient } from "graphql-ws";
@@ -13,7 +13,9 @@ const EARLY_REFRESH_MS = 20_000;
 export function createPorticoClient(session: SessionStore): Client {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   const ws = createWsClient({
-    url: `${scheme}//${window.location.host}${GRAPHQL_PATH}`,
+    // Browsers cannot set headers on a WebSocket: on a shared host the practice is named in
+    // the URL (a slug, not a secret); the token travels in `connection_init`.
+    url: `${scheme}//${window.location.host}${GRAPHQL_PATH}${session.tenant ? `?tenant=${encodeURIComponent(session.tenant)}` : ""}`,
     lazy: true,
     retryAttempts: Infinity,
     shouldRetry: () => session.current !== null,
@@ -23,7 +25,6 @@ export function createPorticoClient(session: SessionStore): Client {
       const token = session.current?.accessToken;
       return {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(session.tenant ? { tenant: session.tenant } : {}),
       };
     },
   });

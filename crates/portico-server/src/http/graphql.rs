@@ -223,9 +223,10 @@ async fn websocket(state: AppState, req: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     // graphql-ws authenticates in `connection_init`; the refresh cookie plays no part.
+    let headers = tenant::with_query_tenant(&parts.headers, parts.uri.query());
     let context = match request_context(
         runtime,
-        &parts.headers,
+        &headers,
         request_id,
         client_ip(&parts.extensions),
         false,
