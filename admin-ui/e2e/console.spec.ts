@@ -173,6 +173,24 @@ test("the adoption page draws its charts, with a table for each", async ({ page 
   await page.getByRole("link", { name: "Set-up" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Set up your practice" })).toBeVisible();
   await expectAccessible(page, testInfo, "setup");
+
+  // Branding from the checklist: a colour too light for white text is refused, the nearest
+  // readable one is offered, and the preview follows what is typed.
+  await page.getByRole("link", { name: "Brand your portal" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Branding" })).toBeVisible();
+  await page.getByLabel("Brand colour", { exact: true }).fill("#ffcc00");
+  await expect(page.getByText(/too light to read/)).toBeVisible();
+  await expect(page.locator(".preview-header")).toHaveCSS("background-color", "rgb(255, 204, 0)");
+  await page.getByRole("button", { name: "Save branding" }).click();
+  await expect(page.getByRole("alert")).toContainText("Brand colour");
+  await screenshot(page, "07-branding-refused");
+  await expectAccessible(page, testInfo, "branding-refused");
+  await page.getByRole("button", { name: /^Use #[0-9a-f]{6} instead$/ }).click();
+  await expect(page.getByText(/readable/)).toBeVisible();
+  await page.getByRole("button", { name: "Save branding" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  await page.getByRole("link", { name: "Set-up" }).click();
+  await expect(page.getByRole("listitem").filter({ hasText: "Brand your portal" })).toContainText("Done");
   await page.getByRole("link", { name: "Billing" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Billing" })).toBeVisible();
   await expectAccessible(page, testInfo, "billing");

@@ -55,7 +55,7 @@ async fn the_console_page_has_its_own_policy_and_is_revalidated() {
     assert_eq!(
         header(&res, "content-security-policy"),
         "default-src 'none'; script-src 'self'; style-src 'self'; \
-         style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; \
+         style-src-attr 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self'; \
          connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
          frame-ancestors 'none'"
     );

@@ -52,7 +52,7 @@ export function AdoptionChart({
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" stroke="#d0d5dd" />
             <XAxis dataKey="label" tick={{ fontSize: 12 }} />
-            <YAxis tick={{ fontSize: 12 }} tickFormatter={(v: number) => format(v, metric)} width={56} />
+            <YAxis tick={{ fontSize: 12 }} tickFormatter={(v: number) => format(v, metric)} width={56} domain={metric.kind === "share" ? [0, 1] : [0, "auto"]} />
             <Tooltip formatter={(v) => format(typeof v === "number" ? v : null, metric)} />
             <Legend />
             <Line type="monotone" dataKey="current" name="This period" stroke="#1d4ed8" strokeWidth={2} dot={{ r: 3 }} connectNulls isAnimationActive={false} />

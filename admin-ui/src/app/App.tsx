@@ -47,6 +47,7 @@ const PracticePage = lazy(() => import("../operator/PracticePage"));
 const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
 const BillingPage = lazy(() => import("../billing/BillingPage"));
 const SetupPage = lazy(() => import("../setup/SetupPage"));
+const BrandingPage = lazy(() => import("../branding/BrandingPage"));
 const SchedulePage = lazy(() => import("../schedule/SchedulePage"));
 const BookPage = lazy(() => import("../schedule/BookPage"));
 
@@ -160,6 +161,7 @@ function Routes({ me }: { me: Me }) {
               { path: "adoption", element: <Page><AdoptionPage /></Page> },
               { path: "billing", element: <Page><BillingPage /></Page> },
               { path: "setup", element: <Page><SetupPage /></Page> },
+              { path: "branding", element: <Page><BrandingPage /></Page> },
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],
           },

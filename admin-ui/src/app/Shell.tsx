@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { to: "practices", label: "Practices", roles: ["operator"] },
   { to: "adoption", label: "Adoption", roles: ["operator", "practice_admin"] },
   { to: "setup", label: "Set-up", roles: ["practice_admin"] },
+  { to: "branding", label: "Branding", roles: ["practice_admin"] },
   { to: "schedule", label: "Schedule", roles: ["practice_admin", "provider", "staff"] },
   { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
   { to: "refills", label: "Refills", roles: ["practice_admin", "provider", "staff"] },

@@ -1,5 +1,6 @@
 // The practice admin's onboarding checklist: what is done and what is left before patients
 // can book, computed from the practice's own data.
+import { Link } from "react-router";
 import { useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import { ErrorState, LoadingState } from "../components/PageState";
@@ -41,7 +42,9 @@ const SetupQuery = graphql(`
 interface Item {
   label: string;
   done: boolean;
+  /** Where to do it: a console page, or (not in the console yet) the API call. */
   how: string;
+  to?: string;
 }
 
 export default function SetupPage() {
@@ -51,15 +54,22 @@ export default function SetupPage() {
   if (!data) return null;
   const items: Item[] = [
     { label: "Two-step verification for your account", done: data.me.mfaEnrolled, how: "Done at your first sign-in." },
-    { label: "Add your providers", done: data.providers.length > 0, how: "saveProvider in the API." },
-    { label: "Add your locations", done: data.locations.length > 0, how: "saveLocation in the API." },
-    { label: "Set up appointment types", done: data.appointmentTypes.length > 0, how: "saveAppointmentType in the API." },
-    { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "inviteStaff in the API." },
-    { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "createCareTeamPool in the API." },
+    {
+      label: "Brand your portal",
+      done: data.me.tenant.logoUrl !== null || data.me.tenant.primaryColor !== "#1f6feb",
+      how: "Open Branding.",
+      to: "/branding",
+    },
+    { label: "Add your providers", done: data.providers.length > 0, how: "saveProvider" },
+    { label: "Add your locations", done: data.locations.length > 0, how: "saveLocation" },
+    { label: "Set up appointment types", done: data.appointmentTypes.length > 0, how: "saveAppointmentType" },
+    { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "inviteStaff" },
+    { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "createCareTeamPool" },
     {
       label: "Choose a plan",
       done: !data.billing.enabled || Boolean(data.billing.subscriptionStatus),
       how: "Open Billing.",
+      to: "/billing",
     },
   ];
   const done = items.filter((i) => i.done).length;
@@ -72,8 +82,8 @@ export default function SetupPage() {
       <ol className="checklist">
         {items.map((item) => (
           <li key={item.label} className={item.done ? "done" : undefined}>
-            <span className="tag">{item.done ? "Done" : "To do"}</span> {item.label}
-            {!item.done && <span className="muted"> — {item.how}</span>}
+            <span className="tag">{item.done ? "Done" : "To do"}</span> {item.to ? <Link to={item.to}>{item.label}</Link> : item.label}
+            {!item.done && !item.to && <span className="muted"> — in the API for now: {item.how}</span>}
           </li>
         ))}
       </ol>

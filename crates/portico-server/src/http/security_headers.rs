@@ -17,9 +17,11 @@ pub const HTML_CSP: &str = "default-src 'none'; script-src 'self'; \
     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// For the console (`/console/`): a Vite build with no inline script or style element.
-/// Chart libraries set `style` attributes, hence `style-src-attr 'unsafe-inline'` alone.
+/// Chart libraries set `style` attributes, hence `style-src-attr 'unsafe-inline'` alone. A
+/// practice's logo is an https address of its own, shown in the branding preview, hence
+/// `img-src https:` (images only: nothing that runs).
 pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; \
+    style-src-attr 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self'; \
     connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
