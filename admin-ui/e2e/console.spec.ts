@@ -1,7 +1,8 @@
 // The console's journeys, in order, on one demo server: each saves screenshots and runs axe
 // on every page it visits.
 import { expect, test } from "@playwright/test";
-import { api, baseUrl, expectAccessible, FRONT_DESK, OPERATOR, ADMIN, patientToken, screenshot, signInConsole, PASSWORD, freshCode } from "./support";
+import { TOTP, Secret } from "otpauth";
+import { api, baseUrl, emailContaining, expectAccessible, FRONT_DESK, OPERATOR, ADMIN, patientToken, screenshot, signInConsole, PASSWORD, freshCode } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -194,6 +195,47 @@ test("the adoption page draws its charts, with a table for each", async ({ page 
   await page.getByRole("link", { name: "Billing" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Billing" })).toBeVisible();
   await expectAccessible(page, testInfo, "billing");
+});
+
+test("an admin invites a nurse, who joins from the emailed link and sets up two-step verification", async ({ page, browser }, testInfo) => {
+  await signInConsole(page, "lakeside", ADMIN);
+  await page.getByRole("link", { name: "Staff" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Staff" })).toBeVisible();
+  await expectAccessible(page, testInfo, "staff");
+  const email = `nurse${Date.now() % 100000}@lakeside.example`;
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel(/^Staff/).check();
+  await page.getByRole("button", { name: "Send invitation" }).dblclick();
+  await expect(page.getByRole("status").filter({ hasText: `Invitation sent to ${email}` })).toBeVisible();
+  await expect(page.getByRole("row", { name: new RegExp(email) })).toHaveCount(1);
+  await screenshot(page, "10-staff-invited");
+
+  const link = /https?:\/\/[^\s"<>]*\/console\/accept-invitation\?practice=lakeside#token=[A-Za-z0-9_\-.~%]+/.exec(emailContaining(email))?.[0];
+  expect(link).toBeTruthy();
+  const nurse = await (await browser.newContext()).newPage();
+  await nurse.goto(link!.replace(/^https?:\/\/[^/]+/, baseUrl()));
+  await expect(nurse.getByRole("heading", { level: 1, name: "Join your practice on Portico" })).toBeVisible();
+  // The token left the address bar as soon as the page read it.
+  expect(nurse.url()).not.toContain("token");
+  await expectAccessible(nurse, testInfo, "accept-invitation");
+  await nurse.getByLabel("Your name").fill("Noor Nurse");
+  await nurse.getByLabel("Choose a password").fill("a long nurse password 2026");
+  await nurse.getByRole("button", { name: "Join" }).click();
+  await expect(nurse.getByRole("heading", { level: 1, name: "Set up two-step verification" })).toBeVisible();
+  await nurse.getByRole("button", { name: "Start" }).click();
+  const secret = (await nurse.getByLabel("Setup key").textContent())!.trim();
+  await expectAccessible(nurse, testInfo, "enrol-totp");
+  const code = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate();
+  await nurse.getByLabel("Code", { exact: true }).fill(code);
+  await nurse.getByRole("button", { name: "Confirm" }).click();
+  await expect(nurse.getByRole("heading", { level: 1, name: "Save your recovery codes" })).toBeVisible();
+  await screenshot(nurse, "11-recovery-codes");
+  await nurse.getByRole("button", { name: "I have saved them" }).click();
+  await expect(nurse.getByRole("heading", { level: 1, name: "Inbox" })).toBeVisible();
+  await expect(nurse.getByText("Noor Nurse · Staff")).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByRole("row", { name: /Noor Nurse/ })).toContainText("Set up");
 });
 
 test("staff of one practice see nothing of another, in the browser or through the API", async ({ page, request }) => {

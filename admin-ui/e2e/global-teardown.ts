@@ -1,12 +1,16 @@
+import { rmSync } from "node:fs";
 import { serverState } from "./server-state";
 
 export default async function globalTeardown(): Promise<void> {
   // Nothing to stop when set-up failed before starting the server.
   if (!process.env.PORTICO_E2E_STATE) return;
-  const { pid } = serverState();
+  const { pid, dir } = serverState();
   try {
     process.kill(pid, "SIGTERM");
   } catch {
     // Already gone: nothing to stop.
   }
+  // The database, secrets key and outbox of this run only.
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(dir, { recursive: true, force: true });
 }

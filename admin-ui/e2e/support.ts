@@ -3,6 +3,8 @@
 import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { TOTP, Secret } from "otpauth";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { serverState } from "./server-state";
 
 export const PASSWORD = "lakeside demo portal";
@@ -78,4 +80,19 @@ export async function expectAccessible(page: Page, testInfo: TestInfo, name: str
 /** A screenshot kept as a test artifact (test-results/screenshots/). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+/** The newest email in the server's outbox that mentions `needle`, decoded from MIME. */
+export function emailContaining(needle: string): string {
+  const outbox = join(serverState().dir, "outbox");
+  const mails = readdirSync(outbox)
+    .filter((f) => f.endsWith(".eml"))
+    .map((f) => decodeQuotedPrintable(readFileSync(join(outbox, f), "utf8")))
+    .filter((m) => m.includes(needle));
+  if (mails.length === 0) throw new Error(`no email mentions ${needle}`);
+  return mails[mails.length - 1]!;
+}
+
+function decodeQuotedPrintable(text: string): string {
+  return text.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }

@@ -106,7 +106,7 @@ async fn invitations_are_delivered_over_smtp() {
         .replace("=3D", "=");
     assert!(message.contains("nia@postal.example.com"), "{message}");
     assert!(
-        message.contains("/t/postal/accept-invitation#token=inv_"),
+        message.contains("/console/accept-invitation?practice=postal#token=inv_"),
         "{message}"
     );
     assert!(app.outbox().is_empty(), "nothing went to the outbox folder");

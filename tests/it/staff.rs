@@ -54,7 +54,7 @@ async fn an_invited_staff_member_joins_once_and_must_enrol_mfa() {
         .last_email_to("sam@harbor.example.com")
         .expect("an email");
     assert!(
-        email.contains("/t/harbor/accept-invitation#token="),
+        email.contains("/console/accept-invitation?practice=harbor#token="),
         "{email}"
     );
     let token = token_in(&email);

@@ -10,6 +10,7 @@ import { Shell } from "./Shell";
 import { SignInPage } from "../signin/SignInPage";
 import { EnrolTotpPage } from "../signin/EnrolTotpPage";
 import { ReauthDialog } from "../signin/ReauthDialog";
+import { AcceptInvitationPage, invitationFromLocation } from "../signin/AcceptInvitationPage";
 import { ErrorState, LoadingState } from "../components/PageState";
 
 const MeQueryDoc = graphql(`
@@ -48,12 +49,18 @@ const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
 const BillingPage = lazy(() => import("../billing/BillingPage"));
 const SetupPage = lazy(() => import("../setup/SetupPage"));
 const BrandingPage = lazy(() => import("../branding/BrandingPage"));
+const StaffPage = lazy(() => import("../staff/StaffPage"));
 const SchedulePage = lazy(() => import("../schedule/SchedulePage"));
 const BookPage = lazy(() => import("../schedule/BookPage"));
+
+/** Read once per page load: reading removes the token from the address bar. */
+const openedInvitation = invitationFromLocation();
 
 type Phase = { kind: "restoring" } | { kind: "signed-out"; ended?: boolean } | { kind: "signed-in" };
 
 export function App() {
+  // Opened from an invitation link: joining comes before any session.
+  const [invitation, setInvitation] = useState(openedInvitation);
   const [session, setSession] = useState<SessionStore | null>(() => {
     const practice = rememberedPractice();
     return practice ? new SessionStore(practice) : null;
@@ -82,6 +89,17 @@ export function App() {
     setPhase({ kind: "signed-in" });
   }, []);
 
+  if (invitation) {
+    return (
+      <AcceptInvitationPage
+        invitation={invitation}
+        onJoined={(store) => {
+          setInvitation(null);
+          onSignedIn(store);
+        }}
+      />
+    );
+  }
   if (phase.kind === "restoring") return <LoadingState label="Opening the console" />;
   if (phase.kind === "signed-out" || !session || !client) {
     return (
@@ -162,6 +180,7 @@ function Routes({ me }: { me: Me }) {
               { path: "billing", element: <Page><BillingPage /></Page> },
               { path: "setup", element: <Page><SetupPage /></Page> },
               { path: "branding", element: <Page><BrandingPage /></Page> },
+              { path: "staff", element: <Page><StaffPage /></Page> },
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],
           },

@@ -21,6 +21,7 @@ const NAV: NavItem[] = [
   { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
   { to: "refills", label: "Refills", roles: ["practice_admin", "provider", "staff"] },
   { to: "patients", label: "Patients", roles: ["practice_admin", "provider", "staff"] },
+  { to: "staff", label: "Staff", roles: ["practice_admin"] },
   { to: "billing", label: "Billing", roles: ["practice_admin"] },
 ];
 

@@ -204,8 +204,10 @@ impl StaffMutation {
             }
         };
         let hours = services.invitation_ttl.as_secs() / 3600;
+        // The console's page for it; the token rides in the fragment, which browsers never
+        // send to a server or put in a Referer.
         let link = format!(
-            "{}/t/{}/accept-invitation#token={}",
+            "{}/console/accept-invitation?practice={}#token={}",
             services.public_url, tenant.tenant.slug, created.token
         );
         // Sent after the commit: the invitation exists even if the mail server is down, and
