@@ -214,7 +214,7 @@ export default function StaffPage() {
           {ROLES.map((r) => (
             <label key={r.value} className="radio">
               <input type="radio" name="invite-role" value={r.value} checked={role === r.value} onChange={() => setRole(r.value)} />
-              {r.label}              {r.label} — <span className="muted">{r.about}</span>nbsp;—{" "}<span className="muted">{r.about}</span>
+              {r.label} —{" "}<span className="muted">{r.about}</span>
             </label>
           ))}
         </fieldset>
