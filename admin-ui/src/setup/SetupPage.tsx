@@ -16,6 +16,9 @@ const SetupQuery = graphql(`
     }
     providers {
       id
+      weeklyAvailability {
+        weekday
+      }
     }
     locations {
       id
@@ -48,7 +51,9 @@ interface Item {
 }
 
 export default function SetupPage() {
-  const [{ data, error, fetching }, reload] = useQuery({ query: SetupQuery });
+  // Fresh on every visit: the items are done on other pages, and a first visit's empty lists
+  // give the cache nothing to invalidate when they are.
+  const [{ data, error, fetching }, reload] = useQuery({ query: SetupQuery, requestPolicy: "cache-and-network" });
   if (error && !data) return <ErrorState problem={problemOf(error)} retry={() => reload({ requestPolicy: "network-only" })} />;
   if (fetching && !data) return <LoadingState label="Loading your checklist" />;
   if (!data) return null;
@@ -60,9 +65,15 @@ export default function SetupPage() {
       how: "Open Branding.",
       to: "/branding",
     },
-    { label: "Add your providers", done: data.providers.length > 0, how: "saveProvider" },
-    { label: "Add your locations", done: data.locations.length > 0, how: "saveLocation" },
-    { label: "Set up appointment types", done: data.appointmentTypes.length > 0, how: "saveAppointmentType" },
+    { label: "Add your providers", done: data.providers.length > 0, how: "Open Providers.", to: "/practice/providers" },
+    { label: "Add your locations", done: data.locations.length > 0, how: "Open Locations.", to: "/practice/locations" },
+    { label: "Set up appointment types", done: data.appointmentTypes.length > 0, how: "Open Appointment types.", to: "/practice/appointment-types" },
+    {
+      label: "Set weekly hours",
+      done: data.providers.some((p) => p.weeklyAvailability.length > 0),
+      how: "Open Weekly hours.",
+      to: "/practice/hours",
+    },
     { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "inviteStaff" },
     { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "createCareTeamPool" },
     {
