@@ -230,12 +230,39 @@ test("an admin invites a nurse, who joins from the emailed link and sets up two-
   await nurse.getByRole("button", { name: "Confirm" }).click();
   await expect(nurse.getByRole("heading", { level: 1, name: "Save your recovery codes" })).toBeVisible();
   await screenshot(nurse, "11-recovery-codes");
+  const recoveryCodes = await nurse.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
+  expect(recoveryCodes.length).toBeGreaterThan(0);
   await nurse.getByRole("button", { name: "I have saved them" }).click();
   await expect(nurse.getByRole("heading", { level: 1, name: "Inbox" })).toBeVisible();
   await expect(nurse.getByText("Noor Nurse · Staff")).toBeVisible();
 
   await page.reload();
   await expect(page.getByRole("row", { name: /Noor Nurse/ })).toContainText("Set up");
+
+  // Her session ends while she is half-way through a form (a new role ends every session):
+  // she signs in again over the page, with a recovery code, and the form is as she left it.
+  await nurse.getByRole("link", { name: "Patients" }).click();
+  await nurse.getByRole("link", { name: "Register a patient" }).click();
+  await nurse.getByLabel("Given name").fill("Lena");
+  await nurse.getByLabel("Family name").fill("Okafor");
+  await nurse.getByLabel("Date of birth").fill("1990-07-21");
+  await nurse.getByLabel("Sex").selectOption("female");
+  await page.getByLabel("Role of Noor Nurse").selectOption("provider");
+  await expect(page.getByRole("status").filter({ hasText: "Noor Nurse is now provider" })).toBeVisible();
+  await nurse.getByRole("button", { name: "Register" }).click();
+  const dialog = nurse.getByRole("dialog", { name: "Your session ended" });
+  await expect(dialog).toBeVisible();
+  await screenshot(nurse, "12-session-ended-mid-form");
+  await expectAccessible(nurse, testInfo, "reauth");
+  await expect(dialog.getByLabel("Email")).toHaveValue(email);
+  await dialog.getByLabel("Password").fill("a long nurse password 2026");
+  await dialog.getByLabel("Code from your app").fill(recoveryCodes[0]!.trim());
+  await dialog.getByRole("button", { name: "Sign in" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(nurse.getByLabel("Given name")).toHaveValue("Lena");
+  await expect(nurse.getByLabel("Family name")).toHaveValue("Okafor");
+  await nurse.getByRole("button", { name: "Register" }).click();
+  await expect(nurse.getByRole("heading", { level: 1, name: "Lena Okafor is registered" })).toBeVisible();
 });
 
 test("staff of one practice see nothing of another, in the browser or through the API", async ({ page, request }) => {

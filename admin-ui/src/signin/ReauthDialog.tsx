@@ -11,8 +11,8 @@ export function ReauthDialog({ session, email, onCancel }: { session: SessionSto
         <Heading slot="title" id="reauth-title">
           Your session ended
         </Heading>
-        <p>You were signed out after a time without activity. Sign in again to carry on; what you typed is kept.</p>
-        <SignInForm practice={session.tenant} store={session} email={email} onSignedIn={() => undefined} />
+        <p>You were signed out, after a time without activity or because your access changed. Sign in again to carry on; what you typed is kept.</p>
+        <SignInForm practice={session.tenant} store={session} email={email} onSignedIn={() => undefined} idPrefix="reauth-" />
         <button type="button" className="link-button" onClick={onCancel}>
           Leave the console
         </button>

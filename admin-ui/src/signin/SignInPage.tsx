@@ -38,11 +38,14 @@ export function SignInForm({
   onSignedIn,
   store,
   email: knownEmail,
+  idPrefix = "",
 }: {
   practice: string | null;
   onSignedIn: (store: SessionStore) => void;
   store?: SessionStore;
   email?: string;
+  /** Keeps the fields' ids unique when the form opens over a page that has its own. */
+  idPrefix?: string;
 }) {
   const [slug, setSlug] = useState(store?.tenant ?? practice ?? "");
   const [email, setEmail] = useState(knownEmail ?? "");
@@ -63,7 +66,15 @@ export function SignInForm({
     setBusy(true);
     const target = store ?? new SessionStore(slug.trim().toLowerCase());
     try {
-      await target.signIn({ email: email.trim(), password, totpCode: code.trim() || null });
+      // Six digits are a code from the app; anything else is taken as a recovery code.
+      const entered = code.trim();
+      const fromApp = /^\d{6}$/.test(entered);
+      await target.signIn({
+        email: email.trim(),
+        password,
+        totpCode: fromApp ? entered : null,
+        recoveryCode: entered && !fromApp ? entered : null,
+      });
       onSignedIn(target);
     } catch (e) {
       const problem = problemOf(e);
@@ -78,18 +89,18 @@ export function SignInForm({
     <form onSubmit={submit} noValidate>
       <ErrorSummary problems={problems} labels={LABELS} />
       {!store && (
-        <Field name="practice" label={LABELS.practice} hint="The short name in your practice's web address, for example lakeside." error={problems.practice}>
+        <Field name={`${idPrefix}practice`} label={LABELS.practice} hint="The short name in your practice's web address, for example lakeside." error={problems.practice}>
           {(p) => <input {...p} value={slug} onChange={(e) => setSlug(e.target.value)} autoComplete="organization" autoCapitalize="none" spellCheck={false} />}
         </Field>
       )}
-      <Field name="email" label={LABELS.email} error={problems.email}>
+      <Field name={`${idPrefix}email`} label={LABELS.email} error={problems.email}>
         {(p) => <input {...p} type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" />}
       </Field>
-      <Field name="password" label={LABELS.password} error={problems.password}>
+      <Field name={`${idPrefix}password`} label={LABELS.password} error={problems.password}>
         {(p) => <input {...p} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />}
       </Field>
-      <Field name="totpCode" label={LABELS.totpCode} hint="The 6-digit code, if you have set up two-step verification." error={problems.totpCode}>
-        {(p) => <input {...p} inputMode="numeric" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" maxLength={6} />}
+      <Field name={`${idPrefix}totpCode`} label={LABELS.totpCode} hint="The 6-digit code, if you have set up two-step verification, or one of your recovery codes." error={problems.totpCode}>
+        {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" autoCapitalize="none" spellCheck={false} maxLength={64} />}
       </Field>
       <button type="submit" className="primary" disabled={busy} aria-disabled={busy}>
         {busy ? "Signing in…" : "Sign in"}
