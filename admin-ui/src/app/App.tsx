@@ -11,6 +11,8 @@ import { SignInPage } from "../signin/SignInPage";
 import { EnrolTotpPage } from "../signin/EnrolTotpPage";
 import { ReauthDialog } from "../signin/ReauthDialog";
 import { AcceptInvitationPage, invitationFromLocation } from "../signin/AcceptInvitationPage";
+import { SignUpPage } from "../signin/SignUpPage";
+import { practiceRoutes } from "../practice/routes";
 import { ErrorState, LoadingState } from "../components/PageState";
 
 const MeQueryDoc = graphql(`
@@ -61,6 +63,8 @@ type Phase = { kind: "restoring" } | { kind: "signed-out"; ended?: boolean } | {
 export function App() {
   // Opened from an invitation link: joining comes before any session.
   const [invitation, setInvitation] = useState(openedInvitation);
+  // "Create a practice" on the sign-in page opens /console/create-practice.
+  const [signingUp, setSigningUp] = useState(() => /\/create-practice\/?$/.test(window.location.pathname));
   const [session, setSession] = useState<SessionStore | null>(() => {
     const practice = rememberedPractice();
     return practice ? new SessionStore(practice) : null;
@@ -99,6 +103,13 @@ export function App() {
         }}
       />
     );
+  }
+  if (signingUp) {
+    const leave = () => {
+      window.history.replaceState(null, "", "/console/");
+      setSigningUp(false);
+    };
+    return <SignUpPage onSignedIn={(store) => (leave(), onSignedIn(store))} onCancel={leave} />;
   }
   if (phase.kind === "restoring") return <LoadingState label="Opening the console" />;
   if (phase.kind === "signed-out" || !session || !client) {
@@ -181,6 +192,7 @@ function Routes({ me }: { me: Me }) {
               { path: "setup", element: <Page><SetupPage /></Page> },
               { path: "branding", element: <Page><BrandingPage /></Page> },
               { path: "staff", element: <Page><StaffPage /></Page> },
+              ...practiceRoutes,
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],
           },

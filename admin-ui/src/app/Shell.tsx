@@ -5,6 +5,7 @@ import { NavLink, Outlet, useLocation } from "react-router";
 import { Dialog, Heading, Modal } from "react-aria-components";
 import { useIdleLogoff } from "@portico/client";
 import { roleOf, useConsole, type Me, type Role } from "./session";
+import { practiceNav } from "../practice/routes";
 
 interface NavItem {
   to: string;
@@ -16,6 +17,7 @@ const NAV: NavItem[] = [
   { to: "practices", label: "Practices", roles: ["operator"] },
   { to: "adoption", label: "Adoption", roles: ["operator", "practice_admin"] },
   { to: "setup", label: "Set-up", roles: ["practice_admin"] },
+  ...practiceNav,
   { to: "branding", label: "Branding", roles: ["practice_admin"] },
   { to: "schedule", label: "Schedule", roles: ["practice_admin", "provider", "staff"] },
   { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },

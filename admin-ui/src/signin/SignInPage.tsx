@@ -28,6 +28,11 @@ export function SignInPage({
           </p>
         )}
         <SignInForm practice={practice} onSignedIn={onSignedIn} store={store} />
+        {!store && (
+          <p>
+            New to Portico? <a href="/console/create-practice">Create a practice</a>
+          </p>
+        )}
       </main>
     </div>
   );
