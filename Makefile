@@ -61,10 +61,11 @@ else
 endif
 
 # The console's journeys in headless Chromium (Debian's `chromium`; nothing is downloaded)
-# against a real `portico serve --demo` on SQLite, with axe-core on every page. Screenshots
+# against a real `portico serve --demo` on SQLite with billing on against the local Stripe
+# stand-in (tests/bin/stripe_stand_in.rs), with axe-core on every page. Screenshots
 # land in admin-ui/test-results/screenshots/.
 test-ui: ui
-	$(CARGO) build --locked -p portico-server --bin portico
+	$(CARGO) build --locked -p portico-server --bin portico -p portico-tests --bin stripe-stand-in
 	npx tsc -p admin-ui/tsconfig.e2e.json
 	npm run test:e2e
 

@@ -192,9 +192,19 @@ test("the adoption page draws its charts, with a table for each", async ({ page 
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
   await page.getByRole("link", { name: "Set-up" }).click();
   await expect(page.getByRole("listitem").filter({ hasText: "Brand your portal" })).toContainText("Done");
+  // Billing hands off to Stripe Checkout (the local stand-in made the session; the Checkout
+  // page itself is Stripe's, answered here so the browser stays offline).
   await page.getByRole("link", { name: "Billing" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Billing" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Choose a plan" })).toBeVisible();
+  await screenshot(page, "07-billing-plans");
   await expectAccessible(page, testInfo, "billing");
+  await page.route("https://checkout.stripe.com/**", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Checkout</title><h1>Stripe Checkout</h1>" }),
+  );
+  await page.getByRole("button", { name: "Subscribe to Starter" }).click();
+  await page.waitForURL(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
+  await expect(page.getByRole("heading", { name: "Stripe Checkout" })).toBeVisible();
 });
 
 test("an admin invites a nurse, who joins from the emailed link and sets up two-step verification", async ({ page, browser }, testInfo) => {

@@ -2,7 +2,7 @@
 // console from admin-ui/dist, on a free port. What the journeys need (the URL and the demo's
 // TOTP secret) goes to a file they read.
 import { spawn } from "node:child_process";
-import { mkdtempSync, existsSync, openSync } from "node:fs";
+import { mkdtempSync, existsSync, openSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -28,6 +28,38 @@ export default async function globalSetup(): Promise<void> {
   if (!existsSync(dist)) throw new Error("admin-ui/dist is missing: run npm run build");
   const dir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
   const port = await freePort();
+
+  // Billing on, against the local Stripe stand-in (Stripe itself cannot be reached here).
+  const standIn = process.env.PORTICO_STRIPE_STAND_IN ?? join(repo, "target/debug/stripe-stand-in");
+  if (!existsSync(standIn)) throw new Error(`${standIn} is missing: build it with cargo build -p portico-tests --bin stripe-stand-in`);
+  const stripe = spawn(standIn, [], { stdio: ["ignore", "pipe", "inherit"] });
+  const stripeBase = await new Promise<string>((ok, fail) => {
+    let seen = "";
+    stripe.stdout!.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = /STRIPE_API_BASE=(\S+)/.exec(seen);
+      if (m) ok(m[1]!);
+    });
+    stripe.on("exit", (code) => fail(new Error(`the Stripe stand-in exited (${code})`)));
+  });
+  const config = join(dir, "portico.toml");
+  writeFileSync(
+    config,
+    [
+      "[[billing_plans]]",
+      'code = "starter"',
+      'name = "Starter"',
+      'base_price = "price_starter_base"',
+      'patient_price = "price_starter_map"',
+      "",
+      "[[billing_plans]]",
+      'code = "practice"',
+      'name = "Practice"',
+      'base_price = "price_practice_base"',
+      'seat_price = "price_practice_seat"',
+      "",
+    ].join("\n"),
+  );
   const log = openSync(join(dir, "server.log"), "w");
   const child = spawn(binary, ["serve", "--demo"], {
     cwd: dir,
@@ -40,6 +72,10 @@ export default async function globalSetup(): Promise<void> {
       PORTICO_SECRETS_KEY_FILE: join(dir, "secrets.key"),
       PORTICO_OUTBOX_DIR: join(dir, "outbox"),
       PORTICO_LOG: "warn",
+      PORTICO_CONFIG: config,
+      PORTICO_STRIPE_SECRET_KEY: "sk_test_portico",
+      PORTICO_STRIPE_WEBHOOK_SECRET: "whsec_portico_test",
+      PORTICO_STRIPE_API_BASE: stripeBase,
     },
     stdio: ["ignore", "pipe", log],
   });
@@ -59,6 +95,6 @@ export default async function globalSetup(): Promise<void> {
   const totpSecret = await ready;
   child.stdout!.removeAllListeners("data");
   child.stdout!.resume();
-  const state: ServerState = { pid: child.pid!, port, totpSecret, dir };
+  const state: ServerState = { pid: child.pid!, stripePid: stripe.pid!, port, totpSecret, dir };
   process.env[STATE_ENV] = JSON.stringify(state);
 }

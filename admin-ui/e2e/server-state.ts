@@ -4,6 +4,7 @@ export const STATE_ENV = "PORTICO_E2E_STATE";
 
 export interface ServerState {
   pid: number;
+  stripePid: number;
   port: number;
   totpSecret: string;
   dir: string;
