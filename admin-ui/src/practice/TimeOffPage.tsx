@@ -243,19 +243,23 @@ export default function TimeOffPage() {
         <fieldset>
           <legend>{LABELS.kind}</legend>
           {KINDS.map((k) => (
-            <label key={k.value} className="radio" htmlFor={`kind-${k.value}`}>
+            <div key={k.value} className="radio">
               <input
                 id={`kind-${k.value}`}
                 type="radio"
                 name="kind"
                 value={k.value}
                 checked={form.kind === k.value}
+                aria-describedby={`kind-${k.value}-hint`}
                 onChange={() => setForm((f) => ({ ...f, kind: k.value }))}
               />
-              <span>
-                <strong>{k.label}</strong> <span className="muted">— {k.hint}</span>
+              <label htmlFor={`kind-${k.value}`}>
+                <strong>{k.label}</strong>
+              </label>
+              <span className="muted" id={`kind-${k.value}-hint`}>
+                — {k.hint}
               </span>
-            </label>
+            </div>
           ))}
         </fieldset>
         {!holiday && (
