@@ -122,7 +122,7 @@ test("a new practice signs up and, through its checklist alone, opens its first 
   await expect(page.getByLabel("Friday, hours 2, end")).toHaveValue("17:00");
   await page.getByRole("button", { name: "Save weekly hours" }).dblclick();
   await expect(page.getByRole("status").filter({ hasText: "Saved. Dr. Ana Reyes sees patients at Harbour Street clinic" })).toBeVisible();
-  await expect(page.getByRole("region", { name: "Saved now for Dr. Ana Reyes" })).toContainText("Friday 09:00–12:00 and 13:00–17:00");
+  await expect(page.getByRole("region", { name: "Saved now for Dr. Ana Reyes" })).toContainText(/Monday to Friday 9:00\sAM–12:00\sPM and 1:00\sPM–5:00\sPM/);
   await screenshot(page, "setup-06-weekly-hours");
   await expectAccessible(page, testInfo, "hours");
 

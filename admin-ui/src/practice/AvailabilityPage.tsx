@@ -392,17 +392,27 @@ function SavedNow({
   );
 }
 
-/** "Monday 09:00–12:00 and 13:00–17:00; Tuesday 09:00–17:00". */
+/** "Monday to Friday 9:00 AM–12:00 PM and 1:00 PM–5:00 PM; Saturday 9:00 AM–1:00 PM". */
 function describe(windows: { weekday: number; start: string; end: string }[]): string {
-  return WEEKDAYS.filter(({ iso }) => windows.some((w) => w.weekday === iso))
-    .map(({ iso, name }) =>
-      `${name} ${windows
-        .filter((w) => w.weekday === iso)
-        .sort((a, b) => a.start.localeCompare(b.start))
-        .map((w) => `${w.start}–${w.end === "24:00" ? "midnight" : w.end}`)
-        .join(" and ")}`,
-    )
-    .join("; ");
+  const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "short", timeZone: "UTC" });
+  const time = (t: string) => (t === "24:00" ? "midnight" : clock.format(new Date(`1970-01-01T${t}:00Z`)));
+  const days = WEEKDAYS.map(({ iso, name }) => ({
+    name,
+    hours: windows
+      .filter((w) => w.weekday === iso)
+      .sort((a, b) => a.start.localeCompare(b.start))
+      .map((w) => `${time(w.start)}–${time(w.end)}`)
+      .join(" and "),
+  }));
+  // Days in a row with the same hours are said once: "Monday to Friday".
+  const runs: { first: string; last: string; hours: string }[] = [];
+  days.forEach((day, i) => {
+    const run = runs.at(-1);
+    if (!day.hours) return;
+    if (run && run.hours === day.hours && run.last === days[i - 1]?.name) run.last = day.name;
+    else runs.push({ first: day.name, last: day.name, hours: day.hours });
+  });
+  return runs.map((r) => `${r.first === r.last ? r.first : `${r.first} to ${r.last}`} ${r.hours}`).join("; ");
 }
 
 function sameWeek(a: Week, b: Week): boolean {

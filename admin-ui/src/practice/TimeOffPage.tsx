@@ -330,7 +330,7 @@ function span(startsAt: string, endsAt: string, timeZone: string): string {
     const last = new Date(end.getTime() - 1);
     const a = day.format(start);
     const b = day.format(last);
-    return a === b ? `${a}, all day` : `${a} – ${b}, all days`;
+    return a === b ? `${a}, all day` : `${a} to ${b}, whole days`;
   }
   const a = day.format(start);
   const b = day.format(end);
