@@ -1,7 +1,7 @@
 // The console's root: which practice, whether someone is signed in (a reload continues the
 // session from its cookie), and the routes, each area loaded only when opened.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { createBrowserRouter, Navigate, RouterProvider, useRouteError } from "react-router";
 import { Provider, useQuery } from "urql";
 import { createPorticoClient, graphql, problemOf, SessionStore } from "@portico/client";
 import { rememberedPractice, rememberPractice } from "./practice";
@@ -176,6 +176,7 @@ function Routes({ me }: { me: Me }) {
           {
             path: "/",
             element: <Shell />,
+            errorElement: <RouteError />,
             children: [
               { index: true, element: <Navigate to={home(me)} replace /> },
               { path: "schedule", element: <Page><SchedulePage /></Page> },
@@ -204,6 +205,24 @@ function Routes({ me }: { me: Me }) {
     [me.role],
   );
   return <RouterProvider router={router} />;
+}
+
+/**
+ * A page that failed to load or crashed. The usual cause is a new version of the console
+ * deployed while this tab was open (its old chunks are gone): reloading fixes it.
+ */
+function RouteError() {
+  const error = useRouteError();
+  const stale = error instanceof Error && /dynamically imported module|Importing a module script failed/i.test(error.message);
+  return (
+    <main id="main" className="sign-in-card">
+      <h1>{stale ? "The console was updated" : "This page could not be shown"}</h1>
+      <p>{stale ? "A newer version is ready. Reload to continue; you stay signed in." : "Something went wrong while showing this page. Reload to try again."}</p>
+      <button type="button" className="primary" onClick={() => window.location.reload()}>
+        Reload
+      </button>
+    </main>
+  );
 }
 
 function Page({ children }: { children: React.ReactNode }) {

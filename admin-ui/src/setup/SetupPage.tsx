@@ -74,7 +74,7 @@ export default function SetupPage() {
       how: "Open Weekly hours.",
       to: "/practice/hours",
     },
-    { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "inviteStaff" },
+    { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "Open Staff.", to: "/staff" },
     { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "createCareTeamPool" },
     {
       label: "Choose a plan",
