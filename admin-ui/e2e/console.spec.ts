@@ -348,6 +348,7 @@ test("an operator suspends a practice with a reason, its staff see the banner, a
   const staff = await (await browser.newContext()).newPage();
   await signInConsole(staff, "lakeside", FRONT_DESK);
   await expect(staff.getByRole("alert").filter({ hasText: "This practice is suspended" })).toContainText("Unpaid invoices since October");
+  await expect(staff.getByRole("heading", { level: 1, name: "Inbox" })).toBeVisible();
   await screenshot(staff, "09-staff-suspended-banner");
   await expectAccessible(staff, testInfo, "suspended-banner");
 
