@@ -333,6 +333,8 @@ test("an operator suspends a practice with a reason, its staff see the banner, a
   await expect(operator.getByRole("heading", { level: 1, name: "Practices" })).toBeVisible();
   await expectAccessible(operator, testInfo, "practices");
   await operator.getByLabel("Find a practice").fill("Lakeside");
+  // Adoption at a glance: Lakeside's latest month (computed above) is in its row.
+  await expect(operator.getByRole("row", { name: /Lakeside Family Medicine/ })).toContainText(/\d+%/);
   await screenshot(operator, "08-operator-practices");
   await operator.getByRole("link", { name: "Lakeside Family Medicine" }).click();
   await expect(operator.getByRole("heading", { level: 1, name: "Lakeside Family Medicine" })).toBeVisible();

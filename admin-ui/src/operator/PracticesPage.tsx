@@ -26,13 +26,45 @@ const PracticesQuery = graphql(`
   }
 `);
 
+/** Adoption at a glance: each practice's latest month (computed nightly). */
+const AdoptionGlance = graphql(`
+  query PracticesAdoption($from: NaiveDate!, $to: NaiveDate!) {
+    platformAdoption(from: $from, to: $to, granularity: MONTH) {
+      practices {
+        tenantId
+        points {
+          activationRate
+          monthlyActive
+        }
+      }
+    }
+  }
+`);
+
 const PAGE = 25;
+
+function glanceRange(): { from: string; to: string } {
+  const to = new Date();
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+}
 
 export default function PracticesPage() {
   const [status, setStatus] = useState("");
   const [text, setText] = useState("");
   const [page, setPage] = useState(0);
   const [{ data, error, fetching }, reload] = useQuery({ query: PracticesQuery, variables: { status: status || null } });
+  const [range] = useState(glanceRange);
+  const [glance] = useQuery({ query: AdoptionGlance, variables: range });
+  const adoption = useMemo(() => {
+    const byTenant = new Map<string, { activationRate?: number | null; monthlyActive: number }>();
+    for (const p of glance.data?.platformAdoption.practices ?? []) {
+      const last = p.points[p.points.length - 1];
+      if (last) byTenant.set(p.tenantId, last);
+    }
+    return byTenant;
+  }, [glance.data]);
+  const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 0 });
   const matching = useMemo(() => {
     const needle = text.trim().toLowerCase();
     return (data?.tenants ?? []).filter((t) => t.slug !== "platform" && (!needle || t.name.toLowerCase().includes(needle) || t.slug.includes(needle)));
@@ -72,6 +104,8 @@ export default function PracticesPage() {
               <th scope="col">Status</th>
               <th scope="col">Plan</th>
               <th scope="col">Subscription</th>
+              <th scope="col">Patients activated</th>
+              <th scope="col">Active this month</th>
               <th scope="col">Joined</th>
             </tr>
           </thead>
@@ -86,6 +120,8 @@ export default function PracticesPage() {
                 </td>
                 <td>{t.billing?.plan ?? "—"}</td>
                 <td>{t.billing?.subscriptionStatus ?? (t.billing?.trialEndsAt ? `trial until ${formatDate(t.billing.trialEndsAt)}` : "—")}</td>
+                <td>{adoption.get(t.id)?.activationRate != null ? percent.format(adoption.get(t.id)!.activationRate!) : "—"}</td>
+                <td>{adoption.get(t.id)?.monthlyActive ?? "—"}</td>
                 <td>{formatDate(t.createdAt)}</td>
               </tr>
             ))}
