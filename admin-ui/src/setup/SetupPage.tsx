@@ -34,6 +34,9 @@ const SetupQuery = graphql(`
     }
     careTeamPools {
       id
+      members {
+        userId
+      }
     }
     billing {
       enabled
@@ -75,7 +78,13 @@ export default function SetupPage() {
       to: "/practice/hours",
     },
     { label: "Invite your staff", done: data.staffMembers.length > 1 || data.invitations.length > 0, how: "Open Staff.", to: "/staff" },
-    { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "createCareTeamPool" },
+    { label: "Create care-team pools for messages", done: data.careTeamPools.length > 0, how: "Open Messaging.", to: "/settings/messaging" },
+    {
+      label: "Add staff to every care team",
+      done: data.careTeamPools.length > 0 && data.careTeamPools.every((p) => p.members.length > 0),
+      how: "Open Messaging.",
+      to: "/settings/messaging",
+    },
     {
       label: "Choose a plan",
       done: !data.billing.enabled || Boolean(data.billing.subscriptionStatus),
