@@ -160,7 +160,7 @@ export default function ApiKeysPage() {
             <strong>Copy it now: it will not be shown again.</strong> Keep it in a password manager or your program's settings. If it is lost,
             revoke it and create another.
           </p>
-          <code className="secret" aria-label="The new key">
+          <code className="secret">
             {created.secret}
           </code>
           <div className="row-actions">
