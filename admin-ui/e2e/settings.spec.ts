@@ -69,6 +69,8 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await dialog.getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Lab results import is revoked" })).toBeVisible();
   await expect(page.getByRole("row", { name: /Lab results import/ })).toContainText("Revoked");
+  // Its use was recorded: "Last used" no longer says never.
+  await expect(page.getByRole("row", { name: /Lab results import/ })).not.toContainText("Never");
   await expect(api(request, "lakeside", "{ providers { id } }", {}, secret)).rejects.toThrow();
 
   // Messaging: a care team created (a double click creates one) and a member added.
@@ -85,12 +87,13 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: /Travel clinic/ }) }).getByRole("button", { name: "Add", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: `${who} is added to Travel clinic` })).toBeVisible();
   await expect(page.getByRole("list", { name: "Members of Travel clinic" }).getByRole("listitem")).toHaveText([new RegExp(who)]);
+  await screenshot(page, "settings-06-messaging-member-added");
   // The same name again is refused, named in the summary, and the form keeps it.
   await page.getByLabel("Team name").fill("Travel clinic");
   await page.getByRole("button", { name: "Create team" }).click();
   await expect(page.locator(".error-summary").getByRole("link", { name: /Team name: Another team already has this name/ })).toBeVisible();
   await expect(page.getByLabel("Team name")).toHaveValue("Travel clinic");
-  await screenshot(page, "settings-06-messaging");
+  await screenshot(page, "settings-07-messaging-name-taken");
   await expectAccessible(page, testInfo, "settings-messaging-done");
   await page.getByLabel("Answer messages within (hours)").fill("12");
   await page.getByRole("button", { name: "Save response time" }).click();
@@ -103,7 +106,10 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await page.getByLabel("Care team for refills (optional)").selectOption({ label: "Travel clinic" });
   await page.getByRole("button", { name: "Save refill rules" }).click();
   await expect(page.getByRole("status").filter({ hasText: "overdue after 72 hours (3 days); they fall back to Travel clinic" })).toBeVisible();
-  await screenshot(page, "settings-07-refill-rules");
+  const covering = page.getByLabel(/^Covering for /).first();
+  await covering.selectOption({ index: 1 });
+  await expect(page.getByRole("status").filter({ hasText: "takes their refill requests" })).toBeVisible();
+  await screenshot(page, "settings-08-refill-rules");
 
   // Reminders: a fourth reminder added; quiet hours saved.
   await open(page, "Reminders", "Reminders and notifications");
@@ -116,7 +122,7 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await page.getByLabel("Quiet from").fill("20:30");
   await page.getByRole("button", { name: "Save quiet hours" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Text messages wait from" })).toBeVisible();
-  await screenshot(page, "settings-08-reminders");
+  await screenshot(page, "settings-09-reminders");
   await expectAccessible(page, testInfo, "settings-reminders-saved");
 
   // Scheduling rules.
@@ -125,7 +131,7 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await page.getByLabel("Cancellation window (hours before the visit)").fill("48");
   await page.getByRole("button", { name: "Save scheduling rules" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Within 48 hours (2 days) of a visit" })).toBeVisible();
-  await screenshot(page, "settings-09-scheduling-rules");
+  await screenshot(page, "settings-10-scheduling-rules");
 
   // The checklist links care teams to Messaging.
   await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Set-up" }).click();

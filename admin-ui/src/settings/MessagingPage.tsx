@@ -266,7 +266,8 @@ function Pools({ data, refresh }: { data: Data; refresh: () => void }) {
             return (
               <li key={pool.id} className="card pool" aria-labelledby={`pool-${pool.id}`}>
                 <h3 id={`pool-${pool.id}`}>
-                  {pool.name} <span className="tag">{kindLabel(pool.kind)}</span>
+                  {pool.name}
+                  {kindLabel(pool.kind).toLowerCase() !== pool.name.trim().toLowerCase() && <span className="tag">{kindLabel(pool.kind)}</span>}
                   {!pool.active && <span className="tag tag-muted">Retired: takes no new conversations</span>}
                 </h3>
                 {pool.kind === "PROVIDER" && providerName(pool.providerId) && <p className="meta">{providerName(pool.providerId)}'s patients</p>}
@@ -289,12 +290,13 @@ function Pools({ data, refresh }: { data: Data; refresh: () => void }) {
                     ))}
                   </ul>
                 )}
+                {addable.length === 0 && pool.members.length > 0 && <p className="meta">Everyone on the staff is in this team.</p>}
                 {addable.length > 0 && (
                   <div className="add-member">
                     <label>
                       Add to {pool.name}
                       <select value={choice} onChange={(e) => setPicked((p) => ({ ...p, [pool.id]: e.target.value }))}>
-                        <option value="">Choose a staff member</option>
+                        <option value="">Choose someone</option>
                         {addable.map((s) => (
                           <option key={s.id} value={s.id}>
                             {s.displayName}
@@ -308,7 +310,7 @@ function Pools({ data, refresh }: { data: Data; refresh: () => void }) {
                   </div>
                 )}
                 <div className="row-actions pool-actions">
-                  <button type="button" onClick={() => edit(pool)} aria-label={`Change ${pool.name}`}>
+                  <button type="button" className="small" onClick={() => edit(pool)} aria-label={`Change ${pool.name}`}>
                     Change
                   </button>
                 </div>

@@ -162,9 +162,9 @@ function Reminders({ offsets }: { offsets: readonly number[] }) {
                 autoComplete="off"
               />
               <select aria-label={`Reminder ${i + 1}: minutes, hours or days`} value={row.unit} onChange={(e) => change(row.key, { unit: e.target.value as Unit })}>
-                <option value="minutes">minutes</option>
-                <option value="hours">hours</option>
-                <option value="days">days</option>
+                <option value="minutes">{row.amount.trim() === "1" ? "minute" : "minutes"}</option>
+                <option value="hours">{row.amount.trim() === "1" ? "hour" : "hours"}</option>
+                <option value="days">{row.amount.trim() === "1" ? "day" : "days"}</option>
               </select>
               <span>before</span>
               <button type="button" className="small" onClick={() => setRows((rs) => rs.filter((r) => r.key !== row.key))} aria-label={`Remove reminder ${i + 1}`}>
@@ -247,10 +247,10 @@ function QuietHours({ settings }: { settings: { quietHoursStart: string; quietHo
       onSubmit={submit}
     >
       <div className="pair">
-        <Field name="quietHoursStart" label={QUIET_LABELS.quietHoursStart} hint="The usual is 21:00." error={problems.quietHoursStart}>
+        <Field name="quietHoursStart" label={QUIET_LABELS.quietHoursStart} hint={`The usual is ${clock("21:00")}.`} error={problems.quietHoursStart}>
           {(p) => <input {...p} type="time" className="time" value={form.quietHoursStart} onChange={set("quietHoursStart")} />}
         </Field>
-        <Field name="quietHoursEnd" label={QUIET_LABELS.quietHoursEnd} hint="The usual is 08:00." error={problems.quietHoursEnd}>
+        <Field name="quietHoursEnd" label={QUIET_LABELS.quietHoursEnd} hint={`The usual is ${clock("08:00")}.`} error={problems.quietHoursEnd}>
           {(p) => <input {...p} type="time" className="time" value={form.quietHoursEnd} onChange={set("quietHoursEnd")} />}
         </Field>
       </div>
