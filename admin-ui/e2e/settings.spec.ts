@@ -52,6 +52,7 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await page.getByRole("button", { name: "Create key" }).dblclick();
   const panel = page.getByRole("region", { name: "Your new key for Lab results import" });
   await expect(panel).toContainText("it will not be shown again");
+  await expect(panel.getByRole("heading", { name: "Your new key for Lab results import" })).toBeFocused();
   const secret = (await panel.locator("code").textContent())!.trim();
   expect(secret.length).toBeGreaterThan(16);
   await expect(page.getByRole("row", { name: /Lab results import/ })).toHaveCount(1);
@@ -68,6 +69,7 @@ test("a practice admin sets log-off, API keys, care teams, refills, reminders an
   await screenshot(page, "settings-05-api-key-revoke");
   await dialog.getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Lab results import is revoked" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Lab results import is revoked" })).toBeFocused();
   await expect(page.getByRole("row", { name: /Lab results import/ })).toContainText("Revoked");
   // Its use was recorded: "Last used" no longer says never.
   await expect(page.getByRole("row", { name: /Lab results import/ })).not.toContainText("Never");

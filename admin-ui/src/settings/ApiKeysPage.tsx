@@ -1,7 +1,7 @@
 // API keys: the practice's keys for its own programs (a name, the role each acts as, when it
 // was created and last used), creating one (its secret shown once, kept only on this page)
 // and revoking one after a confirmation.
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Dialog, Heading, Modal } from "react-aria-components";
 import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
@@ -93,6 +93,15 @@ export default function ApiKeysPage() {
   const [pending, once] = useOnce();
   const [revoking, onceRevoke] = useOnce();
   const secretPanel = useRef<HTMLHeadingElement>(null);
+  // After the dialog closes its Revoke button is gone: focus goes to what happened instead.
+  const doneNotice = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (done) doneNotice.current?.focus();
+  }, [done]);
+  // A new key's panel takes the focus once it is on the page.
+  useEffect(() => {
+    if (created) secretPanel.current?.focus();
+  }, [created]);
   const refresh = () => reload({ requestPolicy: "network-only" });
 
   function submit() {
@@ -109,7 +118,6 @@ export default function ApiKeysPage() {
         setCopied(false);
         setName("");
         refresh();
-        requestAnimationFrame(() => secretPanel.current?.focus());
       }
     });
   }
@@ -127,9 +135,10 @@ export default function ApiKeysPage() {
   function confirmRevoke() {
     const key = confirming;
     if (!key) return;
+    // The dialog closes first, so its own focus restore is done before the answer arrives.
+    setConfirming(null);
     void onceRevoke(async () => {
       const result = await revoke({ id: key.id });
-      setConfirming(null);
       if (result.error) return setRevokeProblem({ _: problemOf(result.error).sentence });
       setRevokeProblem({});
       setDone(`${key.name} is revoked. Programs using it are refused from now on.`);
@@ -147,7 +156,7 @@ export default function ApiKeysPage() {
       </p>
       <ErrorSummary problems={revokeProblem} labels={{}} />
       {done && (
-        <p className="notice" role="status">
+        <p className="notice" role="status" ref={doneNotice} tabIndex={-1}>
           {done}
         </p>
       )}
