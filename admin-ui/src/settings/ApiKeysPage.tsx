@@ -230,7 +230,12 @@ export default function ApiKeysPage() {
       <SettingsForm
         id="create-key"
         title="Create a key"
-        about="The key is shown once, right after you create it. Programs send it as Authorization: Bearer followed by the key."
+        about={
+          <>
+            The key is shown once, right after you create it. Programs send it in the header <code>Authorization: Bearer</code> followed by the
+            key, with <code>X-Portico-Tenant: {me.tenant.slug}</code>.
+          </>
+        }
         problems={problems}
         labels={LABELS}
         saved={null}
