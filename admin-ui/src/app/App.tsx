@@ -13,6 +13,7 @@ import { ReauthDialog } from "../signin/ReauthDialog";
 import { AcceptInvitationPage, invitationFromLocation } from "../signin/AcceptInvitationPage";
 import { SignUpPage } from "../signin/SignUpPage";
 import { practiceRoutes } from "../practice/routes";
+import { chartRoutes } from "../chart/routes";
 import { ErrorState, LoadingState } from "../components/PageState";
 
 const MeQueryDoc = graphql(`
@@ -194,6 +195,7 @@ function Routes({ me }: { me: Me }) {
               { path: "branding", element: <Page><BrandingPage /></Page> },
               { path: "staff", element: <Page><StaffPage /></Page> },
               ...practiceRoutes,
+              ...chartRoutes,
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],
           },

@@ -6,6 +6,7 @@ import { Dialog, Heading, Modal } from "react-aria-components";
 import { useIdleLogoff } from "@portico/client";
 import { roleOf, useConsole, type Me, type Role } from "./session";
 import { practiceNav } from "../practice/routes";
+import { chartNav } from "../chart/routes";
 
 interface NavItem {
   to: string;
@@ -18,6 +19,7 @@ const NAV: NavItem[] = [
   { to: "adoption", label: "Adoption", roles: ["operator", "practice_admin"] },
   { to: "setup", label: "Set-up", roles: ["practice_admin"] },
   ...practiceNav,
+  ...chartNav,
   { to: "branding", label: "Branding", roles: ["practice_admin"] },
   { to: "schedule", label: "Schedule", roles: ["practice_admin", "provider", "staff"] },
   { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
