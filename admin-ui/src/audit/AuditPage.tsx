@@ -121,7 +121,7 @@ export default function AuditPage() {
     <>
       <h1>Audit log</h1>
       <p>Everything done in the practice's records, by whom and when. Times are in the practice's time zone ({zone}).</p>
-      <form onSubmit={submit} noValidate className="form" role="search" aria-label="Search the audit log">
+      <form onSubmit={submit} noValidate className="form audit-form" role="search" aria-label="Search the audit log">
         <ErrorSummary problems={problems} labels={LABELS} />
         <div className="audit-filters">
           <Field name="from" label={LABELS.from!} error={problems.from}>

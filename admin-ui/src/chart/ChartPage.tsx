@@ -594,7 +594,7 @@ function RecordResultForm({ patientId, timeZone, onRecorded }: { patientId: stri
           rangeLow: low,
           rangeHigh: high,
           interpretation: form.interpretation || null,
-          effectiveAt: zonedInstant(form.date, form.time || "12:00", timeZone),
+          effectiveAt: takenAt(form.date, form.time, timeZone),
         },
       });
       if (result.error) return setProblems({ _: problemOf(result.error).sentence });
@@ -663,7 +663,7 @@ function RecordResultForm({ patientId, timeZone, onRecorded }: { patientId: stri
         <Field name="effectiveAt" label={RESULT_LABELS.effectiveAt!} error={problems.effectiveAt}>
           {(p) => <input {...p} type="date" className="date" value={form.date} onChange={set("date")} />}
         </Field>
-        <Field name="time" label="Time taken (optional)" hint="Midday when left empty." error={problems.time}>
+        <Field name="time" label="Time taken (optional)" hint="Left empty: now for today, midday for an earlier day." error={problems.time}>
           {(p) => <input {...p} type="time" className="time" value={form.time} onChange={set("time")} />}
         </Field>
       </div>
@@ -672,6 +672,13 @@ function RecordResultForm({ patientId, timeZone, onRecorded }: { patientId: stri
       </button>
     </form>
   );
+}
+
+/** When the sample was taken: the time given, else now (today) or midday (an earlier day). */
+function takenAt(date: string, time: string, timeZone: string): string {
+  if (time) return zonedInstant(date, time, timeZone);
+  if (date === todayIn(timeZone)) return new Date().toISOString();
+  return zonedInstant(date, "12:00", timeZone);
 }
 
 function capitalise(s: string): string {
