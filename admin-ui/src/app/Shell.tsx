@@ -12,6 +12,8 @@ interface NavItem {
   to: string;
   label: string;
   roles: Role[];
+  /** Active only on its own address, not on the pages under it. */
+  end?: boolean;
 }
 
 const NAV: NavItem[] = [
@@ -63,7 +65,9 @@ export function Shell() {
         <ul>
           {NAV.filter((item) => item.roles.includes(role)).map((item) => (
             <li key={item.to}>
-              <NavLink to={item.to}>{item.label}</NavLink>
+              <NavLink to={item.to} end={item.end}>
+                {item.label}
+              </NavLink>
             </li>
           ))}
         </ul>

@@ -151,10 +151,10 @@ const RecordResult = graphql(`
 const MIN_REASON = 15;
 
 const RESTRICTION: Record<string, string> = {
-  staff: "a colleague's chart",
-  vip: "a VIP's chart",
+  staff: "a colleague",
+  vip: "VIP",
   behavioral_health: "behavioural health",
-  other: "restricted",
+  other: "other reason",
 };
 
 const STATUS_WORDS: Record<string, string> = {
@@ -235,7 +235,7 @@ export default function ChartPage() {
       )}
       {p.restriction && (
         <p className="banner banner-warning">
-          Restricted chart ({RESTRICTION[p.restriction.category] ?? "restricted"}). Open it only when the patient's care needs it.
+          Restricted chart: {RESTRICTION[p.restriction.category] ?? "other reason"}. Open it only when the patient's care needs it.
         </p>
       )}
       <section aria-labelledby="about-title" className="chart-section">
@@ -546,6 +546,7 @@ interface ResultForm {
 
 /** Records a new numeric result (a laboratory result) on the chart. */
 function RecordResultForm({ patientId, timeZone, onRecorded }: { patientId: string; timeZone: string; onRecorded: () => void }) {
+  const [open, setOpen] = useState(false);
   const empty = (): ResultForm => ({
     display: "",
     code: "",
@@ -608,6 +609,22 @@ function RecordResultForm({ patientId, timeZone, onRecorded }: { patientId: stri
     });
   }
 
+  if (!open) {
+    return (
+      <p className="record-open">
+        <button
+          type="button"
+          aria-expanded="false"
+          onClick={() => {
+            setOpen(true);
+            requestAnimationFrame(() => title.current?.focus());
+          }}
+        >
+          Record a result
+        </button>
+      </p>
+    );
+  }
   return (
     <form onSubmit={submit} noValidate className="form practice-form record-form" aria-labelledby="record-title">
       <h3 id="record-title" ref={title} tabIndex={-1}>
@@ -667,9 +684,14 @@ function RecordResultForm({ patientId, timeZone, onRecorded }: { patientId: stri
           {(p) => <input {...p} type="time" className="time" value={form.time} onChange={set("time")} />}
         </Field>
       </div>
-      <button type="submit" className="primary" disabled={pending}>
-        Record result
-      </button>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={pending}>
+          Record result
+        </button>
+        <button type="button" onClick={() => (setOpen(false), setProblems({}), setSaved(null))}>
+          Close
+        </button>
+      </div>
     </form>
   );
 }

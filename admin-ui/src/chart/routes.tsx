@@ -26,8 +26,9 @@ export const chartRoutes: { path: string; element: ReactNode }[] = [
   { path: CHART_PATHS.deliveries, element: <PracticePage><DeliveriesPage /></PracticePage> },
 ];
 
-export const chartNav: { to: string; label: string; roles: Role[] }[] = [
-  { to: CHART_PATHS.audit, label: "Audit", roles: ["practice_admin"] },
+export const chartNav: { to: string; label: string; roles: Role[]; end?: boolean }[] = [
+  // `end`: Audit is not also highlighted on the break-glass review under it.
+  { to: CHART_PATHS.audit, label: "Audit", roles: ["practice_admin"], end: true },
   { to: CHART_PATHS.breakGlass, label: "Break-glass", roles: ["practice_admin"] },
   { to: CHART_PATHS.deliveries, label: "Deliveries", roles: ["practice_admin"] },
 ];
