@@ -4,7 +4,7 @@
 // downloads the CSV. axe on every page state, chart-NN screenshots.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN, api, baseUrl, expectAccessible, freshCode, FRONT_DESK, PASSWORD, screenshot, signInConsole } from "./support";
+import { ADMIN, baseUrl, expectAccessible, FRONT_DESK, screenshot, signInConsole } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -55,7 +55,7 @@ test("the front desk finds Avery Stone and reads her chart, flags in words", asy
   expect(page.url()).toContain(`patient=${encodeURIComponent(averyId)}`);
 });
 
-test("the admin records a result from the chart and sees it there", async ({ page }, testInfo) => {
+test("the admin records a result from the chart, sees it there, and restricts the chart", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   await signInConsole(page, "lakeside", ADMIN);
   await openAvery(page);
@@ -85,31 +85,24 @@ test("the admin records a result from the chart and sees it there", async ({ pag
   await expect(rows).toContainText("6.1 %");
   await expect(rows).toContainText("4 to 5.6 %");
   await expect(rows).toContainText("High");
+  await page.evaluate(() => window.getSelection()?.removeAllRanges());
   await screenshot(page, "chart-04-result-recorded");
   await expectAccessible(page, testInfo, "chart-result-recorded");
+
+  // The admin restricts the chart (a VIP), with nobody else on its care team.
+  const access = page.getByRole("form", { name: "Who may open this chart" });
+  await access.getByLabel("Restriction").selectOption({ label: "VIP" });
+  await expect(access.getByRole("group", { name: "Care team (optional)" }).getByRole("checkbox", { name: "Frankie Desk" })).not.toBeChecked();
+  await access.getByRole("button", { name: "Save" }).dblclick();
+  await expect(access.getByRole("status")).toHaveText(/Avery Stone's chart is restricted/);
+  await expect(page.getByText("Restricted chart: VIP.")).toBeVisible();
+  await screenshot(page, "chart-05-restricted-by-admin");
+  await expectAccessible(page, testInfo, "chart-restricted");
 });
 
-test("a restricted chart asks the front desk for a reason, then opens", async ({ page, request }, testInfo) => {
-  test.setTimeout(150_000);
+test("a restricted chart asks the front desk for a reason, then opens", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
   expect(averyId).not.toBe("");
-  const token = (
-    await api<{ signIn: { session: { accessToken: string } } }>(
-      request,
-      "lakeside",
-      `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
-      { e: ADMIN, p: PASSWORD, c: await freshCode(ADMIN) },
-    )
-  ).signIn.session.accessToken;
-  const restricted = await api<{ setChartRestriction: { restriction: { category: string } | null; userErrors: unknown[] } }>(
-    request,
-    "lakeside",
-    `mutation($id: ID!) { setChartRestriction(input: { patientId: $id, category: "vip" }) { restriction { category } userErrors { field code message } } }`,
-    { id: averyId },
-    token,
-  );
-  expect(restricted.setChartRestriction.userErrors).toEqual([]);
-  expect(restricted.setChartRestriction.restriction?.category).toBe("vip");
-
   await signInConsole(page, "lakeside", FRONT_DESK);
   // A restricted chart is left out of the front desk's search (its demographics are what the
   // restriction protects): they reach it by its address, from the schedule or a colleague.
@@ -121,7 +114,7 @@ test("a restricted chart asks the front desk for a reason, then opens", async ({
   await expect(page.getByRole("heading", { level: 1, name: "This chart is restricted" })).toBeVisible();
   await expect(page.getByText("Your access is recorded.")).toBeVisible();
   await expect(page.getByText("LDL cholesterol")).toHaveCount(0);
-  await screenshot(page, "chart-05-break-glass");
+  await screenshot(page, "chart-06-break-glass");
   await expectAccessible(page, testInfo, "chart-break-glass");
 
   await page.getByLabel("Reason").fill("need it");
@@ -129,7 +122,7 @@ test("a restricted chart asks the front desk for a reason, then opens", async ({
   const summary = page.getByRole("alert");
   await expect(summary).toContainText("Reason: Give a reason of at least 15 characters");
   await expect(page.getByLabel("Reason")).toHaveAttribute("aria-invalid", "true");
-  await screenshot(page, "chart-06-break-glass-too-short");
+  await screenshot(page, "chart-07-break-glass-too-short");
   await expectAccessible(page, testInfo, "chart-break-glass-too-short");
 
   await page.getByLabel("Reason").fill("Patient at the front desk asking about her cholesterol results");
@@ -138,7 +131,7 @@ test("a restricted chart asks the front desk for a reason, then opens", async ({
   await expect(page.getByRole("status").filter({ hasText: "The chart is open to you until" })).toContainText("a practice admin will review it");
   await expect(page.getByText("Restricted chart: VIP.")).toBeVisible();
   await expect(page.getByRole("table", { name: "Results, newest first" }).getByRole("row", { name: /LDL cholesterol.*High/ }).first()).toBeVisible();
-  await screenshot(page, "chart-07-break-glass-opened");
+  await screenshot(page, "chart-08-break-glass-opened");
   await expectAccessible(page, testInfo, "chart-break-glass-opened");
 });
 
@@ -150,13 +143,13 @@ test("the admin reviews the break-glass access, finds it in the audit log and do
   const toReview = page.getByRole("table", { name: "Break-glass accesses to review, newest first" });
   const row = toReview.getByRole("row", { name: /Frankie Desk.*cholesterol results/ });
   await expect(row).toHaveCount(1);
-  await screenshot(page, "chart-08-break-glass-review");
+  await screenshot(page, "chart-09-break-glass-review");
   await expectAccessible(page, testInfo, "break-glass-review");
   await row.getByRole("button", { name: /Mark reviewed/ }).click();
   await expect(page.getByRole("status").filter({ hasText: "is marked reviewed" })).toContainText("Frankie Desk's access");
   await expect(page.getByText("Nothing to review.")).toBeVisible();
   await expect(page.getByRole("table", { name: "Reviewed break-glass accesses, newest first" }).getByRole("row", { name: /Frankie Desk/ })).toHaveCount(1);
-  await screenshot(page, "chart-09-break-glass-reviewed");
+  await screenshot(page, "chart-10-break-glass-reviewed");
   await expectAccessible(page, testInfo, "break-glass-reviewed");
 
   await page.getByRole("link", { name: "Audit", exact: true }).click();
@@ -166,7 +159,7 @@ test("the admin reviews the break-glass access, finds it in the audit log and do
   await page.getByRole("button", { name: "Search" }).click();
   const event = page.getByRole("row", { name: /Frankie Desk.*Opened a restricted chart \(break-glass\)/ });
   await expect(event).toHaveCount(1);
-  await screenshot(page, "chart-10-audit");
+  await screenshot(page, "chart-11-audit");
   await expectAccessible(page, testInfo, "audit");
 
   await page.getByRole("button", { name: "Export as CSV" }).click();
@@ -180,7 +173,7 @@ test("the admin reviews the break-glass access, finds it in the audit log and do
     "seq,occurred_at,actor_kind,actor_id,actor_name,actor_role,action,resource_type,resource_id,patient_id,request_id,client_ip,break_glass_id,hash",
   );
   expect(text).toContain("chart.break_glass");
-  await screenshot(page, "chart-11-audit-export");
+  await screenshot(page, "chart-12-audit-export");
   await expectAccessible(page, testInfo, "audit-export");
 
   await page.getByLabel("Person").selectOption({ label: "Everyone" });
@@ -194,6 +187,6 @@ test("the admin reviews the break-glass access, finds it in the audit log and do
   await page.getByRole("link", { name: "Deliveries", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Failed deliveries" })).toBeVisible();
   await expect(page.getByText(/No failed deliveries|Send again/).first()).toBeVisible();
-  await screenshot(page, "chart-12-deliveries");
+  await screenshot(page, "chart-13-deliveries");
   await expectAccessible(page, testInfo, "deliveries");
 });

@@ -8,7 +8,8 @@ import { graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { formatDate, formatDateTime, todayIn } from "../components/format";
 import { problemsFrom, useOnce, zonedInstant } from "../practice/shared";
-import { useConsole } from "../app/session";
+import { roleOf, useConsole } from "../app/session";
+import { RestrictionForm } from "./RestrictionForm";
 import { flagWords, rangeWords, valueWords } from "./results";
 import "./chart.css";
 
@@ -32,6 +33,7 @@ const ChartQuery = graphql(`
       preferredPharmacy
       restriction {
         category
+        careTeamUserIds
       }
       results(first: 50) {
         nodes {
@@ -447,6 +449,13 @@ export default function ChartPage() {
           </Link>
         </p>
       </section>
+
+      {roleOf(me) === "practice_admin" && (
+        <section aria-labelledby="access-title" className="chart-section">
+          <h2 id="access-title">Access</h2>
+          <RestrictionForm patientId={p.id} name={name} current={p.restriction} onSaved={refresh} />
+        </section>
+      )}
     </>
   );
 }
