@@ -125,6 +125,12 @@ test("a restricted chart asks the front desk for a reason, then opens", async ({
   await screenshot(page, "chart-07-break-glass-too-short");
   await expectAccessible(page, testInfo, "chart-break-glass-too-short");
 
+  // Typing after the error keeps the focus in the field (the summary takes it only when it appears).
+  await page.getByLabel("Reason").click();
+  await page.getByLabel("Reason").press("End");
+  await page.getByLabel("Reason").pressSequentially(" now");
+  await expect(page.getByLabel("Reason")).toBeFocused();
+  await expect(page.getByLabel("Reason")).toHaveValue("need it now");
   await page.getByLabel("Reason").fill("Patient at the front desk asking about her cholesterol results");
   await page.getByRole("button", { name: "Open the chart" }).dblclick();
   await expect(page.getByRole("heading", { level: 1, name: "Avery Stone" })).toBeVisible();

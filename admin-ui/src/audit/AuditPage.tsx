@@ -115,6 +115,14 @@ export default function AuditPage() {
     });
   }
 
+  // An id the API cannot read comes back naming its field: shown on that field, not as a failure.
+  const refused = error && !data ? error.graphQLErrors[0]?.extensions : undefined;
+  const refusedField = typeof refused?.field === "string" && refused.field in LABELS ? refused.field : null;
+  const shown =
+    refusedField && !problems[refusedField]
+      ? { ...problems, [refusedField]: refusedField === "patientId" ? "Enter the patient id as it appears in the chart's address, after /patients/." : "Choose a person from the list." }
+      : problems;
+
   const events = data?.auditEvents ?? [];
   const people = staff.data?.staffMembers ?? [];
   return (
@@ -122,15 +130,15 @@ export default function AuditPage() {
       <h1>Audit log</h1>
       <p>Everything done in the practice's records, by whom and when. Times are in the practice's time zone ({zone}).</p>
       <form onSubmit={submit} noValidate className="form audit-form" role="search" aria-label="Search the audit log">
-        <ErrorSummary problems={problems} labels={LABELS} />
+        <ErrorSummary problems={shown} labels={LABELS} />
         <div className="audit-filters">
-          <Field name="from" label={LABELS.from!} error={problems.from}>
+          <Field name="from" label={LABELS.from!} error={shown.from}>
             {(p) => <input {...p} type="date" className="date" value={form.from} onChange={set("from")} />}
           </Field>
-          <Field name="to" label={LABELS.to!} error={problems.to}>
+          <Field name="to" label={LABELS.to!} error={shown.to}>
             {(p) => <input {...p} type="date" className="date" value={form.to} onChange={set("to")} />}
           </Field>
-          <Field name="userId" label={LABELS.userId!} error={problems.userId}>
+          <Field name="userId" label={LABELS.userId!} error={shown.userId}>
             {(p) => (
               <select {...p} value={form.userId} onChange={set("userId")}>
                 <option value="">Everyone</option>
@@ -142,7 +150,7 @@ export default function AuditPage() {
               </select>
             )}
           </Field>
-          <Field name="patientId" label={`${LABELS.patientId} (optional)`} hint="From the chart's address." error={problems.patientId}>
+          <Field name="patientId" label={`${LABELS.patientId} (optional)`} hint="From the chart's address." error={shown.patientId}>
             {(p) => <input {...p} value={form.patientId} onChange={set("patientId")} autoComplete="off" spellCheck={false} />}
           </Field>
         </div>
@@ -166,7 +174,7 @@ export default function AuditPage() {
           </a>
         </div>
       )}
-      {error && !data && <ErrorState problem={problemOf(error)} retry={refresh} />}
+      {error && !data && !refusedField && <ErrorState problem={problemOf(error)} retry={refresh} />}
       {fetching && !data && <LoadingState label="Searching the audit log" rows={6} />}
       {data && events.length === 0 && (
         <EmptyState title="Nothing was recorded for that search.">Widen the dates, or choose Everyone and clear the patient id.</EmptyState>
