@@ -182,6 +182,13 @@ test("the admin reviews the break-glass access, finds it in the audit log and do
   await screenshot(page, "chart-12-audit-export");
   await expectAccessible(page, testInfo, "audit-export");
 
+  // A patient id that is not one is refused on its field.
+  await page.getByLabel("Patient id (optional)").fill("Avery");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByRole("alert")).toContainText("Patient id: Enter the patient id as it appears in the chart's address");
+  await expect(page.getByLabel("Patient id (optional)")).toHaveAttribute("aria-invalid", "true");
+  await expectAccessible(page, testInfo, "audit-bad-patient-id");
+
   await page.getByLabel("Person").selectOption({ label: "Everyone" });
   await page.getByLabel("Patient id (optional)").fill("");
   await page.getByLabel("From").fill("2001-01-01");
