@@ -133,7 +133,7 @@ test("a restricted chart asks the front desk for a reason, then opens", async ({
   await expect(page.getByLabel("Reason")).toHaveValue("need it now");
   await page.getByLabel("Reason").fill("Patient at the front desk asking about her cholesterol results");
   await page.getByRole("button", { name: "Open the chart" }).dblclick();
-  await expect(page.getByRole("heading", { level: 1, name: "Avery Stone" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Avery Stone" })).toBeFocused();
   await expect(page.getByRole("status").filter({ hasText: "The chart is open to you until" })).toContainText("a practice admin will review it");
   await expect(page.getByText("Restricted chart: VIP.")).toBeVisible();
   await expect(page.getByRole("table", { name: "Results, newest first" }).getByRole("row", { name: /LDL cholesterol.*High/ }).first()).toBeVisible();
@@ -196,6 +196,14 @@ test("the admin reviews the break-glass access, finds it in the audit log and do
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByText("Nothing was recorded for that search.")).toBeVisible();
   await expectAccessible(page, testInfo, "audit-empty");
+
+  // The admin lifts the restriction: the demo's chart is as the other journeys expect it.
+  await openAvery(page);
+  const access = page.getByRole("form", { name: "Who may open this chart" });
+  await access.getByLabel("Restriction").selectOption({ label: "Not restricted" });
+  await access.getByRole("button", { name: "Save" }).click();
+  await expect(access.getByRole("status")).toHaveText("Avery Stone's chart is no longer restricted.");
+  await expect(page.getByText("Restricted chart: VIP.")).toHaveCount(0);
 
   await page.getByRole("link", { name: "Deliveries", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Failed deliveries" })).toBeVisible();

@@ -1,7 +1,7 @@
 // One patient's chart for the practice: who they are and how to reach them, then their
 // results (flags in words), medications, allergies, problems, immunizations and visits. A
 // restricted chart asks for a reason first (break-glass); staff record a new result here.
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
@@ -187,6 +187,12 @@ export default function ChartPage() {
   const [{ data, error, fetching }, reload] = useQuery({ query: ChartQuery, variables: { id: patientId } });
   const refresh = () => reload({ requestPolicy: "network-only" });
   const [opened, setOpened] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const loaded = Boolean(data);
+  // Once the glass is broken and the chart arrives, the focus goes to its heading.
+  useEffect(() => {
+    if (opened && loaded) heading.current?.focus();
+  }, [opened, loaded]);
 
   if (error && !data) {
     const problem = problemOf(error);
@@ -203,17 +209,21 @@ export default function ChartPage() {
     }
     return (
       <>
-        <h1>Patient chart</h1>
-        <ErrorState problem={problem} retry={refresh} />
         <p>
           <Link to="/patients">Back to patients</Link>
         </p>
+        <h1>Patient chart</h1>
+        <ErrorState problem={problem} retry={refresh} />
       </>
     );
   }
   if (!data) {
+    // The heading sits where the chart's own will be, so the focus Shell gives it stays.
     return (
       <>
+        <p>
+          <Link to="/patients">Back to patients</Link>
+        </p>
         <h1>Patient chart</h1>
         {fetching && <LoadingState label="Opening the chart" rows={6} />}
       </>
@@ -229,7 +239,9 @@ export default function ChartPage() {
       <p>
         <Link to="/patients">Back to patients</Link>
       </p>
-      <h1>{name}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        {name}
+      </h1>
       {opened && (
         <p className="notice" role="status">
           The chart is open to you until {formatDateTime(opened, zone)}. Your access is recorded and a practice admin will review it.
