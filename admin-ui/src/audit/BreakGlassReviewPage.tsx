@@ -9,6 +9,7 @@ import { formatDateTime } from "../components/format";
 import { useOnce } from "../practice/shared";
 import { useConsole } from "../app/session";
 import { chartPath } from "../chart/routes";
+import "../chart/chart.css";
 
 const AccessesQuery = graphql(`
   query BreakGlassAccesses {

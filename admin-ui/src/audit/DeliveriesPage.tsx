@@ -7,6 +7,7 @@ import { EmptyState, ErrorState, ErrorSummary, LoadingState } from "../component
 import { formatDateTime } from "../components/format";
 import { problemsFrom, useOnce } from "../practice/shared";
 import { useConsole } from "../app/session";
+import "../chart/chart.css";
 
 const FailedQuery = graphql(`
   query FailedDeliveries {
