@@ -14,6 +14,7 @@ import { AcceptInvitationPage, invitationFromLocation } from "../signin/AcceptIn
 import { SignUpPage } from "../signin/SignUpPage";
 import { practiceRoutes } from "../practice/routes";
 import { settingsRoutes } from "../settings/routes";
+import { chartRoutes } from "../chart/routes";
 import { ErrorState, LoadingState } from "../components/PageState";
 
 const MeQueryDoc = graphql(`
@@ -196,6 +197,7 @@ function Routes({ me }: { me: Me }) {
               { path: "staff", element: <Page><StaffPage /></Page> },
               ...practiceRoutes,
               ...settingsRoutes,
+              ...chartRoutes,
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],
           },

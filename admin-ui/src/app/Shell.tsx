@@ -7,26 +7,52 @@ import { useIdleLogoff } from "@portico/client";
 import { roleOf, useConsole, type Me, type Role } from "./session";
 import { practiceNav } from "../practice/routes";
 import { settingsNav } from "../settings/routes";
+import { chartNav } from "../chart/routes";
 
 interface NavItem {
   to: string;
   label: string;
   roles: Role[];
+  /** Active only on its own address, not on the pages under it. */
+  end?: boolean;
 }
 
-const NAV: NavItem[] = [
-  { to: "practices", label: "Practices", roles: ["operator"] },
-  { to: "adoption", label: "Adoption", roles: ["operator", "practice_admin"] },
-  { to: "setup", label: "Set-up", roles: ["practice_admin"] },
-  ...practiceNav,
-  ...settingsNav,
-  { to: "branding", label: "Branding", roles: ["practice_admin"] },
-  { to: "schedule", label: "Schedule", roles: ["practice_admin", "provider", "staff"] },
-  { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
-  { to: "refills", label: "Refills", roles: ["practice_admin", "provider", "staff"] },
-  { to: "patients", label: "Patients", roles: ["practice_admin", "provider", "staff"] },
-  { to: "staff", label: "Staff", roles: ["practice_admin"] },
-  { to: "billing", label: "Billing", roles: ["practice_admin"] },
+/** The navigation by job (UI.md): the day's work first, then running the practice. */
+const NAV: { group: string; items: NavItem[] }[] = [
+  {
+    group: "Platform",
+    items: [
+      { to: "practices", label: "Practices", roles: ["operator"] },
+      { to: "adoption", label: "Adoption", roles: ["operator"] },
+    ],
+  },
+  {
+    group: "Today",
+    items: [
+      { to: "schedule", label: "Schedule", roles: ["practice_admin", "provider", "staff"] },
+      { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
+      { to: "refills", label: "Refills", roles: ["practice_admin", "provider", "staff"] },
+      { to: "patients", label: "Patients", roles: ["practice_admin", "provider", "staff"] },
+    ],
+  },
+  {
+    group: "Practice",
+    items: [
+      { to: "setup", label: "Set-up", roles: ["practice_admin"] },
+      ...practiceNav,
+      { to: "branding", label: "Branding", roles: ["practice_admin"] },
+      { to: "staff", label: "Staff", roles: ["practice_admin"] },
+    ],
+  },
+  { group: "Settings", items: settingsNav },
+  {
+    group: "Oversight",
+    items: [
+      { to: "adoption", label: "Adoption", roles: ["practice_admin"] },
+      ...chartNav,
+      { to: "billing", label: "Billing", roles: ["practice_admin"] },
+    ],
+  },
 ];
 
 export function Shell() {
@@ -60,13 +86,27 @@ export function Shell() {
         </button>
       </header>
       <nav className="sidenav" aria-label="Console">
-        <ul>
-          {NAV.filter((item) => item.roles.includes(role)).map((item) => (
-            <li key={item.to}>
-              <NavLink to={item.to}>{item.label}</NavLink>
-            </li>
-          ))}
-        </ul>
+        {NAV.map(({ group, items }) => {
+          const mine = items.filter((item) => item.roles.includes(role));
+          if (mine.length === 0) return null;
+          const id = `nav-${group.toLowerCase()}`;
+          return (
+            <section key={group} aria-labelledby={id}>
+              <h2 id={id} className="nav-group">
+                {group}
+              </h2>
+              <ul>
+                {mine.map((item) => (
+                  <li key={item.to}>
+                    <NavLink to={item.to} end={item.end}>
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          );
+        })}
       </nav>
       <main id="main" ref={main} className="content">
         <StatusBanner me={me} />

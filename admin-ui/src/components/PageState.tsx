@@ -1,6 +1,6 @@
 // The four states every page designs on purpose: loading (a skeleton), empty (what to do
 // next), error (a sentence, a retry, the request id small for support) and content.
-import type { ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import type { Problem } from "@portico/client";
 
 export function LoadingState({ label, rows = 4 }: { label: string; rows?: number }) {
@@ -40,9 +40,16 @@ export function ErrorState({ problem, retry }: { problem: Problem; retry?: () =>
 /** A problem with a form as a whole, at the top, linking to the fields it names. */
 export function ErrorSummary({ problems, labels }: { problems: Record<string, string>; labels: Record<string, string> }) {
   const entries = Object.entries(problems);
+  const box = useRef<HTMLDivElement>(null);
+  // Focus moves to the summary when it appears or its problems change, never on a re-render
+  // while someone types a correction (an inline ref callback would run on every render).
+  const shown = entries.map(([field, sentence]) => `${field}\u0000${sentence}`).join("\u0001");
+  useEffect(() => {
+    if (shown) box.current?.focus();
+  }, [shown]);
   if (entries.length === 0) return null;
   return (
-    <div className="error-summary" role="alert" tabIndex={-1} ref={(el) => el?.focus()}>
+    <div className="error-summary" role="alert" tabIndex={-1} ref={box}>
       <h2>There is a problem</h2>
       <ul>
         {entries.map(([field, sentence]) => (

@@ -6,6 +6,7 @@ import { useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { formatDate } from "../components/format";
+import { chartPath } from "../chart/routes";
 
 const PatientsQuery = graphql(`
   query Patients($search: String, $after: String) {
@@ -81,7 +82,9 @@ export default function PatientsPage() {
             {rows.map((p) => (
               <tr key={p.id}>
                 <td>
-                  {p.familyName}, {p.givenName}
+                  <Link to={chartPath(p.id)}>
+                    {p.familyName}, {p.givenName}
+                  </Link>
                 </td>
                 <td>{formatDate(p.birthDate)}</td>
                 <td>{p.mrn ?? "—"}</td>
