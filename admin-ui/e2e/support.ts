@@ -3,7 +3,7 @@
 import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { TOTP, Secret } from "otpauth";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serverState } from "./server-state";
 
@@ -17,17 +17,21 @@ export function baseUrl(host = "localhost"): string {
   return `http://${host}:${serverState().port}`;
 }
 
-const lastStep = new Map<string, number>();
-
-/** A code the server has not seen from this account yet (each step works once). */
+/**
+ * A code the server has not seen from this account yet (each step works once). The steps
+ * used are kept in the run's directory, since Playwright starts a new worker after a failure.
+ */
 export async function freshCode(email: string): Promise<string> {
   const totp = new TOTP({ secret: Secret.fromBase32(serverState().totpSecret), digits: 6, period: 30, algorithm: "SHA1" });
+  const file = join(serverState().dir, "totp-steps.json");
+  const used = (existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {}) as Record<string, number>;
   let step = Math.floor(Date.now() / 30_000);
-  if (lastStep.get(email) === step) {
-    await new Promise((r) => setTimeout(r, (step + 1) * 30_000 - Date.now() + 250));
-    step += 1;
+  if ((used[email] ?? -1) >= step) {
+    step = used[email]! + 1;
+    await new Promise((r) => setTimeout(r, Math.max(0, step * 30_000 - Date.now() + 250)));
   }
-  lastStep.set(email, step);
+  used[email] = step;
+  writeFileSync(file, JSON.stringify(used));
   return totp.generate({ timestamp: step * 30_000 + 1_000 });
 }
 

@@ -89,12 +89,11 @@ export function Shell() {
         {NAV.map(({ group, items }) => {
           const mine = items.filter((item) => item.roles.includes(role));
           if (mine.length === 0) return null;
-          const id = `nav-${group.toLowerCase()}`;
+          // A heading per group, not a labelled region: screen readers list the groups by
+          // heading, and the landmark stays the one "Console" navigation.
           return (
-            <section key={group} aria-labelledby={id}>
-              <h2 id={id} className="nav-group">
-                {group}
-              </h2>
+            <div key={group}>
+              <h2 className="nav-group">{group}</h2>
               <ul>
                 {mine.map((item) => (
                   <li key={item.to}>
@@ -104,7 +103,7 @@ export function Shell() {
                   </li>
                 ))}
               </ul>
-            </section>
+            </div>
           );
         })}
       </nav>
