@@ -31,11 +31,16 @@ export function zonedDayRange(isoDate: string, timeZone: string): { from: string
 }
 
 function zonedMidnight(isoDate: string, timeZone: string): number {
-  const guess = Date.parse(`${isoDate}T00:00:00Z`);
+  return Date.parse(zonedInstant(isoDate, "00:00", timeZone));
+}
+
+/** The instant a local date and time (`YYYY-MM-DD`, `HH:MM`) names in a time zone. */
+export function zonedInstant(date: string, time: string, timeZone: string): string {
+  const guess = Date.parse(`${date}T${time}:00Z`);
   // Twice: the offset at the guess may differ from the offset at the answer across a change.
   let at = guess - offsetMs(guess, timeZone);
   at = guess - offsetMs(at, timeZone);
-  return at;
+  return new Date(at).toISOString();
 }
 
 function offsetMs(instant: number, timeZone: string): number {

@@ -43,30 +43,8 @@ export const WEEKDAYS: { iso: number; name: string }[] = [1, 2, 3, 4, 5, 6, 7].m
   name: new Intl.DateTimeFormat(undefined, { weekday: "long", timeZone: "UTC" }).format(new Date(Date.UTC(1970, 0, 4 + iso))),
 }));
 
-/** The instant a local date and time (`YYYY-MM-DD`, `HH:MM`) names in a time zone. */
-export function zonedInstant(date: string, time: string, timeZone: string): string {
-  const guess = Date.parse(`${date}T${time}:00Z`);
-  // Twice: the offset at the guess may differ from the offset at the answer across a change.
-  let at = guess - offsetMs(guess, timeZone);
-  at = guess - offsetMs(at, timeZone);
-  return new Date(at).toISOString();
-}
-
-function offsetMs(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(instant));
-  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
-  return local - Math.floor(instant / 1000) * 1000;
-}
+// Local dates and times in the practice's zone are computed in one place.
+export { zonedInstant } from "../components/format";
 
 /** A whole number typed in a field, or null when it is not one. */
 export function wholeNumber(text: string): number | null {
