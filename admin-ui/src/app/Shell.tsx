@@ -7,6 +7,7 @@ import { useIdleLogoff } from "@portico/client";
 import { roleOf, useConsole, type Me, type Role } from "./session";
 import { practiceNav } from "../practice/routes";
 import { settingsNav } from "../settings/routes";
+import { ehrNav } from "../ehr/routes";
 import { chartNav } from "../chart/routes";
 
 interface NavItem {
@@ -44,7 +45,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { to: "staff", label: "Staff", roles: ["practice_admin"] },
     ],
   },
-  { group: "Settings", items: settingsNav },
+  { group: "Settings", items: [...settingsNav, ...ehrNav] },
   {
     group: "Oversight",
     items: [
