@@ -14,6 +14,7 @@ import { AcceptInvitationPage, invitationFromLocation } from "../signin/AcceptIn
 import { SignUpPage } from "../signin/SignUpPage";
 import { practiceRoutes } from "../practice/routes";
 import { settingsRoutes } from "../settings/routes";
+import { accessRoutes } from "../access/routes";
 import { chartRoutes } from "../chart/routes";
 import { ErrorState, LoadingState } from "../components/PageState";
 
@@ -197,6 +198,7 @@ function Routes({ me }: { me: Me }) {
               { path: "staff", element: <Page><StaffPage /></Page> },
               ...practiceRoutes,
               ...settingsRoutes,
+              ...accessRoutes,
               ...chartRoutes,
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],

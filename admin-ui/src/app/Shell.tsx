@@ -7,6 +7,7 @@ import { useIdleLogoff } from "@portico/client";
 import { roleOf, useConsole, type Me, type Role } from "./session";
 import { practiceNav } from "../practice/routes";
 import { settingsNav } from "../settings/routes";
+import { accessNav } from "../access/routes";
 import { chartNav } from "../chart/routes";
 
 interface NavItem {
@@ -44,7 +45,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { to: "staff", label: "Staff", roles: ["practice_admin"] },
     ],
   },
-  { group: "Settings", items: settingsNav },
+  { group: "Settings", items: [...settingsNav, ...accessNav] },
   {
     group: "Oversight",
     items: [
