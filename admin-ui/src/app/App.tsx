@@ -15,6 +15,7 @@ import { SignUpPage } from "../signin/SignUpPage";
 import { practiceRoutes } from "../practice/routes";
 import { settingsRoutes } from "../settings/routes";
 import { ehrRoutes } from "../ehr/routes";
+import { accessRoutes } from "../access/routes";
 import { chartRoutes } from "../chart/routes";
 import { ErrorState, LoadingState } from "../components/PageState";
 
@@ -199,6 +200,7 @@ function Routes({ me }: { me: Me }) {
               ...practiceRoutes,
               ...settingsRoutes,
               ...ehrRoutes,
+              ...accessRoutes,
               ...chartRoutes,
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],

@@ -8,6 +8,7 @@ import { roleOf, useConsole, type Me, type Role } from "./session";
 import { practiceNav } from "../practice/routes";
 import { settingsNav } from "../settings/routes";
 import { ehrNav } from "../ehr/routes";
+import { accessNav } from "../access/routes";
 import { chartNav } from "../chart/routes";
 
 interface NavItem {
@@ -45,7 +46,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { to: "staff", label: "Staff", roles: ["practice_admin"] },
     ],
   },
-  { group: "Settings", items: [...settingsNav, ...ehrNav] },
+  { group: "Settings", items: [...settingsNav, ...ehrNav, ...accessNav] },
   {
     group: "Oversight",
     items: [
