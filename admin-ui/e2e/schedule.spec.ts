@@ -120,7 +120,7 @@ test("the front desk books, sees the week, moves a visit and uses the waitlist",
   await page.getByRole("button", { name: "Add to the waitlist" }).click();
   await expect(page.locator("p.notice[role=status]")).toContainText("Avery Stone is on the waitlist");
   const entries = page.getByRole("list", { name: "On the waitlist" });
-  await expect(entries.getByRole("listitem").filter({ hasText: "Video visit" })).toContainText("waiting");
+  await expect(entries.getByRole("listitem").filter({ hasText: "Video visit" })).toContainText(`by the end of ${spoken(sunday)} · waiting`);
   await screenshot(page, "sched-08-waitlisted");
   await expectAccessible(page, testInfo, "sched-waitlisted");
 });

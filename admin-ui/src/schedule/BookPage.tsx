@@ -214,7 +214,7 @@ export default function BookPage() {
                 <li key={w.id}>
                   {options.data?.appointmentTypes.find((t) => t.id === w.appointmentTypeId)?.name ?? "Visit"}
                   {w.providerId ? ` with ${options.data?.providers.find((p) => p.id === w.providerId)?.displayName ?? "one provider"}` : " with any provider"}
-                  , an opening before {formatDateTime(w.wantedBefore, tz)} · {w.status === "NOTIFIED" ? "told of an opening" : "waiting"}
+                  , an opening {until(w.wantedBefore, tz)} · {w.status === "NOTIFIED" ? "told of an opening" : "waiting"}
                 </li>
               ))}
             </ul>
@@ -325,6 +325,18 @@ export default function BookPage() {
       )}
     </>
   );
+}
+
+/** "by the end of <day>" when the wish ends at a local midnight, else "before <time>". */
+function until(iso: string, timeZone: string): string {
+  const [hour, minute] = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .format(new Date(iso))
+    .split(":");
+  if (hour === "00" && minute === "00") {
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(Date.parse(iso) - 1));
+    return `by the end of ${formatDate(day)}`;
+  }
+  return `before ${formatDateTime(iso, timeZone)}`;
 }
 
 function PatientPicker({ onPick }: { onPick: (p: Patient) => void }) {
