@@ -58,6 +58,7 @@ const BrandingPage = lazy(() => import("../branding/BrandingPage"));
 const StaffPage = lazy(() => import("../staff/StaffPage"));
 const SchedulePage = lazy(() => import("../schedule/SchedulePage"));
 const BookPage = lazy(() => import("../schedule/BookPage"));
+const MovePage = lazy(() => import("../schedule/MovePage"));
 
 /** Read once per page load: reading removes the token from the address bar. */
 const openedInvitation = invitationFromLocation();
@@ -185,6 +186,7 @@ function Routes({ me }: { me: Me }) {
               { index: true, element: <Navigate to={home(me)} replace /> },
               { path: "schedule", element: <Page><SchedulePage /></Page> },
               { path: "schedule/book", element: <Page><BookPage /></Page> },
+              { path: "schedule/move/:appointmentId", element: <Page><MovePage /></Page> },
               { path: "inbox", element: <Page><InboxPage /></Page> },
               { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
               { path: "refills", element: <Page><RefillsPage /></Page> },

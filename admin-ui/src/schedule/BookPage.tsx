@@ -1,11 +1,13 @@
 // Book a visit for a patient, in four short steps on one page: who, what, when, check. A
 // slot taken meanwhile sends the person back to the times with the reason, keeping the rest.
+// A day with no free time offers the waitlist: the patient is told of an opening before the
+// end of that day. The chosen patient's waitlist entries show in step 1.
 import { useState, type FormEvent } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { fieldProblems, graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, ErrorSummary, LoadingState } from "../components/PageState";
-import { formatDate, formatDateTime, formatTime, todayIn } from "../components/format";
+import { formatDate, formatDateTime, formatTime, todayIn, zonedDayRange } from "../components/format";
 import { useConsole } from "../app/session";
 
 const FindPatient = graphql(`
@@ -48,6 +50,34 @@ const Slots = graphql(`
       location {
         id
         name
+      }
+    }
+  }
+`);
+
+const Waitlist = graphql(`
+  query BookWaitlist($patientId: ID!) {
+    waitlist(patientId: $patientId) {
+      id
+      appointmentTypeId
+      providerId
+      wantedBefore
+      status
+    }
+  }
+`);
+
+const JoinWaitlist = graphql(`
+  mutation JoinWaitlist($input: JoinWaitlistInput!) {
+    joinWaitlist(input: $input) {
+      waitlistEntry {
+        id
+        wantedBefore
+      }
+      userErrors {
+        field
+        code
+        message
       }
     }
   }
@@ -106,6 +136,24 @@ export default function BookPage() {
     pause: !typeId,
   });
   const [booking, book] = useMutation(Book);
+  // Not the previous day's times while the new day's load.
+  const freeTimes = slots.fetching ? undefined : slots.data;
+  const [waitlist, reloadWaitlist] = useQuery({ query: Waitlist, variables: { patientId: patient?.id ?? "" }, pause: !patient });
+  const [joining, join] = useMutation(JoinWaitlist);
+  const [joined, setJoined] = useState<string | null>(null);
+
+  async function joinWaitlist() {
+    if (!patient || !typeId || joining.fetching) return;
+    const result = await join({
+      input: { patientId: patient.id, appointmentTypeId: typeId, providerId: providerId || null, wantedBefore: zonedDayRange(day, tz).to },
+    });
+    if (result.error) return setProblems({ _: problemOf(result.error).sentence });
+    const payload = result.data?.joinWaitlist;
+    if (payload?.userErrors.length) return setProblems(fieldProblems(payload.userErrors));
+    setProblems({});
+    setJoined(`${patient.name} is on the waitlist and is told of an opening before the end of ${formatDate(day)}.`);
+    reloadWaitlist({ requestPolicy: "network-only" });
+  }
 
   async function confirm(event: FormEvent) {
     event.preventDefault();
@@ -158,6 +206,20 @@ export default function BookPage() {
         ) : (
           <PatientPicker onPick={setPatient} />
         )}
+        {patient && waitlist.data && waitlist.data.waitlist.length > 0 && (
+          <>
+            <h3 id="waitlist">On the waitlist</h3>
+            <ul aria-labelledby="waitlist">
+              {waitlist.data.waitlist.map((w) => (
+                <li key={w.id}>
+                  {options.data?.appointmentTypes.find((t) => t.id === w.appointmentTypeId)?.name ?? "Visit"}
+                  {w.providerId ? ` with ${options.data?.providers.find((p) => p.id === w.providerId)?.displayName ?? "one provider"}` : " with any provider"}
+                  , an opening {until(w.wantedBefore, tz)} · {w.status === "NOTIFIED" ? "told of an opening" : "waiting"}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </section>
       {patient && (
         <section aria-labelledby="what">
@@ -171,7 +233,7 @@ export default function BookPage() {
             <div className="row">
               <label className="stack">
                 Visit type
-                <select value={typeId} onChange={(e) => (setTypeId(e.target.value), setSlot(null))}>
+                <select value={typeId} onChange={(e) => (setTypeId(e.target.value), setSlot(null), setJoined(null))}>
                   <option value="">Choose…</option>
                   {options.data.appointmentTypes.map((t) => (
                     <option key={t.id} value={t.id}>
@@ -182,7 +244,7 @@ export default function BookPage() {
               </label>
               <label className="stack">
                 Provider
-                <select value={providerId} onChange={(e) => (setProviderId(e.target.value), setSlot(null))}>
+                <select value={providerId} onChange={(e) => (setProviderId(e.target.value), setSlot(null), setJoined(null))}>
                   <option value="">First available</option>
                   {options.data.providers.map((p) => (
                     <option key={p.id} value={p.id}>
@@ -193,7 +255,7 @@ export default function BookPage() {
               </label>
               <label className="stack">
                 Day
-                <input type="date" value={day} min={todayIn(tz)} onChange={(e) => e.target.value && (setDay(e.target.value), setSlot(null))} />
+                <input type="date" value={day} min={todayIn(tz)} onChange={(e) => e.target.value && (setDay(e.target.value), setSlot(null), setJoined(null))} />
               </label>
             </div>
           )}
@@ -203,12 +265,23 @@ export default function BookPage() {
         <section aria-labelledby="when">
           <h2 id="when">3. Time</h2>
           {slots.error && <ErrorState problem={problemOf(slots.error)} retry={() => reloadSlots({ requestPolicy: "network-only" })} />}
-          {slots.fetching && !slots.data && <LoadingState label="Finding free times" rows={2} />}
-          {slots.data && slots.data.availableSlots.length === 0 && (
-            <EmptyState title={`No free time on ${formatDate(day)}.`}>Try another day or another provider.</EmptyState>
+          {slots.fetching && <LoadingState label="Finding free times" rows={2} />}
+          {freeTimes && freeTimes.availableSlots.length === 0 && (
+            <>
+              <EmptyState title={`No free time on ${formatDate(day)}.`}>Try another day or another provider, or add the patient to the waitlist.</EmptyState>
+              {joined ? (
+                <p className="notice" role="status">
+                  {joined}
+                </p>
+              ) : (
+                <button type="button" onClick={() => void joinWaitlist()} disabled={joining.fetching}>
+                  Add to the waitlist
+                </button>
+              )}
+            </>
           )}
           <ul className="slots" aria-label={`Free times on ${formatDate(day)}`}>
-            {slots.data?.availableSlots.map((s) => {
+            {freeTimes?.availableSlots.map((s) => {
               const value: Slot = {
                 start: s.start,
                 providerId: s.provider?.id ?? "",
@@ -252,6 +325,18 @@ export default function BookPage() {
       )}
     </>
   );
+}
+
+/** "by the end of <day>" when the wish ends at a local midnight, else "before <time>". */
+function until(iso: string, timeZone: string): string {
+  const [hour, minute] = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .format(new Date(iso))
+    .split(":");
+  if (hour === "00" && minute === "00") {
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(Date.parse(iso) - 1));
+    return `by the end of ${formatDate(day)}`;
+  }
+  return `before ${formatDateTime(iso, timeZone)}`;
 }
 
 function PatientPicker({ onPick }: { onPick: (p: Patient) => void }) {

@@ -1,6 +1,8 @@
 // A day's schedule for the practice or one provider, in the practice's time zone: each visit
 // with its patient, and the front desk's actions (cancel, completed, no-show). Booking for a
-// patient is on its own page, from here or from a patient.
+// patient is on its own page, from here or from a patient. The week view lists seven days,
+// Monday to Sunday in the practice's time zone; a visit there opens its day, where the
+// actions are. Moving a visit is on its own page too (only the visit's id in the address).
 import { useState } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
@@ -86,6 +88,21 @@ const STATUS: Record<string, string> = {
   NO_SHOW: "No-show",
 };
 
+/** The visit's calendar date in the practice's time zone, as YYYY-MM-DD. */
+function localDate(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
+}
+
+/** The Monday of the week holding a date. */
+function mondayOf(isoDate: string): string {
+  const weekday = new Date(`${isoDate}T00:00:00Z`).getUTCDay(); // 0 is Sunday
+  return shiftDay(isoDate, -((weekday + 6) % 7));
+}
+
+function weekdayName(isoDate: string): string {
+  return new Intl.DateTimeFormat(undefined, { weekday: "long", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
+}
+
 function shiftDay(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -95,7 +112,12 @@ export default function SchedulePage() {
   const tz = me.tenant.timeZone;
   const [day, setDay] = useState(() => todayIn(tz));
   const [providerId, setProviderId] = useState("");
-  const range = zonedDayRange(day, tz);
+  const [view, setView] = useState<"day" | "week">("day");
+  const monday = mondayOf(day);
+  const week = Array.from({ length: 7 }, (_, i) => shiftDay(monday, i));
+  const sunday = shiftDay(monday, 6);
+  const range =
+    view === "day" ? zonedDayRange(day, tz) : { from: zonedDayRange(monday, tz).from, to: zonedDayRange(sunday, tz).to };
   const [{ data, error, fetching }, reload] = useQuery({ query: ScheduleQuery, variables: { ...range, providerId: providerId || null } });
   const [, cancel] = useMutation(Cancel);
   const [, outcome] = useMutation(Outcome);
@@ -115,19 +137,27 @@ export default function SchedulePage() {
   return (
     <>
       <h1>Schedule</h1>
+      <div className="row" role="group" aria-label="View">
+        <button type="button" aria-pressed={view === "day"} onClick={() => setView("day")}>
+          Day
+        </button>
+        <button type="button" aria-pressed={view === "week"} onClick={() => setView("week")}>
+          Week
+        </button>
+      </div>
       <div className="filters">
         <label>
           Day
           <input type="date" value={day} onChange={(e) => e.target.value && setDay(e.target.value)} />
         </label>
-        <button type="button" onClick={() => setDay(shiftDay(day, -1))}>
-          Previous day
+        <button type="button" onClick={() => setDay(shiftDay(day, view === "day" ? -1 : -7))}>
+          {view === "day" ? "Previous day" : "Previous week"}
         </button>
         <button type="button" onClick={() => setDay(todayIn(tz))}>
           Today
         </button>
-        <button type="button" onClick={() => setDay(shiftDay(day, 1))}>
-          Next day
+        <button type="button" onClick={() => setDay(shiftDay(day, view === "day" ? 1 : 7))}>
+          {view === "day" ? "Next day" : "Next week"}
         </button>
         <label>
           Provider
@@ -145,7 +175,7 @@ export default function SchedulePage() {
         </Link>
       </div>
       <p className="meta">
-        {formatDate(day)}, times in {tz}.
+        {view === "day" ? formatDate(day) : `Week of ${formatDate(monday)} to ${formatDate(sunday)}`}, times in {tz}.
       </p>
       <ErrorSummary problems={problems} labels={{}} />
       {done && (
@@ -155,8 +185,44 @@ export default function SchedulePage() {
       )}
       {error && !data && <ErrorState problem={problemOf(error)} retry={() => reload({ requestPolicy: "network-only" })} />}
       {fetching && !data && <LoadingState label="Loading the schedule" />}
-      {data && visits.length === 0 && <EmptyState title="No visits on this day.">Book one with “Book a visit”.</EmptyState>}
-      {visits.length > 0 && (
+      {view === "week" && data && (
+        <div className="week">
+          {week.map((d) => {
+            const today = visits.filter((v) => localDate(v.start, tz) === d);
+            return (
+              <section key={d} className="week-day" aria-labelledby={`day-${d}`}>
+                <h2 id={`day-${d}`}>
+                  {weekdayName(d)} <span className="meta">{formatDate(d)}</span>
+                </h2>
+                {today.length === 0 ? (
+                  <p className="muted">No visits.</p>
+                ) : (
+                  <ul aria-label={`Visits on ${weekdayName(d)}`}>
+                    {today.map((v) => (
+                      <li key={v.id}>
+                        <button
+                          type="button"
+                          className="link-button"
+                          onClick={() => {
+                            setDay(d);
+                            setView("day");
+                          }}
+                        >
+                          {formatTime(v.start, tz)}
+                        </button>{" "}
+                        <PatientCell id={v.patientId} /> · {v.appointmentType?.name ?? "Visit"}
+                        {v.status !== "BOOKED" && ` · ${STATUS[v.status] ?? v.status}`}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            );
+          })}
+        </div>
+      )}
+      {view === "day" && data && visits.length === 0 && <EmptyState title="No visits on this day.">Book one with “Book a visit”.</EmptyState>}
+      {view === "day" && visits.length > 0 && (
         <table className="data-table">
           <caption className="visually-hidden">Visits on {formatDate(day)}</caption>
           <thead>
@@ -190,6 +256,9 @@ export default function SchedulePage() {
                 <td className="row-actions">
                   {v.status === "BOOKED" && (
                     <>
+                      <Link className="button" to={`/schedule/move/${encodeURIComponent(v.id)}`} state={{ day }}>
+                        Move
+                      </Link>
                       {(["COMPLETED", "NO_SHOW"] as VisitOutcome[]).map((o) => (
                         <button
                           key={o}
@@ -227,7 +296,7 @@ export default function SchedulePage() {
   );
 }
 
-function PatientCell({ id }: { id: string }) {
+export function PatientCell({ id }: { id: string }) {
   const [{ data, error }] = useQuery({ query: PatientName, variables: { id } });
   if (error) return <span className="muted">Restricted chart</span>;
   if (!data) return <span className="muted">…</span>;
