@@ -21,6 +21,19 @@ test("sign-in refuses a wrong password with a sentence, and keeps what was typed
   await expectAccessible(page, testInfo, "sign-in-error");
 });
 
+test("signing out ends the session on the server: a reload does not bring it back", async ({ page }) => {
+  await signInConsole(page, "lakeside", FRONT_DESK);
+  // A reload continues a live session from its cookie...
+  await page.reload();
+  await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
+  // ...and after signing out there is nothing left to continue.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in to the Portico console" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in to the Portico console" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Console" })).toHaveCount(0);
+});
+
 test("staff register a patient and hand over an activation code", async ({ page }, testInfo) => {
   await signInConsole(page, "lakeside", FRONT_DESK);
   await page.getByRole("link", { name: "Patients" }).click();

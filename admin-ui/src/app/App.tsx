@@ -63,7 +63,10 @@ const MovePage = lazy(() => import("../schedule/MovePage"));
 /** Read once per page load: reading removes the token from the address bar. */
 const openedInvitation = invitationFromLocation();
 
-type Phase = { kind: "restoring" } | { kind: "signed-out"; ended?: boolean } | { kind: "signed-in" };
+type Phase =
+  | { kind: "restoring" }
+  | { kind: "signed-out"; ended?: boolean; unconfirmed?: boolean }
+  | { kind: "signed-in" };
 
 export function App() {
   // Opened from an invitation link: joining comes before any session.
@@ -122,18 +125,28 @@ export function App() {
       <SignInPage
         practice={session?.tenant ?? rememberedPractice()}
         ended={phase.kind === "signed-out" && phase.ended === true}
+        unconfirmed={phase.kind === "signed-out" && phase.unconfirmed === true}
         onSignedIn={onSignedIn}
       />
     );
   }
   return (
     <Provider value={client}>
-      <SignedIn session={session} practice={session.tenant ?? ""} onSignedOut={() => setPhase({ kind: "signed-out" })} />
+      <SignedIn session={session} practice={session.tenant ?? ""} onSignedOut={(unconfirmed) => setPhase({ kind: "signed-out", unconfirmed })} />
     </Provider>
   );
 }
 
-function SignedIn({ session, practice, onSignedOut }: { session: SessionStore; practice: string; onSignedOut: () => void }) {
+function SignedIn({
+  session,
+  practice,
+  onSignedOut,
+}: {
+  session: SessionStore;
+  practice: string;
+  /** `unconfirmed`: the tab forgot the session but the server could not be told. */
+  onSignedOut: (unconfirmed?: boolean) => void;
+}) {
   const state = useSyncExternalStore(
     (listener) => session.subscribe(listener),
     () => session.current,
@@ -141,7 +154,10 @@ function SignedIn({ session, practice, onSignedOut }: { session: SessionStore; p
   const [{ data, error, fetching }, reload] = useQuery({ query: MeQueryDoc, pause: state === null });
   const reloadMe = useCallback(() => reload({ requestPolicy: "network-only" }), [reload]);
   const signOut = useCallback(() => {
-    session.signOut().finally(onSignedOut);
+    session.signOut().then(
+      () => onSignedOut(false),
+      () => onSignedOut(true),
+    );
   }, [session, onSignedOut]);
   if (state?.mfaEnrolmentRequired) return <EnrolTotpPage session={session} />;
   if (!data) {
@@ -157,7 +173,7 @@ function SignedIn({ session, practice, onSignedOut }: { session: SessionStore; p
       <div className="console-root" inert={state === null}>
         <Routes me={data.me} />
       </div>
-      {state === null && <ReauthDialog session={session} email={data.me.email} onCancel={onSignedOut} />}
+      {state === null && <ReauthDialog session={session} email={data.me.email} onCancel={() => onSignedOut(false)} />}
     </ConsoleContextValue.Provider>
   );
 }

@@ -9,11 +9,14 @@ const LABELS = { practice: "Practice", email: "Email", password: "Password", tot
 export function SignInPage({
   practice,
   ended,
+  unconfirmed = false,
   onSignedIn,
   store,
 }: {
   practice: string | null;
   ended: boolean;
+  /** Signed out in this tab, but Portico could not be reached to end the session there. */
+  unconfirmed?: boolean;
   onSignedIn: (store: SessionStore) => void;
   /** Sign in again to this session's practice (the page behind keeps its state). */
   store?: SessionStore;
@@ -25,6 +28,12 @@ export function SignInPage({
         {ended && (
           <p className="notice" role="status">
             You were signed out. Sign in again to continue.
+          </p>
+        )}
+        {unconfirmed && (
+          <p className="banner banner-warning" role="status">
+            You are signed out on this device, but Portico could not be reached to end the session. It ends by itself after the
+            practice's automatic log-off time; on a shared computer, close the browser.
           </p>
         )}
         <SignInForm practice={practice} onSignedIn={onSignedIn} store={store} />

@@ -118,12 +118,21 @@ export class SessionStore {
     return this.refreshing;
   }
 
+  /**
+   * Ends the session on the server (its refresh cookie cleared, its tokens revoked), then in
+   * this tab. An access token at or near its end is refreshed first: the server only ends a
+   * session for a valid token, and a cookie left behind would restore it on the next load.
+   */
   async signOut(): Promise<void> {
-    const token = this.state?.accessToken;
-    this.set(null);
-    // The tab forgets the tokens first; a failure to reach the server is the caller's to
-    // report (the cookie then lapses at the idle time-out).
-    if (token) await post(SignOutMutation, {}, this.tenant, token);
+    try {
+      if (this.state && this.state.accessExpiresAt - Date.now() < 20_000) await this.refresh();
+      const token = this.state?.accessToken;
+      if (token) await post(SignOutMutation, {}, this.tenant, token);
+    } finally {
+      // The tab forgets the tokens whatever happened; a failure to reach the server is the
+      // caller's to report (the cookie then lapses at the idle time-out).
+      this.set(null);
+    }
   }
 
   /** Ends the session in this tab without asking the server (it already ended). */
