@@ -46,6 +46,7 @@ mod operators;
 mod outbox;
 mod patient_search;
 mod permissions;
+mod portal;
 mod proxies;
 mod pubsub;
 mod recalls;

@@ -109,7 +109,8 @@ pub async fn start(
         runtime: Arc::new(OnceLock::new()),
         metrics: telemetry::metrics_handle(),
         graphiql: http::graphiql::page(options.demo).into(),
-        console: http::console::ConsoleFiles::new(config.console_dir.as_deref()),
+        console: http::spa::SpaFiles::new(http::spa::App::Console, config.console_dir.as_deref()),
+        portal: http::spa::SpaFiles::new(http::spa::App::Portal, config.portal_dir.as_deref()),
         ready: tokio::sync::watch::channel(false).0,
         demo_totp_secret: Arc::new(OnceLock::new()),
     };

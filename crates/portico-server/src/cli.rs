@@ -386,6 +386,10 @@ fn print_banner(addr: std::net::SocketAddr, options: Options, demo_totp: Option<
         let password = demo::DEMO_PASSWORD;
         println!();
         println!("Demo practice: Lakeside Family Medicine (slug '{slug}')");
+        println!("  Patient portal   http://localhost:{port}/t/{slug}/");
+        println!(
+            "                   (or http://{slug}.localhost:{port}/, the practice's own host)"
+        );
         println!("  GraphiQL for it  http://{slug}.localhost:{port}/graphiql");
         println!("                   (or the page above: it sends X-Portico-Tenant: {slug})");
         println!("  Patient          {} / {password}", demo::PATIENT_EMAIL);

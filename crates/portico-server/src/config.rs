@@ -87,6 +87,9 @@ pub struct Config {
     /// Set: the console (`/console/`) is served from this folder (a Vite build of
     /// `admin-ui`) instead of the copy built into the binary.
     pub console_dir: Option<String>,
+    /// Set: the patient portal (`/t/{slug}/`, `/` on a practice's host, files under
+    /// `/portal/`) is served from this folder (a Vite build of `portal-ui`).
+    pub portal_dir: Option<String>,
     /// Set: attachments go to this S3-compatible bucket. Unset settings below come from the
     /// standard `AWS_*` variables.
     pub attachments_s3_bucket: Option<String>,
@@ -195,6 +198,7 @@ impl Default for Config {
             outbox_dir: "outbox".to_owned(),
             attachments_dir: "attachments".to_owned(),
             console_dir: None,
+            portal_dir: None,
             attachments_s3_bucket: None,
             attachments_s3_endpoint: None,
             attachments_s3_region: None,

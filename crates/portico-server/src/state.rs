@@ -22,7 +22,9 @@ pub struct AppState {
     /// The GraphiQL page, rendered once.
     pub graphiql: Arc<str>,
     /// Where the console's files come from (`PORTICO_CONSOLE_DIR` or the built-in copy).
-    pub console: crate::http::console::ConsoleFiles,
+    pub console: crate::http::spa::SpaFiles,
+    /// Where the patient portal's files come from (`PORTICO_PORTAL_DIR` or the built-in copy).
+    pub portal: crate::http::spa::SpaFiles,
     /// The demo admin's TOTP secret, for the start-up banner (`serve --demo` only).
     pub demo_totp_secret: Arc<OnceLock<String>>,
     /// Flips to `true` once the runtime is set.

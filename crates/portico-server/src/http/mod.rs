@@ -6,8 +6,10 @@ pub mod graphiql;
 pub mod graphql;
 mod health;
 mod metrics;
+pub mod portal;
 mod request_id;
 mod security_headers;
+pub mod spa;
 mod stripe_webhook;
 mod tenant;
 
@@ -50,7 +52,15 @@ pub fn router(state: AppState, api: bool) -> Router {
         router = router
             .route(console::PATH, get(console::redirect))
             .route(&format!("{}/", console::PATH), get(console::index))
-            .route(&format!("{}/{{*path}}", console::PATH), get(console::file));
+            .route(&format!("{}/{{*path}}", console::PATH), get(console::file))
+            .route(
+                &format!("{}/{{*path}}", portal::ASSETS_PATH),
+                get(portal::asset),
+            )
+            .route("/t/{slug}", get(portal::redirect))
+            .route("/t/{slug}/", get(portal::page))
+            .route("/t/{slug}/{*path}", get(portal::route))
+            .fallback(portal::fallback);
         if config.graphql_limits().introspection {
             router = router
                 .route("/graphiql", get(graphiql::graphiql))

@@ -1,7 +1,8 @@
 //! Headers that keep browsers from misusing Portico's answers: nothing is sniffed into another
 //! type, GraphQL answers (patient data) are never cached, HTML pages run only Portico's own
-//! scripts and are never framed (clickjacking), and behind TLS, HSTS when configured. The
-//! console's pages get a policy of their own (stricter on styles than GraphiQL's).
+//! scripts and are never framed (clickjacking), and behind TLS, HSTS when configured. The two
+//! web apps' pages (console and portal) get a policy of their own, stricter on styles than
+//! GraphiQL's.
 
 use axum::{
     extract::{Request, State},
@@ -16,11 +17,11 @@ pub const HTML_CSP: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// For the console (`/console/`): a Vite build with no inline script or style element.
-/// Chart libraries set `style` attributes, hence `style-src-attr 'unsafe-inline'` alone. A
-/// practice's logo is an https address of its own, shown in the branding preview, hence
-/// `img-src https:` (images only: nothing that runs).
-pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+/// For the web apps (the console at `/console/`, the portal at `/t/{slug}/` and on practice
+/// hosts): Vite builds with no inline script or style element. Chart libraries set `style`
+/// attributes, hence `style-src-attr 'unsafe-inline'` alone. A practice's logo is an https
+/// address of its own, hence `img-src https:` (images only: nothing that runs).
+pub const APP_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     style-src-attr 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self'; \
     connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
@@ -52,11 +53,8 @@ pub async fn apply(
     next: Next,
 ) -> Response {
     let graphql = request.uri().path() == "/graphql";
-    let console = request.uri().path() == super::console::PATH
-        || request
-            .uri()
-            .path()
-            .starts_with(&format!("{}/", super::console::PATH));
+    // Every HTML page is one of the two apps' but GraphiQL's.
+    let app = !request.uri().path().starts_with("/graphiql");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     set_if_absent(
@@ -74,7 +72,7 @@ pub async fn apply(
     if html {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(if console { CONSOLE_CSP } else { HTML_CSP }),
+            HeaderValue::from_static(if app { APP_CSP } else { HTML_CSP }),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(
