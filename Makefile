@@ -10,11 +10,13 @@ REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
 
-# The web apps (npm workspace: packages/client, admin-ui), rebuilt only when their sources,
-# the lock file or the GraphQL schema changed. A release build of the binary embeds
-# admin-ui/dist, so build the UI first (`make ui`, then `cargo build --release`).
-UI_SOURCES := $(shell find admin-ui/src admin-ui/scripts packages/client/src -type f -not -path '*/gql/*' 2>/dev/null) \
+# The web apps (npm workspace: packages/client, admin-ui, portal-ui), rebuilt only when their
+# sources, the lock file or the GraphQL schema changed. A release build of the binary embeds
+# admin-ui/dist and portal-ui/dist, so build the UI first (`make ui`, then
+# `cargo build --release`).
+UI_SOURCES := $(shell find admin-ui/src admin-ui/scripts admin-ui/public portal-ui/src portal-ui/scripts portal-ui/public packages/client/src -type f -not -path '*/gql/*' 2>/dev/null) \
 	admin-ui/index.html admin-ui/vite.config.ts admin-ui/tsconfig.json packages/client/tsconfig.json \
+	portal-ui/index.html portal-ui/vite.config.ts portal-ui/tsconfig.json \
 	codegen.ts schema/schema.graphql package-lock.json
 
 ui: admin-ui/dist/index.html
@@ -24,6 +26,7 @@ node_modules/.package-lock.json: package-lock.json
 
 admin-ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
 	npm run build
+	touch admin-ui/dist/index.html
 
 build:
 	$(CARGO) build --locked --workspace
@@ -60,13 +63,14 @@ else
 	@echo "PostgreSQL + Redis suite skipped: set PORTICO_TEST_DATABASE_URL and PORTICO_TEST_REDIS_URL to run it"
 endif
 
-# The console's journeys in headless Chromium (Debian's `chromium`; nothing is downloaded)
-# against a real `portico serve --demo` on SQLite with billing on against the local Stripe
-# stand-in (tests/bin/stripe_stand_in.rs), with axe-core on every page. Screenshots
-# land in admin-ui/test-results/screenshots/.
+# The console's and the portal's journeys in headless Chromium (Debian's `chromium`; nothing
+# is downloaded) against a real `portico serve --demo` on SQLite with billing on against the
+# local Stripe stand-in (tests/bin/stripe_stand_in.rs), with axe-core on every page.
+# Screenshots land in admin-ui/test-results/screenshots/ and portal-ui/test-results/screenshots/.
 test-ui: ui
 	$(CARGO) build --locked -p portico-server --bin portico -p portico-tests --bin stripe-stand-in
 	npx tsc -p admin-ui/tsconfig.e2e.json
+	npx tsc -p portal-ui/tsconfig.e2e.json
 	npm run test:e2e
 
 # Regenerates schema/schema.graphql from the code.

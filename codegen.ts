@@ -5,7 +5,7 @@ import type { CodegenConfig } from "@graphql-codegen/cli";
 
 const config: CodegenConfig = {
   schema: "schema/schema.graphql",
-  documents: ["admin-ui/src/**/*.{ts,tsx}", "packages/client/src/**/*.ts", "!packages/client/src/gql/**"],
+  documents: ["admin-ui/src/**/*.{ts,tsx}", "portal-ui/src/**/*.{ts,tsx}", "packages/client/src/**/*.ts", "!packages/client/src/gql/**"],
   ignoreNoDocuments: false,
   generates: {
     "packages/client/src/gql/": {

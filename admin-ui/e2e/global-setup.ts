@@ -1,5 +1,6 @@
-// Starts Portico once for all journeys: a fresh SQLite file, the demo practice, the built
-// console from admin-ui/dist, on a free port. What the journeys need (the URL and the demo's
+// Starts Portico once for all journeys (the console's and the portal's, whose setup is this
+// one): a fresh SQLite file, the demo practice, the built console from admin-ui/dist and
+// portal from portal-ui/dist, on a free port. What the journeys need (the URL and the demo's
 // TOTP secret) goes to a file they read.
 import { spawn } from "node:child_process";
 import { mkdtempSync, existsSync, openSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ export default async function globalSetup(): Promise<void> {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: build it with cargo build -p portico-server --bin portico`);
   const dist = join(repo, "admin-ui/dist/index.html");
   if (!existsSync(dist)) throw new Error("admin-ui/dist is missing: run npm run build");
+  if (!existsSync(join(repo, "portal-ui/dist/index.html"))) throw new Error("portal-ui/dist is missing: run npm run build");
   const dir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
   const port = await freePort();
 
@@ -69,6 +71,7 @@ export default async function globalSetup(): Promise<void> {
       PORTICO_LISTEN: `127.0.0.1:${port}`,
       PORTICO_PUBLIC_URL: `http://localhost:${port}`,
       PORTICO_CONSOLE_DIR: join(repo, "admin-ui/dist"),
+      PORTICO_PORTAL_DIR: join(repo, "portal-ui/dist"),
       PORTICO_SECRETS_KEY_FILE: join(dir, "secrets.key"),
       PORTICO_OUTBOX_DIR: join(dir, "outbox"),
       PORTICO_LOG: "warn",

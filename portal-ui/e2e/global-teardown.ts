@@ -1,0 +1,1 @@
+export { default } from "../../admin-ui/e2e/global-teardown";
