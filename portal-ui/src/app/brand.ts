@@ -31,15 +31,20 @@ function toHex(rgb: [number, number, number]): string {
   return `#${rgb.map((c) => Math.round(c).toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** Contrast of white text on `rgb`. */
-function contrastWithWhite(rgb: [number, number, number]): number {
-  return 1.05 / (luminance(rgb) + 0.05);
+/** The page's background (styles.css `--page`), the lightest the accent is drawn against
+ * after white text on it. */
+const PAGE: [number, number, number] = [0xf5, 0xf6, 0xf8];
+
+/** Contrast of `rgb` against the page background (less than against white text). */
+function contrastWithPage(rgb: [number, number, number]): number {
+  return (luminance(PAGE) + 0.05) / (luminance(rgb) + 0.05);
 }
 
-/** The brand colour, darkened just enough for white text and links on white to pass AA. */
+/** The brand colour, darkened just enough for white text on it and links in it on the page
+ * to pass AA. */
 export function accessibleAccent(hex: string): string {
   let rgb = parse(hex) ?? [31, 41, 55];
-  for (let i = 0; i < 40 && contrastWithWhite(rgb) < 4.5; i++) {
+  for (let i = 0; i < 40 && contrastWithPage(rgb) < 4.6; i++) {
     rgb = [rgb[0] * 0.92, rgb[1] * 0.92, rgb[2] * 0.92];
   }
   return toHex(rgb);
