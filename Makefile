@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-reminders bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-reminders bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -72,6 +72,12 @@ test-ui: ui
 	npx tsc -p admin-ui/tsconfig.e2e.json
 	npx tsc -p portal-ui/tsconfig.e2e.json
 	npm run test:e2e
+
+# How soon a signed-in patient sees the portal's home page: 20 loads in headless Chromium on
+# the embedded profile, timed with Navigation and User Timing (median; target within 1 s).
+bench-portal: ui
+	$(CARGO) build --locked -p portico-server --bin portico -p portico-tests --bin stripe-stand-in
+	cd portal-ui && npx playwright test -c playwright.bench.config.ts
 
 # Regenerates schema/schema.graphql from the code.
 schema:

@@ -15,6 +15,9 @@ import { initialLocale, rememberLocale, type Locale } from "../i18n/locale";
 import { LoadingState, ErrorState } from "../components/PageState";
 import { useProblem } from "./problem";
 import { SignInPage } from "../signin/SignInPage";
+// Home is where most visits land: in the first bundle (it is small), since a lazy page's
+// reveal is held back by React's Suspense throttling (about 300 ms).
+import HomePage from "../home/HomePage";
 import * as booking from "../booking/routes";
 import * as records from "../records/routes";
 import * as messages from "../messages/routes";
@@ -33,7 +36,6 @@ const BrandingQuery = graphql(`
   }
 `);
 
-const HomePage = lazy(() => import("../home/HomePage"));
 const NotFoundPage = lazy(() => import("./NotFoundPage"));
 
 type BrandState = { kind: "loading" } | { kind: "ready"; brand: Brand } | { kind: "failed"; error: unknown };
@@ -62,20 +64,21 @@ export function App() {
   const timeZone = brand.kind === "ready" ? brand.brand.timeZone : browserZone;
   return (
     <I18nProvider locale={locale} setLocale={setLocale} timeZone={timeZone}>
-      {brand.kind === "loading" && (
-        <main className="standalone">
-          <LoadingState />
-        </main>
-      )}
-      {brand.kind === "failed" && <NoPractice error={brand.error} retry={load} />}
-      {brand.kind === "ready" && (
-        <BrandContext.Provider value={brand.brand}>
-          <BrandedTitle brand={brand.brand} />
-          <AuthProvider>
+      {/* The session is restored (refresh cookie) while the brand loads, not after it. */}
+      <AuthProvider>
+        {brand.kind === "loading" && (
+          <main className="standalone">
+            <LoadingState />
+          </main>
+        )}
+        {brand.kind === "failed" && <NoPractice error={brand.error} retry={load} />}
+        {brand.kind === "ready" && (
+          <BrandContext.Provider value={brand.brand}>
+            <BrandedTitle brand={brand.brand} />
             <Routes />
-          </AuthProvider>
-        </BrandContext.Provider>
-      )}
+          </BrandContext.Provider>
+        )}
+      </AuthProvider>
     </I18nProvider>
   );
 }
@@ -159,14 +162,7 @@ const router = createBrowserRouter(
             {
               element: <Shell />,
               children: [
-                {
-                  index: true,
-                  element: (
-                    <Suspense fallback={<LoadingState />}>
-                      <HomePage />
-                    </Suspense>
-                  ),
-                },
+                { index: true, element: <HomePage /> },
                 ...booking.routes,
                 ...records.routes,
                 ...messages.routes,

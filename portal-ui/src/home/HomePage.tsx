@@ -1,5 +1,6 @@
 // Home answers "what do I need to do?" (UI.md): the next visits, new results since the last
 // visit, unread messages, refills in progress and reminders due, for the chart in view.
+import { useEffect } from "react";
 import { Link } from "react-router";
 import { useQuery } from "urql";
 import { graphql } from "@portico/client";
@@ -64,6 +65,11 @@ export default function HomePage() {
   const [{ data, error }, reload] = useQuery({ query: HomeQuery, variables: { patientId } });
   const [refills] = useQuery({ query: RefillsQuery, variables: { patientId } });
   const self = chart.relationship === "self";
+  // A User Timing mark when the content is on screen, for the navigation benchmark
+  // (portal-ui/bench/home-timing.bench.ts).
+  useEffect(() => {
+    if (data) performance.mark("portal:home-content");
+  }, [data]);
   const title = self ? t("home.title", { name: chart.patient.givenName }) : t("home.titleProxy", { name: chart.patient.givenName });
 
   if (!data) {
