@@ -14,7 +14,7 @@ import { useFormat, useT } from "../i18n/I18n";
 import { ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { addDays, endOfDay, isDate, noonOf, todayIn } from "./dates";
 import { DayList, TimeList, type Slot } from "./SlotPicker";
-import { BackLink, OptionsQuery, href, place, useFocusOnChange, useHeadingFocus, useWhen } from "./shared";
+import { BackLink, OptionsQuery, codeError, href, place, useFocusOnChange, useHeadingFocus, useWhen } from "./shared";
 import "./booking.css";
 
 const BookMutation = graphql(`
@@ -73,7 +73,7 @@ export default function BookPage() {
   const describe = useProblem();
   const answers = useAnswers();
   const [options, reload] = useQuery({ query: OptionsQuery });
-  useHeadingFocus();
+  useHeadingFocus(Boolean(options.data));
 
   if (!allows(chart, "BOOK")) {
     return (
@@ -134,7 +134,9 @@ function TypeStep({ types, answers }: { types: Options["appointmentTypes"]; answ
   const location = useLocation();
   const [chosen, setChosen] = useState(answers.type);
   const [missing, setMissing] = useState(false);
-  const reason = (location.state as { problem?: string } | null)?.problem;
+  const describe = useProblem();
+  const reasonCode = (location.state as { problem?: string } | null)?.problem;
+  const reason = reasonCode ? describe(codeError(reasonCode)).sentence : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!chosen) return setMissing(true);
@@ -295,7 +297,9 @@ function TimeStep({ answers }: { answers: Answers }) {
   const f = useFormat();
   const { timeZone } = useBrand();
   const location = useLocation();
-  const problem = (location.state as { problem?: string } | null)?.problem ?? null;
+  const describe = useProblem();
+  const code = (location.state as { problem?: string } | null)?.problem;
+  const problem = code ? describe(codeError(code)).sentence : null;
   const base = { type: answers.type, provider: answers.provider, from: answers.from };
   const day = answers.day!;
   return (
@@ -323,7 +327,7 @@ function CheckStep({ answers, options }: { answers: Answers; options: Options })
   const describe = useProblem();
   const { chart } = usePortal();
   const [booking, book] = useMutation(BookMutation);
-  const [problem, setProblem] = useState<ReturnType<typeof describe> | null>(null);
+  const [problem, setProblem] = useState<unknown>(null);
   const type = options.appointmentTypes.find((x) => x.id === answers.type)!;
   const provider = options.providers.find((p) => p.id === answers.sp);
   const location = options.locations.find((l) => l.id === answers.loc);
@@ -337,16 +341,15 @@ function CheckStep({ answers, options }: { answers: Answers; options: Options })
     const result = await book({
       input: { patientId: chart.patient.id, appointmentTypeId: answers.type, providerId: answers.sp, locationId: answers.loc, start: answers.start },
     });
-    if (result.error) return setProblem(describe(result.error));
+    if (result.error) return setProblem(result.error);
     const payload = result.data?.bookAppointment;
     const error = payload?.userErrors[0];
     if (error) {
-      const sentence = describe({ graphQLErrors: [{ extensions: { code: error.code } }] }).sentence;
       if (error.code === "NOT_ELIGIBLE" || error.code === "NOT_BOOKABLE" || error.code === "NOT_BOOKABLE_ONLINE") {
-        return navigate(href("/book", base), { state: { problem: sentence } });
+        return navigate(href("/book", base), { state: { problem: error.code } });
       }
       // Taken meanwhile (or no longer open): back to the times, the other answers kept.
-      return navigate(timeHref, { state: { problem: sentence } });
+      return navigate(timeHref, { state: { problem: error.code } });
     }
     if (payload?.appointment) navigate(`/visits/${encodeURIComponent(payload.appointment.id)}`, { state: { done: "booked" } });
   };
@@ -356,7 +359,7 @@ function CheckStep({ answers, options }: { answers: Answers; options: Options })
       <BackLink to={timeHref} />
       <span className="booking-caption">{t("booking.caption")}</span>
       <h1>{t("booking.check.title")}</h1>
-      {problem && <ErrorState problem={problem} />}
+      {problem !== null && <ErrorState problem={describe(problem)} />}
       <dl className="booking-summary">
         <div>
           <dt>{t("booking.check.type")}</dt>
@@ -419,20 +422,21 @@ function WaitlistStep({ answers, typeName }: { answers: Answers; typeName: strin
   const { chart } = usePortal();
   const { timeZone } = useBrand();
   const [before, setBefore] = useState("");
-  const [fieldError, setFieldError] = useState<string | null>(null);
-  const [problem, setProblem] = useState<ReturnType<typeof describe> | null>(null);
+  const [fieldCode, setFieldCode] = useState<string | null>(null);
+  const [problem, setProblem] = useState<unknown>(null);
   const [joined, setJoined] = useState<string | null | undefined>(undefined);
   const [joining, join] = useMutation(JoinWaitlistMutation);
   const heading = useFocusOnChange(joined !== undefined);
   const today = todayIn(timeZone);
+  const fieldError = fieldCode === null ? null : fieldCode === "DATE_PASSED" ? t("booking.waitlist.beforeInvalid") : describe(codeError(fieldCode)).sentence;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (joining.fetching) return;
     setProblem(null);
     const value = before.trim();
-    if (value && (!isDate(value) || value < today)) return setFieldError(t("booking.waitlist.beforeInvalid"));
-    setFieldError(null);
+    if (value && (!isDate(value) || value < today)) return setFieldCode("DATE_PASSED");
+    setFieldCode(null);
     const result = await join({
       input: {
         patientId: chart.patient.id,
@@ -441,13 +445,12 @@ function WaitlistStep({ answers, typeName }: { answers: Answers; typeName: strin
         wantedBefore: value ? endOfDay(value, timeZone) : null,
       },
     });
-    if (result.error) return setProblem(describe(result.error));
+    if (result.error) return setProblem(result.error);
     const payload = result.data?.joinWaitlist;
     const error = payload?.userErrors[0];
     if (error) {
-      const sentence = describe({ graphQLErrors: [{ extensions: { code: error.code } }] }).sentence;
-      if (error.field === "wantedBefore") return setFieldError(sentence);
-      return setProblem({ code: error.code, sentence });
+      if (error.field === "wantedBefore") return setFieldCode(error.code);
+      return setProblem(codeError(error.code));
     }
     setJoined(value || null);
   };
@@ -478,7 +481,7 @@ function WaitlistStep({ answers, typeName }: { answers: Answers; typeName: strin
       <h1 ref={heading}>{t("booking.waitlist.title")}</h1>
       <p>{t("booking.waitlist.lead", { type: typeName })}</p>
       <ErrorSummary problems={fieldError ? [{ field: "before", sentence: fieldError }] : []} />
-      {problem && <ErrorState problem={problem} />}
+      {problem !== null && <ErrorState problem={describe(problem)} />}
       <form onSubmit={submit} noValidate className="stack">
         <Field id="before" label={t("booking.waitlist.before")} hint={t("booking.waitlist.beforeHint")} error={fieldError ?? undefined}>
           {(describedBy, invalid) => (

@@ -5,10 +5,10 @@ import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { graphql, post } from "@portico/client";
 import { PRACTICE_SLUG } from "../app/address";
-import { useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
 import { ErrorState } from "../components/PageState";
-import { CallPractice, useHeadingFocus } from "./shared";
+import { CallPractice, codeError, useHeadingFocus } from "./shared";
 import "./booking.css";
 
 const AnswerMutation = graphql(`
@@ -29,7 +29,7 @@ type State =
   | { kind: "ask" }
   | { kind: "confirm-cancel" }
   | { kind: "done"; confirmed: boolean; cancelled: boolean }
-  | { kind: "refused"; problem: PortalProblem };
+  | { kind: "refused"; error: unknown };
 
 /** The token in `#token=…`, read once. */
 function readToken(): string | null {
@@ -40,7 +40,7 @@ function readToken(): string | null {
 export default function ReminderPage() {
   const t = useT();
   const describe = useProblem();
-  const [token] = useState(readToken);
+  const [token, setToken] = useState(readToken);
   const [state, setState] = useState<State>({ kind: "ask" });
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -49,7 +49,21 @@ export default function ReminderPage() {
 
   // The token leaves the address bar (and the history) as soon as it is read.
   useEffect(() => {
-    if (window.location.hash) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+    const strip = () => {
+      if (window.location.hash) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+    };
+    strip();
+    // A link opened while this page is already showing (the same tab).
+    const onHash = () => {
+      const next = readToken();
+      if (next) {
+        setToken(next);
+        setState({ kind: "ask" });
+      }
+      strip();
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
   }, []);
   useEffect(() => {
     if (firstState.current) {
@@ -67,19 +81,20 @@ export default function ReminderPage() {
       const data = await post(AnswerMutation, { input: { token, answer: value } }, PRACTICE_SLUG);
       const error = data.answerReminder.userErrors[0];
       if (error) {
-        setState({ kind: "refused", problem: { code: error.code, sentence: describe({ graphQLErrors: [{ extensions: { code: error.code } }] }).sentence } });
+        setState({ kind: "refused", error: codeError(error.code) });
       } else {
         setState({ kind: "done", confirmed: data.answerReminder.confirmed, cancelled: data.answerReminder.cancelled });
       }
     } catch (error) {
       // A network failure: the patient may try again (the link was not used).
       setState({ kind: "ask" });
-      setNetworkProblem(describe(error));
+      setNetworkError(error);
     } finally {
       setBusy(false);
     }
   };
-  const [networkProblem, setNetworkProblem] = useState<PortalProblem | null>(null);
+  const [networkError, setNetworkError] = useState<unknown>(null);
+  const networkProblem = networkError === null ? null : describe(networkError);
 
   if (!token) {
     return (
@@ -103,11 +118,12 @@ export default function ReminderPage() {
     );
   }
   if (state.kind === "refused") {
+    const problem = describe(state.error);
     return (
       <>
         <h1 ref={heading}>{t("booking.reminder.refusedTitle")}</h1>
-        <ErrorState problem={state.problem} />
-        {state.problem.code === "INSIDE_CANCELLATION_WINDOW" && (
+        <ErrorState problem={problem} />
+        {problem.code === "INSIDE_CANCELLATION_WINDOW" && (
           <p>
             <CallPractice />
           </p>
@@ -142,7 +158,7 @@ export default function ReminderPage() {
         <button type="button" className="button" disabled={busy} onClick={() => void answer("CONFIRM")}>
           {busy ? t("booking.reminder.working") : t("booking.reminder.confirm")}
         </button>
-        <button type="button" className="button secondary" disabled={busy} onClick={() => (setNetworkProblem(null), setState({ kind: "confirm-cancel" }))}>
+        <button type="button" className="button secondary" disabled={busy} onClick={() => (setNetworkError(null), setState({ kind: "confirm-cancel" }))}>
           {t("booking.reminder.cancel")}
         </button>
       </div>

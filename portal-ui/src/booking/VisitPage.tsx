@@ -9,13 +9,13 @@ import { graphql } from "@portico/client";
 import type { PortalVisitsQuery } from "@portico/client/gql/graphql";
 import { allows, usePortal } from "../app/portal";
 import { useBrand } from "../app/brandContext";
-import { useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { isDate, localDay, noonOf, todayIn } from "./dates";
 import { calendarFile, download } from "./ics";
 import { DayList, TimeList } from "./SlotPicker";
-import { BackLink, CallPractice, OptionsQuery, VisitsQuery, href, place, useHeadingFocus, useWhen } from "./shared";
+import { BackLink, CallPractice, OptionsQuery, VisitsQuery, codeError, href, place, useHeadingFocus, useWhen } from "./shared";
 import "./booking.css";
 
 const CancelMutation = graphql(`
@@ -63,8 +63,8 @@ export default function VisitPage() {
     variables: { patientId: chart.patient.id, upcoming: false, first: 200 },
     requestPolicy: "cache-and-network",
   });
-  useHeadingFocus();
   const visit = data?.appointments.find((a) => a.id === id);
+  useHeadingFocus(visit ? visit.id : data ? "none" : "loading");
 
   if (!data || !visit) {
     return (
@@ -112,7 +112,7 @@ function VisitDetails({ visit, changeable }: { visit: Visit; changeable: boolean
       end: visit.end,
       summary: t("booking.visit.ics.summary", { practice: brand.displayName }),
       description: t("booking.visits.with", { type, provider: visit.provider?.displayName ?? "" }),
-      location: video ? t("booking.check.video") : place(visit.location),
+      location: video ? "" : place(visit.location),
     });
     download(`visit-${localDay(visit.start, brand.timeZone)}.ics`, file);
   };
@@ -195,17 +195,18 @@ function CancelStep({ visit }: { visit: Visit }) {
   const navigate = useNavigate();
   const describe = useProblem();
   const [cancelling, cancel] = useMutation(CancelMutation);
-  const [problem, setProblem] = useState<PortalProblem | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const problem = error === null ? null : describe(error);
   const base = `/visits/${encodeURIComponent(visit.id)}`;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (cancelling.fetching) return;
-    setProblem(null);
+    setError(null);
     const result = await cancel({ input: { appointmentId: visit.id } });
-    if (result.error) return setProblem(describe(result.error));
-    const error = result.data?.cancelAppointment.userErrors[0];
-    if (error) return setProblem({ code: error.code, sentence: describe({ graphQLErrors: [{ extensions: { code: error.code } }] }).sentence });
+    if (result.error) return setError(result.error);
+    const refused = result.data?.cancelAppointment.userErrors[0];
+    if (refused) return setError(codeError(refused.code));
     navigate("/visits", { state: { cancelled: visit.start } });
   };
 
@@ -249,7 +250,9 @@ function ChangeStep({ visit, step }: { visit: Visit; step: string | undefined })
   const [params] = useSearchParams();
   const [options] = useQuery({ query: OptionsQuery });
   const [moving, move] = useMutation(RescheduleMutation);
-  const [problem, setProblem] = useState<PortalProblem | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const problem = error === null ? null : describe(error);
+  const returned = (location.state as { problem?: string } | null)?.problem;
   const base = `/visits/${encodeURIComponent(visit.id)}/change`;
   const typeId = visit.appointmentType?.id ?? "";
   const sameProvider = visit.provider?.id ?? null;
@@ -279,7 +282,7 @@ function ChangeStep({ visit, step }: { visit: Visit; step: string | undefined })
           typeId={typeId}
           providerId={provider}
           day={day!}
-          problem={(location.state as { problem?: string } | null)?.problem ?? null}
+          problem={returned ? describe(codeError(returned)).sentence : null}
           slotHref={(slot) => href(`${base}/check`, { ...keep, day, start: slot.start, sp: slot.providerId, loc: slot.locationId })}
           otherDayHref={href(base, keep)}
         />
@@ -291,15 +294,14 @@ function ChangeStep({ visit, step }: { visit: Visit; step: string | undefined })
     const confirm = async (e: FormEvent) => {
       e.preventDefault();
       if (moving.fetching) return;
-      setProblem(null);
+      setError(null);
       const result = await move({ input: { appointmentId: visit.id, start, providerId: sp || null, locationId: loc || null } });
-      if (result.error) return setProblem(describe(result.error));
+      if (result.error) return setError(result.error);
       const payload = result.data?.rescheduleAppointment;
-      const error = payload?.userErrors[0];
-      if (error) {
-        const sentence = describe({ graphQLErrors: [{ extensions: { code: error.code } }] }).sentence;
-        if (error.code === "SLOT_UNAVAILABLE") return navigate(timeHref, { state: { problem: sentence } });
-        return setProblem({ code: error.code, sentence });
+      const refused = payload?.userErrors[0];
+      if (refused) {
+        if (refused.code === "SLOT_UNAVAILABLE") return navigate(timeHref, { state: { problem: refused.code } });
+        return setError(codeError(refused.code));
       }
       if (payload?.appointment) navigate(`/visits/${encodeURIComponent(payload.appointment.id)}`, { state: { done: "moved" } });
     };

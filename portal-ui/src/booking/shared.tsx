@@ -97,15 +97,13 @@ export function BackLink({ to }: { to: string }) {
 }
 
 /**
- * Focus on the page's heading when it first appears, unless focus is already inside the
- * page (the shell moves focus on navigation, but a page whose code was still loading had no
- * heading yet then).
+ * Focus on the page's heading when it first appears, and again when the page's content
+ * replaces its loading state (`stage` changes), unless focus is already inside the page: the
+ * shell moves focus on navigation, but a page whose code or data was still loading had no
+ * heading yet, or a heading that has since been replaced.
  */
-export function useHeadingFocus(): void {
-  const done = useRef(false);
+export function useHeadingFocus(stage: unknown = null): void {
   useEffect(() => {
-    if (done.current) return;
-    done.current = true;
     const main = document.getElementById("main");
     const heading = main?.querySelector("h1");
     const active = document.activeElement;
@@ -113,7 +111,7 @@ export function useHeadingFocus(): void {
     if (active && active !== document.body && main.contains(active)) return;
     heading.setAttribute("tabindex", "-1");
     heading.focus();
-  }, []);
+  }, [stage]);
 }
 
 /** Focus on the heading whenever `key` changes after the first render (a new state of one page). */
@@ -164,4 +162,9 @@ export function CallPractice() {
     );
   }
   return <>{t("booking.call.without", { practice: brand.displayName })}</>;
+}
+
+/** An API `userErrors` code in the shape `useProblem()` reads (so it is put in words at render). */
+export function codeError(code: string): unknown {
+  return { graphQLErrors: [{ extensions: { code } }] };
 }
