@@ -11,14 +11,13 @@ import { ACCEPT, MAX_FILES, refusedBeforeSending, uploadAttachment, UploadFailur
 export type Item =
   | { key: string; name: string; size: number; state: "uploading"; progress: number; abort: () => void }
   | { key: string; name: string; size: number; state: "done"; attachment: Uploaded }
-  | { key: string; name: string; size: number; state: "refused"; sentence: string };
+  | { key: string; name: string; size: number; state: "refused"; code: string; requestId?: string };
 
 let counter = 0;
 
 /** The files of one message being written. Kept by the caller across failures to send. */
 export function useAttachments(initial: Item[] = []) {
   const { session } = usePortal();
-  const describe = useProblem();
   const [items, setItems] = useState<Item[]>(initial);
   const [announcement, setAnnouncement] = useState("");
   const t = useT();
@@ -35,11 +34,6 @@ export function useAttachments(initial: Item[] = []) {
     if (live.current) setItems((all) => all.map((i) => (i.key === key ? next(i) : i)));
   }, []);
 
-  const refuse = useCallback(
-    (code: string, requestId?: string) => describe(new ApiFailure(code, requestId)).sentence,
-    [describe],
-  );
-
   const add = useCallback(
     (files: File[]) => {
       for (const file of files) {
@@ -47,7 +41,7 @@ export function useAttachments(initial: Item[] = []) {
         const base = { key, name: file.name, size: file.size };
         const early = count.current >= MAX_FILES ? "TOO_MANY_ATTACHMENTS" : refusedBeforeSending(file);
         if (early) {
-          setItems((all) => [...all, { ...base, state: "refused", sentence: refuse(early) }]);
+          setItems((all) => [...all, { ...base, state: "refused", code: early }]);
           continue;
         }
         count.current += 1;
@@ -64,12 +58,12 @@ export function useAttachments(initial: Item[] = []) {
             if (error instanceof UploadFailure && error.code === "ABORTED") return;
             count.current -= 1;
             const code = error instanceof UploadFailure ? error.code : "INTERNAL";
-            update(key, () => ({ ...base, state: "refused", sentence: refuse(code, error instanceof UploadFailure ? error.requestId : undefined) }));
+            update(key, () => ({ ...base, state: "refused", code, requestId: error instanceof UploadFailure ? error.requestId : undefined }));
           },
         );
       }
     },
-    [session, update, refuse, t],
+    [session, update, t],
   );
 
   const current = useRef(items);
@@ -98,6 +92,7 @@ export type Attachments = ReturnType<typeof useAttachments>;
 /** The file chooser and the list of chosen files. `error` is the form's sentence for them. */
 export function AttachmentPicker({ id, files, error }: { id: string; files: Attachments; error?: string }) {
   const t = useT();
+  const describe = useProblem();
   const size = useFileSize();
   const describedBy = [`${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
@@ -145,7 +140,7 @@ export function AttachmentPicker({ id, files, error }: { id: string; files: Atta
                 {item.state === "refused" && (
                   <span className="file-status file-refused-text" role="alert">
                     <span aria-hidden="true">✕ </span>
-                    {t("messages.files.notAttached")} {item.sentence}
+                    {t("messages.files.notAttached")} {describe(new ApiFailure(item.code, item.requestId)).sentence}
                   </span>
                 )}
               </div>

@@ -113,7 +113,9 @@ function Threads() {
               <li key={th.id} className={th.unread ? "thread-row unread" : "thread-row"}>
                 <Link to={`/messages/${encodeURIComponent(th.id)}`} className="thread-link">
                   {th.unread && <span className="badge badge-new">{t("messages.new")}</span>}
+                  {th.unread && " "}
                   {th.status === "CLOSED" && <span className="badge badge-closed">{t("messages.closed")}</span>}
+                  {th.status === "CLOSED" && " "}
                   <span className="thread-subject">{th.subject ?? t("messages.noSubject")}</span>
                 </Link>
                 <p className="thread-meta">
