@@ -241,6 +241,7 @@ test("a file the practice cannot take says why, and what was typed stays", async
 
   await page.getByLabel("Language").selectOption("es");
   await expect(files.getByRole("listitem").filter({ hasText: "bill.pdf" })).toContainText("No se agregó. Solo podemos aceptar fotos (JPEG o PNG) y archivos PDF.");
+  await expect(page.getByRole("alert").filter({ hasText: "Hay un problema" })).toContainText("Quite el archivo que no pudimos aceptar y luego envíe.");
   await expect(page.getByLabel("Asunto")).toHaveValue("My last bill");
   await expectAccessible(page, testInfo, "messages-refused-es");
   await screenshot(page, "messages-refused-360-es");

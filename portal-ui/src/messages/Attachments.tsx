@@ -97,7 +97,9 @@ export function AttachmentPicker({ id, files, error }: { id: string; files: Atta
   const describedBy = [`${id}-hint`, error ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
     <div className={`field attachments${error ? " field-error" : ""}`}>
-      <label htmlFor={id}>{t("messages.files.label")}</label>
+      <span className="field-label" id={`${id}-label`}>
+        {t("messages.files.label")}
+      </span>
       <p className="hint" id={`${id}-hint`}>
         {t("messages.files.hint", { count: MAX_FILES })}
       </p>
@@ -106,11 +108,15 @@ export function AttachmentPicker({ id, files, error }: { id: string; files: Atta
           {error}
         </p>
       )}
+      {/* The browser's own file button speaks the browser's language, not the patient's: it is
+          hidden (still focusable) behind a label that looks like a button. */}
       <input
         id={id}
         type="file"
+        className="file-input visually-hidden"
         multiple
         accept={ACCEPT}
+        aria-labelledby={`${id}-label`}
         aria-describedby={describedBy}
         aria-invalid={Boolean(error)}
         onChange={(e) => {
@@ -120,6 +126,9 @@ export function AttachmentPicker({ id, files, error }: { id: string; files: Atta
           files.add(chosen);
         }}
       />
+      <label htmlFor={id} className="button secondary file-choose" aria-hidden="true">
+        {files.items.length ? t("messages.files.chooseMore") : t("messages.files.choose")}
+      </label>
       {files.items.length > 0 && (
         <ul className="file-list" aria-label={t("messages.files.listLabel")}>
           {files.items.map((item) => (

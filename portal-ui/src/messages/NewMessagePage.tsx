@@ -7,11 +7,11 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
 import type { MessageCategory } from "@portico/client/gql/graphql";
 import { allows, usePortal } from "../app/portal";
-import { useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
 import { ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { AttachmentPicker, useAttachments } from "./Attachments";
-import { CannotMessage, CATEGORIES, useCategory, usePoolHint } from "./common";
+import { CannotMessage, CATEGORIES, useCategory, useFormProblems, usePoolHint, type FormProblem } from "./common";
 import { keepNewDraft, newDraft } from "./drafts";
 import "./messages.css";
 
@@ -70,8 +70,6 @@ const FIELD_OF: Record<string, string> = {
 const SUBJECT_MAX = 200;
 const BODY_MAX = 10_000;
 
-type Problem = { field?: string; sentence: string };
-
 export default function NewMessagePage() {
   const { chart } = usePortal();
   const t = useT();
@@ -104,8 +102,10 @@ function NewMessageForm() {
   const [subject, setSubject] = useState(saved?.subject ?? "");
   const [body, setBody] = useState(saved?.body ?? "");
   const files = useAttachments(saved?.files);
-  const [problems, setProblems] = useState<Problem[]>([]);
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problems, setProblems] = useState<FormProblem[]>([]);
+  const { summary, fieldError } = useFormProblems(problems);
+  // What failed, described when shown, so the sentence follows the language.
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   const [busy, setBusy] = useState(false);
   const sending = useRef(false);
   const done = useRef(false);
@@ -143,15 +143,15 @@ function NewMessageForm() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (sending.current) return;
-    const gaps: Problem[] = [];
-    if (!options.some((o) => o.value === to)) gaps.push({ field: "to", sentence: t("messages.required.to") });
-    if (!topic) gaps.push({ field: "category", sentence: t("messages.required.category") });
-    if (!subject.trim()) gaps.push({ field: "subject", sentence: t("messages.required.subject") });
-    else if (subject.trim().length > SUBJECT_MAX) gaps.push({ field: "subject", sentence: t("messages.tooLong.subject", { max: SUBJECT_MAX }) });
-    if (!body.trim()) gaps.push({ field: "body", sentence: t("messages.required.body") });
-    else if (body.length > BODY_MAX) gaps.push({ field: "body", sentence: t("messages.tooLong.body", { max: BODY_MAX }) });
-    if (files.uploading) gaps.push({ field: "files", sentence: t("messages.files.wait") });
-    else if (files.refused) gaps.push({ field: "files", sentence: t("messages.files.removeRefused") });
+    const gaps: FormProblem[] = [];
+    if (!options.some((o) => o.value === to)) gaps.push({ field: "to", id: "messages.required.to" });
+    if (!topic) gaps.push({ field: "category", id: "messages.required.category" });
+    if (!subject.trim()) gaps.push({ field: "subject", id: "messages.required.subject" });
+    else if (subject.trim().length > SUBJECT_MAX) gaps.push({ field: "subject", id: "messages.tooLong.subject", values: { max: SUBJECT_MAX } });
+    if (!body.trim()) gaps.push({ field: "body", id: "messages.required.body" });
+    else if (body.length > BODY_MAX) gaps.push({ field: "body", id: "messages.tooLong.body", values: { max: BODY_MAX } });
+    if (files.uploading) gaps.push({ field: "files", id: "messages.files.wait" });
+    else if (files.refused) gaps.push({ field: "files", id: "messages.files.removeRefused" });
     setProblems(gaps);
     setFailure(null);
     if (gaps.length) return;
@@ -171,18 +171,16 @@ function NewMessageForm() {
         },
       });
       if (result.error) {
-        setFailure(describe(result.error));
+        setFailure({ error: result.error });
         return;
       }
       const payload = result.data?.startThread;
       if (payload?.userErrors.length) {
-        setProblems(
-          payload.userErrors.map((u) => ({ field: FIELD_OF[u.field], sentence: describe({ graphQLErrors: [{ extensions: { code: u.code } }] }).sentence })),
-        );
+        setProblems(payload.userErrors.map((u) => ({ field: FIELD_OF[u.field], code: u.code })));
         return;
       }
       if (!payload?.thread) {
-        setFailure(describe(null));
+        setFailure({ error: null });
         return;
       }
       done.current = true;
@@ -194,7 +192,6 @@ function NewMessageForm() {
     }
   };
 
-  const fieldError = (field: string) => problems.find((p) => p.field === field)?.sentence;
   const toError = fieldError("to");
 
   return (
@@ -205,8 +202,8 @@ function NewMessageForm() {
       <h1>{t("messages.new.title")}</h1>
       <p className="lead">{chart.relationship === "self" ? t("messages.new.lead") : t("messages.new.leadProxy", { name: chart.patient.givenName })}</p>
       <p className="notice">{brand.phone ? t("messages.urgentPhone", { phone: brand.phone }) : t("messages.urgent")}</p>
-      <ErrorSummary problems={problems} />
-      {failure && <ErrorState problem={failure} />}
+      <ErrorSummary problems={summary} />
+      {failure && <ErrorState problem={describe(failure.error)} />}
       <form onSubmit={submit} noValidate className="stack message-form">
         <fieldset className={`field choices${toError ? " field-error" : ""}`} aria-describedby={toError ? "to-error" : undefined}>
           <legend>{t("messages.to.label")}</legend>

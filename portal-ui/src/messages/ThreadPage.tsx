@@ -6,11 +6,11 @@ import { Link, useLocation, useParams } from "react-router";
 import { useClient, useMutation, useQuery, useSubscription } from "urql";
 import { graphql } from "@portico/client";
 import { allows, usePortal } from "../app/portal";
-import { useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
 import { useFormat, useT } from "../i18n/I18n";
 import { ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { AttachmentPicker, useAttachments, useFileSize } from "./Attachments";
-import { useCategory } from "./common";
+import { useCategory, useFormProblems, type FormProblem } from "./common";
 import { keepReply, replyDraft } from "./drafts";
 import { PortalThreadUpdates } from "./MessagesPage";
 import "./messages.css";
@@ -100,8 +100,10 @@ function Thread({ id }: { id: string }) {
 
   const [reply, setReply] = useState(() => replyDraft(me.userId, id));
   const files = useAttachments();
-  const [problems, setProblems] = useState<{ field?: string; sentence: string }[]>([]);
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problems, setProblems] = useState<FormProblem[]>([]);
+  const { summary, fieldError } = useFormProblems(problems);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
+  const [linkFailure, setLinkFailure] = useState<{ error: unknown } | null>(null);
   const [sent, setSent] = useState(Boolean((location.state as { sent?: boolean } | null)?.sent));
   const [busy, setBusy] = useState(false);
   const sending = useRef(false);
@@ -132,7 +134,7 @@ function Thread({ id }: { id: string }) {
     const fresh = await client.query(ThreadQuery, { id }, { requestPolicy: "network-only" }).toPromise();
     const url = fresh.data?.messageThread.messages.flatMap((m) => m.attachments).find((a) => a.id === attachmentId)?.downloadUrl;
     if (url) window.location.assign(url);
-    else setFailure(describe(fresh.error ?? null));
+    else setLinkFailure({ error: fresh.error ?? null });
   };
 
   if (!data) {
@@ -151,11 +153,11 @@ function Thread({ id }: { id: string }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (sending.current) return;
-    const gaps: { field?: string; sentence: string }[] = [];
-    if (!reply.trim()) gaps.push({ field: "reply", sentence: t("messages.required.reply") });
-    else if (reply.length > BODY_MAX) gaps.push({ field: "reply", sentence: t("messages.tooLong.body", { max: BODY_MAX }) });
-    if (files.uploading) gaps.push({ field: "reply-files", sentence: t("messages.files.wait") });
-    else if (files.refused) gaps.push({ field: "reply-files", sentence: t("messages.files.removeRefused") });
+    const gaps: FormProblem[] = [];
+    if (!reply.trim()) gaps.push({ field: "reply", id: "messages.required.reply" });
+    else if (reply.length > BODY_MAX) gaps.push({ field: "reply", id: "messages.tooLong.body", values: { max: BODY_MAX } });
+    if (files.uploading) gaps.push({ field: "reply-files", id: "messages.files.wait" });
+    else if (files.refused) gaps.push({ field: "reply-files", id: "messages.files.removeRefused" });
     setProblems(gaps);
     setFailure(null);
     setSent(false);
@@ -165,7 +167,7 @@ function Thread({ id }: { id: string }) {
     try {
       const result = await post({ input: { threadId: id, body: reply, attachmentIds: files.ids } });
       if (result.error) {
-        setFailure(describe(result.error));
+        setFailure({ error: result.error });
         return;
       }
       const payload = result.data?.postMessage;
@@ -173,7 +175,7 @@ function Thread({ id }: { id: string }) {
         setProblems(
           payload.userErrors.map((u) => ({
             field: u.field === "body" ? "reply" : u.field === "attachmentIds" ? "reply-files" : undefined,
-            sentence: describe({ graphQLErrors: [{ extensions: { code: u.code } }] }).sentence,
+            code: u.code,
           })),
         );
         if (payload.userErrors.some((u) => u.code === "THREAD_CLOSED")) reload({ requestPolicy: "network-only" });
@@ -188,7 +190,6 @@ function Thread({ id }: { id: string }) {
       setBusy(false);
     }
   };
-  const fieldError = (field: string) => problems.find((p) => p.field === field)?.sentence;
 
   return (
     <>
@@ -212,6 +213,7 @@ function Thread({ id }: { id: string }) {
           {t("messages.thread.sent")}
         </p>
       )}
+      {linkFailure && <ErrorState problem={describe(linkFailure.error)} />}
       <p className="visually-hidden" aria-live="polite" aria-atomic="true">
         {announcement}
       </p>
@@ -261,8 +263,8 @@ function Thread({ id }: { id: string }) {
       ) : canWrite ? (
         <section aria-labelledby="reply-title" className="reply">
           <h2 id="reply-title">{t("messages.reply.title")}</h2>
-          <ErrorSummary problems={problems} />
-          {failure && <ErrorState problem={failure} />}
+          <ErrorSummary problems={summary} />
+          {failure && <ErrorState problem={describe(failure.error)} />}
           <form onSubmit={submit} noValidate className="stack">
             <Field id="reply" label={t("messages.reply.label")} hint={t("messages.reply.hint")} error={fieldError("reply")}>
               {(describedBy, invalid) => (

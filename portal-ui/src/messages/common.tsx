@@ -1,9 +1,13 @@
-// What the messages pages share: the categories in plain words, and what a caregiver without
+// What the messages pages share: the categories in plain words, a form's problems (kept as
+// message ids or API codes, so they follow the language), and what a caregiver without
 // messaging sees.
-import { useCallback } from "react";
+import { useCallback, useMemo } from "react";
+import { ApiFailure } from "@portico/client";
 import type { MessageCategory, PoolKind } from "@portico/client/gql/graphql";
 import { usePortal } from "../app/portal";
+import { useProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
+import type { MessageId } from "../i18n/catalog";
 
 export const CATEGORIES: readonly MessageCategory[] = ["MEDICAL_QUESTION", "APPOINTMENT", "PRESCRIPTION", "TEST_RESULT", "BILLING", "OTHER"];
 
@@ -45,4 +49,25 @@ export function CannotMessage() {
       <p>{t("messages.proxy.how", { name: chart.patient.givenName })}</p>
     </div>
   );
+}
+
+/** A problem with a form: our own sentence, or an API code; `field` is the control's id. */
+export type FormProblem =
+  | { field?: string; id: MessageId; values?: Record<string, string | number> }
+  | { field?: string; code: string };
+
+/** The problems as sentences in the current language, for the summary and each field. */
+export function useFormProblems(problems: FormProblem[]) {
+  const t = useT();
+  const describe = useProblem();
+  const summary = useMemo(
+    () =>
+      problems.map((p) => ({
+        field: p.field,
+        sentence: "code" in p ? describe(new ApiFailure(p.code, undefined)).sentence : t(p.id, p.values),
+      })),
+    [problems, t, describe],
+  );
+  const fieldError = (field: string) => summary.find((p) => p.field === field)?.sentence;
+  return { summary, fieldError };
 }
