@@ -3,7 +3,7 @@
 // open conversation; the list marks what is unread in words; a refused file says why and
 // keeps what was typed. axe on every page in English and Spanish; screenshots at 360 and 1280 px.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FRONT_DESK, PASSWORD, PATIENT, api, expectAccessible, freshCode, screenshot, signInPortal } from "./support";
+import { FRONT_DESK, PASSWORD, PATIENT, api, emailContaining, expectAccessible, freshCode, portalUrl, screenshot, signInPortal } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -203,6 +203,23 @@ test("a patient writes to the front desk with a PDF, and the answer arrives live
   await expectAccessible(page, testInfo, "messages-thread-1280-en");
   await screenshot(page, "messages-thread-1280-en");
   await context.close();
+
+  // The email about the answer links to the conversation by its bare id; signed out, the
+  // link leads through sign-in straight to it.
+  const uuid = Buffer.from(threadId, "base64url").toString("utf8").split(":")[1]!;
+  await expect.poll(() => {
+    try {
+      return emailContaining(`/messages/${uuid}`).length > 0;
+    } catch {
+      return false;
+    }
+  }, { timeout: 20_000 }).toBe(true);
+  const fromEmail = await browser.newContext({ viewport: PHONE, locale: "en-US" });
+  const emailPage = await fromEmail.newPage();
+  await signInPortal(emailPage, PATIENT, PASSWORD, `/messages/${uuid}`);
+  await expect(emailPage.getByRole("heading", { level: 1, name: subject })).toBeVisible();
+  await expect(emailPage.getByText("One more thing: bring the card to your visit too.")).toBeVisible();
+  await fromEmail.close();
 });
 
 test("a file the practice cannot take says why, and what was typed stays", async ({ browser }, testInfo) => {
@@ -253,6 +270,13 @@ test("a file the practice cannot take says why, and what was typed stays", async
   await page.getByRole("button", { name: "Enviar mensaje" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "My last bill" })).toBeVisible();
   await expect(page.getByText("I think I was charged twice.")).toBeVisible();
+
+  // A conversation that is not there (or not theirs) says so, in both languages.
+  await page.goto(portalUrl("/messages/00000000-0000-4000-8000-000000000000"));
+  await expect(page.getByRole("heading", { level: 1, name: "No encontramos esta conversación" })).toBeVisible();
+  await expectAccessible(page, testInfo, "messages-thread-missing-es");
   await page.getByLabel("Idioma").selectOption("en");
+  await expect(page.getByRole("heading", { level: 1, name: "We cannot find this conversation" })).toBeVisible();
+  await expectAccessible(page, testInfo, "messages-thread-missing-en");
   await context.close();
 });

@@ -77,14 +77,26 @@ const MarkRead = graphql(`
 const LINK_FRESH_MS = 4 * 60_000;
 const BODY_MAX = 10_000;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The conversation's API id. The notification emails link with the bare uuid
+ * (`/messages/{uuid}`), while the API takes its global id (base64url of `MessageThread:uuid`).
+ */
+export function threadIdFrom(param: string): string {
+  if (!UUID.test(param)) return param;
+  return btoa(`MessageThread:${param.toLowerCase()}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 export default function ThreadPage() {
-  const { id = "" } = useParams();
+  const { id: param = "" } = useParams();
+  const id = threadIdFrom(param);
   // A fresh page (draft, files, notices) for each conversation.
   return <Thread key={id} id={id} />;
 }
 
 function Thread({ id }: { id: string }) {
-  const { chart, me } = usePortal();
+  const { chart, me, selectChart } = usePortal();
   const t = useT();
   const f = useFormat();
   const describe = useProblem();
@@ -115,6 +127,11 @@ function Thread({ id }: { id: string }) {
     void markRead({ id });
   }, [id, markRead]);
   useEffect(() => keepReply(me.userId, id, reply), [me.userId, id, reply]);
+  // Opened from an email about someone whose records the viewer looks after: show their chart.
+  const threadPatient = data?.messageThread.patientId;
+  useEffect(() => {
+    if (threadPatient && threadPatient !== chart.patient.id && me.charts.some((c) => c.patient.id === threadPatient)) selectChart(threadPatient);
+  }, [threadPatient, chart.patient.id, me.charts, selectChart]);
 
   // Live: a new message is fetched (with its signed links), marked read since it is on
   // screen, and announced to screen readers without taking focus.
@@ -138,6 +155,18 @@ function Thread({ id }: { id: string }) {
   };
 
   if (!data) {
+    const code = error ? describe(error).code : "";
+    if (code === "NOT_FOUND" || code === "BAD_USER_INPUT") {
+      return (
+        <>
+          <h1>{t("messages.thread.notFound.title")}</h1>
+          <p>{t("messages.thread.notFound.body")}</p>
+          <p>
+            <Link to="/messages">{t("messages.thread.notFound.link")}</Link>
+          </p>
+        </>
+      );
+    }
     return (
       <>
         <h1>{t("messages.thread.title")}</h1>
