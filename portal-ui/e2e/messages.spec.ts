@@ -3,7 +3,7 @@
 // open conversation; the list marks what is unread in words; a refused file says why and
 // keeps what was typed. axe on every page in English and Spanish; screenshots at 360 and 1280 px.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FRONT_DESK, PASSWORD, PATIENT, api, emailContaining, expectAccessible, freshCode, portalUrl, screenshot, signInPortal } from "./support";
+import { FRONT_DESK, PASSWORD, PATIENT, api, emailContaining, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -278,5 +278,96 @@ test("a file the practice cannot take says why, and what was typed stays", async
   await page.getByLabel("Idioma").selectOption("en");
   await expect(page.getByRole("heading", { level: 1, name: "We cannot find this conversation" })).toBeVisible();
   await expectAccessible(page, testInfo, "messages-thread-missing-en");
+  await context.close();
+});
+
+/** A second portal account at the practice: registered by the front desk, then activated. */
+async function caregiver(request: APIRequestContext): Promise<{ email: string; token: string }> {
+  const staff = await staffToken(request);
+  const email = `jordan.lee.${Date.now()}@example.com`;
+  const created = await api<{ createPatient: { patient: { id: string } } }>(
+    request,
+    "lakeside",
+    `mutation($i: CreatePatientInput!) { createPatient(input: $i) { patient { id } userErrors { code } } }`,
+    { i: { givenName: "Jordan", familyName: "Lee", birthDate: "1980-06-15", gender: "other", email } },
+    staff,
+  );
+  const issued = await api<{ issueActivationCode: { code: string } }>(
+    request,
+    "lakeside",
+    `mutation($i: IssueActivationCodeInput!) { issueActivationCode(input: $i) { code userErrors { code } } }`,
+    { i: { patientId: created.createPatient.patient.id } },
+    staff,
+  );
+  const activated = await api<{ activatePatientAccount: { session: { accessToken: string } } }>(
+    request,
+    "lakeside",
+    `mutation($i: ActivatePatientAccountInput!) { activatePatientAccount(input: $i) { session { accessToken } userErrors { code } } }`,
+    { i: { code: issued.issueActivationCode.code, birthDate: "1980-06-15", email, password: PASSWORD } },
+  );
+  return { email, token: activated.activatePatientAccount.session.accessToken };
+}
+
+async function share(request: APIRequestContext, email: string, scopes: string[]): Promise<string> {
+  const avery = await patientToken(request);
+  const me = await api<{ me: { charts: { relationship: string; patient: { id: string } }[] } }>(
+    request,
+    "lakeside",
+    `{ me { charts { relationship patient { id } } } }`,
+    {},
+    avery,
+  );
+  const patientId = me.me.charts.find((c) => c.relationship === "self")!.patient.id;
+  const granted = await api<{ grantProxyAccess: { grant: { id: string } } }>(
+    request,
+    "lakeside",
+    `mutation($i: GrantProxyAccessInput!) { grantProxyAccess(input: $i) { grant { id } userErrors { code } } }`,
+    { i: { patientId, granteeEmail: email, scopes } },
+    avery,
+  );
+  return granted.grantProxyAccess.grant.id;
+}
+
+test("a caregiver writes for the patient only when messages are shared with them", async ({ browser, request }, testInfo) => {
+  const jordan = await caregiver(request);
+  const readOnly = await share(request, jordan.email, ["READ"]);
+  const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
+  const page = await context.newPage();
+  await signInPortal(page, jordan.email, PASSWORD, "/messages");
+  await expect(page.getByRole("heading", { level: 1, name: "Messages" })).toBeVisible();
+  // Their own messages first: none yet, and how to start.
+  await expect(page.getByRole("heading", { name: "No messages yet" })).toBeVisible();
+  await expectAccessible(page, testInfo, "messages-empty-en");
+  await screenshot(page, "messages-empty-360-en");
+
+  // Avery's records, shared to read only: no messages, and why.
+  await page.getByLabel("Whose records").selectOption({ label: "Avery Stone" });
+  await expect(page.getByText("You cannot read or send messages for Avery.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Write a new message" })).toHaveCount(0);
+  await expectAccessible(page, testInfo, "messages-proxy-read-only-en");
+  await screenshot(page, "messages-proxy-read-only-360-en");
+  await page.getByLabel("Language").selectOption("es");
+  await expect(page.getByText("Usted no puede leer ni enviar mensajes de Avery.")).toBeVisible();
+  await expectAccessible(page, testInfo, "messages-proxy-read-only-es");
+  await page.getByLabel("Idioma").selectOption("en");
+
+  // Messages shared too: Jordan writes for Avery, as a caregiver.
+  await api(request, "lakeside", `mutation($i: RevokeProxyAccessInput!) { revokeProxyAccess(input: $i) { grant { id } } }`, { i: { id: readOnly } }, await patientToken(request));
+  await share(request, jordan.email, ["READ", "MESSAGE"]);
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Messages" })).toBeVisible();
+  await expect(page.getByText("You are looking at Avery's records.")).toBeVisible();
+  await expect(page.getByText("Messages with the care team about Avery.")).toBeVisible();
+  await page.getByRole("link", { name: "Write a new message" }).click();
+  await expect(page.getByText("You are writing about Avery.", { exact: false })).toBeVisible();
+  await page.getByRole("radio", { name: /Nurse line/ }).check();
+  await page.getByLabel("What is it about?").selectOption({ label: "A medicine or prescription" });
+  await page.getByLabel("Subject").fill("Avery's new tablets");
+  await page.getByLabel("Your message").fill("Should Avery take these with food?");
+  await page.getByRole("button", { name: "Send message" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Avery's new tablets" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Messages, oldest first" }).locator(":scope > li").first()).toContainText("Caregiver");
+  await expectAccessible(page, testInfo, "messages-proxy-thread-en");
+  await screenshot(page, "messages-proxy-thread-360-en");
   await context.close();
 });
