@@ -1,0 +1,121 @@
+// The emailed link: /reset-password#token=... The token is read from the fragment (never sent
+// to the server in a URL) and taken out of the address bar at once; then a new password.
+import { useEffect, useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { graphql, post } from "@portico/client";
+import { PRACTICE_SLUG } from "../app/address";
+import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useT } from "../i18n/I18n";
+import { ErrorState, ErrorSummary } from "../components/PageState";
+import { NewPassword } from "./NewPassword";
+import { MIN_PASSWORD_LENGTH } from "./password";
+import "./account.css";
+
+const ResetPassword = graphql(`
+  mutation AccountResetPassword($input: ResetPasswordInput!) {
+    resetPassword(input: $input) {
+      reset
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+function tokenFromAddress(): string | null {
+  const hash = window.location.hash.replace(/^#/, "");
+  return new URLSearchParams(hash).get("token");
+}
+
+export default function ResetPasswordPage() {
+  const t = useT();
+  const describe = useProblem();
+  const fieldProblems = useFieldProblems();
+  const [token] = useState(tokenFromAddress);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | undefined>();
+  // Why the link cannot be used: none in the address, or the API's code (expired, used).
+  const [linkCode, setLinkCode] = useState<string | null>(token ? null : "MISSING");
+  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    // Out of the address bar (and so out of the history and of anything copied from it).
+    if (window.location.hash) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+  }, []);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(null);
+    if ([...password].length < MIN_PASSWORD_LENGTH) {
+      setError(t("account.password.tooShort", { min: MIN_PASSWORD_LENGTH }));
+      return;
+    }
+    setError(undefined);
+    setBusy(true);
+    try {
+      const data = await post(ResetPassword, { input: { token: token ?? "", password } }, PRACTICE_SLUG);
+      const payload = data.resetPassword;
+      if (payload.reset) {
+        setDone(true);
+        return;
+      }
+      const byField = fieldProblems(payload.userErrors);
+      const tokenError = payload.userErrors.find((u) => u.field === "token");
+      if (tokenError) setLinkCode(tokenError.code);
+      else setError(byField.password ?? Object.values(byField)[0] ?? t("error.INTERNAL"));
+    } catch (err) {
+      setFailure(describe(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (done) {
+    return (
+      <>
+        <h1>{t("account.reset.done.title")}</h1>
+        <p className="notice notice-ok" role="status">
+          {t("account.reset.done.body")}
+        </p>
+        <p>
+          <Link className="button" to="/sign-in">
+            {t("account.reset.done.signIn")}
+          </Link>
+        </p>
+      </>
+    );
+  }
+
+  if (linkCode) {
+    return (
+      <>
+        <h1>{t("account.reset.bad.title")}</h1>
+        <p>{linkCode === "MISSING" ? t("account.reset.noToken") : fieldProblems([{ field: "token", code: linkCode, message: "" }]).token}</p>
+        <p>
+          <Link className="button" to="/forgot-password">
+            {t("account.reset.bad.again")}
+          </Link>
+        </p>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <h1>{t("account.reset.title")}</h1>
+      <p>{t("account.reset.lead")}</p>
+      <ErrorSummary problems={error ? [{ field: "password", sentence: error }] : []} />
+      {failure && <ErrorState problem={failure} />}
+      <form onSubmit={submit} noValidate className="stack">
+        <NewPassword id="password" value={password} onChange={setPassword} error={error} />
+        <button type="submit" className="button" disabled={busy}>
+          {busy ? t("account.reset.working") : t("account.reset.submit")}
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,54 @@
+// Signing in safely: two-step verification (on, or how to turn it on), then the sections that
+// come with the API's next release (password, passkeys, signed-in devices).
+import { Link } from "react-router";
+import { usePortal } from "../app/portal";
+import { useBrand } from "../app/brandContext";
+import { useT } from "../i18n/I18n";
+import { TotpSetup } from "./TotpSetup";
+import { ChangePasswordSection } from "./ChangePasswordSection";
+import { PasskeysSection } from "./PasskeysSection";
+import { SessionsSection } from "./SessionsSection";
+import "./account.css";
+
+export default function SecurityPage() {
+  const { me, reloadMe } = usePortal();
+  const brand = useBrand();
+  const t = useT();
+  return (
+    <>
+      <h1>{t("account.security.title")}</h1>
+      <p className="lead">{t("account.security.lead", { email: me.email })}</p>
+      <div className="cards">
+        <section className="card" aria-labelledby="security-mfa">
+          <h2 id="security-mfa">{t("account.security.mfa.title")}</h2>
+          {me.mfaEnrolled ? (
+            <>
+              <p className="status-line">
+                <span className="status-icon" aria-hidden="true">
+                  ✓
+                </span>{" "}
+                <strong>{t("account.security.mfa.on")}</strong>
+              </p>
+              <p>{t("account.security.mfa.onBody", { practice: brand.displayName })}</p>
+            </>
+          ) : (
+            <>
+              <p className="status-line">
+                <strong>{t("account.security.mfa.off")}</strong>
+              </p>
+              <TotpSetup headingLevel={3} onDone={reloadMe} />
+            </>
+          )}
+        </section>
+        <ChangePasswordSection />
+        <PasskeysSection />
+        <SessionsSection />
+      </div>
+      <ul className="links">
+        <li>
+          <Link to="/profile">{t("account.backToProfile")}</Link>
+        </li>
+      </ul>
+    </>
+  );
+}
