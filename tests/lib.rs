@@ -8,6 +8,7 @@ pub mod clinical_corpus;
 pub mod fhir_server;
 pub mod patient_corpus;
 pub mod sms_provider;
+pub mod soft_passkey;
 pub mod stripe_api;
 
 use std::{path::PathBuf, time::Duration};

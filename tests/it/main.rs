@@ -44,6 +44,7 @@ mod notifications;
 mod observability;
 mod operators;
 mod outbox;
+mod passkeys;
 mod patient_search;
 mod permissions;
 mod portal;

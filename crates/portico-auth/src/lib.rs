@@ -3,6 +3,7 @@
 //! the casbin authorizer.
 
 pub mod keys;
+pub mod passkeys;
 pub mod password;
 pub mod rbac;
 pub mod sealing;

@@ -26,6 +26,7 @@ pub mod mail;
 pub mod messaging;
 pub mod notify;
 pub mod outbox;
+pub mod passkeys;
 pub mod patient_search;
 pub mod patients;
 pub mod permissions;

@@ -423,3 +423,85 @@ pub trait RateLimiter: Send + Sync {
     async fn hit(&self, key: &str, limit: u32, window: Duration)
     -> Result<RateDecision, PortError>;
 }
+
+/// The relying party of a WebAuthn ceremony: the page's origin (`https://smith.portico.health`)
+/// and its host, the RP ID a passkey is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelyingParty {
+    pub id: String,
+    pub origin: String,
+    /// Shown by the browser while making a passkey (the practice's name).
+    pub name: String,
+}
+
+/// A ceremony begun: the options for the browser and the state to keep server-side.
+#[derive(Clone, Debug)]
+pub struct PasskeyChallenge {
+    /// `CreationChallengeResponse` or `RequestChallengeResponse` as JSON.
+    pub options: serde_json::Value,
+    /// The ceremony state (challenge and policy), opaque to everything but the adapter.
+    pub state: String,
+}
+
+/// A passkey that passed registration.
+#[derive(Clone, Debug)]
+pub struct RegisteredPasskey {
+    /// base64url of the credential id.
+    pub credential_id: String,
+    /// The credential to store (public key, counter, backup state), opaque.
+    pub credential: String,
+}
+
+/// What a sign-in assertion claims before it is verified: the account (the user handle the
+/// passkey was made with) and which passkey.
+#[derive(Clone, Debug)]
+pub struct PasskeyAssertion {
+    pub user_handle: uuid::Uuid,
+    /// base64url of the credential id.
+    pub credential_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasskeyError {
+    /// The browser's answer is malformed, for another challenge or origin, or its signature
+    /// or flags do not hold. Not shown to the client beyond a code.
+    #[error("passkey rejected: {0}")]
+    Rejected(String),
+    /// The origin cannot be a relying party (no domain, a bad RP ID).
+    #[error("origin not usable for passkeys")]
+    Origin,
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// WebAuthn ceremonies: passkeys that are discoverable (resident) and user-verified.
+pub trait PasskeyCeremonies: Send + Sync {
+    /// `exclude`: base64url ids of the account's passkeys, so a device is not added twice.
+    fn begin_registration(
+        &self,
+        rp: &RelyingParty,
+        user_handle: uuid::Uuid,
+        user_name: &str,
+        display_name: &str,
+        exclude: &[String],
+    ) -> Result<PasskeyChallenge, PasskeyError>;
+    fn finish_registration(
+        &self,
+        rp: &RelyingParty,
+        state: &str,
+        credential: &serde_json::Value,
+    ) -> Result<RegisteredPasskey, PasskeyError>;
+    /// A sign-in with no account named (discoverable credentials, empty `allowCredentials`).
+    fn begin_sign_in(&self, rp: &RelyingParty) -> Result<PasskeyChallenge, PasskeyError>;
+    /// Reads who and which passkey an assertion claims (nothing is verified yet).
+    fn identify(&self, credential: &serde_json::Value) -> Result<PasskeyAssertion, PasskeyError>;
+    /// Verifies the assertion against the stored passkey; returns the passkey to store back
+    /// (counter and backup state updated).
+    fn finish_sign_in(
+        &self,
+        rp: &RelyingParty,
+        state: &str,
+        credential: &serde_json::Value,
+        stored: &str,
+    ) -> Result<String, PasskeyError>;
+}

@@ -28,6 +28,8 @@ pub struct Services {
     /// `{slug}.{base_domain}` hosts name a tenant.
     pub base_domain: String,
     pub passwords: Arc<dyn Credentials>,
+    /// WebAuthn ceremonies for passkeys.
+    pub passkeys: Arc<dyn portico_core::ports::PasskeyCeremonies>,
     pub tokens: Arc<dyn TokenService>,
     pub throttle: Arc<dyn Throttle>,
     pub revocations: Arc<dyn Revocations>,
@@ -110,6 +112,10 @@ pub struct RequestContext {
     pub client_ip: Option<std::net::IpAddr>,
     /// Set when the request asked for a browser session (`X-Portico-Session: cookie`).
     pub browser: Option<crate::BrowserSession>,
+    /// The request's `Origin` header, as sent: passkeys are bound to the page's origin.
+    pub origin: Option<String>,
+    /// The request's `User-Agent`, for the coarse device name of a session started by it.
+    pub user_agent: Option<String>,
 }
 
 /// The HTTP method the operation arrived with; mutations are refused over GET.

@@ -25,7 +25,7 @@ use crate::{
 
 /// Five wrong attempts within 15 minutes lock an account for a minute, then 2, 4, ... up to
 /// an hour while the attempts go on.
-const ACCOUNT_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+pub(crate) const ACCOUNT_THROTTLE: ThrottlePolicy = ThrottlePolicy {
     max_failures: 5,
     window: std::time::Duration::from_secs(15 * 60),
     base_lock: std::time::Duration::from_secs(60),
@@ -33,7 +33,7 @@ const ACCOUNT_THROTTLE: ThrottlePolicy = ThrottlePolicy {
 };
 
 /// One address may fail more often (a practice behind one NAT), but not without limit.
-const IP_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+pub(crate) const IP_THROTTLE: ThrottlePolicy = ThrottlePolicy {
     max_failures: 50,
     window: std::time::Duration::from_secs(15 * 60),
     base_lock: std::time::Duration::from_secs(60),
@@ -330,12 +330,8 @@ impl IdentityMutation {
             ApiError::from_core(CoreError::Adapter(e.to_string()), &request_id)
         };
         let email = input.email.trim().to_lowercase();
-        let account_key = format!(
-            "signin:{}:{}",
-            tenant.id(),
-            hex::encode(&Sha256::digest(email.as_bytes())[..16])
-        );
-        let ip_key = request.client_ip.map(|ip| format!("signin-ip:{ip}"));
+        let account_key = account_throttle_key(tenant.id(), &email);
+        let ip_key = ip_throttle_key(request.client_ip);
 
         // Look the account up and verify the password before taking a writing transaction:
         // argon2 takes tens of milliseconds, and SQLite's write lock must not wait on it.
@@ -749,9 +745,23 @@ impl IdentityMutation {
     }
 }
 
+/// The throttle key of an account's sign-in failures (by its email, so an unknown address is
+/// throttled like a known one).
+pub(crate) fn account_throttle_key(tenant: portico_core::TenantId, email: &str) -> String {
+    format!(
+        "signin:{tenant}:{}",
+        hex::encode(&Sha256::digest(email.trim().to_lowercase().as_bytes())[..16])
+    )
+}
+
+/// The throttle key of one address's sign-in failures.
+pub(crate) fn ip_throttle_key(ip: Option<std::net::IpAddr>) -> Option<String> {
+    ip.map(|ip| format!("signin-ip:{ip}"))
+}
+
 /// The signed-in person, when they signed in themselves: an API key cannot change how its
 /// creator signs in.
-fn interactive_principal(ctx: &Context<'_>) -> Result<SessionClaims, ApiError> {
+pub(crate) fn interactive_principal(ctx: &Context<'_>) -> Result<SessionClaims, ApiError> {
     let principal = ctx.principal()?.clone();
     if principal.api_key_id.is_some() {
         return Err(ApiError::Forbidden);

@@ -28,6 +28,7 @@ mod messaging;
 mod nesting;
 mod notifications;
 mod operators;
+mod passkeys;
 mod patients;
 mod permissions;
 mod proxies;
@@ -55,6 +56,7 @@ pub use permissions::POLICY_CHANGED_TOPIC;
 pub struct Query(
     tenants::TenantsQuery,
     identity::IdentityQuery,
+    passkeys::PasskeysQuery,
     patients::PatientsQuery,
     staff::StaffQuery,
     api_keys::ApiKeysQuery,
@@ -78,6 +80,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     identity::IdentityMutation,
+    passkeys::PasskeysMutation,
     patients::PatientsMutation,
     staff::StaffMutation,
     api_keys::ApiKeysMutation,

@@ -268,6 +268,7 @@ async fn boot(
         pubsub: profile.pubsub,
         base_domain: config.base_domain.clone(),
         passwords: Arc::new(passwords),
+        passkeys: Arc::new(portico_auth::passkeys::WebauthnCeremonies),
         tokens,
         throttle: profile.throttle,
         revocations: profile.revocations,

@@ -37,6 +37,8 @@ pub mod message_attachment;
 pub mod message_thread;
 pub mod observation;
 pub mod outbox_message;
+pub mod passkey;
+pub mod passkey_challenge;
 pub mod password_reset;
 pub mod patient;
 pub mod patient_search_term;

@@ -364,12 +364,20 @@ async fn request_context(
             .as_ref()
             .and_then(|t| cookie(headers, &portico_graphql::cookie_name(&t.tenant.slug))),
     });
+    let header_text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect::<String>())
+    };
     Ok(RequestContext {
         request_id,
         tenant,
         principal,
         client_ip,
         browser,
+        origin: header_text(header::ORIGIN),
+        user_agent: header_text(header::USER_AGENT),
     })
 }
 
