@@ -369,5 +369,17 @@ test("a caregiver writes for the patient only when messages are shared with them
   await expect(page.getByRole("list", { name: "Messages, oldest first" }).locator(":scope > li").first()).toContainText("Caregiver");
   await expectAccessible(page, testInfo, "messages-proxy-thread-en");
   await screenshot(page, "messages-proxy-thread-360-en");
+
+  // A reply with a photo of the box.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+  await page.getByLabel("Your reply").fill("Here is the box.");
+  await page.getByLabel("Add photos or PDFs (optional)").setInputFiles({ name: "box.png", mimeType: "image/png", buffer: png });
+  await expect(page.getByRole("list", { name: "Files to send" })).toContainText("Ready to send");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Your message was sent." })).toBeVisible();
+  const thread = page.getByRole("list", { name: "Messages, oldest first" });
+  await expect(thread.getByRole("link", { name: "Download box.png" })).toBeVisible();
+  await expect(thread.locator(":scope > li").last()).toContainText("Photo, 1 KB");
+  await expect(page.getByRole("list", { name: "Files to send" })).toHaveCount(0);
   await context.close();
 });
