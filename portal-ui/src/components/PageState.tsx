@@ -41,9 +41,12 @@ export function ErrorSummary({ problems }: { problems: { field?: string; sentenc
   const t = useT();
   const box = useRef<HTMLDivElement>(null);
   const shown = problems.length > 0;
+  // Focus moves here when the summary appears or names other fields, not when the same
+  // problems are re-rendered (a language switch must leave focus on the language select).
+  const fields = problems.map((p) => p.field ?? "").join("|");
   useEffect(() => {
     if (shown) box.current?.focus();
-  }, [shown, problems]);
+  }, [shown, fields]);
   if (!shown) return null;
   return (
     <div className="error-summary" role="alert" tabIndex={-1} ref={box} aria-labelledby="error-summary-title">
