@@ -91,7 +91,11 @@ async function checkBothLanguages(page: Page, testInfo: TestInfo, name: string, 
   await fits(page);
   await expectAccessible(page, testInfo, `${name}-es`);
   await screenshot(page, `${name}-${page.viewportSize()?.width}-es`);
+  // Signed in, the header also saves the choice: wait for that, so a reload finds English.
+  const signedIn = (await page.locator(".main-nav").count()) > 0;
+  const saved = signedIn ? page.waitForResponse((r) => r.url().endsWith("/graphql") && (r.request().postData() ?? "").includes("SavePortalLanguage")) : null;
   await language(page).selectOption("en");
+  await saved;
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
 }
 
