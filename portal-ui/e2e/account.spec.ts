@@ -185,7 +185,7 @@ test("a new patient activates their account: a wrong date of birth first, then a
   // Later, on the security page, Jordan turns two-step verification on.
   await page.goto(portalUrl("/profile/security"));
   await expect(page.getByRole("heading", { level: 1, name: "Sign-in and security" })).toBeVisible();
-  await expect(page.getByText("Off", { exact: true })).toBeVisible();
+  await expect(page.getByText(/^Status: off/)).toBeVisible();
   await checkBothLanguages(page, testInfo, "security-off", "Inicio de sesión y seguridad");
   await page.getByRole("button", { name: "Set up two-step verification" }).click();
   const key = page.locator(".secret code");
@@ -205,11 +205,11 @@ test("a new patient activates their account: a wrong date of birth first, then a
   await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
   await screenshot(page, "security-recovery-360-en");
   await page.getByRole("button", { name: "I have saved my codes" }).click();
-  await expect(page.getByText("On", { exact: true })).toBeVisible();
+  await expect(page.getByText("Status: on", { exact: true })).toBeVisible();
   await checkBothLanguages(page, testInfo, "security-on", "Inicio de sesión y seguridad");
   // Still signed in after the other sessions ended: the page's session was replaced.
   await page.reload();
-  await expect(page.getByText("On", { exact: true })).toBeVisible();
+  await expect(page.getByText("Status: on", { exact: true })).toBeVisible();
   await context.close();
 });
 

@@ -137,9 +137,9 @@ export const en = {
   "account.security.title": "Sign-in and security",
   "account.security.lead": "You sign in as {email}.",
   "account.security.mfa.title": "Two-step verification",
-  "account.security.mfa.on": "On",
+  "account.security.mfa.on": "Status: on",
   "account.security.mfa.onBody": "When you sign in to {practice}, we ask for a code from your authenticator app.",
-  "account.security.mfa.off": "Off",
+  "account.security.mfa.off": "Status: off. Turn it on to keep your account safer.",
 
   "account.access.title": "Who opened your record",
   "account.access.lead": "Each time someone looks at or changes your record, it is written down here. The newest is first.",
@@ -359,9 +359,9 @@ export const es: Record<keyof typeof en, string> = {
   "account.security.title": "Inicio de sesión y seguridad",
   "account.security.lead": "Inicia sesión como {email}.",
   "account.security.mfa.title": "Verificación en dos pasos",
-  "account.security.mfa.on": "Activada",
+  "account.security.mfa.on": "Estado: activada",
   "account.security.mfa.onBody": "Cuando inicia sesión en {practice}, le pedimos un código de su aplicación de autenticación.",
-  "account.security.mfa.off": "Desactivada",
+  "account.security.mfa.off": "Estado: desactivada. Actívela para proteger mejor su cuenta.",
 
   "account.access.title": "Quién abrió su expediente",
   "account.access.lead": "Cada vez que alguien mira o cambia su expediente, queda anotado aquí. Lo más reciente aparece primero.",
