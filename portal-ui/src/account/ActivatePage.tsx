@@ -7,9 +7,11 @@ import { graphql, post } from "@portico/client";
 import { useAuth } from "../app/session";
 import { useBrand } from "../app/brandContext";
 import { PRACTICE_SLUG } from "../app/address";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem, type PortalProblem } from "../app/problem";
+import { en as catalog, type MessageId } from "../i18n/catalog";
 import { useT } from "../i18n/I18n";
-import { ErrorState, ErrorSummary, Field } from "../components/PageState";
+import { ErrorState, Field } from "../components/PageState";
+import { Summary } from "./Summary";
 import { DateOfBirth, EMPTY_DATE, isoDate, type DateParts } from "./DateOfBirth";
 import { NewPassword } from "./NewPassword";
 import { MIN_PASSWORD_LENGTH } from "./password";
@@ -34,7 +36,13 @@ const Activate = graphql(`
   }
 `);
 
-type Problem = { field: string; sentence: string };
+// Kept as message ids, not sentences, so a change of language re-words them too.
+type Problem = { field: string; id: MessageId; values?: Record<string, number> };
+
+function errorId(code: string): MessageId {
+  const id = `error.${code}`;
+  return (id in catalog ? id : "error.INTERNAL") as MessageId;
+}
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export default function ActivatePage() {
@@ -42,7 +50,6 @@ export default function ActivatePage() {
   const brand = useBrand();
   const t = useT();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const navigate = useNavigate();
 
   const [step, setStep] = useState<1 | 2 | 3>(1);
@@ -54,6 +61,8 @@ export default function ActivatePage() {
   const [failure, setFailure] = useState<PortalProblem | null>(null);
   const [busy, setBusy] = useState(false);
 
+  const problemCount = useRef(0);
+  problemCount.current = problems.length;
   // Each step is a new page for a screen reader: focus its heading.
   const heading = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);
@@ -62,22 +71,18 @@ export default function ActivatePage() {
       first.current = false;
       return;
     }
-    heading.current?.focus();
+    // With problems to show, the error summary takes the focus instead.
+    if (problemCount.current === 0) heading.current?.focus();
   }, [step]);
 
-  const errorFor = (field: string) => problems.find((p) => p.field === field)?.sentence;
+  const sentences = problems.map((p) => ({ field: p.field, sentence: t(p.id, p.values) }));
+  const errorFor = (field: string) => sentences.find((p) => p.field === field)?.sentence;
 
   const checkDetails = (): Problem[] =>
     [
-      !code.trim() && { field: "code", sentence: t("account.activate.required.code") },
-      !isoDate(dob) && {
-        field: "dob",
-        sentence: dob.day || dob.month || dob.year ? t("account.dob.invalid") : t("account.dob.required"),
-      },
-      !EMAIL.test(email.trim()) && {
-        field: "email",
-        sentence: email.trim() ? t("error.INVALID_EMAIL") : t("account.activate.required.email"),
-      },
+      !code.trim() && { field: "code", id: "account.activate.required.code" },
+      !isoDate(dob) && { field: "dob", id: dob.day || dob.month || dob.year ? "account.dob.invalid" : "account.dob.required" },
+      !EMAIL.test(email.trim()) && { field: "email", id: email.trim() ? "error.INVALID_EMAIL" : "account.activate.required.email" },
     ].filter((p): p is Problem => Boolean(p));
 
   const toPassword = (e: FormEvent) => {
@@ -92,7 +97,7 @@ export default function ActivatePage() {
     e.preventDefault();
     setFailure(null);
     if ([...password].length < MIN_PASSWORD_LENGTH) {
-      setProblems([{ field: "password", sentence: t("account.password.tooShort", { min: MIN_PASSWORD_LENGTH }) }]);
+      setProblems([{ field: "password", id: "account.password.tooShort", values: { min: MIN_PASSWORD_LENGTH } }]);
       return;
     }
     setProblems([]);
@@ -110,18 +115,19 @@ export default function ActivatePage() {
         setStep(3);
         return;
       }
-      const byField = fieldProblems(payload.userErrors);
-      // The code and date of birth are checked together: say so beside both, on step 1.
+      const errorOn = (field: string) => payload.userErrors.find((u) => u.field === field);
+      // The code and date of birth are checked together: say so on step 1, both marked.
       const back: Problem[] = [];
-      if (byField.code) back.push({ field: "code", sentence: t("error.ACTIVATION_INVALID") });
-      const emailError = payload.userErrors.find((u) => u.field === "email");
-      if (emailError) back.push({ field: "email", sentence: emailError.code === "CONFLICT" ? t("account.activate.emailTaken") : (byField.email ?? "") });
+      if (errorOn("code")) back.push({ field: "code", id: "error.ACTIVATION_INVALID" });
+      const emailError = errorOn("email");
+      if (emailError) back.push({ field: "email", id: emailError.code === "CONFLICT" ? "account.activate.emailTaken" : errorId(emailError.code) });
       if (back.length) {
         setProblems(back);
         setStep(1);
         return;
       }
-      setProblems([{ field: "password", sentence: byField.password ?? Object.values(byField)[0] ?? t("error.INTERNAL") }]);
+      const other = errorOn("password") ?? payload.userErrors[0];
+      setProblems([{ field: "password", id: other ? errorId(other.code) : "error.INTERNAL" }]);
     } catch (error) {
       setFailure(describe(error));
     } finally {
@@ -145,7 +151,7 @@ export default function ActivatePage() {
     <>
       <p className="step-count">{t("account.activate.step", { step, total: 3 })}</p>
       <h1 ref={heading} tabIndex={-1}>{step === 1 ? t("account.activate.title", { practice: brand.displayName }) : t("account.activate.password.title")}</h1>
-      <ErrorSummary problems={problems} />
+      <Summary problems={sentences} />
       {failure && <ErrorState problem={failure} />}
       {step === 1 ? (
         <form onSubmit={toPassword} noValidate className="stack">

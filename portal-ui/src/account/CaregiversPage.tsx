@@ -8,7 +8,8 @@ import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
 import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
 import { useFormat, useT } from "../i18n/I18n";
-import { EmptyState, ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
+import { EmptyState, ErrorState, Field, LoadingState } from "../components/PageState";
+import { Summary } from "./Summary";
 import { OwnChartOnly } from "./OwnChartOnly";
 import "./account.css";
 
@@ -196,7 +197,7 @@ function Caregivers() {
       <section aria-labelledby="caregivers-add" className="card add-grant">
         <h2 id="caregivers-add">{t("account.caregivers.add")}</h2>
         <p>{t("account.caregivers.add.lead")}</p>
-        <ErrorSummary problems={summary} />
+        <Summary problems={summary} />
         <form onSubmit={submit} noValidate className="stack">
           <Field id="grantee-email" label={t("account.caregivers.email")} hint={t("account.caregivers.email.hint")} error={problems.granteeEmail}>
             {(describedBy, invalid) => (

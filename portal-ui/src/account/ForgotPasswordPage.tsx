@@ -6,7 +6,8 @@ import { graphql, post } from "@portico/client";
 import { PRACTICE_SLUG } from "../app/address";
 import { useProblem, type PortalProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
-import { ErrorState, ErrorSummary, Field } from "../components/PageState";
+import { ErrorState, Field } from "../components/PageState";
+import { Summary } from "./Summary";
 import "./account.css";
 
 const RequestReset = graphql(`
@@ -74,7 +75,7 @@ export default function ForgotPasswordPage() {
     <>
       <h1>{t("account.forgot.title")}</h1>
       <p>{t("account.forgot.lead")}</p>
-      <ErrorSummary problems={error ? [{ field: "email", sentence: error }] : []} />
+      <Summary problems={error ? [{ field: "email", sentence: error }] : []} />
       {failure && <ErrorState problem={failure} />}
       <form onSubmit={submit} noValidate className="stack">
         <Field id="email" label={t("signin.email")} error={error}>

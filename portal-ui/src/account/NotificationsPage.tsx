@@ -7,7 +7,8 @@ import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
 import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
 import { useFormat, useT } from "../i18n/I18n";
-import { ErrorState, ErrorSummary, LoadingState } from "../components/PageState";
+import { ErrorState, LoadingState } from "../components/PageState";
+import { Summary } from "./Summary";
 import { OwnChartOnly } from "./OwnChartOnly";
 import "./account.css";
 
@@ -140,7 +141,7 @@ function Notifications() {
     <>
       <h1>{title}</h1>
       <p className="lead">{t("account.notifications.lead")}</p>
-      <ErrorSummary problems={summary} />
+      <Summary problems={summary} />
       {failure && <ErrorState problem={failure} />}
       {status === "saved" && (
         <p className="notice notice-ok" role="status">

@@ -8,7 +8,8 @@ import { usePortal } from "../app/portal";
 import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
 import { useLocale, useT } from "../i18n/I18n";
 import { asLocale, LOCALES } from "../i18n/locale";
-import { ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
+import { ErrorState, Field, LoadingState } from "../components/PageState";
+import { Summary } from "./Summary";
 import { OwnChartOnly } from "./OwnChartOnly";
 import "./account.css";
 
@@ -169,7 +170,7 @@ function Profile() {
     <>
       <h1>{title}</h1>
       <p className="lead">{t("account.profile.lead", { name: `${chart.patient.givenName} ${chart.patient.familyName}` })}</p>
-      <ErrorSummary problems={summary} />
+      <Summary problems={summary} />
       {failure && <ErrorState problem={failure} />}
       {status === "saved" && (
         <p className="notice notice-ok" role="status">

@@ -6,7 +6,8 @@ import { graphql, post } from "@portico/client";
 import { PRACTICE_SLUG } from "../app/address";
 import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
-import { ErrorState, ErrorSummary } from "../components/PageState";
+import { ErrorState } from "../components/PageState";
+import { Summary } from "./Summary";
 import { NewPassword } from "./NewPassword";
 import { MIN_PASSWORD_LENGTH } from "./password";
 import "./account.css";
@@ -108,7 +109,7 @@ export default function ResetPasswordPage() {
     <>
       <h1>{t("account.reset.title")}</h1>
       <p>{t("account.reset.lead")}</p>
-      <ErrorSummary problems={error ? [{ field: "password", sentence: error }] : []} />
+      <Summary problems={error ? [{ field: "password", sentence: error }] : []} />
       {failure && <ErrorState problem={failure} />}
       <form onSubmit={submit} noValidate className="stack">
         <NewPassword id="password" value={password} onChange={setPassword} error={error} />

@@ -7,7 +7,8 @@ import { useAuth } from "../app/session";
 import { useBrand } from "../app/brandContext";
 import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
-import { ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
+import { ErrorState, Field, LoadingState } from "../components/PageState";
+import { Summary } from "./Summary";
 import { PRACTICE_SLUG } from "../app/address";
 
 const BeginTotp = graphql(`
@@ -137,7 +138,7 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
     return (
       <section aria-labelledby="totp-code-title" className="totp">
         <H id="totp-code-title">{t("account.totp.steps.title")}</H>
-        <ErrorSummary problems={codeError ? [{ field: "totp-code", sentence: codeError }] : []} />
+        <Summary problems={codeError ? [{ field: "totp-code", sentence: codeError }] : []} />
         {problem && <ErrorState problem={problem} />}
         <ol className="totp-steps">
           <li>{t("account.totp.steps.app")}</li>
