@@ -5,7 +5,7 @@
 // axe on every page in English and Spanish; screenshots of each step at 360 and 1280 px.
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { PASSWORD, PATIENT, api, expectAccessible, patientToken, portalUrl, screenshot, signInPortal } from "./support";
+import { ADMIN, PASSWORD, PATIENT, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -307,7 +307,8 @@ test("the whole booking in Spanish, on a phone", async ({ browser }, testInfo) =
   await page.getByRole("button", { name: "Pedir esta cita" }).click();
 
   await h1(page, /^Su cita del /);
-  expect(normal(await page.getByTestId("visit-done").innerText())).toBe(`Su cita quedó reservada para el ${spoken(start, "es")}.`);
+  // One full stop after "p. m.", not two.
+  expect(normal(await page.getByTestId("visit-done").innerText())).toBe(`Su cita quedó reservada para el ${spoken(start, "es")}.`.replace(/\.\.$/, "."));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await expectAccessible(page, testInfo, "booking-es-booked");
@@ -443,4 +444,44 @@ test("the reminder link, signed out: a used or broken link says so, and the toke
   await expect(page.getByRole("alert")).toContainText("Este enlace venció o ya se usó.");
   await expectAccessible(page, testInfo, "booking-reminder-used-es");
   await context.close();
+});
+
+test("inside the practice's cancellation window, the visit says to call the practice", async ({ browser, request }, testInfo) => {
+  test.setTimeout(120_000);
+  // The practice admin widens the window to two weeks, so Avery's next visit falls inside it.
+  const admin = await api<{ signIn: { session: { accessToken: string } } }>(
+    request,
+    "lakeside",
+    `mutation($i: SignInInput!) { signIn(input: $i) { session { accessToken } } }`,
+    { i: { email: ADMIN, password: PASSWORD, totpCode: await freshCode(ADMIN) } },
+  );
+  const token = admin.signIn.session.accessToken;
+  const setWindow = (hours: number | null) =>
+    api(
+      request,
+      "lakeside",
+      `mutation($i: UpdateSchedulingSettingsInput!) { updateSchedulingSettings(input: $i) { schedulingSettings { cancellationWindowHours } userErrors { code } } }`,
+      { i: { cancellationWindowHours: hours } },
+      token,
+    );
+  await setWindow(336);
+  try {
+    const context = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: "en-US", timezoneId: TZ });
+    const page = await context.newPage();
+    await signInPortal(page, PATIENT, PASSWORD, "/visits");
+    await h1(page, "Your visits");
+    await page.locator(".booking-visit-link").first().click();
+    await h1(page, /^Your visit on /);
+    await expect(page.getByText("This visit is too soon to change or cancel online.")).toBeVisible();
+    // No phone number on record yet: the sentence names the practice without one.
+    await expect(page.getByText("To change or cancel it, call Lakeside Family Medicine.")).toBeVisible();
+    await expect(page.getByRole("link", { name: "Change the time" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Cancel this visit" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Add to calendar" })).toBeVisible();
+    await screenshot(page, "booking-19-too-soon-360");
+    await inBothLanguages(page, testInfo, "booking-19-too-soon-360", /^Su cita del /);
+    await context.close();
+  } finally {
+    await setWindow(null);
+  }
 });

@@ -53,7 +53,7 @@ export const en = {
   "booking.check.provider": "Provider",
   "booking.check.when": "Date and time",
   "booking.check.where": "Place",
-  "booking.check.video": "By video. We will send you the link before the visit.",
+  "booking.check.video": "By video",
   "booking.check.confirm": "Book this visit",
   "booking.check.working": "Booking…",
 
@@ -198,7 +198,7 @@ export const es: Record<keyof typeof en, string> = {
   "booking.check.provider": "Proveedor",
   "booking.check.when": "Fecha y hora",
   "booking.check.where": "Lugar",
-  "booking.check.video": "Por video. Le enviaremos el enlace antes de la cita.",
+  "booking.check.video": "Por video",
   "booking.check.confirm": "Pedir esta cita",
   "booking.check.working": "Pidiendo la cita…",
 
