@@ -313,6 +313,27 @@ test("the whole booking in Spanish, on a phone", async ({ browser }, testInfo) =
   expect(overflow).toBeLessThanOrEqual(0);
   await expectAccessible(page, testInfo, "booking-es-booked");
   await screenshot(page, "booking-es-07-booked-360");
+
+  // Moving it, in Spanish on the phone too.
+  await page.getByRole("link", { name: "Cambiar la hora" }).click();
+  await h1(page, "¿Qué día le queda bien?");
+  await expect(page.getByText("Estos son los horarios con Dr. Luis Ortega.")).toBeVisible();
+  await expectAccessible(page, testInfo, "booking-es-change-day");
+  await screenshot(page, "booking-es-08-change-day-360");
+  await chooseDay(page, (await daysOffered(page, 3)).filter((d) => d !== param(page, "day")).at(-1)!);
+  await h1(page, /^¿A qué hora el /);
+  await expectAccessible(page, testInfo, "booking-es-change-time");
+  await screenshot(page, "booking-es-09-change-time-360");
+  await page.locator(".booking-times a").first().click();
+  await h1(page, "Revise sus respuestas");
+  const moved = param(page, "start");
+  await expectAccessible(page, testInfo, "booking-es-change-check");
+  await screenshot(page, "booking-es-10-change-check-360");
+  await page.getByRole("button", { name: "Cambiar mi cita" }).click();
+  await h1(page, /^Su cita del /);
+  expect(normal(await page.getByTestId("visit-done").innerText())).toBe(`Su cita se cambió al ${spoken(moved, "es")}.`.replace(/\.\.$/, "."));
+  await expectAccessible(page, testInfo, "booking-es-moved");
+  await screenshot(page, "booking-es-11-moved-360");
   await page.getByLabel("Idioma").selectOption("en");
   await context.close();
 });

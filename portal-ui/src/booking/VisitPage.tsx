@@ -160,6 +160,14 @@ function VisitDetails({ visit, changeable }: { visit: Visit; changeable: boolean
         </div>
       </dl>
       {zone && <p className="hint">{zone}</p>}
+      {changeable && !visit.changeableOnline && (
+        <div className="notice">
+          <p>{t("booking.visit.tooSoon")}</p>
+          <p>
+            <CallPractice />
+          </p>
+        </div>
+      )}
       {upcoming && (
         <div className="booking-actions">
           <button type="button" className="button secondary" onClick={addToCalendar}>
@@ -175,14 +183,6 @@ function VisitDetails({ visit, changeable }: { visit: Visit; changeable: boolean
               </Link>
             </>
           )}
-        </div>
-      )}
-      {changeable && !visit.changeableOnline && (
-        <div className="notice">
-          <p>{t("booking.visit.tooSoon")}</p>
-          <p>
-            <CallPractice />
-          </p>
         </div>
       )}
     </>
