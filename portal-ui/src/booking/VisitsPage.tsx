@@ -49,7 +49,7 @@ export default function VisitsPage() {
         {!upcoming.data && !upcoming.error && <LoadingState label={t("booking.visits.loading")} lines={4} />}
         {upcoming.data && upcoming.data.appointments.length === 0 && (
           <EmptyState>
-            <p>{t("booking.visits.none")}</p>
+            <p>{self ? t("booking.visits.none") : t("booking.visits.noneProxy", { name: chart.patient.givenName })}</p>
           </EmptyState>
         )}
         {upcoming.data && upcoming.data.appointments.length > 0 && (
