@@ -5,7 +5,7 @@
 // axe on every page in English and Spanish; screenshots of each step at 360 and 1280 px.
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { PASSWORD, PATIENT, api, expectAccessible, patientToken, portalUrl, screenshot, signInPortal } from "./support";
+import { ADMIN, PASSWORD, PATIENT, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -196,6 +196,8 @@ test("Avery books a visit, saves it to her calendar, moves it and cancels it", a
   await page.getByRole("button", { name: "Yes, cancel this visit" }).click();
   await h1(page, "Your visits");
   await expect(page.getByRole("status").filter({ hasText: "is cancelled" })).toHaveText(`Your visit on ${spoken(moved, "en")} is cancelled.`);
+  // The list, loaded again, no longer has it (the demo's own visit is still there).
+  await expect(page.locator(".booking-visit-link").first()).toBeVisible();
   await expect(page.getByRole("link", { name: spoken(moved, "en") })).toHaveCount(0);
   await screenshot(page, "booking-13-cancelled-1280");
   await expectAccessible(page, testInfo, "booking-cancelled-en");
@@ -307,11 +309,33 @@ test("the whole booking in Spanish, on a phone", async ({ browser }, testInfo) =
   await page.getByRole("button", { name: "Pedir esta cita" }).click();
 
   await h1(page, /^Su cita del /);
-  expect(normal(await page.getByTestId("visit-done").innerText())).toBe(`Su cita quedó reservada para el ${spoken(start, "es")}.`);
+  // One full stop after "p. m.", not two.
+  expect(normal(await page.getByTestId("visit-done").innerText())).toBe(`Su cita quedó reservada para el ${spoken(start, "es")}.`.replace(/\.\.$/, "."));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await expectAccessible(page, testInfo, "booking-es-booked");
   await screenshot(page, "booking-es-07-booked-360");
+
+  // Moving it, in Spanish on the phone too.
+  await page.getByRole("link", { name: "Cambiar la hora" }).click();
+  await h1(page, "¿Qué día le queda bien?");
+  await expect(page.getByText("Estos son los horarios con Dr. Luis Ortega.")).toBeVisible();
+  await expectAccessible(page, testInfo, "booking-es-change-day");
+  await screenshot(page, "booking-es-08-change-day-360");
+  await chooseDay(page, (await daysOffered(page, 3)).filter((d) => d !== param(page, "day")).at(-1)!);
+  await h1(page, /^¿A qué hora el /);
+  await expectAccessible(page, testInfo, "booking-es-change-time");
+  await screenshot(page, "booking-es-09-change-time-360");
+  await page.locator(".booking-times a").first().click();
+  await h1(page, "Revise sus respuestas");
+  const moved = param(page, "start");
+  await expectAccessible(page, testInfo, "booking-es-change-check");
+  await screenshot(page, "booking-es-10-change-check-360");
+  await page.getByRole("button", { name: "Cambiar mi cita" }).click();
+  await h1(page, /^Su cita del /);
+  expect(normal(await page.getByTestId("visit-done").innerText())).toBe(`Su cita se cambió al ${spoken(moved, "es")}.`.replace(/\.\.$/, "."));
+  await expectAccessible(page, testInfo, "booking-es-moved");
+  await screenshot(page, "booking-es-11-moved-360");
   await page.getByLabel("Idioma").selectOption("en");
   await context.close();
 });
@@ -401,7 +425,9 @@ test("the booking by keyboard alone, focus on each new page's heading", async ({
   await tabTo(page, /^Yes, cancel this visit$/);
   await page.keyboard.press("Enter");
   await expectFocusOnHeading(page, "Your visits");
-  await expect(page.getByRole("status").filter({ hasText: "is cancelled" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "is cancelled" })).toHaveText(`Your visit on ${spoken(start, "en")} is cancelled.`);
+  await expect(page.locator(".booking-visit-link").first()).toBeVisible();
+  await expect(page.getByRole("link", { name: spoken(start, "en") })).toHaveCount(0);
   await screenshot(page, "booking-13-cancelled-360");
   await context.close();
 });
@@ -443,4 +469,44 @@ test("the reminder link, signed out: a used or broken link says so, and the toke
   await expect(page.getByRole("alert")).toContainText("Este enlace venció o ya se usó.");
   await expectAccessible(page, testInfo, "booking-reminder-used-es");
   await context.close();
+});
+
+test("inside the practice's cancellation window, the visit says to call the practice", async ({ browser, request }, testInfo) => {
+  test.setTimeout(120_000);
+  // The practice admin widens the window to two weeks, so Avery's next visit falls inside it.
+  const admin = await api<{ signIn: { session: { accessToken: string } } }>(
+    request,
+    "lakeside",
+    `mutation($i: SignInInput!) { signIn(input: $i) { session { accessToken } } }`,
+    { i: { email: ADMIN, password: PASSWORD, totpCode: await freshCode(ADMIN) } },
+  );
+  const token = admin.signIn.session.accessToken;
+  const setWindow = (hours: number | null) =>
+    api(
+      request,
+      "lakeside",
+      `mutation($i: UpdateSchedulingSettingsInput!) { updateSchedulingSettings(input: $i) { schedulingSettings { cancellationWindowHours } userErrors { code } } }`,
+      { i: { cancellationWindowHours: hours } },
+      token,
+    );
+  await setWindow(336);
+  try {
+    const context = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: "en-US", timezoneId: TZ });
+    const page = await context.newPage();
+    await signInPortal(page, PATIENT, PASSWORD, "/visits");
+    await h1(page, "Your visits");
+    await page.locator(".booking-visit-link").first().click();
+    await h1(page, /^Your visit on /);
+    await expect(page.getByText("This visit is too soon to change or cancel online.")).toBeVisible();
+    // No phone number on record yet: the sentence names the practice without one.
+    await expect(page.getByText("To change or cancel it, call Lakeside Family Medicine.")).toBeVisible();
+    await expect(page.getByRole("link", { name: "Change the time" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Cancel this visit" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Add to calendar" })).toBeVisible();
+    await screenshot(page, "booking-19-too-soon-360");
+    await inBothLanguages(page, testInfo, "booking-19-too-soon-360", /^Su cita del /);
+    await context.close();
+  } finally {
+    await setWindow(null);
+  }
 });

@@ -412,7 +412,16 @@ function CheckStep({ answers, options }: { answers: Answers; options: Options })
 function CallLine() {
   const brand = useBrand();
   const t = useT();
-  return <>{t("booking.call.without", { practice: brand.displayName })}</>;
+  if (!brand.phone) return <>{t("booking.type.call", { practice: brand.displayName })}</>;
+  return (
+    <>
+      {t("booking.type.callAt", { practice: brand.displayName })}{" "}
+      <a href={`tel:${brand.phone.replace(/[^\d+]/g, "")}`} className="strong-link">
+        {brand.phone}
+      </a>
+      .
+    </>
+  );
 }
 
 function WaitlistStep({ answers, typeName }: { answers: Answers; typeName: string }) {

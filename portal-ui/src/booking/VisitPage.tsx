@@ -15,7 +15,7 @@ import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { isDate, localDay, noonOf, todayIn } from "./dates";
 import { calendarFile, download } from "./ics";
 import { DayList, TimeList } from "./SlotPicker";
-import { BackLink, CallPractice, OptionsQuery, VisitsQuery, codeError, href, place, useHeadingFocus, useWhen } from "./shared";
+import { BackLink, CallPractice, OptionsQuery, VisitsQuery, codeError, href, oneStop, place, useHeadingFocus, useWhen } from "./shared";
 import "./booking.css";
 
 const CancelMutation = graphql(`
@@ -123,7 +123,7 @@ function VisitDetails({ visit, changeable }: { visit: Visit; changeable: boolean
       <h1>{t("booking.visit.heading", { day: f.day(visit.start) })}</h1>
       {done && (
         <p className="notice booking-done" role="status" data-testid="visit-done">
-          {t(done === "moved" ? "booking.visit.moved" : "booking.visit.booked", { when: when(visit.start) })}
+          {oneStop(t(done === "moved" ? "booking.visit.moved" : "booking.visit.booked", { when: when(visit.start) }))}
         </p>
       )}
       <dl className="booking-summary">
@@ -160,6 +160,14 @@ function VisitDetails({ visit, changeable }: { visit: Visit; changeable: boolean
         </div>
       </dl>
       {zone && <p className="hint">{zone}</p>}
+      {changeable && !visit.changeableOnline && (
+        <div className="notice">
+          <p>{t("booking.visit.tooSoon")}</p>
+          <p>
+            <CallPractice />
+          </p>
+        </div>
+      )}
       {upcoming && (
         <div className="booking-actions">
           <button type="button" className="button secondary" onClick={addToCalendar}>
@@ -175,14 +183,6 @@ function VisitDetails({ visit, changeable }: { visit: Visit; changeable: boolean
               </Link>
             </>
           )}
-        </div>
-      )}
-      {changeable && !visit.changeableOnline && (
-        <div className="notice">
-          <p>{t("booking.visit.tooSoon")}</p>
-          <p>
-            <CallPractice />
-          </p>
         </div>
       )}
     </>
@@ -214,7 +214,7 @@ function CancelStep({ visit }: { visit: Visit }) {
     <>
       <BackLink to={base} />
       <h1>{t("booking.visit.cancelTitle")}</h1>
-      <p className="lead">{t("booking.visit.cancelLead", { when: when(visit.start) })}</p>
+      <p className="lead">{oneStop(t("booking.visit.cancelLead", { when: when(visit.start) }))}</p>
       <p>{t("booking.visits.with", { type: visit.appointmentType?.name ?? t("booking.visits.visit"), provider: visit.provider?.displayName ?? "" })}</p>
       {problem && (
         <>
@@ -358,7 +358,7 @@ function ChangeStep({ visit, step }: { visit: Visit; step: string | undefined })
       <BackLink to={`/visits/${encodeURIComponent(visit.id)}`} />
       <span className="booking-caption">{t("booking.visit.changeCaption")}</span>
       <h1>{t("booking.visit.changeTitle")}</h1>
-      <p>{t("booking.visit.changeLead", { when: when(visit.start) })}</p>
+      <p>{oneStop(t("booking.visit.changeLead", { when: when(visit.start) }))}</p>
       {sameProvider && (
         <p>
           {provider ? (

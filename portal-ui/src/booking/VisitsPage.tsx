@@ -6,7 +6,7 @@ import { allows, usePortal } from "../app/portal";
 import { useProblem } from "../app/problem";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
-import { VisitsQuery, place, useHeadingFocus, useWhen } from "./shared";
+import { VisitsQuery, oneStop, place, useHeadingFocus, useWhen } from "./shared";
 import "./booking.css";
 
 const PAST_SHOWN = 5;
@@ -33,7 +33,7 @@ export default function VisitsPage() {
       <h1>{self ? t("booking.visits.title") : t("booking.visits.titleProxy", { name: chart.patient.givenName })}</h1>
       {cancelled && (
         <p className="notice booking-done" role="status">
-          {t("booking.visits.cancelled", { when: when(cancelled) })}
+          {oneStop(t("booking.visits.cancelled", { when: when(cancelled) }))}
         </p>
       )}
       {allows(chart, "BOOK") && (
@@ -49,7 +49,7 @@ export default function VisitsPage() {
         {!upcoming.data && !upcoming.error && <LoadingState label={t("booking.visits.loading")} lines={4} />}
         {upcoming.data && upcoming.data.appointments.length === 0 && (
           <EmptyState>
-            <p>{t("booking.visits.none")}</p>
+            <p>{self ? t("booking.visits.none") : t("booking.visits.noneProxy", { name: chart.patient.givenName })}</p>
           </EmptyState>
         )}
         {upcoming.data && upcoming.data.appointments.length > 0 && (

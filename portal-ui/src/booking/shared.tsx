@@ -140,6 +140,11 @@ export function useWhen() {
   };
 }
 
+/** A sentence that ends with a time like "10:30 a. m.": one full stop, not two. */
+export function oneStop(sentence: string): string {
+  return sentence.replace(/\.\.(?=\s|$)/g, ".");
+}
+
 /** Name and address of a place, on one line. */
 export function place(location: { name: string; address?: string | null } | null | undefined): string {
   if (!location) return "";
