@@ -15,10 +15,11 @@ async function noSidewaysScroll(page: Page): Promise<void> {
 }
 
 /** Opens a records page from the address bar and checks its heading, axe and a screenshot. */
-async function visit(page: Page, testInfo: TestInfo, path: string, heading: string | RegExp, name: string): Promise<void> {
+async function visit(page: Page, testInfo: TestInfo, path: string, heading: string | RegExp, name: string, ready?: () => Promise<void>): Promise<void> {
   await page.goto(portalUrl(path));
   await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: /Loading|Cargando/ })).toHaveCount(0);
+  await ready?.();
   await noSidewaysScroll(page);
   await expectAccessible(page, testInfo, name);
   await screenshot(page, name);
@@ -53,9 +54,11 @@ test("a patient finds a high result in words, opens its history as a chart and a
 
   // Its history: a chart with the usual range shaded and a table with every value.
   await high.getByRole("link", { name: /See all your LDL cholesterol/ }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Your LDL cholesterol (direct) over time" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "LDL cholesterol (direct)" })).toBeVisible();
   const figure = page.getByRole("figure", { name: "Your LDL cholesterol (direct) over time" });
   await expect(figure.locator("svg.recharts-surface")).toBeVisible();
+  // Each point carries its value once drawn.
+  await expect(figure.locator(".recharts-label-list").first()).toContainText("162");
   await expect(figure.getByRole("img")).toHaveAttribute("aria-label", /3 results from .* The latest is 96 mg\/dL/);
   const table = page.getByRole("table", { name: /Every LDL cholesterol \(direct\) result/ });
   const rows = table.locator("tbody tr");
@@ -72,7 +75,8 @@ test("a patient finds a high result in words, opens its history as a chart and a
 
   // Spanish: the same chart and table, the flag in Spanish words.
   await page.getByLabel("Language").selectOption("es");
-  await expect(page.getByRole("heading", { level: 1, name: "Su LDL cholesterol (direct) a lo largo del tiempo" })).toBeVisible();
+  await expect(page.getByRole("figure", { name: "Su LDL cholesterol (direct) a lo largo del tiempo" })).toBeVisible();
+  await expect(page.getByRole("table", { name: /Todos sus resultados de LDL/ })).toBeVisible();
   await expect(page.getByRole("table").locator("tbody tr").nth(1)).toContainText("Alto");
   await expectAccessible(page, testInfo, "records-trend-360-es");
   await screenshot(page, "records-trend-360-es");
@@ -104,8 +108,9 @@ test("a patient finds a high result in words, opens its history as a chart and a
   await page.setViewportSize(DESKTOP);
   await visit(page, testInfo, "/records", "Your health record", "records-index-1280-en");
   await visit(page, testInfo, "/records/results", "Test results", "records-results-1280-en");
-  await visit(page, testInfo, "/records/results/18262-6", "Your LDL cholesterol (direct) over time", "records-trend-1280-en");
-  await expect(page.getByRole("figure").locator("svg.recharts-surface")).toBeVisible();
+  await visit(page, testInfo, "/records/results/18262-6", "LDL cholesterol (direct)", "records-trend-1280-en", async () => {
+    await expect(page.getByRole("figure", { name: "Your LDL cholesterol (direct) over time" }).locator(".recharts-label-list").first()).toContainText("96");
+  });
   await visit(page, testInfo, "/records/reports", "Test reports", "records-reports-1280-en");
   await visit(page, testInfo, "/records/visits", "Visit notes", "records-visits-1280-en");
   await expect(page.getByText("Started atorvastatin 20 mg nightly.")).toBeVisible();

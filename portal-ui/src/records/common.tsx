@@ -16,7 +16,7 @@ export function BackToRecords({ to = "/records", label }: { to?: string; label?:
   return (
     <p className="records-back no-print">
       <Link to={to}>
-        <span aria-hidden="true">← </span>
+        <span aria-hidden="true" className="back-arrow">←</span>
         {label ?? t("records.back")}
       </Link>
     </p>

@@ -48,6 +48,8 @@ export const en = {
   "records.range.atLeast": "Usual range: {value} or higher",
   "records.range.text": "Usual range: {text}",
   "records.range.none": "The lab did not give a usual range for this test.",
+  "records.range.atMostValue": "{value} or lower",
+  "records.range.atLeastValue": "{value} or higher",
   "records.status.preliminary": "This is an early result. It may still change.",
   "records.status.corrected": "This result was corrected by the lab.",
 
@@ -119,6 +121,7 @@ export const en = {
   "records.meds.prescriber": "Prescribed by",
   "records.meds.lastFilled": "Last filled",
   "records.meds.refillsLeftLabel": "Refills left",
+  "records.meds.refillsLeftValue": "{count, plural, =0 {None. Your care team may need to renew it.} other {#}}",
   "records.meds.refillsLeft": "{count, plural, =0 {None left. Your care team may need to renew it.} one {# refill left} other {# refills left}}",
   "records.meds.controlled": "This medicine needs a visit before it can be renewed.",
   "records.meds.request": "Request a refill",
@@ -286,6 +289,8 @@ export const es: Record<keyof typeof en, string> = {
   "records.range.atLeast": "Rango normal: {value} o más",
   "records.range.text": "Rango normal: {text}",
   "records.range.none": "El laboratorio no dio un rango normal para este análisis.",
+  "records.range.atMostValue": "{value} o menos",
+  "records.range.atLeastValue": "{value} o más",
   "records.status.preliminary": "Este es un resultado preliminar. Todavía puede cambiar.",
   "records.status.corrected": "El laboratorio corrigió este resultado.",
 
@@ -357,6 +362,7 @@ export const es: Record<keyof typeof en, string> = {
   "records.meds.prescriber": "Recetada por",
   "records.meds.lastFilled": "Último surtido",
   "records.meds.refillsLeftLabel": "Resurtidos disponibles",
+  "records.meds.refillsLeftValue": "{count, plural, =0 {Ninguno. Puede que su equipo de atención tenga que renovarla.} other {#}}",
   "records.meds.refillsLeft": "{count, plural, =0 {No le quedan. Puede que su equipo de atención tenga que renovarla.} one {Le queda # resurtido} other {Le quedan # resurtidos}}",
   "records.meds.controlled": "Esta medicina necesita una cita antes de poder renovarse.",
   "records.meds.request": "Pedir un resurtido",
