@@ -156,6 +156,7 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   const request1 = page.getByRole("article").filter({ hasText: "Lisinopril" }).first();
   await expect(request1).toContainText("Waiting for your care team");
   await expect(request1).toContainText("Elm Street Pharmacy");
+  await expect(request1).toContainText("Running out on Friday.");
   await expectAccessible(page, testInfo, "records-refills-waiting-1280-en");
   await screenshot(page, "records-refills-waiting-1280-en");
   // The medicines page shows the request waiting instead of a second button.
@@ -196,9 +197,9 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   await page.goto(portalUrl("/refills"));
   const approved = page.getByRole("article").filter({ hasText: "Lisinopril" }).first();
   await expect(approved).toContainText("Approved");
-  await expect(approved).toContainText(/Amount\s*30/);
-  await expect(approved).toContainText(/Refills\s*2/);
-  await expect(approved).toContainText("Your prescription was sent to Elm Street Pharmacy.");
+  await expect(approved).toContainText(/Amount approved\s*30/);
+  await expect(approved).toContainText(/Refills approved\s*2/);
+  await expect(approved).toContainText("Ask Elm Street Pharmacy when it will be ready.");
   await expect(approved).not.toContainText("Waiting for your care team");
   await expectAccessible(page, testInfo, "records-refills-approved-1280-en");
   await screenshot(page, "records-refills-approved-1280-en");
