@@ -4,7 +4,7 @@
 // every page checked with axe in English and Spanish, at 360 px and at 1280 px.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { ADMIN, PASSWORD, PATIENT, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
+import { ADMIN, FRONT_DESK, PASSWORD, PATIENT, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
 
 const PHONE = { width: 360, height: 780 };
 const DESKTOP = { width: 1280, height: 860 };
@@ -278,5 +278,81 @@ test("the emergency card and the printed summary leave out the navigation, and t
   await expect(page.getByRole("status").filter({ hasText: /Your record was saved as lakeside-record-/ })).toBeVisible();
   await expectAccessible(page, testInfo, "records-index-downloaded-1280-en");
   await screenshot(page, "records-index-downloaded-1280-en");
+  await context.close();
+});
+
+test("a caregiver who may only read sees the records but no way to ask for refills", async ({ browser, request }, testInfo) => {
+  test.setTimeout(180_000);
+  // The front desk registers Rosa and gives her an activation code; she activates her account.
+  const deskToken = (
+    await api<{ signIn: { session: { accessToken: string } } }>(
+      request,
+      "lakeside",
+      `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
+      { e: FRONT_DESK, p: PASSWORD, c: await freshCode(FRONT_DESK) },
+    )
+  ).signIn.session.accessToken;
+  const email = `rosa.${Date.now()}@example.com`;
+  const created = await api<{ createPatient: { patient: { id: string } | null; userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: CreatePatientInput!) { createPatient(input: $i) { patient { id } userErrors { code } } }`,
+    { i: { givenName: "Rosa", familyName: "Delgado", birthDate: "1984-03-09", gender: "female", email } },
+    deskToken,
+  );
+  expect(created.createPatient.userErrors).toEqual([]);
+  const issued = await api<{ issueActivationCode: { code: string } }>(
+    request,
+    "lakeside",
+    `mutation($i: IssueActivationCodeInput!) { issueActivationCode(input: $i) { code userErrors { code } } }`,
+    { i: { patientId: created.createPatient.patient!.id } },
+    deskToken,
+  );
+  const activated = await api<{ activatePatientAccount: { userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: ActivatePatientAccountInput!) { activatePatientAccount(input: $i) { session { accessToken } userErrors { code } } }`,
+    { i: { code: issued.issueActivationCode.code, birthDate: "1984-03-09", email, password: PASSWORD } },
+  );
+  expect(activated.activatePatientAccount.userErrors).toEqual([]);
+
+  // Avery lets Rosa read her chart, nothing more.
+  const token = await patientToken(request);
+  const me = await api<{ me: { charts: { patient: { id: string } }[] } }>(request, "lakeside", `{ me { charts { patient { id } } } }`, {}, token);
+  const patientId = me.me.charts[0]!.patient.id;
+  const granted = await api<{ grantProxyAccess: { userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: GrantProxyAccessInput!) { grantProxyAccess(input: $i) { grant { id } userErrors { code } } }`,
+    { i: { patientId, granteeEmail: email, scopes: ["READ"] } },
+    token,
+  );
+  expect(granted.grantProxyAccess.userErrors).toEqual([]);
+  const meds = await api<{ patient: { medications: { nodes: { id: string; name: string }[] } } }>(
+    request,
+    "lakeside",
+    `query($p: ID!) { patient(id: $p) { medications(first: 10) { nodes { id name } } } }`,
+    { p: patientId },
+    token,
+  );
+  const lisinopril = meds.patient.medications.nodes.find((m) => m.name.startsWith("Lisinopril"))!;
+
+  const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
+  const page = await context.newPage();
+  await signInPortal(page, email, PASSWORD, "/records");
+  await page.getByLabel("Whose records").selectOption({ label: "Avery Stone" });
+  await expect(page.getByRole("heading", { level: 1, name: "Avery's health record" })).toBeVisible();
+  await page.getByRole("link", { name: "Medicines" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Medicines" })).toBeVisible();
+  await expect(page.getByRole("article").filter({ hasText: "Lisinopril" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Request a refill" })).toHaveCount(0);
+  await expectAccessible(page, testInfo, "records-proxy-medications-360-en");
+  await screenshot(page, "records-proxy-medications-360-en");
+  await page.goto(portalUrl(`/records/medications/${encodeURIComponent(lisinopril.id)}/refill`));
+  await expect(page.getByRole("heading", { level: 1, name: "Request a refill" })).toBeVisible();
+  await expect(page.getByText("You cannot ask for refills for Avery.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send request" })).toHaveCount(0);
+  await expectAccessible(page, testInfo, "records-proxy-refill-refused-360-en");
+  await screenshot(page, "records-proxy-refill-refused-360-en");
   await context.close();
 });

@@ -2,9 +2,10 @@
 // vaccines, the emergency card, the printable summary and refill requests), in English and
 // Spanish (ICU message syntax).
 export const en = {
-  "records.back": "Your records",
+  "records.back": "All records",
   "records.backHome": "Home",
   "records.notAllowed": "You cannot see this part of {name}'s records. {name} can give you access from their own portal account.",
+  "records.notAllowed.refill": "You cannot ask for refills for {name}. {name} can give you access from their own portal account.",
   "records.print": "Print",
   "records.showMore": "Show more",
   "records.statusLabel": "Status",
@@ -244,9 +245,10 @@ export const en = {
 } as const;
 
 export const es: Record<keyof typeof en, string> = {
-  "records.back": "Su expediente",
+  "records.back": "Todo el expediente",
   "records.backHome": "Inicio",
   "records.notAllowed": "No puede ver esta parte del expediente de {name}. {name} puede darle acceso desde su propia cuenta del portal.",
+  "records.notAllowed.refill": "No puede pedir resurtidos para {name}. {name} puede darle acceso desde su propia cuenta del portal.",
   "records.print": "Imprimir",
   "records.showMore": "Ver más",
   "records.statusLabel": "Estado",
