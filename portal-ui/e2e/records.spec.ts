@@ -4,7 +4,7 @@
 // every page checked with axe in English and Spanish, at 360 px and at 1280 px.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { ADMIN, PASSWORD, PATIENT, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
+import { ADMIN, FRONT_DESK, PASSWORD, PATIENT, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
 
 const PHONE = { width: 360, height: 780 };
 const DESKTOP = { width: 1280, height: 860 };
@@ -15,10 +15,11 @@ async function noSidewaysScroll(page: Page): Promise<void> {
 }
 
 /** Opens a records page from the address bar and checks its heading, axe and a screenshot. */
-async function visit(page: Page, testInfo: TestInfo, path: string, heading: string | RegExp, name: string): Promise<void> {
+async function visit(page: Page, testInfo: TestInfo, path: string, heading: string | RegExp, name: string, ready?: () => Promise<void>): Promise<void> {
   await page.goto(portalUrl(path));
   await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: /Loading|Cargando/ })).toHaveCount(0);
+  await ready?.();
   await noSidewaysScroll(page);
   await expectAccessible(page, testInfo, name);
   await screenshot(page, name);
@@ -53,9 +54,11 @@ test("a patient finds a high result in words, opens its history as a chart and a
 
   // Its history: a chart with the usual range shaded and a table with every value.
   await high.getByRole("link", { name: /See all your LDL cholesterol/ }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Your LDL cholesterol (direct) over time" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "LDL cholesterol (direct)" })).toBeVisible();
   const figure = page.getByRole("figure", { name: "Your LDL cholesterol (direct) over time" });
   await expect(figure.locator("svg.recharts-surface")).toBeVisible();
+  // Each point carries its value once drawn.
+  await expect(figure.locator(".recharts-label-list").first()).toContainText("162");
   await expect(figure.getByRole("img")).toHaveAttribute("aria-label", /3 results from .* The latest is 96 mg\/dL/);
   const table = page.getByRole("table", { name: /Every LDL cholesterol \(direct\) result/ });
   const rows = table.locator("tbody tr");
@@ -72,7 +75,8 @@ test("a patient finds a high result in words, opens its history as a chart and a
 
   // Spanish: the same chart and table, the flag in Spanish words.
   await page.getByLabel("Language").selectOption("es");
-  await expect(page.getByRole("heading", { level: 1, name: "Su LDL cholesterol (direct) a lo largo del tiempo" })).toBeVisible();
+  await expect(page.getByRole("figure", { name: "Su LDL cholesterol (direct) a lo largo del tiempo" })).toBeVisible();
+  await expect(page.getByRole("table", { name: /Todos sus resultados de LDL/ })).toBeVisible();
   await expect(page.getByRole("table").locator("tbody tr").nth(1)).toContainText("Alto");
   await expectAccessible(page, testInfo, "records-trend-360-es");
   await screenshot(page, "records-trend-360-es");
@@ -104,8 +108,9 @@ test("a patient finds a high result in words, opens its history as a chart and a
   await page.setViewportSize(DESKTOP);
   await visit(page, testInfo, "/records", "Your health record", "records-index-1280-en");
   await visit(page, testInfo, "/records/results", "Test results", "records-results-1280-en");
-  await visit(page, testInfo, "/records/results/18262-6", "Your LDL cholesterol (direct) over time", "records-trend-1280-en");
-  await expect(page.getByRole("figure").locator("svg.recharts-surface")).toBeVisible();
+  await visit(page, testInfo, "/records/results/18262-6", "LDL cholesterol (direct)", "records-trend-1280-en", async () => {
+    await expect(page.getByRole("figure", { name: "Your LDL cholesterol (direct) over time" }).locator(".recharts-label-list").first()).toContainText("96");
+  });
   await visit(page, testInfo, "/records/reports", "Test reports", "records-reports-1280-en");
   await visit(page, testInfo, "/records/visits", "Visit notes", "records-visits-1280-en");
   await expect(page.getByText("Started atorvastatin 20 mg nightly.")).toBeVisible();
@@ -151,6 +156,7 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   const request1 = page.getByRole("article").filter({ hasText: "Lisinopril" }).first();
   await expect(request1).toContainText("Waiting for your care team");
   await expect(request1).toContainText("Elm Street Pharmacy");
+  await expect(request1).toContainText("Running out on Friday.");
   await expectAccessible(page, testInfo, "records-refills-waiting-1280-en");
   await screenshot(page, "records-refills-waiting-1280-en");
   // The medicines page shows the request waiting instead of a second button.
@@ -191,9 +197,9 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   await page.goto(portalUrl("/refills"));
   const approved = page.getByRole("article").filter({ hasText: "Lisinopril" }).first();
   await expect(approved).toContainText("Approved");
-  await expect(approved).toContainText(/Amount\s*30/);
-  await expect(approved).toContainText(/Refills\s*2/);
-  await expect(approved).toContainText("Your prescription was sent to Elm Street Pharmacy.");
+  await expect(approved).toContainText(/Amount approved\s*30/);
+  await expect(approved).toContainText(/Refills approved\s*2/);
+  await expect(approved).toContainText("Ask Elm Street Pharmacy when it will be ready.");
   await expect(approved).not.toContainText("Waiting for your care team");
   await expectAccessible(page, testInfo, "records-refills-approved-1280-en");
   await screenshot(page, "records-refills-approved-1280-en");
@@ -272,5 +278,81 @@ test("the emergency card and the printed summary leave out the navigation, and t
   await expect(page.getByRole("status").filter({ hasText: /Your record was saved as lakeside-record-/ })).toBeVisible();
   await expectAccessible(page, testInfo, "records-index-downloaded-1280-en");
   await screenshot(page, "records-index-downloaded-1280-en");
+  await context.close();
+});
+
+test("a caregiver who may only read sees the records but no way to ask for refills", async ({ browser, request }, testInfo) => {
+  test.setTimeout(180_000);
+  // The front desk registers Rosa and gives her an activation code; she activates her account.
+  const deskToken = (
+    await api<{ signIn: { session: { accessToken: string } } }>(
+      request,
+      "lakeside",
+      `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
+      { e: FRONT_DESK, p: PASSWORD, c: await freshCode(FRONT_DESK) },
+    )
+  ).signIn.session.accessToken;
+  const email = `rosa.${Date.now()}@example.com`;
+  const created = await api<{ createPatient: { patient: { id: string } | null; userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: CreatePatientInput!) { createPatient(input: $i) { patient { id } userErrors { code } } }`,
+    { i: { givenName: "Rosa", familyName: "Delgado", birthDate: "1984-03-09", gender: "female", email } },
+    deskToken,
+  );
+  expect(created.createPatient.userErrors).toEqual([]);
+  const issued = await api<{ issueActivationCode: { code: string } }>(
+    request,
+    "lakeside",
+    `mutation($i: IssueActivationCodeInput!) { issueActivationCode(input: $i) { code userErrors { code } } }`,
+    { i: { patientId: created.createPatient.patient!.id } },
+    deskToken,
+  );
+  const activated = await api<{ activatePatientAccount: { userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: ActivatePatientAccountInput!) { activatePatientAccount(input: $i) { session { accessToken } userErrors { code } } }`,
+    { i: { code: issued.issueActivationCode.code, birthDate: "1984-03-09", email, password: PASSWORD } },
+  );
+  expect(activated.activatePatientAccount.userErrors).toEqual([]);
+
+  // Avery lets Rosa read her chart, nothing more.
+  const token = await patientToken(request);
+  const me = await api<{ me: { charts: { patient: { id: string } }[] } }>(request, "lakeside", `{ me { charts { patient { id } } } }`, {}, token);
+  const patientId = me.me.charts[0]!.patient.id;
+  const granted = await api<{ grantProxyAccess: { userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: GrantProxyAccessInput!) { grantProxyAccess(input: $i) { grant { id } userErrors { code } } }`,
+    { i: { patientId, granteeEmail: email, scopes: ["READ"] } },
+    token,
+  );
+  expect(granted.grantProxyAccess.userErrors).toEqual([]);
+  const meds = await api<{ patient: { medications: { nodes: { id: string; name: string }[] } } }>(
+    request,
+    "lakeside",
+    `query($p: ID!) { patient(id: $p) { medications(first: 10) { nodes { id name } } } }`,
+    { p: patientId },
+    token,
+  );
+  const lisinopril = meds.patient.medications.nodes.find((m) => m.name.startsWith("Lisinopril"))!;
+
+  const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
+  const page = await context.newPage();
+  await signInPortal(page, email, PASSWORD, "/records");
+  await page.getByLabel("Whose records").selectOption({ label: "Avery Stone" });
+  await expect(page.getByRole("heading", { level: 1, name: "Avery's health record" })).toBeVisible();
+  await page.getByRole("link", { name: "Medicines" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Medicines" })).toBeVisible();
+  await expect(page.getByRole("article").filter({ hasText: "Lisinopril" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Request a refill" })).toHaveCount(0);
+  await expectAccessible(page, testInfo, "records-proxy-medications-360-en");
+  await screenshot(page, "records-proxy-medications-360-en");
+  await page.goto(portalUrl(`/records/medications/${encodeURIComponent(lisinopril.id)}/refill`));
+  await expect(page.getByRole("heading", { level: 1, name: "Request a refill" })).toBeVisible();
+  await expect(page.getByText("You cannot ask for refills for Avery.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send request" })).toHaveCount(0);
+  await expectAccessible(page, testInfo, "records-proxy-refill-refused-360-en");
+  await screenshot(page, "records-proxy-refill-refused-360-en");
   await context.close();
 });

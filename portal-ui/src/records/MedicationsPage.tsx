@@ -137,7 +137,7 @@ function MedicationItem({ medication: m, pending, canRefill }: { medication: Med
         {m.status === "active" && (
           <div>
             <dt>{t("records.meds.refillsLeftLabel")}</dt>
-            <dd>{t("records.meds.refillsLeft", { count: m.refillsLeft })}</dd>
+            <dd>{t("records.meds.refillsLeftValue", { count: m.refillsLeft })}</dd>
           </div>
         )}
       </dl>

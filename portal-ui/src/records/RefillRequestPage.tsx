@@ -62,8 +62,9 @@ export const NOTE_MAX = 1000;
 
 export default function RefillRequestPage() {
   const t = useT();
+  const { chart } = usePortal();
   return (
-    <Allowed scopes={["REFILLS"]} title={t("records.refill.title")}>
+    <Allowed scopes={["REFILLS"]} title={t("records.refill.title")} refusal={t("records.notAllowed.refill", { name: chart.patient.givenName })}>
       <RefillForm />
     </Allowed>
   );

@@ -158,6 +158,12 @@ function RefillItem({ refill: r }: { refill: Refill }) {
           </div>
         )}
       </dl>
+      {r.note && (
+        <div className="refill-reason">
+          <h3>{t("records.refills.note")}</h3>
+          <p>{r.note}</p>
+        </div>
+      )}
       {tone === "waiting" && r.dueAt && !r.overdue && <p className="hint">{t("records.refills.expected", { date: f.when(r.dueAt) })}</p>}
       {tone === "waiting" && r.overdue && <p className="hint">{t("records.refills.overdue")}</p>}
       {tone === "ok" && <p>{r.pharmacy ? t("records.refills.approvedNext", { pharmacy: r.pharmacy }) : t("records.refills.approvedNextNoPharmacy")}</p>}

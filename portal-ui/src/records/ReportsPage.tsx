@@ -100,7 +100,7 @@ function Chunk({ after, last, onMore }: { after: string | null; last: boolean; o
             <ul className="plain record-list">
               {report.results.map((r) => (
                 <li key={r.id}>
-                  <ResultItem result={r} heading={3} />
+                  <ResultItem result={r} heading={3} showDate={false} />
                 </li>
               ))}
             </ul>

@@ -64,7 +64,7 @@ function Trend() {
   return (
     <>
       <BackToRecords to="/records/results" label={t("records.trend.back")} />
-      <h1>{series ? t("records.trend.title", { test: series.display }) : t("records.trend.fallbackTitle")}</h1>
+      <h1>{series ? series.display : t("records.trend.fallbackTitle")}</h1>
       {!data ? (
         <Waiting error={error} retry={() => reload({ requestPolicy: "network-only" })} label={t("records.trend.loading")} />
       ) : !series || series.points.length === 0 ? (
@@ -88,6 +88,20 @@ function linesOf(series: Series): { key: string; name: string }[] {
 
 const COLOURS = ["#1d4ed8", "#7c2d12", "#166534"];
 
+/** A y-axis from a round number to a round number in steps of 1, 2 or 5 (times a power of ten). */
+export function niceScale(lo: number, hi: number): { domain: [number, number]; ticks: number[] } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { domain: [0, 1], ticks: [0, 1] };
+  const span = Math.max(hi - lo, Math.abs(hi) * 0.1, 1e-6);
+  const raw = span / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const start = Math.max(lo >= 0 ? 0 : -Infinity, Math.floor(lo / step) * step - (lo % step === 0 ? step : 0));
+  const end = Math.ceil(hi / step) * step + (hi % step === 0 ? step : 0);
+  const ticks: number[] = [];
+  for (let v = start; v <= end + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
+  return { domain: [start, end], ticks };
+}
+
 function SeriesView({ series }: { series: Series }) {
   const t = useT();
   const f = useFormat();
@@ -105,8 +119,7 @@ function SeriesView({ series }: { series: Series }) {
   const values = rows.flatMap((r) => lines.map((l) => r[l.key])).filter((v): v is number => typeof v === "number");
   const lo = Math.min(...values, series.rangeLow ?? Infinity);
   const hi = Math.max(...values, series.rangeHigh ?? -Infinity);
-  const pad = Math.max((hi - lo) * 0.15, 1);
-  const domain: [number, number] = [Math.max(0, Math.floor(lo - pad)), Math.ceil(hi + pad)];
+  const { domain, ticks } = niceScale(lo, hi);
   const latest = series.points[series.points.length - 1]!;
   const latestFlag = asFlag(latest.flag);
   const first = series.points[0]!;
@@ -123,9 +136,8 @@ function SeriesView({ series }: { series: Series }) {
       <p className="lead">{summary}</p>
       <p className="result-range">{words.range(series, unit)}</p>
       {latestFlag && (
-        <p>
-          <span className="visually-hidden">{t("records.trend.latestFlag")} </span>
-          <FlagBadge flag={latestFlag} /> {words.meaning(latestFlag)}
+        <p className="trend-latest">
+          <strong>{t("records.trend.latestFlag")}</strong> <FlagBadge flag={latestFlag} /> {words.meaning(latestFlag)}
         </p>
       )}
       {numeric && (
@@ -149,7 +161,7 @@ function SeriesView({ series }: { series: Series }) {
                   />
                 )}
                 <XAxis dataKey="label" tick={{ fontSize: 12, fill: "#1b1f24" }} interval="preserveStartEnd" padding={{ left: 24, right: 24 }} />
-                <YAxis domain={domain} tick={{ fontSize: 12, fill: "#1b1f24" }} width={44} allowDecimals={false} />
+                <YAxis domain={domain} ticks={ticks} tick={{ fontSize: 12, fill: "#1b1f24" }} width={44} tickFormatter={(v: number) => f.number(v, 3)} />
                 {lines.map((l, i) => (
                   <Line
                     key={l.key}

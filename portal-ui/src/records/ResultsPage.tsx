@@ -100,7 +100,7 @@ function Chunk({ after, last, onMore }: { after: string | null; last: boolean; o
 }
 
 /** One result in words; `heading` is its level in the page (h2 in the list, h3 in a report). */
-export function ResultItem({ result: r, heading = 2, trendLink = true }: { result: Result; heading?: 2 | 3; trendLink?: boolean }) {
+export function ResultItem({ result: r, heading = 2, showDate = true }: { result: Result; heading?: 2 | 3; showDate?: boolean }) {
   const t = useT();
   const f = useFormat();
   const words = useResultWords();
@@ -113,7 +113,7 @@ export function ResultItem({ result: r, heading = 2, trendLink = true }: { resul
       <H id={`result-${r.id}`} className="result-name">
         {r.display}
       </H>
-      <p className="result-date">{t("records.result.taken", { date: f.date(r.effectiveAt) })}</p>
+      {showDate && <p className="result-date">{t("records.result.taken", { date: f.date(r.effectiveAt) })}</p>}
       <p className="result-value">
         <span className="value">{words.value(r)}</span>
         {flag && <> <FlagBadge flag={flag} /></>}
@@ -122,7 +122,7 @@ export function ResultItem({ result: r, heading = 2, trendLink = true }: { resul
       {(r.value != null || r.rangeLow != null || r.rangeHigh != null || r.rangeText) && <p className="result-range">{words.range(r)}</p>}
       {flag && <p className="result-meaning">{words.meaning(flag)}</p>}
       {status && <p className="hint">{status}</p>}
-      {trendLink && (r.value != null || r.components.length > 0) && (
+      {(r.value != null || r.components.length > 0) && (
         <p className="result-link no-print">
           <Link to={`/records/results/${encodeURIComponent(r.code)}`}>{t("records.result.trend", { test: r.display })}</Link>
         </p>

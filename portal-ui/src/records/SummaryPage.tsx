@@ -132,7 +132,7 @@ function Summary() {
           {latest.length === 0 ? (
             <p>{t("records.results.empty")}</p>
           ) : (
-            <table className="records-table">
+            <table className="records-table stacked-table">
               <thead>
                 <tr>
                   <th scope="col">{t("records.summary.col.test")}</th>
@@ -147,12 +147,12 @@ function Summary() {
                   return (
                     <tr key={series.code}>
                       <th scope="row">{series.display}</th>
-                      <td>{f.date(point.at)}</td>
-                      <td>
+                      <td data-label={t("records.trend.col.date")}>{f.date(point.at)}</td>
+                      <td data-label={t("records.trend.col.value")}>
                         {words.value({ ...point, unit: point.unit ?? series.unit })}
                         {flag && flag !== "N" && <strong> ({t(`records.flag.${flag}`)})</strong>}
                       </td>
-                      <td>{words.range(series, series.unit)}</td>
+                      <td data-label={t("records.summary.col.range")}>{words.rangeValue(series, series.unit)}</td>
                     </tr>
                   );
                 })}

@@ -16,7 +16,7 @@ export function BackToRecords({ to = "/records", label }: { to?: string; label?:
   return (
     <p className="records-back no-print">
       <Link to={to}>
-        <span aria-hidden="true">← </span>
+        <span aria-hidden="true" className="back-arrow">←</span>
         {label ?? t("records.back")}
       </Link>
     </p>
@@ -27,15 +27,17 @@ export function BackToRecords({ to = "/records", label }: { to?: string; label?:
  * The page's content, only when the chart's grant allows one of `scopes` (a patient's own
  * chart allows everything); otherwise a sentence saying whom to ask.
  */
-export function Allowed({ scopes, title, children }: { scopes: Scope[]; title: string; children: ReactNode }) {
+export function Allowed({ scopes, title, children, refusal }: { scopes: Scope[]; title: string; children: ReactNode; refusal?: string }) {
   const { chart } = usePortal();
   const t = useT();
   if (scopes.some((s) => allows(chart, s))) return <>{children}</>;
   return (
     <>
-      <BackToRecords to="/" label={t("records.backHome")} />
       <h1>{title}</h1>
-      <p>{t("records.notAllowed", { name: chart.patient.givenName })}</p>
+      <p>{refusal ?? t("records.notAllowed", { name: chart.patient.givenName })}</p>
+      <p>
+        <Link to="/">{t("records.backHome")}</Link>
+      </p>
     </>
   );
 }

@@ -104,6 +104,14 @@ export function useResultWords() {
         if (r.rangeText) return t("records.range.text", { text: r.rangeText });
         return t("records.range.none");
       },
+      /** The range alone, for a column already headed "Usual range": "70–99 mg/dL". */
+      rangeValue(r: ResultLike, unit?: string | null): string {
+        const u = unit ?? r.unit;
+        if (r.rangeLow != null && r.rangeHigh != null) return `${num(r.rangeLow)}–${withUnit(r.rangeHigh, u)}`;
+        if (r.rangeHigh != null) return t("records.range.atMostValue", { value: withUnit(r.rangeHigh, u) });
+        if (r.rangeLow != null) return t("records.range.atLeastValue", { value: withUnit(r.rangeLow, u) });
+        return r.rangeText ?? "—";
+      },
       /** What the flag means for the patient, in a sentence. */
       meaning(flag: Flag): string {
         return t(`records.meaning.${flag}`);
