@@ -193,6 +193,31 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   expect(decided.decideRefill.userErrors).toEqual([]);
   expect(decided.decideRefill.refillRequest?.status).toBe("approved");
 
+  // A second request, for a medicine the practice wants to see Avery about first.
+  const meds = await api<{ patient: { medications: { nodes: { id: string; name: string }[] } } }>(
+    request,
+    "lakeside",
+    `query($p: ID!) { patient(id: $p) { medications(first: 10) { nodes { id name } } } }`,
+    { p: patientId },
+    token,
+  );
+  const atorvastatin = meds.patient.medications.nodes.find((m) => m.name.startsWith("Atorvastatin"))!;
+  const second = await api<{ requestRefill: { refillRequest: { id: string } | null; userErrors: { code: string }[] } }>(
+    request,
+    "lakeside",
+    `mutation($i: RequestRefillInput!) { requestRefill(input: $i) { refillRequest { id } userErrors { code } } }`,
+    { i: { medicationId: atorvastatin.id, pharmacy: "Elm Street Pharmacy" } },
+    token,
+  );
+  expect(second.requestRefill.userErrors).toEqual([]);
+  await api(
+    request,
+    "lakeside",
+    `mutation($i: DecideRefillInput!) { decideRefill(input: $i) { refillRequest { status } userErrors { code } } }`,
+    { i: { id: second.requestRefill.refillRequest!.id, decision: "NEEDS_APPOINTMENT", reason: "It is time for your cholesterol check." } },
+    adminToken,
+  );
+
   // Avery reloads the refills page (where the email links) and sees the decision.
   await page.goto(portalUrl("/refills"));
   const approved = page.getByRole("article").filter({ hasText: "Lisinopril" }).first();
@@ -201,6 +226,10 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   await expect(approved).toContainText(/Refills approved\s*2/);
   await expect(approved).toContainText("Ask Elm Street Pharmacy when it will be ready.");
   await expect(approved).not.toContainText("Waiting for your care team");
+  const visitFirst = page.getByRole("article").filter({ hasText: "Atorvastatin" });
+  await expect(visitFirst).toContainText("Book a visit first");
+  await expect(visitFirst).toContainText("It is time for your cholesterol check.");
+  await expect(visitFirst.getByRole("link", { name: "Book a visit" })).toHaveAttribute("href", "/t/lakeside/book");
   await expectAccessible(page, testInfo, "records-refills-approved-1280-en");
   await screenshot(page, "records-refills-approved-1280-en");
   await page.setViewportSize(PHONE);
