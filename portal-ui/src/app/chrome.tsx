@@ -67,6 +67,13 @@ export function useFocusOnNavigate(main: RefObject<HTMLElement | null>): void {
       first.current = false;
       return;
     }
+    // A page that arrives with an error summary (sent back a step with the reason) gets
+    // focus on the summary, as GOV.UK does; every other page on its heading.
+    const summary = main.current?.querySelector<HTMLElement>(".error-summary");
+    if (summary) {
+      summary.focus({ preventScroll: false });
+      return;
+    }
     const heading = main.current?.querySelector("h1");
     if (heading) {
       heading.setAttribute("tabindex", "-1");

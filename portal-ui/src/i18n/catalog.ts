@@ -8,6 +8,7 @@ import * as booking from "../booking/messages";
 import * as records from "../records/messages";
 import * as messages from "../messages/messages";
 import * as account from "../account/messages";
+import * as passkeys from "../signin/messages";
 import type { Locale } from "./locale";
 
 export const en = {
@@ -18,6 +19,7 @@ export const en = {
   ...records.en,
   ...messages.en,
   ...account.en,
+  ...passkeys.en,
 };
 
 export type MessageId = keyof typeof en;
@@ -30,6 +32,7 @@ export const es: Record<MessageId, string> = {
   ...records.es,
   ...messages.es,
   ...account.es,
+  ...passkeys.es,
 };
 
 export const CATALOGS: Record<Locale, Record<MessageId, string>> = { en, es };
