@@ -34,6 +34,7 @@ mod identity;
 mod ids;
 mod isolation;
 mod jobs;
+mod language;
 mod limits;
 mod live_messages;
 mod mail;

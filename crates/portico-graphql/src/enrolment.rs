@@ -3,9 +3,10 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    CoreError, PatientId, accounts,
+    CoreError, PatientId, UserId, accounts,
     activation::{self, Outcome},
     identity::Role,
+    notify::{self, Language},
     ports::Email,
     resets,
     tenancy::Access,
@@ -109,21 +110,19 @@ impl EnrolmentMutation {
         };
         if let Some(to) = issued.patient.email.clone() {
             let tenant = ctx.tenant()?;
+            let mail = notify::templates::activation_email(
+                Language::of(issued.patient.preferred_language.as_deref()),
+                &tenant.tenant.display_name,
+                &format!("{}/t/{}/activate", services.public_url, tenant.tenant.slug),
+                &issued.code,
+                &issued.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            );
             services
                 .mailer
                 .send(Email {
                     to,
-                    subject: format!("Your {} patient portal", tenant.tenant.display_name),
-                    text: format!(
-                        "{} invites you to its patient portal.\n\n\
-                         Open {}/t/{}/activate and enter the code {} with your date of birth.\n\
-                         The code works once, until {}.",
-                        tenant.tenant.display_name,
-                        services.public_url,
-                        tenant.tenant.slug,
-                        issued.code,
-                        issued.expires_at.format("%Y-%m-%d %H:%M UTC"),
-                    ),
+                    subject: mail.subject,
+                    text: mail.text,
                     html: None,
                     message_id: None,
                 })
@@ -219,20 +218,23 @@ impl EnrolmentMutation {
         let token = resets::request(&tx, &user, services.password_reset_ttl)
             .await
             .map_err(core)?;
+        let language = notify::language_of_account(&tx, UserId::from_uuid(user.id))
+            .await
+            .map_err(core)?;
         tx.commit().await.map_err(core)?;
+        let mail = notify::templates::password_reset_email(
+            language,
+            &tenant.tenant.display_name,
+            services.password_reset_ttl.as_secs() / 60,
+            &format!(
+                "{}/t/{}/reset-password#token={token}",
+                services.public_url, tenant.tenant.slug
+            ),
+        );
         let email = Email {
             to: user.email,
-            subject: format!("Reset your {} password", tenant.tenant.display_name),
-            text: format!(
-                "Someone asked to reset the password of your account at {}.\n\n\
-                 Choose a new one within {} minutes: {}/t/{}/reset-password#token={}\n\n\
-                 If it was not you, ignore this email; your password stays as it is.",
-                tenant.tenant.display_name,
-                services.password_reset_ttl.as_secs() / 60,
-                services.public_url,
-                tenant.tenant.slug,
-                token
-            ),
+            subject: mail.subject,
+            text: mail.text,
             html: None,
             message_id: None,
         };

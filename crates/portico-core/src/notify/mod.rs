@@ -23,7 +23,7 @@ use crate::{
 };
 
 pub use quiet_hours::QuietHours;
-pub use templates::{Brand, Notice, Rendered};
+pub use templates::{AccountEmail, Brand, Language, Notice, Rendered};
 
 /// Messages handed out per practice per hour when the practice has not set its own limit.
 pub const DEFAULT_SENDING_LIMIT_PER_HOUR: i32 = 10_000;
@@ -149,6 +149,7 @@ pub async fn to_patient(
         &Brand::of(&practice),
         send.link,
         &portal.settings(),
+        Language::of(chart.preferred_language.as_deref()),
     )?;
     // Quiet hours follow the patient's zone, else the practice's.
     let zone: Tz = chart
@@ -196,6 +197,19 @@ pub async fn to_patient(
         "notification written to the outbox"
     );
     Ok(written)
+}
+
+/// The language of emails about `user`'s account: their own chart's preferred language
+/// (English for staff and for a patient who stated none).
+pub async fn language_of_account(tx: &TenantTx, user: UserId) -> CoreResult<Language> {
+    let chart = tx
+        .find::<patient::Entity>()
+        .filter(patient::Column::UserId.eq(user.as_uuid()))
+        .one(tx.conn())
+        .await?;
+    Ok(Language::of(
+        chart.as_ref().and_then(|c| c.preferred_language.as_deref()),
+    ))
 }
 
 /// Where to email a patient: the chart's address, else their portal account's.

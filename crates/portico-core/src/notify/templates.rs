@@ -27,6 +27,70 @@ pub enum Notice {
     RefillNeedsVisit,
 }
 
+/// The language a patient reads their messages in: Spanish when their preferred language
+/// (a BCP 47 tag) has the primary subtag `es` (`es`, `es-MX`, `ES-419`), English otherwise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    #[default]
+    English,
+    Spanish,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::English, Language::Spanish];
+
+    /// The language for a patient's `preferred_language` (none: English).
+    pub fn of(tag: Option<&str>) -> Self {
+        let primary = tag
+            .and_then(|t| t.trim().split(['-', '_']).next())
+            .unwrap_or_default();
+        if primary.eq_ignore_ascii_case("es") {
+            Self::Spanish
+        } else {
+            Self::English
+        }
+    }
+
+    /// The BCP 47 tag of the messages (`lang` of the HTML, `Content-Language`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::English => "en",
+            Self::Spanish => "es",
+        }
+    }
+
+    /// The words around every notice: the footer, the fallback for the button.
+    fn frame(self, practice: &str) -> Frame {
+        match self {
+            Self::English => Frame {
+                lang: "en",
+                privacy: format!(
+                    "{practice} sent this through its patient portal. For your privacy it holds \
+                     no health information; sign in to see the details."
+                ),
+                settings_text: format!("To change how {practice} reaches you:"),
+                settings_before: format!("To change how {practice} reaches you, open"),
+                settings_link_text: "notification settings",
+                fallback: "If the button does not work, open this address:",
+            },
+            Self::Spanish => Frame {
+                lang: "es",
+                privacy: format!(
+                    "{practice} le envió este mensaje a través de su portal para pacientes. \
+                     Para proteger su privacidad, no contiene información de salud; inicie \
+                     sesión para ver los detalles."
+                ),
+                settings_text: format!("Para cambiar cómo {practice} se comunica con usted:"),
+                settings_before: format!(
+                    "Para cambiar cómo {practice} se comunica con usted, abra la"
+                ),
+                settings_link_text: "configuración de avisos",
+                fallback: "Si el botón no funciona, abra esta dirección:",
+            },
+        }
+    }
+}
+
 impl Notice {
     pub const ALL: [Notice; 6] = [
         Notice::AppointmentReminder,
@@ -49,7 +113,74 @@ impl Notice {
         }
     }
 
-    fn copy(self, practice: &str) -> Copy {
+    fn copy(self, practice: &str, language: Language) -> Copy {
+        match language {
+            Language::English => self.english(practice),
+            Language::Spanish => self.spanish(practice),
+        }
+    }
+
+    /// Spanish, addressing the patient as usted. The texts use only characters of the GSM
+    /// 7-bit alphabet (no á, í, ó, ú), so a text message keeps its 153 characters a segment.
+    fn spanish(self, practice: &str) -> Copy {
+        match self {
+            Notice::AppointmentReminder => Copy {
+                subject: format!("Un recordatorio de {practice}"),
+                lead: format!("Tiene una cita próxima con {practice}."),
+                action: "Confirmar o cancelar".to_owned(),
+                note: "El enlace funciona una sola vez y no necesita iniciar sesión. Inicie \
+                       sesión en el portal para ver los detalles."
+                    .to_owned(),
+                sms: "tiene una cita pronto. Confirme o cancele en este enlace:".to_owned(),
+            },
+            Notice::EarlierTimeOpen => Copy {
+                subject: format!("Hay un horario más temprano en {practice}"),
+                lead: format!("Se abrió un horario de cita más temprano en {practice}."),
+                action: "Reservarlo".to_owned(),
+                note: "Inicie sesión para reservarlo antes de que lo tome otra persona.".to_owned(),
+                sms: "hay un horario disponible antes del suyo. Reserve en este enlace:".to_owned(),
+            },
+            Notice::RecallDue => Copy {
+                subject: format!("Es hora de programar una visita con {practice}"),
+                lead: format!("Es hora de programar una visita con {practice}."),
+                action: "Programar en línea".to_owned(),
+                note: "Inicie sesión en el portal para elegir el horario que más le convenga."
+                    .to_owned(),
+                sms: "ya le toca una visita. Programe su cita en este enlace:".to_owned(),
+            },
+            Notice::NewMessage => Copy {
+                subject: format!("Un mensaje nuevo de {practice}"),
+                lead: format!("Tiene un mensaje nuevo de su equipo de atención en {practice}."),
+                action: "Leerlo en el portal".to_owned(),
+                note: "Inicie sesión en el portal para leerlo y responder de forma segura."
+                    .to_owned(),
+                sms: "tiene un mensaje nuevo y seguro. Léalo en este enlace:".to_owned(),
+            },
+            Notice::RefillUpdate => Copy {
+                subject: format!("Novedades de {practice}"),
+                lead: "Hay novedades sobre su solicitud de resurtido.".to_owned(),
+                action: "Verlas en el portal".to_owned(),
+                note: "Inicie sesión en el portal para ver los detalles.".to_owned(),
+                sms: "hay novedades sobre su solicitud de resurtido. Véalas en este enlace:"
+                    .to_owned(),
+            },
+            Notice::RefillNeedsVisit => Copy {
+                subject: format!("Por favor, programe una visita con {practice}"),
+                lead: format!(
+                    "Por favor, programe una visita con {practice} para hablar de su \
+                     solicitud de resurtido."
+                ),
+                action: "Programar en línea".to_owned(),
+                note: "Inicie sesión en el portal para elegir el horario que más le convenga."
+                    .to_owned(),
+                sms: "por favor, programe una visita por su solicitud de resurtido en este \
+                      enlace:"
+                    .to_owned(),
+            },
+        }
+    }
+
+    fn english(self, practice: &str) -> Copy {
         match self {
             Notice::AppointmentReminder => Copy {
                 subject: format!("A reminder from {practice}"),
@@ -97,6 +228,16 @@ impl Notice {
             },
         }
     }
+}
+
+#[derive(Serialize)]
+struct Frame {
+    lang: &'static str,
+    privacy: String,
+    settings_text: String,
+    settings_before: String,
+    settings_link_text: &'static str,
+    fallback: &'static str,
 }
 
 #[derive(Serialize)]
@@ -176,16 +317,18 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// Renders `notice` for `brand`, with `link` as its one action and `settings_link` where the
-/// patient changes how they are reached.
+/// Renders `notice` for `brand` in `language`, with `link` as its one action and
+/// `settings_link` where the patient changes how they are reached.
 pub fn render(
     notice: Notice,
     brand: &Brand,
     link: &str,
     settings_link: &str,
+    language: Language,
 ) -> CoreResult<Rendered> {
-    let copy = notice.copy(&brand.name);
-    let ctx = context! { brand, copy, link, settings_link, subject => copy.subject };
+    let copy = notice.copy(&brand.name, language);
+    let frame = language.frame(&brand.name);
+    let ctx = context! { brand, copy, frame, link, settings_link, subject => copy.subject };
     let render = |name: &str| {
         TEMPLATES
             .get_template(name)
@@ -198,6 +341,70 @@ pub fn render(
         html: render("email.html")?,
         sms: render("sms.txt")?.trim().to_owned(),
     })
+}
+
+/// An email about a person's portal account (plain text): it carries a code or a link and the
+/// practice's name, never anything from the chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountEmail {
+    pub subject: String,
+    pub text: String,
+}
+
+/// The invitation to activate a portal account with `code` at `activate_url`.
+pub fn activation_email(
+    language: Language,
+    practice: &str,
+    activate_url: &str,
+    code: &str,
+    expires: &str,
+) -> AccountEmail {
+    match language {
+        Language::English => AccountEmail {
+            subject: format!("Your {practice} patient portal"),
+            text: format!(
+                "{practice} invites you to its patient portal.\n\n\
+                 Open {activate_url} and enter the code {code} with your date of birth.\n\
+                 The code works once, until {expires}."
+            ),
+        },
+        Language::Spanish => AccountEmail {
+            subject: format!("Su portal para pacientes de {practice}"),
+            text: format!(
+                "{practice} le invita a usar su portal para pacientes.\n\n\
+                 Abra {activate_url} y escriba el código {code} junto con su fecha de \
+                 nacimiento.\n\
+                 El código funciona una sola vez, hasta el {expires}."
+            ),
+        },
+    }
+}
+
+/// The link to choose a new password, valid `minutes`.
+pub fn password_reset_email(
+    language: Language,
+    practice: &str,
+    minutes: u64,
+    link: &str,
+) -> AccountEmail {
+    match language {
+        Language::English => AccountEmail {
+            subject: format!("Reset your {practice} password"),
+            text: format!(
+                "Someone asked to reset the password of your account at {practice}.\n\n\
+                 Choose a new one within {minutes} minutes: {link}\n\n\
+                 If it was not you, ignore this email; your password stays as it is."
+            ),
+        },
+        Language::Spanish => AccountEmail {
+            subject: format!("Cambie su contraseña de {practice}"),
+            text: format!(
+                "Alguien pidió cambiar la contraseña de su cuenta en {practice}.\n\n\
+                 Elija una nueva en los próximos {minutes} minutos: {link}\n\n\
+                 Si no fue usted, no haga caso de este mensaje; su contraseña sigue igual."
+            ),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -216,7 +423,14 @@ mod tests {
     fn every_notice_renders_on_every_channel_with_the_link() {
         let link = "https://portal.example/t/lakeside/visit#token=rem_abc";
         for notice in Notice::ALL {
-            let r = render(notice, &brand(), link, "https://portal.example/settings").unwrap();
+            let r = render(
+                notice,
+                &brand(),
+                link,
+                "https://portal.example/settings",
+                Language::English,
+            )
+            .unwrap();
             assert!(
                 r.subject.contains("Lakeside <Family> Practice"),
                 "{notice:?}"
@@ -276,7 +490,88 @@ mod tests {
             "https://portal.example/t/lakeside/visit#token=rem_{}",
             "a".repeat(64)
         );
-        let r = render(Notice::AppointmentReminder, &brand(), &link, "x").unwrap();
-        assert!(r.sms.chars().count() <= 306, "{}", r.sms.len());
+        for language in Language::ALL {
+            for notice in Notice::ALL {
+                let r = render(notice, &brand(), &link, "x", language).unwrap();
+                assert!(
+                    r.sms.chars().count() <= 306,
+                    "{notice:?} {language:?}: {}",
+                    r.sms
+                );
+                // Every character is in the GSM 7-bit alphabet: one outside it (á, í, ó,
+                // ú) would make the whole text UCS-2, 67 characters a segment.
+                let outside: Vec<char> = r.sms.chars().filter(|c| !GSM7.contains(*c)).collect();
+                assert!(outside.is_empty(), "{notice:?} {language:?}: {outside:?}");
+            }
+        }
+    }
+
+    /// GSM 03.38's basic character set (with `{}[]~^|\\€` from its extension table).
+    const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+        ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà{}[]~^|\\€";
+
+    #[test]
+    fn a_spanish_preference_is_any_tag_whose_language_is_es() {
+        for tag in ["es", "es-MX", "ES-419", "es_US"] {
+            assert_eq!(Language::of(Some(tag)), Language::Spanish, "{tag}");
+        }
+        for tag in [
+            None,
+            Some("en"),
+            Some("en-US"),
+            Some("est"),
+            Some("fr"),
+            Some(""),
+        ] {
+            assert_eq!(Language::of(tag), Language::English, "{tag:?}");
+        }
+    }
+
+    #[test]
+    fn spanish_notices_are_in_spanish_on_every_channel() {
+        let link = "https://portal.example/t/lakeside/messages/1";
+        let r = render(
+            Notice::NewMessage,
+            &brand(),
+            link,
+            "https://s",
+            Language::Spanish,
+        )
+        .unwrap();
+        assert!(
+            r.subject.starts_with("Un mensaje nuevo de"),
+            "{}",
+            r.subject
+        );
+        assert!(r.text.contains("Tiene un mensaje nuevo"), "{}", r.text);
+        assert!(
+            r.text.contains("no contiene información de salud"),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains("lang=\"es\""));
+        assert!(r.html.contains("configuración de avisos"));
+        assert!(r.sms.contains("mensaje nuevo"), "{}", r.sms);
+        for english in [
+            "sign in",
+            "Sign in",
+            "message from",
+            "notification settings",
+        ] {
+            assert!(
+                !r.text.contains(english) && !r.html.contains(english),
+                "{english}"
+            );
+        }
+        let en = render(
+            Notice::NewMessage,
+            &brand(),
+            link,
+            "https://s",
+            Language::English,
+        )
+        .unwrap();
+        assert!(en.html.contains("lang=\"en\""));
+        assert!(en.text.contains("You have a new message"));
     }
 }
