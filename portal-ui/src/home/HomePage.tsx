@@ -122,9 +122,11 @@ export default function HomePage() {
           <h2 id="home-results">{t("home.results.title")}</h2>
           <p>{t("home.results.count", { count: d.newResults.length })}</p>
           {flagged > 0 && <p className="flag-text">{t("home.results.flagged", { count: flagged })}</p>}
-          <p className="card-actions">
-            <Link to="/records/results">{t("home.results.read")}</Link>
-          </p>
+          {allows(chart, "READ") && (
+            <p className="card-actions">
+              <Link to="/records/results">{t("home.results.read")}</Link>
+            </p>
+          )}
         </section>
         <section className="card" aria-labelledby="home-messages">
           <h2 id="home-messages">{t("home.messages.title")}</h2>
