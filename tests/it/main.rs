@@ -40,6 +40,7 @@ mod live_messages;
 mod mail;
 mod messaging;
 mod multipart;
+mod my_sessions;
 mod nesting;
 mod notifications;
 mod observability;

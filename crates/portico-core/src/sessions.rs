@@ -62,14 +62,30 @@ fn until(from: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 }
 
 /// Starts a new family for `user`.
+/// `device`: the coarse device it starts from ([`describe_device`]).
 pub async fn start(
     tx: &TenantTx,
     user: UserId,
     policy: &SessionPolicy,
+    device: &str,
 ) -> CoreResult<IssuedRefresh> {
     let now = Utc::now();
     let ends = until(now, policy.absolute);
-    insert(tx, user, Uuid::now_v7(), now, policy.idle_timeout, ends).await
+    let family = Family {
+        id: Uuid::now_v7(),
+        started_at: now,
+        ends,
+        device: Some(device.chars().take(64).collect()),
+    };
+    insert(tx, user, &family, policy.idle_timeout).await
+}
+
+/// What every token of a family shares.
+struct Family {
+    id: Uuid,
+    started_at: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    device: Option<String>,
 }
 
 /// `family_ends` is stored as the family's start plus its absolute life, so a rotation
@@ -77,32 +93,31 @@ pub async fn start(
 async fn insert(
     tx: &TenantTx,
     user: UserId,
-    family_id: Uuid,
-    family_started_at: DateTime<Utc>,
+    family: &Family,
     idle: Duration,
-    family_ends: DateTime<Utc>,
 ) -> CoreResult<IssuedRefresh> {
     let now = Utc::now();
     let token = new_token();
-    let idle_expires_at = until(now, idle).min(family_ends);
+    let idle_expires_at = until(now, idle).min(family.ends);
     refresh_token::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
         user_id: Set(user.as_uuid()),
-        family_id: Set(family_id),
+        family_id: Set(family.id),
         token_hash: Set(hash_token(&token)),
         created_at: Set(now),
-        family_started_at: Set(family_started_at),
-        family_ends_at: Set(family_ends),
+        family_started_at: Set(family.started_at),
+        family_ends_at: Set(family.ends),
         idle_expires_at: Set(idle_expires_at),
         used_at: Set(None),
         revoked_at: Set(None),
+        device: Set(family.device.clone()),
     }
     .insert(tx.conn())
     .await?;
     Ok(IssuedRefresh {
         token,
-        family_id,
+        family_id: family.id,
         idle_expires_at,
     })
 }
@@ -132,11 +147,15 @@ pub async fn rotate(
     }
     let user = UserId::from_uuid(current.user_id);
     let family_id = current.family_id;
-    let started = current.family_started_at;
     let idle = (current.idle_expires_at - current.created_at)
         .to_std()
         .unwrap_or_default();
-    let ends = current.family_ends_at;
+    let family = Family {
+        id: family_id,
+        started_at: current.family_started_at,
+        ends: current.family_ends_at,
+        device: current.device.clone(),
+    };
     // Conditional, so two concurrent refreshes with one token cannot both win: the loser
     // sees a reuse.
     let claimed = tx
@@ -154,7 +173,7 @@ pub async fn rotate(
         revoke_family(tx, family_id).await?;
         return Err(RefreshError::Reused { family_id });
     }
-    let next = insert(tx, user, family_id, started, idle, ends).await?;
+    let next = insert(tx, user, &family, idle).await?;
     Ok((user, next))
 }
 
@@ -197,4 +216,143 @@ pub async fn revoke_family(tx: &TenantTx, family_id: Uuid) -> CoreResult<u64> {
         .exec(tx.conn())
         .await?;
     Ok(res.rows_affected)
+}
+
+/// A session of a person, as they see it in their list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedInSession {
+    /// The refresh-token family.
+    pub id: Uuid,
+    pub started_at: DateTime<Utc>,
+    /// When it last signed in or refreshed (the access token in between is not tracked).
+    pub last_active_at: DateTime<Utc>,
+    pub device: Option<String>,
+}
+
+/// `user`'s sessions still running (not signed out, idled out or past their end), the most
+/// recently active first.
+pub async fn running_of(tx: &TenantTx, user: UserId) -> CoreResult<Vec<SignedInSession>> {
+    let now = Utc::now();
+    let mut sessions: Vec<SignedInSession> = tx
+        .find::<refresh_token::Entity>()
+        .filter(refresh_token::Column::UserId.eq(user.as_uuid()))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::IdleExpiresAt.gt(now))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|t| SignedInSession {
+            id: t.family_id,
+            started_at: t.family_started_at,
+            last_active_at: t.created_at,
+            device: t.device,
+        })
+        .collect();
+    sessions.sort_by(|a, b| {
+        b.last_active_at
+            .cmp(&a.last_active_at)
+            .then(a.id.cmp(&b.id))
+    });
+    sessions.dedup_by_key(|s| s.id);
+    Ok(sessions)
+}
+
+/// Ends one of `user`'s sessions; `NotFound` when it is not theirs or already ended.
+pub async fn end_of(tx: &TenantTx, user: UserId, family_id: Uuid) -> CoreResult<()> {
+    let ended = tx
+        .update::<refresh_token::Entity>()
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::UserId.eq(user.as_uuid()))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if ended.rows_affected == 0 {
+        return Err(CoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// A coarse name for the device behind a User-Agent: the browser and the system
+/// ("Chrome on Linux", "Safari on iOS"), nothing finer (no versions, no models).
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let ua = user_agent.unwrap_or_default();
+    let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
+        Some("Edge")
+    } else if ua.contains("OPR/") || ua.contains("Opera") {
+        Some("Opera")
+    } else if ua.contains("Firefox/") || ua.contains("FxiOS/") {
+        Some("Firefox")
+    } else if ua.contains("SamsungBrowser/") {
+        Some("Samsung Internet")
+    } else if ua.contains("Chrome/") || ua.contains("CriOS/") || ua.contains("Chromium/") {
+        Some("Chrome")
+    } else if ua.contains("Safari/") || ua.contains("AppleWebKit/") {
+        Some("Safari")
+    } else {
+        None
+    };
+    let system = if ua.contains("Windows") {
+        Some("Windows")
+    } else if ua.contains("Android") {
+        Some("Android")
+    } else if ua.contains("iPhone") || ua.contains("iPod") {
+        Some("iOS")
+    } else if ua.contains("iPad") {
+        Some("iPadOS")
+    } else if ua.contains("CrOS") {
+        Some("ChromeOS")
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        Some("macOS")
+    } else if ua.contains("Linux") || ua.contains("X11") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => format!("A browser on {s}"),
+        (None, None) => "Unknown device".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_device;
+
+    #[test]
+    fn devices_are_named_by_browser_and_system_only() {
+        for (ua, expected) in [
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                "Chrome on Linux",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+                "Safari on iOS",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+                "Edge on Windows",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:133.0) Gecko/20100101 Firefox/133.0",
+                "Firefox on macOS",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+                "Chrome on Android",
+            ),
+            ("curl/8.5.0", "Unknown device"),
+            ("", "Unknown device"),
+        ] {
+            assert_eq!(describe_device(Some(ua)), expected, "{ua}");
+        }
+        assert_eq!(describe_device(None), "Unknown device");
+    }
 }

@@ -186,6 +186,7 @@ impl EnrolmentMutation {
             &user,
             Role::Patient,
             &request_id,
+            crate::identity::device_of(ctx),
         )
         .await?;
         tx.commit().await.map_err(core)?;

@@ -190,11 +190,60 @@ pub struct ConfirmTotpEnrolmentPayload {
     user_errors: Vec<UserError>,
 }
 
+/// One of the signed-in person's sessions (a sign-in on some device, until it is signed out
+/// or idles out).
+#[derive(SimpleObject)]
+pub struct SignedInSession {
+    /// A global `Session` id, for `endSession`.
+    id: async_graphql::ID,
+    started_at: DateTime<Utc>,
+    /// When it last signed in or refreshed its tokens.
+    last_active_at: DateTime<Utc>,
+    /// Coarse, from the browser at sign-in: "Chrome on Linux", "Safari on iOS" (`null` for
+    /// a session older than this feature).
+    device: Option<String>,
+    /// The session making this request.
+    current: bool,
+}
+
+#[derive(InputObject)]
+pub struct EndSessionInput {
+    session_id: async_graphql::ID,
+}
+
+#[derive(SimpleObject)]
+pub struct EndSessionPayload {
+    ended_session_id: async_graphql::ID,
+    user_errors: Vec<UserError>,
+}
+
 #[derive(Default)]
 pub struct IdentityQuery;
 
 #[Object]
 impl IdentityQuery {
+    /// The signed-in person's sessions still running, the most recently active first.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SignedInSession>> {
+        let principal = interactive_principal(ctx)?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let tx = ctx.tenant_tx(Access::Read).await?;
+        let running = sessions::running_of(&tx, principal.user_id)
+            .await
+            .map_err(core)?;
+        tx.rollback().await.map_err(core)?;
+        Ok(running
+            .into_iter()
+            .map(|s| SignedInSession {
+                id: crate::global_id::encode("Session", s.id),
+                started_at: s.started_at,
+                last_active_at: s.last_active_at,
+                device: s.device,
+                current: s.id == principal.session_id,
+            })
+            .collect())
+    }
+
     /// Who is signed in, at which practice.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let principal = ctx.authorize("me", "read").await?.clone();
@@ -301,6 +350,7 @@ impl IdentityMutation {
             &admin,
             Role::PracticeAdmin,
             &request_id,
+            crate::identity::device_of(ctx),
         )
         .await?;
         tx.commit()
@@ -472,6 +522,7 @@ impl IdentityMutation {
             &user,
             role,
             &request_id,
+            crate::identity::device_of(ctx),
         )
         .await?;
         audit::record(&tx, &actor, event("auth.sign_in"))
@@ -683,6 +734,7 @@ impl IdentityMutation {
             &user,
             principal.role,
             &request_id,
+            crate::identity::device_of(ctx),
         )
         .await?;
         audit::record(
@@ -708,6 +760,50 @@ impl IdentityMutation {
         Ok(ConfirmTotpEnrolmentPayload {
             session: Some(session),
             recovery_codes,
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Ends one of the signed-in person's sessions (another device, or this one): its refresh
+    /// tokens stop working at once, its access token too. Another person's session, or one
+    /// already ended, is `NOT_FOUND`.
+    async fn end_session(
+        &self,
+        ctx: &Context<'_>,
+        input: EndSessionInput,
+    ) -> async_graphql::Result<EndSessionPayload> {
+        let principal = interactive_principal(ctx)?;
+        let services = ctx.services()?;
+        let request_id = ctx.request()?.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let family = crate::global_id::parse("Session", "sessionId", &input.session_id)?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        sessions::end_of(&tx, principal.user_id, family)
+            .await
+            .map_err(core)?;
+        audit::record(
+            &tx,
+            &ctx.actor(&principal),
+            AuditAccess {
+                action: "auth.session_ended",
+                resource_type: "Session",
+                resource_id: Some(family),
+                patient_id: None,
+            },
+        )
+        .await
+        .map_err(core)?;
+        services
+            .revocations
+            .revoke(family, services.tokens.access_ttl())
+            .await
+            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+        tx.commit().await.map_err(core)?;
+        if family == principal.session_id {
+            crate::browser_session::clear_cookie(ctx);
+        }
+        Ok(EndSessionPayload {
+            ended_session_id: input.session_id,
             user_errors: Vec::new(),
         })
     }
@@ -745,6 +841,11 @@ impl IdentityMutation {
     }
 }
 
+/// The coarse device of the request ("Chrome on Linux"), kept with a session it starts.
+pub(crate) fn device_of(ctx: &Context<'_>) -> String {
+    sessions::describe_device(ctx.request().ok().and_then(|r| r.user_agent.as_deref()))
+}
+
 /// The throttle key of an account's sign-in failures (by its email, so an unknown address is
 /// throttled like a known one).
 pub(crate) fn account_throttle_key(tenant: portico_core::TenantId, email: &str) -> String {
@@ -776,11 +877,13 @@ pub(crate) async fn start_session(
     user: &user::Model,
     role: Role,
     request_id: &str,
+    device: String,
 ) -> Result<Session, ApiError> {
     let refresh = sessions::start(
         tx,
         UserId::from_uuid(user.id),
         &services.sessions.policy(tenant, role),
+        &device,
     )
     .await
     .map_err(|e| ApiError::from_core(e, request_id))?;

@@ -589,8 +589,16 @@ impl PasskeysMutation {
             services.throttle.clear(key).await.map_err(port)?;
         }
         let role = Role::parse(&user.role).ok_or(ApiError::InvalidCredentials)?;
-        let session =
-            start_session(services, &tenant.tenant, &tx, &user, role, &request_id).await?;
+        let session = start_session(
+            services,
+            &tenant.tenant,
+            &tx,
+            &user,
+            role,
+            &request_id,
+            crate::identity::device_of(ctx),
+        )
+        .await?;
         audit::record(&tx, &actor, event("auth.passkey_sign_in"))
             .await
             .map_err(core)?;

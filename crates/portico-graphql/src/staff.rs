@@ -348,6 +348,7 @@ impl StaffMutation {
             &user,
             role,
             &request_id,
+            crate::identity::device_of(ctx),
         )
         .await?;
         tx.commit().await.map_err(core)?;

@@ -24,6 +24,8 @@ pub struct Model {
     pub idle_expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The coarse device the family was started from ("Chrome on Linux").
+    pub device: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
