@@ -17,6 +17,7 @@ mod billing;
 mod branding;
 mod break_glass;
 mod browser_session;
+mod change_password;
 mod chart_access;
 mod chart_fixtures;
 mod cli;

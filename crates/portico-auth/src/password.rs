@@ -101,7 +101,18 @@ impl Argon2Hasher {
     }
 }
 
+/// The longest password accepted (argon2 hashes any length; this bounds the work).
+const MAX_LENGTH: usize = 256;
+
 impl Credentials for Argon2Hasher {
+    fn min_password_length(&self) -> usize {
+        self.min_length
+    }
+
+    fn max_password_length(&self) -> usize {
+        MAX_LENGTH
+    }
+
     fn hash(&self, password: &str) -> Result<String, PortError> {
         let salt = SaltString::generate(&mut OsRng);
         self.argon
@@ -129,8 +140,8 @@ impl Credentials for Argon2Hasher {
         if chars < self.min_length {
             return Err(PasswordPolicyError::TooShort(self.min_length));
         }
-        if chars > 256 {
-            return Err(PasswordPolicyError::TooLong(256));
+        if chars > MAX_LENGTH {
+            return Err(PasswordPolicyError::TooLong(MAX_LENGTH));
         }
         let lower = password.to_lowercase();
         if COMMON.contains(&lower.as_str()) || lower.chars().all(|c| lower.starts_with(c)) {

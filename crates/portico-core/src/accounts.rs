@@ -205,6 +205,15 @@ pub async fn set_totp(tx: &TenantTx, user: &user::Model, secret: &str) -> CoreRe
     Ok(active.update(tx.conn()).await?)
 }
 
+/// Replaces the account's password hash (a change by the person themself).
+pub async fn set_password_hash(tx: &TenantTx, user: &user::Model, hash: String) -> CoreResult<()> {
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(Some(hash));
+    active.updated_at = Set(Utc::now());
+    active.update(tx.conn()).await?;
+    Ok(())
+}
+
 /// Puts the pending secret in force (after its first code was confirmed).
 pub async fn enable_totp(tx: &TenantTx, user: &user::Model) -> CoreResult<user::Model> {
     let pending = user.totp_pending_secret.clone().ok_or_else(|| {

@@ -278,6 +278,10 @@ pub trait Credentials: Send + Sync {
     fn verify(&self, password: &str, stored: Option<&str>) -> bool;
     /// `context`: the user's name and email, which a password must not contain.
     fn check_policy(&self, password: &str, context: &[&str]) -> Result<(), PasswordPolicyError>;
+    /// The fewest characters `check_policy` accepts.
+    fn min_password_length(&self) -> usize;
+    /// The most characters `check_policy` accepts.
+    fn max_password_length(&self) -> usize;
     /// A new TOTP secret (base32).
     fn new_totp_secret(&self) -> String;
     /// The `otpauth://` URI for an authenticator app.

@@ -217,11 +217,45 @@ pub struct EndSessionPayload {
     user_errors: Vec<UserError>,
 }
 
+/// What a new password must be, for forms to say before it is sent.
+#[derive(SimpleObject)]
+pub struct PasswordPolicy {
+    /// The fewest characters (`PASSWORD_TOO_SHORT` below it).
+    min_length: i32,
+    /// The most characters (`PASSWORD_TOO_LONG` above it).
+    max_length: i32,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct ChangePasswordPayload {
+    changed: bool,
+    /// How many other sessions were ended.
+    ended_sessions: i32,
+    user_errors: Vec<UserError>,
+}
+
 #[derive(Default)]
 pub struct IdentityQuery;
 
 #[Object]
 impl IdentityQuery {
+    /// The rules a new password must meet (no sign-in needed). Besides its length, a password
+    /// must not be a common one (`PASSWORD_TOO_COMMON`) nor contain the person's name or email
+    /// (`PASSWORD_CONTAINS_PERSONAL_DATA`).
+    async fn password_policy(&self, ctx: &Context<'_>) -> async_graphql::Result<PasswordPolicy> {
+        let passwords = &ctx.services()?.passwords;
+        Ok(PasswordPolicy {
+            min_length: i32::try_from(passwords.min_password_length()).unwrap_or(i32::MAX),
+            max_length: i32::try_from(passwords.max_password_length()).unwrap_or(i32::MAX),
+        })
+    }
+
     /// The signed-in person's sessions still running, the most recently active first.
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SignedInSession>> {
         let principal = interactive_principal(ctx)?;
@@ -804,6 +838,131 @@ impl IdentityMutation {
         }
         Ok(EndSessionPayload {
             ended_session_id: input.session_id,
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Changes the signed-in person's password. The current one is checked (wrong:
+    /// `INVALID_CURRENT_PASSWORD`; failures count towards the same lock-out as `signIn`'s,
+    /// and while locked it is `RATE_LIMITED`); the new one meets the same rules as
+    /// `resetPassword` (`PASSWORD_TOO_SHORT`, ...). Every other session of the account ends.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<ChangePasswordPayload> {
+        let principal = interactive_principal(ctx)?;
+        let services = ctx.services()?;
+        let request = ctx.request()?;
+        let request_id = request.request_id.clone();
+        let core = |e| ApiError::from_core(e, &request_id);
+        let port = |e: portico_core::ports::PortError| {
+            ApiError::from_core(CoreError::Adapter(e.to_string()), &request_id)
+        };
+        let refuse = |field: &str, code: &str, message: String| ChangePasswordPayload {
+            user_errors: vec![UserError {
+                field: field.to_owned(),
+                code: code.to_owned(),
+                message,
+            }],
+            ..Default::default()
+        };
+        let lookup = ctx.tenant_tx(Access::Read).await?;
+        let user = accounts::find_by_id(&lookup, principal.user_id)
+            .await
+            .map_err(core)?
+            .ok_or(ApiError::Unauthenticated)?;
+        lookup.rollback().await.map_err(core)?;
+        if let Err(e) = services
+            .passwords
+            .check_policy(&input.new_password, &[&user.email, &user.display_name])
+        {
+            return Ok(refuse("newPassword", e.code(), e.to_string()));
+        }
+        let account_key = account_throttle_key(principal.tenant_id, &user.email);
+        let ip_key = ip_throttle_key(request.client_ip);
+        for key in std::iter::once(&account_key).chain(ip_key.iter()) {
+            if let Some(wait) = services.throttle.locked_for(key).await.map_err(port)? {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: wait.as_secs().max(1),
+                }
+                .into());
+            }
+        }
+        // argon2 twice (verify, hash) outside any transaction: SQLite's write lock must not
+        // wait on it.
+        let hasher = Arc::clone(&services.passwords);
+        let stored = user.password_hash.clone();
+        let (current, new) = (input.current_password, input.new_password);
+        let checked = tokio::task::spawn_blocking(move || {
+            if hasher.verify(&current, stored.as_deref()) {
+                hasher.hash(&new).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .await
+        .map_err(|e| port(portico_core::ports::PortError::new("argon2", e)))?
+        .map_err(port)?;
+        let tx = ctx.tenant_tx(Access::Write).await?;
+        let event = |action: &'static str| AuditAccess {
+            action,
+            resource_type: "User",
+            resource_id: Some(user.id),
+            patient_id: None,
+        };
+        let Some(hash) = checked else {
+            services
+                .throttle
+                .record_failure(&account_key, &ACCOUNT_THROTTLE)
+                .await
+                .map_err(port)?;
+            if let Some(ip_key) = &ip_key {
+                services
+                    .throttle
+                    .record_failure(ip_key, &IP_THROTTLE)
+                    .await
+                    .map_err(port)?;
+            }
+            audit::record(
+                &tx,
+                &ctx.actor(&principal),
+                event("auth.password_change_failed"),
+            )
+            .await
+            .map_err(core)?;
+            tx.commit().await.map_err(core)?;
+            return Ok(refuse(
+                "currentPassword",
+                "INVALID_CURRENT_PASSWORD",
+                "that is not your current password".to_owned(),
+            ));
+        };
+        services.throttle.clear(&account_key).await.map_err(port)?;
+        accounts::set_password_hash(&tx, &user, hash)
+            .await
+            .map_err(core)?;
+        let others: Vec<uuid::Uuid> = sessions::families_of(&tx, principal.user_id)
+            .await
+            .map_err(core)?
+            .into_iter()
+            .filter(|f| *f != principal.session_id)
+            .collect();
+        for family in &others {
+            sessions::revoke_family(&tx, *family).await.map_err(core)?;
+            services
+                .revocations
+                .revoke(*family, services.tokens.access_ttl())
+                .await
+                .map_err(port)?;
+        }
+        audit::record(&tx, &ctx.actor(&principal), event("auth.password_changed"))
+            .await
+            .map_err(core)?;
+        tx.commit().await.map_err(core)?;
+        Ok(ChangePasswordPayload {
+            changed: true,
+            ended_sessions: i32::try_from(others.len()).unwrap_or(i32::MAX),
             user_errors: Vec::new(),
         })
     }
