@@ -330,7 +330,7 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   // Avery's caregivers and contact details are Avery's to manage, not Casey's.
   await caseyPage.goto(portalUrl("/profile/caregivers"));
   await expect(caseyPage.getByRole("heading", { level: 1, name: "People who can see your records" })).toBeVisible();
-  await expect(caseyPage.getByText("You are looking at Avery's records. Only Avery can change these settings.")).toBeVisible();
+  await expect(caseyPage.getByText("These settings belong to Avery's own account. Only Avery can change them.")).toBeVisible();
   await expect(caseyPage.getByRole("button", { name: "Give access" })).toHaveCount(0);
   await checkBothLanguages(caseyPage, testInfo, "caregivers-proxy", "Personas que pueden ver su expediente");
   await caseyPage.getByRole("button", { name: "Go to my own records" }).click();

@@ -53,7 +53,18 @@ export function groupInFours(secret: string): string {
 
 type Step = { kind: "offer" } | { kind: "starting" } | { kind: "code"; secret: string; uri: string } | { kind: "recovery"; codes: string[] };
 
-export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () => void; onDone: () => void; headingLevel?: 2 | 3 }) {
+export function TotpSetup({
+  onSkip,
+  onDone,
+  onConfirmed,
+  headingLevel = 2,
+}: {
+  onSkip?: () => void;
+  onDone: () => void;
+  /** Called as soon as the code is accepted (the recovery codes are then on screen). */
+  onConfirmed?: () => void;
+  headingLevel?: 2 | 3;
+}) {
   const { session } = useAuth();
   const brand = useBrand();
   const t = useT();
@@ -105,6 +116,7 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
       // Every other session ended; this one carries on with the new tokens.
       session.accept(payload.session);
       setStep({ kind: "recovery", codes: payload.recoveryCodes });
+      onConfirmed?.();
     } catch (error) {
       setProblem(describe(error));
     } finally {
@@ -116,7 +128,7 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
     return (
       <section aria-labelledby="totp-recovery" className="totp">
         <H id="totp-recovery">{t("account.totp.recovery.title")}</H>
-        <p className="notice" role="status">
+        <p className="notice notice-ok" role="status">
           {t("account.totp.on")}
         </p>
         <p>{t("account.totp.recovery.body")}</p>

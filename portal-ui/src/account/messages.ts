@@ -85,7 +85,7 @@ export const en = {
   "account.reset.done.body": "You can now sign in with your new password.",
   "account.reset.done.signIn": "Sign in",
 
-  "account.ownOnly.body": "You are looking at {name}'s records. Only {name} can change these settings.",
+  "account.ownOnly.body": "These settings belong to {name}'s own account. Only {name} can change them.",
   "account.ownOnly.switch": "Go to my own records",
 
   "account.profile.title": "Your profile",
@@ -145,6 +145,10 @@ export const en = {
   "account.access.lead": "Each time someone looks at or changes your record, it is written down here. The newest is first.",
   "account.access.empty": "No one has opened your record yet.",
   "account.access.at": "{date} at {time}",
+  "account.access.between": "{date}, between {from} and {to}",
+  "account.access.times": "({count, plural, one {# time} other {# times}})",
+  "account.access.more": "Show earlier entries",
+  "account.access.older": "These are the latest entries. For older ones, ask the practice.",
   "account.access.viewed": "Looked at {what}",
   "account.access.changed": "Added to or changed {what}",
   "account.access.exported": "Downloaded a copy of your record",
@@ -307,7 +311,7 @@ export const es: Record<keyof typeof en, string> = {
   "account.reset.done.body": "Ya puede iniciar sesión con su contraseña nueva.",
   "account.reset.done.signIn": "Iniciar sesión",
 
-  "account.ownOnly.body": "Está viendo el expediente de {name}. Solo {name} puede cambiar estas opciones.",
+  "account.ownOnly.body": "Estas opciones son de la cuenta de {name}. Solo {name} puede cambiarlas.",
   "account.ownOnly.switch": "Ir a mi propio expediente",
 
   "account.profile.title": "Su perfil",
@@ -367,6 +371,10 @@ export const es: Record<keyof typeof en, string> = {
   "account.access.lead": "Cada vez que alguien mira o cambia su expediente, queda anotado aquí. Lo más reciente aparece primero.",
   "account.access.empty": "Nadie ha abierto su expediente todavía.",
   "account.access.at": "{date} a las {time}",
+  "account.access.between": "{date}, entre las {from} y las {to}",
+  "account.access.times": "({count, plural, one {# vez} other {# veces}})",
+  "account.access.more": "Ver entradas anteriores",
+  "account.access.older": "Estas son las entradas más recientes. Para ver las anteriores, pregunte al consultorio.",
   "account.access.viewed": "Miró {what}",
   "account.access.changed": "Agregó o cambió {what}",
   "account.access.exported": "Descargó una copia de su expediente",
