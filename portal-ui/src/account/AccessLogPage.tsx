@@ -64,7 +64,8 @@ interface Group {
   key: string;
   who: string;
   role: string | null;
-  what: string;
+  /** What they did, each with how many times, in the order first seen. */
+  actions: { what: string; count: number }[];
   breakGlass: boolean;
   day: string;
   latest: string;
@@ -88,18 +89,33 @@ export default function AccessLogPage() {
     return null;
   };
 
-  // The same person doing the same thing several times in a day is one line ("3 times").
+  // The API names automatic work and API clients in English words: said in the patient's
+  // language instead (and the platform's own name stays in the footer).
+  const nameOf = (who: string, role: string | null | undefined) => {
+    if (who === "a former user") return t("account.access.who.former");
+    if (role) return who;
+    if (who === "Portico") return t("account.access.who.system");
+    if (who === "an API client") return t("account.access.who.api");
+    return who;
+  };
+
+  // One entry per person per day (while no one else comes between): what they did, with how
+  // many times ("Looked at your record (3 times)").
   const groups: Group[] = [];
   for (const [i, e] of (data?.chartAccessLog ?? []).entries()) {
     const role = roleOf(e.who, e.role);
+    const who = nameOf(e.who, e.role);
     const what = describeAction(e.action);
     const day = f.date(e.at);
     const last = groups[groups.length - 1];
-    if (last && last.who === e.who && last.role === role && last.what === what && last.breakGlass === e.breakGlass && last.day === day) {
+    if (last && last.who === who && last.role === role && last.breakGlass === e.breakGlass && last.day === day) {
       last.earliest = e.at;
       last.count += 1;
+      const same = last.actions.find((a) => a.what === what);
+      if (same) same.count += 1;
+      else last.actions.push({ what, count: 1 });
     } else {
-      groups.push({ key: `${e.at}-${i}`, who: e.who, role, what, breakGlass: e.breakGlass, day, latest: e.at, earliest: e.at, count: 1 });
+      groups.push({ key: `${e.at}-${i}`, who, role, actions: [{ what, count: 1 }], breakGlass: e.breakGlass, day, latest: e.at, earliest: e.at, count: 1 });
     }
   }
   const zone = f.zoneNote();
@@ -125,7 +141,7 @@ export default function AccessLogPage() {
             {groups.slice(0, shown).map((g) => (
               <li key={g.key} className={g.breakGlass ? "break-glass" : undefined}>
                 <p className="access-when">
-                  {g.count === 1
+                  {g.count === 1 || f.time(g.earliest) === f.time(g.latest)
                     ? t("account.access.at", { date: g.day, time: f.time(g.latest) })
                     : t("account.access.between", { date: g.day, from: f.time(g.earliest), to: f.time(g.latest) })}
                 </p>
@@ -133,10 +149,14 @@ export default function AccessLogPage() {
                   <strong>{g.who}</strong>
                   {g.role && <> ({g.role})</>}
                 </p>
-                <p className="access-what">
-                  {g.what}
-                  {g.count > 1 && <> {t("account.access.times", { count: g.count })}</>}
-                </p>
+                <ul className="access-what">
+                  {g.actions.map((a) => (
+                    <li key={a.what}>
+                      {a.what}
+                      {a.count > 1 && <> {t("account.access.times", { count: a.count })}</>}
+                    </li>
+                  ))}
+                </ul>
                 {g.breakGlass && (
                   <p className="access-flag">
                     <span aria-hidden="true">⚠ </span>
