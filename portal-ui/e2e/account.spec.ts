@@ -210,6 +210,15 @@ test("a new patient activates their account: a wrong date of birth first, then a
   // Still signed in after the other sessions ended: the page's session was replaced.
   await page.reload();
   await expect(page.getByText("Status: on", { exact: true })).toBeVisible();
+
+  // Text messages need a mobile number, which Jordan has not given: said, the choice kept.
+  await page.goto(portalUrl("/settings/notifications"));
+  await expect(page.getByRole("heading", { level: 1, name: "How the practice contacts you" })).toBeVisible();
+  await page.getByRole("checkbox", { name: /^Text message/ }).check();
+  await page.getByRole("button", { name: "Save my choices" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "There is a problem" })).toContainText("first add a mobile number");
+  await expect(page.getByRole("checkbox", { name: /^Text message/ })).toBeChecked();
+  await checkBothLanguages(page, testInfo, "notifications-no-mobile", "Cómo se comunica el consultorio con usted");
   await context.close();
 });
 
@@ -283,6 +292,7 @@ test("a patient who forgot their password resets it from the emailed link and si
   await expect(other.getByText("This link was already used.")).toBeVisible();
   await checkBothLanguages(other, testInfo, "reset-used", "No se puede usar este enlace");
   await expect(other.getByRole("link", { name: "Get a new link" })).toHaveAttribute("href", /\/forgot-password$/);
+  await other.context().close();
   await context.close();
 });
 
@@ -347,7 +357,8 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   await screenshot(avery, "caregivers-revoked-360-en");
 
   // After a reload Casey has only their own records.
-  await caseyPage.goto(portalUrl("/"));
+  await caseyPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Home" }).click();
+  await expect(caseyPage.getByRole("heading", { level: 1 })).toBeVisible();
   await caseyPage.reload();
   await expect(caseyPage.getByRole("heading", { level: 1, name: "Hello, Casey" })).toBeVisible();
   await expect(caseyPage.getByLabel("Whose records")).toHaveCount(0);

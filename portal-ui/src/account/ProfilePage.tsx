@@ -149,7 +149,12 @@ function Profile() {
   };
 
   const summary = Object.entries(problems).map(([field, sentence]) => ({ field: field === "_" || field === "input" ? undefined : field, sentence }));
-  const text = (name: Exclude<FieldName, "preferredLanguage">, autoComplete: string, extra: { type?: string; inputMode?: "tel" | "email" | "text" } = {}, hint?: string) => (
+  const text = (
+    name: Exclude<FieldName, "preferredLanguage">,
+    autoComplete: string,
+    extra: { type?: string; inputMode?: "tel" | "email" | "text"; short?: boolean } = {},
+    hint?: string,
+  ) => (
     <Field id={name} label={t(`account.profile.${name}`)} hint={hint} error={problems[name]}>
       {(describedBy, invalid) => (
         <input
@@ -161,6 +166,7 @@ function Profile() {
           onChange={(e) => set(name, e.target.value)}
           aria-describedby={describedBy}
           aria-invalid={invalid}
+          className={extra.short ? "medium-input" : undefined}
         />
       )}
     </Field>
@@ -170,6 +176,23 @@ function Profile() {
     <>
       <h1>{title}</h1>
       <p className="lead">{t("account.profile.lead", { name: `${chart.patient.givenName} ${chart.patient.familyName}` })}</p>
+      <section aria-labelledby="profile-more" className="card more">
+        <h2 id="profile-more">{t("account.profile.more")}</h2>
+        <ul className="links compact">
+          <li>
+            <Link to="/settings/notifications">{t("account.nav.notifications")}</Link>
+          </li>
+          <li>
+            <Link to="/profile/security">{t("account.nav.security")}</Link>
+          </li>
+          <li>
+            <Link to="/profile/caregivers">{t("account.nav.caregivers")}</Link>
+          </li>
+          <li>
+            <Link to="/profile/access-log">{t("account.nav.accessLog")}</Link>
+          </li>
+        </ul>
+      </section>
       <Summary problems={summary} />
       {failure && <ErrorState problem={failure} />}
       {status === "saved" && (
@@ -196,8 +219,8 @@ function Profile() {
           </legend>
           {text("addressLine", "street-address")}
           {text("city", "address-level2")}
-          {text("region", "address-level1")}
-          {text("postalCode", "postal-code")}
+          {text("region", "address-level1", { short: true })}
+          {text("postalCode", "postal-code", { short: true })}
         </fieldset>
         <fieldset className="group">
           <legend>
@@ -228,23 +251,6 @@ function Profile() {
           </button>
         </div>
       </form>
-      <section aria-labelledby="profile-more" className="more">
-        <h2 id="profile-more">{t("account.profile.more")}</h2>
-        <ul className="links">
-          <li>
-            <Link to="/settings/notifications">{t("account.nav.notifications")}</Link>
-          </li>
-          <li>
-            <Link to="/profile/security">{t("account.nav.security")}</Link>
-          </li>
-          <li>
-            <Link to="/profile/caregivers">{t("account.nav.caregivers")}</Link>
-          </li>
-          <li>
-            <Link to="/profile/access-log">{t("account.nav.accessLog")}</Link>
-          </li>
-        </ul>
-      </section>
     </>
   );
 }
