@@ -6,7 +6,9 @@ import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { idsByField } from "./problems";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState, ErrorState, Field, LoadingState } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -72,7 +74,6 @@ function Caregivers() {
   const t = useT();
   const f = useFormat();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const patientId = chart.patient.id;
   const [{ data, error }, reload] = useQuery({ query: GrantsQuery, variables: { patientId } });
   const [granting, grant] = useMutation(Grant);
@@ -82,8 +83,9 @@ function Caregivers() {
   const [email, setEmail] = useState("");
   const [scopes, setScopes] = useState<ProxyScope[]>(["READ"]);
   const [endsOn, setEndsOn] = useState("");
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problemIds, setProblems] = useState<Record<string, MessageId>>({});
+  const problems = Object.fromEntries(Object.entries(problemIds).map(([f, id]) => [f, t(id)]));
+  const [failure, setFailure] = useState<unknown>(null);
   const [done, setDone] = useState<{ kind: "granted" | "revoked"; email: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
 
@@ -98,10 +100,10 @@ function Caregivers() {
     e.preventDefault();
     setFailure(null);
     setDone(null);
-    const found: Record<string, string> = {};
-    if (!EMAIL.test(email.trim())) found.granteeEmail = email.trim() ? t("error.INVALID_EMAIL") : t("account.activate.required.email");
-    if (scopes.length === 0) found.scopes = t("error.INVALID_SCOPES");
-    if (endsOn && !(Date.parse(`${endsOn}T23:59:59`) > now)) found.endsAt = t("account.caregivers.endsOn.future");
+    const found: Record<string, MessageId> = {};
+    if (!EMAIL.test(email.trim())) found.granteeEmail = email.trim() ? "error.INVALID_EMAIL" : "account.activate.required.email";
+    if (scopes.length === 0) found.scopes = "error.INVALID_SCOPES";
+    if (endsOn && !(Date.parse(`${endsOn}T23:59:59`) > now)) found.endsAt = "account.caregivers.endsOn.future";
     setProblems(found);
     if (Object.keys(found).length) return;
     const result = await grant({
@@ -112,10 +114,10 @@ function Caregivers() {
         endsAt: endsOn ? new Date(`${endsOn}T23:59:59`).toISOString() : null,
       },
     });
-    if (result.error) return setFailure(describe(result.error));
+    if (result.error) return setFailure(result.error);
     const payload = result.data?.grantProxyAccess;
     if (!payload) return;
-    if (payload.userErrors.length) return setProblems(fieldProblems(payload.userErrors));
+    if (payload.userErrors.length) return setProblems(idsByField(payload.userErrors));
     setDone({ kind: "granted", email: email.trim() });
     setEmail("");
     setScopes(["READ"]);
@@ -126,7 +128,7 @@ function Caregivers() {
   const stop = async (id: string, who: string) => {
     setFailure(null);
     const result = await revoke({ id });
-    if (result.error) return setFailure(describe(result.error));
+    if (result.error) return setFailure(result.error);
     setConfirming(null);
     setDone({ kind: "revoked", email: who });
     refresh();
@@ -144,7 +146,7 @@ function Caregivers() {
           {done.kind === "granted" ? t("account.caregivers.granted", { email: done.email }) : t("account.caregivers.revoked", { email: done.email })}
         </p>
       )}
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       <section aria-labelledby="caregivers-now">
         <h2 id="caregivers-now">{t("account.caregivers.now")}</h2>
         {!data ? (

@@ -5,7 +5,9 @@ import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { idsByField } from "./problems";
 import { useLocale, useT } from "../i18n/I18n";
 import { asLocale, LOCALES } from "../i18n/locale";
 import { ErrorState, Field, LoadingState } from "../components/PageState";
@@ -71,15 +73,14 @@ function Profile() {
   const { chart, reloadMe } = usePortal();
   const t = useT();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const { locale, setLocale } = useLocale();
   const patientId = chart.patient.id;
   const [{ data, error }, reload] = useQuery({ query: ProfileQuery, variables: { patientId } });
   const [saving, save] = useMutation(SaveProfile);
   const [values, setValues] = useState<Values | null>(null);
   const [saved, setSaved] = useState<Values | null>(null);
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problemIds, setProblems] = useState<Record<string, MessageId>>({});
+  const [failure, setFailure] = useState<unknown>(null);
   const [status, setStatus] = useState<"saved" | "unchanged" | null>(null);
 
   useEffect(() => {
@@ -99,6 +100,7 @@ function Profile() {
     setSaved(initial);
   }, [data, values, locale]);
 
+  const problems = Object.fromEntries(Object.entries(problemIds).map(([f, id]) => [f, t(id)]));
   const title = t("account.profile.title");
   if (!values || !saved) {
     return (
@@ -128,13 +130,13 @@ function Profile() {
     for (const f of changed) input[f] = values[f].trim();
     const result = await save({ input });
     if (result.error) {
-      setFailure(describe(result.error));
+      setFailure(result.error);
       return;
     }
     const payload = result.data?.updateContactDetails;
     if (!payload) return;
     if (payload.userErrors.length) {
-      setProblems(fieldProblems(payload.userErrors));
+      setProblems(idsByField(payload.userErrors));
       return;
     }
     setProblems({});
@@ -194,7 +196,7 @@ function Profile() {
         </ul>
       </section>
       <Summary problems={summary} />
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       {status === "saved" && (
         <p className="notice notice-ok" role="status">
           {t("account.profile.saved")}

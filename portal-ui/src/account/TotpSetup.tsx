@@ -2,10 +2,12 @@
 // in fours, and as a link that opens the app on a phone), one code to prove it works, then
 // the recovery codes, shown once. Used after activation and on the security page.
 import { useState, type FormEvent } from "react";
-import { graphql, post } from "@portico/client";
+import { ApiFailure, graphql, post } from "@portico/client";
 import { useAuth } from "../app/session";
 import { useBrand } from "../app/brandContext";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { errorId } from "./problems";
 import { useT } from "../i18n/I18n";
 import { ErrorState, Field, LoadingState } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -69,11 +71,11 @@ export function TotpSetup({
   const brand = useBrand();
   const t = useT();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const [step, setStep] = useState<Step>({ kind: "offer" });
-  const [problem, setProblem] = useState<PortalProblem | null>(null);
+  const [problem, setProblem] = useState<unknown>(null);
   const [code, setCode] = useState("");
-  const [codeError, setCodeError] = useState<string | undefined>();
+  const [codeErrorId, setCodeError] = useState<MessageId | undefined>();
+  const codeError = codeErrorId && t(codeErrorId);
   const [busy, setBusy] = useState(false);
   const H = headingLevel === 2 ? "h2" : "h3";
 
@@ -84,13 +86,13 @@ export function TotpSetup({
       const data = await post(BeginTotp, {}, PRACTICE_SLUG, session.current?.accessToken);
       const enrolment = data.beginTotpEnrolment.enrolment;
       if (!enrolment) {
-        setProblem({ code: "INTERNAL", sentence: Object.values(fieldProblems(data.beginTotpEnrolment.userErrors))[0] ?? t("error.INTERNAL") });
+        setProblem(new ApiFailure(data.beginTotpEnrolment.userErrors[0]?.code ?? "INTERNAL", undefined));
         setStep({ kind: "offer" });
         return;
       }
       setStep({ kind: "code", secret: enrolment.secret, uri: enrolment.otpauthUri });
     } catch (error) {
-      setProblem(describe(error));
+      setProblem(error);
       setStep({ kind: "offer" });
     }
   };
@@ -100,7 +102,7 @@ export function TotpSetup({
     setProblem(null);
     const trimmed = code.replace(/\s/g, "");
     if (!/^\d{6}$/.test(trimmed)) {
-      setCodeError(t("account.totp.codeRequired"));
+      setCodeError("account.totp.codeRequired");
       return;
     }
     setCodeError(undefined);
@@ -109,8 +111,8 @@ export function TotpSetup({
       const data = await post(ConfirmTotp, { code: trimmed }, PRACTICE_SLUG, session.current?.accessToken);
       const payload = data.confirmTotpEnrolment;
       if (payload.userErrors.length || !payload.session) {
-        const byField = fieldProblems(payload.userErrors);
-        setCodeError(byField.code ?? Object.values(byField)[0] ?? t("error.INVALID_TOTP_CODE"));
+        const first = payload.userErrors.find((u) => u.field === "code") ?? payload.userErrors[0];
+        setCodeError(first ? errorId(first.code) : "error.INVALID_TOTP_CODE");
         return;
       }
       // Every other session ended; this one carries on with the new tokens.
@@ -118,7 +120,7 @@ export function TotpSetup({
       setStep({ kind: "recovery", codes: payload.recoveryCodes });
       onConfirmed?.();
     } catch (error) {
-      setProblem(describe(error));
+      setProblem(error);
     } finally {
       setBusy(false);
     }
@@ -151,7 +153,7 @@ export function TotpSetup({
       <section aria-labelledby="totp-code-title" className="totp">
         <H id="totp-code-title">{t("account.totp.steps.title")}</H>
         <Summary problems={codeError ? [{ field: "totp-code", sentence: codeError }] : []} />
-        {problem && <ErrorState problem={problem} />}
+        {problem !== null && <ErrorState problem={describe(problem)} />}
         <ol className="totp-steps">
           <li>{t("account.totp.steps.app")}</li>
           <li>
@@ -203,7 +205,7 @@ export function TotpSetup({
     <section aria-labelledby="totp-offer" className="totp">
       <H id="totp-offer">{t("account.totp.offer.title")}</H>
       <p>{t("account.totp.offer.body")}</p>
-      {problem && <ErrorState problem={problem} retry={() => void begin()} />}
+      {problem !== null && <ErrorState problem={describe(problem)} retry={() => void begin()} />}
       {step.kind === "starting" ? (
         <LoadingState label={t("account.totp.starting")} lines={2} />
       ) : (
