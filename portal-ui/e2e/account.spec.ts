@@ -191,6 +191,7 @@ test("a new patient activates their account: a wrong date of birth first, then a
   const key = page.locator(".secret code");
   await expect(key).toHaveText(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
   await expect(page.getByRole("link", { name: /Open the key in your authenticator app/ })).toHaveAttribute("href", /^otpauth:\/\//);
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   await checkBothLanguages(page, testInfo, "security-setup", "Inicio de sesión y seguridad");
   await wide(page, "security-setup");
   // A wrong code is refused with a sentence, the typed code kept.

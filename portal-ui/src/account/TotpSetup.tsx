@@ -12,6 +12,7 @@ import { useT } from "../i18n/I18n";
 import { ErrorState, Field, LoadingState } from "../components/PageState";
 import { Summary } from "./Summary";
 import { PRACTICE_SLUG } from "../app/address";
+import { qrPath } from "./qr";
 
 const BeginTotp = graphql(`
   mutation AccountBeginTotp {
@@ -51,6 +52,16 @@ const ConfirmTotp = graphql(`
 /** "JBSW Y3DP EHPK 3PXP": easier to read and type. */
 export function groupInFours(secret: string): string {
   return (secret.replace(/\s/g, "").match(/.{1,4}/g) ?? []).join(" ");
+}
+
+function QrCode({ text, label }: { text: string; label: string }) {
+  const { path, size } = qrPath(text);
+  return (
+    <svg className="qr" viewBox={`0 0 ${size} ${size}`} role="img" aria-label={label} shapeRendering="crispEdges">
+      <rect width={size} height={size} fill="#fff" />
+      <path d={path} fill="#000" />
+    </svg>
+  );
 }
 
 type Step = { kind: "offer" } | { kind: "starting" } | { kind: "code"; secret: string; uri: string } | { kind: "recovery"; codes: string[] };
@@ -157,7 +168,9 @@ export function TotpSetup({
         <ol className="totp-steps">
           <li>{t("account.totp.steps.app")}</li>
           <li>
-            <p>{t("account.totp.steps.key", { practice: brand.displayName })}</p>
+            <p>{t("account.totp.steps.scan", { practice: brand.displayName })}</p>
+            <QrCode text={step.uri} label={t("account.totp.qr")} />
+            <p>{t("account.totp.steps.key")}</p>
             <p className="secret">
               <span className="visually-hidden">{t("account.totp.key")} </span>
               <code>{groupInFours(step.secret)}</code>
