@@ -320,10 +320,14 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   await avery.getByRole("checkbox", { name: /See my records/ }).check();
   await expect(avery.getByRole("checkbox", { name: /Book and change visits/ })).not.toBeChecked();
   await expect(avery.getByRole("checkbox", { name: /Send messages/ })).not.toBeChecked();
+  // Until a day next year, which the list then names.
+  const nextYear = new Date().getFullYear() + 1;
+  await avery.getByLabel("End date (optional)").fill(`${nextYear}-06-30`);
   await avery.getByRole("button", { name: "Give access" }).click();
   await expect(avery.getByRole("status").filter({ hasText: `${casey.email} has access now.` })).toBeVisible();
   const row = avery.getByRole("listitem").filter({ hasText: casey.email });
   await expect(row).toContainText("Can: See my records");
+  await expect(row).toContainText(`until Jun 30, ${nextYear}`);
   await checkBothLanguages(avery, testInfo, "caregivers-granted", "Personas que pueden ver su expediente");
   await wide(avery, "caregivers-granted");
 

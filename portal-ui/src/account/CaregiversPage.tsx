@@ -60,6 +60,12 @@ const SCOPES = ["READ", "MESSAGE", "BOOK", "REFILLS"] as const;
 type ProxyScope = (typeof SCOPES)[number];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The first day an end date may be, as the date box takes it (YYYY-MM-DD, this device's day). */
+function tomorrow(): string {
+  const d = new Date(Date.now() + 86_400_000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
 export default function CaregiversPage() {
   const t = useT();
   return (
@@ -241,7 +247,7 @@ function Caregivers() {
           </fieldset>
           <Field id="ends-on" label={t("account.caregivers.endsOn")} hint={t("account.caregivers.endsOn.hint")} error={problems.endsAt}>
             {(describedBy, invalid) => (
-              <input id="ends-on" type="date" value={endsOn} onChange={(e) => setEndsOn(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} className="medium-input" />
+              <input id="ends-on" type="date" min={tomorrow()} value={endsOn} onChange={(e) => setEndsOn(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} className="medium-input" />
             )}
           </Field>
           <div className="actions">

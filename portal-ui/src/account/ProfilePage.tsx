@@ -70,7 +70,7 @@ export default function ProfilePage() {
 }
 
 function Profile() {
-  const { chart, reloadMe } = usePortal();
+  const { chart, me, reloadMe } = usePortal();
   const t = useT();
   const describe = useProblem();
   const { locale, setLocale } = useLocale();
@@ -212,7 +212,7 @@ function Profile() {
           <legend>
             <h2>{t("account.profile.contact")}</h2>
           </legend>
-          {text("email", "email", { type: "email", inputMode: "email" }, t("account.profile.email.hint"))}
+          {text("email", "email", { type: "email", inputMode: "email" }, t("account.profile.email.hint", { signIn: me.email }))}
           {text("phone", "tel", { type: "tel", inputMode: "tel" }, t("account.profile.phone.hint"))}
         </fieldset>
         <fieldset className="group">
