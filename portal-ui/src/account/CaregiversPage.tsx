@@ -1,7 +1,7 @@
 // The people who may use the portal for the patient (a parent, a partner, a carer): who they
 // are, what each may do and until when; giving someone access by email; ending it after a
 // confirmation. Only for the patient's own chart.
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
@@ -94,6 +94,7 @@ function Caregivers() {
   const [failure, setFailure] = useState<unknown>(null);
   const [done, setDone] = useState<{ kind: "granted" | "revoked"; email: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const listHeading = useRef<HTMLHeadingElement>(null);
 
   const now = Date.now();
   const grants = data?.proxyGrants ?? [];
@@ -138,6 +139,8 @@ function Caregivers() {
     setConfirming(null);
     setDone({ kind: "revoked", email: who });
     refresh();
+    // The button pressed is gone: the list's heading takes the focus.
+    listHeading.current?.focus();
   };
 
   const ids: Record<string, string> = { granteeEmail: "grantee-email", scopes: "scope-READ", endsAt: "ends-on" };
@@ -154,7 +157,7 @@ function Caregivers() {
       )}
       {failure !== null && <ErrorState problem={describe(failure)} />}
       <section aria-labelledby="caregivers-now">
-        <h2 id="caregivers-now">{t("account.caregivers.now")}</h2>
+        <h2 id="caregivers-now" ref={listHeading} tabIndex={-1}>{t("account.caregivers.now")}</h2>
         {!data ? (
           error ? (
             <ErrorState problem={describe(error)} retry={refresh} />
@@ -184,10 +187,10 @@ function Caregivers() {
                       <strong>{t("account.caregivers.confirm", { email: g.granteeEmail })}</strong>
                     </p>
                     <div className="actions">
-                      <button type="button" className="button danger" disabled={revoking.fetching} onClick={() => void stop(g.id, g.granteeEmail)} autoFocus>
+                      <button type="button" className="button danger" disabled={revoking.fetching} onClick={() => void stop(g.id, g.granteeEmail)}>
                         {t("account.caregivers.confirm.yes")}
                       </button>
-                      <button type="button" className="button secondary" onClick={() => setConfirming(null)}>
+                      <button type="button" className="button secondary" onClick={() => setConfirming(null)} autoFocus>
                         {t("account.caregivers.confirm.no")}
                       </button>
                     </div>
