@@ -191,6 +191,7 @@ test("a new patient activates their account: a wrong date of birth first, then a
   const key = page.locator(".secret code");
   await expect(key).toHaveText(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
   await expect(page.getByRole("link", { name: /Open the key in your authenticator app/ })).toHaveAttribute("href", /^otpauth:\/\//);
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   await checkBothLanguages(page, testInfo, "security-setup", "Inicio de sesión y seguridad");
   await wide(page, "security-setup");
   // A wrong code is refused with a sentence, the typed code kept.
@@ -210,6 +211,15 @@ test("a new patient activates their account: a wrong date of birth first, then a
   // Still signed in after the other sessions ended: the page's session was replaced.
   await page.reload();
   await expect(page.getByText("Status: on", { exact: true })).toBeVisible();
+
+  // Text messages need a mobile number, which Jordan has not given: said, the choice kept.
+  await page.goto(portalUrl("/settings/notifications"));
+  await expect(page.getByRole("heading", { level: 1, name: "How the practice contacts you" })).toBeVisible();
+  await page.getByRole("checkbox", { name: /^Text message/ }).check();
+  await page.getByRole("button", { name: "Save my choices" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "There is a problem" })).toContainText("first add a mobile number");
+  await expect(page.getByRole("checkbox", { name: /^Text message/ })).toBeChecked();
+  await checkBothLanguages(page, testInfo, "notifications-no-mobile", "Cómo se comunica el consultorio con usted");
   await context.close();
 });
 
@@ -283,6 +293,7 @@ test("a patient who forgot their password resets it from the emailed link and si
   await expect(other.getByText("This link was already used.")).toBeVisible();
   await checkBothLanguages(other, testInfo, "reset-used", "No se puede usar este enlace");
   await expect(other.getByRole("link", { name: "Get a new link" })).toHaveAttribute("href", /\/forgot-password$/);
+  await other.context().close();
   await context.close();
 });
 
@@ -309,10 +320,14 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   await avery.getByRole("checkbox", { name: /See my records/ }).check();
   await expect(avery.getByRole("checkbox", { name: /Book and change visits/ })).not.toBeChecked();
   await expect(avery.getByRole("checkbox", { name: /Send messages/ })).not.toBeChecked();
+  // Until a day next year, which the list then names.
+  const nextYear = new Date().getFullYear() + 1;
+  await avery.getByLabel("End date (optional)").fill(`${nextYear}-06-30`);
   await avery.getByRole("button", { name: "Give access" }).click();
   await expect(avery.getByRole("status").filter({ hasText: `${casey.email} has access now.` })).toBeVisible();
   const row = avery.getByRole("listitem").filter({ hasText: casey.email });
   await expect(row).toContainText("Can: See my records");
+  await expect(row).toContainText(`until Jun 30, ${nextYear}`);
   await checkBothLanguages(avery, testInfo, "caregivers-granted", "Personas que pueden ver su expediente");
   await wide(avery, "caregivers-granted");
 
@@ -330,7 +345,7 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   // Avery's caregivers and contact details are Avery's to manage, not Casey's.
   await caseyPage.goto(portalUrl("/profile/caregivers"));
   await expect(caseyPage.getByRole("heading", { level: 1, name: "People who can see your records" })).toBeVisible();
-  await expect(caseyPage.getByText("You are looking at Avery's records. Only Avery can change these settings.")).toBeVisible();
+  await expect(caseyPage.getByText("These settings belong to Avery's own account. Only Avery can change them.")).toBeVisible();
   await expect(caseyPage.getByRole("button", { name: "Give access" })).toHaveCount(0);
   await checkBothLanguages(caseyPage, testInfo, "caregivers-proxy", "Personas que pueden ver su expediente");
   await caseyPage.getByRole("button", { name: "Go to my own records" }).click();
@@ -347,7 +362,8 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   await screenshot(avery, "caregivers-revoked-360-en");
 
   // After a reload Casey has only their own records.
-  await caseyPage.goto(portalUrl("/"));
+  await caseyPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Home" }).click();
+  await expect(caseyPage.getByRole("heading", { level: 1 })).toBeVisible();
   await caseyPage.reload();
   await expect(caseyPage.getByRole("heading", { level: 1, name: "Hello, Casey" })).toBeVisible();
   await expect(caseyPage.getByLabel("Whose records")).toHaveCount(0);

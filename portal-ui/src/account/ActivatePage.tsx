@@ -7,8 +7,7 @@ import { graphql, post } from "@portico/client";
 import { useAuth } from "../app/session";
 import { useBrand } from "../app/brandContext";
 import { PRACTICE_SLUG } from "../app/address";
-import { useProblem, type PortalProblem } from "../app/problem";
-import { en as catalog, type MessageId } from "../i18n/catalog";
+import { useProblem } from "../app/problem";
 import { useT } from "../i18n/I18n";
 import { ErrorState, Field } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -16,6 +15,7 @@ import { DateOfBirth, EMPTY_DATE, isoDate, type DateParts } from "./DateOfBirth"
 import { NewPassword } from "./NewPassword";
 import { MIN_PASSWORD_LENGTH } from "./password";
 import { TotpSetup } from "./TotpSetup";
+import { errorId, useSentences, type Problem } from "./problems";
 import "./account.css";
 
 const Activate = graphql(`
@@ -36,13 +36,7 @@ const Activate = graphql(`
   }
 `);
 
-// Kept as message ids, not sentences, so a change of language re-words them too.
-type Problem = { field: string; id: MessageId; values?: Record<string, number> };
 
-function errorId(code: string): MessageId {
-  const id = `error.${code}`;
-  return (id in catalog ? id : "error.INTERNAL") as MessageId;
-}
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export default function ActivatePage() {
@@ -58,7 +52,7 @@ export default function ActivatePage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [problems, setProblems] = useState<Problem[]>([]);
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
   const problemCount = useRef(0);
@@ -75,7 +69,7 @@ export default function ActivatePage() {
     if (problemCount.current === 0) heading.current?.focus();
   }, [step]);
 
-  const sentences = problems.map((p) => ({ field: p.field, sentence: t(p.id, p.values) }));
+  const sentences = useSentences()(problems);
   const errorFor = (field: string) => sentences.find((p) => p.field === field)?.sentence;
 
   const checkDetails = (): Problem[] =>
@@ -129,7 +123,7 @@ export default function ActivatePage() {
       const other = errorOn("password") ?? payload.userErrors[0];
       setProblems([{ field: "password", id: other ? errorId(other.code) : "error.INTERNAL" }]);
     } catch (error) {
-      setFailure(describe(error));
+      setFailure(error);
     } finally {
       setBusy(false);
     }
@@ -152,7 +146,7 @@ export default function ActivatePage() {
       <p className="step-count">{t("account.activate.step", { step, total: 3 })}</p>
       <h1 ref={heading} tabIndex={-1}>{step === 1 ? t("account.activate.title", { practice: brand.displayName }) : t("account.activate.password.title")}</h1>
       <Summary problems={sentences} />
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       {step === 1 ? (
         <form onSubmit={toPassword} noValidate className="stack">
           <p>{t("account.activate.lead")}</p>

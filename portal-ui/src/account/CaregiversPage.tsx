@@ -1,12 +1,14 @@
 // The people who may use the portal for the patient (a parent, a partner, a carer): who they
 // are, what each may do and until when; giving someone access by email; ending it after a
 // confirmation. Only for the patient's own chart.
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { idsByField } from "./problems";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState, ErrorState, Field, LoadingState } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -58,6 +60,12 @@ const SCOPES = ["READ", "MESSAGE", "BOOK", "REFILLS"] as const;
 type ProxyScope = (typeof SCOPES)[number];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The first day an end date may be, as the date box takes it (YYYY-MM-DD, this device's day). */
+function tomorrow(): string {
+  const d = new Date(Date.now() + 86_400_000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
 export default function CaregiversPage() {
   const t = useT();
   return (
@@ -72,7 +80,6 @@ function Caregivers() {
   const t = useT();
   const f = useFormat();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const patientId = chart.patient.id;
   const [{ data, error }, reload] = useQuery({ query: GrantsQuery, variables: { patientId } });
   const [granting, grant] = useMutation(Grant);
@@ -82,10 +89,12 @@ function Caregivers() {
   const [email, setEmail] = useState("");
   const [scopes, setScopes] = useState<ProxyScope[]>(["READ"]);
   const [endsOn, setEndsOn] = useState("");
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problemIds, setProblems] = useState<Record<string, MessageId>>({});
+  const problems = Object.fromEntries(Object.entries(problemIds).map(([f, id]) => [f, t(id)]));
+  const [failure, setFailure] = useState<unknown>(null);
   const [done, setDone] = useState<{ kind: "granted" | "revoked"; email: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const listHeading = useRef<HTMLHeadingElement>(null);
 
   const now = Date.now();
   const grants = data?.proxyGrants ?? [];
@@ -98,10 +107,10 @@ function Caregivers() {
     e.preventDefault();
     setFailure(null);
     setDone(null);
-    const found: Record<string, string> = {};
-    if (!EMAIL.test(email.trim())) found.granteeEmail = email.trim() ? t("error.INVALID_EMAIL") : t("account.activate.required.email");
-    if (scopes.length === 0) found.scopes = t("error.INVALID_SCOPES");
-    if (endsOn && !(Date.parse(`${endsOn}T23:59:59`) > now)) found.endsAt = t("account.caregivers.endsOn.future");
+    const found: Record<string, MessageId> = {};
+    if (!EMAIL.test(email.trim())) found.granteeEmail = email.trim() ? "error.INVALID_EMAIL" : "account.activate.required.email";
+    if (scopes.length === 0) found.scopes = "error.INVALID_SCOPES";
+    if (endsOn && !(Date.parse(`${endsOn}T23:59:59`) > now)) found.endsAt = "account.caregivers.endsOn.future";
     setProblems(found);
     if (Object.keys(found).length) return;
     const result = await grant({
@@ -112,10 +121,10 @@ function Caregivers() {
         endsAt: endsOn ? new Date(`${endsOn}T23:59:59`).toISOString() : null,
       },
     });
-    if (result.error) return setFailure(describe(result.error));
+    if (result.error) return setFailure(result.error);
     const payload = result.data?.grantProxyAccess;
     if (!payload) return;
-    if (payload.userErrors.length) return setProblems(fieldProblems(payload.userErrors));
+    if (payload.userErrors.length) return setProblems(idsByField(payload.userErrors));
     setDone({ kind: "granted", email: email.trim() });
     setEmail("");
     setScopes(["READ"]);
@@ -126,10 +135,12 @@ function Caregivers() {
   const stop = async (id: string, who: string) => {
     setFailure(null);
     const result = await revoke({ id });
-    if (result.error) return setFailure(describe(result.error));
+    if (result.error) return setFailure(result.error);
     setConfirming(null);
     setDone({ kind: "revoked", email: who });
     refresh();
+    // The button pressed is gone: the list's heading takes the focus.
+    listHeading.current?.focus();
   };
 
   const ids: Record<string, string> = { granteeEmail: "grantee-email", scopes: "scope-READ", endsAt: "ends-on" };
@@ -144,9 +155,9 @@ function Caregivers() {
           {done.kind === "granted" ? t("account.caregivers.granted", { email: done.email }) : t("account.caregivers.revoked", { email: done.email })}
         </p>
       )}
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       <section aria-labelledby="caregivers-now">
-        <h2 id="caregivers-now">{t("account.caregivers.now")}</h2>
+        <h2 id="caregivers-now" ref={listHeading} tabIndex={-1}>{t("account.caregivers.now")}</h2>
         {!data ? (
           error ? (
             <ErrorState problem={describe(error)} retry={refresh} />
@@ -176,10 +187,10 @@ function Caregivers() {
                       <strong>{t("account.caregivers.confirm", { email: g.granteeEmail })}</strong>
                     </p>
                     <div className="actions">
-                      <button type="button" className="button danger" disabled={revoking.fetching} onClick={() => void stop(g.id, g.granteeEmail)} autoFocus>
+                      <button type="button" className="button danger" disabled={revoking.fetching} onClick={() => void stop(g.id, g.granteeEmail)}>
                         {t("account.caregivers.confirm.yes")}
                       </button>
-                      <button type="button" className="button secondary" onClick={() => setConfirming(null)}>
+                      <button type="button" className="button secondary" onClick={() => setConfirming(null)} autoFocus>
                         {t("account.caregivers.confirm.no")}
                       </button>
                     </div>
@@ -239,7 +250,7 @@ function Caregivers() {
           </fieldset>
           <Field id="ends-on" label={t("account.caregivers.endsOn")} hint={t("account.caregivers.endsOn.hint")} error={problems.endsAt}>
             {(describedBy, invalid) => (
-              <input id="ends-on" type="date" value={endsOn} onChange={(e) => setEndsOn(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} className="medium-input" />
+              <input id="ends-on" type="date" min={tomorrow()} value={endsOn} onChange={(e) => setEndsOn(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} className="medium-input" />
             )}
           </Field>
           <div className="actions">

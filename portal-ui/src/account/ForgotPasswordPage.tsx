@@ -4,7 +4,8 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { graphql, post } from "@portico/client";
 import { PRACTICE_SLUG } from "../app/address";
-import { useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
 import { useT } from "../i18n/I18n";
 import { ErrorState, Field } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -24,8 +25,9 @@ export default function ForgotPasswordPage() {
   const t = useT();
   const describe = useProblem();
   const [email, setEmail] = useState("");
-  const [error, setError] = useState<string | undefined>();
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [errorId, setError] = useState<MessageId | undefined>();
+  const error = errorId && t(errorId);
+  const [failure, setFailure] = useState<unknown>(null);
   const [sent, setSent] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -34,7 +36,7 @@ export default function ForgotPasswordPage() {
     setFailure(null);
     const value = email.trim();
     if (!EMAIL.test(value)) {
-      setError(value ? t("error.INVALID_EMAIL") : t("account.activate.required.email"));
+      setError(value ? "error.INVALID_EMAIL" : "account.activate.required.email");
       return;
     }
     setError(undefined);
@@ -43,7 +45,7 @@ export default function ForgotPasswordPage() {
       await post(RequestReset, { email: value }, PRACTICE_SLUG);
       setSent(value);
     } catch (err) {
-      setFailure(describe(err));
+      setFailure(err);
     } finally {
       setBusy(false);
     }
@@ -76,7 +78,7 @@ export default function ForgotPasswordPage() {
       <h1>{t("account.forgot.title")}</h1>
       <p>{t("account.forgot.lead")}</p>
       <Summary problems={error ? [{ field: "email", sentence: error }] : []} />
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       <form onSubmit={submit} noValidate className="stack">
         <Field id="email" label={t("signin.email")} error={error}>
           {(describedBy, invalid) => (

@@ -5,7 +5,9 @@ import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { idsByField } from "./problems";
 import { useFormat, useT } from "../i18n/I18n";
 import { ErrorState, LoadingState } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -71,14 +73,13 @@ function Notifications() {
   const t = useT();
   const f = useFormat();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const patientId = chart.patient.id;
   const [{ data, error }, reload] = useQuery({ query: PreferencesQuery, variables: { patientId } });
   const [saving, save] = useMutation(SavePreferences);
   const [choice, setChoice] = useState<Choice | null>(null);
   const [saved, setSaved] = useState<Choice | null>(null);
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problemIds, setProblems] = useState<Record<string, MessageId>>({});
+  const [failure, setFailure] = useState<unknown>(null);
   const [status, setStatus] = useState<"saved" | "unchanged" | null>(null);
 
   useEffect(() => {
@@ -89,6 +90,7 @@ function Notifications() {
     setSaved(initial);
   }, [data, choice]);
 
+  const problems = Object.fromEntries(Object.entries(problemIds).map(([f, id]) => [f, t(id)]));
   const title = t("account.notifications.title");
   if (!data || !choice || !saved) {
     return (
@@ -123,10 +125,10 @@ function Notifications() {
       return;
     }
     const result = await save({ input });
-    if (result.error) return setFailure(describe(result.error));
+    if (result.error) return setFailure(result.error);
     const payload = result.data?.updateNotificationPreferences;
     if (!payload) return;
-    if (payload.userErrors.length) return setProblems(fieldProblems(payload.userErrors));
+    if (payload.userErrors.length) return setProblems(idsByField(payload.userErrors));
     setProblems({});
     setSaved(choice);
     setStatus("saved");
@@ -142,7 +144,7 @@ function Notifications() {
       <h1>{title}</h1>
       <p className="lead">{t("account.notifications.lead")}</p>
       <Summary problems={summary} />
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       {status === "saved" && (
         <p className="notice notice-ok" role="status">
           {saved.optedOut ? t("account.notifications.saved.off") : t("account.notifications.saved")}

@@ -5,7 +5,9 @@ import { Link } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "@portico/client";
 import { usePortal } from "../app/portal";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { idsByField } from "./problems";
 import { useLocale, useT } from "../i18n/I18n";
 import { asLocale, LOCALES } from "../i18n/locale";
 import { ErrorState, Field, LoadingState } from "../components/PageState";
@@ -68,18 +70,17 @@ export default function ProfilePage() {
 }
 
 function Profile() {
-  const { chart, reloadMe } = usePortal();
+  const { chart, me, reloadMe } = usePortal();
   const t = useT();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const { locale, setLocale } = useLocale();
   const patientId = chart.patient.id;
   const [{ data, error }, reload] = useQuery({ query: ProfileQuery, variables: { patientId } });
   const [saving, save] = useMutation(SaveProfile);
   const [values, setValues] = useState<Values | null>(null);
   const [saved, setSaved] = useState<Values | null>(null);
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [problemIds, setProblems] = useState<Record<string, MessageId>>({});
+  const [failure, setFailure] = useState<unknown>(null);
   const [status, setStatus] = useState<"saved" | "unchanged" | null>(null);
 
   useEffect(() => {
@@ -99,6 +100,7 @@ function Profile() {
     setSaved(initial);
   }, [data, values, locale]);
 
+  const problems = Object.fromEntries(Object.entries(problemIds).map(([f, id]) => [f, t(id)]));
   const title = t("account.profile.title");
   if (!values || !saved) {
     return (
@@ -128,13 +130,13 @@ function Profile() {
     for (const f of changed) input[f] = values[f].trim();
     const result = await save({ input });
     if (result.error) {
-      setFailure(describe(result.error));
+      setFailure(result.error);
       return;
     }
     const payload = result.data?.updateContactDetails;
     if (!payload) return;
     if (payload.userErrors.length) {
-      setProblems(fieldProblems(payload.userErrors));
+      setProblems(idsByField(payload.userErrors));
       return;
     }
     setProblems({});
@@ -149,7 +151,12 @@ function Profile() {
   };
 
   const summary = Object.entries(problems).map(([field, sentence]) => ({ field: field === "_" || field === "input" ? undefined : field, sentence }));
-  const text = (name: Exclude<FieldName, "preferredLanguage">, autoComplete: string, extra: { type?: string; inputMode?: "tel" | "email" | "text" } = {}, hint?: string) => (
+  const text = (
+    name: Exclude<FieldName, "preferredLanguage">,
+    autoComplete: string,
+    extra: { type?: string; inputMode?: "tel" | "email" | "text"; short?: boolean } = {},
+    hint?: string,
+  ) => (
     <Field id={name} label={t(`account.profile.${name}`)} hint={hint} error={problems[name]}>
       {(describedBy, invalid) => (
         <input
@@ -161,6 +168,7 @@ function Profile() {
           onChange={(e) => set(name, e.target.value)}
           aria-describedby={describedBy}
           aria-invalid={invalid}
+          className={extra.short ? "medium-input" : undefined}
         />
       )}
     </Field>
@@ -170,8 +178,25 @@ function Profile() {
     <>
       <h1>{title}</h1>
       <p className="lead">{t("account.profile.lead", { name: `${chart.patient.givenName} ${chart.patient.familyName}` })}</p>
+      <section aria-labelledby="profile-more" className="card more">
+        <h2 id="profile-more">{t("account.profile.more")}</h2>
+        <ul className="links compact">
+          <li>
+            <Link to="/settings/notifications">{t("account.nav.notifications")}</Link>
+          </li>
+          <li>
+            <Link to="/profile/security">{t("account.nav.security")}</Link>
+          </li>
+          <li>
+            <Link to="/profile/caregivers">{t("account.nav.caregivers")}</Link>
+          </li>
+          <li>
+            <Link to="/profile/access-log">{t("account.nav.accessLog")}</Link>
+          </li>
+        </ul>
+      </section>
       <Summary problems={summary} />
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       {status === "saved" && (
         <p className="notice notice-ok" role="status">
           {t("account.profile.saved")}
@@ -187,7 +212,7 @@ function Profile() {
           <legend>
             <h2>{t("account.profile.contact")}</h2>
           </legend>
-          {text("email", "email", { type: "email", inputMode: "email" }, t("account.profile.email.hint"))}
+          {text("email", "email", { type: "email", inputMode: "email" }, t("account.profile.email.hint", { signIn: me.email }))}
           {text("phone", "tel", { type: "tel", inputMode: "tel" }, t("account.profile.phone.hint"))}
         </fieldset>
         <fieldset className="group">
@@ -196,8 +221,8 @@ function Profile() {
           </legend>
           {text("addressLine", "street-address")}
           {text("city", "address-level2")}
-          {text("region", "address-level1")}
-          {text("postalCode", "postal-code")}
+          {text("region", "address-level1", { short: true })}
+          {text("postalCode", "postal-code", { short: true })}
         </fieldset>
         <fieldset className="group">
           <legend>
@@ -228,23 +253,6 @@ function Profile() {
           </button>
         </div>
       </form>
-      <section aria-labelledby="profile-more" className="more">
-        <h2 id="profile-more">{t("account.profile.more")}</h2>
-        <ul className="links">
-          <li>
-            <Link to="/settings/notifications">{t("account.nav.notifications")}</Link>
-          </li>
-          <li>
-            <Link to="/profile/security">{t("account.nav.security")}</Link>
-          </li>
-          <li>
-            <Link to="/profile/caregivers">{t("account.nav.caregivers")}</Link>
-          </li>
-          <li>
-            <Link to="/profile/access-log">{t("account.nav.accessLog")}</Link>
-          </li>
-        </ul>
-      </section>
     </>
   );
 }

@@ -4,7 +4,8 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { graphql, post } from "@portico/client";
 import { PRACTICE_SLUG } from "../app/address";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import { errorId, useSentences, type Problem } from "./problems";
 import { useT } from "../i18n/I18n";
 import { ErrorState } from "../components/PageState";
 import { Summary } from "./Summary";
@@ -33,13 +34,14 @@ function tokenFromAddress(): string | null {
 export default function ResetPasswordPage() {
   const t = useT();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
+  const sentences = useSentences();
   const [token] = useState(tokenFromAddress);
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | undefined>();
+  const [problem, setError] = useState<Problem | undefined>();
+  const error = problem && sentences([problem])[0]?.sentence;
   // Why the link cannot be used: none in the address, or the API's code (expired, used).
   const [linkCode, setLinkCode] = useState<string | null>(token ? null : "MISSING");
-  const [failure, setFailure] = useState<PortalProblem | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
 
@@ -52,7 +54,7 @@ export default function ResetPasswordPage() {
     e.preventDefault();
     setFailure(null);
     if ([...password].length < MIN_PASSWORD_LENGTH) {
-      setError(t("account.password.tooShort", { min: MIN_PASSWORD_LENGTH }));
+      setError({ field: "password", id: "account.password.tooShort", values: { min: MIN_PASSWORD_LENGTH } });
       return;
     }
     setError(undefined);
@@ -64,12 +66,14 @@ export default function ResetPasswordPage() {
         setDone(true);
         return;
       }
-      const byField = fieldProblems(payload.userErrors);
       const tokenError = payload.userErrors.find((u) => u.field === "token");
       if (tokenError) setLinkCode(tokenError.code);
-      else setError(byField.password ?? Object.values(byField)[0] ?? t("error.INTERNAL"));
+      else {
+        const other = payload.userErrors.find((u) => u.field === "password") ?? payload.userErrors[0];
+        setError({ field: "password", id: other ? errorId(other.code) : "error.INTERNAL" });
+      }
     } catch (err) {
-      setFailure(describe(err));
+      setFailure(err);
     } finally {
       setBusy(false);
     }
@@ -95,7 +99,7 @@ export default function ResetPasswordPage() {
     return (
       <>
         <h1>{t("account.reset.bad.title")}</h1>
-        <p>{linkCode === "MISSING" ? t("account.reset.noToken") : fieldProblems([{ field: "token", code: linkCode, message: "" }]).token}</p>
+        <p>{linkCode === "MISSING" ? t("account.reset.noToken") : t(errorId(linkCode))}</p>
         <p>
           <Link className="button" to="/forgot-password">
             {t("account.reset.bad.again")}
@@ -110,7 +114,7 @@ export default function ResetPasswordPage() {
       <h1>{t("account.reset.title")}</h1>
       <p>{t("account.reset.lead")}</p>
       <Summary problems={error ? [{ field: "password", sentence: error }] : []} />
-      {failure && <ErrorState problem={failure} />}
+      {failure !== null && <ErrorState problem={describe(failure)} />}
       <form onSubmit={submit} noValidate className="stack">
         <NewPassword id="password" value={password} onChange={setPassword} error={error} />
         <button type="submit" className="button" disabled={busy}>

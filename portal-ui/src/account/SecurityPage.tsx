@@ -1,5 +1,6 @@
 // Signing in safely: two-step verification (on, or how to turn it on), then the sections that
 // come with the API's next release (password, passkeys, signed-in devices).
+import { useState } from "react";
 import { Link } from "react-router";
 import { usePortal } from "../app/portal";
 import { useBrand } from "../app/brandContext";
@@ -14,6 +15,8 @@ export default function SecurityPage() {
   const { me, reloadMe } = usePortal();
   const brand = useBrand();
   const t = useT();
+  // On as soon as the code is accepted, while the recovery codes are still being saved.
+  const [confirmed, setConfirmed] = useState(false);
   return (
     <>
       <h1>{t("account.security.title")}</h1>
@@ -33,10 +36,12 @@ export default function SecurityPage() {
             </>
           ) : (
             <>
-              <p className="status-line">
-                <strong>{t("account.security.mfa.off")}</strong>
-              </p>
-              <TotpSetup headingLevel={3} onDone={reloadMe} />
+              {!confirmed && (
+                <p className="status-line">
+                  <strong>{t("account.security.mfa.off")}</strong>
+                </p>
+              )}
+              <TotpSetup headingLevel={3} onDone={reloadMe} onConfirmed={() => setConfirmed(true)} />
             </>
           )}
         </section>

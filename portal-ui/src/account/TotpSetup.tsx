@@ -2,14 +2,17 @@
 // in fours, and as a link that opens the app on a phone), one code to prove it works, then
 // the recovery codes, shown once. Used after activation and on the security page.
 import { useState, type FormEvent } from "react";
-import { graphql, post } from "@portico/client";
+import { ApiFailure, graphql, post } from "@portico/client";
 import { useAuth } from "../app/session";
 import { useBrand } from "../app/brandContext";
-import { useFieldProblems, useProblem, type PortalProblem } from "../app/problem";
+import { useProblem } from "../app/problem";
+import type { MessageId } from "../i18n/catalog";
+import { errorId } from "./problems";
 import { useT } from "../i18n/I18n";
 import { ErrorState, Field, LoadingState } from "../components/PageState";
 import { Summary } from "./Summary";
 import { PRACTICE_SLUG } from "../app/address";
+import { qrPath } from "./qr";
 
 const BeginTotp = graphql(`
   mutation AccountBeginTotp {
@@ -51,18 +54,39 @@ export function groupInFours(secret: string): string {
   return (secret.replace(/\s/g, "").match(/.{1,4}/g) ?? []).join(" ");
 }
 
+function QrCode({ text, label }: { text: string; label: string }) {
+  const { path, size } = qrPath(text);
+  return (
+    <svg className="qr" viewBox={`0 0 ${size} ${size}`} role="img" aria-label={label} shapeRendering="crispEdges">
+      <rect width={size} height={size} fill="#fff" />
+      <path d={path} fill="#000" />
+    </svg>
+  );
+}
+
 type Step = { kind: "offer" } | { kind: "starting" } | { kind: "code"; secret: string; uri: string } | { kind: "recovery"; codes: string[] };
 
-export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () => void; onDone: () => void; headingLevel?: 2 | 3 }) {
+export function TotpSetup({
+  onSkip,
+  onDone,
+  onConfirmed,
+  headingLevel = 2,
+}: {
+  onSkip?: () => void;
+  onDone: () => void;
+  /** Called as soon as the code is accepted (the recovery codes are then on screen). */
+  onConfirmed?: () => void;
+  headingLevel?: 2 | 3;
+}) {
   const { session } = useAuth();
   const brand = useBrand();
   const t = useT();
   const describe = useProblem();
-  const fieldProblems = useFieldProblems();
   const [step, setStep] = useState<Step>({ kind: "offer" });
-  const [problem, setProblem] = useState<PortalProblem | null>(null);
+  const [problem, setProblem] = useState<unknown>(null);
   const [code, setCode] = useState("");
-  const [codeError, setCodeError] = useState<string | undefined>();
+  const [codeErrorId, setCodeError] = useState<MessageId | undefined>();
+  const codeError = codeErrorId && t(codeErrorId);
   const [busy, setBusy] = useState(false);
   const H = headingLevel === 2 ? "h2" : "h3";
 
@@ -73,13 +97,13 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
       const data = await post(BeginTotp, {}, PRACTICE_SLUG, session.current?.accessToken);
       const enrolment = data.beginTotpEnrolment.enrolment;
       if (!enrolment) {
-        setProblem({ code: "INTERNAL", sentence: Object.values(fieldProblems(data.beginTotpEnrolment.userErrors))[0] ?? t("error.INTERNAL") });
+        setProblem(new ApiFailure(data.beginTotpEnrolment.userErrors[0]?.code ?? "INTERNAL", undefined));
         setStep({ kind: "offer" });
         return;
       }
       setStep({ kind: "code", secret: enrolment.secret, uri: enrolment.otpauthUri });
     } catch (error) {
-      setProblem(describe(error));
+      setProblem(error);
       setStep({ kind: "offer" });
     }
   };
@@ -89,7 +113,7 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
     setProblem(null);
     const trimmed = code.replace(/\s/g, "");
     if (!/^\d{6}$/.test(trimmed)) {
-      setCodeError(t("account.totp.codeRequired"));
+      setCodeError("account.totp.codeRequired");
       return;
     }
     setCodeError(undefined);
@@ -98,15 +122,16 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
       const data = await post(ConfirmTotp, { code: trimmed }, PRACTICE_SLUG, session.current?.accessToken);
       const payload = data.confirmTotpEnrolment;
       if (payload.userErrors.length || !payload.session) {
-        const byField = fieldProblems(payload.userErrors);
-        setCodeError(byField.code ?? Object.values(byField)[0] ?? t("error.INVALID_TOTP_CODE"));
+        const first = payload.userErrors.find((u) => u.field === "code") ?? payload.userErrors[0];
+        setCodeError(first ? errorId(first.code) : "error.INVALID_TOTP_CODE");
         return;
       }
       // Every other session ended; this one carries on with the new tokens.
       session.accept(payload.session);
       setStep({ kind: "recovery", codes: payload.recoveryCodes });
+      onConfirmed?.();
     } catch (error) {
-      setProblem(describe(error));
+      setProblem(error);
     } finally {
       setBusy(false);
     }
@@ -116,7 +141,7 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
     return (
       <section aria-labelledby="totp-recovery" className="totp">
         <H id="totp-recovery">{t("account.totp.recovery.title")}</H>
-        <p className="notice" role="status">
+        <p className="notice notice-ok" role="status">
           {t("account.totp.on")}
         </p>
         <p>{t("account.totp.recovery.body")}</p>
@@ -139,11 +164,13 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
       <section aria-labelledby="totp-code-title" className="totp">
         <H id="totp-code-title">{t("account.totp.steps.title")}</H>
         <Summary problems={codeError ? [{ field: "totp-code", sentence: codeError }] : []} />
-        {problem && <ErrorState problem={problem} />}
+        {problem !== null && <ErrorState problem={describe(problem)} />}
         <ol className="totp-steps">
           <li>{t("account.totp.steps.app")}</li>
           <li>
-            <p>{t("account.totp.steps.key", { practice: brand.displayName })}</p>
+            <p>{t("account.totp.steps.scan", { practice: brand.displayName })}</p>
+            <QrCode text={step.uri} label={t("account.totp.qr")} />
+            <p>{t("account.totp.steps.key")}</p>
             <p className="secret">
               <span className="visually-hidden">{t("account.totp.key")} </span>
               <code>{groupInFours(step.secret)}</code>
@@ -191,7 +218,7 @@ export function TotpSetup({ onSkip, onDone, headingLevel = 2 }: { onSkip?: () =>
     <section aria-labelledby="totp-offer" className="totp">
       <H id="totp-offer">{t("account.totp.offer.title")}</H>
       <p>{t("account.totp.offer.body")}</p>
-      {problem && <ErrorState problem={problem} retry={() => void begin()} />}
+      {problem !== null && <ErrorState problem={describe(problem)} retry={() => void begin()} />}
       {step.kind === "starting" ? (
         <LoadingState label={t("account.totp.starting")} lines={2} />
       ) : (
