@@ -32,6 +32,7 @@ mod m20261205_000026_api_edges;
 pub mod m20261212_000027_patient_search;
 mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
+mod m20261213_000030_practice_phone;
 pub mod postgres;
 mod shape;
 pub mod sqlite;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000027_patient_search::Migration),
             Box::new(m20261213_000028_passkeys::Migration),
             Box::new(m20261213_000029_session_devices::Migration),
+            Box::new(m20261213_000030_practice_phone::Migration),
         ]
     }
 }

@@ -343,3 +343,126 @@ async fn a_suspended_practice_may_still_change_its_branding() {
         "Paused Clinic"
     );
 }
+
+const PHONE: &str = "{ tenantBranding { phone } }";
+
+#[tokio::test]
+async fn a_practice_admin_sets_the_phone_number_the_portal_shows() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("ringing").await;
+    let other = app.practice_admin("quiet").await;
+    let phone = |body: Value| body["data"]["tenantBranding"]["phone"].clone();
+    assert_eq!(
+        phone(app.gql(Some("ringing"), PHONE, json!({})).await),
+        Value::Null
+    );
+
+    let set = update(
+        &app,
+        "ringing",
+        &admin.access,
+        json!({ "phone": " +1 (555) 010-0142 " }),
+    )
+    .await;
+    assert_eq!(
+        set["data"]["updateBranding"]["userErrors"],
+        json!([]),
+        "{set}"
+    );
+    assert_eq!(
+        phone(app.gql(Some("ringing"), PHONE, json!({})).await),
+        "+1 (555) 010-0142"
+    );
+    // Only the fields given change, and only at this practice.
+    let renamed = update(
+        &app,
+        "ringing",
+        &admin.access,
+        json!({ "displayName": "Ringing Clinic" }),
+    )
+    .await;
+    assert_eq!(
+        renamed["data"]["updateBranding"]["userErrors"],
+        json!([]),
+        "{renamed}"
+    );
+    assert_eq!(
+        phone(app.gql(Some("ringing"), PHONE, json!({})).await),
+        "+1 (555) 010-0142"
+    );
+    assert_eq!(
+        phone(app.gql(Some("quiet"), PHONE, json!({})).await),
+        Value::Null
+    );
+
+    // Refused values change nothing, the other fields given with them included.
+    for bad in [
+        "call 555-0142",
+        "555-0142 ext. 4",
+        "12",
+        "1234567890 1234567890 1234567890 1",
+    ] {
+        let body = update(
+            &app,
+            "ringing",
+            &admin.access,
+            json!({ "phone": bad, "displayName": "Changed Anyway" }),
+        )
+        .await;
+        assert_eq!(refused(&body), ("phone", "INVALID_PHONE"), "{bad}: {body}");
+    }
+    let now = app
+        .gql(
+            Some("ringing"),
+            "{ tenantBranding { displayName phone } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        now["data"]["tenantBranding"]["displayName"], "Ringing Clinic",
+        "{now}"
+    );
+    assert_eq!(
+        now["data"]["tenantBranding"]["phone"], "+1 (555) 010-0142",
+        "{now}"
+    );
+
+    // Another practice's admin cannot reach it: their change is their own practice's.
+    let theirs = update(
+        &app,
+        "quiet",
+        &other.access,
+        json!({ "phone": "555 010 0100" }),
+    )
+    .await;
+    assert_eq!(
+        theirs["data"]["updateBranding"]["userErrors"],
+        json!([]),
+        "{theirs}"
+    );
+    assert_eq!(
+        phone(app.gql(Some("ringing"), PHONE, json!({})).await),
+        "+1 (555) 010-0142"
+    );
+
+    // A patient cannot set it; "" removes it.
+    let (patient, _) = app.add_user("ringing", Role::Patient).await;
+    let denied = update(
+        &app,
+        "ringing",
+        &patient.access,
+        json!({ "phone": "555 010 0100" }),
+    )
+    .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+    let removed = update(&app, "ringing", &admin.access, json!({ "phone": "" })).await;
+    assert_eq!(
+        removed["data"]["updateBranding"]["userErrors"],
+        json!([]),
+        "{removed}"
+    );
+    assert_eq!(
+        phone(app.gql(Some("ringing"), PHONE, json!({})).await),
+        Value::Null
+    );
+}

@@ -26,6 +26,20 @@ async fn demo_console_logins_share_the_password_and_the_totp_secret() {
     assert!(!first.admin_totp_secret.is_empty());
     assert_eq!(again.admin_totp_secret, first.admin_totp_secret);
     assert_eq!(again.tenant.tenant.id, first.tenant.tenant.id);
+    // The portal shows the demo practice's phone number.
+    let branding = app
+        .gql(
+            Some(demo::DEMO_SLUG),
+            "{ tenantBranding { phone } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        branding["data"]["tenantBranding"]["phone"],
+        demo::DEMO_PHONE,
+        "{branding}"
+    );
+    assert_eq!(demo::DEMO_PHONE, "(555) 010-0199");
 
     // One code serves all three (each account spends its own steps).
     let code = portico_auth::totp::current(&first.admin_totp_secret).unwrap();

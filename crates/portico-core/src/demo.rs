@@ -20,6 +20,8 @@ use crate::{
 };
 
 pub const DEMO_SLUG: &str = "lakeside";
+/// The demo practice's phone number (a 555-01xx number, reserved for fiction).
+pub const DEMO_PHONE: &str = "(555) 010-0199";
 pub const ADMIN_EMAIL: &str = "admin@lakeside.example";
 pub const PATIENT_EMAIL: &str = "avery@lakeside.example";
 /// A front-desk staff member of the demo practice (role `staff`).
@@ -245,9 +247,22 @@ async fn demo_chart(tx: &TenantTx, actor: &Actor, chart: patient::Model) -> Core
 pub async fn load(db: &Db, credentials: &dyn Credentials) -> CoreResult<DemoLogins> {
     let (tenant, secret) = match tenants::find_by_slug(db, DEMO_SLUG).await? {
         Some(tenant) => {
-            let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
+            let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
             let admin = accounts::find_by_email(&tx, ADMIN_EMAIL).await?;
-            tx.rollback().await?;
+            // A demo loaded before practices had a phone number gets the demo's.
+            let tenant = if tenant.tenant.phone.is_none() {
+                crate::branding::update(
+                    &tx,
+                    crate::branding::BrandingChange {
+                        phone: Some(DEMO_PHONE.to_owned()),
+                        ..Default::default()
+                    },
+                )
+                .await?
+            } else {
+                tenant
+            };
+            tx.commit().await?;
             let secret = admin.and_then(|a| a.totp_secret).unwrap_or_default();
             (tenant, secret)
         }
@@ -326,6 +341,7 @@ async fn load_practice(
                 display_name: "Lakeside Family Medicine".to_owned(),
                 logo_url: None,
                 primary_color: "#0f766e".to_owned(),
+                phone: Some(DEMO_PHONE.to_owned()),
             }),
             custom_domain: None,
         },

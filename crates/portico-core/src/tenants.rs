@@ -63,6 +63,7 @@ impl ResolvedTenant {
             display_name: self.tenant.display_name.clone(),
             logo_url: self.tenant.logo_url.clone(),
             primary_color: self.tenant.primary_color.clone(),
+            phone: self.tenant.phone.clone(),
         }
     }
 }
@@ -72,6 +73,7 @@ pub struct Branding {
     pub display_name: String,
     pub logo_url: Option<String>,
     pub primary_color: String,
+    pub phone: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +211,7 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         display_name: name.clone(),
         logo_url: None,
         primary_color: "#1f6feb".to_owned(),
+        phone: None,
     });
     validate_branding(&branding)?;
     let custom_domain = new
@@ -227,6 +230,11 @@ fn validate(new: NewTenant) -> CoreResult<tenant::ActiveModel> {
         display_name: Set(branding.display_name),
         logo_url: Set(branding.logo_url),
         primary_color: Set(branding.primary_color.trim().to_ascii_lowercase()),
+        phone: Set(branding
+            .phone
+            .as_deref()
+            .map(crate::branding::validate_phone)
+            .transpose()?),
         custom_domain: Set(custom_domain),
         status_reason: Set(None),
         status_changed_at: Set(None),
@@ -279,6 +287,7 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
         display_name: Set("Portico operators".to_owned()),
         logo_url: Set(None),
         primary_color: Set("#111827".to_owned()),
+        phone: Set(None),
         custom_domain: Set(None),
         status_reason: Set(None),
         status_changed_at: Set(None),

@@ -24,6 +24,9 @@ pub struct UpdateBrandingInput {
     primary_color: Option<String>,
     /// An https URL of at most 2048 characters; `""` removes the logo.
     logo_url: Option<String>,
+    /// The practice's phone number as patients should see it: digits, spaces and
+    /// `+ ( ) - .`, at most 32 characters (`INVALID_PHONE`); `""` removes it.
+    phone: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -41,7 +44,7 @@ pub struct BrandingMutation;
 
 #[Object]
 impl BrandingMutation {
-    /// Changes the practice's display name, primary colour or logo; the portal and
+    /// Changes the practice's display name, primary colour, logo or phone number; the portal and
     /// `tenantBranding` show the change at once. Also allowed while the practice is
     /// suspended: it is not new work.
     async fn update_branding(
@@ -63,6 +66,7 @@ impl BrandingMutation {
                     display_name: input.display_name,
                     primary_color: input.primary_color,
                     logo_url: input.logo_url,
+                    phone: input.phone,
                 },
             )
             .await?;

@@ -14,6 +14,9 @@ pub struct TenantBranding {
     logo_url: Option<String>,
     /// `#rrggbb`.
     primary_color: String,
+    /// The practice's phone number as it writes it (`(555) 010-0199`), for the portal to
+    /// show ("call us to cancel"); null when not set.
+    phone: Option<String>,
     /// IANA time zone of the practice, e.g. `America/Chicago`.
     time_zone: String,
     /// `trial`, `active`, `suspended` or `closed`: a portal shows a notice when suspended.
@@ -28,6 +31,7 @@ impl From<&ResolvedTenant> for TenantBranding {
             display_name: b.display_name,
             logo_url: b.logo_url,
             primary_color: b.primary_color,
+            phone: b.phone,
             time_zone: t.tenant.time_zone.clone(),
             status: t.tenant.status.clone(),
         }

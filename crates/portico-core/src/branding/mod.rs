@@ -24,6 +24,8 @@ pub struct BrandingChange {
     pub display_name: Option<String>,
     pub primary_color: Option<String>,
     pub logo_url: Option<String>,
+    /// An empty string removes the phone number.
+    pub phone: Option<String>,
 }
 
 /// Applies `change` to the transaction's practice. Every given field is checked before
@@ -53,6 +55,18 @@ pub async fn update(tx: &TenantTx, change: BrandingChange) -> CoreResult<Resolve
         })
         .transpose()?;
 
+    let phone = change
+        .phone
+        .as_deref()
+        .map(|phone| {
+            if phone.trim().is_empty() {
+                Ok(None)
+            } else {
+                validate_phone(phone).map(Some)
+            }
+        })
+        .transpose()?;
+
     let found = tenants::own_row(tx).await?;
     let mut active: tenant::ActiveModel = found.tenant.into();
     if let Some(name) = display_name {
@@ -63,6 +77,9 @@ pub async fn update(tx: &TenantTx, change: BrandingChange) -> CoreResult<Resolve
     }
     if let Some(url) = logo_url {
         active.logo_url = Set(url);
+    }
+    if let Some(phone) = phone {
+        active.phone = Set(phone);
     }
     active.updated_at = Set(Utc::now());
     Ok(ResolvedTenant {
@@ -116,6 +133,29 @@ pub fn suggested_primary_color(color: &str) -> Option<String> {
     Rgb::parse(color.trim())
         .filter(|rgb| !rgb.passes_with_white_text())
         .map(|rgb| rgb.nearest_passing_darker().to_string())
+}
+
+/// Longest phone number accepted, as written.
+pub const MAX_PHONE_LEN: usize = 32;
+
+/// A phone number as the practice writes it: digits, spaces and `+ ( ) - .`, at most 32
+/// characters, with at least 3 digits; returns it trimmed. Loose on purpose: it is shown,
+/// not dialled by Portico.
+pub fn validate_phone(phone: &str) -> CoreResult<String> {
+    let phone = phone.trim();
+    let allowed = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +()-.".contains(c));
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if allowed && digits >= 3 && phone.chars().count() <= MAX_PHONE_LEN {
+        Ok(phone.to_owned())
+    } else {
+        Err(CoreError::invalid(
+            "phone",
+            "INVALID_PHONE",
+            "must be a phone number of at most 32 characters: digits, spaces and + ( ) - .",
+        ))
+    }
 }
 
 /// An `https://` URL with a host, no spaces or control characters, at most 2048 characters.
@@ -176,6 +216,25 @@ mod tests {
         }
         assert_eq!(suggested_primary_color("#1f6feb"), None);
         assert_eq!(suggested_primary_color("blue"), None);
+    }
+
+    #[test]
+    fn phones_are_digits_and_a_little_punctuation() {
+        assert_eq!(
+            validate_phone(" (555) 010-0199 ").unwrap(),
+            "(555) 010-0199"
+        );
+        assert!(validate_phone("+1 555.010.0199").is_ok());
+        for bad in [
+            "call us",
+            "555-0199 ext 4",
+            "()",
+            "12",
+            &"1".repeat(33),
+            "555\n0199",
+        ] {
+            assert_eq!(code(validate_phone(bad)), "INVALID_PHONE", "{bad:?}");
+        }
     }
 
     #[test]

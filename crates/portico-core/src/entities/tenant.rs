@@ -18,6 +18,8 @@ pub struct Model {
     pub logo_url: Option<String>,
     /// `#rrggbb`.
     pub primary_color: String,
+    /// The practice's phone number as it wants it shown (`(555) 010-0199`).
+    pub phone: Option<String>,
     #[sea_orm(unique)]
     pub custom_domain: Option<String>,
     /// Shown to the practice's staff while suspended (no PHI: an operator's note).

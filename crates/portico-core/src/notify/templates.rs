@@ -462,6 +462,7 @@ mod tests {
             display_name: "X".into(),
             logo_url: Some("javascript:alert(1)".into()),
             primary_color: "red;background:url(x)".into(),
+            phone: None,
             custom_domain: None,
             status_reason: None,
             status_changed_at: None,
