@@ -277,10 +277,10 @@ test("a patient who forgot their password resets it from the emailed link and si
   await page.getByRole("button", { name: "Save my new password" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Your password is changed" })).toBeVisible();
   await checkBothLanguages(page, testInfo, "reset-done", "Su contraseña cambió");
-  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Sign in", exact: true }).click();
   await page.getByLabel("Email address").fill(riley.email);
   await page.getByLabel("Password", { exact: true }).fill(newer);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Hello, Riley" })).toBeVisible();
 
   // The link works once: opened again, it says so and offers a new one.

@@ -15,7 +15,7 @@ test("a patient signs in on a phone and sees what needs doing, in English and Sp
   await expectAccessible(page, testInfo, "portal-sign-in-en");
 
   // Nothing typed: the summary says what is missing, and nothing is sent.
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "There is a problem" })).toContainText("Enter your email address.");
 
   await signInPortal(page, PATIENT, PASSWORD);

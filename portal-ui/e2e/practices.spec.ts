@@ -37,14 +37,14 @@ test("each practice's own host shows its own brand, and a token from one is refu
   // Lakeside's patient signs in on Lakeside's host, in the browser, without naming the practice.
   await lakeside.getByLabel("Email address").fill(PATIENT);
   await lakeside.getByLabel("Password").fill(PASSWORD);
-  await lakeside.getByRole("button", { name: "Sign in" }).click();
+  await lakeside.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(lakeside.getByRole("heading", { level: 1, name: /^Hello, Avery/ })).toBeVisible();
   await expect(lakeside).toHaveURL(hostUrl("lakeside", "/"));
 
   // The same credentials at Bayview's portal are not an account there.
   await bayview.getByLabel("Email address").fill(PATIENT);
   await bayview.getByLabel("Password").fill(PASSWORD);
-  await bayview.getByRole("button", { name: "Sign in" }).click();
+  await bayview.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(bayview.getByRole("alert")).toContainText("That email, password or code is not right");
 
   // A token issued at Lakeside's host is refused at Bayview's host. (Node does not resolve

@@ -13,7 +13,7 @@ import { ErrorState, Field } from "../components/PageState";
 import { Summary } from "./Summary";
 import { DateOfBirth, EMPTY_DATE, isoDate, type DateParts } from "./DateOfBirth";
 import { NewPassword } from "./NewPassword";
-import { MIN_PASSWORD_LENGTH } from "./password";
+import { usePasswordMinimum } from "./policy";
 import { TotpSetup } from "./TotpSetup";
 import { errorId, useSentences, type Problem } from "./problems";
 import "./account.css";
@@ -41,6 +41,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export default function ActivatePage() {
   const { session, signedIn } = useAuth();
+  const minLength = usePasswordMinimum();
   const brand = useBrand();
   const t = useT();
   const describe = useProblem();
@@ -90,8 +91,8 @@ export default function ActivatePage() {
   const activate = async (e: FormEvent) => {
     e.preventDefault();
     setFailure(null);
-    if ([...password].length < MIN_PASSWORD_LENGTH) {
-      setProblems([{ field: "password", id: "account.password.tooShort", values: { min: MIN_PASSWORD_LENGTH } }]);
+    if ([...password].length < minLength) {
+      setProblems([{ field: "password", id: "account.password.tooShort", values: { min: minLength } }]);
       return;
     }
     setProblems([]);

@@ -3,7 +3,8 @@
 import { useState } from "react";
 import { useT } from "../i18n/I18n";
 import { Field } from "../components/PageState";
-import { MIN_PASSWORD_LENGTH, strengthLevel, strengthOf } from "./password";
+import { strengthLevel, strengthOf } from "./password";
+import { usePasswordMinimum } from "./policy";
 
 export function NewPassword({
   id,
@@ -20,10 +21,11 @@ export function NewPassword({
 }) {
   const t = useT();
   const [shown, setShown] = useState(false);
-  const strength = strengthOf(value, personal);
+  const min = usePasswordMinimum();
+  const strength = strengthOf(value, personal, min);
   const level = strengthLevel(strength);
   return (
-    <Field id={id} label={t("account.password.label")} hint={t("account.password.hint", { min: MIN_PASSWORD_LENGTH })} error={error}>
+    <Field id={id} label={t("account.password.label")} hint={t("account.password.hint", { min: min })} error={error}>
       {(describedBy, invalid) => (
         <>
           <input
@@ -48,7 +50,7 @@ export function NewPassword({
               ))}
             </div>
             <p id={`${id}-strength`} className="strength-text" aria-live="polite">
-              {t(`account.password.strength.${strength}`, { min: MIN_PASSWORD_LENGTH, count: [...value].length })}
+              {t(`account.password.strength.${strength}`, { min: min, count: [...value].length })}
             </p>
           </div>
         </>

@@ -10,7 +10,7 @@ import { useT } from "../i18n/I18n";
 import { ErrorState } from "../components/PageState";
 import { Summary } from "./Summary";
 import { NewPassword } from "./NewPassword";
-import { MIN_PASSWORD_LENGTH } from "./password";
+import { usePasswordMinimum } from "./policy";
 import "./account.css";
 
 const ResetPassword = graphql(`
@@ -33,6 +33,7 @@ function tokenFromAddress(): string | null {
 
 export default function ResetPasswordPage() {
   const t = useT();
+  const minLength = usePasswordMinimum();
   const describe = useProblem();
   const sentences = useSentences();
   const [token] = useState(tokenFromAddress);
@@ -53,8 +54,8 @@ export default function ResetPasswordPage() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setFailure(null);
-    if ([...password].length < MIN_PASSWORD_LENGTH) {
-      setError({ field: "password", id: "account.password.tooShort", values: { min: MIN_PASSWORD_LENGTH } });
+    if ([...password].length < minLength) {
+      setError({ field: "password", id: "account.password.tooShort", values: { min: minLength } });
       return;
     }
     setError(undefined);

@@ -1,8 +1,7 @@
 // How strong a new password looks, for the meter shown while the patient types. The server
 // has the last word (its policy refuses short, common and personal passwords).
 
-/** The server refuses passwords shorter than this; the API does not publish its policy yet,
- * so the portal keeps the same number as the server's default. */
+/** The server's default minimum, used until `passwordPolicy` answers (./policy.ts). */
 export const MIN_PASSWORD_LENGTH = 12;
 
 export type Strength = "empty" | "tooShort" | "weak" | "fair" | "strong";
@@ -11,10 +10,10 @@ const COMMON_PIECES = ["password", "passw0rd", "123456", "qwerty", "letmein", "w
 
 /** A rough guess from the length and the kinds of characters; `personal` are the name and
  * email, which make a password weak when it contains them. */
-export function strengthOf(password: string, personal: string[] = []): Strength {
+export function strengthOf(password: string, personal: string[] = [], min = MIN_PASSWORD_LENGTH): Strength {
   if (!password) return "empty";
   const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) return "tooShort";
+  if (length < min) return "tooShort";
   const lower = password.toLowerCase();
   const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length;
   const unique = new Set(lower).size;
