@@ -15,6 +15,8 @@ import { DateOfBirth, EMPTY_DATE, isoDate, type DateParts } from "./DateOfBirth"
 import { NewPassword } from "./NewPassword";
 import { usePasswordMinimum } from "./policy";
 import { TotpSetup } from "./TotpSetup";
+import { AddPasskey } from "./AddPasskey";
+import { passkeysSupported } from "../signin/webauthn";
 import { errorId, useSentences, type Problem } from "./problems";
 import "./account.css";
 
@@ -42,6 +44,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export default function ActivatePage() {
   const { session, signedIn } = useAuth();
   const minLength = usePasswordMinimum();
+  const [passkeyAdded, setPasskeyAdded] = useState<string | null>(null);
   const brand = useBrand();
   const t = useT();
   const describe = useProblem();
@@ -138,6 +141,24 @@ export default function ActivatePage() {
           {t("account.activate.done.body", { practice: brand.displayName })}
         </p>
         <TotpSetup onSkip={() => navigate("/", { replace: true })} onDone={() => navigate("/", { replace: true })} />
+        {passkeysSupported() && (
+          <section className="join-passkey" aria-labelledby="join-passkey">
+            <h2 id="join-passkey">{t("passkey.join.title")}</h2>
+            <p>{t("passkey.join.body")}</p>
+            {passkeyAdded ? (
+              <>
+                <p className="notice" role="status">
+                  {t("passkey.add.done", { name: passkeyAdded })}
+                </p>
+                <button type="button" className="button" onClick={() => navigate("/", { replace: true })}>
+                  {t("passkey.join.continue")}
+                </button>
+              </>
+            ) : (
+              <AddPasskey onAdded={setPasskeyAdded} />
+            )}
+          </section>
+        )}
       </>
     );
   }
