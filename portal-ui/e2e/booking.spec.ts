@@ -498,8 +498,10 @@ test("inside the practice's cancellation window, the visit says to call the prac
     await page.locator(".booking-visit-link").first().click();
     await h1(page, /^Your visit on /);
     await expect(page.getByText("This visit is too soon to change or cancel online.")).toBeVisible();
-    // No phone number on record yet: the sentence names the practice without one.
-    await expect(page.getByText("To change or cancel it, call Lakeside Family Medicine.")).toBeVisible();
+    // The practice's number, from its branding, as a link that dials it.
+    const call = page.getByRole("link", { name: "(555) 010-0199" });
+    await expect(call).toBeVisible();
+    await expect(call).toHaveAttribute("href", "tel:5550100199");
     await expect(page.getByRole("link", { name: "Change the time" })).toHaveCount(0);
     await expect(page.getByRole("link", { name: "Cancel this visit" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Add to calendar" })).toBeVisible();

@@ -32,6 +32,7 @@ const BrandingQuery = graphql(`
       primaryColor
       timeZone
       status
+      phone
     }
   }
 `);
@@ -54,7 +55,7 @@ export function App() {
   const load = useCallback(() => {
     setBrand({ kind: "loading" });
     post(BrandingQuery, { slug: PRACTICE_SLUG }, PRACTICE_SLUG).then(
-      (data) => setBrand({ kind: "ready", brand: { ...data.tenantBranding, logoUrl: data.tenantBranding.logoUrl ?? null, phone: null } }),
+      (data) => setBrand({ kind: "ready", brand: { ...data.tenantBranding, logoUrl: data.tenantBranding.logoUrl ?? null, phone: data.tenantBranding.phone ?? null } }),
       (error: unknown) => setBrand({ kind: "failed", error }),
     );
   }, []);
