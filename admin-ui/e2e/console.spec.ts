@@ -201,8 +201,12 @@ test("the adoption page draws its charts, with a table for each", async ({ page 
   await expectAccessible(page, testInfo, "branding-refused");
   await page.getByRole("button", { name: /^Use #[0-9a-f]{6} instead$/ }).click();
   await expect(page.getByText(/readable/)).toBeVisible();
+  // The number patients call, shown by the portal where a visit is too soon to change.
+  await page.getByLabel("Phone number (optional)").fill("+1 (555) 010-0142");
   await page.getByRole("button", { name: "Save branding" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Phone number (optional)")).toHaveValue("+1 (555) 010-0142");
   await page.getByRole("link", { name: "Set-up" }).click();
   await expect(page.getByRole("listitem").filter({ hasText: "Brand your portal" })).toContainText("Done");
   // Billing hands off to Stripe Checkout (the local stand-in made the session; the Checkout

@@ -39,6 +39,7 @@ const MeQueryDoc = graphql(`
         logoUrl
         timeZone
         status
+        phone
       }
     }
   }

@@ -1,4 +1,4 @@
-// The portal's branding: name, colour and logo, with a live preview of the patient portal's
+// The portal's branding: name, colour, logo and phone number, with a live preview of the patient portal's
 // header and main button. A colour white text cannot be read on is refused, with the nearest
 // colour that works offered in one click.
 import { useState, type FormEvent } from "react";
@@ -15,6 +15,7 @@ const Update = graphql(`
         displayName
         primaryColor
         logoUrl
+        phone
       }
       suggestedPrimaryColor
       userErrors {
@@ -26,13 +27,14 @@ const Update = graphql(`
   }
 `);
 
-const LABELS = { displayName: "Practice name", primaryColor: "Brand colour", logoUrl: "Logo address" };
+const LABELS = { displayName: "Practice name", primaryColor: "Brand colour", logoUrl: "Logo address", phone: "Phone number" };
 
 export default function BrandingPage() {
   const { me, reloadMe } = useConsole();
   const [name, setName] = useState(me.tenant.displayName);
   const [color, setColor] = useState(me.tenant.primaryColor);
   const [logo, setLogo] = useState(me.tenant.logoUrl ?? "");
+  const [phone, setPhone] = useState(me.tenant.phone ?? "");
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [suggested, setSuggested] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -47,7 +49,7 @@ export default function BrandingPage() {
     event.preventDefault();
     if (state.fetching) return;
     setSaved(false);
-    const result = await update({ input: { displayName: name.trim(), primaryColor: color.trim(), logoUrl: logo.trim() } });
+    const result = await update({ input: { displayName: name.trim(), primaryColor: color.trim(), logoUrl: logo.trim(), phone: phone.trim() } });
     if (result.error) return setProblems({ _: problemOf(result.error).sentence });
     const payload = result.data?.updateBranding;
     setSuggested(payload?.suggestedPrimaryColor ?? null);
@@ -60,7 +62,7 @@ export default function BrandingPage() {
   return (
     <>
       <h1>Branding</h1>
-      <p>Patients see your name, colour and logo on every page of your portal and in every email.</p>
+      <p>Patients see your name, colour and logo on every page of your portal and in every email, and your phone number where they need to call.</p>
       <div className="branding-layout">
         <form onSubmit={submit} noValidate className="form">
           <ErrorSummary problems={problems} labels={LABELS} />
@@ -99,6 +101,14 @@ export default function BrandingPage() {
           )}
           <Field name="logoUrl" label={`${LABELS.logoUrl} (optional)`} hint="An https address of your logo image. Leave empty for none." error={problems.logoUrl}>
             {(p) => <input {...p} type="url" value={logo} onChange={(e) => setLogo(e.target.value)} />}
+          </Field>
+          <Field
+            name="phone"
+            label={`${LABELS.phone} (optional)`}
+            hint="The number patients call, as they should see it, for example (555) 010-0199. The portal shows it where a visit is too soon to change online."
+            error={problems.phone}
+          >
+            {(p) => <input {...p} type="tel" value={phone} onChange={(e) => setPhone(e.target.value)} />}
           </Field>
           <button type="submit" className="primary" disabled={state.fetching}>
             Save branding
