@@ -138,7 +138,9 @@ test("a patient asks for a refill, the practice approves it, and the refills pag
   await expect(page.getByRole("heading", { level: 1, name: "Request a refill" })).toBeVisible();
   await expect(page.getByRole("heading", { name: /Lisinopril/ })).toBeVisible();
   await expectAccessible(page, testInfo, "records-refill-form-1280-en");
-  // Nothing typed: the summary at the top says what is missing and links to the field.
+  // No pharmacy (the box starts with the patient's usual one, when another journey set it):
+  // the summary at the top says what is missing and links to the field.
+  await page.getByLabel("Pharmacy").fill("");
   await page.getByLabel("Note for your care team (optional)").fill("Running out on Friday.");
   await page.getByRole("button", { name: "Send request" }).click();
   const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });

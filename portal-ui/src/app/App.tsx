@@ -47,9 +47,6 @@ export function App() {
     rememberLocale(next);
     setLocaleState(next);
   }, []);
-  useEffect(() => {
-    document.documentElement.lang = locale;
-  }, [locale]);
 
   const [brand, setBrand] = useState<BrandState>({ kind: "loading" });
   const load = useCallback(() => {

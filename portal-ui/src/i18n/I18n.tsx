@@ -1,9 +1,9 @@
 // The i18n layer: react-intl (ICU messages, `Intl` formatting) set to the patient's language
 // and the practice's time zone, and typed message ids. Pages call `useT()` for words and
 // `useFormat()` for dates, times and numbers.
-import { createContext, useCallback, useContext, useMemo, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { IntlProvider, useIntl } from "react-intl";
-import { CATALOGS, type MessageId } from "./catalog";
+import { en, loadCatalog, type Catalog, type MessageId } from "./catalog";
 import type { Locale } from "./locale";
 
 type Values = Record<string, string | number | boolean | Date | null | undefined | ((chunks: ReactNode[]) => ReactNode)>;
@@ -22,10 +22,28 @@ export function I18nProvider({
   timeZone,
   children,
 }: LocaleControl & { children: ReactNode }) {
+  // The words shown are those of the last catalog loaded: a switch to Spanish takes effect
+  // when its chunk arrives, and a page opened in Spanish waits for it (no English flash).
+  const [shown, setShown] = useState<{ locale: Locale; messages: Catalog } | null>(locale === "en" ? { locale, messages: en } : null);
+  useEffect(() => {
+    let live = true;
+    loadCatalog(locale).then(
+      (messages) => live && setShown({ locale, messages }),
+      // The chunk could not be fetched (offline, a newer release): stay in English.
+      () => live && setShown({ locale: "en", messages: en }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [locale]);
+  useEffect(() => {
+    if (shown) document.documentElement.lang = shown.locale;
+  }, [shown]);
   const control = useMemo(() => ({ locale, setLocale, timeZone }), [locale, setLocale, timeZone]);
+  if (!shown) return null;
   return (
     <LocaleContext.Provider value={control}>
-      <IntlProvider locale={locale === "es" ? "es-US" : "en-US"} messages={CATALOGS[locale]} timeZone={timeZone} defaultLocale="en-US">
+      <IntlProvider locale={shown.locale === "es" ? "es-US" : "en-US"} messages={shown.messages} timeZone={timeZone} defaultLocale="en-US">
         {children}
       </IntlProvider>
     </LocaleContext.Provider>

@@ -1,6 +1,7 @@
-// Every string the portal shows, in English and Spanish (ICU message syntax: plurals, select).
-// Each area keeps its own messages next to its pages; a Spanish catalog missing a key, or
-// carrying one English lacks, does not compile.
+// Every string the portal shows (ICU message syntax: plurals, select). Each area keeps its
+// words next to its pages: English in `messages.ts`, in the first bundle; Spanish in
+// `messages.es.ts`, merged in ./catalog.es.ts and loaded only when the portal speaks Spanish.
+// A Spanish catalog missing a key, or carrying one English lacks, does not compile.
 import * as app from "../app/messages";
 import * as errors from "../app/errorMessages";
 import * as home from "../home/messages";
@@ -24,15 +25,10 @@ export const en = {
 
 export type MessageId = keyof typeof en;
 
-export const es: Record<MessageId, string> = {
-  ...app.es,
-  ...errors.es,
-  ...home.es,
-  ...booking.es,
-  ...records.es,
-  ...messages.es,
-  ...account.es,
-  ...passkeys.es,
-};
+export type Catalog = Record<MessageId, string>;
 
-export const CATALOGS: Record<Locale, Record<MessageId, string>> = { en, es };
+/** The words of `locale`: English at once, Spanish from its own chunk. */
+export async function loadCatalog(locale: Locale): Promise<Catalog> {
+  if (locale === "en") return en;
+  return (await import("./catalog.es")).es;
+}

@@ -1,0 +1,36 @@
+// The Spanish words of errorMessages.ts, loaded only when the portal speaks Spanish; missing or
+// extra keys do not compile.
+import type { en } from "./errorMessages";
+
+export const es: Record<keyof typeof en, string> = {
+  "error.NETWORK": "No pudimos conectar con el portal. Revise su conexión e inténtelo de nuevo.",
+  "error.UNAVAILABLE": "El portal está ocupado. Inténtelo de nuevo en un momento.",
+  "error.INTERNAL": "Algo salió mal de nuestro lado. Inténtelo de nuevo. Si sigue pasando, llame al consultorio.",
+  "error.UNAUTHENTICATED": "Se cerró su sesión. Inicie sesión de nuevo para continuar.",
+  "error.FORBIDDEN": "No puede hacer esto para esta persona.",
+  "error.INVALID_CREDENTIALS": "El correo, la contraseña o el código no son correctos. Después de varios intentos, la cuenta se bloquea por un tiempo.",
+  "error.MFA_REQUIRED": "Escriba el código de 6 dígitos de su aplicación de autenticación.",
+  "error.INVALID_TOTP_CODE": "Ese código no es correcto. Escriba el código que muestra su aplicación ahora.",
+  "error.TENANT_NOT_FOUND": "No encontramos este consultorio. Revise la dirección.",
+  "error.TENANT_SUSPENDED": "El portal está en pausa por ahora. Llame al consultorio si necesita ayuda.",
+  "error.RATE_LIMITED": "Demasiados intentos. Espere un minuto e inténtelo de nuevo.",
+  "error.CSRF_REJECTED": "Esa solicitud vino de otro sitio, así que la rechazamos.",
+  "error.NOT_FOUND": "Esto ya no está aquí.",
+  "error.BAD_USER_INPUT": "Parte de lo que escribió no es correcto.",
+  "error.SLOT_UNAVAILABLE": "Alguien acaba de tomar ese horario. Elija otro.",
+  "error.INSIDE_CANCELLATION_WINDOW": "Esta cita es demasiado pronto para cambiarla en línea.",
+  "error.THREAD_CLOSED": "Esta conversación está cerrada. Empiece una nueva.",
+  "error.MESSAGE_EMPTY": "Escriba un mensaje primero.",
+  "error.MESSAGE_TOO_LONG": "Su mensaje es demasiado largo. Hágalo más corto.",
+  "error.INVALID_EMAIL": "Escriba un correo electrónico como nombre@ejemplo.com.",
+  "error.INVALID_PHONE": "Escriba un número de teléfono con su código de área.",
+  "error.INVALID_DATE": "Escriba una fecha real.",
+  "error.REQUIRED": "Este dato es obligatorio.",
+  "error.TOO_LONG": "Es demasiado largo.",
+  "error.WEAK_PASSWORD": "Elija una contraseña más larga.",
+  "error.PASSWORD_TOO_SHORT": "Elija una contraseña más larga.",
+  "error.INVALID_ACTIVATION": "El código o la fecha de nacimiento no son correctos, o el código venció. Revise ambos o pida un código nuevo al consultorio.",
+  "error.INVALID_TOKEN": "Este enlace venció o ya se usó. Pida uno nuevo.",
+  "error.ATTACHMENT_REFUSED": "No podemos aceptar ese archivo. Envíe una foto (JPEG o PNG) o un PDF.",
+  "error.ATTACHMENT_TOO_LARGE": "Ese archivo es demasiado grande. Envíe uno más pequeño.",
+};

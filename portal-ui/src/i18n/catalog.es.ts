@@ -1,0 +1,21 @@
+// The portal's Spanish words, one chunk loaded when the portal speaks Spanish.
+import type { Catalog } from "./catalog";
+import * as app from "../app/messages.es";
+import * as errors from "../app/errorMessages.es";
+import * as home from "../home/messages.es";
+import * as booking from "../booking/messages.es";
+import * as records from "../records/messages.es";
+import * as messages from "../messages/messages.es";
+import * as account from "../account/messages.es";
+import * as passkeys from "../signin/messages.es";
+
+export const es: Catalog = {
+  ...app.es,
+  ...errors.es,
+  ...home.es,
+  ...booking.es,
+  ...records.es,
+  ...messages.es,
+  ...account.es,
+  ...passkeys.es,
+};

@@ -1,0 +1,35 @@
+// The Spanish words of messages.ts, loaded only when the portal speaks Spanish; missing or
+// extra keys do not compile.
+import type { en } from "./messages";
+
+export const es: Record<keyof typeof en, string> = {
+  "passkey.signIn": "Iniciar sesión con una llave de acceso",
+  "passkey.signIn.working": "Esperando su llave de acceso…",
+  "passkey.signIn.hint": "Una llave de acceso usa el bloqueo de su teléfono o computadora (huella, rostro o PIN) en lugar de una contraseña.",
+  "passkey.cancelled": "No se usó ninguna llave de acceso. Inténtelo de nuevo o inicie sesión con su correo y contraseña.",
+  "passkey.unsupported": "Este navegador no puede usar llaves de acceso.",
+  "passkey.exists": "Este dispositivo ya tiene una llave de acceso para su cuenta. Úsela para iniciar sesión o agregue una en otro dispositivo.",
+  "passkey.section.title": "Llaves de acceso",
+  "passkey.section.lead": "Inicie sesión con el bloqueo de su dispositivo (huella, rostro o PIN) en lugar de su contraseña y código. Una llave de acceso solo funciona en la dirección de este portal.",
+  "passkey.section.none": "Todavía no tiene llaves de acceso.",
+  "passkey.section.created": "Agregada el {date}",
+  "passkey.section.used": "Último uso: {date}",
+  "passkey.section.neverUsed": "Todavía no se ha usado",
+  "passkey.add.name": "Nombre de esta llave de acceso",
+  "passkey.add.nameHint": "Para distinguir sus llaves de acceso, por ejemplo \"Mi teléfono\".",
+  "passkey.add.submit": "Agregar una llave de acceso",
+  "passkey.add.working": "Siga los pasos de su dispositivo…",
+  "passkey.add.done": "Su llave de acceso \"{name}\" está lista. Puede usarla la próxima vez que inicie sesión.",
+  "passkey.join.title": "O use una llave de acceso (opcional)",
+  "passkey.join.body": "Con una llave de acceso, inicia sesión con el bloqueo de su dispositivo (huella, rostro o PIN), sin escribir una contraseña.",
+  "passkey.join.continue": "Ir a mi portal",
+  "passkey.remove": "Quitar {name}",
+  "passkey.remove.confirm": "¿Quitar la llave de acceso \"{name}\"? Ya no podrá iniciar sesión con ella.",
+  "passkey.remove.yes": "Sí, quitarla",
+  "passkey.remove.no": "Conservarla",
+  "passkey.remove.done": "Se quitó la llave de acceso \"{name}\".",
+  "error.PASSKEY_REJECTED": "Esa llave de acceso no funcionó aquí. Pruebe otra o inicie sesión con su correo y contraseña.",
+  "error.CHALLENGE_EXPIRED": "Tardó demasiado. Inténtelo de nuevo.",
+  "error.NAME_REQUIRED": "Póngale un nombre a la llave de acceso.",
+  "error.ORIGIN_NOT_ALLOWED": "No se pueden usar llaves de acceso en esta dirección. Abra el portal desde el enlace que le dio su consultorio.",
+};
