@@ -120,6 +120,11 @@ impl SoftPasskey {
         )
     }
 
+    /// Sets the signature counter back, as a cloned authenticator would be.
+    pub fn rewind_counter(&mut self, by: u32) {
+        self.counter = self.counter.saturating_sub(by);
+    }
+
     /// `navigator.credentials.get({ publicKey })` on a page at `origin`, choosing this
     /// passkey. Returns the credential JSON for `finishPasskeySignIn`.
     pub fn get(&mut self, options: &Value, origin: &str) -> Value {

@@ -619,3 +619,32 @@ async fn nobody_else_may_see_or_remove_a_persons_passkeys() {
         .await;
     assert_eq!(me["data"]["me"]["role"], "staff", "{me}");
 }
+
+#[tokio::test]
+async fn a_cloned_passkey_and_a_locked_account_are_refused() {
+    let app = spawn_app().await;
+    app.sign_up("pk-lock").await;
+    let (patient, _) = app.add_user("pk-lock", Role::Patient).await;
+    let (mut passkey, _) = register(&app, "pk-lock", &patient.access, PUBLIC, "Phone").await;
+    for _ in 0..2 {
+        let ok = sign_in_with(&app, "pk-lock", PUBLIC, &mut passkey).await;
+        assert!(ok["session"]["accessToken"].is_string(), "{ok}");
+    }
+    // A signature counter that goes back means a copy of the key: refused.
+    passkey.rewind_counter(1);
+    let cloned = sign_in_with(&app, "pk-lock", PUBLIC, &mut passkey).await;
+    assert_eq!(codes(&cloned), ["PASSKEY_REJECTED"], "{cloned}");
+    let ahead = sign_in_with(&app, "pk-lock", PUBLIC, &mut passkey).await;
+    assert!(ahead["session"]["accessToken"].is_string(), "{ahead}");
+
+    // Five wrong passwords lock the account: its passkey is refused too until the lock ends.
+    for _ in 0..5 {
+        let wrong = app
+            .sign_in("pk-lock", &patient.email, "not the password at all", None)
+            .await;
+        assert_eq!(error_code(&wrong), Some("INVALID_CREDENTIALS"), "{wrong}");
+    }
+    let locked = sign_in_with(&app, "pk-lock", PUBLIC, &mut passkey).await;
+    assert_eq!(codes(&locked), ["PASSKEY_REJECTED"], "{locked}");
+    assert_eq!(locked["session"], Value::Null);
+}
