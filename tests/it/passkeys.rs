@@ -648,3 +648,29 @@ async fn a_cloned_passkey_and_a_locked_account_are_refused() {
     assert_eq!(codes(&locked), ["PASSKEY_REJECTED"], "{locked}");
     assert_eq!(locked["session"], Value::Null);
 }
+
+#[tokio::test]
+async fn starting_passkey_sign_ins_is_limited_per_address() {
+    let app = spawn_app().await;
+    app.sign_up("pk-flood").await;
+    for _ in 0..30 {
+        begin_sign_in(&app, "pk-flood", PUBLIC).await;
+    }
+    let limited = post(
+        &app,
+        "pk-flood",
+        Some(PUBLIC),
+        None,
+        false,
+        BEGIN_SIGN_IN,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        error_code(&limited.body),
+        Some("RATE_LIMITED"),
+        "{}",
+        limited.body
+    );
+    assert_eq!(limited.body["data"], Value::Null);
+}

@@ -206,6 +206,40 @@ fn relying_party(ctx: &Context<'_>) -> Result<Option<RelyingParty>, ApiError> {
     }))
 }
 
+/// Passkey sign-ins one address may start a minute, and one practice: each start stores a
+/// challenge for five minutes, and no one signs in that often.
+const SIGN_IN_STARTS_PER_ADDRESS: u32 = 30;
+const SIGN_IN_STARTS_PER_PRACTICE: u32 = 600;
+
+/// `RATE_LIMITED` past either limit of [`begin_passkey_sign_in`].
+async fn limit_sign_in_starts(ctx: &Context<'_>) -> Result<(), ApiError> {
+    let services = ctx.services()?;
+    let request = ctx.request()?;
+    let tenant = ctx.tenant()?.id();
+    let mut keys = vec![(
+        format!("passkey-start:{tenant}"),
+        SIGN_IN_STARTS_PER_PRACTICE,
+    )];
+    if let Some(ip) = request.client_ip {
+        keys.push((format!("passkey-start-ip:{ip}"), SIGN_IN_STARTS_PER_ADDRESS));
+    }
+    for (key, limit) in keys {
+        let decision = services
+            .rate_limiter
+            .hit(&key, limit, std::time::Duration::from_secs(60))
+            .await
+            .map_err(|e| {
+                ApiError::from_core(CoreError::Adapter(e.to_string()), &request.request_id)
+            })?;
+        if let portico_core::ports::RateDecision::Limited { retry_after } = decision {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: retry_after.as_secs().max(1),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn adapter(e: PasskeyError, request_id: &str) -> ApiError {
     ApiError::from_core(CoreError::Adapter(e.to_string()), request_id)
 }
@@ -421,7 +455,8 @@ impl PasskeysMutation {
     }
 
     /// Starts a sign-in with a passkey at the practice this request is addressed to; no
-    /// account is named (the passkey names it).
+    /// account is named (the passkey names it). At most 30 a minute from one address and
+    /// 600 at one practice (`RATE_LIMITED`).
     async fn begin_passkey_sign_in(
         &self,
         ctx: &Context<'_>,
@@ -429,6 +464,7 @@ impl PasskeysMutation {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
+        limit_sign_in_starts(ctx).await?;
         let Some(rp) = relying_party(ctx)? else {
             return Ok(BeginPasskeySignInPayload {
                 user_errors: origin_not_allowed(),
