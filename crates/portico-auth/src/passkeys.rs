@@ -162,3 +162,79 @@ impl PasskeyCeremonies for WebauthnCeremonies {
         to_json(&passkey)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    fn rp() -> RelyingParty {
+        RelyingParty {
+            id: "lakeside.localhost".to_owned(),
+            origin: "http://lakeside.localhost:8080".to_owned(),
+            name: "Lakeside Family Medicine".to_owned(),
+        }
+    }
+
+    #[test]
+    fn registration_asks_for_a_discoverable_user_verified_passkey() {
+        let begun = WebauthnCeremonies
+            .begin_registration(
+                &rp(),
+                uuid::Uuid::now_v7(),
+                "pat@example.org",
+                "Pat",
+                &[URL_SAFE_NO_PAD.encode([7u8; 16])],
+            )
+            .unwrap();
+        let options = &begun.options["publicKey"];
+        assert_eq!(options["rp"]["id"], "lakeside.localhost");
+        assert_eq!(options["rp"]["name"], "Lakeside Family Medicine");
+        assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
+        assert_eq!(
+            options["authenticatorSelection"]["requireResidentKey"],
+            true
+        );
+        assert_eq!(
+            options["authenticatorSelection"]["userVerification"],
+            "required"
+        );
+        assert_eq!(options["attestation"], "none");
+        assert_eq!(
+            options["excludeCredentials"][0]["id"],
+            URL_SAFE_NO_PAD.encode([7u8; 16])
+        );
+        assert!(options["challenge"].is_string());
+    }
+
+    #[test]
+    fn sign_in_names_no_account_and_asks_at_once() {
+        let begun = WebauthnCeremonies.begin_sign_in(&rp()).unwrap();
+        assert_eq!(
+            begun.options["publicKey"]["allowCredentials"],
+            serde_json::json!([])
+        );
+        assert_eq!(begun.options["publicKey"]["rpId"], "lakeside.localhost");
+        assert_eq!(begun.options["publicKey"]["userVerification"], "required");
+        assert!(begun.options.get("mediation").is_none());
+    }
+
+    #[test]
+    fn an_address_or_a_foreign_rp_id_is_no_relying_party() {
+        for (id, origin) in [
+            ("127.0.0.1", "http://127.0.0.1:8080"),
+            ("example.com", "http://lakeside.localhost:8080"),
+        ] {
+            let rp = RelyingParty {
+                id: id.to_owned(),
+                origin: origin.to_owned(),
+                name: "x".to_owned(),
+            };
+            assert!(matches!(
+                WebauthnCeremonies.begin_sign_in(&rp),
+                Err(PasskeyError::Origin)
+            ));
+        }
+    }
+}
