@@ -165,8 +165,6 @@ impl PasskeyCeremonies for WebauthnCeremonies {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-
     use super::*;
 
     fn rp() -> RelyingParty {
