@@ -104,9 +104,13 @@ impl SoftPasskey {
             "response": {
                 "clientDataJSON": b64(&client_data("webauthn.create", challenge, origin)),
                 "attestationObject": b64(&attestation),
-                "transports": ["internal"],
+                "transports": ["internal", "hybrid"],
+                // What `toJSON()` adds beyond what the server reads.
+                "authenticatorData": b64(&auth_data),
+                "publicKeyAlgorithm": -7,
             },
-            "clientExtensionResults": {},
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": { "credProps": { "rk": true } },
         });
         (
             Self {
@@ -147,6 +151,7 @@ impl SoftPasskey {
                 "signature": b64(signature.to_der().as_bytes()),
                 "userHandle": b64(&self.user_handle),
             },
+            "authenticatorAttachment": "platform",
             "clientExtensionResults": {},
         })
     }
