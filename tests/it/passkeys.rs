@@ -674,3 +674,50 @@ async fn starting_passkey_sign_ins_is_limited_per_address() {
     );
     assert_eq!(limited.body["data"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_ceremony_begun_on_one_instance_finishes_on_another() {
+    let app = spawn_app().await;
+    app.sign_up("pk-replicas").await;
+    let (patient, _) = app.add_user("pk-replicas", Role::Patient).await;
+    let other = app.second_instance().await;
+
+    // Registration: begun here, finished there.
+    let begun = post(
+        &app,
+        "pk-replicas",
+        Some(PUBLIC),
+        Some(&patient.access),
+        false,
+        BEGIN_REGISTRATION,
+        json!({}),
+    )
+    .await;
+    let begun = &begun.body["data"]["beginPasskeyRegistration"];
+    let (mut passkey, credential) = SoftPasskey::create(&begun["options"], PUBLIC);
+    let finished = post(
+        &other,
+        "pk-replicas",
+        Some(PUBLIC),
+        Some(&patient.access),
+        false,
+        FINISH_REGISTRATION,
+        json!({ "input": { "registrationId": begun["registrationId"], "name": "Phone", "credential": credential } }),
+    )
+    .await;
+    assert_eq!(
+        finished.body["data"]["finishPasskeyRegistration"]["passkey"]["name"], "Phone",
+        "{}",
+        finished.body
+    );
+
+    // Sign-in: begun there, finished here.
+    let (id, options) = begin_sign_in(&other, "pk-replicas", PUBLIC).await;
+    let credential = passkey.get(&options, PUBLIC);
+    let signed = finish_sign_in(&app, "pk-replicas", PUBLIC, &id, credential, false).await;
+    assert!(
+        signed.body["data"]["finishPasskeySignIn"]["session"]["accessToken"].is_string(),
+        "{}",
+        signed.body
+    );
+}
