@@ -58,12 +58,12 @@ test("a patient signs another device out and changes their password", async ({ b
   await expect(sessions.getByRole("listitem")).toHaveCount(3);
   await expect(sessions.getByRole("listitem").first()).toContainText("This device (you are using it now)");
   await expect(sessions.getByText("This device (you are using it now)")).toHaveCount(1);
-  await expect(sessions.getByText(/Chrome on Linux/).first()).toBeVisible();
+  await expect(sessions.getByText(/Chrome · Linux/).first()).toBeVisible();
   await expectAccessible(laptop, testInfo, "portal-security-en");
   await screenshot(laptop, "portal-security-sessions");
 
   // The other one signed out: the phone's next page load finds no session.
-  await sessions.getByRole("listitem").nth(1).getByRole("button", { name: "Sign out Chrome on Linux" }).click();
+  await sessions.getByRole("listitem").nth(1).getByRole("button", { name: "Sign out Chrome · Linux" }).click();
   await expect(sessions.getByRole("status")).toHaveText("That device is signed out.");
   await expect(sessions.getByRole("listitem")).toHaveCount(2);
   await phone.reload();

@@ -80,10 +80,10 @@ async fn a_person_sees_their_sessions_and_ends_another() {
     assert_eq!(listed.len(), 3, "{listed:?}");
     let current: Vec<&Value> = listed.iter().filter(|s| s["current"] == true).collect();
     assert_eq!(current.len(), 1, "{listed:?}");
-    assert_eq!(current[0]["device"], "Chrome on Linux");
+    assert_eq!(current[0]["device"], "Chrome · Linux");
     let other = listed
         .iter()
-        .find(|s| s["device"] == "Firefox on Windows")
+        .find(|s| s["device"] == "Firefox · Windows")
         .unwrap_or_else(|| panic!("{listed:?}"));
     assert_eq!(other["current"], false);
     assert!(other["startedAt"].is_string() && other["lastActiveAt"].is_string());

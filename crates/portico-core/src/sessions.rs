@@ -278,7 +278,8 @@ pub async fn end_of(tx: &TenantTx, user: UserId, family_id: Uuid) -> CoreResult<
 }
 
 /// A coarse name for the device behind a User-Agent: the browser and the system
-/// ("Chrome on Linux", "Safari on iOS"), nothing finer (no versions, no models).
+/// ("Chrome · Linux", "Safari · iOS"), nothing finer (no versions, no models). Product names
+/// only, in no language (a page puts them in its own words); empty when neither is known.
 pub fn describe_device(user_agent: Option<&str>) -> String {
     let ua = user_agent.unwrap_or_default();
     let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
@@ -314,10 +315,10 @@ pub fn describe_device(user_agent: Option<&str>) -> String {
         None
     };
     match (browser, system) {
-        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), Some(s)) => format!("{b} · {s}"),
         (Some(b), None) => b.to_owned(),
-        (None, Some(s)) => format!("A browser on {s}"),
-        (None, None) => "Unknown device".to_owned(),
+        (None, Some(s)) => s.to_owned(),
+        (None, None) => String::new(),
     }
 }
 
@@ -330,29 +331,29 @@ mod tests {
         for (ua, expected) in [
             (
                 "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-                "Chrome on Linux",
+                "Chrome · Linux",
             ),
             (
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-                "Safari on iOS",
+                "Safari · iOS",
             ),
             (
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
-                "Edge on Windows",
+                "Edge · Windows",
             ),
             (
                 "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:133.0) Gecko/20100101 Firefox/133.0",
-                "Firefox on macOS",
+                "Firefox · macOS",
             ),
             (
                 "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-                "Chrome on Android",
+                "Chrome · Android",
             ),
-            ("curl/8.5.0", "Unknown device"),
-            ("", "Unknown device"),
+            ("curl/8.5.0", ""),
+            ("", ""),
         ] {
             assert_eq!(describe_device(Some(ua)), expected, "{ua}");
         }
-        assert_eq!(describe_device(None), "Unknown device");
+        assert_eq!(describe_device(None), "");
     }
 }

@@ -199,8 +199,9 @@ pub struct SignedInSession {
     started_at: DateTime<Utc>,
     /// When it last signed in or refreshed its tokens.
     last_active_at: DateTime<Utc>,
-    /// Coarse, from the browser at sign-in: "Chrome on Linux", "Safari on iOS" (`null` for
-    /// a session older than this feature).
+    /// Coarse, from the browser at sign-in, product names only: "Chrome · Linux",
+    /// "Safari · iOS", "Firefox" (`null` when the browser did not say, or for a session older
+    /// than this feature).
     device: Option<String>,
     /// The session making this request.
     current: bool,
@@ -272,7 +273,7 @@ impl IdentityQuery {
                 id: crate::global_id::encode("Session", s.id),
                 started_at: s.started_at,
                 last_active_at: s.last_active_at,
-                device: s.device,
+                device: s.device.filter(|d| !d.is_empty()),
                 current: s.id == principal.session_id,
             })
             .collect())
@@ -1000,7 +1001,7 @@ impl IdentityMutation {
     }
 }
 
-/// The coarse device of the request ("Chrome on Linux"), kept with a session it starts.
+/// The coarse device of the request ("Chrome · Linux"), kept with a session it starts.
 pub(crate) fn device_of(ctx: &Context<'_>) -> String {
     sessions::describe_device(ctx.request().ok().and_then(|r| r.user_agent.as_deref()))
 }

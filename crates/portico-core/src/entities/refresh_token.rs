@@ -24,7 +24,7 @@ pub struct Model {
     pub idle_expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
-    /// The coarse device the family was started from ("Chrome on Linux").
+    /// The coarse device the family was started from ("Chrome · Linux"; empty when unknown).
     pub device: Option<String>,
 }
 
