@@ -108,7 +108,7 @@ test("a patient finds a high result in words, opens its history as a chart and a
   await page.setViewportSize(DESKTOP);
   await visit(page, testInfo, "/records", "Your health record", "records-index-1280-en");
   await visit(page, testInfo, "/records/results", "Test results", "records-results-1280-en");
-  await visit(page, testInfo, "/records/results/18262-6", "LDL cholesterol (direct)", "records-trend-1280-en", async () => {
+  await visit(page, testInfo, "/records/results/history#18262-6", "LDL cholesterol (direct)", "records-trend-1280-en", async () => {
     await expect(page.getByRole("figure", { name: "Your LDL cholesterol (direct) over time" }).locator(".recharts-label-list").first()).toContainText("96");
   });
   await visit(page, testInfo, "/records/reports", "Test reports", "records-reports-1280-en");

@@ -1,7 +1,7 @@
 // One test's history: a line chart with the usual range shaded, each point labelled with its
 // value and dated on the axis, a sentence saying what the chart shows, and the same results
 // in a table (date, value, flag in words) for screen readers and everyone.
-import { useParams } from "react-router";
+import { useLocation } from "react-router";
 import { useQuery } from "urql";
 import { CartesianGrid, LabelList, Line, LineChart, ReferenceArea, ResponsiveContainer, XAxis, YAxis } from "recharts";
 import { graphql } from "@portico/client";
@@ -56,7 +56,7 @@ export default function ResultTrendPage() {
 }
 
 function Trend() {
-  const { code = "" } = useParams();
+  const code = codeFrom(useLocation().hash);
   const { chart } = usePortal();
   const t = useT();
   const [{ data, error }, reload] = useQuery({ query: SeriesQuery, variables: { patientId: chart.patient.id, code } });
@@ -217,4 +217,13 @@ function SeriesView({ series }: { series: Series }) {
       </table>
     </>
   );
+}
+
+/** The test's code from the address's fragment (`#18262-6`); empty when it is not readable. */
+function codeFrom(hash: string): string {
+  try {
+    return decodeURIComponent(hash.replace(/^#/, ""));
+  } catch {
+    return "";
+  }
 }

@@ -124,7 +124,7 @@ export function ResultItem({ result: r, heading = 2, showDate = true }: { result
       {status && <p className="hint">{status}</p>}
       {(r.value != null || r.components.length > 0) && (
         <p className="result-link no-print">
-          <Link to={`/records/results/${encodeURIComponent(r.code)}`}>{t("records.result.trend", { test: r.display })}</Link>
+          <Link to={{ pathname: "/records/results/history", hash: encodeURIComponent(r.code) }}>{t("records.result.trend", { test: r.display })}</Link>
         </p>
       )}
     </article>
