@@ -338,6 +338,7 @@ test("a patient gives a caregiver read-only access, the caregiver sees their rec
   await expect(caseyPage.getByRole("heading", { level: 1, name: "Hello, Casey" })).toBeVisible();
   await caseyPage.getByLabel("Whose records").selectOption({ label: "Avery Stone" });
   await expect(caseyPage.getByRole("heading", { level: 1, name: "Avery's portal" })).toBeVisible();
+  await expect(caseyPage.getByRole("heading", { name: "Avery's next visits" })).toBeVisible();
   await expect(caseyPage.getByText("You are looking at Avery's records.")).toBeVisible();
   // Reading only: no booking.
   await expect(caseyPage.getByRole("link", { name: "Book a visit" })).toHaveCount(0);

@@ -91,7 +91,7 @@ export default function HomePage() {
       <p className="lead">{t("home.lead")}</p>
       <div className="cards">
         <section className="card" aria-labelledby="home-visits">
-          <h2 id="home-visits">{t("home.visits.title")}</h2>
+          <h2 id="home-visits">{self ? t("home.visits.title") : t("home.visits.titleProxy", { name: chart.patient.givenName })}</h2>
           {d.nextAppointments.length === 0 ? (
             <p>{t("home.visits.none")}</p>
           ) : (
@@ -124,7 +124,7 @@ export default function HomePage() {
           {flagged > 0 && <p className="flag-text">{t("home.results.flagged", { count: flagged })}</p>}
           {allows(chart, "READ") && (
             <p className="card-actions">
-              <Link to="/records/results">{t("home.results.read")}</Link>
+              <Link to="/records/results">{self ? t("home.results.read") : t("home.results.readProxy", { name: chart.patient.givenName })}</Link>
             </p>
           )}
         </section>
