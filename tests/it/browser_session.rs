@@ -431,3 +431,121 @@ async fn the_cookie_is_secure_when_portico_is_served_over_https() {
             .contains("Max-Age=0; Secure")
     );
 }
+
+/// A reload while a refresh is on the wire loses the answer's cookie: the browser presents
+/// the token it already used. Within the grace, while the token issued for it is unused, the
+/// retry is answered and the unused token retired; once the browser has gone on with a newer
+/// token, or after the grace, the old one is a replay and ends the session.
+#[tokio::test]
+async fn a_browser_retry_after_a_lost_answer_keeps_the_session_once() {
+    let app = spawn_app().await;
+    let admin = app.sign_up("reloading").await;
+    let browser = Browser::new(&app, "reloading");
+    let refresh_with = |cookie: String| {
+        let app = &app;
+        async move {
+            Browser {
+                cookie: Some(&cookie),
+                ..Browser::new(app, "reloading")
+            }
+            .gql(REFRESH_FROM_COOKIE, json!({}))
+            .await
+        }
+    };
+    let first = browser
+        .sign_in(&admin.email, &admin.password)
+        .await
+        .refresh_value("reloading");
+    // The answer to this refresh never reaches the browser's cookie jar.
+    let lost = refresh_with(first.clone()).await.refresh_value("reloading");
+    // The reloaded page presents the first cookie again: answered, with a new token.
+    let retried = refresh_with(first.clone()).await;
+    let access = access_token(&retried, "refreshSession");
+    let kept = retried.refresh_value("reloading");
+    assert_ne!(kept, lost);
+    let (status, me) = app.gql_as("reloading", &access, ME, json!({})).await;
+    assert_eq!(status, 200, "{me}");
+    // The session goes on from the retry's token.
+    let next = refresh_with(kept).await;
+    let latest = next.refresh_value("reloading");
+    // The first cookie once more, after the browser went on: a replay, and the end.
+    let replayed = refresh_with(first).await;
+    assert_eq!(error_code(&replayed.body), Some("UNAUTHENTICATED"));
+    let after = refresh_with(latest).await;
+    assert_eq!(error_code(&after.body), Some("UNAUTHENTICATED"));
+
+    // Past the grace, a retry is a replay too.
+    let second = Browser::new(&app, "reloading")
+        .sign_in(&admin.email, &admin.password)
+        .await
+        .refresh_value("reloading");
+    let newer = refresh_with(second.clone())
+        .await
+        .refresh_value("reloading");
+    let used = refresh_token_id(&app, &second).await;
+    app.backdate(
+        "refresh_tokens",
+        "used_at",
+        used,
+        chrono::Utc::now() - chrono::Duration::seconds(11),
+    )
+    .await;
+    let late = refresh_with(second).await;
+    assert_eq!(error_code(&late.body), Some("UNAUTHENTICATED"));
+    let gone = refresh_with(newer).await;
+    assert_eq!(error_code(&gone.body), Some("UNAUTHENTICATED"));
+
+    // A token sent in the body (an API client, not a browser) gets no grace.
+    let signed = app.sign_up("api-client").await;
+    let (_, rotated) = app
+        .gql_status(
+            Some("api-client"),
+            REFRESH_BODY,
+            json!({ "t": signed.refresh }),
+        )
+        .await;
+    let fresh = rotated["data"]["refreshSession"]["session"]["refreshToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rotated}"))
+        .to_owned();
+    let (_, again) = app
+        .gql_status(
+            Some("api-client"),
+            REFRESH_BODY,
+            json!({ "t": signed.refresh }),
+        )
+        .await;
+    assert_eq!(error_code(&again), Some("UNAUTHENTICATED"));
+    let (_, after) = app
+        .gql_status(Some("api-client"), REFRESH_BODY, json!({ "t": fresh }))
+        .await;
+    assert_eq!(error_code(&after), Some("UNAUTHENTICATED"));
+}
+
+const REFRESH_BODY: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) \
+    { session { refreshToken } } }";
+
+/// The stored row of a refresh token, found by its hash as Portico stores it.
+async fn refresh_token_id(app: &TestApp, token: &str) -> uuid::Uuid {
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = sea_orm::Database::connect(&app.database.owner_url)
+        .await
+        .unwrap();
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "SELECT id FROM refresh_tokens WHERE token_hash = $1",
+        _ => "SELECT id FROM refresh_tokens WHERE token_hash = ?",
+    };
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [portico_core::sessions::hash_token(token).into()],
+        ))
+        .await
+        .unwrap()
+        .expect("the token is stored");
+    let id: uuid::Uuid = row.try_get("", "id").unwrap();
+    conn.close().await.unwrap();
+    id
+}

@@ -1,6 +1,12 @@
 //! Refresh tokens: opaque, stored hashed, rotated on every use. A sign-in starts a family;
 //! presenting a token that was already used means it was stolen or replayed, and revokes the
 //! whole family. A family idles out when not refreshed in time and ends after a fixed life.
+//!
+//! One exception, for browsers only: a page reloaded while its refresh was on the wire never
+//! stores the answer's cookie, and presents the token it already used. Within
+//! [`BROWSER_RETRY_GRACE`] of that use, and only while the token issued in its place has not
+//! been used, the retry is answered with a new token and the unused one is retired, so the
+//! family still has one live token. Anything else is a reuse.
 
 use std::time::Duration;
 
@@ -10,6 +16,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{CoreError, CoreResult, TenantTx, UserId, entities::refresh_token};
+
+/// How long after a token's use a browser's retry with it is still taken for a lost answer.
+pub const BROWSER_RETRY_GRACE: Duration = Duration::from_secs(10);
 
 /// How long sessions last.
 #[derive(Clone, Copy, Debug)]
@@ -122,11 +131,14 @@ async fn insert(
     })
 }
 
-/// Exchanges a refresh token for the next one in its family.
+/// Exchanges a refresh token for the next one in its family. `retry_grace` is set for
+/// browser sessions only (see the module's comment); `Retried` says the answer replaced one
+/// the browser lost.
 pub async fn rotate(
     tx: &TenantTx,
     presented: &str,
-) -> Result<(UserId, IssuedRefresh), RefreshError> {
+    retry_grace: Option<Duration>,
+) -> Result<(UserId, IssuedRefresh, Rotation), RefreshError> {
     let Some(current) = tx
         .find::<refresh_token::Entity>()
         .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
@@ -135,13 +147,23 @@ pub async fn rotate(
     else {
         return Err(RefreshError::Invalid);
     };
-    if current.used_at.is_some() || current.revoked_at.is_some() {
-        revoke_family(tx, current.family_id).await?;
-        return Err(RefreshError::Reused {
-            family_id: current.family_id,
-        });
-    }
     let now = Utc::now();
+    let rotation = match (current.used_at, current.revoked_at) {
+        (None, None) => Rotation::Fresh,
+        // A retry the browser may make (see the module's comment); otherwise a replay.
+        (Some(used_at), None)
+            if within(retry_grace, used_at, now)
+                && retire_successor(tx, &current, used_at, now).await? =>
+        {
+            Rotation::Retried
+        }
+        _ => {
+            revoke_family(tx, current.family_id).await?;
+            return Err(RefreshError::Reused {
+                family_id: current.family_id,
+            });
+        }
+    };
     if current.idle_expires_at <= now {
         return Err(RefreshError::Expired);
     }
@@ -156,25 +178,76 @@ pub async fn rotate(
         ends: current.family_ends_at,
         device: current.device.clone(),
     };
-    // Conditional, so two concurrent refreshes with one token cannot both win: the loser
-    // sees a reuse.
-    let claimed = tx
+    if rotation == Rotation::Fresh {
+        // Conditional, so two concurrent refreshes with one token cannot both win: the
+        // loser sees a reuse.
+        let claimed = tx
+            .update::<refresh_token::Entity>()
+            .col_expr(
+                refresh_token::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(refresh_token::Column::Id.eq(current.id))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(tx.conn())
+            .await?;
+        if claimed.rows_affected != 1 {
+            revoke_family(tx, family_id).await?;
+            return Err(RefreshError::Reused { family_id });
+        }
+    }
+    let next = insert(tx, user, &family, idle).await?;
+    Ok((user, next, rotation))
+}
+
+/// How a refresh was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token's first use.
+    Fresh,
+    /// A browser's retry within the grace: the token issued for the first use was retired.
+    Retried,
+}
+
+fn within(grace: Option<Duration>, used_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    grace.is_some_and(|g| now >= used_at && now < until(used_at, g))
+}
+
+/// Retires the token issued when `used` was used, if it is still the family's live token
+/// and no token issued since has been used (the browser never went on from the lost answer).
+/// Conditional, so of two retries only one wins.
+async fn retire_successor(
+    tx: &TenantTx,
+    used: &refresh_token::Model,
+    used_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> CoreResult<bool> {
+    let moved_on = tx
+        .find::<refresh_token::Entity>()
+        .filter(refresh_token::Column::FamilyId.eq(used.family_id))
+        .filter(refresh_token::Column::Id.ne(used.id))
+        .filter(refresh_token::Column::CreatedAt.gte(used_at))
+        .filter(refresh_token::Column::UsedAt.is_not_null())
+        .one(tx.conn())
+        .await?;
+    if moved_on.is_some() {
+        return Ok(false);
+    }
+    let retired = tx
         .update::<refresh_token::Entity>()
         .col_expr(
-            refresh_token::Column::UsedAt,
+            refresh_token::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(now),
         )
-        .filter(refresh_token::Column::Id.eq(current.id))
+        .filter(refresh_token::Column::FamilyId.eq(used.family_id))
+        .filter(refresh_token::Column::Id.ne(used.id))
+        .filter(refresh_token::Column::CreatedAt.gte(used_at))
         .filter(refresh_token::Column::UsedAt.is_null())
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(tx.conn())
         .await?;
-    if claimed.rows_affected != 1 {
-        revoke_family(tx, family_id).await?;
-        return Err(RefreshError::Reused { family_id });
-    }
-    let next = insert(tx, user, &family, idle).await?;
-    Ok((user, next))
+    Ok(retired.rows_affected == 1)
 }
 
 /// The family a token belongs to, if the token is known.

@@ -569,7 +569,8 @@ impl IdentityMutation {
     }
 
     /// Exchanges a refresh token for new tokens. A token used twice ends the session
-    /// everywhere (it was copied).
+    /// everywhere (it was copied), except a browser's retry with its cookie within 10 s of
+    /// the first use while the token issued then is unused (a reload lost the answer).
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
@@ -578,16 +579,33 @@ impl IdentityMutation {
         let services = ctx.services()?;
         let request_id = ctx.request()?.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
-        // In browser mode the token may come from the practice's cookie instead.
-        let presented = input
-            .refresh_token
-            .filter(|t| !t.is_empty())
+        // In browser mode the token may come from the practice's cookie instead; only such a
+        // token gets the retry grace (a reload that lost the answer's cookie).
+        let from_body = input.refresh_token.filter(|t| !t.is_empty());
+        let retry_grace = from_body.is_none().then_some(sessions::BROWSER_RETRY_GRACE);
+        let presented = from_body
             .or_else(|| crate::browser_session::of(ctx)?.refresh_cookie.clone())
             .ok_or(ApiError::Unauthenticated)?;
         let tx = ctx.tenant_tx(Access::Write).await?;
-        let rotated = sessions::rotate(&tx, &presented).await;
+        let rotated = sessions::rotate(&tx, &presented, retry_grace).await;
         let (user_id, next) = match rotated {
-            Ok(r) => r,
+            Ok((user_id, next, rotation)) => {
+                if rotation == sessions::Rotation::Retried {
+                    audit::record(
+                        &tx,
+                        &Actor::system().with_request(&request_id),
+                        AuditAccess {
+                            action: "auth.refresh_retried",
+                            resource_type: "Session",
+                            resource_id: Some(next.family_id),
+                            patient_id: None,
+                        },
+                    )
+                    .await
+                    .map_err(core)?;
+                }
+                (user_id, next)
+            }
             Err(RefreshError::Reused { family_id }) => {
                 let _ = services
                     .revocations
