@@ -3,12 +3,47 @@
 // clinician (large, high-contrast, no clutter), and printable.
 import { useQuery } from "urql";
 import { graphql } from "@portico/client";
-import type { PortalEmergencyQuery } from "@portico/client/gql/graphql";
+import type { EmergencyCardFragment } from "@portico/client/gql/graphql";
 import { usePortal } from "../app/portal";
 import { useBrand } from "../app/brandContext";
 import { useFormat, useT } from "../i18n/I18n";
 import { Allowed, BackToRecords, Waiting } from "./common";
 import { asSeverity } from "./ListPages";
+
+// What the card shows; the printable summary asks for the same.
+graphql(`
+  fragment EmergencyCard on EmergencySummary {
+    allergies {
+      id
+      substance
+      reaction
+      severity
+    }
+    medications {
+      id
+      name
+      dosage
+      status
+    }
+    problems {
+      id
+      name
+      onsetOn
+    }
+    immunizations {
+      id
+      vaccineName
+      occurredOn
+    }
+    emergencyContacts {
+      id
+      name
+      relationship
+      phone
+      email
+    }
+  }
+`);
 
 const EmergencyQuery = graphql(`
   query PortalEmergency($patientId: ID!) {
@@ -18,41 +53,13 @@ const EmergencyQuery = graphql(`
       familyName
       birthDate
       emergencySummary {
-        allergies {
-          id
-          substance
-          reaction
-          severity
-        }
-        medications {
-          id
-          name
-          dosage
-          status
-        }
-        problems {
-          id
-          name
-          onsetOn
-        }
-        immunizations {
-          id
-          vaccineName
-          occurredOn
-        }
-        emergencyContacts {
-          id
-          name
-          relationship
-          phone
-          email
-        }
+        ...EmergencyCard
       }
     }
   }
 `);
 
-export type Emergency = PortalEmergencyQuery["patient"]["emergencySummary"];
+export type Emergency = EmergencyCardFragment;
 
 export default function EmergencyPage() {
   const t = useT();

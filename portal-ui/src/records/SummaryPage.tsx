@@ -18,35 +18,7 @@ const SummaryQuery = graphql(`
       familyName
       birthDate
       emergencySummary {
-        allergies {
-          id
-          substance
-          reaction
-          severity
-        }
-        medications {
-          id
-          name
-          dosage
-          status
-        }
-        problems {
-          id
-          name
-          onsetOn
-        }
-        immunizations {
-          id
-          vaccineName
-          occurredOn
-        }
-        emergencyContacts {
-          id
-          name
-          relationship
-          phone
-          email
-        }
+        ...EmergencyCard
       }
       resultSeries {
         code
