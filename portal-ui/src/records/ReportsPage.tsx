@@ -25,24 +25,7 @@ const ReportsQuery = graphql(`
           effectiveAt
           issuedAt
           results {
-            id
-            code
-            display
-            status
-            value
-            unit
-            valueText
-            rangeLow
-            rangeHigh
-            rangeText
-            interpretation
-            effectiveAt
-            components {
-              code
-              display
-              value
-              unit
-            }
+            ...ResultRow
           }
         }
       }

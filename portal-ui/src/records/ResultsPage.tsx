@@ -3,7 +3,7 @@
 import { Link } from "react-router";
 import { useQuery } from "urql";
 import { graphql } from "@portico/client";
-import type { PortalResultsQuery } from "@portico/client/gql/graphql";
+import type { ResultRowFragment } from "@portico/client/gql/graphql";
 import { usePortal } from "../app/portal";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState } from "../components/PageState";
@@ -20,33 +20,40 @@ const ResultsQuery = graphql(`
           endCursor
         }
         nodes {
-          id
-          code
-          display
-          status
-          value
-          unit
-          valueText
-          rangeLow
-          rangeHigh
-          rangeText
-          interpretation
-          effectiveAt
-          components {
-            code
-            display
-            value
-            unit
-          }
+          ...ResultRow
         }
       }
     }
   }
 `);
 
+// One result as every results list shows it (here and under each report).
+graphql(`
+  fragment ResultRow on Observation {
+    id
+    code
+    display
+    status
+    value
+    unit
+    valueText
+    rangeLow
+    rangeHigh
+    rangeText
+    interpretation
+    effectiveAt
+    components {
+      code
+      display
+      value
+      unit
+    }
+  }
+`);
+
 const PAGE = 20;
 
-export type Result = PortalResultsQuery["patient"]["results"]["nodes"][number];
+export type Result = ResultRowFragment;
 
 export default function ResultsPage() {
   const t = useT();
