@@ -33,6 +33,7 @@ pub mod m20261212_000027_patient_search;
 mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
 mod m20261213_000030_practice_phone;
+mod m20261214_000031_audit_pending;
 pub mod postgres;
 mod shape;
 pub mod sqlite;
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000028_passkeys::Migration),
             Box::new(m20261213_000029_session_devices::Migration),
             Box::new(m20261213_000030_practice_phone::Migration),
+            Box::new(m20261214_000031_audit_pending::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
-//! The audit log: every patient access writes an event in the same transaction, and the
-//! per-tenant hash chain shows tampering.
+//! The audit log: every patient access writes an event (inside a writing transaction, as a
+//! reading one ends), the per-tenant hash chain shows tampering, and concurrent reads of one
+//! practice are all recorded and chained.
 
 use portico_core::{
     TenantTx,
@@ -29,17 +30,17 @@ async fn patient_access_is_audited_and_an_edited_event_breaks_the_chain() {
         .unwrap();
     tx.commit().await.unwrap();
     // B's chain is separate and empty.
-    let tx = TenantTx::begin(&db, &b.scope(), Access::Read)
+    let tx = TenantTx::begin(&db, &b.scope(), Access::Write)
         .await
         .unwrap();
     assert_eq!(audit::verify_chain(&tx).await.unwrap().events, 0);
-    tx.rollback().await.unwrap();
+    tx.commit().await.unwrap();
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read)
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
         .await
         .unwrap();
     let report = audit::verify_chain(&tx).await.unwrap();
-    tx.rollback().await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(report.events, 2, "create and read");
     assert_eq!(report.first_broken_seq, None);
 
@@ -53,11 +54,11 @@ async fn patient_access_is_audited_and_an_edited_event_breaks_the_chain() {
         .unwrap();
     owner.close().await.unwrap();
 
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read)
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
         .await
         .unwrap();
     let report = audit::verify_chain(&tx).await.unwrap();
-    tx.rollback().await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(report.first_broken_seq, Some(1));
 }
 
@@ -72,11 +73,11 @@ async fn a_failed_write_leaves_no_audit_event_behind() {
     let missing = portico_core::PatientId::new();
     assert!(patients::get(&tx, &Actor::system(), missing).await.is_err());
     tx.commit().await.unwrap();
-    let tx = TenantTx::begin(&db, &a.scope(), Access::Read)
+    let tx = TenantTx::begin(&db, &a.scope(), Access::Write)
         .await
         .unwrap();
     assert_eq!(audit::verify_chain(&tx).await.unwrap().events, 0);
-    tx.rollback().await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 #[tokio::test]

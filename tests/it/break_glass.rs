@@ -264,11 +264,11 @@ async fn a_restricted_chart_opens_only_by_breaking_the_glass_which_is_flagged_an
         use portico_core::{TenantTx, audit, tenancy::Access, tenants};
         let db = app.db();
         let tenant = tenants::find_by_slug(&db, "vip").await.unwrap().unwrap();
-        let tx = TenantTx::begin(&db, &tenant.scope(), Access::Read)
+        let tx = TenantTx::begin(&db, &tenant.scope(), Access::Write)
             .await
             .unwrap();
         let report = audit::verify_chain(&tx).await.unwrap();
-        tx.rollback().await.unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(report.first_broken_seq, None);
     }
 
@@ -332,10 +332,10 @@ async fn a_restricted_chart_opens_only_by_breaking_the_glass_which_is_flagged_an
         .unwrap()
         .unwrap();
     let tx =
-        portico_core::TenantTx::begin(&db, &tenant.scope(), portico_core::tenancy::Access::Read)
+        portico_core::TenantTx::begin(&db, &tenant.scope(), portico_core::tenancy::Access::Write)
             .await
             .unwrap();
     let report = portico_core::audit::verify_chain(&tx).await.unwrap();
-    tx.rollback().await.unwrap();
+    tx.commit().await.unwrap();
     assert!(report.first_broken_seq.is_some(), "{report:?}");
 }

@@ -65,24 +65,29 @@ async fn tenant_a_cannot_see_or_change_tenant_b_patients() {
     ));
     tx.commit().await.unwrap();
 
-    // A read-only transaction cannot read a chart: the read must be audited.
+    // A reading transaction reads B's chart, and its read is in B's audit log once it ends.
     let tx = TenantTx::begin(&db, &b.scope(), Access::Read)
         .await
         .unwrap();
-    assert!(matches!(
-        patients::get(&tx, &actor, b_id).await,
-        Err(CoreError::ReadOnly)
-    ));
-    tx.rollback().await.unwrap();
-    let tx = TenantTx::begin(&db, &b.scope(), Access::Write)
-        .await
-        .unwrap();
     let still = patients::get(&tx, &actor, b_id).await;
-    tx.rollback().await.unwrap();
+    tx.commit().await.unwrap();
     let still = still.expect("B's patient is untouched");
     assert_eq!(still.email, None);
     assert_eq!(still.phone.as_deref(), Some("555-0100"));
     assert_eq!(b2.tenant_id, b.id().as_uuid());
+    let tx = TenantTx::begin(&db, &b.scope(), Access::Write)
+        .await
+        .unwrap();
+    let events = portico_core::audit::search(&tx, &Default::default(), 100)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "patient.read" && e.patient_id == Some(b_id.as_uuid())),
+        "{events:?}"
+    );
 }
 
 #[tokio::test]

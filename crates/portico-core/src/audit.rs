@@ -1,15 +1,25 @@
-//! The audit log: one append-only event for every access to patient data, written in the
-//! same transaction as the access and hash-chained per tenant so that an edited or deleted
-//! event breaks the chain.
+//! The audit log: one append-only event for every access to patient data, hash-chained per
+//! tenant so that an edited or deleted event breaks the chain.
+//!
+//! Recording and chaining are two steps, so that no request waits on another practice's or
+//! its own practice's other requests. [`record`] keeps the event with the transaction; when
+//! it ends, its events are appended in one statement to `audit_pending` (inside a writing
+//! transaction, so they stand or fall with its changes; right after a reading one, before
+//! what it read is handed out). [`seal`] then gives pending events their place in the chain
+//! (`seq`, `prev_hash`, `hash` in `audit_events`) under the tenant's seal lock: every minute
+//! from the workers, and before any verification, so the verifier covers every event.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{ConnectionTrait, DbBackend, IntoActiveModel, QueryOrder, QuerySelect, Statement};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    AuditEventId, CoreError, CoreResult, TenantTx,
-    entities::audit_event::{self, Column},
+    AuditEventId, CoreError, CoreResult, TenantId, TenantTx,
+    entities::{
+        audit_event::{self, Column},
+        audit_pending,
+    },
 };
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -81,11 +91,12 @@ pub struct Access<'a> {
     pub patient_id: Option<Uuid>,
 }
 
-/// Takes the tenant's audit lock now rather than at the first event. A writing transaction
-/// that will audit and also waits on other locks (a row, an exclusion constraint) takes it
-/// first, so that every such transaction takes its locks in the same order: no deadlocks, and
-/// on PostgreSQL the tenant's audited writes run one after another, so a check made at the
-/// start of one sees everything the previous one committed.
+/// Takes the tenant's write lock now: every audited writing transaction of a practice runs
+/// one after another on PostgreSQL, so a check made at the start of one sees everything the
+/// previous one committed. A writing transaction that also waits on other locks (a row, an
+/// exclusion constraint) takes it first, so that all take their locks in the same order (no
+/// deadlocks). SQLite needs nothing: a writing transaction holds the database's write lock.
+/// Reading transactions never take it.
 pub async fn lock(tx: &TenantTx) -> CoreResult<()> {
     if tx.access() != crate::tenancy::Access::Write {
         return Err(CoreError::ReadOnly);
@@ -93,24 +104,16 @@ pub async fn lock(tx: &TenantTx) -> CoreResult<()> {
     tx.lock_stream("audit").await
 }
 
-/// Appends an event. Needs a writing transaction, so reading patient data does too: the
-/// same rule on both engines (SQLite would not refuse the write by itself).
+/// Records an event with the transaction; it is written when the transaction ends (see the
+/// module's notes). A writing transaction also takes the practice's write lock ([`lock`]),
+/// as every audited write always has; a reading one takes no lock.
 pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreResult<()> {
-    if tx.access() != crate::tenancy::Access::Write {
-        return Err(CoreError::ReadOnly);
+    if tx.access() == crate::tenancy::Access::Write {
+        tx.lock_stream("audit").await?;
     }
-    tx.lock_stream("audit").await?;
-    let head = tx
-        .find::<audit_event::Entity>()
-        .order_by_desc(Column::Seq)
-        .limit(1)
-        .one(tx.conn())
-        .await?;
-    let (seq, prev_hash) = head.map_or((1, GENESIS.to_owned()), |h| (h.seq + 1, h.hash));
-    let mut event = audit_event::Model {
+    tx.buffer_audit(audit_pending::Model {
         tenant_id: tx.tenant_id().as_uuid(),
         id: AuditEventId::new().as_uuid(),
-        seq,
         // Stored precision on both engines, so the hash can be recomputed from the row.
         occurred_at: Utc::now().trunc_subsecs(6),
         actor_kind: actor.kind.to_owned(),
@@ -123,31 +126,176 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
         patient_id: access.patient_id,
         request_id: actor.request_id.clone(),
         break_glass_id: actor.break_glass,
-        prev_hash,
-        hash: String::new(),
-    };
-    event.hash = event_hash(&event);
-    audit_event::ActiveModel {
-        tenant_id: Set(event.tenant_id),
-        id: Set(event.id),
-        seq: Set(event.seq),
-        occurred_at: Set(event.occurred_at),
-        actor_kind: Set(event.actor_kind),
-        actor_id: Set(event.actor_id),
-        actor_role: Set(event.actor_role),
-        client_ip: Set(event.client_ip),
-        action: Set(event.action),
-        resource_type: Set(event.resource_type),
-        resource_id: Set(event.resource_id),
-        patient_id: Set(event.patient_id),
-        request_id: Set(event.request_id),
-        break_glass_id: Set(event.break_glass_id),
-        prev_hash: Set(event.prev_hash),
-        hash: Set(event.hash),
-    }
-    .insert(tx.conn())
-    .await?;
+    });
     Ok(())
+}
+
+const PENDING_COLUMNS: [&str; 13] = [
+    "tenant_id",
+    "id",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor_role",
+    "client_ip",
+    "action",
+    "resource_type",
+    "resource_id",
+    "patient_id",
+    "request_id",
+    "break_glass_id",
+];
+
+/// Appends `events` of `tenant` to `audit_pending` in one statement. On PostgreSQL the
+/// statement scopes itself to the tenant first (row-level security), so it also works on a
+/// pooled connection outside any transaction: it is then its own transaction, and the
+/// tenant setting ends with it.
+pub(crate) async fn append<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    events: &[audit_pending::Model],
+) -> CoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let backend = conn.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + events.len() * 13);
+    let mut param = |v: sea_orm::Value, cast: &str| {
+        values.push(v);
+        if postgres {
+            format!("${}{cast}", values.len())
+        } else {
+            "?".to_owned()
+        }
+    };
+    let scope = postgres.then(|| param(tenant.to_string().into(), ""));
+    let rows: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let cells = [
+                param(e.tenant_id.into(), "::uuid"),
+                param(e.id.into(), "::uuid"),
+                param(e.occurred_at.into(), "::timestamptz"),
+                param(e.actor_kind.clone().into(), ""),
+                param(e.actor_id.into(), "::uuid"),
+                param(e.actor_role.clone().into(), "::text"),
+                param(e.client_ip.clone().into(), "::text"),
+                param(e.action.clone().into(), ""),
+                param(e.resource_type.clone().into(), ""),
+                param(e.resource_id.into(), "::uuid"),
+                param(e.patient_id.into(), "::uuid"),
+                param(e.request_id.clone().into(), "::text"),
+                param(e.break_glass_id.into(), "::uuid"),
+            ];
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    let columns = PENDING_COLUMNS.join(", ");
+    let sql = match scope {
+        // The CTE runs before any row reaches the insert, so the policy's check sees the
+        // tenant; `MATERIALIZED` keeps the planner from dropping the unreferenced call.
+        Some(tenant) => format!(
+            "WITH scope AS MATERIALIZED (SELECT set_config('app.tenant_id', {tenant}, true) AS t) \
+             INSERT INTO audit_pending ({columns}) SELECT e.* FROM scope, (VALUES {}) \
+             AS e({columns}) WHERE scope.t IS NOT NULL",
+            rows.join(", ")
+        ),
+        None => format!(
+            "INSERT INTO audit_pending ({columns}) VALUES {}",
+            rows.join(", ")
+        ),
+    };
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(())
+}
+
+/// Most events sealed per round of [`seal`]'s loop.
+const SEAL_BATCH: u64 = 500;
+
+/// Seals the tenant's pending events into its hash chain, oldest first, and returns how many
+/// it sealed. Takes the tenant's seal lock (never taken by requests), so two sealers do not
+/// interleave; events appended meanwhile wait for the next call.
+pub async fn seal(tx: &TenantTx) -> CoreResult<u64> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if tx.access() != crate::tenancy::Access::Write {
+        return Err(CoreError::ReadOnly);
+    }
+    let mut sealed = 0;
+    let mut locked = false;
+    let mut head: Option<(i64, String)> = None;
+    loop {
+        let batch = tx
+            .find::<audit_pending::Entity>()
+            .order_by_asc(audit_pending::Column::OccurredAt)
+            .order_by_asc(audit_pending::Column::Id)
+            .limit(SEAL_BATCH)
+            .all(tx.conn())
+            .await?;
+        if batch.is_empty() {
+            return Ok(sealed);
+        }
+        if !locked {
+            tx.lock_stream("audit-seal").await?;
+            locked = true;
+            // Read again under the lock: another sealer may have taken these meanwhile.
+            continue;
+        }
+        let (mut seq, mut prev_hash) = match head.take() {
+            Some(h) => h,
+            None => tx
+                .find::<audit_event::Entity>()
+                .order_by_desc(Column::Seq)
+                .limit(1)
+                .one(tx.conn())
+                .await?
+                .map_or((0, GENESIS.to_owned()), |h| (h.seq, h.hash)),
+        };
+        let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
+        let mut chained = Vec::with_capacity(batch.len());
+        for e in batch {
+            seq += 1;
+            let mut event = audit_event::Model {
+                tenant_id: e.tenant_id,
+                id: e.id,
+                seq,
+                occurred_at: e.occurred_at,
+                actor_kind: e.actor_kind,
+                actor_id: e.actor_id,
+                actor_role: e.actor_role,
+                client_ip: e.client_ip,
+                action: e.action,
+                resource_type: e.resource_type,
+                resource_id: e.resource_id,
+                patient_id: e.patient_id,
+                request_id: e.request_id,
+                break_glass_id: e.break_glass_id,
+                prev_hash: std::mem::take(&mut prev_hash),
+                hash: String::new(),
+            };
+            event.hash = event_hash(&event);
+            prev_hash.clone_from(&event.hash);
+            chained.push(event.into_active_model());
+        }
+        let count = chained.len() as u64;
+        sea_orm::Insert::many(chained).exec(tx.conn()).await?;
+        tx.delete::<audit_pending::Entity>()
+            .filter(audit_pending::Column::Id.is_in(ids))
+            .exec(tx.conn())
+            .await?;
+        sealed += count;
+        head = Some((seq, prev_hash));
+    }
+}
+
+/// Seals the tenant's pending events in a transaction of its own (the workers' sweep).
+pub async fn seal_tenant(db: &crate::Db, tenant: TenantId) -> CoreResult<u64> {
+    let scope = crate::tenancy::TenantScope::new(tenant);
+    let tx = TenantTx::begin(db, &scope, crate::tenancy::Access::Write).await?;
+    let sealed = seal(&tx).await?;
+    tx.commit().await?;
+    Ok(sealed)
 }
 
 /// Which events to list; unset fields do not filter.
@@ -159,13 +307,15 @@ pub struct Filter {
     pub patient_ids: Option<Vec<Uuid>>,
 }
 
-/// Events of the transaction's tenant, newest first.
+/// Events of the transaction's tenant, newest first. Pending events are sealed first (in
+/// this writing transaction), so every event listed has its place in the chain.
 pub async fn search(
     tx: &TenantTx,
     filter: &Filter,
     limit: u64,
 ) -> CoreResult<Vec<audit_event::Model>> {
     use sea_orm::{ColumnTrait, QueryFilter};
+    seal(tx).await?;
     let mut query = tx.find::<audit_event::Entity>().order_by_desc(Column::Seq);
     if let Some(from) = filter.from {
         query = query.filter(Column::OccurredAt.gte(from));
@@ -190,8 +340,11 @@ pub struct ChainReport {
     pub first_broken_seq: Option<i64>,
 }
 
+/// Seals the pending events (in this writing transaction), then walks the whole chain: every
+/// event recorded before the call is checked.
 pub async fn verify_chain(tx: &TenantTx) -> CoreResult<ChainReport> {
     const PAGE: u64 = 500;
+    seal(tx).await?;
     let mut expected_prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut events = 0;

@@ -45,7 +45,13 @@ impl Db {
                     .foreign_keys(true)
             });
         }
-        let conn = Database::connect(opts).await?;
+        let mut conn = Database::connect(opts).await?;
+        conn.set_metric_callback(|info| {
+            crate::statements::statement(info.elapsed);
+            // `PORTICO_LOG=portico_core::sql=trace` lists every statement (text only: values
+            // are never logged, they may be PHI).
+            tracing::trace!(target: "portico_core::sql", sql = %info.statement.sql);
+        });
         Ok(Self {
             conn,
             max_connections,

@@ -41,6 +41,7 @@ pub mod scheduling;
 pub mod secrets;
 pub mod sessions;
 pub mod signing_keys;
+pub mod statements;
 pub mod tenancy;
 pub mod tenants;
 pub mod throttle;

@@ -1,5 +1,5 @@
-//! Patients' demographics. Every read and write is audited in the same transaction, so
-//! every function here needs a writing [`TenantTx`] (`Access::Write`).
+//! Patients' demographics. Every read and write is audited: a write in its transaction, a
+//! read as its transaction ends (see [`crate::audit`]).
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{

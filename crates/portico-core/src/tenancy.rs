@@ -6,13 +6,15 @@
 //! `app.tenant_id` for row-level security at the start of the transaction, and every query
 //! built through it also filters on `tenant_id` explicitly.
 
+use std::sync::{Arc, Mutex};
+
 use sea_orm::{
-    AccessMode, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DeleteMany,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany,
     EntityTrait, QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionTrait, UpdateMany,
 };
 
-use crate::{CoreResult, Db, TenantId};
+use crate::{CoreResult, Db, TenantId, entities::audit_pending};
 
 /// Proof that a tenant was resolved for the current request or job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,40 +50,68 @@ pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant_id: TenantId,
     access: Access,
+    /// The pool, for the audit events of a reading transaction: written as it ends, since a
+    /// `READ ONLY` transaction cannot write them itself.
+    pool: DatabaseConnection,
+    /// Audit events recorded in this transaction, written when it ends (one statement).
+    audit: AuditBuffer,
+    /// A savepoint hands its events to its transaction's buffer when it is kept.
+    parent_audit: Option<AuditBuffer>,
 }
+
+type AuditBuffer = Arc<Mutex<Vec<audit_pending::Model>>>;
 
 impl TenantTx {
     pub async fn begin(db: &Db, scope: &TenantScope, access: Access) -> CoreResult<Self> {
-        let postgres = db.engine() == crate::db::Engine::Postgres;
         let options = TransactionOptions {
             isolation_level: None,
-            // SQLite has no per-transaction access mode; its lock mode below does the work.
-            access_mode: postgres.then_some(match access {
-                Access::Read => AccessMode::ReadOnly,
-                Access::Write => AccessMode::ReadWrite,
-            }),
+            // PostgreSQL's access mode is set with the tenant below, in the same statement.
+            access_mode: None,
             sqlite_transaction_mode: Some(match access {
                 Access::Read => SqliteTransactionMode::Deferred,
                 Access::Write => SqliteTransactionMode::Immediate,
             }),
         };
+        let started = std::time::Instant::now();
         let tx = db.conn().begin_with_options(options).await?;
-        Self::scope_transaction(tx, scope.tenant_id, access).await
+        crate::statements::statement(started.elapsed());
+        if access == Access::Write {
+            crate::statements::write_transaction();
+        }
+        Self::scope(tx, db.conn().clone(), scope.tenant_id, access).await
     }
 
     /// Scopes an open transaction to `tenant_id` (the sign-up path, which creates the tenant
     /// in the same transaction as its first user).
     pub(crate) async fn scope_transaction(
         tx: DatabaseTransaction,
+        db: &Db,
+        tenant_id: TenantId,
+        access: Access,
+    ) -> CoreResult<Self> {
+        Self::scope(tx, db.conn().clone(), tenant_id, access).await
+    }
+
+    async fn scope(
+        tx: DatabaseTransaction,
+        pool: DatabaseConnection,
         tenant_id: TenantId,
         access: Access,
     ) -> CoreResult<Self> {
         if tx.get_database_backend() == DbBackend::Postgres {
             // `true`: local to this transaction, so a pooled connection never carries a
-            // tenant into the next transaction.
+            // tenant into the next transaction. A reading transaction is made `READ ONLY` in
+            // the same statement (one round trip instead of a `SET TRANSACTION` of its own).
+            let sql = match access {
+                Access::Read => {
+                    "SELECT set_config('app.tenant_id', $1, true), \
+                     set_config('transaction_read_only', 'on', true)"
+                }
+                Access::Write => "SELECT set_config('app.tenant_id', $1, true)",
+            };
             tx.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "SELECT set_config('app.tenant_id', $1, true)",
+                sql,
                 [tenant_id.to_string().into()],
             ))
             .await?;
@@ -90,6 +120,9 @@ impl TenantTx {
             tx,
             tenant_id,
             access,
+            pool,
+            audit: AuditBuffer::default(),
+            parent_audit: None,
         })
     }
 
@@ -135,6 +168,11 @@ impl TenantTx {
         Ok(())
     }
 
+    /// Keeps an audit event to be written when this transaction ends (see [`Self::commit`]).
+    pub(crate) fn buffer_audit(&self, event: audit_pending::Model) {
+        lock(&self.audit).push(event);
+    }
+
     /// A savepoint inside this transaction, for work that may fail on its own (one resource
     /// of an EHR page): `rollback` undoes only what went through it, `commit` keeps it with
     /// the outer transaction. PostgreSQL's tenant setting is the transaction's, so it holds.
@@ -143,14 +181,60 @@ impl TenantTx {
             tx: self.tx.begin().await?,
             tenant_id: self.tenant_id,
             access: self.access,
+            pool: self.pool.clone(),
+            audit: AuditBuffer::default(),
+            parent_audit: Some(self.audit.clone()),
         })
     }
 
+    /// Ends the transaction with its audit events. A writing transaction writes them inside
+    /// itself, so they stand or fall with its changes; a reading one writes them right after
+    /// it ends, before the caller can hand out what it read. Either way they are durable
+    /// when this returns, and an error here means what was read must not be used.
     pub async fn commit(self) -> CoreResult<()> {
-        Ok(self.tx.commit().await?)
+        let events = std::mem::take(&mut *lock(&self.audit));
+        if let Some(parent) = &self.parent_audit {
+            self.tx.commit().await?;
+            lock(parent).extend(events);
+            return Ok(());
+        }
+        match self.access {
+            Access::Write => {
+                crate::audit::append(&self.tx, self.tenant_id, &events).await?;
+                end(self.tx.commit()).await?;
+            }
+            Access::Read => {
+                end(self.tx.commit()).await?;
+                crate::audit::append(&self.pool, self.tenant_id, &events).await?;
+            }
+        }
+        Ok(())
     }
 
+    /// Undoes the transaction's changes. A reading transaction still writes its audit
+    /// events: what it read was read.
     pub async fn rollback(self) -> CoreResult<()> {
-        Ok(self.tx.rollback().await?)
+        let events = std::mem::take(&mut *lock(&self.audit));
+        end(self.tx.rollback()).await?;
+        if self.access == Access::Read && self.parent_audit.is_none() {
+            crate::audit::append(&self.pool, self.tenant_id, &events).await?;
+        }
+        Ok(())
     }
+}
+
+/// `COMMIT` or `ROLLBACK`, counted (sea-orm sends them itself, past its metric callback).
+async fn end(
+    control: impl std::future::Future<Output = Result<(), sea_orm::DbErr>>,
+) -> Result<(), sea_orm::DbErr> {
+    let started = std::time::Instant::now();
+    let result = control.await;
+    crate::statements::statement(started.elapsed());
+    result
+}
+
+fn lock(buffer: &AuditBuffer) -> std::sync::MutexGuard<'_, Vec<audit_pending::Model>> {
+    buffer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

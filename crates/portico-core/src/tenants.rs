@@ -191,7 +191,7 @@ pub async fn create_in_transaction(
         _ => CoreError::Database(e),
     })?;
     let id = TenantId::from_uuid(tenant.id);
-    let tx = TenantTx::scope_transaction(tx, id, Access::Write).await?;
+    let tx = TenantTx::scope_transaction(tx, db, id, Access::Write).await?;
     Ok((ResolvedTenant { tenant }, tx))
 }
 

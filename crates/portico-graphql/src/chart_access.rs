@@ -1,7 +1,7 @@
 //! Opening a chart for a resolver: the policy check (patients: `own_chart`; staff:
-//! `patients`), then [`portico_core::chart_access::open`] in a writing transaction (reads are
-//! audited), with the actor flagged when the chart was opened by breaking the glass. Also
-//! chart restrictions (practice admins).
+//! `patients`), then [`portico_core::chart_access::open`] in a reading transaction for reads
+//! (audited as it ends) and a writing one for changes, with the actor flagged when the chart
+//! was opened by breaking the glass. Also chart restrictions (practice admins).
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use portico_core::{
@@ -12,18 +12,39 @@ use portico_core::{
     identity::Role,
     tenancy::Access,
 };
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use crate::{
-    ApiError,
+    ApiError, RequestReads,
     context::ContextExt,
     global_id,
     user_error::{UserError, settle},
 };
 
+/// The transaction a chart was opened in: its own (changes, and reads outside a query), or
+/// the query request's shared reading transaction ([`RequestReads`]), which the HTTP layer
+/// ends.
+pub(crate) enum ChartTx {
+    Own(TenantTx),
+    Shared(Arc<TenantTx>),
+}
+
+impl std::ops::Deref for ChartTx {
+    type Target = TenantTx;
+
+    fn deref(&self) -> &TenantTx {
+        match self {
+            Self::Own(tx) => tx,
+            Self::Shared(tx) => tx,
+        }
+    }
+}
+
 /// An open chart and the transaction it was opened in.
 pub(crate) struct Opened {
-    pub tx: TenantTx,
+    pub tx: ChartTx,
     pub chart: OpenChart,
     pub actor: Actor,
     pub request_id: String,
@@ -34,13 +55,15 @@ impl Opened {
         |e| ApiError::from_core(e, &self.request_id)
     }
 
-    /// Commits and returns `value`.
+    /// Commits its own transaction (a shared one is ended by the HTTP layer) and returns
+    /// `value`.
     pub async fn done<T>(self, value: T) -> async_graphql::Result<T> {
-        let request_id = self.request_id;
-        self.tx
-            .commit()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        if let ChartTx::Own(tx) = self.tx {
+            let request_id = self.request_id;
+            tx.commit()
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+        }
         Ok(value)
     }
 
@@ -49,7 +72,13 @@ impl Opened {
         self,
         result: portico_core::CoreResult<T>,
     ) -> async_graphql::Result<Result<T, Vec<UserError>>> {
-        settle(self.tx, result, &self.request_id).await
+        match self.tx {
+            ChartTx::Own(tx) => settle(tx, result, &self.request_id).await,
+            ChartTx::Shared(_) => match result {
+                Ok(value) => Ok(Ok(value)),
+                Err(e) => Ok(Err(UserError::from_core(e, &self.request_id)?)),
+            },
+        }
     }
 }
 
@@ -86,10 +115,35 @@ pub(crate) async fn open(
 ) -> async_graphql::Result<Opened> {
     let (viewer, actor) = viewer(ctx, purpose).await?;
     let request_id = ctx.request()?.request_id.clone();
-    let tx = ctx.tenant_tx(Access::Write).await?;
-    let chart = chart_access::open(&tx, &viewer, PatientId::from_uuid(patient), purpose)
-        .await
-        .map_err(|e| ApiError::from_core(e, &request_id))?;
+    // Reading a chart reads only: its audit events are written as the transaction ends,
+    // without a lock, so a practice's readers never wait on each other. A query's reads
+    // share the request's transaction, and a chart it opened already is not opened again.
+    let shared = match purpose {
+        Purpose::Read => RequestReads::shared(ctx).await?,
+        Purpose::Write => None,
+    };
+    let (tx, remembered) = match shared {
+        Some(tx) => (ChartTx::Shared(tx), RequestReads::chart(ctx, patient)),
+        None => {
+            let access = match purpose {
+                Purpose::Read => Access::Read,
+                Purpose::Write => Access::Write,
+            };
+            (ChartTx::Own(ctx.tenant_tx(access).await?), None)
+        }
+    };
+    let chart = match remembered {
+        Some(chart) => chart,
+        None => {
+            let chart = chart_access::open(&tx, &viewer, PatientId::from_uuid(patient), purpose)
+                .await
+                .map_err(|e| ApiError::from_core(e, &request_id))?;
+            if matches!(tx, ChartTx::Shared(_)) {
+                RequestReads::remember(ctx, &chart);
+            }
+            chart
+        }
+    };
     let actor = actor.with_break_glass(chart.break_glass);
     Ok(Opened {
         tx,

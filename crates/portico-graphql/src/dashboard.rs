@@ -64,29 +64,41 @@ pub(crate) async fn load(
     ctx: &Context<'_>,
     patient: Uuid,
 ) -> async_graphql::Result<PatientDashboard> {
+    // Only what the query asks for is read: the appointments (and the catalogue they point
+    // at) and the unread count cost statements of their own.
+    let wanted = ctx.look_ahead();
     let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
     let clock = scheduling::access::clock(ctx)?;
     let d = dashboard::load(&opened.tx, &opened.actor, &opened.chart)
         .await
         .map_err(opened.core())?;
-    let next = appointments::for_patient(
-        &opened.tx,
-        &opened.actor,
-        PatientId::from_uuid(patient),
-        Some(clock.now),
-        3,
-    )
-    .await
-    .map_err(opened.core())?;
-    let catalog = Catalog::load(&opened.tx).await.map_err(opened.core())?;
-    let principal = ctx.principal()?;
-    let viewer = Viewer {
-        user_id: principal.user_id,
-        role: principal.role,
-    };
-    let unread = messaging::reads::unread_threads(&opened.tx, &viewer, patient)
+    let next_appointments = if wanted.field("nextAppointments").exists() {
+        let next = appointments::for_patient(
+            &opened.tx,
+            &opened.actor,
+            PatientId::from_uuid(patient),
+            Some(clock.now),
+            3,
+        )
         .await
         .map_err(opened.core())?;
+        let catalog = Catalog::load(&opened.tx).await.map_err(opened.core())?;
+        Appointment::list(next, &catalog, clock)
+    } else {
+        Vec::new()
+    };
+    let unread = if wanted.field("unreadThreads").exists() {
+        let principal = ctx.principal()?;
+        let viewer = Viewer {
+            user_id: principal.user_id,
+            role: principal.role,
+        };
+        messaging::reads::unread_threads(&opened.tx, &viewer, patient)
+            .await
+            .map_err(opened.core())?
+    } else {
+        0
+    };
     let d = opened.done(d).await?;
     Ok(PatientDashboard {
         patient_id: global_id::encode("Patient", patient),
@@ -106,7 +118,7 @@ pub(crate) async fn load(
                 needs_visit: r.needs_visit,
             })
             .collect(),
-        next_appointments: Appointment::list(next, &catalog, clock),
+        next_appointments,
         unread_threads: i32::try_from(unread).unwrap_or(i32::MAX),
     })
 }

@@ -35,6 +35,7 @@ mod proxies;
 mod records;
 mod records_entry;
 mod refills;
+mod request_reads;
 mod scalars;
 mod scheduling;
 mod settings;
@@ -51,6 +52,7 @@ pub use error::{ApiError, codes};
 pub use limits::Limits;
 pub use messaging::DOWNLOAD_PATH;
 pub use permissions::POLICY_CHANGED_TOPIC;
+pub use request_reads::RequestReads;
 
 #[derive(MergedObject, Default)]
 pub struct Query(

@@ -157,11 +157,12 @@ impl OperatorsQuery {
             .await
             .map_err(core)?
             .ok_or(ApiError::NotFound)?;
-        let tx = TenantTx::begin(&services.db, &target.scope(), Access::Read)
+        // Writing: pending events are sealed into the chain before it is walked.
+        let tx = TenantTx::begin(&services.db, &target.scope(), Access::Write)
             .await
             .map_err(core)?;
         let report = audit::verify_chain(&tx).await.map_err(core)?;
-        tx.rollback().await.map_err(core)?;
+        tx.commit().await.map_err(core)?;
         Ok(AuditChainReport {
             events: report.events,
             first_broken_seq: report.first_broken_seq,

@@ -8,7 +8,8 @@ pub async fn verify_chain(db: &Db, tenant_id: TenantId) -> Result<(), CoreError>
         // The tenant was removed after the job was queued: nothing to check.
         return Ok(());
     };
-    let tx = TenantTx::begin(db, &tenant.scope(), Access::Read).await?;
+    // Writing: pending events are sealed into the chain before it is walked.
+    let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
     let report = audit::verify_chain(&tx).await?;
     tx.commit().await?;
     match report.first_broken_seq {

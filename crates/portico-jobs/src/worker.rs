@@ -188,13 +188,17 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     result.map_err(Into::into)
 }
 
-/// Every minute: end the trials and grace periods that ran out, start the EHR syncs that are due, write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
+/// Every minute: seal the audit events requests appended, end the trials and grace periods that ran out, start the EHR syncs that are due, write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
 /// and its relay job, a delivery that failed and went back to the outbox), and route again refill requests left unrouted.
 async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     if let Some(billing) = &ctx.billing {
         crate::billing::sweep(&ctx.db, billing).await?;
     }
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
+        // Requests append audit events without a lock; they join the chain here.
+        if let Err(e) = portico_core::audit::seal_tenant(&ctx.db, tenant_id).await {
+            tracing::warn!(%tenant_id, error = %e, "audit events not sealed");
+        }
         ctx.queue.enqueue(Job::SendReminders { tenant_id }).await?;
         ctx.queue.enqueue(Job::RelayOutbox { tenant_id }).await?;
         crate::refills::reroute_stale(&ctx.db, &ctx.queue, tenant_id).await?;

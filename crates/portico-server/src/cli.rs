@@ -249,11 +249,11 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
                 let tx = portico_core::TenantTx::begin(
                     &db,
                     &tenant.scope(),
-                    portico_core::tenancy::Access::Read,
+                    portico_core::tenancy::Access::Write,
                 )
                 .await?;
                 let report = portico_core::audit::verify_chain(&tx).await?;
-                tx.rollback().await?;
+                tx.commit().await?;
                 match report.first_broken_seq {
                     None => println!(
                         "{}: {} events, chain intact",

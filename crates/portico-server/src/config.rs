@@ -61,6 +61,9 @@ pub struct Config {
     pub graphql_introspection: Option<bool>,
     /// Unset: on in development, off in production.
     pub graphql_suggestions: Option<bool>,
+    /// A `Server-Timing` header on GraphQL answers with the database statements the request
+    /// sent and their time. Unset: on in development, off in production.
+    pub server_timing: Option<bool>,
     /// Browser origins allowed to call the API cross-origin, comma-separated; empty means
     /// same-origin only.
     pub cors_origins: String,
@@ -184,6 +187,7 @@ impl Default for Config {
             graphql_max_batch: limits.max_batch,
             graphql_introspection: None,
             graphql_suggestions: None,
+            server_timing: None,
             cors_origins: String::new(),
             jwt_issuer: "portico".to_owned(),
             access_token_ttl_secs: 900,
@@ -685,6 +689,11 @@ impl Config {
             retention: days(self.billing_retention_days),
             meter_event_name: self.billing_meter_event.clone(),
         }
+    }
+
+    /// Whether GraphQL answers carry a `Server-Timing` header.
+    pub fn server_timing(&self) -> bool {
+        self.server_timing.unwrap_or(self.is_development())
     }
 
     pub fn is_development(&self) -> bool {

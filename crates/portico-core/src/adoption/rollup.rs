@@ -13,8 +13,8 @@ use crate::{
     CoreResult, TenantTx,
     entities::{
         adoption_rollup::{self, Model as Rollup},
-        appointment, appointment_reminder, audit_event, outbox_message, patient, recall_notice,
-        refill_request, thread_message, user,
+        appointment, appointment_reminder, audit_event, audit_pending, outbox_message, patient,
+        recall_notice, refill_request, thread_message, user,
     },
     scheduling::{appointments as booking, reminders::OUTBOX_KEY as REMINDER_KEY},
 };
@@ -58,12 +58,14 @@ pub(crate) fn median(mut values: Vec<i64>) -> Option<i64> {
     })
 }
 
+/// Patients who did anything in `[from, to)`, from their audit events: those sealed into the
+/// chain and those still waiting for the sealer.
 pub(crate) async fn active_patients(
     tx: &TenantTx,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> CoreResult<i64> {
-    let ids: Vec<Option<Uuid>> = tx
+    let mut ids: std::collections::HashSet<Option<Uuid>> = tx
         .find::<audit_event::Entity>()
         .select_only()
         .column(audit_event::Column::ActorId)
@@ -74,7 +76,22 @@ pub(crate) async fn active_patients(
         .filter(audit_event::Column::OccurredAt.lt(to))
         .into_tuple()
         .all(tx.conn())
+        .await?
+        .into_iter()
+        .collect();
+    let pending: Vec<Option<Uuid>> = tx
+        .find::<audit_pending::Entity>()
+        .select_only()
+        .column(audit_pending::Column::ActorId)
+        .distinct()
+        .filter(audit_pending::Column::ActorRole.eq(PATIENT_ROLE))
+        .filter(audit_pending::Column::ActorId.is_not_null())
+        .filter(audit_pending::Column::OccurredAt.gte(from))
+        .filter(audit_pending::Column::OccurredAt.lt(to))
+        .into_tuple()
+        .all(tx.conn())
         .await?;
+    ids.extend(pending);
     Ok(ids.len() as i64)
 }
 

@@ -10,6 +10,7 @@ pub mod appointment_link;
 pub mod appointment_reminder;
 pub mod appointment_type;
 pub mod audit_event;
+pub mod audit_pending;
 pub mod availability_window;
 pub mod billing_account;
 pub mod billing_event;

@@ -10,13 +10,13 @@
 //! request is refused (`CSRF_REJECTED`) when its `Origin` is neither Portico's public URL nor
 //! its own host. Without the header, cookies are never read.
 
-use std::{net::IpAddr, time::Instant};
+use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     extract::{FromRequestParts, Request, State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use std::time::Duration;
@@ -25,12 +25,13 @@ use portico_core::{
     TenantTx, UserId,
     identity::{MfaState, Role, SessionClaims},
     ports::RateDecision,
+    statements,
     tenancy::Access,
     tenants::Addressed,
 };
 use portico_graphql::{
-    ApiError, BrowserSession, RequestContext, RequestMethod, SESSION_HEADER, SESSION_HEADER_COOKIE,
-    codes,
+    ApiError, BrowserSession, RequestContext, RequestMethod, RequestReads, SESSION_HEADER,
+    SESSION_HEADER_COOKIE, codes,
 };
 use serde_json::json;
 
@@ -164,7 +165,16 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             &format!("a batch holds 1 to {max_batch} operations"),
         );
     }
-    execute(runtime, &parts, request_id, batch, RequestMethod::Post).await
+    let timing = state.config.server_timing();
+    execute(
+        runtime,
+        &parts,
+        request_id,
+        batch,
+        RequestMethod::Post,
+        timing,
+    )
+    .await
 }
 
 pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
@@ -204,6 +214,7 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
         request_id,
         BatchRequest::Single(request),
         RequestMethod::Get,
+        state.config.server_timing(),
     )
     .await
 }
@@ -284,12 +295,36 @@ async fn connection_init(
     Ok(data)
 }
 
+/// Runs the operation(s), counting the database statements the whole request sends (tenant
+/// resolution and credentials included).
 async fn execute(
     runtime: &Runtime,
     parts: &axum::http::request::Parts,
     request_id: String,
     batch: BatchRequest,
     method: RequestMethod,
+    server_timing: bool,
+) -> Response {
+    let operation = operation_label(&batch);
+    let (mut response, db) =
+        statements::counted(run(runtime, parts, request_id, batch, method, &operation)).await;
+    metrics::histogram!("portico_graphql_db_statements", "operation" => operation)
+        .record(f64::from(db.statements));
+    if server_timing {
+        response
+            .headers_mut()
+            .insert("server-timing", server_timing_header(&db));
+    }
+    response
+}
+
+async fn run(
+    runtime: &Runtime,
+    parts: &axum::http::request::Parts,
+    request_id: String,
+    batch: BatchRequest,
+    method: RequestMethod,
+    operation: &str,
 ) -> Response {
     let client_ip = client_ip(&parts.extensions);
     let browser = is_browser_session(&parts.headers);
@@ -298,17 +333,45 @@ async fn execute(
             Ok(c) => c,
             Err(response) => return response,
         };
-    let operation = operation_label(&batch);
-    tracing::Span::current().record("graphql.operation", operation.as_str());
+    tracing::Span::current().record("graphql.operation", operation);
     let started = Instant::now();
-    let batch = batch.data(context).data(method);
+    let request_id = context.request_id.clone();
+    let reads = Arc::new(RequestReads::default());
+    let batch = batch.data(context).data(method).data(Arc::clone(&reads));
     let response: BatchResponse = runtime.schema.execute_batch(batch).await;
+    // The query's shared reading transaction ends here, writing its audit events: an answer
+    // whose reads could not be recorded is not sent.
+    let finished = match Arc::try_unwrap(reads) {
+        Ok(reads) => reads.finish().await,
+        Err(_) => Err(portico_core::CoreError::Adapter(
+            "the request's reads outlived its operation".to_owned(),
+        )),
+    };
+    if let Err(e) = finished {
+        let err = ApiError::from_core(e, &request_id);
+        return reject(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            err.code(),
+            &err.message(),
+        );
+    }
     let outcome = if response.is_ok() { "ok" } else { "error" };
-    metrics::counter!("portico_graphql_operations_total", "operation" => operation.clone(), "outcome" => outcome)
+    metrics::counter!("portico_graphql_operations_total", "operation" => operation.to_owned(), "outcome" => outcome)
         .increment(1);
-    metrics::histogram!("portico_graphql_operation_duration_seconds", "operation" => operation)
+    metrics::histogram!("portico_graphql_operation_duration_seconds", "operation" => operation.to_owned())
         .record(started.elapsed().as_secs_f64());
     GraphQLResponse::from(response).into_response()
+}
+
+/// `Server-Timing`: the request's database statements, writing transactions and time.
+fn server_timing_header(db: &statements::Counts) -> HeaderValue {
+    let value = format!(
+        "db;dur={:.3};desc=\"statements={} write-transactions={}\"",
+        db.database_time().as_secs_f64() * 1000.0,
+        db.statements,
+        db.write_transactions,
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("db"))
 }
 
 /// Resolves the tenant; an unknown one ends the request with `TENANT_NOT_FOUND`. With
