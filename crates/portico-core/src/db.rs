@@ -20,10 +20,21 @@ pub struct PoolStats {
     pub max: u32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
     max_connections: u32,
+    /// The tenant directory and catalogues read through this handle.
+    caches: std::sync::Arc<crate::caches::Caches>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("engine", &self.engine())
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -55,6 +66,7 @@ impl Db {
         Ok(Self {
             conn,
             max_connections,
+            caches: std::sync::Arc::default(),
         })
     }
 
@@ -120,6 +132,11 @@ impl Db {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
             .await
+    }
+
+    /// The caches of the tenant directory and the catalogues (see [`crate::caches`]).
+    pub fn caches(&self) -> &std::sync::Arc<crate::caches::Caches> {
+        &self.caches
     }
 
     /// The raw connection, for this crate's platform-level services only.

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod billing;
 pub mod branding;
 pub mod break_glass;
+pub mod caches;
 pub mod chart_access;
 pub mod contact_details;
 pub mod db;

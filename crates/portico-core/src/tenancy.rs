@@ -14,7 +14,11 @@ use sea_orm::{
     TransactionTrait, UpdateMany,
 };
 
-use crate::{CoreResult, Db, TenantId, entities::audit_pending};
+use crate::{
+    CoreResult, Db, TenantId,
+    caches::{Caches, Change},
+    entities::audit_pending,
+};
 
 /// Proof that a tenant was resolved for the current request or job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +61,9 @@ pub struct TenantTx {
     audit: AuditBuffer,
     /// A savepoint hands its events to its transaction's buffer when it is kept.
     parent_audit: Option<AuditBuffer>,
+    /// What this transaction changed that instances cache, announced when it commits.
+    changes: Arc<Mutex<Vec<Change>>>,
+    caches: Arc<Caches>,
 }
 
 type AuditBuffer = Arc<Mutex<Vec<audit_pending::Model>>>;
@@ -78,7 +85,7 @@ impl TenantTx {
         if access == Access::Write {
             crate::statements::write_transaction();
         }
-        Self::scope(tx, db.conn().clone(), scope.tenant_id, access).await
+        Self::scope(tx, db, scope.tenant_id, access).await
     }
 
     /// Scopes an open transaction to `tenant_id` (the sign-up path, which creates the tenant
@@ -89,12 +96,12 @@ impl TenantTx {
         tenant_id: TenantId,
         access: Access,
     ) -> CoreResult<Self> {
-        Self::scope(tx, db.conn().clone(), tenant_id, access).await
+        Self::scope(tx, db, tenant_id, access).await
     }
 
     async fn scope(
         tx: DatabaseTransaction,
-        pool: DatabaseConnection,
+        db: &Db,
         tenant_id: TenantId,
         access: Access,
     ) -> CoreResult<Self> {
@@ -120,9 +127,11 @@ impl TenantTx {
             tx,
             tenant_id,
             access,
-            pool,
+            pool: db.conn().clone(),
             audit: AuditBuffer::default(),
             parent_audit: None,
+            changes: Arc::default(),
+            caches: Arc::clone(db.caches()),
         })
     }
 
@@ -168,6 +177,31 @@ impl TenantTx {
         Ok(())
     }
 
+    /// Notes that this transaction changed something instances cache (the tenant's row, its
+    /// catalogue): committed, it is forgotten here and announced to the other instances.
+    pub(crate) fn changed(&self, change: Change) {
+        let mut changes = self
+            .changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !changes.contains(&change) {
+            changes.push(change);
+        }
+    }
+
+    /// Whether this transaction changed `change`'s part (it must read that part itself).
+    pub(crate) fn has_changed(&self, change: Change) -> bool {
+        self.changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&change)
+    }
+
+    /// The caches this transaction reads through.
+    pub(crate) fn caches(&self) -> &Caches {
+        &self.caches
+    }
+
     /// Keeps an audit event to be written when this transaction ends (see [`Self::commit`]).
     pub(crate) fn buffer_audit(&self, event: audit_pending::Model) {
         lock(&self.audit).push(event);
@@ -184,6 +218,8 @@ impl TenantTx {
             pool: self.pool.clone(),
             audit: AuditBuffer::default(),
             parent_audit: Some(self.audit.clone()),
+            changes: Arc::clone(&self.changes),
+            caches: Arc::clone(&self.caches),
         })
     }
 
@@ -202,6 +238,15 @@ impl TenantTx {
             Access::Write => {
                 crate::audit::append(&self.tx, self.tenant_id, &events).await?;
                 end(self.tx.commit()).await?;
+                let changes = std::mem::take(
+                    &mut *self
+                        .changes
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+                for change in changes {
+                    self.caches.changed(self.tenant_id, change);
+                }
             }
             Access::Read => {
                 end(self.tx.commit()).await?;

@@ -87,18 +87,40 @@ pub struct NewTenant {
 
 pub async fn find_by_slug(db: &Db, slug: &str) -> CoreResult<Option<ResolvedTenant>> {
     let slug = slug.trim().to_ascii_lowercase();
-    Ok(tenant::Entity::find()
-        .filter(tenant::Column::Slug.eq(slug))
-        .one(db.conn())
-        .await?
-        .map(|tenant| ResolvedTenant { tenant }))
+    let key = format!("slug:{slug}");
+    cached(
+        db,
+        key,
+        tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)),
+    )
+    .await
 }
 
 pub async fn find_by_id(db: &Db, id: TenantId) -> CoreResult<Option<ResolvedTenant>> {
-    Ok(tenant::Entity::find_by_id(id.as_uuid())
+    let key = format!("id:{id}");
+    cached(db, key, tenant::Entity::find_by_id(id.as_uuid())).await
+}
+
+/// A directory row through the instance's cache ([`crate::caches`]); a practice that does
+/// not exist is asked for again each time (a new one is found at once).
+async fn cached(
+    db: &Db,
+    key: String,
+    query: sea_orm::Select<tenant::Entity>,
+) -> CoreResult<Option<ResolvedTenant>> {
+    let caches = db.caches();
+    if let Some(found) = caches.tenant(&key) {
+        return Ok(Some(found));
+    }
+    let generation = caches.generation();
+    let found = query
         .one(db.conn())
         .await?
-        .map(|tenant| ResolvedTenant { tenant }))
+        .map(|tenant| ResolvedTenant { tenant });
+    if let Some(found) = &found {
+        caches.keep_tenant(generation, key, found);
+    }
+    Ok(found)
 }
 
 /// Every tenant's id, for platform jobs that visit each tenant in turn.
@@ -115,11 +137,13 @@ pub async fn list_ids(db: &Db) -> CoreResult<Vec<TenantId>> {
 
 pub async fn find_by_domain(db: &Db, host: &str) -> CoreResult<Option<ResolvedTenant>> {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    Ok(tenant::Entity::find()
-        .filter(tenant::Column::CustomDomain.eq(host))
-        .one(db.conn())
-        .await?
-        .map(|tenant| ResolvedTenant { tenant }))
+    let key = format!("domain:{host}");
+    cached(
+        db,
+        key,
+        tenant::Entity::find().filter(tenant::Column::CustomDomain.eq(host)),
+    )
+    .await
 }
 
 /// What a request's `Host` names.
@@ -380,6 +404,7 @@ pub async fn set_status(
     } else {
         None
     };
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     let now = Utc::now();
     let status = match (suspend, billing) {
@@ -420,6 +445,7 @@ pub async fn set_idle_timeouts(
         }
     }
     let found = own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.staff_idle_minutes = Set(staff_minutes);
     active.patient_idle_minutes = Set(patient_minutes);
@@ -443,6 +469,7 @@ pub async fn set_cancellation_window(
         ));
     }
     let found = own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.cancellation_window_hours = Set(hours);
     active.updated_at = Set(Utc::now());

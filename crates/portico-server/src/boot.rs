@@ -290,6 +290,11 @@ async fn boot(
         attachment_link_ttl: Duration::from_secs(config.attachment_link_secs),
     };
     spawn_policy_listener(&services, shutdown.clone()).await?;
+    let stop = shutdown.clone();
+    db.caches()
+        .listen(Arc::clone(&services.pubsub), async move {
+            stop.cancelled().await;
+        });
     let schema = build_schema(Some(services.clone()), limits);
     // Only one boot ever succeeds, so the runtime is never set twice.
     let _ = state.runtime.set(Runtime { services, schema });

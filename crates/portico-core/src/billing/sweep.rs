@@ -36,6 +36,10 @@ pub async fn sweep(
         accounts::hold(&txn, account.tenant_id, now).await?;
         let settled = accounts::settle(&txn, account.tenant_id, settings, now).await?;
         txn.commit().await?;
+        db.caches().changed(
+            crate::TenantId::from_uuid(account.tenant_id),
+            crate::caches::Change::Tenant,
+        );
         if settled.status != account.status {
             changed.push(account.tenant_id);
         }
@@ -71,6 +75,10 @@ pub async fn ensure_all(
         accounts::ensure_in(&txn, id, settings, now).await?;
         accounts::settle(&txn, id, settings, now).await?;
         txn.commit().await?;
+        db.caches().changed(
+            crate::TenantId::from_uuid(id),
+            crate::caches::Change::Tenant,
+        );
         made += 1;
     }
     Ok(made)

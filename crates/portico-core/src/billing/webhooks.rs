@@ -149,6 +149,10 @@ pub async fn apply(
     }
     accounts::settle(&txn, tenant_id, settings, now).await?;
     txn.commit().await?;
+    db.caches().changed(
+        crate::TenantId::from_uuid(tenant_id),
+        crate::caches::Change::Tenant,
+    );
     Ok(Outcome::Applied { tenant_id })
 }
 

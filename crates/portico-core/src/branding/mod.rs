@@ -68,6 +68,7 @@ pub async fn update(tx: &TenantTx, change: BrandingChange) -> CoreResult<Resolve
         .transpose()?;
 
     let found = tenants::own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     if let Some(name) = display_name {
         active.display_name = Set(name);

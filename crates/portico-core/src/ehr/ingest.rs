@@ -245,6 +245,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
         return matching::apply(tx, fhir_id, version, &patient).await;
     }
     if let Inbound::Practitioner(p) = &mapped.record {
+        tx.changed(crate::caches::Change::Catalog);
         let name = records::required("name", &p.display_name, columns::PROVIDER_NAME_MAX)?;
         let id = match existing {
             Some(id) => {
@@ -280,6 +281,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
         return Ok(Applied::Changed);
     }
     if let Inbound::Location(l) = &mapped.record {
+        tx.changed(crate::caches::Change::Catalog);
         let name = records::required("name", &l.name, columns::LOCATION_NAME_MAX)?;
         let address =
             records::optional("address", l.address.clone(), columns::LOCATION_ADDRESS_MAX)?;
@@ -845,6 +847,7 @@ async fn visit_type(
     if let Some(found) = types.iter().find(|t| t.name == EHR_VISIT_TYPE) {
         return Ok(found.id);
     }
+    tx.changed(crate::caches::Change::Catalog);
     let minutes = i32::try_from(length.num_minutes())
         .unwrap_or(30)
         .clamp(5, 480);
@@ -891,6 +894,7 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
         // no longer answers for them.
         ResourceKind::Patient => {}
         ResourceKind::Practitioner => {
+            tx.changed(crate::caches::Change::Catalog);
             tx.update::<provider::Entity>()
                 .col_expr(provider::Column::Active, Expr::value(false))
                 .filter(provider::Column::Id.eq(id))
@@ -898,6 +902,7 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
                 .await?;
         }
         ResourceKind::Location => {
+            tx.changed(crate::caches::Change::Catalog);
             tx.update::<location::Entity>()
                 .col_expr(location::Column::Active, Expr::value(false))
                 .filter(location::Column::Id.eq(id))

@@ -72,6 +72,7 @@ pub async fn set_response_target(
         ));
     }
     let found = crate::tenants::own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.message_response_target_hours = Set(hours);
     active.updated_at = Set(Utc::now());

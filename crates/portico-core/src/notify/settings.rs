@@ -46,6 +46,7 @@ pub async fn set(
         ));
     }
     let found = tenants::own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     let minutes = |m: u32| i32::try_from(m).unwrap_or(0);
     active.quiet_hours_start = Set(quiet.map(|(s, _)| minutes(s)));

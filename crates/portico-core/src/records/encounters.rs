@@ -1,7 +1,7 @@
 //! Encounters (visits) with the visit summary the patient reads.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, Set};
 use uuid::Uuid;
 
 use super::{audit, existing, optional, staff_only, status};
@@ -97,18 +97,4 @@ pub async fn save(
     };
     audit(tx, actor, chart, action, "Encounter", Some(model.id)).await?;
     Ok(model)
-}
-
-/// The latest finished visit the viewer may see, unaudited.
-pub(crate) async fn last_finished(
-    tx: &TenantTx,
-    chart: &OpenChart,
-) -> CoreResult<Option<encounter::Model>> {
-    Ok(tx
-        .find::<encounter::Entity>()
-        .filter(encounter::Column::PatientId.eq(chart.id()))
-        .filter(encounter::Column::Status.eq("finished"))
-        .order_by_desc(encounter::Column::StartedAt)
-        .one(tx.conn())
-        .await?)
 }

@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use super::{
-    Page, audit, belongs, code, existing, not_future, optional, required, staff_only, status,
-};
+use super::{audit, belongs, code, existing, not_future, optional, required, staff_only, status};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::Actor,
@@ -336,19 +334,4 @@ pub async fn of_report(
         query = query.filter(observation::Column::Status.ne(super::ENTERED_IN_ERROR));
     }
     Ok(query.all(tx.conn()).await?)
-}
-
-/// Results after `since` (all when `None`), newest first, unaudited.
-pub(crate) async fn since(
-    tx: &TenantTx,
-    chart: &OpenChart,
-    since: Option<DateTime<Utc>>,
-    limit: u64,
-) -> CoreResult<Vec<observation::Model>> {
-    let mut rows =
-        super::visible::<observation::Entity>(tx, chart, Page { offset: 0, limit }).await?;
-    if let Some(since) = since {
-        rows.retain(|r| r.effective_at > since);
-    }
-    Ok(rows)
 }

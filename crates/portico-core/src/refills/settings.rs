@@ -52,6 +52,7 @@ pub async fn set(
         }
     }
     let found = tenants::own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.refill_turnaround_hours = Set(turnaround_hours);
     active.refill_pool_id = Set(pool_id);
@@ -100,6 +101,7 @@ pub async fn set_covering(
             ));
         }
     }
+    tx.changed(crate::caches::Change::Catalog);
     let mut active: provider::ActiveModel = found.into();
     active.covering_provider_id = Set(covering);
     let updated = active.update(tx.conn()).await?;

@@ -50,6 +50,7 @@ pub async fn set_weekly(
     location: Uuid,
     windows: &[WindowInput],
 ) -> CoreResult<Vec<availability_window::Model>> {
+    tx.changed(crate::caches::Change::Catalog);
     check(windows)?;
     catalog::find_provider(tx, provider).await?;
     catalog::find_location(tx, location).await?;

@@ -65,6 +65,7 @@ pub struct ProviderFields {
 }
 
 pub async fn create_provider(tx: &TenantTx, fields: ProviderFields) -> CoreResult<provider::Model> {
+    tx.changed(crate::caches::Change::Catalog);
     let display_name = name("displayName", &fields.display_name)?;
     let specialty = optional_text("specialty", fields.specialty, 100)?;
     if let Some(user) = fields.user_id {
@@ -96,6 +97,7 @@ pub async fn update_provider(
     id: Uuid,
     fields: ProviderFields,
 ) -> CoreResult<provider::Model> {
+    tx.changed(crate::caches::Change::Catalog);
     let found = find_provider(tx, id).await?;
     let mut active: provider::ActiveModel = found.into();
     active.display_name = Set(name("displayName", &fields.display_name)?);
@@ -131,6 +133,7 @@ pub struct LocationFields {
 }
 
 pub async fn create_location(tx: &TenantTx, fields: LocationFields) -> CoreResult<location::Model> {
+    tx.changed(crate::caches::Change::Catalog);
     Ok(location::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
@@ -148,6 +151,7 @@ pub async fn update_location(
     id: Uuid,
     fields: LocationFields,
 ) -> CoreResult<location::Model> {
+    tx.changed(crate::caches::Change::Catalog);
     let found = find_location(tx, id).await?;
     let mut active: location::ActiveModel = found.into();
     active.name = Set(name("name", &fields.name)?);
@@ -237,6 +241,7 @@ fn checked_type(fields: TypeFields) -> CoreResult<TypeFields> {
 }
 
 pub async fn create_type(tx: &TenantTx, fields: TypeFields) -> CoreResult<appointment_type::Model> {
+    tx.changed(crate::caches::Change::Catalog);
     let f = checked_type(fields)?;
     Ok(appointment_type::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
@@ -263,6 +268,7 @@ pub async fn update_type(
     id: Uuid,
     fields: TypeFields,
 ) -> CoreResult<appointment_type::Model> {
+    tx.changed(crate::caches::Change::Catalog);
     let found = find_type(tx, id).await?;
     let f = checked_type(fields)?;
     let mut active: appointment_type::ActiveModel = found.into();

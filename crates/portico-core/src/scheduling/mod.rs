@@ -11,4 +11,5 @@ pub mod recalls;
 pub mod reminders;
 pub mod search;
 pub mod slots;
+pub mod snapshot;
 pub mod waitlist;

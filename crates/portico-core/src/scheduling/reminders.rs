@@ -71,6 +71,7 @@ pub async fn set_offsets(tx: &TenantTx, offsets: Option<&[i32]>) -> CoreResult<t
         }
     };
     let found = tenants::own_row(tx).await?;
+    tx.changed(crate::caches::Change::Tenant);
     let mut active: tenant::ActiveModel = found.tenant.into();
     active.reminder_offsets = Set(stored);
     active.updated_at = Set(Utc::now());

@@ -2,56 +2,38 @@
 //! and types through a snapshot of the catalogue loaded once per resolver, so a list of a
 //! hundred appointments costs one catalogue read, not three hundred.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     CoreResult, TenantTx,
-    entities::{appointment, appointment_type, availability_window, location, provider},
+    entities::{appointment, appointment_type, location, provider},
     scheduling::{
         appointments::{BOOKED, PracticeClock},
-        availability, catalog,
+        snapshot::{self, Snapshot},
     },
 };
 use uuid::Uuid;
 
 use crate::{context::ContextExt, global_id};
 
-/// The practice's providers (with their weekly hours), locations and types.
+/// The practice's providers (with their weekly hours), locations and types: the instance's
+/// copy of its catalogue ([`portico_core::scheduling::snapshot`]).
 #[derive(Default)]
-pub struct Catalog {
-    pub providers: HashMap<Uuid, provider::Model>,
-    pub locations: HashMap<Uuid, location::Model>,
-    pub types: HashMap<Uuid, appointment_type::Model>,
-    pub windows: HashMap<Uuid, Vec<availability_window::Model>>,
+pub struct Catalog(Arc<Snapshot>);
+
+impl std::ops::Deref for Catalog {
+    type Target = Snapshot;
+
+    fn deref(&self) -> &Snapshot {
+        &self.0
+    }
 }
 
 impl Catalog {
     pub async fn load(tx: &TenantTx) -> CoreResult<Arc<Self>> {
-        let providers = catalog::providers(tx, true).await?;
-        let ids: Vec<Uuid> = providers.iter().map(|p| p.id).collect();
-        let mut windows: HashMap<Uuid, Vec<availability_window::Model>> = HashMap::new();
-        for w in availability::for_providers(tx, &ids).await? {
-            windows.entry(w.provider_id).or_default().push(w);
-        }
-        for list in windows.values_mut() {
-            list.sort_by_key(|w| (w.weekday, w.start_minute));
-        }
-        Ok(Arc::new(Self {
-            providers: providers.into_iter().map(|p| (p.id, p)).collect(),
-            locations: catalog::locations(tx, true)
-                .await?
-                .into_iter()
-                .map(|l| (l.id, l))
-                .collect(),
-            types: catalog::types(tx, true, false)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t))
-                .collect(),
-            windows,
-        }))
+        Ok(Arc::new(Self(snapshot::snapshot(tx).await?)))
     }
 
     pub fn provider(self: &Arc<Self>, id: Uuid) -> Option<Provider> {
