@@ -472,7 +472,15 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
         .connect_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        opts.map_sqlx_sqlite_opts(|o| o.create_if_missing(true));
+        // WAL (as the server runs it) with `synchronous = NORMAL` for the migrations only: a
+        // migration is still all or nothing, and one lost to a power cut is simply run again
+        // (it is not recorded as applied); with `FULL` every DDL statement waited on the disk
+        // and a fresh database took seconds to make.
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
     }
     let conn = sea_orm::Database::connect(opts)
         .await
