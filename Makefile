@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-reminders bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-compare bench-reminders bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -91,6 +91,12 @@ bench:
 # closing notes). `scripts/bench-scale [practices] [patients] [seconds] [clients]`.
 bench-scale:
 	scripts/bench-scale
+
+# Portico's dashboard next to PostGraphile 5 (from bench/compare/postgraphile's lock file) and
+# pgbench replaying the SQL Portico ran for one request, on the same database (README).
+# `scripts/bench-compare [practices] [patients] [seconds] [clients]`.
+bench-compare:
+	scripts/bench-compare
 
 # Reminders per second through the Redis queue, end to end, on PostgreSQL + Redis (figures
 # in the README). `scripts/bench-reminders [reminders] [practices]`.

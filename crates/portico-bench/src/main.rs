@@ -1,11 +1,15 @@
 //! `portico-bench`: seeds many practices into PostgreSQL and drives authenticated GraphQL
 //! load against a running Portico, checking every response body (`scripts/bench-scale`);
 //! measures reminder throughput through the workers, with an SMTP sink to deliver to
-//! (`scripts/bench-reminders`).
+//! (`scripts/bench-reminders`); drives the same dashboard load against PostGraphile and
+//! captures Portico's SQL for pgbench (`scripts/bench-compare`).
 
+mod capture;
 mod ehr_ingest;
 mod load;
+mod postgraphile;
 mod remind;
+mod report;
 mod seed;
 mod smtp_sink;
 
@@ -22,8 +26,13 @@ struct Cli {
 enum Command {
     /// Seeds practices, patients, calendars and appointments (owner role, migrated schema).
     Seed(seed::Args),
-    /// Signs patients in, then runs one scenario at a fixed concurrency for a while.
+    /// Signs patients in, then runs one scenario at a fixed concurrency for a while
+    /// (against Portico, or the dashboard against PostGraphile).
     Load(load::Args),
+    /// Captures the SQL of one dashboard request from the server log as a pgbench script.
+    Capture(capture::Args),
+    /// Prints the figures of `load --json-out` runs and a pgbench run side by side.
+    Report(report::Args),
     /// Pushes a SendReminders job per practice and times until every due reminder is
     /// delivered by the running workers.
     Remind(remind::Args),
@@ -38,6 +47,8 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Seed(args) => seed::run(args).await,
         Command::Load(args) => load::run(args).await,
+        Command::Capture(args) => capture::run(args).await,
+        Command::Report(args) => report::run(args),
         Command::Remind(args) => remind::run(args).await,
         Command::SmtpSink(args) => smtp_sink::run(args).await,
         Command::EhrIngest(args) => ehr_ingest::run(args).await,
