@@ -547,15 +547,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             None => format!("${n}"),
         });
         writeln!(script, "{};", text.trim().trim_end_matches(';'))?;
+        // For reading (not for pgbench): plain literals.
         let literal = substitute(&sample[k].text, |n| {
-            quote(
-                sample[k]
-                    .params
-                    .get(n.wrapping_sub(1))
-                    .cloned()
-                    .flatten()
-                    .as_deref(),
-            )
+            match sample[k].params.get(n.wrapping_sub(1)).cloned().flatten() {
+                Some(v) => format!("'{}'", v.replace('\'', "''")),
+                None => "NULL".to_owned(),
+            }
         });
         writeln!(transcript, "{};", literal.trim().trim_end_matches(';'))?;
     }
