@@ -106,6 +106,60 @@ async fn a_committed_message_goes_out_once_and_a_rolled_back_one_never() {
 }
 
 #[tokio::test]
+async fn overlapping_batches_deliver_each_message_once() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("batches").await;
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    for i in 0..6 {
+        let to = format!("patient{i}@batches.example");
+        assert!(
+            outbox::email(&tx, &format!("batch-{i}"), &email(&to))
+                .await
+                .unwrap()
+        );
+    }
+    let ids: Vec<uuid::Uuid> = outbox_rows(&tx).await.iter().map(|m| m.id).collect();
+    tx.commit().await.unwrap();
+
+    // Two jobs whose batches share two messages, run side by side by the workers.
+    let queue = app.services().queue;
+    let tenant_id = tenant.id();
+    queue
+        .enqueue_all(vec![
+            Job::DeliverMessages {
+                tenant_id,
+                message_ids: ids[..4].to_vec(),
+            },
+            Job::DeliverMessages {
+                tenant_id,
+                message_ids: ids[2..].to_vec(),
+            },
+        ])
+        .await
+        .unwrap();
+    let rows = settle(&app, &tenant).await;
+    assert_eq!(rows.len(), 6);
+    for row in &rows {
+        assert_eq!(row.attempts, 1, "claimed once: {row:?}");
+        // Delivered: the body (which may carry a link) is gone, the address stays.
+        let kept = outbox::email_of(row).unwrap();
+        assert!(kept.text.is_empty() && kept.to.ends_with("@batches.example"));
+    }
+    let sent: Vec<String> = app
+        .outbox()
+        .into_iter()
+        .filter(|m| m.contains("@batches.example"))
+        .collect();
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    for i in 0..6 {
+        let to = format!("patient{i}@batches.example");
+        assert_eq!(sent.iter().filter(|m| m.contains(&to)).count(), 1, "{to}");
+    }
+}
+
+#[tokio::test]
 async fn failures_back_off_then_wait_for_an_admin_who_retries_them() {
     use portico_core::identity::Role;
     use serde_json::json;

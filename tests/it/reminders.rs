@@ -9,7 +9,8 @@ use portico_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
 use crate::scheduling::{
-    CANCEL, Practice, book, booked_id, days_ahead, gid, practice, slots, starts, user_error,
+    CANCEL, Practice, book, booked_id, days_ahead, gid, practice, practice_in, slots, starts,
+    user_error,
 };
 
 const ANSWER: &str = "mutation($token: String!, $answer: ReminderAnswer!) {
@@ -24,6 +25,16 @@ async fn reminded(
     days: i64,
 ) -> (Practice, portico_tests::Signed, String, String) {
     let p = practice(app, slug).await;
+    remind_four_days_ahead(app, slug, &p).await;
+    let (patient, chart) = app.add_user(slug, Role::Patient).await;
+    let chart = gid("Patient", chart.unwrap());
+    let day = days_ahead(&p, days);
+    let open = starts(&slots(app, &patient.access, slug, &p, day, day).await);
+    let id = booked_id(&book(app, &patient.access, &p, &chart, open[0]).await);
+    (p, patient, chart, id)
+}
+
+async fn remind_four_days_ahead(app: &TestApp, slug: &str, p: &Practice) {
     let (_, set) = app
         .gql_as(
             slug,
@@ -38,12 +49,6 @@ async fn reminded(
         json!([5760]),
         "{set}"
     );
-    let (patient, chart) = app.add_user(slug, Role::Patient).await;
-    let chart = gid("Patient", chart.unwrap());
-    let day = days_ahead(&p, days);
-    let open = starts(&slots(app, &patient.access, slug, &p, day, day).await);
-    let id = booked_id(&book(app, &patient.access, &p, &chart, open[0]).await);
-    (p, patient, chart, id)
 }
 
 fn token_in(mail: &str) -> String {
@@ -229,4 +234,116 @@ async fn a_reminder_already_in_the_outbox_is_not_sent_once_the_visit_is_cancelle
             .all(|m| !m.contains("withdrawn practice")),
         "a withdrawn reminder went out"
     );
+}
+
+/// Writes the due reminders of a practice with `visits` patients booked six days ahead, one
+/// of whom opted out of notifications, as the sweep would three days from now. Returns how
+/// many were written, the statements the run sent, and the outbox.
+async fn remind_a_practice(
+    app: &TestApp,
+    slug: &str,
+    visits: usize,
+) -> (
+    usize,
+    u32,
+    Vec<portico_core::entities::outbox_message::Model>,
+) {
+    let p = practice_in(app, slug, "America/Chicago", "08:00", "17:00").await;
+    remind_four_days_ahead(app, slug, &p).await;
+    let day = days_ahead(&p, 6);
+    let open = starts(&slots(app, &p.admin.access, slug, &p, day, day).await);
+    assert!(open.len() >= visits, "{} slots", open.len());
+    for (i, at) in open.iter().take(visits).enumerate() {
+        let (patient, chart) = app.add_user(slug, Role::Patient).await;
+        let chart = gid("Patient", chart.unwrap());
+        booked_id(&book(app, &patient.access, &p, &chart, *at).await);
+        if i == 0 {
+            let (_, out) = app
+                .gql_as(
+                    slug,
+                    &patient.access,
+                    "mutation($p: ID!) { updateNotificationPreferences(input: {
+                        patientId: $p, optedOut: true }) { userErrors { code } } }",
+                    json!({ "p": chart }),
+                )
+                .await;
+            assert_eq!(
+                out["data"]["updateNotificationPreferences"]["userErrors"],
+                json!([]),
+                "{out}"
+            );
+        }
+    }
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let portal = portico_core::notify::Portal::new("http://portal.test", slug);
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    let (written, counts) = portico_core::statements::counted(reminders::send_due(
+        &tx,
+        &Actor::system(),
+        Utc::now() + chrono::Duration::days(3),
+        &portal,
+    ))
+    .await;
+    tx.commit().await.unwrap();
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Read)
+        .await
+        .unwrap();
+    let messages = outbox::all(&tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    (written.unwrap(), counts.statements, messages)
+}
+
+#[tokio::test]
+async fn due_reminders_are_written_in_sets_so_twelve_cost_what_two_do() {
+    // No workers: the test plays the sweep itself.
+    let database = portico_tests::TestDatabase::create().await;
+    let config = database.config();
+    let app = portico_tests::start(config, database, false).await;
+    app.ready().await;
+
+    let (few, few_statements, few_messages) = remind_a_practice(&app, "fewreminders", 2).await;
+    let (many, many_statements, many_messages) = remind_a_practice(&app, "manyreminders", 12).await;
+    // Everyone but the patient who opted out, one email each, each with its own link.
+    assert_eq!((few, many), (1, 11));
+    assert_eq!((few_messages.len(), many_messages.len()), (1, 11));
+    let keys: std::collections::BTreeSet<&str> = many_messages
+        .iter()
+        .map(|m| m.idempotency_key.as_str())
+        .collect();
+    assert_eq!(keys.len(), 11, "{keys:?}");
+    let links: std::collections::BTreeSet<String> = many_messages
+        .iter()
+        .map(|m| token_in(&outbox::email_of(m).unwrap().text))
+        .collect();
+    assert_eq!(links.len(), 11);
+    // The run's statements do not grow with the number of reminders.
+    assert_eq!(
+        few_statements, many_statements,
+        "2 reminders took {few_statements} statements, 12 took {many_statements}"
+    );
+
+    // Nothing is left to write: the one skipped is not tried again.
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), "manyreminders")
+        .await
+        .unwrap()
+        .unwrap();
+    let portal = portico_core::notify::Portal::new("http://portal.test", "manyreminders");
+    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+        .await
+        .unwrap();
+    let again = reminders::send_due(
+        &tx,
+        &Actor::system(),
+        Utc::now() + chrono::Duration::days(3),
+        &portal,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(again, 0);
 }

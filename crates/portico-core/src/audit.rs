@@ -146,7 +146,7 @@ const PENDING_COLUMNS: [&str; 13] = [
     "break_glass_id",
 ];
 
-/// Appends `events` of `tenant` to `audit_pending` in one statement. On PostgreSQL the
+/// Appends `events` of `tenant` to `audit_pending`, a thousand to a statement. On PostgreSQL the
 /// statement scopes itself to the tenant first (row-level security), so it also works on a
 /// pooled connection outside any transaction: it is then its own transaction, and the
 /// tenant setting ends with it.
@@ -155,9 +155,21 @@ pub(crate) async fn append<C: ConnectionTrait>(
     tenant: TenantId,
     events: &[audit_pending::Model],
 ) -> CoreResult<()> {
-    if events.is_empty() {
-        return Ok(());
+    for chunk in events.chunks(APPEND_CHUNK) {
+        append_chunk(conn, tenant, chunk).await?;
     }
+    Ok(())
+}
+
+/// Events per statement: 13 parameters each stay under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535) when a transaction recorded thousands (a batch of reminders).
+const APPEND_CHUNK: usize = 1_000;
+
+async fn append_chunk<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    events: &[audit_pending::Model],
+) -> CoreResult<()> {
     let backend = conn.get_database_backend();
     let postgres = backend == DbBackend::Postgres;
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + events.len() * 13);

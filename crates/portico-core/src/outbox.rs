@@ -57,32 +57,51 @@ pub async fn email(tx: &TenantTx, key: &str, email: &Email) -> CoreResult<bool> 
 /// Writes a raw row on `channel` (`job` or `ehr`) with `payload`, in the caller's
 /// transaction. Returns `false` when the key was used already.
 async fn write_raw(tx: &TenantTx, channel: &str, key: &str, payload: String) -> CoreResult<bool> {
-    let row = outbox_message::ActiveModel {
+    let envelope = Envelope {
+        key,
+        topic: None,
+        patient_id: None,
+        not_before: None,
+    };
+    let row = row_of(tx, &envelope, channel, payload);
+    let inserted = Entity::insert(row)
+        .on_conflict(key_conflict())
+        .exec_without_returning(tx.conn())
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// A new outbox row: pending, never tried.
+fn row_of(
+    tx: &TenantTx,
+    envelope: &Envelope<'_>,
+    channel: &str,
+    payload: String,
+) -> outbox_message::ActiveModel {
+    outbox_message::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
         channel: Set(channel.to_owned()),
-        idempotency_key: Set(key.to_owned()),
+        idempotency_key: Set(envelope.key.to_owned()),
         payload: Set(payload),
         created_at: Set(Utc::now()),
         relayed_at: Set(None),
         claimed_until: Set(None),
         delivered_at: Set(None),
         attempts: Set(0),
-        next_attempt_at: Set(None),
+        next_attempt_at: Set(envelope.not_before),
         last_error: Set(None),
-        topic: Set(None),
+        topic: Set(envelope.topic.map(str::to_owned)),
         cancelled_at: Set(None),
-        patient_id: Set(None),
-    };
-    let inserted = Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([Column::TenantId, Column::IdempotencyKey])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(tx.conn())
-        .await?;
-    Ok(inserted == 1)
+        patient_id: Set(envelope.patient_id),
+    }
+}
+
+/// A second row with a key already used is dropped: the first message stands.
+fn key_conflict() -> OnConflict {
+    OnConflict::columns([Column::TenantId, Column::IdempotencyKey])
+        .do_nothing()
+        .to_owned()
 }
 
 /// Writes `job` to the outbox: the relay enqueues it once the caller's transaction commits.
@@ -205,32 +224,42 @@ pub struct Envelope<'a> {
 /// Writes `message` to the outbox in the caller's transaction. Returns `false` when the key
 /// was used already (the first message stands).
 pub async fn write(tx: &TenantTx, envelope: &Envelope<'_>, message: &Outgoing) -> CoreResult<bool> {
-    let row = outbox_message::ActiveModel {
-        tenant_id: Set(tx.tenant_id().as_uuid()),
-        id: Set(Uuid::now_v7()),
-        channel: Set(message.channel().to_owned()),
-        idempotency_key: Set(envelope.key.to_owned()),
-        payload: Set(message.payload()?),
-        created_at: Set(Utc::now()),
-        relayed_at: Set(None),
-        claimed_until: Set(None),
-        delivered_at: Set(None),
-        attempts: Set(0),
-        next_attempt_at: Set(envelope.not_before),
-        last_error: Set(None),
-        topic: Set(envelope.topic.map(str::to_owned)),
-        cancelled_at: Set(None),
-        patient_id: Set(envelope.patient_id),
-    };
-    let inserted = Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([Column::TenantId, Column::IdempotencyKey])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(tx.conn())
-        .await?;
-    Ok(inserted == 1)
+    let written = write_many(tx, &[(*envelope, message.clone())]).await?;
+    Ok(written.first().copied().unwrap_or(false))
+}
+
+/// Rows per `INSERT` of [`write_many`]: 15 parameters each, well under both engines' limits.
+const WRITE_CHUNK: usize = 500;
+
+/// Writes `messages` to the outbox in the caller's transaction, a few hundred to a
+/// statement. Returns, in order, whether each was written (`false`: its key was used
+/// already, by an earlier transaction or earlier in `messages`).
+pub async fn write_many(
+    tx: &TenantTx,
+    messages: &[(Envelope<'_>, Outgoing)],
+) -> CoreResult<Vec<bool>> {
+    let mut written = Vec::with_capacity(messages.len());
+    for chunk in messages.chunks(WRITE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|(envelope, message)| {
+                Ok(row_of(tx, envelope, message.channel(), message.payload()?))
+            })
+            .collect::<CoreResult<Vec<_>>>()?;
+        let insert = Entity::insert_many(rows).on_conflict(key_conflict());
+        let mut inserted: std::collections::HashSet<String> = tx
+            .insert_returning(insert)
+            .await?
+            .into_iter()
+            .map(|row| row.idempotency_key)
+            .collect();
+        written.extend(
+            chunk
+                .iter()
+                .map(|(envelope, _)| inserted.remove(envelope.key)),
+        );
+    }
+    Ok(written)
 }
 
 /// Messages (email and SMS) to hand to the queue, oldest first: never relayed, or relayed longer than a
@@ -308,11 +337,26 @@ pub async fn claim_for(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> CoreResult<Option<outbox_message::Model>> {
-    let claimed = tx
+    Ok(claim_many(tx, &[id], now, lease).await?.pop())
+}
+
+/// Claims each of `ids` that is undelivered, not cancelled, has attempts left and is not
+/// claimed by another worker, for `lease`, in one statement; returns the messages claimed
+/// (in no particular order). A message another worker holds is left out.
+pub async fn claim_many(
+    tx: &TenantTx,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> CoreResult<Vec<outbox_message::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let update = tx
         .update::<Entity>()
         .col_expr(Column::ClaimedUntil, Expr::value(Some(now + lease)))
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-        .filter(Column::Id.eq(id))
+        .filter(Column::Id.is_in(ids.iter().copied()))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.lt(MAX_ATTEMPTS))
@@ -320,17 +364,8 @@ pub async fn claim_for(
             Condition::any()
                 .add(Column::ClaimedUntil.is_null())
                 .add(Column::ClaimedUntil.lt(now)),
-        )
-        .exec(tx.conn())
-        .await?;
-    if claimed.rows_affected == 0 {
-        return Ok(None);
-    }
-    Ok(tx
-        .find::<Entity>()
-        .filter(Column::Id.eq(id))
-        .one(tx.conn())
-        .await?)
+        );
+    tx.update_returning(update).await
 }
 
 /// Marks a message delivered and drops its body: a body may carry a one-time link, which
@@ -343,21 +378,40 @@ pub async fn mark_delivered(tx: &TenantTx, id: Uuid) -> CoreResult<()> {
         .one(tx.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let redacted = match outgoing_of(&found) {
-        Ok(message) => message.redacted().payload()?,
-        Err(_) => "{}".to_owned(),
-    };
-    tx.update::<Entity>()
-        .col_expr(Column::Payload, Expr::value(redacted))
-        .col_expr(Column::DeliveredAt, Expr::value(Some(Utc::now())))
-        .col_expr(
-            Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
-        .filter(Column::Id.eq(id))
-        .exec(tx.conn())
-        .await?;
+    mark_delivered_many(tx, &[found]).await
+}
+
+/// Rows per `UPDATE` of [`mark_delivered_many`] (three parameters each).
+const MARK_CHUNK: usize = 500;
+
+/// As [`mark_delivered`] for `messages` (as claimed), a few hundred to a statement: each
+/// keeps its address and subject only.
+pub async fn mark_delivered_many(
+    tx: &TenantTx,
+    messages: &[outbox_message::Model],
+) -> CoreResult<()> {
+    let now = Utc::now();
+    for chunk in messages.chunks(MARK_CHUNK) {
+        let mut redacted = sea_orm::sea_query::CaseStatement::new();
+        for message in chunk {
+            let payload = match outgoing_of(message) {
+                Ok(outgoing) => outgoing.redacted().payload()?,
+                Err(_) => "{}".to_owned(),
+            };
+            redacted = redacted.case(Column::Id.eq(message.id), Expr::val(payload));
+        }
+        tx.update::<Entity>()
+            .col_expr(Column::Payload, redacted.into())
+            .col_expr(Column::DeliveredAt, Expr::value(Some(now)))
+            .col_expr(
+                Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+            .filter(Column::Id.is_in(chunk.iter().map(|m| m.id)))
+            .exec(tx.conn())
+            .await?;
+    }
     Ok(())
 }
 

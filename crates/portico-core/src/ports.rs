@@ -56,9 +56,17 @@ pub enum Job {
     /// Hand a tenant's pending outbox messages to the queue.
     RelayOutbox { tenant_id: TenantId },
     /// Deliver one outbox message (at most once per claim; a delivered message is skipped).
+    /// The relay hands out [`Job::DeliverMessages`]; this one is still run for jobs queued
+    /// by an earlier release.
     DeliverMessage {
         tenant_id: TenantId,
         message_id: uuid::Uuid,
+    },
+    /// Deliver a batch of one tenant's outbox messages: claimed together, sent side by side,
+    /// marked delivered together (each at most once per claim, as [`Job::DeliverMessage`]).
+    DeliverMessages {
+        tenant_id: TenantId,
+        message_ids: Vec<uuid::Uuid>,
     },
     /// Route one refill request to a prescriber, covering provider or pool (a routed one is
     /// left alone, so a duplicate delivery assigns it once).
@@ -100,7 +108,9 @@ impl Job {
     /// The queue the job runs on.
     pub fn queue(&self) -> Queue {
         match self {
-            Self::DeliverMessage { .. } | Self::RelayOutbox { .. } => Queue::Notifications,
+            Self::DeliverMessage { .. }
+            | Self::DeliverMessages { .. }
+            | Self::RelayOutbox { .. } => Queue::Notifications,
             // Recalls are reminders of another kind: the same scan-and-write work.
             Self::SendReminders { .. } | Self::SendRecalls { .. } => Queue::Reminders,
             // Maintenance runs with the nightly rollups, off the paths people wait on.
@@ -121,6 +131,7 @@ impl Job {
             Self::SendRecalls { .. } => "send_recalls",
             Self::RelayOutbox { .. } => "relay_outbox",
             Self::DeliverMessage { .. } => "deliver_message",
+            Self::DeliverMessages { .. } => "deliver_messages",
             Self::RouteRefill { .. } => "route_refill",
             Self::SyncEhr { .. } => "sync_ehr",
             Self::RollupAdoption { .. } => "rollup_adoption",

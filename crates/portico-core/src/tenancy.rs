@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DeleteMany,
-    EntityTrait, QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait, UpdateMany,
+    EntityTrait, QueryFilter, QueryTrait, Select, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, UpdateMany,
 };
 
 use crate::{
@@ -64,6 +64,8 @@ pub struct TenantTx {
     /// What this transaction changed that instances cache, announced when it commits.
     changes: Arc<Mutex<Vec<Change>>>,
     caches: Arc<Caches>,
+    /// The streams this transaction holds the lock of (held until it ends, so taken once).
+    locked: Arc<Mutex<Vec<String>>>,
 }
 
 type AuditBuffer = Arc<Mutex<Vec<audit_pending::Model>>>;
@@ -132,6 +134,7 @@ impl TenantTx {
             parent_audit: None,
             changes: Arc::default(),
             caches: Arc::clone(db.caches()),
+            locked: Arc::default(),
         })
     }
 
@@ -164,8 +167,13 @@ impl TenantTx {
 
     /// Serialises writers of one per-tenant stream (the audit hash chain) until commit.
     /// SQLite needs nothing: a writing transaction already holds the database's write lock.
+    /// The lock is the transaction's, so a second call (one audit event after another) takes
+    /// no round trip.
     pub(crate) async fn lock_stream(&self, stream: &str) -> CoreResult<()> {
         if self.tx.get_database_backend() == DbBackend::Postgres {
+            if lock_of(&self.locked).iter().any(|s| s == stream) {
+                return Ok(());
+            }
             self.tx
                 .execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
@@ -173,17 +181,44 @@ impl TenantTx {
                     [format!("{}:{stream}", self.tenant_id).into()],
                 ))
                 .await?;
+            lock_of(&self.locked).push(stream.to_owned());
         }
         Ok(())
+    }
+
+    /// Runs `update` (built with [`Self::update`]) and returns the rows it changed, as they
+    /// are after it (`RETURNING`, which both engines have): a batch claim learns which rows
+    /// it won in the same statement.
+    pub(crate) async fn update_returning<E: TenantOwned>(
+        &self,
+        update: UpdateMany<E>,
+    ) -> CoreResult<Vec<E::Model>> {
+        let mut statement = update.into_query();
+        statement.returning_all();
+        let built = self.tx.get_database_backend().build(&statement);
+        Ok(E::find().from_raw_sql(built).all(&self.tx).await?)
+    }
+
+    /// Runs a multi-row `insert` and returns the rows it wrote (`RETURNING`): with
+    /// `ON CONFLICT DO NOTHING`, the rows skipped are missing.
+    pub(crate) async fn insert_returning<A>(
+        &self,
+        insert: sea_orm::InsertMany<A>,
+    ) -> CoreResult<Vec<<A::Entity as EntityTrait>::Model>>
+    where
+        A: sea_orm::ActiveModelTrait,
+        A::Entity: TenantOwned,
+    {
+        let mut statement = insert.into_query();
+        statement.returning_all();
+        let built = self.tx.get_database_backend().build(&statement);
+        Ok(A::Entity::find().from_raw_sql(built).all(&self.tx).await?)
     }
 
     /// Notes that this transaction changed something instances cache (the tenant's row, its
     /// catalogue): committed, it is forgotten here and announced to the other instances.
     pub(crate) fn changed(&self, change: Change) {
-        let mut changes = self
-            .changes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut changes = lock_of(&self.changes);
         if !changes.contains(&change) {
             changes.push(change);
         }
@@ -191,10 +226,7 @@ impl TenantTx {
 
     /// Whether this transaction changed `change`'s part (it must read that part itself).
     pub(crate) fn has_changed(&self, change: Change) -> bool {
-        self.changes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains(&change)
+        lock_of(&self.changes).contains(&change)
     }
 
     /// The caches this transaction reads through.
@@ -220,6 +252,7 @@ impl TenantTx {
             parent_audit: Some(self.audit.clone()),
             changes: Arc::clone(&self.changes),
             caches: Arc::clone(&self.caches),
+            locked: Arc::clone(&self.locked),
         })
     }
 
@@ -278,8 +311,12 @@ async fn end(
     result
 }
 
-fn lock(buffer: &AuditBuffer) -> std::sync::MutexGuard<'_, Vec<audit_pending::Model>> {
-    buffer
+fn lock_of<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn lock(buffer: &AuditBuffer) -> std::sync::MutexGuard<'_, Vec<audit_pending::Model>> {
+    lock_of(buffer)
 }

@@ -1,7 +1,8 @@
 //! Relaying and delivering outbox messages. The relay hands a tenant's pending messages to
-//! the queue, one `DeliverMessage` job each, and marks them relayed; the delivery job claims
-//! the message (a delivered or claimed one is skipped, so a duplicate job sends nothing),
-//! sends it outside any transaction, then marks it delivered. A failure puts the message back
+//! the queue, one `DeliverMessages` job per batch of up to 50, and marks them relayed; the
+//! delivery job claims the batch in one statement (a delivered or claimed message is
+//! skipped, so a duplicate job sends nothing), sends them side by side outside any
+//! transaction, then marks those sent delivered in one statement. A failure puts the message back
 //! for the relay, up to `outbox::MAX_ATTEMPTS`; a permanent refusal (a bounce) stops at once
 //! and marks the patient's address. The relay hands out no more per hour than the
 //! practice's sending limit; the rest waits for the next sweep.
@@ -12,8 +13,11 @@
 //! relayed as `WriteEhr` jobs.
 
 use chrono::{Duration, Utc};
+use futures::StreamExt;
 use portico_core::{
-    CoreError, Db, TenantId, TenantTx, notify,
+    CoreError, Db, TenantId, TenantTx,
+    entities::outbox_message,
+    notify,
     outbox::{self, Outgoing},
     ports::{Job, JobQueue, Mailer, PortError, SmsSender},
     tenancy::Access,
@@ -23,6 +27,11 @@ use uuid::Uuid;
 
 /// Messages relayed per transaction.
 const BATCH: u64 = 200;
+/// Messages per delivery job: enough that the queue and the two transactions around the
+/// sends cost little per message, few enough that a batch is sent well within a claim.
+const DELIVERY_BATCH: usize = 50;
+/// Messages of one batch being sent at once (the mailer bounds its own connections).
+const SENDS_AT_ONCE: usize = 16;
 
 pub async fn relay(
     db: &Db,
@@ -65,10 +74,10 @@ pub async fn relay(
             return Ok(relayed);
         }
         let mut jobs: Vec<Job> = batch
-            .iter()
-            .map(|message| Job::DeliverMessage {
+            .chunks(DELIVERY_BATCH)
+            .map(|messages| Job::DeliverMessages {
                 tenant_id,
-                message_id: message.id,
+                message_ids: messages.iter().map(|m| m.id).collect(),
             })
             .collect();
         // EHR write-backs run on the EHR queue, outside the sending limit (they reach the
@@ -119,6 +128,7 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::SendRecalls { tenant_id }
         | Job::RelayOutbox { tenant_id }
         | Job::DeliverMessage { tenant_id, .. }
+        | Job::DeliverMessages { tenant_id, .. }
         | Job::RouteRefill { tenant_id, .. }
         | Job::SyncEhr { tenant_id, .. }
         | Job::RollupAdoption { tenant_id, .. }
@@ -135,24 +145,66 @@ pub struct Channels<'a> {
     pub sms: &'a dyn SmsSender,
 }
 
+/// Delivers the messages `message_ids` of `tenant_id` that are still to be sent (see the
+/// module's account).
 pub async fn deliver(
     db: &Db,
     channels: Channels<'_>,
     claim: chrono::Duration,
     tenant_id: TenantId,
-    message_id: Uuid,
+    message_ids: &[Uuid],
 ) -> Result<(), CoreError> {
     let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
         return Ok(());
     };
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
-    let claimed = outbox::claim_for(&tx, message_id, Utc::now(), claim).await?;
+    let claimed = outbox::claim_many(&tx, message_ids, Utc::now(), claim).await?;
     tx.commit().await?;
-    let Some(message) = claimed else {
+    if claimed.is_empty() {
         return Ok(());
-    };
+    }
+    let outcomes: Vec<(outbox_message::Model, Result<(), PortError>)> =
+        futures::stream::iter(claimed)
+            .map(|message| async move {
+                let sent = send(channels, &message).await;
+                (message, sent)
+            })
+            .buffer_unordered(SENDS_AT_ONCE)
+            .collect()
+            .await;
+    let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
+    let (sent, failed): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|(_, r)| r.is_ok());
+    let sent: Vec<outbox_message::Model> = sent.into_iter().map(|(message, _)| message).collect();
+    outbox::mark_delivered_many(&tx, &sent).await?;
+    let mut counted = Vec::with_capacity(sent.len() + failed.len());
+    counted.extend(sent.iter().map(|m| (m.channel.clone(), "sent")));
+    for (message, result) in &failed {
+        let Err(e) = result else { continue };
+        let message_id = message.id;
+        let outcome = if e.permanent {
+            tracing::warn!(%tenant_id, %message_id, channel = %message.channel, error = %e, "outbox delivery bounced");
+            outbox::mark_bounced(&tx, message, &e.to_string()).await?;
+            "bounced"
+        } else {
+            tracing::warn!(%tenant_id, %message_id, channel = %message.channel, attempt = message.attempts, error = %e, "outbox delivery failed");
+            outbox::mark_failed(&tx, message_id, message.attempts, &e.to_string()).await?;
+            "failed"
+        };
+        counted.push((message.channel.clone(), outcome));
+    }
+    tx.commit().await?;
+    for (channel, outcome) in counted {
+        metrics::counter!("portico_outbox_deliveries_total", "channel" => channel, "outcome" => outcome)
+            .increment(1);
+    }
+    Ok(())
+}
+
+/// Sends one claimed message on its channel, with its id as the message's own (so a
+/// message sent twice reaches the recipient as one).
+async fn send(channels: Channels<'_>, message: &outbox_message::Model) -> Result<(), PortError> {
     let id = Some(message.id.to_string());
-    let sent = match outbox::outgoing_of(&message) {
+    match outbox::outgoing_of(message) {
         Ok(Outgoing::Email(email)) => {
             let email = portico_core::ports::Email {
                 message_id: id,
@@ -168,26 +220,5 @@ pub async fn deliver(
             channels.sms.send(sms).await
         }
         Err(e) => Err(PortError::new("outbox", e)),
-    };
-    let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
-    let outcome = match &sent {
-        Ok(()) => {
-            outbox::mark_delivered(&tx, message_id).await?;
-            "sent"
-        }
-        Err(e) if e.permanent => {
-            tracing::warn!(%tenant_id, %message_id, channel = %message.channel, error = %e, "outbox delivery bounced");
-            outbox::mark_bounced(&tx, &message, &e.to_string()).await?;
-            "bounced"
-        }
-        Err(e) => {
-            tracing::warn!(%tenant_id, %message_id, channel = %message.channel, attempt = message.attempts, error = %e, "outbox delivery failed");
-            outbox::mark_failed(&tx, message_id, message.attempts, &e.to_string()).await?;
-            "failed"
-        }
-    };
-    tx.commit().await?;
-    metrics::counter!("portico_outbox_deliveries_total", "channel" => message.channel.clone(), "outcome" => outcome)
-        .increment(1);
-    Ok(())
+    }
 }

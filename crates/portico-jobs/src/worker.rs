@@ -115,6 +115,13 @@ pub struct JobContext {
 }
 
 impl JobContext {
+    fn channels(&self) -> outbox::Channels<'_> {
+        outbox::Channels {
+            mailer: self.mailer.as_ref(),
+            sms: self.sms.as_ref(),
+        }
+    }
+
     fn ehr_ports(&self) -> crate::ehr::EhrPorts<'_> {
         crate::ehr::EhrPorts {
             connector: self.ehr.as_ref(),
@@ -139,13 +146,11 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
         Job::DeliverMessage {
             tenant_id,
             message_id,
-        } => {
-            let channels = outbox::Channels {
-                mailer: ctx.mailer.as_ref(),
-                sms: ctx.sms.as_ref(),
-            };
-            outbox::deliver(&ctx.db, channels, ctx.claim, tenant_id, message_id).await
-        }
+        } => outbox::deliver(&ctx.db, ctx.channels(), ctx.claim, tenant_id, &[message_id]).await,
+        Job::DeliverMessages {
+            tenant_id,
+            message_ids,
+        } => outbox::deliver(&ctx.db, ctx.channels(), ctx.claim, tenant_id, &message_ids).await,
         Job::RouteRefill {
             tenant_id,
             refill_id,

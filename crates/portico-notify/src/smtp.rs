@@ -1,11 +1,17 @@
 //! Email over SMTP. The URL chooses the security: `smtps://host:465` (TLS from the start),
 //! `smtp://host:587?tls=required` (STARTTLS), or plain `smtp://host:25` for a relay on a
 //! trusted network; credentials go in the URL's user and password.
+//!
+//! Connections are kept and reused (a NOOP checks one before it is), and no more than
+//! [`CONNECTIONS`] are open at once: a batch of reminders goes out over a few sessions
+//! instead of one connection, greeting and goodbye per message, and stays within what
+//! relays accept from one client.
 
 use async_trait::async_trait;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart, header::ContentType},
+    transport::smtp::PoolConfig,
 };
 use portico_core::ports::{Email, Mailer, PortError};
 
@@ -17,18 +23,29 @@ pub enum SmtpError {
     From,
 }
 
+/// SMTP sessions one process keeps open at most (relays commonly allow about ten).
+pub const CONNECTIONS: u32 = 8;
+
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// One permit per connection: the pool opens a new connection whenever none is idle,
+    /// so the senders beyond it wait here instead.
+    sessions: tokio::sync::Semaphore,
 }
 
 impl SmtpMailer {
     pub fn new(url: &str, from: &str) -> Result<Self, SmtpError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| SmtpError::Url(e.to_string()))?
+            .pool_config(PoolConfig::new().max_size(CONNECTIONS))
             .build();
         let from = from.parse().map_err(|_| SmtpError::From)?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            sessions: tokio::sync::Semaphore::new(CONNECTIONS as usize),
+        })
     }
 }
 
@@ -79,6 +96,11 @@ impl Mailer for SmtpMailer {
             None => builder.header(ContentType::TEXT_PLAIN).body(email.text),
         }
         .map_err(err)?;
+        let _session = self
+            .sessions
+            .acquire()
+            .await
+            .map_err(|_| PortError::new("smtp", "the mailer is shut down"))?;
         self.transport
             .send(message)
             .await

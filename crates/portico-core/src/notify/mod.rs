@@ -14,9 +14,11 @@ use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
 use crate::{
     CoreResult, TenantTx, UserId,
-    entities::{patient, tenant},
+    entities::{patient, tenant, user},
     outbox::{self, Envelope, Outgoing},
     ports::{Email, Sms},
     tenants,
@@ -119,84 +121,181 @@ pub async fn to_patient(
     send: &Send<'_>,
     now: DateTime<Utc>,
 ) -> CoreResult<Written> {
-    let Some(chart) = tx
-        .find::<patient::Entity>()
-        .filter(patient::Column::Id.eq(patient_id))
-        .one(tx.conn())
-        .await?
-    else {
-        return Ok(Written::default());
-    };
-    if chart.notifications_opted_out_at.is_some() {
-        return Ok(Written::default());
+    let written = to_patients(tx, portal, &[(patient_id, send.clone())], now).await?;
+    Ok(written.first().copied().unwrap_or_default())
+}
+
+/// A message [`to_patients`] is about to write.
+struct Planned {
+    /// Which notice it carries.
+    notice: usize,
+    key: String,
+    /// Held back until then (quiet hours).
+    not_before: Option<DateTime<Utc>>,
+    message: Outgoing,
+}
+
+/// Patients per query of [`to_patients`].
+const CHART_CHUNK: usize = 500;
+
+/// As [`to_patient`] for many notices at once (a batch of reminders): the charts and
+/// accounts are read in a few queries and the messages written in a few statements, however
+/// many there are. Returns, in order, what was written for each.
+pub async fn to_patients(
+    tx: &TenantTx,
+    portal: &Portal,
+    notices: &[(Uuid, Send<'_>)],
+    now: DateTime<Utc>,
+) -> CoreResult<Vec<Written>> {
+    let mut written = vec![Written::default(); notices.len()];
+    if notices.is_empty() {
+        return Ok(written);
     }
-    let email_to = if chart.notify_email && chart.email_bounced_at.is_none() {
-        email_address(tx, &chart).await?
-    } else {
-        None
-    };
-    let sms_to = if chart.notify_sms && chart.phone_bounced_at.is_none() {
-        chart.phone.as_deref().and_then(preferences::mobile_number)
-    } else {
-        None
-    };
-    if email_to.is_none() && sms_to.is_none() {
-        return Ok(Written::default());
-    }
+    let charts = charts_of(tx, notices.iter().map(|(id, _)| *id)).await?;
+    let accounts = account_emails(tx, charts.values()).await?;
     let practice = tenants::own_row(tx).await?.tenant;
-    let rendered = templates::render(
-        send.notice,
-        &Brand::of(&practice),
-        send.link,
-        &portal.settings(),
-        Language::of(chart.preferred_language.as_deref()),
-    )?;
-    // Quiet hours follow the patient's zone, else the practice's.
-    let zone: Tz = chart
-        .time_zone
-        .as_deref()
-        .or(Some(practice.time_zone.as_str()))
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(Tz::UTC);
-    let mut not_before = quiet_hours::next_allowed(now, zone, quiet_hours_of(&practice));
-    if send.deadline.is_some_and(|d| not_before >= d) {
-        not_before = now;
-    }
-    let envelope = |key, not_before: Option<DateTime<Utc>>| Envelope {
-        key,
-        topic: send.topic,
-        patient_id: Some(chart.id),
-        not_before,
-    };
-    let mut written = Written::default();
-    if let Some(to) = email_to {
-        let email = Email {
-            to,
-            subject: rendered.subject.clone(),
-            text: rendered.text.clone(),
-            html: Some(rendered.html.clone()),
-            message_id: None,
+    let brand = Brand::of(&practice);
+    let quiet = quiet_hours_of(&practice);
+    let mut planned: Vec<Planned> = Vec::new();
+    for (index, (patient_id, send)) in notices.iter().enumerate() {
+        let Some(chart) = charts.get(patient_id) else {
+            continue;
         };
-        written.email =
-            outbox::write(tx, &envelope(send.key, None), &Outgoing::Email(email)).await?;
-    }
-    if let Some(to) = sms_to {
-        let sms = Sms {
-            to,
-            text: rendered.sms.clone(),
-            message_id: None,
+        if chart.notifications_opted_out_at.is_some() {
+            continue;
+        }
+        let email_to = if chart.notify_email && chart.email_bounced_at.is_none() {
+            chart
+                .email
+                .clone()
+                .or_else(|| chart.user_id.and_then(|user| accounts.get(&user).cloned()))
+        } else {
+            None
         };
-        let key = format!("{}:sms", send.key);
-        let held = (not_before > now).then_some(not_before);
-        written.sms = outbox::write(tx, &envelope(&key, held), &Outgoing::Sms(sms)).await?;
+        let sms_to = if chart.notify_sms && chart.phone_bounced_at.is_none() {
+            chart.phone.as_deref().and_then(preferences::mobile_number)
+        } else {
+            None
+        };
+        if email_to.is_none() && sms_to.is_none() {
+            continue;
+        }
+        let rendered = templates::render(
+            send.notice,
+            &brand,
+            send.link,
+            &portal.settings(),
+            Language::of(chart.preferred_language.as_deref()),
+        )?;
+        // Quiet hours follow the patient's zone, else the practice's.
+        let zone: Tz = chart
+            .time_zone
+            .as_deref()
+            .or(Some(practice.time_zone.as_str()))
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(Tz::UTC);
+        let mut not_before = quiet_hours::next_allowed(now, zone, quiet);
+        if send.deadline.is_some_and(|d| not_before >= d) {
+            not_before = now;
+        }
+        if let Some(to) = email_to {
+            let email = Email {
+                to,
+                subject: rendered.subject,
+                text: rendered.text,
+                html: Some(rendered.html),
+                message_id: None,
+            };
+            planned.push(Planned {
+                notice: index,
+                key: send.key.to_owned(),
+                not_before: None,
+                message: Outgoing::Email(email),
+            });
+        }
+        if let Some(to) = sms_to {
+            let sms = Sms {
+                to,
+                text: rendered.sms.clone(),
+                message_id: None,
+            };
+            planned.push(Planned {
+                notice: index,
+                key: format!("{}:sms", send.key),
+                not_before: (not_before > now).then_some(not_before),
+                message: Outgoing::Sms(sms),
+            });
+        }
+    }
+    let messages: Vec<(Envelope<'_>, Outgoing)> = planned
+        .iter()
+        .map(|p| {
+            let (patient_id, send) = &notices[p.notice];
+            let envelope = Envelope {
+                key: &p.key,
+                topic: send.topic,
+                patient_id: Some(*patient_id),
+                not_before: p.not_before,
+            };
+            (envelope, p.message.clone())
+        })
+        .collect();
+    let inserted = outbox::write_many(tx, &messages).await?;
+    for (p, inserted) in planned.iter().zip(inserted) {
+        match p.message {
+            Outgoing::Sms(_) => written[p.notice].sms = inserted,
+            Outgoing::Email(_) => written[p.notice].email = inserted,
+        }
     }
     tracing::debug!(
-        kind = send.notice.kind(),
-        email = written.email,
-        sms = written.sms,
-        "notification written to the outbox"
+        notices = notices.len(),
+        messages = planned.len(),
+        "notifications written to the outbox"
     );
     Ok(written)
+}
+
+/// The charts of `ids`, by id.
+async fn charts_of(
+    tx: &TenantTx,
+    ids: impl Iterator<Item = Uuid>,
+) -> CoreResult<HashMap<Uuid, patient::Model>> {
+    let ids: Vec<Uuid> = ids
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut charts = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHART_CHUNK) {
+        let found = tx
+            .find::<patient::Entity>()
+            .filter(patient::Column::Id.is_in(chunk.iter().copied()))
+            .all(tx.conn())
+            .await?;
+        charts.extend(found.into_iter().map(|chart| (chart.id, chart)));
+    }
+    Ok(charts)
+}
+
+/// The portal accounts' addresses of the charts that have no address of their own but may
+/// be emailed, by user id.
+async fn account_emails<'a>(
+    tx: &TenantTx,
+    charts: impl Iterator<Item = &'a patient::Model>,
+) -> CoreResult<HashMap<Uuid, String>> {
+    let users: Vec<Uuid> = charts
+        .filter(|c| c.email.is_none() && c.notify_email && c.email_bounced_at.is_none())
+        .filter_map(|c| c.user_id)
+        .collect();
+    let mut emails = HashMap::with_capacity(users.len());
+    for chunk in users.chunks(CHART_CHUNK) {
+        let found = tx
+            .find::<user::Entity>()
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .all(tx.conn())
+            .await?;
+        emails.extend(found.into_iter().map(|u| (u.id, u.email)));
+    }
+    Ok(emails)
 }
 
 /// The language of emails about `user`'s account: their own chart's preferred language
@@ -210,17 +309,4 @@ pub async fn language_of_account(tx: &TenantTx, user: UserId) -> CoreResult<Lang
     Ok(Language::of(
         chart.as_ref().and_then(|c| c.preferred_language.as_deref()),
     ))
-}
-
-/// Where to email a patient: the chart's address, else their portal account's.
-pub async fn email_address(tx: &TenantTx, chart: &patient::Model) -> CoreResult<Option<String>> {
-    if let Some(email) = &chart.email {
-        return Ok(Some(email.clone()));
-    }
-    match chart.user_id {
-        Some(user) => Ok(crate::accounts::find_by_id(tx, UserId::from_uuid(user))
-            .await?
-            .map(|u| u.email)),
-        None => Ok(None),
-    }
 }
