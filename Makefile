@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-compare bench-reminders bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -97,6 +97,16 @@ bench-scale:
 # `scripts/bench-compare [practices] [patients] [seconds] [clients]`.
 bench-compare:
 	scripts/bench-compare
+
+# One practice's dashboard load against the same load over 1,000 practices, and p50 over
+# 10,000 practices against 10 (PostgreSQL + Redis). `scripts/bench-practices [seconds] [clients]`.
+bench-practices:
+	scripts/bench-practices
+
+# Resident memory: PostgreSQL profile after 1,000 sign-ins and 60 s of dashboard load, and
+# the embedded profile idle. `scripts/bench-memory [seconds]`.
+bench-memory:
+	scripts/bench-memory
 
 # Reminders per second through the Redis queue, end to end, on PostgreSQL + Redis (figures
 # in the README). `scripts/bench-reminders [reminders] [practices]`.
