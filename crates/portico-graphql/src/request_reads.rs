@@ -66,17 +66,18 @@ impl RequestReads {
     }
 
     /// Ends the request's reading transaction, if one was opened, writing its audit events.
-    /// Called once the operation's answer is ready and nothing else holds the transaction.
-    pub async fn finish(self) -> CoreResult<()> {
-        let Some(tx) = self.tx.into_inner() else {
+    /// Called once the operation's answer is ready and nothing else holds the reads or the
+    /// transaction: a resolver that kept either past the operation is an error, and nothing
+    /// may be sent.
+    pub async fn finish(reads: Arc<Self>) -> CoreResult<()> {
+        let reads = Arc::try_unwrap(reads).map_err(|_| outlived())?;
+        let Some(tx) = reads.tx.into_inner() else {
             return Ok(());
         };
-        match Arc::try_unwrap(tx) {
-            Ok(tx) => tx.commit().await,
-            // A resolver kept it past the operation: nothing may be sent.
-            Err(_) => Err(portico_core::CoreError::Adapter(
-                "the request's reading transaction outlived its operation".to_owned(),
-            )),
-        }
+        Arc::try_unwrap(tx).map_err(|_| outlived())?.commit().await
     }
+}
+
+fn outlived() -> portico_core::CoreError {
+    portico_core::CoreError::Adapter("the request's reads outlived its operation".to_owned())
 }

@@ -341,13 +341,7 @@ async fn run(
     let response: BatchResponse = runtime.schema.execute_batch(batch).await;
     // The query's shared reading transaction ends here, writing its audit events: an answer
     // whose reads could not be recorded is not sent.
-    let finished = match Arc::try_unwrap(reads) {
-        Ok(reads) => reads.finish().await,
-        Err(_) => Err(portico_core::CoreError::Adapter(
-            "the request's reads outlived its operation".to_owned(),
-        )),
-    };
-    if let Err(e) = finished {
+    if let Err(e) = RequestReads::finish(reads).await {
         let err = ApiError::from_core(e, &request_id);
         return reject(
             StatusCode::INTERNAL_SERVER_ERROR,
