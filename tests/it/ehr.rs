@@ -969,4 +969,5 @@ async fn records_that_waited_for_their_patient_arrive_once_the_patient_does() {
     );
 }
 
+mod in_sets;
 mod sync_rules;

@@ -108,9 +108,30 @@ pub async fn lock(tx: &TenantTx) -> CoreResult<()> {
 /// module's notes). A writing transaction also takes the practice's write lock ([`lock`]),
 /// as every audited write always has; a reading one takes no lock.
 pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreResult<()> {
+    record_all(tx, actor, [access]).await
+}
+
+/// Records several events with the transaction, as [`record`] does one (the lock taken
+/// once).
+pub async fn record_all<'a>(
+    tx: &TenantTx,
+    actor: &Actor,
+    accesses: impl IntoIterator<Item = Access<'a>>,
+) -> CoreResult<()> {
+    let mut accesses = accesses.into_iter().peekable();
+    if accesses.peek().is_none() {
+        return Ok(());
+    }
     if tx.access() == crate::tenancy::Access::Write {
         tx.lock_stream("audit").await?;
     }
+    for access in accesses {
+        buffer(tx, actor, &access);
+    }
+    Ok(())
+}
+
+fn buffer(tx: &TenantTx, actor: &Actor, access: &Access<'_>) {
     tx.buffer_audit(audit_pending::Model {
         tenant_id: tx.tenant_id().as_uuid(),
         id: AuditEventId::new().as_uuid(),
@@ -127,7 +148,6 @@ pub async fn record(tx: &TenantTx, actor: &Actor, access: Access<'_>) -> CoreRes
         request_id: actor.request_id.clone(),
         break_glass_id: actor.break_glass,
     });
-    Ok(())
 }
 
 const PENDING_COLUMNS: [&str; 13] = [

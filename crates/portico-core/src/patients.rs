@@ -34,6 +34,28 @@ pub struct ContactChanges {
 }
 
 pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult<patient::Model> {
+    let model = new_chart(tx, new)?
+        .insert(tx.conn())
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                CoreError::Conflict { field: "mrn" }
+            }
+            _ => CoreError::Database(e),
+        })?;
+    crate::patient_search::index_names(tx, &model).await?;
+    audit::record(tx, actor, created(model.id)).await?;
+    Ok(model)
+}
+
+/// What [`create`] audits for a chart it made.
+pub(crate) fn created(id: uuid::Uuid) -> Access<'static> {
+    access("patient.create", id)
+}
+
+/// The row of a new chart, checked: what [`create`] inserts (the search columns are filled
+/// as it is saved).
+pub(crate) fn new_chart(tx: &TenantTx, new: NewPatient) -> CoreResult<patient::ActiveModel> {
     let given_name = required_name("givenName", &new.given_name)?;
     let family_name = required_name("familyName", &new.family_name)?;
     let birth_date = new.birth_date.ok_or_else(|| {
@@ -55,7 +77,7 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
     }
     let now = Utc::now();
     let id = PatientId::new().as_uuid();
-    let model = patient::ActiveModel {
+    Ok(patient::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(id),
         user_id: Set(None),
@@ -87,16 +109,7 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
         search_given: NotSet,
         phone_reversed: NotSet,
         email_lower: NotSet,
-    }
-    .insert(tx.conn())
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::Conflict { field: "mrn" },
-        _ => CoreError::Database(e),
-    })?;
-    crate::patient_search::index_names(tx, &model).await?;
-    audit::record(tx, actor, access("patient.create", id)).await?;
-    Ok(model)
+    })
 }
 
 /// The chart with this id in the transaction's tenant, unaudited: callers audit what they do.

@@ -6,14 +6,26 @@
 //! code, never content) and the rest of the page still syncs; one whose patient is not
 //! matched yet waits. `entered-in-error` and deleted resources leave the chart: records take
 //! the `entered-in-error` status (hidden from patients), appointments are cancelled.
+//!
+//! A page is applied in sets ([`super::batch`]): the id map entries it names are read at
+//! once, and the plain records and links are written together at the page's end, the whole
+//! attempt in one savepoint. Patients, practitioners, locations and appointments, which
+//! touch more than their own rows, are each applied in a savepoint of their own. If the
+//! database refuses something written in sets, the attempt is undone and the page applied
+//! again one resource at a time, each in its own savepoint, so the one refused is refused
+//! alone.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IdenStatic, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
 use super::{
-    columns, links, matching,
-    model::{Change, EhrAppointment, Inbound, Mapped, ResourceKind, Statuses},
+    batch::{Page, Row},
+    columns,
+    matching::{self, Charts},
+    model::{Change, EhrAppointment, EhrPatient, Inbound, Mapped, ResourceKind, Statuses},
     runs::{self, Counts, TypeCounts},
 };
 use crate::{
@@ -55,17 +67,13 @@ pub(super) enum Applied {
     Waiting,
 }
 
-/// Updates the record the EHR resource is linked to, or inserts it with its creation time
-/// (and the fields only a new record takes).
+/// Saves the record the EHR resource is linked to with the page: inserted with its creation
+/// time (and the fields only a new record takes), or updated, keeping those.
 macro_rules! save_row {
-    ($tx:expr, $existing:expr, $active:ident, $now:expr $(, $field:ident = $value:expr)*) => {
-        if $existing.is_some() {
-            $active.update($tx.conn()).await?;
-        } else {
-            $( $active.$field = Set($value); )*
-            $active.created_at = Set($now);
-            $active.insert($tx.conn()).await?;
-        }
+    ($page:expr, $variant:ident, $id:expr, $active:ident, $now:expr $(, $field:ident = $value:expr)*) => {
+        $( $active.$field = Set($value); )*
+        $active.created_at = Set($now);
+        $page.save($id, Row::$variant($active));
     };
 }
 
@@ -82,86 +90,26 @@ pub async fn apply_page(
     // Taken first, as every audited write does: bookings and the sync's appointment checks
     // then run one after another.
     audit::lock(tx).await?;
-    let mut newest: Option<DateTime<Utc>> = None;
     let mut tally = TypeCounts::default();
-    for change in changes {
-        tally.fetched += 1;
-        match change {
-            Change::Rejected {
-                kind: rejected_kind,
-                fhir_id,
-                code,
-                last_updated,
-            } => {
-                newest = newest.max(last_updated);
-                // A record the EHR has since labelled restricted leaves the portal too.
-                if code == RESTRICTED
-                    && let Some(fhir_id) = &fhir_id
-                {
-                    remove(tx, rejected_kind, fhir_id).await?;
-                }
-                refuse(
-                    tx,
-                    run_id,
-                    rejected_kind,
-                    fhir_id.as_deref(),
-                    code,
-                    &mut tally,
-                )
-                .await?;
-            }
-            Change::Deleted { kind, fhir_id } => {
-                if remove(tx, kind, &fhir_id).await? {
-                    tally.removed += 1;
-                } else {
-                    tally.unchanged += 1;
-                }
-            }
-            Change::Upsert(mapped) => {
-                newest = newest.max(mapped.last_updated);
-                let mapped_kind = mapped.kind();
-                let fhir_id = mapped.fhir_id.clone();
-                let patient = mapped.record.patient().map(str::to_owned);
-                let was_linked = mapped_kind == ResourceKind::Patient
-                    && links::by_fhir(tx, mapped_kind, &fhir_id).await?.is_some();
-                // Each resource in a savepoint: one the database refuses is undone alone
-                // and refused, and the rest of the page (and its mark) still goes in.
-                let one = tx.savepoint().await?;
-                let applied = upsert(&one, mapped).await;
-                match &applied {
-                    Ok(_) => one.commit().await?,
-                    Err(_) => one.rollback().await?,
-                }
-                match applied {
-                    Ok(Applied::Changed) => {
-                        tally.applied += 1;
-                        if mapped_kind == ResourceKind::Patient && !was_linked {
-                            followups.linked.insert(fhir_id);
-                        }
-                    }
-                    Ok(Applied::Unchanged) => tally.unchanged += 1,
-                    Ok(Applied::Removed) => tally.removed += 1,
-                    Ok(Applied::Waiting) => {
-                        tally.waiting += 1;
-                        if let Some(patient) = patient {
-                            followups.waiting.insert(patient);
-                        }
-                    }
-                    Err(CoreError::Invalid { code, .. }) => {
-                        refuse(tx, run_id, mapped_kind, Some(&fhir_id), code, &mut tally).await?;
-                    }
-                    Err(CoreError::Database(e)) => match columns::unstorable(&e) {
-                        Some(code) => {
-                            refuse(tx, run_id, mapped_kind, Some(&fhir_id), code, &mut tally)
-                                .await?;
-                        }
-                        None => return Err(CoreError::Database(e)),
-                    },
-                    Err(e) => return Err(e),
-                }
-            }
+    let mut found = Followups::default();
+    let attempt = tx.savepoint().await?;
+    let newest = match apply_changes(&attempt, run_id, &changes, true, &mut tally, &mut found).await
+    {
+        Ok(newest) => {
+            attempt.commit().await?;
+            newest
         }
-    }
+        // Something written in sets was refused: the page again, one resource at a time.
+        Err(CoreError::Database(e)) if columns::unstorable(&e).is_some() => {
+            attempt.rollback().await?;
+            tally = TypeCounts::default();
+            found = Followups::default();
+            apply_changes(tx, run_id, &changes, false, &mut tally, &mut found).await?
+        }
+        Err(e) => return Err(e),
+    };
+    followups.waiting.extend(found.waiting);
+    followups.linked.extend(found.linked);
     let entry = counts.entry(kind.as_str().to_owned()).or_default();
     entry.fetched += tally.fetched;
     entry.applied += tally.applied;
@@ -187,6 +135,162 @@ pub async fn apply_page(
     Ok(newest)
 }
 
+/// Whether `kind`'s resources are written with the page (in sets) rather than each in a
+/// savepoint of its own.
+fn in_sets(kind: ResourceKind) -> bool {
+    !matches!(kind, ResourceKind::Practitioner | ResourceKind::Location)
+}
+
+/// Applies one page's changes: in sets (`sets`), or each resource in its own savepoint.
+async fn apply_changes(
+    tx: &TenantTx,
+    run_id: Uuid,
+    changes: &[Change],
+    sets: bool,
+    tally: &mut TypeCounts,
+    followups: &mut Followups,
+) -> CoreResult<Option<DateTime<Utc>>> {
+    let mut page = Page::prefetch(tx, changes).await?;
+    // Patients are matched in sets too, from what is read for the whole page.
+    let mut charts = None;
+    if sets {
+        let patients: Vec<(&str, EhrPatient)> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Upsert(Mapped {
+                    fhir_id,
+                    record: Inbound::Patient(p),
+                    ..
+                }) => {
+                    let mut p = p.clone();
+                    columns::fit_patient(&mut p).ok()?;
+                    Some((fhir_id.as_str(), p))
+                }
+                _ => None,
+            })
+            .collect();
+        if !patients.is_empty() {
+            let patients: Vec<(&str, &EhrPatient)> =
+                patients.iter().map(|(id, p)| (*id, p)).collect();
+            charts = Some(Charts::prefetch(tx, &mut page, &patients).await?);
+        }
+    }
+    let mut visits = if sets {
+        Visits::prefetch(tx, &mut page, changes).await?
+    } else {
+        None
+    };
+    let mut newest: Option<DateTime<Utc>> = None;
+    for change in changes {
+        tally.fetched += 1;
+        match change {
+            Change::Rejected {
+                kind: rejected_kind,
+                fhir_id,
+                code,
+                last_updated,
+            } => {
+                newest = newest.max(*last_updated);
+                // A record the EHR has since labelled restricted leaves the portal too.
+                if *code == RESTRICTED
+                    && let Some(fhir_id) = fhir_id
+                {
+                    remove(tx, &mut page, *rejected_kind, fhir_id).await?;
+                }
+                refuse(tx, run_id, *rejected_kind, fhir_id.as_deref(), code, tally).await?;
+            }
+            Change::Deleted { kind, fhir_id } => {
+                if remove(tx, &mut page, *kind, fhir_id).await? {
+                    tally.removed += 1;
+                } else {
+                    tally.unchanged += 1;
+                }
+            }
+            Change::Upsert(mapped) => {
+                newest = newest.max(mapped.last_updated);
+                let mapped_kind = mapped.kind();
+                let fhir_id = mapped.fhir_id.as_str();
+                let patient = mapped.record.patient().map(str::to_owned);
+                let was_linked = mapped_kind == ResourceKind::Patient
+                    && page.link(tx, mapped_kind, fhir_id).await?.is_some();
+                let alone = !sets || !in_sets(mapped_kind);
+                let applied = if alone {
+                    // In a savepoint of its own: one the database refuses is undone alone and
+                    // refused, and the rest of the page (and its mark) still goes in.
+                    if let Some(charts) = charts.as_mut() {
+                        charts.flush(tx).await?;
+                    }
+                    if let Some(visits) = visits.as_mut() {
+                        visits.flush(tx).await?;
+                    }
+                    page.flush(tx).await?;
+                    let one = tx.savepoint().await?;
+                    let applied = match upsert(&one, &mut page, None, None, mapped.clone()).await {
+                        Ok(applied) => page.flush(&one).await.map(|()| applied),
+                        Err(e) => Err(e),
+                    };
+                    match &applied {
+                        Ok(_) => one.commit().await?,
+                        Err(_) => {
+                            one.rollback().await?;
+                            page.discard(mapped_kind, fhir_id);
+                        }
+                    }
+                    applied
+                } else {
+                    match upsert(
+                        tx,
+                        &mut page,
+                        charts.as_mut(),
+                        visits.as_mut(),
+                        mapped.clone(),
+                    )
+                    .await
+                    {
+                        // Nothing is written yet: a database error here is the page's.
+                        Err(CoreError::Database(e)) => return Err(CoreError::Database(e)),
+                        other => other,
+                    }
+                };
+                match applied {
+                    Ok(Applied::Changed) => {
+                        tally.applied += 1;
+                        if mapped_kind == ResourceKind::Patient && !was_linked {
+                            followups.linked.insert(fhir_id.to_owned());
+                        }
+                    }
+                    Ok(Applied::Unchanged) => tally.unchanged += 1,
+                    Ok(Applied::Removed) => tally.removed += 1,
+                    Ok(Applied::Waiting) => {
+                        tally.waiting += 1;
+                        if let Some(patient) = patient {
+                            followups.waiting.insert(patient);
+                        }
+                    }
+                    Err(CoreError::Invalid { code, .. }) => {
+                        refuse(tx, run_id, mapped_kind, Some(fhir_id), code, tally).await?;
+                    }
+                    Err(CoreError::Database(e)) => match columns::unstorable(&e) {
+                        Some(code) => {
+                            refuse(tx, run_id, mapped_kind, Some(fhir_id), code, tally).await?;
+                        }
+                        None => return Err(CoreError::Database(e)),
+                    },
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    if let Some(charts) = charts.as_mut() {
+        charts.flush(tx).await?;
+    }
+    if let Some(visits) = visits.as_mut() {
+        visits.flush(tx).await?;
+    }
+    page.flush(tx).await?;
+    Ok(newest)
+}
+
 async fn refuse(
     tx: &TenantTx,
     run_id: Uuid,
@@ -206,14 +310,10 @@ fn invalid(code: &'static str) -> CoreError {
     CoreError::invalid("resource", code, "refused by the EHR sync")
 }
 
-/// The local chart of an EHR patient, if matched.
-async fn chart_of(tx: &TenantTx, patient: &str) -> CoreResult<Option<Uuid>> {
-    links::local(tx, ResourceKind::Patient, patient).await
-}
-
 /// The local id of a referenced record, which must be in the same chart.
 async fn same_chart(
     tx: &TenantTx,
+    page: &mut Page,
     kind: ResourceKind,
     fhir_id: Option<&str>,
     patient_id: Uuid,
@@ -221,16 +321,22 @@ async fn same_chart(
     let Some(fhir_id) = fhir_id else {
         return Ok(None);
     };
-    match links::by_fhir(tx, kind, fhir_id).await? {
+    match page.link(tx, kind, fhir_id).await? {
         Some(link) if link.patient_id == Some(patient_id) => Ok(Some(link.local_id)),
         Some(_) => Err(invalid("EHR_CROSS_PATIENT_REFERENCE")),
         None => Ok(None),
     }
 }
 
-async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
+async fn upsert(
+    tx: &TenantTx,
+    page: &mut Page,
+    charts: Option<&mut Charts>,
+    visits: Option<&mut Visits>,
+    mapped: Mapped,
+) -> CoreResult<Applied> {
     let kind = mapped.kind();
-    let link = links::by_fhir(tx, kind, &mapped.fhir_id).await?;
+    let link = page.link(tx, kind, &mapped.fhir_id).await?;
     if let (Some(link), Some(version)) = (&link, &mapped.version_id)
         && link.version_id.as_deref() == Some(version.as_str())
     {
@@ -242,11 +348,15 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
     if let Inbound::Patient(patient) = &mapped.record {
         let mut patient = patient.clone();
         columns::fit_patient(&mut patient)?;
-        return matching::apply(tx, fhir_id, version, &patient).await;
+        return match charts {
+            Some(charts) => charts.apply(tx, page, fhir_id, version, &patient).await,
+            None => matching::apply(tx, page, fhir_id, version, &patient).await,
+        };
     }
     if let Inbound::Practitioner(p) = &mapped.record {
         tx.changed(crate::caches::Change::Catalog);
         let name = records::required("name", &p.display_name, columns::PROVIDER_NAME_MAX)?;
+        let shown = name.clone();
         let id = match existing {
             Some(id) => {
                 tx.update::<provider::Entity>()
@@ -277,7 +387,8 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 .id
             }
         };
-        links::set(tx, kind, fhir_id, id, version, None).await?;
+        page.named(id, &shown);
+        page.set_link(tx, kind, fhir_id, id, version, None).await?;
         return Ok(Applied::Changed);
     }
     if let Inbound::Location(l) = &mapped.record {
@@ -310,13 +421,13 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 .id
             }
         };
-        links::set(tx, kind, fhir_id, id, version, None).await?;
+        page.set_link(tx, kind, fhir_id, id, version, None).await?;
         return Ok(Applied::Changed);
     }
     let Some(patient_ref) = mapped.record.patient() else {
         return Err(invalid("EHR_MISSING_FIELD"));
     };
-    let Some(patient_id) = chart_of(tx, patient_ref).await? else {
+    let Some(patient_id) = page.local(tx, ResourceKind::Patient, patient_ref).await? else {
         return Ok(Applied::Waiting);
     };
     // A record the EHR moved to another chart is refused rather than moved.
@@ -344,8 +455,8 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 return Err(invalid("EHR_UNSUPPORTED_CLASS"));
             }
             let practitioner_name = match practitioner {
-                Some(p) => match links::local(tx, ResourceKind::Practitioner, &p).await? {
-                    Some(pid) => provider_name(tx, pid).await?,
+                Some(p) => match page.local(tx, ResourceKind::Practitioner, &p).await? {
+                    Some(pid) => page.provider_name(tx, pid).await?,
                     None => None,
                 },
                 None => None,
@@ -370,16 +481,26 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            save_row!(tx, existing, active, now, summary = None);
+            save_row!(page, Encounter, id, active, now, summary = None);
         }
         Inbound::Appointment(a) => {
             // A change made in Portico and not yet written back wins until it is.
-            if let Some(existing) = existing
-                && super::writeback::appointment_pending(tx, existing).await?
-            {
-                return Ok(Applied::Unchanged);
+            match visits {
+                Some(visits) => {
+                    if existing.is_some_and(|e| visits.pending(e)) {
+                        return Ok(Applied::Unchanged);
+                    }
+                    removed = visits.apply(tx, page, existing, id, patient_id, &a).await?;
+                }
+                None => {
+                    if let Some(existing) = existing
+                        && super::writeback::appointment_pending(tx, existing).await?
+                    {
+                        return Ok(Applied::Unchanged);
+                    }
+                    removed = apply_appointment(tx, page, existing, id, patient_id, &a).await?;
+                }
             }
-            removed = apply_appointment(tx, existing, id, patient_id, &a).await?;
         }
         Inbound::Observation {
             encounter,
@@ -392,6 +513,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             removed = status == ENTERED_IN_ERROR;
             let encounter_id = same_chart(
                 tx,
+                page,
                 ResourceKind::Encounter,
                 encounter.as_deref(),
                 patient_id,
@@ -426,7 +548,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            save_row!(tx, existing, active, now, report_id = None);
+            save_row!(page, Observation, id, active, now, report_id = None);
         }
         Inbound::DiagnosticReport {
             encounter,
@@ -438,6 +560,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             removed = status == ENTERED_IN_ERROR;
             let encounter_id = same_chart(
                 tx,
+                page,
                 ResourceKind::Encounter,
                 encounter.as_deref(),
                 patient_id,
@@ -445,8 +568,14 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             .await?;
             let mut result_ids = Vec::with_capacity(results.len());
             for result in &results {
-                if let Some(local) =
-                    same_chart(tx, ResourceKind::Observation, Some(result), patient_id).await?
+                if let Some(local) = same_chart(
+                    tx,
+                    page,
+                    ResourceKind::Observation,
+                    Some(result),
+                    patient_id,
+                )
+                .await?
                 {
                     result_ids.push(local);
                 }
@@ -474,15 +603,8 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            save_row!(tx, existing, active, now);
-            if !result_ids.is_empty() {
-                tx.update::<observation::Entity>()
-                    .col_expr(observation::Column::ReportId, Expr::value(Some(id)))
-                    .filter(observation::Column::Id.is_in(result_ids))
-                    .filter(observation::Column::PatientId.eq(patient_id))
-                    .exec(tx.conn())
-                    .await?;
-            }
+            save_row!(page, Report, id, active, now);
+            page.results(id, patient_id, result_ids);
         }
         Inbound::VisitSummary {
             encounter,
@@ -490,8 +612,14 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             text,
             ..
         } => {
-            let Some(encounter_id) =
-                same_chart(tx, ResourceKind::Encounter, Some(&encounter), patient_id).await?
+            let Some(encounter_id) = same_chart(
+                tx,
+                page,
+                ResourceKind::Encounter,
+                Some(&encounter),
+                patient_id,
+            )
+            .await?
             else {
                 // The visit is not in Portico (yet): the note waits with it.
                 return Ok(Applied::Waiting);
@@ -501,9 +629,9 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 return Ok(Applied::Unchanged);
             }
             removed = status == ENTERED_IN_ERROR;
-            if removed && other_note_of(tx, encounter_id, fhir_id).await? {
+            if removed && other_note_of(tx, page, encounter_id, fhir_id).await? {
                 // Another note of the visit holds the summary now: it stays.
-                links::remove(tx, kind, fhir_id).await?;
+                page.remove_link(kind, fhir_id);
                 return Ok(Applied::Removed);
             }
             let summary = if removed {
@@ -511,14 +639,10 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             } else {
                 records::optional("summary", Some(text), 20_000)?
             };
-            tx.update::<encounter::Entity>()
-                .col_expr(encounter::Column::Summary, Expr::value(summary))
-                .col_expr(encounter::Column::UpdatedAt, Expr::value(now))
-                .filter(encounter::Column::Id.eq(encounter_id))
-                .exec(tx.conn())
-                .await?;
+            page.summary(encounter_id, summary, now);
             // The note's own link points at its encounter.
-            links::set(tx, kind, fhir_id, encounter_id, version, Some(patient_id)).await?;
+            page.set_link(tx, kind, fhir_id, encounter_id, version, Some(patient_id))
+                .await?;
             return Ok(if removed {
                 Applied::Removed
             } else {
@@ -531,11 +655,11 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             let status = records::status("status", &input.status, &medications::STATUSES)?;
             removed = status == ENTERED_IN_ERROR;
             let prescriber_id = match &prescriber {
-                Some(p) => links::local(tx, ResourceKind::Practitioner, p).await?,
+                Some(p) => page.local(tx, ResourceKind::Practitioner, p).await?,
                 None => None,
             };
             let prescriber_name = match prescriber_id {
-                Some(pid) => provider_name(tx, pid).await?,
+                Some(pid) => page.provider_name(tx, pid).await?,
                 None => None,
             }
             .or(input.prescriber_name);
@@ -563,7 +687,14 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
             };
             // Whether a prescription is a controlled substance is the practice's to say (FHIR
             // has no standard flag): only a new one takes the mapped value.
-            save_row!(tx, existing, active, now, controlled = input.controlled);
+            save_row!(
+                page,
+                Medication,
+                id,
+                active,
+                now,
+                controlled = input.controlled
+            );
         }
         Inbound::Allergy {
             input,
@@ -600,7 +731,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            save_row!(tx, existing, active, now);
+            save_row!(page, Allergy, id, active, now);
         }
         Inbound::Condition {
             input,
@@ -633,7 +764,7 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            save_row!(tx, existing, active, now);
+            save_row!(page, Condition, id, active, now);
         }
         Inbound::Immunization {
             input,
@@ -661,13 +792,14 @@ async fn upsert(tx: &TenantTx, mapped: Mapped) -> CoreResult<Applied> {
                 updated_at: Set(now),
                 ..Default::default()
             };
-            save_row!(tx, existing, active, now);
+            save_row!(page, Immunization, id, active, now);
         }
         Inbound::Patient(_) | Inbound::Practitioner(_) | Inbound::Location(_) => {
             unreachable!("handled above")
         }
     }
-    links::set(tx, kind, fhir_id, id, version, Some(patient_id)).await?;
+    page.set_link(tx, kind, fhir_id, id, version, Some(patient_id))
+        .await?;
     Ok(if removed {
         Applied::Removed
     } else {
@@ -693,8 +825,15 @@ fn fhir_statuses(
 }
 
 /// Whether a note other than `fhir_id` is linked to the visit.
-async fn other_note_of(tx: &TenantTx, encounter_id: Uuid, fhir_id: &str) -> CoreResult<bool> {
+async fn other_note_of(
+    tx: &TenantTx,
+    page: &mut Page,
+    encounter_id: Uuid,
+    fhir_id: &str,
+) -> CoreResult<bool> {
     use crate::entities::ehr_link;
+    // Read from the database: what the page holds is written first.
+    page.flush(tx).await?;
     Ok(tx
         .find::<ehr_link::Entity>()
         .filter(ehr_link::Column::ResourceType.eq(ResourceKind::DocumentReference.as_str()))
@@ -703,15 +842,6 @@ async fn other_note_of(tx: &TenantTx, encounter_id: Uuid, fhir_id: &str) -> Core
         .one(tx.conn())
         .await?
         .is_some())
-}
-
-async fn provider_name(tx: &TenantTx, id: Uuid) -> CoreResult<Option<String>> {
-    Ok(tx
-        .find::<provider::Entity>()
-        .filter(provider::Column::Id.eq(id))
-        .one(tx.conn())
-        .await?
-        .map(|p| p.display_name))
 }
 
 /// The local status of an EHR appointment's FHIR status.
@@ -730,6 +860,7 @@ fn appointment_status(status: &str) -> Option<&'static str> {
 /// Creates or updates an appointment from the EHR. Returns whether it left the schedule.
 async fn apply_appointment(
     tx: &TenantTx,
+    page: &mut Page,
     existing: Option<Uuid>,
     id: Uuid,
     patient_id: Uuid,
@@ -737,11 +868,11 @@ async fn apply_appointment(
 ) -> CoreResult<bool> {
     let status = appointment_status(&a.status).ok_or_else(|| invalid("EHR_UNSUPPORTED_STATUS"))?;
     let provider_id = match &a.practitioner {
-        Some(p) => links::local(tx, ResourceKind::Practitioner, p).await?,
+        Some(p) => page.local(tx, ResourceKind::Practitioner, p).await?,
         None => None,
     };
     let location_id = match &a.location {
-        Some(l) => links::local(tx, ResourceKind::Location, l).await?,
+        Some(l) => page.local(tx, ResourceKind::Location, l).await?,
         None => None,
     };
     // Portico's schedule needs a provider and a place for every visit.
@@ -872,10 +1003,17 @@ async fn visit_type(
 }
 
 /// Takes a resource the EHR deleted out of Portico. Returns whether anything changed.
-async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<bool> {
-    let Some(link) = links::by_fhir(tx, kind, fhir_id).await? else {
+async fn remove(
+    tx: &TenantTx,
+    page: &mut Page,
+    kind: ResourceKind,
+    fhir_id: &str,
+) -> CoreResult<bool> {
+    let Some(link) = page.link(tx, kind, fhir_id).await? else {
         return Ok(false);
     };
+    // What the page holds goes first: the record taken out may be one of them.
+    page.flush(tx).await?;
     let id = link.local_id;
     let hidden = Expr::value(ENTERED_IN_ERROR);
     let now = Expr::value(Utc::now());
@@ -931,7 +1069,7 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
         ResourceKind::DiagnosticReport => {
             hide!(diagnostic_report);
         }
-        ResourceKind::DocumentReference if other_note_of(tx, id, fhir_id).await? => {}
+        ResourceKind::DocumentReference if other_note_of(tx, page, id, fhir_id).await? => {}
         ResourceKind::DocumentReference => {
             tx.update::<encounter::Entity>()
                 .col_expr(
@@ -955,6 +1093,270 @@ async fn remove(tx: &TenantTx, kind: ResourceKind, fhir_id: &str) -> CoreResult<
             hide!(immunization);
         }
     }
-    links::remove(tx, kind, fhir_id).await?;
+    page.remove_link(kind, fhir_id);
     Ok(true)
+}
+
+/// The statuses of a visit that holds its provider's time.
+const HOLDING: [&str; 3] = [booking::BOOKED, booking::COMPLETED, booking::NO_SHOW];
+
+/// Appointments applied in sets: the practice's visit types, the appointments the page
+/// changes, the appointment write-backs waiting, and the visits holding the page's
+/// providers' time within the page's span are read at once, and kept current as the page
+/// books, moves and cancels (so a visit the page books counts against the next one, as it
+/// did when each was written at once). New and changed appointments are written with the
+/// page; their reminders are planned (and those of a visit moved or called off withdrawn)
+/// as booking does.
+#[derive(Default)]
+pub(super) struct Visits {
+    types: Vec<appointment_type::Model>,
+    rows: HashMap<Uuid, appointment::Model>,
+    waiting_writes: Vec<String>,
+    inserts: HashMap<Uuid, appointment::Model>,
+    updates: HashMap<Uuid, appointment::Model>,
+    /// Visits whose reminders are planned once they are written (if still booked then).
+    to_plan: Vec<Uuid>,
+}
+
+impl Visits {
+    async fn prefetch(
+        tx: &TenantTx,
+        page: &mut Page,
+        changes: &[Change],
+    ) -> CoreResult<Option<Self>> {
+        let mut existing = Vec::new();
+        let mut providers = Vec::new();
+        let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        for change in changes {
+            let Change::Upsert(Mapped {
+                fhir_id,
+                record: Inbound::Appointment(a),
+                ..
+            }) = change
+            else {
+                continue;
+            };
+            if let Some(link) = page.link(tx, ResourceKind::Appointment, fhir_id).await? {
+                existing.push(link.local_id);
+            }
+            if let Some(p) = &a.practitioner
+                && let Some(id) = page.local(tx, ResourceKind::Practitioner, p).await?
+            {
+                providers.push(id);
+            }
+            span = Some(match span {
+                None => (a.starts_at, a.ends_at),
+                Some((from, to)) => (from.min(a.starts_at), to.max(a.ends_at)),
+            });
+        }
+        let Some((from, to)) = span else {
+            return Ok(None);
+        };
+        let mut visits = Self {
+            types: tx.find::<appointment_type::Entity>().all(tx.conn()).await?,
+            ..Self::default()
+        };
+        for chunk in existing.chunks(1_000) {
+            for found in tx
+                .find::<appointment::Entity>()
+                .filter(appointment::Column::Id.is_in(chunk.iter().copied()))
+                .all(tx.conn())
+                .await?
+            {
+                visits.rows.insert(found.id, found);
+            }
+        }
+        providers.sort();
+        providers.dedup();
+        for chunk in providers.chunks(1_000) {
+            for found in tx
+                .find::<appointment::Entity>()
+                .filter(appointment::Column::ProviderId.is_in(chunk.iter().copied()))
+                .filter(appointment::Column::Status.is_in(HOLDING))
+                .filter(appointment::Column::StartsAt.lt(to))
+                .filter(appointment::Column::EndsAt.gt(from))
+                .all(tx.conn())
+                .await?
+            {
+                visits.rows.insert(found.id, found);
+            }
+        }
+        visits.waiting_writes = super::writeback::pending_payloads(tx, "appointment").await?;
+        Ok(Some(visits))
+    }
+
+    /// Whether a change of appointment `id` waits to be written to the EHR (as
+    /// `writeback::appointment_pending`).
+    fn pending(&self, id: Uuid) -> bool {
+        let id = id.to_string();
+        self.waiting_writes.iter().any(|w| w.contains(&id))
+    }
+
+    /// [`apply_appointment`], from memory; the row is written with the page.
+    async fn apply(
+        &mut self,
+        tx: &TenantTx,
+        page: &mut Page,
+        existing: Option<Uuid>,
+        id: Uuid,
+        patient_id: Uuid,
+        a: &EhrAppointment,
+    ) -> CoreResult<bool> {
+        let status =
+            appointment_status(&a.status).ok_or_else(|| invalid("EHR_UNSUPPORTED_STATUS"))?;
+        let provider_id = match &a.practitioner {
+            Some(p) => page.local(tx, ResourceKind::Practitioner, p).await?,
+            None => None,
+        };
+        let location_id = match &a.location {
+            Some(l) => page.local(tx, ResourceKind::Location, l).await?,
+            None => None,
+        };
+        let (Some(provider_id), Some(location_id)) = (provider_id, location_id) else {
+            return Err(invalid("EHR_APPOINTMENT_INCOMPLETE"));
+        };
+        if a.ends_at <= a.starts_at || a.ends_at - a.starts_at > chrono::Duration::hours(24) {
+            return Err(invalid("EHR_INVALID_PERIOD"));
+        }
+        if HOLDING.contains(&status)
+            && self.rows.values().any(|v| {
+                v.provider_id == provider_id
+                    && v.id != id
+                    && HOLDING.contains(&v.status.as_str())
+                    && v.starts_at < a.ends_at
+                    && v.ends_at > a.starts_at
+            })
+        {
+            return Err(invalid("EHR_APPOINTMENT_OVERLAP"));
+        }
+        let now = Utc::now();
+        match existing {
+            Some(id) => {
+                let found = self.rows.get(&id).cloned().ok_or(CoreError::NotFound)?;
+                let mut updated = found.clone();
+                status.clone_into(&mut updated.status);
+                updated.starts_at = a.starts_at;
+                updated.ends_at = a.ends_at;
+                updated.provider_id = provider_id;
+                updated.location_id = location_id;
+                if status == booking::CANCELLED && found.cancelled_at.is_none() {
+                    updated.cancelled_at = Some(now);
+                }
+                updated.updated_at = now;
+                // Reminders follow the visit: withdrawn when it is off or moved, planned anew.
+                if updated.status != found.status || updated.starts_at != found.starts_at {
+                    reminders::withdraw(tx, id).await?;
+                    if updated.status == booking::BOOKED {
+                        self.to_plan.push(id);
+                    }
+                }
+                match self.inserts.get_mut(&id) {
+                    Some(pending) => *pending = updated.clone(),
+                    None => {
+                        self.updates.insert(id, updated.clone());
+                    }
+                }
+                self.rows.insert(id, updated);
+            }
+            None => {
+                let type_id = self
+                    .visit_type(tx, a.type_name.as_deref(), a.ends_at - a.starts_at)
+                    .await?;
+                let created = appointment::Model {
+                    tenant_id: tx.tenant_id().as_uuid(),
+                    id,
+                    patient_id,
+                    provider_id,
+                    location_id,
+                    appointment_type_id: type_id,
+                    starts_at: a.starts_at,
+                    ends_at: a.ends_at,
+                    status: status.to_owned(),
+                    booked_by: None,
+                    booked_via: EHR_SOURCE.to_owned(),
+                    rescheduled_from: None,
+                    cancelled_at: (status == booking::CANCELLED).then_some(now),
+                    cancelled_by: None,
+                    confirmed_at: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                if created.status == booking::BOOKED {
+                    self.to_plan.push(id);
+                }
+                self.inserts.insert(id, created.clone());
+                self.rows.insert(id, created);
+            }
+        }
+        Ok(status == booking::CANCELLED)
+    }
+
+    /// [`visit_type`], from the types read with the page.
+    async fn visit_type(
+        &mut self,
+        tx: &TenantTx,
+        name: Option<&str>,
+        length: chrono::Duration,
+    ) -> CoreResult<Uuid> {
+        if let Some(name) = name
+            && let Some(found) = self
+                .types
+                .iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
+        {
+            return Ok(found.id);
+        }
+        if let Some(found) = self.types.iter().find(|t| t.name == EHR_VISIT_TYPE) {
+            return Ok(found.id);
+        }
+        let id = visit_type(tx, None, length).await?;
+        self.types = tx.find::<appointment_type::Entity>().all(tx.conn()).await?;
+        Ok(id)
+    }
+
+    /// Writes the page's new and changed appointments, then plans the reminders of those
+    /// booked.
+    async fn flush(&mut self, tx: &TenantTx) -> CoreResult<()> {
+        let conflict = [
+            appointment::Column::TenantId.as_str(),
+            appointment::Column::Id.as_str(),
+        ];
+        let inserts: Vec<appointment::ActiveModel> = self
+            .inserts
+            .drain()
+            .map(|(_, v)| appointment::ActiveModel::from(v))
+            .collect();
+        super::batch::upsert(tx, inserts, &conflict, &[]).await?;
+        // Only what the EHR's version changes.
+        let written = [
+            appointment::Column::Status,
+            appointment::Column::StartsAt,
+            appointment::Column::EndsAt,
+            appointment::Column::ProviderId,
+            appointment::Column::LocationId,
+            appointment::Column::CancelledAt,
+            appointment::Column::UpdatedAt,
+        ];
+        let kept: Vec<&str> = <appointment::Column as sea_orm::Iterable>::iter()
+            .filter(|c| !written.iter().any(|w| w.as_str() == c.as_str()))
+            .map(|c| c.as_str())
+            .collect();
+        let updates: Vec<appointment::ActiveModel> = self
+            .updates
+            .drain()
+            .map(|(_, v)| appointment::ActiveModel::from(v))
+            .collect();
+        super::batch::upsert(tx, updates, &conflict, &kept).await?;
+        let mut planned = std::collections::HashSet::new();
+        let now = Utc::now();
+        for id in std::mem::take(&mut self.to_plan) {
+            if let Some(visit) = self.rows.get(&id)
+                && visit.status == booking::BOOKED
+                && planned.insert(id)
+            {
+                reminders::plan(tx, visit, now).await?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -4,6 +4,7 @@
 //! The adapter (`portico-fhir`) maps FHIR to [`model`] and back behind [`gateway`]; this
 //! module never sees FHIR JSON, and the adapter never sees the database.
 
+mod batch;
 pub mod columns;
 pub mod connection;
 pub mod gateway;

@@ -42,7 +42,7 @@ pub enum Resolution {
 }
 
 impl Resolution {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Link(_) => "link",
             Self::CreatePatient => "create_patient",
@@ -178,6 +178,23 @@ pub async fn open_conflict(
         Some(outbox_id),
     )
     .await
+}
+
+/// The match and duplicate reviews of these EHR patients, whatever their status, so a page
+/// of patients is matched with one read.
+pub async fn of_patients(tx: &TenantTx, fhir_ids: &[&str]) -> CoreResult<Vec<Review>> {
+    let mut out = Vec::new();
+    for chunk in fhir_ids.chunks(1_000) {
+        out.extend(
+            tx.find::<Entity>()
+                .filter(Column::Kind.is_in([PATIENT_MATCH, POSSIBLE_DUPLICATE]))
+                .filter(Column::ResourceType.eq(ResourceKind::Patient.as_str()))
+                .filter(Column::FhirId.is_in(chunk.iter().copied()))
+                .all(tx.conn())
+                .await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Whether staff said this EHR patient is a new chart (the pull then creates one).

@@ -133,6 +133,25 @@ async fn pending(tx: &TenantTx, kind: &str, id: Uuid) -> CoreResult<bool> {
         .is_some())
 }
 
+/// The payloads of the write-backs of `kind` still waiting, for checking many records at
+/// once (as [`pending`] checks one: a payload naming the record's id).
+pub(super) async fn pending_payloads(tx: &TenantTx, kind: &str) -> CoreResult<Vec<String>> {
+    use crate::entities::outbox_message::{Column, Entity};
+    use sea_orm::QuerySelect;
+    Ok(tx
+        .find::<Entity>()
+        .filter(Column::Channel.eq(outbox::EHR))
+        .filter(Column::DeliveredAt.is_null())
+        .filter(Column::CancelledAt.is_null())
+        .filter(Column::Attempts.lt(outbox::MAX_ATTEMPTS))
+        .filter(Column::Payload.contains(format!("\"kind\":\"{kind}\"")))
+        .select_only()
+        .column(Column::Payload)
+        .into_tuple()
+        .all(tx.conn())
+        .await?)
+}
+
 /// Whether a contact change of `patient_id` waits to be written to the EHR.
 pub async fn demographics_pending(tx: &TenantTx, patient_id: Uuid) -> CoreResult<bool> {
     pending(tx, "demographics", patient_id).await
