@@ -246,7 +246,7 @@ pub async fn write_many(
                 Ok(row_of(tx, envelope, message.channel(), message.payload()?))
             })
             .collect::<CoreResult<Vec<_>>>()?;
-        let insert = Entity::insert_many(rows).on_conflict(key_conflict());
+        let insert = tx.insert_many(rows).on_conflict(key_conflict());
         let mut inserted: std::collections::HashSet<String> = tx
             .insert_returning(insert)
             .await?

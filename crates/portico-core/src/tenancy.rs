@@ -161,6 +161,19 @@ impl TenantTx {
         E::update_many().filter(E::tenant_column().eq(self.tenant_id.as_uuid()))
     }
 
+    /// `INSERT` of many rows of a tenant table, each given this tenant.
+    pub(crate) fn insert_many<A>(&self, rows: impl IntoIterator<Item = A>) -> sea_orm::InsertMany<A>
+    where
+        A: sea_orm::ActiveModelTrait,
+        A::Entity: TenantOwned,
+    {
+        let tenant = self.tenant_id.as_uuid();
+        A::Entity::insert_many(rows.into_iter().map(|mut row| {
+            row.set(A::Entity::tenant_column(), tenant.into());
+            row
+        }))
+    }
+
     pub(crate) fn conn(&self) -> &DatabaseTransaction {
         &self.tx
     }

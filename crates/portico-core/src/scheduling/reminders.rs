@@ -7,9 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::{
@@ -224,7 +222,7 @@ pub async fn send_due(
         })
         .collect();
     if !links.is_empty() {
-        appointment_link::Entity::insert_many(links)
+        tx.insert_many(links)
             .exec_without_returning(tx.conn())
             .await?;
     }
