@@ -354,30 +354,9 @@ impl Charts {
         births.sort();
         births.dedup();
         let mut found: Vec<patient::Model> = Vec::new();
-        for chunk in locals.chunks(1_000) {
-            found.extend(
-                tx.find::<patient::Entity>()
-                    .filter(patient::Column::Id.is_in(chunk.iter().copied()))
-                    .all(tx.conn())
-                    .await?,
-            );
-        }
-        for chunk in mrns.chunks(1_000) {
-            found.extend(
-                tx.find::<patient::Entity>()
-                    .filter(patient::Column::Mrn.is_in(chunk.iter().cloned()))
-                    .all(tx.conn())
-                    .await?,
-            );
-        }
-        for chunk in births.chunks(1_000) {
-            found.extend(
-                tx.find::<patient::Entity>()
-                    .filter(patient::Column::BirthDate.is_in(chunk.iter().copied()))
-                    .all(tx.conn())
-                    .await?,
-            );
-        }
+        found.extend(charts_where(tx, patient::Column::Id, &locals).await?);
+        found.extend(charts_where(tx, patient::Column::Mrn, &mrns).await?);
+        found.extend(charts_where(tx, patient::Column::BirthDate, &births).await?);
         // In id order, as the one-by-one queries found them.
         found.sort_by_key(|c| c.id);
         for chart in found {
@@ -739,4 +718,25 @@ impl Charts {
         )
         .await
     }
+}
+
+/// The charts whose `column` is one of `values`, a thousand values to a query.
+async fn charts_where<V>(
+    tx: &TenantTx,
+    column: patient::Column,
+    values: &[V],
+) -> CoreResult<Vec<patient::Model>>
+where
+    V: Into<sea_orm::Value> + Clone,
+{
+    let mut found = Vec::new();
+    for chunk in values.chunks(1_000) {
+        found.extend(
+            tx.find::<patient::Entity>()
+                .filter(column.is_in(chunk.iter().cloned()))
+                .all(tx.conn())
+                .await?,
+        );
+    }
+    Ok(found)
 }

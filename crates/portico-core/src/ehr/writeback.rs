@@ -117,16 +117,21 @@ pub async fn queue_demographics(
     .await
 }
 
-/// Whether a write-back of `kind` about `id` waits to be sent (or retried).
-async fn pending(tx: &TenantTx, kind: &str, id: Uuid) -> CoreResult<bool> {
+/// The write-backs of `kind` still to be sent (or retried).
+fn waiting(tx: &TenantTx, kind: &str) -> sea_orm::Select<crate::entities::outbox_message::Entity> {
     use crate::entities::outbox_message::{Column, Entity};
-    Ok(tx
-        .find::<Entity>()
+    tx.find::<Entity>()
         .filter(Column::Channel.eq(outbox::EHR))
         .filter(Column::DeliveredAt.is_null())
         .filter(Column::CancelledAt.is_null())
         .filter(Column::Attempts.lt(outbox::MAX_ATTEMPTS))
         .filter(Column::Payload.contains(format!("\"kind\":\"{kind}\"")))
+}
+
+/// Whether a write-back of `kind` about `id` waits to be sent (or retried).
+async fn pending(tx: &TenantTx, kind: &str, id: Uuid) -> CoreResult<bool> {
+    use crate::entities::outbox_message::Column;
+    Ok(waiting(tx, kind)
         .filter(Column::Payload.contains(id.to_string()))
         .one(tx.conn())
         .await?
@@ -136,15 +141,9 @@ async fn pending(tx: &TenantTx, kind: &str, id: Uuid) -> CoreResult<bool> {
 /// The payloads of the write-backs of `kind` still waiting, for checking many records at
 /// once (as [`pending`] checks one: a payload naming the record's id).
 pub(super) async fn pending_payloads(tx: &TenantTx, kind: &str) -> CoreResult<Vec<String>> {
-    use crate::entities::outbox_message::{Column, Entity};
+    use crate::entities::outbox_message::Column;
     use sea_orm::QuerySelect;
-    Ok(tx
-        .find::<Entity>()
-        .filter(Column::Channel.eq(outbox::EHR))
-        .filter(Column::DeliveredAt.is_null())
-        .filter(Column::CancelledAt.is_null())
-        .filter(Column::Attempts.lt(outbox::MAX_ATTEMPTS))
-        .filter(Column::Payload.contains(format!("\"kind\":\"{kind}\"")))
+    Ok(waiting(tx, kind)
         .select_only()
         .column(Column::Payload)
         .into_tuple()
