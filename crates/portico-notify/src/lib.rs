@@ -6,4 +6,4 @@ mod sms;
 mod smtp;
 
 pub use sms::{HttpSms, SmsError};
-pub use smtp::{SmtpError, SmtpMailer};
+pub use smtp::{CONNECTIONS, SmtpError, SmtpMailer};

@@ -1348,15 +1348,13 @@ impl Visits {
             .collect();
         super::batch::upsert(tx, updates, &conflict, &kept).await?;
         let mut planned = std::collections::HashSet::new();
-        let now = Utc::now();
-        for id in std::mem::take(&mut self.to_plan) {
-            if let Some(visit) = self.rows.get(&id)
-                && visit.status == booking::BOOKED
-                && planned.insert(id)
-            {
-                reminders::plan(tx, visit, now).await?;
-            }
-        }
+        let to_plan = std::mem::take(&mut self.to_plan);
+        let visits: Vec<&appointment::Model> = to_plan
+            .iter()
+            .filter_map(|id| self.rows.get(id))
+            .filter(|visit| visit.status == booking::BOOKED && planned.insert(visit.id))
+            .collect();
+        reminders::plan_all(tx, &visits, Utc::now()).await?;
         Ok(())
     }
 }

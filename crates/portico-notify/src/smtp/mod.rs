@@ -2,10 +2,14 @@
 //! `smtp://host:587?tls=required` (STARTTLS), or plain `smtp://host:25` for a relay on a
 //! trusted network; credentials go in the URL's user and password.
 //!
-//! Connections are kept and reused (a NOOP checks one before it is), and no more than
-//! [`CONNECTIONS`] are open at once: a batch of reminders goes out over a few sessions
-//! instead of one connection, greeting and goodbye per message, and stays within what
-//! relays accept from one client.
+//! Sessions are kept and reused, and no more than [`CONNECTIONS`] are open at once: a batch
+//! of reminders goes out over a few sessions instead of one connection, greeting and goodbye
+//! per message, and stays within what relays accept from one client. Plain and STARTTLS
+//! sessions are Portico's own ([`sessions`], for `TCP_NODELAY`); `smtps://` goes through
+//! lettre's pool, whose sockets keep Nagle's algorithm on until a lettre release turns it off.
+
+mod endpoint;
+mod sessions;
 
 use async_trait::async_trait;
 use lettre::{
@@ -14,6 +18,11 @@ use lettre::{
     transport::smtp::PoolConfig,
 };
 use portico_core::ports::{Email, Mailer, PortError};
+
+use self::{
+    endpoint::{Endpoint, Security},
+    sessions::Sessions,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
@@ -27,19 +36,30 @@ pub enum SmtpError {
 pub const CONNECTIONS: u32 = 8;
 
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Transport,
     from: Mailbox,
-    /// One permit per connection: the pool opens a new connection whenever none is idle,
-    /// so the senders beyond it wait here instead.
+    /// One permit per session: a pool opens a new connection whenever none is idle, so the
+    /// senders beyond it wait here instead.
     sessions: tokio::sync::Semaphore,
+}
+
+enum Transport {
+    Own(Sessions),
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 impl SmtpMailer {
     pub fn new(url: &str, from: &str) -> Result<Self, SmtpError> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| SmtpError::Url(e.to_string()))?
-            .pool_config(PoolConfig::new().max_size(CONNECTIONS))
-            .build();
+        let endpoint = Endpoint::parse(url)?;
+        let transport = match endpoint.security {
+            Security::Implicit => Transport::Lettre(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| SmtpError::Url(e.to_string()))?
+                    .pool_config(PoolConfig::new().max_size(CONNECTIONS))
+                    .build(),
+            ),
+            Security::Plain | Security::StartTls { .. } => Transport::Own(Sessions::new(endpoint)),
+        };
         let from = from.parse().map_err(|_| SmtpError::From)?;
         Ok(Self {
             transport,
@@ -57,7 +77,7 @@ fn err(e: impl std::fmt::Display) -> PortError {
 /// permanent refusal of the mailbox itself (550, 551, 553) is a bounce; other permanent
 /// errors (authentication, policy) are the sender's problem, not the address's, and are
 /// retried and then listed like any failure.
-fn delivery_err(e: &lettre::transport::smtp::Error) -> PortError {
+pub(crate) fn delivery_err(e: &lettre::transport::smtp::Error) -> PortError {
     let status = e.status().map(|code| code.to_string());
     let kind = if e.is_permanent() {
         "permanent rejection"
@@ -101,10 +121,19 @@ impl Mailer for SmtpMailer {
             .acquire()
             .await
             .map_err(|_| PortError::new("smtp", "the mailer is shut down"))?;
-        self.transport
-            .send(message)
-            .await
-            .map_err(|e| delivery_err(&e))?;
+        match &self.transport {
+            Transport::Own(sessions) => {
+                sessions
+                    .send(message.envelope(), &message.formatted())
+                    .await?
+            }
+            Transport::Lettre(transport) => {
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|e| delivery_err(&e))?;
+            }
+        }
         // The recipient is not logged: an address can identify a patient.
         tracing::info!("email handed to the SMTP server");
         Ok(())
