@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -107,6 +107,11 @@ bench-practices:
 # the embedded profile idle. `scripts/bench-memory [seconds]`.
 bench-memory:
 	scripts/bench-memory
+
+# `{ __typename }` with a practice against without one, on the embedded profile and on
+# PostgreSQL + Redis (needs wrk). `scripts/bench-overhead [seconds] [connections]`.
+bench-overhead:
+	scripts/bench-overhead
 
 # Reminders per second through the Redis queue, end to end, on PostgreSQL + Redis (figures
 # in the README). `scripts/bench-reminders [reminders] [practices]`.
