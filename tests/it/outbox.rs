@@ -160,6 +160,51 @@ async fn overlapping_batches_deliver_each_message_once() {
 }
 
 #[tokio::test]
+async fn a_delivery_batch_naming_another_practices_messages_claims_none_of_them() {
+    let app = spawn_app().await;
+    let owner = app.create_tenant("owner").await;
+    let other = app.create_tenant("other").await;
+    let tx = TenantTx::begin(&app.db(), &owner.scope(), Access::Write)
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let to = format!("patient{i}@owner.example");
+        assert!(
+            outbox::email(&tx, &format!("owned-{i}"), &email(&to))
+                .await
+                .unwrap()
+        );
+    }
+    let ids: Vec<uuid::Uuid> = outbox_rows(&tx).await.iter().map(|m| m.id).collect();
+    tx.commit().await.unwrap();
+
+    // What a `DeliverMessages` job for the other practice does first: claim its batch.
+    let tx = TenantTx::begin(&app.db(), &other.scope(), Access::Write)
+        .await
+        .unwrap();
+    let claimed = outbox::claim_many(&tx, &ids, chrono::Utc::now(), chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        claimed.is_empty(),
+        "another practice's batch claimed {claimed:?}"
+    );
+    // The messages are still their practice's to deliver (whether its own relay, which runs
+    // every minute, has sent them by now is not this test's concern).
+    let tx = TenantTx::begin(&app.db(), &owner.scope(), Access::Read)
+        .await
+        .unwrap();
+    let rows = outbox_rows(&tx).await;
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        rows.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids,
+        "the owner still sees its three messages"
+    );
+}
+
+#[tokio::test]
 async fn failures_back_off_then_wait_for_an_admin_who_retries_them() {
     use portico_core::identity::Role;
     use serde_json::json;
