@@ -11,7 +11,6 @@ use url::Url;
 use super::SmtpError;
 
 /// How the session is secured.
-#[derive(Clone)]
 pub enum Security {
     /// `smtp://host`: no TLS (a relay on a trusted network).
     Plain,
@@ -22,7 +21,6 @@ pub enum Security {
     Implicit,
 }
 
-#[derive(Clone)]
 pub struct Endpoint {
     pub host: String,
     pub port: u16,

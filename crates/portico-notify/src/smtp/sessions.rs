@@ -95,13 +95,12 @@ impl Sessions {
                 return self.connect().await;
             };
             let idle_for = since.elapsed();
-            if idle_for > IDLE_LIMIT {
-                connection.abort().await;
-            } else if idle_for <= CHECK_AFTER || connection.test_connected().await {
+            if idle_for <= IDLE_LIMIT
+                && (idle_for <= CHECK_AFTER || connection.test_connected().await)
+            {
                 return Ok(connection);
-            } else {
-                connection.abort().await;
             }
+            connection.abort().await;
         }
     }
 
