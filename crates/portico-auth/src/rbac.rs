@@ -1,8 +1,13 @@
 //! Authorization with casbin: RBAC with domains, the domain being the tenant. The model and
 //! the default policies live in `schema/`; a default policy has the domain `*` and applies
 //! to every tenant. Anything no policy allows is denied.
+//!
+//! Every decision is kept (casbin evaluates its matcher in a script engine, about a tenth
+//! of a dashboard request's CPU before the cache). A change of a tenant's rules drops that
+//! tenant's decisions while it holds the enforcer's write lock, and a decision is stored
+//! under the read lock it was computed with, so none computed on the old rules survives.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
@@ -19,7 +24,13 @@ pub const DEFAULT_POLICY: &str = include_str!("../../../schema/rbac_policy.csv")
 pub struct CasbinAuthorizer {
     enforcer: RwLock<Enforcer>,
     loaded: RwLock<HashSet<TenantId>>,
+    /// Per tenant, `"role object action"` to the decision.
+    decisions: std::sync::RwLock<HashMap<TenantId, HashMap<String, bool>>>,
 }
+
+/// Tenants whose decisions are kept; past it they are all dropped and recomputed on use
+/// (a tenant has at most roles x objects x actions of them, a few hundred).
+const DECISION_TENANTS: usize = 20_000;
 
 fn port_err(e: impl std::fmt::Display) -> PortError {
     PortError::new("casbin", e)
@@ -51,18 +62,54 @@ impl CasbinAuthorizer {
         Ok(Self {
             enforcer: RwLock::new(enforcer),
             loaded: RwLock::new(HashSet::new()),
+            decisions: std::sync::RwLock::default(),
         })
+    }
+
+    fn decision(&self, tenant: TenantId, request: &str) -> Option<bool> {
+        let decisions = self.decisions.read().unwrap_or_else(|e| e.into_inner());
+        decisions.get(&tenant)?.get(request).copied()
+    }
+
+    /// Called with the enforcer's read lock held, so no change of rules runs meanwhile.
+    fn keep_decision(&self, tenant: TenantId, request: String, decision: bool) {
+        let mut decisions = self.decisions.write().unwrap_or_else(|e| e.into_inner());
+        if decisions.len() >= DECISION_TENANTS && !decisions.contains_key(&tenant) {
+            decisions.clear();
+        }
+        decisions
+            .entry(tenant)
+            .or_default()
+            .insert(request, decision);
+    }
+
+    /// Drops a tenant's decisions; called with the enforcer's write lock held.
+    fn forget_decisions(&self, tenant: TenantId) {
+        self.decisions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&tenant);
     }
 }
 
 #[async_trait]
 impl Authorizer for CasbinAuthorizer {
     async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
-        self.enforcer
-            .read()
-            .await
-            .enforce((role, tenant.to_string().as_str(), object, action))
-            .unwrap_or(false)
+        let request = format!("{role} {object} {action}");
+        let enforcer = self.enforcer.read().await;
+        if let Some(decision) = self.decision(tenant, &request) {
+            return decision;
+        }
+        match enforcer.enforce((role, tenant.to_string().as_str(), object, action)) {
+            Ok(decision) => {
+                self.keep_decision(tenant, request, decision);
+                decision
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "casbin could not decide; denied");
+                false
+            }
+        }
     }
 
     async fn defaults(&self, role: &str) -> Vec<Permission> {
@@ -92,6 +139,7 @@ impl Authorizer for CasbinAuthorizer {
             })
             .collect();
         let mut enforcer = self.enforcer.write().await;
+        self.forget_decisions(tenant);
         enforcer
             .remove_filtered_policy(1, vec![domain])
             .await
@@ -108,11 +156,17 @@ impl Authorizer for CasbinAuthorizer {
         for tenant in tenants {
             self.forget_tenant(tenant).await;
         }
+        let _enforcer = self.enforcer.write().await;
+        self.decisions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     async fn forget_tenant(&self, tenant: TenantId) {
         self.loaded.write().await.remove(&tenant);
         let mut enforcer = self.enforcer.write().await;
+        self.forget_decisions(tenant);
         if let Err(e) = enforcer
             .remove_filtered_policy(1, vec![tenant.to_string()])
             .await
@@ -242,5 +296,32 @@ mod tests {
         block_on(authz.forget_tenant(a));
         assert!(block_on(authz.allowed("staff", a, "patients", "write")));
         assert!(!block_on(authz.is_loaded(a)));
+    }
+
+    #[test]
+    fn a_decision_already_given_follows_the_rules_when_they_change() {
+        let authz = authorizer();
+        let t = TenantId::new();
+        let deny = |allow| Rule {
+            role: "staff".into(),
+            object: "patients".into(),
+            action: "write".into(),
+            allow,
+        };
+        assert!(block_on(authz.allowed("staff", t, "patients", "write")));
+        block_on(authz.load_tenant(t, &[deny(false)])).unwrap();
+        assert!(
+            !block_on(authz.allowed("staff", t, "patients", "write")),
+            "the kept default is dropped when the tenant's rules load"
+        );
+        block_on(authz.load_tenant(t, &[deny(true)])).unwrap();
+        assert!(block_on(authz.allowed("staff", t, "patients", "write")));
+        block_on(authz.load_tenant(t, &[deny(false)])).unwrap();
+        assert!(!block_on(authz.allowed("staff", t, "patients", "write")));
+        block_on(authz.forget_all());
+        assert!(
+            block_on(authz.allowed("staff", t, "patients", "write")),
+            "forgetting every tenant brings back the default"
+        );
     }
 }
