@@ -166,6 +166,10 @@ async fn a_token_of_tenant_a_is_refused_at_tenant_b() {
     let app = spawn_app().await;
     let a = app.practice_admin("alpha").await;
     app.practice_admin("bravo").await;
+    // Accepted at A first, so B's refusal is not skipped by the memory of verified tokens.
+    let (status, body) = app.gql_as("alpha", &a.access, ME, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["role"], "practice_admin");
     assert_refused(&app, "bravo", &a.access, "A's token at B").await;
     let (status, body) = app
         .client
