@@ -16,6 +16,7 @@ mod contact_details;
 mod context;
 mod dashboard;
 mod deliveries;
+mod documents;
 mod ehr;
 mod emergency;
 mod enrolment;
@@ -124,7 +125,7 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchem
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits.max_recursive_depth)
     .limit_directives(limits.max_directives)
-    .extension(limits.clone())
+    .extension(limits::ParseChecks::new(limits))
     .extension(coded_errors::CodedErrors);
     if !limits.introspection {
         builder = builder.disable_introspection();

@@ -19,6 +19,7 @@ use async_graphql::{
 
 use crate::{
     RequestMethod,
+    documents::Documents,
     error::{codes, server_error, set_code},
     nesting,
 };
@@ -39,6 +40,23 @@ pub struct Limits {
     pub suggestions: bool,
 }
 
+/// The parse-time checks as an extension, with the documents that passed them.
+pub(crate) struct ParseChecks {
+    max_aliases: usize,
+    max_nesting: usize,
+    documents: Documents,
+}
+
+impl ParseChecks {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Self {
+            max_aliases: limits.max_aliases,
+            max_nesting: limits.max_nesting,
+            documents: Documents::default(),
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -56,11 +74,12 @@ impl Default for Limits {
     }
 }
 
-impl ExtensionFactory for Limits {
+impl ExtensionFactory for ParseChecks {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(LimitsExtension {
             max_aliases: self.max_aliases,
             max_nesting: self.max_nesting,
+            documents: self.documents.clone(),
         })
     }
 }
@@ -68,6 +87,7 @@ impl ExtensionFactory for Limits {
 struct LimitsExtension {
     max_aliases: usize,
     max_nesting: usize,
+    documents: Documents,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -79,26 +99,14 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        // Before the parser: it recurses once per level and would overflow the stack.
-        if nesting::exceeds(query, self.max_nesting) {
-            return Err(server_error(
-                format!(
-                    "the document nests brackets more than {} levels deep",
-                    self.max_nesting
-                ),
-                codes::RECURSION_LIMIT_EXCEEDED,
-            ));
-        }
-        let doc = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(classify_parse_error)?;
-        if count_aliases(&doc) > self.max_aliases {
-            return Err(server_error(
-                format!("a query may use at most {} aliases", self.max_aliases),
-                codes::TOO_MANY_ALIASES,
-            ));
-        }
+        let doc = match self.documents.get(query) {
+            Some(doc) => doc,
+            None => {
+                let doc = self.parse(ctx, query, variables, next).await?;
+                self.documents.keep(query, &doc);
+                doc
+            }
+        };
         if ctx.data_opt::<RequestMethod>() == Some(&RequestMethod::Get)
             && operations(&doc).any(|ty| ty != OperationType::Query)
         {
@@ -129,6 +137,39 @@ impl Extension for LimitsExtension {
                 })
                 .collect()
         })
+    }
+}
+
+impl LimitsExtension {
+    /// Parses a document not seen before, with the checks that depend on its text only.
+    async fn parse(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        // Before the parser: it recurses once per level and would overflow the stack.
+        if nesting::exceeds(query, self.max_nesting) {
+            return Err(server_error(
+                format!(
+                    "the document nests brackets more than {} levels deep",
+                    self.max_nesting
+                ),
+                codes::RECURSION_LIMIT_EXCEEDED,
+            ));
+        }
+        let doc = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(classify_parse_error)?;
+        if count_aliases(&doc) > self.max_aliases {
+            return Err(server_error(
+                format!("a query may use at most {} aliases", self.max_aliases),
+                codes::TOO_MANY_ALIASES,
+            ));
+        }
+        Ok(doc)
     }
 }
 
