@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
+/// How long a pooled connection may sit unused before it is pinged on checkout.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Which SQL engine the handle talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -45,6 +48,10 @@ impl Db {
             .min_connections(0)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
+            // A connection idle for a second or more is pinged before it is handed out (one
+            // the server or a proxy dropped is replaced); a busy one is not: pinging on every
+            // checkout cost a round trip per transaction.
+            .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             // WAL lets readers proceed during a write; the busy timeout makes concurrent
