@@ -4,11 +4,16 @@
 # Env: PORTICO_BENCH_PG (owner, default postgres://postgres@127.0.0.1:5432),
 #      PORTICO_BENCH_APP_PG (default postgres://portico_app@127.0.0.1:5432),
 #      PORTICO_BENCH_REDIS (default redis://127.0.0.1:6379),
-#      PORTICO_BENCH_POOL (Portico's database connections, default 32).
+#      PORTICO_BENCH_POOL (Portico's database connections, default 32),
+#      PORTICO_BENCH_PG_LINK (appended to the serving URL, default `?sslmode=disable`:
+#      every client, Portico, PostGraphile and pgbench, talks to PostgreSQL over loopback
+#      without TLS, so none pays for encryption the others skip; node-postgres never asks
+#      for TLS by itself, while libpq and sqlx take it when the server offers it).
 owner=${PORTICO_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 app=${PORTICO_BENCH_APP_PG:-postgres://portico_app@127.0.0.1:5432}
 redis=${PORTICO_BENCH_REDIS:-redis://127.0.0.1:6379}
 db=portico_bench
+link=${PORTICO_BENCH_PG_LINK-?sslmode=disable}
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release
 export PORTICO_REDIS_URL=$redis PORTICO_REDIS_PREFIX=portico-bench PORTICO_LOG=warn
 
@@ -41,7 +46,7 @@ bench_wait() {
 # bench_serve PORT: starts Portico on $db as the row-level-security role, workers off, in
 # the background (its pid in $server) and waits until it is ready.
 bench_serve() {
-  PORTICO_DATABASE_URL="$app/$db" PORTICO_MIGRATION_DATABASE_URL="$owner/$db" \
+  PORTICO_DATABASE_URL="$app/$db$link" PORTICO_MIGRATION_DATABASE_URL="$owner/$db" \
     PORTICO_LISTEN=127.0.0.1:$1 PORTICO_DATABASE_MAX_CONNECTIONS=${PORTICO_BENCH_POOL:-32} \
     "$bin/portico" serve --no-workers --no-migrate >/dev/null &
   server=$!
