@@ -3,11 +3,18 @@
 //! to every tenant. Anything no policy allows is denied.
 //!
 //! Every decision is kept (casbin evaluates its matcher in a script engine, about a tenth
-//! of a dashboard request's CPU before the cache). A change of a tenant's rules drops that
-//! tenant's decisions while it holds the enforcer's write lock, and a decision is stored
-//! under the read lock it was computed with, so none computed on the old rules survives.
+//! of a dashboard request's CPU before the cache). A tenant without rules of its own is
+//! decided by the defaults alone, so those tenants share one set of decisions, and reading
+//! such a tenant's (empty) rules never takes the enforcer's write lock, which would stall
+//! every other tenant's requests. A change of a tenant's own rules drops its decisions while
+//! it holds the write lock, and a decision is stored under the read lock it was computed
+//! with, so none computed on the old rules survives.
+//!
+//! The invariant the locks keep: whenever the write lock is free, the enforcer holds a
+//! tenant's lines exactly when `loaded` marks that tenant `true`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock as StdRwLock};
 
 use async_trait::async_trait;
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
@@ -23,9 +30,11 @@ pub const DEFAULT_POLICY: &str = include_str!("../../../schema/rbac_policy.csv")
 
 pub struct CasbinAuthorizer {
     enforcer: RwLock<Enforcer>,
-    loaded: RwLock<HashSet<TenantId>>,
-    /// Per tenant, `"role object action"` to the decision.
-    decisions: std::sync::RwLock<HashMap<TenantId, HashMap<String, bool>>>,
+    /// Tenants whose rules were read, and whether they have any of their own.
+    loaded: StdRwLock<HashMap<TenantId, bool>>,
+    /// `"role object action"` to the decision: per tenant with rules of its own
+    /// (`Some(tenant)`), and once for every tenant without (`None`).
+    decisions: StdRwLock<HashMap<Option<TenantId>, HashMap<String, bool>>>,
 }
 
 /// Tenants whose decisions are kept; past it they are all dropped and recomputed on use
@@ -61,34 +70,54 @@ impl CasbinAuthorizer {
             .map_err(port_err)?;
         Ok(Self {
             enforcer: RwLock::new(enforcer),
-            loaded: RwLock::new(HashSet::new()),
-            decisions: std::sync::RwLock::default(),
+            loaded: StdRwLock::default(),
+            decisions: StdRwLock::default(),
         })
     }
 
-    fn decision(&self, tenant: TenantId, request: &str) -> Option<bool> {
-        let decisions = self.decisions.read().unwrap_or_else(|e| e.into_inner());
-        decisions.get(&tenant)?.get(request).copied()
+    /// Whether the enforcer holds lines of the tenant's own; read under the enforcer's lock.
+    fn has_rules(&self, tenant: TenantId) -> bool {
+        let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
+        loaded.get(&tenant) == Some(&true)
+    }
+
+    fn decision(&self, key: Option<TenantId>, request: &str) -> Option<bool> {
+        let decisions = self
+            .decisions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        decisions.get(&key)?.get(request).copied()
     }
 
     /// Called with the enforcer's read lock held, so no change of rules runs meanwhile.
-    fn keep_decision(&self, tenant: TenantId, request: String, decision: bool) {
-        let mut decisions = self.decisions.write().unwrap_or_else(|e| e.into_inner());
-        if decisions.len() >= DECISION_TENANTS && !decisions.contains_key(&tenant) {
+    fn keep_decision(&self, key: Option<TenantId>, request: String, decision: bool) {
+        let mut decisions = self
+            .decisions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if decisions.len() >= DECISION_TENANTS && !decisions.contains_key(&key) {
             decisions.clear();
         }
-        decisions
-            .entry(tenant)
-            .or_default()
-            .insert(request, decision);
+        decisions.entry(key).or_default().insert(request, decision);
     }
 
-    /// Drops a tenant's decisions; called with the enforcer's write lock held.
+    /// Drops a tenant's own decisions; called with the enforcer's write lock held.
     fn forget_decisions(&self, tenant: TenantId) {
         self.decisions
             .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&tenant);
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&Some(tenant));
+    }
+
+    /// Marks a tenant as read and without rules of its own, unless the enforcer holds
+    /// some (then they must be removed under the write lock). Returns whether it did.
+    fn mark_without_rules(&self, tenant: TenantId) -> bool {
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        if loaded.get(&tenant) == Some(&true) {
+            return false;
+        }
+        loaded.insert(tenant, false);
+        true
     }
 }
 
@@ -97,12 +126,13 @@ impl Authorizer for CasbinAuthorizer {
     async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
         let request = format!("{role} {object} {action}");
         let enforcer = self.enforcer.read().await;
-        if let Some(decision) = self.decision(tenant, &request) {
+        let key = self.has_rules(tenant).then_some(tenant);
+        if let Some(decision) = self.decision(key, &request) {
             return decision;
         }
         match enforcer.enforce((role, tenant.to_string().as_str(), object, action)) {
             Ok(decision) => {
-                self.keep_decision(tenant, request, decision);
+                self.keep_decision(key, request, decision);
                 decision
             }
             Err(e) => {
@@ -121,10 +151,16 @@ impl Authorizer for CasbinAuthorizer {
     }
 
     async fn is_loaded(&self, tenant: TenantId) -> bool {
-        self.loaded.read().await.contains(&tenant)
+        self.loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&tenant)
     }
 
     async fn load_tenant(&self, tenant: TenantId, rules: &[Rule]) -> Result<(), PortError> {
+        if rules.is_empty() && self.mark_without_rules(tenant) {
+            return Ok(());
+        }
         let domain = tenant.to_string();
         let lines: Vec<Vec<String>> = rules
             .iter()
@@ -144,28 +180,53 @@ impl Authorizer for CasbinAuthorizer {
             .remove_filtered_policy(1, vec![domain])
             .await
             .map_err(port_err)?;
-        if !lines.is_empty() {
+        let has_rules = !lines.is_empty();
+        if has_rules {
             enforcer.add_policies(lines).await.map_err(port_err)?;
         }
-        self.loaded.write().await.insert(tenant);
+        self.loaded
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(tenant, has_rules);
         Ok(())
     }
 
     async fn forget_all(&self) {
-        let tenants: Vec<TenantId> = self.loaded.read().await.iter().copied().collect();
-        for tenant in tenants {
-            self.forget_tenant(tenant).await;
+        let mut enforcer = self.enforcer.write().await;
+        let with_rules: Vec<TenantId> = self
+            .loaded
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .filter_map(|(tenant, has_rules)| has_rules.then_some(tenant))
+            .collect();
+        for tenant in with_rules {
+            if let Err(e) = enforcer
+                .remove_filtered_policy(1, vec![tenant.to_string()])
+                .await
+            {
+                tracing::warn!(error = %e, "dropping a tenant's policies failed");
+            }
         }
-        let _enforcer = self.enforcer.write().await;
         self.decisions
             .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .clear();
     }
 
     async fn forget_tenant(&self, tenant: TenantId) {
-        self.loaded.write().await.remove(&tenant);
+        {
+            let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+            if loaded.get(&tenant) != Some(&true) {
+                loaded.remove(&tenant);
+                return;
+            }
+        }
         let mut enforcer = self.enforcer.write().await;
+        self.loaded
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&tenant);
         self.forget_decisions(tenant);
         if let Err(e) = enforcer
             .remove_filtered_policy(1, vec![tenant.to_string()])
@@ -296,6 +357,50 @@ mod tests {
         block_on(authz.forget_tenant(a));
         assert!(block_on(authz.allowed("staff", a, "patients", "write")));
         assert!(!block_on(authz.is_loaded(a)));
+    }
+
+    /// Polls a future once: `Some` when it finished without waiting on anything.
+    fn now_or_never<F: std::future::Future>(f: F) -> Option<F::Output> {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(out) => Some(out),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    #[test]
+    fn a_tenant_without_rules_loads_while_others_are_being_decided() {
+        let authz = authorizer();
+        let (quiet, ruled) = (TenantId::new(), TenantId::new());
+        assert!(block_on(authz.allowed("staff", quiet, "patients", "write")));
+        let deny = Rule {
+            role: "staff".into(),
+            object: "patients".into(),
+            action: "write".into(),
+            allow: false,
+        };
+        block_on(authz.load_tenant(ruled, &[deny])).unwrap();
+        let reading = authz.enforcer.try_read().unwrap();
+        assert!(
+            matches!(now_or_never(authz.load_tenant(quiet, &[])), Some(Ok(()))),
+            "no write lock for a tenant without rules"
+        );
+        assert!(now_or_never(authz.forget_tenant(quiet)).is_some());
+        assert!(
+            now_or_never(authz.load_tenant(ruled, &[])).is_none(),
+            "removing a tenant's own rules waits for the write lock"
+        );
+        drop(reading);
+        block_on(authz.load_tenant(quiet, &[])).unwrap();
+        assert!(block_on(authz.is_loaded(quiet)));
+        assert!(
+            block_on(authz.allowed("staff", quiet, "patients", "write")),
+            "the shared decision is the default"
+        );
+        assert!(!block_on(
+            authz.allowed("staff", ruled, "patients", "write")
+        ));
     }
 
     #[test]
