@@ -7,6 +7,7 @@ use portico_core::{
     PatientId, TenantId, TenantTx,
     audit::Actor,
     ehr::{runs, sync},
+    entities::ehr_connection,
     patients::{self, ContactChanges},
     tenancy::Access,
     tenants,
@@ -56,7 +57,27 @@ async fn connect(app: &TestApp, slug: &str, access: &str, base_url: &str) -> Val
                 "syncIntervalMinutes": 60 } }),
         )
         .await;
+    not_due(app, slug).await;
     body
+}
+
+/// Moves the practice's next scheduled sync an hour ahead. A new connection is due at once,
+/// and the workers' minute sweep would start a run of its own that takes the connection
+/// from the test's `sync_now` (which then finds it held) whenever a minute turns mid-test.
+pub(crate) async fn not_due(app: &TestApp, slug: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let tenant = tenant_id(app, slug).await;
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    ehr_connection::Entity::update_many()
+        .col_expr(ehr_connection::Column::NextRunAt, Expr::value(Some(later)))
+        .filter(ehr_connection::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(ehr_connection::Column::NextRunAt.is_null())
+        .exec(&owner)
+        .await
+        .unwrap();
 }
 
 async fn tenant_id(app: &TestApp, slug: &str) -> TenantId {
@@ -210,6 +231,32 @@ async fn first_pull_then_incremental_pull_with_paging_and_a_deletion() {
 
     let charts = results_of_everyone(&app, "ehr-pull", &admin.access).await;
     assert_eq!(charts.len(), 3);
+    // Every result a report lists points at that report (written in one joined update).
+    let listed: usize = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "DiagnosticReport")
+        .map(|e| e["resource"]["result"].as_array().map_or(0, Vec::len))
+        .sum();
+    let (_, reports) = app
+        .gql_as(
+            "ehr-pull",
+            &admin.access,
+            "{ patients(first: 50) { nodes {
+                diagnosticReports(first: 100) { nodes { results { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let linked: usize = reports["data"]["patients"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{reports}"))
+        .iter()
+        .flat_map(|p| p["diagnosticReports"]["nodes"].as_array().unwrap())
+        .map(|r| r["results"].as_array().unwrap().len())
+        .sum();
+    assert!(listed > 0, "the corpus has reports with results");
+    assert_eq!(linked, listed, "{reports}");
     let total_results: usize = charts
         .iter()
         .map(|c| c["results"]["nodes"].as_array().unwrap().len())

@@ -36,6 +36,7 @@ async fn synced(
         json!([]),
         "{body}"
     );
+    crate::ehr::not_due(&app, slug).await;
     let tenant = portico_core::tenants::find_by_slug(&app.db(), slug)
         .await
         .unwrap()

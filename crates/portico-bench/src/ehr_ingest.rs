@@ -197,7 +197,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     // The sync's time by where it went: the EHR, parsing and mapping as timed alone on the
     // same pages, the database as the statement counter summed it, the rest Portico's own
-    // work (checking and shaping rows, matching in memory).
+    // work (checking and shaping rows, matching in memory). The sync fetches a page while it
+    // applies the one before, so the EHR's share overlaps the others and the shares can add
+    // up past 100% (the rest is then 0).
     let total = sync_time.as_secs_f64();
     let share = |t: Duration| 100.0 * t.as_secs_f64() / total;
     let rest = sync_time

@@ -10,7 +10,7 @@
 //! from the workers, and before any verification, so the verifier covers every event.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, IntoActiveModel, QueryOrder, QuerySelect, Statement};
+use sea_orm::{ConnectionTrait, IntoActiveModel, QueryOrder, QuerySelect};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -190,37 +190,28 @@ async fn append_chunk<C: ConnectionTrait>(
     tenant: TenantId,
     events: &[audit_pending::Model],
 ) -> CoreResult<()> {
-    let backend = conn.get_database_backend();
-    let postgres = backend == DbBackend::Postgres;
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + events.len() * 13);
-    let mut param = |v: sea_orm::Value, cast: &str| {
-        values.push(v);
-        if postgres {
-            format!("${}{cast}", values.len())
-        } else {
-            "?".to_owned()
-        }
-    };
-    let scope = postgres.then(|| param(tenant.to_string().into(), ""));
+    let mut params = crate::sql_params::Params::new(conn.get_database_backend());
+    let scope = params
+        .postgres()
+        .then(|| params.push(tenant.to_string(), ""));
     let rows: Vec<String> = events
         .iter()
         .map(|e| {
-            let cells = [
-                param(e.tenant_id.into(), "::uuid"),
-                param(e.id.into(), "::uuid"),
-                param(e.occurred_at.into(), "::timestamptz"),
-                param(e.actor_kind.clone().into(), ""),
-                param(e.actor_id.into(), "::uuid"),
-                param(e.actor_role.clone().into(), "::text"),
-                param(e.client_ip.clone().into(), "::text"),
-                param(e.action.clone().into(), ""),
-                param(e.resource_type.clone().into(), ""),
-                param(e.resource_id.into(), "::uuid"),
-                param(e.patient_id.into(), "::uuid"),
-                param(e.request_id.clone().into(), "::text"),
-                param(e.break_glass_id.into(), "::uuid"),
-            ];
-            format!("({})", cells.join(", "))
+            params.row([
+                (e.tenant_id.into(), "::uuid"),
+                (e.id.into(), "::uuid"),
+                (e.occurred_at.into(), "::timestamptz"),
+                (e.actor_kind.clone().into(), ""),
+                (e.actor_id.into(), "::uuid"),
+                (e.actor_role.clone().into(), "::text"),
+                (e.client_ip.clone().into(), "::text"),
+                (e.action.clone().into(), ""),
+                (e.resource_type.clone().into(), ""),
+                (e.resource_id.into(), "::uuid"),
+                (e.patient_id.into(), "::uuid"),
+                (e.request_id.clone().into(), "::text"),
+                (e.break_glass_id.into(), "::uuid"),
+            ])
         })
         .collect();
     let columns = PENDING_COLUMNS.join(", ");
@@ -238,8 +229,7 @@ async fn append_chunk<C: ConnectionTrait>(
             rows.join(", ")
         ),
     };
-    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
+    conn.execute_raw(params.statement(sql)).await?;
     Ok(())
 }
 

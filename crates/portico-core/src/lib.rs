@@ -42,6 +42,7 @@ pub mod scheduling;
 pub mod secrets;
 pub mod sessions;
 pub mod signing_keys;
+pub mod sql_params;
 pub mod statements;
 pub mod tenancy;
 pub mod tenants;

@@ -11,8 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IdenStatic, Iterable, QueryFilter,
-    sea_query::{CaseStatement, Expr, OnConflict},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ use crate::{
         ehr_link::{self, Model as Link},
         encounter, immunization, medication_request, observation, provider,
     },
+    sql_params::Params,
 };
 
 /// Bind parameters one statement may carry: under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -526,86 +527,72 @@ where
     Ok(())
 }
 
-/// Points results at their reports: one `UPDATE ... SET report_id = CASE ...` per batch,
-/// each result only within its report's chart. A result two reports name goes to the later.
+/// Points results at their reports, each result only within its report's chart; a result
+/// two reports name goes to the later. One `UPDATE ... FROM` a `VALUES` list of (result,
+/// chart, report) per chunk: the database joins the pairs by key, where a `CASE` of one
+/// branch a report tested every result against every report (quadratic in the page).
 async fn write_results(tx: &TenantTx, results: Vec<(Uuid, Uuid, Vec<Uuid>)>) -> CoreResult<()> {
-    let mut batch: Vec<(Uuid, Uuid, Vec<Uuid>)> = Vec::new();
-    let mut params = 0;
-    let mut all = results.into_iter().rev().peekable();
-    while let Some(next) = all.next() {
-        params += 2 * next.2.len() + 2;
-        batch.push(next);
-        if params >= MAX_PARAMS / 4 || all.peek().is_none() {
-            let ids: Vec<Uuid> = batch
-                .iter()
-                .flat_map(|(_, _, r)| r.iter().copied())
-                .collect();
-            let mut case: Option<CaseStatement> = None;
-            for (report, patient, results) in std::mem::take(&mut batch) {
-                let when = Condition::all()
-                    .add(observation::Column::Id.is_in(results))
-                    .add(observation::Column::PatientId.eq(patient));
-                let then = Expr::val(Some(report));
-                case = Some(match case {
-                    None => Expr::case(when, then),
-                    Some(c) => c.case(when, then),
-                });
-            }
-            if let Some(case) = case {
-                tx.update::<observation::Entity>()
-                    .col_expr(
-                        observation::Column::ReportId,
-                        case.finally(Expr::col(observation::Column::ReportId))
-                            .into(),
-                    )
-                    .filter(observation::Column::Id.is_in(ids))
-                    .exec(tx.conn())
-                    .await?;
-            }
-            params = 0;
+    let mut report_of: HashMap<Uuid, (Uuid, Uuid)> = HashMap::new();
+    for (report, patient, ids) in results {
+        for id in ids {
+            report_of.insert(id, (patient, report));
         }
+    }
+    let rows: Vec<[Uuid; 3]> = report_of
+        .into_iter()
+        .map(|(id, (patient, report))| [id, patient, report])
+        .collect();
+    for chunk in rows.chunks(MAX_PARAMS / 3 - 1) {
+        let mut params = Params::new(tx.conn().get_database_backend());
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|[id, patient, report]| {
+                params.row([
+                    ((*id).into(), "::uuid"),
+                    ((*patient).into(), "::uuid"),
+                    ((*report).into(), "::uuid"),
+                ])
+            })
+            .collect();
+        let tenant = params.push(tx.tenant_id().as_uuid(), "::uuid");
+        let sql = format!(
+            "WITH v (id, patient_id, report_id) AS (VALUES {}) \
+             UPDATE observations SET report_id = v.report_id FROM v \
+             WHERE observations.tenant_id = {tenant} AND observations.id = v.id \
+             AND observations.patient_id = v.patient_id",
+            values.join(", ")
+        );
+        tx.conn().execute_raw(params.statement(sql)).await?;
     }
     Ok(())
 }
 
-/// Sets visits' summaries: one `UPDATE ... SET summary = CASE ...` per batch.
+/// Sets visits' summaries: one `UPDATE ... FROM` a `VALUES` list of (visit, summary, time)
+/// per chunk, as `write_results` does.
 async fn write_summaries(
     tx: &TenantTx,
     summaries: Vec<(Uuid, Option<String>, DateTime<Utc>)>,
 ) -> CoreResult<()> {
-    for chunk in summaries.chunks(MAX_IN) {
-        let mut summary: Option<CaseStatement> = None;
-        let mut updated: Option<CaseStatement> = None;
-        for (id, text, at) in chunk {
-            let when = || encounter::Column::Id.eq(*id);
-            summary = Some(match summary {
-                None => Expr::case(when(), Expr::val(text.clone())),
-                Some(c) => c.case(when(), Expr::val(text.clone())),
-            });
-            updated = Some(match updated {
-                None => Expr::case(when(), Expr::val(*at)),
-                Some(c) => c.case(when(), Expr::val(*at)),
-            });
-        }
-        let (Some(summary), Some(updated)) = (summary, updated) else {
-            continue;
-        };
-        tx.update::<encounter::Entity>()
-            .col_expr(
-                encounter::Column::Summary,
-                summary
-                    .finally(Expr::col(encounter::Column::Summary))
-                    .into(),
-            )
-            .col_expr(
-                encounter::Column::UpdatedAt,
-                updated
-                    .finally(Expr::col(encounter::Column::UpdatedAt))
-                    .into(),
-            )
-            .filter(encounter::Column::Id.is_in(chunk.iter().map(|(id, _, _)| *id)))
-            .exec(tx.conn())
-            .await?;
+    for chunk in summaries.chunks(MAX_PARAMS / 3 - 1) {
+        let mut params = Params::new(tx.conn().get_database_backend());
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(id, text, at)| {
+                params.row([
+                    ((*id).into(), "::uuid"),
+                    (text.clone().into(), "::text"),
+                    ((*at).into(), "::timestamptz"),
+                ])
+            })
+            .collect();
+        let tenant = params.push(tx.tenant_id().as_uuid(), "::uuid");
+        let sql = format!(
+            "WITH v (id, summary, updated_at) AS (VALUES {}) \
+             UPDATE encounters SET summary = v.summary, updated_at = v.updated_at FROM v \
+             WHERE encounters.tenant_id = {tenant} AND encounters.id = v.id",
+            values.join(", ")
+        );
+        tx.conn().execute_raw(params.statement(sql)).await?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One sync run for a practice: for each enabled resource type, oldest change first, pages
-//! of changes since the type's mark are fetched (no transaction held meanwhile) and applied
-//! each in its own transaction together with the mark, so a run that fails half-way has
+//! of changes since the type's mark are fetched (no transaction waits on the EHR; the next
+//! page is fetched while the one before it is applied) and applied each in its own
+//! transaction together with the mark, so a run that fails half-way has
 //! written whole pages only and the next run resumes where it stopped. Deletions are read
 //! from the type's history where the EHR's CapabilityStatement offers it, and otherwise
 //! found by reconciling ids (`reconcile`). A run holds the connection (`running_since`, refreshed by every
@@ -23,7 +24,7 @@ use super::{
     gateway::{EhrConnector, EhrError, EhrGateway, PageRequest},
     ingest::{self, Followups},
     links, marks,
-    model::ResourceKind,
+    model::{Change, ResourceKind},
     reviews,
     runs::{self, Counts},
 };
@@ -340,36 +341,57 @@ impl Pass<'_> {
         Ok(Ok(()))
     }
 
-    /// Follows one request's pages to the end, applying each.
+    /// Follows one request's pages to the end, applying each. The next page is fetched
+    /// while the one before it is applied (no transaction waits on the EHR), so the run
+    /// waits on the EHR and the database at once rather than in turn; pages are still
+    /// applied in order, each after the one before it committed.
     async fn pages(&mut self, kind: ResourceKind, first: PageRequest, move_mark: bool) -> Pulled {
-        let mut request = first;
-        for _ in 0..MAX_PAGES_PER_TYPE {
-            let page = match self.gateway.changes(&request).await {
+        let gateway = self.gateway;
+        let mut fetched = gateway.changes(&first).await;
+        for n in 1..=MAX_PAGES_PER_TYPE {
+            let page = match fetched {
                 Ok(page) => page,
                 Err(e) => return Ok(Err(e)),
             };
-            let tx = TenantTx::begin(self.db, &self.scope, Access::Write).await?;
-            let newest = ingest::apply_page(
-                &tx,
-                self.run_id,
-                kind,
-                page.changes,
-                &mut self.counts,
-                &mut self.followups,
-            )
-            .await?;
-            if move_mark && let Some(newest) = newest {
-                let ceiling = Utc::now() + Duration::minutes(CLOCK_SKEW_MINUTES);
-                marks::advance(&tx, kind, newest.min(ceiling)).await?;
-            }
-            self.still_running(&tx).await?;
-            tx.commit().await?;
-            match page.next {
-                Some(url) => request = PageRequest::Next { kind, url },
-                None => return Ok(Ok(())),
-            }
+            let next = page
+                .next
+                .filter(|_| n < MAX_PAGES_PER_TYPE)
+                .map(|url| PageRequest::Next { kind, url });
+            let apply = self.apply(kind, page.changes, move_mark);
+            let Some(next) = next else {
+                apply.await?;
+                return Ok(Ok(()));
+            };
+            let (applied, prefetched) = futures::join!(apply, gateway.changes(&next));
+            applied?;
+            fetched = prefetched;
         }
         Ok(Ok(()))
+    }
+
+    /// One page in its own transaction, with the type's mark when `move_mark`.
+    async fn apply(
+        &mut self,
+        kind: ResourceKind,
+        changes: Vec<Change>,
+        move_mark: bool,
+    ) -> CoreResult<()> {
+        let tx = TenantTx::begin(self.db, &self.scope, Access::Write).await?;
+        let newest = ingest::apply_page(
+            &tx,
+            self.run_id,
+            kind,
+            changes,
+            &mut self.counts,
+            &mut self.followups,
+        )
+        .await?;
+        if move_mark && let Some(newest) = newest {
+            let ceiling = Utc::now() + Duration::minutes(CLOCK_SKEW_MINUTES);
+            marks::advance(&tx, kind, newest.min(ceiling)).await?;
+        }
+        self.still_running(&tx).await?;
+        tx.commit().await
     }
 
     /// Still alive: the connection stays held by this run.
