@@ -14,7 +14,10 @@
 //! tenant's lines exactly when `loaded` marks that tenant `true`.
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock as StdRwLock};
+use std::sync::{
+    PoisonError, RwLock as StdRwLock,
+    atomic::{AtomicU64, Ordering},
+};
 
 use async_trait::async_trait;
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
@@ -35,6 +38,9 @@ pub struct CasbinAuthorizer {
     /// `"role object action"` to the decision: per tenant with rules of its own
     /// (`Some(tenant)`), and once for every tenant without (`None`).
     decisions: StdRwLock<HashMap<Option<TenantId>, HashMap<String, bool>>>,
+    /// Moves on every forget, under the `loaded` lock: rules read before it moved may be
+    /// older than a change, and are not loaded.
+    generation: AtomicU64,
 }
 
 /// Tenants whose decisions are kept; past it they are all dropped and recomputed on use
@@ -72,6 +78,7 @@ impl CasbinAuthorizer {
             enforcer: RwLock::new(enforcer),
             loaded: StdRwLock::default(),
             decisions: StdRwLock::default(),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -110,23 +117,54 @@ impl CasbinAuthorizer {
     }
 
     /// Marks a tenant as read and without rules of its own, unless the enforcer holds
-    /// some (then they must be removed under the write lock). Returns whether it did.
-    fn mark_without_rules(&self, tenant: TenantId) -> bool {
+    /// some (then they must be removed under the write lock) or rules were forgotten since
+    /// `generation`. `Some(loaded)` when it decided, `None` for the write lock's path.
+    fn mark_without_rules(&self, tenant: TenantId, generation: u64) -> Option<bool> {
         let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return Some(false);
+        }
         if loaded.get(&tenant) == Some(&true) {
-            return false;
+            return None;
         }
         loaded.insert(tenant, false);
-        true
+        Some(true)
     }
-}
 
-#[async_trait]
-impl Authorizer for CasbinAuthorizer {
-    async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
+    /// Forgets what `loaded` says of `tenant` (of every tenant for `None`) and moves the
+    /// generation, both under its lock; returns the tenants that had rules of their own.
+    fn unmark(&self, tenant: Option<TenantId>) -> Vec<TenantId> {
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        match tenant {
+            Some(tenant) => loaded
+                .remove(&tenant)
+                .filter(|has_rules| *has_rules)
+                .map(|_| tenant)
+                .into_iter()
+                .collect(),
+            None => loaded
+                .drain()
+                .filter_map(|(tenant, has_rules)| has_rules.then_some(tenant))
+                .collect(),
+        }
+    }
+
+    /// The decision with the rules loaded now; a tenant not loaded gets the defaults.
+    pub async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
         let request = format!("{role} {object} {action}");
         let enforcer = self.enforcer.read().await;
         let key = self.has_rules(tenant).then_some(tenant);
+        self.decide_loaded(&enforcer, key, request, (role, tenant, object, action))
+    }
+
+    fn decide_loaded(
+        &self,
+        enforcer: &Enforcer,
+        key: Option<TenantId>,
+        request: String,
+        (role, tenant, object, action): (&str, TenantId, &str, &str),
+    ) -> bool {
         if let Some(decision) = self.decision(key, &request) {
             return decision;
         }
@@ -140,6 +178,31 @@ impl Authorizer for CasbinAuthorizer {
                 false
             }
         }
+    }
+}
+
+#[async_trait]
+impl Authorizer for CasbinAuthorizer {
+    async fn decide(
+        &self,
+        role: &str,
+        tenant: TenantId,
+        object: &str,
+        action: &str,
+    ) -> Option<bool> {
+        let request = format!("{role} {object} {action}");
+        let enforcer = self.enforcer.read().await;
+        let has_rules = *self
+            .loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&tenant)?;
+        let key = has_rules.then_some(tenant);
+        Some(self.decide_loaded(&enforcer, key, request, (role, tenant, object, action)))
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     async fn defaults(&self, role: &str) -> Vec<Permission> {
@@ -157,9 +220,16 @@ impl Authorizer for CasbinAuthorizer {
             .contains_key(&tenant)
     }
 
-    async fn load_tenant(&self, tenant: TenantId, rules: &[Rule]) -> Result<(), PortError> {
-        if rules.is_empty() && self.mark_without_rules(tenant) {
-            return Ok(());
+    async fn load_tenant(
+        &self,
+        tenant: TenantId,
+        rules: &[Rule],
+        generation: u64,
+    ) -> Result<bool, PortError> {
+        if rules.is_empty()
+            && let Some(loaded) = self.mark_without_rules(tenant, generation)
+        {
+            return Ok(loaded);
         }
         let domain = tenant.to_string();
         let lines: Vec<Vec<String>> = rules
@@ -175,32 +245,42 @@ impl Authorizer for CasbinAuthorizer {
             })
             .collect();
         let mut enforcer = self.enforcer.write().await;
+        if self.generation() != generation {
+            return Ok(false);
+        }
         self.forget_decisions(tenant);
         enforcer
-            .remove_filtered_policy(1, vec![domain])
+            .remove_filtered_policy(1, vec![domain.clone()])
             .await
             .map_err(port_err)?;
         let has_rules = !lines.is_empty();
         if has_rules {
             enforcer.add_policies(lines).await.map_err(port_err)?;
         }
-        self.loaded
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(tenant, has_rules);
-        Ok(())
+        // A forget without rules of its own to remove does not wait for the write lock:
+        // if one ran meanwhile, what was just added may be stale, so it goes again.
+        let kept = {
+            let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+            let current = self.generation() == generation;
+            if current {
+                loaded.insert(tenant, has_rules);
+            } else {
+                loaded.remove(&tenant);
+            }
+            current
+        };
+        if !kept && has_rules {
+            enforcer
+                .remove_filtered_policy(1, vec![domain])
+                .await
+                .map_err(port_err)?;
+        }
+        Ok(kept)
     }
 
     async fn forget_all(&self) {
         let mut enforcer = self.enforcer.write().await;
-        let with_rules: Vec<TenantId> = self
-            .loaded
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .drain()
-            .filter_map(|(tenant, has_rules)| has_rules.then_some(tenant))
-            .collect();
-        for tenant in with_rules {
+        for tenant in self.unmark(None) {
             if let Err(e) = enforcer
                 .remove_filtered_policy(1, vec![tenant.to_string()])
                 .await
@@ -216,17 +296,17 @@ impl Authorizer for CasbinAuthorizer {
 
     async fn forget_tenant(&self, tenant: TenantId) {
         {
+            // Nothing of its own in the enforcer: no write lock (a load in flight sees the
+            // generation move and does not keep what it read).
             let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
             if loaded.get(&tenant) != Some(&true) {
+                self.generation.fetch_add(1, Ordering::SeqCst);
                 loaded.remove(&tenant);
                 return;
             }
         }
         let mut enforcer = self.enforcer.write().await;
-        self.loaded
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&tenant);
+        self.unmark(Some(tenant));
         self.forget_decisions(tenant);
         if let Err(e) = enforcer
             .remove_filtered_policy(1, vec![tenant.to_string()])
@@ -340,7 +420,7 @@ mod tests {
                 allow: true,
             },
         ];
-        block_on(authz.load_tenant(a, &rules)).unwrap();
+        assert!(block_on(authz.load_tenant(a, &rules, authz.generation())).unwrap());
         assert!(
             !block_on(authz.allowed("staff", a, "patients", "write")),
             "denied in A"
@@ -380,19 +460,22 @@ mod tests {
             action: "write".into(),
             allow: false,
         };
-        block_on(authz.load_tenant(ruled, &[deny])).unwrap();
+        assert!(block_on(authz.load_tenant(ruled, &[deny], authz.generation())).unwrap());
         let reading = authz.enforcer.try_read().unwrap();
         assert!(
-            matches!(now_or_never(authz.load_tenant(quiet, &[])), Some(Ok(()))),
+            matches!(
+                now_or_never(authz.load_tenant(quiet, &[], authz.generation())),
+                Some(Ok(true))
+            ),
             "no write lock for a tenant without rules"
         );
         assert!(now_or_never(authz.forget_tenant(quiet)).is_some());
         assert!(
-            now_or_never(authz.load_tenant(ruled, &[])).is_none(),
+            now_or_never(authz.load_tenant(ruled, &[], authz.generation())).is_none(),
             "removing a tenant's own rules waits for the write lock"
         );
         drop(reading);
-        block_on(authz.load_tenant(quiet, &[])).unwrap();
+        assert!(block_on(authz.load_tenant(quiet, &[], authz.generation())).unwrap());
         assert!(block_on(authz.is_loaded(quiet)));
         assert!(
             block_on(authz.allowed("staff", quiet, "patients", "write")),
@@ -401,6 +484,51 @@ mod tests {
         assert!(!block_on(
             authz.allowed("staff", ruled, "patients", "write")
         ));
+    }
+
+    #[test]
+    fn rules_read_before_a_change_are_not_loaded_and_nothing_is_decided_without_rules() {
+        let authz = authorizer();
+        let t = TenantId::new();
+        assert_eq!(
+            block_on(authz.decide("staff", t, "patients", "write")),
+            None
+        );
+        let deny = Rule {
+            role: "staff".into(),
+            object: "patients".into(),
+            action: "write".into(),
+            allow: false,
+        };
+        // A request reads the practice's rules (none yet); an admin then adds a deny and
+        // the change is announced before the request loads what it read.
+        let read_at = authz.generation();
+        block_on(authz.forget_tenant(t));
+        assert!(!block_on(authz.load_tenant(t, &[], read_at)).unwrap());
+        assert!(!block_on(authz.is_loaded(t)));
+        assert_eq!(
+            block_on(authz.decide("staff", t, "patients", "write")),
+            None
+        );
+        // The same with rules of its own being replaced.
+        assert!(
+            block_on(authz.load_tenant(t, std::slice::from_ref(&deny), authz.generation()))
+                .unwrap()
+        );
+        let read_at = authz.generation();
+        block_on(authz.forget_tenant(t));
+        assert!(!block_on(authz.load_tenant(t, &[], read_at)).unwrap());
+        // Read again after the change: loaded, and decided by it.
+        assert!(block_on(authz.load_tenant(t, &[deny], authz.generation())).unwrap());
+        assert_eq!(
+            block_on(authz.decide("staff", t, "patients", "write")),
+            Some(false)
+        );
+        assert_eq!(
+            block_on(authz.decide("staff", TenantId::new(), "patients", "write")),
+            None,
+            "another practice is not loaded by it"
+        );
     }
 
     #[test]
@@ -414,14 +542,14 @@ mod tests {
             allow,
         };
         assert!(block_on(authz.allowed("staff", t, "patients", "write")));
-        block_on(authz.load_tenant(t, &[deny(false)])).unwrap();
+        assert!(block_on(authz.load_tenant(t, &[deny(false)], authz.generation())).unwrap());
         assert!(
             !block_on(authz.allowed("staff", t, "patients", "write")),
             "the kept default is dropped when the tenant's rules load"
         );
-        block_on(authz.load_tenant(t, &[deny(true)])).unwrap();
+        assert!(block_on(authz.load_tenant(t, &[deny(true)], authz.generation())).unwrap());
         assert!(block_on(authz.allowed("staff", t, "patients", "write")));
-        block_on(authz.load_tenant(t, &[deny(false)])).unwrap();
+        assert!(block_on(authz.load_tenant(t, &[deny(false)], authz.generation())).unwrap());
         assert!(!block_on(authz.allowed("staff", t, "patients", "write")));
         block_on(authz.forget_all());
         assert!(

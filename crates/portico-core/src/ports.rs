@@ -366,15 +366,29 @@ pub trait Revocations: Send + Sync {
 /// use and forgotten when they change (on every instance, through pub/sub).
 #[async_trait]
 pub trait Authorizer: Send + Sync {
-    async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool;
+    /// The decision, or `None` while the tenant's rules are not loaded (load them, then
+    /// ask again): what guards a request.
+    async fn decide(
+        &self,
+        role: &str,
+        tenant: TenantId,
+        object: &str,
+        action: &str,
+    ) -> Option<bool>;
+    /// Moves whenever rules are forgotten. Read it before reading a tenant's rules and
+    /// pass it to `load_tenant`.
+    fn generation(&self) -> u64;
     /// The permissions a role has by default (domain `*`).
     async fn defaults(&self, role: &str) -> Vec<crate::permissions::Permission>;
     async fn is_loaded(&self, tenant: TenantId) -> bool;
+    /// Loads rules read after `generation` was read. `false`, with nothing loaded, when
+    /// rules were forgotten since (what was read may predate a change: read them again).
     async fn load_tenant(
         &self,
         tenant: TenantId,
         rules: &[crate::permissions::Rule],
-    ) -> Result<(), PortError>;
+        generation: u64,
+    ) -> Result<bool, PortError>;
     async fn forget_tenant(&self, tenant: TenantId);
     /// Forgets every tenant's rules (after missing change notices).
     async fn forget_all(&self);

@@ -239,32 +239,64 @@ impl ContextExt for Context<'_> {
         if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
             return Err(ApiError::MfaEnrolmentRequired);
         }
-        let services = self.services()?;
-        if !services.authorizer.is_loaded(principal.tenant_id).await {
-            let request_id = &self.request()?.request_id;
-            let tx = self.tenant_tx(Access::Read).await?;
-            let rules = portico_core::permissions::rules(&tx)
-                .await
-                .map_err(|e| ApiError::from_core(e, request_id))?;
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, request_id))?;
-            services
-                .authorizer
-                .load_tenant(principal.tenant_id, &rules)
-                .await
-                .map_err(|e| {
-                    ApiError::from_core(portico_core::CoreError::Adapter(e.to_string()), request_id)
-                })?;
-        }
-        if services
-            .authorizer
-            .allowed(principal.role.as_str(), principal.tenant_id, object, action)
-            .await
+        if decide(
+            self,
+            principal.role.as_str(),
+            principal.tenant_id,
+            object,
+            action,
+        )
+        .await?
         {
             Ok(principal)
         } else {
             Err(ApiError::Forbidden)
         }
     }
+}
+
+/// casbin's decision for a practice, its rules read first when they are not loaded (on
+/// its first request, and after a change of rules); a change of rules while they are read
+/// makes the read stale, and they are read again.
+pub(crate) async fn decide(
+    ctx: &Context<'_>,
+    role: &str,
+    tenant: portico_core::TenantId,
+    object: &str,
+    action: &str,
+) -> Result<bool, ApiError> {
+    let authorizer = &ctx.services()?.authorizer;
+    for _ in 0..RULE_READS {
+        if let Some(allowed) = authorizer.decide(role, tenant, object, action).await {
+            return Ok(allowed);
+        }
+        load_rules(ctx, tenant).await?;
+    }
+    Err(ApiError::Unavailable)
+}
+
+/// Times a request reads its practice's rules before giving up (each retry follows a change
+/// of some practice's rules while it read).
+const RULE_READS: usize = 3;
+
+/// Reads a practice's rules and loads them; `false` when rules changed while they were
+/// read (nothing loaded).
+async fn load_rules(ctx: &Context<'_>, tenant: portico_core::TenantId) -> Result<bool, ApiError> {
+    let services = ctx.services()?;
+    let request_id = &ctx.request()?.request_id;
+    let generation = services.authorizer.generation();
+    let tx = ctx.tenant_tx(Access::Read).await?;
+    let rules = portico_core::permissions::rules(&tx)
+        .await
+        .map_err(|e| ApiError::from_core(e, request_id))?;
+    tx.rollback()
+        .await
+        .map_err(|e| ApiError::from_core(e, request_id))?;
+    services
+        .authorizer
+        .load_tenant(tenant, &rules, generation)
+        .await
+        .map_err(|e| {
+            ApiError::from_core(portico_core::CoreError::Adapter(e.to_string()), request_id)
+        })
 }

@@ -55,15 +55,10 @@ async fn effective(
     role: Role,
     customized: bool,
 ) -> async_graphql::Result<RolePermissions> {
-    let services = ctx.services()?;
     let tenant = ctx.tenant()?.id();
     let mut granted = Vec::new();
     for (object, action) in permissions::GRANTABLE {
-        if services
-            .authorizer
-            .allowed(role.as_str(), tenant, object, action)
-            .await
-        {
+        if crate::context::decide(ctx, role.as_str(), tenant, object, action).await? {
             granted.push(PermissionGrant {
                 object: (*object).to_owned(),
                 action: (*action).to_owned(),
@@ -152,15 +147,10 @@ impl PermissionsMutation {
             .publish(POLICY_CHANGED_TOPIC, tenant.to_string().into_bytes())
             .await
             .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
-        // Reload now, so the answer shows the rules in force.
+        // The answer shows the rules in force (`effective` reads them again).
         let tx = ctx.tenant_tx(Access::Read).await?;
         let rules = permissions::rules(&tx).await.map_err(core)?;
         tx.rollback().await.map_err(core)?;
-        services
-            .authorizer
-            .load_tenant(tenant, &rules)
-            .await
-            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
         let customized = rules.iter().any(|r| r.role == role.as_str());
         Ok(SetRolePermissionsPayload {
             role_permissions: Some(effective(ctx, role, customized).await?),
