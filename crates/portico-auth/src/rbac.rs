@@ -150,6 +150,14 @@ impl CasbinAuthorizer {
         }
     }
 
+    /// Whether the tenant's rules are loaded.
+    pub fn is_loaded(&self, tenant: TenantId) -> bool {
+        self.loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&tenant)
+    }
+
     /// The decision with the rules loaded now; a tenant not loaded gets the defaults.
     pub async fn allowed(&self, role: &str, tenant: TenantId, object: &str, action: &str) -> bool {
         let request = format!("{role} {object} {action}");
@@ -211,13 +219,6 @@ impl Authorizer for CasbinAuthorizer {
             .filter(|p| p[0] == role && p[1] == "*" && p[4] == "allow")
             .map(|p| (p[2].clone(), p[3].clone()))
             .collect()
-    }
-
-    async fn is_loaded(&self, tenant: TenantId) -> bool {
-        self.loaded
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains_key(&tenant)
     }
 
     async fn load_tenant(
@@ -436,7 +437,7 @@ mod tests {
         assert!(!block_on(authz.allowed("staff", b, "audit", "read")));
         block_on(authz.forget_tenant(a));
         assert!(block_on(authz.allowed("staff", a, "patients", "write")));
-        assert!(!block_on(authz.is_loaded(a)));
+        assert!(!authz.is_loaded(a));
     }
 
     /// Polls a future once: `Some` when it finished without waiting on anything.
@@ -476,7 +477,7 @@ mod tests {
         );
         drop(reading);
         assert!(block_on(authz.load_tenant(quiet, &[], authz.generation())).unwrap());
-        assert!(block_on(authz.is_loaded(quiet)));
+        assert!(authz.is_loaded(quiet));
         assert!(
             block_on(authz.allowed("staff", quiet, "patients", "write")),
             "the shared decision is the default"
@@ -505,7 +506,7 @@ mod tests {
         let read_at = authz.generation();
         block_on(authz.forget_tenant(t));
         assert!(!block_on(authz.load_tenant(t, &[], read_at)).unwrap());
-        assert!(!block_on(authz.is_loaded(t)));
+        assert!(!authz.is_loaded(t));
         assert_eq!(
             block_on(authz.decide("staff", t, "patients", "write")),
             None

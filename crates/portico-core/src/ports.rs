@@ -380,7 +380,6 @@ pub trait Authorizer: Send + Sync {
     fn generation(&self) -> u64;
     /// The permissions a role has by default (domain `*`).
     async fn defaults(&self, role: &str) -> Vec<crate::permissions::Permission>;
-    async fn is_loaded(&self, tenant: TenantId) -> bool;
     /// Loads rules read after `generation` was read. `false`, with nothing loaded, when
     /// rules were forgotten since (what was read may predate a change: read them again).
     async fn load_tenant(
