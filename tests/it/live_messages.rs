@@ -113,34 +113,15 @@ async fn until_live(app: &TestApp, writer: &Signed, thread: &str, ws: &mut Socke
     panic!("the subscription never went live");
 }
 
-/// Waits for a server process to answer `/readyz`.
-async fn wait_ready(listen: &str) {
-    let client = reqwest::Client::new();
-    for _ in 0..600 {
-        if let Ok(res) = client.get(format!("http://{listen}/readyz")).send().await
-            && res.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the second server process never became ready");
-}
-
 #[tokio::test]
 async fn a_message_posted_on_one_instance_reaches_a_subscriber_on_another() {
     let a = spawn_app().await;
     // On PostgreSQL + Redis, instance B is another `portico serve` process; the embedded
     // profile's pub/sub is in-process, so there both ends use the one instance.
     let (_b, b_ref) = if a.database.is_postgres() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = crate::worker_process::free_listen();
         let process = crate::worker_process::server(&a.database.config(), &listen);
-        wait_ready(&listen).await;
+        crate::worker_process::wait_ready(&listen).await;
         (Some(process), listen)
     } else {
         (None, a.addr.to_string())

@@ -33,6 +33,49 @@ impl Process {
     pub fn is_running(&mut self) -> bool {
         matches!(self.0.try_wait(), Ok(None))
     }
+
+    /// SIGTERM: what an orchestrator sends to stop a process gracefully.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGTERM was delivered");
+    }
+
+    /// Waits for the process to exit, up to a minute; its exit status.
+    pub async fn exited(&mut self) -> std::process::ExitStatus {
+        for _ in 0..600 {
+            if let Some(status) = self.0.try_wait().expect("the process can be waited on") {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the process did not exit within a minute of being asked to");
+    }
+}
+
+/// A free loopback address to listen on.
+pub fn free_listen() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// Waits for a server process to answer `/readyz`.
+pub async fn wait_ready(listen: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if let Ok(res) = client.get(format!("http://{listen}/readyz")).send().await
+            && res.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server process never became ready");
 }
 
 impl Drop for Process {
@@ -43,7 +86,12 @@ impl Drop for Process {
 
 /// A `portico worker` process on `config`'s database, queue and outbox folder.
 pub fn worker(config: &Config) -> Process {
-    process(config, &["worker"], "127.0.0.1:0")
+    worker_on(config, "127.0.0.1:0")
+}
+
+/// A `portico worker` process whose `/readyz` answers on `listen`.
+pub fn worker_on(config: &Config, listen: &str) -> Process {
+    process(config, &["worker"], listen)
 }
 
 /// A `portico serve --no-workers` process (another replica of the API) on `config`'s
@@ -81,6 +129,9 @@ fn process(config: &Config, args: &[&str], listen: &str) -> Process {
     }
     if let Some(url) = &config.redis_url {
         cmd.env("PORTICO_REDIS_URL", url.expose_secret());
+    }
+    if let Some(url) = &config.smtp_url {
+        cmd.env("PORTICO_SMTP_URL", url.expose_secret());
     }
     Process(cmd.spawn().expect("the process starts"))
 }

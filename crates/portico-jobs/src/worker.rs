@@ -291,10 +291,16 @@ where
     monitor
 }
 
-/// Runs the workers until `shutdown` is cancelled.
-pub async fn run_workers(ctx: JobContext, shutdown: CancellationToken) -> std::io::Result<()> {
+/// Runs the workers until `shutdown` is cancelled, then lets running jobs finish for up to
+/// `grace`. A job cut off after that is not lost: the storage re-enqueues what a stopped
+/// worker had fetched, and an outbox message is relayed again once its claim lapses.
+pub async fn run_workers(
+    ctx: JobContext,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> std::io::Result<()> {
     let mut monitor = Monitor::new()
-        .shutdown_timeout(Duration::from_secs(10))
+        .shutdown_timeout(grace)
         // A worker stops on a backend error (a poll, a heartbeat or an acknowledgement that
         // failed, as while Redis restarts); start it again unless the process is stopping.
         // Jobs it had fetched are re-enqueued by the storage as orphans, and outbox messages

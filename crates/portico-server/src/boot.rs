@@ -71,11 +71,14 @@ impl Running {
         self.wait().await
     }
 
-    /// Waits until the process is asked to stop (or a part fails).
+    /// Waits until the process is asked to stop (or a part fails), then until in-flight
+    /// requests, running jobs and open graphql-ws sessions are done.
     pub async fn wait(self) -> anyhow::Result<()> {
         for task in self.tasks {
             task.await.context("task panicked")??;
         }
+        self.state.sessions.close();
+        self.state.sessions.wait().await;
         Ok(())
     }
 }
@@ -113,8 +116,10 @@ pub async fn start(
         portal: http::spa::SpaFiles::new(http::spa::App::Portal, config.portal_dir.as_deref()),
         ready: tokio::sync::watch::channel(false).0,
         demo_totp_secret: Arc::new(OnceLock::new()),
+        stopping: CancellationToken::new(),
+        sessions: tokio_util::task::TaskTracker::new(),
     };
-    let shutdown = CancellationToken::new();
+    let shutdown = state.stopping.clone();
     let app = http::router(state.clone(), options.api);
     let serve_token = shutdown.clone();
     let server = tokio::spawn(async move {
@@ -135,7 +140,8 @@ pub async fn start(
         };
         if options.workers {
             tracing::info!(queue = ctx.queue.backend(), "workers started");
-            portico_jobs::run_workers(ctx, boot_token)
+            let grace = Duration::from_secs(boot_state.config.shutdown_grace_secs);
+            portico_jobs::run_workers(ctx, boot_token, grace)
                 .await
                 .context("workers failed")?;
         }

@@ -1,6 +1,6 @@
 //! The command line: `serve`, `worker`, `migrate`, `export-schema` and `demo`.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -367,7 +367,18 @@ async fn serve(config: Config, options: Options) -> anyhow::Result<()> {
         ),
         () = stopped.cancelled() => {}
     }
-    running.wait().await
+    let grace = Duration::from_secs(running.state.config.shutdown_grace_secs);
+    let drained = running.wait();
+    tokio::pin!(drained);
+    tokio::select! {
+        result = &mut drained => result,
+        () = async { stopped.cancelled().await; tokio::time::sleep(grace).await } => {
+            // What is cut off here is not lost: a request without an answer was not
+            // acknowledged, and jobs and outbox messages go back to the queue.
+            tracing::warn!(grace_secs = grace.as_secs(), "stopping before everything finished");
+            Ok(())
+        }
+    }
 }
 
 fn print_banner(addr: std::net::SocketAddr, options: Options, demo_totp: Option<&str>) {

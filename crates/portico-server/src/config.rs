@@ -43,6 +43,9 @@ pub struct Config {
     /// How long a worker holds an outbox message it is delivering; a worker that dies lets
     /// it go after this (and the message is sent again).
     pub outbox_claim_secs: u64,
+    /// On SIGTERM: how long in-flight requests and running jobs may take before the process
+    /// exits anyway (keep it below the orchestrator's grace period).
+    pub shutdown_grace_secs: u64,
     /// Set: jobs, pub/sub and rate limits go through Redis.
     pub redis_url: Option<SecretString>,
     /// Prefix of every Redis key and channel, so deployments (and tests) can share a server.
@@ -174,6 +177,7 @@ impl Default for Config {
             database_max_connections: 10,
             database_retry_max_secs: 30,
             outbox_claim_secs: 120,
+            shutdown_grace_secs: 20,
             redis_url: None,
             redis_prefix: "portico".to_owned(),
             base_domain: "localhost".to_owned(),
@@ -442,6 +446,12 @@ impl Config {
             if value == 0 {
                 return Err(ConfigError::new(name, "must be greater than 0"));
             }
+        }
+        if self.shutdown_grace_secs == 0 || self.shutdown_grace_secs > 600 {
+            return Err(ConfigError::new(
+                "PORTICO_SHUTDOWN_GRACE_SECS",
+                "must be between 1 and 600",
+            ));
         }
         if self.access_token_ttl_secs == 0 || self.access_token_ttl_secs > 900 {
             return Err(ConfigError::new(

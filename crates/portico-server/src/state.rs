@@ -29,6 +29,13 @@ pub struct AppState {
     pub demo_totp_secret: Arc<OnceLock<String>>,
     /// Flips to `true` once the runtime is set.
     pub ready: tokio::sync::watch::Sender<bool>,
+    /// Cancelled when the process is asked to stop: `/readyz` answers 503 from then on, so a
+    /// load balancer sends no new requests, and open graphql-ws sessions are closed with a
+    /// reconnect code.
+    pub stopping: tokio_util::sync::CancellationToken,
+    /// The open graphql-ws sessions, which outlive the HTTP server's own drain (an upgraded
+    /// connection is no longer its request): the process waits for them to close.
+    pub sessions: tokio_util::task::TaskTracker,
 }
 
 impl AppState {

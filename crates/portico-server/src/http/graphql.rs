@@ -21,6 +21,8 @@ use axum::{
 };
 use std::time::Duration;
 
+use futures::{SinkExt as _, StreamExt as _};
+
 use portico_core::{
     TenantTx, UserId,
     identity::{MfaState, Role, SessionClaims},
@@ -254,11 +256,65 @@ async fn websocket(state: AppState, req: Request) -> Response {
             let mut data = async_graphql::Data::default();
             data.insert(context.clone());
             data.insert(RequestMethod::WebSocket);
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
-                .on_connection_init(move |payload| connection_init(state, context, payload))
-                .serve()
+            let stopping = state.stopping.clone();
+            let sessions = state.sessions.clone();
+            let (sink, stream) = socket.split();
+            // The session writes into a channel that `until_stopped` drains into the socket,
+            // so that on shutdown the socket is still ours to close with a reconnect code.
+            let (tx, rx) = futures::channel::mpsc::channel(16);
+            let session = GraphQLWebSocket::new_with_pair(
+                tx,
+                stream.take_until(stopping.clone().cancelled_owned()),
+                schema,
+                protocol,
+            )
+            .with_data(data)
+            .on_connection_init(move |payload| connection_init(state, context, payload))
+            .serve();
+            sessions.track_future(until_stopped(session, rx, sink, stopping))
         })
+}
+
+/// WebSocket close code 1012 (service restart): graphql-ws clients reconnect after it, to
+/// another instance behind the load balancer.
+const CLOSE_SERVICE_RESTART: u16 = 1012;
+
+/// Runs a graphql-ws session, forwarding what it sends to the socket, until the session ends
+/// or the process starts stopping; then closes the socket with [`CLOSE_SERVICE_RESTART`].
+async fn until_stopped(
+    session: impl Future<Output = ()>,
+    mut outgoing: futures::channel::mpsc::Receiver<axum::extract::ws::Message>,
+    mut socket: futures::stream::SplitSink<
+        axum::extract::ws::WebSocket,
+        axum::extract::ws::Message,
+    >,
+    stopping: tokio_util::sync::CancellationToken,
+) {
+    use axum::extract::ws::{CloseFrame, Message};
+    let forward = async {
+        while let Some(message) = outgoing.next().await {
+            if socket.send(message).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        // Checked first: once stopping, the session's input ends too, and the socket is
+        // closed here with the reconnect code rather than left to drop.
+        biased;
+        () = stopping.cancelled() => {}
+        // The session ended by itself: the client left, or the session closed the socket
+        // with its own code, which `forward` has sent.
+        _ = futures::future::join(session, forward) => return,
+    }
+    let close = Message::Close(Some(CloseFrame {
+        code: CLOSE_SERVICE_RESTART,
+        reason: "server restarting".into(),
+    }));
+    // A client already gone has nothing left to be told.
+    if socket.send(close).await.is_ok() {
+        let _ = socket.close().await;
+    }
 }
 
 /// graphql-ws clients (browsers cannot set headers on a WebSocket) send their token in the

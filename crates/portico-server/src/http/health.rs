@@ -15,6 +15,12 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.stopping.is_cancelled() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "stopping" })),
+        );
+    }
     let Some(runtime) = state.runtime() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
