@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -31,7 +31,7 @@ admin-ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
 build:
 	$(CARGO) build --locked --workspace
 
-test: fmt-check lint arch-check test-deps test-sqlite test-postgres test-ui
+test: fmt-check lint arch-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster-if-configured
 
 # The FHIR server the EHR tests run against (Medplum's router behind a small Node wrapper),
 # installed once from its lock file.
@@ -53,6 +53,13 @@ lint:
 arch-check:
 	scripts/arch-check
 
+# The deployment files: infra/Dockerfile (hadolint), infra/compose.yaml (the Compose
+# specification's schema and its references) and infra/k8s (rendered like kustomize and
+# validated against Kubernetes 1.33's schemas, strict). Needs no Docker engine or cluster;
+# the tools (infra/requirements.txt) are installed into target/infra-tools on first use.
+infra-check:
+	scripts/infra-check
+
 test-sqlite:
 	env -u PORTICO_TEST_DATABASE_URL -u PORTICO_TEST_REDIS_URL $(CARGO) test --locked --workspace
 
@@ -61,6 +68,21 @@ ifneq ($(and $(PG_URL),$(REDIS_URL)),)
 	$(CARGO) test --locked -p portico-tests
 else
 	@echo "PostgreSQL + Redis suite skipped: set PORTICO_TEST_DATABASE_URL and PORTICO_TEST_REDIS_URL to run it"
+endif
+
+# The production topology under faults (tests/it/cluster/mod.rs): its own PostgreSQL and
+# Redis, two API replicas and two workers behind HAProxy, a real SMTP server; one replica and
+# one worker killed, Redis and PostgreSQL restarted, under load; prints its figures. Installs
+# HAProxy (and PostgreSQL's server, Redis, aiosmtpd) when missing. `make test` runs it where
+# PostgreSQL + Redis are configured for the suite (as in CI).
+test-cluster:
+	scripts/test-cluster
+
+test-cluster-if-configured:
+ifneq ($(and $(PG_URL),$(REDIS_URL)),)
+	scripts/test-cluster
+else
+	@echo "cluster run skipped: set PORTICO_TEST_DATABASE_URL and PORTICO_TEST_REDIS_URL, or run make test-cluster"
 endif
 
 # The console's and the portal's journeys in headless Chromium (Debian's `chromium`; nothing
