@@ -72,12 +72,18 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create() -> Self {
+        Self::create_on(profile()).await
+    }
+
+    /// A fresh database on the given PostgreSQL and Redis (or SQLite), whatever the
+    /// environment names.
+    pub async fn create_on(profile: Profile) -> Self {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let redis_prefix = format!("portico-test-{id}");
         let secrets_key = portico_auth::sealing::Sealer::generate_key();
         let dir = std::env::temp_dir().join(format!("portico-test-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
-        match profile() {
+        match profile {
             Profile::Sqlite => {
                 let url = format!("sqlite://{}", dir.join("portico.db").display());
                 Self {

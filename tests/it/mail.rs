@@ -17,9 +17,9 @@ use secrecy::SecretString;
 use serde_json::json;
 
 /// An SMTP server in a child process, killed when dropped.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for SmtpServer {
@@ -31,7 +31,7 @@ impl Drop for SmtpServer {
 
 /// Starts aiosmtpd, or returns `None` when it is not installed here (CI installs it and
 /// then requires it).
-async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
+pub(crate) async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
     if !portico_tests::tool_installed(
         "aiosmtpd",
         "python3",

@@ -59,7 +59,13 @@ async fn user_gid(app: &TestApp, slug: &str, who: &Signed) -> String {
 }
 
 pub(crate) async fn clinic(app: &TestApp, slug: &str) -> Clinic {
-    let admin = app.practice_admin(slug).await;
+    clinic_for(app, app.practice_admin(slug).await).await
+}
+
+/// A nurse line staffed by one new staff member, in the practice `admin` runs.
+pub(crate) async fn clinic_for(app: &TestApp, admin: Signed) -> Clinic {
+    let slug = admin.slug.clone();
+    let slug = slug.as_str();
     let (nurse, _) = app.add_user(slug, Role::Staff).await;
     let nurse_id = user_gid(app, slug, &nurse).await;
     let (_, created) = app

@@ -23,7 +23,7 @@ use crate::worker_process::{
 const MESSAGES: usize = 400;
 
 /// Starts `redis-server` on `port` with nothing kept on disk, and waits until it answers.
-async fn redis_server(port: u16) -> Process {
+pub(crate) async fn redis_server(port: u16) -> Process {
     let process = Process(
         Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])

@@ -21,7 +21,8 @@ const SET_WEEK: &str =
 const SLOTS: &str = "query($type: ID!, $from: Date!, $to: Date!, $provider: ID) {
     availableSlots(appointmentTypeId: $type, from: $from, to: $to, providerId: $provider) {
         start end provider { id displayName } location { id } } }";
-const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) {
+pub(crate) const BOOK: &str =
+    "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) {
     appointment { id start end status bookedVia changeableOnline provider { displayName } }
     userErrors { field code message } } }";
 const RESCHEDULE: &str =

@@ -1,0 +1,347 @@
+//! The mixed workload of the cluster run, through the load balancer: patients book visits and
+//! write to their care team, a nurse answers, and two staff subscribers listen for messages
+//! on one replica each. Every call is logged with its time and outcome, so the checks can tell
+//! what was acknowledged and what happened outside the fault windows.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use futures::{SinkExt, StreamExt};
+use portico_core::identity::Role;
+use portico_tests::{Signed, TestApp, graphql_ws_request};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    messaging::{POST, clinic_for, start, thread_id},
+    scheduling::{BOOK, days_ahead, gid, practice_in, slots, starts},
+};
+
+pub const SLUG: &str = "cluster";
+
+const UPDATES: &str = "subscription { threadUpdates { kind message { body } } }";
+
+pub struct Patient {
+    pub signed: Signed,
+    pub chart: String,
+    pub thread: String,
+}
+
+/// The practice the workload runs in, set up before the run.
+pub struct Setup {
+    pub nurse: Signed,
+    pub provider: String,
+    pub location: String,
+    pub kind: String,
+    pub patients: Vec<Patient>,
+    /// Open slots, each booked at most once by the workload.
+    pub slots: Vec<DateTime<Utc>>,
+}
+
+pub async fn setup(app: &TestApp, patients: usize) -> Setup {
+    // Open from 06:00 to 22:00: enough slots for every booking of the run.
+    let practice = practice_in(app, SLUG, "America/Chicago", "06:00", "22:00").await;
+    let clinic = clinic_for(app, practice.admin.clone()).await;
+    let mut list = Vec::with_capacity(patients);
+    for i in 0..patients {
+        let (signed, chart) = app.add_user(SLUG, Role::Patient).await;
+        let chart = chart.expect("a patient has a chart");
+        let started = start(app, &signed, chart, &clinic.pool, &format!("opening {i}")).await;
+        list.push(Patient {
+            thread: thread_id(&started),
+            chart: gid("Patient", chart),
+            signed,
+        });
+    }
+    let from = days_ahead(&practice, 2);
+    let to = days_ahead(&practice, 40);
+    let open = starts(&slots(app, &list[0].signed.access, SLUG, &practice, from, to).await);
+    Setup {
+        nurse: clinic.nurse,
+        provider: practice.provider,
+        location: practice.location,
+        kind: practice.kind,
+        patients: list,
+        slots: open,
+    }
+}
+
+/// One call through the load balancer.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub what: &'static str,
+    pub from: Instant,
+    pub to: Instant,
+    /// `None` when it succeeded; what went wrong otherwise.
+    pub error: Option<String>,
+}
+
+/// What the workload did: every call, and what was acknowledged.
+#[derive(Default)]
+pub struct Log {
+    pub calls: Vec<Call>,
+    /// Appointment ids the API acknowledged, with the slot booked.
+    pub bookings: Vec<(uuid::Uuid, DateTime<Utc>)>,
+    /// Message bodies the API acknowledged, with the call's times.
+    pub messages: Vec<(String, Instant, Instant)>,
+}
+
+pub type Shared = Arc<Mutex<Log>>;
+
+fn record(log: &Shared, call: Call) {
+    log.lock()
+        .expect("the log is not poisoned")
+        .calls
+        .push(call);
+}
+
+/// A GraphQL client of the load balancer.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(base: String) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("an HTTP client");
+        Self { base, http }
+    }
+
+    /// The answer's body, or why there is none (transport, status, or a GraphQL error).
+    pub async fn call(&self, token: &str, query: &str, variables: Value) -> Result<Value, String> {
+        let res = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .header("X-Portico-Tenant", SLUG)
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .map_err(|e| format!("transport: {e}"))?;
+        let status = res.status();
+        let body: Value = res
+            .json()
+            .await
+            .map_err(|e| format!("HTTP {status}, unreadable body: {e}"))?;
+        if !status.is_success() || body.get("errors").is_some() {
+            return Err(format!("HTTP {status}: {}", body["errors"]));
+        }
+        Ok(body)
+    }
+}
+
+fn user_errors(body: &Value, field: &str) -> Option<String> {
+    let errors = &body["data"][field]["userErrors"];
+    (errors.as_array().is_some_and(|e| !e.is_empty())).then(|| errors.to_string())
+}
+
+fn appointment_uuid(id: &str) -> uuid::Uuid {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(id).expect("a global id")).unwrap();
+    decoded
+        .strip_prefix("Appointment:")
+        .and_then(|u| u.parse().ok())
+        .unwrap_or_else(|| panic!("not an appointment id: {decoded}"))
+}
+
+/// A patient's loop: book the next free slot every third round, and write to the care team
+/// every round, until `stop`.
+pub async fn patient(
+    client: Client,
+    setup: Arc<Setup>,
+    who: usize,
+    next_slot: Arc<AtomicUsize>,
+    log: Shared,
+    stop: CancellationToken,
+) {
+    let me = &setup.patients[who];
+    let mut round = 0usize;
+    while !stop.is_cancelled() {
+        if round.is_multiple_of(3)
+            && let Some(&slot) = setup.slots.get(next_slot.fetch_add(1, Ordering::Relaxed))
+        {
+            let from = Instant::now();
+            let result = client
+                .call(
+                    &me.signed.access,
+                    BOOK,
+                    json!({ "input": { "patientId": me.chart, "appointmentTypeId": setup.kind,
+                        "providerId": setup.provider, "locationId": setup.location,
+                        "start": slot.to_rfc3339() } }),
+                )
+                .await;
+            let to = Instant::now();
+            let error = match result {
+                Ok(body) => match user_errors(&body, "bookAppointment") {
+                    Some(e) => Some(format!("refused: {e}")),
+                    None => {
+                        let id = body["data"]["bookAppointment"]["appointment"]["id"]
+                            .as_str()
+                            .map(appointment_uuid);
+                        match id {
+                            Some(id) => {
+                                log.lock().unwrap().bookings.push((id, slot));
+                                None
+                            }
+                            None => Some(format!("no appointment in {body}")),
+                        }
+                    }
+                },
+                Err(e) => Some(e),
+            };
+            record(
+                &log,
+                Call {
+                    what: "book",
+                    from,
+                    to,
+                    error,
+                },
+            );
+        }
+        let body = format!("cluster message {who}-{round}");
+        post(&client, &me.signed, &me.thread, &body, &log).await;
+        round += 1;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// The nurse's loop: answer each patient's thread in turn, until `stop`.
+pub async fn nurse(client: Client, setup: Arc<Setup>, log: Shared, stop: CancellationToken) {
+    let mut round = 0usize;
+    while !stop.is_cancelled() {
+        let patient = &setup.patients[round % setup.patients.len()];
+        let body = format!("cluster reply {round}");
+        post(&client, &setup.nurse, &patient.thread, &body, &log).await;
+        round += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn post(client: &Client, who: &Signed, thread: &str, body: &str, log: &Shared) {
+    let from = Instant::now();
+    let result = client
+        .call(
+            &who.access,
+            POST,
+            json!({ "input": { "threadId": thread, "body": body, "internal": false } }),
+        )
+        .await;
+    let to = Instant::now();
+    let error = match result {
+        Ok(answer) => match user_errors(&answer, "postMessage") {
+            Some(e) => Some(format!("refused: {e}")),
+            None if answer["data"]["postMessage"]["message"]["body"] == body => {
+                log.lock()
+                    .unwrap()
+                    .messages
+                    .push((body.to_owned(), from, to));
+                None
+            }
+            None => Some(format!("no message in {answer}")),
+        },
+        Err(e) => Some(e),
+    };
+    record(
+        log,
+        Call {
+            what: "message",
+            from,
+            to,
+            error,
+        },
+    );
+}
+
+/// What a subscriber heard, and when its subscription (re)started.
+#[derive(Default)]
+pub struct Heard {
+    pub bodies: Vec<(String, Instant)>,
+    /// When each subscription was acknowledged; more than one means it reconnected.
+    pub subscribed: Vec<Instant>,
+}
+
+/// A staff member's graphql-ws subscriber on one replica, which, as a browser's client
+/// would, connects again and subscribes again whenever its connection or subscription ends.
+pub async fn subscriber(
+    host: String,
+    who: Signed,
+    heard: Arc<Mutex<Heard>>,
+    stop: CancellationToken,
+) {
+    while !stop.is_cancelled() {
+        let _ = listen_once(&host, &who, &heard, &stop).await;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+}
+
+/// One connection: until it ends, is refused, or `stop`.
+async fn listen_once(
+    host: &str,
+    who: &Signed,
+    heard: &Mutex<Heard>,
+    stop: &CancellationToken,
+) -> Option<()> {
+    let mut request = graphql_ws_request(host);
+    request
+        .headers_mut()
+        .insert("X-Portico-Tenant", HeaderValue::from_static(SLUG));
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.ok()?;
+    let init = json!({ "type": "connection_init",
+        "payload": { "authorization": format!("Bearer {}", who.access) } });
+    ws.send(Message::text(init.to_string())).await.ok()?;
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": UPDATES } });
+    let mut acknowledged = false;
+    loop {
+        let frame = tokio::select! {
+            () = stop.cancelled() => return Some(()),
+            frame = ws.next() => frame?.ok()?,
+        };
+        let Message::Text(text) = frame else {
+            if matches!(frame, Message::Close(_)) {
+                return None;
+            }
+            continue;
+        };
+        let value: Value = serde_json::from_str(text.as_str()).ok()?;
+        match value["type"].as_str() {
+            Some("connection_ack") if !acknowledged => {
+                acknowledged = true;
+                ws.send(Message::text(subscribe.to_string())).await.ok()?;
+                heard.lock().unwrap().subscribed.push(Instant::now());
+            }
+            Some("next") => {
+                if let Some(body) =
+                    value["payload"]["data"]["threadUpdates"]["message"]["body"].as_str()
+                {
+                    heard
+                        .lock()
+                        .unwrap()
+                        .bodies
+                        .push((body.to_owned(), Instant::now()));
+                }
+            }
+            Some("ping") => {
+                ws.send(Message::text(r#"{"type":"pong"}"#)).await.ok()?;
+            }
+            // The subscription ended (its pub/sub connection dropped) or failed: start over.
+            Some("complete") | Some("error") => return None,
+            _ => {}
+        }
+    }
+}
