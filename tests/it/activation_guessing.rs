@@ -130,3 +130,55 @@ async fn guessing_one_practices_codes_from_many_addresses_is_throttled_for_that_
         "{other}"
     );
 }
+
+/// One activation attempt through a load balancer at 127.0.0.1 that says the client is
+/// `client` (`X-Forwarded-For`, with an entry the client itself wrote in front).
+async fn attempt_via_proxy(app: &TestApp, client: &str, slug: &str) -> Value {
+    reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .header("X-Portico-Tenant", slug)
+        .header("X-Forwarded-For", format!("192.0.2.1, {client}"))
+        .json(&json!({ "query": ACTIVATE,
+            "variables": { "code": "ZZZZZ-ZZZZZ", "email": "guess@example.org" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_is_throttled_on_its_own() {
+    let app = spawn_app_with(|c| {
+        c.activation_failures_per_address = 3;
+        c.activation_failures_per_practice = 1000;
+        c.trusted_proxies = "127.0.0.0/8".to_owned();
+    })
+    .await;
+    practice_with_code(&app, "alder").await;
+    for _ in 0..3 {
+        let body = attempt_via_proxy(&app, "203.0.113.7", "alder").await;
+        assert_eq!(refusal(&body).0, "ACTIVATION_INVALID", "{body}");
+    }
+    assert_rate_limited(&attempt_via_proxy(&app, "203.0.113.7", "alder").await);
+    // Another patient behind the same load balancer is not locked out with the first.
+    let other = attempt_via_proxy(&app, "198.51.100.20", "alder").await;
+    assert_eq!(refusal(&other).0, "ACTIVATION_INVALID", "{other}");
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_address_is_not_believed() {
+    let app = spawn_app_with(|c| {
+        c.activation_failures_per_address = 3;
+        c.activation_failures_per_practice = 1000;
+    })
+    .await;
+    practice_with_code(&app, "hazel").await;
+    // Each guess claims another address; all come from 127.0.0.1, which is what counts.
+    for i in 0..3 {
+        let body = attempt_via_proxy(&app, &format!("203.0.113.{i}"), "hazel").await;
+        assert_eq!(refusal(&body).0, "ACTIVATION_INVALID", "{body}");
+    }
+    assert_rate_limited(&attempt_via_proxy(&app, "203.0.113.99", "hazel").await);
+}

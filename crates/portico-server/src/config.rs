@@ -70,6 +70,9 @@ pub struct Config {
     /// Browser origins allowed to call the API cross-origin, comma-separated; empty means
     /// same-origin only.
     pub cors_origins: String,
+    /// Load balancers and ingresses (addresses or CIDR blocks, comma-separated) whose
+    /// `X-Forwarded-For` names the client; empty means the TCP peer is the client.
+    pub trusted_proxies: String,
     /// `iss` of access tokens.
     pub jwt_issuer: String,
     /// Access-token lifetime; at most 900 (15 minutes).
@@ -193,6 +196,7 @@ impl Default for Config {
             graphql_suggestions: None,
             server_timing: None,
             cors_origins: String::new(),
+            trusted_proxies: String::new(),
             jwt_issuer: "portico".to_owned(),
             access_token_ttl_secs: 900,
             session_staff_idle_secs: 15 * 60,
@@ -447,6 +451,7 @@ impl Config {
                 return Err(ConfigError::new(name, "must be greater than 0"));
             }
         }
+        self.trusted_proxy_nets()?;
         if self.shutdown_grace_secs == 0 || self.shutdown_grace_secs > 600 {
             return Err(ConfigError::new(
                 "PORTICO_SHUTDOWN_GRACE_SECS",
@@ -712,6 +717,26 @@ impl Config {
 
     pub fn is_postgres(&self) -> bool {
         is_postgres(self.database_url.expose_secret())
+    }
+
+    /// `PORTICO_TRUSTED_PROXIES` as networks (an address alone is a network of one).
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "PORTICO_TRUSTED_PROXIES",
+                            "must be addresses or CIDR blocks, comma-separated (10.0.0.0/8, 192.0.2.7)",
+                        )
+                    })
+            })
+            .collect()
     }
 
     pub fn cors_origin_list(&self) -> impl Iterator<Item = &str> {

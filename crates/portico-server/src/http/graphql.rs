@@ -749,9 +749,7 @@ fn raw_operation_label(batch: &BatchRequest) -> String {
 }
 
 fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+    extensions.get::<super::ClientAddr>().and_then(|c| c.0)
 }
 
 fn request_id(extensions: &axum::http::Extensions) -> String {

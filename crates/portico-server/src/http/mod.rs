@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the layers every request passes through.
 
+mod client_addr;
 pub mod console;
 mod files;
 pub mod graphiql;
@@ -27,6 +28,7 @@ use tower_http::{
 
 use crate::state::AppState;
 
+pub use client_addr::ClientAddr;
 pub use request_id::RequestId;
 
 pub fn router(state: AppState, api: bool) -> Router {
@@ -80,6 +82,13 @@ pub fn router(state: AppState, api: bool) -> Router {
             Duration::from_secs(config.request_timeout_secs),
         ))
         .layer(middleware::from_fn(request_id::assign))
+        .layer(middleware::from_fn_with_state(
+            client_addr::TrustedProxies(
+                // Checked by `Config::validate` before serving; an unchecked config trusts none.
+                config.trusted_proxy_nets().unwrap_or_default().into(),
+            ),
+            client_addr::resolve,
+        ))
         .layer(middleware::from_fn_with_state(
             security_headers::SecurityHeaders::new(config.hsts_max_age_secs),
             security_headers::apply,
