@@ -75,10 +75,10 @@ endif
 # one worker killed, Redis and PostgreSQL restarted, under load; prints its figures. Installs
 # HAProxy (and PostgreSQL's server, Redis, aiosmtpd) when missing. `make test` runs it where
 # PostgreSQL + Redis are configured for the suite (as in CI).
-test-cluster:
+test-cluster: test-deps
 	scripts/test-cluster
 
-test-cluster-if-configured:
+test-cluster-if-configured: test-deps
 ifneq ($(and $(PG_URL),$(REDIS_URL)),)
 	scripts/test-cluster
 else

@@ -24,7 +24,7 @@ use crate::scheduling::{book, booked_id, days_ahead, gid, practice, slots, start
 /// Patient identity: which entries count, duplicates, entry-exact write-back.
 mod identity;
 
-const TOKEN: &str = "portico-test-token";
+pub(crate) const TOKEN: &str = "portico-test-token";
 
 async fn fhir() -> Option<FhirServer> {
     FhirServer::start(&[("FHIR_BEARER_TOKEN", TOKEN)]).await
@@ -47,7 +47,7 @@ const STATUS: &str = "{ ehrSyncStatus(runs: 5) { connection { baseUrl } failures
     runs { status trigger errorCode counts { resourceType fetched applied unchanged rejected removed waiting }
       rejections { resourceType fhirId code } } } }";
 
-async fn connect(app: &TestApp, slug: &str, access: &str, base_url: &str) -> Value {
+pub(crate) async fn connect(app: &TestApp, slug: &str, access: &str, base_url: &str) -> Value {
     let (_, body) = app
         .gql_as(
             slug,
@@ -89,7 +89,10 @@ async fn tenant_id(app: &TestApp, slug: &str) -> TenantId {
 }
 
 /// Runs a sync now, in the test, and returns the finished run.
-async fn sync_now(app: &TestApp, slug: &str) -> portico_core::entities::ehr_sync_run::Model {
+pub(crate) async fn sync_now(
+    app: &TestApp,
+    slug: &str,
+) -> portico_core::entities::ehr_sync_run::Model {
     let services = app.services();
     sync::run(
         &app.db(),
@@ -104,7 +107,10 @@ async fn sync_now(app: &TestApp, slug: &str) -> portico_core::entities::ehr_sync
     .expect("a run")
 }
 
-fn counts(run: &portico_core::entities::ehr_sync_run::Model, kind: &str) -> runs::TypeCounts {
+pub(crate) fn counts(
+    run: &portico_core::entities::ehr_sync_run::Model,
+    kind: &str,
+) -> runs::TypeCounts {
     runs::counts_of(run).get(kind).copied().unwrap_or_default()
 }
 

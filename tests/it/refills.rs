@@ -25,7 +25,8 @@ use crate::{
     scheduling::practice,
 };
 
-const REQUEST: &str = "mutation($input: RequestRefillInput!) { requestRefill(input: $input) {
+pub(crate) const REQUEST: &str =
+    "mutation($input: RequestRefillInput!) { requestRefill(input: $input) {
     refillRequest { id status pharmacy note route } userErrors { field code message } } }";
 const MINE: &str = "query($patient: ID!) { refillRequests(patientId: $patient) {
     id status route reason approvedQuantity approvedRefills assignedUserId assignedPoolId

@@ -133,6 +133,9 @@ fn process(config: &Config, args: &[&str], listen: &str) -> Process {
     if let Some(url) = &config.smtp_url {
         cmd.env("PORTICO_SMTP_URL", url.expose_secret());
     }
+    if config.ehr_allow_loopback_http {
+        cmd.env("PORTICO_EHR_ALLOW_LOOPBACK_HTTP", "true");
+    }
     Process(cmd.spawn().expect("the process starts"))
 }
 

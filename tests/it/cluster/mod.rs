@@ -2,15 +2,18 @@
 //!
 //! A PostgreSQL of the run's own (migrated as the owner, served as the row-level-security
 //! role), a Redis of its own, two `portico serve --no-workers`, two `portico worker`, HAProxy
-//! in front and a real SMTP server. Patients book and write, a nurse answers (each answer
-//! sends the patient an email notice through the outbox), and two staff subscribers listen,
+//! in front, a real SMTP server and the project's FHIR test server as the practice's EHR.
+//! Patients book visits (each written back to the EHR), ask for refills (routed by a job) and
+//! write to their care team; a nurse answers (each answer may email the patient a notice);
+//! the practice admin asks for an EHR sync every few seconds; two staff subscribers listen,
 //! one on each replica. Meanwhile the run kills (SIGKILL) one replica and one worker and
 //! starts them again, restarts Redis (empty: it keeps nothing), and restarts PostgreSQL. Then
-//! it checks, and prints as figures: every acknowledged booking and message is stored exactly
-//! once; every email notice is delivered, under one Message-ID; the subscribers heard every
-//! message posted outside the fault windows; each process was ready again within 10 s of
-//! Redis or PostgreSQL coming back without being restarted; no call failed outside the fault
-//! windows.
+//! it checks, and prints as figures: every acknowledged booking, message and refill request
+//! is stored exactly once; every booking is in the EHR exactly once; every refill request is
+//! routed exactly once; every email notice is delivered, under one Message-ID; the
+//! subscribers heard every message posted outside the fault windows; each process was ready
+//! again within 10 s of Redis or PostgreSQL coming back without being restarted; no call
+//! failed outside the fault windows.
 
 mod services;
 mod workload;
@@ -125,12 +128,16 @@ async fn the_production_topology_survives_kills_and_restarts() {
         smtp.port
     )));
     config.outbox_claim_secs = 5;
+    let ehr =
+        portico_tests::fhir_server::FhirServer::start(&[("FHIR_BEARER_TOKEN", crate::ehr::TOKEN)])
+            .await
+            .expect("Node.js is installed (the FHIR test server runs on it)");
     config.database_max_connections = 8;
 
     // An operator's instance (serving, no workers) migrates and sets the practice up.
     let app = start(config.clone(), database, false).await;
     app.ready().await;
-    let setup: Arc<Setup> = Arc::new(workload::setup(&app, PATIENTS).await);
+    let setup: Arc<Setup> = Arc::new(workload::setup(&app, PATIENTS, &ehr).await);
     let tenant_id = portico_core::tenants::find_by_slug(&app.db(), workload::SLUG)
         .await
         .unwrap()
@@ -200,6 +207,12 @@ async fn the_production_topology_survives_kills_and_restarts() {
             load_stop.clone(),
         )));
     }
+    tasks.push(tokio::spawn(workload::syncs(
+        client.clone(),
+        Arc::clone(&setup),
+        Arc::clone(&log),
+        load_stop.clone(),
+    )));
     tasks.push(tokio::spawn(workload::nurse(
         client.clone(),
         Arc::clone(&setup),
@@ -260,17 +273,26 @@ async fn the_production_topology_survives_kills_and_restarts() {
         .await
         .unwrap();
     let delivered = wait_for_outbox(&owner, tenant_id).await;
+    wait_for_routing(&owner, tenant_id).await;
     let log = std::mem::take(&mut *log.lock().unwrap());
-    let report = Report::gather(
-        &log,
-        &windows,
-        &heard,
+    let in_ehr = ehr_appointments(&ehr).await;
+    let syncs = pairs(
         &owner,
-        tenant_id,
-        &maildir,
-        run_started,
+        &format!(
+            "SELECT status, count(*)::text FROM ehr_sync_runs WHERE tenant_id = '{tenant_id}' GROUP BY status"
+        ),
     )
     .await;
+    let seen = Seen {
+        log: &log,
+        windows: &windows,
+        heard: &heard,
+        origin: run_started,
+        smtp: received_ids(&maildir),
+        in_ehr,
+        syncs,
+    };
+    let report = Report::gather(seen, &owner, tenant_id).await;
     report.print(run_time, &windows, &delivered);
     report.assert_holds(&windows);
     drop(app);
@@ -278,14 +300,14 @@ async fn the_production_topology_survives_kills_and_restarts() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// Email notices in the outbox: (all, delivered), once every one is delivered or two minutes
-/// pass (a relay Redis lost is sent again by the every-minute sweep).
+/// Email notices and EHR write-backs in the outbox: (all, delivered), once every one is
+/// delivered or two minutes pass (a relay Redis lost is sent again by the every-minute sweep).
 async fn wait_for_outbox(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid) -> (i64, i64) {
     let mut counts = (0, 0);
     for _ in 0..240 {
         counts = (
-            scalar(owner, &format!("SELECT count(*) FROM outbox_messages WHERE tenant_id = '{tenant}' AND channel = 'email' AND cancelled_at IS NULL")).await,
-            scalar(owner, &format!("SELECT count(*) FROM outbox_messages WHERE tenant_id = '{tenant}' AND channel = 'email' AND cancelled_at IS NULL AND delivered_at IS NOT NULL")).await,
+            scalar(owner, &format!("SELECT count(*) FROM outbox_messages WHERE tenant_id = '{tenant}' AND channel IN ('email', 'ehr') AND cancelled_at IS NULL")).await,
+            scalar(owner, &format!("SELECT count(*) FROM outbox_messages WHERE tenant_id = '{tenant}' AND channel IN ('email', 'ehr') AND cancelled_at IS NULL AND delivered_at IS NOT NULL")).await,
         );
         if counts.0 == counts.1 {
             break;
@@ -293,6 +315,24 @@ async fn wait_for_outbox(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     counts
+}
+
+/// Waits until no refill request waits for routing (or a minute passes): a routing job lost
+/// with Redis is queued again from the outbox.
+async fn wait_for_routing(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid) {
+    for _ in 0..120 {
+        let waiting = scalar(
+            owner,
+            &format!(
+                "SELECT count(*) FROM refill_requests WHERE tenant_id = '{tenant}' AND status = 'requested'"
+            ),
+        )
+        .await;
+        if waiting == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 async fn scalar(owner: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
@@ -314,6 +354,62 @@ async fn strings(owner: &sea_orm::DatabaseConnection, sql: &str) -> Vec<String> 
         .iter()
         .map(|row| row.try_get_by_index::<String>(0).unwrap())
         .collect()
+}
+
+async fn pairs(owner: &sea_orm::DatabaseConnection, sql: &str) -> HashMap<String, String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    owner
+        .query_all_raw(Statement::from_string(owner.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index::<String>(0).unwrap(),
+                row.try_get_by_index::<String>(1).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Portico's appointments in the EHR: how many Appointment resources carry each Portico
+/// appointment id (walking the search's pages).
+async fn ehr_appointments(ehr: &portico_tests::fhir_server::FhirServer) -> HashMap<String, usize> {
+    let client = reqwest::Client::new();
+    let mut next = Some(format!("{}/Appointment?_count=200", ehr.base_url));
+    let mut found = HashMap::new();
+    while let Some(url) = next.take() {
+        let page: serde_json::Value = client
+            .get(&url)
+            .bearer_auth(crate::ehr::TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for entry in page["entry"].as_array().into_iter().flatten() {
+            for identifier in entry["resource"]["identifier"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                if identifier["system"] == "urn:portico:appointment"
+                    && let Some(value) = identifier["value"].as_str()
+                {
+                    *found.entry(value.to_owned()).or_insert(0) += 1;
+                }
+            }
+        }
+        next = page["link"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["relation"] == "next")
+            .and_then(|l| l["url"].as_str())
+            .map(str::to_owned);
+    }
+    found
 }
 
 /// Every Message-ID the SMTP server received, with how many times.
@@ -339,6 +435,18 @@ fn received_ids(maildir: &Path) -> HashMap<String, usize> {
     ids
 }
 
+/// What the run did and what its witnesses (the SMTP server, the EHR) saw.
+struct Seen<'a> {
+    log: &'a Log,
+    windows: &'a [Window],
+    heard: &'a [Arc<Mutex<Heard>>],
+    /// When the load started: times in the report count from here.
+    origin: Instant,
+    smtp: HashMap<String, usize>,
+    in_ehr: HashMap<String, usize>,
+    syncs: HashMap<String, String>,
+}
+
 struct Report {
     calls: usize,
     failed_in_windows: usize,
@@ -350,6 +458,19 @@ struct Report {
     acked_messages: usize,
     messages_missing: usize,
     messages_twice: usize,
+    /// Acknowledged bookings with no Appointment in the EHR, and Portico appointments that
+    /// are there more than once.
+    ehr_missing: usize,
+    ehr_twice: usize,
+    ehr_appointments: usize,
+    /// EHR sync runs by status.
+    syncs: HashMap<String, String>,
+    acked_refills: usize,
+    refills_missing: usize,
+    refills_unrouted: usize,
+    /// Requests whose routing was recorded other than once (in the audit log, sealed or
+    /// still waiting for the sealer).
+    refills_not_routed_once: usize,
     outbox_ids: HashSet<String>,
     smtp: HashMap<String, usize>,
     /// Per subscriber: messages it should have heard, and those it did not (with when they
@@ -362,14 +483,19 @@ struct Report {
 
 impl Report {
     async fn gather(
-        log: &Log,
-        windows: &[Window],
-        heard: &[Arc<Mutex<Heard>>],
+        seen: Seen<'_>,
         owner: &sea_orm::DatabaseConnection,
         tenant: uuid::Uuid,
-        maildir: &Path,
-        origin: Instant,
     ) -> Self {
+        let Seen {
+            log,
+            windows,
+            heard,
+            origin,
+            smtp,
+            in_ehr,
+            syncs,
+        } = seen;
         let secs = |t: Instant| t.saturating_duration_since(origin).as_secs_f64();
         let outside = |from: Instant, to: Instant| !windows.iter().any(|w| w.overlaps(from, to));
         let outside_for_subscribers =
@@ -417,6 +543,33 @@ impl Report {
             .count();
         let messages_twice = stored_bodies.values().filter(|n| **n > 1).count();
 
+        let refills: HashMap<String, String> = pairs(
+            owner,
+            &format!("SELECT id::text, status FROM refill_requests WHERE tenant_id = '{tenant}'"),
+        )
+        .await;
+        let routes: HashMap<String, String> = pairs(
+            owner,
+            &format!(
+                "SELECT resource_id::text, count(*)::text FROM (\
+                 SELECT resource_id FROM audit_events WHERE tenant_id = '{tenant}' AND action = 'refill.route' \
+                 UNION ALL \
+                 SELECT resource_id FROM audit_pending WHERE tenant_id = '{tenant}' AND action = 'refill.route'\
+                 ) routes GROUP BY resource_id"
+            ),
+        )
+        .await;
+        let refills_missing = log
+            .refills
+            .iter()
+            .filter(|id| !refills.contains_key(&id.to_string()))
+            .count();
+        let refills_unrouted = refills.values().filter(|s| *s == "requested").count();
+        let refills_not_routed_once = refills
+            .keys()
+            .filter(|id| routes.get(*id).map(String::as_str) != Some("1"))
+            .count();
+
         let outbox_ids: HashSet<String> = strings(
             owner,
             &format!(
@@ -428,7 +581,6 @@ impl Report {
         .into_iter()
         .map(|id| format!("{id}@portico"))
         .collect();
-        let smtp = received_ids(maildir);
 
         let heard_report: Vec<(usize, Vec<String>, usize)> = heard
             .iter()
@@ -477,6 +629,18 @@ impl Report {
             acked_messages: log.messages.len(),
             messages_missing,
             messages_twice,
+            ehr_missing: log
+                .bookings
+                .iter()
+                .filter(|(id, _)| !in_ehr.contains_key(&id.to_string()))
+                .count(),
+            ehr_twice: in_ehr.values().filter(|n| **n > 1).count(),
+            ehr_appointments: in_ehr.values().sum(),
+            syncs,
+            acked_refills: log.refills.len(),
+            refills_missing,
+            refills_unrouted,
+            refills_not_routed_once,
             outbox_ids,
             smtp,
             heard: heard_report,
@@ -516,9 +680,23 @@ impl Report {
             self.acked_messages, self.messages_missing, self.messages_twice
         );
         println!(
-            "email notices: {} in the outbox, {} marked delivered; SMTP received {} distinct ({} of them known), {} transmissions, {} sent again under the same Message-ID",
+            "EHR write-back: {} Appointment resources for Portico's appointments, {} acknowledged bookings missing, {} written twice; sync runs by status: {:?}",
+            self.ehr_appointments, self.ehr_missing, self.ehr_twice, self.syncs
+        );
+        println!(
+            "refills: {} acknowledged, {} missing, {} still unrouted, {} not routed exactly once",
+            self.acked_refills,
+            self.refills_missing,
+            self.refills_unrouted,
+            self.refills_not_routed_once
+        );
+        println!(
+            "outbox (email notices and EHR write-backs): {} of {} delivered",
+            delivered.1, delivered.0
+        );
+        println!(
+            "email notices: {} in the outbox; SMTP received {} distinct ({} of them known), {} transmissions, {} sent again under the same Message-ID",
             self.outbox_ids.len(),
-            delivered.1,
             self.smtp.len(),
             distinct_known,
             transmissions,
@@ -554,6 +732,23 @@ impl Report {
         assert_eq!(self.slots_twice, 0, "a slot booked twice");
         assert_eq!(self.messages_missing, 0, "acknowledged messages lost");
         assert_eq!(self.messages_twice, 0, "messages stored twice");
+        assert_eq!(
+            self.ehr_missing, 0,
+            "acknowledged bookings never written back"
+        );
+        assert_eq!(self.ehr_twice, 0, "bookings written back twice");
+        assert!(
+            self.syncs.get("succeeded").is_some_and(|n| n != "0"),
+            "EHR syncs ran: {:?}",
+            self.syncs
+        );
+        assert!(self.acked_refills > 0, "refills were asked for");
+        assert_eq!(self.refills_missing, 0, "acknowledged refill requests lost");
+        assert_eq!(self.refills_unrouted, 0, "refill requests never routed");
+        assert_eq!(
+            self.refills_not_routed_once, 0,
+            "refill requests routed other than once"
+        );
         assert!(!self.outbox_ids.is_empty(), "notices were sent");
         let missing: Vec<&String> = self
             .outbox_ids

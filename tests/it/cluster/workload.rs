@@ -20,9 +20,15 @@ use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    chart_fixtures::{record, uuid_of},
     messaging::{POST, clinic_for, start, thread_id},
+    refills::REQUEST,
     scheduling::{BOOK, days_ahead, gid, practice_in, slots, starts},
 };
+
+/// Active medications on each chart: each is asked to be refilled at most once in a run
+/// (a medication has one pending request at a time).
+const MEDICATIONS: usize = 12;
 
 pub const SLUG: &str = "cluster";
 
@@ -32,10 +38,12 @@ pub struct Patient {
     pub signed: Signed,
     pub chart: String,
     pub thread: String,
+    pub medications: Vec<String>,
 }
 
 /// The practice the workload runs in, set up before the run.
 pub struct Setup {
+    pub admin: Signed,
     pub nurse: Signed,
     pub provider: String,
     pub location: String,
@@ -45,7 +53,14 @@ pub struct Setup {
     pub slots: Vec<DateTime<Utc>>,
 }
 
-pub async fn setup(app: &TestApp, patients: usize) -> Setup {
+/// The practice, its nurse line, `patients` patients each with a conversation and
+/// medications, and its EHR connection to `ehr` (a FHIR server that knows every patient by
+/// MRN), synced once so that bookings are written back.
+pub async fn setup(
+    app: &TestApp,
+    patients: usize,
+    ehr: &portico_tests::fhir_server::FhirServer,
+) -> Setup {
     // Open from 06:00 to 22:00: enough slots for every booking of the run.
     let practice = practice_in(app, SLUG, "America/Chicago", "06:00", "22:00").await;
     let clinic = clinic_for(app, practice.admin.clone()).await;
@@ -54,16 +69,45 @@ pub async fn setup(app: &TestApp, patients: usize) -> Setup {
         let (signed, chart) = app.add_user(SLUG, Role::Patient).await;
         let chart = chart.expect("a patient has a chart");
         let started = start(app, &signed, chart, &clinic.pool, &format!("opening {i}")).await;
+        let chart = gid("Patient", chart);
+        let mut medications = Vec::with_capacity(MEDICATIONS);
+        for m in 0..MEDICATIONS {
+            let saved = record(
+                app,
+                &practice.admin,
+                "recordMedication",
+                json!({ "patientId": chart, "status": "active", "name": format!("Medication {m}"),
+                    "dosage": "1 tablet daily", "refillsLeft": 3, "prescriberName": "Dr. Outside" }),
+            )
+            .await;
+            medications.push(
+                saved["medication"]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{saved}"))
+                    .to_owned(),
+            );
+        }
         list.push(Patient {
             thread: thread_id(&started),
-            chart: gid("Patient", chart),
+            chart,
             signed,
+            medications,
         });
     }
+    seed_ehr_patients(app, ehr).await;
+    crate::ehr::connect(app, SLUG, &practice.admin.access, &ehr.base_url).await;
+    let run = crate::ehr::sync_now(app, SLUG).await;
+    let linked = crate::ehr::counts(&run, "Patient").applied;
+    assert_eq!(
+        linked as usize, patients,
+        "every patient is linked to the EHR: {}",
+        run.counts
+    );
     let from = days_ahead(&practice, 2);
     let to = days_ahead(&practice, 40);
     let open = starts(&slots(app, &list[0].signed.access, SLUG, &practice, from, to).await);
     Setup {
+        admin: practice.admin,
         nurse: clinic.nurse,
         provider: practice.provider,
         location: practice.location,
@@ -71,6 +115,35 @@ pub async fn setup(app: &TestApp, patients: usize) -> Setup {
         patients: list,
         slots: open,
     }
+}
+
+/// The practice's charts, as the EHR knows them: same MRN, name and birth date.
+async fn seed_ehr_patients(app: &TestApp, ehr: &portico_tests::fhir_server::FhirServer) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    let rows = owner
+        .query_all_raw(Statement::from_string(
+            owner.get_database_backend(),
+            "SELECT mrn, given_name FROM patients p JOIN tenants t ON t.id = p.tenant_id \
+             WHERE t.slug = 'cluster'",
+        ))
+        .await
+        .unwrap();
+    let resources: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let mrn: String = row.try_get_by_index(0).unwrap();
+            let given: String = row.try_get_by_index(1).unwrap();
+            json!({ "resourceType": "Patient", "id": format!("cluster-{i}"),
+                "identifier": [{ "system": "urn:oid:portico-test-mrn", "value": mrn }],
+                "name": [{ "given": [given], "family": "Tester" }], "gender": "unknown",
+                "birthDate": "1980-01-02" })
+        })
+        .collect();
+    ehr.seed(&Value::Array(resources)).await;
 }
 
 /// One call through the load balancer.
@@ -91,11 +164,13 @@ pub struct Log {
     pub bookings: Vec<(uuid::Uuid, DateTime<Utc>)>,
     /// Message bodies the API acknowledged, with the call's times.
     pub messages: Vec<(String, Instant, Instant)>,
+    /// Refill requests the API acknowledged.
+    pub refills: Vec<uuid::Uuid>,
 }
 
 pub type Shared = Arc<Mutex<Log>>;
 
-fn record(log: &Shared, call: Call) {
+fn log_call(log: &Shared, call: Call) {
     log.lock()
         .expect("the log is not poisoned")
         .calls
@@ -147,17 +222,8 @@ fn user_errors(body: &Value, field: &str) -> Option<String> {
     (errors.as_array().is_some_and(|e| !e.is_empty())).then(|| errors.to_string())
 }
 
-fn appointment_uuid(id: &str) -> uuid::Uuid {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(id).expect("a global id")).unwrap();
-    decoded
-        .strip_prefix("Appointment:")
-        .and_then(|u| u.parse().ok())
-        .unwrap_or_else(|| panic!("not an appointment id: {decoded}"))
-}
-
-/// A patient's loop: book the next free slot every third round, and write to the care team
-/// every round, until `stop`.
+/// A patient's loop: book the next free slot every third round, ask for a refill of the
+/// next medication every fourth, and write to the care team every round, until `stop`.
 pub async fn patient(
     client: Client,
     setup: Arc<Setup>,
@@ -189,7 +255,7 @@ pub async fn patient(
                     None => {
                         let id = body["data"]["bookAppointment"]["appointment"]["id"]
                             .as_str()
-                            .map(appointment_uuid);
+                            .map(uuid_of);
                         match id {
                             Some(id) => {
                                 log.lock().unwrap().bookings.push((id, slot));
@@ -201,7 +267,7 @@ pub async fn patient(
                 },
                 Err(e) => Some(e),
             };
-            record(
+            log_call(
                 &log,
                 Call {
                     what: "book",
@@ -210,6 +276,11 @@ pub async fn patient(
                     error,
                 },
             );
+        }
+        if round % 4 == 1
+            && let Some(medication) = me.medications.get(round / 4)
+        {
+            refill(&client, &me.signed, medication, &log).await;
         }
         let body = format!("cluster message {who}-{round}");
         post(&client, &me.signed, &me.thread, &body, &log).await;
@@ -228,6 +299,69 @@ pub async fn nurse(client: Client, setup: Arc<Setup>, log: Shared, stop: Cancell
         round += 1;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The practice admin's loop: ask for an EHR sync every few seconds, until `stop` (a run
+/// already going is not doubled).
+pub async fn syncs(client: Client, setup: Arc<Setup>, log: Shared, stop: CancellationToken) {
+    while !stop.is_cancelled() {
+        let from = Instant::now();
+        let result = client
+            .call(
+                &setup.admin.access,
+                "mutation { syncEhrNow { queued userErrors { code } } }",
+                json!({}),
+            )
+            .await;
+        let error = match result {
+            Ok(answer) => user_errors(&answer, "syncEhrNow").map(|e| format!("refused: {e}")),
+            Err(e) => Some(e),
+        };
+        log_call(
+            &log,
+            Call {
+                what: "sync",
+                from,
+                to: Instant::now(),
+                error,
+            },
+        );
+        tokio::time::sleep(Duration::from_secs(4)).await;
+    }
+}
+
+async fn refill(client: &Client, who: &Signed, medication: &str, log: &Shared) {
+    let from = Instant::now();
+    let result = client
+        .call(
+            &who.access,
+            REQUEST,
+            json!({ "input": { "medicationId": medication, "pharmacy": "Main Street Pharmacy" } }),
+        )
+        .await;
+    let to = Instant::now();
+    let error = match result {
+        Ok(answer) => match user_errors(&answer, "requestRefill") {
+            Some(e) => Some(format!("refused: {e}")),
+            None => match answer["data"]["requestRefill"]["refillRequest"]["id"].as_str() {
+                Some(id) => {
+                    log.lock().unwrap().refills.push(uuid_of(id));
+                    None
+                }
+                None => Some(format!("no refill request in {answer}")),
+            },
+        },
+        Err(e) => Some(e),
+    };
+    log_call(
+        log,
+        Call {
+            what: "refill",
+            from,
+            to,
+            error,
+        },
+    );
 }
 
 async fn post(client: &Client, who: &Signed, thread: &str, body: &str, log: &Shared) {
@@ -254,7 +388,7 @@ async fn post(client: &Client, who: &Signed, thread: &str, body: &str, log: &Sha
         },
         Err(e) => Some(e),
     };
-    record(
+    log_call(
         log,
         Call {
             what: "message",
