@@ -52,3 +52,42 @@ fn serving_on_postgres_still_requires_a_redis_url() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("PORTICO_REDIS_URL"), "{stderr}");
 }
+
+/// Three `portico migrate` at once on a fresh database (as when several instances or a
+/// rollout's Jobs start together): every one succeeds, and each migration is applied once.
+#[tokio::test]
+async fn migrations_started_at_once_by_three_processes_apply_once() {
+    let database = TestDatabase::create().await;
+    let url = database.owner_url.clone();
+    let runs: Vec<std::thread::JoinHandle<Output>> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || portico(&["migrate"], &[("PORTICO_DATABASE_URL", &url)]))
+        })
+        .collect();
+    for run in runs {
+        let out = run.join().unwrap();
+        assert!(
+            out.status.success(),
+            "a concurrent migrate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    use sea_orm::{ConnectionTrait, Statement};
+    let owner = sea_orm::Database::connect(url.as_str()).await.unwrap();
+    let row = owner
+        .query_one_raw(Statement::from_string(
+            owner.get_database_backend(),
+            "SELECT count(*) AS n, count(DISTINCT version) AS d FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let (n, d): (i64, i64) = (row.try_get("", "n").unwrap(), row.try_get("", "d").unwrap());
+    assert_eq!(n, d, "a migration was recorded twice");
+    assert_eq!(
+        usize::try_from(n).unwrap(),
+        <portico_migrations::Migrator as portico_migrations::MigratorTrait>::migrations().len(),
+        "every migration is applied"
+    );
+}

@@ -253,10 +253,7 @@ async fn boot(
     let tokens = Arc::new(tokens);
     spawn_key_reload(Arc::clone(&tokens), shutdown.clone());
     let authorizer = CasbinAuthorizer::new().await?;
-    let attachments: Arc<dyn portico_core::ports::AttachmentStore> = match config.attachments_s3() {
-        Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
-        None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
-    };
+    let attachments = attachment_store(config)?;
     let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> =
         Arc::new(portico_fhir::FhirConnector {
             allow_loopback_http: config.ehr_allow_loopback_http,
@@ -467,7 +464,18 @@ struct Profile {
 }
 
 /// Runs pending migrations as the owner role.
+/// The attachment store the configuration names: an S3-compatible bucket, else a folder.
+pub fn attachment_store(
+    config: &Config,
+) -> anyhow::Result<Arc<dyn portico_core::ports::AttachmentStore>> {
+    Ok(match config.attachments_s3() {
+        Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
+        None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
+    })
+}
+
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait as _;
     let url = config
         .migration_database_url
         .as_ref()
@@ -488,12 +496,62 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
         });
     }
+    // Instances that start together (replicas, a rollout's Jobs) migrate one at a time: the
+    // others wait, then find nothing pending. Without this, two would create the same table.
+    let _file_lock = match sqlite_file(url) {
+        Some(path) => Some(lock_file(path).await?),
+        None => None,
+    };
     let conn = sea_orm::Database::connect(opts)
         .await
         .context("cannot reach the database to migrate")?;
-    Migrator::up(&conn, None)
-        .await
-        .context("migration failed")?;
+    let postgres = conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    if postgres {
+        // A session lock on the pool's one connection, which the migrations also use.
+        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .await
+            .context("cannot take the migration lock")?;
+    }
+    let migrated = Migrator::up(&conn, None).await.context("migration failed");
+    if postgres && migrated.is_ok() {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .await
+            .context("cannot release the migration lock")?;
+    }
+    // Closing the connection releases the lock in any case.
     conn.close().await?;
-    Ok(())
+    migrated
+}
+
+/// The advisory-lock key migrations hold on PostgreSQL ("portico" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0070_6f72_7469_636f;
+
+/// The database file of a SQLite URL (`sqlite://FILE?options`); `None` for PostgreSQL and an
+/// in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(':')).then(|| path.into())
+}
+
+/// An exclusive lock on `{database}.migrate-lock`, held until the returned file is dropped.
+async fn lock_file(database: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+    let mut name = database.into_os_string();
+    name.push(".migrate-lock");
+    let path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    })
+    .await
+    .context("the migration lock task failed")?
 }
