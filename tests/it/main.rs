@@ -43,6 +43,7 @@ mod limits;
 mod live_messages;
 mod mail;
 mod messaging;
+mod migrations_compat;
 mod multipart;
 mod my_sessions;
 mod nesting;
