@@ -54,6 +54,27 @@ impl<S> PerQueue<S> {
 }
 
 impl ApalisQueue {
+    /// Deletes the jobs on Redis that finished (done, failed for good, killed) more than
+    /// `age` ago, from every queue; how many. apalis keeps a finished job's payload and
+    /// metadata until it is vacuumed (about half a kilobyte a job), so without this Redis
+    /// grows with every reminder sent. The embedded profile keeps its finished jobs: its
+    /// vacuum rewrites the whole SQLite file (`VACUUM`), Portico's data with it.
+    pub async fn vacuum(&self, age: Duration) -> Result<usize, QueueError> {
+        use apalis_core::backend::Vacuum as _;
+        let Self::Redis(storages) = self else {
+            return Ok(0);
+        };
+        let mut deleted = 0;
+        for (_, storage) in storages.iter() {
+            deleted += storage
+                .clone()
+                .vacuum_before(age)
+                .await
+                .map_err(|e| QueueError::Redis(Box::new(e)))?;
+        }
+        Ok(deleted)
+    }
+
     /// The embedded profile: apalis' tables in the same SQLite file as Portico's own.
     pub async fn sqlite(database_url: &str) -> Result<Self, QueueError> {
         fn err(e: impl std::error::Error + Send + Sync + 'static) -> QueueError {

@@ -243,6 +243,16 @@ async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
     Ok(())
 }
 
+/// How long a finished job stays in Redis, for inspection, before the hourly vacuum.
+pub const KEEP_FINISHED_JOBS: Duration = Duration::from_secs(24 * 3600);
+
+/// Hourly: finished jobs older than [`KEEP_FINISHED_JOBS`] leave Redis.
+async fn vacuum_queues(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    let deleted = ctx.queue.vacuum(KEEP_FINISHED_JOBS).await?;
+    tracing::info!(deleted, "finished jobs vacuumed");
+    Ok(())
+}
+
 /// Daily: preventive-care recalls for every tenant.
 async fn daily_recalls(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
@@ -333,6 +343,16 @@ pub async fn run_workers(
             .backend(CronScheduler::new(recall_time.clone()))
             .data(recall_ctx.clone())
             .build(daily_recalls)
+    });
+    // Minute 17 of every hour: finished jobs older than a day leave Redis.
+    let hourly = cron::Schedule::from_str("0 17 * * * *")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let vacuum_ctx = ctx.clone();
+    monitor = monitor.register(move |_| {
+        WorkerBuilder::new("portico-cron-queue-vacuum")
+            .backend(CronScheduler::new(hourly.clone()))
+            .data(vacuum_ctx.clone())
+            .build(vacuum_queues)
     });
     let every_minute = cron::Schedule::from_str("0 * * * * *")
         .map_err(|e| std::io::Error::other(e.to_string()))?;
