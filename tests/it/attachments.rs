@@ -12,12 +12,17 @@ use crate::scheduling::gid;
 const UPLOAD: &str = "mutation($file: Upload!) { uploadAttachment(file: $file) {
     attachment { id fileName contentType sizeBytes } userErrors { field code message } } }";
 
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec()
 }
 
 /// Uploads `bytes` as `name` the way GraphQL upload clients do.
-async fn upload(app: &TestApp, who: &Signed, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn upload(
+    app: &TestApp,
+    who: &Signed,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
     let operations = json!({ "query": UPLOAD, "variables": { "file": null } });
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())
@@ -44,7 +49,7 @@ async fn upload(app: &TestApp, who: &Signed, name: &str, bytes: Vec<u8>) -> (u16
 }
 
 /// A download link's path on this server (`/files/...?token=`).
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let (_, rest) = url
         .split_once("/files/")
         .unwrap_or_else(|| panic!("not a download link: {url}"));

@@ -29,6 +29,7 @@ mod ehr;
 mod ehr_clinical;
 mod enrolment;
 mod error_codes;
+mod export_tenant;
 mod fhir_export;
 mod graceful_shutdown;
 mod graphql_http;

@@ -31,6 +31,7 @@ pub mod passkeys;
 pub mod patient_search;
 pub mod patients;
 pub mod permissions;
+pub mod portability;
 pub mod ports;
 pub mod proxies;
 pub mod pubsub;

@@ -90,6 +90,22 @@ impl TenantTx {
         Self::scope(tx, db, scope.tenant_id, access).await
     }
 
+    /// A reading transaction that sees one snapshot from its first statement to its end, so
+    /// that many statements read one consistent state (a whole practice's export). SQLite's
+    /// reading transaction already does; PostgreSQL's `READ COMMITTED` would not.
+    pub async fn begin_snapshot(db: &Db, scope: &TenantScope) -> CoreResult<Self> {
+        let postgres = db.conn().get_database_backend() == DbBackend::Postgres;
+        let options = TransactionOptions {
+            isolation_level: postgres.then_some(sea_orm::IsolationLevel::RepeatableRead),
+            access_mode: None,
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Deferred),
+        };
+        let started = std::time::Instant::now();
+        let tx = db.conn().begin_with_options(options).await?;
+        crate::statements::statement(started.elapsed());
+        Self::scope(tx, db, scope.tenant_id, Access::Read).await
+    }
+
     /// Scopes an open transaction to `tenant_id` (the sign-up path, which creates the tenant
     /// in the same transaction as its first user).
     pub(crate) async fn scope_transaction(

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `worker`, `migrate`, `export-schema` and `demo`.
+//! The command line: `serve`, `worker`, `migrate`, `export-schema`, `demo`, and the
+//! operator's commands (`operator`, `audit`, `keys`, `export tenant`, `import tenant`).
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -67,6 +68,16 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Write a practice's whole data set to a folder (portability, off-boarding).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Restore a practice from an export into this deployment.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
 }
 
 impl Command {
@@ -91,6 +102,32 @@ enum OperatorCommand {
 enum AuditCommand {
     /// Walk every practice's hash chain; exits with 1 naming the first broken link.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every row of the practice's tables, its attachments, its charts as FHIR R4 NDJSON and
+    /// its audit log, with a manifest of checksums. The folder holds PHI and credentials: it
+    /// is made 0700, its files 0600.
+    Tenant {
+        /// The practice's slug.
+        #[arg(long)]
+        slug: String,
+        /// A new or empty folder to write into.
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Restore an export made by `portico export tenant` at the same schema version, into a
+    /// deployment without that practice; all or nothing, then the audit chain is verified.
+    Tenant {
+        /// The export's folder.
+        #[arg(long)]
+        input: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -293,8 +330,109 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Export {
+            command: ExportCommand::Tenant { slug, output },
+        } => {
+            let schema = schema_version(&config).await?;
+            let db = portico_core::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                2,
+            )
+            .await
+            .context("cannot reach the database")?;
+            let store = boot::attachment_store(&config)?;
+            let report =
+                portico_core::portability::export(&db, store.as_ref(), &slug, &output, &schema)
+                    .await?;
+            let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
+            let resources: u64 = report.fhir.iter().map(|(_, n)| n).sum();
+            println!(
+                "practice '{}' exported to {}: {rows} rows in {} tables, {} attachments, {resources} FHIR resources, {} audit events",
+                report.practice.slug,
+                output.display(),
+                report.tables.len(),
+                report.attachments,
+                report.audit_events,
+            );
+            for (kind, n) in &report.fhir {
+                println!("  fhir/{kind}.ndjson: {n}");
+            }
+            println!(
+                "The folder holds PHI and sealed credentials: keep it like a database backup."
+            );
+            Ok(())
+        }
+        Command::Import {
+            command: ImportCommand::Tenant { input },
+        } => {
+            // The export is checked before any database is reached.
+            let export = portico_core::portability::open(&input, newest_migration())?;
+            schema_version(&config).await?;
+            let db = portico_core::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                2,
+            )
+            .await
+            .context("cannot reach the database")?;
+            let store = boot::attachment_store(&config)?;
+            let report = portico_core::portability::import(&db, store.as_ref(), &export).await?;
+            println!(
+                "practice '{}' ({}) restored from {}:",
+                report.practice.slug,
+                report.practice.name,
+                input.display()
+            );
+            for (table, n) in report.tables.iter().filter(|(_, n)| *n > 0) {
+                println!("  {table}: {n}");
+            }
+            println!("  attachments: {}", report.attachments);
+            println!("audit chain intact: {} events", report.audit_events);
+            Ok(())
+        }
         Command::ExportSchema { .. } => Ok(()),
     }
+}
+
+/// The name of this release's newest migration: the schema version an export records.
+fn newest_migration() -> &'static str {
+    use portico_migrations::MigratorTrait as _;
+    static NEWEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NEWEST.get_or_init(|| {
+        portico_migrations::Migrator::migrations()
+            .last()
+            .map(|m| m.name().to_owned())
+            .unwrap_or_default()
+    })
+}
+
+/// The database's schema version, which must be this release's: refused when a migration is
+/// pending (run `portico migrate`) or the database is newer than this binary. Read as the
+/// migration role (PORTICO_MIGRATION_DATABASE_URL when set), which may read the migrations
+/// table; nothing is written.
+async fn schema_version(config: &Config) -> anyhow::Result<String> {
+    use portico_migrations::MigratorTrait as _;
+    let url = config
+        .migration_database_url
+        .as_ref()
+        .unwrap_or(&config.database_url);
+    let mut opts =
+        sea_orm::ConnectOptions::new(secrecy::ExposeSecret::expose_secret(url).to_owned());
+    opts.max_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let conn = sea_orm::Database::connect(opts)
+        .await
+        .context("cannot reach the database to read its schema version")?;
+    let pending = portico_migrations::Migrator::get_pending_migrations_read_only(&conn)
+        .await
+        .context("cannot read the database's schema version")?;
+    conn.close().await?;
+    anyhow::ensure!(
+        pending.is_empty(),
+        "the database is {} migration(s) behind this portico: run `portico migrate` first",
+        pending.len()
+    );
+    Ok(newest_migration().to_owned())
 }
 
 /// Creates an operator at the platform tenant with TOTP enrolled; returns the TOTP secret
