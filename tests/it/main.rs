@@ -21,6 +21,7 @@ mod caches;
 mod change_password;
 mod chart_access;
 mod chart_fixtures;
+mod citus_ready;
 mod cli;
 mod cluster;
 mod console;
