@@ -283,6 +283,16 @@ async fn the_production_topology_survives_kills_and_restarts() {
         ),
     )
     .await;
+    // What the email notices were: visit reminders (every visit booked inside the practice's
+    // 30-day offset gets one at once), message notices, refill notices.
+    let kinds = pairs(
+        &owner,
+        &format!(
+            "SELECT split_part(idempotency_key, ':', 1), count(*)::text FROM outbox_messages \
+             WHERE tenant_id = '{tenant_id}' AND channel = 'email' GROUP BY 1"
+        ),
+    )
+    .await;
     let seen = Seen {
         log: &log,
         windows: &windows,
@@ -294,6 +304,11 @@ async fn the_production_topology_survives_kills_and_restarts() {
     };
     let report = Report::gather(seen, &owner, tenant_id).await;
     report.print(run_time, &windows, &delivered);
+    println!("email notices by kind: {kinds:?}");
+    assert!(
+        kinds.get("reminder").is_some_and(|n| n != "0"),
+        "reminders came due during the run: {kinds:?}"
+    );
     report.assert_holds(&windows);
     drop(app);
     drop(pg);

@@ -64,6 +64,22 @@ pub async fn setup(
     // Open from 06:00 to 22:00: enough slots for every booking of the run.
     let practice = practice_in(app, SLUG, "America/Chicago", "06:00", "22:00").await;
     let clinic = clinic_for(app, practice.admin.clone()).await;
+    // One reminder 30 days ahead: every visit the run books (2 to 40 days ahead) inside that
+    // gets its reminder at once, so reminders come due while the faults happen.
+    let (_, reminders) = app
+        .gql_as(
+            SLUG,
+            &practice.admin.access,
+            "mutation { updateReminderSettings(input: { offsetsMinutes: [43200] }) {
+                userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        reminders["data"]["updateReminderSettings"]["userErrors"],
+        json!([]),
+        "{reminders}"
+    );
     let mut list = Vec::with_capacity(patients);
     for i in 0..patients {
         let (signed, chart) = app.add_user(SLUG, Role::Patient).await;
