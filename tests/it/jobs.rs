@@ -110,3 +110,57 @@ async fn finished_jobs_are_vacuumed_from_redis() {
     assert_eq!(deleted, 5, "the five finished jobs were vacuumed");
     assert_eq!(queue.vacuum(Duration::ZERO).await.unwrap(), 0);
 }
+
+/// A cron tick runs on one worker process at a time on PostgreSQL: while one holds the tick's
+/// lease, another skips it; once it is done, the next takes it. (The embedded profile is one
+/// process and takes no lease.)
+#[tokio::test]
+async fn a_cron_tick_runs_on_one_worker_at_a_time() {
+    use portico_jobs::cron_lease::exclusive;
+    let app = spawn_app().await;
+    // Two database handles, as two worker processes would have.
+    let config = app.database.config();
+    let first = portico_core::Db::connect(
+        secrecy::ExposeSecret::expose_secret(&config.database_url),
+        2,
+    )
+    .await
+    .unwrap();
+    let second = app.db();
+    let (entered_tx, entered) = tokio::sync::oneshot::channel::<()>();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let holder = tokio::spawn(async move {
+        exclusive(&first, "test-tick", || async {
+            entered_tx.send(()).unwrap();
+            released.await.unwrap();
+            Ok::<(), sea_orm::DbErr>(())
+        })
+        .await
+        .unwrap()
+    });
+    entered.await.unwrap();
+    let while_held = exclusive(&second, "test-tick", || async {
+        Ok::<(), sea_orm::DbErr>(())
+    })
+    .await
+    .unwrap();
+    let other_name = exclusive(&second, "another-tick", || async {
+        Ok::<(), sea_orm::DbErr>(())
+    })
+    .await
+    .unwrap();
+    release.send(()).unwrap();
+    assert!(holder.await.unwrap(), "the first worker ran its tick");
+    let after = exclusive(&second, "test-tick", || async {
+        Ok::<(), sea_orm::DbErr>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        while_held,
+        !app.database.is_postgres(),
+        "skipped while held (PostgreSQL)"
+    );
+    assert!(other_name, "another cron's lease is its own");
+    assert!(after, "taken again once released");
+}

@@ -6,6 +6,7 @@ pub mod adoption;
 pub mod attachments;
 mod audit;
 pub mod billing;
+pub mod cron_lease;
 pub mod ehr;
 mod outbox;
 mod queue;

@@ -196,6 +196,12 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
 /// Every minute: seal the audit events requests appended, end the trials and grace periods that ran out, start the EHR syncs that are due, write the reminders that fell due, relay what no request relayed (a process that stopped between its commit
 /// and its relay job, a delivery that failed and went back to the outbox), and route again refill requests left unrouted.
 async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    crate::cron_lease::exclusive(&ctx.db, "outbox-sweep", || sweep_outbox_now(&ctx))
+        .await
+        .map(|_| ())
+}
+
+async fn sweep_outbox_now(ctx: &JobContext) -> Result<(), BoxDynError> {
     if let Some(billing) = &ctx.billing {
         crate::billing::sweep(&ctx.db, billing).await?;
     }
@@ -219,6 +225,12 @@ async fn sweep_outbox(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynEr
 /// yesterday, report last month's active patients (once; the nights after retry a report
 /// that failed), bring seats in step with active providers, and purge uploads never sent.
 async fn nightly_audit(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    crate::cron_lease::exclusive(&ctx.db, "nightly", || nightly_audit_now(&ctx))
+        .await
+        .map(|_| ())
+}
+
+async fn nightly_audit_now(ctx: &JobContext) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
         ctx.queue
@@ -248,6 +260,12 @@ pub const KEEP_FINISHED_JOBS: Duration = Duration::from_secs(24 * 3600);
 
 /// Hourly: finished jobs older than [`KEEP_FINISHED_JOBS`] leave Redis.
 async fn vacuum_queues(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    crate::cron_lease::exclusive(&ctx.db, "queue-vacuum", || vacuum_queues_now(&ctx))
+        .await
+        .map(|_| ())
+}
+
+async fn vacuum_queues_now(ctx: &JobContext) -> Result<(), BoxDynError> {
     let deleted = ctx.queue.vacuum(KEEP_FINISHED_JOBS).await?;
     tracing::info!(deleted, "finished jobs vacuumed");
     Ok(())
@@ -255,6 +273,12 @@ async fn vacuum_queues(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
 
 /// Daily: preventive-care recalls for every tenant.
 async fn daily_recalls(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    crate::cron_lease::exclusive(&ctx.db, "daily-recalls", || daily_recalls_now(&ctx))
+        .await
+        .map(|_| ())
+}
+
+async fn daily_recalls_now(ctx: &JobContext) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         ctx.queue.enqueue(Job::SendRecalls { tenant_id }).await?;
     }
