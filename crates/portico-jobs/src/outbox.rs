@@ -2,7 +2,8 @@
 //! the queue, one `DeliverMessages` job per batch of up to 50, and marks them relayed; the
 //! delivery job claims the batch in one statement (a delivered or claimed message is
 //! skipped, so a duplicate job sends nothing), sends them side by side outside any
-//! transaction, then marks those sent delivered in one statement. A failure puts the message back
+//! transaction, and marks them delivered as they complete, sixteen to a statement (so a worker
+//! that dies mid-batch sends again only those not yet marked, not the whole batch). A failure puts the message back
 //! for the relay, up to `outbox::MAX_ATTEMPTS`; a permanent refusal (a bounce) stops at once
 //! and marks the patient's address. The relay hands out no more per hour than the
 //! practice's sending limit; the rest waits for the next sweep.
@@ -27,8 +28,8 @@ use uuid::Uuid;
 
 /// Messages relayed per transaction.
 const BATCH: u64 = 200;
-/// Messages per delivery job: enough that the queue and the two transactions around the
-/// sends cost little per message, few enough that a batch is sent well within a claim.
+/// Messages per delivery job: enough that the queue and the transactions around the sends
+/// cost little per message, few enough that a batch is sent well within a claim.
 const DELIVERY_BATCH: usize = 50;
 /// Messages of one batch being sent at once (the mailer bounds its own connections).
 const SENDS_AT_ONCE: usize = 16;
@@ -163,15 +164,43 @@ pub async fn deliver(
     if claimed.is_empty() {
         return Ok(());
     }
-    let outcomes: Vec<(outbox_message::Model, Result<(), PortError>)> =
-        futures::stream::iter(claimed)
-            .map(|message| async move {
-                let sent = send(channels, &message).await;
-                (message, sent)
-            })
-            .buffer_unordered(SENDS_AT_ONCE)
-            .collect()
-            .await;
+    // Sends go out side by side while what has been sent is recorded, `SENDS_AT_ONCE` at a
+    // time: a worker that dies mid-batch sends again at most those not yet recorded, not the
+    // whole batch (a message sent twice carries the same Message-ID).
+    let (done_tx, done_rx) = futures::channel::mpsc::channel::<(
+        outbox_message::Model,
+        Result<(), PortError>,
+    )>(SENDS_AT_ONCE);
+    let sending = futures::stream::iter(claimed)
+        .map(|message| async move {
+            let sent = send(channels, &message).await;
+            (message, sent)
+        })
+        .buffer_unordered(SENDS_AT_ONCE)
+        .map(Ok)
+        .forward(done_tx);
+    let recording = async {
+        let mut done = done_rx.chunks(SENDS_AT_ONCE);
+        while let Some(outcomes) = done.next().await {
+            record(db, &tenant, tenant_id, outcomes).await?;
+        }
+        Ok::<(), CoreError>(())
+    };
+    let (sent, recorded) = futures::join!(sending, recording);
+    // The sender ends only when every outcome is handed over (or recording stopped on an
+    // error, which is the one to report).
+    recorded?;
+    sent.map_err(|_| CoreError::Adapter("delivery outcomes were dropped".to_owned()))?;
+    Ok(())
+}
+
+/// Records the outcomes of some of a batch's sends in one transaction.
+async fn record(
+    db: &Db,
+    tenant: &tenants::ResolvedTenant,
+    tenant_id: TenantId,
+    outcomes: Vec<(outbox_message::Model, Result<(), PortError>)>,
+) -> Result<(), CoreError> {
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
     let (sent, failed): (Vec<_>, Vec<_>) = outcomes.into_iter().partition(|(_, r)| r.is_ok());
     let sent: Vec<outbox_message::Model> = sent.into_iter().map(|(message, _)| message).collect();
