@@ -395,3 +395,126 @@ pub async fn run_workers(
         .await
         .map_err(std::io::Error::other)
 }
+
+#[cfg(test)]
+mod readme {
+    //! The README's table of queues must name every kind of job, on its queue, with the
+    //! queue's concurrency: a new job kind fails here until the table says where it runs.
+
+    use portico_core::{TenantId, ports::Job};
+
+    use super::concurrency;
+
+    /// One job of every kind. The match below has no wildcard, so a new kind does not
+    /// compile until it is added here too.
+    fn every_kind() -> Vec<Job> {
+        let tenant_id = TenantId::from_uuid(uuid::Uuid::nil());
+        let id = uuid::Uuid::nil();
+        let jobs = vec![
+            Job::VerifyAuditChain { tenant_id },
+            Job::SendReminders { tenant_id },
+            Job::SendRecalls { tenant_id },
+            Job::RelayOutbox { tenant_id },
+            Job::DeliverMessage {
+                tenant_id,
+                message_id: id,
+            },
+            Job::DeliverMessages {
+                tenant_id,
+                message_ids: vec![id],
+            },
+            Job::RouteRefill {
+                tenant_id,
+                refill_id: id,
+            },
+            Job::SyncEhr {
+                tenant_id,
+                review_id: None,
+                manual: false,
+            },
+            Job::RollupAdoption {
+                tenant_id,
+                day: None,
+            },
+            Job::WriteEhr {
+                tenant_id,
+                message_id: id,
+            },
+            Job::ReportUsage {
+                tenant_id,
+                period: None,
+            },
+            Job::SyncSeats { tenant_id },
+        ];
+        for job in &jobs {
+            match job {
+                Job::VerifyAuditChain { .. }
+                | Job::SendReminders { .. }
+                | Job::SendRecalls { .. }
+                | Job::RelayOutbox { .. }
+                | Job::DeliverMessage { .. }
+                | Job::DeliverMessages { .. }
+                | Job::RouteRefill { .. }
+                | Job::SyncEhr { .. }
+                | Job::RollupAdoption { .. }
+                | Job::WriteEhr { .. }
+                | Job::ReportUsage { .. }
+                | Job::SyncSeats { .. } => {}
+            }
+        }
+        jobs
+    }
+
+    /// The rows of the README's queue table: queue name, the jobs cell, concurrency.
+    fn table() -> Vec<(String, String, String)> {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## Workers and queues")
+            .nth(1)
+            .expect("the README has a Workers and queues section");
+        section
+            .lines()
+            .skip_while(|l| !l.starts_with("| queue |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|row| {
+                let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+                (
+                    cells[0].trim_matches('`').to_owned(),
+                    cells[1].to_owned(),
+                    cells[2].to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_names_every_job_on_its_queue() {
+        let rows = table();
+        assert_eq!(
+            rows.len(),
+            portico_core::ports::Queue::ALL.len(),
+            "{rows:?}"
+        );
+        for job in every_kind() {
+            let variant = format!("{job:?}");
+            let variant = variant.split([' ', '{']).next().unwrap_or_default();
+            let queue = job.queue();
+            let row = rows
+                .iter()
+                .find(|(name, ..)| name == queue.name())
+                .unwrap_or_else(|| panic!("no README row for queue {}", queue.name()));
+            assert!(
+                row.1.contains(&format!("`{variant}`")),
+                "the README's `{}` row does not name `{variant}`",
+                queue.name()
+            );
+            assert_eq!(
+                row.2,
+                concurrency(queue).to_string(),
+                "the README's concurrency of `{}`",
+                queue.name()
+            );
+        }
+    }
+}
