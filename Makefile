@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check deps-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -31,7 +31,7 @@ admin-ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
 build:
 	$(CARGO) build --locked --workspace
 
-test: fmt-check lint arch-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster-if-configured
+test: fmt-check lint arch-check deps-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster-if-configured
 
 # The FHIR server the EHR tests run against (Medplum's router behind a small Node wrapper),
 # installed once from its lock file.
@@ -52,6 +52,12 @@ lint:
 # Dependency direction and tenancy rules the compiler cannot see.
 arch-check:
 	scripts/arch-check
+
+# No crate declares a dependency it does not use (cargo-machete, installed on first use).
+# async-stripe's crates are used under other library names: each Cargo.toml lists them.
+deps-check:
+	@command -v cargo-machete >/dev/null 2>&1 || $(CARGO) install --locked --quiet cargo-machete --version 0.9.2
+	cargo machete
 
 # The deployment files: infra/Dockerfile (hadolint), infra/compose.yaml (the Compose
 # specification's schema and its references) and infra/k8s (rendered like kustomize and
