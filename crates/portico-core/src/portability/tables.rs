@@ -269,21 +269,34 @@ async fn insert(
     Ok(())
 }
 
+/// What kind of JSON value `cell` is: refusals name it, never the value itself (an
+/// export's cells are patient data, and a refusal is printed and logged).
+fn json_type(cell: &Json) -> &'static str {
+    match cell {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
 /// A value of the export as the bind parameter of its column's kind.
 fn value(kind: Kind, cell: Json) -> Result<sea_orm::Value, String> {
     use sea_orm::Value as V;
     let text = |cell: &Json| {
         cell.as_str()
             .map(str::to_owned)
-            .ok_or_else(|| format!("expected a string, found {cell}"))
+            .ok_or_else(|| format!("expected a string, found {}", json_type(cell)))
     };
     let int = |cell: &Json| {
         cell.as_i64()
-            .ok_or_else(|| format!("expected an integer, found {cell}"))
+            .ok_or_else(|| format!("expected an integer, found {}", json_type(cell)))
     };
     let float = |cell: &Json| {
         cell.as_f64()
-            .ok_or_else(|| format!("expected a number, found {cell}"))
+            .ok_or_else(|| format!("expected a number, found {}", json_type(cell)))
     };
     if cell.is_null() {
         return Ok(match kind {
@@ -340,6 +353,15 @@ fn value(kind: Kind, cell: Json) -> Result<sea_orm::Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_cell_is_named_by_its_type_never_its_value() {
+        let cell = serde_json::json!({ "given": "Noor", "birthDate": "1980-02-14" });
+        let refused = value(Kind::Text, cell).unwrap_err();
+        assert_eq!(refused, "expected a string, found an object");
+        let refused = value(Kind::I32, Json::from("Noor Haddad")).unwrap_err();
+        assert!(!refused.contains("Noor"), "{refused}");
+    }
 
     #[test]
     fn values_are_bound_as_their_kind_and_bad_ones_named() {
