@@ -22,8 +22,12 @@ async fn attempt(app: &TestApp, from: &str, slug: &str, code: &str, email: &str)
         .local_address(from.parse::<IpAddr>().ok())
         .build()
         .unwrap();
-    client
-        .post(app.url("/graphql"))
+    send(client.post(app.url("/graphql")), slug, code, email).await
+}
+
+/// Sends an activation attempt on `request` (its client and headers chosen by the caller).
+async fn send(request: reqwest::RequestBuilder, slug: &str, code: &str, email: &str) -> Value {
+    request
         .header("X-Portico-Tenant", slug)
         .json(&json!({ "query": ACTIVATE, "variables": { "code": code, "email": email } }))
         .send()
@@ -134,18 +138,10 @@ async fn guessing_one_practices_codes_from_many_addresses_is_throttled_for_that_
 /// One activation attempt through a load balancer at 127.0.0.1 that says the client is
 /// `client` (`X-Forwarded-For`, with an entry the client itself wrote in front).
 async fn attempt_via_proxy(app: &TestApp, client: &str, slug: &str) -> Value {
-    reqwest::Client::new()
+    let request = reqwest::Client::new()
         .post(app.url("/graphql"))
-        .header("X-Portico-Tenant", slug)
-        .header("X-Forwarded-For", format!("192.0.2.1, {client}"))
-        .json(&json!({ "query": ACTIVATE,
-            "variables": { "code": "ZZZZZ-ZZZZZ", "email": "guess@example.org" } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .header("X-Forwarded-For", format!("192.0.2.1, {client}"));
+    send(request, slug, "ZZZZZ-ZZZZZ", "guess@example.org").await
 }
 
 #[tokio::test]
