@@ -37,6 +37,7 @@ mod records;
 mod records_entry;
 mod refills;
 mod request_reads;
+mod run;
 mod scalars;
 mod scheduling;
 mod settings;

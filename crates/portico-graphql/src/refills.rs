@@ -6,9 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId,
-    chart_access::Viewer,
     entities::{medication_request, refill_request},
-    identity::Role,
     refills::{
         self, PENDING,
         decisions::{self, Decision},
@@ -23,8 +21,9 @@ use crate::{
     context::ContextExt,
     global_id,
     records::MedicationRequest,
+    run::{Need, OutcomeExt, Run, refusable},
     scheduling::appointments::{notice_text, relay_outbox},
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
 
 /// The global id type of care-team pools.
@@ -37,6 +36,17 @@ pub struct RefillRequest {
     medication: Option<medication_request::Model>,
     restricted: bool,
     staff_view: bool,
+}
+
+impl RefillRequest {
+    fn listed(listed: queue::Listed, staff_view: bool) -> Self {
+        Self {
+            model: listed.refill,
+            medication: listed.medication,
+            restricted: listed.restricted,
+            staff_view,
+        }
+    }
 }
 
 #[Object]
@@ -245,6 +255,26 @@ pub struct RefillRequestPayload {
     user_errors: Vec<UserError>,
 }
 
+impl RefillRequestPayload {
+    fn of(model: refill_request::Model, staff_view: bool) -> Self {
+        Self {
+            refill_request: Some(RefillRequest {
+                model,
+                medication: None,
+                restricted: false,
+                staff_view,
+            }),
+            user_errors: Vec::new(),
+        }
+    }
+}
+
+refusable!(
+    RefillRequestPayload,
+    RefillSettingsPayload,
+    SetCoveringProviderPayload
+);
+
 #[derive(SimpleObject, Default)]
 pub struct RefillSettingsPayload {
     turnaround_hours: Option<i32>,
@@ -275,7 +305,7 @@ impl RefillsQuery {
     /// The practice's refill turnaround target and fallback pool (those who may change
     /// them: practice admins).
     async fn refill_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<RefillSettings> {
-        ctx.authorize("settings", "manage").await?;
+        ctx.caller(Need::to("settings", "manage")).await?;
         let practice = &ctx.tenant()?.tenant;
         Ok(RefillSettings {
             turnaround_hours: settings::turnaround_hours(practice),
@@ -294,44 +324,30 @@ impl RefillsQuery {
         overdue: Option<bool>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<RefillRequest>> {
-        let principal = ctx.authorize("refills", "read").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let filter = Filter {
             status,
             pool_id: global_id::parse_opt(POOL, "poolId", pool_id.as_ref())?,
             overdue: overdue.unwrap_or(false),
         };
         let limit = u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let viewer = Viewer {
-            user_id: principal.user_id,
-            role: principal.role,
-        };
-        let found = async {
-            // A pool that is not this practice's is not found, not an empty queue.
-            if let Some(pool) = filter.pool_id {
-                portico_core::messaging::pools::find(&tx, pool).await?;
-            }
-            queue::list(
-                &tx,
-                &ctx.actor(&principal),
-                &viewer,
-                &filter,
-                Utc::now(),
-                limit,
+        // Writing: listing the queue audits the charts it shows.
+        let listed = ctx
+            .run(
+                Need::to("refills", "read"),
+                Access::Write,
+                async |tx, caller| {
+                    // A pool that is not this practice's is not found, not an empty queue.
+                    if let Some(pool) = filter.pool_id {
+                        portico_core::messaging::pools::find(tx, pool).await?;
+                    }
+                    let viewer = caller.viewer();
+                    queue::list(tx, &caller.actor, &viewer, &filter, Utc::now(), limit).await
+                },
             )
-            .await
-        }
-        .await;
-        let listed = crate::scheduling::access::finish(tx, found, &request_id).await?;
+            .await?;
         Ok(listed
             .into_iter()
-            .map(|l| RefillRequest {
-                model: l.refill,
-                medication: l.medication,
-                restricted: l.restricted,
-                staff_view: true,
-            })
+            .map(|l| RefillRequest::listed(l, true))
             .collect())
     }
 
@@ -342,39 +358,27 @@ impl RefillsQuery {
         ctx: &Context<'_>,
         patient_id: ID,
     ) -> async_graphql::Result<Vec<RefillRequest>> {
-        let principal = ctx.principal()?.clone();
-        let object = if principal.role == Role::Patient {
-            "own_refills"
-        } else {
-            "refills"
-        };
-        let principal = ctx.authorize(object, "read").await?.clone();
         let patient = global_id::parse("Patient", "patientId", &patient_id)?;
-        let request_id = ctx.request()?.request_id.clone();
-        let viewer = Viewer {
-            user_id: principal.user_id,
-            role: principal.role,
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = async {
-            let chart =
-                refills::request::chart_for_listing(&tx, &viewer, PatientId::from_uuid(patient))
+        let (patient_view, listed) = ctx
+            .run(
+                Need::to("refills", "read").or_own("own_refills"),
+                Access::Write,
+                async |tx, caller| {
+                    let chart = refills::request::chart_for_listing(
+                        tx,
+                        &caller.viewer(),
+                        PatientId::from_uuid(patient),
+                    )
                     .await?;
-            let actor = ctx.actor(&principal).with_break_glass(chart.break_glass);
-            let listed = refills::of_chart(&tx, &actor, &chart).await?;
-            Ok((chart.is_patient_view(), listed))
-        }
-        .await;
-        let (patient_view, listed) =
-            crate::scheduling::access::finish(tx, found, &request_id).await?;
+                    let actor = caller.actor.clone().with_break_glass(chart.break_glass);
+                    let listed = refills::of_chart(tx, &actor, &chart).await?;
+                    Ok((chart.is_patient_view(), listed))
+                },
+            )
+            .await?;
         Ok(listed
             .into_iter()
-            .map(|l| RefillRequest {
-                model: l.refill,
-                medication: l.medication,
-                restricted: l.restricted,
-                staff_view: !patient_view,
-            })
+            .map(|l| RefillRequest::listed(l, !patient_view))
             .collect())
     }
 }
@@ -393,41 +397,25 @@ impl RefillsMutation {
         ctx: &Context<'_>,
         input: RequestRefillInput,
     ) -> async_graphql::Result<RefillRequestPayload> {
-        let principal = ctx.authorize("own_refills", "write").await?.clone();
-        ctx.require_active_tenant()?;
-        let request_id = ctx.request()?.request_id.clone();
         let medication =
             global_id::parse("MedicationRequest", "medicationId", &input.medication_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let created = request::request(
-            &tx,
-            &ctx.actor(&principal),
-            principal.user_id,
-            RefillInput {
-                medication_id: medication,
-                pharmacy: input.pharmacy,
-                note: input.note,
-            },
-        )
-        .await;
-        Ok(match settle(tx, created, &request_id).await? {
-            Ok(model) => {
-                relay_outbox(ctx, 1).await?;
-                RefillRequestPayload {
-                    refill_request: Some(RefillRequest {
-                        model,
-                        medication: None,
-                        restricted: false,
-                        staff_view: false,
-                    }),
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => RefillRequestPayload {
-                refill_request: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(
+                Need::to("own_refills", "write").new_work(),
+                async |tx, caller| {
+                    let input = RefillInput {
+                        medication_id: medication,
+                        pharmacy: input.pharmacy,
+                        note: input.note,
+                    };
+                    request::request(tx, &caller.actor, caller.principal.user_id, input).await
+                },
+            )
+            .await?;
+        if outcome.is_ok() {
+            relay_outbox(ctx, 1).await?;
+        }
+        Ok(outcome.payload(|model| RefillRequestPayload::of(model, false)))
     }
 
     /// Decides a refill request (practice admins and providers). Approve needs a positive
@@ -438,9 +426,6 @@ impl RefillsMutation {
         ctx: &Context<'_>,
         input: DecideRefillInput,
     ) -> async_graphql::Result<RefillRequestPayload> {
-        let principal = ctx.authorize("refills", "decide").await?.clone();
-        ctx.require_active_tenant()?;
-        let request_id = ctx.request()?.request_id.clone();
         let id = global_id::parse("RefillRequest", "id", &input.id)?;
         let decision = match input.decision {
             RefillDecision::Approve => Decision::Approve {
@@ -454,40 +439,29 @@ impl RefillsMutation {
                 reason: input.reason,
             },
         };
-        let viewer = Viewer {
-            user_id: principal.user_id,
-            role: principal.role,
-        };
         let portal = notice_text(ctx)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let decided = decisions::decide(
-            &tx,
-            &ctx.actor(&principal),
-            &viewer,
-            &portal,
-            id,
-            decision,
-            Utc::now(),
-        )
-        .await;
-        Ok(match settle(tx, decided, &request_id).await? {
-            Ok(model) => {
-                relay_outbox(ctx, 1).await?;
-                RefillRequestPayload {
-                    refill_request: Some(RefillRequest {
-                        model,
-                        medication: None,
-                        restricted: false,
-                        staff_view: true,
-                    }),
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => RefillRequestPayload {
-                refill_request: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(
+                Need::to("refills", "decide").new_work(),
+                async |tx, caller| {
+                    let viewer = caller.viewer();
+                    decisions::decide(
+                        tx,
+                        &caller.actor,
+                        &viewer,
+                        &portal,
+                        id,
+                        decision,
+                        Utc::now(),
+                    )
+                    .await
+                },
+            )
+            .await?;
+        if outcome.is_ok() {
+            relay_outbox(ctx, 1).await?;
+        }
+        Ok(outcome.payload(|model| RefillRequestPayload::of(model, true)))
     }
 
     /// Sets the practice's refill turnaround target and fallback pool (practice admins).
@@ -496,22 +470,17 @@ impl RefillsMutation {
         ctx: &Context<'_>,
         input: UpdateRefillSettingsInput,
     ) -> async_graphql::Result<RefillSettingsPayload> {
-        let principal = ctx.authorize("settings", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let pool = global_id::parse_opt(POOL, "poolId", input.pool_id.as_ref())?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let saved = settings::set(&tx, &ctx.actor(&principal), input.turnaround_hours, pool).await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(practice) => RefillSettingsPayload {
-                turnaround_hours: Some(settings::turnaround_hours(&practice)),
-                pool_id: practice.refill_pool_id.map(|p| global_id::encode(POOL, p)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => RefillSettingsPayload {
-                user_errors,
-                ..Default::default()
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("settings", "manage"), async |tx, caller| {
+                settings::set(tx, &caller.actor, input.turnaround_hours, pool).await
+            })
+            .await?;
+        Ok(outcome.payload(|practice| RefillSettingsPayload {
+            turnaround_hours: Some(settings::turnaround_hours(&practice)),
+            pool_id: practice.refill_pool_id.map(|p| global_id::encode(POOL, p)),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Sets who takes a provider's refill requests while they have time off (practice
@@ -521,27 +490,22 @@ impl RefillsMutation {
         ctx: &Context<'_>,
         input: SetCoveringProviderInput,
     ) -> async_graphql::Result<SetCoveringProviderPayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let provider = global_id::parse("Provider", "providerId", &input.provider_id)?;
         let covering = global_id::parse_opt(
             "Provider",
             "coveringProviderId",
             input.covering_provider_id.as_ref(),
         )?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let saved = settings::set_covering(&tx, &ctx.actor(&principal), provider, covering).await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(found) => SetCoveringProviderPayload {
-                covering_provider_id: found
-                    .covering_provider_id
-                    .map(|p| global_id::encode("Provider", p)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => SetCoveringProviderPayload {
-                covering_provider_id: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("scheduling", "manage"), async |tx, caller| {
+                settings::set_covering(tx, &caller.actor, provider, covering).await
+            })
+            .await?;
+        Ok(outcome.payload(|found| SetCoveringProviderPayload {
+            covering_provider_id: found
+                .covering_provider_id
+                .map(|p| global_id::encode("Provider", p)),
+            user_errors: Vec::new(),
+        }))
     }
 }

@@ -16,25 +16,35 @@ pub struct UserError {
 }
 
 impl UserError {
-    /// Validation errors become `userErrors`; anything else stays a GraphQL error.
-    pub fn from_core(err: CoreError, request_id: &str) -> async_graphql::Result<Vec<Self>> {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// A validation failure (invalid input, a conflict) as `userErrors`; any other failure
+    /// is given back.
+    pub fn of_input(err: CoreError) -> Result<Vec<Self>, CoreError> {
         match err {
             CoreError::Invalid {
                 field,
                 code,
                 message,
-            } => Ok(vec![Self {
-                field: field.to_owned(),
-                code: code.to_owned(),
-                message,
-            }]),
-            CoreError::Conflict { field } => Ok(vec![Self {
-                field: field.to_owned(),
-                code: "CONFLICT".to_owned(),
-                message: format!("this {field} is already taken"),
-            }]),
-            other => Err(ApiError::from_core(other, request_id).into()),
+            } => Ok(vec![Self::new(field, code, message)]),
+            CoreError::Conflict { field } => Ok(vec![Self::new(
+                field,
+                "CONFLICT",
+                format!("this {field} is already taken"),
+            )]),
+            other => Err(other),
         }
+    }
+
+    /// Validation errors become `userErrors`; anything else stays a GraphQL error.
+    pub fn from_core(err: CoreError, request_id: &str) -> async_graphql::Result<Vec<Self>> {
+        Self::of_input(err).map_err(|other| ApiError::from_core(other, request_id).into())
     }
 }
 
