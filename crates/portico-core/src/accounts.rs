@@ -7,6 +7,7 @@ use crate::{
     CoreError, CoreResult, Db, TenantTx, UserId,
     audit::{self, Access, Actor},
     entities::user,
+    events::{self, Event},
     identity::Role,
     ports::Credentials,
     tenants::{self, NewTenant, ResolvedTenant},
@@ -104,7 +105,7 @@ pub async fn insert_user(
         }
         _ => CoreError::Database(e),
     })?;
-    crate::proxies::claim_pending(tx, UserId::from_uuid(user.id), &user.email).await?;
+    events::publish(tx, Event::AccountCreated { user: &user }).await?;
     Ok(user)
 }
 

@@ -10,6 +10,7 @@ use crate::{
     audit::Actor,
     chart_access::{OpenChart, Relationship},
     entities::{contact_change, patient},
+    events,
     records::{self, Page},
 };
 
@@ -190,7 +191,13 @@ pub async fn update(
     }
     active.updated_at = Set(now);
     let updated = active.update(tx.conn()).await?;
-    crate::ehr::writeback::queue_demographics(tx, updated.id, false).await?;
+    events::publish(
+        tx,
+        events::Event::ContactDetailsChanged {
+            patient_id: updated.id,
+        },
+    )
+    .await?;
     let change = contact_change::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),

@@ -10,6 +10,7 @@ use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
     entities::patient::{self, Column},
+    events,
     patient_search::{self, PatientSearch},
 };
 
@@ -235,7 +236,13 @@ pub async fn update_contact(
     }
     active.updated_at = Set(Utc::now());
     let updated = active.update(tx.conn()).await?;
-    crate::ehr::writeback::queue_demographics(tx, updated.id, false).await?;
+    events::publish(
+        tx,
+        events::Event::ContactDetailsChanged {
+            patient_id: updated.id,
+        },
+    )
+    .await?;
     audit::record(tx, actor, access("patient.update", updated.id)).await?;
     Ok(updated)
 }

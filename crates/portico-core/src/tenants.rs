@@ -373,59 +373,6 @@ pub(crate) async fn own_row(tx: &TenantTx) -> CoreResult<ResolvedTenant> {
         .ok_or(CoreError::NotFound)
 }
 
-/// Suspends the transaction's practice (`reason` is shown to its staff) or reactivates it,
-/// in the transaction that also records the audit event. With billing on, reactivating
-/// returns the practice to what its subscription makes it.
-pub async fn set_status(
-    tx: &TenantTx,
-    suspend: bool,
-    reason: Option<String>,
-    billing_on: bool,
-) -> CoreResult<ResolvedTenant> {
-    let found = Some(own_row(tx).await?)
-        .filter(|t| !t.is_platform())
-        .ok_or(CoreError::NotFound)?;
-    if let Some(r) = &reason
-        && r.chars().count() > 500
-    {
-        return Err(CoreError::invalid(
-            "reason",
-            "INVALID_REASON",
-            "at most 500 characters",
-        ));
-    }
-    // The account first (as webhooks and the sweep take them), so a subscription settling
-    // meanwhile either sees this hold or is seen by it.
-    let billing = if billing_on {
-        crate::billing::accounts::hold(tx.conn(), found.tenant.id, Utc::now()).await?;
-        crate::entities::billing_account::Entity::find_by_id(found.tenant.id)
-            .one(tx.conn())
-            .await?
-    } else {
-        None
-    };
-    tx.changed(crate::caches::Change::Tenant);
-    let mut active: tenant::ActiveModel = found.tenant.into();
-    let now = Utc::now();
-    let status = match (suspend, billing) {
-        (true, _) => tenant_status::SUSPENDED.to_owned(),
-        (false, Some(account)) => account.status,
-        (false, None) => tenant_status::ACTIVE.to_owned(),
-    };
-    active.status_reason = Set(if suspend {
-        reason
-    } else {
-        crate::billing::lifecycle::reason(&status).map(str::to_owned)
-    });
-    active.status = Set(status);
-    active.operator_hold = Set(suspend);
-    active.status_changed_at = Set(Some(now));
-    active.updated_at = Set(now);
-    Ok(ResolvedTenant {
-        tenant: active.update(tx.conn()).await?,
-    })
-}
-
 /// Sets the practice's automatic log-off (minutes; `None` restores the default).
 pub async fn set_idle_timeouts(
     tx: &TenantTx,

@@ -227,7 +227,8 @@ async fn change_status(
         .map_err(core)?;
     let billing_on = services.billing.is_some();
     let changed = async {
-        let changed = tenants::set_status(&tx, suspend, reason, billing_on).await?;
+        let changed =
+            portico_core::practice_status::set_status(&tx, suspend, reason, billing_on).await?;
         audit::record(&tx, &actor, event(changed.tenant.id)).await?;
         Ok(changed)
     }

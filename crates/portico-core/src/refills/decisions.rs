@@ -13,6 +13,7 @@ use crate::{
     audit::Actor,
     chart_access::{self, Purpose, Viewer},
     entities::refill_request::{self, Column, Model as Refill},
+    events,
     notify::{self, Notice, Portal},
 };
 
@@ -163,8 +164,7 @@ pub async fn decide(
         now,
     )
     .await?;
-    // Written back to the EHR by the write-back job, when the practice has a connection.
-    crate::ehr::writeback::queue_refill(tx, id).await?;
+    events::publish(tx, events::Event::RefillDecided { refill_id: id }).await?;
     Ok(decided)
 }
 

@@ -16,6 +16,7 @@ use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
     entities::{appointment, patient},
+    events::{self, Event},
     scheduling::{
         catalog,
         search::{self, Audience, Offer, SlotQuery},
@@ -154,8 +155,6 @@ pub async fn book(
     audit::lock(tx).await?;
     let created = insert(tx, clock, booking, None).await?;
     audit::record(tx, actor, access("appointment.create", &created)).await?;
-    // A recall notice this booking follows records it (the campaign's conversion).
-    super::recalls::on_booked(tx, &created).await?;
     Ok(created)
 }
 
@@ -239,8 +238,14 @@ async fn insert(
             e.into()
         }
     })?;
-    super::reminders::plan(tx, &created, clock.now).await?;
-    crate::ehr::writeback::queue_appointment(tx, &created, BOOKED).await?;
+    events::publish(
+        tx,
+        Event::AppointmentBooked {
+            appointment: &created,
+            at: clock.now,
+        },
+    )
+    .await?;
     Ok(created)
 }
 
@@ -322,8 +327,14 @@ async fn release(
             "this appointment was already cancelled, moved or held",
         ));
     }
-    crate::ehr::writeback::queue_appointment(tx, found, status).await?;
-    super::reminders::withdraw(tx, found.id).await
+    events::publish(
+        tx,
+        Event::AppointmentReleased {
+            appointment: found,
+            status,
+        },
+    )
+    .await
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -424,7 +435,14 @@ pub async fn set_outcome(
     active.status = Set(outcome.to_owned());
     active.updated_at = Set(Utc::now());
     let updated = active.update(tx.conn()).await?;
-    crate::ehr::writeback::queue_appointment(tx, &updated, outcome).await?;
+    events::publish(
+        tx,
+        Event::AppointmentOutcome {
+            appointment: &updated,
+            status: outcome,
+        },
+    )
+    .await?;
     audit::record(tx, actor, access("appointment.outcome", &updated)).await?;
     Ok(updated)
 }

@@ -1,0 +1,52 @@
+//! Domain events: what happened, told to the areas that react to it. The area that acts
+//! publishes what happened and knows nothing of who reacts (scheduling books a visit; it
+//! does not call the EHR write-back, reminders or recall campaigns); the areas that react
+//! are named in one place, [`subscribers`]. A new integration adds its reaction there and
+//! leaves the publishing area alone.
+//!
+//! Reactions run inside the publisher's transaction: a rolled-back change leaves no reaction
+//! behind, and a committed one never misses one. A reaction that reaches outside Portico
+//! writes an outbox row in that transaction (the EHR write-back does), which is delivered
+//! after the commit.
+
+mod subscribers;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    CoreResult, TenantTx,
+    entities::{appointment, user},
+};
+
+/// Something that happened in a practice, published in the transaction that did it.
+#[derive(Clone, Copy, Debug)]
+pub enum Event<'a> {
+    /// A visit was booked: a new booking, or the new appointment of a move
+    /// (`rescheduled_from` is set on it).
+    AppointmentBooked {
+        appointment: &'a appointment::Model,
+        at: DateTime<Utc>,
+    },
+    /// A booked visit left `booked` for `status` (cancelled, rescheduled).
+    AppointmentReleased {
+        appointment: &'a appointment::Model,
+        status: &'a str,
+    },
+    /// A past visit's outcome was recorded (`completed`, `no_show`).
+    AppointmentOutcome {
+        appointment: &'a appointment::Model,
+        status: &'a str,
+    },
+    /// A chart's contact details changed (by the patient or by staff).
+    ContactDetailsChanged { patient_id: Uuid },
+    /// A refill request was decided (approved, denied, needs a visit).
+    RefillDecided { refill_id: Uuid },
+    /// An account was created (staff, patient or caregiver).
+    AccountCreated { user: &'a user::Model },
+}
+
+/// Tells every area that reacts to `event`, in `tx`.
+pub async fn publish(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
+    subscribers::react(tx, event).await
+}

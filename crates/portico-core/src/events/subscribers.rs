@@ -1,0 +1,50 @@
+//! Who reacts to which event. The one place that knows both sides: the publishing areas
+//! import only [`super::publish`], and a new reaction is added here.
+
+use super::Event;
+use crate::{
+    CoreResult, TenantTx, UserId,
+    ehr::writeback,
+    proxies,
+    scheduling::{appointments::BOOKED, recalls, reminders},
+};
+
+pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
+    match event {
+        Event::AppointmentBooked { appointment, at } => {
+            reminders::plan(tx, appointment, at).await?;
+            writeback::queue_appointment(tx, appointment, BOOKED).await?;
+            // A recall notice this booking follows records it (the campaign's conversion);
+            // a move is not a new booking.
+            if appointment.rescheduled_from.is_none() {
+                recalls::on_booked(tx, appointment).await?;
+            }
+        }
+        Event::AppointmentReleased {
+            appointment,
+            status,
+        } => {
+            writeback::queue_appointment(tx, appointment, status).await?;
+            reminders::withdraw(tx, appointment.id).await?;
+        }
+        Event::AppointmentOutcome {
+            appointment,
+            status,
+        } => {
+            writeback::queue_appointment(tx, appointment, status).await?;
+        }
+        Event::ContactDetailsChanged { patient_id } => {
+            // Only the fields the patient changed; the EHR's other details stay as they are.
+            writeback::queue_demographics(tx, patient_id, false).await?;
+        }
+        Event::RefillDecided { refill_id } => {
+            // Written back by the write-back job, when the practice has a connection.
+            writeback::queue_refill(tx, refill_id).await?;
+        }
+        Event::AccountCreated { user } => {
+            // Grants that waited for an account with this address are its own now.
+            proxies::claim_pending(tx, UserId::from_uuid(user.id), &user.email).await?;
+        }
+    }
+    Ok(())
+}

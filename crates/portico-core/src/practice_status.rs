@@ -1,0 +1,66 @@
+//! A practice's status, where the operator's hold and the subscription meet: an operator
+//! suspends a practice or lifts the suspension, and with billing on, lifting it returns the
+//! practice to what its subscription makes it. It sits above both the tenant directory and
+//! billing so that neither depends on the other's rules.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+use crate::{
+    CoreError, CoreResult, TenantTx, billing, caches,
+    entities::{billing_account, tenant, tenant_status},
+    tenants::{self, ResolvedTenant},
+};
+
+/// Suspends the transaction's practice (`reason` is shown to its staff) or reactivates it,
+/// in the transaction that also records the audit event. With billing on, reactivating
+/// returns the practice to what its subscription makes it.
+pub async fn set_status(
+    tx: &TenantTx,
+    suspend: bool,
+    reason: Option<String>,
+    billing_on: bool,
+) -> CoreResult<ResolvedTenant> {
+    let found = Some(tenants::own_row(tx).await?)
+        .filter(|t| !t.is_platform())
+        .ok_or(CoreError::NotFound)?;
+    if let Some(r) = &reason
+        && r.chars().count() > 500
+    {
+        return Err(CoreError::invalid(
+            "reason",
+            "INVALID_REASON",
+            "at most 500 characters",
+        ));
+    }
+    // The account first (as webhooks and the sweep take them), so a subscription settling
+    // meanwhile either sees this hold or is seen by it.
+    let billing = if billing_on {
+        billing::accounts::hold(tx.conn(), found.tenant.id, Utc::now()).await?;
+        billing_account::Entity::find_by_id(found.tenant.id)
+            .one(tx.conn())
+            .await?
+    } else {
+        None
+    };
+    tx.changed(caches::Change::Tenant);
+    let mut active: tenant::ActiveModel = found.tenant.into();
+    let now = Utc::now();
+    let status = match (suspend, billing) {
+        (true, _) => tenant_status::SUSPENDED.to_owned(),
+        (false, Some(account)) => account.status,
+        (false, None) => tenant_status::ACTIVE.to_owned(),
+    };
+    active.status_reason = Set(if suspend {
+        reason
+    } else {
+        billing::lifecycle::reason(&status).map(str::to_owned)
+    });
+    active.status = Set(status);
+    active.operator_hold = Set(suspend);
+    active.status_changed_at = Set(Some(now));
+    active.updated_at = Set(now);
+    Ok(ResolvedTenant {
+        tenant: active.update(tx.conn()).await?,
+    })
+}
