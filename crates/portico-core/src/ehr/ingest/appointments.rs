@@ -1,8 +1,7 @@
 //! Appointments from the EHR on Portico's schedule: checked as a booking is (a provider and
 //! a place, a period of at most a day, no overlap with a visit holding the provider's
-//! time), with their reminders planned or withdrawn as the visit moves. A change made in
-//! Portico and not yet written back wins until it is. In sets, [`Visits`] does the same
-//! from memory.
+//! time), with their reminders planned or withdrawn as the visit moves. In sets, [`Visits`]
+//! does the same from memory.
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
@@ -50,8 +49,48 @@ pub(super) async fn apply(
     chart.link(tx, page, removed).await
 }
 
+/// An EHR appointment as the schedule takes it.
+pub(super) struct Slot {
+    pub(super) status: &'static str,
+    pub(super) provider_id: Uuid,
+    pub(super) location_id: Uuid,
+}
+
+impl Slot {
+    /// Checks `a` against what every visit on the schedule needs.
+    pub(super) async fn of(tx: &TenantTx, page: &mut Page, a: &EhrAppointment) -> CoreResult<Self> {
+        let status =
+            appointment_status(&a.status).ok_or_else(|| invalid("EHR_UNSUPPORTED_STATUS"))?;
+        let provider_id = match &a.practitioner {
+            Some(p) => page.local(tx, ResourceKind::Practitioner, p).await?,
+            None => None,
+        };
+        let location_id = match &a.location {
+            Some(l) => page.local(tx, ResourceKind::Location, l).await?,
+            None => None,
+        };
+        // Portico's schedule needs a provider and a place for every visit.
+        let (Some(provider_id), Some(location_id)) = (provider_id, location_id) else {
+            return Err(invalid("EHR_APPOINTMENT_INCOMPLETE"));
+        };
+        if a.ends_at <= a.starts_at || a.ends_at - a.starts_at > chrono::Duration::hours(24) {
+            return Err(invalid("EHR_INVALID_PERIOD"));
+        }
+        Ok(Self {
+            status,
+            provider_id,
+            location_id,
+        })
+    }
+
+    /// Whether the visit holds its provider's time (and may not overlap another that does).
+    pub(super) fn holds_time(&self) -> bool {
+        HOLDING.contains(&self.status)
+    }
+}
+
 /// The local status of an EHR appointment's FHIR status.
-pub(super) fn appointment_status(status: &str) -> Option<&'static str> {
+fn appointment_status(status: &str) -> Option<&'static str> {
     match status {
         "proposed" | "pending" | "booked" | "arrived" | "checked-in" | "waitlist" => {
             Some(booking::BOOKED)
@@ -71,33 +110,13 @@ async fn apply_one(
     chart: &Chart<'_>,
     a: &EhrAppointment,
 ) -> CoreResult<bool> {
-    let status = appointment_status(&a.status).ok_or_else(|| invalid("EHR_UNSUPPORTED_STATUS"))?;
-    let provider_id = match &a.practitioner {
-        Some(p) => page.local(tx, ResourceKind::Practitioner, p).await?,
-        None => None,
-    };
-    let location_id = match &a.location {
-        Some(l) => page.local(tx, ResourceKind::Location, l).await?,
-        None => None,
-    };
-    // Portico's schedule needs a provider and a place for every visit.
-    let (Some(provider_id), Some(location_id)) = (provider_id, location_id) else {
-        return Err(invalid("EHR_APPOINTMENT_INCOMPLETE"));
-    };
-    if a.ends_at <= a.starts_at || a.ends_at - a.starts_at > chrono::Duration::hours(24) {
-        return Err(invalid("EHR_INVALID_PERIOD"));
-    }
-    let holds_time = [booking::BOOKED, booking::COMPLETED, booking::NO_SHOW].contains(&status);
-    if holds_time {
+    let slot = Slot::of(tx, page, a).await?;
+    if slot.holds_time() {
         let overlapping = tx
             .find::<appointment::Entity>()
-            .filter(appointment::Column::ProviderId.eq(provider_id))
+            .filter(appointment::Column::ProviderId.eq(slot.provider_id))
             .filter(appointment::Column::Id.ne(chart.id))
-            .filter(appointment::Column::Status.is_in([
-                booking::BOOKED,
-                booking::COMPLETED,
-                booking::NO_SHOW,
-            ]))
+            .filter(appointment::Column::Status.is_in(HOLDING))
             .filter(appointment::Column::StartsAt.lt(a.ends_at))
             .filter(appointment::Column::EndsAt.gt(a.starts_at))
             .one(tx.conn())
@@ -116,12 +135,12 @@ async fn apply_one(
                 .await?
                 .ok_or(CoreError::NotFound)?;
             let mut active: appointment::ActiveModel = found.clone().into();
-            active.status = Set(status.to_owned());
+            active.status = Set(slot.status.to_owned());
             active.starts_at = Set(a.starts_at);
             active.ends_at = Set(a.ends_at);
-            active.provider_id = Set(provider_id);
-            active.location_id = Set(location_id);
-            if status == booking::CANCELLED && found.cancelled_at.is_none() {
+            active.provider_id = Set(slot.provider_id);
+            active.location_id = Set(slot.location_id);
+            if slot.status == booking::CANCELLED && found.cancelled_at.is_none() {
                 active.cancelled_at = Set(Some(now));
             }
             active.updated_at = Set(now);
@@ -140,16 +159,16 @@ async fn apply_one(
                 tenant_id: Set(tx.tenant_id().as_uuid()),
                 id: Set(chart.id),
                 patient_id: Set(chart.patient_id),
-                provider_id: Set(provider_id),
-                location_id: Set(location_id),
+                provider_id: Set(slot.provider_id),
+                location_id: Set(slot.location_id),
                 appointment_type_id: Set(type_id),
                 starts_at: Set(a.starts_at),
                 ends_at: Set(a.ends_at),
-                status: Set(status.to_owned()),
+                status: Set(slot.status.to_owned()),
                 booked_by: Set(None),
                 booked_via: Set(EHR_SOURCE.to_owned()),
                 rescheduled_from: Set(None),
-                cancelled_at: Set((status == booking::CANCELLED).then_some(now)),
+                cancelled_at: Set((slot.status == booking::CANCELLED).then_some(now)),
                 cancelled_by: Set(None),
                 confirmed_at: Set(None),
                 created_at: Set(now),
@@ -162,7 +181,7 @@ async fn apply_one(
             }
         }
     }
-    Ok(status == booking::CANCELLED)
+    Ok(slot.status == booking::CANCELLED)
 }
 
 /// The practice's visit type of that name, else the "EHR visit" type (made on first use, not
@@ -173,15 +192,8 @@ pub(super) async fn visit_type(
     length: chrono::Duration,
 ) -> CoreResult<Uuid> {
     let types = tx.find::<appointment_type::Entity>().all(tx.conn()).await?;
-    if let Some(name) = name
-        && let Some(found) = types
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
-    {
-        return Ok(found.id);
-    }
-    if let Some(found) = types.iter().find(|t| t.name == EHR_VISIT_TYPE) {
-        return Ok(found.id);
+    if let Some(found) = known_type(&types, name) {
+        return Ok(found);
     }
     tx.changed(crate::caches::Change::Catalog);
     let minutes = i32::try_from(length.num_minutes())
@@ -205,4 +217,15 @@ pub(super) async fn visit_type(
     .insert(tx.conn())
     .await?
     .id)
+}
+
+/// Among `types`, the one of that name, else the "EHR visit" type if it was made.
+pub(super) fn known_type(types: &[appointment_type::Model], name: Option<&str>) -> Option<Uuid> {
+    name.and_then(|name| {
+        types
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
+    })
+    .or_else(|| types.iter().find(|t| t.name == EHR_VISIT_TYPE))
+    .map(|t| t.id)
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     Chart, EHR_SOURCE, Page,
-    appointments::{EHR_VISIT_TYPE, HOLDING, appointment_status, visit_type},
+    appointments::{HOLDING, Slot, known_type, visit_type},
     invalid,
 };
 use crate::{
@@ -123,25 +123,10 @@ impl Visits {
         chart: &Chart<'_>,
         a: &EhrAppointment,
     ) -> CoreResult<bool> {
-        let status =
-            appointment_status(&a.status).ok_or_else(|| invalid("EHR_UNSUPPORTED_STATUS"))?;
-        let provider_id = match &a.practitioner {
-            Some(p) => page.local(tx, ResourceKind::Practitioner, p).await?,
-            None => None,
-        };
-        let location_id = match &a.location {
-            Some(l) => page.local(tx, ResourceKind::Location, l).await?,
-            None => None,
-        };
-        let (Some(provider_id), Some(location_id)) = (provider_id, location_id) else {
-            return Err(invalid("EHR_APPOINTMENT_INCOMPLETE"));
-        };
-        if a.ends_at <= a.starts_at || a.ends_at - a.starts_at > chrono::Duration::hours(24) {
-            return Err(invalid("EHR_INVALID_PERIOD"));
-        }
-        if HOLDING.contains(&status)
+        let slot = Slot::of(tx, page, a).await?;
+        if slot.holds_time()
             && self.rows.values().any(|v| {
-                v.provider_id == provider_id
+                v.provider_id == slot.provider_id
                     && v.id != chart.id
                     && HOLDING.contains(&v.status.as_str())
                     && v.starts_at < a.ends_at
@@ -155,12 +140,12 @@ impl Visits {
             Some(id) => {
                 let found = self.rows.get(&id).cloned().ok_or(CoreError::NotFound)?;
                 let mut updated = found.clone();
-                status.clone_into(&mut updated.status);
+                slot.status.clone_into(&mut updated.status);
                 updated.starts_at = a.starts_at;
                 updated.ends_at = a.ends_at;
-                updated.provider_id = provider_id;
-                updated.location_id = location_id;
-                if status == booking::CANCELLED && found.cancelled_at.is_none() {
+                updated.provider_id = slot.provider_id;
+                updated.location_id = slot.location_id;
+                if slot.status == booking::CANCELLED && found.cancelled_at.is_none() {
                     updated.cancelled_at = Some(now);
                 }
                 updated.updated_at = now;
@@ -187,16 +172,16 @@ impl Visits {
                     tenant_id: tx.tenant_id().as_uuid(),
                     id: chart.id,
                     patient_id: chart.patient_id,
-                    provider_id: provider_id,
-                    location_id: location_id,
+                    provider_id: slot.provider_id,
+                    location_id: slot.location_id,
                     appointment_type_id: type_id,
                     starts_at: a.starts_at,
                     ends_at: a.ends_at,
-                    status: status.to_owned(),
+                    status: slot.status.to_owned(),
                     booked_by: None,
                     booked_via: EHR_SOURCE.to_owned(),
                     rescheduled_from: None,
-                    cancelled_at: (status == booking::CANCELLED).then_some(now),
+                    cancelled_at: (slot.status == booking::CANCELLED).then_some(now),
                     cancelled_by: None,
                     confirmed_at: None,
                     created_at: now,
@@ -209,7 +194,7 @@ impl Visits {
                 self.rows.insert(chart.id, created);
             }
         }
-        Ok(status == booking::CANCELLED)
+        Ok(slot.status == booking::CANCELLED)
     }
 
     /// [`visit_type`], from the types read with the page.
@@ -219,16 +204,8 @@ impl Visits {
         name: Option<&str>,
         length: chrono::Duration,
     ) -> CoreResult<Uuid> {
-        if let Some(name) = name
-            && let Some(found) = self
-                .types
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(name.trim()))
-        {
-            return Ok(found.id);
-        }
-        if let Some(found) = self.types.iter().find(|t| t.name == EHR_VISIT_TYPE) {
-            return Ok(found.id);
+        if let Some(found) = known_type(&self.types, name) {
+            return Ok(found);
         }
         let id = visit_type(tx, None, length).await?;
         self.types = tx.find::<appointment_type::Entity>().all(tx.conn()).await?;
