@@ -1,6 +1,8 @@
 //! The test harness: [`spawn_app`] starts the real server on a random port with a fresh
 //! database, on SQLite always, and on PostgreSQL + Redis when `PORTICO_TEST_DATABASE_URL`
 //! and `PORTICO_TEST_REDIS_URL` are set (a fresh database and Redis key prefix per test).
+//! Each fresh database is a copy of a migrated template (`template.rs`), so the migrations
+//! run once, not once per test.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
 
@@ -10,6 +12,7 @@ pub mod patient_corpus;
 pub mod sms_provider;
 pub mod soft_passkey;
 pub mod stripe_api;
+mod template;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -53,7 +56,7 @@ pub fn profile() -> Profile {
     }
 }
 
-/// A fresh, empty database (and Redis prefix) for one test, removed when dropped.
+/// A fresh database (and Redis prefix) for one test, removed when dropped.
 pub struct TestDatabase {
     pub profile: Profile,
     /// What the server connects as (the application role on PostgreSQL).
@@ -71,13 +74,24 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A fresh database with every migration applied: a copy of the migrated template.
     pub async fn create() -> Self {
-        Self::create_on(profile()).await
+        Self::make(profile(), true).await
     }
 
-    /// A fresh database on the given PostgreSQL and Redis (or SQLite), whatever the
+    /// A fresh database with nothing in it, for tests of migrating itself (and of a new
+    /// deployment's first start).
+    pub async fn create_empty() -> Self {
+        Self::make(profile(), false).await
+    }
+
+    /// A fresh, empty database on the given PostgreSQL and Redis (or SQLite), whatever the
     /// environment names.
-    pub async fn create_on(profile: Profile) -> Self {
+    pub async fn create_empty_on(profile: Profile) -> Self {
+        Self::make(profile, false).await
+    }
+
+    async fn make(profile: Profile, migrated: bool) -> Self {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let redis_prefix = format!("portico-test-{id}");
         let secrets_key = portico_auth::sealing::Sealer::generate_key();
@@ -85,7 +99,14 @@ impl TestDatabase {
         std::fs::create_dir_all(&dir).unwrap();
         match profile {
             Profile::Sqlite => {
-                let url = format!("sqlite://{}", dir.join("portico.db").display());
+                let file = dir.join("portico.db");
+                if migrated {
+                    static TEMPLATE: tokio::sync::OnceCell<PathBuf> =
+                        tokio::sync::OnceCell::const_new();
+                    let template = TEMPLATE.get_or_init(template::sqlite).await;
+                    template::copy_sqlite(template, &file);
+                }
+                let url = format!("sqlite://{}", file.display());
                 Self {
                     profile: Profile::Sqlite,
                     app_url: url.clone(),
@@ -102,7 +123,28 @@ impl TestDatabase {
                     unreachable!()
                 };
                 let name = format!("portico_test_{id}");
-                admin_execute(admin_url, &format!("CREATE DATABASE {name}")).await;
+                if migrated {
+                    // Only the environment's PostgreSQL has a template; others get empty
+                    // databases ([`TestDatabase::create_empty_on`]).
+                    static TEMPLATE: tokio::sync::OnceCell<String> =
+                        tokio::sync::OnceCell::const_new();
+                    let template = TEMPLATE.get_or_init(|| template::postgres(admin_url)).await;
+                    // The copy has the template's tables, grants and row-level security;
+                    // the grant to connect belongs to a database itself, so it is made again.
+                    admin_execute_all(
+                        admin_url,
+                        &[
+                            format!("CREATE DATABASE {name} TEMPLATE {template}"),
+                            format!(
+                                "GRANT CONNECT ON DATABASE {name} TO {}",
+                                portico_migrations::postgres::APP_ROLE
+                            ),
+                        ],
+                    )
+                    .await;
+                } else {
+                    admin_execute(admin_url, &format!("CREATE DATABASE {name}")).await;
+                }
                 let mut owner = url::Url::parse(admin_url).unwrap();
                 owner.set_path(&name);
                 let mut app = owner.clone();
@@ -202,9 +244,16 @@ impl Drop for TestDatabase {
 }
 
 async fn admin_execute(admin_url: &str, sql: &str) {
+    admin_execute_all(admin_url, &[sql.to_owned()]).await;
+}
+
+/// Runs each statement on its own (`CREATE DATABASE` is refused in a multi-statement query).
+async fn admin_execute_all(admin_url: &str, statements: &[String]) {
     use sea_orm::ConnectionTrait;
     let conn = sea_orm::Database::connect(admin_url).await.unwrap();
-    conn.execute_unprepared(sql).await.unwrap();
+    for sql in statements {
+        conn.execute_unprepared(sql).await.unwrap();
+    }
     conn.close().await.unwrap();
 }
 

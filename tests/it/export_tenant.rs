@@ -103,7 +103,7 @@ async fn source() -> TestApp {
 
 /// A fresh database, migrated by `portico migrate` (as an empty deployment is).
 async fn empty_deployment() -> (TestDatabase, Target) {
-    let database = TestDatabase::create().await;
+    let database = TestDatabase::create_empty().await;
     let target = Target::of(&database);
     succeeded(&target.portico(&["migrate"]));
     (database, target)

@@ -17,7 +17,7 @@ async fn healthz_and_readyz_answer_when_the_database_is_reachable() {
 
 #[tokio::test]
 async fn an_unreachable_database_at_start_up_keeps_the_process_up_and_readyz_at_503() {
-    let database = TestDatabase::create().await;
+    let database = TestDatabase::create_empty().await;
     let mut config = database.config();
     // Nothing listens on port 1: every connection attempt is refused and retried.
     config.database_url = SecretString::from("postgres://portico_app@127.0.0.1:1/portico");

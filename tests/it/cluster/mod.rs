@@ -119,7 +119,7 @@ async fn the_production_topology_survives_kills_and_restarts() {
     let smtp = smtp_server(&maildir)
         .await
         .expect("aiosmtpd is installed (python3 -m pip install aiosmtpd)");
-    let database = TestDatabase::create_on(Profile::Postgres {
+    let database = TestDatabase::create_empty_on(Profile::Postgres {
         admin_url: pg.admin_url(),
         redis_url: format!("redis://127.0.0.1:{redis_port}"),
     })
