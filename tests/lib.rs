@@ -774,13 +774,12 @@ impl TestApp {
     /// The newest email to `address`, waiting for it (emails sent in the background).
     pub async fn wait_for_email_to(&self, address: &str) -> String {
         // Generous: a busy machine (parallel tests, other builds) may take a while.
-        for _ in 0..600 {
-            if let Some(email) = self.last_email_to(address) {
-                return email;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no email to {address}");
+        wait_until(
+            &format!("an email to {address}"),
+            Duration::from_secs(30),
+            async || self.last_email_to(address),
+        )
+        .await
     }
 
     /// `signIn`; returns the status and body.
@@ -812,6 +811,62 @@ pub fn new_patient(given_name: &str) -> NewPatient {
         gender: "unknown".to_owned(),
         email: None,
         phone: Some("555-0100".to_owned()),
+    }
+}
+
+/// What one look of [`wait_until`] found: done (with what it found), or not yet (and what
+/// it saw instead, for the message if time runs out).
+pub trait Probe {
+    type Found;
+    fn found(self) -> Result<Self::Found, String>;
+}
+
+impl Probe for bool {
+    type Found = ();
+    fn found(self) -> Result<(), String> {
+        if self {
+            Ok(())
+        } else {
+            Err("false".to_owned())
+        }
+    }
+}
+
+impl<T> Probe for Option<T> {
+    type Found = T;
+    fn found(self) -> Result<T, String> {
+        self.ok_or_else(|| "nothing yet".to_owned())
+    }
+}
+
+impl<T, E: std::fmt::Display> Probe for Result<T, E> {
+    type Found = T;
+    fn found(self) -> Result<T, String> {
+        self.map_err(|seen| seen.to_string())
+    }
+}
+
+/// Looks with `probe` until it finds what the test waits for (something done in the
+/// background: a job run, a message delivered, a process up), first at once, then after
+/// pauses growing to 250 ms; fails naming `what` and the last thing seen once `within` has
+/// passed. The one way the tests wait: never a fixed sleep.
+pub async fn wait_until<P: Probe>(
+    what: &str,
+    within: Duration,
+    mut probe: impl AsyncFnMut() -> P,
+) -> P::Found {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        match probe().await.found() {
+            Ok(found) => return found,
+            Err(seen) if tokio::time::Instant::now() >= deadline => {
+                panic!("waited {within:?} for {what} in vain; last seen: {seen}")
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
     }
 }
 
