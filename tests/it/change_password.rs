@@ -6,10 +6,10 @@ use portico_core::identity::Role;
 use portico_tests::{TestApp, error_code, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
+use crate::support::REFRESH_SESSION;
+
 const CHANGE: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) {
     changed endedSessions userErrors { field code message } } }";
-const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
-    session { accessToken } } }";
 const NEW_PASSWORD: &str = "meadow saffron window harbour";
 
 async fn change(app: &TestApp, slug: &str, access: &str, current: &str, new: &str) -> Value {
@@ -125,7 +125,11 @@ async fn a_person_changes_their_password_and_their_other_sessions_end() {
         .await;
     assert_eq!(error_code(&me), Some("UNAUTHENTICATED"), "{me}");
     let refreshed = app
-        .gql(Some("pw-clinic"), REFRESH, json!({ "t": other_refresh }))
+        .gql(
+            Some("pw-clinic"),
+            REFRESH_SESSION,
+            json!({ "t": other_refresh }),
+        )
         .await;
     assert_eq!(
         error_code(&refreshed),
@@ -137,7 +141,11 @@ async fn a_person_changes_their_password_and_their_other_sessions_end() {
         .await;
     assert_eq!(me["data"]["me"]["email"], patient.email, "{me}");
     let refreshed = app
-        .gql(Some("pw-clinic"), REFRESH, json!({ "t": patient.refresh }))
+        .gql(
+            Some("pw-clinic"),
+            REFRESH_SESSION,
+            json!({ "t": patient.refresh }),
+        )
         .await;
     assert!(
         refreshed["data"]["refreshSession"]["session"]["accessToken"].is_string(),

@@ -18,10 +18,11 @@ use portico_tests::{Signed, TestApp, TestDatabase, start};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::{
+use crate::support::{
     attachments::{path_of, pdf, upload},
-    chart_fixtures::{gid, small_chart},
+    gid,
     messaging::{START, clinic_for, post, thread_id},
+    records::small_chart,
     scheduling::{book, booked_id, days_ahead, practice, slots, starts},
 };
 

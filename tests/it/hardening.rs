@@ -5,10 +5,10 @@ use portico_core::identity::Role;
 use portico_tests::{error_code, spawn_app};
 use serde_json::json;
 
+use crate::support::REFRESH_SESSION;
+
 const BEGIN: &str = "mutation($c: String) { beginTotpEnrolment(input: { currentCode: $c }) {
     enrolment { secret } userErrors { code } } }";
-const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
-    session { accessToken } } }";
 
 #[tokio::test]
 async fn an_api_key_cannot_touch_two_step_sign_in_or_mint_keys() {
@@ -77,7 +77,7 @@ async fn enrolling_mfa_ends_sessions_that_never_had_it() {
         .to_owned();
     app.enrol_totp(&first).await;
     let (_, refreshed) = app
-        .gql_status(Some("dual"), REFRESH, json!({ "t": stray_refresh }))
+        .gql_status(Some("dual"), REFRESH_SESSION, json!({ "t": stray_refresh }))
         .await;
     assert_eq!(
         error_code(&refreshed),

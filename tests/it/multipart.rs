@@ -6,7 +6,7 @@ use portico_tests::{Signed, TestApp, error_code, spawn_app};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::messaging::clinic;
+use crate::support::messaging::clinic;
 
 const UPLOAD: &str = "mutation($file: Upload!) { uploadAttachment(file: $file) {
     attachment { id } userErrors { code } } }";
