@@ -37,7 +37,9 @@ fn migrations_key() -> String {
     files.sort();
     for file in files {
         if let Ok(bytes) = std::fs::read(&file) {
-            hash.update(file.to_string_lossy().as_bytes());
+            // Relative, so that checkouts in other folders share a template.
+            let name = file.strip_prefix(&root).unwrap_or(&file);
+            hash.update(name.to_string_lossy().as_bytes());
             hash.update(&bytes);
         }
     }
