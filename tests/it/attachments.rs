@@ -3,31 +3,16 @@
 //! downloaded only through a short-lived link signed for someone who may read the thread.
 
 use portico_core::identity::Role;
-use portico_tests::{TestApp, spawn_app, wait_until};
+use portico_tests::{spawn_app, wait_until};
 use serde_json::{Value, json};
 
 use crate::support::{
-    attachments::{path_of, pdf, upload},
+    attachments::{path_of, pdf, stored_files, upload},
     gid,
     messaging::{POST, START, clinic, start, thread_id},
+    processes::free_port,
     user_error, uuid_of,
 };
-
-/// Files in the attachment store, whatever their folders.
-fn stored_files(app: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let path = e.path();
-                    if path.is_dir() { walk(&path) } else { 1 }
-                })
-                .sum()
-        })
-    }
-    walk(&app.database.dir.join("attachments"))
-}
 
 #[tokio::test]
 async fn refused_files_get_their_codes_and_nothing_is_stored() {
@@ -268,11 +253,7 @@ async fn s3_server(bucket: &str) -> Option<S3Server> {
     ) {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let child = std::process::Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())

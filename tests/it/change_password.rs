@@ -6,7 +6,7 @@ use portico_core::identity::Role;
 use portico_tests::{TestApp, error_code, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
-use crate::support::REFRESH_SESSION;
+use crate::support::REFRESH;
 
 const CHANGE: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) {
     changed endedSessions userErrors { field code message } } }";
@@ -125,11 +125,7 @@ async fn a_person_changes_their_password_and_their_other_sessions_end() {
         .await;
     assert_eq!(error_code(&me), Some("UNAUTHENTICATED"), "{me}");
     let refreshed = app
-        .gql(
-            Some("pw-clinic"),
-            REFRESH_SESSION,
-            json!({ "t": other_refresh }),
-        )
+        .gql(Some("pw-clinic"), REFRESH, json!({ "t": other_refresh }))
         .await;
     assert_eq!(
         error_code(&refreshed),
@@ -141,11 +137,7 @@ async fn a_person_changes_their_password_and_their_other_sessions_end() {
         .await;
     assert_eq!(me["data"]["me"]["email"], patient.email, "{me}");
     let refreshed = app
-        .gql(
-            Some("pw-clinic"),
-            REFRESH_SESSION,
-            json!({ "t": patient.refresh }),
-        )
+        .gql(Some("pw-clinic"), REFRESH, json!({ "t": patient.refresh }))
         .await;
     assert!(
         refreshed["data"]["refreshSession"]["session"]["accessToken"].is_string(),

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use crate::support::{
     ehr::{CONNECT, TOKEN, connect, counts, sync_now},
     gid,
+    processes::relay,
     scheduling::{book, booked_id, days_ahead, practice, slots, starts},
 };
 
@@ -488,13 +489,7 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
     // The pull that runs meanwhile keeps Portico's unsent change.
     let again = sync_now(&app, "ehr-write").await;
     assert_eq!(counts(&again, "Patient").applied, 0, "{}", again.counts);
-    app.services()
-        .queue
-        .enqueue(portico_core::ports::Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     let review = wait_until(
         "a review of the conflict",
         Duration::from_secs(20),

@@ -5,7 +5,7 @@ use portico_core::identity::Role;
 use portico_tests::{error_code, spawn_app};
 use serde_json::json;
 
-use crate::support::REFRESH_SESSION;
+use crate::support::REFRESH;
 
 const BEGIN: &str = "mutation($c: String) { beginTotpEnrolment(input: { currentCode: $c }) {
     enrolment { secret } userErrors { code } } }";
@@ -77,7 +77,7 @@ async fn enrolling_mfa_ends_sessions_that_never_had_it() {
         .to_owned();
     app.enrol_totp(&first).await;
     let (_, refreshed) = app
-        .gql_status(Some("dual"), REFRESH_SESSION, json!({ "t": stray_refresh }))
+        .gql_status(Some("dual"), REFRESH, json!({ "t": stray_refresh }))
         .await;
     assert_eq!(
         error_code(&refreshed),

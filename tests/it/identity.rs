@@ -3,7 +3,7 @@
 use portico_tests::{SIGN_UP, error_code, spawn_app};
 use serde_json::json;
 
-use crate::support::REFRESH_SESSION;
+use crate::support::REFRESH;
 
 const ME: &str = "{ me { displayName email role mfaEnrolled tenant { slug } } }";
 
@@ -207,7 +207,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_session() {
     let admin = app.practice_admin("elm").await;
 
     let (_, first) = app
-        .gql_status(Some("elm"), REFRESH_SESSION, json!({ "t": admin.refresh }))
+        .gql_status(Some("elm"), REFRESH, json!({ "t": admin.refresh }))
         .await;
     let next = first["data"]["refreshSession"]["session"]["refreshToken"]
         .as_str()
@@ -221,11 +221,11 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_session() {
 
     // The old token again: stolen. The whole family is revoked, the new token too.
     let (_, reuse) = app
-        .gql_status(Some("elm"), REFRESH_SESSION, json!({ "t": admin.refresh }))
+        .gql_status(Some("elm"), REFRESH, json!({ "t": admin.refresh }))
         .await;
     assert_eq!(error_code(&reuse), Some("UNAUTHENTICATED"));
     let (_, after) = app
-        .gql_status(Some("elm"), REFRESH_SESSION, json!({ "t": next }))
+        .gql_status(Some("elm"), REFRESH, json!({ "t": next }))
         .await;
     assert_eq!(error_code(&after), Some("UNAUTHENTICATED"));
     let (status, me) = app.gql_as("elm", &access, ME, json!({})).await;
@@ -234,7 +234,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_ends_the_session() {
     // A refresh token of one practice means nothing at another.
     let other = app.practice_admin("oak").await;
     let (_, cross) = app
-        .gql_status(Some("elm"), REFRESH_SESSION, json!({ "t": other.refresh }))
+        .gql_status(Some("elm"), REFRESH, json!({ "t": other.refresh }))
         .await;
     assert_eq!(error_code(&cross), Some("UNAUTHENTICATED"));
 }
@@ -256,7 +256,7 @@ async fn signing_out_ends_the_access_and_refresh_tokens() {
     assert_eq!(status, 401);
     assert_eq!(error_code(&me), Some("UNAUTHENTICATED"));
     let (_, refresh) = app
-        .gql_status(Some("pine"), REFRESH_SESSION, json!({ "t": admin.refresh }))
+        .gql_status(Some("pine"), REFRESH, json!({ "t": admin.refresh }))
         .await;
     assert_eq!(error_code(&refresh), Some("UNAUTHENTICATED"));
 }

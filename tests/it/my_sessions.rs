@@ -6,7 +6,7 @@ use portico_core::identity::Role;
 use portico_tests::{TestApp, error_code, spawn_app};
 use serde_json::{Value, json};
 
-use crate::support::REFRESH_SESSION;
+use crate::support::REFRESH;
 
 const SESSIONS: &str = "{ mySessions { id startedAt lastActiveAt device current } }";
 const END: &str = "mutation($id: ID!) { endSession(input: { sessionId: $id }) {
@@ -107,11 +107,7 @@ async fn a_person_sees_their_sessions_and_ends_another() {
         .await;
     assert_eq!(error_code(&me), Some("UNAUTHENTICATED"), "{me}");
     let refreshed = app
-        .gql(
-            Some("sess-clinic"),
-            REFRESH_SESSION,
-            json!({ "t": phone_refresh }),
-        )
+        .gql(Some("sess-clinic"), REFRESH, json!({ "t": phone_refresh }))
         .await;
     assert_eq!(
         error_code(&refreshed),
@@ -124,11 +120,7 @@ async fn a_person_sees_their_sessions_and_ends_another() {
     assert_eq!(listed.len(), 2, "{listed:?}");
     assert!(listed.iter().all(|s| s["id"] != other["id"]));
     let refreshed = app
-        .gql(
-            Some("sess-clinic"),
-            REFRESH_SESSION,
-            json!({ "t": laptop_refresh }),
-        )
+        .gql(Some("sess-clinic"), REFRESH, json!({ "t": laptop_refresh }))
         .await;
     assert!(
         refreshed["data"]["refreshSession"]["session"]["accessToken"].is_string(),
@@ -171,11 +163,7 @@ async fn nobody_can_end_someone_elses_session() {
         .await;
     assert_eq!(me["data"]["me"]["email"], owner.email, "{me}");
     let refreshed = app
-        .gql(
-            Some("sess-own"),
-            REFRESH_SESSION,
-            json!({ "t": owner.refresh }),
-        )
+        .gql(Some("sess-own"), REFRESH, json!({ "t": owner.refresh }))
         .await;
     assert!(
         refreshed["data"]["refreshSession"]["session"]["accessToken"].is_string(),

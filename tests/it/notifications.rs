@@ -6,9 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use portico_core::{
-    TenantTx, entities::outbox_message, identity::Role, outbox, ports::Job, tenancy::Access,
-};
+use portico_core::{TenantTx, entities::outbox_message, identity::Role, outbox, tenancy::Access};
 use portico_tests::{
     Signed, TestApp,
     sms_provider::{ACCOUNT_SID, AUTH_TOKEN, FROM, SmsProvider},
@@ -19,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     gid,
+    processes::relay,
     records::small_chart,
     scheduling::{CANCEL, Practice, book, booked_id, days_ahead, practice, slots, starts},
     user_error,
@@ -471,13 +470,7 @@ async fn a_practice_sends_no_more_an_hour_than_its_limit() {
         .await
         .unwrap()
         .unwrap();
-    let queue = app.services().queue;
-    queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     drain(&app).await;
     let all = messages(&app, "limited").await;
     assert_eq!(all.iter().filter(|m| m.delivered_at.is_some()).count(), 2);
@@ -490,12 +483,7 @@ async fn a_practice_sends_no_more_an_hour_than_its_limit() {
         json!({ "sendingLimitPerHour": 100 }),
     )
     .await;
-    queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     wait_outbox(&app, "limited", "all four delivered", |all| {
         all.iter().all(|m| m.delivered_at.is_some())
     })

@@ -10,6 +10,8 @@ use portico_core::{
 };
 use portico_tests::{TestApp, spawn_app, wait_until};
 
+use crate::support::processes::relay;
+
 fn email(to: &str) -> Email {
     Email {
         to: to.to_owned(),
@@ -288,13 +290,7 @@ async fn a_delivered_message_keeps_no_body_in_the_database() {
     secret.text = "Confirm here: https://portal.test/visit#token=rem_secret".to_owned();
     assert!(outbox::email(&tx, "link", &secret).await.unwrap());
     tx.commit().await.unwrap();
-    app.services()
-        .queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     let mail = app.wait_for_email_to("link@redact.example").await;
     assert!(
         mail.contains("rem_secret"),

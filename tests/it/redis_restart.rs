@@ -13,7 +13,7 @@ use portico_tests::{TestDatabase, start, tool_installed};
 use secrecy::SecretString;
 
 use crate::support::processes::{
-    assert_each_delivered_once, batch_of_emails, delivered_files, redis_server,
+    assert_each_delivered_once, batch_of_emails, delivered_files, free_port, redis_server,
     relay_until_delivered, wait_for_files, worker,
 };
 
@@ -25,11 +25,7 @@ async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
     if !tool_installed("redis-server", "redis-server", &["--version"], install) {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut redis = redis_server(port).await;
 
     let database = TestDatabase::create().await;

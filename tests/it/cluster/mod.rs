@@ -32,7 +32,9 @@ use tokio_util::sync::CancellationToken;
 use crate::support::{
     ehr::TOKEN,
     messaging::POST,
-    processes::{Process, free_listen, redis_server, server, smtp_server, wait_ready, worker_on},
+    processes::{
+        Process, free_listen, free_port, redis_server, server, smtp_server, wait_ready, worker_on,
+    },
 };
 use workload::{Client, Heard, Log, Setup};
 
@@ -95,14 +97,6 @@ async fn all_ready(addresses: &[String], within: Duration) -> Duration {
     })
     .await;
     started.elapsed()
-}
-
-fn free_port() -> u16 {
-    free_listen()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -15,6 +15,7 @@ use super::{app, fhir, fhir_get, fhir_put};
 use crate::support::{
     ehr::{connect, counts, sync_now, tenant_id},
     gid,
+    processes::relay,
 };
 
 const CHARTS: &str = "{ patients(first: 100) { nodes { id mrn givenName familyName birthDate
@@ -280,11 +281,7 @@ async fn a_contact_change_is_written_to_the_entry_it_means_and_nothing_else() {
         "{changed}"
     );
     let tenant = tenant_id(&app, "ehr-entry").await;
-    app.services()
-        .queue
-        .enqueue(portico_core::ports::Job::RelayOutbox { tenant_id: tenant })
-        .await
-        .unwrap();
+    relay(&app, tenant).await;
     wait_until(
         "the change in the EHR",
         Duration::from_secs(20),

@@ -26,6 +26,15 @@ pub async fn upload(app: &TestApp, who: &Signed, name: &str, bytes: Vec<u8>) -> 
                 .mime_str("application/pdf")
                 .unwrap(),
         );
+    send_multipart(app, who, form).await
+}
+
+/// POSTs a GraphQL multipart request as `who`; returns the status and the body.
+pub async fn send_multipart(
+    app: &TestApp,
+    who: &Signed,
+    form: reqwest::multipart::Form,
+) -> (u16, Value) {
     let res = app
         .client
         .post(app.url("/graphql"))
@@ -37,6 +46,22 @@ pub async fn upload(app: &TestApp, who: &Signed, name: &str, bytes: Vec<u8>) -> 
         .await
         .unwrap();
     (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// How many files the attachment store holds, whatever their folders.
+pub fn stored_files(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() { walk(&path) } else { 1 }
+                })
+                .sum()
+        })
+    }
+    walk(&app.database.dir.join("attachments"))
 }
 
 /// A download link's path on this server (`/files/...?token=`).

@@ -14,8 +14,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::Value;
 
 /// `refreshSession`: a new session for a refresh token (`$t`).
-pub const REFRESH_SESSION: &str =
-    "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
+pub const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
     session { accessToken refreshToken } } }";
 
 /// The global id of the `kind` object `uuid` (as the API gives ids: `Kind:uuid` in base64url).

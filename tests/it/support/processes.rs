@@ -10,7 +10,7 @@ use std::{
 };
 
 use portico_core::{
-    TenantTx, outbox,
+    TenantId, TenantTx, outbox,
     ports::{Email, Job},
     tenancy::Access,
     tenants::ResolvedTenant,
@@ -52,13 +52,17 @@ impl Process {
     }
 }
 
-/// A free loopback address to listen on.
-pub fn free_listen() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A free loopback port (for a server the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
-        .port();
-    format!("127.0.0.1:{port}")
+        .port()
+}
+
+/// A free loopback address to listen on.
+pub fn free_listen() -> String {
+    format!("127.0.0.1:{}", free_port())
 }
 
 /// Waits for a server process to answer `/readyz`.
@@ -165,14 +169,17 @@ pub async fn batch_of_emails(app: &TestApp, slug: &str, count: usize) -> Resolve
             .unwrap();
     }
     tx.commit().await.unwrap();
+    relay(app, tenant.id()).await;
+    tenant
+}
+
+/// Queues a relay of `tenant`'s outbox (as the every-minute sweep does).
+pub async fn relay(app: &TestApp, tenant: TenantId) {
     app.services()
         .queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
+        .enqueue(Job::RelayOutbox { tenant_id: tenant })
         .await
         .unwrap();
-    tenant
 }
 
 /// The `.eml` files in the outbox folder.
@@ -301,11 +308,7 @@ pub async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
     ) {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let child = std::process::Command::new("python3")
         .args([
             "-m",
