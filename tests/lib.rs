@@ -1,6 +1,8 @@
 //! The test harness: [`spawn_app`] starts the real server on a random port with a fresh
 //! database, on SQLite always, and on PostgreSQL + Redis when `PORTICO_TEST_DATABASE_URL`
 //! and `PORTICO_TEST_REDIS_URL` are set (a fresh database and Redis key prefix per test).
+//! Each fresh database is a copy of a migrated template (`template.rs`), so the migrations
+//! run once, not once per test.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test harness")]
 
@@ -10,6 +12,7 @@ pub mod patient_corpus;
 pub mod sms_provider;
 pub mod soft_passkey;
 pub mod stripe_api;
+mod template;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -53,7 +56,7 @@ pub fn profile() -> Profile {
     }
 }
 
-/// A fresh, empty database (and Redis prefix) for one test, removed when dropped.
+/// A fresh database (and Redis prefix) for one test, removed when dropped.
 pub struct TestDatabase {
     pub profile: Profile,
     /// What the server connects as (the application role on PostgreSQL).
@@ -71,13 +74,24 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A fresh database with every migration applied: a copy of the migrated template.
     pub async fn create() -> Self {
-        Self::create_on(profile()).await
+        Self::make(profile(), true).await
     }
 
-    /// A fresh database on the given PostgreSQL and Redis (or SQLite), whatever the
+    /// A fresh database with nothing in it, for tests of migrating itself (and of a new
+    /// deployment's first start).
+    pub async fn create_empty() -> Self {
+        Self::make(profile(), false).await
+    }
+
+    /// A fresh, empty database on the given PostgreSQL and Redis (or SQLite), whatever the
     /// environment names.
-    pub async fn create_on(profile: Profile) -> Self {
+    pub async fn create_empty_on(profile: Profile) -> Self {
+        Self::make(profile, false).await
+    }
+
+    async fn make(profile: Profile, migrated: bool) -> Self {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let redis_prefix = format!("portico-test-{id}");
         let secrets_key = portico_auth::sealing::Sealer::generate_key();
@@ -85,7 +99,14 @@ impl TestDatabase {
         std::fs::create_dir_all(&dir).unwrap();
         match profile {
             Profile::Sqlite => {
-                let url = format!("sqlite://{}", dir.join("portico.db").display());
+                let file = dir.join("portico.db");
+                if migrated {
+                    static TEMPLATE: tokio::sync::OnceCell<PathBuf> =
+                        tokio::sync::OnceCell::const_new();
+                    let template = TEMPLATE.get_or_init(template::sqlite).await;
+                    template::copy_sqlite(template, &file);
+                }
+                let url = format!("sqlite://{}", file.display());
                 Self {
                     profile: Profile::Sqlite,
                     app_url: url.clone(),
@@ -102,7 +123,28 @@ impl TestDatabase {
                     unreachable!()
                 };
                 let name = format!("portico_test_{id}");
-                admin_execute(admin_url, &format!("CREATE DATABASE {name}")).await;
+                if migrated {
+                    // Only the environment's PostgreSQL has a template; others get empty
+                    // databases ([`TestDatabase::create_empty_on`]).
+                    static TEMPLATE: tokio::sync::OnceCell<String> =
+                        tokio::sync::OnceCell::const_new();
+                    let template = TEMPLATE.get_or_init(|| template::postgres(admin_url)).await;
+                    // The copy has the template's tables, grants and row-level security;
+                    // the grant to connect belongs to a database itself, so it is made again.
+                    admin_execute_all(
+                        admin_url,
+                        &[
+                            format!("CREATE DATABASE {name} TEMPLATE {template}"),
+                            format!(
+                                "GRANT CONNECT ON DATABASE {name} TO {}",
+                                portico_migrations::postgres::APP_ROLE
+                            ),
+                        ],
+                    )
+                    .await;
+                } else {
+                    admin_execute(admin_url, &format!("CREATE DATABASE {name}")).await;
+                }
                 let mut owner = url::Url::parse(admin_url).unwrap();
                 owner.set_path(&name);
                 let mut app = owner.clone();
@@ -202,9 +244,16 @@ impl Drop for TestDatabase {
 }
 
 async fn admin_execute(admin_url: &str, sql: &str) {
+    admin_execute_all(admin_url, &[sql.to_owned()]).await;
+}
+
+/// Runs each statement on its own (`CREATE DATABASE` is refused in a multi-statement query).
+async fn admin_execute_all(admin_url: &str, statements: &[String]) {
     use sea_orm::ConnectionTrait;
     let conn = sea_orm::Database::connect(admin_url).await.unwrap();
-    conn.execute_unprepared(sql).await.unwrap();
+    for sql in statements {
+        conn.execute_unprepared(sql).await.unwrap();
+    }
     conn.close().await.unwrap();
 }
 
@@ -725,13 +774,12 @@ impl TestApp {
     /// The newest email to `address`, waiting for it (emails sent in the background).
     pub async fn wait_for_email_to(&self, address: &str) -> String {
         // Generous: a busy machine (parallel tests, other builds) may take a while.
-        for _ in 0..600 {
-            if let Some(email) = self.last_email_to(address) {
-                return email;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no email to {address}");
+        wait_until(
+            &format!("an email to {address}"),
+            Duration::from_secs(30),
+            async || self.last_email_to(address),
+        )
+        .await
     }
 
     /// `signIn`; returns the status and body.
@@ -763,6 +811,62 @@ pub fn new_patient(given_name: &str) -> NewPatient {
         gender: "unknown".to_owned(),
         email: None,
         phone: Some("555-0100".to_owned()),
+    }
+}
+
+/// What one look of [`wait_until`] found: done (with what it found), or not yet (and what
+/// it saw instead, for the message if time runs out).
+pub trait Probe {
+    type Found;
+    fn found(self) -> Result<Self::Found, String>;
+}
+
+impl Probe for bool {
+    type Found = ();
+    fn found(self) -> Result<(), String> {
+        if self {
+            Ok(())
+        } else {
+            Err("false".to_owned())
+        }
+    }
+}
+
+impl<T> Probe for Option<T> {
+    type Found = T;
+    fn found(self) -> Result<T, String> {
+        self.ok_or_else(|| "nothing yet".to_owned())
+    }
+}
+
+impl<T, E: std::fmt::Display> Probe for Result<T, E> {
+    type Found = T;
+    fn found(self) -> Result<T, String> {
+        self.map_err(|seen| seen.to_string())
+    }
+}
+
+/// Looks with `probe` until it finds what the test waits for (something done in the
+/// background: a job run, a message delivered, a process up), first at once, then after
+/// pauses growing to 250 ms; fails naming `what` and the last thing seen once `within` has
+/// passed. The one way the tests wait: never a fixed sleep.
+pub async fn wait_until<P: Probe>(
+    what: &str,
+    within: Duration,
+    mut probe: impl AsyncFnMut() -> P,
+) -> P::Found {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        match probe().await.found() {
+            Ok(found) => return found,
+            Err(seen) if tokio::time::Instant::now() >= deadline => {
+                panic!("waited {within:?} for {what} in vain; last seen: {seen}")
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
     }
 }
 

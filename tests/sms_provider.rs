@@ -80,13 +80,12 @@ impl SmsProvider {
 
     /// Waits (up to 30 s) for a message to `number`.
     pub async fn wait_for(&self, number: &str) -> Received {
-        for _ in 0..300 {
-            if let Some(m) = self.to(number).pop() {
-                return m;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("no text message reached {number}");
+        crate::wait_until(
+            &format!("a text message to {number}"),
+            std::time::Duration::from_secs(30),
+            async || self.to(number).pop(),
+        )
+        .await
     }
 }
 

@@ -8,32 +8,18 @@ use portico_tests::{error_code, spawn_app};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::scheduling::{book, booked_id, days_ahead, gid, practice, slots, starts};
+use crate::support::{
+    adoption::RECOMPUTE,
+    gid,
+    scheduling::{book, booked_id, days_ahead, practice, slots, starts},
+    uuid_of,
+};
 
 const METRICS: &str = "query($from: Date!, $to: Date!, $g: AdoptionGranularity) {
     adoptionMetrics(from: $from, to: $to, granularity: $g) {
     start days patients activated activationRate averageDailyActive monthlyActive bookings
     onlineBookings onlineShare completedVisits noShows noShowRate remindersSent messagesIn
     messagesOut medianFirstResponseMinutes refillsRequested refillsDecided } }";
-const RECOMPUTE: &str = "mutation($from: Date!, $to: Date!) {
-    recomputeAdoption(from: $from, to: $to) { days userErrors { code } } }";
-
-/// A practice's figures for `day`, computed again now (as the practice admin `token`).
-pub(crate) async fn day_figures(
-    app: &portico_tests::TestApp,
-    slug: &str,
-    token: &str,
-    day: chrono::NaiveDate,
-) -> Value {
-    let vars = json!({ "from": day, "to": day });
-    let (_, done) = app.gql_as(slug, token, RECOMPUTE, vars.clone()).await;
-    assert_eq!(done["data"]["recomputeAdoption"]["days"], 1, "{done}");
-    let (_, figures) = app.gql_as(slug, token, DAY, vars).await;
-    figures["data"]["adoptionMetrics"][0].clone()
-}
-
-const DAY: &str = "query($from: Date!, $to: Date!) { adoptionMetrics(from: $from, to: $to) {
-    remindersSent remindersDelivered recallsSent recallBookings } }";
 
 #[tokio::test]
 async fn a_day_rolls_up_to_the_same_figures_every_time_and_only_for_its_practice() {
@@ -91,7 +77,7 @@ async fn a_day_rolls_up_to_the_same_figures_every_time_and_only_for_its_practice
             [
                 visit.into(),
                 (visit + chrono::Duration::minutes(30)).into(),
-                crate::chart_fixtures::uuid_of(&by_staff).into(),
+                uuid_of(&by_staff).into(),
             ],
         ))
         .await

@@ -3,78 +3,16 @@
 //! downloaded only through a short-lived link signed for someone who may read the thread.
 
 use portico_core::identity::Role;
-use portico_tests::{Signed, TestApp, spawn_app};
+use portico_tests::{spawn_app, wait_until};
 use serde_json::{Value, json};
 
-use crate::messaging::{POST, START, clinic, start, thread_id};
-use crate::scheduling::gid;
-
-const UPLOAD: &str = "mutation($file: Upload!) { uploadAttachment(file: $file) {
-    attachment { id fileName contentType sizeBytes } userErrors { field code message } } }";
-
-pub(crate) fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec()
-}
-
-/// Uploads `bytes` as `name` the way GraphQL upload clients do.
-pub(crate) async fn upload(
-    app: &TestApp,
-    who: &Signed,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, Value) {
-    let operations = json!({ "query": UPLOAD, "variables": { "file": null } });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", r#"{ "0": ["variables.file"] }"#)
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name(name.to_owned())
-                // What the client claims does not matter: the content decides.
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("X-Portico-Tenant", &who.slug)
-        .header("X-Portico-CSRF", "1")
-        .bearer_auth(&who.access)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
-
-/// A download link's path on this server (`/files/...?token=`).
-pub(crate) fn path_of(url: &str) -> String {
-    let (_, rest) = url
-        .split_once("/files/")
-        .unwrap_or_else(|| panic!("not a download link: {url}"));
-    format!("/files/{rest}")
-}
-
-fn upload_error(body: &Value) -> Option<&str> {
-    body["data"]["uploadAttachment"]["userErrors"][0]["code"].as_str()
-}
-
-/// Files in the attachment store, whatever their folders.
-fn stored_files(app: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let path = e.path();
-                    if path.is_dir() { walk(&path) } else { 1 }
-                })
-                .sum()
-        })
-    }
-    walk(&app.database.dir.join("attachments"))
-}
+use crate::support::{
+    attachments::{path_of, pdf, stored_files, upload},
+    gid,
+    messaging::{POST, START, clinic, start, thread_id},
+    processes::free_port,
+    user_error, uuid_of,
+};
 
 #[tokio::test]
 async fn refused_files_get_their_codes_and_nothing_is_stored() {
@@ -102,7 +40,7 @@ async fn refused_files_get_their_codes_and_nothing_is_stored() {
     ] {
         let (status, body) = upload(&app, &patient, name, bytes).await;
         assert_eq!(
-            (status, upload_error(&body)),
+            (status, user_error(&body, "uploadAttachment")),
             (200, Some(code)),
             "{name}: {body}"
         );
@@ -282,7 +220,10 @@ async fn a_download_link_expires() {
     assert_eq!(out["data"]["signOut"]["signedOut"], true, "{out}");
     let res = app.client.get(app.url(&nurse_path)).send().await.unwrap();
     assert_eq!(res.status(), 403);
-    // Past its lifetime and the verifier's 30-second leeway.
+    // Past its lifetime and the verifier's 30-second leeway. A fixed pause on purpose: the
+    // link's expiry is checked against the real clock (10 s is the shortest lifetime the
+    // configuration allows; the leeway is a constant of portico-auth), and no clock can be
+    // moved from a test.
     tokio::time::sleep(std::time::Duration::from_secs(42)).await;
     let res = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 403);
@@ -312,11 +253,7 @@ async fn s3_server(bucket: &str) -> Option<S3Server> {
     ) {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let child = std::process::Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())
@@ -328,15 +265,19 @@ async fn s3_server(bucket: &str) -> Option<S3Server> {
         url: format!("http://127.0.0.1:{port}"),
     };
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(res) = client.put(format!("{}/{bucket}", server.url)).send().await
-            && res.status().is_success()
-        {
-            return Some(server);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the S3 server did not start");
+    wait_until(
+        "the S3 server to make the bucket",
+        std::time::Duration::from_secs(20),
+        async || {
+            let res = client
+                .put(format!("{}/{bucket}", server.url))
+                .send()
+                .await?;
+            res.error_for_status().map(drop)
+        },
+    )
+    .await;
+    Some(server)
 }
 
 #[tokio::test]
@@ -360,7 +301,7 @@ async fn attachments_go_to_an_s3_compatible_bucket_when_one_is_set() {
     assert!(attachment_id.is_string(), "{uploaded}");
     let refused = upload(&app, &patient, "tool.pdf", b"\x7fELF\x02\x01\x01".to_vec()).await;
     assert_eq!(
-        upload_error(&refused.1),
+        user_error(&refused.1, "uploadAttachment"),
         Some("ATTACHMENT_TYPE_NOT_ALLOWED")
     );
     let (_, started) = app
@@ -440,7 +381,7 @@ async fn uploads_never_sent_are_purged_after_a_day_and_sent_ones_stay() {
         app.backdate(
             "message_attachments",
             "created_at",
-            crate::chart_fixtures::uuid_of(id),
+            uuid_of(id),
             two_days_ago,
         )
         .await;

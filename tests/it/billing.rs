@@ -17,14 +17,14 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::support::{gid, records::CREATE_PATIENT, scheduling::practice};
+
 const BILLING: &str = "{ billing { enabled status subscriptionStatus plan { code }
     plans { code name perProviderSeats meteredByActivePatients } trialEndsAt graceEndsAt
     paymentFailedAt cancelledAt dataRetainedUntil notice { kind until } } }";
 const CHECKOUT: &str = "mutation($plan: String!) { startCheckout(input: { plan: $plan }) {
     url userErrors { field code } } }";
 const PORTAL: &str = "mutation { billingPortalUrl { url userErrors { code } } }";
-const CREATE: &str = "mutation { createPatient(input: { givenName: \"P\", familyName: \"Q\",
-    birthDate: \"1990-04-05\", gender: \"unknown\" }) { patient { id } } }";
 
 const BASE: &str = "price_practice_base";
 
@@ -510,7 +510,7 @@ async fn a_shuffled_and_repeated_log_of_a_subscription_ends_as_the_log_in_order(
     );
     assert!(me["data"]["me"]["billingNotice"]["until"].is_string());
     let (_, created) = app
-        .gql_as("inorder", &admin.access, CREATE, json!({}))
+        .gql_as("inorder", &admin.access, CREATE_PATIENT, json!({}))
         .await;
     assert!(created["errors"].is_null(), "{created}");
     for event in &events[6..] {
@@ -525,13 +525,13 @@ async fn a_shuffled_and_repeated_log_of_a_subscription_ends_as_the_log_in_order(
 
     // Cancelled: new work is refused; the practice's patients still read their records.
     let (_, refused) = app
-        .gql_as("inorder", &admin.access, CREATE, json!({}))
+        .gql_as("inorder", &admin.access, CREATE_PATIENT, json!({}))
         .await;
     assert_eq!(error_code(&refused), Some("TENANT_SUSPENDED"));
     let (patient, chart) = app.add_user("inorder", Role::Patient).await;
     let own = format!(
         "{{ patient(id: \"{}\") {{ givenName }} }}",
-        crate::scheduling::gid("Patient", chart.unwrap())
+        gid("Patient", chart.unwrap())
     );
     let (_, read) = app
         .gql_as("inorder", &patient.access, &own, json!({}))
@@ -608,7 +608,7 @@ async fn a_trial_or_grace_period_that_runs_out_suspends_unless_an_operator_holds
     );
     assert!(me["data"]["me"]["tenantStatusReason"].is_string());
     let (_, refused) = app
-        .gql_as("lapsing", &admin.access, CREATE, json!({}))
+        .gql_as("lapsing", &admin.access, CREATE_PATIENT, json!({}))
         .await;
     assert_eq!(error_code(&refused), Some("TENANT_SUSPENDED"));
     // A suspended practice can still pay.
@@ -691,7 +691,7 @@ async fn a_trial_or_grace_period_that_runs_out_suspends_unless_an_operator_holds
         "active"
     );
     let op = app.operator().await;
-    let id = crate::scheduling::gid("Tenant", tenant);
+    let id = gid("Tenant", tenant);
     let (_, held) = app
         .gql_as("platform", &op.access,
             "mutation($id: ID!) { suspendTenant(input: { id: $id, reason: \"Review\" }) { tenant { status } } }",
@@ -790,7 +790,7 @@ async fn monthly_active_patients_are_reported_once_per_month() {
         let (patient, chart) = app.add_user("metered", Role::Patient).await;
         let own = format!(
             "{{ patient(id: \"{}\") {{ givenName }} }}",
-            crate::scheduling::gid("Patient", chart.unwrap())
+            gid("Patient", chart.unwrap())
         );
         let (_, read) = app
             .gql_as("metered", &patient.access, &own, json!({}))
@@ -849,7 +849,7 @@ async fn monthly_active_patients_are_reported_once_per_month() {
     let (late, chart) = app.add_user("metered", Role::Patient).await;
     let own = format!(
         "{{ patient(id: \"{}\") {{ givenName }} }}",
-        crate::scheduling::gid("Patient", chart.unwrap())
+        gid("Patient", chart.unwrap())
     );
     app.gql_as("metered", &late.access, &own, json!({})).await;
     // The nightly job: last month's figure (none used the portal then), and this month's
@@ -882,7 +882,7 @@ async fn seats_follow_the_practices_active_providers() {
     use portico_core::billing::seats::{self, Seats};
     let stripe = StripeApi::start().await;
     let app = billing_app(&stripe).await;
-    let p = crate::scheduling::practice(&app, "seated").await;
+    let p = practice(&app, "seated").await;
     let tenant = tenant_id(&app, "seated").await;
     let started = checkout(&app, "seated", &p.admin.access, "practice").await;
     assert!(started["url"].is_string(), "{started}");

@@ -7,7 +7,7 @@ use portico_tests::{error_code, spawn_app};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::chart_fixtures::{gid, small_chart};
+use crate::support::{gid, records::small_chart};
 
 const RESULTS: &str = "query($p: ID!) { patient(id: $p) { results { edges { node { id } } } } }";
 const BREAK: &str =

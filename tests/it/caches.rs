@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use portico_core::identity::Role;
-use portico_tests::{Signed, TestApp, spawn_app};
+use portico_tests::{Signed, TestApp, spawn_app, wait_until};
 use serde_json::{Value, json};
 
-use crate::{
-    chart_fixtures::gid,
+use crate::support::{
+    gid,
     scheduling::{book, booked_id, days_ahead, practice, slots, starts},
 };
 
@@ -33,21 +33,21 @@ async fn visit_location(app: &TestApp, patient: &Signed, chart: &str) -> Value {
 }
 
 /// Asks `read` until it answers `expected` (pub/sub delivery is asynchronous), for at most
-/// five seconds; returns the last answer.
-async fn eventually<F, Fut>(expected: &str, read: F) -> Value
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Value>,
-{
-    let mut seen = read().await;
-    for _ in 0..50 {
-        if seen == expected {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        seen = read().await;
-    }
-    seen
+/// five seconds; returns the answer.
+async fn eventually(expected: &str, read: impl AsyncFn() -> Value) -> Value {
+    wait_until(
+        &format!("{expected:?}"),
+        Duration::from_secs(5),
+        async || {
+            let seen = read().await;
+            if seen == expected {
+                Ok(seen)
+            } else {
+                Err(seen)
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -107,9 +107,12 @@ async fn a_practice_or_catalogue_change_shows_here_at_once_and_on_other_instance
     );
     // Soon everywhere else: long before the caches' own expiry (a minute).
     if let Some(second) = &second {
-        let name = eventually("Cached Renamed", || practice_name(second)).await;
+        let name = eventually("Cached Renamed", async || practice_name(second).await).await;
         assert_eq!(name, "Cached Renamed");
-        let place = eventually("Harbor Road", || visit_location(second, &patient, &chart)).await;
+        let place = eventually("Harbor Road", async || {
+            visit_location(second, &patient, &chart).await
+        })
+        .await;
         assert_eq!(place, "Harbor Road");
     }
 }

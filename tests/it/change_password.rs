@@ -6,10 +6,10 @@ use portico_core::identity::Role;
 use portico_tests::{TestApp, error_code, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
+use crate::support::REFRESH;
+
 const CHANGE: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) {
     changed endedSessions userErrors { field code message } } }";
-const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
-    session { accessToken } } }";
 const NEW_PASSWORD: &str = "meadow saffron window harbour";
 
 async fn change(app: &TestApp, slug: &str, access: &str, current: &str, new: &str) -> Value {

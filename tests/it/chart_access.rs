@@ -5,7 +5,7 @@ use portico_core::identity::Role;
 use portico_tests::{error_code, spawn_app};
 use serde_json::json;
 
-use crate::chart_fixtures::{gid, small_chart};
+use crate::support::{gid, records::small_chart};
 
 const NODE: &str = "query($id: ID!) { node(id: $id) { id } }";
 const CHART: &str = "query($p: ID!) { patient(id: $p) { results { edges { node { id } } }

@@ -19,7 +19,7 @@ fn portico(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 #[tokio::test]
 async fn migrate_needs_no_redis_url_even_on_postgres() {
-    let database = TestDatabase::create().await;
+    let database = TestDatabase::create_empty().await;
     // The owner runs migrations; on PostgreSQL no PORTICO_REDIS_URL is given.
     let env = [("PORTICO_DATABASE_URL", database.owner_url.as_str())];
     let first = portico(&["migrate"], &env);
@@ -57,7 +57,7 @@ fn serving_on_postgres_still_requires_a_redis_url() {
 /// rollout's Jobs start together): every one succeeds, and each migration is applied once.
 #[tokio::test]
 async fn migrations_started_at_once_by_three_processes_apply_once() {
-    let database = TestDatabase::create().await;
+    let database = TestDatabase::create_empty().await;
     let url = database.owner_url.clone();
     let runs: Vec<std::thread::JoinHandle<Output>> = (0..3)
         .map(|_| {

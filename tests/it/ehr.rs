@@ -3,11 +3,12 @@
 //! an incremental pull after changes, paging, a deleted resource, hostile resources, an EHR
 //! that is down or slow, write-back of a booking, and a version conflict on a Patient.
 
+use std::time::Duration;
+
 use portico_core::{
-    PatientId, TenantId, TenantTx,
+    PatientId, TenantTx,
     audit::Actor,
-    ehr::{runs, sync},
-    entities::ehr_connection,
+    ehr::runs,
     patients::{self, ContactChanges},
     tenancy::Access,
     tenants,
@@ -15,16 +16,19 @@ use portico_core::{
 use portico_tests::{
     TestApp,
     fhir_server::{FhirServer, synthea},
-    spawn_app_with,
+    spawn_app_with, wait_until,
 };
 use serde_json::{Value, json};
 
-use crate::scheduling::{book, booked_id, days_ahead, gid, practice, slots, starts};
+use crate::support::{
+    ehr::{CONNECT, TOKEN, connect, counts, sync_now},
+    gid,
+    processes::relay,
+    scheduling::{book, booked_id, days_ahead, practice, slots, starts},
+};
 
 /// Patient identity: which entries count, duplicates, entry-exact write-back.
 mod identity;
-
-pub(crate) const TOKEN: &str = "portico-test-token";
 
 async fn fhir() -> Option<FhirServer> {
     FhirServer::start(&[("FHIR_BEARER_TOKEN", TOKEN)]).await
@@ -38,81 +42,10 @@ async fn app(page_size: u32, timeout_secs: u64) -> TestApp {
     .await
 }
 
-const CONNECT: &str =
-    "mutation($input: UpdateEhrConnectionInput!) { updateEhrConnection(input: $input) {
-    connection { baseUrl authKind resourceTypes enabled } userErrors { field code } } }";
-
 const STATUS: &str = "{ ehrSyncStatus(runs: 5) { connection { baseUrl } failures nextRunAt pendingWrites
     failedWrites { kind lastError } openReviews
     runs { status trigger errorCode counts { resourceType fetched applied unchanged rejected removed waiting }
       rejections { resourceType fhirId code } } } }";
-
-pub(crate) async fn connect(app: &TestApp, slug: &str, access: &str, base_url: &str) -> Value {
-    let (_, body) = app
-        .gql_as(
-            slug,
-            access,
-            CONNECT,
-            json!({ "input": { "baseUrl": base_url, "authKind": "BEARER", "token": TOKEN,
-                "syncIntervalMinutes": 60 } }),
-        )
-        .await;
-    not_due(app, slug).await;
-    body
-}
-
-/// Moves the practice's next scheduled sync an hour ahead. A new connection is due at once,
-/// and the workers' minute sweep would start a run of its own that takes the connection
-/// from the test's `sync_now` (which then finds it held) whenever a minute turns mid-test.
-pub(crate) async fn not_due(app: &TestApp, slug: &str) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    let tenant = tenant_id(app, slug).await;
-    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
-        .await
-        .unwrap();
-    let later = chrono::Utc::now() + chrono::Duration::hours(1);
-    ehr_connection::Entity::update_many()
-        .col_expr(ehr_connection::Column::NextRunAt, Expr::value(Some(later)))
-        .filter(ehr_connection::Column::TenantId.eq(tenant.as_uuid()))
-        .filter(ehr_connection::Column::NextRunAt.is_null())
-        .exec(&owner)
-        .await
-        .unwrap();
-}
-
-async fn tenant_id(app: &TestApp, slug: &str) -> TenantId {
-    tenants::find_by_slug(&app.db(), slug)
-        .await
-        .unwrap()
-        .unwrap()
-        .id()
-}
-
-/// Runs a sync now, in the test, and returns the finished run.
-pub(crate) async fn sync_now(
-    app: &TestApp,
-    slug: &str,
-) -> portico_core::entities::ehr_sync_run::Model {
-    let services = app.services();
-    sync::run(
-        &app.db(),
-        services.ehr.as_ref(),
-        services.sealer.as_ref(),
-        tenant_id(app, slug).await,
-        runs::MANUAL,
-        None,
-    )
-    .await
-    .unwrap()
-    .expect("a run")
-}
-
-pub(crate) fn counts(
-    run: &portico_core::entities::ehr_sync_run::Model,
-    kind: &str,
-) -> runs::TypeCounts {
-    runs::counts_of(run).get(kind).copied().unwrap_or_default()
-}
 
 async fn status(app: &TestApp, slug: &str, access: &str) -> Value {
     let (_, body) = app.gql_as(slug, access, STATUS, json!({})).await;
@@ -464,21 +397,6 @@ async fn an_ehr_that_is_down_or_slow_backs_off_and_the_status_says_so() {
     );
 }
 
-/// Waits for `check` to hold, up to 20 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[tokio::test]
 async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
     let Some(server) = fhir().await else { return };
@@ -505,12 +423,16 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
     let day = days_ahead(&p, 3);
     let start = starts(&slots(&app, &p.admin.access, "ehr-write", &p, day, day).await)[0];
     let booked = booked_id(&book(&app, &p.admin.access, &p, &chart_id, start).await);
-    eventually("the appointment in the EHR", || async {
-        let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
-        found["entry"]
-            .as_array()
-            .is_some_and(|e| e.iter().any(|e| e["resource"]["status"] == "booked"))
-    })
+    wait_until(
+        "the appointment in the EHR",
+        Duration::from_secs(20),
+        async || {
+            let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
+            found["entry"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["resource"]["status"] == "booked"))
+        },
+    )
     .await;
     // Cancelling it in Portico updates that Appointment (over its version), not a new one.
     let (_, cancelled) = app
@@ -523,14 +445,18 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
         json!([]),
         "{cancelled}"
     );
-    eventually("the cancellation in the EHR", || async {
-        let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
-        found["entry"].as_array().is_some_and(|e| {
-            e.len() == 1
-                && e[0]["resource"]["status"] == "cancelled"
-                && e[0]["resource"]["identifier"][0]["system"] == "urn:portico:appointment"
-        })
-    })
+    wait_until(
+        "the cancellation in the EHR",
+        Duration::from_secs(20),
+        async || {
+            let found = fhir_get(&server, "Appointment?patient=Patient/wb-pat").await;
+            found["entry"].as_array().is_some_and(|e| {
+                e.len() == 1
+                    && e[0]["resource"]["status"] == "cancelled"
+                    && e[0]["resource"]["identifier"][0]["system"] == "urn:portico:appointment"
+            })
+        },
+    )
     .await;
     assert!(server.requests().await.iter().any(|r| {
         r["method"] == "PUT"
@@ -563,32 +489,24 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
     // The pull that runs meanwhile keeps Portico's unsent change.
     let again = sync_now(&app, "ehr-write").await;
     assert_eq!(counts(&again, "Patient").applied, 0, "{}", again.counts);
-    app.services()
-        .queue
-        .enqueue(portico_core::ports::Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
-    let mut review = Value::Null;
-    for _ in 0..200 {
-        let (_, body) = app
-            .gql_as(
-                "ehr-write",
-                &p.admin.access,
-                "{ ehrReviews { id kind patientId } }",
-                json!({}),
-            )
-            .await;
-        if let Some(found) = body["data"]["ehrReviews"]
-            .as_array()
-            .and_then(|r| r.first())
-        {
-            review = found.clone();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    relay(&app, tenant.id()).await;
+    let review = wait_until(
+        "a review of the conflict",
+        Duration::from_secs(20),
+        async || {
+            let (_, body) = app
+                .gql_as(
+                    "ehr-write",
+                    &p.admin.access,
+                    "{ ehrReviews { id kind patientId } }",
+                    json!({}),
+                )
+                .await;
+            let reviews = &body["data"]["ehrReviews"];
+            reviews.get(0).cloned().ok_or_else(|| body.clone())
+        },
+    )
+    .await;
     assert_eq!(review["kind"], "WRITE_CONFLICT");
     assert_eq!(review["patientId"], json!(chart_id));
     // Nothing was overwritten.
@@ -613,12 +531,16 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
         resolved["data"]["resolveEhrReview"]["review"]["status"], "resolved",
         "{resolved}"
     );
-    eventually("the overwrite in the EHR", || async {
-        let now = fhir_get(&server, "Patient/wb-pat").await;
-        now["telecom"]
-            .as_array()
-            .is_some_and(|t| t.iter().any(|t| t["value"] == "wren@portal.example"))
-    })
+    wait_until(
+        "the overwrite in the EHR",
+        Duration::from_secs(20),
+        async || {
+            let now = fhir_get(&server, "Patient/wb-pat").await;
+            now["telecom"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["value"] == "wren@portal.example"))
+        },
+    )
     .await;
     let writes: Vec<Value> = server
         .requests()
@@ -703,17 +625,21 @@ async fn ambiguous_patients_wait_for_staff_and_insecure_urls_are_refused() {
         "{resolved}"
     );
     // The matched patient's records follow (the review's pull runs on the workers).
-    eventually("the matched patient's allergy", || async {
-        let charts = results_of_everyone(&app, "ehr-match", &admin.access).await;
-        charts.iter().any(|c| {
-            c["id"] == json!(gid("Patient", one.id))
-                && c["allergies"]["nodes"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a["substance"] == "Latex")
-        })
-    })
+    wait_until(
+        "the matched patient's allergy",
+        Duration::from_secs(20),
+        async || {
+            let charts = results_of_everyone(&app, "ehr-match", &admin.access).await;
+            charts.iter().any(|c| {
+                c["id"] == json!(gid("Patient", one.id))
+                    && c["allergies"]["nodes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|a| a["substance"] == "Latex")
+            })
+        },
+    )
     .await;
 }
 
@@ -932,20 +858,16 @@ async fn a_refill_decision_is_written_back_as_a_new_prescription_or_a_task() {
         assert!(id.is_string(), "{asked}");
         let mut input = decision;
         input["id"] = id;
-        let mut answer = Value::Null;
         // The routing job runs first; a decision before it is refused as not routed yet.
-        for _ in 0..100 {
+        let answer = wait_until("a decision taken", Duration::from_secs(10), async || {
             let (_, body) = app
                 .gql_as("ehr-refill", &admin.access,
                     "mutation($input: DecideRefillInput!) { decideRefill(input: $input) { refillRequest { status } userErrors { code } } }",
                     json!({ "input": input }))
                 .await;
-            answer = body;
-            if answer["data"]["decideRefill"]["refillRequest"].is_object() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+            if body["data"]["decideRefill"]["refillRequest"].is_object() { Ok(body) } else { Err(body) }
+        })
+        .await;
         decided.push(answer);
     }
     assert_eq!(
@@ -954,9 +876,10 @@ async fn a_refill_decision_is_written_back_as_a_new_prescription_or_a_task() {
         decided[0]
     );
 
-    eventually(
+    wait_until(
         "the renewed prescription and the task in the EHR",
-        || async {
+        Duration::from_secs(20),
+        async || {
             let renewed = fhir_get(&server, "MedicationRequest?patient=Patient/rf-pat").await;
             let tasks = fhir_get(&server, "Task").await;
             let renewed_ok = renewed["entry"].as_array().is_some_and(|e| {

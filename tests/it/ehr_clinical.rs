@@ -9,6 +9,8 @@ use portico_core::ehr::{runs, sync};
 use portico_tests::{TestApp, clinical_corpus, fhir_server::FhirServer, spawn_app_with};
 use serde_json::{Value, json};
 
+use crate::support::ehr::not_due;
+
 const TOKEN: &str = "portico-clinical-token";
 
 async fn synced(
@@ -36,7 +38,7 @@ async fn synced(
         json!([]),
         "{body}"
     );
-    crate::ehr::not_due(&app, slug).await;
+    not_due(&app, slug).await;
     let tenant = portico_core::tenants::find_by_slug(&app.db(), slug)
         .await
         .unwrap()

@@ -3,6 +3,8 @@
 use portico_tests::{error_code, spawn_app};
 use serde_json::{Value, json};
 
+use crate::support::{token_in, user_error};
+
 const CREATE: &str = "mutation($email: String) { createPatient(input: { givenName: \"Rosa\",
     familyName: \"Diaz\", birthDate: \"1975-09-30\", gender: \"female\", email: $email }) {
     patient { id } } }";
@@ -14,10 +16,6 @@ const ACTIVATE: &str = "mutation($code: String!, $dob: Date!, $email: String!, $
 
 fn activate_vars(code: &str, dob: &str, email: &str) -> Value {
     json!({ "code": code, "dob": dob, "email": email, "password": "saffron window meadow" })
-}
-
-fn user_error(body: &Value) -> Option<&str> {
-    body["data"]["activatePatientAccount"]["userErrors"][0]["code"].as_str()
 }
 
 #[tokio::test]
@@ -63,8 +61,14 @@ async fn a_patient_activates_with_the_code_and_date_of_birth_once() {
             activate_vars("AAAAA-BBBBB", "1975-09-30", "rosa@example.org"),
         )
         .await;
-    assert_eq!(user_error(&wrong_dob), Some("ACTIVATION_INVALID"));
-    assert_eq!(user_error(&wrong_code), Some("ACTIVATION_INVALID"));
+    assert_eq!(
+        user_error(&wrong_dob, "activatePatientAccount"),
+        Some("ACTIVATION_INVALID")
+    );
+    assert_eq!(
+        user_error(&wrong_code, "activatePatientAccount"),
+        Some("ACTIVATION_INVALID")
+    );
 
     let (_, bad_email) = app
         .gql_status(
@@ -73,7 +77,11 @@ async fn a_patient_activates_with_the_code_and_date_of_birth_once() {
             activate_vars(&code, "1975-09-30", "rosa-at-example"),
         )
         .await;
-    assert_eq!(user_error(&bad_email), Some("INVALID_EMAIL"), "{bad_email}");
+    assert_eq!(
+        user_error(&bad_email, "activatePatientAccount"),
+        Some("INVALID_EMAIL"),
+        "{bad_email}"
+    );
 
     let typed = code.to_lowercase().replace('-', " ");
     let (_, ok) = app
@@ -106,7 +114,10 @@ async fn a_patient_activates_with_the_code_and_date_of_birth_once() {
             activate_vars(&code, "1975-09-30", "other@example.org"),
         )
         .await;
-    assert_eq!(user_error(&again), Some("ACTIVATION_INVALID"));
+    assert_eq!(
+        user_error(&again, "activatePatientAccount"),
+        Some("ACTIVATION_INVALID")
+    );
     let (_, reissue) = app
         .gql_as("fern", &admin.access, ISSUE, json!({ "id": chart }))
         .await;
@@ -144,7 +155,11 @@ async fn a_code_dies_after_repeated_wrong_dates_of_birth() {
             activate_vars(&code, "1975-09-30", "r@example.org"),
         )
         .await;
-    assert_eq!(user_error(&right), Some("ACTIVATION_INVALID"), "{right}");
+    assert_eq!(
+        user_error(&right, "activatePatientAccount"),
+        Some("ACTIVATION_INVALID"),
+        "{right}"
+    );
 }
 
 #[tokio::test]
@@ -227,12 +242,7 @@ async fn a_password_reset_link_works_once_and_ends_every_session() {
     assert_eq!(known["data"]["requestPasswordReset"]["accepted"], true);
     let email = app.wait_for_email_to(&admin.email).await;
     assert_eq!(app.outbox().len(), 1, "only the known address got an email");
-    let token = email
-        .split("#token=")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let token = token_in(&email);
     let reset =
         "mutation($t: String!, $p: String!) { resetPassword(input: { token: $t, password: $p }) {
         reset userErrors { code } } }";

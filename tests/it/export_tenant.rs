@@ -18,10 +18,11 @@ use portico_tests::{Signed, TestApp, TestDatabase, start};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::{
+use crate::support::{
     attachments::{path_of, pdf, upload},
-    chart_fixtures::{gid, small_chart},
+    gid,
     messaging::{START, clinic_for, post, thread_id},
+    records::small_chart,
     scheduling::{book, booked_id, days_ahead, practice, slots, starts},
 };
 
@@ -103,7 +104,7 @@ async fn source() -> TestApp {
 
 /// A fresh database, migrated by `portico migrate` (as an empty deployment is).
 async fn empty_deployment() -> (TestDatabase, Target) {
-    let database = TestDatabase::create().await;
+    let database = TestDatabase::create_empty().await;
     let target = Target::of(&database);
     succeeded(&target.portico(&["migrate"]));
     (database, target)

@@ -9,7 +9,10 @@ use portico_core::identity::Role;
 use portico_tests::spawn_app;
 use serde_json::{Value, json};
 
-use crate::chart_fixtures::{gid, glucose, record, small_chart};
+use crate::support::{
+    gid,
+    records::{glucose, record, small_chart},
+};
 
 fn references(value: &Value, out: &mut Vec<String>) {
     match value {

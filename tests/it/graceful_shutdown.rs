@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::{
     Message, http::HeaderValue, protocol::frame::coding::CloseCode,
 };
 
-use crate::worker_process::{
+use crate::support::processes::{
     assert_each_delivered_once, batch_of_emails, delivered_files, free_listen,
     relay_until_delivered, server, wait_for_files, wait_ready, worker,
 };

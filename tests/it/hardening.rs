@@ -5,10 +5,10 @@ use portico_core::identity::Role;
 use portico_tests::{error_code, spawn_app};
 use serde_json::json;
 
+use crate::support::REFRESH;
+
 const BEGIN: &str = "mutation($c: String) { beginTotpEnrolment(input: { currentCode: $c }) {
     enrolment { secret } userErrors { code } } }";
-const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
-    session { accessToken } } }";
 
 #[tokio::test]
 async fn an_api_key_cannot_touch_two_step_sign_in_or_mint_keys() {

@@ -3,9 +3,9 @@
 use portico_tests::{SIGN_UP, error_code, spawn_app};
 use serde_json::json;
 
+use crate::support::REFRESH;
+
 const ME: &str = "{ me { displayName email role mfaEnrolled tenant { slug } } }";
-const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
-    session { accessToken refreshToken } } }";
 
 #[tokio::test]
 async fn sign_up_creates_a_trial_practice_whose_admin_must_enrol_mfa() {

@@ -9,7 +9,10 @@ use portico_tests::{Signed, TestApp, error_code, spawn_app};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::scheduling::{days_ahead, gid, practice};
+use crate::support::{
+    gid,
+    scheduling::{days_ahead, practice},
+};
 
 /// The type inside a global id, or `None` when it is not one.
 fn type_of(id: &str) -> Option<String> {

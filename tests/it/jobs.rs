@@ -26,22 +26,24 @@ async fn an_enqueued_job_is_run_by_the_in_process_worker() {
         .unwrap();
     // The worker runs the job: its outcome is counted, and the queue is empty.
     let counted = "portico_jobs_total{kind=\"verify_audit_chain\",outcome=\"ok\"}";
-    let mut metrics = String::new();
-    for _ in 0..80 {
-        metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if metrics.contains(counted) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let metrics =
+        portico_tests::wait_until("the job counted", Duration::from_secs(10), async || {
+            let metrics = app
+                .client
+                .get(app.url("/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if metrics.contains(counted) {
+                Ok(metrics)
+            } else {
+                Err(metrics)
+            }
+        })
+        .await;
     assert!(
         metrics.contains(counted),
         "the worker ran the job:\n{metrics}"
@@ -100,13 +102,11 @@ async fn finished_jobs_are_vacuumed_from_redis() {
     }
     // Each job is deleted once it has run; nothing is deleted twice.
     let mut deleted = 0;
-    for _ in 0..100 {
+    portico_tests::wait_until("five jobs vacuumed", Duration::from_secs(10), async || {
         deleted += queue.vacuum(Duration::ZERO).await.unwrap();
-        if deleted >= 5 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if deleted >= 5 { Ok(()) } else { Err(deleted) }
+    })
+    .await;
     assert_eq!(deleted, 5, "the five finished jobs were vacuumed");
     assert_eq!(queue.vacuum(Duration::ZERO).await.unwrap(), 0);
 }

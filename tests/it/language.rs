@@ -4,12 +4,12 @@
 //! themself with `updateContactDetails`, which accepts only a well-formed BCP 47 tag.
 
 use portico_core::identity::Role;
-use portico_tests::{Signed, TestApp, spawn_app};
+use portico_tests::{Signed, TestApp, spawn_app, wait_until};
 use serde_json::{Value, json};
 
-use crate::{
+use crate::support::{
+    gid,
     messaging::{clinic, post, start, thread_id},
-    scheduling::gid,
 };
 
 const UPDATE: &str = "mutation($input: UpdateContactDetailsInput!) {
@@ -155,11 +155,10 @@ async fn the_activation_email_follows_the_charts_language() {
 
 /// The newest email to `address` that contains `text`, waiting for it.
 async fn wait_for_email_with(app: &TestApp, address: &str, text: &str) -> String {
-    for _ in 0..600 {
-        if let Some(mail) = app.last_email_to(address).filter(|m| m.contains(text)) {
-            return mail;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no email to {address} with {text:?}");
+    wait_until(
+        &format!("an email to {address} with {text:?}"),
+        std::time::Duration::from_secs(30),
+        async || app.last_email_to(address).filter(|m| m.contains(text)),
+    )
+    .await
 }

@@ -14,7 +14,10 @@ use tokio_tungstenite::{
     tungstenite::{Message, http::HeaderValue},
 };
 
-use crate::messaging::{clinic, post, start, thread_id};
+use crate::support::{
+    messaging::{clinic, post, start, thread_id},
+    processes::{free_listen, server, wait_ready},
+};
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -119,9 +122,9 @@ async fn a_message_posted_on_one_instance_reaches_a_subscriber_on_another() {
     // On PostgreSQL + Redis, instance B is another `portico serve` process; the embedded
     // profile's pub/sub is in-process, so there both ends use the one instance.
     let (_b, b_ref) = if a.database.is_postgres() {
-        let listen = crate::worker_process::free_listen();
-        let process = crate::worker_process::server(&a.database.config(), &listen);
-        crate::worker_process::wait_ready(&listen).await;
+        let listen = free_listen();
+        let process = server(&a.database.config(), &listen);
+        wait_ready(&listen).await;
         (Some(process), listen)
     } else {
         (None, a.addr.to_string())

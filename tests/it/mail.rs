@@ -1,8 +1,6 @@
 //! Email through a real SMTP server (aiosmtpd, delivering into a Maildir).
 
 use std::{
-    path::Path,
-    process::Stdio,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -12,66 +10,11 @@ use std::{
 
 use portico_core::ports::{Email, Mailer};
 use portico_notify::SmtpMailer;
-use portico_tests::spawn_app_with;
+use portico_tests::{spawn_app_with, wait_until};
 use secrecy::SecretString;
 use serde_json::json;
 
-/// An SMTP server in a child process, killed when dropped.
-pub(crate) struct SmtpServer {
-    child: std::process::Child,
-    pub(crate) port: u16,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts aiosmtpd, or returns `None` when it is not installed here (CI installs it and
-/// then requires it).
-pub(crate) async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
-    if !portico_tests::tool_installed(
-        "aiosmtpd",
-        "python3",
-        &["-c", "import aiosmtpd"],
-        "python3 -m pip install aiosmtpd",
-    ) {
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new("python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            &maildir.display().to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = SmtpServer { child, port };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some(server);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("aiosmtpd did not start");
-}
+use crate::support::processes::smtp_server;
 
 #[tokio::test]
 async fn invitations_are_delivered_over_smtp() {
@@ -97,16 +40,17 @@ async fn invitations_are_delivered_over_smtp() {
         "{invited}"
     );
 
-    let mut delivered = Vec::new();
-    for _ in 0..100 {
-        delivered = std::fs::read_dir(maildir.join("new"))
-            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        if !delivered.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let delivered: Vec<std::path::PathBuf> = wait_until(
+        "a message in the Maildir",
+        Duration::from_secs(10),
+        async || {
+            let found: Vec<_> = std::fs::read_dir(maildir.join("new"))
+                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            (!found.is_empty()).then_some(found)
+        },
+    )
+    .await;
     assert_eq!(delivered.len(), 1, "one message in the Maildir");
     // Undo quoted-printable soft breaks and `=` escapes: long lines are encoded that way.
     let message = std::fs::read_to_string(&delivered[0])

@@ -7,20 +7,14 @@ use portico_core::identity::Role;
 use portico_tests::{Signed, TestApp, error_code, spawn_app};
 use serde_json::{Value, json};
 
-use crate::scheduling::gid;
+use crate::support::{
+    gid,
+    messaging::{START, clinic, post, start, thread_id, user_gid},
+    records::GRANT_PROXY,
+    scheduling::{book, booked_id, days_ahead, practice, slots, starts},
+    user_error, uuid_of,
+};
 
-pub(crate) const CREATE_POOL: &str = "mutation($input: CreateCareTeamPoolInput!) {
-    createCareTeamPool(input: $input) { pool { id name kind } userErrors { field code } } }";
-const ADD_MEMBER: &str = "mutation($input: PoolMemberInput!) { addPoolMember(input: $input) {
-    pool { id members { userId displayName } } userErrors { field code } } }";
-pub(crate) const START: &str = "mutation($input: StartThreadInput!) { startThread(input: $input) {
-    thread { id status unread subject pool { name } }
-    message { id body internal authorKind attachments { id fileName contentType downloadUrl } }
-    userErrors { field code message } } }";
-pub(crate) const POST: &str = "mutation($input: PostMessageInput!) { postMessage(input: $input) {
-    thread { id awaitingReplySince unread }
-    message { id body internal attachments { id fileName contentType downloadUrl } }
-    userErrors { field code message } } }";
 const THREAD: &str = "query($id: ID!) { messageThread(id: $id) {
     id status unread overdue replyDueAt awaitingReplySince assigneeId
     messages { body internal authorKind authorName attachments { fileName downloadUrl } } } }";
@@ -35,123 +29,6 @@ const REOPEN: &str = "mutation($id: ID!) { reopenThread(input: { threadId: $id }
     thread { id status } userErrors { field code } } }";
 const READ: &str = "mutation($id: ID!) { markThreadRead(input: { threadId: $id }) {
     thread { id unread } userErrors { code } } }";
-const GRANT: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope!]!) {
-    grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes }) {
-        grant { id } userErrors { field code } } }";
-
-/// A practice with a nurse line staffed by one staff member.
-pub(crate) struct Clinic {
-    pub admin: Signed,
-    pub nurse: Signed,
-    pub nurse_id: String,
-    pub pool: String,
-}
-
-/// The signed-in user's global id, as `me` gives it.
-async fn user_gid(app: &TestApp, slug: &str, who: &Signed) -> String {
-    let (_, me) = app
-        .gql_as(slug, &who.access, "{ me { userId } }", json!({}))
-        .await;
-    me["data"]["me"]["userId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{me}"))
-        .to_owned()
-}
-
-pub(crate) async fn clinic(app: &TestApp, slug: &str) -> Clinic {
-    clinic_for(app, app.practice_admin(slug).await).await
-}
-
-/// A nurse line staffed by one new staff member, in the practice `admin` runs.
-pub(crate) async fn clinic_for(app: &TestApp, admin: Signed) -> Clinic {
-    let slug = admin.slug.clone();
-    let slug = slug.as_str();
-    let (nurse, _) = app.add_user(slug, Role::Staff).await;
-    let nurse_id = user_gid(app, slug, &nurse).await;
-    let (_, created) = app
-        .gql_as(
-            slug,
-            &admin.access,
-            CREATE_POOL,
-            json!({ "input": { "name": "Nurse line", "kind": "NURSE_LINE" } }),
-        )
-        .await;
-    let pool = created["data"]["createCareTeamPool"]["pool"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no pool: {created}"))
-        .to_owned();
-    let (_, added) = app
-        .gql_as(
-            slug,
-            &admin.access,
-            ADD_MEMBER,
-            json!({ "input": { "poolId": pool, "userId": nurse_id } }),
-        )
-        .await;
-    assert_eq!(
-        added["data"]["addPoolMember"]["pool"]["members"]
-            .as_array()
-            .map(Vec::len),
-        Some(1),
-        "{added}"
-    );
-    Clinic {
-        admin,
-        nurse,
-        nurse_id,
-        pool,
-    }
-}
-
-pub(crate) async fn start(
-    app: &TestApp,
-    who: &Signed,
-    chart: uuid::Uuid,
-    pool: &str,
-    body: &str,
-) -> Value {
-    let (_, started) = app
-        .gql_as(
-            &who.slug,
-            &who.access,
-            START,
-            json!({ "input": { "patientId": gid("Patient", chart), "poolId": pool,
-                "category": "MEDICAL_QUESTION", "subject": "Question about my dose", "body": body } }),
-        )
-        .await;
-    started
-}
-
-pub(crate) fn thread_id(started: &Value) -> String {
-    started["data"]["startThread"]["thread"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no thread: {started}"))
-        .to_owned()
-}
-
-pub(crate) async fn post(
-    app: &TestApp,
-    who: &Signed,
-    thread: &str,
-    body: &str,
-    internal: bool,
-) -> Value {
-    let (_, posted) = app
-        .gql_as(
-            &who.slug,
-            &who.access,
-            POST,
-            json!({ "input": { "threadId": thread, "body": body, "internal": internal } }),
-        )
-        .await;
-    posted
-}
-
-fn user_error(body: &Value, field: &str) -> Option<String> {
-    body["data"][field]["userErrors"][0]["code"]
-        .as_str()
-        .map(str::to_owned)
-}
 
 async fn thread(app: &TestApp, who: &Signed, id: &str) -> Value {
     app.gql_as(&who.slug, &who.access, THREAD, json!({ "id": id }))
@@ -293,7 +170,7 @@ async fn a_proxy_takes_part_only_with_the_message_scope() {
             .gql_as(
                 "msg-proxy",
                 &child.access,
-                GRANT,
+                GRANT_PROXY,
                 json!({ "chart": gid("Patient", child_chart), "email": who.email, "scopes": scopes }),
             )
             .await;
@@ -381,15 +258,9 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
     let foreign = start(&app, &patient, chart, &other.pool, "hello").await;
     assert_eq!(error_code(&foreign), Some("NOT_FOUND"), "{foreign}");
     let empty = start(&app, &patient, chart, &c.pool, "   ").await;
-    assert_eq!(
-        user_error(&empty, "startThread").as_deref(),
-        Some("MESSAGE_EMPTY")
-    );
+    assert_eq!(user_error(&empty, "startThread"), Some("MESSAGE_EMPTY"));
     let long = start(&app, &patient, chart, &c.pool, &"x".repeat(10_001)).await;
-    assert_eq!(
-        user_error(&long, "startThread").as_deref(),
-        Some("MESSAGE_TOO_LONG")
-    );
+    assert_eq!(user_error(&long, "startThread"), Some("MESSAGE_TOO_LONG"));
     let (_, both) = app
         .gql_as(
             "msg-bad",
@@ -399,10 +270,7 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
                 "subject": "s", "body": "b" } }),
         )
         .await;
-    assert_eq!(
-        user_error(&both, "startThread").as_deref(),
-        Some("RECIPIENT_REQUIRED")
-    );
+    assert_eq!(user_error(&both, "startThread"), Some("RECIPIENT_REQUIRED"));
     let listed = app
         .gql_as("msg-bad", &patient.access, THREADS, json!({}))
         .await
@@ -416,7 +284,7 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
     let id = thread_id(&start(&app, &patient, chart, &c.pool, "First").await);
     let note = post(&app, &patient, &id, "sneaky", true).await;
     assert_eq!(
-        user_error(&note, "postMessage").as_deref(),
+        user_error(&note, "postMessage"),
         Some("INTERNAL_NOTE_STAFF_ONLY")
     );
     let closed = app
@@ -428,13 +296,10 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
         "{closed}"
     );
     let late = post(&app, &patient, &id, "one more thing", false).await;
-    assert_eq!(
-        user_error(&late, "postMessage").as_deref(),
-        Some("THREAD_CLOSED")
-    );
+    assert_eq!(user_error(&late, "postMessage"), Some("THREAD_CLOSED"));
     let staff_late = post(&app, &c.nurse, &id, "and another", false).await;
     assert_eq!(
-        user_error(&staff_late, "postMessage").as_deref(),
+        user_error(&staff_late, "postMessage"),
         Some("THREAD_CLOSED")
     );
     assert_eq!(bodies(&thread(&app, &c.nurse, &id).await), ["First"]);
@@ -442,10 +307,7 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
         .gql_as("msg-bad", &c.nurse.access, CLOSE, json!({ "id": id }))
         .await
         .1;
-    assert_eq!(
-        user_error(&again, "closeThread").as_deref(),
-        Some("THREAD_CLOSED")
-    );
+    assert_eq!(user_error(&again, "closeThread"), Some("THREAD_CLOSED"));
     // A patient does not run the inbox or close threads.
     let (status, inbox) = app
         .gql_as("msg-bad", &patient.access, INBOX, json!({}))
@@ -481,10 +343,7 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
         }
     };
     let to_patient = assign(patient_user).await;
-    assert_eq!(
-        user_error(&to_patient, "assignThread").as_deref(),
-        Some("NOT_STAFF")
-    );
+    assert_eq!(user_error(&to_patient, "assignThread"), Some("NOT_STAFF"));
     let to_foreign = assign(other.nurse_id.clone()).await;
     assert_eq!(error_code(&to_foreign), Some("NOT_FOUND"), "{to_foreign}");
 }
@@ -577,7 +436,7 @@ async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
         )
         .await;
     assert_eq!(
-        user_error(&target, "updateMessagingSettings").as_deref(),
+        user_error(&target, "updateMessagingSettings"),
         Some("INVALID_RESPONSE_TARGET")
     );
     let closed = app
@@ -594,7 +453,7 @@ async fn the_inbox_filters_by_assignee_status_and_the_response_target() {
 
 /// Moves a thread's waiting message into the past.
 async fn backdate_waiting(app: &TestApp, thread: &str, by: chrono::Duration) {
-    let uuid = crate::chart_fixtures::uuid_of(thread);
+    let uuid = uuid_of(thread);
     app.backdate(
         "message_threads",
         "awaiting_reply_since",
@@ -748,7 +607,7 @@ async fn a_restricted_chart_stays_closed_in_the_inbox_and_patients_write_only_to
     assert_eq!(admin_view["data"]["inbox"][0]["restricted"], false);
 
     // A provider the patient has never seen is not theirs to write to.
-    let p = crate::scheduling::practice(&app, "msg-doc").await;
+    let p = practice(&app, "msg-doc").await;
     let (other, other_chart) = app.add_user("msg-doc", Role::Patient).await;
     let (_, to_doctor) = app
         .gql_as(
@@ -760,18 +619,18 @@ async fn a_restricted_chart_stays_closed_in_the_inbox_and_patients_write_only_to
         )
         .await;
     assert_eq!(
-        user_error(&to_doctor, "startThread").as_deref(),
+        user_error(&to_doctor, "startThread"),
         Some("UNKNOWN_PROVIDER"),
         "{to_doctor}"
     );
     // With a visit booked, the patient writes to the provider's own team, made on first
     // use; two first messages at once share it.
     let other_chart = gid("Patient", other_chart.unwrap());
-    let day = crate::scheduling::days_ahead(&p, 3);
-    let open = crate::scheduling::slots(&app, &p.admin.access, "msg-doc", &p, day, day).await;
-    let at = crate::scheduling::starts(&open)[0];
-    let booked = crate::scheduling::book(&app, &p.admin.access, &p, &other_chart, at).await;
-    crate::scheduling::booked_id(&booked);
+    let day = days_ahead(&p, 3);
+    let open = slots(&app, &p.admin.access, "msg-doc", &p, day, day).await;
+    let at = starts(&open)[0];
+    let booked = book(&app, &p.admin.access, &p, &other_chart, at).await;
+    booked_id(&booked);
     let write = || {
         let (app, other, chart, provider) = (&app, &other, other_chart.clone(), p.provider.clone());
         async move {

@@ -129,7 +129,7 @@ fn breaks(before: &Schema, after: &Schema) -> Vec<String> {
 
 #[tokio::test]
 async fn each_migration_only_adds_to_what_the_previous_release_reads() {
-    let database = TestDatabase::create().await;
+    let database = TestDatabase::create_empty().await;
     let url = if database.is_postgres() {
         database.owner_url.clone()
     } else {

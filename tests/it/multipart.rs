@@ -2,11 +2,14 @@
 //! nothing is stored.
 
 use portico_core::identity::Role;
-use portico_tests::{Signed, TestApp, error_code, spawn_app};
+use portico_tests::{error_code, spawn_app};
 use reqwest::multipart::{Form, Part};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::messaging::clinic;
+use crate::support::{
+    attachments::{self, send_multipart, stored_files},
+    messaging::clinic,
+};
 
 const UPLOAD: &str = "mutation($file: Upload!) { uploadAttachment(file: $file) {
     attachment { id } userErrors { code } } }";
@@ -15,42 +18,10 @@ const UPLOAD_TWO: &str = "mutation($a: Upload!, $b: Upload!) {
     b: uploadAttachment(file: $b) { attachment { id } } }";
 
 fn pdf(name: &str) -> Part {
-    Part::bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec())
+    Part::bytes(attachments::pdf())
         .file_name(name.to_owned())
         .mime_str("application/pdf")
         .unwrap()
-}
-
-async fn send(app: &TestApp, who: &Signed, form: Form) -> (u16, Value) {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("X-Portico-Tenant", &who.slug)
-        .header("X-Portico-CSRF", "1")
-        .bearer_auth(&who.access)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
-
-fn stored_files(app: &TestApp) -> usize {
-    fn walk(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        walk(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-    }
-    walk(&app.database.dir.join("attachments"))
 }
 
 #[tokio::test]
@@ -68,7 +39,7 @@ async fn an_upload_with_two_files_is_refused_with_its_own_code_and_stores_nothin
         .text("map", r#"{ "0": ["variables.a"], "1": ["variables.b"] }"#)
         .part("0", pdf("a.pdf"))
         .part("1", pdf("b.pdf"));
-    let (status, body) = send(&app, &patient, both).await;
+    let (status, body) = send_multipart(&app, &patient, both).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), Some("TOO_MANY_FILES"), "{body}");
     assert!(
@@ -88,7 +59,7 @@ async fn an_upload_with_two_files_is_refused_with_its_own_code_and_stores_nothin
         .text("map", r#"{ "0": ["variables.file"] }"#)
         .part("0", pdf("a.pdf"))
         .part("1", pdf("b.pdf"));
-    let (status, body) = send(&app, &patient, stowaway).await;
+    let (status, body) = send_multipart(&app, &patient, stowaway).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), Some("TOO_MANY_FILES"), "{body}");
     assert_eq!(stored_files(&app), 0);
@@ -101,7 +72,7 @@ async fn an_upload_with_two_files_is_refused_with_its_own_code_and_stores_nothin
         )
         .text("map", r#"{ "0": ["variables.file"] }"#)
         .part("0", pdf("a.pdf"));
-    let (status, body) = send(&app, &patient, one).await;
+    let (status, body) = send_multipart(&app, &patient, one).await;
     assert_eq!(status, 200, "{body}");
     assert!(
         body["data"]["uploadAttachment"]["attachment"]["id"].is_string(),

@@ -6,11 +6,11 @@ use portico_core::identity::Role;
 use portico_tests::{TestApp, error_code, spawn_app};
 use serde_json::{Value, json};
 
+use crate::support::REFRESH;
+
 const SESSIONS: &str = "{ mySessions { id startedAt lastActiveAt device current } }";
 const END: &str = "mutation($id: ID!) { endSession(input: { sessionId: $id }) {
     endedSessionId userErrors { code } } }";
-const REFRESH: &str = "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) {
-    session { accessToken refreshToken } } }";
 const FIREFOX_ON_WINDOWS: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 

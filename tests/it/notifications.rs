@@ -6,20 +6,21 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use portico_core::{
-    TenantTx, entities::outbox_message, identity::Role, outbox, ports::Job, tenancy::Access,
-};
+use portico_core::{TenantTx, entities::outbox_message, identity::Role, outbox, tenancy::Access};
 use portico_tests::{
     Signed, TestApp,
     sms_provider::{ACCOUNT_SID, AUTH_TOKEN, FROM, SmsProvider},
-    spawn_app, spawn_app_with,
+    spawn_app, spawn_app_with, wait_until,
 };
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::chart_fixtures::small_chart;
-use crate::scheduling::{
-    CANCEL, Practice, book, booked_id, days_ahead, gid, practice, slots, starts, user_error,
+use crate::support::{
+    gid,
+    processes::relay,
+    records::small_chart,
+    scheduling::{CANCEL, Practice, book, booked_id, days_ahead, practice, slots, starts},
+    user_error,
 };
 
 const PREFERENCES: &str = "mutation($input: UpdateNotificationPreferencesInput!) {
@@ -125,26 +126,29 @@ async fn wait_outbox(
     what: &str,
     done: impl Fn(&[outbox_message::Model]) -> bool,
 ) -> Vec<outbox_message::Model> {
-    for _ in 0..300 {
-        let all = messages(app, slug).await;
-        if done(&all) {
-            return all;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("outbox never reached: {what}");
+    wait_until(
+        &format!("the outbox: {what}"),
+        Duration::from_secs(30),
+        async || {
+            let all = messages(app, slug).await;
+            done(&all).then_some(all)
+        },
+    )
+    .await
 }
 
 /// Waits until the job queue is empty: every job queued so far has run.
 async fn drain(app: &TestApp) {
     let queue = app.services().queue;
-    for _ in 0..300 {
-        if queue.depth().await.unwrap() == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the job queue never emptied");
+    wait_until(
+        "the job queue to empty",
+        Duration::from_secs(30),
+        async || {
+            let depth = queue.depth().await.unwrap();
+            if depth == 0 { Ok(()) } else { Err(depth) }
+        },
+    )
+    .await;
 }
 
 fn sms_config(provider: &SmsProvider) -> impl FnOnce(&mut portico_server::Config) {
@@ -301,7 +305,7 @@ async fn preferences_are_checked_and_an_opted_out_patient_hears_nothing() {
     ] {
         let refused = preferences(&app, "prefs", &patient, &chart, input.clone()).await;
         assert_eq!(
-            user_error(&refused, "updateNotificationPreferences").as_deref(),
+            user_error(&refused, "updateNotificationPreferences"),
             Some(code),
             "{input} {refused}"
         );
@@ -369,7 +373,7 @@ async fn quiet_hours_hold_text_messages_but_not_email() {
     ] {
         let refused = settings(&app, "quiet", &p.admin, input.clone()).await;
         assert_eq!(
-            user_error(&refused, "updateNotificationSettings").as_deref(),
+            user_error(&refused, "updateNotificationSettings"),
             Some(code),
             "{input} {refused}"
         );
@@ -466,13 +470,7 @@ async fn a_practice_sends_no_more_an_hour_than_its_limit() {
         .await
         .unwrap()
         .unwrap();
-    let queue = app.services().queue;
-    queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     drain(&app).await;
     let all = messages(&app, "limited").await;
     assert_eq!(all.iter().filter(|m| m.delivered_at.is_some()).count(), 2);
@@ -485,12 +483,7 @@ async fn a_practice_sends_no_more_an_hour_than_its_limit() {
         json!({ "sendingLimitPerHour": 100 }),
     )
     .await;
-    queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     wait_outbox(&app, "limited", "all four delivered", |all| {
         all.iter().all(|m| m.delivered_at.is_some())
     })
@@ -573,21 +566,24 @@ async fn no_message_carries_phi_from_a_full_chart() {
     );
 
     // Every notice, on both channels.
-    let mut texts = Vec::new();
-    let mut mails = Vec::new();
     // Generous: under the whole suite on two cores a delivery can take a while.
-    for _ in 0..600 {
-        texts = app.texts();
-        mails = app
-            .outbox()
-            .into_iter()
-            .filter(|m| m.starts_with(&format!("To: {}\r\n", patient.email)))
-            .collect();
-        if texts.len() >= 3 && mails.len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (texts, mails) = wait_until(
+        "three notices on each channel",
+        Duration::from_secs(60),
+        async || {
+            let texts = app.texts();
+            let mails: Vec<String> = app
+                .outbox()
+                .into_iter()
+                .filter(|m| m.starts_with(&format!("To: {}\r\n", patient.email)))
+                .collect();
+            let counts = format!("{} texts, {} emails", texts.len(), mails.len());
+            (texts.len() >= 3 && mails.len() >= 3)
+                .then_some((texts, mails))
+                .ok_or(counts)
+        },
+    )
+    .await;
     assert!(
         mails
             .iter()

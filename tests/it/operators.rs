@@ -4,13 +4,13 @@ use portico_core::identity::Role;
 use portico_tests::{error_code, spawn_app};
 use serde_json::json;
 
+use crate::support::records::CREATE_PATIENT;
+
 const TENANTS: &str = "{ tenants { id slug status statusReason } }";
 const SUSPEND: &str = "mutation($id: ID!, $reason: String!) {
     suspendTenant(input: { id: $id, reason: $reason }) { tenant { status statusReason } userErrors { code } } }";
 const REACTIVATE: &str = "mutation($id: ID!) {
     reactivateTenant(input: { id: $id }) { tenant { status } } }";
-const CREATE: &str = "mutation { createPatient(input: { givenName: \"P\", familyName: \"Q\",
-    birthDate: \"1990-04-05\", gender: \"unknown\" }) { patient { id } } }";
 
 #[tokio::test]
 async fn a_suspended_practice_can_sign_in_and_read_but_not_start_new_work() {
@@ -68,7 +68,7 @@ async fn a_suspended_practice_can_sign_in_and_read_but_not_start_new_work() {
     );
     assert_eq!(me["data"]["me"]["tenant"]["status"], "suspended");
     // New work is refused...
-    let (_, create) = app.gql_as("lapse", &token, CREATE, json!({})).await;
+    let (_, create) = app.gql_as("lapse", &token, CREATE_PATIENT, json!({})).await;
     assert_eq!(error_code(&create), Some("TENANT_SUSPENDED"));
     // ... while patients still read their records.
     let own = format!(
@@ -85,7 +85,7 @@ async fn a_suspended_practice_can_sign_in_and_read_but_not_start_new_work() {
         back["data"]["reactivateTenant"]["tenant"]["status"],
         "active"
     );
-    let (_, create) = app.gql_as("lapse", &token, CREATE, json!({})).await;
+    let (_, create) = app.gql_as("lapse", &token, CREATE_PATIENT, json!({})).await;
     assert!(create["errors"].is_null(), "{create}");
 }
 

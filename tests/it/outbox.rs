@@ -8,7 +8,9 @@ use portico_core::{
     ports::{Email, Job},
     tenancy::Access,
 };
-use portico_tests::{TestApp, spawn_app};
+use portico_tests::{TestApp, spawn_app, wait_until};
+
+use crate::support::processes::relay;
 
 fn email(to: &str) -> Email {
     Email {
@@ -26,20 +28,21 @@ async fn settle(
     tenant: &portico_core::tenants::ResolvedTenant,
 ) -> Vec<portico_core::entities::outbox_message::Model> {
     let queue = app.services().queue;
-    for _ in 0..200 {
-        let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
-            .await
-            .unwrap();
-        let pending = outbox::pending(&tx, 100).await.unwrap();
-        let all = outbox_rows(&tx).await;
-        tx.rollback().await.unwrap();
-        let undelivered = all.iter().any(|m| m.delivered_at.is_none());
-        if pending.is_empty() && !undelivered && queue.depth().await.unwrap() == 0 {
-            return all;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the outbox did not settle");
+    wait_until(
+        "the outbox to settle",
+        Duration::from_secs(10),
+        async || {
+            let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+                .await
+                .unwrap();
+            let pending = outbox::pending(&tx, 100).await.unwrap();
+            let all = outbox_rows(&tx).await;
+            tx.rollback().await.unwrap();
+            let undelivered = all.iter().any(|m| m.delivered_at.is_none());
+            (pending.is_empty() && !undelivered && queue.depth().await.unwrap() == 0).then_some(all)
+        },
+    )
+    .await
 }
 
 async fn outbox_rows(tx: &TenantTx) -> Vec<portico_core::entities::outbox_message::Model> {
@@ -287,13 +290,7 @@ async fn a_delivered_message_keeps_no_body_in_the_database() {
     secret.text = "Confirm here: https://portal.test/visit#token=rem_secret".to_owned();
     assert!(outbox::email(&tx, "link", &secret).await.unwrap());
     tx.commit().await.unwrap();
-    app.services()
-        .queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
-        .await
-        .unwrap();
+    relay(&app, tenant.id()).await;
     let mail = app.wait_for_email_to("link@redact.example").await;
     assert!(
         mail.contains("rem_secret"),

@@ -3,10 +3,11 @@
 //! relying party taken only from an allowed `Origin`, and no passkey crossing practices,
 //! hosts or accounts. The authenticator is a software one (`portico_tests::soft_passkey`).
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use portico_core::identity::Role;
 use portico_tests::{TestApp, error_code, soft_passkey::SoftPasskey, spawn_app};
 use serde_json::{Value, json};
+
+use crate::support::uuid_of;
 
 /// Portico's public URL in tests: RP ID `localhost`.
 const PUBLIC: &str = "http://localhost:8080";
@@ -170,11 +171,6 @@ async fn my_passkeys(app: &TestApp, slug: &str, access: &str) -> Vec<Value> {
 }
 
 /// The uuid inside a global id (to backdate its row).
-fn uuid_of(id: &Value) -> uuid::Uuid {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id.as_str().unwrap()).unwrap()).unwrap();
-    text.split_once(':').unwrap().1.parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_patient_registers_two_passkeys_and_signs_in_with_one_alone() {
     let app = spawn_app().await;
@@ -399,7 +395,7 @@ async fn a_challenge_answers_once_and_runs_out() {
     app.backdate(
         "passkey_challenges",
         "expires_at",
-        uuid_of(&id),
+        uuid_of(id.as_str().unwrap()),
         chrono::Utc::now() - chrono::Duration::seconds(1),
     )
     .await;

@@ -4,6 +4,8 @@ use portico_core::identity::Role;
 use portico_tests::{error_code, spawn_app};
 use serde_json::{Value, json};
 
+use crate::support::messaging::{clinic, start};
+
 const GRANT: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope!]!, $ends: DateTime) {
     grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes, endsAt: $ends }) {
         grant { id scopes } userErrors { field code } } }";
@@ -228,7 +230,7 @@ async fn a_grant_to_an_address_without_an_account_waits_for_it_and_reveals_nothi
 #[tokio::test]
 async fn a_caregiver_whose_grant_lacks_messaging_is_told_so_and_a_stranger_sees_nothing() {
     let app = spawn_app().await;
-    let clinic = crate::messaging::clinic(&app, "kinmsg").await;
+    let clinic = clinic(&app, "kinmsg").await;
     let (child, child_chart) = app.add_user("kinmsg", Role::Patient).await;
     let child_chart = child_chart.unwrap();
     let (parent, _) = app.add_user("kinmsg", Role::Patient).await;
@@ -245,8 +247,7 @@ async fn a_caregiver_whose_grant_lacks_messaging_is_told_so_and_a_stranger_sees_
         granted["data"]["grantProxyAccess"]["grant"].is_object(),
         "{granted}"
     );
-    let by_parent =
-        crate::messaging::start(&app, &parent, child_chart, &clinic.pool, "Is this normal?").await;
+    let by_parent = start(&app, &parent, child_chart, &clinic.pool, "Is this normal?").await;
     assert_eq!(
         error_code(&by_parent),
         Some("PROXY_SCOPE_DENIED"),
@@ -259,8 +260,7 @@ async fn a_caregiver_whose_grant_lacks_messaging_is_told_so_and_a_stranger_sees_
             .is_some_and(|m| m.contains("messaging") && !m.contains("normal")),
         "{by_parent}"
     );
-    let by_stranger =
-        crate::messaging::start(&app, &stranger, child_chart, &clinic.pool, "Hello").await;
+    let by_stranger = start(&app, &stranger, child_chart, &clinic.pool, "Hello").await;
     assert_eq!(error_code(&by_stranger), Some("NOT_FOUND"), "{by_stranger}");
     // Nothing was written: the patient has no conversation.
     let (_, threads) = app

@@ -13,8 +13,9 @@ use portico_core::{
 use portico_tests::{Signed, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-use crate::{
-    chart_fixtures::{gid, record, small_chart},
+use crate::support::{
+    gid,
+    records::{record, small_chart},
     scheduling::{book, booked_id, days_ahead, practice, slots, starts},
 };
 

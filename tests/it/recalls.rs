@@ -18,7 +18,12 @@ use portico_core::{
 use portico_tests::{Signed, TestApp, error_code, spawn_app};
 use serde_json::{Value, json};
 
-use crate::scheduling::{Practice, book, booked_id, days_ahead, gid, practice, slots, starts};
+use crate::support::{
+    adoption::day_figures,
+    gid,
+    scheduling::{Practice, book, booked_id, days_ahead, practice, slots, starts},
+    uuid_of,
+};
 
 const RULES: &str = "query($all: Boolean!) { recallRules(includeInactive: $all) {
     id name intervalMonths minAge maxAge sex active appointmentType { id } } }";
@@ -124,8 +129,6 @@ async fn campaigns(app: &TestApp, who: &Signed, from: NaiveDate, to: NaiveDate) 
     assert!(body["errors"].is_null(), "{body}");
     body["data"]["recallCampaigns"].clone()
 }
-
-use crate::chart_fixtures::uuid_of;
 
 #[tokio::test]
 async fn practice_admins_manage_recall_rules_and_bad_input_changes_nothing() {
@@ -486,7 +489,7 @@ async fn a_booking_after_a_notice_counts_for_the_campaign() {
                  "sent": 1, "booked": 1, "conversion": 1.0 }])
     );
     // The day's adoption figures count the notice and the booking that followed it.
-    let figures = crate::adoption::day_figures(&app, "recallbook", &p.admin.access, today).await;
+    let figures = day_figures(&app, "recallbook", &p.admin.access, today).await;
     assert_eq!(
         (&figures["recallsSent"], &figures["recallBookings"]),
         (&json!(1), &json!(1)),

@@ -7,46 +7,17 @@
 //! The test runs its own `redis-server` on a free loopback port, never the shared one, with
 //! the database of the current profile (SQLite, or PostgreSQL when it is configured).
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use portico_tests::{TestDatabase, start, tool_installed};
 use secrecy::SecretString;
 
-use crate::worker_process::{
-    Process, assert_each_delivered_once, batch_of_emails, delivered_files, relay_until_delivered,
-    wait_for_files, worker,
+use crate::support::processes::{
+    assert_each_delivered_once, batch_of_emails, delivered_files, free_port, redis_server,
+    relay_until_delivered, wait_for_files, worker,
 };
 
 const MESSAGES: usize = 400;
-
-/// Starts `redis-server` on `port` with nothing kept on disk, and waits until it answers.
-pub(crate) async fn redis_server(port: u16) -> Process {
-    let process = Process(
-        Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts"),
-    );
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
-    for _ in 0..200 {
-        if let Ok(mut conn) = client.get_multiplexed_async_connection().await
-            && redis::cmd("PING")
-                .query_async::<String>(&mut conn)
-                .await
-                .is_ok()
-        {
-            return process;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("redis-server did not answer on port {port} within 10 s");
-}
 
 #[tokio::test]
 async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
@@ -54,11 +25,7 @@ async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
     if !tool_installed("redis-server", "redis-server", &["--version"], install) {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut redis = redis_server(port).await;
 
     let database = TestDatabase::create().await;
@@ -81,6 +48,8 @@ async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
         at_kill < MESSAGES,
         "Redis was killed too late to test anything"
     );
+    // A fixed pause on purpose: Redis stays down for a while, so the worker meets the
+    // outage (failed polls and reconnects) rather than a restart too quick to notice.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let _redis = redis_server(port).await;
 

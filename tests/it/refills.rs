@@ -15,19 +15,18 @@ use portico_core::{
     tenancy::Access,
     tenants,
 };
-use portico_tests::{Signed, TestApp, TestDatabase, error_code, spawn_app, start};
+use portico_tests::{Signed, TestApp, TestDatabase, error_code, spawn_app, start, wait_until};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    chart_fixtures::{gid, record},
-    scheduling::practice,
+use crate::support::{
+    gid,
+    records::{GRANT_PROXY, REQUEST_REFILL, record},
+    scheduling::{SAVE_PROVIDER, practice},
+    user_error, uuid_of,
 };
 
-pub(crate) const REQUEST: &str =
-    "mutation($input: RequestRefillInput!) { requestRefill(input: $input) {
-    refillRequest { id status pharmacy note route } userErrors { field code message } } }";
 const MINE: &str = "query($patient: ID!) { refillRequests(patientId: $patient) {
     id status route reason approvedQuantity approvedRefills assignedUserId assignedPoolId
     routingReason { code message } medication { id name } } }";
@@ -42,14 +41,7 @@ const SETTINGS: &str = "mutation($input: UpdateRefillSettingsInput!) {
     updateRefillSettings(input: $input) { turnaroundHours poolId userErrors { field code } } }";
 const COVERING: &str = "mutation($input: SetCoveringProviderInput!) {
     setCoveringProvider(input: $input) { coveringProviderId userErrors { field code } } }";
-const SAVE_PROVIDER: &str = "mutation($input: ProviderInput!) { saveProvider(input: $input) {
-    provider { id } userErrors { field code } } }";
 const ME: &str = "{ me { userId } }";
-const GRANT: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope!]!) {
-    grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes }) {
-        grant { id } userErrors { field code } } }";
-
-use crate::chart_fixtures::uuid_of;
 
 async fn gql(app: &TestApp, who: &Signed, query: &str, vars: Value) -> Value {
     app.gql_as(&who.slug, &who.access, query, vars).await.1
@@ -195,7 +187,7 @@ async fn ask(app: &TestApp, who: &Signed, medication: &str, pharmacy: &str) -> V
     gql(
         app,
         who,
-        REQUEST,
+        REQUEST_REFILL,
         json!({ "input": { "medicationId": medication, "pharmacy": pharmacy,
                            "note": "Running low" } }),
     )
@@ -209,12 +201,6 @@ fn asked_id(body: &Value) -> String {
         .to_owned()
 }
 
-fn user_error(body: &Value, field: &str) -> Option<String> {
-    body["data"][field]["userErrors"][0]["code"]
-        .as_str()
-        .map(str::to_owned)
-}
-
 async fn requests_of(app: &TestApp, who: &Signed, chart: &str) -> Vec<Value> {
     let body = gql(app, who, MINE, json!({ "patient": chart })).await;
     body["data"]["refillRequests"]
@@ -225,16 +211,17 @@ async fn requests_of(app: &TestApp, who: &Signed, chart: &str) -> Vec<Value> {
 
 /// Waits until the routing job has handled request `id` (its status leaves `requested`).
 async fn routed(app: &TestApp, staff: &Signed, chart: &str, id: &str) -> Value {
-    for _ in 0..600 {
-        let found = requests_of(app, staff, chart).await;
-        if let Some(r) = found.iter().find(|r| r["id"] == json!(id))
-            && r["status"] != "requested"
-        {
-            return r.clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("refill {id} was never routed");
+    wait_until(
+        &format!("refill {id} routed"),
+        std::time::Duration::from_secs(30),
+        async || {
+            let found = requests_of(app, staff, chart).await;
+            found
+                .into_iter()
+                .find(|r| r["id"] == json!(id) && r["status"] != "requested")
+        },
+    )
+    .await
 }
 
 async fn queue(app: &TestApp, who: &Signed, vars: Value) -> Value {
@@ -503,15 +490,11 @@ async fn one_pending_request_per_medication_and_bad_input_changes_nothing() {
         let body = gql(
             &app,
             &patient,
-            REQUEST,
+            REQUEST_REFILL,
             json!({ "input": { "medicationId": med, "pharmacy": pharmacy, "note": note } }),
         )
         .await;
-        assert_eq!(
-            user_error(&body, "requestRefill").as_deref(),
-            Some(code),
-            "{body}"
-        );
+        assert_eq!(user_error(&body, "requestRefill"), Some(code), "{body}");
     }
     assert!(requests_of(&app, &patient, &chart).await.is_empty());
 
@@ -520,17 +503,17 @@ async fn one_pending_request_per_medication_and_bad_input_changes_nothing() {
         ask(&app, &patient, &med, "Corner Pharmacy"),
         ask(&app, &patient, &med, "Corner Pharmacy")
     );
-    let codes: Vec<Option<String>> = [&a, &b]
+    let codes: Vec<Option<&str>> = [&a, &b]
         .iter()
         .map(|body| user_error(body, "requestRefill"))
         .collect();
     assert!(
-        codes.contains(&None) && codes.contains(&Some("REFILL_ALREADY_PENDING".to_owned())),
+        codes.contains(&None) && codes.contains(&Some("REFILL_ALREADY_PENDING")),
         "{a} {b}"
     );
     let again = ask(&app, &patient, &med, "Other Pharmacy").await;
     assert_eq!(
-        user_error(&again, "requestRefill").as_deref(),
+        user_error(&again, "requestRefill"),
         Some("REFILL_ALREADY_PENDING")
     );
     let mine = requests_of(&app, &patient, &chart).await;
@@ -584,7 +567,7 @@ async fn another_patients_medication_is_not_found_and_a_grant_without_refills_sa
             let body = gql(
                 app,
                 alice,
-                GRANT,
+                GRANT_PROXY,
                 json!({ "chart": chart, "email": email, "scopes": scopes }),
             )
             .await;
@@ -618,7 +601,7 @@ async fn another_patients_medication_is_not_found_and_a_grant_without_refills_sa
     let body = gql(
         &app,
         &alice,
-        GRANT,
+        GRANT_PROXY,
         json!({ "chart": alice_chart, "email": carol.email, "scopes": ["REFILLS"] }),
     )
     .await;
@@ -736,7 +719,7 @@ async fn decisions_reach_patient_and_staff_with_no_phi_and_bad_input_has_codes()
     )
     .await;
     assert_eq!(
-        user_error(&twice, "decideRefill").as_deref(),
+        user_error(&twice, "decideRefill"),
         Some("REFILL_ALREADY_DECIDED")
     );
 

@@ -1,16 +1,22 @@
 //! Appointment reminders: sent at the practice's offsets with no PHI and a one-time link to
 //! confirm or cancel; withdrawn when the visit is cancelled, even once written to the outbox.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use portico_core::{
     TenantTx, audit::Actor, identity::Role, outbox, scheduling::reminders, tenancy::Access,
 };
-use portico_tests::{TestApp, spawn_app};
+use portico_tests::{TestApp, spawn_app, wait_until};
 use serde_json::{Value, json};
 
-use crate::scheduling::{
-    CANCEL, Practice, book, booked_id, days_ahead, gid, practice, practice_in, slots, starts,
-    user_error,
+use crate::support::{
+    adoption::day_figures,
+    gid,
+    scheduling::{
+        CANCEL, Practice, book, booked_id, days_ahead, practice, practice_in, slots, starts,
+    },
+    token_in, user_error,
 };
 
 const ANSWER: &str = "mutation($token: String!, $answer: ReminderAnswer!) {
@@ -51,17 +57,6 @@ async fn remind_four_days_ahead(app: &TestApp, slug: &str, p: &Practice) {
     );
 }
 
-fn token_in(mail: &str) -> String {
-    let at = mail
-        .find("#token=")
-        .unwrap_or_else(|| panic!("no link: {mail}"))
-        + "#token=".len();
-    mail[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 async fn answer(app: &TestApp, slug: &str, token: &str, answer: &str) -> Value {
     // No sign-in: the link is the credential.
     app.gql(
@@ -89,22 +84,13 @@ async fn a_reminder_names_only_the_practice_and_its_link_confirms_once() {
         "{confirmed}"
     );
     let again = answer(&app, "remind", &token, "CANCEL").await;
-    assert_eq!(
-        user_error(&again, "answerReminder").as_deref(),
-        Some("INVALID_LINK")
-    );
+    assert_eq!(user_error(&again, "answerReminder"), Some("INVALID_LINK"));
     let wrong = answer(&app, "remind", "rem_not-a-token", "CONFIRM").await;
-    assert_eq!(
-        user_error(&wrong, "answerReminder").as_deref(),
-        Some("INVALID_LINK")
-    );
+    assert_eq!(user_error(&wrong, "answerReminder"), Some("INVALID_LINK"));
     // Another practice's host does not know the link either.
     let _other = practice(&app, "elsewhere").await;
     let across = answer(&app, "elsewhere", &token, "CONFIRM").await;
-    assert_eq!(
-        user_error(&across, "answerReminder").as_deref(),
-        Some("INVALID_LINK")
-    );
+    assert_eq!(user_error(&across, "answerReminder"), Some("INVALID_LINK"));
 
     let (_, list) = app
         .gql_as(
@@ -123,14 +109,19 @@ async fn a_reminder_names_only_the_practice_and_its_link_confirms_once() {
     // The day's adoption figures count the reminder sent and, once the mail server took
     // it, delivered (the delivery is noted just after the message is handed over).
     let today = chrono::Utc::now().with_timezone(&p.tz).date_naive();
-    let mut figures = Value::Null;
-    for _ in 0..50 {
-        figures = crate::adoption::day_figures(&app, "remind", &p.admin.access, today).await;
-        if figures["remindersDelivered"] == 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let figures = wait_until(
+        "the reminder noted delivered",
+        Duration::from_secs(10),
+        async || {
+            let figures = day_figures(&app, "remind", &p.admin.access, today).await;
+            if figures["remindersDelivered"] == 1 {
+                Ok(figures)
+            } else {
+                Err(figures)
+            }
+        },
+    )
+    .await;
     assert_eq!(figures["remindersSent"], 1, "{figures}");
     assert_eq!(figures["remindersDelivered"], 1, "{figures}");
 }
@@ -150,7 +141,7 @@ async fn a_link_cancels_outside_the_window_only() {
     .await;
     let refused = answer(&app, "linkcancel", &token, "CANCEL").await;
     assert_eq!(
-        user_error(&refused, "answerReminder").as_deref(),
+        user_error(&refused, "answerReminder"),
         Some("INSIDE_CANCELLATION_WINDOW"),
         "{refused}"
     );

@@ -3,206 +3,28 @@
 //! window, proxies, blocks and the waitlist.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 use portico_core::identity::Role;
-use portico_tests::{Signed, TestApp, error_code, spawn_app};
+use portico_tests::{TestApp, error_code, spawn_app};
 use serde_json::{Value, json};
 
-const SAVE_LOCATION: &str = "mutation($input: LocationInput!) { saveLocation(input: $input) {
-    location { id } userErrors { field code } } }";
-const SAVE_PROVIDER: &str = "mutation($input: ProviderInput!) { saveProvider(input: $input) {
-    provider { id } userErrors { field code } } }";
-const SAVE_TYPE: &str =
-    "mutation($input: AppointmentTypeInput!) { saveAppointmentType(input: $input) {
-    appointmentType { id } userErrors { field code } } }";
-const SET_WEEK: &str =
-    "mutation($input: SetWeeklyAvailabilityInput!) { setWeeklyAvailability(input: $input) {
-    provider { weeklyAvailability { weekday start end } } userErrors { field code } } }";
-const SLOTS: &str = "query($type: ID!, $from: Date!, $to: Date!, $provider: ID) {
-    availableSlots(appointmentTypeId: $type, from: $from, to: $to, providerId: $provider) {
-        start end provider { id displayName } location { id } } }";
-pub(crate) const BOOK: &str =
-    "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) {
-    appointment { id start end status bookedVia changeableOnline provider { displayName } }
-    userErrors { field code message } } }";
+use crate::support::{
+    gid,
+    scheduling::{
+        BOOK, CANCEL, Practice, SAVE_LOCATION, SAVE_TYPE, SET_WEEK, SLOTS, book, booked_id,
+        days_ahead, practice, practice_in, saved, slots, starts,
+    },
+    user_error,
+};
+
 const RESCHEDULE: &str =
     "mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) {
     appointment { id start status rescheduledFromId } userErrors { field code } } }";
-pub(crate) const CANCEL: &str =
-    "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id }) {
-    appointment { id status } userErrors { field code message } } }";
 const APPOINTMENTS: &str = "query($patient: ID!, $upcoming: Boolean) {
     appointments(patientId: $patient, upcoming: $upcoming) { id start status } }";
-
-/// One provider at one location, open 09:00–12:00 local every day, and a 30-minute type
-/// bookable online with no lead time.
-pub(crate) struct Practice {
-    pub(crate) admin: Signed,
-    pub(crate) provider: String,
-    pub(crate) location: String,
-    pub(crate) kind: String,
-    pub(crate) tz: Tz,
-}
-
-pub(crate) fn gid(kind: &str, uuid: uuid::Uuid) -> String {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    URL_SAFE_NO_PAD.encode(format!("{kind}:{uuid}"))
-}
-
-pub(crate) async fn saved(
-    app: &TestApp,
-    admin: &Signed,
-    query: &str,
-    field: &str,
-    object: &str,
-    input: Value,
-) -> String {
-    let (_, body) = app
-        .gql_as(&admin.slug, &admin.access, query, json!({ "input": input }))
-        .await;
-    body["data"][field][object]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} failed: {body}"))
-        .to_owned()
-}
-
-pub(crate) async fn practice_in(
-    app: &TestApp,
-    slug: &str,
-    zone: &str,
-    start: &str,
-    end: &str,
-) -> Practice {
-    let admin = app.sign_up_in(slug, zone).await;
-    let admin = app.enrol_totp(&admin).await;
-    let location = saved(
-        app,
-        &admin,
-        SAVE_LOCATION,
-        "saveLocation",
-        "location",
-        json!({ "name": "Main Street" }),
-    )
-    .await;
-    let provider = saved(
-        app,
-        &admin,
-        SAVE_PROVIDER,
-        "saveProvider",
-        "provider",
-        json!({ "displayName": "Dr. Rivera" }),
-    )
-    .await;
-    let kind = saved(
-        app,
-        &admin,
-        SAVE_TYPE,
-        "saveAppointmentType",
-        "appointmentType",
-        json!({ "name": "Follow-up", "durationMinutes": 30, "minLeadMinutes": 0, "horizonDays": 730 }),
-    )
-    .await;
-    let windows: Vec<Value> = (1..=7)
-        .map(|d| json!({ "weekday": d, "start": start, "end": end }))
-        .collect();
-    let (_, week) = app
-        .gql_as(
-            slug,
-            &admin.access,
-            SET_WEEK,
-            json!({ "input": { "providerId": provider, "locationId": location, "windows": windows } }),
-        )
-        .await;
-    assert_eq!(
-        week["data"]["setWeeklyAvailability"]["provider"]["weeklyAvailability"]
-            .as_array()
-            .map(Vec::len),
-        Some(7),
-        "{week}"
-    );
-    Practice {
-        admin,
-        provider,
-        location,
-        kind,
-        tz: zone.parse().unwrap(),
-    }
-}
-
-pub(crate) async fn practice(app: &TestApp, slug: &str) -> Practice {
-    practice_in(app, slug, "America/Chicago", "09:00", "12:00").await
-}
-
-/// A local date a few days ahead: far from lead times and the cancellation window.
-pub(crate) fn days_ahead(p: &Practice, days: i64) -> NaiveDate {
-    Utc::now().with_timezone(&p.tz).date_naive() + Duration::days(days)
-}
-
-pub(crate) async fn slots(
-    app: &TestApp,
-    token: &str,
-    slug: &str,
-    p: &Practice,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Vec<Value> {
-    let (_, body) = app
-        .gql_as(
-            slug,
-            token,
-            SLOTS,
-            json!({ "type": p.kind, "from": from.to_string(), "to": to.to_string() }),
-        )
-        .await;
-    body["data"]["availableSlots"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no slots: {body}"))
-        .clone()
-}
-
-pub(crate) fn starts(slots: &[Value]) -> Vec<DateTime<Utc>> {
-    slots
-        .iter()
-        .map(|s| s["start"].as_str().unwrap().parse().unwrap())
-        .collect()
-}
-
-pub(crate) async fn book(
-    app: &TestApp,
-    token: &str,
-    p: &Practice,
-    patient: &str,
-    start: DateTime<Utc>,
-) -> Value {
-    let (_, body) = app
-        .gql_as(
-            &p.admin.slug,
-            token,
-            BOOK,
-            json!({ "input": {
-                "patientId": patient, "appointmentTypeId": p.kind, "providerId": p.provider,
-                "locationId": p.location, "start": start.to_rfc3339() } }),
-        )
-        .await;
-    body
-}
-
-pub(crate) fn booked_id(body: &Value) -> String {
-    body["data"]["bookAppointment"]["appointment"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not booked: {body}"))
-        .to_owned()
-}
 
 /// The stable reason of a `BAD_USER_INPUT` error of a query.
 fn reason(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["reason"].as_str()
-}
-
-pub(crate) fn user_error(body: &Value, field: &str) -> Option<String> {
-    body["data"][field]["userErrors"][0]["code"]
-        .as_str()
-        .map(str::to_owned)
 }
 
 #[tokio::test]
@@ -266,7 +88,7 @@ async fn patients_see_open_slots_in_local_time_and_book_one() {
     );
     let again = book(&app, &patient.access, &p, &chart, first).await;
     assert_eq!(
-        user_error(&again, "bookAppointment").as_deref(),
+        user_error(&again, "bookAppointment"),
         Some("SLOT_UNAVAILABLE")
     );
     // A time that is not a slot (off the grid) is refused the same way.
@@ -279,7 +101,7 @@ async fn patients_see_open_slots_in_local_time_and_book_one() {
     )
     .await;
     assert_eq!(
-        user_error(&off_grid, "bookAppointment").as_deref(),
+        user_error(&off_grid, "bookAppointment"),
         Some("SLOT_UNAVAILABLE")
     );
 }
@@ -353,7 +175,7 @@ async fn fifty_concurrent_bookings_of_one_slot_make_exactly_one_appointment() {
         .iter()
         .filter(|b| b["data"]["bookAppointment"]["appointment"].is_object())
         .count();
-    let lost: Vec<Option<String>> = results
+    let lost: Vec<Option<&str>> = results
         .iter()
         .filter(|b| b["data"]["bookAppointment"]["appointment"].is_null())
         .map(|b| user_error(b, "bookAppointment"))
@@ -361,8 +183,7 @@ async fn fifty_concurrent_bookings_of_one_slot_make_exactly_one_appointment() {
     assert_eq!(won, 1, "{results:?}");
     assert_eq!(lost.len(), 49);
     assert!(
-        lost.iter()
-            .all(|c| c.as_deref() == Some("SLOT_UNAVAILABLE")),
+        lost.iter().all(|c| *c == Some("SLOT_UNAVAILABLE")),
         "{lost:?}"
     );
 
@@ -407,7 +228,7 @@ async fn reschedule_is_one_step_and_leaves_no_orphan_under_contention() {
         )
         .await;
     assert_eq!(
-        user_error(&refused, "rescheduleAppointment").as_deref(),
+        user_error(&refused, "rescheduleAppointment"),
         Some("SLOT_UNAVAILABLE")
     );
     let (_, list) = app
@@ -461,10 +282,7 @@ async fn reschedule_is_one_step_and_leaves_no_orphan_under_contention() {
         if body["data"]["rescheduleAppointment"]["appointment"].is_null() {
             let code = user_error(body, "rescheduleAppointment");
             assert!(
-                matches!(
-                    code.as_deref(),
-                    Some("SLOT_UNAVAILABLE" | "APPOINTMENT_NOT_ACTIVE")
-                ),
+                matches!(code, Some("SLOT_UNAVAILABLE" | "APPOINTMENT_NOT_ACTIVE")),
                 "{body}"
             );
         }
@@ -472,7 +290,7 @@ async fn reschedule_is_one_step_and_leaves_no_orphan_under_contention() {
     for body in &booked {
         if body["data"]["bookAppointment"]["appointment"].is_null() {
             assert_eq!(
-                user_error(body, "bookAppointment").as_deref(),
+                user_error(body, "bookAppointment"),
                 Some("SLOT_UNAVAILABLE"),
                 "{body}"
             );
@@ -568,7 +386,7 @@ async fn the_portal_refuses_to_cancel_inside_the_window_and_staff_can() {
         .gql_as("window", &patient.access, CANCEL, json!({ "id": soon_id }))
         .await;
     assert_eq!(
-        user_error(&refused, "cancelAppointment").as_deref(),
+        user_error(&refused, "cancelAppointment"),
         Some("INSIDE_CANCELLATION_WINDOW")
     );
     assert!(
@@ -586,7 +404,7 @@ async fn the_portal_refuses_to_cancel_inside_the_window_and_staff_can() {
         )
         .await;
     assert_eq!(
-        user_error(&moved, "rescheduleAppointment").as_deref(),
+        user_error(&moved, "rescheduleAppointment"),
         Some("INSIDE_CANCELLATION_WINDOW")
     );
 
@@ -608,7 +426,7 @@ async fn the_portal_refuses_to_cancel_inside_the_window_and_staff_can() {
         .gql_as("window", &p.admin.access, CANCEL, json!({ "id": soon_id }))
         .await;
     assert_eq!(
-        user_error(&twice, "cancelAppointment").as_deref(),
+        user_error(&twice, "cancelAppointment"),
         Some("APPOINTMENT_NOT_ACTIVE")
     );
 }
@@ -755,7 +573,7 @@ async fn the_portal_books_only_online_types_for_eligible_patients() {
         )
         .await;
     assert_eq!(
-        user_error(&not_yet, "bookAppointment").as_deref(),
+        user_error(&not_yet, "bookAppointment"),
         Some("NOT_ELIGIBLE")
     );
 
@@ -783,7 +601,7 @@ async fn the_portal_books_only_online_types_for_eligible_patients() {
             )
             .await;
         assert_eq!(
-            user_error(&body, "saveAppointmentType").as_deref(),
+            user_error(&body, "saveAppointmentType"),
             Some(code),
             "{body}"
         );
@@ -806,7 +624,7 @@ async fn the_portal_books_only_online_types_for_eligible_patients() {
             "windows": [{ "weekday": 1, "start": "09:00", "end": "12:00" }, { "weekday": 1, "start": "11:00", "end": "13:00" }] } }))
         .await;
     assert_eq!(
-        user_error(&overlap, "setWeeklyAvailability").as_deref(),
+        user_error(&overlap, "setWeeklyAvailability"),
         Some("OVERLAPPING_WINDOWS")
     );
     let (_, bad_time) = app
@@ -820,7 +638,7 @@ async fn the_portal_books_only_online_types_for_eligible_patients() {
         )
         .await;
     assert_eq!(
-        user_error(&bad_time, "setWeeklyAvailability").as_deref(),
+        user_error(&bad_time, "setWeeklyAvailability"),
         Some("INVALID_TIME")
     );
     // The week is as it was.
@@ -892,7 +710,7 @@ async fn blocks_and_holidays_take_time_out_of_the_search() {
         )
         .await;
     assert_eq!(
-        user_error(&over, "addScheduleBlock").as_deref(),
+        user_error(&over, "addScheduleBlock"),
         Some("APPOINTMENTS_IN_BLOCK")
     );
 
@@ -1008,7 +826,7 @@ async fn waitlisted_patients_hear_of_an_opening_in_the_order_they_joined() {
         )
         .await;
     assert_eq!(
-        user_error(&twice, "joinWaitlist").as_deref(),
+        user_error(&twice, "joinWaitlist"),
         Some("ALREADY_WAITLISTED")
     );
     assert!(app.last_email_to(&first.email).is_none());

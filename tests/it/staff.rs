@@ -3,6 +3,8 @@
 use portico_tests::{error_code, spawn_app};
 use serde_json::json;
 
+use crate::support::token_in;
+
 const INVITE: &str = "mutation($email: String!, $role: String!) {
     inviteStaff(input: { email: $email, role: $role }) {
         invitation { id email role status } userErrors { field code } } }";
@@ -23,15 +25,6 @@ async fn accept(
         json!({ "token": token, "password": password }),
     )
     .await
-}
-
-fn token_in(email: &str) -> String {
-    email
-        .split("#token=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("a link with a token")
-        .to_owned()
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use portico_tests::{TestDatabase, start};
 
-use crate::worker_process::{
+use crate::support::processes::{
     assert_each_delivered_once, batch_of_emails, delivered_files, relay_until_delivered,
     wait_for_files, worker,
 };

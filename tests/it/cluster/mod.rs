@@ -25,14 +25,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use portico_tests::{Profile, TestDatabase, start};
+use portico_tests::{Profile, TestDatabase, start, wait_until};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    mail::smtp_server,
-    redis_restart::redis_server,
-    worker_process::{Process, free_listen, server, wait_ready, worker_on},
+use crate::support::{
+    ehr::TOKEN,
+    messaging::POST,
+    processes::{
+        Process, free_listen, free_port, redis_server, server, smtp_server, wait_ready, worker_on,
+    },
 };
 use workload::{Client, Heard, Log, Setup};
 
@@ -74,9 +76,9 @@ async fn all_ready(addresses: &[String], within: Duration) -> Duration {
         .unwrap();
     let started = Instant::now();
     let mut pending: Vec<&String> = addresses.iter().collect();
-    while !pending.is_empty() && started.elapsed() < within * 3 {
+    wait_until("every process ready again", within * 3, async || {
         let mut still = Vec::new();
-        for address in pending {
+        for address in pending.drain(..) {
             let ok = client
                 .get(format!("http://{address}/readyz"))
                 .send()
@@ -87,24 +89,14 @@ async fn all_ready(addresses: &[String], within: Duration) -> Duration {
             }
         }
         pending = still;
-        if !pending.is_empty() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{pending:?}"))
         }
-    }
-    assert!(
-        pending.is_empty(),
-        "not ready again after {:?}: {pending:?}",
-        within * 3
-    );
+    })
+    .await;
     started.elapsed()
-}
-
-fn free_port() -> u16 {
-    free_listen()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -119,7 +111,7 @@ async fn the_production_topology_survives_kills_and_restarts() {
     let smtp = smtp_server(&maildir)
         .await
         .expect("aiosmtpd is installed (python3 -m pip install aiosmtpd)");
-    let database = TestDatabase::create_on(Profile::Postgres {
+    let database = TestDatabase::create_empty_on(Profile::Postgres {
         admin_url: pg.admin_url(),
         redis_url: format!("redis://127.0.0.1:{redis_port}"),
     })
@@ -130,10 +122,9 @@ async fn the_production_topology_survives_kills_and_restarts() {
         smtp.port
     )));
     config.outbox_claim_secs = 5;
-    let ehr =
-        portico_tests::fhir_server::FhirServer::start(&[("FHIR_BEARER_TOKEN", crate::ehr::TOKEN)])
-            .await
-            .expect("Node.js is installed (the FHIR test server runs on it)");
+    let ehr = portico_tests::fhir_server::FhirServer::start(&[("FHIR_BEARER_TOKEN", TOKEN)])
+        .await
+        .expect("Node.js is installed (the FHIR test server runs on it)");
     config.database_max_connections = 8;
 
     // An operator's instance (serving, no workers) migrates and sets the practice up.
@@ -173,30 +164,32 @@ async fn the_production_topology_survives_kills_and_restarts() {
             stop.clone(),
         )));
     }
-    // Wait until both hear a message, so that the load starts with live subscriptions.
-    for attempt in 0.. {
-        assert!(attempt < 100, "the subscriptions never went live");
-        let body = format!("warm-up {attempt}");
+    // Wait until both hear a message, so that the load starts with live subscriptions: post
+    // warm-up messages until one of them was heard on both replicas.
+    let mut posted: Vec<String> = Vec::new();
+    wait_until("the subscriptions to go live", Duration::from_secs(30), async || {
+        let live = posted.iter().any(|body| {
+            heard
+                .iter()
+                .all(|h| h.lock().unwrap().bodies.iter().any(|(b, _)| b == body))
+        });
+        if live {
+            return Ok(());
+        }
+        let body = format!("warm-up {}", posted.len());
         let patient = &setup.patients[0];
         // HAProxy may still be finding its backends up: before the load, a refusal is retried.
-        let posted = client
+        client
             .call(
                 &patient.signed.access,
-                crate::messaging::POST,
+                POST,
                 serde_json::json!({ "input": { "threadId": patient.thread, "body": body, "internal": false } }),
             )
-            .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        if posted.is_err() {
-            continue;
-        }
-        let live = heard
-            .iter()
-            .all(|h| h.lock().unwrap().bodies.iter().any(|(b, _)| *b == body));
-        if live {
-            break;
-        }
-    }
+            .await?;
+        posted.push(body);
+        Err("not heard on both replicas yet".to_owned())
+    })
+    .await;
 
     // The load.
     let log = Arc::new(Mutex::new(Log::default()));
@@ -226,7 +219,9 @@ async fn the_production_topology_survives_kills_and_restarts() {
     )));
     let run_started = Instant::now();
 
-    // The faults, one after another with calm load between them.
+    // The faults, one after another with calm load between them. The fixed pauses here are
+    // the run itself: load that has to go on for a while, and outages that have to last,
+    // not waits for something to happen.
     let mut windows = Vec::new();
     tokio::time::sleep(CALM).await;
     let from = Instant::now();
@@ -267,7 +262,9 @@ async fn the_production_topology_survives_kills_and_restarts() {
     tokio::time::sleep(CALM + SETTLE).await;
     load_stop.cancel();
     let run_time = run_started.elapsed();
-    // Let the last calls finish and the subscribers hear them.
+    // Let the last calls finish and the subscribers hear them: a grace period the figures
+    // below are measured after (a message never heard is what they report, so there is
+    // nothing to wait for by polling).
     tokio::time::sleep(Duration::from_secs(3)).await;
     stop.cancel();
     for task in tasks {
@@ -321,26 +318,27 @@ async fn the_production_topology_survives_kills_and_restarts() {
 }
 
 /// Email notices and EHR write-backs in the outbox: (all, delivered), once every one is
-/// delivered or two minutes pass (a relay Redis lost is sent again by the every-minute sweep).
+/// delivered, for up to two minutes (a relay Redis lost is sent again by the every-minute
+/// sweep).
 async fn wait_for_outbox(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid) -> (i64, i64) {
-    let mut counts = (0, 0);
-    for _ in 0..240 {
-        counts = (
+    wait_until("every notice and write-back delivered", Duration::from_secs(120), async || {
+        let counts = (
             scalar(owner, &format!("SELECT count(*) FROM outbox_messages WHERE tenant_id = '{tenant}' AND channel IN ('email', 'ehr') AND cancelled_at IS NULL")).await,
             scalar(owner, &format!("SELECT count(*) FROM outbox_messages WHERE tenant_id = '{tenant}' AND channel IN ('email', 'ehr') AND cancelled_at IS NULL AND delivered_at IS NOT NULL")).await,
         );
         if counts.0 == counts.1 {
-            break;
+            Ok(counts)
+        } else {
+            Err(format!("{} of {} delivered", counts.1, counts.0))
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    counts
+    })
+    .await
 }
 
-/// Waits until no refill request waits for routing (or a minute passes): a routing job lost
-/// with Redis is queued again from the outbox.
+/// Waits (up to a minute) until no refill request waits for routing: a routing job lost with
+/// Redis is queued again from the outbox.
 async fn wait_for_routing(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid) {
-    for _ in 0..120 {
+    wait_until("every refill request routed", Duration::from_secs(60), async || {
         let waiting = scalar(
             owner,
             &format!(
@@ -348,11 +346,9 @@ async fn wait_for_routing(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uui
             ),
         )
         .await;
-        if waiting == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        if waiting == 0 { Ok(()) } else { Err(waiting) }
+    })
+    .await;
 }
 
 async fn scalar(owner: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
@@ -401,7 +397,7 @@ async fn ehr_appointments(ehr: &portico_tests::fhir_server::FhirServer) -> HashM
     while let Some(url) = next.take() {
         let page: serde_json::Value = client
             .get(&url)
-            .bearer_auth(crate::ehr::TOKEN)
+            .bearer_auth(TOKEN)
             .send()
             .await
             .unwrap()

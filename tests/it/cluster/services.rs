@@ -9,7 +9,9 @@ use std::{
     time::Duration,
 };
 
-use crate::worker_process::Process;
+use portico_tests::wait_until;
+
+use crate::support::processes::Process;
 
 const PG_BIN: &str = "/usr/lib/postgresql";
 
@@ -173,11 +175,10 @@ pub fn haproxy(root: &Path, listen: &str, replicas: &[String]) -> Process {
 
 /// Waits until something accepts connections on `listen`.
 pub async fn wait_listening(listen: &str) {
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(listen).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("nothing listens on {listen} after 10 s");
+    wait_until(
+        &format!("something to listen on {listen}"),
+        Duration::from_secs(10),
+        async || tokio::net::TcpStream::connect(listen).await,
+    )
+    .await;
 }

@@ -19,11 +19,13 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    chart_fixtures::{record, uuid_of},
+use crate::support::{
+    ehr::{connect, counts, sync_now},
+    gid,
     messaging::{POST, clinic_for, start, thread_id},
-    refills::REQUEST,
-    scheduling::{BOOK, days_ahead, gid, practice_in, slots, starts},
+    records::{REQUEST_REFILL, record},
+    scheduling::{BOOK, days_ahead, practice_in, slots, starts},
+    user_error, uuid_of,
 };
 
 /// Active medications on each chart: each is asked to be refilled at most once in a run
@@ -111,9 +113,9 @@ pub async fn setup(
         });
     }
     seed_ehr_patients(app, ehr).await;
-    crate::ehr::connect(app, SLUG, &practice.admin.access, &ehr.base_url).await;
-    let run = crate::ehr::sync_now(app, SLUG).await;
-    let linked = crate::ehr::counts(&run, "Patient").applied;
+    connect(app, SLUG, &practice.admin.access, &ehr.base_url).await;
+    let run = sync_now(app, SLUG).await;
+    let linked = counts(&run, "Patient").applied;
     assert_eq!(
         linked as usize, patients,
         "every patient is linked to the EHR: {}",
@@ -233,9 +235,9 @@ impl Client {
     }
 }
 
-fn user_errors(body: &Value, field: &str) -> Option<String> {
-    let errors = &body["data"][field]["userErrors"];
-    (errors.as_array().is_some_and(|e| !e.is_empty())).then(|| errors.to_string())
+/// A mutation's `userErrors`, as text for the run's log, when it has any.
+fn refusal(body: &Value, field: &str) -> Option<String> {
+    user_error(body, field).map(|_| body["data"][field]["userErrors"].to_string())
 }
 
 /// A patient's loop: book the next free slot every third round, ask for a refill of the
@@ -266,7 +268,7 @@ pub async fn patient(
                 .await;
             let to = Instant::now();
             let error = match result {
-                Ok(body) => match user_errors(&body, "bookAppointment") {
+                Ok(body) => match refusal(&body, "bookAppointment") {
                     Some(e) => Some(format!("refused: {e}")),
                     None => {
                         let id = body["data"]["bookAppointment"]["appointment"]["id"]
@@ -301,6 +303,7 @@ pub async fn patient(
         let body = format!("cluster message {who}-{round}");
         post(&client, &me.signed, &me.thread, &body, &log).await;
         round += 1;
+        // A user's pace, not a wait: the load is so many calls a second.
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
@@ -313,6 +316,7 @@ pub async fn nurse(client: Client, setup: Arc<Setup>, log: Shared, stop: Cancell
         let body = format!("cluster reply {round}");
         post(&client, &setup.nurse, &patient.thread, &body, &log).await;
         round += 1;
+        // A user's pace, not a wait.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -330,7 +334,7 @@ pub async fn syncs(client: Client, setup: Arc<Setup>, log: Shared, stop: Cancell
             )
             .await;
         let error = match result {
-            Ok(answer) => user_errors(&answer, "syncEhrNow").map(|e| format!("refused: {e}")),
+            Ok(answer) => refusal(&answer, "syncEhrNow").map(|e| format!("refused: {e}")),
             Err(e) => Some(e),
         };
         log_call(
@@ -342,6 +346,7 @@ pub async fn syncs(client: Client, setup: Arc<Setup>, log: Shared, stop: Cancell
                 error,
             },
         );
+        // The admin's pace, not a wait.
         tokio::time::sleep(Duration::from_secs(4)).await;
     }
 }
@@ -351,13 +356,13 @@ async fn refill(client: &Client, who: &Signed, medication: &str, log: &Shared) {
     let result = client
         .call(
             &who.access,
-            REQUEST,
+            REQUEST_REFILL,
             json!({ "input": { "medicationId": medication, "pharmacy": "Main Street Pharmacy" } }),
         )
         .await;
     let to = Instant::now();
     let error = match result {
-        Ok(answer) => match user_errors(&answer, "requestRefill") {
+        Ok(answer) => match refusal(&answer, "requestRefill") {
             Some(e) => Some(format!("refused: {e}")),
             None => match answer["data"]["requestRefill"]["refillRequest"]["id"].as_str() {
                 Some(id) => {
@@ -391,7 +396,7 @@ async fn post(client: &Client, who: &Signed, thread: &str, body: &str, log: &Sha
         .await;
     let to = Instant::now();
     let error = match result {
-        Ok(answer) => match user_errors(&answer, "postMessage") {
+        Ok(answer) => match refusal(&answer, "postMessage") {
             Some(e) => Some(format!("refused: {e}")),
             None if answer["data"]["postMessage"]["message"]["body"] == body => {
                 log.lock()
@@ -435,6 +440,7 @@ pub async fn subscriber(
         let _ = listen_once(&host, &who, &heard, &stop).await;
         tokio::select! {
             () = stop.cancelled() => return,
+            // A browser's back-off before it connects again, not a wait.
             () = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
     }

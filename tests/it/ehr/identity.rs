@@ -3,11 +3,20 @@
 //! registration of the same person goes to staff review instead of becoming a second chart;
 //! a contact change written back changes only the entry it means.
 
-use portico_tests::patient_corpus::{self, Case, assert_only, diff};
+use std::time::Duration;
+
+use portico_tests::{
+    patient_corpus::{self, Case, assert_only, diff},
+    wait_until,
+};
 use serde_json::{Value, json};
 
-use super::{app, connect, counts, eventually, fhir, fhir_get, fhir_put, sync_now, tenant_id};
-use crate::scheduling::gid;
+use super::{app, fhir, fhir_get, fhir_put};
+use crate::support::{
+    ehr::{connect, counts, sync_now, tenant_id},
+    gid,
+    processes::relay,
+};
 
 const CHARTS: &str = "{ patients(first: 100) { nodes { id mrn givenName familyName birthDate
     phone email addressLine city postalCode allergies(first: 5) { nodes { substance } } } } }";
@@ -192,14 +201,18 @@ async fn a_second_registration_of_the_same_person_is_reviewed_not_made_a_second_
         resolved["data"]["resolveEhrReview"]["review"]["status"], "resolved",
         "{resolved}"
     );
-    eventually("the second registration's own chart", || async {
-        let found = charts(&app, "ehr-dup", &admin.access).await;
-        found.len() == 2
-            && found.iter().any(|c| {
-                c["mrn"] == json!(registrations[1].expected.mrn)
-                    && c["allergies"]["nodes"][0]["substance"] == "Latex"
-            })
-    })
+    wait_until(
+        "the second registration's own chart",
+        Duration::from_secs(20),
+        async || {
+            let found = charts(&app, "ehr-dup", &admin.access).await;
+            found.len() == 2
+                && found.iter().any(|c| {
+                    c["mrn"] == json!(registrations[1].expected.mrn)
+                        && c["allergies"]["nodes"][0]["substance"] == "Latex"
+                })
+        },
+    )
     .await;
     // Linking a duplicate to the chart already linked is not offered.
     let other = reviews(&app, "ehr-dup", &admin.access).await;
@@ -268,15 +281,15 @@ async fn a_contact_change_is_written_to_the_entry_it_means_and_nothing_else() {
         "{changed}"
     );
     let tenant = tenant_id(&app, "ehr-entry").await;
-    app.services()
-        .queue
-        .enqueue(portico_core::ports::Job::RelayOutbox { tenant_id: tenant })
-        .await
-        .unwrap();
-    eventually("the change in the EHR", || async {
-        let now = fhir_get(&server, &format!("Patient/{fhir_id}")).await;
-        now["meta"]["versionId"] != before["meta"]["versionId"]
-    })
+    relay(&app, tenant).await;
+    wait_until(
+        "the change in the EHR",
+        Duration::from_secs(20),
+        async || {
+            let now = fhir_get(&server, &format!("Patient/{fhir_id}")).await;
+            now["meta"]["versionId"] != before["meta"]["versionId"]
+        },
+    )
     .await;
     let after = fhir_get(&server, &format!("Patient/{fhir_id}")).await;
 

@@ -5,7 +5,8 @@ use portico_core::{ehr::runs, statements};
 use portico_tests::fhir_server::synthea;
 use sea_orm::ConnectionTrait;
 
-use super::{app, connect, fhir, sync_now};
+use super::{app, fhir};
+use crate::support::ehr::{connect, sync_now};
 
 /// Pulls `patients` synthetic patients into a new practice at 1,000 resources a page, then
 /// forgets the marks and pulls again. Returns the second run and its statement count.

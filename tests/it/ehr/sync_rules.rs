@@ -8,7 +8,8 @@ use portico_tests::{fhir_server::FhirServer, spawn_app};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
-use super::{TOKEN, app, connect, counts, fhir_delete, results_of_everyone, status, sync_now};
+use super::{app, fhir_delete, results_of_everyone, status};
+use crate::support::ehr::{TOKEN, connect, counts, sync_now, tenant_id};
 use portico_tests::fhir_server::synthea;
 
 async fn deletions_status(app: &portico_tests::TestApp, slug: &str, access: &str) -> Value {
@@ -360,7 +361,7 @@ async fn deletions_are_found_by_reconciling_ids_when_the_ehr_offers_no_history()
         &app.db(),
         app.services().ehr.as_ref(),
         app.services().sealer.as_ref(),
-        super::tenant_id(&app, "ehr-reconcile").await,
+        tenant_id(&app, "ehr-reconcile").await,
         runs::SCHEDULE,
         None,
     )

@@ -1,24 +1,16 @@
-//! Shared by the records tests: global ids, staff entry of records, and reading a chart.
+//! A patient's chart entered by staff: each `record...` mutation, a small chart with a visit,
+//! results, a medication, an allergy, a problem and an immunization, and the refill request
+//! a patient makes of a medication.
 
 use portico_tests::{Signed, TestApp};
 use serde_json::{Value, json};
 
-pub fn gid(ty: &str, uuid: uuid::Uuid) -> String {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    URL_SAFE_NO_PAD.encode(format!("{ty}:{uuid}"))
-}
-
-/// The uuid inside a global id.
-pub fn uuid_of(global: &str) -> uuid::Uuid {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(global).unwrap()).unwrap();
-    raw.split_once(':').unwrap().1.parse().unwrap()
-}
-
+/// An instant `days` ago, as RFC 3339.
 pub fn days_ago(days: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339()
 }
 
+/// The UTC date `days_from_now` days ahead (behind when negative).
 pub fn day(days_from_now: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::days(days_from_now))
         .date_naive()
@@ -67,11 +59,7 @@ pub fn id_of(payload: &Value) -> String {
         .to_owned()
 }
 
-/// The first user error's code of a payload.
-pub fn user_error(payload: &Value) -> Option<&str> {
-    payload["userErrors"][0]["code"].as_str()
-}
-
+/// A glucose result of `chart` taken `days` ago.
 pub fn glucose(chart: &str, days: i64, value: f64, flag: &str) -> Value {
     json!({
         "patientId": chart, "status": "final", "code": "2345-7", "display": "Glucose",
@@ -161,3 +149,18 @@ pub async fn small_chart(
     ids.insert("immunization", id_of(&shot));
     ids
 }
+
+/// `requestRefill`, as a patient (or proxy) asks for a refill of a medication.
+pub const REQUEST_REFILL: &str =
+    "mutation($input: RequestRefillInput!) { requestRefill(input: $input) {
+    refillRequest { id status pharmacy note route } userErrors { field code message } } }";
+
+/// `createPatient`: a chart with the least a chart needs.
+pub const CREATE_PATIENT: &str =
+    "mutation { createPatient(input: { givenName: \"P\", familyName: \"Q\",
+    birthDate: \"1990-04-05\", gender: \"unknown\" }) { patient { id } } }";
+
+/// `grantProxyAccess`: the patient (`$chart`) lets `$email` act for them with `$scopes`.
+pub const GRANT_PROXY: &str = "mutation($chart: ID!, $email: String!, $scopes: [ProxyScope!]!) {
+    grantProxyAccess(input: { patientId: $chart, granteeEmail: $email, scopes: $scopes }) {
+        grant { id } userErrors { field code } } }";

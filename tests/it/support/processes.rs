@@ -1,6 +1,6 @@
-//! Helpers for tests that run `portico worker` as a real process (and kill it, or the Redis
-//! it works on): starting one, writing a batch of outbox emails, and checking that each was
-//! delivered exactly once.
+//! Real processes a test runs and kills: `portico worker` and `portico serve` replicas, a
+//! Redis of the test's own and an SMTP server; and a batch of outbox emails with the check
+//! that each was delivered exactly once.
 
 use std::{
     collections::HashSet,
@@ -10,13 +10,13 @@ use std::{
 };
 
 use portico_core::{
-    TenantTx, outbox,
+    TenantId, TenantTx, outbox,
     ports::{Email, Job},
     tenancy::Access,
     tenants::ResolvedTenant,
 };
 use portico_server::config::Config;
-use portico_tests::TestApp;
+use portico_tests::{TestApp, wait_until};
 use secrecy::ExposeSecret;
 
 /// A child process, killed (SIGKILL) when dropped, so a failing test leaves none behind.
@@ -45,37 +45,38 @@ impl Process {
 
     /// Waits for the process to exit, up to a minute; its exit status.
     pub async fn exited(&mut self) -> std::process::ExitStatus {
-        for _ in 0..600 {
-            if let Some(status) = self.0.try_wait().expect("the process can be waited on") {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the process did not exit within a minute of being asked to");
+        wait_until("the process to exit", Duration::from_secs(60), async || {
+            self.0.try_wait().expect("the process can be waited on")
+        })
+        .await
     }
+}
+
+/// A free loopback port (for a server the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// A free loopback address to listen on.
 pub fn free_listen() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    format!("127.0.0.1:{port}")
+    format!("127.0.0.1:{}", free_port())
 }
 
 /// Waits for a server process to answer `/readyz`.
 pub async fn wait_ready(listen: &str) {
     let client = reqwest::Client::new();
-    for _ in 0..600 {
-        if let Ok(res) = client.get(format!("http://{listen}/readyz")).send().await
-            && res.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server process never became ready");
+    wait_until(
+        &format!("the server process on {listen} to be ready"),
+        Duration::from_secs(60),
+        async || {
+            let res = client.get(format!("http://{listen}/readyz")).send().await?;
+            res.error_for_status().map(drop)
+        },
+    )
+    .await;
 }
 
 impl Drop for Process {
@@ -168,14 +169,17 @@ pub async fn batch_of_emails(app: &TestApp, slug: &str, count: usize) -> Resolve
             .unwrap();
     }
     tx.commit().await.unwrap();
+    relay(app, tenant.id()).await;
+    tenant
+}
+
+/// Queues a relay of `tenant`'s outbox (as the every-minute sweep does).
+pub async fn relay(app: &TestApp, tenant: TenantId) {
     app.services()
         .queue
-        .enqueue(Job::RelayOutbox {
-            tenant_id: tenant.id(),
-        })
+        .enqueue(Job::RelayOutbox { tenant_id: tenant })
         .await
         .unwrap();
-    tenant
 }
 
 /// The `.eml` files in the outbox folder.
@@ -193,13 +197,19 @@ pub fn delivered_files(dir: &str) -> Vec<String> {
 
 /// Waits until at least `count` emails are in the outbox folder.
 pub async fn wait_for_files(dir: &str, count: usize) {
-    for _ in 0..1200 {
-        if delivered_files(dir).len() >= count {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("fewer than {count} emails were delivered within a minute");
+    wait_until(
+        &format!("{count} emails delivered"),
+        Duration::from_secs(60),
+        async || {
+            let delivered = delivered_files(dir).len();
+            if delivered >= count {
+                Ok(())
+            } else {
+                Err(delivered)
+            }
+        },
+    )
+    .await;
 }
 
 /// `tenant`'s outbox messages not yet delivered.
@@ -218,21 +228,22 @@ pub async fn undelivered(app: &TestApp, tenant: &ResolvedTenant) -> usize {
 }
 
 /// Relays `tenant`'s outbox again and again, as the every-minute sweep would, until every
-/// message is delivered (or five minutes pass); returns how many are left. A relay that
-/// cannot be enqueued (the queue's backend is down) is tried again on the next round.
+/// message is delivered (failing after five minutes); returns how many are left (none). A
+/// relay that cannot be enqueued (the queue's backend is down) is tried again on the next
+/// round.
 pub async fn relay_until_delivered(app: &TestApp, tenant: &ResolvedTenant) -> usize {
     let queue = app.services().queue;
     let tenant_id = tenant.id();
-    let mut left = usize::MAX;
-    for _ in 0..1500 {
-        let _ = queue.enqueue(Job::RelayOutbox { tenant_id }).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        left = undelivered(app, tenant).await;
-        if left == 0 {
-            break;
-        }
-    }
-    left
+    wait_until(
+        "every message delivered",
+        Duration::from_secs(300),
+        async || {
+            let _ = queue.enqueue(Job::RelayOutbox { tenant_id }).await;
+            let left = undelivered(app, tenant).await;
+            if left == 0 { Ok(left) } else { Err(left) }
+        },
+    )
+    .await
 }
 
 /// Exactly one email per message: one file per message id, one message per recipient.
@@ -247,4 +258,76 @@ pub fn assert_each_delivered_once(dir: &str, count: usize) {
         })
         .collect();
     assert_eq!(recipients.len(), count, "one message per recipient");
+}
+
+/// Starts `redis-server` on `port` with nothing kept on disk, and waits until it answers.
+pub async fn redis_server(port: u16) -> Process {
+    let process = Process(
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts"),
+    );
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+    wait_until(
+        &format!("redis-server to answer on port {port}"),
+        Duration::from_secs(10),
+        async || {
+            let mut conn = client.get_multiplexed_async_connection().await?;
+            redis::cmd("PING").query_async::<String>(&mut conn).await
+        },
+    )
+    .await;
+    process
+}
+
+/// An SMTP server in a child process, killed when dropped.
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts aiosmtpd, or returns `None` when it is not installed here (CI installs it and
+/// then requires it).
+pub async fn smtp_server(maildir: &Path) -> Option<SmtpServer> {
+    if !portico_tests::tool_installed(
+        "aiosmtpd",
+        "python3",
+        &["-c", "import aiosmtpd"],
+        "python3 -m pip install aiosmtpd",
+    ) {
+        return None;
+    }
+    let port = free_port();
+    let child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            &maildir.display().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = SmtpServer { child, port };
+    wait_until("aiosmtpd to listen", Duration::from_secs(10), async || {
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+    })
+    .await;
+    Some(server)
 }
