@@ -15,6 +15,8 @@ mod graphql;
 mod http;
 mod notify;
 mod queue;
+#[cfg(test)]
+mod readme;
 mod runtime;
 mod secrets;
 mod sessions;
