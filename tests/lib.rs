@@ -25,7 +25,10 @@ use portico_core::{
     tenancy::Access,
     tenants::{self, NewTenant, ResolvedTenant},
 };
-use portico_server::{Config, Options, Running};
+use portico_server::{
+    Config, Options, Running,
+    config::{DatabaseConfig, SecretsConfig},
+};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -185,24 +188,26 @@ impl TestDatabase {
 
     /// A server configuration on this database, with test-friendly defaults.
     pub fn config(&self) -> Config {
-        let mut config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
+        let mut config = Config::default();
+        config.http.listen = "127.0.0.1:0".parse().unwrap();
+        config.database = DatabaseConfig {
             database_url: SecretString::from(self.app_url.clone()),
             migration_database_url: Some(SecretString::from(self.owner_url.clone())),
             database_max_connections: 5,
             database_retry_max_secs: 1,
-            redis_prefix: self.redis_prefix.clone(),
-            log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned()),
-            outbox_dir: self.dir.join("outbox").display().to_string(),
-            attachments_dir: self.dir.join("attachments").display().to_string(),
+        };
+        config.queue.redis_prefix = self.redis_prefix.clone();
+        config.runtime.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".to_owned());
+        config.notify.outbox_dir = self.dir.join("outbox").display().to_string();
+        config.attachments.attachments_dir = self.dir.join("attachments").display().to_string();
+        config.secrets = SecretsConfig {
             secrets_key: Some(SecretString::from(self.secrets_key.clone())),
             secrets_key_file: self.dir.join("secrets.key").display().to_string(),
-            // The FHIR test server listens on plain http on loopback.
-            ehr_allow_loopback_http: true,
-            ..Config::default()
         };
+        // The FHIR test server listens on plain http on loopback.
+        config.ehr.ehr_allow_loopback_http = true;
         if let Profile::Postgres { redis_url, .. } = &self.profile {
-            config.redis_url = Some(SecretString::from(redis_url.clone()));
+            config.queue.redis_url = Some(SecretString::from(redis_url.clone()));
         }
         config
     }
@@ -315,7 +320,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 pub async fn start(config: Config, database: TestDatabase, workers: bool) -> TestApp {
     config.validate().expect("test configuration is valid");
     portico_server::telemetry::init_tracing(&config);
-    let listener = TcpListener::bind(config.listen).await.unwrap();
+    let listener = TcpListener::bind(config.http.listen).await.unwrap();
     let options = Options {
         api: true,
         workers,

@@ -66,10 +66,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs every migration on `url`, as the server does on start.
 async fn migrate(url: &str) {
-    let config = portico_server::Config {
-        database_url: SecretString::from(url.to_owned()),
-        ..portico_server::Config::default()
-    };
+    let mut config = portico_server::Config::default();
+    config.database.database_url = SecretString::from(url.to_owned());
     portico_server::boot::migrate(&config)
         .await
         .expect("the migrations run on the template");

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from common import REPO, Problems, check_portico_env, command_of, image_env, portico_settings
+from common import REPO, Problems, check_portico_env, command_of, image_env, portico_default, portico_settings
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}; $$ is a literal $.
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -185,7 +185,7 @@ def main() -> None:
             if checked not in env_files_checked:
                 env_files_checked.add(checked)
                 for name in sorted(n for n in entries - file_names):
-                    problems.add(checked, f"{name} is not a Portico setting (config.rs); Portico would refuse to start")
+                    problems.add(checked, f"{name} is not a Portico setting (config/); Portico would refuse to start")
 
         image = str(service.get("image", ""))
         if service.get("build") or "portico" in image.split("/")[-1].split(":")[0]:
@@ -198,7 +198,7 @@ def main() -> None:
             names = env_names(service) | file_names | set(defaults)
             check_portico_env(problems, compose_path, where, kind_of, names, settings)
             if kind_of in ("serve", "worker"):
-                drain = int(file_values.get("PORTICO_SHUTDOWN_GRACE_SECS", 20))
+                drain = int(file_values.get("PORTICO_SHUTDOWN_GRACE_SECS", portico_default("PORTICO_SHUTDOWN_GRACE_SECS")))
                 period = duration_secs(str(service.get("stop_grace_period", "10s")))
                 if period is None or period <= drain:
                     problems.add(compose_path, f"{where}: stop_grace_period {service.get('stop_grace_period', '10s (default)')} does not cover Portico's {drain} s drain (PORTICO_SHUTDOWN_GRACE_SECS)")

@@ -13,7 +13,7 @@ against Kubernetes K8S_VERSION, and checks what a schema cannot:
 - every Deployment: startup and liveness probes on /healthz, readiness on /readyz, on a
   declared port; one behind an Ingress: a preStop sleep and a termination grace that
   covers the sleep plus Portico's drain, and rollouts that never go below its replicas;
-- every variable: a Portico setting (config.rs), the ones its command needs present, the
+- every variable: a Portico setting (config/), the ones its command needs present, the
   owner's URL only in the migration; every ConfigMap key reference defined, every Secret
   key reference documented in secrets.example.env (and every documented key used);
 - Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets and NetworkPolicies
@@ -33,10 +33,10 @@ from pathlib import Path
 import kubernetes_validate
 import yaml
 
-from common import REPO, Problems, check_portico_env, command_of, image_env, portico_settings, rel
+from common import REPO, Problems, check_portico_env, command_of, image_env, portico_default, portico_settings, rel
 
 K8S_VERSION = "1.33"
-SHUTDOWN_GRACE_SECS = 20  # PORTICO_SHUTDOWN_GRACE_SECS' default in config.rs
+SHUTDOWN_GRACE_SECS = portico_default("PORTICO_SHUTDOWN_GRACE_SECS")
 SECRETS_DOC = "secrets.example.env"
 
 KUSTOMIZATION_FIELDS = {"apiVersion", "kind", "namespace", "labels", "resources", "images"}
@@ -342,7 +342,7 @@ def check(objects: list[Object], folder: Path, problems: Problems) -> None:
                         keys.discard(key)
                         if (name, key) not in reported_keys:
                             reported_keys.add((name, key))
-                            problems.add(config_map_files[name], f"ConfigMap/{name}: {key} is not a Portico setting (config.rs); Portico would refuse to start")
+                            problems.add(config_map_files[name], f"ConfigMap/{name}: {key} is not a Portico setting (config/); Portico would refuse to start")
                     names |= keys
                     values.update(config_maps.get(name, {}))
                 else:

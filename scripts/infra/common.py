@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG_RS = REPO / "crates/portico-server/src/config.rs"
+CONFIG_DIR = REPO / "crates/portico-server/src/config"
 DOCKERFILE = REPO / "infra/Dockerfile"
 
-# Settings the server reads that are not fields of `Config` (NOT_SETTINGS in config.rs).
+# Settings the server reads that are not fields of `Config` (NOT_SETTINGS in config/mod.rs).
 EXTRA_SETTINGS = {"PORTICO_CONFIG"}
 
-# What each command needs to start in production (config.rs: validate / validate_without_queue).
+# What each command needs to start in production (config/: validate / validate_without_queue).
 REQUIRED = {
     "serve": {
         "PORTICO_ENV",
@@ -71,16 +71,44 @@ class Problems:
         print(f"{self.check}: ok")
 
 
-def portico_settings(config_rs: Path = CONFIG_RS) -> set[str]:
-    """Every PORTICO_* variable the server accepts: the fields of `pub struct Config`."""
-    text = config_rs.read_text()
-    match = re.search(r"pub struct Config \{(.*?)\n\}", text, re.S)
+def section_files(config_dir: Path = CONFIG_DIR) -> dict[str, tuple[Path, str]]:
+    """Every field of the sections of `pub struct Config` (config/mod.rs): the file and the
+    struct it is declared in."""
+    mod_rs = config_dir / "mod.rs"
+    sections = re.findall(r"^\s*pub \w+: (\w+),", struct_body(mod_rs, "pub struct Config"), re.M)
+    fields: dict[str, tuple[Path, str]] = {}
+    for section in sections:
+        found = [path for path in sorted(config_dir.glob("*.rs")) if f"pub struct {section} {{" in path.read_text()]
+        if len(found) != 1:
+            raise SystemExit(f"{rel(config_dir)}: found `pub struct {section}` in {len(found)} files")
+        for field in re.findall(r"^\s*pub (\w+):", struct_body(found[0], f"pub struct {section}"), re.M):
+            fields[field] = (found[0], section)
+    if len(sections) < 5 or len(fields) < 10:
+        raise SystemExit(f"{rel(config_dir)}: found only {len(fields)} settings in {len(sections)} sections of Config")
+    return fields
+
+
+def portico_settings(config_dir: Path = CONFIG_DIR) -> set[str]:
+    """Every PORTICO_* variable the server accepts: the fields of Config's sections."""
+    return {f"PORTICO_{field.upper()}" for field in section_files(config_dir)} | EXTRA_SETTINGS
+
+
+def portico_default(setting: str, config_dir: Path = CONFIG_DIR) -> int:
+    """A numeric setting's default, as its section's `Default` writes it."""
+    field = setting.removeprefix("PORTICO_").lower()
+    path, section = section_files(config_dir)[field]
+    match = re.search(rf"^\s*{field}: (\d+),$", struct_body(path, f"impl Default for {section}"), re.M)
     if not match:
-        raise SystemExit(f"{rel(config_rs)}: cannot find `pub struct Config`")
-    fields = re.findall(r"^\s*pub (\w+):", match.group(1), re.M)
-    if len(fields) < 10:
-        raise SystemExit(f"{rel(config_rs)}: found only {len(fields)} fields in Config")
-    return {f"PORTICO_{f.upper()}" for f in fields} | EXTRA_SETTINGS
+        raise SystemExit(f"{rel(path)}: no number for {field} in `impl Default for {section}`")
+    return int(match.group(1))
+
+
+def struct_body(path: Path, opening: str) -> str:
+    """The text between `{opening} {` and the next `}` at the start of a line in `path`."""
+    match = re.search(rf"{re.escape(opening)} \{{(.*?)\n\}}", path.read_text(), re.S)
+    if not match:
+        raise SystemExit(f"{rel(path)}: cannot find `{opening}`")
+    return match.group(1)
 
 
 def dockerfile_stages(dockerfile: Path = DOCKERFILE) -> list[tuple[str, list[tuple[str, str, int]]]]:
@@ -138,7 +166,7 @@ def check_portico_env(
     forbidden ones absent."""
     for name in sorted(names):
         if name.startswith("PORTICO_") and name not in settings:
-            problems.add(path, f"{where}: {name} is not a Portico setting (config.rs); Portico would refuse to start")
+            problems.add(path, f"{where}: {name} is not a Portico setting (config/); Portico would refuse to start")
     if command is None:
         return
     for name in sorted(REQUIRED[command] - names):

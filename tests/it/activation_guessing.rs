@@ -73,8 +73,8 @@ async fn practice_with_code(app: &TestApp, slug: &str) -> String {
 #[tokio::test]
 async fn a_used_code_and_an_unknown_code_get_the_same_answer_and_one_address_is_throttled() {
     let app = spawn_app_with(|c| {
-        c.activation_failures_per_address = 5;
-        c.activation_failures_per_practice = 1000;
+        c.auth.activation_failures_per_address = 5;
+        c.auth.activation_failures_per_practice = 1000;
     })
     .await;
     let code = practice_with_code(&app, "cedar").await;
@@ -110,8 +110,8 @@ async fn a_used_code_and_an_unknown_code_get_the_same_answer_and_one_address_is_
 #[tokio::test]
 async fn guessing_one_practices_codes_from_many_addresses_is_throttled_for_that_practice() {
     let app = spawn_app_with(|c| {
-        c.activation_failures_per_address = 1000;
-        c.activation_failures_per_practice = 4;
+        c.auth.activation_failures_per_address = 1000;
+        c.auth.activation_failures_per_practice = 4;
     })
     .await;
     let code = practice_with_code(&app, "aspen").await;
@@ -147,9 +147,9 @@ async fn attempt_via_proxy(app: &TestApp, client: &str, slug: &str) -> Value {
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_is_throttled_on_its_own() {
     let app = spawn_app_with(|c| {
-        c.activation_failures_per_address = 3;
-        c.activation_failures_per_practice = 1000;
-        c.trusted_proxies = "127.0.0.0/8".to_owned();
+        c.auth.activation_failures_per_address = 3;
+        c.auth.activation_failures_per_practice = 1000;
+        c.http.trusted_proxies = "127.0.0.0/8".to_owned();
     })
     .await;
     practice_with_code(&app, "alder").await;
@@ -166,8 +166,8 @@ async fn behind_a_trusted_proxy_each_forwarded_client_is_throttled_on_its_own() 
 #[tokio::test]
 async fn without_trusted_proxies_a_forwarded_address_is_not_believed() {
     let app = spawn_app_with(|c| {
-        c.activation_failures_per_address = 3;
-        c.activation_failures_per_practice = 1000;
+        c.auth.activation_failures_per_address = 3;
+        c.auth.activation_failures_per_practice = 1000;
     })
     .await;
     practice_with_code(&app, "hazel").await;

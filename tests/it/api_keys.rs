@@ -10,7 +10,7 @@ const LIST_PATIENTS: &str = "{ patients { edges { node { id } } } }";
 
 #[tokio::test]
 async fn a_key_acts_with_its_role_until_revoked() {
-    let app = spawn_app_with(|c| c.api_key_rate_per_minute = 1000).await;
+    let app = spawn_app_with(|c| c.auth.api_key_rate_per_minute = 1000).await;
     let admin = app.practice_admin("devshop").await;
     let (_, created) = app
         .gql_as(
@@ -93,7 +93,7 @@ async fn a_key_acts_with_its_role_until_revoked() {
 
 #[tokio::test]
 async fn a_key_over_its_rate_limit_gets_rate_limited_with_a_retry_hint() {
-    let app = spawn_app_with(|c| c.api_key_rate_per_minute = 3).await;
+    let app = spawn_app_with(|c| c.auth.api_key_rate_per_minute = 3).await;
     let admin = app.practice_admin("burst").await;
     let (_, created) = app
         .gql_as(

@@ -171,7 +171,7 @@ async fn an_attachment_is_downloaded_only_by_those_who_may_read_the_thread() {
 
 #[tokio::test]
 async fn a_download_link_expires() {
-    let app = portico_tests::spawn_app_with(|c| c.attachment_link_secs = 10).await;
+    let app = portico_tests::spawn_app_with(|c| c.attachments.attachment_link_secs = 10).await;
     let c = clinic(&app, "att-ttl").await;
     let (patient, chart) = app.add_user("att-ttl", Role::Patient).await;
     let (_, uploaded) = upload(&app, &patient, "lab.pdf", pdf()).await;
@@ -287,11 +287,12 @@ async fn attachments_go_to_an_s3_compatible_bucket_when_one_is_set() {
     };
     let endpoint = s3.url.clone();
     let app = portico_tests::spawn_app_with(|c| {
-        c.attachments_s3_bucket = Some("portico-attachments".to_owned());
-        c.attachments_s3_endpoint = Some(endpoint);
-        c.attachments_s3_region = Some("us-east-1".to_owned());
-        c.attachments_s3_access_key_id = Some("testing".to_owned());
-        c.attachments_s3_secret_access_key = Some(secrecy::SecretString::from("testing"));
+        c.attachments.attachments_s3_bucket = Some("portico-attachments".to_owned());
+        c.attachments.attachments_s3_endpoint = Some(endpoint);
+        c.attachments.attachments_s3_region = Some("us-east-1".to_owned());
+        c.attachments.attachments_s3_access_key_id = Some("testing".to_owned());
+        c.attachments.attachments_s3_secret_access_key =
+            Some(secrecy::SecretString::from("testing"));
     })
     .await;
     let c = clinic(&app, "att-s3").await;

@@ -50,10 +50,10 @@ fn plans() -> Vec<Plan> {
 async fn billing_app(stripe: &StripeApi) -> TestApp {
     let base = stripe.base_url.clone();
     spawn_app_with(move |c| {
-        c.stripe_secret_key = Some(SecretString::from(SECRET_KEY));
-        c.stripe_webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
-        c.stripe_api_base = base;
-        c.billing_plans = plans();
+        c.billing.stripe_secret_key = Some(SecretString::from(SECRET_KEY));
+        c.billing.stripe_webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
+        c.billing.stripe_api_base = base;
+        c.billing.billing_plans = plans();
     })
     .await
 }

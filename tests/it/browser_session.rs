@@ -408,7 +408,7 @@ async fn a_browser_session_from_a_foreign_origin_is_csrf_rejected() {
 
 #[tokio::test]
 async fn the_cookie_is_secure_when_portico_is_served_over_https() {
-    let app = spawn_app_with(|c| c.public_url = "https://portal.example".to_owned()).await;
+    let app = spawn_app_with(|c| c.http.public_url = "https://portal.example".to_owned()).await;
     let admin = app.sign_up("tls-only").await;
     let signed = Browser {
         origin: Some("https://portal.example"),

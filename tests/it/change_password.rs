@@ -30,7 +30,7 @@ fn code(body: &Value) -> Option<&str> {
 
 #[tokio::test]
 async fn the_password_policy_is_public() {
-    let app = spawn_app_with(|c| c.password_min_length = 14).await;
+    let app = spawn_app_with(|c| c.auth.password_min_length = 14).await;
     app.create_tenant("pw-policy").await;
     let body = app
         .gql(

@@ -16,12 +16,12 @@ const APP_JS: &str = "console.log('portico console');";
 /// `fill` prepares.
 async fn serve_console(fill: impl FnOnce(&Path)) -> TestApp {
     spawn_app_with(|c| {
-        let dir = Path::new(&c.outbox_dir)
+        let dir = Path::new(&c.notify.outbox_dir)
             .parent()
             .expect("the outbox is in the test's folder")
             .join("console");
         fill(&dir);
-        c.console_dir = Some(dir.display().to_string());
+        c.http.console_dir = Some(dir.display().to_string());
     })
     .await
 }

@@ -9,8 +9,8 @@ use serde_json::json;
 async fn load(app: &TestApp) -> demo::DemoLogins {
     let config = app.database.config();
     let hasher = portico_auth::password::Argon2Hasher::new(
-        config.argon2_params(),
-        config.password_min_length,
+        config.auth.argon2_params(),
+        config.auth.password_min_length,
     )
     .unwrap();
     demo::load(&app.db(), &hasher).await.unwrap()

@@ -36,8 +36,8 @@ async fn fhir() -> Option<FhirServer> {
 
 async fn app(page_size: u32, timeout_secs: u64) -> TestApp {
     spawn_app_with(|c| {
-        c.ehr_page_size = page_size;
-        c.ehr_request_timeout_secs = timeout_secs;
+        c.ehr.ehr_page_size = page_size;
+        c.ehr.ehr_request_timeout_secs = timeout_secs;
     })
     .await
 }

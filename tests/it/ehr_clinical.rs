@@ -21,7 +21,7 @@ async fn synced(
     let server = FhirServer::start(&[("FHIR_BEARER_TOKEN", TOKEN)]).await?;
     let corpus = clinical_corpus::generate(patients, seed, "c");
     assert!(server.seed(&corpus).await > patients * 30);
-    let app = spawn_app_with(|c| c.ehr_page_size = 20).await;
+    let app = spawn_app_with(|c| c.ehr.ehr_page_size = 20).await;
     let admin = app.practice_admin(slug).await;
     let (_, body) = app
         .gql_as(

@@ -61,17 +61,17 @@ async fn a_worker_told_to_stop_mid_batch_loses_and_doubles_nothing() {
     const MESSAGES: usize = 600;
     let database = TestDatabase::create().await;
     let mut config = database.config();
-    config.outbox_claim_secs = 2;
+    config.queue.outbox_claim_secs = 2;
     let app = start(config.clone(), database, false).await;
     app.ready().await;
     let tenant = batch_of_emails(&app, "sigterm", MESSAGES).await;
 
     let mut first = worker(&config);
-    wait_for_files(&config.outbox_dir, MESSAGES / 5).await;
+    wait_for_files(&config.notify.outbox_dir, MESSAGES / 5).await;
     first.terminate();
     let status = first.exited().await;
     assert!(status.success(), "the worker exits cleanly: {status}");
-    let at_stop = delivered_files(&config.outbox_dir).len();
+    let at_stop = delivered_files(&config.notify.outbox_dir).len();
 
     // What the stopped worker had not sent, a new one sends; nothing goes out twice.
     let _second = worker(&config);
@@ -80,5 +80,5 @@ async fn a_worker_told_to_stop_mid_batch_loses_and_doubles_nothing() {
         undelivered, 0,
         "messages left undelivered (at stop: {at_stop})"
     );
-    assert_each_delivered_once(&config.outbox_dir, MESSAGES);
+    assert_each_delivered_once(&config.notify.outbox_dir, MESSAGES);
 }

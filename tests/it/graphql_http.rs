@@ -65,7 +65,7 @@ async fn queries_work_over_get_and_mutations_do_not() {
 
 #[tokio::test]
 async fn batches_run_up_to_the_limit_and_larger_ones_are_refused() {
-    let app = spawn_app_with(|c| c.graphql_max_batch = 3).await;
+    let app = spawn_app_with(|c| c.graphql.graphql_max_batch = 3).await;
     let op = json!({ "query": "{ __typename }" });
     let ok = app
         .client
@@ -92,7 +92,7 @@ async fn batches_run_up_to_the_limit_and_larger_ones_are_refused() {
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_request_too_large() {
-    let app = spawn_app_with(|c| c.max_body_bytes = 1024).await;
+    let app = spawn_app_with(|c| c.http.max_body_bytes = 1024).await;
     let padding = " ".repeat(4096);
     let res = app
         .client

@@ -20,9 +20,9 @@ async fn an_unreachable_database_at_start_up_keeps_the_process_up_and_readyz_at_
     let database = TestDatabase::create_empty().await;
     let mut config = database.config();
     // Nothing listens on port 1: every connection attempt is refused and retried.
-    config.database_url = SecretString::from("postgres://portico_app@127.0.0.1:1/portico");
-    config.migration_database_url = None;
-    config.redis_url = Some(SecretString::from("redis://127.0.0.1:1"));
+    config.database.database_url = SecretString::from("postgres://portico_app@127.0.0.1:1/portico");
+    config.database.migration_database_url = None;
+    config.queue.redis_url = Some(SecretString::from("redis://127.0.0.1:1"));
     let app = start(config, database, true).await;
 
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();

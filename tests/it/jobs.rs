@@ -76,10 +76,10 @@ async fn finished_jobs_are_vacuumed_from_redis() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("vacuumed").await;
     let config = app.database.config();
-    let queue = match &config.redis_url {
+    let queue = match &config.queue.redis_url {
         Some(url) => portico_jobs::ApalisQueue::redis(
             secrecy::ExposeSecret::expose_secret(url),
-            &config.redis_prefix,
+            &config.queue.redis_prefix,
         )
         .await
         .unwrap(),
@@ -121,7 +121,7 @@ async fn a_cron_tick_runs_on_one_worker_at_a_time() {
     // Two database handles, as two worker processes would have.
     let config = app.database.config();
     let first = portico_core::Db::connect(
-        secrecy::ExposeSecret::expose_secret(&config.database_url),
+        secrecy::ExposeSecret::expose_secret(&config.database.database_url),
         2,
     )
     .await

@@ -60,7 +60,7 @@ async fn syntax_and_validation_errors_have_codes() {
 
 #[tokio::test]
 async fn production_turns_off_introspection_and_suggestions() {
-    let app = spawn_app_with(|c| c.env = Environment::Production).await;
+    let app = spawn_app_with(|c| c.runtime.env = Environment::Production).await;
     let body = app
         .gql(None, "{ __schema { queryType { name } } }", json!({}))
         .await;

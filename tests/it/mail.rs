@@ -24,7 +24,7 @@ async fn invitations_are_delivered_over_smtp() {
         return;
     };
     let url = format!("smtp://127.0.0.1:{}", server.port);
-    let app = spawn_app_with(|c| c.smtp_url = Some(SecretString::from(url))).await;
+    let app = spawn_app_with(|c| c.notify.smtp_url = Some(SecretString::from(url))).await;
     let admin = app.practice_admin("postal").await;
     let (_, invited) = app
         .gql_as(

@@ -154,10 +154,10 @@ async fn drain(app: &TestApp) {
 fn sms_config(provider: &SmsProvider) -> impl FnOnce(&mut portico_server::Config) {
     let url = provider.base_url.clone();
     move |c| {
-        c.sms_api_url = url;
-        c.sms_account_sid = Some(ACCOUNT_SID.to_owned());
-        c.sms_auth_token = Some(SecretString::from(AUTH_TOKEN));
-        c.sms_from = Some(FROM.to_owned());
+        c.notify.sms_api_url = url;
+        c.notify.sms_account_sid = Some(ACCOUNT_SID.to_owned());
+        c.notify.sms_auth_token = Some(SecretString::from(AUTH_TOKEN));
+        c.notify.sms_from = Some(FROM.to_owned());
     }
 }
 

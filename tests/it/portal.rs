@@ -14,14 +14,14 @@ const APP_JS: &str = "console.log('portico portal');";
 
 async fn serve_portal() -> TestApp {
     spawn_app_with(|c| {
-        let dir = Path::new(&c.outbox_dir)
+        let dir = Path::new(&c.notify.outbox_dir)
             .parent()
             .expect("the outbox is in the test's folder")
             .join("portal");
         std::fs::create_dir_all(dir.join("assets")).unwrap();
         std::fs::write(dir.join("index.html"), INDEX).unwrap();
         std::fs::write(dir.join("assets/portal-abc123.js"), APP_JS).unwrap();
-        c.portal_dir = Some(dir.display().to_string());
+        c.http.portal_dir = Some(dir.display().to_string());
     })
     .await
 }

@@ -31,7 +31,7 @@ async fn an_event_published_on_one_instance_reaches_another() {
         return; // The embedded profile is one process by design.
     }
     let prefix = first.database.redis_prefix.clone();
-    let second = spawn_app_with(|c| c.redis_prefix = prefix).await;
+    let second = spawn_app_with(|c| c.queue.redis_prefix = prefix).await;
     let mut subscription = second.services().pubsub.subscribe("ping").await.unwrap();
     first
         .services()

@@ -30,8 +30,8 @@ async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
 
     let database = TestDatabase::create().await;
     let mut config = database.config();
-    config.redis_url = Some(SecretString::from(format!("redis://127.0.0.1:{port}")));
-    config.outbox_claim_secs = 2;
+    config.queue.redis_url = Some(SecretString::from(format!("redis://127.0.0.1:{port}")));
+    config.queue.outbox_claim_secs = 2;
     // This process serves only (and relays, as the sweep would); the worker is a process of
     // its own.
     let app = start(config.clone(), database, false).await;
@@ -41,9 +41,9 @@ async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
 
     // Kill Redis once delivery is under way, and bring it back empty on the same port.
     let mut worker = worker(&config);
-    wait_for_files(&config.outbox_dir, 20).await;
+    wait_for_files(&config.notify.outbox_dir, 20).await;
     redis.kill(); // SIGKILL
-    let at_kill = delivered_files(&config.outbox_dir).len();
+    let at_kill = delivered_files(&config.notify.outbox_dir).len();
     assert!(
         at_kill < MESSAGES,
         "Redis was killed too late to test anything"
@@ -62,5 +62,5 @@ async fn a_worker_survives_a_redis_restart_and_delivers_every_message_once() {
         undelivered, 0,
         "messages left undelivered (at kill: {at_kill})"
     );
-    assert_each_delivered_once(&config.outbox_dir, MESSAGES);
+    assert_each_delivered_once(&config.notify.outbox_dir, MESSAGES);
 }

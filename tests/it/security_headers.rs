@@ -132,7 +132,7 @@ async fn graphiql_is_served_from_portico_under_a_strict_policy() {
 
 #[tokio::test]
 async fn hsts_is_sent_only_when_configured() {
-    let app = spawn_app_with(|c| c.hsts_max_age_secs = 31_536_000).await;
+    let app = spawn_app_with(|c| c.http.hsts_max_age_secs = 31_536_000).await;
     let res = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(
         header(res.headers(), "strict-transport-security"),

@@ -15,7 +15,7 @@ const MESSAGES: usize = 1000;
 async fn a_worker_killed_mid_batch_and_restarted_delivers_every_reminder_once() {
     let database = TestDatabase::create().await;
     let mut config = database.config();
-    config.outbox_claim_secs = 2;
+    config.queue.outbox_claim_secs = 2;
     // This process serves only; the workers are separate processes.
     let app = start(config.clone(), database, false).await;
     app.ready().await;
@@ -23,9 +23,9 @@ async fn a_worker_killed_mid_batch_and_restarted_delivers_every_reminder_once() 
 
     // Kill the first worker once part of the batch is out.
     let mut first = worker(&config);
-    wait_for_files(&config.outbox_dir, MESSAGES / 5).await;
+    wait_for_files(&config.notify.outbox_dir, MESSAGES / 5).await;
     first.kill(); // SIGKILL
-    let at_kill = delivered_files(&config.outbox_dir).len();
+    let at_kill = delivered_files(&config.notify.outbox_dir).len();
     assert!(at_kill < MESSAGES, "killed too late to test anything");
 
     // A new worker finishes the batch; claims the dead worker held lapse and are relayed again.
@@ -35,5 +35,5 @@ async fn a_worker_killed_mid_batch_and_restarted_delivers_every_reminder_once() 
         undelivered, 0,
         "messages left undelivered (at kill: {at_kill})"
     );
-    assert_each_delivered_once(&config.outbox_dir, MESSAGES);
+    assert_each_delivered_once(&config.notify.outbox_dir, MESSAGES);
 }

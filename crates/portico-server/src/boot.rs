@@ -91,18 +91,21 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     // Checked before serving: a bad mail setting stops start-up instead of being retried.
-    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
-        Some(url) => Arc::new(SmtpMailer::new(url.expose_secret(), &config.mail_from)?),
-        None => Arc::new(OutboxMailer::new(&config.outbox_dir)),
+    let mailer: Arc<dyn Mailer> = match &config.notify.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(
+            url.expose_secret(),
+            &config.notify.mail_from,
+        )?),
+        None => Arc::new(OutboxMailer::new(&config.notify.outbox_dir)),
     };
-    let sms: Arc<dyn SmsSender> = match config.sms_provider() {
+    let sms: Arc<dyn SmsSender> = match config.notify.sms_provider() {
         Some(p) => Arc::new(HttpSms::new(
             p.api_url,
             p.account_sid,
             p.auth_token,
             p.from,
         )?),
-        None => Arc::new(OutboxSms::new(&config.outbox_dir)),
+        None => Arc::new(OutboxSms::new(&config.notify.outbox_dir)),
     };
     let senders = Senders { mailer, sms };
     let config = Arc::new(config);
@@ -112,8 +115,11 @@ pub async fn start(
         runtime: Arc::new(OnceLock::new()),
         metrics: telemetry::metrics_handle(),
         graphiql: http::graphiql::page(options.demo).into(),
-        console: http::spa::SpaFiles::new(http::spa::App::Console, config.console_dir.as_deref()),
-        portal: http::spa::SpaFiles::new(http::spa::App::Portal, config.portal_dir.as_deref()),
+        console: http::spa::SpaFiles::new(
+            http::spa::App::Console,
+            config.http.console_dir.as_deref(),
+        ),
+        portal: http::spa::SpaFiles::new(http::spa::App::Portal, config.http.portal_dir.as_deref()),
         ready: tokio::sync::watch::channel(false).0,
         demo_totp_secret: Arc::new(OnceLock::new()),
         stopping: CancellationToken::new(),
@@ -140,7 +146,7 @@ pub async fn start(
         };
         if options.workers {
             tracing::info!(queue = ctx.queue.backend(), "workers started");
-            let grace = Duration::from_secs(boot_state.config.shutdown_grace_secs);
+            let grace = Duration::from_secs(boot_state.config.runtime.shutdown_grace_secs);
             portico_jobs::run_workers(ctx, boot_token, grace)
                 .await
                 .context("workers failed")?;
@@ -170,7 +176,7 @@ async fn boot_with_retry(
     shutdown: &CancellationToken,
     senders: Senders,
 ) -> Option<JobContext> {
-    let max = Duration::from_secs(state.config.database_retry_max_secs.max(1));
+    let max = Duration::from_secs(state.config.database.database_retry_max_secs.max(1));
     let mut delay = Duration::from_millis(250);
     loop {
         match boot(state, limits, options, shutdown, senders.clone()).await {
@@ -199,8 +205,8 @@ async fn boot(
         migrate(config).await?;
     }
     let db = Db::connect(
-        config.database_url.expose_secret(),
-        config.database_max_connections,
+        config.database.database_url.expose_secret(),
+        config.database.database_max_connections,
     )
     .await
     .context("cannot reach the database")?;
@@ -210,15 +216,15 @@ async fn boot(
              (portico_app) and run migrations with PORTICO_MIGRATION_DATABASE_URL"
         );
     }
-    let profile = match &config.redis_url {
+    let profile = match &config.queue.redis_url {
         Some(url) => {
-            let throttle = RedisThrottle::connect(url.expose_secret(), &config.redis_prefix)
+            let throttle = RedisThrottle::connect(url.expose_secret(), &config.queue.redis_prefix)
                 .await
                 .context("cannot reach Redis")?;
             Profile {
-                queue: ApalisQueue::redis(url.expose_secret(), &config.redis_prefix).await?,
+                queue: ApalisQueue::redis(url.expose_secret(), &config.queue.redis_prefix).await?,
                 pubsub: Arc::new(
-                    RedisPubSub::connect(url.expose_secret(), &config.redis_prefix)
+                    RedisPubSub::connect(url.expose_secret(), &config.queue.redis_prefix)
                         .await
                         .context("cannot reach Redis")?,
                 ),
@@ -228,7 +234,7 @@ async fn boot(
             }
         }
         None => Profile {
-            queue: ApalisQueue::sqlite(config.database_url.expose_secret()).await?,
+            queue: ApalisQueue::sqlite(config.database.database_url.expose_secret()).await?,
             pubsub: Arc::new(LocalPubSub::default()),
             throttle: Arc::new(LocalThrottle::default()),
             revocations: Arc::new(LocalRevocations::default()),
@@ -236,12 +242,13 @@ async fn boot(
         },
     };
     let queue = profile.queue.clone();
-    let passwords = Argon2Hasher::new(config.argon2_params(), config.password_min_length)?;
+    let passwords =
+        Argon2Hasher::new(config.auth.argon2_params(), config.auth.password_min_length)?;
     let sealer: Arc<dyn portico_core::ports::SecretSealer> = Arc::new(secrets_sealer(config)?);
     let tokens = JwtService::load(
         db.clone(),
-        config.jwt_issuer.clone(),
-        Duration::from_secs(config.access_token_ttl_secs),
+        config.sessions.jwt_issuer.clone(),
+        Duration::from_secs(config.sessions.access_token_ttl_secs),
         Arc::clone(&sealer),
     )
     .await?;
@@ -254,13 +261,7 @@ async fn boot(
     spawn_key_reload(Arc::clone(&tokens), shutdown.clone());
     let authorizer = CasbinAuthorizer::new().await?;
     let attachments = attachment_store(config)?;
-    let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> =
-        Arc::new(portico_fhir::FhirConnector {
-            allow_loopback_http: config.ehr_allow_loopback_http,
-            request_timeout: Duration::from_secs(config.ehr_request_timeout_secs),
-            page_size: config.ehr_page_size,
-            ..portico_fhir::FhirConnector::default()
-        });
+    let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> = Arc::new(config.ehr.connector());
     let billing = billing(config)?;
     let services = Services {
         billing: billing.clone(),
@@ -269,28 +270,25 @@ async fn boot(
         db: db.clone(),
         queue: Arc::new(queue.clone()),
         pubsub: profile.pubsub,
-        base_domain: config.base_domain.clone(),
+        base_domain: config.http.base_domain.clone(),
         passwords: Arc::new(passwords),
         passkeys: Arc::new(portico_auth::passkeys::WebauthnCeremonies),
         tokens,
         throttle: profile.throttle,
         revocations: profile.revocations,
         authorizer: Arc::new(authorizer),
-        sessions: config.session_settings(),
+        sessions: config.sessions.settings(),
         mailer: Arc::clone(&senders.mailer),
-        public_url: config.public_url.clone(),
-        invitation_ttl: Duration::from_secs(config.invitation_ttl_hours * 3600),
-        activation_ttl: Duration::from_secs(config.activation_ttl_hours * 3600),
-        password_reset_ttl: Duration::from_secs(config.password_reset_ttl_minutes * 60),
+        public_url: config.http.public_url.clone(),
+        invitation_ttl: Duration::from_secs(config.auth.invitation_ttl_hours * 3600),
+        activation_ttl: Duration::from_secs(config.auth.activation_ttl_hours * 3600),
+        password_reset_ttl: Duration::from_secs(config.auth.password_reset_ttl_minutes * 60),
         rate_limiter: profile.rate_limiter,
-        api_key_rate_per_minute: config.api_key_rate_per_minute,
-        activation_limits: portico_graphql::ActivationLimits {
-            per_address: config.activation_failures_per_address,
-            per_practice: config.activation_failures_per_practice,
-        },
-        break_glass_ttl: Duration::from_secs(config.break_glass_minutes * 60),
+        api_key_rate_per_minute: config.auth.api_key_rate_per_minute,
+        activation_limits: config.auth.activation_limits(),
+        break_glass_ttl: Duration::from_secs(config.auth.break_glass_minutes * 60),
         attachments: Arc::clone(&attachments),
-        attachment_link_ttl: Duration::from_secs(config.attachment_link_secs),
+        attachment_link_ttl: Duration::from_secs(config.attachments.attachment_link_secs),
     };
     spawn_policy_listener(&services, shutdown.clone()).await?;
     let stop = shutdown.clone();
@@ -312,26 +310,26 @@ async fn boot(
         queue,
         mailer: senders.mailer,
         sms: senders.sms,
-        public_url: config.public_url.clone(),
+        public_url: config.http.public_url.clone(),
         attachments,
         ehr,
         sealer,
         billing,
         claim: chrono::Duration::seconds(
-            i64::try_from(config.outbox_claim_secs.clamp(1, 3600)).unwrap_or(120),
+            i64::try_from(config.queue.outbox_claim_secs.clamp(1, 3600)).unwrap_or(3600),
         ),
     })
 }
 
 /// Billing through Stripe when a key is set.
 fn billing(config: &Config) -> anyhow::Result<Option<portico_core::billing::Billing>> {
-    let Some(key) = &config.stripe_secret_key else {
+    let Some(key) = &config.billing.stripe_secret_key else {
         return Ok(None);
     };
-    let settings = config.billing_settings();
+    let settings = config.billing.settings();
     let gateway = portico_billing::StripeBilling::new(&portico_billing::StripeSettings {
         secret_key: key.expose_secret().to_owned(),
-        api_base: Some(config.stripe_api_base.clone()),
+        api_base: Some(config.billing.stripe_api_base.clone()),
         meter_event_name: settings.meter_event_name.clone(),
     })?;
     Ok(Some(portico_core::billing::Billing {
@@ -345,10 +343,10 @@ fn billing(config: &Config) -> anyhow::Result<Option<portico_core::billing::Bill
 pub fn secrets_sealer(config: &Config) -> anyhow::Result<portico_auth::sealing::Sealer> {
     use portico_auth::sealing::Sealer;
     use secrecy::ExposeSecret;
-    if let Some(key) = &config.secrets_key {
+    if let Some(key) = &config.secrets.secrets_key {
         return Sealer::from_base64(key.expose_secret()).map_err(anyhow::Error::msg);
     }
-    let path = std::path::Path::new(&config.secrets_key_file);
+    let path = std::path::Path::new(&config.secrets.secrets_key_file);
     let key = match std::fs::read_to_string(path) {
         Ok(key) => key,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -468,19 +466,17 @@ struct Profile {
 pub fn attachment_store(
     config: &Config,
 ) -> anyhow::Result<Arc<dyn portico_core::ports::AttachmentStore>> {
-    Ok(match config.attachments_s3() {
+    Ok(match config.attachments.s3() {
         Some(s3) => Arc::new(ObjectStoreAttachments::s3(&s3)?),
-        None => Arc::new(ObjectStoreAttachments::local(&config.attachments_dir)?),
+        None => Arc::new(ObjectStoreAttachments::local(
+            &config.attachments.attachments_dir,
+        )?),
     })
 }
 
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     use sea_orm::ConnectionTrait as _;
-    let url = config
-        .migration_database_url
-        .as_ref()
-        .unwrap_or(&config.database_url)
-        .expose_secret();
+    let url = config.database.migration_url().expose_secret();
     let mut opts = sea_orm::ConnectOptions::new(url.to_owned());
     opts.max_connections(1)
         .connect_timeout(Duration::from_secs(5))

@@ -168,7 +168,7 @@ pub fn main() -> ExitCode {
     }
     | Command::Worker { listen: Some(l) } = &cli.command
     {
-        config.listen = *l;
+        config.http.listen = *l;
     }
     // Only the API and the workers use the queue and pub/sub: the other commands work on
     // PostgreSQL without a Redis URL.
@@ -234,14 +234,14 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         Command::Demo => {
             boot::migrate(&config).await?;
             let db = portico_core::Db::connect(
-                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                secrecy::ExposeSecret::expose_secret(&config.database.database_url),
                 2,
             )
             .await
             .context("cannot reach the database")?;
             let passwords = portico_auth::password::Argon2Hasher::new(
-                config.argon2_params(),
-                config.password_min_length,
+                config.auth.argon2_params(),
+                config.auth.password_min_length,
             )?;
             let demo = portico_core::demo::load(&db, &passwords).await?;
             println!("demo practice '{}' is loaded", demo.tenant.tenant.slug);
@@ -257,7 +257,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             let db = portico_core::Db::connect(
-                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                secrecy::ExposeSecret::expose_secret(&config.database.database_url),
                 2,
             )
             .await
@@ -273,7 +273,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             command: AuditCommand::Verify,
         } => {
             let db = portico_core::Db::connect(
-                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                secrecy::ExposeSecret::expose_secret(&config.database.database_url),
                 2,
             )
             .await
@@ -309,7 +309,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         }
         Command::Keys { command } => {
             let db = portico_core::Db::connect(
-                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                secrecy::ExposeSecret::expose_secret(&config.database.database_url),
                 2,
             )
             .await
@@ -335,7 +335,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         } => {
             let schema = schema_version(&config).await?;
             let db = portico_core::Db::connect(
-                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                secrecy::ExposeSecret::expose_secret(&config.database.database_url),
                 2,
             )
             .await
@@ -369,7 +369,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             let export = portico_core::portability::open(&input, newest_migration())?;
             schema_version(&config).await?;
             let db = portico_core::Db::connect(
-                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                secrecy::ExposeSecret::expose_secret(&config.database.database_url),
                 2,
             )
             .await
@@ -411,10 +411,7 @@ fn newest_migration() -> &'static str {
 /// table; nothing is written.
 async fn schema_version(config: &Config) -> anyhow::Result<String> {
     use portico_migrations::MigratorTrait as _;
-    let url = config
-        .migration_database_url
-        .as_ref()
-        .unwrap_or(&config.database_url);
+    let url = config.database.migration_url();
     let mut opts =
         sea_orm::ConnectOptions::new(secrecy::ExposeSecret::expose_secret(url).to_owned());
     opts.max_connections(1)
@@ -446,8 +443,8 @@ pub async fn create_operator(
 ) -> anyhow::Result<(String, String)> {
     use portico_core::{accounts, identity::Role, ports::Credentials, tenancy::Access};
     let hasher = portico_auth::password::Argon2Hasher::new(
-        config.argon2_params(),
-        config.password_min_length,
+        config.auth.argon2_params(),
+        config.auth.password_min_length,
     )?;
     let email = accounts::normalize_email(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     hasher
@@ -483,7 +480,7 @@ pub async fn create_operator(
 }
 
 async fn serve(config: Config, options: Options) -> anyhow::Result<()> {
-    let listen = config.listen;
+    let listen = config.http.listen;
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (PORTICO_LISTEN)"))?;
@@ -505,7 +502,7 @@ async fn serve(config: Config, options: Options) -> anyhow::Result<()> {
         ),
         () = stopped.cancelled() => {}
     }
-    let grace = Duration::from_secs(running.state.config.shutdown_grace_secs);
+    let grace = Duration::from_secs(running.state.config.runtime.shutdown_grace_secs);
     let drained = running.wait();
     tokio::pin!(drained);
     tokio::select! {

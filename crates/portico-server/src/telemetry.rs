@@ -14,10 +14,10 @@ use crate::config::{Config, LogFormat};
 pub fn init_tracing(config: &Config) {
     // The Stripe SDK logs an error for every event it cannot type for its own API version;
     // the adapter reads those itself once the signature is checked, so they are noise.
-    let filter = EnvFilter::try_new(&config.log)
+    let filter = EnvFilter::try_new(&config.runtime.log)
         .unwrap_or_else(|_| EnvFilter::new("info"))
         .add_directive(QUIET_STRIPE_SDK.parse().unwrap_or_default());
-    let json = match config.log_format {
+    let json = match config.runtime.log_format {
         LogFormat::Json => true,
         LogFormat::Pretty => false,
         LogFormat::Auto => !config.is_development(),

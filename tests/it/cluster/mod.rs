@@ -117,15 +117,15 @@ async fn the_production_topology_survives_kills_and_restarts() {
     })
     .await;
     let mut config = database.config();
-    config.smtp_url = Some(SecretString::from(format!(
+    config.notify.smtp_url = Some(SecretString::from(format!(
         "smtp://127.0.0.1:{}",
         smtp.port
     )));
-    config.outbox_claim_secs = 5;
+    config.queue.outbox_claim_secs = 5;
     let ehr = portico_tests::fhir_server::FhirServer::start(&[("FHIR_BEARER_TOKEN", TOKEN)])
         .await
         .expect("Node.js is installed (the FHIR test server runs on it)");
-    config.database_max_connections = 8;
+    config.database.database_max_connections = 8;
 
     // An operator's instance (serving, no workers) migrates and sets the practice up.
     let app = start(config.clone(), database, false).await;

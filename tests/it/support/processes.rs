@@ -107,34 +107,40 @@ fn process(config: &Config, args: &[&str], listen: &str) -> Process {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("PORTICO_LISTEN", listen)
-        .env("PORTICO_DATABASE_URL", config.database_url.expose_secret())
-        .env("PORTICO_OUTBOX_DIR", &config.outbox_dir)
-        .env("PORTICO_ATTACHMENTS_DIR", &config.attachments_dir)
-        .env("PORTICO_SECRETS_KEY_FILE", &config.secrets_key_file)
+        .env(
+            "PORTICO_DATABASE_URL",
+            config.database.database_url.expose_secret(),
+        )
+        .env("PORTICO_OUTBOX_DIR", &config.notify.outbox_dir)
+        .env(
+            "PORTICO_ATTACHMENTS_DIR",
+            &config.attachments.attachments_dir,
+        )
+        .env("PORTICO_SECRETS_KEY_FILE", &config.secrets.secrets_key_file)
         .env(
             "PORTICO_OUTBOX_CLAIM_SECS",
-            config.outbox_claim_secs.to_string(),
+            config.queue.outbox_claim_secs.to_string(),
         )
-        .env("PORTICO_REDIS_PREFIX", &config.redis_prefix)
+        .env("PORTICO_REDIS_PREFIX", &config.queue.redis_prefix)
         .env(
             "PORTICO_LOG",
             std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".to_owned()),
         )
         .stdout(log())
         .stderr(Stdio::null());
-    if let Some(key) = &config.secrets_key {
+    if let Some(key) = &config.secrets.secrets_key {
         cmd.env("PORTICO_SECRETS_KEY", key.expose_secret());
     }
-    if let Some(url) = &config.migration_database_url {
+    if let Some(url) = &config.database.migration_database_url {
         cmd.env("PORTICO_MIGRATION_DATABASE_URL", url.expose_secret());
     }
-    if let Some(url) = &config.redis_url {
+    if let Some(url) = &config.queue.redis_url {
         cmd.env("PORTICO_REDIS_URL", url.expose_secret());
     }
-    if let Some(url) = &config.smtp_url {
+    if let Some(url) = &config.notify.smtp_url {
         cmd.env("PORTICO_SMTP_URL", url.expose_secret());
     }
-    if config.ehr_allow_loopback_http {
+    if config.ehr.ehr_allow_loopback_http {
         cmd.env("PORTICO_EHR_ALLOW_LOOPBACK_HTTP", "true");
     }
     Process(cmd.spawn().expect("the process starts"))

@@ -16,15 +16,3 @@ pub struct BillingSettings {
     /// The meter monthly active patients are reported to.
     pub meter_event_name: String,
 }
-
-impl Default for BillingSettings {
-    fn default() -> Self {
-        Self {
-            catalogue: Catalogue::default(),
-            trial: Duration::days(30),
-            grace: Duration::days(14),
-            retention: Duration::days(90),
-            meter_event_name: "portico_monthly_active_patients".to_owned(),
-        }
-    }
-}

@@ -74,7 +74,9 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             "send GraphQL as application/json, or add the X-Portico-CSRF header",
         );
     }
-    if is_browser_session(&parts.headers) && is_foreign_origin(&parts, &state.config.public_url) {
+    if is_browser_session(&parts.headers)
+        && is_foreign_origin(&parts, &state.config.http.public_url)
+    {
         return foreign_origin();
     }
     let multipart = is_multipart(&parts.headers);
@@ -97,9 +99,9 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
     // An upload (GraphQL multipart request) may be as large as an attachment allows, and a
     // little more, so that a file just over the limit gets its own code from the resolver.
     let limit = if multipart {
-        MULTIPART_FILE_BYTES + state.config.max_body_bytes
+        MULTIPART_FILE_BYTES + state.config.http.max_body_bytes
     } else {
-        state.config.max_body_bytes
+        state.config.http.max_body_bytes
     };
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
@@ -157,7 +159,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
     if batch.iter().any(|r| r.query.trim().is_empty()) {
         return missing_query();
     }
-    let max_batch = state.config.graphql_max_batch;
+    let max_batch = state.config.graphql.graphql_max_batch;
     if let BatchRequest::Batch(items) = &batch
         && (items.is_empty() || items.len() > max_batch)
     {
@@ -193,7 +195,9 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
     let Some(runtime) = state.runtime() else {
         return unavailable();
     };
-    if is_browser_session(&parts.headers) && is_foreign_origin(&parts, &state.config.public_url) {
+    if is_browser_session(&parts.headers)
+        && is_foreign_origin(&parts, &state.config.http.public_url)
+    {
         return foreign_origin();
     }
     let query = parts.uri.query().unwrap_or_default();

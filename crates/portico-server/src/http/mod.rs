@@ -79,21 +79,22 @@ pub fn router(state: AppState, api: bool) -> Router {
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(config.request_timeout_secs),
+            Duration::from_secs(config.http.request_timeout_secs),
         ))
         .layer(middleware::from_fn(request_id::assign))
         .layer(middleware::from_fn_with_state(
             client_addr::TrustedProxies(
                 // Checked by `Config::validate` before serving; an unchecked config trusts none.
-                config.trusted_proxy_nets().unwrap_or_default().into(),
+                config.http.trusted_proxy_nets().unwrap_or_default().into(),
             ),
             client_addr::resolve,
         ))
         .layer(middleware::from_fn_with_state(
-            security_headers::SecurityHeaders::new(config.hsts_max_age_secs),
+            security_headers::SecurityHeaders::new(config.http.hsts_max_age_secs),
             security_headers::apply,
         ));
     let origins: Vec<HeaderValue> = config
+        .http
         .cors_origin_list()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();

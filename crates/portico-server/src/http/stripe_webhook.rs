@@ -27,7 +27,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let (Some(billing), Some(secret)) = (
         &runtime.services.billing,
-        state.config.stripe_webhook_secret.as_ref(),
+        state.config.billing.stripe_webhook_secret.as_ref(),
     ) else {
         return answer(StatusCode::NOT_FOUND, "BILLING_OFF");
     };
