@@ -47,7 +47,7 @@ pub struct CasbinAuthorizer {
 /// (a tenant has at most roles x objects x actions of them, a few hundred).
 const DECISION_TENANTS: usize = 20_000;
 
-fn port_err(e: impl std::fmt::Display) -> PortError {
+fn port_err(e: casbin::Error) -> PortError {
     PortError::new("casbin", e)
 }
 

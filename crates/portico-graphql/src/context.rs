@@ -296,7 +296,5 @@ async fn load_rules(ctx: &Context<'_>, tenant: portico_core::TenantId) -> Result
         .authorizer
         .load_tenant(tenant, &rules, generation)
         .await
-        .map_err(|e| {
-            ApiError::from_core(portico_core::CoreError::Adapter(e.to_string()), request_id)
-        })
+        .map_err(|e| ApiError::from_core(portico_core::CoreError::adapter(e), request_id))
 }

@@ -2,7 +2,7 @@
 //! logged with the request id and reach the client only as `INTERNAL` with that id.
 
 use async_graphql::{ErrorExtensions, ServerError};
-use portico_core::CoreError;
+use portico_core::{CoreError, error::chain};
 
 /// The stable codes in `extensions.code`.
 pub mod codes {
@@ -73,7 +73,8 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Maps a domain error; database failures are logged here, once, with the request id.
+    /// Maps a domain error; internal failures are logged here, once, with the request id and
+    /// their whole cause chain.
     pub fn from_core(err: CoreError, request_id: &str) -> Self {
         match err {
             CoreError::NotFound => Self::NotFound,
@@ -92,20 +93,9 @@ impl ApiError {
                 code: "CONFLICT",
                 message: format!("{field} is already taken"),
             },
-            CoreError::Adapter(message) => {
-                tracing::error!(request_id, error = %message, "adapter error");
-                Self::Internal {
-                    request_id: Some(request_id.to_owned()),
-                }
-            }
-            CoreError::ReadOnly => {
-                tracing::error!(request_id, "write attempted in a read-only transaction");
-                Self::Internal {
-                    request_id: Some(request_id.to_owned()),
-                }
-            }
-            CoreError::Database(source) => {
-                tracing::error!(request_id, error = %source, "database error");
+            err @ (CoreError::Adapter { .. } | CoreError::ReadOnly | CoreError::Database(_)) => {
+                // Adapter and database errors carry ids and library text, never request data.
+                tracing::error!(request_id, error = %chain(&err), "internal error");
                 Self::Internal {
                     request_id: Some(request_id.to_owned()),
                 }

@@ -75,7 +75,7 @@ pub async fn download(
         match services.revocations.is_revoked(session).await {
             Ok(false) => {}
             Ok(true) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", "not a valid link"),
-            Err(e) => return internal(portico_core::CoreError::Adapter(e.to_string())),
+            Err(e) => return internal(portico_core::CoreError::adapter(e)),
         }
     }
     let tx = match TenantTx::begin(&services.db, &tenant.scope(), Access::Write).await {
@@ -110,7 +110,7 @@ pub async fn download(
     }
     let bytes = match services.attachments.get(&found.storage_key).await {
         Ok(b) => b,
-        Err(e) => return internal(portico_core::CoreError::Adapter(e.to_string())),
+        Err(e) => return internal(portico_core::CoreError::adapter(e)),
     };
     let disposition = format!(
         "attachment; filename=\"{}\"",
