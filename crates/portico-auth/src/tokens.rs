@@ -175,7 +175,13 @@ impl JwtService {
     }
 
     fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
-        self.ring.read().ok()?.verifying.get(kid).cloned()
+        match self.ring.read() {
+            Ok(ring) => ring.verifying.get(kid).cloned(),
+            Err(_) => {
+                tracing::error!("the signing key ring's lock is poisoned; token refused");
+                None
+            }
+        }
     }
 }
 
@@ -296,7 +302,10 @@ impl TokenService for JwtService {
         self.ring
             .read()
             .map(|r| r.jwks.clone())
-            .unwrap_or_else(|_| serde_json::json!({ "keys": [] }))
+            .unwrap_or_else(|_| {
+                tracing::error!("the signing key ring's lock is poisoned; no keys published");
+                serde_json::json!({ "keys": [] })
+            })
     }
 
     fn access_ttl(&self) -> Duration {

@@ -49,7 +49,9 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use activation_throttle::ActivationLimits;
 pub use browser_session::{BrowserSession, SESSION_HEADER, SESSION_HEADER_COOKIE, cookie_name};
-pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
+pub use context::{
+    RequestContext, RequestMethod, Services, SessionSettings, revocation_check_failed,
+};
 pub use error::{ApiError, ErrorCode};
 pub use limits::Limits;
 pub use messaging::DOWNLOAD_PATH;

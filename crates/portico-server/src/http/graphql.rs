@@ -577,7 +577,7 @@ async fn session_principal(
         .is_revoked(claims.session_id)
         .await
         .map_err(|e| {
-            tracing::error!(request_id, error = %e, "revocation check failed");
+            portico_graphql::revocation_check_failed(&e, request_id, claims.session_id);
             unavailable()
         })?;
     if revoked {
@@ -635,7 +635,7 @@ async fn api_key_principal(
         )
         .await
         .map_err(|e| {
-            tracing::error!(request_id, error = %e, "rate limiter failed");
+            tracing::error!(request_id, error = %portico_core::error::chain(&e), "rate limiter failed");
             unavailable()
         })?;
     if let RateDecision::Limited { retry_after } = decision {
