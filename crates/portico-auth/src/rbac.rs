@@ -47,8 +47,15 @@ pub struct CasbinAuthorizer {
 /// (a tenant has at most roles x objects x actions of them, a few hundred).
 const DECISION_TENANTS: usize = 20_000;
 
-fn port_err(e: impl std::fmt::Display) -> PortError {
+fn port_err(e: casbin::Error) -> PortError {
     PortError::new("casbin", e)
+}
+
+/// A casbin failure that is not returned (a decision denied, a tenant's policies not
+/// dropped): logged with the tenant's id and counted by `op`.
+fn authz_failed(op: &'static str, tenant: TenantId, e: &casbin::Error) {
+    metrics::counter!("portico_authz_failures_total", "op" => op).increment(1);
+    tracing::warn!(%tenant, op, error = %e, "casbin failed");
 }
 
 /// `p, role, domain, object, action, effect` lines, skipping blanks and comments.
@@ -182,7 +189,7 @@ impl CasbinAuthorizer {
                 decision
             }
             Err(e) => {
-                tracing::warn!(error = %e, "casbin could not decide; denied");
+                authz_failed("enforce", tenant, &e);
                 false
             }
         }
@@ -286,7 +293,7 @@ impl Authorizer for CasbinAuthorizer {
                 .remove_filtered_policy(1, vec![tenant.to_string()])
                 .await
             {
-                tracing::warn!(error = %e, "dropping a tenant's policies failed");
+                authz_failed("forget", tenant, &e);
             }
         }
         self.decisions
@@ -313,7 +320,7 @@ impl Authorizer for CasbinAuthorizer {
             .remove_filtered_policy(1, vec![tenant.to_string()])
             .await
         {
-            tracing::warn!(error = %e, "dropping a tenant's policies failed");
+            authz_failed("forget", tenant, &e);
         }
     }
 }

@@ -113,8 +113,12 @@ impl Verified {
     }
 }
 
-fn port_err(e: impl std::fmt::Display) -> PortError {
+fn port_err(e: impl Into<portico_core::error::BoxError>) -> PortError {
     PortError::new("jwt", e)
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> PortError {
+    port_err("lock poisoned")
 }
 
 impl JwtService {
@@ -152,26 +156,32 @@ impl JwtService {
     /// Reloads the keys from the database (a rotation made by another instance or the CLI).
     pub async fn reload(&self) -> Result<(), PortError> {
         let ring = load_ring(&self.db, self.sealer.as_ref()).await?;
-        *self.ring.write().map_err(port_err)? = ring;
-        *self.last_reload.write().map_err(port_err)? = Instant::now();
+        *self.ring.write().map_err(poisoned)? = ring;
+        *self.last_reload.write().map_err(poisoned)? = Instant::now();
         Ok(())
     }
 
     async fn reload_if_due(&self) -> Result<bool, PortError> {
         {
-            let last = self.last_reload.read().map_err(port_err)?;
+            let last = self.last_reload.read().map_err(poisoned)?;
             if last.elapsed() < RELOAD_EVERY {
                 return Ok(false);
             }
         }
-        *self.last_reload.write().map_err(port_err)? = Instant::now();
+        *self.last_reload.write().map_err(poisoned)? = Instant::now();
         let ring = load_ring(&self.db, self.sealer.as_ref()).await?;
-        *self.ring.write().map_err(port_err)? = ring;
+        *self.ring.write().map_err(poisoned)? = ring;
         Ok(true)
     }
 
     fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
-        self.ring.read().ok()?.verifying.get(kid).cloned()
+        match self.ring.read() {
+            Ok(ring) => ring.verifying.get(kid).cloned(),
+            Err(_) => {
+                tracing::error!("the signing key ring's lock is poisoned; token refused");
+                None
+            }
+        }
     }
 }
 
@@ -233,7 +243,7 @@ async fn load_ring(db: &Db, sealer: &dyn SecretSealer) -> Result<Ring, PortError
 #[async_trait]
 impl TokenService for JwtService {
     fn issue(&self, c: &SessionClaims) -> Result<IssuedToken, PortError> {
-        let ring = self.ring.read().map_err(port_err)?;
+        let ring = self.ring.read().map_err(poisoned)?;
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some(TOKEN_TYPE.to_owned());
         header.kid = Some(ring.signing_kid.clone());
@@ -292,7 +302,10 @@ impl TokenService for JwtService {
         self.ring
             .read()
             .map(|r| r.jwks.clone())
-            .unwrap_or_else(|_| serde_json::json!({ "keys": [] }))
+            .unwrap_or_else(|_| {
+                tracing::error!("the signing key ring's lock is poisoned; no keys published");
+                serde_json::json!({ "keys": [] })
+            })
     }
 
     fn access_ttl(&self) -> Duration {
@@ -300,7 +313,7 @@ impl TokenService for JwtService {
     }
 
     fn sign_download(&self, grant: &DownloadGrant) -> Result<String, PortError> {
-        let ring = self.ring.read().map_err(port_err)?;
+        let ring = self.ring.read().map_err(poisoned)?;
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some(DOWNLOAD_TOKEN_TYPE.to_owned());
         header.kid = Some(ring.signing_kid.clone());

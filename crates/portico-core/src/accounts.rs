@@ -51,7 +51,7 @@ pub async fn sign_up_practice(
     })?;
     let hash = hasher
         .hash(&input.admin_password)
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+        .map_err(CoreError::adapter)?;
     let admin = insert_user(&tx, &email, &name, Role::PracticeAdmin, Some(hash)).await?;
     audit::record(
         &tx,
@@ -99,12 +99,7 @@ pub async fn insert_user(
     }
     .insert(tx.conn())
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            CoreError::Conflict { field: "email" }
-        }
-        _ => CoreError::Database(e),
-    })?;
+    .map_err(|e| CoreError::unique_as(e, CoreError::Conflict { field: "email" }))?;
     events::publish(tx, Event::AccountCreated { user: &user }).await?;
     Ok(user)
 }

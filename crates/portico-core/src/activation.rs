@@ -145,9 +145,7 @@ pub async fn activate(
     credentials
         .check_policy(password, &[&email, &chart.given_name, &chart.family_name])
         .map_err(|e| CoreError::invalid("password", e.code(), e.to_string()))?;
-    let hash = credentials
-        .hash(password)
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let hash = credentials.hash(password).map_err(CoreError::adapter)?;
     let name = format!("{} {}", chart.given_name, chart.family_name);
     let user = accounts::insert_user(tx, &email, &name, Role::Patient, Some(hash)).await?;
     let actor = Actor::user(user.id);

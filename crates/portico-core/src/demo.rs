@@ -295,7 +295,7 @@ async fn add_console_logins(
         }
         let hash = credentials
             .hash(DEMO_PASSWORD)
-            .map_err(|e| crate::CoreError::Adapter(e.to_string()))?;
+            .map_err(crate::CoreError::adapter)?;
         let actor = Actor::system();
         let user = accounts::insert_user(&tx, email, name, role, Some(hash)).await?;
         if !secret.is_empty() {
@@ -349,7 +349,7 @@ async fn load_practice(
     .await?;
     let hash = credentials
         .hash(DEMO_PASSWORD)
-        .map_err(|e| crate::CoreError::Adapter(e.to_string()))?;
+        .map_err(crate::CoreError::adapter)?;
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
     let actor = Actor::system();
     let admin = accounts::insert_user(

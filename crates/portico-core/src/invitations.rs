@@ -150,9 +150,7 @@ pub async fn accept(
         .check_policy(password, &[&found.email, name])
         .map_err(|e| CoreError::invalid("password", e.code(), e.to_string()))?;
     let role = Role::parse(&found.role).ok_or(CoreError::NotFound)?;
-    let hash = credentials
-        .hash(password)
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let hash = credentials.hash(password).map_err(CoreError::adapter)?;
     let user = accounts::insert_user(tx, &found.email, name, role, Some(hash)).await?;
     let id = found.id;
     let mut active: invitation::ActiveModel = found.into();

@@ -106,7 +106,7 @@ fn key_conflict() -> OnConflict {
 
 /// Writes `job` to the outbox: the relay enqueues it once the caller's transaction commits.
 pub async fn job(tx: &TenantTx, key: &str, job: &Job) -> CoreResult<bool> {
-    let payload = serde_json::to_string(job).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let payload = serde_json::to_string(job).map_err(CoreError::adapter)?;
     write_raw(tx, JOB, key, payload).await
 }
 
@@ -132,7 +132,7 @@ fn relayable(tx: &TenantTx, channels: &[&'static str], claim: Duration) -> sea_o
 
 /// The job a `job` row carries.
 pub fn job_of(message: &outbox_message::Model) -> CoreResult<Job> {
-    serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+    serde_json::from_str(&message.payload).map_err(CoreError::adapter)
 }
 
 /// `job` rows to enqueue, oldest first: never relayed, or relayed longer than `claim` ago
@@ -189,7 +189,7 @@ impl Outgoing {
             Outgoing::Email(e) => serde_json::to_string(e),
             Outgoing::Sms(s) => serde_json::to_string(s),
         }
-        .map_err(|e| CoreError::Adapter(e.to_string()))
+        .map_err(CoreError::adapter)
     }
 
     /// The same message without its body (what is kept once it is delivered).
@@ -646,12 +646,12 @@ async fn retry_on(
 
 /// The email a message carries.
 pub fn email_of(message: &outbox_message::Model) -> CoreResult<Email> {
-    serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+    serde_json::from_str(&message.payload).map_err(CoreError::adapter)
 }
 
 /// What a message carries, by its channel.
 pub fn outgoing_of(message: &outbox_message::Model) -> CoreResult<Outgoing> {
-    let bad = |e: serde_json::Error| CoreError::Adapter(e.to_string());
+    let bad = |e: serde_json::Error| CoreError::adapter(e);
     match message.channel.as_str() {
         SMS => Ok(Outgoing::Sms(
             serde_json::from_str(&message.payload).map_err(bad)?,

@@ -172,13 +172,13 @@ pub async fn add(
     }
     .insert(tx.conn())
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => CoreError::invalid(
+    .map_err(|e| {
+        let exists = CoreError::invalid(
             "credential",
             "PASSKEY_EXISTS",
             "this passkey is already registered",
-        ),
-        _ => CoreError::Database(e),
+        );
+        CoreError::unique_as(e, exists)
     })
 }
 

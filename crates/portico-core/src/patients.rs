@@ -38,12 +38,7 @@ pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult
     let model = new_chart(tx, new)?
         .insert(tx.conn())
         .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                CoreError::Conflict { field: "mrn" }
-            }
-            _ => CoreError::Database(e),
-        })?;
+        .map_err(|e| CoreError::unique_as(e, CoreError::Conflict { field: "mrn" }))?;
     crate::patient_search::index_names(tx, &model).await?;
     audit::record(tx, actor, created(model.id)).await?;
     Ok(model)

@@ -10,31 +10,34 @@ use std::time::Duration;
 
 use crate::{
     TenantId,
+    error::BoxError,
     identity::{SessionClaims, TokenError},
 };
 
-/// A failure of an adapter (queue, broker). The message is for logs, never for clients.
+/// A failure of an adapter (queue, broker). The cause is for logs, never for clients.
 #[derive(Debug, thiserror::Error)]
-#[error("{adapter}: {message}")]
+#[error("{adapter}: {source}")]
 pub struct PortError {
     pub adapter: &'static str,
-    pub message: String,
+    /// What failed: the library's error, or a sentence of Portico's own.
+    #[source]
+    pub source: BoxError,
     /// The receiving side refused for good (an address that does not exist, a number that
     /// cannot take texts): trying again cannot help.
     pub permanent: bool,
 }
 
 impl PortError {
-    pub fn new(adapter: &'static str, err: impl std::fmt::Display) -> Self {
+    pub fn new(adapter: &'static str, err: impl Into<BoxError>) -> Self {
         Self {
             adapter,
-            message: err.to_string(),
+            source: err.into(),
             permanent: false,
         }
     }
 
     /// A refusal for good: the message bounces and the address is marked.
-    pub fn permanent(adapter: &'static str, err: impl std::fmt::Display) -> Self {
+    pub fn permanent(adapter: &'static str, err: impl Into<BoxError>) -> Self {
         Self {
             permanent: true,
             ..Self::new(adapter, err)

@@ -79,9 +79,7 @@ pub async fn reset(
     credentials
         .check_policy(password, &[&account.email, &account.display_name])
         .map_err(|e| CoreError::invalid("password", e.code(), e.to_string()))?;
-    let hash = credentials
-        .hash(password)
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let hash = credentials.hash(password).map_err(CoreError::adapter)?;
     let user_id = account.id;
     let mut active: user::ActiveModel = account.into();
     active.password_hash = Set(Some(hash));

@@ -208,12 +208,10 @@ pub async fn create_in_transaction(
         })
         .await?;
     // A concurrent sign-up with the same slug loses on the unique index.
-    let tenant = model.insert(&tx).await.map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            CoreError::Conflict { field: "slug" }
-        }
-        _ => CoreError::Database(e),
-    })?;
+    let tenant = model
+        .insert(&tx)
+        .await
+        .map_err(|e| CoreError::unique_as(e, CoreError::Conflict { field: "slug" }))?;
     let id = TenantId::from_uuid(tenant.id);
     let tx = TenantTx::scope_transaction(tx, db, id, Access::Write).await?;
     Ok((ResolvedTenant { tenant }, tx))
@@ -332,16 +330,9 @@ pub async fn platform(db: &Db) -> CoreResult<ResolvedTenant> {
     match model.insert(db.conn()).await {
         Ok(tenant) => Ok(ResolvedTenant { tenant }),
         // Another process created it first.
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            find_by_slug(db, PLATFORM_SLUG)
-                .await?
-                .ok_or(CoreError::NotFound)
-        }
+        Err(e) if crate::error::is_unique_violation(&e) => find_by_slug(db, PLATFORM_SLUG)
+            .await?
+            .ok_or(CoreError::NotFound),
         Err(e) => Err(e.into()),
     }
 }

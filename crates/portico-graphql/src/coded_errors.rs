@@ -16,7 +16,7 @@ use async_graphql::{
     futures_util::stream::{BoxStream, StreamExt},
 };
 
-use crate::{RequestContext, error::codes};
+use crate::{RequestContext, error::ErrorCode};
 
 /// Gives every uncoded error a code and a sentence; see the module documentation.
 #[derive(Clone, Copy, Debug, Default)]
@@ -64,14 +64,14 @@ fn request_id(ctx: &ExtensionContext<'_>) -> String {
 fn code_all(errors: &mut [ServerError], request_id: &str) {
     for error in errors.iter_mut().filter(|e| !has_code(e)) {
         let (code, message) = classify(&error.message);
-        if code == codes::INTERNAL {
+        if code == ErrorCode::Internal {
             // The text may hold the client's values: only where it happened is logged.
             tracing::error!(request_id, path = ?error.path, "uncoded GraphQL error");
         }
         error.message = message;
         let extensions = error.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", code);
-        if code == codes::INTERNAL && !request_id.is_empty() {
+        extensions.set("code", code.as_str());
+        if code == ErrorCode::Internal && !request_id.is_empty() {
             extensions.set("requestId", request_id);
         }
     }
@@ -85,31 +85,31 @@ fn has_code(error: &ServerError) -> bool {
 }
 
 /// The code and Portico's sentence for an error async-graphql raised with its own text.
-fn classify(message: &str) -> (&'static str, String) {
+fn classify(message: &str) -> (ErrorCode, String) {
     if let Some(rest) = message.strip_prefix("Failed to parse \"") {
         let (type_name, detail) = rest.split_once("\": ").unwrap_or((rest, ""));
         let type_name = type_name.trim_end_matches('"');
-        return (codes::BAD_USER_INPUT, input_sentence(type_name, detail));
+        return (ErrorCode::BadUserInput, input_sentence(type_name, detail));
     }
     if message.starts_with("Unknown operation named") {
         return (
-            codes::BAD_REQUEST,
+            ErrorCode::BadRequest,
             "operationName names no operation in the document".to_owned(),
         );
     }
     if message.starts_with("Operation name required") {
         return (
-            codes::BAD_REQUEST,
+            ErrorCode::BadRequest,
             "the document holds several operations: say which to run with operationName".to_owned(),
         );
     }
     if message.starts_with("Subscriptions are not supported") {
         return (
-            codes::BAD_REQUEST,
+            ErrorCode::BadRequest,
             "subscriptions run over graphql-ws on this path, not over HTTP".to_owned(),
         );
     }
-    (codes::INTERNAL, "internal error".to_owned())
+    (ErrorCode::Internal, "internal error".to_owned())
 }
 
 /// A sentence for a value that did not fit its argument or variable. Only the type's name
@@ -161,7 +161,7 @@ mod tests {
     fn validator_limits_become_sentences() {
         let (code, text) =
             classify("Failed to parse \"Int\": the value is 0, must be greater than or equal to 1");
-        assert_eq!(code, codes::BAD_USER_INPUT);
+        assert_eq!(code, ErrorCode::BadUserInput);
         assert_eq!(text, "this Int must be at least 1");
         let (_, text) = classify(
             "Failed to parse \"Int\": the value is 900, must be less than or equal to 500",
@@ -181,10 +181,10 @@ mod tests {
         let (code, text) = classify(
             "Failed to parse \"Date\": Expected input type \"Date\", found \"1961-02-03\".",
         );
-        assert_eq!(code, codes::BAD_USER_INPUT);
+        assert_eq!(code, ErrorCode::BadUserInput);
         assert!(!text.contains("1961"), "{text}");
         let (code, text) = classify("something else entirely: 1961-02-03");
-        assert_eq!(code, codes::INTERNAL);
+        assert_eq!(code, ErrorCode::Internal);
         assert!(!text.contains("1961"));
     }
 }

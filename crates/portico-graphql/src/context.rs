@@ -9,7 +9,7 @@ use portico_core::{
     Db, TenantTx,
     identity::{MfaState, Role, SessionClaims},
     ports::{
-        AttachmentStore, Authorizer, Credentials, JobQueue, Mailer, PubSub, RateLimiter,
+        AttachmentStore, Authorizer, Credentials, JobQueue, Mailer, PortError, PubSub, RateLimiter,
         Revocations, Throttle, TokenService,
     },
     sessions::SessionPolicy,
@@ -225,15 +225,24 @@ impl ContextExt for Context<'_> {
     async fn authorize(&self, object: &str, action: &str) -> Result<&SessionClaims, ApiError> {
         let principal = self.principal()?;
         // ... and after a sign-out, revocation or role change.
-        if self.data_opt::<RequestMethod>() == Some(&RequestMethod::WebSocket)
-            && self
+        if self.data_opt::<RequestMethod>() == Some(&RequestMethod::WebSocket) {
+            let revoked = self
                 .services()?
                 .revocations
                 .is_revoked(principal.session_id)
-                .await
-                .unwrap_or(true)
-        {
-            return Err(ApiError::Unauthenticated);
+                .await;
+            // A store that cannot answer fails closed, and says so.
+            let revoked = match revoked {
+                Ok(revoked) => revoked,
+                Err(e) => {
+                    let request_id = &self.request()?.request_id;
+                    revocation_check_failed(&e, request_id, principal.session_id);
+                    true
+                }
+            };
+            if revoked {
+                return Err(ApiError::Unauthenticated);
+            }
         }
         // A staff member who has not enrolled a second factor may only see who they are.
         if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
@@ -297,6 +306,19 @@ async fn load_rules(ctx: &Context<'_>, tenant: portico_core::TenantId) -> Result
         .load_tenant(tenant, &rules, generation)
         .await
         .map_err(|e| {
-            ApiError::from_core(portico_core::CoreError::Adapter(e.to_string()), request_id)
+            metrics::counter!("portico_authz_failures_total", "op" => "load").increment(1);
+            ApiError::from_core(e.into(), request_id)
         })
+}
+
+/// A revocation check the store could not answer: logged (ids only) and counted. The caller
+/// refuses the request.
+pub fn revocation_check_failed(err: &PortError, request_id: &str, session_id: uuid::Uuid) {
+    metrics::counter!("portico_revocation_failures_total", "op" => "check").increment(1);
+    tracing::error!(
+        request_id,
+        %session_id,
+        error = %portico_core::error::chain(err),
+        "revocation check failed; refused"
+    );
 }

@@ -127,7 +127,7 @@ impl EnrolmentMutation {
                     message_id: None,
                 })
                 .await
-                .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+                .map_err(|e| core(CoreError::adapter(e)))?;
         }
         Ok(IssueActivationCodePayload {
             code: Some(issued.code),

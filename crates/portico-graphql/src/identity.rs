@@ -412,7 +412,7 @@ impl IdentityMutation {
         let tenant = ctx.tenant()?;
         let core = |e| ApiError::from_core(e, &request_id);
         let port = |e: portico_core::ports::PortError| {
-            ApiError::from_core(CoreError::Adapter(e.to_string()), &request_id)
+            ApiError::from_core(CoreError::adapter(e), &request_id)
         };
         let email = input.email.trim().to_lowercase();
         let account_key = account_throttle_key(tenant.id(), &email);
@@ -696,7 +696,7 @@ impl IdentityMutation {
         let uri = services
             .passwords
             .totp_uri(&secret, &user.email)
-            .ok_or_else(|| core(CoreError::Adapter("TOTP URI".to_owned())))?;
+            .ok_or_else(|| core(CoreError::adapter("TOTP URI")))?;
         accounts::begin_totp(&tx, &user, &secret)
             .await
             .map_err(core)?;
@@ -850,7 +850,7 @@ impl IdentityMutation {
             .revocations
             .revoke(family, services.tokens.access_ttl())
             .await
-            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+            .map_err(|e| core(CoreError::adapter(e)))?;
         tx.commit().await.map_err(core)?;
         if family == principal.session_id {
             crate::browser_session::clear_cookie(ctx);
@@ -876,7 +876,7 @@ impl IdentityMutation {
         let request_id = request.request_id.clone();
         let core = |e| ApiError::from_core(e, &request_id);
         let port = |e: portico_core::ports::PortError| {
-            ApiError::from_core(CoreError::Adapter(e.to_string()), &request_id)
+            ApiError::from_core(CoreError::adapter(e), &request_id)
         };
         let refuse = |field: &str, code: &str, message: String| ChangePasswordPayload {
             user_errors: vec![UserError {
@@ -1000,7 +1000,7 @@ impl IdentityMutation {
             .revocations
             .revoke(principal.session_id, services.tokens.access_ttl())
             .await
-            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+            .map_err(|e| core(CoreError::adapter(e)))?;
         audit::record(
             &tx,
             &ctx.actor(&principal),
@@ -1100,7 +1100,7 @@ fn issue(
     let access = services
         .tokens
         .issue(&claims)
-        .map_err(|e| ApiError::from_core(CoreError::Adapter(e.to_string()), request_id))?;
+        .map_err(|e| ApiError::from_core(CoreError::adapter(e), request_id))?;
     Ok(Session {
         access_token: access.token,
         access_token_expires_at: timestamp(access.expires_at),

@@ -49,8 +49,10 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use activation_throttle::ActivationLimits;
 pub use browser_session::{BrowserSession, SESSION_HEADER, SESSION_HEADER_COOKIE, cookie_name};
-pub use context::{RequestContext, RequestMethod, Services, SessionSettings};
-pub use error::{ApiError, codes};
+pub use context::{
+    RequestContext, RequestMethod, Services, SessionSettings, revocation_check_failed,
+};
+pub use error::{ApiError, ErrorCode};
 pub use limits::Limits;
 pub use messaging::DOWNLOAD_PATH;
 pub use permissions::POLICY_CHANGED_TOPIC;
@@ -127,7 +129,9 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchem
     .limit_recursive_depth(limits.max_recursive_depth)
     .limit_directives(limits.max_directives)
     .extension(limits::ParseChecks::new(limits))
-    .extension(coded_errors::CodedErrors);
+    .extension(coded_errors::CodedErrors)
+    // No field returns it: registered so the SDL lists every `extensions.code`.
+    .register_output_type::<ErrorCode>();
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

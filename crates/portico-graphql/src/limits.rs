@@ -20,7 +20,7 @@ use async_graphql::{
 use crate::{
     RequestMethod,
     documents::Documents,
-    error::{codes, server_error, set_code},
+    error::{ErrorCode, server_error, set_code},
     nesting,
 };
 
@@ -112,7 +112,7 @@ impl Extension for LimitsExtension {
         {
             return Err(server_error(
                 "mutations and subscriptions are not accepted over GET; use POST",
-                codes::MUTATION_OVER_GET,
+                ErrorCode::MutationOverGet,
             ));
         }
         Ok(doc)
@@ -128,9 +128,9 @@ impl Extension for LimitsExtension {
                 .into_iter()
                 .map(|mut e| {
                     let code = match e.message.as_str() {
-                        "Query is nested too deep." => codes::QUERY_TOO_DEEP,
-                        "Query is too complex." => codes::QUERY_TOO_COMPLEX,
-                        _ => codes::GRAPHQL_VALIDATION_FAILED,
+                        "Query is nested too deep." => ErrorCode::QueryTooDeep,
+                        "Query is too complex." => ErrorCode::QueryTooComplex,
+                        _ => ErrorCode::GraphqlValidationFailed,
                     };
                     set_code(&mut e, code);
                     e
@@ -156,7 +156,7 @@ impl LimitsExtension {
                     "the document nests brackets more than {} levels deep",
                     self.max_nesting
                 ),
-                codes::RECURSION_LIMIT_EXCEEDED,
+                ErrorCode::RecursionLimitExceeded,
             ));
         }
         let doc = next
@@ -166,7 +166,7 @@ impl LimitsExtension {
         if count_aliases(&doc) > self.max_aliases {
             return Err(server_error(
                 format!("a query may use at most {} aliases", self.max_aliases),
-                codes::TOO_MANY_ALIASES,
+                ErrorCode::TooManyAliases,
             ));
         }
         Ok(doc)
@@ -175,13 +175,13 @@ impl LimitsExtension {
 
 fn classify_parse_error(mut e: ServerError) -> ServerError {
     let code = if e.message.starts_with("The recursion depth") {
-        codes::RECURSION_LIMIT_EXCEEDED
+        ErrorCode::RecursionLimitExceeded
     } else if e.message.contains("directives") {
-        codes::TOO_MANY_DIRECTIVES
+        ErrorCode::TooManyDirectives
     } else {
         // The parser's own text is a grammar trace; the locations say where it failed.
         e.message = "the document is not valid GraphQL syntax; see locations".to_owned();
-        codes::GRAPHQL_PARSE_FAILED
+        ErrorCode::GraphqlParseFailed
     };
     set_code(&mut e, code);
     e

@@ -228,9 +228,7 @@ async fn limit_sign_in_starts(ctx: &Context<'_>) -> Result<(), ApiError> {
             .rate_limiter
             .hit(&key, limit, std::time::Duration::from_secs(60))
             .await
-            .map_err(|e| {
-                ApiError::from_core(CoreError::Adapter(e.to_string()), &request.request_id)
-            })?;
+            .map_err(|e| ApiError::from_core(CoreError::adapter(e), &request.request_id))?;
         if let portico_core::ports::RateDecision::Limited { retry_after } = decision {
             return Err(ApiError::RateLimited {
                 retry_after_secs: retry_after.as_secs().max(1),
@@ -241,7 +239,7 @@ async fn limit_sign_in_starts(ctx: &Context<'_>) -> Result<(), ApiError> {
 }
 
 fn adapter(e: PasskeyError, request_id: &str) -> ApiError {
-    ApiError::from_core(CoreError::Adapter(e.to_string()), request_id)
+    ApiError::from_core(CoreError::adapter(e), request_id)
 }
 
 #[derive(Default)]
@@ -507,8 +505,7 @@ impl PasskeysMutation {
         let request_id = request.request_id.clone();
         let tenant = ctx.tenant()?;
         let core = |e| ApiError::from_core(e, &request_id);
-        let port =
-            |e: PortError| ApiError::from_core(CoreError::Adapter(e.to_string()), &request_id);
+        let port = |e: PortError| ApiError::from_core(CoreError::adapter(e), &request_id);
         let sign_in = crate::global_id::parse("PasskeySignIn", "signInId", &input.sign_in_id)?;
         let ip_key = ip_throttle_key(request.client_ip);
 

@@ -146,7 +146,7 @@ impl PermissionsMutation {
             .pubsub
             .publish(POLICY_CHANGED_TOPIC, tenant.to_string().into_bytes())
             .await
-            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+            .map_err(|e| core(CoreError::adapter(e)))?;
         // The answer shows the rules in force (`effective` reads them again).
         let tx = ctx.tenant_tx(Access::Read).await?;
         let rules = permissions::rules(&tx).await.map_err(core)?;

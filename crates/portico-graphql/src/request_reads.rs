@@ -79,5 +79,5 @@ impl RequestReads {
 }
 
 fn outlived() -> portico_core::CoreError {
-    portico_core::CoreError::Adapter("the request's reads outlived its operation".to_owned())
+    portico_core::CoreError::adapter("the request's reads outlived its operation")
 }

@@ -231,7 +231,7 @@ impl StaffMutation {
                 message_id: None,
             })
             .await
-            .map_err(|e| core(CoreError::Adapter(e.to_string())))?;
+            .map_err(|e| core(CoreError::adapter(e)))?;
         Ok(InviteStaffPayload {
             invitation: Some(created.invitation.into()),
             user_errors: Vec::new(),

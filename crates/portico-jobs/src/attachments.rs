@@ -30,7 +30,7 @@ pub async fn purge_unsent(
         store
             .delete(&upload.storage_key)
             .await
-            .map_err(|e| CoreError::Adapter(e.to_string()))?;
+            .map_err(CoreError::adapter)?;
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
         attachments::forget_unsent(&tx, upload.id).await?;
         tx.commit().await?;

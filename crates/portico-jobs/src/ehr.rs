@@ -72,7 +72,7 @@ pub async fn schedule_due(
                 manual: false,
             })
             .await
-            .map_err(|e| CoreError::Adapter(e.to_string()))?;
+            .map_err(CoreError::adapter)?;
     }
     Ok(())
 }

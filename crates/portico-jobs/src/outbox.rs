@@ -103,10 +103,7 @@ pub async fn relay(
         // delivery job's claim makes the second job a no-op. One write for the batch: a
         // relay slower than a claim would see its own batch pending again.
         if !jobs.is_empty() {
-            queue
-                .enqueue_all(jobs)
-                .await
-                .map_err(|e| CoreError::Adapter(e.to_string()))?;
+            queue.enqueue_all(jobs).await.map_err(CoreError::adapter)?;
         }
         let ids: Vec<Uuid> = batch.iter().chain(&ehr_rows).map(|m| m.id).collect();
         let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
@@ -190,7 +187,7 @@ pub async fn deliver(
     // The sender ends only when every outcome is handed over (or recording stopped on an
     // error, which is the one to report).
     recorded?;
-    sent.map_err(|_| CoreError::Adapter("delivery outcomes were dropped".to_owned()))?;
+    sent.map_err(|_| CoreError::adapter("delivery outcomes were dropped"))?;
     Ok(())
 }
 

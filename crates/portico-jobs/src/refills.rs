@@ -63,9 +63,6 @@ pub async fn reroute_stale(
             refill_id,
         })
         .collect();
-    queue
-        .enqueue_all(jobs)
-        .await
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+    queue.enqueue_all(jobs).await.map_err(CoreError::adapter)?;
     Ok(stale.len())
 }

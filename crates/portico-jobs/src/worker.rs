@@ -190,6 +190,10 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
+    if let Err(e) = &result {
+        // Logged once, here, with its causes; the queue retries the job.
+        tracing::warn!(kind, error = %portico_core::error::chain(e), "job failed");
+    }
     result.map_err(Into::into)
 }
 

@@ -53,7 +53,7 @@ impl ObjectStoreAttachments {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> PortError {
+fn err(e: impl Into<portico_core::error::BoxError>) -> PortError {
     PortError::new("attachment-store", e)
 }
 

@@ -388,7 +388,7 @@ fn spawn_key_reload(tokens: Arc<JwtService>, shutdown: CancellationToken) {
                 () = shutdown.cancelled() => return,
                 _ = every.tick() => {
                     if let Err(e) = tokens.reload().await {
-                        tracing::warn!(error = %e, "reloading signing keys failed");
+                        tracing::warn!(error = %portico_core::error::chain(&e), "reloading signing keys failed");
                     }
                 }
             }
@@ -439,7 +439,7 @@ async fn spawn_policy_listener(
                                     break;
                                 }
                                 Err(e) => {
-                                    tracing::warn!(error = %e, "resubscribing failed");
+                                    tracing::warn!(error = %portico_core::error::chain(&e), "resubscribing failed");
                                     delay = (delay * 2).min(Duration::from_secs(30));
                                 }
                             }

@@ -49,7 +49,7 @@ pub async fn sync(db: &Db, billing: &Billing, tenant_id: TenantId) -> CoreResult
         .gateway
         .set_item_quantity(subscription, &seat_price, seats)
         .await
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+        .map_err(CoreError::adapter)?;
     Ok(match before {
         None => Seats::NotBilled,
         Some(from) if from == u64::from(seats) => Seats::Unchanged { seats },

@@ -129,7 +129,7 @@ pub async fn report(
             timestamp,
         })
         .await
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+        .map_err(CoreError::adapter)?;
     let monthly_active = row.monthly_active;
     let mut sent: usage_report::ActiveModel = row.into();
     sent.reported_at = Set(Some(now));

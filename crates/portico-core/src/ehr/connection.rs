@@ -85,8 +85,8 @@ pub fn endpoint(
 ) -> CoreResult<EhrEndpoint> {
     let secret = sealer
         .open(&connection.sealed_secret, &context(tx))
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
-    let secret = String::from_utf8(secret).map_err(|e| CoreError::Adapter(e.to_string()))?;
+        .map_err(CoreError::adapter)?;
+    let secret = String::from_utf8(secret).map_err(CoreError::adapter)?;
     let auth = if connection.auth_kind == SMART {
         EhrAuth::Smart {
             client_id: connection.client_id.clone().unwrap_or_default(),
@@ -214,7 +214,7 @@ pub async fn save(
     let sealed = match (secret, kept_secret(auth_kind, &token_endpoint)) {
         (Some(secret), _) => sealer
             .seal(secret.as_bytes(), &context(tx))
-            .map_err(|e| CoreError::Adapter(e.to_string()))?,
+            .map_err(CoreError::adapter)?,
         (None, Some(kept)) => kept,
         (None, None) => {
             let field = if auth_kind == SMART {

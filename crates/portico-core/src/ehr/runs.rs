@@ -87,7 +87,7 @@ pub async fn abandon(tx: &TenantTx, id: Uuid, now: DateTime<Utc>) -> CoreResult<
 
 /// Saves the counts so far (a page's worth), in the page's transaction.
 pub async fn save_counts(tx: &TenantTx, run_id: Uuid, counts: &Counts) -> CoreResult<()> {
-    let counts = serde_json::to_string(counts).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let counts = serde_json::to_string(counts).map_err(CoreError::adapter)?;
     tx.update::<Entity>()
         .col_expr(Column::Counts, sea_orm::sea_query::Expr::value(counts))
         .filter(Column::Id.eq(run_id))
@@ -116,8 +116,7 @@ pub async fn finish(
     };
     let mut active: ehr_sync_run::ActiveModel = run.into();
     active.status = Set(status.to_owned());
-    active.counts =
-        Set(serde_json::to_string(counts).map_err(|e| CoreError::Adapter(e.to_string()))?);
+    active.counts = Set(serde_json::to_string(counts).map_err(CoreError::adapter)?);
     active.error_code = Set(error.map(|(code, _)| code.to_owned()));
     active.error = Set(error.map(|(_, message)| message.chars().take(500).collect()));
     active.finished_at = Set(Some(now));

@@ -145,8 +145,8 @@ pub async fn run(
     if claimed.rows_affected == 0 {
         tx.rollback().await?;
         return match patient {
-            Some(_) => Err(CoreError::Adapter(
-                "the practice's EHR sync is running; the patient's pull is retried".to_owned(),
+            Some(_) => Err(CoreError::adapter(
+                "the practice's EHR sync is running; the patient's pull is retried",
             )),
             None => Ok(None),
         };

@@ -63,7 +63,7 @@ async fn queue(tx: &TenantTx, key: &str, payload: &Payload) -> CoreResult<bool> 
     if !connected(tx).await? {
         return Ok(false);
     }
-    let payload = serde_json::to_value(payload).map_err(|e| CoreError::Adapter(e.to_string()))?;
+    let payload = serde_json::to_value(payload).map_err(CoreError::adapter)?;
     outbox::ehr(tx, key, &payload).await
 }
 
@@ -162,7 +162,7 @@ pub async fn appointment_pending(tx: &TenantTx, id: Uuid) -> CoreResult<bool> {
 }
 
 pub fn payload_of(message: &outbox_message::Model) -> CoreResult<Payload> {
-    serde_json::from_str(&message.payload).map_err(|e| CoreError::Adapter(e.to_string()))
+    serde_json::from_str(&message.payload).map_err(CoreError::adapter)
 }
 
 /// The provider record of the user who decided.

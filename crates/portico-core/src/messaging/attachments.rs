@@ -128,7 +128,7 @@ pub async fn store(
     store
         .put(&stored.key, bytes)
         .await
-        .map_err(|e| CoreError::Adapter(e.to_string()))?;
+        .map_err(CoreError::adapter)?;
     Ok(stored)
 }
 

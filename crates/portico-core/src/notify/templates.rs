@@ -333,7 +333,7 @@ pub fn render(
         TEMPLATES
             .get_template(name)
             .and_then(|t| t.render(&ctx))
-            .map_err(|e| CoreError::Adapter(format!("notification template {name}: {e}")))
+            .map_err(CoreError::adapter)
     };
     Ok(Rendered {
         subject: copy.subject.clone(),

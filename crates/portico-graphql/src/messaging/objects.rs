@@ -393,7 +393,7 @@ impl Attachment {
             })
             .map_err(|e| {
                 ApiError::from_core(
-                    portico_core::CoreError::Adapter(e.to_string()),
+                    portico_core::CoreError::adapter(e),
                     &ctx.request()
                         .map(|r| r.request_id.clone())
                         .unwrap_or_default(),

@@ -213,10 +213,7 @@ impl MessagingSubscription {
             .subscribe(&topic(tenant.id()))
             .await
             .map_err(|e| {
-                ApiError::from_core(
-                    portico_core::CoreError::Adapter(e.to_string()),
-                    &scope.request_id,
-                )
+                ApiError::from_core(portico_core::CoreError::adapter(e), &scope.request_id)
             })?;
         let charts = if scope.is_staff() {
             None

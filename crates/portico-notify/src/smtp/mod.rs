@@ -69,7 +69,7 @@ impl SmtpMailer {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> PortError {
+fn err(e: lettre::error::Error) -> PortError {
     PortError::new("smtp", e)
 }
 

@@ -62,7 +62,7 @@ pub async fn download(
         Err(_) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", "not a valid link"),
     };
     let internal = |e: portico_core::CoreError| {
-        tracing::error!(error = %e, "attachment download failed");
+        tracing::error!(error = %portico_core::error::chain(&e), "attachment download failed");
         refuse(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "try again")
     };
     let tenant = match tenants::find_by_id(&services.db, tenant_id).await {
@@ -75,7 +75,10 @@ pub async fn download(
         match services.revocations.is_revoked(session).await {
             Ok(false) => {}
             Ok(true) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", "not a valid link"),
-            Err(e) => return internal(portico_core::CoreError::Adapter(e.to_string())),
+            Err(e) => {
+                portico_graphql::revocation_check_failed(&e, &request_id.0, session);
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "try again");
+            }
         }
     }
     let tx = match TenantTx::begin(&services.db, &tenant.scope(), Access::Write).await {
@@ -110,7 +113,7 @@ pub async fn download(
     }
     let bytes = match services.attachments.get(&found.storage_key).await {
         Ok(b) => b,
-        Err(e) => return internal(portico_core::CoreError::Adapter(e.to_string())),
+        Err(e) => return internal(portico_core::CoreError::adapter(e)),
     };
     let disposition = format!(
         "attachment; filename=\"{}\"",

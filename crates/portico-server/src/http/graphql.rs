@@ -32,8 +32,8 @@ use portico_core::{
     tenants::Addressed,
 };
 use portico_graphql::{
-    ApiError, BrowserSession, RequestContext, RequestMethod, RequestReads, SESSION_HEADER,
-    SESSION_HEADER_COOKIE, codes,
+    ApiError, BrowserSession, ErrorCode, RequestContext, RequestMethod, RequestReads,
+    SESSION_HEADER, SESSION_HEADER_COOKIE,
 };
 use serde_json::json;
 
@@ -70,7 +70,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
     if is_cross_site_form(&parts.headers) {
         return reject(
             StatusCode::BAD_REQUEST,
-            codes::CSRF_REJECTED,
+            ErrorCode::CsrfRejected,
             "send GraphQL as application/json, or add the X-Portico-CSRF header",
         );
     }
@@ -108,7 +108,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
         Err(_) => {
             return reject(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                codes::REQUEST_TOO_LARGE,
+                ErrorCode::RequestTooLarge,
                 &format!("the request body is larger than {limit} bytes"),
             );
         }
@@ -124,7 +124,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             Some(n) if n > 1 => {
                 return reject(
                     StatusCode::BAD_REQUEST,
-                    codes::TOO_MANY_FILES,
+                    ErrorCode::TooManyFiles,
                     "a request carries one file: upload attachments one at a time",
                 );
             }
@@ -150,7 +150,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             Err(_) => {
                 return reject(
                     StatusCode::BAD_REQUEST,
-                    codes::BAD_REQUEST,
+                    ErrorCode::BadRequest,
                     "the body is not a GraphQL request: expected JSON with a \"query\"",
                 );
             }
@@ -165,7 +165,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
     {
         return reject(
             StatusCode::BAD_REQUEST,
-            codes::BATCH_TOO_LARGE,
+            ErrorCode::BatchTooLarge,
             &format!("a batch holds 1 to {max_batch} operations"),
         );
     }
@@ -206,7 +206,7 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
         Err(_) => {
             return reject(
                 StatusCode::BAD_REQUEST,
-                codes::BAD_REQUEST,
+                ErrorCode::BadRequest,
                 "expected ?query=... (and optionally operationName and variables as JSON)",
             );
         }
@@ -457,7 +457,7 @@ async fn request_context(
         Addressed::Unknown => {
             return Err(reject(
                 StatusCode::NOT_FOUND,
-                codes::TENANT_NOT_FOUND,
+                ErrorCode::TenantNotFound,
                 &ApiError::TenantNotFound.message(),
             ));
         }
@@ -557,7 +557,7 @@ fn is_foreign_origin(parts: &axum::http::request::Parts, public_url: &str) -> bo
 fn foreign_origin() -> Response {
     reject(
         StatusCode::FORBIDDEN,
-        codes::CSRF_REJECTED,
+        ErrorCode::CsrfRejected,
         "a browser session is only accepted from Portico's own pages",
     )
 }
@@ -581,7 +581,7 @@ async fn session_principal(
         .is_revoked(claims.session_id)
         .await
         .map_err(|e| {
-            tracing::error!(request_id, error = %e, "revocation check failed");
+            portico_graphql::revocation_check_failed(&e, request_id, claims.session_id);
             unavailable()
         })?;
     if revoked {
@@ -639,14 +639,14 @@ async fn api_key_principal(
         )
         .await
         .map_err(|e| {
-            tracing::error!(request_id, error = %e, "rate limiter failed");
+            tracing::error!(request_id, error = %portico_core::error::chain(&e), "rate limiter failed");
             unavailable()
         })?;
     if let RateDecision::Limited { retry_after } = decision {
         let secs = retry_after.as_secs().max(1);
         let body = json!({ "errors": [{
             "message": format!("too many requests with this API key; retry in {secs} s"),
-            "extensions": { "code": codes::RATE_LIMITED, "retryAfter": secs },
+            "extensions": { "code": ErrorCode::RateLimited.as_str(), "retryAfter": secs },
         }] });
         let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
         if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
@@ -681,7 +681,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 fn unauthenticated() -> Response {
     reject(
         StatusCode::UNAUTHORIZED,
-        codes::UNAUTHENTICATED,
+        ErrorCode::Unauthenticated,
         &ApiError::Unauthenticated.message(),
     )
 }
@@ -781,7 +781,7 @@ async fn multipart_files(content_type: Option<&str>, body: axum::body::Bytes) ->
 fn not_multipart() -> Response {
     reject(
         StatusCode::BAD_REQUEST,
-        codes::BAD_REQUEST,
+        ErrorCode::BadRequest,
         "the body is not a GraphQL multipart request (operations, map, one file)",
     )
 }
@@ -789,7 +789,7 @@ fn not_multipart() -> Response {
 fn missing_query() -> Response {
     reject(
         StatusCode::BAD_REQUEST,
-        codes::BAD_REQUEST,
+        ErrorCode::BadRequest,
         "the request has no GraphQL \"query\"",
     )
 }
@@ -797,14 +797,15 @@ fn missing_query() -> Response {
 fn unavailable() -> Response {
     reject(
         StatusCode::SERVICE_UNAVAILABLE,
-        codes::UNAVAILABLE,
+        ErrorCode::Unavailable,
         &ApiError::Unavailable.message(),
     )
 }
 
 /// A request-level error in the GraphQL response shape.
-pub fn reject(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+pub fn reject(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(
