@@ -165,6 +165,21 @@ pub async fn care_team(tx: &TenantTx, chart: Uuid) -> CoreResult<Vec<care_team_m
         .await?)
 }
 
+/// A chart's restriction and its care team, as staff see them on an open chart; `None`
+/// for patients and proxies (a restriction is the practice's business) and for charts
+/// without one.
+pub async fn restriction_of(
+    tx: &TenantTx,
+    chart: &OpenChart,
+) -> CoreResult<Option<(chart_restriction::Model, Vec<Uuid>)>> {
+    if chart.is_patient_view() {
+        return Ok(None);
+    }
+    let found = restriction(tx, chart.id()).await?;
+    let team = care_team(tx, chart.id()).await?;
+    Ok(found.map(|r| (r, team.into_iter().map(|m| m.user_id).collect())))
+}
+
 /// Restricts a chart to practice admins and `care_team` (staff users of the practice), or
 /// lifts the restriction when `category` is `None`. Practice admins only (the API checks).
 pub async fn set_restriction(

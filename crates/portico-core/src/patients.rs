@@ -26,13 +26,6 @@ pub struct NewPatient {
     pub phone: Option<String>,
 }
 
-/// Contact details a patient or staff member may change.
-#[derive(Clone, Debug, Default)]
-pub struct ContactChanges {
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
 pub async fn create(tx: &TenantTx, actor: &Actor, new: NewPatient) -> CoreResult<patient::Model> {
     let model = new_chart(tx, new)?
         .insert(tx.conn())
@@ -217,27 +210,6 @@ pub async fn list_for(
         audit::record(tx, actor, access("patient.list", p.id)).await?;
     }
     Ok(visible)
-}
-
-pub async fn update_contact(
-    tx: &TenantTx,
-    actor: &Actor,
-    id: PatientId,
-    changes: ContactChanges,
-) -> CoreResult<patient::Model> {
-    let found = find(tx, id).await?;
-    let mut active: patient::ActiveModel = found.into();
-    if let Some(email) = changes.email {
-        active.email = Set(Some(email.trim().to_ascii_lowercase()));
-    }
-    if let Some(phone) = changes.phone {
-        active.phone = Set(Some(phone));
-    }
-    active.updated_at = Set(Utc::now());
-    let updated = active.update(tx.conn()).await?;
-    crate::ehr::writeback::queue_demographics(tx, updated.id, false).await?;
-    audit::record(tx, actor, access("patient.update", updated.id)).await?;
-    Ok(updated)
 }
 
 /// How a user reaches a chart.

@@ -8,7 +8,9 @@ use uuid::Uuid;
 use crate::{
     CoreError, CoreResult, PatientId, TenantTx, UserId, accounts,
     audit::{self, Access, Actor},
+    chart_access::{self, OpenChart, Purpose, Relationship, Viewer},
     entities::{patient, proxy_grant},
+    identity::Role,
 };
 
 pub const SCOPES: [&str; 4] = ["read", "message", "book", "refills"];
@@ -104,6 +106,31 @@ pub async fn claim_pending(tx: &TenantTx, user: UserId, email: &str) -> CoreResu
         .exec(tx.conn())
         .await?
         .rows_affected)
+}
+
+/// The chart whose proxies `viewer` may manage: staff any chart they may change (a
+/// restricted one needs a break-glass access), a patient only their own, never one shared
+/// with them. Anything else is `NotFound`. Opening it is audited as a read of the chart.
+pub async fn manageable_chart(
+    tx: &TenantTx,
+    actor: &Actor,
+    viewer: &Viewer,
+    chart: PatientId,
+) -> CoreResult<OpenChart> {
+    let opened = chart_access::open(tx, viewer, chart, Purpose::Write).await?;
+    if viewer.role == Role::Patient && opened.relationship != Relationship::Own {
+        return Err(CoreError::NotFound);
+    }
+    crate::records::audit(
+        tx,
+        actor,
+        &opened,
+        "patient.read",
+        "Patient",
+        Some(chart.as_uuid()),
+    )
+    .await?;
+    Ok(opened)
 }
 
 /// Grants on a chart, newest first.
