@@ -5,14 +5,7 @@
 
 use std::time::Duration;
 
-use portico_core::{
-    PatientId, TenantTx,
-    audit::Actor,
-    ehr::runs,
-    patients::{self, ContactChanges},
-    tenancy::Access,
-    tenants,
-};
+use portico_core::{TenantTx, audit::Actor, ehr::runs, patients, tenancy::Access, tenants};
 use portico_tests::{
     TestApp,
     fhir_server::{FhirServer, synthea},
@@ -471,21 +464,20 @@ async fn a_booking_is_written_back_and_a_patient_conflict_goes_to_review() {
     let mut ehr_patient = fhir_get(&server, "Patient/wb-pat").await;
     ehr_patient["telecom"] = json!([{ "system": "email", "value": "changed@ehr.example" }]);
     assert!(fhir_put(&server, &ehr_patient, None).await.is_success());
-    let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
-        .await
-        .unwrap();
-    patients::update_contact(
-        &tx,
-        &Actor::system(),
-        PatientId::from_uuid(chart.id),
-        ContactChanges {
-            email: Some("wren@portal.example".to_owned()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let (_, changed) = app
+        .gql_as(
+            "ehr-write",
+            &p.admin.access,
+            "mutation($input: UpdateContactDetailsInput!) { \
+             updateContactDetails(input: $input) { userErrors { code } } }",
+            json!({ "input": { "patientId": gid("Patient", chart.id), "email": "wren@portal.example" } }),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["updateContactDetails"]["userErrors"],
+        json!([]),
+        "{changed}"
+    );
     // The pull that runs meanwhile keeps Portico's unsent change.
     let again = sync_now(&app, "ehr-write").await;
     assert_eq!(counts(&again, "Patient").applied, 0, "{}", again.counts);

@@ -91,6 +91,19 @@ pub struct Access<'a> {
     pub patient_id: Option<Uuid>,
 }
 
+impl<'a> Access<'a> {
+    /// Something done to the practice's own resources (its settings, its billing, its
+    /// log), about no patient.
+    pub fn practice(action: &'a str, resource_type: &'a str, resource_id: Option<Uuid>) -> Self {
+        Self {
+            action,
+            resource_type,
+            resource_id,
+            patient_id: None,
+        }
+    }
+}
+
 /// Takes the tenant's write lock now: every audited writing transaction of a practice runs
 /// one after another on PostgreSQL, so a check made at the start of one sees everything the
 /// previous one committed. A writing transaction that also waits on other locks (a row, an
@@ -352,6 +365,132 @@ pub async fn search(
         query = query.filter(Column::PatientId.is_in(patients.clone()));
     }
     Ok(query.limit(limit).all(tx.conn()).await?)
+}
+
+/// Events with the names of the users who acted in them.
+#[derive(Clone, Debug, Default)]
+pub struct Named {
+    pub events: Vec<audit_event::Model>,
+    pub names: std::collections::HashMap<Uuid, String>,
+    /// More events matched than were listed (exports).
+    pub truncated: bool,
+}
+
+impl Named {
+    async fn of(
+        tx: &TenantTx,
+        events: Vec<audit_event::Model>,
+        truncated: bool,
+    ) -> CoreResult<Self> {
+        let ids: Vec<Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
+        let names = crate::accounts::names(tx, &ids).await?;
+        Ok(Self {
+            events,
+            names,
+            truncated,
+        })
+    }
+
+    /// The name of the user who acted in `event`, when a user whose account remains did.
+    pub fn name_of(&self, event: &audit_event::Model) -> Option<String> {
+        event.actor_id.and_then(|id| self.names.get(&id).cloned())
+    }
+
+    /// How a patient's access log names who acted: the person's name ("a former user" once
+    /// the account is gone), "an API client", or "Portico" for automatic work.
+    pub fn who(&self, event: &audit_event::Model) -> String {
+        match (event.actor_kind.as_str(), event.actor_id) {
+            ("user", Some(_)) => self
+                .name_of(event)
+                .unwrap_or_else(|| "a former user".to_owned()),
+            ("api_key", _) => "an API client".to_owned(),
+            _ => "Portico".to_owned(),
+        }
+    }
+}
+
+/// Who opened `user`'s own charts (not those shared with them through a proxy grant),
+/// newest first, at most `limit` events.
+pub async fn own_charts_log(
+    tx: &TenantTx,
+    actor: &Actor,
+    user: crate::UserId,
+    limit: u64,
+) -> CoreResult<Named> {
+    let own: Vec<Uuid> = crate::patients::accessible_to(tx, actor, user)
+        .await?
+        .into_iter()
+        .filter(|a| a.proxy_scopes.is_none())
+        .map(|a| a.chart.id)
+        .collect();
+    let filter = Filter {
+        patient_ids: Some(own),
+        ..Filter::default()
+    };
+    let events = search(tx, &filter, limit).await?;
+    Named::of(tx, events, false).await
+}
+
+/// The practice's events matching `filter`, newest first, at most `limit`, for practice
+/// admins; reading the log is recorded in it (`audit.read`).
+pub async fn read_log(
+    tx: &TenantTx,
+    actor: &Actor,
+    filter: &Filter,
+    limit: u64,
+) -> CoreResult<Named> {
+    let events = search(tx, filter, limit).await?;
+    let named = Named::of(tx, events, false).await?;
+    record_reading(tx, actor, "audit.read", filter).await?;
+    Ok(named)
+}
+
+/// The events of `filter`'s range (which must end after it starts: `INVALID_RANGE`), oldest
+/// first, at most `max_rows` (`truncated` when more matched), for an export; the export is
+/// recorded in the log (`audit.export`).
+pub async fn export(
+    tx: &TenantTx,
+    actor: &Actor,
+    filter: &Filter,
+    max_rows: u64,
+) -> CoreResult<Named> {
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to <= from
+    {
+        return Err(CoreError::invalid(
+            "to",
+            "INVALID_RANGE",
+            "the range must end after it starts",
+        ));
+    }
+    let mut events = search(tx, filter, max_rows + 1).await?;
+    let max = usize::try_from(max_rows).unwrap_or(usize::MAX);
+    let truncated = events.len() > max;
+    events.truncate(max);
+    events.reverse();
+    let named = Named::of(tx, events, truncated).await?;
+    record_reading(tx, actor, "audit.export", filter).await?;
+    Ok(named)
+}
+
+/// Records a reading of the log (naming the patient the reader asked about, if one).
+async fn record_reading(
+    tx: &TenantTx,
+    actor: &Actor,
+    action: &str,
+    filter: &Filter,
+) -> CoreResult<()> {
+    record(
+        tx,
+        actor,
+        Access {
+            action,
+            resource_type: "AuditLog",
+            resource_id: None,
+            patient_id: filter.patient_ids.as_ref().and_then(|p| p.first().copied()),
+        },
+    )
+    .await
 }
 
 /// The result of walking a tenant's chain from the first event.

@@ -165,6 +165,21 @@ pub async fn care_team(tx: &TenantTx, chart: Uuid) -> CoreResult<Vec<care_team_m
         .await?)
 }
 
+/// A chart's restriction and its care team, as staff see them on an open chart; `None`
+/// for patients and proxies (a restriction is the practice's business) and for charts
+/// without one.
+pub async fn restriction_of(
+    tx: &TenantTx,
+    chart: &OpenChart,
+) -> CoreResult<Option<(chart_restriction::Model, Vec<Uuid>)>> {
+    if chart.is_patient_view() {
+        return Ok(None);
+    }
+    let found = restriction(tx, chart.id()).await?;
+    let team = care_team(tx, chart.id()).await?;
+    Ok(found.map(|r| (r, team.into_iter().map(|m| m.user_id).collect())))
+}
+
 /// Restricts a chart to practice admins and `care_team` (staff users of the practice), or
 /// lifts the restriction when `category` is `None`. Practice admins only (the API checks).
 pub async fn set_restriction(
@@ -264,4 +279,31 @@ pub async fn set_restriction(
     )
     .await?;
     Ok(saved)
+}
+
+/// The chart whose proxies `viewer` may manage: staff any chart they may change (a
+/// restricted one needs a break-glass access), a patient only their own, never one shared
+/// with them. Anything else is `NotFound`. Opening it is audited as a read of the chart.
+pub async fn for_managing_proxies(
+    tx: &TenantTx,
+    actor: &Actor,
+    viewer: &Viewer,
+    chart: PatientId,
+) -> CoreResult<OpenChart> {
+    let opened = open(tx, viewer, chart, Purpose::Write).await?;
+    if viewer.role == Role::Patient && opened.relationship != Relationship::Own {
+        return Err(CoreError::NotFound);
+    }
+    audit::record(
+        tx,
+        &actor.clone().with_break_glass(opened.break_glass),
+        Access {
+            action: "patient.read",
+            resource_type: "Patient",
+            resource_id: Some(chart.as_uuid()),
+            patient_id: Some(chart.as_uuid()),
+        },
+    )
+    .await?;
+    Ok(opened)
 }

@@ -164,3 +164,32 @@ pub async fn accept(
     .await?;
     Ok(user)
 }
+
+/// The email that carries a new invitation's link (nothing about any patient). The link opens
+/// the console's page for it; the token rides in the fragment, which browsers never send to
+/// a server or put in a Referer.
+pub fn email(
+    created: &Created,
+    practice: &crate::entities::tenant::Model,
+    public_url: &str,
+    ttl: Duration,
+) -> crate::ports::Email {
+    let hours = ttl.as_secs() / 3600;
+    let link = format!(
+        "{public_url}/console/accept-invitation?practice={}#token={}",
+        practice.slug, created.token
+    );
+    let role = created.invitation.role.replace('_', " ");
+    crate::ports::Email {
+        to: created.invitation.email.clone(),
+        subject: format!("You are invited to {} on Portico", practice.display_name),
+        text: format!(
+            "You have been invited to join {} on Portico as {role}.\n\n\
+             Accept within {hours} hours: {link}\n\n\
+             If you did not expect this, ignore this email.",
+            practice.display_name,
+        ),
+        html: None,
+        message_id: None,
+    }
+}

@@ -4,8 +4,10 @@
 //! This crate knows nothing of HTTP, GraphQL or the job queue; those depend on it, never the
 //! other way round.
 
+pub mod account_mail;
 pub mod accounts;
 pub mod activation;
+pub mod admin_changes;
 pub mod adoption;
 pub mod api_keys;
 pub mod audit;
@@ -29,6 +31,7 @@ pub mod messaging;
 pub mod notify;
 pub mod outbox;
 pub mod passkeys;
+pub mod password_change;
 pub mod patient_search;
 pub mod patients;
 pub mod permissions;
@@ -43,13 +46,16 @@ pub mod refills;
 pub mod resets;
 pub mod scheduling;
 pub mod secrets;
+pub mod session_settings;
 pub mod sessions;
+pub mod sign_in;
 pub mod signing_keys;
 pub mod sql_params;
 pub mod statements;
 pub mod tenancy;
 pub mod tenants;
 pub mod throttle;
+pub mod totp_enrolment;
 
 pub use db::Db;
 pub use error::{CoreError, CoreResult};

@@ -10,7 +10,6 @@ use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
     entities::patient::{self, Column},
-    events,
     patient_search::{self, PatientSearch},
 };
 
@@ -23,13 +22,6 @@ pub struct NewPatient {
     pub family_name: String,
     pub birth_date: Option<NaiveDate>,
     pub gender: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
-/// Contact details a patient or staff member may change.
-#[derive(Clone, Debug, Default)]
-pub struct ContactChanges {
     pub email: Option<String>,
     pub phone: Option<String>,
 }
@@ -213,33 +205,6 @@ pub async fn list_for(
         audit::record(tx, actor, access("patient.list", p.id)).await?;
     }
     Ok(visible)
-}
-
-pub async fn update_contact(
-    tx: &TenantTx,
-    actor: &Actor,
-    id: PatientId,
-    changes: ContactChanges,
-) -> CoreResult<patient::Model> {
-    let found = find(tx, id).await?;
-    let mut active: patient::ActiveModel = found.into();
-    if let Some(email) = changes.email {
-        active.email = Set(Some(email.trim().to_ascii_lowercase()));
-    }
-    if let Some(phone) = changes.phone {
-        active.phone = Set(Some(phone));
-    }
-    active.updated_at = Set(Utc::now());
-    let updated = active.update(tx.conn()).await?;
-    events::publish(
-        tx,
-        events::Event::ContactDetailsChanged {
-            patient_id: updated.id,
-        },
-    )
-    .await?;
-    audit::record(tx, actor, access("patient.update", updated.id)).await?;
-    Ok(updated)
 }
 
 /// How a user reaches a chart.

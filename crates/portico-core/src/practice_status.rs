@@ -64,3 +64,32 @@ pub async fn set_status(
         tenant: active.update(tx.conn()).await?,
     })
 }
+
+/// The audit event of an operator suspending (`tenant.suspend`) or reactivating
+/// (`tenant.reactivate`) a practice; recorded in the practice's log and the platform's.
+pub fn status_event(suspend: bool, tenant: uuid::Uuid) -> crate::audit::Access<'static> {
+    crate::audit::Access {
+        action: if suspend {
+            "tenant.suspend"
+        } else {
+            "tenant.reactivate"
+        },
+        resource_type: "Tenant",
+        resource_id: Some(tenant),
+        patient_id: None,
+    }
+}
+
+/// An operator suspends or reactivates the transaction's practice ([`set_status`]); the
+/// change and the practice's own audit event commit together.
+pub async fn change_status(
+    tx: &TenantTx,
+    actor: &crate::audit::Actor,
+    suspend: bool,
+    reason: Option<String>,
+    billing_on: bool,
+) -> CoreResult<ResolvedTenant> {
+    let changed = set_status(tx, suspend, reason, billing_on).await?;
+    crate::audit::record(tx, actor, status_event(suspend, changed.tenant.id)).await?;
+    Ok(changed)
+}

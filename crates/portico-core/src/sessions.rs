@@ -250,6 +250,74 @@ async fn retire_successor(
     Ok(retired.rows_affected == 1)
 }
 
+/// A refresh answered ([`refresh`]).
+pub enum Refreshed {
+    /// The next token of the family, for the account and its role.
+    Renewed {
+        user: Box<crate::entities::user::Model>,
+        role: crate::identity::Role,
+        next: IssuedRefresh,
+    },
+    /// The token had been used already: the family is revoked in the database and the event
+    /// audited; commit, put the family on the revocation list, and refuse.
+    Reused { family_id: Uuid },
+}
+
+/// The code of a [`refresh`] refused for an unknown or expired token, or an account gone.
+const REFRESH_REFUSED: &str = "REFRESH_REFUSED";
+
+/// Whether a [`refresh`] failure is its refusal (roll back, and refuse as unauthenticated)
+/// rather than a failure of the database.
+pub fn is_refusal(err: &CoreError) -> bool {
+    matches!(err, CoreError::Invalid { code, .. } if *code == REFRESH_REFUSED)
+}
+
+/// Exchanges a refresh token for the next one (see [`rotate`]), audits a browser's retry
+/// (`auth.refresh_retried`) and a reuse (`auth.refresh_reused`). An unknown or expired token,
+/// or an account that is gone, is an error ([`is_refusal`]): nothing done here is kept.
+pub async fn refresh(
+    tx: &TenantTx,
+    presented: &str,
+    retry_grace: Option<Duration>,
+    actor: &crate::audit::Actor,
+) -> CoreResult<Refreshed> {
+    let refused = || CoreError::invalid("refreshToken", REFRESH_REFUSED, "sign in again");
+    let (user_id, next) = match rotate(tx, presented, retry_grace).await {
+        Ok((user_id, next, rotation)) => {
+            if rotation == Rotation::Retried {
+                crate::audit::record(
+                    tx,
+                    actor,
+                    session_event("auth.refresh_retried", next.family_id),
+                )
+                .await?;
+            }
+            (user_id, next)
+        }
+        Err(RefreshError::Reused { family_id }) => {
+            crate::audit::record(tx, actor, session_event("auth.refresh_reused", family_id))
+                .await?;
+            return Ok(Refreshed::Reused { family_id });
+        }
+        Err(RefreshError::Invalid | RefreshError::Expired) => return Err(refused()),
+        Err(RefreshError::Core(e)) => return Err(e),
+    };
+    // Read here rather than through `accounts`, which ends sessions on a role change: the
+    // two areas do not depend on each other.
+    let user = tx
+        .find::<crate::entities::user::Entity>()
+        .filter(crate::entities::user::Column::Id.eq(user_id.as_uuid()))
+        .one(tx.conn())
+        .await?
+        .ok_or_else(refused)?;
+    let role = crate::identity::Role::parse(&user.role).ok_or_else(refused)?;
+    Ok(Refreshed::Renewed {
+        user: Box::new(user),
+        role,
+        next,
+    })
+}
+
 /// The family a token belongs to, if the token is known.
 pub async fn family_of(tx: &TenantTx, presented: &str) -> CoreResult<Option<Uuid>> {
     Ok(tx
@@ -429,4 +497,60 @@ mod tests {
         }
         assert_eq!(describe_device(None), "");
     }
+}
+
+/// Where an ended session is listed as revoked, so its access token stops working before it
+/// expires.
+#[derive(Clone, Copy)]
+pub struct RevocationList<'a> {
+    pub revocations: &'a dyn crate::ports::Revocations,
+    /// How long an entry must last: an access token's longest life.
+    pub access_ttl: Duration,
+}
+
+impl RevocationList<'_> {
+    /// Lists `family` as revoked; a failure fails the caller's change (its session would
+    /// otherwise stay valid).
+    pub async fn revoke(&self, family: Uuid) -> CoreResult<()> {
+        self.revocations
+            .revoke(family, self.access_ttl)
+            .await
+            .map_err(CoreError::adapter)
+    }
+}
+
+fn session_event(action: &str, family_id: Uuid) -> crate::audit::Access<'_> {
+    crate::audit::Access {
+        action,
+        resource_type: "Session",
+        resource_id: Some(family_id),
+        patient_id: None,
+    }
+}
+
+/// Signs `session` out: its refresh tokens stop working, its access token too
+/// (`auth.sign_out`).
+pub async fn sign_out(
+    tx: &TenantTx,
+    list: RevocationList<'_>,
+    actor: &crate::audit::Actor,
+    session: Uuid,
+) -> CoreResult<()> {
+    revoke_family(tx, session).await?;
+    list.revoke(session).await?;
+    crate::audit::record(tx, actor, session_event("auth.sign_out", session)).await
+}
+
+/// Ends one of `user`'s sessions (`auth.session_ended`); another person's, or one already
+/// ended, is not found.
+pub async fn end(
+    tx: &TenantTx,
+    list: RevocationList<'_>,
+    actor: &crate::audit::Actor,
+    user: UserId,
+    family_id: Uuid,
+) -> CoreResult<()> {
+    end_of(tx, user, family_id).await?;
+    crate::audit::record(tx, actor, session_event("auth.session_ended", family_id)).await?;
+    list.revoke(family_id).await
 }

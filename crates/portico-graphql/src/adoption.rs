@@ -5,21 +5,21 @@
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;
 use portico_core::{
-    CoreError,
     adoption::{
-        rollup,
+        platform, rollup,
         series::{self, Granularity},
     },
+    audit,
     tenancy::Access,
 };
 
 use crate::{
+    ApiError,
     context::ContextExt,
-    user_error::{UserError, settle},
+    global_id,
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
-
-/// The most days one recompute may cover.
-const MAX_RECOMPUTE_DAYS: i64 = 92;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum AdoptionGranularity {
@@ -117,9 +117,6 @@ fn granularity_of(g: Option<AdoptionGranularity>) -> Granularity {
     }
 }
 
-/// The most practices one operator read covers.
-const MAX_PRACTICES: u64 = 500;
-
 #[derive(Default)]
 pub struct AdoptionQuery;
 
@@ -134,14 +131,12 @@ impl AdoptionQuery {
         to: NaiveDate,
         #[graphql(desc = "Day when unset.")] granularity: Option<AdoptionGranularity>,
     ) -> async_graphql::Result<Vec<AdoptionPoint>> {
-        ctx.authorize("adoption", "read").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
         let granularity = granularity_of(granularity);
-        let points = series::series(&tx, from, to, granularity)
-            .await
-            .map_err(|e| crate::ApiError::from_core(e, &request_id))?;
-        tx.rollback().await.ok();
+        let points = ctx
+            .run(Need::to("adoption", "read"), Access::Read, async |tx, _| {
+                series::series(tx, from, to, granularity).await
+            })
+            .await?;
         Ok(points.into_iter().map(AdoptionPoint::from).collect())
     }
 
@@ -155,67 +150,44 @@ impl AdoptionQuery {
         to: NaiveDate,
         granularity: Option<AdoptionGranularity>,
     ) -> async_graphql::Result<PlatformAdoption> {
-        let principal = ctx.authorize("tenants", "manage").await?.clone();
+        let need = Need::to("tenants", "manage");
+        ctx.caller(need).await?;
         if !ctx.tenant()?.is_platform() {
-            return Err(crate::ApiError::Forbidden.into());
+            return Err(ApiError::Forbidden.into());
         }
-        let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| crate::ApiError::from_core(e, &request_id);
         let granularity = granularity_of(granularity);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        portico_core::audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            portico_core::audit::Access {
-                action: "operator.adoption.read",
-                resource_type: "Tenant",
-                resource_id: None,
-                patient_id: None,
-            },
-        )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        let mut practices = Vec::new();
-        let mut all: Vec<(NaiveDate, series::Point)> = Vec::new();
-        for tenant in portico_core::tenants::list(&services.db, None, MAX_PRACTICES)
+        // The read is audited in the platform's log before any practice is read.
+        ctx.run(need, Access::Write, async |tx, caller| {
+            let read = audit::Access::practice("operator.adoption.read", "Tenant", None);
+            audit::record(tx, &caller.actor, read).await
+        })
+        .await?;
+        let read = platform::series(&ctx.services()?.db, from, to, granularity)
             .await
-            .map_err(core)?
-        {
-            if tenant.is_platform() {
-                continue;
-            }
-            let tx = portico_core::TenantTx::begin(&services.db, &tenant.scope(), Access::Read)
-                .await
-                .map_err(core)?;
-            let points = series::series(&tx, from, to, granularity)
-                .await
-                .map_err(core)?;
-            tx.rollback().await.ok();
-            all.extend(points.iter().map(|p| (p.start, p.clone())));
-            practices.push(PracticeAdoption {
-                tenant_id: crate::global_id::encode("Tenant", tenant.tenant.id),
-                name: tenant.tenant.name.clone(),
-                points: points.into_iter().map(AdoptionPoint::from).collect(),
-            });
-        }
-        all.sort_by_key(|(start, _)| *start);
-        let mut totals = Vec::new();
-        for chunk in all.chunk_by(|a, b| a.0 == b.0) {
-            let points: Vec<&series::Point> = chunk.iter().map(|(_, p)| p).collect();
-            totals.push(AdoptionPoint::from(series::combine(chunk[0].0, &points)));
-        }
-        Ok(PlatformAdoption { totals, practices })
+            .map_err(|e| ctx.fail(e))?;
+        Ok(PlatformAdoption {
+            totals: read.totals.into_iter().map(AdoptionPoint::from).collect(),
+            practices: read
+                .practices
+                .into_iter()
+                .map(|p| PracticeAdoption {
+                    tenant_id: global_id::encode("Tenant", p.practice.tenant.id),
+                    name: p.practice.tenant.name,
+                    points: p.points.into_iter().map(AdoptionPoint::from).collect(),
+                })
+                .collect(),
+        })
     }
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct RecomputeAdoptionPayload {
     /// Days computed.
     days: i64,
     user_errors: Vec<UserError>,
 }
+
+refusable!(RecomputeAdoptionPayload);
 
 #[derive(Default)]
 pub struct AdoptionMutation;
@@ -230,39 +202,15 @@ impl AdoptionMutation {
         from: NaiveDate,
         to: NaiveDate,
     ) -> async_graphql::Result<RecomputeAdoptionPayload> {
-        ctx.authorize("adoption", "read").await?;
-        let request_id = ctx.request()?.request_id.clone();
         let tz = rollup::zone(&ctx.tenant()?.tenant.time_zone);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let done = async {
-            if to < from || (to - from).num_days() >= MAX_RECOMPUTE_DAYS {
-                return Err(CoreError::invalid(
-                    "to",
-                    "INVALID_RANGE",
-                    format!(
-                        "from must not be after to, and the range at most {MAX_RECOMPUTE_DAYS} days"
-                    ),
-                ));
-            }
-            let mut day = from;
-            let mut days = 0;
-            while day <= to {
-                rollup::recompute(&tx, day, tz).await?;
-                day += chrono::Duration::days(1);
-                days += 1;
-            }
-            Ok(days)
-        }
-        .await;
-        Ok(match settle(tx, done, &request_id).await? {
-            Ok(days) => RecomputeAdoptionPayload {
-                days,
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => RecomputeAdoptionPayload {
-                days: 0,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("adoption", "read"), async |tx, _| {
+                rollup::recompute_range(tx, from, to, tz).await
+            })
+            .await?;
+        Ok(outcome.payload(|days| RecomputeAdoptionPayload {
+            days,
+            user_errors: Vec::new(),
+        }))
     }
 }

@@ -5,10 +5,9 @@ use chrono::{DateTime, Utc};
 use portico_core::{api_keys, entities::api_key, identity::Role, tenancy::Access};
 
 use crate::{
-    ApiError,
-    context::ContextExt,
-    global_id,
-    user_error::{UserError, settle},
+    ApiError, global_id,
+    run::{Need, OutcomeExt, Payload, Run, refusable},
+    user_error::UserError,
 };
 
 /// A developer's key. The secret itself is only ever returned by `createApiKey`.
@@ -54,6 +53,8 @@ pub struct CreateApiKeyPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(CreateApiKeyPayload);
+
 #[derive(InputObject)]
 pub struct RevokeApiKeyInput {
     id: ID,
@@ -71,15 +72,13 @@ pub struct ApiKeysQuery;
 impl ApiKeysQuery {
     /// The practice's API keys, newest first (practice admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKey>> {
-        ctx.authorize("api_keys", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let keys = api_keys::list(&tx)
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let keys = ctx
+            .run(
+                Need::to("api_keys", "manage"),
+                Access::Read,
+                async |tx, _| api_keys::list(tx).await,
+            )
+            .await?;
         Ok(keys.into_iter().map(ApiKey::from).collect())
     }
 }
@@ -94,38 +93,31 @@ impl ApiKeysMutation {
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
     ) -> async_graphql::Result<CreateApiKeyPayload> {
-        let principal = ctx.authorize("api_keys", "manage").await?.clone();
-        ctx.require_active_tenant()?;
-        let request_id = ctx.request()?.request_id.clone();
+        let need = Need::to("api_keys", "manage").new_work();
+        let caller = ctx.caller(need).await?;
         let Some(role) = Role::parse(&input.role) else {
-            return Ok(CreateApiKeyPayload {
-                user_errors: vec![UserError {
-                    field: "role".to_owned(),
-                    code: "INVALID_ROLE".to_owned(),
-                    message: "use practice_admin, provider or staff".to_owned(),
-                }],
-                ..Default::default()
-            });
+            return Ok(CreateApiKeyPayload::refused(vec![UserError::new(
+                "role",
+                "INVALID_ROLE",
+                "use practice_admin, provider or staff",
+            )]));
         };
         // A key cannot mint keys (they would outlive its revocation).
-        if principal.api_key_id.is_some() {
+        if caller.principal.api_key_id.is_some() {
             return Err(ApiError::Forbidden.into());
         }
-        crate::context::may_grant_role(&principal, role)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = ctx.actor(&principal);
-        let created = api_keys::create(&tx, &actor, principal.user_id, &input.name, role).await;
-        Ok(match settle(tx, created, &request_id).await? {
-            Ok(created) => CreateApiKeyPayload {
-                api_key: Some(created.key.into()),
-                secret: Some(created.secret),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => CreateApiKeyPayload {
-                user_errors,
-                ..Default::default()
-            },
-        })
+        crate::context::may_grant_role(&caller.principal, role)?;
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                let creator = caller.principal.user_id;
+                api_keys::create(tx, &caller.actor, creator, &input.name, role).await
+            })
+            .await?;
+        Ok(outcome.payload(|created| CreateApiKeyPayload {
+            api_key: Some(created.key.into()),
+            secret: Some(created.secret),
+            user_errors: Vec::new(),
+        }))
     }
 
     async fn revoke_api_key(
@@ -133,15 +125,14 @@ impl ApiKeysMutation {
         ctx: &Context<'_>,
         input: RevokeApiKeyInput,
     ) -> async_graphql::Result<RevokeApiKeyPayload> {
-        let principal = ctx.authorize("api_keys", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::parse("ApiKey", "id", &input.id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let revoked = api_keys::revoke(&tx, &ctx.actor(&principal), id)
-            .await
-            .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+        let revoked = ctx
+            .run(
+                Need::to("api_keys", "manage"),
+                Access::Write,
+                async |tx, caller| api_keys::revoke(tx, &caller.actor, id).await,
+            )
+            .await?;
         Ok(RevokeApiKeyPayload {
             api_key: revoked.into(),
         })

@@ -4,15 +4,15 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    accounts,
-    audit::{self, Access as AuditAccess, Filter},
+    audit::{self, Filter},
     entities::audit_event,
-    identity::Role,
-    patients,
     tenancy::Access,
 };
 
-use crate::{ApiError, context::ContextExt, global_id};
+use crate::{
+    ApiError, global_id,
+    run::{Need, Run},
+};
 
 /// One entry of a patient's access log.
 #[derive(SimpleObject)]
@@ -67,18 +67,19 @@ pub(crate) fn resource_id(event: &audit_event::Model) -> Option<ID> {
         .map(|id| global_id::encode(&event.resource_type, id))
 }
 
-fn who(
-    event: &audit_event::Model,
-    names: &std::collections::HashMap<uuid::Uuid, String>,
-) -> String {
-    match (event.actor_kind.as_str(), event.actor_id) {
-        ("user", Some(id)) => names
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| "a former user".to_owned()),
-        ("api_key", _) => "an API client".to_owned(),
-        _ => "Portico".to_owned(),
-    }
+/// The events a practice admin asks for: a time range, a user, a patient.
+pub(crate) fn filter(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    user_id: Option<&ID>,
+    patient_id: Option<&ID>,
+) -> Result<Filter, ApiError> {
+    Ok(Filter {
+        from,
+        to,
+        actor_id: global_id::parse_opt("User", "userId", user_id)?,
+        patient_ids: global_id::parse_opt("Patient", "patientId", patient_id)?.map(|p| vec![p]),
+    })
 }
 
 #[derive(Default)]
@@ -92,40 +93,24 @@ impl AuditQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<ChartAccessEntry>> {
-        let principal = ctx.authorize("own_chart", "read").await?.clone();
-        if principal.role != Role::Patient {
+        let need = Need::to("own_chart", "read");
+        // Only a patient has charts of their own: the policy may let staff read a chart,
+        // but this log is the patient's.
+        if !ctx.caller(need).await?.is_patient() {
             return Err(ApiError::Forbidden.into());
         }
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let limit = u64::try_from(first.unwrap_or(50).clamp(1, 500)).unwrap_or(50);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let own: Vec<uuid::Uuid> =
-            patients::accessible_to(&tx, &ctx.actor(&principal), principal.user_id)
-                .await
-                .map_err(core)?
-                .into_iter()
-                .filter(|a| a.proxy_scopes.is_none())
-                .map(|a| a.chart.id)
-                .collect();
-        let events = audit::search(
-            &tx,
-            &Filter {
-                patient_ids: Some(own),
-                ..Filter::default()
-            },
-            limit,
-        )
-        .await
-        .map_err(core)?;
-        let ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
-        let names = accounts::names(&tx, &ids).await.map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        Ok(events
+        let log = ctx
+            .run(need, Access::Write, async |tx, caller| {
+                audit::own_charts_log(tx, &caller.actor, caller.principal.user_id, limit).await
+            })
+            .await?;
+        Ok(log
+            .events
             .iter()
             .map(|e| ChartAccessEntry {
                 at: e.occurred_at,
-                who: who(e, &names),
+                who: log.who(e),
                 role: e.actor_role.clone(),
                 action: e.action.clone(),
                 break_glass: e.break_glass_id.is_some(),
@@ -144,42 +129,26 @@ impl AuditQuery {
         patient_id: Option<ID>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<AuditEvent>> {
-        let principal = ctx.authorize("audit", "read").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let decode = |ty, field, id: &Option<ID>| global_id::parse_opt(ty, field, id.as_ref());
-        let filter = Filter {
-            from,
-            to,
-            actor_id: decode("User", "userId", &user_id)?,
-            patient_ids: decode("Patient", "patientId", &patient_id)?.map(|p| vec![p]),
-        };
+        let filter = filter(from, to, user_id.as_ref(), patient_id.as_ref())?;
         let limit = u64::try_from(first.unwrap_or(100).clamp(1, 1000)).unwrap_or(100);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let events = audit::search(&tx, &filter, limit).await.map_err(core)?;
-        let ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
-        let names = accounts::names(&tx, &ids).await.map_err(core)?;
-        audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            AuditAccess {
-                action: "audit.read",
-                resource_type: "AuditLog",
-                resource_id: None,
-                patient_id: filter.patient_ids.as_ref().and_then(|p| p.first().copied()),
-            },
-        )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        Ok(events
+        let log = ctx
+            .run(
+                Need::to("audit", "read"),
+                Access::Write,
+                async |tx, caller| audit::read_log(tx, &caller.actor, &filter, limit).await,
+            )
+            .await?;
+        let names: Vec<Option<String>> = log.events.iter().map(|e| log.name_of(e)).collect();
+        Ok(log
+            .events
             .into_iter()
-            .map(|e| AuditEvent {
+            .zip(names)
+            .map(|(e, actor_name)| AuditEvent {
                 resource_id: resource_id(&e),
                 id: global_id::encode("AuditEvent", e.id),
                 seq: e.seq,
                 at: e.occurred_at,
-                actor_name: e.actor_id.and_then(|id| names.get(&id).cloned()),
+                actor_name,
                 actor_id: actor_id(&e),
                 actor_kind: e.actor_kind,
                 actor_role: e.actor_role,

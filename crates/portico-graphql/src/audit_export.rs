@@ -3,13 +3,12 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use portico_core::{
-    accounts,
-    audit::{self, Access as AuditAccess, Filter},
-    tenancy::Access,
-};
+use portico_core::{CoreError, audit, tenancy::Access};
 
-use crate::{ApiError, context::ContextExt, global_id};
+use crate::{
+    global_id,
+    run::{Need, Run},
+};
 
 /// The most events one export holds; narrow the range for more.
 const MAX_ROWS: u64 = 50_000;
@@ -38,51 +37,18 @@ impl AuditExportQuery {
         user_id: Option<ID>,
         patient_id: Option<ID>,
     ) -> async_graphql::Result<AuditExport> {
-        let principal = ctx.authorize("audit", "read").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        if to <= from {
-            return Err(ApiError::BadUserInput {
-                field: "to",
-                code: "INVALID_RANGE",
-                message: "the range must end after it starts".to_owned(),
-            }
-            .into());
-        }
-        let decode = |ty, field, id: &Option<ID>| global_id::parse_opt(ty, field, id.as_ref());
-        let filter = Filter {
-            from: Some(from),
-            to: Some(to),
-            actor_id: decode("User", "userId", &user_id)?,
-            patient_ids: decode("Patient", "patientId", &patient_id)?.map(|p| vec![p]),
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let mut events = audit::search(&tx, &filter, MAX_ROWS + 1)
-            .await
-            .map_err(core)?;
-        let truncated = events.len() > usize::try_from(MAX_ROWS).unwrap_or(usize::MAX);
-        events.truncate(usize::try_from(MAX_ROWS).unwrap_or(usize::MAX));
-        events.reverse();
-        let ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
-        let names = accounts::names(&tx, &ids).await.map_err(core)?;
-        audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            AuditAccess {
-                action: "audit.export",
-                resource_type: "AuditLog",
-                resource_id: None,
-                patient_id: filter.patient_ids.as_ref().and_then(|p| p.first().copied()),
-            },
-        )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+        let filter =
+            crate::audit::filter(Some(from), Some(to), user_id.as_ref(), patient_id.as_ref())?;
+        let log = ctx
+            .run(
+                Need::to("audit", "read"),
+                Access::Write,
+                async |tx, caller| audit::export(tx, &caller.actor, &filter, MAX_ROWS).await,
+            )
+            .await?;
 
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let internal = |_| ApiError::Internal {
-            request_id: Some(request_id.clone()),
-        };
+        let internal = || ctx.fail(CoreError::adapter("audit export not written"));
         writer
             .write_record([
                 "seq",
@@ -100,8 +66,8 @@ impl AuditExportQuery {
                 "break_glass_id",
                 "hash",
             ])
-            .map_err(internal)?;
-        for e in &events {
+            .map_err(|_| internal())?;
+        for e in &log.events {
             let text = |v: Option<String>| v.unwrap_or_default();
             writer
                 .write_record([
@@ -109,7 +75,7 @@ impl AuditExportQuery {
                     e.occurred_at.to_rfc3339(),
                     e.actor_kind.clone(),
                     text(crate::audit::actor_id(e).map(|id| id.0)),
-                    text(e.actor_id.and_then(|id| names.get(&id).cloned())),
+                    text(log.name_of(e)),
                     text(e.actor_role.clone()),
                     e.action.clone(),
                     e.resource_type.clone(),
@@ -123,17 +89,13 @@ impl AuditExportQuery {
                     ),
                     e.hash.clone(),
                 ])
-                .map_err(internal)?;
+                .map_err(|_| internal())?;
         }
-        let bytes = writer.into_inner().map_err(|_| ApiError::Internal {
-            request_id: Some(request_id.clone()),
-        })?;
+        let bytes = writer.into_inner().map_err(|_| internal())?;
         Ok(AuditExport {
-            csv: String::from_utf8(bytes).map_err(|_| ApiError::Internal {
-                request_id: Some(request_id.clone()),
-            })?,
-            rows: i32::try_from(events.len()).unwrap_or(i32::MAX),
-            truncated,
+            csv: String::from_utf8(bytes).map_err(|_| internal())?,
+            rows: i32::try_from(log.events.len()).unwrap_or(i32::MAX),
+            truncated: log.truncated,
         })
     }
 }

@@ -6,17 +6,23 @@
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
+    CoreResult,
     billing::{
         Billing as BillingOn, accounts,
-        gateway::{BillingError, CheckoutRequest, InvoiceSummary, NewCustomer},
+        gateway::InvoiceSummary,
         lifecycle::{self, Notice},
         plans::{self, Plan},
+        sessions,
     },
     entities::billing_account,
-    tenancy::Access,
 };
 
-use crate::{ApiError, context::ContextExt, user_error::UserError};
+use crate::{
+    ApiError,
+    context::ContextExt,
+    run::{Need, Run},
+    user_error::UserError,
+};
 
 /// A plan a practice can choose.
 #[derive(SimpleObject)]
@@ -77,10 +83,9 @@ pub async fn notice_for(ctx: &Context<'_>) -> Result<Option<BillingNotice>, ApiE
     let Some(billing) = &services.billing else {
         return Ok(None);
     };
-    let request_id = ctx.request()?.request_id.clone();
     let account = accounts::find(&services.db, ctx.tenant()?.tenant.id)
         .await
-        .map_err(|e| ApiError::from_core(e, &request_id))?;
+        .map_err(|e| ctx.fail(e))?;
     Ok(account
         .and_then(|a| lifecycle::notice(&a, &billing.settings))
         .map(Into::into))
@@ -184,8 +189,7 @@ impl Billing {
 
     /// When a practice that is past due is suspended unless it pays.
     async fn grace_ends_at(&self) -> Option<DateTime<Utc>> {
-        let on = self.on.as_ref()?;
-        Some(self.account.as_ref()?.past_due_since? + on.settings.grace)
+        lifecycle::grace_ends_at(self.account.as_ref()?, &self.on.as_ref()?.settings)
     }
 
     /// The last payment that failed, until one succeeds.
@@ -199,8 +203,7 @@ impl Billing {
 
     /// Until when a cancelled practice's data is kept for export.
     async fn data_retained_until(&self) -> Option<DateTime<Utc>> {
-        let on = self.on.as_ref()?;
-        Some(self.account.as_ref()?.cancelled_at? + on.settings.retention)
+        lifecycle::retained_until(self.account.as_ref()?, &self.on.as_ref()?.settings)
     }
 
     async fn notice(&self) -> Option<BillingNotice> {
@@ -239,15 +242,14 @@ pub struct BillingQuery;
 impl BillingQuery {
     /// The practice's plan, subscription, status and invoices (practice admins).
     async fn billing(&self, ctx: &Context<'_>) -> async_graphql::Result<Billing> {
-        ctx.authorize("billing", "manage").await?;
+        ctx.caller(Need::to("billing", "manage")).await?;
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
         let tenant = ctx.tenant()?;
         let account = match &services.billing {
             Some(on) => Some(
                 accounts::ensure(&services.db, tenant.tenant.id, &on.settings, Utc::now())
                     .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?,
+                    .map_err(|e| ctx.fail(e))?,
             ),
             None => None,
         };
@@ -272,48 +274,24 @@ pub struct BillingSessionPayload {
     user_errors: Vec<UserError>,
 }
 
-fn refused(field: &str, code: &str, message: &str) -> BillingSessionPayload {
-    BillingSessionPayload {
-        url: None,
-        user_errors: vec![UserError {
-            field: field.to_owned(),
-            code: code.to_owned(),
-            message: message.to_owned(),
-        }],
-    }
+/// The payment provider's page, or why it was not opened (`userErrors`). A private helper:
+/// the session is opened outside [`Run::mutate`], since no transaction is held while the
+/// provider is called.
+fn session_payload(
+    ctx: &Context<'_>,
+    opened: CoreResult<String>,
+) -> async_graphql::Result<BillingSessionPayload> {
+    Ok(match opened {
+        Ok(url) => BillingSessionPayload {
+            url: Some(url),
+            user_errors: Vec::new(),
+        },
+        Err(e) => BillingSessionPayload {
+            url: None,
+            user_errors: UserError::of_input(e).map_err(|e| ctx.fail(e))?,
+        },
+    })
 }
-
-fn provider_refused(e: &BillingError) -> BillingSessionPayload {
-    tracing::warn!(error = %e, "payment provider call failed");
-    match e {
-        BillingError::Refused { .. } => refused(
-            "billing",
-            "PAYMENT_PROVIDER_REFUSED",
-            "the payment provider refused the request",
-        ),
-        BillingError::Unavailable(_) => refused(
-            "billing",
-            "PAYMENT_PROVIDER_UNAVAILABLE",
-            "the payment provider cannot be reached; try again shortly",
-        ),
-    }
-}
-
-const BILLING_OFF: (&str, &str, &str) = (
-    "billing",
-    "BILLING_OFF",
-    "billing is off: every practice is on the self-hosted plan",
-);
-
-/// Subscription states in which a new checkout would make a second subscription.
-const SUBSCRIBED: &[&str] = &[
-    "trialing",
-    "active",
-    "past_due",
-    "unpaid",
-    "paused",
-    "incomplete",
-];
 
 #[derive(Default)]
 pub struct BillingMutation;
@@ -327,82 +305,19 @@ impl BillingMutation {
         ctx: &Context<'_>,
         input: StartCheckoutInput,
     ) -> async_graphql::Result<BillingSessionPayload> {
-        let principal = ctx.authorize("billing", "manage").await?.clone();
+        let caller = ctx.caller(Need::to("billing", "manage")).await?;
         let services = ctx.services()?;
-        let Some(on) = &services.billing else {
-            let (field, code, message) = BILLING_OFF;
-            return Ok(refused(field, code, message));
-        };
-        let Some(plan) = on.settings.catalogue.find(&input.plan).cloned() else {
-            return Ok(refused("plan", "UNKNOWN_PLAN", "no such plan"));
-        };
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let tenant = ctx.tenant()?.tenant.clone();
-        let now = Utc::now();
-        let account = accounts::ensure(&services.db, tenant.id, &on.settings, now)
-            .await
-            .map_err(core)?;
-        if account
-            .subscription_status
-            .as_deref()
-            .is_some_and(|s| SUBSCRIBED.contains(&s))
-        {
-            return Ok(refused(
-                "plan",
-                "ALREADY_SUBSCRIBED",
-                "the practice has a subscription: change its plan in the billing portal",
-            ));
-        }
-        let customer = match account.customer_id {
-            Some(customer) => customer,
-            None => {
-                let made = on
-                    .gateway
-                    .create_customer(&NewCustomer {
-                        tenant_id: tenant.id,
-                        name: tenant.name.clone(),
-                        email: None,
-                    })
-                    .await;
-                match made {
-                    // Two admins at once: the first link stands.
-                    Ok(made) => accounts::link_customer(&services.db, tenant.id, &made)
-                        .await
-                        .map_err(core)?,
-                    Err(e) => return Ok(provider_refused(&e)),
-                }
-            }
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let seats = accounts::seats(&tx).await.map_err(core)?;
-        portico_core::audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            billing_access("billing.checkout.start"),
+        let opened = sessions::checkout(
+            &services.db,
+            services.billing.as_ref(),
+            ctx.tenant()?,
+            &caller.actor,
+            &input.plan,
+            &services.public_url,
+            Utc::now(),
         )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        let base = format!("{}/console/billing", services.public_url);
-        let request = CheckoutRequest {
-            tenant_id: tenant.id,
-            customer_id: customer,
-            plan,
-            seats,
-            trial_end: account
-                .trial_ends_at
-                .filter(|end| *end > now + chrono::Duration::days(2)),
-            success_url: format!("{base}?checkout=done"),
-            cancel_url: format!("{base}?checkout=cancelled"),
-        };
-        Ok(match on.gateway.checkout_url(&request).await {
-            Ok(url) => BillingSessionPayload {
-                url: Some(url),
-                user_errors: Vec::new(),
-            },
-            Err(e) => provider_refused(&e),
-        })
+        .await;
+        session_payload(ctx, opened)
     }
 
     /// A Customer Portal session: the URL where the admin changes plan or card, sees
@@ -411,51 +326,16 @@ impl BillingMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BillingSessionPayload> {
-        let principal = ctx.authorize("billing", "manage").await?.clone();
+        let caller = ctx.caller(Need::to("billing", "manage")).await?;
         let services = ctx.services()?;
-        let Some(on) = &services.billing else {
-            let (field, code, message) = BILLING_OFF;
-            return Ok(refused(field, code, message));
-        };
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let tenant_id = ctx.tenant()?.tenant.id;
-        let customer = accounts::find(&services.db, tenant_id)
-            .await
-            .map_err(core)?
-            .and_then(|a| a.customer_id);
-        let Some(customer) = customer else {
-            return Ok(refused(
-                "billing",
-                "NO_SUBSCRIPTION",
-                "the practice has not subscribed yet: start a checkout",
-            ));
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        portico_core::audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            billing_access("billing.portal.open"),
+        let opened = sessions::portal(
+            &services.db,
+            services.billing.as_ref(),
+            ctx.tenant()?,
+            &caller.actor,
+            &services.public_url,
         )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        let return_url = format!("{}/console/billing", services.public_url);
-        Ok(match on.gateway.portal_url(&customer, &return_url).await {
-            Ok(url) => BillingSessionPayload {
-                url: Some(url),
-                user_errors: Vec::new(),
-            },
-            Err(e) => provider_refused(&e),
-        })
-    }
-}
-
-fn billing_access(action: &'static str) -> portico_core::audit::Access<'static> {
-    portico_core::audit::Access {
-        action,
-        resource_type: "Billing",
-        resource_id: None,
-        patient_id: None,
+        .await;
+        session_payload(ctx, opened)
     }
 }

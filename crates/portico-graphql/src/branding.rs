@@ -3,16 +3,12 @@
 //! nearest darker colour that would pass.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use portico_core::{
-    audit::{self, Access as AuditAccess},
-    branding::{self, BrandingChange},
-    tenancy::Access,
-};
+use portico_core::branding::{self, BrandingChange};
 
 use crate::{
-    context::ContextExt,
+    run::{Need, Run},
     tenants::TenantBranding,
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
 
 /// Only the fields given change.
@@ -52,39 +48,22 @@ impl BrandingMutation {
         ctx: &Context<'_>,
         input: UpdateBrandingInput,
     ) -> async_graphql::Result<UpdateBrandingPayload> {
-        let principal = ctx.authorize("branding", "write").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let suggestion = input
             .primary_color
             .as_deref()
             .and_then(branding::suggested_primary_color);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let updated = async {
-            let updated = branding::update(
-                &tx,
-                BrandingChange {
-                    display_name: input.display_name,
-                    primary_color: input.primary_color,
-                    logo_url: input.logo_url,
-                    phone: input.phone,
-                },
-            )
+        let change = BrandingChange {
+            display_name: input.display_name,
+            primary_color: input.primary_color,
+            logo_url: input.logo_url,
+            phone: input.phone,
+        };
+        let outcome = ctx
+            .mutate(Need::to("branding", "write"), async |tx, caller| {
+                branding::change(tx, &caller.actor, change).await
+            })
             .await?;
-            audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                AuditAccess {
-                    action: "settings.branding",
-                    resource_type: "Tenant",
-                    resource_id: Some(updated.tenant.id),
-                    patient_id: None,
-                },
-            )
-            .await?;
-            Ok(updated)
-        }
-        .await;
-        Ok(match settle(tx, updated, &request_id).await? {
+        Ok(match outcome {
             Ok(updated) => UpdateBrandingPayload {
                 tenant: Some(TenantBranding::from(&updated)),
                 user_errors: Vec::new(),

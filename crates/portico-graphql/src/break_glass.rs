@@ -1,21 +1,16 @@
 //! Break-glass access to restricted charts: staff open one with a stated reason for a
 //! limited time; practice admins list the accesses and mark them reviewed.
 
-use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject,
-    connection::{Connection, Edge, query},
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::query};
 use chrono::{DateTime, Utc};
-use portico_core::{
-    PatientId, break_glass, chart_access::Viewer, entities::break_glass_access, tenancy::Access,
-};
+use portico_core::{PatientId, break_glass, entities::break_glass_access, tenancy::Access};
 
 use crate::{
-    ApiError,
     context::ContextExt,
     global_id,
-    records::Page_,
-    user_error::{UserError, settle},
+    records::{self, Page_},
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
 #[derive(SimpleObject)]
@@ -56,11 +51,13 @@ pub struct BreakGlassInput {
     reason: String,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct BreakGlassPayload {
     access: Option<BreakGlassAccess>,
     user_errors: Vec<UserError>,
 }
+
+refusable!(BreakGlassPayload);
 
 #[derive(InputObject)]
 pub struct ReviewBreakGlassAccessInput {
@@ -86,42 +83,34 @@ impl BreakGlassQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page_<BreakGlassAccess>> {
-        let principal = ctx.authorize("break_glass", "review").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
+        let need = Need::to("break_glass", "review");
+        ctx.caller(need).await?;
         query(
             after,
             None,
             first,
             None,
             |after: Option<usize>, _: Option<usize>, first, _| async move {
-                let core = |e| ApiError::from_core(e, &request_id);
-                let limit = first.unwrap_or(20).clamp(1, 100);
-                let offset = after.map_or(0, |a| a + 1);
-                let tx = ctx.tenant_tx(Access::Write).await?;
-                let mut rows = break_glass::list(
-                    &tx,
-                    &ctx.actor(&principal),
-                    reviewed,
-                    offset as u64,
-                    limit as u64 + 1,
-                )
-                .await
-                .map_err(core)?;
-                let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.user_id).collect();
-                let names = portico_core::accounts::names(&tx, &ids)
-                    .await
-                    .map_err(core)?;
-                tx.commit().await.map_err(core)?;
-                let has_next = rows.len() > limit;
-                rows.truncate(limit);
-                let mut connection = Connection::new(offset > 0, has_next);
-                connection
-                    .edges
-                    .extend(rows.into_iter().enumerate().map(|(i, r)| {
+                let page = records::page_of(after, first);
+                // Writing: reading the list is audited.
+                let (rows, names) = ctx
+                    .run(need, Access::Write, async |tx, caller| {
+                        let rows =
+                            break_glass::list(tx, &caller.actor, reviewed, page.offset, page.limit)
+                                .await?;
+                        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.user_id).collect();
+                        let names = portico_core::accounts::names(tx, &ids).await?;
+                        Ok((rows, names))
+                    })
+                    .await?;
+                Ok::<_, async_graphql::Error>(records::connection(
+                    page,
+                    records::shown(page, rows),
+                    |r| {
                         let name = names.get(&r.user_id).cloned();
-                        Edge::new(offset + i, access(r, name))
-                    }));
-                Ok::<_, async_graphql::Error>(connection)
+                        access(r, name)
+                    },
+                ))
             },
         )
         .await
@@ -141,33 +130,25 @@ impl BreakGlassMutation {
         ctx: &Context<'_>,
         input: BreakGlassInput,
     ) -> async_graphql::Result<BreakGlassPayload> {
-        let principal = ctx.authorize("break_glass", "open").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let ttl = ctx.services()?.break_glass_ttl;
         let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let opened = break_glass::open(
-            &tx,
-            &ctx.actor(&principal),
-            &Viewer {
-                user_id: principal.user_id,
-                role: principal.role,
-            },
-            PatientId::from_uuid(patient),
-            &input.reason,
-            ttl,
-        )
-        .await;
-        Ok(match settle(tx, opened, &request_id).await? {
-            Ok(m) => BreakGlassPayload {
-                access: Some(access(m, None)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => BreakGlassPayload {
-                access: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("break_glass", "open"), async |tx, caller| {
+                break_glass::open(
+                    tx,
+                    &caller.actor,
+                    &caller.viewer(),
+                    PatientId::from_uuid(patient),
+                    &input.reason,
+                    ttl,
+                )
+                .await
+            })
+            .await?;
+        Ok(outcome.payload(|m| BreakGlassPayload {
+            access: Some(access(m, None)),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Marks a break-glass access reviewed (practice admins).
@@ -176,15 +157,16 @@ impl BreakGlassMutation {
         ctx: &Context<'_>,
         input: ReviewBreakGlassAccessInput,
     ) -> async_graphql::Result<ReviewBreakGlassAccessPayload> {
-        let principal = ctx.authorize("break_glass", "review").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let id = global_id::parse("BreakGlassAccess", "id", &input.id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let reviewed = break_glass::review(&tx, &ctx.actor(&principal), principal.user_id, id)
-            .await
-            .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+        let reviewed = ctx
+            .run(
+                Need::to("break_glass", "review"),
+                Access::Write,
+                async |tx, caller| {
+                    break_glass::review(tx, &caller.actor, caller.principal.user_id, id).await
+                },
+            )
+            .await?;
         Ok(ReviewBreakGlassAccessPayload {
             access: access(reviewed, None),
         })

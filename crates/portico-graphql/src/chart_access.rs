@@ -1,166 +1,137 @@
-//! Opening a chart for a resolver: the policy check (patients: `own_chart`; staff:
-//! `patients`), then [`portico_core::chart_access::open`] in a reading transaction for reads
-//! (audited as it ends) and a writing one for changes, with the actor flagged when the chart
-//! was opened by breaking the glass. Also chart restrictions (practice admins).
+//! Working on a chart for a resolver: the policy check (patients: `own_chart`; staff:
+//! `patients`), then [`portico_core::chart_access::open`] and the work in the runner's
+//! transaction: a reading one for [`read`] (audited as it ends; a query's reads share the
+//! request's), a writing one for [`write`] and [`mutate`], with the actor flagged when the
+//! chart was opened by breaking the glass. Also chart restrictions (practice admins).
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use portico_core::{
-    PatientId, TenantTx,
+    CoreResult, PatientId, TenantTx,
     audit::Actor,
-    chart_access::{self, OpenChart, Purpose, Viewer},
+    chart_access::{self, OpenChart, Purpose},
     entities::chart_restriction,
-    identity::Role,
     tenancy::Access,
 };
-use std::sync::Arc;
-
 use uuid::Uuid;
 
 use crate::{
-    ApiError, RequestReads,
-    context::ContextExt,
-    global_id,
-    user_error::{UserError, settle},
+    RequestReads, global_id,
+    run::{Caller, Need, Outcome, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
-/// The transaction a chart was opened in: its own (changes, and reads outside a query), or
-/// the query request's shared reading transaction ([`RequestReads`]), which the HTTP layer
-/// ends.
-pub(crate) enum ChartTx {
-    Own(TenantTx),
-    Shared(Arc<TenantTx>),
-}
-
-impl std::ops::Deref for ChartTx {
-    type Target = TenantTx;
-
-    fn deref(&self) -> &TenantTx {
-        match self {
-            Self::Own(tx) => tx,
-            Self::Shared(tx) => tx,
-        }
+/// Who may open a chart for `purpose`: patients their own (or one a proxy grant shares with
+/// them: `own_chart`), staff any of the practice's (`patients`).
+pub(crate) const fn need(purpose: Purpose) -> Need {
+    match purpose {
+        Purpose::Read => Need::to("patients", "read").or_own("own_chart"),
+        Purpose::Write => Need::to("patients", "write").or_own("own_chart"),
     }
 }
 
-/// An open chart and the transaction it was opened in.
+/// Who may change a chart's own details (contacts, emergency contacts): the patient, or
+/// staff, while the practice takes new work.
+pub(crate) const fn writing() -> Need {
+    need(Purpose::Write).new_work()
+}
+
+/// A chart opened for the caller, and how the audit log names the work done on it.
 pub(crate) struct Opened {
-    pub tx: ChartTx,
     pub chart: OpenChart,
+    /// The caller, flagged when the chart was opened by breaking the glass.
     pub actor: Actor,
-    pub request_id: String,
+    pub caller: Caller,
+}
+
+/// Opens chart `patient` for `caller` in `tx`.
+async fn opening(
+    tx: &TenantTx,
+    caller: &Caller,
+    patient: Uuid,
+    purpose: Purpose,
+) -> CoreResult<Opened> {
+    let chart =
+        chart_access::open(tx, &caller.viewer(), PatientId::from_uuid(patient), purpose).await?;
+    Ok(Opened::of(caller.clone(), chart))
 }
 
 impl Opened {
-    pub fn core(&self) -> impl Fn(portico_core::CoreError) -> ApiError + '_ {
-        |e| ApiError::from_core(e, &self.request_id)
-    }
-
-    /// Commits its own transaction (a shared one is ended by the HTTP layer) and returns
-    /// `value`.
-    pub async fn done<T>(self, value: T) -> async_graphql::Result<T> {
-        if let ChartTx::Own(tx) = self.tx {
-            let request_id = self.request_id;
-            tx.commit()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-        }
-        Ok(value)
-    }
-
-    /// Ends a mutation: commits a success, turns validation failures into `userErrors`.
-    pub async fn settle<T>(
-        self,
-        result: portico_core::CoreResult<T>,
-    ) -> async_graphql::Result<Result<T, Vec<UserError>>> {
-        match self.tx {
-            ChartTx::Own(tx) => settle(tx, result, &self.request_id).await,
-            ChartTx::Shared(_) => match result {
-                Ok(value) => Ok(Ok(value)),
-                Err(e) => Ok(Err(UserError::from_core(e, &self.request_id)?)),
-            },
+    fn of(caller: Caller, chart: OpenChart) -> Self {
+        Self {
+            actor: caller.actor.clone().with_break_glass(chart.break_glass),
+            chart,
+            caller,
         }
     }
 }
 
-/// The viewer behind the request, after the policy check for `purpose`.
-pub(crate) async fn viewer(
-    ctx: &Context<'_>,
-    purpose: Purpose,
-) -> async_graphql::Result<(Viewer, Actor)> {
-    let principal = ctx.principal()?.clone();
-    let action = match purpose {
-        Purpose::Read => "read",
-        Purpose::Write => "write",
-    };
-    let object = if principal.role == Role::Patient {
-        "own_chart"
-    } else {
-        "patients"
-    };
-    let principal = ctx.authorize(object, action).await?.clone();
-    Ok((
-        Viewer {
-            user_id: principal.user_id,
-            role: principal.role,
-        },
-        ctx.actor(&principal),
-    ))
-}
-
-/// Opens chart `patient` (a uuid) for the request's principal.
-pub(crate) async fn open(
+/// Reads chart `patient` (a uuid) for the request's principal: `work` runs on the open chart.
+/// Reading a chart reads only: its audit events are written as the transaction ends, without
+/// a lock, so a practice's readers never wait on each other. A query's reads share the
+/// request's transaction ([`RequestReads`], ended by the HTTP layer), and a chart it opened
+/// already is not opened again; any other read has a reading transaction of its own.
+pub(crate) async fn read<T>(
     ctx: &Context<'_>,
     patient: Uuid,
-    purpose: Purpose,
-) -> async_graphql::Result<Opened> {
-    let (viewer, actor) = viewer(ctx, purpose).await?;
-    let request_id = ctx.request()?.request_id.clone();
-    // Reading a chart reads only: its audit events are written as the transaction ends,
-    // without a lock, so a practice's readers never wait on each other. A query's reads
-    // share the request's transaction, and a chart it opened already is not opened again.
-    let shared = match purpose {
-        Purpose::Read => RequestReads::shared(ctx).await?,
-        Purpose::Write => None,
+    work: impl AsyncFnOnce(&TenantTx, &Opened) -> CoreResult<T>,
+) -> async_graphql::Result<T> {
+    let caller = ctx.caller(need(Purpose::Read)).await?;
+    let Some(tx) = RequestReads::shared(ctx).await? else {
+        let done = ctx
+            .within(Access::Read, async |tx| {
+                let opened = opening(tx, &caller, patient, Purpose::Read).await?;
+                work(tx, &opened).await
+            })
+            .await?;
+        return Ok(done.map_err(|e| ctx.fail(e))?);
     };
-    let (tx, remembered) = match shared {
-        Some(tx) => (ChartTx::Shared(tx), RequestReads::chart(ctx, patient)),
-        None => {
-            let access = match purpose {
-                Purpose::Read => Access::Read,
-                Purpose::Write => Access::Write,
-            };
-            (ChartTx::Own(ctx.tenant_tx(access).await?), None)
-        }
-    };
-    let chart = match remembered {
-        Some(chart) => chart,
-        None => {
-            let chart = chart_access::open(&tx, &viewer, PatientId::from_uuid(patient), purpose)
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            if matches!(tx, ChartTx::Shared(_)) {
-                RequestReads::remember(ctx, &chart);
+    let done = async {
+        let opened = match RequestReads::chart(ctx, patient) {
+            Some(chart) => Opened::of(caller, chart),
+            None => {
+                let opened = opening(&tx, &caller, patient, Purpose::Read).await?;
+                RequestReads::remember(ctx, &opened.chart);
+                opened
             }
-            chart
-        }
-    };
-    let actor = actor.with_break_glass(chart.break_glass);
-    Ok(Opened {
-        tx,
-        chart,
-        actor,
-        request_id,
-    })
+        };
+        work(&tx, &opened).await
+    }
+    .await;
+    Ok(done.map_err(|e| ctx.fail(e))?)
 }
 
-/// As [`open`], from a `Patient` global id (anything else is `NOT_FOUND`).
-pub(crate) async fn open_id(
+/// Changes chart `patient` for the caller allowed by `need` (a chart policy, see [`need`],
+/// or a narrower one), like [`Run::run`]: `work` runs on the chart opened for writing.
+pub(crate) async fn write<T>(
     ctx: &Context<'_>,
-    patient: &ID,
-    purpose: Purpose,
-) -> async_graphql::Result<Opened> {
-    let uuid = global_id::parse("Patient", "patientId", patient)?;
-    open(ctx, uuid, purpose).await
+    need: Need,
+    patient: Uuid,
+    work: impl AsyncFnOnce(&TenantTx, &Opened) -> CoreResult<T>,
+) -> async_graphql::Result<T> {
+    ctx.run(need, Access::Write, async |tx, caller| {
+        let opened = opening(tx, caller, patient, Purpose::Write).await?;
+        work(tx, &opened).await
+    })
+    .await
+}
+
+/// As [`write`], with validation failures as `userErrors` (like [`Run::mutate`]).
+pub(crate) async fn mutate<T>(
+    ctx: &Context<'_>,
+    need: Need,
+    patient: Uuid,
+    work: impl AsyncFnOnce(&TenantTx, &Opened) -> CoreResult<T>,
+) -> async_graphql::Result<Outcome<T>> {
+    ctx.mutate(need, async |tx, caller| {
+        let opened = opening(tx, caller, patient, Purpose::Write).await?;
+        work(tx, &opened).await
+    })
+    .await
+}
+
+/// A `Patient` global id (anything else is `NOT_FOUND`).
+pub(crate) fn patient_id(patient: &ID) -> async_graphql::Result<Uuid> {
+    Ok(global_id::parse("Patient", "patientId", patient)?)
 }
 
 /// Who besides practice admins opens a restricted chart without breaking the glass.
@@ -176,21 +147,11 @@ pub(crate) async fn restriction_of(
     ctx: &Context<'_>,
     patient: Uuid,
 ) -> async_graphql::Result<Option<ChartRestriction>> {
-    let opened = open(ctx, patient, Purpose::Read).await?;
-    if opened.chart.is_patient_view() {
-        return opened.done(None).await;
-    }
-    let core = opened.core();
-    let found = chart_access::restriction(&opened.tx, patient)
-        .await
-        .map_err(&core)?;
-    let team = chart_access::care_team(&opened.tx, patient)
-        .await
-        .map_err(&core)?;
-    drop(core);
-    opened
-        .done(found.map(|r| restriction(r, team.iter().map(|m| m.user_id).collect())))
-        .await
+    let found = read(ctx, patient, async |tx, opened| {
+        chart_access::restriction_of(tx, &opened.chart).await
+    })
+    .await?;
+    Ok(found.map(|(r, team)| restriction(r, team)))
 }
 
 fn restriction(r: chart_restriction::Model, team: Vec<Uuid>) -> ChartRestriction {
@@ -214,11 +175,13 @@ pub struct SetChartRestrictionInput {
     care_team_user_ids: Vec<ID>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct SetChartRestrictionPayload {
     restriction: Option<ChartRestriction>,
     user_errors: Vec<UserError>,
 }
+
+refusable!(SetChartRestrictionPayload);
 
 #[derive(Default)]
 pub struct ChartAccessMutation;
@@ -231,34 +194,31 @@ impl ChartAccessMutation {
         ctx: &Context<'_>,
         input: SetChartRestrictionInput,
     ) -> async_graphql::Result<SetChartRestrictionPayload> {
-        let principal = ctx.authorize("chart_restrictions", "manage").await?.clone();
-        ctx.require_active_tenant()?;
-        let request_id = ctx.request()?.request_id.clone();
         let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
         let team = input
             .care_team_user_ids
             .iter()
             .map(|id| global_id::parse("User", "careTeamUserIds", id))
             .collect::<Result<Vec<Uuid>, _>>()?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let saved = chart_access::set_restriction(
-            &tx,
-            &ctx.actor(&principal),
-            principal.user_id,
-            PatientId::from_uuid(patient),
-            input.category.as_deref().map(str::trim),
-            &team,
-        )
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(saved) => SetChartRestrictionPayload {
-                restriction: saved.map(|r| restriction(r, team)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => SetChartRestrictionPayload {
-                restriction: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(
+                Need::to("chart_restrictions", "manage").new_work(),
+                async |tx, caller| {
+                    chart_access::set_restriction(
+                        tx,
+                        &caller.actor,
+                        caller.principal.user_id,
+                        PatientId::from_uuid(patient),
+                        input.category.as_deref().map(str::trim),
+                        &team,
+                    )
+                    .await
+                },
+            )
+            .await?;
+        Ok(outcome.payload(|saved| SetChartRestrictionPayload {
+            restriction: saved.map(|r| restriction(r, team)),
+            user_errors: Vec::new(),
+        }))
     }
 }

@@ -1,21 +1,19 @@
 //! Patients change their contact details, address, preferred language and pharmacy; every
 //! change is kept, and the history is visible to staff and the patient.
 
-use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject,
-    connection::{Connection, Edge, query},
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::query};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    chart_access::Purpose,
     contact_details::{self, ContactUpdate},
     entities::contact_change,
-    records::Page,
 };
 use uuid::Uuid;
 
 use crate::{
-    chart_access, context::ContextExt, global_id, patients::Patient, records::Page_,
+    chart_access, global_id,
+    patients::Patient,
+    records::{self, Page_},
+    run::{OutcomeExt, refusable},
     user_error::UserError,
 };
 
@@ -71,29 +69,13 @@ pub(crate) async fn history(
         first,
         None,
         |after: Option<usize>, _: Option<usize>, first, _| async move {
-            let limit = first.unwrap_or(20).clamp(1, 100);
-            let offset = after.map_or(0, |a| a + 1);
-            let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-            let mut rows = contact_details::history(
-                &opened.tx,
-                &opened.actor,
-                &opened.chart,
-                Page {
-                    offset: offset as u64,
-                    limit: limit as u64 + 1,
-                },
-            )
-            .await
-            .map_err(opened.core())?;
-            let has_next = rows.len() > limit;
-            rows.truncate(limit);
-            let rows = opened.done(rows).await?;
-            let mut connection = Connection::new(offset > 0, has_next);
-            connection.edges.extend(
-                rows.into_iter()
-                    .enumerate()
-                    .map(|(i, r)| Edge::new(offset + i, ContactChange::from(r))),
-            );
+            let page = records::page_of(after, first);
+            let rows = chart_access::read(ctx, patient, async |tx, opened| {
+                contact_details::history(tx, &opened.actor, &opened.chart, page).await
+            })
+            .await?;
+            let connection =
+                records::connection(page, records::shown(page, rows), ContactChange::from);
             Ok::<_, async_graphql::Error>(connection)
         },
     )
@@ -119,11 +101,13 @@ pub struct UpdateContactDetailsInput {
     preferred_pharmacy: Option<String>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateContactDetailsPayload {
     patient: Option<Patient>,
     user_errors: Vec<UserError>,
 }
+
+refusable!(UpdateContactDetailsPayload);
 
 #[derive(Default)]
 pub struct ContactDetailsMutation;
@@ -137,34 +121,26 @@ impl ContactDetailsMutation {
         ctx: &Context<'_>,
         input: UpdateContactDetailsInput,
     ) -> async_graphql::Result<UpdateContactDetailsPayload> {
-        ctx.require_active_tenant()?;
-        let o = chart_access::open_id(ctx, &input.patient_id, Purpose::Write).await?;
-        let updated = contact_details::update(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            ContactUpdate {
-                email: input.email,
-                phone: input.phone,
-                address_line: input.address_line,
-                city: input.city,
-                region: input.region,
-                postal_code: input.postal_code,
-                country: input.country,
-                preferred_language: input.preferred_language,
-                preferred_pharmacy: input.preferred_pharmacy,
-            },
-        )
-        .await;
-        Ok(match o.settle(updated).await? {
-            Ok(p) => UpdateContactDetailsPayload {
-                patient: Some(Patient(p)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateContactDetailsPayload {
-                patient: None,
-                user_errors,
-            },
-        })
+        let patient = chart_access::patient_id(&input.patient_id)?;
+        let update = ContactUpdate {
+            email: input.email,
+            phone: input.phone,
+            address_line: input.address_line,
+            city: input.city,
+            region: input.region,
+            postal_code: input.postal_code,
+            country: input.country,
+            preferred_language: input.preferred_language,
+            preferred_pharmacy: input.preferred_pharmacy,
+        };
+        let outcome =
+            chart_access::mutate(ctx, chart_access::writing(), patient, async |tx, opened| {
+                contact_details::update(tx, &opened.actor, &opened.chart, update).await
+            })
+            .await?;
+        Ok(outcome.payload(|p| UpdateContactDetailsPayload {
+            patient: Some(Patient(p)),
+            user_errors: Vec::new(),
+        }))
     }
 }

@@ -3,18 +3,14 @@
 
 use async_graphql::{Context, Enum, ID, SimpleObject};
 use portico_core::{
-    PatientId,
-    chart_access::{Purpose, Viewer},
-    messaging,
+    PatientId, messaging,
     records::dashboard::{self, ReminderKind as CoreKind},
     scheduling::appointments,
 };
 use uuid::Uuid;
 
 use crate::{
-    chart_access,
-    context::ContextExt,
-    global_id,
+    chart_access, global_id,
     records::{Encounter, Observation},
     scalars::Date,
     scheduling::{
@@ -67,39 +63,38 @@ pub(crate) async fn load(
     // Only what the query asks for is read: the appointments (and the catalogue they point
     // at) and the unread count cost statements of their own.
     let wanted = ctx.look_ahead();
-    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
+    let (appointments_wanted, unread_wanted) = (
+        wanted.field("nextAppointments").exists(),
+        wanted.field("unreadThreads").exists(),
+    );
     let clock = scheduling::access::clock(ctx)?;
-    let d = dashboard::load(&opened.tx, &opened.actor, &opened.chart)
-        .await
-        .map_err(opened.core())?;
-    let next_appointments = if wanted.field("nextAppointments").exists() {
-        let next = appointments::for_patient(
-            &opened.tx,
-            &opened.actor,
-            PatientId::from_uuid(patient),
-            Some(clock.now),
-            3,
-        )
-        .await
-        .map_err(opened.core())?;
-        let catalog = Catalog::load(&opened.tx).await.map_err(opened.core())?;
-        Appointment::list(next, &catalog, clock)
-    } else {
-        Vec::new()
-    };
-    let unread = if wanted.field("unreadThreads").exists() {
-        let principal = ctx.principal()?;
-        let viewer = Viewer {
-            user_id: principal.user_id,
-            role: principal.role,
+    let (d, next_appointments, unread) = chart_access::read(ctx, patient, async |tx, opened| {
+        let d = dashboard::load(tx, &opened.actor, &opened.chart).await?;
+        let next_appointments = if appointments_wanted {
+            let next = appointments::for_patient(
+                tx,
+                &opened.actor,
+                PatientId::from_uuid(patient),
+                Some(clock.now),
+                3,
+            )
+            .await?;
+            let catalog = Catalog::load(tx).await?;
+            Some((next, catalog))
+        } else {
+            None
         };
-        messaging::reads::unread_threads(&opened.tx, &viewer, patient)
-            .await
-            .map_err(opened.core())?
-    } else {
-        0
-    };
-    let d = opened.done(d).await?;
+        let unread = if unread_wanted {
+            messaging::reads::unread_threads(tx, &opened.caller.viewer(), patient).await?
+        } else {
+            0
+        };
+        Ok((d, next_appointments, unread))
+    })
+    .await?;
+    let next_appointments = next_appointments
+        .map(|(next, catalog)| Appointment::list(next, &catalog, clock))
+        .unwrap_or_default();
     Ok(PatientDashboard {
         patient_id: global_id::encode("Patient", patient),
         last_visit: d.last_visit.map(Encounter::from),

@@ -3,20 +3,17 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use portico_core::{
-    audit::{self, Access as AuditAccess},
-    entities::outbox_message,
-    outbox,
-    ports::Job,
-    tenancy::Access,
-};
+use portico_core::{entities::outbox_message, notify::deliveries, outbox, tenancy::Access};
 
 use crate::{
-    ApiError,
-    context::ContextExt,
     global_id,
-    user_error::{UserError, settle},
+    run::{Need, OutcomeExt, Run, refusable},
+    scheduling::appointments::relay_outbox,
+    user_error::UserError,
 };
+
+/// Practice admins look after deliveries.
+const MANAGE: Need = Need::to("notifications", "manage");
 
 /// A message that was not delivered. The body is not shown: the recipient sees it in the
 /// portal anyway, and it says nothing more than that something is waiting.
@@ -59,19 +56,13 @@ impl DeliveriesQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<FailedDelivery>> {
-        ctx.authorize("notifications", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
         let limit = u64::try_from(first.unwrap_or(50).clamp(1, 500)).unwrap_or(50);
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = outbox::failed(&tx, limit).await;
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        Ok(found
-            .map_err(|e| ApiError::from_core(e, &request_id))?
-            .into_iter()
-            .map(FailedDelivery::from)
-            .collect())
+        let found = ctx
+            .run(MANAGE, Access::Read, async |tx, _| {
+                outbox::failed(tx, limit).await
+            })
+            .await?;
+        Ok(found.into_iter().map(FailedDelivery::from).collect())
     }
 }
 
@@ -86,6 +77,8 @@ pub struct RetryDeliveryPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(RetryDeliveryPayload);
+
 #[derive(Default)]
 pub struct DeliveriesMutation;
 
@@ -97,47 +90,18 @@ impl DeliveriesMutation {
         ctx: &Context<'_>,
         input: RetryDeliveryInput,
     ) -> async_graphql::Result<RetryDeliveryPayload> {
-        let principal = ctx.authorize("notifications", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let id = global_id::parse("Delivery", "deliveryId", &input.delivery_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let retried = async {
-            let retried = outbox::retry(&tx, id).await?;
-            audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                AuditAccess {
-                    action: "delivery.retry",
-                    resource_type: "Delivery",
-                    resource_id: Some(retried.id),
-                    patient_id: None,
-                },
-            )
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                deliveries::retry(tx, &caller.actor, id).await
+            })
             .await?;
-            Ok(retried)
+        if outcome.is_ok() {
+            relay_outbox(ctx, 1).await?;
         }
-        .await;
-        let settled = settle(tx, retried, &request_id).await?;
-        if settled.is_ok() {
-            let tenant_id = ctx.tenant()?.id();
-            if let Err(e) = ctx
-                .services()?
-                .queue
-                .enqueue(Job::RelayOutbox { tenant_id })
-                .await
-            {
-                tracing::warn!(error = %e, "outbox relay not queued; the sweep will relay it");
-            }
-        }
-        Ok(match settled {
-            Ok(m) => RetryDeliveryPayload {
-                delivery: Some(m.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => RetryDeliveryPayload {
-                delivery: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|m| RetryDeliveryPayload {
+            delivery: Some(m.into()),
+            user_errors: Vec::new(),
+        }))
     }
 }

@@ -6,27 +6,23 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    CoreError,
+    CoreError, CoreResult,
     ehr::{
         connection::{self, AuthInput, ConnectionInput},
-        marks,
-        model::ResourceKind,
         reviews::{self, Resolution},
-        runs,
-        sync::reconcile,
+        runs, status,
     },
     entities::{ehr_connection, ehr_review, ehr_sync_run, outbox_message},
     outbox,
-    ports::Job,
     tenancy::Access,
 };
-use uuid::Uuid;
 
 use crate::{
     context::ContextExt,
     global_id,
+    run::{Need, Outcome, OutcomeExt, Payload, Run, refusable},
     scheduling::appointments::relay_outbox,
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -163,11 +159,13 @@ impl EhrSyncRun {
         ctx: &Context<'_>,
         #[graphql(default = 50, validator(minimum = 1, maximum = 500))] first: u64,
     ) -> async_graphql::Result<Vec<EhrRejection>> {
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = runs::rejections(&tx, self.0.id, first)
-            .await
-            .map_err(|e| crate::ApiError::from_core(e, ""))?;
-        tx.rollback().await.ok();
+        // The run was listed for someone allowed to see it (`ehrSyncStatus`).
+        let found = ctx
+            .within(Access::Read, async |tx| {
+                runs::rejections(tx, self.0.id, first).await
+            })
+            .await?
+            .map_err(|e| ctx.fail(e))?;
         Ok(found
             .into_iter()
             .map(|r| EhrRejection {
@@ -292,55 +290,47 @@ impl EhrQuery {
         ctx: &Context<'_>,
         #[graphql(default = 10, validator(minimum = 1, maximum = 100))] runs: u64,
     ) -> async_graphql::Result<EhrSyncStatus> {
-        ctx.authorize("ehr", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| crate::ApiError::from_core(e, &request_id);
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = connection::get(&tx).await.map_err(core)?;
-        let recent = runs::recent(&tx, runs).await.map_err(core)?;
-        let pending = outbox::unsent_ehr(&tx).await.map_err(core)?;
-        let failed = outbox::failed_ehr(&tx, 50).await.map_err(core)?;
-        let open = reviews::list_open(&tx, 1000).await.map_err(core)?.len() as u64;
-        let mut deletions: Vec<EhrDeletionCheck> = marks::all(&tx)
-            .await
-            .map_err(core)?
-            .into_iter()
-            .filter_map(|m| {
-                let method = match m.deletion_method.as_deref()? {
-                    reconcile::HISTORY => EhrDeletionMethod::History,
-                    _ => EhrDeletionMethod::Reconciliation,
-                };
-                Some(EhrDeletionCheck {
-                    resource_type: m.resource_type,
-                    method,
-                    reconciled_at: m.reconciled_at,
-                })
+        let found = ctx
+            .run(Need::to("ehr", "manage"), Access::Read, async |tx, _| {
+                status::status(tx, runs).await
             })
-            .collect();
-        // In pull order, as the runs' counts are.
-        deletions.sort_by_key(|d| ResourceKind::parse(&d.resource_type));
-        tx.rollback().await.ok();
+            .await?;
+        let connection = found.connection.as_ref();
         Ok(EhrSyncStatus {
-            next_run_at: found.as_ref().and_then(|c| c.next_run_at),
-            failures: found.as_ref().map_or(0, |c| c.failures),
-            connection: found.as_ref().map(EhrConnection::from),
-            runs: recent.into_iter().map(EhrSyncRun).collect(),
-            pending_writes: pending,
-            failed_writes: failed.iter().map(EhrWriteFailure::from).collect(),
-            open_reviews: open,
-            deletions,
+            next_run_at: connection.and_then(|c| c.next_run_at),
+            failures: connection.map_or(0, |c| c.failures),
+            connection: connection.map(EhrConnection::from),
+            runs: found.runs.into_iter().map(EhrSyncRun).collect(),
+            pending_writes: found.pending_writes,
+            failed_writes: found
+                .failed_writes
+                .iter()
+                .map(EhrWriteFailure::from)
+                .collect(),
+            open_reviews: found.open_reviews,
+            deletions: found
+                .deletions
+                .into_iter()
+                .map(|d| EhrDeletionCheck {
+                    resource_type: d.resource_type,
+                    method: if d.by_history {
+                        EhrDeletionMethod::History
+                    } else {
+                        EhrDeletionMethod::Reconciliation
+                    },
+                    reconciled_at: d.reconciled_at,
+                })
+                .collect(),
         })
     }
 
     /// Open reviews: ambiguous patient matches and refused contact changes (staff).
     async fn ehr_reviews(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EhrReview>> {
-        ctx.authorize("ehr", "review").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let open = reviews::list_open(&tx, 200)
-            .await
-            .map_err(|e| crate::ApiError::from_core(e, &request_id))?;
-        tx.rollback().await.ok();
+        let open = ctx
+            .run(Need::to("ehr", "review"), Access::Read, async |tx, _| {
+                reviews::list_open(tx, 200).await
+            })
+            .await?;
         Ok(open.into_iter().map(EhrReview).collect())
     }
 }
@@ -370,13 +360,13 @@ pub struct UpdateEhrConnectionInput {
     enabled: bool,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateEhrConnectionPayload {
     connection: Option<EhrConnection>,
     user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct RemoveEhrConnectionPayload {
     removed: bool,
     user_errors: Vec<UserError>,
@@ -397,19 +387,19 @@ pub struct EhrCapabilities {
     auth_error_code: Option<String>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct TestEhrConnectionPayload {
     capabilities: Option<EhrCapabilities>,
     user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct SyncEhrNowPayload {
     queued: bool,
     user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct RetryEhrWritePayload {
     retried: bool,
     user_errors: Vec<UserError>,
@@ -435,32 +425,24 @@ pub struct ResolveEhrReviewInput {
     patient_id: Option<ID>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct ResolveEhrReviewPayload {
     review: Option<EhrReview>,
     user_errors: Vec<UserError>,
 }
 
-fn connection_input(input: UpdateEhrConnectionInput) -> Result<ConnectionInput, CoreError> {
-    let resource_types = match input.resource_types {
-        None => ResourceKind::ALL.to_vec(),
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                ResourceKind::parse(n.trim()).ok_or_else(|| {
-                    CoreError::invalid(
-                        "resourceTypes",
-                        "UNKNOWN_RESOURCE_TYPE",
-                        format!(
-                            "{} is not a type Portico pulls",
-                            n.chars().take(40).collect::<String>()
-                        ),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
-    };
+refusable!(
+    UpdateEhrConnectionPayload,
+    RemoveEhrConnectionPayload,
+    TestEhrConnectionPayload,
+    SyncEhrNowPayload,
+    RetryEhrWritePayload,
+    ResolveEhrReviewPayload
+);
+
+fn connection_input(input: UpdateEhrConnectionInput) -> CoreResult<ConnectionInput> {
     Ok(ConnectionInput {
+        resource_types: connection::resource_kinds(input.resource_types.as_deref())?,
         base_url: input.base_url,
         auth: match input.auth_kind {
             EhrAuthKind::Smart => AuthInput::Smart {
@@ -473,17 +455,28 @@ fn connection_input(input: UpdateEhrConnectionInput) -> Result<ConnectionInput, 
             EhrAuthKind::Bearer => AuthInput::Bearer { token: input.token },
         },
         sync_interval_minutes: input.sync_interval_minutes,
-        resource_types,
         enabled: input.enabled,
     })
 }
 
-fn not_connected() -> CoreError {
-    CoreError::invalid(
-        "connection",
-        "EHR_NOT_CONNECTED",
-        "set up the EHR connection first",
-    )
+/// The resolution staff chose; linking needs the chart (`PATIENT_REQUIRED`).
+fn resolution(chosen: EhrResolution, patient: Option<uuid::Uuid>) -> CoreResult<Resolution> {
+    Ok(match chosen {
+        EhrResolution::Link => Resolution::Link(patient.ok_or_else(|| {
+            CoreError::invalid("patientId", "PATIENT_REQUIRED", "choose the chart")
+        })?),
+        EhrResolution::CreatePatient => Resolution::CreatePatient,
+        EhrResolution::Overwrite => Resolution::Overwrite,
+        EhrResolution::KeepEhr => Resolution::KeepEhr,
+    })
+}
+
+/// A change that queued a job: the job is relayed once the change is committed.
+async fn relayed<T>(ctx: &Context<'_>, outcome: Outcome<T>) -> async_graphql::Result<Outcome<T>> {
+    if outcome.is_ok() {
+        relay_outbox(ctx, 1).await?;
+    }
+    Ok(outcome)
 }
 
 #[derive(Default)]
@@ -496,52 +489,39 @@ impl EhrMutation {
         ctx: &Context<'_>,
         input: UpdateEhrConnectionInput,
     ) -> async_graphql::Result<UpdateEhrConnectionPayload> {
-        let principal = ctx.authorize("ehr", "manage").await?.clone();
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let saved = async {
-            connection::save(
-                &tx,
-                &ctx.actor(&principal),
-                services.ehr.as_ref(),
-                services.sealer.as_ref(),
-                connection_input(input)?,
-                Utc::now(),
-            )
-            .await
-        }
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(c) => UpdateEhrConnectionPayload {
-                connection: Some(EhrConnection::from(&c)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateEhrConnectionPayload {
-                connection: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("ehr", "manage"), async |tx, caller| {
+                connection::save(
+                    tx,
+                    &caller.actor,
+                    services.ehr.as_ref(),
+                    services.sealer.as_ref(),
+                    connection_input(input)?,
+                    Utc::now(),
+                )
+                .await
+            })
+            .await?;
+        Ok(outcome.payload(|c| UpdateEhrConnectionPayload {
+            connection: Some(EhrConnection::from(&c)),
+            user_errors: Vec::new(),
+        }))
     }
 
     async fn remove_ehr_connection(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<RemoveEhrConnectionPayload> {
-        let principal = ctx.authorize("ehr", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let removed = connection::remove(&tx, &ctx.actor(&principal)).await;
-        Ok(match settle(tx, removed, &request_id).await? {
-            Ok(removed) => RemoveEhrConnectionPayload {
-                removed,
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => RemoveEhrConnectionPayload {
-                removed: false,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("ehr", "manage"), async |tx, caller| {
+                connection::remove(tx, &caller.actor).await
+            })
+            .await?;
+        Ok(outcome.payload(|removed| RemoveEhrConnectionPayload {
+            removed,
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Reads the EHR's `/metadata` and checks the credentials; changes nothing.
@@ -549,67 +529,35 @@ impl EhrMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<TestEhrConnectionPayload> {
-        let principal = ctx.authorize("ehr", "manage").await?.clone();
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
         // The connection is read, then the transaction closed: none is held over the EHR.
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let endpoint = async {
-            let found = connection::get(&tx).await?.ok_or_else(not_connected)?;
-            let endpoint = connection::endpoint(&tx, services.sealer.as_ref(), &found)?;
-            portico_core::audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                portico_core::audit::Access {
-                    action: "ehr.connection.test",
-                    resource_type: "EhrConnection",
-                    resource_id: Some(found.id),
-                    patient_id: None,
-                },
-            )
+        let target = ctx
+            .mutate(Need::to("ehr", "manage"), async |tx, caller| {
+                connection::test_target(tx, &caller.actor, services.sealer.as_ref()).await
+            })
             .await?;
-            Ok((endpoint, connection::kinds(&found)))
-        }
-        .await;
-        let (endpoint, kinds) = match settle(tx, endpoint, &request_id).await? {
-            Ok(found) => found,
-            Err(user_errors) => {
-                return Ok(TestEhrConnectionPayload {
-                    capabilities: None,
-                    user_errors,
-                });
+        let (endpoint, kinds) = match target {
+            Ok(target) => target,
+            Err(user_errors) => return Ok(TestEhrConnectionPayload::refused(user_errors)),
+        };
+        let tested = connection::test(services.ehr.as_ref(), &endpoint, &kinds).await;
+        let tested = match tested {
+            Ok(tested) => tested,
+            Err(e) => {
+                let user_errors = UserError::of_input(e).map_err(|e| ctx.fail(e))?;
+                return Ok(TestEhrConnectionPayload::refused(user_errors));
             }
         };
-        let refused = |code: &'static str, message: String| TestEhrConnectionPayload {
-            capabilities: None,
-            user_errors: vec![UserError {
-                field: "connection".to_owned(),
-                code: code.to_owned(),
-                message,
-            }],
-        };
-        let gateway = match services.ehr.connect(&endpoint) {
-            Ok(gateway) => gateway,
-            Err(e) => return Ok(refused(e.code, e.message)),
-        };
-        let capabilities = match gateway.capabilities().await {
-            Ok(c) => c,
-            Err(e) => return Ok(refused(e.code, e.message)),
-        };
-        let auth = gateway.check_auth().await;
+        let capabilities = tested.capabilities;
         Ok(TestEhrConnectionPayload {
             capabilities: Some(EhrCapabilities {
-                missing_types: kinds
-                    .iter()
-                    .map(|k| k.as_str().to_owned())
-                    .filter(|k| !capabilities.resource_types.contains(k))
-                    .collect(),
+                missing_types: tested.missing_types,
                 fhir_version: capabilities.fhir_version,
                 software: capabilities.software,
                 resource_types: capabilities.resource_types,
                 token_endpoint: capabilities.token_endpoint,
-                auth_ok: auth.is_ok(),
-                auth_error_code: auth.err().map(|e| e.code.to_owned()),
+                auth_ok: tested.auth_error.is_none(),
+                auth_error_code: tested.auth_error.map(str::to_owned),
             }),
             user_errors: Vec::new(),
         })
@@ -617,40 +565,17 @@ impl EhrMutation {
 
     /// Queues a sync run now (one already running is not doubled).
     async fn sync_ehr_now(&self, ctx: &Context<'_>) -> async_graphql::Result<SyncEhrNowPayload> {
-        ctx.authorize("ehr", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
         let tenant_id = ctx.tenant()?.id();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let queued = async {
-            let found = connection::get(&tx).await?.filter(|c| c.enabled);
-            if found.is_none() {
-                return Err(not_connected());
-            }
-            outbox::job(
-                &tx,
-                &format!("ehr-sync:{}", Uuid::now_v7()),
-                &Job::SyncEhr {
-                    tenant_id,
-                    review_id: None,
-                    manual: true,
-                },
-            )
-            .await
-        }
-        .await;
-        Ok(match settle(tx, queued, &request_id).await? {
-            Ok(queued) => {
-                relay_outbox(ctx, 1).await?;
-                SyncEhrNowPayload {
-                    queued,
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => SyncEhrNowPayload {
-                queued: false,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("ehr", "manage"), async |tx, _| {
+                runs::queue_now(tx, tenant_id).await
+            })
+            .await?;
+        let outcome = relayed(ctx, outcome).await?;
+        Ok(outcome.payload(|queued| SyncEhrNowPayload {
+            queued,
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Sends a failed write-back again (with fresh attempts).
@@ -659,24 +584,17 @@ impl EhrMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<RetryEhrWritePayload> {
-        ctx.authorize("ehr", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
         let id = global_id::parse("EhrWrite", "id", &id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let retried = async { outbox::retry_ehr(&tx, id).await }.await;
-        Ok(match settle(tx, retried, &request_id).await? {
-            Ok(_) => {
-                relay_outbox(ctx, 1).await?;
-                RetryEhrWritePayload {
-                    retried: true,
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => RetryEhrWritePayload {
-                retried: false,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("ehr", "manage"), async |tx, _| {
+                outbox::retry_ehr(tx, id).await
+            })
+            .await?;
+        let outcome = relayed(ctx, outcome).await?;
+        Ok(outcome.payload(|_| RetryEhrWritePayload {
+            retried: true,
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Settles a review. A matched patient's records are pulled right after.
@@ -685,50 +603,19 @@ impl EhrMutation {
         ctx: &Context<'_>,
         input: ResolveEhrReviewInput,
     ) -> async_graphql::Result<ResolveEhrReviewPayload> {
-        let principal = ctx.authorize("ehr", "review").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let tenant_id = ctx.tenant()?.id();
         let id = global_id::parse("EhrReview", "id", &input.id)?;
         let patient = global_id::parse_opt("Patient", "patientId", input.patient_id.as_ref())?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let resolved = async {
-            let resolution = match input.resolution {
-                EhrResolution::Link => Resolution::Link(patient.ok_or_else(|| {
-                    CoreError::invalid("patientId", "PATIENT_REQUIRED", "choose the chart")
-                })?),
-                EhrResolution::CreatePatient => Resolution::CreatePatient,
-                EhrResolution::Overwrite => Resolution::Overwrite,
-                EhrResolution::KeepEhr => Resolution::KeepEhr,
-            };
-            let review = reviews::resolve(&tx, &ctx.actor(&principal), id, resolution).await?;
-            // The patient's records (a match) or the EHR's record (a conflict) follow.
-            {
-                outbox::job(
-                    &tx,
-                    &format!("ehr-review:{}", review.id),
-                    &Job::SyncEhr {
-                        tenant_id,
-                        review_id: Some(review.id),
-                        manual: true,
-                    },
-                )
-                .await?;
-            }
-            Ok(review)
-        }
-        .await;
-        Ok(match settle(tx, resolved, &request_id).await? {
-            Ok(review) => {
-                relay_outbox(ctx, 1).await?;
-                ResolveEhrReviewPayload {
-                    review: Some(EhrReview(review)),
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => ResolveEhrReviewPayload {
-                review: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(Need::to("ehr", "review"), async |tx, caller| {
+                let resolution = resolution(input.resolution, patient)?;
+                reviews::resolve_and_pull(tx, &caller.actor, tenant_id, id, resolution).await
+            })
+            .await?;
+        let outcome = relayed(ctx, outcome).await?;
+        Ok(outcome.payload(|review| ResolveEhrReviewPayload {
+            review: Some(EhrReview(review)),
+            user_errors: Vec::new(),
+        }))
     }
 }

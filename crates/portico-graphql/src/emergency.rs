@@ -3,17 +3,15 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    chart_access::Purpose,
     entities::emergency_contact,
     records::emergency::{self, ContactInput},
 };
 use uuid::Uuid;
 
 use crate::{
-    chart_access,
-    context::ContextExt,
-    global_id,
+    chart_access, global_id,
     records::{AllergyIntolerance, Condition, Immunization, MedicationRequest},
+    run::{OutcomeExt, refusable},
     user_error::UserError,
 };
 
@@ -58,11 +56,10 @@ pub(crate) async fn summary(
     ctx: &Context<'_>,
     patient: Uuid,
 ) -> async_graphql::Result<EmergencySummary> {
-    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-    let s = emergency::summary(&opened.tx, &opened.actor, &opened.chart)
-        .await
-        .map_err(opened.core())?;
-    let s = opened.done(s).await?;
+    let s = chart_access::read(ctx, patient, async |tx, opened| {
+        emergency::summary(tx, &opened.actor, &opened.chart).await
+    })
+    .await?;
     Ok(EmergencySummary {
         allergies: s.allergies.into_iter().map(Into::into).collect(),
         medications: s.medications.into_iter().map(Into::into).collect(),
@@ -76,13 +73,11 @@ pub(crate) async fn contacts(
     ctx: &Context<'_>,
     patient: Uuid,
 ) -> async_graphql::Result<Vec<EmergencyContact>> {
-    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-    let rows = emergency::list_contacts(&opened.tx, &opened.actor, &opened.chart)
-        .await
-        .map_err(opened.core())?;
-    opened
-        .done(rows.into_iter().map(Into::into).collect())
-        .await
+    let rows = chart_access::read(ctx, patient, async |tx, opened| {
+        emergency::list_contacts(tx, &opened.actor, &opened.chart).await
+    })
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 #[derive(InputObject)]
@@ -95,11 +90,13 @@ pub struct AddEmergencyContactInput {
     email: Option<String>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct AddEmergencyContactPayload {
     emergency_contact: Option<EmergencyContact>,
     user_errors: Vec<UserError>,
 }
+
+refusable!(AddEmergencyContactPayload);
 
 #[derive(InputObject)]
 pub struct RemoveEmergencyContactInput {
@@ -123,30 +120,22 @@ impl EmergencyMutation {
         ctx: &Context<'_>,
         input: AddEmergencyContactInput,
     ) -> async_graphql::Result<AddEmergencyContactPayload> {
-        ctx.require_active_tenant()?;
-        let o = chart_access::open_id(ctx, &input.patient_id, Purpose::Write).await?;
-        let added = emergency::add_contact(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            ContactInput {
-                name: input.name,
-                relationship: input.relationship,
-                phone: input.phone,
-                email: input.email,
-            },
-        )
-        .await;
-        Ok(match o.settle(added).await? {
-            Ok(c) => AddEmergencyContactPayload {
-                emergency_contact: Some(c.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => AddEmergencyContactPayload {
-                emergency_contact: None,
-                user_errors,
-            },
-        })
+        let patient = chart_access::patient_id(&input.patient_id)?;
+        let contact = ContactInput {
+            name: input.name,
+            relationship: input.relationship,
+            phone: input.phone,
+            email: input.email,
+        };
+        let outcome =
+            chart_access::mutate(ctx, chart_access::writing(), patient, async |tx, opened| {
+                emergency::add_contact(tx, &opened.actor, &opened.chart, contact).await
+            })
+            .await?;
+        Ok(outcome.payload(|c| AddEmergencyContactPayload {
+            emergency_contact: Some(c.into()),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Removes an emergency contact (the patient, or staff).
@@ -155,15 +144,14 @@ impl EmergencyMutation {
         ctx: &Context<'_>,
         input: RemoveEmergencyContactInput,
     ) -> async_graphql::Result<RemoveEmergencyContactPayload> {
-        ctx.require_active_tenant()?;
         let id = global_id::parse("EmergencyContact", "id", &input.id)?;
-        let o = chart_access::open_id(ctx, &input.patient_id, Purpose::Write).await?;
-        emergency::remove_contact(&o.tx, &o.actor, &o.chart, id)
-            .await
-            .map_err(o.core())?;
-        o.done(RemoveEmergencyContactPayload {
+        let patient = chart_access::patient_id(&input.patient_id)?;
+        chart_access::write(ctx, chart_access::writing(), patient, async |tx, opened| {
+            emergency::remove_contact(tx, &opened.actor, &opened.chart, id).await
+        })
+        .await?;
+        Ok(RemoveEmergencyContactPayload {
             removed_id: input.id,
         })
-        .await
     }
 }

@@ -3,22 +3,21 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    CoreError, PatientId, UserId, accounts,
+    CoreError, PatientId, UserId, account_mail, accounts,
     activation::{self, Outcome},
     identity::Role,
-    notify::{self, Language},
-    ports::Email,
-    resets,
+    notify, resets,
     tenancy::Access,
 };
 
 use crate::{
-    ApiError, activation_throttle,
+    activation_throttle,
     context::ContextExt,
     global_id,
-    identity::{Session, start_session},
+    identity::{Session, device_of, revoke_ended, start_session},
+    run::{Need, Payload, Run, refusable},
     scalars::Date,
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
 
 #[derive(InputObject)]
@@ -74,6 +73,12 @@ pub struct ResetPasswordPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(
+    IssueActivationCodePayload,
+    ActivatePatientAccountPayload,
+    ResetPasswordPayload
+);
+
 #[derive(Default)]
 pub struct EnrolmentMutation;
 
@@ -85,49 +90,27 @@ impl EnrolmentMutation {
         ctx: &Context<'_>,
         input: IssueActivationCodeInput,
     ) -> async_graphql::Result<IssueActivationCodePayload> {
-        let principal = ctx.authorize("patients", "write").await?.clone();
-        ctx.require_active_tenant()?;
+        let need = Need::to("patients", "write").new_work();
+        ctx.caller(need).await?;
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let id = global_id::parse("Patient", "patientId", &input.patient_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let issued = activation::issue(
-            &tx,
-            &ctx.actor(&principal),
-            PatientId::from_uuid(id),
-            services.activation_ttl,
-        )
-        .await;
-        let issued = match settle(tx, issued, &request_id).await? {
-            Ok(i) => i,
-            Err(user_errors) => {
-                return Ok(IssueActivationCodePayload {
-                    user_errors,
-                    ..Default::default()
-                });
-            }
+        let id = PatientId::from_uuid(global_id::parse("Patient", "patientId", &input.patient_id)?);
+        let ttl = services.activation_ttl;
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                activation::issue(tx, &caller.actor, id, ttl).await
+            })
+            .await?;
+        let issued = match outcome {
+            Ok(issued) => issued,
+            Err(user_errors) => return Ok(IssueActivationCodePayload::refused(user_errors)),
         };
-        if let Some(to) = issued.patient.email.clone() {
-            let tenant = ctx.tenant()?;
-            let mail = notify::templates::activation_email(
-                Language::of(issued.patient.preferred_language.as_deref()),
-                &tenant.tenant.display_name,
-                &format!("{}/t/{}/activate", services.public_url, tenant.tenant.slug),
-                &issued.code,
-                &issued.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            );
+        let practice = &ctx.tenant()?.tenant;
+        if let Some(email) = account_mail::activation(&issued, practice, &services.public_url) {
             services
                 .mailer
-                .send(Email {
-                    to,
-                    subject: mail.subject,
-                    text: mail.text,
-                    html: None,
-                    message_id: None,
-                })
+                .send(email)
                 .await
-                .map_err(|e| core(CoreError::adapter(e)))?;
+                .map_err(|e| ctx.fail(CoreError::adapter(e)))?;
         }
         Ok(IssueActivationCodePayload {
             code: Some(issued.code),
@@ -144,56 +127,48 @@ impl EnrolmentMutation {
         input: ActivatePatientAccountInput,
     ) -> async_graphql::Result<ActivatePatientAccountPayload> {
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let client_ip = ctx.request()?.client_ip;
-        let tenant_id = ctx.tenant()?.id();
-        let core = |e| ApiError::from_core(e, &request_id);
-        activation_throttle::check(services, tenant_id, client_ip, &request_id).await?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let outcome = activation::activate(
-            &tx,
-            services.passwords.as_ref(),
-            &input.code,
-            input.birth_date.0,
-            &input.email,
-            &input.password,
-        )
-        .await;
-        let user = match outcome {
-            Ok(Outcome::Activated(user)) => *user,
-            // A wrong date of birth counts against the code: keep that.
-            Ok(Outcome::Refused(e)) => {
-                tx.commit().await.map_err(core)?;
-                activation_throttle::record_refusal(services, tenant_id, client_ip, &request_id)
+        let request = ctx.request()?;
+        let (client_ip, request_id) = (request.client_ip, request.request_id.as_str());
+        let practice = ctx.tenant()?;
+        activation_throttle::check(services, practice.id(), client_ip, request_id).await?;
+        let device = device_of(ctx);
+        let outcome = ctx
+            .mutate_public(async |tx, _| {
+                let activated = activation::activate(
+                    tx,
+                    services.passwords.as_ref(),
+                    &input.code,
+                    input.birth_date.0,
+                    &input.email,
+                    &input.password,
+                )
+                .await?;
+                match activated {
+                    Outcome::Activated(user) => {
+                        let role = Role::Patient;
+                        let session =
+                            start_session(services, &practice.tenant, tx, &user, role, &device)
+                                .await?;
+                        Ok(Ok(session))
+                    }
+                    // A wrong date of birth counts against the code: kept (committed).
+                    Outcome::Refused(e) => Ok(Err(e)),
+                }
+            })
+            .await?;
+        Ok(match outcome {
+            Ok(Ok(session)) => ActivatePatientAccountPayload {
+                session: Some(session.deliver(ctx, &practice.tenant.slug)),
+                user_errors: Vec::new(),
+            },
+            Ok(Err(refused)) => {
+                activation_throttle::record_refusal(services, practice.id(), client_ip, request_id)
                     .await?;
-                return Ok(ActivatePatientAccountPayload {
-                    session: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                });
+                ActivatePatientAccountPayload::refused(
+                    UserError::of_input(refused).map_err(|e| ctx.fail(e))?,
+                )
             }
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
-                return Ok(ActivatePatientAccountPayload {
-                    session: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                });
-            }
-        };
-        let session = start_session(
-            services,
-            &ctx.tenant()?.tenant,
-            &tx,
-            &user,
-            Role::Patient,
-            &request_id,
-            crate::identity::device_of(ctx),
-        )
-        .await?;
-        tx.commit().await.map_err(core)?;
-        let session = session.deliver(ctx, &ctx.tenant()?.tenant.slug);
-        Ok(ActivatePatientAccountPayload {
-            session: Some(session),
-            user_errors: Vec::new(),
+            Err(user_errors) => ActivatePatientAccountPayload::refused(user_errors),
         })
     }
 
@@ -205,40 +180,23 @@ impl EnrolmentMutation {
         input: RequestPasswordResetInput,
     ) -> async_graphql::Result<RequestPasswordResetPayload> {
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let tenant = ctx.tenant()?.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let Some(user) = accounts::find_by_email(&tx, &input.email)
-            .await
-            .map_err(core)?
-        else {
-            tx.rollback().await.map_err(core)?;
+        let ttl = services.password_reset_ttl;
+        let requested = ctx
+            .run_public(Access::Write, async |tx, _| {
+                let Some(user) = accounts::find_by_email(tx, &input.email).await? else {
+                    return Ok(None);
+                };
+                let token = resets::request(tx, &user, ttl).await?;
+                let language = notify::language_of_account(tx, UserId::from_uuid(user.id)).await?;
+                Ok(Some((user.email, language, token)))
+            })
+            .await?;
+        let Some((to, language, token)) = requested else {
             return Ok(RequestPasswordResetPayload { accepted: true });
         };
-        let token = resets::request(&tx, &user, services.password_reset_ttl)
-            .await
-            .map_err(core)?;
-        let language = notify::language_of_account(&tx, UserId::from_uuid(user.id))
-            .await
-            .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        let mail = notify::templates::password_reset_email(
-            language,
-            &tenant.tenant.display_name,
-            services.password_reset_ttl.as_secs() / 60,
-            &format!(
-                "{}/t/{}/reset-password#token={token}",
-                services.public_url, tenant.tenant.slug
-            ),
-        );
-        let email = Email {
-            to: user.email,
-            subject: mail.subject,
-            text: mail.text,
-            html: None,
-            message_id: None,
-        };
+        let practice = &ctx.tenant()?.tenant;
+        let email =
+            account_mail::password_reset(to, language, practice, &services.public_url, ttl, &token);
         // Sent in the background: the answer takes no longer for an existing account than
         // for an unknown one, and says nothing if the mail server fails (the person can ask
         // again).
@@ -258,32 +216,20 @@ impl EnrolmentMutation {
         input: ResetPasswordInput,
     ) -> async_graphql::Result<ResetPasswordPayload> {
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let reset = resets::reset(
-            &tx,
-            services.passwords.as_ref(),
-            &input.token,
-            &input.password,
-        )
-        .await;
-        Ok(match settle(tx, reset, &request_id).await? {
-            Ok(families) => {
-                for family in families {
-                    let _ = services
-                        .revocations
-                        .revoke(family, services.tokens.access_ttl())
-                        .await;
-                }
-                ResetPasswordPayload {
-                    reset: true,
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => ResetPasswordPayload {
-                reset: false,
-                user_errors,
-            },
+        let credentials = services.passwords.as_ref();
+        let outcome = ctx
+            .mutate_public(async |tx, _| {
+                resets::reset(tx, credentials, &input.token, &input.password).await
+            })
+            .await?;
+        let ended = match outcome {
+            Ok(ended) => ended,
+            Err(user_errors) => return Ok(ResetPasswordPayload::refused(user_errors)),
+        };
+        revoke_ended(services, "password_reset", ended).await;
+        Ok(ResetPasswordPayload {
+            reset: true,
+            user_errors: Vec::new(),
         })
     }
 }

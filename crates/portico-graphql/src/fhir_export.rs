@@ -1,7 +1,7 @@
 //! "Download my record": the chart as a FHIR R4 transaction Bundle, as JSON.
 
 use async_graphql::{Context, Json};
-use portico_core::{chart_access::Purpose, records::export};
+use portico_core::records::export;
 use uuid::Uuid;
 
 use crate::chart_access;
@@ -10,9 +10,9 @@ pub(crate) async fn bundle(
     ctx: &Context<'_>,
     patient: Uuid,
 ) -> async_graphql::Result<Json<serde_json::Value>> {
-    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-    let bundle = export::bundle(&opened.tx, &opened.actor, &opened.chart)
-        .await
-        .map_err(opened.core())?;
-    Ok(Json(opened.done(bundle).await?))
+    let bundle = chart_access::read(ctx, patient, async |tx, opened| {
+        export::bundle(tx, &opened.actor, &opened.chart).await
+    })
+    .await?;
+    Ok(Json(bundle))
 }

@@ -5,23 +5,26 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    audit::{self, Access as AuditAccess},
-    chart_access::Purpose,
+    PatientId,
+    chart_access::{self, Purpose},
     entities::{patient, tenant},
     notify::{
         self,
         preferences::{self, PreferencesUpdate},
         settings,
     },
-    tenancy::Access,
 };
 
 use crate::{
-    chart_access,
     context::ContextExt,
+    global_id,
     patients::Patient,
-    user_error::{UserError, settle},
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
+
+/// Practice admins set the delivery rules.
+const MANAGE: Need = Need::to("notifications", "manage");
 
 /// A practice's delivery rules.
 #[derive(SimpleObject)]
@@ -82,7 +85,7 @@ impl NotificationsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<NotificationSettings> {
-        ctx.authorize("notifications", "manage").await?;
+        ctx.caller(MANAGE).await?;
         Ok(NotificationSettings::from(&ctx.tenant()?.tenant))
     }
 }
@@ -96,7 +99,7 @@ pub struct UpdateNotificationSettingsInput {
     sending_limit_per_hour: Option<i32>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateNotificationSettingsPayload {
     notification_settings: Option<NotificationSettings>,
     user_errors: Vec<UserError>,
@@ -113,11 +116,16 @@ pub struct UpdateNotificationPreferencesInput {
     time_zone: Option<String>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateNotificationPreferencesPayload {
     patient: Option<Patient>,
     user_errors: Vec<UserError>,
 }
+
+refusable!(
+    UpdateNotificationSettingsPayload,
+    UpdateNotificationPreferencesPayload
+);
 
 #[derive(Default)]
 pub struct NotificationsMutation;
@@ -130,46 +138,22 @@ impl NotificationsMutation {
         ctx: &Context<'_>,
         input: UpdateNotificationSettingsInput,
     ) -> async_graphql::Result<UpdateNotificationSettingsPayload> {
-        let principal = ctx.authorize("notifications", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let updated = async {
-            let quiet = match (&input.quiet_hours_start, &input.quiet_hours_end) {
-                (None, None) => None,
-                (Some(s), Some(e)) => Some((s.as_str(), e.as_str())),
-                _ => {
-                    return Err(portico_core::CoreError::invalid(
-                        "quietHoursEnd",
-                        "INCOMPLETE_QUIET_HOURS",
-                        "give both the start and the end of quiet hours, or neither",
-                    ));
-                }
-            };
-            let updated = settings::set(&tx, quiet, input.sending_limit_per_hour).await?;
-            audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                AuditAccess {
-                    action: "settings.notifications",
-                    resource_type: "Tenant",
-                    resource_id: Some(updated.id),
-                    patient_id: None,
-                },
-            )
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                settings::change(
+                    tx,
+                    &caller.actor,
+                    input.quiet_hours_start.as_deref(),
+                    input.quiet_hours_end.as_deref(),
+                    input.sending_limit_per_hour,
+                )
+                .await
+            })
             .await?;
-            Ok(updated)
-        }
-        .await;
-        Ok(match settle(tx, updated, &request_id).await? {
-            Ok(t) => UpdateNotificationSettingsPayload {
-                notification_settings: Some(NotificationSettings::from(&t)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateNotificationSettingsPayload {
-                notification_settings: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|t| UpdateNotificationSettingsPayload {
+            notification_settings: Some(NotificationSettings::from(&t)),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Changes how a patient hears from the practice (the patient on their own chart, or
@@ -179,28 +163,32 @@ impl NotificationsMutation {
         ctx: &Context<'_>,
         input: UpdateNotificationPreferencesInput,
     ) -> async_graphql::Result<UpdateNotificationPreferencesPayload> {
-        let o = chart_access::open_id(ctx, &input.patient_id, Purpose::Write).await?;
-        let updated = preferences::update(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            PreferencesUpdate {
-                email: input.email,
-                sms: input.sms,
-                opted_out: input.opted_out,
-                time_zone: input.time_zone,
-            },
-        )
-        .await;
-        Ok(match o.settle(updated).await? {
-            Ok(p) => UpdateNotificationPreferencesPayload {
-                patient: Some(Patient(p)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateNotificationPreferencesPayload {
-                patient: None,
-                user_errors,
-            },
-        })
+        let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
+        let change = PreferencesUpdate {
+            email: input.email,
+            sms: input.sms,
+            opted_out: input.opted_out,
+            time_zone: input.time_zone,
+        };
+        let outcome = ctx
+            .mutate(
+                Need::to("patients", "write").or_own("own_chart"),
+                async |tx, caller| {
+                    let chart = chart_access::open(
+                        tx,
+                        &caller.viewer(),
+                        PatientId::from_uuid(patient),
+                        Purpose::Write,
+                    )
+                    .await?;
+                    let actor = caller.actor.clone().with_break_glass(chart.break_glass);
+                    preferences::update(tx, &actor, &chart, change).await
+                },
+            )
+            .await?;
+        Ok(outcome.payload(|p| UpdateNotificationPreferencesPayload {
+            patient: Some(Patient(p)),
+            user_errors: Vec::new(),
+        }))
     }
 }

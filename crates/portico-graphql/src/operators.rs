@@ -4,8 +4,7 @@
 use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    TenantId, TenantTx,
-    audit::{self, Access as AuditAccess},
+    CoreResult, TenantId, TenantScope, TenantTx, audit,
     tenancy::Access,
     tenants::{self, ResolvedTenant},
 };
@@ -14,7 +13,8 @@ use crate::{
     ApiError,
     context::ContextExt,
     global_id,
-    user_error::{UserError, settle},
+    run::{Caller, Need, Run},
+    user_error::UserError,
 };
 
 /// A practice, as operators see it.
@@ -53,10 +53,9 @@ impl TenantSummary {
         if services.billing.is_none() {
             return Ok(None);
         }
-        let request_id = ctx.request()?.request_id.clone();
         let account = portico_core::billing::accounts::find(&services.db, self.tenant_id)
             .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+            .map_err(|e| ctx.fail(e))?;
         Ok(account.map(|a| TenantBilling {
             plan: a.plan,
             subscription_status: a.subscription_status,
@@ -102,14 +101,35 @@ pub struct TenantStatusPayload {
 }
 
 /// An operator of the platform tenant, or `FORBIDDEN`.
-async fn operator(
-    ctx: &Context<'_>,
-) -> async_graphql::Result<portico_core::identity::SessionClaims> {
-    let principal = ctx.authorize("tenants", "manage").await?.clone();
+async fn operator(ctx: &Context<'_>) -> Result<Caller, ApiError> {
+    let caller = ctx.caller(Need::to("tenants", "manage")).await?;
     if !ctx.tenant()?.is_platform() {
-        return Err(ApiError::Forbidden.into());
+        return Err(ApiError::Forbidden);
     }
-    Ok(principal)
+    Ok(caller)
+}
+
+/// Runs `work` in a transaction of `practice`, which need not be the practice the request is
+/// addressed to (an operator's, or one just created), and ends it as [`Run::within`] does.
+// The runner only opens the request's practice; this belongs there as `within_practice`.
+pub(crate) async fn within_practice<T>(
+    ctx: &Context<'_>,
+    practice: &TenantScope,
+    access: Access,
+    work: impl AsyncFnOnce(&TenantTx) -> CoreResult<T>,
+) -> Result<CoreResult<T>, ApiError> {
+    let db = &ctx.services()?.db;
+    let tx = TenantTx::begin(db, practice, access)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let done = work(&tx).await;
+    let ended = if done.is_ok() {
+        tx.commit().await
+    } else {
+        tx.rollback().await
+    };
+    ended.map_err(|e| ctx.fail(e))?;
+    Ok(done)
 }
 
 /// The state of a practice's audit hash chain.
@@ -134,11 +154,10 @@ impl OperatorsQuery {
     ) -> async_graphql::Result<Vec<TenantSummary>> {
         operator(ctx).await?;
         let services = ctx.services()?;
-        let request_id = &ctx.request()?.request_id;
         let limit = u64::try_from(first.unwrap_or(50).clamp(1, 500)).unwrap_or(50);
         let list = tenants::list(&services.db, status.as_deref(), limit)
             .await
-            .map_err(|e| ApiError::from_core(e, request_id))?;
+            .map_err(|e| ctx.fail(e))?;
         Ok(list.into_iter().map(TenantSummary::from).collect())
     }
 
@@ -150,19 +169,17 @@ impl OperatorsQuery {
     ) -> async_graphql::Result<AuditChainReport> {
         operator(ctx).await?;
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let id = TenantId::from_uuid(global_id::parse("Tenant", "tenantId", &tenant_id)?);
         let target = tenants::find_by_id(&services.db, id)
             .await
-            .map_err(core)?
+            .map_err(|e| ctx.fail(e))?
             .ok_or(ApiError::NotFound)?;
         // Writing: pending events are sealed into the chain before it is walked.
-        let tx = TenantTx::begin(&services.db, &target.scope(), Access::Write)
-            .await
-            .map_err(core)?;
-        let report = audit::verify_chain(&tx).await.map_err(core)?;
-        tx.commit().await.map_err(core)?;
+        let report = within_practice(ctx, &target.scope(), Access::Write, async |tx| {
+            audit::verify_chain(tx).await
+        })
+        .await?
+        .map_err(|e| ctx.fail(e))?;
         Ok(AuditChainReport {
             events: report.events,
             first_broken_seq: report.first_broken_seq,
@@ -200,53 +217,35 @@ async fn change_status(
     suspend: bool,
     reason: Option<String>,
 ) -> async_graphql::Result<TenantStatusPayload> {
-    let principal = operator(ctx).await?;
+    let caller = operator(ctx).await?;
     let services = ctx.services()?;
-    let request_id = ctx.request()?.request_id.clone();
-    let core = |e| ApiError::from_core(e, &request_id);
     let id = TenantId::from_uuid(global_id::parse("Tenant", "id", id)?);
     let target = tenants::find_by_id(&services.db, id)
         .await
-        .map_err(core)?
+        .map_err(|e| ctx.fail(e))?
         .ok_or(ApiError::NotFound)?;
-    let action = if suspend {
-        "tenant.suspend"
-    } else {
-        "tenant.reactivate"
-    };
-    let actor = ctx.actor(&principal);
-    let event = |id| AuditAccess {
-        action,
-        resource_type: "Tenant",
-        resource_id: Some(id),
-        patient_id: None,
-    };
-    // The change and the practice's own audit event commit together.
-    let tx = TenantTx::begin(&services.db, &target.scope(), Access::Write)
-        .await
-        .map_err(core)?;
     let billing_on = services.billing.is_some();
-    let changed = async {
-        let changed =
-            portico_core::practice_status::set_status(&tx, suspend, reason, billing_on).await?;
-        audit::record(&tx, &actor, event(changed.tenant.id)).await?;
-        Ok(changed)
-    }
-    .await;
-    let changed = match settle(tx, changed, &request_id).await? {
-        Ok(c) => c,
-        Err(user_errors) => {
+    let changed = within_practice(ctx, &target.scope(), Access::Write, async |tx| {
+        portico_core::practice_status::change_status(tx, &caller.actor, suspend, reason, billing_on)
+            .await
+    })
+    .await?;
+    let changed = match changed {
+        Ok(changed) => changed,
+        Err(e) => {
             return Ok(TenantStatusPayload {
                 tenant: None,
-                user_errors,
+                user_errors: UserError::of_input(e).map_err(|e| ctx.fail(e))?,
             });
         }
     };
-    let tx = ctx.tenant_tx(Access::Write).await?;
-    audit::record(&tx, &actor, event(changed.tenant.id))
-        .await
-        .map_err(core)?;
-    tx.commit().await.map_err(core)?;
+    // The platform's own log records it too.
+    let event = portico_core::practice_status::status_event(suspend, changed.tenant.id);
+    ctx.within(Access::Write, async |tx| {
+        audit::record(tx, &caller.actor, event).await
+    })
+    .await?
+    .map_err(|e| ctx.fail(e))?;
     Ok(TenantStatusPayload {
         tenant: Some(changed.into()),
         user_errors: Vec::new(),

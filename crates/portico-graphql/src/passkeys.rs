@@ -10,22 +10,21 @@
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    CoreError, UserId, accounts,
-    audit::{self, Access as AuditAccess, Actor},
+    CoreError, accounts,
+    audit::{self, Access as AuditAccess},
     entities::passkey,
-    identity::{MfaState, Role},
+    identity::MfaState,
     passkeys::{self, Ceremony},
-    ports::{PasskeyError, PortError, RelyingParty},
+    ports::{PasskeyError, RelyingParty},
+    sign_in::{self, PasskeyAttempt, PasskeyVerdict},
     tenancy::Access,
 };
 
 use crate::{
     ApiError,
     context::ContextExt,
-    identity::{
-        ACCOUNT_THROTTLE, IP_THROTTLE, Session, account_throttle_key, interactive_principal,
-        ip_throttle_key, start_session,
-    },
+    identity::{Session, device_of, interactive_principal, start_session},
+    run::{Need, OutcomeExt, Payload, Run, refusable},
     user_error::UserError,
 };
 
@@ -126,12 +125,16 @@ pub struct FinishPasskeySignInPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(
+    BeginPasskeyRegistrationPayload,
+    FinishPasskeyRegistrationPayload,
+    RemovePasskeyPayload,
+    BeginPasskeySignInPayload,
+    FinishPasskeySignInPayload
+);
+
 fn user_error(field: &str, code: &str, message: &str) -> Vec<UserError> {
-    vec![UserError {
-        field: field.to_owned(),
-        code: code.to_owned(),
-        message: message.to_owned(),
-    }]
+    vec![UserError::new(field, code, message)]
 }
 
 fn origin_not_allowed() -> Vec<UserError> {
@@ -228,7 +231,7 @@ async fn limit_sign_in_starts(ctx: &Context<'_>) -> Result<(), ApiError> {
             .rate_limiter
             .hit(&key, limit, std::time::Duration::from_secs(60))
             .await
-            .map_err(|e| ApiError::from_core(CoreError::adapter(e), &request.request_id))?;
+            .map_err(|e| ctx.fail(CoreError::adapter(e)))?;
         if let portico_core::ports::RateDecision::Limited { retry_after } = decision {
             return Err(ApiError::RateLimited {
                 retry_after_secs: retry_after.as_secs().max(1),
@@ -238,8 +241,18 @@ async fn limit_sign_in_starts(ctx: &Context<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn adapter(e: PasskeyError, request_id: &str) -> ApiError {
-    ApiError::from_core(CoreError::adapter(e), request_id)
+/// A ceremony's failure that is Portico's, not the browser's.
+fn adapter(e: PasskeyError) -> CoreError {
+    CoreError::adapter(e)
+}
+
+/// The signed-in person may manage their passkeys (not an API key, nor a staff member who
+/// has yet to set up two-step verification).
+fn passkey_owner(ctx: &Context<'_>) -> Result<(), ApiError> {
+    if interactive_principal(ctx)?.mfa == MfaState::EnrolmentRequired {
+        return Err(ApiError::MfaEnrolmentRequired);
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -249,14 +262,12 @@ pub struct PasskeysQuery;
 impl PasskeysQuery {
     /// The signed-in person's passkeys, oldest first.
     async fn my_passkeys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Passkey>> {
-        let principal = interactive_principal(ctx)?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = passkeys::of_user(&tx, principal.user_id)
-            .await
-            .map_err(core)?;
-        tx.rollback().await.map_err(core)?;
+        interactive_principal(ctx)?;
+        let found = ctx
+            .run(Need::signed_in(), Access::Read, async |tx, caller| {
+                passkeys::of_user(tx, caller.principal.user_id).await
+            })
+            .await?;
         Ok(found.into_iter().map(Passkey::from).collect())
     }
 }
@@ -272,63 +283,50 @@ impl PasskeysMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BeginPasskeyRegistrationPayload> {
-        let principal = interactive_principal(ctx)?;
-        if principal.mfa == MfaState::EnrolmentRequired {
-            return Err(ApiError::MfaEnrolmentRequired.into());
-        }
-        let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
+        passkey_owner(ctx)?;
+        let ceremonies = ctx.services()?.passkeys.as_ref();
         let Some(rp) = relying_party(ctx)? else {
-            return Ok(BeginPasskeyRegistrationPayload {
-                user_errors: origin_not_allowed(),
-                ..Default::default()
-            });
+            return Ok(BeginPasskeyRegistrationPayload::refused(
+                origin_not_allowed(),
+            ));
         };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let user = accounts::find_by_id(&tx, principal.user_id)
-            .await
-            .map_err(core)?
-            .ok_or(ApiError::Unauthenticated)?;
-        let exclude: Vec<String> = passkeys::of_user(&tx, principal.user_id)
-            .await
-            .map_err(core)?
-            .into_iter()
-            .filter(|p| p.rp_id == rp.id)
-            .map(|p| p.credential_id)
-            .collect();
-        let challenge = match services.passkeys.begin_registration(
-            &rp,
-            user.id,
-            &user.email,
-            &user.display_name,
-            &exclude,
-        ) {
-            Ok(c) => c,
-            Err(PasskeyError::Origin) => {
-                tx.rollback().await.map_err(core)?;
-                return Ok(BeginPasskeyRegistrationPayload {
-                    user_errors: origin_not_allowed(),
-                    ..Default::default()
-                });
-            }
-            Err(e) => return Err(adapter(e, &request_id).into()),
-        };
-        let id = passkeys::save_challenge(
-            &tx,
-            Ceremony::Register,
-            Some(principal.user_id),
-            &rp,
-            challenge.state,
+        let begun = ctx
+            .run(Need::signed_in(), Access::Write, async |tx, caller| {
+                let me = caller.principal.user_id;
+                let Some(user) = accounts::find_by_id(tx, me).await? else {
+                    return Ok(None);
+                };
+                let exclude: Vec<String> = passkeys::of_user(tx, me)
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.rp_id == rp.id)
+                    .map(|p| p.credential_id)
+                    .collect();
+                let challenge = match ceremonies.begin_registration(
+                    &rp,
+                    user.id,
+                    &user.email,
+                    &user.display_name,
+                    &exclude,
+                ) {
+                    Ok(c) => c,
+                    Err(PasskeyError::Origin) => return Ok(Some(Err(origin_not_allowed()))),
+                    Err(e) => return Err(adapter(e)),
+                };
+                let state = challenge.state;
+                let id =
+                    passkeys::save_challenge(tx, Ceremony::Register, Some(me), &rp, state).await?;
+                Ok(Some(Ok((id, challenge.options))))
+            })
+            .await?;
+        let begun = begun.ok_or(ApiError::Unauthenticated)?;
+        Ok(
+            begun.payload(|(id, options)| BeginPasskeyRegistrationPayload {
+                registration_id: Some(crate::global_id::encode("PasskeyRegistration", id)),
+                options: Some(Json(options)),
+                user_errors: Vec::new(),
+            }),
         )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        Ok(BeginPasskeyRegistrationPayload {
-            registration_id: Some(crate::global_id::encode("PasskeyRegistration", id)),
-            options: Some(Json(challenge.options)),
-            user_errors: Vec::new(),
-        })
     }
 
     /// Checks the new passkey against its registration and keeps it under `name`.
@@ -340,82 +338,58 @@ impl PasskeysMutation {
         ctx: &Context<'_>,
         input: FinishPasskeyRegistrationInput,
     ) -> async_graphql::Result<FinishPasskeyRegistrationPayload> {
-        let principal = interactive_principal(ctx)?;
-        let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
+        interactive_principal(ctx)?;
+        let ceremonies = ctx.services()?.passkeys.as_ref();
         let registration = crate::global_id::parse(
             "PasskeyRegistration",
             "registrationId",
             &input.registration_id,
         )?;
         if let Err(e) = passkeys::normalize_name(&input.name) {
-            return Ok(FinishPasskeyRegistrationPayload {
-                user_errors: UserError::from_core(e, &request_id)?,
-                ..Default::default()
-            });
+            return Ok(FinishPasskeyRegistrationPayload::refused(
+                UserError::of_input(e).map_err(|e| ctx.fail(e))?,
+            ));
         }
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let Some(challenge) = passkeys::take_challenge(
-            &tx,
-            registration,
-            Ceremony::Register,
-            Some(principal.user_id),
-        )
-        .await
-        .map_err(core)?
-        else {
-            tx.commit().await.map_err(core)?;
-            return Ok(FinishPasskeyRegistrationPayload {
-                user_errors: challenge_expired("registrationId"),
-                ..Default::default()
-            });
-        };
-        let rp = passkeys::relying_party(&challenge, &ctx.tenant()?.tenant.display_name);
-        let registered =
-            match services
-                .passkeys
-                .finish_registration(&rp, &challenge.state, &input.credential.0)
-            {
-                Ok(r) => r,
-                Err(PasskeyError::Port(e)) => return Err(adapter(e.into(), &request_id).into()),
-                Err(_) => {
-                    tx.commit().await.map_err(core)?;
-                    return Ok(FinishPasskeyRegistrationPayload {
-                        user_errors: passkey_rejected(),
-                        ..Default::default()
-                    });
-                }
-            };
-        let added = passkeys::add(&tx, principal.user_id, &input.name, &rp.id, registered).await;
-        let added = match added {
-            Ok(p) => p,
-            Err(e @ CoreError::Invalid { .. }) => {
-                tx.commit().await.map_err(core)?;
-                return Ok(FinishPasskeyRegistrationPayload {
-                    user_errors: UserError::from_core(e, &request_id)?,
-                    ..Default::default()
-                });
-            }
-            Err(e) => return Err(core(e).into()),
-        };
-        audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            AuditAccess {
-                action: "auth.passkey_added",
-                resource_type: "Passkey",
-                resource_id: Some(added.id),
-                patient_id: None,
-            },
-        )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        Ok(FinishPasskeyRegistrationPayload {
+        let practice_name = &ctx.tenant()?.tenant.display_name;
+        // Refusals are kept (committed): the registration is spent either way.
+        let added = ctx
+            .run(Need::signed_in(), Access::Write, async |tx, caller| {
+                let me = caller.principal.user_id;
+                let taken =
+                    passkeys::take_challenge(tx, registration, Ceremony::Register, Some(me))
+                        .await?;
+                let Some(challenge) = taken else {
+                    return Ok(Err(challenge_expired("registrationId")));
+                };
+                let rp = passkeys::relying_party(&challenge, practice_name);
+                let credential = &input.credential.0;
+                let registered =
+                    match ceremonies.finish_registration(&rp, &challenge.state, credential) {
+                        Ok(r) => r,
+                        Err(PasskeyError::Port(e)) => return Err(adapter(e.into())),
+                        Err(_) => return Ok(Err(passkey_rejected())),
+                    };
+                let added = match passkeys::add(tx, me, &input.name, &rp.id, registered).await {
+                    Ok(p) => p,
+                    Err(e @ CoreError::Invalid { .. }) => {
+                        return Ok(Err(UserError::of_input(e)?));
+                    }
+                    Err(e) => return Err(e),
+                };
+                let event = AuditAccess {
+                    action: "auth.passkey_added",
+                    resource_type: "Passkey",
+                    resource_id: Some(added.id),
+                    patient_id: None,
+                };
+                audit::record(tx, &caller.actor, event).await?;
+                Ok(Ok(added))
+            })
+            .await?;
+        Ok(added.payload(|added| FinishPasskeyRegistrationPayload {
             passkey: Some(Passkey::from(added)),
             user_errors: Vec::new(),
-        })
+        }))
     }
 
     /// Removes one of the signed-in person's passkeys; it no longer signs in. Someone else's
@@ -425,27 +399,19 @@ impl PasskeysMutation {
         ctx: &Context<'_>,
         input: RemovePasskeyInput,
     ) -> async_graphql::Result<RemovePasskeyPayload> {
-        let principal = interactive_principal(ctx)?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
+        interactive_principal(ctx)?;
         let id = crate::global_id::parse("Passkey", "passkeyId", &input.passkey_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        passkeys::remove(&tx, principal.user_id, id)
-            .await
-            .map_err(core)?;
-        audit::record(
-            &tx,
-            &ctx.actor(&principal),
-            AuditAccess {
+        ctx.run(Need::signed_in(), Access::Write, async |tx, caller| {
+            passkeys::remove(tx, caller.principal.user_id, id).await?;
+            let event = AuditAccess {
                 action: "auth.passkey_removed",
                 resource_type: "Passkey",
                 resource_id: Some(id),
                 patient_id: None,
-            },
-        )
-        .await
-        .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+            };
+            audit::record(tx, &caller.actor, event).await
+        })
+        .await?;
         Ok(RemovePasskeyPayload {
             removed_passkey_id: Some(input.passkey_id),
             user_errors: Vec::new(),
@@ -459,31 +425,24 @@ impl PasskeysMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BeginPasskeySignInPayload> {
-        let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
+        let ceremonies = ctx.services()?.passkeys.as_ref();
         limit_sign_in_starts(ctx).await?;
         let Some(rp) = relying_party(ctx)? else {
-            return Ok(BeginPasskeySignInPayload {
-                user_errors: origin_not_allowed(),
-                ..Default::default()
-            });
+            return Ok(BeginPasskeySignInPayload::refused(origin_not_allowed()));
         };
-        let challenge = match services.passkeys.begin_sign_in(&rp) {
+        let challenge = match ceremonies.begin_sign_in(&rp) {
             Ok(c) => c,
             Err(PasskeyError::Origin) => {
-                return Ok(BeginPasskeySignInPayload {
-                    user_errors: origin_not_allowed(),
-                    ..Default::default()
-                });
+                return Ok(BeginPasskeySignInPayload::refused(origin_not_allowed()));
             }
-            Err(e) => return Err(adapter(e, &request_id).into()),
+            Err(e) => return Err(ctx.fail(adapter(e)).into()),
         };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let id = passkeys::save_challenge(&tx, Ceremony::SignIn, None, &rp, challenge.state)
-            .await
-            .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+        let state = challenge.state;
+        let id = ctx
+            .run_public(Access::Write, async |tx, _| {
+                passkeys::save_challenge(tx, Ceremony::SignIn, None, &rp, state).await
+            })
+            .await?;
         Ok(BeginPasskeySignInPayload {
             sign_in_id: Some(crate::global_id::encode("PasskeySignIn", id)),
             options: Some(Json(challenge.options)),
@@ -501,145 +460,41 @@ impl PasskeysMutation {
         input: FinishPasskeySignInInput,
     ) -> async_graphql::Result<FinishPasskeySignInPayload> {
         let services = ctx.services()?;
-        let request = ctx.request()?;
-        let request_id = request.request_id.clone();
-        let tenant = ctx.tenant()?;
-        let core = |e| ApiError::from_core(e, &request_id);
-        let port = |e: PortError| ApiError::from_core(CoreError::adapter(e), &request_id);
+        let practice = ctx.tenant()?;
         let sign_in = crate::global_id::parse("PasskeySignIn", "signInId", &input.sign_in_id)?;
-        let ip_key = ip_throttle_key(request.client_ip);
-
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let Some(challenge) = passkeys::take_challenge(&tx, sign_in, Ceremony::SignIn, None)
-            .await
-            .map_err(core)?
-        else {
-            tx.commit().await.map_err(core)?;
-            return Ok(FinishPasskeySignInPayload {
-                user_errors: challenge_expired("signInId"),
-                ..Default::default()
-            });
+        let attempt = PasskeyAttempt {
+            sign_in,
+            credential: &input.credential.0,
+            tenant: practice.id(),
+            practice_name: &practice.tenant.display_name,
+            client_ip: ctx.request()?.client_ip,
         };
-        let rp = passkeys::relying_party(&challenge, &tenant.tenant.display_name);
-        let credential = &input.credential.0;
-        let claimed = services.passkeys.identify(credential).ok();
-        let found = match &claimed {
-            Some(c) => passkeys::by_credential(&tx, &c.credential_id, &rp.id)
-                .await
-                .map_err(core)?
-                .filter(|p| p.user_id == c.user_handle),
-            None => None,
-        };
-        let user = match &found {
-            Some(p) => accounts::find_by_id(&tx, UserId::from_uuid(p.user_id))
-                .await
-                .map_err(core)?
-                .filter(|u| u.status == "active"),
-            None => None,
-        };
-        let account_key = user
-            .as_ref()
-            .map(|u| account_throttle_key(tenant.id(), &u.email));
-        let mut locked = false;
-        for key in account_key.iter().chain(ip_key.iter()) {
-            locked |= services
-                .throttle
-                .locked_for(key)
-                .await
-                .map_err(port)?
-                .is_some();
-        }
-        let verified = match (&found, &user) {
-            (Some(p), Some(_)) if !locked => {
-                match services.passkeys.finish_sign_in(
-                    &rp,
-                    &challenge.state,
-                    credential,
-                    &p.credential,
-                ) {
-                    Ok(updated) => Some(updated),
-                    Err(PasskeyError::Port(e)) => return Err(port(e).into()),
-                    Err(_) => None,
-                }
-            }
-            _ => None,
-        };
-        let actor = user
-            .as_ref()
-            .map_or_else(Actor::system, |u| {
-                let actor = Actor::user(u.id);
-                match Role::parse(&u.role) {
-                    Some(role) => actor.with_role(role),
-                    None => actor,
-                }
+        let device = device_of(ctx);
+        let signed_in = ctx
+            .run_public(Access::Write, async |tx, actor| {
+                let throttle = services.throttle.as_ref();
+                let ceremonies = services.passkeys.as_ref();
+                Ok(
+                    match sign_in::with_passkey(tx, throttle, ceremonies, attempt, actor).await? {
+                        PasskeyVerdict::SignedIn { user, role } => Ok(Ok(start_session(
+                            services,
+                            &practice.tenant,
+                            tx,
+                            &user,
+                            role,
+                            &device,
+                        )
+                        .await?)),
+                        PasskeyVerdict::ChallengeExpired => Ok(Err(challenge_expired("signInId"))),
+                        PasskeyVerdict::Rejected => Ok(Err(passkey_rejected())),
+                        PasskeyVerdict::UnknownRole => Err(ApiError::InvalidCredentials),
+                    },
+                )
             })
-            .with_request(&request_id)
-            .with_client(request.client_ip);
-        let event = |action: &'static str| AuditAccess {
-            action,
-            resource_type: "User",
-            resource_id: user.as_ref().map(|u| u.id),
-            patient_id: None,
-        };
-        let (Some(updated), Some(passkey), Some(user)) = (verified, found, user.clone()) else {
-            let mut action = if locked {
-                "auth.sign_in_locked"
-            } else {
-                "auth.passkey_sign_in_failed"
-            };
-            if !locked {
-                if let Some(key) = &account_key {
-                    let lock = services
-                        .throttle
-                        .record_failure(key, &ACCOUNT_THROTTLE)
-                        .await
-                        .map_err(port)?;
-                    if lock.is_some() {
-                        action = "auth.lockout";
-                    }
-                }
-                if let Some(key) = &ip_key {
-                    services
-                        .throttle
-                        .record_failure(key, &IP_THROTTLE)
-                        .await
-                        .map_err(port)?;
-                }
-            }
-            audit::record(&tx, &actor, event(action))
-                .await
-                .map_err(core)?;
-            tx.commit().await.map_err(core)?;
-            return Ok(FinishPasskeySignInPayload {
-                user_errors: passkey_rejected(),
-                ..Default::default()
-            });
-        };
-        passkeys::record_use(&tx, passkey.id, updated)
-            .await
-            .map_err(core)?;
-        if let Some(key) = &account_key {
-            services.throttle.clear(key).await.map_err(port)?;
-        }
-        let role = Role::parse(&user.role).ok_or(ApiError::InvalidCredentials)?;
-        let session = start_session(
-            services,
-            &tenant.tenant,
-            &tx,
-            &user,
-            role,
-            &request_id,
-            crate::identity::device_of(ctx),
-        )
-        .await?;
-        audit::record(&tx, &actor, event("auth.passkey_sign_in"))
-            .await
-            .map_err(core)?;
-        tx.commit().await.map_err(core)?;
-        let session = session.deliver(ctx, &tenant.tenant.slug);
-        Ok(FinishPasskeySignInPayload {
-            session: Some(session),
+            .await?;
+        Ok(signed_in?.payload(|session| FinishPasskeySignInPayload {
+            session: Some(session.deliver(ctx, &practice.tenant.slug)),
             user_errors: Vec::new(),
-        })
+        }))
     }
 }

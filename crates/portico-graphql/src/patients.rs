@@ -7,7 +7,6 @@ use async_graphql::{
 };
 use portico_core::{
     PatientId,
-    chart_access::Purpose,
     entities::{
         allergy, condition, encounter, immunization, medication_request, observation, patient,
     },
@@ -19,9 +18,8 @@ use portico_core::{
 
 use crate::{
     ApiError,
-    chart_access::ChartRestriction,
+    chart_access::{self, ChartRestriction},
     contact_details::ContactChange,
-    context::ContextExt,
     dashboard::PatientDashboard,
     emergency::{EmergencyContact, EmergencySummary},
     global_id,
@@ -29,8 +27,9 @@ use crate::{
         self, AllergyIntolerance, Condition, DiagnosticReport, Encounter, Immunization,
         MedicationRequest, Observation, ObservationSeries, Page_,
     },
+    run::{Need, OutcomeExt, Run, refusable},
     scalars::Date,
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
 
 /// A patient's chart.
@@ -110,11 +109,7 @@ impl Patient {
         code: Option<String>,
         category: Option<String>,
     ) -> async_graphql::Result<Vec<ObservationSeries>> {
-        let mut series = records::series(ctx, self.0.id, code).await?;
-        if let Some(category) = category {
-            series.retain(|s| s.category == category.trim());
-        }
-        Ok(series)
+        records::series(ctx, self.0.id, code, category).await
     }
     /// Diagnostic reports with their results, newest first.
     async fn diagnostic_reports(
@@ -247,24 +242,26 @@ pub struct CreatePatientPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(CreatePatientPayload);
+
 /// Loads a chart the principal may open, or `NOT_FOUND` (`BREAK_GLASS_REQUIRED` for staff on
 /// a restricted chart without a break-glass access).
 async fn open_chart(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Patient> {
-    global_id::parse("Patient", "id", id)?;
-    let opened = crate::chart_access::open_id(ctx, id, Purpose::Read).await?;
-    let chart_id = opened.chart.id();
-    records_core::audit(
-        &opened.tx,
-        &opened.actor,
-        &opened.chart,
-        "patient.read",
-        "Patient",
-        Some(chart_id),
-    )
-    .await
-    .map_err(opened.core())?;
-    let chart = opened.chart.chart.clone();
-    opened.done(Patient(chart)).await
+    let patient = global_id::parse("Patient", "id", id)?;
+    let chart = chart_access::read(ctx, patient, async |tx, opened| {
+        records_core::audit(
+            tx,
+            &opened.actor,
+            &opened.chart,
+            "patient.read",
+            "Patient",
+            Some(opened.chart.id()),
+        )
+        .await?;
+        Ok(opened.chart.chart.clone())
+    })
+    .await?;
+    Ok(Patient(chart))
 }
 
 #[derive(Default)]
@@ -312,14 +309,13 @@ impl PatientsQuery {
         after: Option<String>,
         search: Option<String>,
     ) -> async_graphql::Result<Connection<String, Patient, EmptyFields, EmptyFields>> {
-        let principal = ctx.authorize("patients", "read").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
+        // The policy first: a caller it refuses learns nothing about their search.
+        let need = Need::to("patients", "read");
+        ctx.caller(need).await?;
         // Read before any paging so bad text fails the same on every page; the error never
         // repeats the text (it is PHI).
         let search = match search.as_deref() {
-            Some(text) => {
-                PatientSearch::parse(text).map_err(|e| ApiError::from_core(e, &request_id))?
-            }
+            Some(text) => PatientSearch::parse(text).map_err(|e| ctx.fail(e))?,
             None => None,
         };
         query(
@@ -341,24 +337,19 @@ impl PatientsQuery {
                     ),
                     None => None,
                 };
-                let tx = ctx.tenant_tx(Access::Write).await?;
-                let viewer = portico_core::chart_access::Viewer {
-                    user_id: principal.user_id,
-                    role: principal.role,
-                };
-                let mut page = patients::list_for(
-                    &tx,
-                    &ctx.actor(&principal),
-                    &viewer,
-                    after,
-                    search.as_ref(),
-                    u64::try_from(limit + 1).unwrap_or(101),
-                )
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-                tx.commit()
-                    .await
-                    .map_err(|e| ApiError::from_core(e, &request_id))?;
+                let mut page = ctx
+                    .run(need, Access::Write, async |tx, caller| {
+                        patients::list_for(
+                            tx,
+                            &caller.actor,
+                            &caller.viewer(),
+                            after,
+                            search.as_ref(),
+                            u64::try_from(limit + 1).unwrap_or(101),
+                        )
+                        .await
+                    })
+                    .await?;
                 let has_next = page.len() > limit;
                 page.truncate(limit);
                 let mut connection = Connection::new(after.is_some(), has_next);
@@ -384,33 +375,24 @@ impl PatientsMutation {
         ctx: &Context<'_>,
         input: CreatePatientInput,
     ) -> async_graphql::Result<CreatePatientPayload> {
-        let principal = ctx.authorize("patients", "write").await?.clone();
-        ctx.require_active_tenant()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let created = patients::create(
-            &tx,
-            &ctx.actor(&principal),
-            NewPatient {
-                mrn: input.mrn,
-                given_name: input.given_name,
-                family_name: input.family_name,
-                birth_date: Some(input.birth_date.0),
-                gender: input.gender,
-                email: input.email,
-                phone: input.phone,
-            },
-        )
-        .await;
-        Ok(match settle(tx, created, &request_id).await? {
-            Ok(p) => CreatePatientPayload {
-                patient: Some(Patient(p)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => CreatePatientPayload {
-                patient: None,
-                user_errors,
-            },
-        })
+        let patient = NewPatient {
+            mrn: input.mrn,
+            given_name: input.given_name,
+            family_name: input.family_name,
+            birth_date: Some(input.birth_date.0),
+            gender: input.gender,
+            email: input.email,
+            phone: input.phone,
+        };
+        let outcome = ctx
+            .mutate(
+                Need::to("patients", "write").new_work(),
+                async |tx, caller| patients::create(tx, &caller.actor, patient).await,
+            )
+            .await?;
+        Ok(outcome.payload(|p| CreatePatientPayload {
+            patient: Some(Patient(p)),
+            user_errors: Vec::new(),
+        }))
     }
 }

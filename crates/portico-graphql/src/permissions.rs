@@ -10,9 +10,9 @@ use portico_core::{
 };
 
 use crate::{
-    ApiError,
     context::ContextExt,
-    user_error::{UserError, settle},
+    run::{Need, Payload, Run, refusable},
+    user_error::UserError,
 };
 
 /// The pub/sub topic that tells every instance to reload a tenant's policies.
@@ -50,6 +50,8 @@ pub struct SetRolePermissionsPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(SetRolePermissionsPayload);
+
 async fn effective(
     ctx: &Context<'_>,
     role: Role,
@@ -82,15 +84,13 @@ impl PermissionsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<RolePermissions>> {
-        ctx.authorize("permissions", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let rules = permissions::rules(&tx)
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let rules = ctx
+            .run(
+                Need::to("permissions", "manage"),
+                Access::Read,
+                async |tx, _| permissions::rules(tx).await,
+            )
+            .await?;
         let mut out = Vec::new();
         for role in EDITABLE_ROLES {
             let customized = rules.iter().any(|r| r.role == role.as_str());
@@ -111,19 +111,15 @@ impl PermissionsMutation {
         ctx: &Context<'_>,
         input: SetRolePermissionsInput,
     ) -> async_graphql::Result<SetRolePermissionsPayload> {
-        let principal = ctx.authorize("permissions", "manage").await?.clone();
+        let need = Need::to("permissions", "manage");
+        let caller = ctx.caller(need).await?;
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let Some(role) = Role::parse(&input.role) else {
-            return Ok(SetRolePermissionsPayload {
-                role_permissions: None,
-                user_errors: vec![UserError {
-                    field: "role".to_owned(),
-                    code: "INVALID_ROLE".to_owned(),
-                    message: "use practice_admin, provider, staff or patient".to_owned(),
-                }],
-            });
+            return Ok(SetRolePermissionsPayload::refused(vec![UserError::new(
+                "role",
+                "INVALID_ROLE",
+                "use practice_admin, provider, staff or patient",
+            )]));
         };
         let wanted: Vec<Permission> = input
             .permissions
@@ -131,26 +127,27 @@ impl PermissionsMutation {
             .map(|p| (p.object, p.action))
             .collect();
         let defaults = services.authorizer.defaults(role.as_str()).await;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let set =
-            permissions::set_role(&tx, &ctx.actor(&principal), role, &wanted, &defaults).await;
-        if let Err(user_errors) = settle(tx, set, &request_id).await? {
-            return Ok(SetRolePermissionsPayload {
-                role_permissions: None,
-                user_errors,
-            });
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                permissions::set_role(tx, &caller.actor, role, &wanted, &defaults).await
+            })
+            .await?;
+        if let Err(user_errors) = outcome {
+            return Ok(SetRolePermissionsPayload::refused(user_errors));
         }
-        let tenant = principal.tenant_id;
+        let tenant = caller.principal.tenant_id;
         services.authorizer.forget_tenant(tenant).await;
         services
             .pubsub
             .publish(POLICY_CHANGED_TOPIC, tenant.to_string().into_bytes())
             .await
-            .map_err(|e| core(CoreError::adapter(e)))?;
-        // The answer shows the rules in force (`effective` reads them again).
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let rules = permissions::rules(&tx).await.map_err(core)?;
-        tx.rollback().await.map_err(core)?;
+            .map_err(|e| ctx.fail(CoreError::adapter(e)))?;
+        // The answer shows the rules in force (`effective` reads them again), even when the
+        // change took this very permission from the caller's role.
+        let rules = ctx
+            .within(Access::Read, async |tx| permissions::rules(tx).await)
+            .await?
+            .map_err(|e| ctx.fail(e))?;
         let customized = rules.iter().any(|r| r.role == role.as_str());
         Ok(SetRolePermissionsPayload {
             role_permissions: Some(effective(ctx, role, customized).await?),

@@ -4,20 +4,14 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    PatientId, TenantTx,
-    chart_access::{self, Purpose, Relationship, Viewer},
-    entities::{patient, proxy_grant},
-    identity::{Role, SessionClaims},
-    proxies,
-    tenancy::Access,
+    PatientId, chart_access, entities::proxy_grant, identity::Role, proxies, tenancy::Access,
 };
-use uuid::Uuid;
 
 use crate::{
-    ApiError,
     context::ContextExt,
     global_id,
-    user_error::{UserError, settle},
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -99,6 +93,8 @@ pub struct GrantProxyAccessPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(GrantProxyAccessPayload);
+
 #[derive(InputObject)]
 pub struct RevokeProxyAccessInput {
     id: ID,
@@ -109,40 +105,14 @@ pub struct RevokeProxyAccessPayload {
     grant: ProxyGrant,
 }
 
-/// The chart if the principal may manage its proxies: staff with `patients/write` (a
-/// restricted chart needs a break-glass access), or the patient themself with
-/// `own_chart/share`. Anything else is `NOT_FOUND`.
-async fn manageable_chart(
-    ctx: &Context<'_>,
-    tx: &TenantTx,
-    principal: &SessionClaims,
-    chart: Uuid,
-) -> async_graphql::Result<patient::Model> {
-    let request_id = &ctx.request()?.request_id;
-    let core = |e| ApiError::from_core(e, request_id);
-    let viewer = Viewer {
-        user_id: principal.user_id,
-        role: principal.role,
-    };
-    let opened = chart_access::open(tx, &viewer, PatientId::from_uuid(chart), Purpose::Write)
-        .await
-        .map_err(core)?;
-    if principal.role == Role::Patient && opened.relationship != Relationship::Own {
-        return Err(ApiError::NotFound.into());
-    }
-    let actor = ctx.actor(principal);
-    portico_core::records::audit(tx, &actor, &opened, "patient.read", "Patient", Some(chart))
-        .await
-        .map_err(core)?;
-    Ok(opened.chart)
-}
-
-async fn authorize_sharing(ctx: &Context<'_>) -> async_graphql::Result<SessionClaims> {
-    let principal = ctx.principal()?.clone();
-    Ok(if principal.role == Role::Patient {
-        ctx.authorize("own_chart", "share").await?.clone()
+/// Who may manage a chart's proxies: the patient (`own_chart/share`; which chart is
+/// [`chart_access::for_managing_proxies`]'s rule) or staff (`patients/write`). A private helper:
+/// [`Need::or_own`] keeps the action, and patients need another one here.
+fn sharing(ctx: &Context<'_>) -> async_graphql::Result<Need> {
+    Ok(if ctx.principal()?.role == Role::Patient {
+        Need::to("own_chart", "share")
     } else {
-        ctx.authorize("patients", "write").await?.clone()
+        Need::to("patients", "write")
     })
 }
 
@@ -157,17 +127,15 @@ impl ProxiesQuery {
         ctx: &Context<'_>,
         patient_id: ID,
     ) -> async_graphql::Result<Vec<ProxyGrant>> {
-        let principal = authorize_sharing(ctx).await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let chart = global_id::parse("Patient", "patientId", &patient_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        manageable_chart(ctx, &tx, &principal, chart).await?;
-        let grants = proxies::for_chart(&tx, PatientId::from_uuid(chart))
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        tx.commit()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let need = sharing(ctx)?;
+        let chart = PatientId::from_uuid(global_id::parse("Patient", "patientId", &patient_id)?);
+        let grants = ctx
+            .run(need, Access::Write, async |tx, caller| {
+                chart_access::for_managing_proxies(tx, &caller.actor, &caller.viewer(), chart)
+                    .await?;
+                proxies::for_chart(tx, chart).await
+            })
+            .await?;
         Ok(grants.into_iter().map(ProxyGrant::from).collect())
     }
 }
@@ -182,32 +150,30 @@ impl ProxiesMutation {
         ctx: &Context<'_>,
         input: GrantProxyAccessInput,
     ) -> async_graphql::Result<GrantProxyAccessPayload> {
-        let principal = authorize_sharing(ctx).await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let chart = global_id::parse("Patient", "patientId", &input.patient_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        manageable_chart(ctx, &tx, &principal, chart).await?;
+        let need = sharing(ctx)?;
+        let chart =
+            PatientId::from_uuid(global_id::parse("Patient", "patientId", &input.patient_id)?);
         let scopes: Vec<String> = input.scopes.iter().map(|s| s.as_str().to_owned()).collect();
-        let granted = proxies::grant(
-            &tx,
-            &ctx.actor(&principal),
-            principal.user_id,
-            PatientId::from_uuid(chart),
-            &input.grantee_email,
-            &scopes,
-            input.ends_at,
-        )
-        .await;
-        Ok(match settle(tx, granted, &request_id).await? {
-            Ok(grant) => GrantProxyAccessPayload {
-                grant: Some(grant.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => GrantProxyAccessPayload {
-                grant: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                chart_access::for_managing_proxies(tx, &caller.actor, &caller.viewer(), chart)
+                    .await?;
+                proxies::grant(
+                    tx,
+                    &caller.actor,
+                    caller.principal.user_id,
+                    chart,
+                    &input.grantee_email,
+                    &scopes,
+                    input.ends_at,
+                )
+                .await
+            })
+            .await?;
+        Ok(outcome.payload(|grant| GrantProxyAccessPayload {
+            grant: Some(grant.into()),
+            user_errors: Vec::new(),
+        }))
     }
 
     async fn revoke_proxy_access(
@@ -215,17 +181,17 @@ impl ProxiesMutation {
         ctx: &Context<'_>,
         input: RevokeProxyAccessInput,
     ) -> async_graphql::Result<RevokeProxyAccessPayload> {
-        let principal = authorize_sharing(ctx).await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
+        let need = sharing(ctx)?;
         let id = global_id::parse("ProxyGrant", "id", &input.id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let grant = proxies::find(&tx, id).await.map_err(core)?;
-        manageable_chart(ctx, &tx, &principal, grant.patient_id).await?;
-        let revoked = proxies::revoke(&tx, &ctx.actor(&principal), grant)
-            .await
-            .map_err(core)?;
-        tx.commit().await.map_err(core)?;
+        let revoked = ctx
+            .run(need, Access::Write, async |tx, caller| {
+                let grant = proxies::find(tx, id).await?;
+                let chart = PatientId::from_uuid(grant.patient_id);
+                chart_access::for_managing_proxies(tx, &caller.actor, &caller.viewer(), chart)
+                    .await?;
+                proxies::revoke(tx, &caller.actor, grant).await
+            })
+            .await?;
         Ok(RevokeProxyAccessPayload {
             grant: revoked.into(),
         })

@@ -1,6 +1,6 @@
 //! The chart's records as GraphQL types (shaped after FHIR R4 / US Core), the lists on
 //! `Patient`, each test's history as a series, and `node` lookups of records. Every read
-//! goes through [`crate::chart_access::open`] and is audited; another patient's record is
+//! goes through [`crate::chart_access::read`] and is audited; another patient's record is
 //! `NOT_FOUND`.
 
 use async_graphql::{
@@ -9,7 +9,8 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 use portico_core::{
-    chart_access::Purpose,
+    CoreResult, TenantTx,
+    chart_access::{OpenChart, Purpose},
     entities::{
         allergy, condition, diagnostic_report, encounter, immunization, medication_request,
         observation,
@@ -19,7 +20,11 @@ use portico_core::{
 };
 use uuid::Uuid;
 
-use crate::{ApiError, chart_access, context::ContextExt, global_id, scalars::Date};
+use crate::{
+    chart_access, global_id,
+    run::{Caller, Run},
+    scalars::Date,
+};
 
 fn gid(ty: &str, id: Uuid) -> ID {
     global_id::encode(ty, id)
@@ -477,38 +482,49 @@ where
         first,
         None,
         |after: Option<usize>, _: Option<usize>, first, _| async move {
-            let limit = first.unwrap_or(20).clamp(1, 100);
-            let offset = after.map_or(0, |a| a + 1);
-            let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-            let mut rows = records::list::<E>(
-                &opened.tx,
-                &opened.actor,
-                &opened.chart,
-                Page {
-                    offset: offset as u64,
-                    limit: limit as u64 + 1,
-                },
-            )
-            .await
-            .map_err(opened.core())?;
-            let rows = opened
-                .done({
-                    let has_next = rows.len() > limit;
-                    rows.truncate(limit);
-                    (rows, has_next)
-                })
-                .await?;
-            let (rows, has_next) = rows;
-            let mut connection = Connection::new(offset > 0, has_next);
-            connection.edges.extend(
-                rows.into_iter()
-                    .enumerate()
-                    .map(|(i, r)| Edge::new(offset + i, T::from(r))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
+            let page = page_of(after, first);
+            let rows = chart_access::read(ctx, patient, async |tx, opened| {
+                records::list::<E>(tx, &opened.actor, &opened.chart, page).await
+            })
+            .await?;
+            Ok::<_, async_graphql::Error>(connection(page, shown(page, rows), T::from))
         },
     )
     .await
+}
+
+/// The page after offset cursor `after`, with one row more than asked for (to tell
+/// whether another page follows).
+pub(crate) fn page_of(after: Option<usize>, first: Option<usize>) -> Page {
+    let limit = first.unwrap_or(20).clamp(1, 100);
+    Page {
+        offset: after.map_or(0, |a| a + 1) as u64,
+        limit: limit as u64 + 1,
+    }
+}
+
+/// The rows of `page` (as [`page_of`] made it) to show, and whether more follow.
+pub(crate) fn shown<R>(page: Page, mut rows: Vec<R>) -> (Vec<R>, bool) {
+    let limit = usize::try_from(page.limit.saturating_sub(1)).unwrap_or(usize::MAX);
+    let has_next = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, has_next)
+}
+
+/// The connection of `page` from its [`shown`] rows.
+pub(crate) fn connection<R, T: OutputType>(
+    page: Page,
+    (rows, has_next): (Vec<R>, bool),
+    node: impl Fn(R) -> T,
+) -> Page_<T> {
+    let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    let mut connection = Connection::new(offset > 0, has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, r)| Edge::new(offset + i, node(r))),
+    );
+    connection
 }
 
 /// Diagnostic reports with their results.
@@ -524,39 +540,23 @@ pub(crate) async fn reports(
         first,
         None,
         |after: Option<usize>, _: Option<usize>, first, _| async move {
-            let limit = first.unwrap_or(20).clamp(1, 100);
-            let offset = after.map_or(0, |a| a + 1);
-            let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-            let core = opened.core();
-            let mut rows = records::list::<diagnostic_report::Entity>(
-                &opened.tx,
-                &opened.actor,
-                &opened.chart,
-                Page {
-                    offset: offset as u64,
-                    limit: limit as u64 + 1,
-                },
-            )
-            .await
-            .map_err(&core)?;
-            let has_next = rows.len() > limit;
-            rows.truncate(limit);
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let results = records::observations::of_report(&opened.tx, &opened.chart, r.id)
-                    .await
-                    .map_err(&core)?;
-                out.push(DiagnosticReport::new(r, results));
-            }
-            drop(core);
-            let out = opened.done(out).await?;
-            let mut connection = Connection::new(offset > 0, has_next);
-            connection.edges.extend(
-                out.into_iter()
-                    .enumerate()
-                    .map(|(i, r)| Edge::new(offset + i, r)),
-            );
-            Ok::<_, async_graphql::Error>(connection)
+            let page = page_of(after, first);
+            let (reports, has_next) = chart_access::read(ctx, patient, async |tx, opened| {
+                let listed = records::list::<diagnostic_report::Entity>(
+                    tx,
+                    &opened.actor,
+                    &opened.chart,
+                    page,
+                )
+                .await?;
+                let (reports, has_next) = shown(page, listed);
+                let reports = records::reports::with_results(tx, &opened.chart, reports).await?;
+                Ok((reports, has_next))
+            })
+            .await?;
+            Ok::<_, async_graphql::Error>(connection(page, (reports, has_next), |(r, results)| {
+                DiagnosticReport::new(r, results)
+            }))
         },
     )
     .await
@@ -566,15 +566,14 @@ pub(crate) async fn series(
     ctx: &Context<'_>,
     patient: Uuid,
     code: Option<String>,
+    category: Option<String>,
 ) -> async_graphql::Result<Vec<ObservationSeries>> {
-    let opened = chart_access::open(ctx, patient, Purpose::Read).await?;
-    let series =
-        records::observations::series(&opened.tx, &opened.actor, &opened.chart, code.as_deref())
-            .await
-            .map_err(opened.core())?;
-    opened
-        .done(series.into_iter().map(ObservationSeries::from).collect())
-        .await
+    let series = chart_access::read(ctx, patient, async |tx, opened| {
+        let (code, category) = (code.as_deref(), category.as_deref());
+        records::observations::series(tx, &opened.actor, &opened.chart, code, category).await
+    })
+    .await?;
+    Ok(series.into_iter().map(ObservationSeries::from).collect())
 }
 
 /// One record by global id, for `node`; `None` when the id is not a record's.
@@ -589,42 +588,70 @@ pub(crate) async fn node(
     let Some(uuid) = global_id::decode(&ty, id) else {
         return Ok(None);
     };
-    let (viewer, actor) = chart_access::viewer(ctx, Purpose::Read).await?;
-    let request_id = ctx.request()?.request_id.clone();
-    let core = |e| ApiError::from_core(e, &request_id);
-    let tx = ctx.tenant_tx(Access::Write).await?;
-    let node = match ty.as_str() {
-        "Observation" => records::get::<observation::Entity>(&tx, &actor, &viewer, uuid)
-            .await
-            .map(|(m, _)| Node::Observation(m.into())),
-        "DiagnosticReport" => {
-            match records::get::<diagnostic_report::Entity>(&tx, &actor, &viewer, uuid).await {
-                Ok((m, chart)) => records::observations::of_report(&tx, &chart, m.id)
-                    .await
-                    .map(|results| Node::DiagnosticReport(DiagnosticReport::new(m, results))),
-                Err(e) => Err(e),
-            }
-        }
-        "Encounter" => records::get::<encounter::Entity>(&tx, &actor, &viewer, uuid)
-            .await
-            .map(|(m, _)| Node::Encounter(m.into())),
-        "MedicationRequest" => {
-            records::get::<medication_request::Entity>(&tx, &actor, &viewer, uuid)
-                .await
-                .map(|(m, _)| Node::MedicationRequest(m.into()))
-        }
-        "AllergyIntolerance" => records::get::<allergy::Entity>(&tx, &actor, &viewer, uuid)
-            .await
-            .map(|(m, _)| Node::AllergyIntolerance(m.into())),
-        "Condition" => records::get::<condition::Entity>(&tx, &actor, &viewer, uuid)
-            .await
-            .map(|(m, _)| Node::Condition(m.into())),
-        "Immunization" => records::get::<immunization::Entity>(&tx, &actor, &viewer, uuid)
-            .await
-            .map(|(m, _)| Node::Immunization(m.into())),
-        _ => return Ok(None),
+    if !RECORD_TYPES.contains(&ty.as_str()) {
+        // Not a record: the policy is still checked first, as for a record.
+        ctx.caller(chart_access::need(Purpose::Read)).await?;
+        return Ok(None);
     }
-    .map_err(core)?;
-    tx.commit().await.map_err(core)?;
+    // Writing: a record read by id is audited in the transaction that read it.
+    let node = ctx
+        .run(
+            chart_access::need(Purpose::Read),
+            Access::Write,
+            async |tx, caller| {
+                Ok(match ty.as_str() {
+                    "Observation" => Node::Observation(
+                        get::<observation::Entity>(tx, caller, uuid).await?.0.into(),
+                    ),
+                    "DiagnosticReport" => {
+                        let (m, chart) = get::<diagnostic_report::Entity>(tx, caller, uuid).await?;
+                        let results = records::observations::of_report(tx, &chart, m.id).await?;
+                        Node::DiagnosticReport(DiagnosticReport::new(m, results))
+                    }
+                    "Encounter" => {
+                        Node::Encounter(get::<encounter::Entity>(tx, caller, uuid).await?.0.into())
+                    }
+                    "MedicationRequest" => Node::MedicationRequest(
+                        get::<medication_request::Entity>(tx, caller, uuid)
+                            .await?
+                            .0
+                            .into(),
+                    ),
+                    "AllergyIntolerance" => Node::AllergyIntolerance(
+                        get::<allergy::Entity>(tx, caller, uuid).await?.0.into(),
+                    ),
+                    "Condition" => {
+                        Node::Condition(get::<condition::Entity>(tx, caller, uuid).await?.0.into())
+                    }
+                    _ => Node::Immunization(
+                        get::<immunization::Entity>(tx, caller, uuid)
+                            .await?
+                            .0
+                            .into(),
+                    ),
+                })
+            },
+        )
+        .await?;
     Ok(Some(node))
 }
+
+/// Record `id` of table `E` for the caller, audited, and the chart it belongs to.
+async fn get<E: ChartRecord>(
+    tx: &TenantTx,
+    caller: &Caller,
+    id: Uuid,
+) -> CoreResult<(E::Model, OpenChart)> {
+    records::get::<E>(tx, &caller.actor, &caller.viewer(), id).await
+}
+
+/// The record types `node` finds.
+const RECORD_TYPES: [&str; 7] = [
+    "Observation",
+    "DiagnosticReport",
+    "Encounter",
+    "MedicationRequest",
+    "AllergyIntolerance",
+    "Condition",
+    "Immunization",
+];

@@ -6,7 +6,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    chart_access::Purpose,
+    CoreResult, TenantTx,
     records::{
         allergies, conditions, encounters, immunizations, medications, observations, reports,
     },
@@ -15,12 +15,12 @@ use uuid::Uuid;
 
 use crate::{
     chart_access::{self, Opened},
-    context::ContextExt,
     global_id,
     records::{
         AllergyIntolerance, Condition, DiagnosticReport, Encounter, Immunization,
         MedicationRequest, Observation,
     },
+    run::{Need, Outcome},
     scalars::Date,
     user_error::UserError,
 };
@@ -30,12 +30,16 @@ fn correction(ty: &'static str, id: Option<&ID>) -> async_graphql::Result<Option
     Ok(global_id::parse_opt(ty, "id", id)?)
 }
 
-/// Records are written by staff (`patients/write`); patients change only their contact
-/// details and emergency contacts.
-async fn open(ctx: &Context<'_>, patient: &ID) -> async_graphql::Result<Opened> {
-    ctx.authorize("patients", "write").await?;
-    ctx.require_active_tenant()?;
-    chart_access::open_id(ctx, patient, Purpose::Write).await
+/// Enters or corrects a record of chart `patient` (a `Patient` global id) with `work`.
+/// Records are written by staff (`patients/write`) while the practice takes new work;
+/// patients change only their contact details and emergency contacts.
+async fn record<T>(
+    ctx: &Context<'_>,
+    patient: &ID,
+    work: impl AsyncFnOnce(&TenantTx, &Opened) -> CoreResult<T>,
+) -> async_graphql::Result<Outcome<T>> {
+    let patient = chart_access::patient_id(patient)?;
+    chart_access::mutate(ctx, Need::to("patients", "write").new_work(), patient, work).await
 }
 
 macro_rules! payload {
@@ -47,7 +51,7 @@ macro_rules! payload {
         }
 
         impl $name {
-            fn from(result: Result<$ty, Vec<UserError>>) -> Self {
+            fn from(result: Outcome<$ty>) -> Self {
                 match result {
                     Ok(v) => Self {
                         $field: Some(v),
@@ -209,7 +213,6 @@ impl RecordsMutation {
             global_id::parse_opt("DiagnosticReport", "reportId", input.report_id.as_ref())?;
         let encounter_id =
             global_id::parse_opt("Encounter", "encounterId", input.encounter_id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
         let data = observations::ObservationInput {
             status: input.status,
             code: input.code,
@@ -225,14 +228,12 @@ impl RecordsMutation {
             report_id,
             encounter_id,
         };
-        let saved = match id {
-            Some(id) => observations::correct(&o.tx, &o.actor, &o.chart, id, data).await,
-            None => observations::create(&o.tx, &o.actor, &o.chart, data).await,
-        };
-        let settled = o.settle(saved).await?;
-        Ok(RecordObservationPayload::from(
-            settled.map(Observation::from),
-        ))
+        let saved = record(ctx, &input.patient_id, async |tx, o| match id {
+            Some(id) => observations::correct(tx, &o.actor, &o.chart, id, data).await,
+            None => observations::create(tx, &o.actor, &o.chart, data).await,
+        })
+        .await?;
+        Ok(RecordObservationPayload::from(saved.map(Observation::from)))
     }
 
     /// Enters or corrects a diagnostic report (staff). Results join it with `reportId`.
@@ -244,30 +245,22 @@ impl RecordsMutation {
         let id = correction("DiagnosticReport", input.id.as_ref())?;
         let encounter_id =
             global_id::parse_opt("Encounter", "encounterId", input.encounter_id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
-        let saved = reports::save(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            id,
-            reports::ReportInput {
-                status: input.status,
-                code: input.code,
-                display: input.display,
-                conclusion: input.conclusion,
-                effective_at: Some(input.effective_at),
-                issued_at: input.issued_at,
-                encounter_id,
-            },
-        )
-        .await;
-        let saved = match saved {
-            Ok(report) => observations::of_report(&o.tx, &o.chart, report.id)
-                .await
-                .map(|results| DiagnosticReport::new(report, results)),
-            Err(e) => Err(e),
+        let data = reports::ReportInput {
+            status: input.status,
+            code: input.code,
+            display: input.display,
+            conclusion: input.conclusion,
+            effective_at: Some(input.effective_at),
+            issued_at: input.issued_at,
+            encounter_id,
         };
-        Ok(RecordDiagnosticReportPayload::from(o.settle(saved).await?))
+        let saved = record(ctx, &input.patient_id, async |tx, o| {
+            let report = reports::save(tx, &o.actor, &o.chart, id, data).await?;
+            let results = observations::of_report(tx, &o.chart, report.id).await?;
+            Ok(DiagnosticReport::new(report, results))
+        })
+        .await?;
+        Ok(RecordDiagnosticReportPayload::from(saved))
     }
 
     /// Enters or corrects a visit and its summary (staff).
@@ -277,25 +270,20 @@ impl RecordsMutation {
         input: RecordEncounterInput,
     ) -> async_graphql::Result<RecordEncounterPayload> {
         let id = correction("Encounter", input.id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
-        let saved = encounters::save(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            id,
-            encounters::EncounterInput {
-                status: input.status,
-                class: input.class,
-                reason: input.reason,
-                summary: input.summary,
-                practitioner_name: input.practitioner_name,
-                started_at: Some(input.started_at),
-                ended_at: input.ended_at,
-            },
-        )
-        .await;
-        let settled = o.settle(saved).await?;
-        Ok(RecordEncounterPayload::from(settled.map(Encounter::from)))
+        let data = encounters::EncounterInput {
+            status: input.status,
+            class: input.class,
+            reason: input.reason,
+            summary: input.summary,
+            practitioner_name: input.practitioner_name,
+            started_at: Some(input.started_at),
+            ended_at: input.ended_at,
+        };
+        let saved = record(ctx, &input.patient_id, async |tx, o| {
+            encounters::save(tx, &o.actor, &o.chart, id, data).await
+        })
+        .await?;
+        Ok(RecordEncounterPayload::from(saved.map(Encounter::from)))
     }
 
     /// Enters or corrects a prescription (staff).
@@ -307,29 +295,24 @@ impl RecordsMutation {
         let id = correction("MedicationRequest", input.id.as_ref())?;
         let prescriber_id =
             global_id::parse_opt("User", "prescriberId", input.prescriber_id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
-        let saved = medications::save(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            id,
-            medications::MedicationInput {
-                status: input.status,
-                name: input.name,
-                rxnorm_code: input.rxnorm_code,
-                dosage: input.dosage,
-                refills_left: input.refills_left,
-                prescriber_id,
-                prescriber_name: input.prescriber_name,
-                last_filled_on: input.last_filled_on.map(|d| d.0),
-                controlled: input.controlled,
-                authored_at: input.authored_at,
-            },
-        )
-        .await;
-        let settled = o.settle(saved).await?;
+        let data = medications::MedicationInput {
+            status: input.status,
+            name: input.name,
+            rxnorm_code: input.rxnorm_code,
+            dosage: input.dosage,
+            refills_left: input.refills_left,
+            prescriber_id,
+            prescriber_name: input.prescriber_name,
+            last_filled_on: input.last_filled_on.map(|d| d.0),
+            controlled: input.controlled,
+            authored_at: input.authored_at,
+        };
+        let saved = record(ctx, &input.patient_id, async |tx, o| {
+            medications::save(tx, &o.actor, &o.chart, id, data).await
+        })
+        .await?;
         Ok(RecordMedicationPayload::from(
-            settled.map(MedicationRequest::from),
+            saved.map(MedicationRequest::from),
         ))
     }
 
@@ -340,25 +323,20 @@ impl RecordsMutation {
         input: RecordAllergyInput,
     ) -> async_graphql::Result<RecordAllergyPayload> {
         let id = correction("AllergyIntolerance", input.id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
-        let saved = allergies::save(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            id,
-            allergies::AllergyInput {
-                status: input.status,
-                substance: input.substance,
-                code: input.code,
-                reaction: input.reaction,
-                severity: input.severity,
-                recorded_on: input.recorded_on.map(|d| d.0),
-            },
-        )
-        .await;
-        let settled = o.settle(saved).await?;
+        let data = allergies::AllergyInput {
+            status: input.status,
+            substance: input.substance,
+            code: input.code,
+            reaction: input.reaction,
+            severity: input.severity,
+            recorded_on: input.recorded_on.map(|d| d.0),
+        };
+        let saved = record(ctx, &input.patient_id, async |tx, o| {
+            allergies::save(tx, &o.actor, &o.chart, id, data).await
+        })
+        .await?;
         Ok(RecordAllergyPayload::from(
-            settled.map(AllergyIntolerance::from),
+            saved.map(AllergyIntolerance::from),
         ))
     }
 
@@ -369,23 +347,18 @@ impl RecordsMutation {
         input: RecordConditionInput,
     ) -> async_graphql::Result<RecordConditionPayload> {
         let id = correction("Condition", input.id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
-        let saved = conditions::save(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            id,
-            conditions::ConditionInput {
-                status: input.status,
-                code: input.code,
-                name: input.name,
-                onset_on: input.onset_on.map(|d| d.0),
-                abated_on: input.abated_on.map(|d| d.0),
-            },
-        )
-        .await;
-        let settled = o.settle(saved).await?;
-        Ok(RecordConditionPayload::from(settled.map(Condition::from)))
+        let data = conditions::ConditionInput {
+            status: input.status,
+            code: input.code,
+            name: input.name,
+            onset_on: input.onset_on.map(|d| d.0),
+            abated_on: input.abated_on.map(|d| d.0),
+        };
+        let saved = record(ctx, &input.patient_id, async |tx, o| {
+            conditions::save(tx, &o.actor, &o.chart, id, data).await
+        })
+        .await?;
+        Ok(RecordConditionPayload::from(saved.map(Condition::from)))
     }
 
     /// Enters or corrects an immunization (staff).
@@ -395,24 +368,19 @@ impl RecordsMutation {
         input: RecordImmunizationInput,
     ) -> async_graphql::Result<RecordImmunizationPayload> {
         let id = correction("Immunization", input.id.as_ref())?;
-        let o = open(ctx, &input.patient_id).await?;
-        let saved = immunizations::save(
-            &o.tx,
-            &o.actor,
-            &o.chart,
-            id,
-            immunizations::ImmunizationInput {
-                status: input.status,
-                vaccine_code: input.vaccine_code,
-                vaccine_name: input.vaccine_name,
-                occurred_on: Some(input.occurred_on.0),
-                next_due_on: input.next_due_on.map(|d| d.0),
-            },
-        )
-        .await;
-        let settled = o.settle(saved).await?;
+        let data = immunizations::ImmunizationInput {
+            status: input.status,
+            vaccine_code: input.vaccine_code,
+            vaccine_name: input.vaccine_name,
+            occurred_on: Some(input.occurred_on.0),
+            next_due_on: input.next_due_on.map(|d| d.0),
+        };
+        let saved = record(ctx, &input.patient_id, async |tx, o| {
+            immunizations::save(tx, &o.actor, &o.chart, id, data).await
+        })
+        .await?;
         Ok(RecordImmunizationPayload::from(
-            settled.map(Immunization::from),
+            saved.map(Immunization::from),
         ))
     }
 }

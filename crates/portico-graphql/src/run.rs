@@ -14,9 +14,6 @@
 //! Ok(outcome.payload(|model| RefillRequestPayload::of(model)))
 //! ```
 
-// Some entry points have no resolver on them yet while the resolvers move onto the runner.
-#![allow(dead_code)]
-
 use async_graphql::Context;
 use portico_core::{
     CoreError, CoreResult, TenantTx, audit::Actor, chart_access::Viewer, identity::Role,

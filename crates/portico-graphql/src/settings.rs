@@ -1,15 +1,12 @@
 //! A practice's own settings: automatic log-off for staff and for patients.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use portico_core::{
-    audit::{self, Access as AuditAccess},
-    tenancy::Access,
-    tenants,
-};
+use portico_core::session_settings::{self, idle_minutes};
 
 use crate::{
     context::ContextExt,
-    user_error::{UserError, settle},
+    run::{Need, Run, refusable},
+    user_error::UserError,
 };
 
 /// Automatic log-off, in minutes of inactivity.
@@ -33,17 +30,16 @@ pub struct UpdateSessionSettingsPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(UpdateSessionSettingsPayload);
+
 fn current(
     ctx: &Context<'_>,
     tenant: &portico_core::entities::tenant::Model,
 ) -> async_graphql::Result<SessionSettings> {
     let defaults = ctx.services()?.sessions;
-    let minutes = |own: Option<i32>, default: std::time::Duration| {
-        own.unwrap_or_else(|| i32::try_from(default.as_secs() / 60).unwrap_or(i32::MAX))
-    };
     Ok(SessionSettings {
-        staff_idle_minutes: minutes(tenant.staff_idle_minutes, defaults.staff_idle),
-        patient_idle_minutes: minutes(tenant.patient_idle_minutes, defaults.patient_idle),
+        staff_idle_minutes: idle_minutes(tenant.staff_idle_minutes, defaults.staff_idle),
+        patient_idle_minutes: idle_minutes(tenant.patient_idle_minutes, defaults.patient_idle),
     })
 }
 
@@ -54,7 +50,7 @@ pub struct SettingsQuery;
 impl SettingsQuery {
     /// The practice's automatic log-off (practice admins).
     async fn session_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<SessionSettings> {
-        ctx.authorize("settings", "manage").await?;
+        ctx.caller(Need::to("settings", "manage")).await?;
         current(ctx, &ctx.tenant()?.tenant)
     }
 }
@@ -70,31 +66,18 @@ impl SettingsMutation {
         ctx: &Context<'_>,
         input: UpdateSessionSettingsInput,
     ) -> async_graphql::Result<UpdateSessionSettingsPayload> {
-        let principal = ctx.authorize("settings", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let updated = async {
-            let updated = tenants::set_idle_timeouts(
-                &tx,
-                input.staff_idle_minutes,
-                input.patient_idle_minutes,
-            )
+        let outcome = ctx
+            .mutate(Need::to("settings", "manage"), async |tx, caller| {
+                session_settings::change(
+                    tx,
+                    &caller.actor,
+                    input.staff_idle_minutes,
+                    input.patient_idle_minutes,
+                )
+                .await
+            })
             .await?;
-            audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                AuditAccess {
-                    action: "settings.session_timeouts",
-                    resource_type: "Tenant",
-                    resource_id: Some(updated.tenant.id),
-                    patient_id: None,
-                },
-            )
-            .await?;
-            Ok(updated)
-        }
-        .await;
-        Ok(match settle(tx, updated, &request_id).await? {
+        Ok(match outcome {
             Ok(updated) => UpdateSessionSettingsPayload {
                 session_settings: Some(current(ctx, &updated.tenant)?),
                 user_errors: Vec::new(),

@@ -3,17 +3,27 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use portico_core::{
-    CoreError, entities::invitation, identity::Role, invitations, ports::Email, tenancy::Access,
-};
+use portico_core::{CoreError, entities::invitation, identity::Role, invitations, tenancy::Access};
 
 use crate::{
-    ApiError,
     context::ContextExt,
     global_id,
-    identity::{Session, start_session},
-    user_error::{UserError, settle},
+    identity::{Session, device_of, revoke_ended, start_session},
+    run::{Need, OutcomeExt, Payload, Run, refusable},
+    user_error::UserError,
 };
+
+/// Who manages the practice's staff.
+const MANAGE_STAFF: Need = Need::to("staff", "manage");
+
+/// The refusal of a role that is not one of staff.
+fn invalid_role() -> Vec<UserError> {
+    vec![UserError::new(
+        "role",
+        "INVALID_ROLE",
+        "use practice_admin, provider or staff",
+    )]
+}
 
 /// An invitation to join the practice's staff.
 #[derive(SimpleObject)]
@@ -121,6 +131,13 @@ pub struct ChangeStaffRolePayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(
+    InviteStaffPayload,
+    RevokeInvitationPayload,
+    AcceptInvitationPayload,
+    ChangeStaffRolePayload
+);
+
 #[derive(Default)]
 pub struct StaffQuery;
 
@@ -128,29 +145,21 @@ pub struct StaffQuery;
 impl StaffQuery {
     /// The practice's staff (practice admins).
     async fn staff_members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StaffMember>> {
-        ctx.authorize("staff", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let list = portico_core::accounts::staff(&tx)
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let list = ctx
+            .run(MANAGE_STAFF, Access::Read, async |tx, _| {
+                portico_core::accounts::staff(tx).await
+            })
+            .await?;
         Ok(list.into_iter().map(StaffMember::from).collect())
     }
 
     /// The practice's invitations, newest first (practice admins).
     async fn invitations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Invitation>> {
-        ctx.authorize("staff", "manage").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let list = invitations::list(&tx)
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
+        let list = ctx
+            .run(MANAGE_STAFF, Access::Read, async |tx, _| {
+                invitations::list(tx).await
+            })
+            .await?;
         Ok(list.into_iter().map(Invitation::from).collect())
     }
 }
@@ -166,72 +175,33 @@ impl StaffMutation {
         ctx: &Context<'_>,
         input: InviteStaffInput,
     ) -> async_graphql::Result<InviteStaffPayload> {
-        let principal = ctx.authorize("staff", "manage").await?.clone();
-        ctx.require_active_tenant()?;
+        let need = MANAGE_STAFF.new_work();
+        let caller = ctx.caller(need).await?;
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tenant = ctx.tenant()?.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
         let Some(role) = Role::parse(&input.role) else {
-            return Ok(InviteStaffPayload {
-                invitation: None,
-                user_errors: vec![UserError {
-                    field: "role".to_owned(),
-                    code: "INVALID_ROLE".to_owned(),
-                    message: "use practice_admin, provider or staff".to_owned(),
-                }],
-            });
+            return Ok(InviteStaffPayload::refused(invalid_role()));
         };
-        crate::context::may_grant_role(&principal, role)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = ctx.actor(&principal);
-        let created = invitations::create(
-            &tx,
-            &actor,
-            principal.user_id,
-            &input.email,
-            role,
-            services.invitation_ttl,
-        )
-        .await;
-        let created = match settle(tx, created, &request_id).await? {
-            Ok(c) => c,
-            Err(user_errors) => {
-                return Ok(InviteStaffPayload {
-                    invitation: None,
-                    user_errors,
-                });
-            }
+        crate::context::may_grant_role(&caller.principal, role)?;
+        let ttl = services.invitation_ttl;
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                let inviter = caller.principal.user_id;
+                invitations::create(tx, &caller.actor, inviter, &input.email, role, ttl).await
+            })
+            .await?;
+        let created = match outcome {
+            Ok(created) => created,
+            Err(user_errors) => return Ok(InviteStaffPayload::refused(user_errors)),
         };
-        let hours = services.invitation_ttl.as_secs() / 3600;
-        // The console's page for it; the token rides in the fragment, which browsers never
-        // send to a server or put in a Referer.
-        let link = format!(
-            "{}/console/accept-invitation?practice={}#token={}",
-            services.public_url, tenant.tenant.slug, created.token
-        );
         // Sent after the commit: the invitation exists even if the mail server is down, and
         // the admin can revoke and invite again.
+        let practice = &ctx.tenant()?.tenant;
+        let email = invitations::email(&created, practice, &services.public_url, ttl);
         services
             .mailer
-            .send(Email {
-                to: created.invitation.email.clone(),
-                subject: format!(
-                    "You are invited to {} on Portico",
-                    tenant.tenant.display_name
-                ),
-                text: format!(
-                    "You have been invited to join {} on Portico as {}.\n\n\
-                     Accept within {hours} hours: {link}\n\n\
-                     If you did not expect this, ignore this email.",
-                    tenant.tenant.display_name,
-                    role.as_str().replace('_', " "),
-                ),
-                html: None,
-                message_id: None,
-            })
+            .send(email)
             .await
-            .map_err(|e| core(CoreError::adapter(e)))?;
+            .map_err(|e| ctx.fail(CoreError::adapter(e)))?;
         Ok(InviteStaffPayload {
             invitation: Some(created.invitation.into()),
             user_errors: Vec::new(),
@@ -244,44 +214,23 @@ impl StaffMutation {
         ctx: &Context<'_>,
         input: ChangeStaffRoleInput,
     ) -> async_graphql::Result<ChangeStaffRolePayload> {
-        let principal = ctx.authorize("staff", "manage").await?.clone();
-        let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
+        let caller = ctx.caller(MANAGE_STAFF).await?;
         let id = global_id::parse("User", "userId", &input.user_id)?;
         let Some(role) = Role::parse(&input.role) else {
-            return Ok(ChangeStaffRolePayload {
-                staff_member: None,
-                user_errors: vec![UserError {
-                    field: "role".to_owned(),
-                    code: "INVALID_ROLE".to_owned(),
-                    message: "use practice_admin, provider or staff".to_owned(),
-                }],
-            });
+            return Ok(ChangeStaffRolePayload::refused(invalid_role()));
         };
-        crate::context::may_grant_role(&principal, role)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let changed = portico_core::accounts::change_role(
-            &tx,
-            &ctx.actor(&principal),
-            portico_core::UserId::from_uuid(id),
-            role,
-        )
-        .await;
-        let (user, families) = match settle(tx, changed, &request_id).await? {
-            Ok(c) => c,
-            Err(user_errors) => {
-                return Ok(ChangeStaffRolePayload {
-                    staff_member: None,
-                    user_errors,
-                });
-            }
+        crate::context::may_grant_role(&caller.principal, role)?;
+        let outcome = ctx
+            .mutate(MANAGE_STAFF, async |tx, caller| {
+                let member = portico_core::UserId::from_uuid(id);
+                portico_core::accounts::change_role(tx, &caller.actor, member, role).await
+            })
+            .await?;
+        let (user, families) = match outcome {
+            Ok(changed) => changed,
+            Err(user_errors) => return Ok(ChangeStaffRolePayload::refused(user_errors)),
         };
-        for family in families {
-            let _ = services
-                .revocations
-                .revoke(family, services.tokens.access_ttl())
-                .await;
-        }
+        revoke_ended(ctx.services()?, "staff_role", families).await;
         Ok(ChangeStaffRolePayload {
             staff_member: Some(user.into()),
             user_errors: Vec::new(),
@@ -294,22 +243,16 @@ impl StaffMutation {
         ctx: &Context<'_>,
         input: RevokeInvitationInput,
     ) -> async_graphql::Result<RevokeInvitationPayload> {
-        let principal = ctx.authorize("staff", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let id = global_id::parse("Invitation", "id", &input.id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let actor = ctx.actor(&principal);
-        let revoked = invitations::revoke(&tx, &actor, id).await;
-        Ok(match settle(tx, revoked, &request_id).await? {
-            Ok(revoked) => RevokeInvitationPayload {
-                invitation: Some(revoked.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => RevokeInvitationPayload {
-                invitation: None,
-                user_errors,
-            },
-        })
+        let outcome = ctx
+            .mutate(MANAGE_STAFF, async |tx, caller| {
+                invitations::revoke(tx, &caller.actor, id).await
+            })
+            .await?;
+        Ok(outcome.payload(|revoked| RevokeInvitationPayload {
+            invitation: Some(revoked.into()),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Creates the invitee's account (public: the token is the credential).
@@ -319,43 +262,25 @@ impl StaffMutation {
         input: AcceptInvitationInput,
     ) -> async_graphql::Result<AcceptInvitationPayload> {
         let services = ctx.services()?;
-        let request_id = ctx.request()?.request_id.clone();
-        let core = |e| ApiError::from_core(e, &request_id);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let accepted = invitations::accept(
-            &tx,
-            services.passwords.as_ref(),
-            &input.token,
-            &input.display_name,
-            &input.password,
-        )
-        .await;
-        let user = match accepted {
-            Ok(u) => u,
-            Err(e) => {
-                tx.rollback().await.map_err(core)?;
-                return Ok(AcceptInvitationPayload {
-                    session: None,
-                    user_errors: UserError::from_core(e, &request_id)?,
-                });
-            }
-        };
-        let role = Role::parse(&user.role).ok_or(ApiError::NotFound)?;
-        let session = start_session(
-            services,
-            &ctx.tenant()?.tenant,
-            &tx,
-            &user,
-            role,
-            &request_id,
-            crate::identity::device_of(ctx),
-        )
-        .await?;
-        tx.commit().await.map_err(core)?;
-        let session = session.deliver(ctx, &ctx.tenant()?.tenant.slug);
-        Ok(AcceptInvitationPayload {
-            session: Some(session),
+        let practice = &ctx.tenant()?.tenant;
+        let device = device_of(ctx);
+        let outcome = ctx
+            .mutate_public(async |tx, _| {
+                let user = invitations::accept(
+                    tx,
+                    services.passwords.as_ref(),
+                    &input.token,
+                    &input.display_name,
+                    &input.password,
+                )
+                .await?;
+                let role = Role::parse(&user.role).ok_or(CoreError::NotFound)?;
+                start_session(services, practice, tx, &user, role, &device).await
+            })
+            .await?;
+        Ok(outcome.payload(|session| AcceptInvitationPayload {
+            session: Some(session.deliver(ctx, &practice.slug)),
             user_errors: Vec::new(),
-        })
+        }))
     }
 }

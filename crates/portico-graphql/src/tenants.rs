@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, SimpleObject};
 use portico_core::tenants::{self, Addressed, ResolvedTenant};
 
-use crate::{ApiError, context::ContextExt};
+use crate::{ApiError, context::ContextExt, run::Run};
 
 /// How a practice's portal looks.
 #[derive(SimpleObject)]
@@ -54,7 +54,7 @@ impl TenantsQuery {
     ) -> async_graphql::Result<TenantBranding> {
         let services = ctx.services()?;
         let request = ctx.request()?;
-        let map = |e| ApiError::from_core(e, &request.request_id);
+        let map = |e| ctx.fail(e);
         let found = match (slug, host) {
             (Some(slug), _) => tenants::find_by_slug(&services.db, &slug)
                 .await

@@ -2,5 +2,6 @@
 //! day by the nightly job ([`rollup`]), and read as time series by day, week or month
 //! ([`series`]).
 
+pub mod platform;
 pub mod rollup;
 pub mod series;

@@ -305,6 +305,35 @@ pub async fn recompute(tx: &TenantTx, day: NaiveDate, tz: chrono_tz::Tz) -> Core
     })
 }
 
+/// The most days one recompute may cover.
+pub const MAX_RECOMPUTE_DAYS: i64 = 92;
+
+/// Computes the days from `from` to `to` (both included, at most [`MAX_RECOMPUTE_DAYS`];
+/// `INVALID_RANGE` otherwise) again, each in place of its row; the number of days computed.
+/// The same data gives the same figures.
+pub async fn recompute_range(
+    tx: &TenantTx,
+    from: NaiveDate,
+    to: NaiveDate,
+    tz: chrono_tz::Tz,
+) -> CoreResult<i64> {
+    if to < from || (to - from).num_days() >= MAX_RECOMPUTE_DAYS {
+        return Err(crate::CoreError::invalid(
+            "to",
+            "INVALID_RANGE",
+            format!("from must not be after to, and the range at most {MAX_RECOMPUTE_DAYS} days"),
+        ));
+    }
+    let mut day = from;
+    let mut days = 0;
+    while day <= to {
+        recompute(tx, day, tz).await?;
+        day += Duration::days(1);
+        days += 1;
+    }
+    Ok(days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

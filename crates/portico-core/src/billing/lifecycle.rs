@@ -78,15 +78,27 @@ pub enum Notice {
 pub fn notice(account: &billing_account::Model, settings: &BillingSettings) -> Option<Notice> {
     match account.status.as_str() {
         tenant_status::TRIAL => Some(Notice::Trial(account.trial_ends_at)),
-        tenant_status::PAST_DUE => Some(Notice::PastDue(
-            account.past_due_since.map(|since| since + settings.grace),
-        )),
+        tenant_status::PAST_DUE => Some(Notice::PastDue(grace_ends_at(account, settings))),
         tenant_status::SUSPENDED => Some(Notice::Suspended),
-        tenant_status::CANCELLED => Some(Notice::Cancelled(
-            account.cancelled_at.map(|at| at + settings.retention),
-        )),
+        tenant_status::CANCELLED => Some(Notice::Cancelled(retained_until(account, settings))),
         _ => None,
     }
+}
+
+/// When a practice that is past due is suspended unless it pays.
+pub fn grace_ends_at(
+    account: &billing_account::Model,
+    settings: &BillingSettings,
+) -> Option<DateTime<Utc>> {
+    account.past_due_since.map(|since| since + settings.grace)
+}
+
+/// Until when a cancelled practice's data is kept for export.
+pub fn retained_until(
+    account: &billing_account::Model,
+    settings: &BillingSettings,
+) -> Option<DateTime<Utc>> {
+    account.cancelled_at.map(|at| at + settings.retention)
 }
 
 #[cfg(test)]

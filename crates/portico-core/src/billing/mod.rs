@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod lifecycle;
 pub mod plans;
 pub mod seats;
+pub mod sessions;
 pub mod settings;
 pub mod sweep;
 pub mod usage;

@@ -28,6 +28,22 @@ pub struct BrandingChange {
     pub phone: Option<String>,
 }
 
+/// A practice admin's change of the branding, audited.
+pub async fn change(
+    tx: &TenantTx,
+    actor: &crate::audit::Actor,
+    change: BrandingChange,
+) -> CoreResult<ResolvedTenant> {
+    let updated = update(tx, change).await?;
+    crate::audit::record(
+        tx,
+        actor,
+        crate::audit::Access::practice("settings.branding", "Tenant", Some(updated.tenant.id)),
+    )
+    .await?;
+    Ok(updated)
+}
+
 /// Applies `change` to the transaction's practice. Every given field is checked before
 /// anything is written, so a refused field changes nothing.
 #[instrument(skip_all, err(level = "warn"), fields(tenant_id = %tx.tenant_id()))]

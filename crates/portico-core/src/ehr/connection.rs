@@ -325,3 +325,86 @@ pub async fn remove(tx: &TenantTx, actor: &Actor) -> CoreResult<bool> {
     .await?;
     Ok(true)
 }
+
+/// `EHR_NOT_CONNECTED`: there is no connection (or it is switched off) to use.
+pub fn not_connected() -> CoreError {
+    CoreError::invalid(
+        "connection",
+        "EHR_NOT_CONNECTED",
+        "set up the EHR connection first",
+    )
+}
+
+/// The resource types an admin named (trimmed), or every supported one when they named
+/// none; `UNKNOWN_RESOURCE_TYPE` for a type Portico does not pull.
+pub fn resource_kinds(names: Option<&[String]>) -> CoreResult<Vec<ResourceKind>> {
+    let Some(names) = names else {
+        return Ok(ResourceKind::ALL.to_vec());
+    };
+    names
+        .iter()
+        .map(|n| {
+            ResourceKind::parse(n.trim()).ok_or_else(|| {
+                CoreError::invalid(
+                    "resourceTypes",
+                    "UNKNOWN_RESOURCE_TYPE",
+                    format!(
+                        "{} is not a type Portico pulls",
+                        n.chars().take(40).collect::<String>()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// What a connection test found: the EHR's `/metadata`, and whether the credentials work.
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    pub capabilities: super::gateway::Capabilities,
+    /// Types the connection pulls that the server does not list.
+    pub missing_types: Vec<String>,
+    /// Why authentication failed, when it did.
+    pub auth_error: Option<&'static str>,
+}
+
+/// Starts a connection test: the endpoint to open and the types the connection pulls, read
+/// in `tx`, which the caller ends before the EHR is called (none is held over it). Audited.
+/// `EHR_NOT_CONNECTED` without a connection.
+pub async fn test_target(
+    tx: &TenantTx,
+    actor: &Actor,
+    sealer: &dyn SecretSealer,
+) -> CoreResult<(EhrEndpoint, Vec<ResourceKind>)> {
+    let found = get(tx).await?.ok_or_else(not_connected)?;
+    let endpoint = endpoint(tx, sealer, &found)?;
+    audit::record(
+        tx,
+        actor,
+        Access::practice("ehr.connection.test", "EhrConnection", Some(found.id)),
+    )
+    .await?;
+    Ok((endpoint, kinds(&found)))
+}
+
+/// Reads the EHR's `/metadata` and checks the credentials; changes nothing. An EHR that
+/// cannot be opened or read is refused on `connection` with the EHR's code.
+pub async fn test(
+    connector: &dyn EhrConnector,
+    endpoint: &EhrEndpoint,
+    kinds: &[ResourceKind],
+) -> CoreResult<TestResult> {
+    let refused = |e: super::gateway::EhrError| CoreError::invalid("connection", e.code, e.message);
+    let gateway = connector.connect(endpoint).map_err(refused)?;
+    let capabilities = gateway.capabilities().await.map_err(refused)?;
+    let auth = gateway.check_auth().await;
+    Ok(TestResult {
+        missing_types: kinds
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .filter(|k| !capabilities.resource_types.contains(k))
+            .collect(),
+        capabilities,
+        auth_error: auth.err().map(|e| e.code),
+    })
+}

@@ -15,5 +15,6 @@ pub mod matching;
 pub mod model;
 pub mod reviews;
 pub mod runs;
+pub mod status;
 pub mod sync;
 pub mod writeback;

@@ -326,3 +326,26 @@ pub async fn resolve(
     .await?;
     Ok(review)
 }
+
+/// Settles a review and queues the pull that follows it: the matched patient's records, or
+/// the EHR's record after a conflict.
+pub async fn resolve_and_pull(
+    tx: &TenantTx,
+    actor: &Actor,
+    tenant_id: crate::TenantId,
+    id: Uuid,
+    resolution: Resolution,
+) -> CoreResult<Review> {
+    let review = resolve(tx, actor, id, resolution).await?;
+    crate::outbox::job(
+        tx,
+        &format!("ehr-review:{}", review.id),
+        &crate::ports::Job::SyncEhr {
+            tenant_id,
+            review_id: Some(review.id),
+            manual: true,
+        },
+    )
+    .await?;
+    Ok(review)
+}

@@ -166,3 +166,22 @@ pub async fn rejections(
         .all(tx.conn())
         .await?)
 }
+
+/// Queues a sync run now (`EHR_NOT_CONNECTED` without an enabled connection); whether it
+/// was queued. One already running is not doubled: the job waits for it.
+pub async fn queue_now(tx: &TenantTx, tenant_id: crate::TenantId) -> CoreResult<bool> {
+    let enabled = super::connection::get(tx).await?.filter(|c| c.enabled);
+    if enabled.is_none() {
+        return Err(super::connection::not_connected());
+    }
+    crate::outbox::job(
+        tx,
+        &format!("ehr-sync:{}", Uuid::now_v7()),
+        &crate::ports::Job::SyncEhr {
+            tenant_id,
+            review_id: None,
+            manual: true,
+        },
+    )
+    .await
+}

@@ -101,6 +101,34 @@ pub async fn open(
     Ok((thread, participant))
 }
 
+/// The charts whose conversations a listing shows `viewer`: staff name one chart
+/// (`PATIENT_REQUIRED` otherwise; the inbox lists every thread), which must open for them; a
+/// patient-side user sees the charts they take part in, or of those the one named (none when
+/// it is not theirs).
+pub async fn charts_to_list(
+    tx: &TenantTx,
+    viewer: &Viewer,
+    chart: Option<Uuid>,
+) -> CoreResult<Vec<Uuid>> {
+    if viewer.role != Role::Patient {
+        let Some(chart) = chart else {
+            return Err(CoreError::invalid(
+                "patientId",
+                "PATIENT_REQUIRED",
+                "staff give a patientId; the inbox lists every thread",
+            ));
+        };
+        for_chart(tx, viewer, chart).await?;
+        return Ok(vec![chart]);
+    }
+    let mine = patient_charts(tx, viewer).await?;
+    Ok(match chart {
+        Some(c) if mine.contains(&c) => vec![c],
+        Some(_) => Vec::new(),
+        None => mine,
+    })
+}
+
 /// The charts whose conversations a patient-side user takes part in: their own, and those
 /// shared with them for messaging.
 pub async fn patient_charts(tx: &TenantTx, viewer: &Viewer) -> CoreResult<Vec<Uuid>> {

@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod demo;
 pub mod events;
 pub mod messages;
+pub mod notices;
 pub mod pools;
 pub mod reads;
 pub mod threads;
@@ -77,4 +78,15 @@ pub async fn set_response_target(
     active.message_response_target_hours = Set(hours);
     active.updated_at = Set(Utc::now());
     Ok(active.update(tx.conn()).await?)
+}
+
+/// Sets the response-time target as [`set_response_target`] does, audited as `actor`'s.
+pub async fn change_response_target(
+    tx: &crate::TenantTx,
+    actor: &crate::audit::Actor,
+    hours: Option<i32>,
+) -> crate::CoreResult<tenant::Model> {
+    let updated = set_response_target(tx, hours).await?;
+    crate::admin_changes::record(tx, actor, "settings.messaging", "Tenant", updated.id).await?;
+    Ok(updated)
 }

@@ -37,6 +37,21 @@ pub enum Recipient {
     Provider(Uuid),
 }
 
+impl Recipient {
+    /// A care team (`pool`) or a provider's own team: exactly one of the two.
+    pub fn chosen(pool: Option<Uuid>, provider: Option<Uuid>) -> CoreResult<Self> {
+        match (pool, provider) {
+            (Some(pool), None) => Ok(Self::Pool(pool)),
+            (None, Some(provider)) => Ok(Self::Provider(provider)),
+            _ => Err(CoreError::invalid(
+                "poolId",
+                "RECIPIENT_REQUIRED",
+                "give a care team (poolId) or a provider (providerId), not both",
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NewThread {
     pub patient_id: Uuid,

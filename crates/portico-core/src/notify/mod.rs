@@ -4,6 +4,7 @@
 //! hours (a phone buzzes; an email waits in an inbox, so it goes at once). A patient who
 //! opted out gets nothing; an address that bounced is skipped until it changes.
 
+pub mod deliveries;
 pub mod preferences;
 pub mod quiet_hours;
 pub mod settings;

@@ -56,6 +56,31 @@ pub async fn set(
     Ok(active.update(tx.conn()).await?)
 }
 
+/// Changes the practice's quiet hours and sending limit as [`set`] does, audited as
+/// `actor`'s. Quiet hours take both ends or neither (`INCOMPLETE_QUIET_HOURS`).
+pub async fn change(
+    tx: &TenantTx,
+    actor: &crate::audit::Actor,
+    quiet_hours_start: Option<&str>,
+    quiet_hours_end: Option<&str>,
+    sending_limit_per_hour: Option<i32>,
+) -> CoreResult<tenant::Model> {
+    let quiet = match (quiet_hours_start, quiet_hours_end) {
+        (None, None) => None,
+        (Some(start), Some(end)) => Some((start, end)),
+        _ => {
+            return Err(CoreError::invalid(
+                "quietHoursEnd",
+                "INCOMPLETE_QUIET_HOURS",
+                "give both the start and the end of quiet hours, or neither",
+            ));
+        }
+    };
+    let updated = set(tx, quiet, sending_limit_per_hour).await?;
+    crate::admin_changes::record(tx, actor, "settings.notifications", "Tenant", updated.id).await?;
+    Ok(updated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,13 +257,15 @@ pub struct Series {
     pub points: Vec<observation::Model>,
 }
 
-/// The history of each test (or of `code` only) as series a chart can draw, audited once as
-/// `observation.series`. Results entered in error are left out for everyone.
+/// The history of each test (or of `code` only; of `category`'s tests only, `laboratory` or
+/// `vital-signs`, by the latest result's category) as series a chart can draw, audited once
+/// as `observation.series`. Results entered in error are left out for everyone.
 pub async fn series(
     tx: &TenantTx,
     actor: &Actor,
     chart: &OpenChart,
     code: Option<&str>,
+    category: Option<&str>,
 ) -> CoreResult<Vec<Series>> {
     let mut query = tx
         .find::<observation::Entity>()
@@ -301,6 +303,9 @@ pub async fn series(
         }
     }
     audit(tx, actor, chart, "observation.series", "Observation", None).await?;
+    if let Some(category) = category {
+        out.retain(|s| s.category == category.trim());
+    }
     Ok(out)
 }
 

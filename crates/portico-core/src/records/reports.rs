@@ -9,7 +9,7 @@ use crate::{
     CoreError, CoreResult, TenantTx,
     audit::Actor,
     chart_access::OpenChart,
-    entities::{diagnostic_report, encounter},
+    entities::{diagnostic_report, encounter, observation},
 };
 
 pub use super::observations::STATUSES;
@@ -91,4 +91,18 @@ pub async fn save(
     };
     audit(tx, actor, chart, action, "DiagnosticReport", Some(model.id)).await?;
     Ok(model)
+}
+
+/// Each report with its results (oldest first), as the chart's viewer sees them.
+pub async fn with_results(
+    tx: &TenantTx,
+    chart: &OpenChart,
+    reports: Vec<diagnostic_report::Model>,
+) -> CoreResult<Vec<(diagnostic_report::Model, Vec<observation::Model>)>> {
+    let mut out = Vec::with_capacity(reports.len());
+    for report in reports {
+        let results = super::observations::of_report(tx, chart, report.id).await?;
+        out.push((report, results));
+    }
+    Ok(out)
 }

@@ -473,6 +473,21 @@ pub async fn for_patient(
     Ok(found)
 }
 
+/// A schedule spans at most this long.
+pub const SCHEDULE_SPAN_DAYS: i64 = 31;
+
+/// `INVALID_RANGE` unless `to` comes after `from`, at most [`SCHEDULE_SPAN_DAYS`] later.
+pub fn check_schedule_range(from: DateTime<Utc>, to: DateTime<Utc>) -> CoreResult<()> {
+    if to <= from || to - from > Duration::days(SCHEDULE_SPAN_DAYS) {
+        return Err(CoreError::invalid(
+            "to",
+            "INVALID_RANGE",
+            "the range must end after it starts, at most 31 days later",
+        ));
+    }
+    Ok(())
+}
+
 /// The practice's booked appointments between two instants (one provider's, when given).
 pub async fn schedule(
     tx: &TenantTx,

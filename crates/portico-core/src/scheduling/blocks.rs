@@ -36,6 +36,48 @@ pub fn whole_day(tz: Tz, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc
     Some((start, end))
 }
 
+/// The kind of block that closes the whole practice for a day.
+pub const HOLIDAY: &str = "holiday";
+
+/// The instants a new block covers: a holiday's whole local `date`, or anything else's
+/// `starts_at..ends_at`. A holiday without its date, or another block without both ends,
+/// is `REQUIRED`; a date the zone skips is `INVALID_DATE`.
+pub fn span(
+    kind: &str,
+    tz: Tz,
+    date: Option<NaiveDate>,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+) -> CoreResult<(DateTime<Utc>, DateTime<Utc>)> {
+    match (kind == HOLIDAY, date, starts_at, ends_at) {
+        (true, Some(date), _, _) => whole_day(tz, date)
+            .ok_or_else(|| CoreError::invalid("date", "INVALID_DATE", "not a date in this zone")),
+        (true, None, _, _) => Err(CoreError::invalid(
+            "date",
+            "REQUIRED",
+            "a holiday needs its date",
+        )),
+        (false, _, Some(start), Some(end)) => Ok((start, end)),
+        _ => Err(CoreError::invalid(
+            "startsAt",
+            "REQUIRED",
+            "a block needs its start and end",
+        )),
+    }
+}
+
+/// Adds busy time as [`add`] does, audited as `actor`'s.
+pub async fn add_audited(
+    tx: &TenantTx,
+    actor: &crate::audit::Actor,
+    new: NewBlock,
+) -> CoreResult<schedule_block::Model> {
+    let added = add(tx, new).await?;
+    crate::admin_changes::record(tx, actor, "schedule_block.add", "ScheduleBlock", added.id)
+        .await?;
+    Ok(added)
+}
+
 /// Adds busy time. It may not cover booked appointments: those are moved or cancelled
 /// first, so that nobody's visit disappears under a block unannounced.
 pub async fn add(tx: &TenantTx, new: NewBlock) -> CoreResult<schedule_block::Model> {

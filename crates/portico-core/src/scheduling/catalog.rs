@@ -55,6 +55,18 @@ fn within(
     }
 }
 
+/// Whether a listing of the catalogue shows an entry: patients see active ones; staff see
+/// inactive ones too when they ask.
+pub fn listed(active: bool, include_inactive: bool, patient: bool) -> bool {
+    active || (include_inactive && !patient)
+}
+
+/// Whether a listing shows an appointment type: as [`listed`], and to patients only the
+/// types they can book online.
+pub fn type_listed(kind: &appointment_type::Model, include_inactive: bool, patient: bool) -> bool {
+    listed(kind.active, include_inactive, patient) && (kind.bookable_online || !patient)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ProviderFields {
     pub display_name: String,

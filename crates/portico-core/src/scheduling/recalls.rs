@@ -510,6 +510,42 @@ pub struct Campaign {
     pub booked: i64,
 }
 
+impl Campaign {
+    /// `booked / sent`; 0 when nothing was sent.
+    pub fn conversion(&self) -> f64 {
+        if self.sent > 0 {
+            self.booked as f64 / self.sent as f64
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The instants a campaign report between two local dates of the practice covers (both
+/// dates included): `INVALID_RANGE` when it ends before it starts or spans more than 366
+/// days.
+pub fn campaign_period(
+    tz: chrono_tz::Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> CoreResult<(DateTime<Utc>, DateTime<Utc>)> {
+    if to < from || (to - from).num_days() > 365 {
+        return Err(CoreError::invalid(
+            "to",
+            "INVALID_RANGE",
+            "the range must not end before it starts, and spans at most 366 days",
+        ));
+    }
+    let start = |day: NaiveDate| {
+        let midnight = day.and_time(NaiveTime::MIN);
+        tz.from_local_datetime(&midnight)
+            .earliest()
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+    };
+    let until = to.succ_opt().unwrap_or(to);
+    Ok((start(from), start(until)))
+}
+
 /// Every rule (inactive ones too) with its notices sent in `[from, to)`.
 pub async fn campaigns(
     tx: &TenantTx,

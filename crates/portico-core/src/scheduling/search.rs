@@ -29,6 +29,17 @@ pub enum Audience {
     Staff,
 }
 
+impl Audience {
+    /// Patients and proxies look through the portal; everyone else is staff.
+    pub fn of(role: crate::identity::Role) -> Self {
+        if role == crate::identity::Role::Patient {
+            Self::Portal
+        } else {
+            Self::Staff
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct SlotQuery {
     pub appointment_type_id: Uuid,

@@ -2,16 +2,10 @@
 //! until it is sent with a message; a refused file is never stored.
 
 use async_graphql::{Context, Object, SimpleObject, Upload};
-use portico_core::{messaging::attachments, tenancy::Access};
+use portico_core::{CoreError, messaging::attachments, tenancy::Access};
 
-use super::{
-    objects::Attachment,
-    scope::{Need, scope},
-};
-use crate::{
-    context::ContextExt,
-    user_error::{UserError, settle},
-};
+use super::{objects::Attachment, scope::WRITE};
+use crate::{ApiError, context::ContextExt, run::Run, user_error::UserError};
 
 /// Where signed download links point: `{DOWNLOAD_PATH}/{tenant}/{attachment}?token=`.
 pub const DOWNLOAD_PATH: &str = "/files";
@@ -34,50 +28,53 @@ impl AttachmentsMutation {
         ctx: &Context<'_>,
         file: Upload,
     ) -> async_graphql::Result<UploadAttachmentPayload> {
-        let scope = scope(ctx, Need::Write).await?;
-        let value = file.value(ctx).map_err(|_| crate::ApiError::BadUserInput {
+        // The file is stored only for a caller who may write, before the transaction that
+        // records it opens (an upload can take a while).
+        let caller = ctx.caller(WRITE).await?;
+        let value = file.value(ctx).map_err(|_| ApiError::BadUserInput {
             field: "file",
             code: "ATTACHMENT_UNREADABLE",
             message: "the upload could not be read; send it as a multipart request".to_owned(),
         })?;
         let name = value.filename.clone();
         let bytes = value.content.to_vec();
-        let services = ctx.services()?;
-        let store = services.attachments.as_ref();
+        let store = ctx.services()?.attachments.as_ref();
         let stored = match attachments::store(store, ctx.tenant()?.id(), bytes).await {
             Ok(stored) => stored,
-            Err(e) => {
-                return Ok(UploadAttachmentPayload {
-                    attachment: None,
-                    user_errors: UserError::from_core(e, &scope.request_id)?,
-                });
-            }
+            Err(e) => return Ok(refused(refusal(ctx, e)?)),
         };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = attachments::record(
-            &tx,
-            &scope.actor,
-            scope.viewer.user_id.as_uuid(),
-            &name,
-            &stored,
-        )
-        .await;
-        let settled = settle(tx, result, &scope.request_id).await;
-        if !matches!(settled, Ok(Ok(_))) {
+        let uploader = caller.principal.user_id.as_uuid();
+        let recorded = ctx
+            .within(Access::Write, async |tx| {
+                attachments::record(tx, &caller.actor, uploader, &name, &stored).await
+            })
+            .await;
+        if !matches!(recorded, Ok(Ok(_))) {
             // Not recorded, so not kept.
             if let Err(e) = store.delete(&stored.key).await {
                 tracing::warn!(error = %e, "an unrecorded upload was not deleted");
             }
         }
-        Ok(match settled? {
+        Ok(match recorded? {
             Ok(a) => UploadAttachmentPayload {
                 attachment: Some(Attachment::from(&a)),
                 user_errors: vec![],
             },
-            Err(user_errors) => UploadAttachmentPayload {
-                attachment: None,
-                user_errors,
-            },
+            Err(e) => refused(refusal(ctx, e)?),
         })
     }
+}
+
+fn refused(user_errors: Vec<UserError>) -> UploadAttachmentPayload {
+    UploadAttachmentPayload {
+        attachment: None,
+        user_errors,
+    }
+}
+
+/// A refused file's problems as `userErrors`; any other failure is a GraphQL error. The
+/// runner's `mutate` does this for work it runs; this upload is checked and stored before
+/// its transaction opens.
+fn refusal(ctx: &Context<'_>, err: CoreError) -> Result<Vec<UserError>, ApiError> {
+    UserError::of_input(err).map_err(|other| ctx.fail(other))
 }

@@ -17,8 +17,8 @@ use portico_core::{
     tenancy::Access,
 };
 
-use super::scope::{Need, scope};
-use crate::{ApiError, context::ContextExt, global_id};
+use super::scope::{READ, open, staff_only};
+use crate::{context::ContextExt, global_id, run::Run};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum MessageCategory {
@@ -144,12 +144,12 @@ pub struct PoolMember {
 impl CareTeamPool {
     /// The staff in the pool (staff only).
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PoolMember>> {
-        let scope = super::scope::staff_scope(ctx, Need::Read).await?;
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let members = messaging::pools::members_named(&tx, self.uuid)
-            .await
-            .map_err(scope.core())?;
-        tx.rollback().await.map_err(scope.core())?;
+        staff_only(ctx)?;
+        let members = ctx
+            .run(READ, Access::Read, async |tx, _| {
+                messaging::pools::members_named(tx, self.uuid).await
+            })
+            .await?;
         Ok(members
             .into_iter()
             .map(|(id, name)| PoolMember {
@@ -288,25 +288,13 @@ impl MessageThread {
 
     /// The messages the viewer may read, oldest first (reading is audited).
     async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Message>> {
-        let scope = scope(ctx, Need::Read).await?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = async {
-            let (thread, participant, actor) = scope.open(&tx, self.model.id).await?;
-            messages::read(&tx, &actor, &thread, &participant)
-                .await
-                .map_err(scope.core())
-        }
-        .await;
-        match result {
-            Ok(entries) => {
-                tx.commit().await.map_err(scope.core())?;
-                Ok(entries.into_iter().map(Message::from).collect())
-            }
-            Err(e) => {
-                tx.rollback().await.map_err(scope.core())?;
-                Err(e.into())
-            }
-        }
+        let entries = ctx
+            .run(READ, Access::Write, async |tx, caller| {
+                let (thread, participant, actor) = open(tx, caller, self.model.id).await?;
+                messages::read(tx, &actor, &thread, &participant).await
+            })
+            .await?;
+        Ok(entries.into_iter().map(Message::from).collect())
     }
 }
 
@@ -391,14 +379,7 @@ impl Attachment {
                     .then_some(principal.session_id),
                 expires_at,
             })
-            .map_err(|e| {
-                ApiError::from_core(
-                    portico_core::CoreError::adapter(e),
-                    &ctx.request()
-                        .map(|r| r.request_id.clone())
-                        .unwrap_or_default(),
-                )
-            })?;
+            .map_err(|e| ctx.fail(portico_core::CoreError::adapter(e)))?;
         Ok(format!(
             "{}{}/{}/{}?token={token}",
             services.public_url.trim_end_matches('/'),

@@ -10,13 +10,16 @@ use portico_core::{
 
 use super::{
     objects::{CareTeamPool, PoolKind},
-    scope::{Need, scope, uuid_of},
+    scope::READ,
 };
 use crate::{
-    ApiError,
-    context::ContextExt,
-    user_error::{UserError, settle},
+    global_id,
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
+
+/// Practice admins make, rename, retire and staff pools.
+const MANAGE: Need = Need::to("pools", "manage");
 
 #[derive(Default)]
 pub struct PoolsQuery;
@@ -29,12 +32,11 @@ impl PoolsQuery {
         ctx: &Context<'_>,
         #[graphql(default = false)] include_inactive: bool,
     ) -> async_graphql::Result<Vec<CareTeamPool>> {
-        let scope = scope(ctx, Need::Read).await?;
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = pools::list(&tx, include_inactive && scope.is_staff())
-            .await
-            .map_err(scope.core())?;
-        tx.rollback().await.map_err(scope.core())?;
+        let found = ctx
+            .run(READ, Access::Read, async |tx, caller| {
+                pools::list(tx, include_inactive && !caller.is_patient()).await
+            })
+            .await?;
         Ok(found.iter().map(CareTeamPool::from).collect())
     }
 }
@@ -61,28 +63,22 @@ pub struct PoolMemberInput {
     user_id: ID,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct CareTeamPoolPayload {
     pool: Option<CareTeamPool>,
     user_errors: Vec<UserError>,
 }
 
-async fn done(
-    ctx: &Context<'_>,
-    tx: portico_core::TenantTx,
-    result: portico_core::CoreResult<care_team_pool::Model>,
-) -> async_graphql::Result<CareTeamPoolPayload> {
-    let request_id = ctx.request()?.request_id.clone();
-    Ok(match settle(tx, result, &request_id).await? {
-        Ok(pool) => CareTeamPoolPayload {
+refusable!(CareTeamPoolPayload);
+
+impl CareTeamPoolPayload {
+    /// The pool as changed; a pool that is not this practice's is `NOT_FOUND`.
+    fn of(pool: care_team_pool::Model) -> Self {
+        Self {
             pool: Some(CareTeamPool::from(&pool)),
             user_errors: vec![],
-        },
-        Err(user_errors) => CareTeamPoolPayload {
-            pool: None,
-            user_errors,
-        },
-    })
+        }
+    }
 }
 
 enum Membership {
@@ -95,29 +91,15 @@ async fn membership(
     input: PoolMemberInput,
     change: Membership,
 ) -> async_graphql::Result<CareTeamPoolPayload> {
-    let principal = ctx.authorize("pools", "manage").await?.clone();
-    let actor = ctx.actor(&principal);
-    let pool = uuid_of("CareTeamPool", "poolId", &input.pool_id)?;
-    let user = uuid_of("User", "userId", &input.user_id)?;
-    let tx = ctx.tenant_tx(Access::Write).await?;
-    let result = match change {
-        Membership::Add => pools::add_member(&tx, &actor, pool, user).await,
-        Membership::Remove => pools::remove_member(&tx, &actor, pool, user).await,
-    };
-    settled(ctx, tx, result).await
-}
-
-/// A pool that is not this practice's is not found; bad input becomes `userErrors`.
-async fn settled(
-    ctx: &Context<'_>,
-    tx: portico_core::TenantTx,
-    result: portico_core::CoreResult<care_team_pool::Model>,
-) -> async_graphql::Result<CareTeamPoolPayload> {
-    if matches!(result, Err(portico_core::CoreError::NotFound)) {
-        tx.rollback().await.ok();
-        return Err(ApiError::NotFound.into());
-    }
-    done(ctx, tx, result).await
+    let pool = global_id::parse("CareTeamPool", "poolId", &input.pool_id)?;
+    let user = global_id::parse("User", "userId", &input.user_id)?;
+    let outcome = ctx
+        .mutate(MANAGE, async |tx, caller| match change {
+            Membership::Add => pools::add_member(tx, &caller.actor, pool, user).await,
+            Membership::Remove => pools::remove_member(tx, &caller.actor, pool, user).await,
+        })
+        .await?;
+    Ok(outcome.payload(CareTeamPoolPayload::of))
 }
 
 #[derive(Default)]
@@ -130,25 +112,19 @@ impl PoolsMutation {
         ctx: &Context<'_>,
         input: CreateCareTeamPoolInput,
     ) -> async_graphql::Result<CareTeamPoolPayload> {
-        let principal = ctx.authorize("pools", "manage").await?.clone();
-        let actor = ctx.actor(&principal);
         let provider_id =
-            crate::global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = async {
-            pools::create(
-                &tx,
-                &actor,
-                NewPool {
-                    name: input.name,
-                    kind: input.kind.as_str().to_owned(),
-                    provider_id,
-                },
-            )
-            .await
-        }
-        .await;
-        done(ctx, tx, result).await
+            global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
+        let new = NewPool {
+            name: input.name,
+            kind: input.kind.as_str().to_owned(),
+            provider_id,
+        };
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                pools::create(tx, &caller.actor, new).await
+            })
+            .await?;
+        Ok(outcome.payload(CareTeamPoolPayload::of))
     }
 
     async fn update_care_team_pool(
@@ -156,12 +132,13 @@ impl PoolsMutation {
         ctx: &Context<'_>,
         input: UpdateCareTeamPoolInput,
     ) -> async_graphql::Result<CareTeamPoolPayload> {
-        let principal = ctx.authorize("pools", "manage").await?.clone();
-        let actor = ctx.actor(&principal);
-        let id = uuid_of("CareTeamPool", "id", &input.id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let result = pools::update(&tx, &actor, id, input.name.as_deref(), input.active).await;
-        settled(ctx, tx, result).await
+        let id = global_id::parse("CareTeamPool", "id", &input.id)?;
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                pools::update(tx, &caller.actor, id, input.name.as_deref(), input.active).await
+            })
+            .await?;
+        Ok(outcome.payload(CareTeamPoolPayload::of))
     }
 
     async fn add_pool_member(

@@ -1,12 +1,13 @@
-//! Who is asking, for messaging: the policy check (patients `own_messages`, staff
-//! `messages`), the viewer for the chart rules, and the audit actor.
+//! Who may take part in messaging: the policies a resolver names (patients `own_messages`,
+//! staff `messages`), the staff-only operations, opening a thread for the caller, and
+//! telling subscribers after a commit.
 
 use async_graphql::Context;
 use portico_core::{
-    TenantTx,
+    CoreResult, TenantTx,
     audit::Actor,
-    chart_access::Viewer,
-    identity::{Role, SessionClaims},
+    entities::message_thread,
+    identity::Role,
     messaging::{
         access::{self, Participant},
         events::ThreadEvent,
@@ -14,88 +15,43 @@ use portico_core::{
 };
 use uuid::Uuid;
 
-use crate::{ApiError, context::ContextExt};
+use crate::{
+    ApiError,
+    context::ContextExt,
+    run::{Caller, Need},
+};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Need {
-    Read,
-    Write,
-}
+/// Reading conversations.
+pub const READ: Need = Need::to("messages", "read").or_own("own_messages");
 
-pub struct Scope {
-    pub principal: SessionClaims,
-    pub viewer: Viewer,
-    pub actor: Actor,
-    pub request_id: String,
-}
+/// Writing in them; refused in a suspended practice.
+pub const WRITE: Need = Need::to("messages", "write")
+    .or_own("own_messages")
+    .new_work();
 
-impl Scope {
-    pub fn is_staff(&self) -> bool {
-        self.principal.role != Role::Patient
-    }
-
-    pub fn core(&self) -> impl Fn(portico_core::CoreError) -> ApiError + '_ {
-        |e| ApiError::from_core(e, &self.request_id)
-    }
-
-    /// The thread and how the viewer takes part, with the actor flagged when a restricted
-    /// chart was opened by breaking the glass.
-    pub async fn open(
-        &self,
-        tx: &TenantTx,
-        thread: Uuid,
-    ) -> Result<
-        (
-            portico_core::entities::message_thread::Model,
-            Participant,
-            Actor,
-        ),
-        ApiError,
-    > {
-        let (thread, participant) = access::open(tx, &self.viewer, thread)
-            .await
-            .map_err(self.core())?;
-        let actor = self.actor.clone().with_break_glass(participant.break_glass);
-        Ok((thread, participant, actor))
-    }
-}
-
-/// The principal, if allowed messaging at all for `need`.
-pub async fn scope(ctx: &Context<'_>, need: Need) -> async_graphql::Result<Scope> {
-    let principal = ctx.principal()?.clone();
-    let object = if principal.role == Role::Patient {
-        "own_messages"
-    } else {
-        "messages"
-    };
-    let action = match need {
-        Need::Read => "read",
-        Need::Write => "write",
-    };
-    let principal = ctx.authorize(object, action).await?.clone();
-    if need == Need::Write {
-        ctx.require_active_tenant()?;
-    }
-    Ok(Scope {
-        viewer: Viewer {
-            user_id: principal.user_id,
-            role: principal.role,
-        },
-        actor: ctx.actor(&principal),
-        request_id: ctx.request()?.request_id.clone(),
-        principal,
-    })
-}
-
-/// Staff only (`messages` with `action`): the inbox, assignment, closing.
-pub async fn staff_scope(ctx: &Context<'_>, need: Need) -> async_graphql::Result<Scope> {
+/// Staff only (the inbox, assignment, closing): a patient is refused before any policy is
+/// asked.
+pub fn staff_only(ctx: &Context<'_>) -> Result<(), ApiError> {
     if ctx.principal()?.role == Role::Patient {
-        return Err(ApiError::Forbidden.into());
+        return Err(ApiError::Forbidden);
     }
-    scope(ctx, need).await
+    Ok(())
 }
 
-pub use crate::scheduling::access::uuid_of;
+/// The thread and how the caller takes part, with the caller's actor flagged when a
+/// restricted chart was opened by breaking the glass.
+pub async fn open(
+    tx: &TenantTx,
+    caller: &Caller,
+    thread: Uuid,
+) -> CoreResult<(message_thread::Model, Participant, Actor)> {
+    let (thread, participant) = access::open(tx, &caller.viewer(), thread).await?;
+    let actor = caller
+        .actor
+        .clone()
+        .with_break_glass(participant.break_glass);
+    Ok((thread, participant, actor))
+}
 
 /// Tells every instance's subscribers, after the commit. A lost event costs a live update,
 /// never data: the thread is read from the database.

@@ -1,16 +1,13 @@
 //! A practice's messaging settings: the response-time target (practice admins).
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use portico_core::{
-    audit::{self, Access as AuditAccess},
-    entities::tenant,
-    messaging,
-    tenancy::Access,
-};
+use portico_core::{entities::tenant, messaging};
 
+use super::scope::{READ, staff_only};
 use crate::{
     context::ContextExt,
-    user_error::{UserError, settle},
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
 #[derive(SimpleObject)]
@@ -39,7 +36,8 @@ impl MessagingSettingsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<MessagingSettings> {
-        super::scope::staff_scope(ctx, super::scope::Need::Read).await?;
+        staff_only(ctx)?;
+        ctx.caller(READ).await?;
         Ok(MessagingSettings::from(&ctx.tenant()?.tenant))
     }
 }
@@ -50,11 +48,13 @@ pub struct UpdateMessagingSettingsInput {
     response_target_hours: Option<i32>,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Default)]
 pub struct UpdateMessagingSettingsPayload {
     messaging_settings: Option<MessagingSettings>,
     user_errors: Vec<UserError>,
 }
+
+refusable!(UpdateMessagingSettingsPayload);
 
 #[derive(Default)]
 pub struct MessagingSettingsMutation;
@@ -66,34 +66,15 @@ impl MessagingSettingsMutation {
         ctx: &Context<'_>,
         input: UpdateMessagingSettingsInput,
     ) -> async_graphql::Result<UpdateMessagingSettingsPayload> {
-        let principal = ctx.authorize("settings", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let updated = async {
-            let updated = messaging::set_response_target(&tx, input.response_target_hours).await?;
-            audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                AuditAccess {
-                    action: "settings.messaging",
-                    resource_type: "Tenant",
-                    resource_id: Some(updated.id),
-                    patient_id: None,
-                },
-            )
+        let hours = input.response_target_hours;
+        let outcome = ctx
+            .mutate(Need::to("settings", "manage"), async |tx, caller| {
+                messaging::change_response_target(tx, &caller.actor, hours).await
+            })
             .await?;
-            Ok(updated)
-        }
-        .await;
-        Ok(match settle(tx, updated, &request_id).await? {
-            Ok(t) => UpdateMessagingSettingsPayload {
-                messaging_settings: Some(MessagingSettings::from(&t)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateMessagingSettingsPayload {
-                messaging_settings: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|t| UpdateMessagingSettingsPayload {
+            messaging_settings: Some(MessagingSettings::from(&t)),
+            user_errors: Vec::new(),
+        }))
     }
 }

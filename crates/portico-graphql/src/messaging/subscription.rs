@@ -25,9 +25,9 @@ use uuid::Uuid;
 
 use super::{
     objects::{Message, MessageThread},
-    scope::{Need, scope, uuid_of},
+    scope::READ,
 };
-use crate::{ApiError, Services, context::ContextExt};
+use crate::{Services, context::ContextExt, global_id, run::Run};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ThreadEventKind {
@@ -98,39 +98,65 @@ impl Listener {
     /// `None` when that cannot be told right now.
     async fn still_signed_in(&self) -> Option<bool> {
         if let Some(key) = self.principal.api_key_id {
-            let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Read)
+            return self
+                .within(Access::Read, async |tx| {
+                    portico_core::api_keys::is_live(tx, key).await
+                })
                 .await
-                .ok()?;
-            let live = portico_core::api_keys::is_live(&tx, key).await.ok();
-            let _ = tx.rollback().await;
-            return live;
+                .ok();
         }
         if self.principal.expires_at <= Utc::now().timestamp() {
             return Some(false);
         }
-        let revoked = self
+        // The event is held back (not delivered) while the revocation list cannot be read.
+        match self
             .services
             .revocations
             .is_revoked(self.principal.session_id)
             .await
-            .ok()?;
-        Some(!revoked)
+        {
+            Ok(revoked) => Some(!revoked),
+            Err(e) => {
+                let request_id = self.actor.request_id.as_deref().unwrap_or_default();
+                crate::context::revocation_check_failed(&e, request_id, self.principal.session_id);
+                None
+            }
+        }
     }
 
     /// The update as this subscriber may see it: checked and built in a read, then recorded
     /// as read only when it is delivered (a short write).
     async fn update(&self, event: &ThreadEvent) -> portico_core::CoreResult<Option<ThreadUpdate>> {
-        let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Read).await?;
-        let built = self.build(&tx, event).await;
-        tx.rollback().await?;
-        let Some((update, thread, actor)) = built? else {
+        let built = self
+            .within(Access::Read, async |tx| self.build(tx, event).await)
+            .await?;
+        let Some((update, thread, actor)) = built else {
             return Ok(None);
         };
         // Every delivered update shows the thread (and maybe a message): audited like a read.
-        let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), Access::Write).await?;
-        messages::record_read(&tx, &actor, &thread).await?;
-        tx.commit().await?;
+        self.within(Access::Write, async |tx| {
+            messages::record_read(tx, &actor, &thread).await
+        })
+        .await?;
         Ok(Some(update))
+    }
+
+    /// Runs `work` in a transaction of the subscriber's practice and ends it, as the runner
+    /// does for a request (the request that opened the stream is gone by now): commits its
+    /// success, rolls back its failure.
+    async fn within<T>(
+        &self,
+        access: Access,
+        work: impl AsyncFnOnce(&TenantTx) -> portico_core::CoreResult<T>,
+    ) -> portico_core::CoreResult<T> {
+        let tx = TenantTx::begin(&self.services.db, &self.tenant.scope(), access).await?;
+        let done = work(&tx).await;
+        if done.is_ok() {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        done
     }
 
     async fn build(
@@ -195,46 +221,42 @@ impl MessagingSubscription {
         ctx: &Context<'_>,
         thread_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = ThreadUpdate> + use<>> {
-        let scope = scope(ctx, Need::Read).await?;
-        let only = thread_id
-            .map(|id| uuid_of("MessageThread", "threadId", &id))
-            .transpose()?;
+        let only = global_id::parse_opt("MessageThread", "threadId", thread_id.as_ref())?;
         let services = ctx.services()?.clone();
         let tenant = ctx.tenant()?.clone();
-        if let Some(thread) = only {
-            // A thread the subscriber cannot read is refused now, as a query would be.
-            let tx = ctx.tenant_tx(Access::Read).await?;
-            let opened = scope.open(&tx, thread).await;
-            tx.rollback().await.map_err(scope.core())?;
-            opened?;
-        }
+        let (caller, charts) = ctx
+            .run(READ, Access::Read, async |tx, caller| {
+                let viewer = caller.viewer();
+                if let Some(thread) = only {
+                    // A thread the subscriber cannot read is refused now, as a query would be.
+                    access::open(tx, &viewer, thread).await?;
+                }
+                // A patient-side subscriber hears only of the charts they take part in.
+                let charts = if caller.is_patient() {
+                    Some(access::patient_charts(tx, &viewer).await?)
+                } else {
+                    None
+                };
+                Ok((caller.clone(), charts))
+            })
+            .await?;
         let events = services
             .pubsub
             .subscribe(&topic(tenant.id()))
             .await
-            .map_err(|e| {
-                ApiError::from_core(portico_core::CoreError::adapter(e), &scope.request_id)
-            })?;
-        let charts = if scope.is_staff() {
-            None
-        } else {
-            let tx = ctx.tenant_tx(Access::Read).await?;
-            let charts = access::patient_charts(&tx, &scope.viewer).await;
-            tx.rollback().await.map_err(scope.core())?;
-            Some(charts.map_err(scope.core())?)
-        };
+            .map_err(|e| ctx.fail(portico_core::CoreError::adapter(e)))?;
         // A session's stream ends when its token does, even if nothing happens meanwhile.
-        let ends = (scope.principal.api_key_id.is_none()).then(|| {
-            let left = scope.principal.expires_at - Utc::now().timestamp();
+        let ends = (caller.principal.api_key_id.is_none()).then(|| {
+            let left = caller.principal.expires_at - Utc::now().timestamp();
             tokio::time::Instant::now()
                 + std::time::Duration::from_secs(u64::try_from(left).unwrap_or(0))
         });
         let listener = Listener {
             services,
             tenant,
-            viewer: scope.viewer,
-            actor: scope.actor.clone(),
-            principal: scope.principal.clone(),
+            viewer: caller.viewer(),
+            actor: caller.actor,
+            principal: caller.principal,
             only,
             charts,
         };

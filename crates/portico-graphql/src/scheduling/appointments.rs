@@ -7,23 +7,26 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId,
+    entities::appointment,
     notify::Portal,
     ports::Job,
     scheduling::{
-        appointments::{self, Booking, Move},
-        waitlist,
+        appointments::{self, Booking, Move, PracticeClock},
+        catalog, openings,
+        patient_access::{self, channel_of},
     },
     tenancy::Access,
 };
 
 use super::{
-    access::{Need, abort, actor, check_patient, clock, finish, principal, uuid_of},
+    access::{BOOK, SEE, acting_for, clock},
     objects::{Appointment, Catalog},
 };
 use crate::{
-    ApiError,
     context::ContextExt,
-    user_error::{UserError, settle},
+    global_id,
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
 /// Where the practice's portal lives, for the links in notices.
@@ -67,29 +70,19 @@ impl AppointmentsQuery {
         >,
         #[graphql(desc = "At most this many (1 to 200; 50 by default).")] first: Option<i32>,
     ) -> async_graphql::Result<Vec<Appointment>> {
-        let (principal, _) = principal(ctx, Need::See).await?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let patient = uuid_of("Patient", "patientId", &patient_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let break_glass =
-            match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let found = async {
-            let list = appointments::for_patient(
-                &tx,
-                &actor(ctx, &principal, break_glass),
-                PatientId::from_uuid(patient),
-                upcoming.unwrap_or(true).then_some(clock.now),
-                u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50),
-            )
+        let patient = global_id::parse("Patient", "patientId", &patient_id)?;
+        let upcoming_after = upcoming.unwrap_or(true).then_some(clock.now);
+        let limit = u64::try_from(first.unwrap_or(50).clamp(1, 200)).unwrap_or(50);
+        let (list, catalog) = ctx
+            .run(SEE, Access::Write, async |tx, caller| {
+                let actor = acting_for(tx, caller, patient, patient_access::Need::See).await?;
+                let patient = PatientId::from_uuid(patient);
+                let list =
+                    appointments::for_patient(tx, &actor, patient, upcoming_after, limit).await?;
+                Ok((list, Catalog::load(tx).await?))
+            })
             .await?;
-            Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
-        }
-        .await;
-        let (list, catalog) = finish(tx, found, &request_id).await?;
         Ok(Appointment::list(list, &catalog, clock))
     }
 
@@ -102,40 +95,24 @@ impl AppointmentsQuery {
         to: DateTime<Utc>,
         provider_id: Option<ID>,
     ) -> async_graphql::Result<Vec<Appointment>> {
-        let principal = ctx.authorize("appointments", "read").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        if to <= from || to - from > chrono::Duration::days(31) {
-            return Err(ApiError::BadUserInput {
-                field: "to",
-                code: "INVALID_RANGE",
-                message: "the range must end after it starts, at most 31 days later".to_owned(),
-            }
-            .into());
-        }
-        let provider = provider_id
-            .as_ref()
-            .map(|id| uuid_of("Provider", "providerId", id))
-            .transpose()?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = async {
-            // Another practice's provider, or none, is not found rather than a free day.
-            if let Some(provider) = provider {
-                portico_core::scheduling::catalog::find_provider(&tx, provider).await?;
-            }
-            let list = appointments::schedule(
-                &tx,
-                &actor(ctx, &principal, None),
-                provider,
-                from,
-                to,
-                1000,
+        let provider = global_id::parse_opt("Provider", "providerId", provider_id.as_ref())?;
+        let (list, catalog) = ctx
+            .run(
+                Need::to("appointments", "read"),
+                Access::Write,
+                async |tx, caller| {
+                    appointments::check_schedule_range(from, to)?;
+                    // Another practice's provider, or none, is not found rather than a free day.
+                    if let Some(provider) = provider {
+                        catalog::find_provider(tx, provider).await?;
+                    }
+                    let list =
+                        appointments::schedule(tx, &caller.actor, provider, from, to, 1000).await?;
+                    Ok((list, Catalog::load(tx).await?))
+                },
             )
             .await?;
-            Ok::<_, portico_core::CoreError>((list, Catalog::load(&tx).await?))
-        }
-        .await;
-        let (list, catalog) = finish(tx, found, &request_id).await?;
         Ok(Appointment::list(list, &catalog, clock))
     }
 }
@@ -184,26 +161,19 @@ pub struct AppointmentPayload {
 }
 
 impl AppointmentPayload {
-    fn settled(
-        result: Result<(portico_core::entities::appointment::Model, Arc<Catalog>), Vec<UserError>>,
-        clock: portico_core::scheduling::appointments::PracticeClock,
-    ) -> Self {
-        match result {
-            Ok((model, catalog)) => Self {
-                appointment: Some(Appointment {
-                    model,
-                    catalog,
-                    clock,
-                }),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => Self {
-                appointment: None,
-                user_errors,
-            },
+    fn of(model: appointment::Model, catalog: Arc<Catalog>, clock: PracticeClock) -> Self {
+        Self {
+            appointment: Some(Appointment {
+                model,
+                catalog,
+                clock,
+            }),
+            user_errors: Vec::new(),
         }
     }
 }
+
+refusable!(AppointmentPayload);
 
 #[derive(Default)]
 pub struct AppointmentsMutation;
@@ -217,43 +187,38 @@ impl AppointmentsMutation {
         ctx: &Context<'_>,
         input: BookAppointmentInput,
     ) -> async_graphql::Result<AppointmentPayload> {
-        let (principal, channel) = principal(ctx, Need::Book).await?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let patient = uuid_of("Patient", "patientId", &input.patient_id)?;
-        let booking = Booking {
-            patient_id: PatientId::from_uuid(patient),
-            appointment_type_id: uuid_of(
-                "AppointmentType",
-                "appointmentTypeId",
-                &input.appointment_type_id,
-            )?,
-            provider_id: uuid_of("Provider", "providerId", &input.provider_id)?,
-            location_id: uuid_of("Location", "locationId", &input.location_id)?,
-            start: input.start,
-            channel,
-            booked_by: Some(principal.user_id.as_uuid()),
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let break_glass =
-            match check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let booked = async {
-            let booked =
-                appointments::book(&tx, &actor(ctx, &principal, break_glass), clock, booking)
-                    .await?;
-            Ok((booked, Catalog::load(&tx).await?))
-        }
-        .await;
-        let settled = settle(tx, booked, &request_id).await?;
-        if settled.is_ok() {
+        let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
+        let appointment_type_id = global_id::parse(
+            "AppointmentType",
+            "appointmentTypeId",
+            &input.appointment_type_id,
+        )?;
+        let provider_id = global_id::parse("Provider", "providerId", &input.provider_id)?;
+        let location_id = global_id::parse("Location", "locationId", &input.location_id)?;
+        let outcome = ctx
+            .mutate(BOOK, async |tx, caller| {
+                let viewer = caller.viewer();
+                let actor = acting_for(tx, caller, patient, patient_access::Need::Book).await?;
+                let booking = Booking {
+                    patient_id: PatientId::from_uuid(patient),
+                    appointment_type_id,
+                    provider_id,
+                    location_id,
+                    start: input.start,
+                    channel: channel_of(&viewer),
+                    booked_by: Some(caller.principal.user_id.as_uuid()),
+                };
+                let booked = appointments::book(tx, &actor, clock, booking).await?;
+                Ok((booked, Catalog::load(tx).await?))
+            })
+            .await?;
+        if outcome.is_ok() {
             super::reminders::send_due_now(ctx).await?;
             // A write-back to the practice's EHR may wait in the outbox too.
             relay_outbox(ctx, 1).await?;
         }
-        Ok(AppointmentPayload::settled(settled, clock))
+        Ok(outcome.payload(|(model, catalog)| AppointmentPayload::of(model, catalog, clock)))
     }
 
     /// Moves an appointment in one step: the new time is taken and the old one released, or
@@ -263,53 +228,38 @@ impl AppointmentsMutation {
         ctx: &Context<'_>,
         input: RescheduleAppointmentInput,
     ) -> async_graphql::Result<AppointmentPayload> {
-        let (principal, channel) = principal(ctx, Need::Book).await?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let change = Move {
-            appointment_id: uuid_of("Appointment", "appointmentId", &input.appointment_id)?,
-            start: input.start,
-            provider_id: input
-                .provider_id
-                .as_ref()
-                .map(|id| uuid_of("Provider", "providerId", id))
-                .transpose()?,
-            location_id: input
-                .location_id
-                .as_ref()
-                .map(|id| uuid_of("Location", "locationId", id))
-                .transpose()?,
-            channel,
-            by: Some(principal.user_id.as_uuid()),
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let old = match appointments::find(&tx, change.appointment_id).await {
-            Ok(old) => old,
-            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
-        };
-        let break_glass =
-            match check_patient(&tx, &principal, old.patient_id, Need::Book, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let actor = actor(ctx, &principal, break_glass);
-        let text = notice_text(ctx)?;
-        let result = async {
-            let (new, old) = appointments::reschedule(&tx, &actor, clock, change).await?;
-            let notices = waitlist::on_opening(&tx, &actor, clock, (&old).into(), &text).await?;
-            Ok((new, Catalog::load(&tx).await?, notices))
+        let appointment_id =
+            global_id::parse("Appointment", "appointmentId", &input.appointment_id)?;
+        let provider_id =
+            global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
+        let location_id =
+            global_id::parse_opt("Location", "locationId", input.location_id.as_ref())?;
+        let portal = notice_text(ctx)?;
+        let outcome = ctx
+            .mutate(BOOK, async |tx, caller| {
+                let viewer = caller.viewer();
+                let old = appointments::find(tx, appointment_id).await?;
+                let actor =
+                    acting_for(tx, caller, old.patient_id, patient_access::Need::Book).await?;
+                let change = Move {
+                    appointment_id,
+                    start: input.start,
+                    provider_id,
+                    location_id,
+                    channel: channel_of(&viewer),
+                    by: Some(caller.principal.user_id.as_uuid()),
+                };
+                let (new, notices) =
+                    openings::reschedule(tx, &actor, clock, change, &portal).await?;
+                Ok((new, Catalog::load(tx).await?, notices))
+            })
+            .await?;
+        if let Ok((_, _, notices)) = &outcome {
+            // Plus the EHR write-back of the change, when the practice has one.
+            relay_outbox(ctx, notices + 1).await?;
         }
-        .await;
-        let settled = settle(tx, result, &request_id).await?;
-        let settled = match settled {
-            Ok((new, catalog, notices)) => {
-                // Plus the EHR write-back of the change, when the practice has one.
-                relay_outbox(ctx, notices + 1).await?;
-                Ok((new, catalog))
-            }
-            Err(errors) => Err(errors),
-        };
-        Ok(AppointmentPayload::settled(settled, clock))
+        Ok(outcome.payload(|(new, catalog, _)| AppointmentPayload::of(new, catalog, clock)))
     }
 
     /// Cancels an appointment. From the portal, only outside the practice's cancellation
@@ -319,46 +269,28 @@ impl AppointmentsMutation {
         ctx: &Context<'_>,
         input: CancelAppointmentInput,
     ) -> async_graphql::Result<AppointmentPayload> {
-        let (principal, channel) = principal(ctx, Need::Book).await?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("Appointment", "appointmentId", &input.appointment_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = match appointments::find(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
-        };
-        let break_glass =
-            match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let actor = actor(ctx, &principal, break_glass);
-        let text = notice_text(ctx)?;
-        let result = async {
-            let cancelled = appointments::cancel(
-                &tx,
-                &actor,
-                clock,
-                id,
-                channel,
-                Some(principal.user_id.as_uuid()),
-            )
+        let id = global_id::parse("Appointment", "appointmentId", &input.appointment_id)?;
+        let portal = notice_text(ctx)?;
+        let outcome = ctx
+            .mutate(BOOK, async |tx, caller| {
+                let viewer = caller.viewer();
+                let found = appointments::find(tx, id).await?;
+                let actor =
+                    acting_for(tx, caller, found.patient_id, patient_access::Need::Book).await?;
+                let by = Some(caller.principal.user_id.as_uuid());
+                let (cancelled, notices) =
+                    openings::cancel(tx, &actor, clock, id, channel_of(&viewer), by, &portal)
+                        .await?;
+                Ok((cancelled, Catalog::load(tx).await?, notices))
+            })
             .await?;
-            let notices =
-                waitlist::on_opening(&tx, &actor, clock, (&cancelled).into(), &text).await?;
-            Ok((cancelled, Catalog::load(&tx).await?, notices))
+        if let Ok((_, _, notices)) = &outcome {
+            // Plus the EHR write-back of the change, when the practice has one.
+            relay_outbox(ctx, notices + 1).await?;
         }
-        .await;
-        let settled = match settle(tx, result, &request_id).await? {
-            Ok((cancelled, catalog, notices)) => {
-                // Plus the EHR write-back of the change, when the practice has one.
-                relay_outbox(ctx, notices + 1).await?;
-                Ok((cancelled, catalog))
-            }
-            Err(errors) => Err(errors),
-        };
-        Ok(AppointmentPayload::settled(settled, clock))
+        Ok(outcome
+            .payload(|(cancelled, catalog, _)| AppointmentPayload::of(cancelled, catalog, clock)))
     }
 
     /// Records whether a past visit happened (staff).
@@ -367,39 +299,21 @@ impl AppointmentsMutation {
         ctx: &Context<'_>,
         input: RecordAppointmentOutcomeInput,
     ) -> async_graphql::Result<AppointmentPayload> {
-        let principal = ctx.authorize("appointments", "write").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("Appointment", "appointmentId", &input.appointment_id)?;
+        let id = global_id::parse("Appointment", "appointmentId", &input.appointment_id)?;
         let outcome = match input.outcome {
             VisitOutcome::Completed => appointments::COMPLETED,
             VisitOutcome::NoShow => appointments::NO_SHOW,
         };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = match appointments::find(&tx, id).await {
-            Ok(found) => found,
-            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
-        };
-        let break_glass =
-            match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let result = async {
-            let updated = appointments::set_outcome(
-                &tx,
-                &actor(ctx, &principal, break_glass),
-                id,
-                outcome,
-                clock.now,
-            )
+        let done = ctx
+            .mutate(Need::to("appointments", "write"), async |tx, caller| {
+                let found = appointments::find(tx, id).await?;
+                let actor =
+                    acting_for(tx, caller, found.patient_id, patient_access::Need::Book).await?;
+                let updated = appointments::set_outcome(tx, &actor, id, outcome, clock.now).await?;
+                Ok((updated, Catalog::load(tx).await?))
+            })
             .await?;
-            Ok((updated, Catalog::load(&tx).await?))
-        }
-        .await;
-        Ok(AppointmentPayload::settled(
-            settle(tx, result, &request_id).await?,
-            clock,
-        ))
+        Ok(done.payload(|(updated, catalog)| AppointmentPayload::of(updated, catalog, clock)))
     }
 }

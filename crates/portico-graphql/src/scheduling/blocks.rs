@@ -4,25 +4,23 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    audit::{self, Access as AuditAccess},
     entities::schedule_block,
     scheduling::{
         blocks::{self, NewBlock},
-        catalog, waitlist,
+        catalog, openings,
     },
     tenancy::Access,
 };
 
 use super::{
-    access::{actor, clock, uuid_of},
+    access::clock,
     appointments::{notice_text, relay_outbox},
 };
 use crate::{
-    ApiError,
-    context::ContextExt,
     global_id,
+    run::{Need, OutcomeExt, Run, refusable},
     scalars::Date,
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -86,37 +84,27 @@ impl BlocksQuery {
         to: DateTime<Utc>,
         provider_id: Option<ID>,
     ) -> async_graphql::Result<Vec<ScheduleBlock>> {
-        ctx.authorize("appointments", "read").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let provider = provider_id
-            .as_ref()
-            .map(|id| uuid_of("Provider", "providerId", id))
-            .transpose()?;
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = if let Some(provider) = provider {
-            // Another practice's provider, or none, is not found rather than a free range.
-            match portico_core::scheduling::catalog::find_provider(&tx, provider).await {
-                Ok(_) => blocks::between(&tx, &[provider], from, to).await,
-                Err(e) => Err(e),
-            }
-        } else {
-            let all = portico_core::scheduling::catalog::providers(&tx, true).await;
-            match all {
-                Ok(all) => {
-                    let ids: Vec<_> = all.into_iter().map(|p| p.id).collect();
-                    blocks::between(&tx, &ids, from, to).await
-                }
-                Err(e) => Err(e),
-            }
-        };
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        Ok(found
-            .map_err(|e| ApiError::from_core(e, &request_id))?
-            .into_iter()
-            .map(ScheduleBlock::from)
-            .collect())
+        let provider = global_id::parse_opt("Provider", "providerId", provider_id.as_ref())?;
+        let found = ctx
+            .run(
+                Need::to("appointments", "read"),
+                Access::Read,
+                async |tx, _| {
+                    let providers = match provider {
+                        // Another practice's provider, or none, is not found rather than a
+                        // free range.
+                        Some(provider) => vec![catalog::find_provider(tx, provider).await?.id],
+                        None => catalog::providers(tx, true)
+                            .await?
+                            .into_iter()
+                            .map(|p| p.id)
+                            .collect(),
+                    };
+                    blocks::between(tx, &providers, from, to).await
+                },
+            )
+            .await?;
+        Ok(found.into_iter().map(ScheduleBlock::from).collect())
     }
 }
 
@@ -145,14 +133,14 @@ pub struct RemoveScheduleBlockInput {
     schedule_block_id: ID,
 }
 
-fn invalid(field: &str, code: &str, message: &str) -> ScheduleBlockPayload {
-    ScheduleBlockPayload {
-        schedule_block: None,
-        user_errors: vec![UserError {
-            field: field.to_owned(),
-            code: code.to_owned(),
-            message: message.to_owned(),
-        }],
+refusable!(ScheduleBlockPayload);
+
+impl ScheduleBlockPayload {
+    fn of(block: schedule_block::Model) -> Self {
+        Self {
+            schedule_block: Some(block.into()),
+            user_errors: Vec::new(),
+        }
     }
 }
 
@@ -168,73 +156,36 @@ impl BlocksMutation {
         ctx: &Context<'_>,
         input: AddScheduleBlockInput,
     ) -> async_graphql::Result<ScheduleBlockPayload> {
-        let principal = if input.kind == BlockKind::Holiday {
-            ctx.authorize("scheduling", "manage").await?.clone()
+        let need = if input.kind == BlockKind::Holiday {
+            Need::to("scheduling", "manage")
         } else {
-            ctx.authorize("appointments", "write").await?.clone()
+            Need::to("appointments", "write")
         };
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let provider_id = input
-            .provider_id
-            .as_ref()
-            .map(|id| uuid_of("Provider", "providerId", id))
-            .transpose()?;
-        let (starts_at, ends_at) = match (input.kind, input.date, input.starts_at, input.ends_at) {
-            (BlockKind::Holiday, Some(date), _, _) => match blocks::whole_day(clock.tz, date.0) {
-                Some(span) => span,
-                None => return Ok(invalid("date", "INVALID_DATE", "not a date in this zone")),
-            },
-            (BlockKind::Holiday, None, _, _) => {
-                return Ok(invalid("date", "REQUIRED", "a holiday needs its date"));
-            }
-            (_, _, Some(start), Some(end)) => (start, end),
-            _ => {
-                return Ok(invalid(
-                    "startsAt",
-                    "REQUIRED",
-                    "a block needs its start and end",
-                ));
-            }
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let added = async {
-            let added = blocks::add(
-                &tx,
-                NewBlock {
+        let provider_id =
+            global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
+        let kind = input.kind.as_str();
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                let (starts_at, ends_at) = blocks::span(
+                    kind,
+                    clock.tz,
+                    input.date.map(|d| d.0),
+                    input.starts_at,
+                    input.ends_at,
+                )?;
+                let new = NewBlock {
                     provider_id,
-                    kind: input.kind.as_str().to_owned(),
+                    kind: kind.to_owned(),
                     starts_at,
                     ends_at,
                     note: input.note,
-                    created_by: Some(principal.user_id.as_uuid()),
-                },
-            )
+                    created_by: Some(caller.principal.user_id.as_uuid()),
+                };
+                blocks::add_audited(tx, &caller.actor, new).await
+            })
             .await?;
-            audit::record(
-                &tx,
-                &actor(ctx, &principal, None),
-                AuditAccess {
-                    action: "schedule_block.add",
-                    resource_type: "ScheduleBlock",
-                    resource_id: Some(added.id),
-                    patient_id: None,
-                },
-            )
-            .await?;
-            Ok(added)
-        }
-        .await;
-        Ok(match settle(tx, added, &request_id).await? {
-            Ok(added) => ScheduleBlockPayload {
-                schedule_block: Some(added.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => ScheduleBlockPayload {
-                schedule_block: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(ScheduleBlockPayload::of))
     }
 
     /// Removes a block (a holiday: practice admins); waitlisted patients hear of the time it
@@ -244,79 +195,32 @@ impl BlocksMutation {
         ctx: &Context<'_>,
         input: RemoveScheduleBlockInput,
     ) -> async_graphql::Result<ScheduleBlockPayload> {
-        let principal = ctx.authorize("appointments", "write").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let id = uuid_of("ScheduleBlock", "scheduleBlockId", &input.schedule_block_id)?;
-        let actor = actor(ctx, &principal, None);
-        let text = notice_text(ctx)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = blocks::find(&tx, id).await;
-        let kind_allowed = match &found {
-            Ok(block) if block.kind == "holiday" => {
-                ctx.authorize("scheduling", "manage").await.map(|_| ())
-            }
-            _ => Ok(()),
-        };
-        if let Err(e) = kind_allowed {
-            tx.rollback()
-                .await
-                .map_err(|e| ApiError::from_core(e, &request_id))?;
-            return Err(e.into());
-        }
-        let removed = async {
-            let removed = blocks::remove(&tx, id).await?;
-            audit::record(
-                &tx,
-                &actor,
-                AuditAccess {
-                    action: "schedule_block.remove",
-                    resource_type: "ScheduleBlock",
-                    resource_id: Some(removed.id),
-                    patient_id: None,
-                },
-            )
-            .await?;
-            // A holiday frees every provider's time.
-            let providers = match removed.provider_id {
-                Some(provider) => vec![provider],
-                None => catalog::providers(&tx, false)
-                    .await?
-                    .into_iter()
-                    .map(|p| p.id)
-                    .collect(),
-            };
-            let mut notices = 0;
-            for provider_id in providers {
-                notices += waitlist::on_opening(
-                    &tx,
-                    &actor,
-                    clock,
-                    waitlist::Opening {
-                        provider_id,
-                        starts_at: removed.starts_at,
-                        ends_at: removed.ends_at,
-                        vacated_by: None,
-                    },
-                    &text,
-                )
-                .await?;
-            }
-            Ok((removed, notices))
-        }
-        .await;
-        Ok(match settle(tx, removed, &request_id).await? {
-            Ok((removed, notices)) => {
-                relay_outbox(ctx, notices).await?;
-                ScheduleBlockPayload {
-                    schedule_block: Some(removed.into()),
-                    user_errors: Vec::new(),
+        let id = global_id::parse("ScheduleBlock", "scheduleBlockId", &input.schedule_block_id)?;
+        let portal = notice_text(ctx)?;
+        let need = Need::to("appointments", "write");
+        // Only those who may manage the schedule end a holiday; the block's kind is known
+        // inside the transaction, where a refusal ends it having changed nothing.
+        let holidays = ctx.caller(Need::to("scheduling", "manage")).await.err();
+        let outcome = ctx
+            .mutate(need, async |tx, caller| {
+                if let Some(refusal) = holidays
+                    && blocks::find(tx, id).await?.kind == blocks::HOLIDAY
+                {
+                    return Ok(Err(refusal));
                 }
-            }
-            Err(user_errors) => ScheduleBlockPayload {
-                schedule_block: None,
-                user_errors,
-            },
-        })
+                let removed = openings::remove_block(tx, &caller.actor, clock, id, &portal).await?;
+                Ok(Ok(removed))
+            })
+            .await?;
+        let outcome = match outcome {
+            Ok(Err(refusal)) => return Err(refusal.into()),
+            Ok(Ok(removed)) => Ok(removed),
+            Err(user_errors) => Err(user_errors),
+        };
+        if let Ok((_, notices)) = &outcome {
+            relay_outbox(ctx, *notices).await?;
+        }
+        Ok(outcome.payload(|(removed, _)| ScheduleBlockPayload::of(removed)))
     }
 }

@@ -5,59 +5,43 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use portico_core::{
-    CoreResult, TenantTx,
-    audit::{self, Access as AuditAccess, Actor},
+    CoreError, CoreResult,
+    entities::tenant,
     identity::Role,
     scheduling::{
         appointments::DEFAULT_CANCELLATION_WINDOW_HOURS,
-        availability::{self, WindowInput},
-        catalog::{self, LocationFields, ProviderFields, TypeFields},
+        availability::WindowInput,
+        catalog::{LocationFields, ProviderFields, TypeFields, listed, type_listed},
+        practice_setup,
     },
     tenancy::Access,
-    tenants,
 };
-use uuid::Uuid;
 
-use super::{
-    access::uuid_of,
-    objects::{AppointmentType, Catalog, Eligibility, Location, Provider, VisitMode, minutes},
+use super::objects::{
+    AppointmentType, Catalog, Eligibility, Location, Provider, VisitMode, minutes,
 };
 use crate::{
-    ApiError,
     context::ContextExt,
-    user_error::{UserError, settle},
+    global_id,
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
-async fn audit_change(
-    tx: &TenantTx,
-    actor: &Actor,
-    action: &str,
-    resource_type: &str,
-    id: Uuid,
-) -> CoreResult<()> {
-    audit::record(
-        tx,
-        actor,
-        AuditAccess {
-            action,
-            resource_type,
-            resource_id: Some(id),
-            patient_id: None,
-        },
-    )
-    .await
-}
+/// Who reads the catalogue: everyone signed in whom the policies let see the schedule.
+const READ: Need = Need::to("scheduling", "read");
 
+/// Who changes it: practice admins.
+const MANAGE: Need = Need::to("scheduling", "manage");
+
+/// The catalogue, and whether the caller is a patient (who sees only what they may book).
 async fn read_catalog(ctx: &Context<'_>) -> async_graphql::Result<(Arc<Catalog>, bool)> {
-    let principal = ctx.authorize("scheduling", "read").await?.clone();
-    let request_id = ctx.request()?.request_id.clone();
-    let tx = ctx.tenant_tx(Access::Read).await?;
-    let loaded = Catalog::load(&tx).await;
-    tx.rollback()
-        .await
-        .map_err(|e| ApiError::from_core(e, &request_id))?;
-    let catalog = loaded.map_err(|e| ApiError::from_core(e, &request_id))?;
-    Ok((catalog, principal.role == Role::Patient))
+    ctx.run(READ, Access::Read, async |tx, caller| {
+        Ok((
+            Catalog::load(tx).await?,
+            caller.principal.role == Role::Patient,
+        ))
+    })
+    .await
 }
 
 #[derive(SimpleObject)]
@@ -66,6 +50,17 @@ pub struct SchedulingSettings {
     time_zone: String,
     /// Inside this many hours before a visit, the portal refuses to cancel or move it.
     cancellation_window_hours: i32,
+}
+
+impl From<&tenant::Model> for SchedulingSettings {
+    fn from(practice: &tenant::Model) -> Self {
+        Self {
+            time_zone: practice.time_zone.clone(),
+            cancellation_window_hours: practice
+                .cancellation_window_hours
+                .unwrap_or(DEFAULT_CANCELLATION_WINDOW_HOURS),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -83,7 +78,7 @@ impl CatalogQuery {
         let mut list: Vec<Provider> = catalog
             .providers
             .values()
-            .filter(|p| p.active || (include_inactive && !patient))
+            .filter(|p| listed(p.active, include_inactive, patient))
             .filter_map(|p| catalog.provider(p.id))
             .collect();
         list.sort_by(|a, b| a.model.display_name.cmp(&b.model.display_name));
@@ -99,7 +94,7 @@ impl CatalogQuery {
         let mut list: Vec<Location> = catalog
             .locations
             .values()
-            .filter(|l| l.active || (include_inactive && !patient))
+            .filter(|l| listed(l.active, include_inactive, patient))
             .cloned()
             .map(Location)
             .collect();
@@ -117,9 +112,7 @@ impl CatalogQuery {
         let mut list: Vec<AppointmentType> = catalog
             .types
             .values()
-            .filter(|t| {
-                (t.active || (include_inactive && !patient)) && (t.bookable_online || !patient)
-            })
+            .filter(|t| type_listed(t, include_inactive, patient))
             .cloned()
             .map(AppointmentType)
             .collect();
@@ -131,14 +124,8 @@ impl CatalogQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<SchedulingSettings> {
-        ctx.authorize("scheduling", "read").await?;
-        let tenant = &ctx.tenant()?.tenant;
-        Ok(SchedulingSettings {
-            time_zone: tenant.time_zone.clone(),
-            cancellation_window_hours: tenant
-                .cancellation_window_hours
-                .unwrap_or(DEFAULT_CANCELLATION_WINDOW_HOURS),
-        })
+        ctx.caller(READ).await?;
+        Ok(SchedulingSettings::from(&ctx.tenant()?.tenant))
     }
 }
 
@@ -247,6 +234,14 @@ pub struct UpdateSchedulingSettingsPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(
+    ProviderPayload,
+    LocationPayload,
+    AppointmentTypePayload,
+    SetWeeklyAvailabilityPayload,
+    UpdateSchedulingSettingsPayload
+);
+
 #[derive(Default)]
 pub struct CatalogMutation;
 
@@ -258,52 +253,24 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: ProviderInput,
     ) -> async_graphql::Result<ProviderPayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let id = input
-            .id
-            .as_ref()
-            .map(|id| uuid_of("Provider", "id", id))
-            .transpose()?;
-        let user_id = input
-            .user_id
-            .as_ref()
-            .map(|id| uuid_of("User", "userId", id))
-            .transpose()?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
+        let id = global_id::parse_opt("Provider", "id", input.id.as_ref())?;
+        let user_id = global_id::parse_opt("User", "userId", input.user_id.as_ref())?;
         let fields = ProviderFields {
             display_name: input.display_name,
             specialty: input.specialty,
             user_id,
             active: input.active,
         };
-        let saved = async {
-            let saved = match id {
-                Some(id) => catalog::update_provider(&tx, id, fields).await?,
-                None => catalog::create_provider(&tx, fields).await?,
-            };
-            audit_change(
-                &tx,
-                &ctx.actor(&principal),
-                "provider.save",
-                "Provider",
-                saved.id,
-            )
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                let saved = practice_setup::save_provider(tx, &caller.actor, id, fields).await?;
+                Ok(Catalog::load(tx).await?.provider(saved.id))
+            })
             .await?;
-            let catalog = Catalog::load(&tx).await?;
-            Ok(catalog.provider(saved.id))
-        }
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(provider) => ProviderPayload {
-                provider,
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => ProviderPayload {
-                provider: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|provider| ProviderPayload {
+            provider,
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Adds or changes a location (practice admins).
@@ -312,45 +279,21 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: LocationInput,
     ) -> async_graphql::Result<LocationPayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let id = input
-            .id
-            .as_ref()
-            .map(|id| uuid_of("Location", "id", id))
-            .transpose()?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
+        let id = global_id::parse_opt("Location", "id", input.id.as_ref())?;
         let fields = LocationFields {
             name: input.name,
             address: input.address,
             active: input.active,
         };
-        let saved = async {
-            let saved = match id {
-                Some(id) => catalog::update_location(&tx, id, fields).await?,
-                None => catalog::create_location(&tx, fields).await?,
-            };
-            audit_change(
-                &tx,
-                &ctx.actor(&principal),
-                "location.save",
-                "Location",
-                saved.id,
-            )
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                practice_setup::save_location(tx, &caller.actor, id, fields).await
+            })
             .await?;
-            Ok(saved)
-        }
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(saved) => LocationPayload {
-                location: Some(Location(saved)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => LocationPayload {
-                location: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|saved| LocationPayload {
+            location: Some(Location(saved)),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Adds or changes an appointment type (practice admins). Booked appointments keep
@@ -360,14 +303,7 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: AppointmentTypeInput,
     ) -> async_graphql::Result<AppointmentTypePayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let id = input
-            .id
-            .as_ref()
-            .map(|id| uuid_of("AppointmentType", "id", id))
-            .transpose()?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
+        let id = global_id::parse_opt("AppointmentType", "id", input.id.as_ref())?;
         let fields = TypeFields {
             name: input.name,
             duration_minutes: input.duration_minutes,
@@ -380,32 +316,15 @@ impl CatalogMutation {
             horizon_days: input.horizon_days,
             active: input.active,
         };
-        let saved = async {
-            let saved = match id {
-                Some(id) => catalog::update_type(&tx, id, fields).await?,
-                None => catalog::create_type(&tx, fields).await?,
-            };
-            audit_change(
-                &tx,
-                &ctx.actor(&principal),
-                "appointment_type.save",
-                "AppointmentType",
-                saved.id,
-            )
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                practice_setup::save_type(tx, &caller.actor, id, fields).await
+            })
             .await?;
-            Ok(saved)
-        }
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(saved) => AppointmentTypePayload {
-                appointment_type: Some(AppointmentType(saved)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => AppointmentTypePayload {
-                appointment_type: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|saved| AppointmentTypePayload {
+            appointment_type: Some(AppointmentType(saved)),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Replaces a provider's weekly hours at one location (practice admins).
@@ -414,53 +333,35 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: SetWeeklyAvailabilityInput,
     ) -> async_graphql::Result<SetWeeklyAvailabilityPayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let provider = uuid_of("Provider", "providerId", &input.provider_id)?;
-        let location = uuid_of("Location", "locationId", &input.location_id)?;
-        let mut windows = Vec::with_capacity(input.windows.len());
-        for w in &input.windows {
-            let (Some(start), Some(end)) = (minutes(&w.start), minutes(&w.end)) else {
-                return Ok(SetWeeklyAvailabilityPayload {
-                    provider: None,
-                    user_errors: vec![UserError {
-                        field: "windows".to_owned(),
-                        code: "INVALID_TIME".to_owned(),
-                        message: "times are HH:MM, 00:00 to 24:00".to_owned(),
-                    }],
-                });
-            };
-            windows.push(WindowInput {
-                weekday: i16::try_from(w.weekday).unwrap_or(0),
-                start_minute: start,
-                end_minute: end,
-            });
-        }
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let saved = async {
-            availability::set_weekly(&tx, provider, location, &windows).await?;
-            audit_change(
-                &tx,
-                &ctx.actor(&principal),
-                "availability.set",
-                "Provider",
-                provider,
-            )
+        let provider = global_id::parse("Provider", "providerId", &input.provider_id)?;
+        let location = global_id::parse("Location", "locationId", &input.location_id)?;
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                let windows = input
+                    .windows
+                    .iter()
+                    .map(|w| match (minutes(&w.start), minutes(&w.end)) {
+                        (Some(start), Some(end)) => Ok(WindowInput {
+                            weekday: i16::try_from(w.weekday).unwrap_or(0),
+                            start_minute: start,
+                            end_minute: end,
+                        }),
+                        _ => Err(CoreError::invalid(
+                            "windows",
+                            "INVALID_TIME",
+                            "times are HH:MM, 00:00 to 24:00",
+                        )),
+                    })
+                    .collect::<CoreResult<Vec<_>>>()?;
+                practice_setup::set_weekly_hours(tx, &caller.actor, provider, location, &windows)
+                    .await?;
+                Ok(Catalog::load(tx).await?.provider(provider))
+            })
             .await?;
-            let catalog = Catalog::load(&tx).await?;
-            Ok(catalog.provider(provider))
-        }
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(provider) => SetWeeklyAvailabilityPayload {
-                provider,
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => SetWeeklyAvailabilityPayload {
-                provider: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|provider| SetWeeklyAvailabilityPayload {
+            provider,
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Sets the practice's cancellation window (practice admins).
@@ -469,38 +370,15 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: UpdateSchedulingSettingsInput,
     ) -> async_graphql::Result<UpdateSchedulingSettingsPayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let updated = async {
-            let updated =
-                tenants::set_cancellation_window(&tx, input.cancellation_window_hours).await?;
-            audit_change(
-                &tx,
-                &ctx.actor(&principal),
-                "settings.cancellation_window",
-                "Tenant",
-                updated.tenant.id,
-            )
+        let hours = input.cancellation_window_hours;
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                practice_setup::set_cancellation_window(tx, &caller.actor, hours).await
+            })
             .await?;
-            Ok(updated)
-        }
-        .await;
-        Ok(match settle(tx, updated, &request_id).await? {
-            Ok(updated) => UpdateSchedulingSettingsPayload {
-                scheduling_settings: Some(SchedulingSettings {
-                    time_zone: updated.tenant.time_zone.clone(),
-                    cancellation_window_hours: updated
-                        .tenant
-                        .cancellation_window_hours
-                        .unwrap_or(DEFAULT_CANCELLATION_WINDOW_HOURS),
-                }),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateSchedulingSettingsPayload {
-                scheduling_settings: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|updated| UpdateSchedulingSettingsPayload {
+            scheduling_settings: Some(SchedulingSettings::from(&updated.tenant)),
+            user_errors: Vec::new(),
+        }))
     }
 }

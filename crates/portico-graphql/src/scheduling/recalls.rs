@@ -17,17 +17,22 @@ use portico_core::{
 use uuid::Uuid;
 
 use super::{
-    access::{clock, finish, uuid_of},
-    appointments::relay_outbox,
+    access::clock,
+    appointments::{notice_text, relay_outbox},
     objects::AppointmentType,
 };
 use crate::{
-    ApiError,
-    context::ContextExt,
-    global_id,
+    ApiError, global_id,
+    run::{Need, OutcomeExt, Run, refusable},
     scalars::Date,
-    user_error::{UserError, settle},
+    user_error::UserError,
 };
+
+/// Staff read the rules and their figures.
+const READ: Need = Need::to("recalls", "read");
+
+/// Practice admins change them and run them.
+const MANAGE: Need = Need::to("recalls", "manage");
 
 /// A recall rule: patients of an age (and sex) are invited to book a type of visit when
 /// they have not had one for `intervalMonths`. Its name is for staff only; notices never
@@ -122,7 +127,7 @@ impl RecallRuleInput {
     fn fields(self) -> Result<RuleFields, ApiError> {
         Ok(RuleFields {
             name: self.name,
-            appointment_type_id: uuid_of(
+            appointment_type_id: global_id::parse(
                 "AppointmentType",
                 "appointmentTypeId",
                 &self.appointment_type_id,
@@ -186,6 +191,8 @@ fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+refusable!(RecallRulePayload, DeleteRecallRulePayload);
+
 #[derive(Default)]
 pub struct RecallsQuery;
 
@@ -197,17 +204,14 @@ impl RecallsQuery {
         ctx: &Context<'_>,
         #[graphql(default = true)] include_inactive: bool,
     ) -> async_graphql::Result<Vec<RecallRule>> {
-        ctx.authorize("recalls", "read").await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = async {
-            Ok((
-                recalls::rules(&tx, include_inactive).await?,
-                types_by_id(&tx).await?,
-            ))
-        }
-        .await;
-        let (rules, types) = finish(tx, found, &request_id).await?;
+        let (rules, types) = ctx
+            .run(READ, Access::Read, async |tx, _| {
+                Ok((
+                    recalls::rules(tx, include_inactive).await?,
+                    types_by_id(tx).await?,
+                ))
+            })
+            .await?;
         Ok(RecallRule::list(rules, &types))
     }
 
@@ -220,48 +224,22 @@ impl RecallsQuery {
         from: Date,
         to: Date,
     ) -> async_graphql::Result<Vec<RecallCampaign>> {
-        ctx.authorize("recalls", "read").await?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let (from, to) = (from.0, to.0);
-        if to < from || (to - from).num_days() > 365 {
-            return Err(ApiError::BadUserInput {
-                field: "to",
-                code: "INVALID_RANGE",
-                message: "the range must not end before it starts, and spans at most 366 days"
-                    .to_owned(),
-            }
-            .into());
-        }
-        let start = |day: chrono::NaiveDate| {
-            use chrono::TimeZone;
-            let midnight = day.and_time(chrono::NaiveTime::MIN);
-            clock
-                .tz
-                .from_local_datetime(&midnight)
-                .earliest()
-                .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
-        };
-        let until = to.succ_opt().unwrap_or(to);
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = async {
-            Ok((
-                recalls::campaigns(&tx, start(from), start(until)).await?,
-                types_by_id(&tx).await?,
-            ))
-        }
-        .await;
-        let (campaigns, types) = finish(tx, found, &request_id).await?;
+        let (campaigns, types) = ctx
+            .run(READ, Access::Read, async |tx, _| {
+                let (start, end) = recalls::campaign_period(clock.tz, from.0, to.0)?;
+                Ok((
+                    recalls::campaigns(tx, start, end).await?,
+                    types_by_id(tx).await?,
+                ))
+            })
+            .await?;
         Ok(campaigns
             .into_iter()
             .map(|c| RecallCampaign {
                 sent: count(c.sent),
                 booked: count(c.booked),
-                conversion: if c.sent > 0 {
-                    c.booked as f64 / c.sent as f64
-                } else {
-                    0.0
-                },
+                conversion: c.conversion(),
                 rule: RecallRule {
                     kind: types.get(&c.rule.appointment_type_id).cloned(),
                     model: c.rule,
@@ -280,37 +258,25 @@ impl RecallsMutation {
         id: Option<ID>,
         input: RecallRuleInput,
     ) -> async_graphql::Result<RecallRulePayload> {
-        let principal = ctx.authorize("recalls", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let id = id
-            .as_ref()
-            .map(|id| uuid_of("RecallRule", "id", id))
-            .transpose()?;
+        let id = global_id::parse_opt("RecallRule", "id", id.as_ref())?;
         let fields = input.fields()?;
-        let actor = ctx.actor(&principal);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let saved = async {
-            let rule = match id {
-                Some(id) => recalls::update_rule(&tx, &actor, id, fields).await?,
-                None => recalls::create_rule(&tx, &actor, fields).await?,
-            };
-            let kind = catalog::find_type(&tx, rule.appointment_type_id).await?;
-            Ok(RecallRule {
-                model: rule,
-                kind: Some(kind),
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                let rule = match id {
+                    Some(id) => recalls::update_rule(tx, &caller.actor, id, fields).await?,
+                    None => recalls::create_rule(tx, &caller.actor, fields).await?,
+                };
+                let kind = catalog::find_type(tx, rule.appointment_type_id).await?;
+                Ok(RecallRule {
+                    model: rule,
+                    kind: Some(kind),
+                })
             })
-        }
-        .await;
-        Ok(match settle(tx, saved, &request_id).await? {
-            Ok(rule) => RecallRulePayload {
-                recall_rule: Some(rule),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => RecallRulePayload {
-                recall_rule: None,
-                user_errors,
-            },
-        })
+            .await?;
+        Ok(outcome.payload(|rule| RecallRulePayload {
+            recall_rule: Some(rule),
+            user_errors: Vec::new(),
+        }))
     }
 }
 
@@ -343,36 +309,28 @@ impl RecallsMutation {
         ctx: &Context<'_>,
         input: DeleteRecallRuleInput,
     ) -> async_graphql::Result<DeleteRecallRulePayload> {
-        let principal = ctx.authorize("recalls", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let id = uuid_of("RecallRule", "id", &input.id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let deleted = recalls::delete_rule(&tx, &ctx.actor(&principal), id).await;
-        Ok(match settle(tx, deleted, &request_id).await? {
-            Ok(rule) => DeleteRecallRulePayload {
-                deleted_id: Some(global_id::encode("RecallRule", rule.id)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => DeleteRecallRulePayload {
-                deleted_id: None,
-                user_errors,
-            },
-        })
+        let id = global_id::parse("RecallRule", "id", &input.id)?;
+        let outcome = ctx
+            .mutate(MANAGE, async |tx, caller| {
+                recalls::delete_rule(tx, &caller.actor, id).await
+            })
+            .await?;
+        Ok(outcome.payload(|rule| DeleteRecallRulePayload {
+            deleted_id: Some(global_id::encode("RecallRule", rule.id)),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Sends the notices due today now, as the daily run would (practice admins). A
     /// patient already notified in a rule's interval is not notified again.
     async fn run_recalls_now(&self, ctx: &Context<'_>) -> async_graphql::Result<RunRecallsPayload> {
-        let principal = ctx.authorize("recalls", "manage").await?.clone();
-        ctx.require_active_tenant()?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let tenant = ctx.tenant()?;
-        let text =
-            portico_core::notify::Portal::new(&ctx.services()?.public_url, &tenant.tenant.slug);
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let run = recalls::evaluate_due(&tx, &ctx.actor(&principal), clock, &text).await;
-        let run = finish(tx, run, &request_id).await?;
+        let portal = notice_text(ctx)?;
+        let run = ctx
+            .run(MANAGE.new_work(), Access::Write, async |tx, caller| {
+                recalls::evaluate_due(tx, &caller.actor, clock, &portal).await
+            })
+            .await?;
         relay_outbox(ctx, run.notified).await?;
         Ok(RunRecallsPayload {
             notified: i32::try_from(run.notified).unwrap_or(i32::MAX),

@@ -3,16 +3,22 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use portico_core::{
-    audit::{self, Access as AuditAccess, Actor},
+    audit::Actor,
     ports::Job,
-    scheduling::reminders::{self, Answer},
-    tenancy::Access,
+    scheduling::{
+        openings, practice_setup,
+        reminders::{self, Answer},
+    },
 };
 
-use super::{access::clock, appointments::relay_outbox};
+use super::{
+    access::clock,
+    appointments::{notice_text, relay_outbox},
+};
 use crate::{
     context::ContextExt,
-    user_error::{UserError, settle},
+    run::{Need, OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
 /// After a booking: reminders already due (a visit booked at short notice) go out now
@@ -79,12 +85,14 @@ impl RemindersQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<ReminderSettings> {
-        ctx.authorize("scheduling", "read").await?;
+        ctx.caller(Need::to("scheduling", "read")).await?;
         Ok(ReminderSettings {
             offsets_minutes: reminders::offsets_of(&ctx.tenant()?.tenant),
         })
     }
 }
+
+refusable!(UpdateReminderSettingsPayload, AnswerReminderPayload);
 
 #[derive(Default)]
 pub struct RemindersMutation;
@@ -97,37 +105,18 @@ impl RemindersMutation {
         ctx: &Context<'_>,
         input: UpdateReminderSettingsInput,
     ) -> async_graphql::Result<UpdateReminderSettingsPayload> {
-        let principal = ctx.authorize("scheduling", "manage").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let updated = async {
-            let updated = reminders::set_offsets(&tx, input.offsets_minutes.as_deref()).await?;
-            audit::record(
-                &tx,
-                &ctx.actor(&principal),
-                AuditAccess {
-                    action: "settings.reminders",
-                    resource_type: "Tenant",
-                    resource_id: Some(updated.id),
-                    patient_id: None,
-                },
-            )
+        let outcome = ctx
+            .mutate(Need::to("scheduling", "manage"), async |tx, caller| {
+                let offsets = input.offsets_minutes.as_deref();
+                practice_setup::set_reminder_offsets(tx, &caller.actor, offsets).await
+            })
             .await?;
-            Ok(updated)
-        }
-        .await;
-        Ok(match settle(tx, updated, &request_id).await? {
-            Ok(tenant) => UpdateReminderSettingsPayload {
-                reminder_settings: Some(ReminderSettings {
-                    offsets_minutes: reminders::offsets_of(&tenant),
-                }),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => UpdateReminderSettingsPayload {
-                reminder_settings: None,
-                user_errors,
-            },
-        })
+        Ok(outcome.payload(|tenant| UpdateReminderSettingsPayload {
+            reminder_settings: Some(ReminderSettings {
+                offsets_minutes: reminders::offsets_of(&tenant),
+            }),
+            user_errors: Vec::new(),
+        }))
     }
 
     /// Confirms or cancels a visit from a reminder's one-time link (no sign-in). Cancelling
@@ -138,51 +127,32 @@ impl RemindersMutation {
         ctx: &Context<'_>,
         input: AnswerReminderInput,
     ) -> async_graphql::Result<AnswerReminderPayload> {
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let actor = Actor {
-            kind: "reminder_link",
-            ..Actor::system()
-        }
-        .with_request(&request_id)
-        .with_client(ctx.request()?.client_ip);
         let answer = match input.answer {
             ReminderAnswer::Confirm => Answer::Confirm,
             ReminderAnswer::Cancel => Answer::Cancel,
         };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let text = super::appointments::notice_text(ctx)?;
-        let answered = async {
-            let visit = reminders::answer(&tx, &actor, clock, input.token.trim(), answer).await?;
-            let notices = if answer == Answer::Cancel {
-                portico_core::scheduling::waitlist::on_opening(
-                    &tx,
-                    &actor,
-                    clock,
-                    (&visit).into(),
-                    &text,
-                )
-                .await?
-            } else {
-                0
-            };
-            Ok((visit, notices))
+        let portal = notice_text(ctx)?;
+        let outcome = ctx
+            .mutate_public(async |tx, anonymous| {
+                // Named in the audit log by the link it came through.
+                let actor = Actor {
+                    kind: "reminder_link",
+                    ..anonymous.clone()
+                };
+                openings::answer_reminder(tx, &actor, clock, &input.token, answer, &portal).await
+            })
+            .await?;
+        if let Ok((_, notices)) = &outcome {
+            relay_outbox(ctx, *notices).await?;
         }
-        .await;
-        Ok(match settle(tx, answered, &request_id).await? {
-            Ok((visit, notices)) => {
-                relay_outbox(ctx, notices).await?;
-                AnswerReminderPayload {
-                    confirmed: visit.confirmed_at.is_some(),
-                    cancelled: visit.status == portico_core::scheduling::appointments::CANCELLED,
-                    user_errors: Vec::new(),
-                }
+        Ok(outcome.payload(|(visit, _)| {
+            let (confirmed, cancelled) = openings::answered(&visit);
+            AnswerReminderPayload {
+                confirmed,
+                cancelled,
+                user_errors: Vec::new(),
             }
-            Err(user_errors) => AnswerReminderPayload {
-                confirmed: false,
-                cancelled: false,
-                user_errors,
-            },
-        })
+        }))
     }
 }

@@ -3,16 +3,19 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use portico_core::{
-    identity::Role,
     scheduling::search::{self, Audience, SlotQuery},
     tenancy::Access,
 };
 
 use super::{
-    access::{clock, uuid_of},
+    access::clock,
     objects::{Catalog, Location, Provider},
 };
-use crate::{ApiError, context::ContextExt, scalars::Date};
+use crate::{
+    global_id,
+    run::{Need, Run},
+    scalars::Date,
+};
 
 /// A time that can be booked with a provider at a location.
 pub struct AvailableSlot {
@@ -53,41 +56,30 @@ impl SlotsQuery {
         provider_id: Option<ID>,
         location_id: Option<ID>,
     ) -> async_graphql::Result<Vec<AvailableSlot>> {
-        let principal = ctx.authorize("scheduling", "read").await?.clone();
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
         let query = SlotQuery {
-            appointment_type_id: uuid_of(
+            appointment_type_id: global_id::parse(
                 "AppointmentType",
                 "appointmentTypeId",
                 &appointment_type_id,
             )?,
-            provider_id: provider_id
-                .as_ref()
-                .map(|id| uuid_of("Provider", "providerId", id))
-                .transpose()?,
-            location_id: location_id
-                .as_ref()
-                .map(|id| uuid_of("Location", "locationId", id))
-                .transpose()?,
+            provider_id: global_id::parse_opt("Provider", "providerId", provider_id.as_ref())?,
+            location_id: global_id::parse_opt("Location", "locationId", location_id.as_ref())?,
             from: from.0,
             to: to.0,
         };
-        let audience = if principal.role == Role::Patient {
-            Audience::Portal
-        } else {
-            Audience::Staff
-        };
-        let tx = ctx.tenant_tx(Access::Read).await?;
-        let found = async {
-            let offers = search::available(&tx, clock.tz, query, audience, clock.now).await?;
-            Ok::<_, portico_core::CoreError>((offers, Catalog::load(&tx).await?))
-        }
-        .await;
-        tx.rollback()
-            .await
-            .map_err(|e| ApiError::from_core(e, &request_id))?;
-        let (offers, catalog) = found.map_err(|e| ApiError::from_core(e, &request_id))?;
+        let (offers, catalog) = ctx
+            .run(
+                Need::to("scheduling", "read"),
+                Access::Read,
+                async |tx, caller| {
+                    let audience = Audience::of(caller.principal.role);
+                    let offers =
+                        search::available(tx, clock.tz, query, audience, clock.now).await?;
+                    Ok((offers, Catalog::load(tx).await?))
+                },
+            )
+            .await?;
         Ok(offers
             .into_iter()
             .map(|offer| AvailableSlot {

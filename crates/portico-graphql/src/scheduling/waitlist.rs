@@ -6,16 +6,18 @@ use chrono::{DateTime, Utc};
 use portico_core::{
     PatientId,
     entities::waitlist_entry,
-    scheduling::waitlist::{self, Wish},
+    scheduling::{
+        patient_access,
+        waitlist::{self, Wish},
+    },
     tenancy::Access,
 };
 
-use super::access::{Need, abort, actor, check_patient, clock, finish, principal, uuid_of};
+use super::access::{BOOK, SEE, acting_for, clock};
 use crate::{
-    ApiError,
-    context::ContextExt,
     global_id,
-    user_error::{UserError, settle},
+    run::{OutcomeExt, Run, refusable},
+    user_error::UserError,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -68,26 +70,14 @@ impl WaitlistQuery {
         ctx: &Context<'_>,
         patient_id: ID,
     ) -> async_graphql::Result<Vec<WaitlistEntry>> {
-        let (principal, _) = principal(ctx, Need::See).await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let patient = uuid_of("Patient", "patientId", &patient_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let break_glass =
-            match check_patient(&tx, &principal, patient, Need::See, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let found = waitlist::for_patient(
-            &tx,
-            &actor(ctx, &principal, break_glass),
-            PatientId::from_uuid(patient),
-        )
-        .await;
-        Ok(finish(tx, found, &request_id)
-            .await?
-            .into_iter()
-            .map(WaitlistEntry::from)
-            .collect())
+        let patient = global_id::parse("Patient", "patientId", &patient_id)?;
+        let found = ctx
+            .run(SEE, Access::Write, async |tx, caller| {
+                let actor = acting_for(tx, caller, patient, patient_access::Need::See).await?;
+                waitlist::for_patient(tx, &actor, PatientId::from_uuid(patient)).await
+            })
+            .await?;
+        Ok(found.into_iter().map(WaitlistEntry::from).collect())
     }
 }
 
@@ -113,6 +103,17 @@ pub struct WaitlistPayload {
     user_errors: Vec<UserError>,
 }
 
+refusable!(WaitlistPayload);
+
+impl WaitlistPayload {
+    fn of(entry: waitlist_entry::Model) -> Self {
+        Self {
+            waitlist_entry: Some(entry.into()),
+            user_errors: Vec::new(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct WaitlistMutation;
 
@@ -123,43 +124,29 @@ impl WaitlistMutation {
         ctx: &Context<'_>,
         input: JoinWaitlistInput,
     ) -> async_graphql::Result<WaitlistPayload> {
-        let (principal, _) = principal(ctx, Need::Book).await?;
-        let request_id = ctx.request()?.request_id.clone();
         let clock = clock(ctx)?;
-        let patient = uuid_of("Patient", "patientId", &input.patient_id)?;
-        let wish = Wish {
-            patient_id: PatientId::from_uuid(patient),
-            appointment_type_id: uuid_of(
-                "AppointmentType",
-                "appointmentTypeId",
-                &input.appointment_type_id,
-            )?,
-            provider_id: input
-                .provider_id
-                .as_ref()
-                .map(|id| uuid_of("Provider", "providerId", id))
-                .transpose()?,
-            wanted_before: input.wanted_before,
-            by: Some(principal.user_id.as_uuid()),
-        };
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let break_glass =
-            match check_patient(&tx, &principal, patient, Need::Book, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let joined =
-            waitlist::join(&tx, &actor(ctx, &principal, break_glass), wish, clock.now).await;
-        Ok(match settle(tx, joined, &request_id).await? {
-            Ok(entry) => WaitlistPayload {
-                waitlist_entry: Some(entry.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => WaitlistPayload {
-                waitlist_entry: None,
-                user_errors,
-            },
-        })
+        let patient = global_id::parse("Patient", "patientId", &input.patient_id)?;
+        let appointment_type_id = global_id::parse(
+            "AppointmentType",
+            "appointmentTypeId",
+            &input.appointment_type_id,
+        )?;
+        let provider_id =
+            global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
+        let outcome = ctx
+            .mutate(BOOK, async |tx, caller| {
+                let actor = acting_for(tx, caller, patient, patient_access::Need::Book).await?;
+                let wish = Wish {
+                    patient_id: PatientId::from_uuid(patient),
+                    appointment_type_id,
+                    provider_id,
+                    wanted_before: input.wanted_before,
+                    by: Some(caller.principal.user_id.as_uuid()),
+                };
+                waitlist::join(tx, &actor, wish, clock.now).await
+            })
+            .await?;
+        Ok(outcome.payload(WaitlistPayload::of))
     }
 
     async fn leave_waitlist(
@@ -167,30 +154,15 @@ impl WaitlistMutation {
         ctx: &Context<'_>,
         input: LeaveWaitlistInput,
     ) -> async_graphql::Result<WaitlistPayload> {
-        let (principal, _) = principal(ctx, Need::Book).await?;
-        let request_id = ctx.request()?.request_id.clone();
-        let id = uuid_of("WaitlistEntry", "waitlistEntryId", &input.waitlist_entry_id)?;
-        let tx = ctx.tenant_tx(Access::Write).await?;
-        let found = waitlist::find(&tx, id).await;
-        let found = match found {
-            Ok(found) => found,
-            Err(e) => return abort(tx, ApiError::from_core(e, &request_id), &request_id).await,
-        };
-        let break_glass =
-            match check_patient(&tx, &principal, found.patient_id, Need::Book, &request_id).await {
-                Ok(break_glass) => break_glass,
-                Err(e) => return abort(tx, e, &request_id).await,
-            };
-        let left = waitlist::leave(&tx, &actor(ctx, &principal, break_glass), id).await;
-        Ok(match settle(tx, left, &request_id).await? {
-            Ok(entry) => WaitlistPayload {
-                waitlist_entry: Some(entry.into()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => WaitlistPayload {
-                waitlist_entry: None,
-                user_errors,
-            },
-        })
+        let id = global_id::parse("WaitlistEntry", "waitlistEntryId", &input.waitlist_entry_id)?;
+        let outcome = ctx
+            .mutate(BOOK, async |tx, caller| {
+                let found = waitlist::find(tx, id).await?;
+                let actor =
+                    acting_for(tx, caller, found.patient_id, patient_access::Need::Book).await?;
+                waitlist::leave(tx, &actor, id).await
+            })
+            .await?;
+        Ok(outcome.payload(WaitlistPayload::of))
     }
 }
