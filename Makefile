@@ -121,7 +121,7 @@ bench-scale:
 	scripts/bench-scale
 
 # Portico's dashboard next to PostGraphile 5 (from bench/compare/postgraphile's lock file) and
-# pgbench replaying the SQL Portico ran for one request, on the same database (README).
+# pgbench replaying the SQL Portico ran for one request, on the same database (docs/benchmarks.md).
 # `scripts/bench-compare [practices] [patients] [seconds] [clients]`.
 bench-compare:
 	scripts/bench-compare
@@ -142,7 +142,7 @@ bench-overhead:
 	scripts/bench-overhead
 
 # Reminders per second through the Redis queue, end to end, on PostgreSQL + Redis (figures
-# in the README). `scripts/bench-reminders [reminders] [practices]`.
+# in docs/benchmarks.md). `scripts/bench-reminders [reminders] [practices]`.
 bench-reminders:
 	scripts/bench-reminders
 

@@ -6,7 +6,7 @@ use portico_core::{CoreError, error::chain};
 
 /// The stable codes in `extensions.code`: every error Portico answers with carries one.
 // No field returns it: it is registered on the schema so the SDL lists every code, and the
-// README's table is checked against it.
+// table in docs/api.md is checked against it.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// No valid session or API key, or the session was signed out or revoked.
@@ -297,15 +297,15 @@ mod tests {
         }
     }
 
-    /// The codes in the README's table under "### Error codes".
+    /// The codes in docs/api.md's table under "### Error codes".
     fn readme_codes() -> BTreeSet<String> {
-        // Read when the test runs (not compiled in): the README is no input of the build.
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
-        let readme = std::fs::read_to_string(path).expect("the README is readable");
+        // Read when the test runs (not compiled in): the docs are no input of the build.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md");
+        let readme = std::fs::read_to_string(path).expect("docs/api.md is readable");
         let section = readme
             .split("### Error codes")
             .nth(1)
-            .expect("the README has an Error codes section");
+            .expect("docs/api.md has an Error codes section");
         section
             .lines()
             .skip_while(|l| !l.starts_with("| code |"))
@@ -317,15 +317,15 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_lists_every_error_code_and_no_other() {
+    fn the_api_docs_list_every_error_code_and_no_other() {
         let listed = readme_codes();
         let codes: BTreeSet<String> = ErrorCode::all().map(|c| c.as_str().to_owned()).collect();
         let missing: Vec<_> = codes.difference(&listed).collect();
         let unknown: Vec<_> = listed.difference(&codes).collect();
-        assert!(missing.is_empty(), "missing from the README: {missing:?}");
+        assert!(missing.is_empty(), "missing from docs/api.md: {missing:?}");
         assert!(
             unknown.is_empty(),
-            "in the README, not in ErrorCode: {unknown:?}"
+            "in docs/api.md, not in ErrorCode: {unknown:?}"
         );
     }
 

@@ -401,8 +401,8 @@ pub async fn run_workers(
 }
 
 #[cfg(test)]
-mod readme {
-    //! The README's table of queues must name every kind of job, on its queue, with the
+mod queue_table {
+    //! docs/operations.md's table of queues must name every kind of job, on its queue, with the
     //! queue's concurrency: a new job kind fails here until the table says where it runs.
 
     use portico_core::{TenantId, ports::Job};
@@ -469,15 +469,15 @@ mod readme {
         jobs
     }
 
-    /// The rows of the README's queue table: queue name, the jobs cell, concurrency.
+    /// The rows of docs/operations.md's queue table: queue name, the jobs cell, concurrency.
     fn table() -> Vec<(String, String, String)> {
-        // Read when the test runs (not compiled in): the README is no input of the build.
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
-        let readme = std::fs::read_to_string(path).expect("the README is readable");
+        // Read when the test runs (not compiled in): the docs are no input of the build.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/operations.md");
+        let readme = std::fs::read_to_string(path).expect("docs/operations.md is readable");
         let section = readme
             .split("## Workers and queues")
             .nth(1)
-            .expect("the README has a Workers and queues section");
+            .expect("docs/operations.md has a Workers and queues section");
         section
             .lines()
             .skip_while(|l| !l.starts_with("| queue |"))
@@ -495,7 +495,7 @@ mod readme {
     }
 
     #[test]
-    fn the_readme_names_every_job_on_its_queue() {
+    fn the_operations_docs_name_every_job_on_its_queue() {
         let rows = table();
         assert_eq!(
             rows.len(),
@@ -509,16 +509,18 @@ mod readme {
             let row = rows
                 .iter()
                 .find(|(name, ..)| name == queue.name())
-                .unwrap_or_else(|| panic!("no README row for queue {}", queue.name()));
+                .unwrap_or_else(|| {
+                    panic!("no row in docs/operations.md for queue {}", queue.name())
+                });
             assert!(
                 row.1.contains(&format!("`{variant}`")),
-                "the README's `{}` row does not name `{variant}`",
+                "docs/operations.md's `{}` row does not name `{variant}`",
                 queue.name()
             );
             assert_eq!(
                 row.2,
                 concurrency(queue).to_string(),
-                "the README's concurrency of `{}`",
+                "docs/operations.md's concurrency of `{}`",
                 queue.name()
             );
         }

@@ -1,7 +1,7 @@
 //! "Download my record": the whole chart as a FHIR R4 Bundle of type `transaction`. Every
 //! entry has a `urn:uuid:` full URL and a `POST` request, and resources refer to each other
 //! by those URLs, so a FHIR server accepts the bundle as one transaction and links the
-//! records it creates. Built with `serde_json` (see the README for why not a model crate).
+//! records it creates. Built with `serde_json` (docs/design-notes.md says why not a model crate).
 //! Records entered in error are left out.
 
 use base64::{Engine, engine::general_purpose::STANDARD};

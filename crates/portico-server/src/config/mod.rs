@@ -10,13 +10,13 @@ mod attachments;
 mod auth;
 mod billing;
 mod database;
+#[cfg(test)]
+mod documented;
 mod ehr;
 mod graphql;
 mod http;
 mod notify;
 mod queue;
-#[cfg(test)]
-mod readme;
 mod runtime;
 mod secrets;
 mod sessions;
@@ -294,7 +294,7 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
 
 #[cfg(test)]
 mod shown {
-    //! Secrets in the clear, for the README check of the defaults (test builds only).
+    //! Secrets in the clear, for docs/configuration.md check of the defaults (test builds only).
 
     use secrecy::{ExposeSecret, SecretString};
     use serde::{Serialize, Serializer};

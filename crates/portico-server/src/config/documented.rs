@@ -1,4 +1,4 @@
-//! The README's table of settings must name every setting, and no other, with the code's
+//! docs/configuration.md's table of settings must name every setting, and no other, with the code's
 //! default: a new setting fails here until the table has it, and a changed default until the
 //! table shows it.
 
@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::Config;
 
-/// Every setting (`PORTICO_...`) and its default as the README shows it; `None` when it is
-/// unset or empty by default (the README then says so in words).
+/// Every setting (`PORTICO_...`) and its default as docs/configuration.md shows it; `None` when it is
+/// unset or empty by default (docs/configuration.md then says so in words).
 pub(super) fn code_defaults() -> BTreeMap<String, Option<String>> {
     let Value::Object(sections) = serde_json::to_value(Config::default()).unwrap() else {
         panic!("Config is a struct of sections");
@@ -46,17 +46,17 @@ fn code_spans(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Each setting the README's table names, with the default shown for it: the first word in
+/// Each setting docs/configuration.md's table names, with the default shown for it: the first word in
 /// backticks of its part of the default cell (`a` / `b` for two settings of one row), `None`
 /// where the default is described in words only.
 fn readme_defaults() -> Vec<(String, Option<String>)> {
-    // Read when the test runs (not compiled in): the README is no input of the build.
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
-    let readme = std::fs::read_to_string(path).expect("the README is readable");
+    // Read when the test runs (not compiled in): the docs are no input of the build.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md");
+    let readme = std::fs::read_to_string(path).expect("docs/configuration.md is readable");
     let section = readme
         .split("\n## Configuration\n")
         .nth(1)
-        .expect("the README has a Configuration section");
+        .expect("docs/configuration.md has a Configuration section");
     let mut settings = Vec::new();
     for row in section
         .lines()
@@ -77,7 +77,10 @@ fn readme_defaults() -> Vec<(String, Option<String>)> {
             settings.push((name, code_spans(part).into_iter().next()));
         }
     }
-    assert!(!settings.is_empty(), "the README has a table of settings");
+    assert!(
+        !settings.is_empty(),
+        "docs/configuration.md has a table of settings"
+    );
     settings
 }
 
@@ -87,25 +90,25 @@ fn no_setting_is_in_two_sections() {
 }
 
 #[test]
-fn the_readme_names_every_setting_with_its_default() {
+fn the_configuration_docs_name_every_setting_with_its_default() {
     let code = code_defaults();
     let mut named = BTreeSet::new();
     let mut problems = Vec::new();
     for (name, shown) in readme_defaults() {
         if !named.insert(name.clone()) {
-            problems.push(format!("the README names {name} twice"));
+            problems.push(format!("docs/configuration.md names {name} twice"));
             continue;
         }
         match code.get(&name) {
-            None => problems.push(format!("the README names {name}, which is not a setting")),
+            None => problems.push(format!("docs/configuration.md names {name}, which is not a setting")),
             Some(default) if *default != shown => problems.push(format!(
-                "{name}: the README shows {shown:?} as the default, the code has {default:?}"
+                "{name}: docs/configuration.md shows {shown:?} as the default, the code has {default:?}"
             )),
             Some(_) => {}
         }
     }
     for name in code.keys().filter(|name| !named.contains(*name)) {
-        problems.push(format!("{name} is not in the README's table"));
+        problems.push(format!("{name} is not in docs/configuration.md's table"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
