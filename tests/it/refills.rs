@@ -433,7 +433,7 @@ async fn a_duplicate_routing_job_assigns_a_request_once() {
             routed
         }
     };
-    // A request still unrouted ten minutes on is routed again by the sweep.
+    // A request still unrouted half a minute on (`REROUTE_AFTER`) is routed again by the sweep.
     let queue = app.services().queue;
     let db = app.db();
     let stale = || portico_jobs::refills::reroute_stale(&db, queue.as_ref(), tenant.id());

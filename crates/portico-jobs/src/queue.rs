@@ -53,6 +53,11 @@ impl<S> PerQueue<S> {
     }
 }
 
+/// How often a Redis-backed worker tells the queue it is alive.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Heartbeats a worker may miss before the jobs it holds go back on the queue.
+const MISSED_HEARTBEATS: usize = 3;
+
 impl ApalisQueue {
     /// Deletes the jobs on Redis that finished (done, failed for good, killed) more than
     /// `age` ago, from every queue; how many. apalis keeps a finished job's payload and
@@ -104,6 +109,10 @@ impl ApalisQueue {
     }
 
     /// The production profile: each queue's jobs in Redis under `{prefix}:{queue}:*`.
+    /// A worker that died (killed, or its machine lost) holding jobs is declared dead after
+    /// [`MISSED_HEARTBEATS`] x [`HEARTBEAT`] (30 s), and the live workers put its jobs back on
+    /// the queue: apalis' default (10 x 30 s) left a refill request unrouted for five
+    /// minutes after a worker was killed mid-job. Every job is safe to run twice.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, QueueError> {
         // The connection manager reconnects by itself after Redis restarts; a worker whose
         // poll failed meanwhile is restarted by the monitor (see `worker`).
@@ -111,8 +120,12 @@ impl ApalisQueue {
             .await
             .map_err(|e| QueueError::Redis(Box::new(e)))?;
         Ok(Self::Redis(PerQueue::new(|queue| {
-            RedisStorage::new(conn.clone())
-                .with_config(RedisConfig::default().queue(format!("{prefix}:{queue}")))
+            RedisStorage::new(conn.clone()).with_config(
+                RedisConfig::default()
+                    .queue(format!("{prefix}:{queue}"))
+                    .heartbeat_interval(HEARTBEAT)
+                    .missed_heartbeats(MISSED_HEARTBEATS),
+            )
         })))
     }
 

@@ -36,10 +36,11 @@ pub async fn route(
     Ok(())
 }
 
-/// Requests still waiting for routing this long after they were made get their job again: a
-/// routing job that ran out of retries (the database was down, say) must not leave a request
-/// unrouted for good. Routing is idempotent, so an extra job is harmless.
-pub const REROUTE_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+/// Requests still waiting for routing this long after they were made get their job again
+/// (the minute sweep looks): a routing job that failed (the database was restarting, say)
+/// or was lost with a worker must not leave a request unrouted for long. Routing takes well
+/// under a second and is idempotent, so an extra job for a slow one is harmless.
+pub const REROUTE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 
 pub async fn reroute_stale(
     db: &Db,

@@ -335,10 +335,11 @@ async fn wait_for_outbox(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid
     .await
 }
 
-/// Waits (up to a minute) until no refill request waits for routing: a routing job lost with
-/// Redis is queued again from the outbox.
+/// Waits (up to two minutes) until no refill request waits for routing: a routing job that
+/// failed while the database restarted, or was lost with a killed worker, is queued again by
+/// the minute sweep once its request has waited `REROUTE_AFTER` (30 s).
 async fn wait_for_routing(owner: &sea_orm::DatabaseConnection, tenant: uuid::Uuid) {
-    wait_until("every refill request routed", Duration::from_secs(60), async || {
+    wait_until("every refill request routed", Duration::from_secs(120), async || {
         let waiting = scalar(
             owner,
             &format!(
