@@ -858,10 +858,30 @@ impl<T, E: std::fmt::Display> Probe for Result<T, E> {
 pub async fn wait_until<P: Probe>(
     what: &str,
     within: Duration,
+    probe: impl AsyncFnMut() -> P,
+) -> P::Found {
+    poll(what, within, Duration::from_millis(250), probe).await
+}
+
+/// [`wait_until`] for a moment the test must catch while it lasts (a fault injected part-way
+/// through a batch): it looks at least every `every`, so fast progress is not missed.
+pub async fn wait_until_closely<P: Probe>(
+    what: &str,
+    within: Duration,
+    every: Duration,
+    probe: impl AsyncFnMut() -> P,
+) -> P::Found {
+    poll(what, within, every, probe).await
+}
+
+async fn poll<P: Probe>(
+    what: &str,
+    within: Duration,
+    longest_pause: Duration,
     mut probe: impl AsyncFnMut() -> P,
 ) -> P::Found {
     let deadline = tokio::time::Instant::now() + within;
-    let mut pause = Duration::from_millis(10);
+    let mut pause = Duration::from_millis(10).min(longest_pause);
     loop {
         match probe().await.found() {
             Ok(found) => return found,
@@ -871,7 +891,7 @@ pub async fn wait_until<P: Probe>(
             Err(_) => {}
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(250));
+        pause = (pause * 2).min(longest_pause);
     }
 }
 

@@ -201,11 +201,14 @@ pub fn delivered_files(dir: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Waits until at least `count` emails are in the outbox folder.
+/// Waits until at least `count` emails are in the outbox folder, looking every 20 ms:
+/// callers inject a fault once delivery is under way, and a batch can finish within a
+/// longer pause.
 pub async fn wait_for_files(dir: &str, count: usize) {
-    wait_until(
+    portico_tests::wait_until_closely(
         &format!("{count} emails delivered"),
         Duration::from_secs(60),
+        Duration::from_millis(20),
         async || {
             let delivered = delivered_files(dir).len();
             if delivered >= count {
