@@ -9,9 +9,9 @@
 //!
 //! A page is applied in sets ([`super::batch`]): the id map entries it names are read at
 //! once, and the plain records and links are written together at the page's end, the whole
-//! attempt in one savepoint; patients are matched, and appointments applied, together with
-//! the page too ([`super::matching`], [`visits`]). Practitioners and locations, which touch more than
-//! their own rows, are each applied in a savepoint of their own ([`in_sets`]). If the
+//! attempt in one savepoint; patients are matched, and appointments applied, with the page
+//! too ([`super::matching`], [`visits`]). Practitioners and locations, which touch more
+//! than their own rows, are each applied in a savepoint of their own ([`in_sets`]). If the
 //! database refuses something written in sets, the attempt is undone and the page applied
 //! again one resource at a time, each in its own savepoint, so the one refused is refused
 //! alone.
