@@ -1,8 +1,9 @@
-//! Writing a tenant's due appointment reminders to the outbox, then relaying them.
+//! Writing a tenant's due appointment reminders and feedback surveys to the outbox, then
+//! relaying them.
 
 use chrono::Utc;
 use portico_core::{
-    CoreError, Db, TenantId, TenantTx, audit::Actor, notify::Portal, ports::JobQueue,
+    CoreError, Db, TenantId, TenantTx, audit::Actor, feedback, notify::Portal, ports::JobQueue,
     scheduling::reminders, tenancy::Access, tenants,
 };
 
@@ -18,7 +19,9 @@ pub async fn send_due(
     };
     let portal = Portal::new(public_url, &tenant.tenant.slug);
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
-    let written = reminders::send_due(&tx, &Actor::system(), Utc::now(), &portal).await?;
+    let now = Utc::now();
+    let written = reminders::send_due(&tx, &Actor::system(), now, &portal).await?
+        + feedback::invitations::send_due(&tx, &Actor::system(), now, &portal).await?;
     tx.commit().await?;
     if written > 0 {
         crate::outbox::relay(db, queue, claim, tenant_id).await?;

@@ -30,6 +30,8 @@ pub mod ehr_sync_mark;
 pub mod ehr_sync_run;
 pub mod emergency_contact;
 pub mod encounter;
+pub mod feedback_invitation;
+pub mod feedback_response;
 pub mod immunization;
 pub mod invitation;
 pub mod location;

@@ -5,7 +5,7 @@ use super::Event;
 use crate::{
     CoreResult, TenantTx, UserId,
     ehr::writeback,
-    proxies,
+    feedback, proxies,
     scheduling::{appointments::BOOKED, recalls, reminders},
 };
 
@@ -32,6 +32,8 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
             status,
         } => {
             writeback::queue_appointment(tx, appointment, status).await?;
+            // A completed visit gets its survey, once.
+            feedback::invitations::plan(tx, appointment, status).await?;
         }
         Event::ContactDetailsChanged { patient_id } => {
             // Only the fields the patient changed; the EHR's other details stay as they are.

@@ -59,6 +59,12 @@ impl Portal {
         format!("{}/messages/{thread_id}", self.url)
     }
 
+    /// A feedback survey's one-time link; the token travels in the fragment, as a
+    /// reminder's does.
+    pub fn feedback(&self, token: &str) -> String {
+        format!("{}/feedback#token={token}", self.url)
+    }
+
     /// The portal's refill requests.
     pub fn refills(&self) -> String {
         format!("{}/refills", self.url)

@@ -25,6 +25,8 @@ pub enum Notice {
     RefillUpdate,
     /// A refill request needs a visit first (a controlled substance); the link opens booking.
     RefillNeedsVisit,
+    /// The practice asks for feedback after a completed visit; the link opens the survey.
+    FeedbackRequest,
 }
 
 /// The language a patient reads their messages in: Spanish when their preferred language
@@ -92,13 +94,14 @@ impl Language {
 }
 
 impl Notice {
-    pub const ALL: [Notice; 6] = [
+    pub const ALL: [Notice; 7] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
         Notice::NewMessage,
         Notice::RefillUpdate,
         Notice::RefillNeedsVisit,
+        Notice::FeedbackRequest,
     ];
 
     /// A name for logs and metrics.
@@ -110,6 +113,7 @@ impl Notice {
             Notice::NewMessage => "new_message",
             Notice::RefillUpdate => "refill_update",
             Notice::RefillNeedsVisit => "refill_needs_visit",
+            Notice::FeedbackRequest => "feedback_request",
         }
     }
 
@@ -177,6 +181,15 @@ impl Notice {
                       enlace:"
                     .to_owned(),
             },
+            Notice::FeedbackRequest => Copy {
+                subject: format!("{practice} quiere conocer su opinión"),
+                lead: format!("{practice} quiere conocer su opinión."),
+                action: "Responder".to_owned(),
+                note: "El enlace funciona una sola vez durante 14 días y no necesita iniciar \
+                       sesión."
+                    .to_owned(),
+                sms: "queremos conocer su opinion. Responda en este enlace:".to_owned(),
+            },
         }
     }
 
@@ -225,6 +238,13 @@ impl Notice {
                 action: "Book online".to_owned(),
                 note: "Sign in to the portal to choose a time that suits you.".to_owned(),
                 sms: "please book a visit about your refill request. Book online:".to_owned(),
+            },
+            Notice::FeedbackRequest => Copy {
+                subject: format!("{practice} would like your feedback"),
+                lead: format!("{practice} would like your feedback."),
+                action: "Answer".to_owned(),
+                note: "The link works once, for 14 days, with no sign-in.".to_owned(),
+                sms: "we would like your feedback. Answer here:".to_owned(),
             },
         }
     }
