@@ -30,6 +30,7 @@ mod ehr_clinical;
 mod enrolment;
 mod error_codes;
 mod export_tenant;
+mod feedback;
 mod fhir_export;
 mod graceful_shutdown;
 mod graphql_http;

@@ -1,6 +1,9 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+// The merged root Mutation's resolver future nests one level per area.
+#![recursion_limit = "256"]
+
 mod activation_throttle;
 mod adoption;
 mod api_keys;
@@ -21,6 +24,7 @@ mod ehr;
 mod emergency;
 mod enrolment;
 mod error;
+mod feedback;
 mod fhir_export;
 mod global_id;
 mod identity;
@@ -76,6 +80,7 @@ pub struct Query(
     notifications::NotificationsQuery,
     scheduling::SchedulingQuery,
     refills::RefillsQuery,
+    feedback::FeedbackQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
     ehr::EhrQuery,
@@ -98,6 +103,7 @@ pub struct Mutation(
     branding::BrandingMutation,
     scheduling::SchedulingMutation,
     refills::RefillsMutation,
+    feedback::FeedbackMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,
     records_entry::RecordsMutation,

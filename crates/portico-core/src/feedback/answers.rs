@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{ANSWERED, MAX_COMMENT, PORTAL, SENT, SURVEY};
@@ -13,6 +13,7 @@ use crate::{
     audit::{self, Access, Actor},
     chart_access::{self, Purpose, Viewer},
     entities::{appointment, feedback_invitation, feedback_response},
+    scheduling::appointments::COMPLETED,
     sessions::hash_token,
 };
 
@@ -169,7 +170,12 @@ pub async fn submit(
             tx.find::<appointment::Entity>()
                 .filter(appointment::Column::Id.eq(id))
                 .filter(appointment::Column::PatientId.eq(chart.id()))
-                .filter(appointment::Column::StartsAt.lte(now))
+                // A past visit: recorded completed, or begun by now.
+                .filter(
+                    Condition::any()
+                        .add(appointment::Column::Status.eq(COMPLETED))
+                        .add(appointment::Column::StartsAt.lte(now)),
+                )
                 .one(tx.conn())
                 .await?
                 .ok_or_else(|| {
@@ -220,4 +226,13 @@ pub(super) async fn record(
         },
     )
     .await
+}
+
+/// Every answer of the practice, oldest first (support and tests).
+pub async fn all(tx: &TenantTx) -> CoreResult<Vec<feedback_response::Model>> {
+    Ok(tx
+        .find::<feedback_response::Entity>()
+        .order_by_asc(feedback_response::Column::Id)
+        .all(tx.conn())
+        .await?)
 }

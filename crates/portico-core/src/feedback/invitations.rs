@@ -130,3 +130,12 @@ pub async fn send_due(
     }
     Ok(sent)
 }
+
+/// Every invitation of the practice, oldest first (support and tests).
+pub async fn all(tx: &TenantTx) -> CoreResult<Vec<feedback_invitation::Model>> {
+    Ok(tx
+        .find::<feedback_invitation::Entity>()
+        .order_by_asc(feedback_invitation::Column::Id)
+        .all(tx.conn())
+        .await?)
+}

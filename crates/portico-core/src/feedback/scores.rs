@@ -89,9 +89,12 @@ impl Scores {
     }
 }
 
+/// A rated answer: its provider, location, rating and when it was given.
+type Rated = (Option<Uuid>, Option<Uuid>, Option<i32>, DateTime<Utc>);
+
 /// The scores of the answers given in `[from, to)`.
 pub async fn scores(tx: &TenantTx, from: DateTime<Utc>, to: DateTime<Utc>) -> CoreResult<Scores> {
-    let rated: Vec<(Option<Uuid>, Option<Uuid>, Option<i32>, DateTime<Utc>)> = tx
+    let rated: Vec<Rated> = tx
         .find::<feedback_response::Entity>()
         .select_only()
         .column(feedback_response::Column::ProviderId)
