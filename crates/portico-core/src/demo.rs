@@ -363,6 +363,7 @@ async fn load_practice(
     let secret = credentials.new_totp_secret();
     accounts::set_totp(&tx, &admin, &secret).await?;
     let mut first_chart = None;
+    let mut demo_charts = Vec::new();
     for (given, family, born, gender) in [
         ("Avery", "Stone", (1984, 3, 14), "female"),
         ("Jordan", "Reyes", (1991, 11, 2), "male"),
@@ -383,6 +384,7 @@ async fn load_practice(
         )
         .await?;
         first_chart.get_or_insert(chart.id);
+        demo_charts.push(chart.id);
     }
     let avery =
         accounts::insert_user(&tx, PATIENT_EMAIL, "Avery Stone", Role::Patient, Some(hash)).await?;
@@ -404,6 +406,7 @@ async fn load_practice(
         first_chart.map(PatientId::from_uuid),
     )
     .await?;
+    crate::feedback::demo::load(&tx, &demo_charts).await?;
     tx.commit().await?;
     Ok((tenant, secret))
 }

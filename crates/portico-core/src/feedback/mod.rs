@@ -3,6 +3,7 @@
 //! scores (average rating and the promoter / passive / detractor split) and comments.
 
 pub mod answers;
+pub mod demo;
 pub mod invitations;
 pub mod scores;
 
