@@ -9,6 +9,7 @@ import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { formatDate } from "../components/format";
 import { roleOf, useConsole } from "../app/session";
 import { AdoptionChart, type Metric } from "./AdoptionChart";
+import { FeedbackFigures } from "../feedback/FeedbackFigures";
 
 graphql(`
   fragment AdoptionPointFields on AdoptionPoint {
@@ -170,6 +171,7 @@ export default function AdoptionPage() {
       {current.error && !now && <ErrorState problem={problemOf(current.error)} />}
       {current.fetching && !now && <LoadingState label="Loading adoption figures" rows={6} />}
       {now && now.length === 0 && <EmptyState title="No figures yet for this period.">They are computed every night from the day's activity{operator ? "" : "; “Recompute these figures” computes them now"}.</EmptyState>}
+      {!operator && <FeedbackFigures from={range.from} to={range.to} />}
       {now && now.length > 0 && (
         <div className="charts">
           {METRICS.map((metric) => (

@@ -51,6 +51,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
     group: "Oversight",
     items: [
       { to: "adoption", label: "Adoption", roles: ["practice_admin"] },
+      { to: "feedback", label: "Feedback", roles: ["practice_admin"] },
       ...chartNav,
       { to: "billing", label: "Billing", roles: ["practice_admin"] },
     ],

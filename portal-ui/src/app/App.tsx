@@ -22,6 +22,7 @@ import * as booking from "../booking/routes";
 import * as records from "../records/routes";
 import * as messages from "../messages/routes";
 import * as account from "../account/routes";
+import * as feedback from "../feedback/routes";
 
 const BrandingQuery = graphql(`
   query PortalBranding($slug: String) {
@@ -152,7 +153,7 @@ const router = createBrowserRouter(
       children: [
         {
           element: <Frame />,
-          children: [{ path: "sign-in", element: <SignInPage /> }, ...account.publicRoutes, ...booking.publicRoutes],
+          children: [{ path: "sign-in", element: <SignInPage /> }, ...account.publicRoutes, ...booking.publicRoutes, ...feedback.publicRoutes],
         },
         {
           element: <RequireSession />,

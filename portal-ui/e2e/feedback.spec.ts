@@ -1,0 +1,74 @@
+// The feedback survey after a visit, signed out: the demo patient's visit of yesterday was
+// completed, and the survey email (sent by the sweep) names only the practice; its link opens
+// the survey, where she rates 9 with a comment and sees the thank-you; the same link used
+// again says it was already answered. axe in English and Spanish; screenshots at 360 px.
+import { expect, test, type Page } from "@playwright/test";
+import { emailContaining, expectAccessible, portalUrl, screenshot } from "./support";
+
+async function h1(page: Page, name: string): Promise<void> {
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+}
+
+/** The survey link of the newest feedback email, once the sweep has sent it. */
+async function surveyLink(): Promise<string> {
+  let mail = "";
+  // The every-minute sweep sends the demo's due survey; poll the outbox, never sleep.
+  await expect
+    .poll(
+      () => {
+        try {
+          mail = emailContaining("would like your feedback");
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeout: 100_000, intervals: [1_000] },
+    )
+    .toBe(true);
+  for (const phi of ["Chen", "Follow-up", "Lakeside Clinic"]) expect(mail).not.toContain(phi);
+  const match = /\/t\/lakeside\/feedback#token=([A-Za-z0-9_-]+)/.exec(mail);
+  expect(match, mail).not.toBeNull();
+  return `/feedback#token=${match![1]}`;
+}
+
+test("the survey link: a rating of 9 with a comment is thanked, and the link then says it was answered", async ({ browser }, testInfo) => {
+  test.setTimeout(180_000);
+  const link = await surveyLink();
+  const context = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: "en-US", timezoneId: "America/Chicago" });
+  const page = await context.newPage();
+
+  await page.goto(portalUrl(link));
+  await h1(page, "Your feedback");
+  await expect.poll(() => page.url()).not.toContain("token");
+  await expectAccessible(page, testInfo, "feedback-survey-en");
+  await page.getByLabel("Language").selectOption("es");
+  await h1(page, "Su opinión");
+  await expectAccessible(page, testInfo, "feedback-survey-es");
+  await screenshot(page, "feedback-01-survey-360-es");
+  await page.getByLabel("Idioma").selectOption("en");
+
+  // No rating: the summary says what to do, and nothing is sent.
+  await page.getByRole("button", { name: "Send my answer" }).click();
+  await expect(page.getByRole("alert")).toContainText("Choose a number from 0 to 10");
+  await screenshot(page, "feedback-02-missing-rating-360");
+  await expectAccessible(page, testInfo, "feedback-survey-missing-en");
+
+  await page.getByRole("group", { name: /How likely are you to recommend/ }).getByLabel("9", { exact: true }).check();
+  await page.getByLabel("Anything you would like to tell us? (optional)").fill("The nurse was kind and the wait was short.");
+  await screenshot(page, "feedback-03-answered-360");
+  await page.getByRole("button", { name: "Send my answer" }).click();
+  await h1(page, "Thank you");
+  await expect(page.getByRole("status")).toContainText("Your answer was sent to");
+  await screenshot(page, "feedback-04-thanks-360");
+  await expectAccessible(page, testInfo, "feedback-thanks-en");
+
+  // The same link again: answered once is enough.
+  await page.goto(portalUrl(link));
+  await page.getByRole("group", { name: /How likely are you to recommend/ }).getByLabel("3", { exact: true }).check();
+  await page.getByRole("button", { name: "Send my answer" }).click();
+  await h1(page, "You have already answered");
+  await screenshot(page, "feedback-05-already-answered-360");
+  await expectAccessible(page, testInfo, "feedback-answered-en");
+  await context.close();
+});
