@@ -72,6 +72,11 @@ const CommentsQuery = graphql(`
       source
       createdAt
       handledAt
+      handledBy
+    }
+    staffMembers {
+      id
+      displayName
     }
   }
 `);
@@ -189,6 +194,7 @@ function Comments() {
   const [done, setDone] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const refresh = () => reload({ requestPolicy: "network-only" });
+  const names = new Map((data?.staffMembers ?? []).map((m) => [m.id, m.displayName]));
 
   async function handle(id: string) {
     setFailure(null);
@@ -226,7 +232,8 @@ function Comments() {
             <p className="meta">
               {formatDateTime(c.createdAt, me.tenant.timeZone)} · {c.source === "survey" ? "after a visit" : "from the portal"}
               {c.rating != null && ` · rated ${c.rating} of 10`}
-              {c.handledAt && ` · handled ${formatDateTime(c.handledAt, me.tenant.timeZone)}`}
+              {c.handledAt &&
+                ` · handled by ${names.get(c.handledBy ?? "") ?? "a former colleague"} on ${formatDateTime(c.handledAt, me.tenant.timeZone)}`}
             </p>
             <p>{c.restricted ? "Restricted chart: break the glass on the chart to read this comment." : c.comment}</p>
             {!c.handledAt && (
