@@ -3,7 +3,7 @@
 // the survey, where she rates 9 with a comment and sees the thank-you; the same link used
 // again says it was already answered. axe in English and Spanish; screenshots at 360 px.
 import { expect, test, type Page } from "@playwright/test";
-import { emailContaining, expectAccessible, portalUrl, screenshot } from "./support";
+import { PASSWORD, PATIENT, emailContaining, expectAccessible, portalUrl, screenshot, signInPortal } from "./support";
 
 async function h1(page: Page, name: string): Promise<void> {
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
@@ -71,5 +71,35 @@ test("the survey link: a rating of 9 with a comment is thanked, and the link the
   await h1(again, "You have already answered");
   await screenshot(again, "feedback-05-already-answered-360");
   await expectAccessible(again, testInfo, "feedback-answered-en");
+  await context.close();
+});
+
+// Feedback at any time, signed in: from the profile page, a comment is required, a rating is
+// optional, and it can be about the visit of yesterday (the demo's completed one).
+test("the feedback form: a signed-in patient sends a comment about yesterday's visit", async ({ browser }, testInfo) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: "en-US", timezoneId: "America/Chicago" });
+  const page = await context.newPage();
+  await signInPortal(page, PATIENT, PASSWORD, "/profile");
+  await page.getByRole("link", { name: "Send feedback" }).click();
+  await h1(page, "Send feedback");
+  await expectAccessible(page, testInfo, "feedback-form-en");
+
+  // Nothing written: the summary says what to do, and nothing is sent.
+  await page.getByRole("button", { name: "Send feedback" }).click();
+  await expect(page.getByRole("alert")).toContainText("Write your feedback");
+  await screenshot(page, "feedback-06-form-missing-360");
+
+  await page.getByLabel("Your feedback").fill("Booking online was easy; parking was hard to find.");
+  await page.getByRole("group", { name: /How likely are you to recommend/ }).getByLabel("8", { exact: true }).check();
+  const visit = page.getByLabel("Is it about a visit? (optional)");
+  // The visit of yesterday is offered (a completed one), and chosen.
+  await expect(visit.locator("option")).not.toHaveCount(1);
+  await visit.selectOption({ index: 1 });
+  await screenshot(page, "feedback-07-form-filled-360");
+  await page.getByRole("button", { name: "Send feedback" }).click();
+  await h1(page, "Thank you");
+  await expect(page.getByRole("status")).toContainText("Your feedback was sent to the practice");
+  await screenshot(page, "feedback-08-form-thanks-360");
+  await expectAccessible(page, testInfo, "feedback-form-thanks-en");
   await context.close();
 });

@@ -193,6 +193,9 @@ function Profile() {
           <li>
             <Link to="/profile/access-log">{t("account.nav.accessLog")}</Link>
           </li>
+          <li>
+            <Link to="/profile/feedback">{t("feedback.form.title")}</Link>
+          </li>
         </ul>
       </section>
       <Summary problems={summary} />

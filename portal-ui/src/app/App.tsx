@@ -166,6 +166,7 @@ const router = createBrowserRouter(
                 ...records.routes,
                 ...messages.routes,
                 ...account.routes,
+                ...feedback.routes,
                 {
                   path: "*",
                   element: (
