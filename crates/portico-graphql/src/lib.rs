@@ -1,6 +1,9 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+// The merged root objects nest one future per area; rustc's default (128) is just short.
+#![recursion_limit = "256"]
+
 mod activation_throttle;
 mod adoption;
 mod api_keys;
@@ -30,6 +33,7 @@ mod nesting;
 mod notifications;
 mod operators;
 mod passkeys;
+mod patient_imports;
 mod patients;
 mod permissions;
 mod proxies;
@@ -81,6 +85,7 @@ pub struct Query(
     ehr::EhrQuery,
     adoption::AdoptionQuery,
     billing::BillingQuery,
+    patient_imports::PatientImportsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -109,6 +114,7 @@ pub struct Mutation(
     ehr::EhrMutation,
     billing::BillingMutation,
     adoption::AdoptionMutation,
+    patient_imports::PatientImportsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
