@@ -27,6 +27,12 @@ pub async fn import(db: &Db, tenant_id: TenantId, import_id: Uuid) -> Result<(),
     };
     let started = std::time::Instant::now();
     progress::set(import_id, 0);
+    let mut cut_off = CutOff {
+        db: db.clone(),
+        scope,
+        import_id,
+        armed: true,
+    };
     // Progress goes to the import's row from a task of its own (PostgreSQL), so that the
     // import's transaction never waits on it.
     let (noted, mut noting) = tokio::sync::watch::channel(0_i32);
@@ -53,6 +59,8 @@ pub async fn import(db: &Db, tenant_id: TenantId, import_id: Uuid) -> Result<(),
         // Its last write lands before the import's own end, not after it.
         let _ = writer.await;
     }
+    // From here on the run ends by itself, whatever happens.
+    cut_off.armed = false;
     let outcome = match outcome {
         Ok(Ok(done)) => run::finish(&tx, &done).await.map(|()| Ok(done)),
         other => other,
@@ -106,4 +114,37 @@ async fn note_progress(
     let tx = TenantTx::begin(db, scope, Access::Write).await?;
     run::record_progress(&tx, import_id, rows_done).await?;
     tx.commit().await
+}
+
+/// A run dropped part-way (its worker stopped, the job was cancelled) has created nothing:
+/// its transaction rolled back as it was dropped. This marks the import failed, so that it
+/// may be started again, instead of leaving it `RUNNING` until it goes stale.
+struct CutOff {
+    db: Db,
+    scope: portico_core::TenantScope,
+    import_id: Uuid,
+    armed: bool,
+}
+
+impl Drop for CutOff {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        progress::clear(self.import_id);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (db, scope, import_id) = (self.db.clone(), self.scope, self.import_id);
+        runtime.spawn(async move {
+            let failed = async {
+                let tx = TenantTx::begin(&db, &scope, Access::Write).await?;
+                run::fail(&tx, import_id, "the import was cut off; nothing was created: start it again", None).await?;
+                tx.commit().await
+            };
+            if let Err(e) = failed.await {
+                tracing::warn!(%import_id, error = %e, "a cut-off patient import not marked failed");
+            }
+        });
+    }
 }

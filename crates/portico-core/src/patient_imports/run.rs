@@ -116,7 +116,7 @@ pub async fn import(
         if pending.len() == CHUNK {
             flush(tx, &mut pending, &mut terms).await?;
             chunks += 1;
-            if chunks % 4 == 0 {
+            if chunks.is_multiple_of(4) {
                 progress(count(walker.findings.rows_total));
             }
         }
@@ -210,7 +210,9 @@ pub async fn fail(
         )
         .col_expr(patient_import::Column::RowsDone, 0.into())
         .col_expr(patient_import::Column::UpdatedAt, now.into())
-        .filter(patient_import::Column::Id.eq(id));
+        .filter(patient_import::Column::Id.eq(id))
+        // Only the run that holds it ends it.
+        .filter(patient_import::Column::Status.eq(status::RUNNING));
     update = match findings {
         Some(f) => update
             .col_expr(patient_import::Column::Status, status::PREVIEWED.into())
