@@ -54,6 +54,7 @@ mod observability;
 mod operators;
 mod outbox;
 mod passkeys;
+mod patient_import;
 mod patient_search;
 mod permissions;
 mod portal;

@@ -50,6 +50,7 @@ const ThreadPage = lazy(() => import("../inbox/ThreadPage"));
 const RefillsPage = lazy(() => import("../refills/RefillsPage"));
 const PatientsPage = lazy(() => import("../patients/PatientsPage"));
 const RegisterPatientPage = lazy(() => import("../patients/RegisterPatientPage"));
+const ImportPatientsPage = lazy(() => import("../patients/ImportPatientsPage"));
 const PracticesPage = lazy(() => import("../operator/PracticesPage"));
 const PracticePage = lazy(() => import("../operator/PracticePage"));
 const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
@@ -210,6 +211,7 @@ function Routes({ me }: { me: Me }) {
               { path: "refills", element: <Page><RefillsPage /></Page> },
               { path: "patients", element: <Page><PatientsPage /></Page> },
               { path: "patients/new", element: <Page><RegisterPatientPage /></Page> },
+              { path: "patients/import", element: <Page><ImportPatientsPage /></Page> },
               { path: "practices", element: <Page><PracticesPage /></Page> },
               { path: "practices/:tenantId", element: <Page><PracticePage /></Page> },
               { path: "adoption", element: <Page><AdoptionPage /></Page> },

@@ -47,6 +47,9 @@ export default function PatientsPage() {
       <p>
         <Link className="button primary" to="/patients/new">
           Register a patient
+        </Link>{" "}
+        <Link className="button" to="/patients/import">
+          Import patients from a file
         </Link>
       </p>
       <form role="search" onSubmit={submit} className="search">

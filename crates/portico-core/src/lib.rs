@@ -33,6 +33,7 @@ pub mod notify;
 pub mod outbox;
 pub mod passkeys;
 pub mod password_change;
+pub mod patient_imports;
 pub mod patient_search;
 pub mod patients;
 pub mod permissions;

@@ -101,7 +101,7 @@ impl PatientSearch {
 }
 
 /// `YYYY-MM-DD`, or `MM/DD/YYYY` (one-digit month and day too) as US front desks type it.
-fn parse_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let parts: Vec<&str> = text.split(['-', '/']).collect();
     let numeric = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit());
     if parts.len() != 3 || !parts.iter().all(numeric) {

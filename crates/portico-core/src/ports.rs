@@ -106,6 +106,12 @@ pub enum Job {
     },
     /// Set the quantity of a practice's seat price to its active providers.
     SyncSeats { tenant_id: TenantId },
+    /// Import a previewed CSV file of patients (claimed once: a second delivery does
+    /// nothing).
+    ImportPatients {
+        tenant_id: TenantId,
+        import_id: uuid::Uuid,
+    },
 }
 
 impl Job {
@@ -123,7 +129,10 @@ impl Job {
             | Self::ReportUsage { .. }
             | Self::SyncSeats { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
-            Self::SyncEhr { .. } | Self::WriteEhr { .. } => Queue::EhrSync,
+            // Charts brought in from outside, like the EHR's: off the request path.
+            Self::SyncEhr { .. } | Self::WriteEhr { .. } | Self::ImportPatients { .. } => {
+                Queue::EhrSync
+            }
         }
     }
 
@@ -142,6 +151,7 @@ impl Job {
             Self::WriteEhr { .. } => "write_ehr",
             Self::ReportUsage { .. } => "report_usage",
             Self::SyncSeats { .. } => "sync_seats",
+            Self::ImportPatients { .. } => "import_patients",
         }
     }
 }

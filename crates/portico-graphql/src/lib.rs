@@ -1,7 +1,7 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
-// The merged root Mutation's resolver future nests one level per area.
+// The merged root objects nest one future per area; rustc's default (128) is just short.
 #![recursion_limit = "256"]
 
 mod activation_throttle;
@@ -34,6 +34,7 @@ mod nesting;
 mod notifications;
 mod operators;
 mod passkeys;
+mod patient_imports;
 mod patients;
 mod permissions;
 mod proxies;
@@ -86,6 +87,7 @@ pub struct Query(
     ehr::EhrQuery,
     adoption::AdoptionQuery,
     billing::BillingQuery,
+    patient_imports::PatientImportsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -115,6 +117,7 @@ pub struct Mutation(
     ehr::EhrMutation,
     billing::BillingMutation,
     adoption::AdoptionMutation,
+    patient_imports::PatientImportsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -9,6 +9,7 @@ pub mod billing;
 pub mod cron_lease;
 pub mod ehr;
 mod outbox;
+mod patient_imports;
 mod queue;
 mod recalls;
 pub mod refills;

@@ -132,7 +132,8 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::RollupAdoption { tenant_id, .. }
         | Job::WriteEhr { tenant_id, .. }
         | Job::ReportUsage { tenant_id, .. }
-        | Job::SyncSeats { tenant_id } => *tenant_id,
+        | Job::SyncSeats { tenant_id }
+        | Job::ImportPatients { tenant_id, .. } => *tenant_id,
     }
 }
 

@@ -88,7 +88,11 @@ impl ApalisQueue {
         let options = SqliteConnectOptions::from_str(database_url)
             .map_err(err)?
             .create_if_missing(true)
-            .busy_timeout(Duration::from_secs(10));
+            // A patient import writes all its charts in one transaction, holding SQLite's
+            // one write lock for tens of seconds at 50,000 rows: a worker's heartbeat waits
+            // for it rather than failing (which would restart the worker and cut the import
+            // off).
+            .busy_timeout(Duration::from_secs(120));
         // apalis' setup turns `synchronous` off on the connection it runs on; run it on a
         // throw-away pool so the connections that write jobs keep full durability.
         let setup = SqlitePoolOptions::new()

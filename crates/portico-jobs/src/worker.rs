@@ -187,6 +187,10 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             Some(billing) => crate::billing::sync_seats(&ctx.db, billing, tenant_id).await,
             None => Ok(()),
         },
+        Job::ImportPatients {
+            tenant_id,
+            import_id,
+        } => crate::patient_imports::import(&ctx.db, tenant_id, import_id).await,
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
@@ -449,6 +453,10 @@ mod queue_table {
                 period: None,
             },
             Job::SyncSeats { tenant_id },
+            Job::ImportPatients {
+                tenant_id,
+                import_id: id,
+            },
         ];
         for job in &jobs {
             match job {
@@ -463,7 +471,8 @@ mod queue_table {
                 | Job::RollupAdoption { .. }
                 | Job::WriteEhr { .. }
                 | Job::ReportUsage { .. }
-                | Job::SyncSeats { .. } => {}
+                | Job::SyncSeats { .. }
+                | Job::ImportPatients { .. } => {}
             }
         }
         jobs

@@ -44,6 +44,8 @@ pub mod passkey;
 pub mod passkey_challenge;
 pub mod password_reset;
 pub mod patient;
+pub mod patient_import;
+pub mod patient_import_file;
 pub mod patient_search_term;
 pub mod provider;
 pub mod proxy_grant;

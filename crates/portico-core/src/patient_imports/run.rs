@@ -1,0 +1,246 @@
+//! Running an import (the job `startPatientImport` queues): claimed once, whichever worker
+//! gets the job first; every row checked again against the practice's charts as they are
+//! now; every new chart, its name terms and its audit event written in the one transaction
+//! the job commits, in chunks of a few hundred rows per statement.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::{Findings, Walker, count, existing, find, json, status};
+use crate::{
+    CoreError, CoreResult, TenantTx,
+    audit::{self, Actor},
+    entities::{patient, patient_import, patient_import_file, patient_search_term as term},
+    patient_search,
+    patients::{self, NewPatient},
+};
+
+/// Charts per `INSERT`: 33 columns each stay under SQLite's 32,766 parameters and
+/// PostgreSQL's 65,535.
+const CHUNK: usize = 500;
+/// Name terms per `INSERT` (3 columns each).
+const TERMS_CHUNK: usize = 5_000;
+/// An import left running this long by a worker that stopped may be claimed again.
+pub const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Claims a queued import for this run: `None` if another run has it or it is not queued.
+/// The conditional update is the lock: of two workers given the job, one wins.
+pub async fn claim(tx: &TenantTx, id: Uuid) -> CoreResult<Option<patient_import::Model>> {
+    let now = Utc::now();
+    let claimed = tx
+        .update::<patient_import::Entity>()
+        .col_expr(patient_import::Column::Status, status::RUNNING.into())
+        .col_expr(patient_import::Column::StartedAt, Some(now).into())
+        .col_expr(patient_import::Column::UpdatedAt, now.into())
+        .col_expr(patient_import::Column::RowsDone, 0.into())
+        .filter(patient_import::Column::Id.eq(id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(patient_import::Column::Status.eq(status::QUEUED))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(patient_import::Column::Status.eq(status::RUNNING))
+                        .add(patient_import::Column::UpdatedAt.lt(now - STALE_AFTER)),
+                ),
+        )
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(None);
+    }
+    find(tx, id).await.map(Some)
+}
+
+/// What a finished run did.
+#[derive(Clone, Copy, Debug)]
+pub struct Done {
+    pub id: Uuid,
+    pub created: u64,
+    pub skipped: u64,
+    pub rows_total: u64,
+}
+
+/// Imports the claimed file in `tx`: every new chart, or (when a row fails its checks now)
+/// nothing, with the problems. `progress` hears the rows done after each few chunks.
+pub async fn import(
+    tx: &TenantTx,
+    import: &patient_import::Model,
+    progress: &(dyn Fn(i32) + Send + Sync),
+) -> CoreResult<Result<Done, Findings>> {
+    let file = tx
+        .find::<patient_import_file::Entity>()
+        .filter(patient_import_file::Column::Id.eq(import.id))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let existing = existing(tx).await?;
+    let mut pending: Vec<patient::ActiveModel> = Vec::with_capacity(CHUNK);
+    let mut terms: Vec<term::ActiveModel> = Vec::new();
+    let mut created: Vec<Uuid> = Vec::new();
+    let mut chunks = 0_u64;
+    let mut walker = Walker::open(&file.content, &existing)?;
+    while let Some(row) = walker.next_new()? {
+        // Once a row has failed nothing will be kept: only check the rest.
+        if walker.findings.error_rows > 0 {
+            continue;
+        }
+        let (given, family) = (row.given_name.clone(), row.family_name.clone());
+        let mut chart = patients::new_chart(
+            tx,
+            NewPatient {
+                mrn: row.mrn,
+                given_name: row.given_name,
+                family_name: row.family_name,
+                birth_date: Some(row.birth_date),
+                gender: row.gender.to_owned(),
+                email: row.email,
+                phone: row.phone,
+            },
+        )?;
+        chart.preferred_language = Set(row.language);
+        // `insert_many` skips `before_save`: fill the search columns as it would.
+        patient_search::fill_columns(&mut chart);
+        let sea_orm::ActiveValue::Set(id) = chart.id else {
+            return Err(CoreError::adapter("a new chart has no id"));
+        };
+        for word in patient_search::name_terms(&given, &family) {
+            terms.push(term::ActiveModel {
+                tenant_id: Set(tx.tenant_id().as_uuid()),
+                patient_id: Set(id),
+                term: Set(word),
+            });
+        }
+        created.push(id);
+        pending.push(chart);
+        if pending.len() == CHUNK {
+            flush(tx, &mut pending, &mut terms).await?;
+            chunks += 1;
+            if chunks.is_multiple_of(4) {
+                progress(count(walker.findings.rows_total));
+            }
+        }
+    }
+    let findings = walker.findings;
+    if findings.error_rows > 0 {
+        return Ok(Err(findings));
+    }
+    flush(tx, &mut pending, &mut terms).await?;
+    let actor = import.created_by.map_or_else(Actor::system, Actor::user);
+    // Collected first: an iterator over the ids held across the await would make the
+    // job's future `Send` only for one lifetime (a rustc limitation the worker trips on).
+    let accesses: Vec<audit::Access<'static>> =
+        created.iter().map(|&id| patients::created(id)).collect();
+    audit::record_all(tx, &actor, accesses).await?;
+    Ok(Ok(Done {
+        id: import.id,
+        created: created.len() as u64,
+        skipped: findings.already_here,
+        rows_total: findings.rows_total,
+    }))
+}
+
+/// Marks the import done, in its transaction (after its progress writer has stopped: on
+/// PostgreSQL a progress write waiting on this row would wait for the commit).
+pub async fn finish(tx: &TenantTx, done: &Done) -> CoreResult<()> {
+    let now = Utc::now();
+    tx.update::<patient_import::Entity>()
+        .col_expr(patient_import::Column::Status, status::DONE.into())
+        .col_expr(
+            patient_import::Column::RowsDone,
+            count(done.rows_total).into(),
+        )
+        .col_expr(patient_import::Column::Created, count(done.created).into())
+        .col_expr(patient_import::Column::Skipped, count(done.skipped).into())
+        .col_expr(patient_import::Column::UpdatedAt, now.into())
+        .col_expr(patient_import::Column::FinishedAt, Some(now).into())
+        .filter(patient_import::Column::Id.eq(done.id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+async fn flush(
+    tx: &TenantTx,
+    pending: &mut Vec<patient::ActiveModel>,
+    terms: &mut Vec<term::ActiveModel>,
+) -> CoreResult<()> {
+    if !pending.is_empty() {
+        tx.insert_many(pending.drain(..))
+            .exec_without_returning(tx.conn())
+            .await
+            .map_err(|e| CoreError::unique_as(e, CoreError::Conflict { field: "mrn" }))?;
+    }
+    while !terms.is_empty() {
+        let take = terms.len().min(TERMS_CHUNK);
+        tx.insert_many(terms.drain(..take))
+            .exec_without_returning(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Notes a running import's progress in a short transaction of its own (PostgreSQL).
+pub async fn record_progress(tx: &TenantTx, id: Uuid, rows_done: i32) -> CoreResult<()> {
+    tx.update::<patient_import::Entity>()
+        .col_expr(patient_import::Column::RowsDone, rows_done.into())
+        .col_expr(patient_import::Column::UpdatedAt, Utc::now().into())
+        .filter(patient_import::Column::Id.eq(id))
+        .filter(patient_import::Column::Status.eq(status::RUNNING))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Ends a run that created nothing: `failure` says why (no PHI). With findings (a row fails
+/// its checks now), the import is back to its preview with the new problems, so starting it
+/// again is refused naming the rows.
+pub async fn fail(
+    tx: &TenantTx,
+    id: Uuid,
+    failure: &str,
+    findings: Option<&Findings>,
+) -> CoreResult<()> {
+    let now = Utc::now();
+    let mut update = tx
+        .update::<patient_import::Entity>()
+        .col_expr(
+            patient_import::Column::Failure,
+            Some(failure.to_owned()).into(),
+        )
+        .col_expr(patient_import::Column::RowsDone, 0.into())
+        .col_expr(patient_import::Column::UpdatedAt, now.into())
+        .filter(patient_import::Column::Id.eq(id))
+        // Only the run that holds it ends it.
+        .filter(patient_import::Column::Status.eq(status::RUNNING));
+    update = match findings {
+        Some(f) => update
+            .col_expr(patient_import::Column::Status, status::PREVIEWED.into())
+            .col_expr(
+                patient_import::Column::RowsTotal,
+                count(f.rows_total).into(),
+            )
+            .col_expr(
+                patient_import::Column::NewCharts,
+                count(f.new_charts).into(),
+            )
+            .col_expr(
+                patient_import::Column::AlreadyHere,
+                count(f.already_here).into(),
+            )
+            .col_expr(
+                patient_import::Column::ErrorRows,
+                count(f.error_rows).into(),
+            )
+            .col_expr(patient_import::Column::Problems, json(&f.problems)?.into())
+            .col_expr(
+                patient_import::Column::ProblemCounts,
+                json(&f.counts)?.into(),
+            ),
+        None => update
+            .col_expr(patient_import::Column::Status, status::FAILED.into())
+            .col_expr(patient_import::Column::FinishedAt, Some(now).into()),
+    };
+    update.exec(tx.conn()).await?;
+    Ok(())
+}
