@@ -31,6 +31,7 @@ mod enrolment;
 mod error_codes;
 mod export_tenant;
 mod fhir_export;
+mod forms;
 mod graceful_shutdown;
 mod graphql_http;
 mod hardening;

@@ -23,6 +23,7 @@ pub mod ehr;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod forms;
 pub mod identity;
 pub mod ids;
 pub mod invitations;

@@ -1,6 +1,10 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+// The merged root Query and Mutation nest one level per area: past about twenty areas the
+// compiler's default query depth (128) is not enough.
+#![recursion_limit = "256"]
+
 mod activation_throttle;
 mod adoption;
 mod api_keys;
@@ -22,6 +26,7 @@ mod emergency;
 mod enrolment;
 mod error;
 mod fhir_export;
+mod forms;
 mod global_id;
 mod identity;
 mod limits;
@@ -81,6 +86,7 @@ pub struct Query(
     ehr::EhrQuery,
     adoption::AdoptionQuery,
     billing::BillingQuery,
+    forms::FormsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -109,6 +115,7 @@ pub struct Mutation(
     ehr::EhrMutation,
     billing::BillingMutation,
     adoption::AdoptionMutation,
+    forms::FormsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

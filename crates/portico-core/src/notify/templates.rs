@@ -25,6 +25,8 @@ pub enum Notice {
     RefillUpdate,
     /// A refill request needs a visit first (a controlled substance); the link opens booking.
     RefillNeedsVisit,
+    /// A form waits to be filled in; the link opens the portal's forms.
+    FormRequested,
 }
 
 /// The language a patient reads their messages in: Spanish when their preferred language
@@ -92,13 +94,14 @@ impl Language {
 }
 
 impl Notice {
-    pub const ALL: [Notice; 6] = [
+    pub const ALL: [Notice; 7] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
         Notice::NewMessage,
         Notice::RefillUpdate,
         Notice::RefillNeedsVisit,
+        Notice::FormRequested,
     ];
 
     /// A name for logs and metrics.
@@ -110,6 +113,7 @@ impl Notice {
             Notice::NewMessage => "new_message",
             Notice::RefillUpdate => "refill_update",
             Notice::RefillNeedsVisit => "refill_needs_visit",
+            Notice::FormRequested => "form_requested",
         }
     }
 
@@ -177,6 +181,13 @@ impl Notice {
                       enlace:"
                     .to_owned(),
             },
+            Notice::FormRequested => Copy {
+                subject: format!("Tiene un formulario de {practice}"),
+                lead: format!("Tiene un formulario para completar de {practice}."),
+                action: "Completarlo en el portal".to_owned(),
+                note: "Inicie sesión en el portal para completarlo de forma segura.".to_owned(),
+                sms: "tiene un formulario para completar. Abralo en este enlace:".to_owned(),
+            },
         }
     }
 
@@ -225,6 +236,13 @@ impl Notice {
                 action: "Book online".to_owned(),
                 note: "Sign in to the portal to choose a time that suits you.".to_owned(),
                 sms: "please book a visit about your refill request. Book online:".to_owned(),
+            },
+            Notice::FormRequested => Copy {
+                subject: format!("You have a form to fill in from {practice}"),
+                lead: format!("You have a form to fill in from {practice}."),
+                action: "Fill it in".to_owned(),
+                note: "Sign in to the portal to fill it in securely.".to_owned(),
+                sms: "you have a form to fill in. Open it:".to_owned(),
             },
         }
     }
