@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -187,13 +187,8 @@ pub async fn send(
             "the due date is in the past",
         ));
     }
-    let id = Uuid::now_v7();
-    let mut request = row(tx, found.id, chart.id, None, due_on, actor.id, now);
-    request.id = Set(id);
-    form_request::Entity::insert(request)
-        .exec_without_returning(tx.conn())
-        .await?;
-    let created = super::find_request(tx, id).await?;
+    let request = row(tx, found.id, chart.id, None, due_on, actor.id, now);
+    let created = request.insert(tx.conn()).await?;
     audit::record(
         tx,
         actor,
