@@ -725,3 +725,58 @@ async fn a_submitted_form_reaches_the_ehr_as_a_questionnaire_response() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_demo_patient_has_the_check_in_form_for_the_booked_follow_up_once() {
+    use portico_core::demo;
+    let app = spawn_app().await;
+    let config = app.database.config();
+    let hasher = portico_auth::password::Argon2Hasher::new(
+        config.auth.argon2_params(),
+        config.auth.password_min_length,
+    )
+    .unwrap();
+    demo::load(&app.db(), &hasher).await.unwrap();
+    // Loading again asks for nothing more.
+    demo::load(&app.db(), &hasher).await.unwrap();
+    let body = app
+        .sign_in(
+            demo::DEMO_SLUG,
+            demo::PATIENT_EMAIL,
+            demo::DEMO_PASSWORD,
+            None,
+        )
+        .await;
+    let access = body["data"]["signIn"]["session"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let (_, me) = app
+        .gql_as(
+            demo::DEMO_SLUG,
+            &access,
+            "{ me { charts { relationship patient { id } } } }",
+            json!({}),
+        )
+        .await;
+    let chart = me["data"]["me"]["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["relationship"] == "self")
+        .unwrap_or_else(|| panic!("{me}"))["patient"]["id"]
+        .clone();
+    let (_, listed) = app
+        .gql_as(
+            demo::DEMO_SLUG,
+            &access,
+            REQUESTS,
+            json!({ "patient": chart }),
+        )
+        .await;
+    let requests = listed["data"]["formRequests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1, "{listed}");
+    assert_eq!(requests[0]["status"], "PENDING");
+    assert_eq!(requests[0]["form"]["title"], "Check-in questionnaire");
+    assert!(requests[0]["appointmentId"].is_string());
+}

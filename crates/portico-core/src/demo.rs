@@ -404,6 +404,7 @@ async fn load_practice(
         first_chart.map(PatientId::from_uuid),
     )
     .await?;
+    crate::forms::demo::load(&tx, &actor, first_chart.map(PatientId::from_uuid)).await?;
     tx.commit().await?;
     Ok((tenant, secret))
 }

@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod definitions;
+pub mod demo;
 pub mod questionnaire;
 pub mod requests;
 
