@@ -8,6 +8,7 @@ import * as records from "../records/messages.es";
 import * as messages from "../messages/messages.es";
 import * as account from "../account/messages.es";
 import * as passkeys from "../signin/messages.es";
+import * as forms from "../forms/messages.es";
 
 export const es: Catalog = {
   ...app.es,
@@ -18,4 +19,5 @@ export const es: Catalog = {
   ...messages.es,
   ...account.es,
   ...passkeys.es,
+  ...forms.es,
 };

@@ -10,6 +10,7 @@ import * as records from "../records/messages";
 import * as messages from "../messages/messages";
 import * as account from "../account/messages";
 import * as passkeys from "../signin/messages";
+import * as forms from "../forms/messages";
 import type { Locale } from "./locale";
 
 export const en = {
@@ -21,6 +22,7 @@ export const en = {
   ...messages.en,
   ...account.en,
   ...passkeys.en,
+  ...forms.en,
 };
 
 export type MessageId = keyof typeof en;
