@@ -15,10 +15,12 @@ test("a patient fills in the check-in form for their visit, saves a draft, comes
   await expect(page.getByRole("heading", { level: 1, name: /^Hello, / })).toBeVisible();
 
   // Home says there is a form, and the upcoming visit links to it.
-  await expect(page.getByRole("link", { name: "You have a form to fill in" })).toBeVisible();
+  // (Other journeys may have booked more follow-ups, each asking for the form: count them.)
+  await expect(page.getByRole("link", { name: /^You have (a form|\d+ forms) to fill in$/ })).toBeVisible();
   const visits = page.getByRole("region", { name: "Your next visits" });
-  const open = visits.getByRole("link", { name: "Fill in Check-in questionnaire" });
+  const open = visits.getByRole("link", { name: "Fill in Check-in questionnaire" }).first();
   await expect(open).toBeVisible();
+  const asked = await visits.getByRole("link", { name: "Fill in Check-in questionnaire" }).count();
   await screenshot(page, "forms-home-360-en");
   await open.click();
 
@@ -34,8 +36,8 @@ test("a patient fills in the check-in form for their visit, saves a draft, comes
   await page.getByRole("button", { name: "Save and finish later" }).click();
 
   await expect(page.getByRole("heading", { level: 1, name: "Forms" })).toBeVisible();
-  await expect(page.getByRole("status")).toContainText("Your answers are saved. You can finish later.");
-  await expect(page.getByText("Started, not sent yet")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Your answers are saved" })).toHaveText("✓ Your answers are saved. You can finish later.");
+  await expect(page.getByText("Started, not sent yet", { exact: true })).toHaveCount(1);
   await expectAccessible(page, testInfo, "forms-saved-360-en");
   await screenshot(page, "forms-saved-360-en");
 
@@ -56,15 +58,18 @@ test("a patient fills in the check-in form for their visit, saves a draft, comes
   await page.getByLabel(/Anything you would like your care team to know/).fill("Running late, sorry");
   await page.getByRole("button", { name: "Send my answers" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Forms" })).toBeVisible();
-  await expect(page.getByRole("status")).toContainText("Your answers were sent to your care team.");
-  await expect(page.getByText("You have no forms to fill in.")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Your answers were sent" })).toHaveText("✓ Thank you. Your answers were sent to your care team.");
+  // The list is loaded once "Sent forms" shows; the form is no longer waiting.
   await expect(page.getByRole("heading", { name: "Sent forms" })).toBeVisible();
+  await expect(page.getByText("Started, not sent yet", { exact: true })).toHaveCount(0);
+  await expect(page.getByText("Sent to your care team", { exact: true })).toHaveCount(1);
   await expectAccessible(page, testInfo, "forms-sent-360-en");
   await screenshot(page, "forms-sent-360-en");
 
   // Home no longer asks for it.
   await page.getByRole("link", { name: "Home" }).first().click();
   await expect(page.getByRole("heading", { level: 1, name: /^Hello, / })).toBeVisible();
-  await expect(page.getByRole("link", { name: "Fill in Check-in questionnaire" })).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "Your next visits" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Your next visits" }).getByRole("link", { name: "Fill in Check-in questionnaire" })).toHaveCount(asked - 1);
   await context.close();
 });
