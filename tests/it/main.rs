@@ -32,6 +32,7 @@ mod error_codes;
 mod export_tenant;
 mod feedback;
 mod fhir_export;
+mod forms;
 mod graceful_shutdown;
 mod graphql_http;
 mod hardening;

@@ -10,6 +10,7 @@ import { formatDate, formatDateTime, todayIn } from "../components/format";
 import { problemsFrom, useOnce, zonedInstant } from "../practice/shared";
 import { roleOf, useConsole } from "../app/session";
 import { RestrictionForm } from "./RestrictionForm";
+import { ChartForms } from "./ChartForms";
 import { flagWords, rangeWords, valueWords } from "./results";
 import "./chart.css";
 
@@ -461,6 +462,8 @@ export default function ChartPage() {
           </Link>
         </p>
       </section>
+
+      <ChartForms patientId={p.id} zone={zone} />
 
       {roleOf(me) === "practice_admin" && (
         <section aria-labelledby="access-title" className="chart-section">

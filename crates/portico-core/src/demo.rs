@@ -407,6 +407,7 @@ async fn load_practice(
     )
     .await?;
     crate::feedback::demo::load(&tx, &demo_charts).await?;
+    crate::forms::demo::load(&tx, &actor, first_chart.map(PatientId::from_uuid)).await?;
     tx.commit().await?;
     Ok((tenant, secret))
 }

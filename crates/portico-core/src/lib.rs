@@ -24,6 +24,7 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod feedback;
+pub mod forms;
 pub mod identity;
 pub mod ids;
 pub mod invitations;

@@ -22,6 +22,25 @@ pub const APPOINTMENT_SYSTEM: &str = "urn:portico:appointment";
 /// The identifier system of a refill decision's MedicationRequest or Task.
 pub const REFILL_SYSTEM: &str = "urn:portico:refill";
 
+/// The identifier system of a submitted form's QuestionnaireResponse.
+pub const FORM_RESPONSE_SYSTEM: &str = "urn:portico:form-response";
+
+/// A submitted form for the EHR: Portico's QuestionnaireResponse with its identifier and the
+/// EHR's patient as subject (and author: the patient answered). `None` when the stored JSON
+/// is not an object.
+pub fn form_response(local_id: &Uuid, patient: &str, response: &str) -> Option<Value> {
+    let mut body: Value = serde_json::from_str(response).ok()?;
+    let map = body.as_object_mut()?;
+    // QuestionnaireResponse.identifier is a single Identifier in R4.
+    map.insert(
+        "identifier".to_owned(),
+        identifier(FORM_RESPONSE_SYSTEM, local_id),
+    );
+    map.insert("subject".to_owned(), reference("Patient", patient));
+    map.insert("author".to_owned(), reference("Patient", patient));
+    Some(body)
+}
+
 /// Portico's own id as a FHIR identifier.
 pub fn identifier(system: &str, local_id: &Uuid) -> Value {
     json!({ "system": system, "value": local_id.to_string() })

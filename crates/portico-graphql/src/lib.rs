@@ -26,6 +26,7 @@ mod enrolment;
 mod error;
 mod feedback;
 mod fhir_export;
+mod forms;
 mod global_id;
 mod identity;
 mod limits;
@@ -88,6 +89,7 @@ pub struct Query(
     adoption::AdoptionQuery,
     billing::BillingQuery,
     patient_imports::PatientImportsQuery,
+    forms::FormsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -118,6 +120,7 @@ pub struct Mutation(
     billing::BillingMutation,
     adoption::AdoptionMutation,
     patient_imports::PatientImportsMutation,
+    forms::FormsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

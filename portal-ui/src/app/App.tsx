@@ -20,6 +20,7 @@ import { SignInPage } from "../signin/SignInPage";
 import HomePage from "../home/HomePage";
 import * as booking from "../booking/routes";
 import * as records from "../records/routes";
+import * as forms from "../forms/routes";
 import * as messages from "../messages/routes";
 import * as account from "../account/routes";
 import * as feedback from "../feedback/routes";
@@ -164,6 +165,7 @@ const router = createBrowserRouter(
                 { index: true, element: <HomePage /> },
                 ...booking.routes,
                 ...records.routes,
+                ...forms.routes,
                 ...messages.routes,
                 ...account.routes,
                 ...feedback.routes,

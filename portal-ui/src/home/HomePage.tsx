@@ -44,6 +44,21 @@ const HomeQuery = graphql(`
   }
 `);
 
+// Forms to fill in: a line at the top, and each next to the visit it came with.
+const HomeFormsQuery = graphql(`
+  query PortalHomeForms($patientId: ID!) {
+    formRequests(patientId: $patientId) {
+      id
+      status
+      appointmentId
+      form {
+        id
+        title
+      }
+    }
+  }
+`);
+
 const RefillsQuery = graphql(`
   query PortalHomeRefills($patientId: ID!) {
     refillRequests(patientId: $patientId) {
@@ -64,6 +79,7 @@ export default function HomePage() {
   const patientId = chart.patient.id;
   const [{ data, error }, reload] = useQuery({ query: HomeQuery, variables: { patientId } });
   const [refills] = useQuery({ query: RefillsQuery, variables: { patientId } });
+  const [forms] = useQuery({ query: HomeFormsQuery, variables: { patientId } });
   const self = chart.relationship === "self";
   // A User Timing mark when the content is on screen, for the navigation benchmark
   // (portal-ui/bench/home-timing.bench.ts).
@@ -84,11 +100,19 @@ export default function HomePage() {
   const flagged = d.newResults.filter((r) => r.interpretation && FLAGGED.has(r.interpretation)).length;
   const inProgress = refills.data?.refillRequests.filter((r) => IN_PROGRESS.has(r.status)).length ?? 0;
   const zone = f.zoneNote();
+  const openForms = forms.data?.formRequests.filter((r) => r.status === "PENDING" || r.status === "IN_PROGRESS") ?? [];
 
   return (
     <>
       <h1>{title}</h1>
       <p className="lead">{t("home.lead")}</p>
+      {openForms.length > 0 && (
+        <p className="notice">
+          <Link to="/forms" className="strong-link">
+            {t("forms.home", { count: openForms.length })}
+          </Link>
+        </p>
+      )}
       <div className="cards">
         <section className="card" aria-labelledby="home-visits">
           <h2 id="home-visits">{self ? t("home.visits.title") : t("home.visits.titleProxy", { name: chart.patient.givenName })}</h2>
@@ -104,6 +128,14 @@ export default function HomePage() {
                   <br />
                   {t("home.visits.with", { type: a.appointmentType?.name ?? "", provider: a.provider?.displayName ?? "" })}
                   {a.location && <> {t("home.visits.at", { location: a.location.name })}</>}
+                  {openForms
+                    .filter((r) => r.appointmentId === a.id)
+                    .map((r) => (
+                      <span key={r.id}>
+                        <br />
+                        <Link to={`/forms/${encodeURIComponent(r.id)}`}>{t("forms.open", { title: r.form.title })}</Link>
+                      </span>
+                    ))}
                 </li>
               ))}
             </ul>

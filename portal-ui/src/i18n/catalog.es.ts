@@ -9,6 +9,7 @@ import * as messages from "../messages/messages.es";
 import * as account from "../account/messages.es";
 import * as passkeys from "../signin/messages.es";
 import * as feedback from "../feedback/messages.es";
+import * as forms from "../forms/messages.es";
 
 export const es: Catalog = {
   ...app.es,
@@ -20,4 +21,5 @@ export const es: Catalog = {
   ...account.es,
   ...passkeys.es,
   ...feedback.es,
+  ...forms.es,
 };

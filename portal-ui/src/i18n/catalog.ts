@@ -11,6 +11,7 @@ import * as messages from "../messages/messages";
 import * as account from "../account/messages";
 import * as passkeys from "../signin/messages";
 import * as feedback from "../feedback/messages";
+import * as forms from "../forms/messages";
 import type { Locale } from "./locale";
 
 export const en = {
@@ -23,6 +24,7 @@ export const en = {
   ...account.en,
   ...passkeys.en,
   ...feedback.en,
+  ...forms.en,
 };
 
 export type MessageId = keyof typeof en;

@@ -366,6 +366,14 @@ pub enum OutboundWrite {
         outcome: String,
         authored_at: DateTime<Utc>,
     },
+    /// A submitted form: its QuestionnaireResponse (JSON, without subject or identifier,
+    /// which the gateway adds), about the EHR's patient.
+    FormResponse {
+        /// The form request's id (`urn:portico:form-response` identifier).
+        local_id: uuid::Uuid,
+        patient: String,
+        response: String,
+    },
     /// A demographic change made in Portico, written to the EHR Patient only if its version
     /// is still `expected_version`.
     Demographics {

@@ -4,6 +4,7 @@
 //!
 //! - a booking, cancellation, move or outcome -> the FHIR Appointment (created, then updated);
 //! - a refill decision -> a MedicationRequest (approved) or a Task (denied, needs a visit);
+//! - a submitted form -> a QuestionnaireResponse about the EHR's patient;
 //! - a contact change -> the Patient, only over the version Portico last read; a conflict
 //!   goes to staff review instead of overwriting.
 
@@ -35,6 +36,9 @@ pub enum Payload {
     },
     RefillDecision {
         refill_id: Uuid,
+    },
+    FormResponse {
+        request_id: Uuid,
     },
     Demographics {
         patient_id: Uuid,
@@ -90,6 +94,16 @@ pub async fn queue_refill(tx: &TenantTx, refill_id: Uuid) -> CoreResult<bool> {
         tx,
         &format!("ehr:refill:{refill_id}"),
         &Payload::RefillDecision { refill_id },
+    )
+    .await
+}
+
+/// Queues a submitted form's answers for the EHR.
+pub async fn queue_form_response(tx: &TenantTx, request_id: Uuid) -> CoreResult<bool> {
+    queue(
+        tx,
+        &format!("ehr:form:{request_id}"),
+        &Payload::FormResponse { request_id },
     )
     .await
 }
@@ -278,6 +292,25 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
                 _ => return Ok(Prepared::Skip("EHR_NOT_DECIDED")),
             }))
         }
+        Payload::FormResponse { request_id } => {
+            let request = crate::forms::find_request(tx, *request_id).await?;
+            let Some(patient) =
+                fhir_of(tx, ResourceKind::Patient, Some(request.patient_id)).await?
+            else {
+                return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
+            };
+            let Some(response) = request
+                .response
+                .filter(|_| request.status == crate::forms::COMPLETED)
+            else {
+                return Ok(Prepared::Skip("EHR_FORM_NOT_SUBMITTED"));
+            };
+            Ok(Prepared::Write(OutboundWrite::FormResponse {
+                local_id: request.id,
+                patient,
+                response,
+            }))
+        }
         Payload::Demographics {
             patient_id,
             overwrite,
@@ -346,6 +379,8 @@ pub async fn written(
         }
         // The renewed prescription arrives with the next pull as a record of its own.
         Payload::RefillDecision { .. } => {}
+        // Nothing comes back to Portico: the answers are Portico's own.
+        Payload::FormResponse { .. } => {}
     }
     outbox::mark_delivered(tx, message.id).await
 }

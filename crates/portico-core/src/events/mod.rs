@@ -42,6 +42,8 @@ pub enum Event<'a> {
     ContactDetailsChanged { patient_id: Uuid },
     /// A refill request was decided (approved, denied, needs a visit).
     RefillDecided { refill_id: Uuid },
+    /// A patient submitted a form's answers.
+    FormSubmitted { request_id: Uuid },
     /// An account was created (staff, patient or caregiver).
     AccountCreated { user: &'a user::Model },
 }

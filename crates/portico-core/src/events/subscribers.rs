@@ -5,7 +5,7 @@ use super::Event;
 use crate::{
     CoreResult, TenantTx, UserId,
     ehr::writeback,
-    feedback, proxies,
+    feedback, forms, proxies,
     scheduling::{appointments::BOOKED, recalls, reminders},
 };
 
@@ -19,6 +19,8 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
             if appointment.rescheduled_from.is_none() {
                 recalls::on_booked(tx, appointment).await?;
             }
+            // The check-in forms of the visit's type.
+            forms::requests::on_booked(tx, appointment).await?;
         }
         Event::AppointmentReleased {
             appointment,
@@ -26,6 +28,7 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
         } => {
             writeback::queue_appointment(tx, appointment, status).await?;
             reminders::withdraw(tx, appointment.id).await?;
+            forms::requests::on_released(tx, appointment, status).await?;
         }
         Event::AppointmentOutcome {
             appointment,
@@ -42,6 +45,10 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
         Event::RefillDecided { refill_id } => {
             // Written back by the write-back job, when the practice has a connection.
             writeback::queue_refill(tx, refill_id).await?;
+        }
+        Event::FormSubmitted { request_id } => {
+            // Written back by the write-back job, when the practice has a connection.
+            writeback::queue_form_response(tx, request_id).await?;
         }
         Event::AccountCreated { user } => {
             // Grants that waited for an account with this address are its own now.

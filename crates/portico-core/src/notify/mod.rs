@@ -70,6 +70,10 @@ impl Portal {
         format!("{}/refills", self.url)
     }
 
+    pub fn forms(&self) -> String {
+        format!("{}/forms", self.url)
+    }
+
     pub fn settings(&self) -> String {
         format!("{}/settings/notifications", self.url)
     }

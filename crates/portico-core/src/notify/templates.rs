@@ -27,6 +27,8 @@ pub enum Notice {
     RefillNeedsVisit,
     /// The practice asks for feedback after a completed visit; the link opens the survey.
     FeedbackRequest,
+    /// A form waits to be filled in; the link opens the portal's forms.
+    FormRequested,
 }
 
 /// The language a patient reads their messages in: Spanish when their preferred language
@@ -94,7 +96,7 @@ impl Language {
 }
 
 impl Notice {
-    pub const ALL: [Notice; 7] = [
+    pub const ALL: [Notice; 8] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
@@ -102,6 +104,7 @@ impl Notice {
         Notice::RefillUpdate,
         Notice::RefillNeedsVisit,
         Notice::FeedbackRequest,
+        Notice::FormRequested,
     ];
 
     /// A name for logs and metrics.
@@ -114,6 +117,7 @@ impl Notice {
             Notice::RefillUpdate => "refill_update",
             Notice::RefillNeedsVisit => "refill_needs_visit",
             Notice::FeedbackRequest => "feedback_request",
+            Notice::FormRequested => "form_requested",
         }
     }
 
@@ -190,6 +194,13 @@ impl Notice {
                     .to_owned(),
                 sms: "queremos conocer su opinion. Responda en este enlace:".to_owned(),
             },
+            Notice::FormRequested => Copy {
+                subject: format!("Tiene un formulario de {practice}"),
+                lead: format!("Tiene un formulario para completar de {practice}."),
+                action: "Completarlo en el portal".to_owned(),
+                note: "Inicie sesión en el portal para completarlo de forma segura.".to_owned(),
+                sms: "tiene un formulario para completar. Abralo en este enlace:".to_owned(),
+            },
         }
     }
 
@@ -245,6 +256,13 @@ impl Notice {
                 action: "Answer".to_owned(),
                 note: "The link works once, for 14 days, with no sign-in.".to_owned(),
                 sms: "we would like your feedback. Answer here:".to_owned(),
+            },
+            Notice::FormRequested => Copy {
+                subject: format!("You have a form to fill in from {practice}"),
+                lead: format!("You have a form to fill in from {practice}."),
+                action: "Fill it in".to_owned(),
+                note: "Sign in to the portal to fill it in securely.".to_owned(),
+                sms: "you have a form to fill in. Open it:".to_owned(),
             },
         }
     }

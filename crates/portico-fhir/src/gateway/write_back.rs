@@ -121,6 +121,28 @@ impl FhirGateway {
                 self.create("Task", &body, outbound::REFILL_SYSTEM, local_id)
                     .await
             }
+            OutboundWrite::FormResponse {
+                local_id,
+                patient,
+                response,
+            } => {
+                let body =
+                    outbound::form_response(local_id, patient, response).ok_or_else(|| {
+                        // Never retried: the stored answers will not change.
+                        EhrError::new(
+                            "EHR_FORM_UNREADABLE",
+                            "the stored QuestionnaireResponse is not a JSON object",
+                            false,
+                        )
+                    })?;
+                self.create(
+                    "QuestionnaireResponse",
+                    &body,
+                    outbound::FORM_RESPONSE_SYSTEM,
+                    local_id,
+                )
+                .await
+            }
             OutboundWrite::Demographics {
                 fhir_id,
                 expected_version,
