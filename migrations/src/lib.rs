@@ -29,6 +29,7 @@ mod m20261130_000021_billing;
 mod m20261205_000023_ehr_clinical;
 mod m20261205_000024_ehr_sync_rules;
 mod m20261205_000026_api_edges;
+mod m20261206_000033_home_readings;
 pub mod m20261212_000027_patient_search;
 mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000029_session_devices::Migration),
             Box::new(m20261213_000030_practice_phone::Migration),
             Box::new(m20261214_000031_audit_pending::Migration),
+            Box::new(m20261206_000033_home_readings::Migration),
         ]
     }
 }

@@ -1,6 +1,10 @@
 //! Portico's GraphQL schema. Modules mirror the domain areas of `portico-core`; `limits`
 //! and `error` hold what applies to every operation.
 
+// The merged root objects nest one level per area; their resolvers' futures outgrow the
+// default limit.
+#![recursion_limit = "256"]
+
 mod activation_throttle;
 mod adoption;
 mod api_keys;
@@ -33,6 +37,7 @@ mod passkeys;
 mod patients;
 mod permissions;
 mod proxies;
+mod readings;
 mod records;
 mod records_entry;
 mod refills;
@@ -76,6 +81,7 @@ pub struct Query(
     notifications::NotificationsQuery,
     scheduling::SchedulingQuery,
     refills::RefillsQuery,
+    readings::ReadingsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
     ehr::EhrQuery,
@@ -98,6 +104,7 @@ pub struct Mutation(
     branding::BrandingMutation,
     scheduling::SchedulingMutation,
     refills::RefillsMutation,
+    readings::ReadingsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,
     records_entry::RecordsMutation,
