@@ -404,6 +404,7 @@ async fn load_practice(
         first_chart.map(PatientId::from_uuid),
     )
     .await?;
+    crate::readings::demo::load(&tx, &actor, admin.id, DEMO_PHONE).await?;
     tx.commit().await?;
     Ok((tenant, secret))
 }

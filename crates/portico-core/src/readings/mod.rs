@@ -6,6 +6,7 @@
 //! the patient the practice's instruction ([`alerts`]).
 
 pub mod alerts;
+pub mod demo;
 pub mod kinds;
 pub mod record;
 pub mod thresholds;
