@@ -48,6 +48,7 @@ const MeQueryDoc = graphql(`
 const InboxPage = lazy(() => import("../inbox/InboxPage"));
 const ThreadPage = lazy(() => import("../inbox/ThreadPage"));
 const RefillsPage = lazy(() => import("../refills/RefillsPage"));
+const ReadingAlertsPage = lazy(() => import("../readings/ReadingAlertsPage"));
 const PatientsPage = lazy(() => import("../patients/PatientsPage"));
 const RegisterPatientPage = lazy(() => import("../patients/RegisterPatientPage"));
 const PracticesPage = lazy(() => import("../operator/PracticesPage"));
@@ -207,6 +208,7 @@ function Routes({ me }: { me: Me }) {
               { path: "inbox", element: <Page><InboxPage /></Page> },
               { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
               { path: "refills", element: <Page><RefillsPage /></Page> },
+              { path: "reading-alerts", element: <Page><ReadingAlertsPage /></Page> },
               { path: "patients", element: <Page><PatientsPage /></Page> },
               { path: "patients/new", element: <Page><RegisterPatientPage /></Page> },
               { path: "practices", element: <Page><PracticesPage /></Page> },
