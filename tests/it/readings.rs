@@ -285,6 +285,60 @@ async fn a_reading_beyond_the_practices_threshold_opens_one_alert_and_tells_the_
         1,
         "{all}"
     );
+
+    // Each step is in the chart's access log.
+    let log = gql(
+        &app,
+        &admin,
+        "query($p: ID) { auditEvents(patientId: $p) { action } }",
+        json!({ "p": chart }),
+    )
+    .await;
+    let actions: Vec<&str> = log["data"]["auditEvents"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in [
+        "reading.record",
+        "reading_alert.open",
+        "reading_alert.list",
+        "reading_alert.acknowledge",
+        "reading.list",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn readings_recorded_at_once_each_open_exactly_one_alert() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("readrace").await;
+    practice_threshold(&app, &admin).await;
+    let (alice, chart) = patient(&app, "readrace").await;
+    let (first, second, calm) = tokio::join!(
+        reading(&app, &alice, bp(&chart, 170.0, 90.0)),
+        reading(&app, &alice, bp(&chart, 175.0, 92.0)),
+        reading(&app, &alice, bp(&chart, 130.0, 80.0)),
+    );
+    for body in [&first, &second] {
+        assert_eq!(
+            body["data"]["recordReading"]["beyondThreshold"], true,
+            "{body}"
+        );
+    }
+    assert_eq!(calm["data"]["recordReading"]["beyondThreshold"], false);
+    let open = alerts(&app, &admin).await;
+    let mut values: Vec<f64> = open
+        .iter()
+        .map(|a| a["reading"]["value"].as_f64().unwrap())
+        .collect();
+    values.sort_by(f64::total_cmp);
+    assert_eq!(values, vec![170.0, 175.0], "{open:?}");
 }
 
 #[tokio::test]
