@@ -3,6 +3,11 @@
 //! threshold's instruction. The console lists open alerts beside the inbox and staff
 //! acknowledge them. An alert carries no values of its own: staff open the chart to see the
 //! reading, so nothing about the patient travels with it.
+//!
+//! A table of its own rather than a system message in a thread: an alert is acknowledged, not
+//! answered, it must be one per reading (a unique index does that; threads have no natural
+//! key), and putting the values in a thread would copy them into text the patient can read
+//! and reply under.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
