@@ -30,6 +30,7 @@ mod m20261205_000023_ehr_clinical;
 mod m20261205_000024_ehr_sync_rules;
 mod m20261205_000026_api_edges;
 mod m20261206_000032_patient_imports;
+mod m20261206_000033_home_readings;
 mod m20261206_000034_feedback;
 mod m20261206_000035_forms;
 pub mod m20261212_000027_patient_search;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000030_practice_phone::Migration),
             Box::new(m20261214_000031_audit_pending::Migration),
             Box::new(m20261206_000032_patient_imports::Migration),
+            Box::new(m20261206_000033_home_readings::Migration),
             Box::new(m20261206_000034_feedback::Migration),
             Box::new(m20261206_000035_forms::Migration),
         ]

@@ -62,6 +62,7 @@ mod portal;
 mod proxies;
 mod pubsub;
 mod read_path;
+mod readings;
 mod recalls;
 mod records;
 mod redis_restart;

@@ -48,6 +48,7 @@ const MeQueryDoc = graphql(`
 const InboxPage = lazy(() => import("../inbox/InboxPage"));
 const ThreadPage = lazy(() => import("../inbox/ThreadPage"));
 const RefillsPage = lazy(() => import("../refills/RefillsPage"));
+const ReadingAlertsPage = lazy(() => import("../readings/ReadingAlertsPage"));
 const PatientsPage = lazy(() => import("../patients/PatientsPage"));
 const RegisterPatientPage = lazy(() => import("../patients/RegisterPatientPage"));
 const ImportPatientsPage = lazy(() => import("../patients/ImportPatientsPage"));
@@ -209,6 +210,7 @@ function Routes({ me }: { me: Me }) {
               { path: "inbox", element: <Page><InboxPage /></Page> },
               { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
               { path: "refills", element: <Page><RefillsPage /></Page> },
+              { path: "reading-alerts", element: <Page><ReadingAlertsPage /></Page> },
               { path: "patients", element: <Page><PatientsPage /></Page> },
               { path: "patients/new", element: <Page><RegisterPatientPage /></Page> },
               { path: "patients/import", element: <Page><ImportPatientsPage /></Page> },

@@ -34,6 +34,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { to: "schedule", label: "Schedule", roles: ["practice_admin", "provider", "staff"] },
       { to: "inbox", label: "Inbox", roles: ["practice_admin", "provider", "staff"] },
       { to: "refills", label: "Refills", roles: ["practice_admin", "provider", "staff"] },
+      { to: "reading-alerts", label: "Reading alerts", roles: ["practice_admin", "provider", "staff"] },
       { to: "patients", label: "Patients", roles: ["practice_admin", "provider", "staff"] },
     ],
   },

@@ -11,6 +11,7 @@ import { problemsFrom, useOnce, zonedInstant } from "../practice/shared";
 import { roleOf, useConsole } from "../app/session";
 import { RestrictionForm } from "./RestrictionForm";
 import { ChartForms } from "./ChartForms";
+import { ChartReadings } from "../readings/ChartReadings";
 import { flagWords, rangeWords, valueWords } from "./results";
 import "./chart.css";
 
@@ -312,6 +313,8 @@ export default function ChartPage() {
         )}
         <RecordResultForm patientId={p.id} timeZone={zone} onRecorded={refresh} />
       </section>
+
+      <ChartReadings patientId={p.id} timeZone={zone} />
 
       <section aria-labelledby="medications-title" className="chart-section">
         <h2 id="medications-title">Medications</h2>

@@ -408,6 +408,7 @@ async fn load_practice(
     .await?;
     crate::feedback::demo::load(&tx, &demo_charts).await?;
     crate::forms::demo::load(&tx, &actor, first_chart.map(PatientId::from_uuid)).await?;
+    crate::readings::demo::load(&tx, &actor, admin.id, DEMO_PHONE).await?;
     tx.commit().await?;
     Ok((tenant, secret))
 }

@@ -43,6 +43,7 @@ pub mod ports;
 pub mod practice_status;
 pub mod proxies;
 pub mod pubsub;
+pub mod readings;
 pub mod records;
 pub mod recovery;
 pub mod refills;

@@ -57,6 +57,11 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("refills", "decide"),
     ("own_refills", "read"),
     ("own_refills", "write"),
+    ("readings", "read"),
+    ("readings", "acknowledge"),
+    ("readings", "manage"),
+    ("own_readings", "read"),
+    ("own_readings", "write"),
     ("ehr", "manage"),
     ("ehr", "review"),
     ("adoption", "read"),
@@ -75,6 +80,8 @@ const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("own_messages", "write"),
     ("own_refills", "read"),
     ("own_refills", "write"),
+    ("own_readings", "read"),
+    ("own_readings", "write"),
 ];
 
 /// Roles whose permissions a practice may change.

@@ -1,5 +1,5 @@
 //! Proxy access: a patient (or staff) lets another user of the practice act on a chart,
-//! within scopes (read, message, book, refills), until revoked or an end date.
+//! within scopes (read, message, book, refills, readings), until revoked or an end date.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, Set};
@@ -11,7 +11,7 @@ use crate::{
     entities::{patient, proxy_grant},
 };
 
-pub const SCOPES: [&str; 4] = ["read", "message", "book", "refills"];
+pub const SCOPES: [&str; 5] = ["read", "message", "book", "refills", "readings"];
 
 fn audit_access<'a>(action: &'a str, grant: &proxy_grant::Model) -> Access<'a> {
     Access {

@@ -215,6 +215,7 @@ impl ApiError {
                     "book" => "booking and changing visits",
                     "refills" => "asking for refills",
                     "message" => "messaging the care team",
+                    "readings" => "recording readings",
                     _ => "reading the record",
                 }
             ),

@@ -39,6 +39,7 @@ mod patient_imports;
 mod patients;
 mod permissions;
 mod proxies;
+mod readings;
 mod records;
 mod records_entry;
 mod refills;
@@ -83,6 +84,7 @@ pub struct Query(
     scheduling::SchedulingQuery,
     refills::RefillsQuery,
     feedback::FeedbackQuery,
+    readings::ReadingsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
     ehr::EhrQuery,
@@ -108,6 +110,7 @@ pub struct Mutation(
     scheduling::SchedulingMutation,
     refills::RefillsMutation,
     feedback::FeedbackMutation,
+    readings::ReadingsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,
     records_entry::RecordsMutation,

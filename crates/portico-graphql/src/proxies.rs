@@ -24,6 +24,8 @@ pub enum ProxyScope {
     Book,
     /// Ask for refills of the patient's medications.
     Refills,
+    /// Record the patient's home readings (blood pressure, glucose, ...).
+    Readings,
 }
 
 impl ProxyScope {
@@ -33,6 +35,7 @@ impl ProxyScope {
             Self::Message => "message",
             Self::Book => "book",
             Self::Refills => "refills",
+            Self::Readings => "readings",
         }
     }
 
@@ -42,6 +45,7 @@ impl ProxyScope {
             "message" => Some(Self::Message),
             "book" => Some(Self::Book),
             "refills" => Some(Self::Refills),
+            "readings" => Some(Self::Readings),
             _ => None,
         }
     }

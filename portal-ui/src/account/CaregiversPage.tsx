@@ -56,7 +56,7 @@ const Revoke = graphql(`
   }
 `);
 
-const SCOPES = ["READ", "MESSAGE", "BOOK", "REFILLS"] as const;
+const SCOPES = ["READ", "MESSAGE", "BOOK", "REFILLS", "READINGS"] as const;
 type ProxyScope = (typeof SCOPES)[number];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -208,6 +208,8 @@ export const es: Record<keyof typeof en, string> = {
   "account.caregivers.scope.BOOK.hint": "Hace, cambia o cancela citas por usted.",
   "account.caregivers.scope.REFILLS": "Pedir más medicamento",
   "account.caregivers.scope.REFILLS.hint": "Pide más de sus medicamentos.",
+  "account.caregivers.scope.READINGS": "Anotar mediciones en casa",
+  "account.caregivers.scope.READINGS.hint": "Anota por usted su presión arterial, azúcar en la sangre, peso y otras mediciones.",
   "account.caregivers.endsOn": "Fecha de fin (opcional)",
   "account.caregivers.endsOn.hint": "El acceso termina solo después de este día. Déjelo vacío para que siga hasta que usted lo quite.",
   "account.caregivers.endsOn.future": "Elija una fecha de fin después de hoy.",

@@ -206,6 +206,8 @@ export const en = {
   "account.caregivers.scope.BOOK.hint": "Book, move or cancel visits for you.",
   "account.caregivers.scope.REFILLS": "Ask for refills",
   "account.caregivers.scope.REFILLS.hint": "Ask for more of your medicines.",
+  "account.caregivers.scope.READINGS": "Add home readings",
+  "account.caregivers.scope.READINGS.hint": "Write down your blood pressure, blood sugar, weight and other readings for you.",
   "account.caregivers.endsOn": "End date (optional)",
   "account.caregivers.endsOn.hint": "Access stops by itself after this day. Leave it empty to keep access until you stop it.",
   "account.caregivers.endsOn.future": "Choose an end date after today.",

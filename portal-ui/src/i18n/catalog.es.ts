@@ -5,6 +5,7 @@ import * as errors from "../app/errorMessages.es";
 import * as home from "../home/messages.es";
 import * as booking from "../booking/messages.es";
 import * as records from "../records/messages.es";
+import * as readings from "../readings/messages.es";
 import * as messages from "../messages/messages.es";
 import * as account from "../account/messages.es";
 import * as passkeys from "../signin/messages.es";
@@ -17,6 +18,7 @@ export const es: Catalog = {
   ...home.es,
   ...booking.es,
   ...records.es,
+  ...readings.es,
   ...messages.es,
   ...account.es,
   ...passkeys.es,

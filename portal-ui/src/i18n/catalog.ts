@@ -7,6 +7,7 @@ import * as errors from "../app/errorMessages";
 import * as home from "../home/messages";
 import * as booking from "../booking/messages";
 import * as records from "../records/messages";
+import * as readings from "../readings/messages";
 import * as messages from "../messages/messages";
 import * as account from "../account/messages";
 import * as passkeys from "../signin/messages";
@@ -20,6 +21,7 @@ export const en = {
   ...home.en,
   ...booking.en,
   ...records.en,
+  ...readings.en,
   ...messages.en,
   ...account.en,
   ...passkeys.en,

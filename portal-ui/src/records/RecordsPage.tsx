@@ -30,6 +30,7 @@ const SECTIONS: { to: string; title: MessageId; line: MessageId }[] = [
   { to: "/records/problems", title: "records.problems.title", line: "records.index.problems" },
   { to: "/records/immunizations", title: "records.vaccines.title", line: "records.index.vaccines" },
   { to: "/records/emergency", title: "records.emergency.title", line: "records.index.emergency" },
+  { to: "/records/readings", title: "readings.title", line: "readings.index" },
 ];
 
 export default function RecordsPage() {

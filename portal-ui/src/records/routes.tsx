@@ -18,6 +18,7 @@ const ProblemsPage = lazy(() => import("./ListPages").then((m) => ({ default: m.
 const ImmunizationsPage = lazy(() => import("./ListPages").then((m) => ({ default: m.ImmunizationsPage })));
 const EmergencyPage = lazy(() => import("./EmergencyPage"));
 const SummaryPage = lazy(() => import("./SummaryPage"));
+const ReadingsPage = lazy(() => import("../readings/ReadingsPage"));
 
 function page(path: string, Page: LazyExoticComponent<ComponentType>): RouteObject {
   return {
@@ -46,6 +47,7 @@ export const routes: RouteObject[] = [
   page("records/emergency", EmergencyPage),
   page("records/summary", SummaryPage),
   page("refills", RefillsPage),
+  page("records/readings", ReadingsPage),
 ];
 
 export const publicRoutes: RouteObject[] = [];

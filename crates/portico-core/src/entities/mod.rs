@@ -57,6 +57,10 @@ pub mod recall_rule;
 pub mod recovery_code;
 pub mod refill_request;
 pub mod refresh_token;
+// Home readings and their thresholds and alerts.
+pub mod home_reading;
+pub mod reading_alert;
+pub mod reading_threshold;
 pub mod role_permission;
 pub mod schedule_block;
 pub mod signing_key;
