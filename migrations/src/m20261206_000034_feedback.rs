@@ -130,6 +130,6 @@ impl MigrationTrait for Migration {
         }
         postgres::tenant_table(manager, "feedback_invitations", "SELECT, INSERT, UPDATE").await?;
         postgres::tenant_table(manager, "feedback_responses", "SELECT, INSERT, UPDATE").await?;
-        Ok(())
+        crate::sqlite::length_guards(manager).await
     }
 }

@@ -129,6 +129,6 @@ impl MigrationTrait for Migration {
         for table in ["forms", "form_attachments", "form_requests"] {
             postgres::tenant_table(manager, table, "SELECT, INSERT, UPDATE, DELETE").await?;
         }
-        Ok(())
+        crate::sqlite::length_guards(manager).await
     }
 }
