@@ -522,3 +522,108 @@ async fn a_proxy_records_only_with_the_readings_scope() {
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["source"], "patient-reported");
 }
+
+/// A caregiver whose grant has `readings` but not `read` sees what is recorded on the chart,
+/// never the clinic's results (a glucose lab value is not theirs to read); the patient sees both.
+#[tokio::test]
+async fn a_proxy_with_only_the_readings_scope_sees_no_clinic_results() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("readonlyproxy").await;
+    let (alice, chart) = patient(&app, "readonlyproxy").await;
+    let (carer, _) = patient(&app, "readonlyproxy").await;
+    let body = gql(
+        &app,
+        &alice,
+        GRANT_PROXY,
+        json!({ "chart": chart, "email": carer.email, "scopes": ["READINGS"] }),
+    )
+    .await;
+    assert!(
+        body["data"]["grantProxyAccess"]["grant"].is_object(),
+        "{body}"
+    );
+    record(
+        &app,
+        &admin,
+        "recordObservation",
+        json!({ "patientId": chart, "status": "final", "code": "2339-0",
+            "display": "Glucose [Mass/volume] in Blood", "value": 131.0, "unit": "mg/dL",
+            "effectiveAt": (Utc::now() - Duration::days(3)).to_rfc3339() }),
+    )
+    .await;
+    let glucose = json!({ "patientId": chart, "kind": "GLUCOSE", "value": 140.0, "unit": "mg/dL" });
+    let done = reading(&app, &carer, glucose).await;
+    assert_eq!(
+        done["data"]["recordReading"]["reading"]["recordedByProxy"], true,
+        "{done}"
+    );
+
+    let by_carer = gql(
+        &app,
+        &carer,
+        HISTORY,
+        json!({ "patient": chart, "kind": "GLUCOSE" }),
+    )
+    .await;
+    let by_carer = &by_carer["data"]["homeReadings"];
+    assert_eq!(
+        by_carer["readings"].as_array().unwrap().len(),
+        1,
+        "{by_carer}"
+    );
+    assert_eq!(by_carer["clinicObservations"], json!([]), "{by_carer}");
+
+    let by_alice = gql(
+        &app,
+        &alice,
+        HISTORY,
+        json!({ "patient": chart, "kind": "GLUCOSE" }),
+    )
+    .await;
+    let by_alice = &by_alice["data"]["homeReadings"];
+    assert_eq!(
+        by_alice["readings"].as_array().unwrap().len(),
+        1,
+        "{by_alice}"
+    );
+    assert_eq!(
+        by_alice["clinicObservations"].as_array().unwrap().len(),
+        1,
+        "{by_alice}"
+    );
+}
+
+/// An alert on a restricted chart is listed to practice admins (and the chart's care team),
+/// not to front-desk staff who have not broken the glass.
+#[tokio::test]
+async fn alerts_on_a_restricted_chart_are_listed_only_to_those_who_may_open_it() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("readvip").await;
+    let (front_desk, _) = app.add_user("readvip", Role::Staff).await;
+    practice_threshold(&app, &admin).await;
+    let (alice, chart) = patient(&app, "readvip").await;
+    let (bob, bob_chart) = patient(&app, "readvip").await;
+    let restricted = gql(
+        &app,
+        &admin,
+        "mutation($i: SetChartRestrictionInput!) { setChartRestriction(input: $i) {
+            restriction { category } userErrors { field code } } }",
+        json!({ "i": { "patientId": chart, "category": "vip" } }),
+    )
+    .await;
+    assert_eq!(
+        restricted["data"]["setChartRestriction"]["restriction"]["category"], "vip",
+        "{restricted}"
+    );
+    for (who, on) in [(&alice, &chart), (&bob, &bob_chart)] {
+        let high = reading(&app, who, bp(on, 182.0, 95.0)).await;
+        assert_eq!(
+            high["data"]["recordReading"]["beyondThreshold"], true,
+            "{high}"
+        );
+    }
+    assert_eq!(alerts(&app, &admin).await.len(), 2);
+    let seen = alerts(&app, &front_desk).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["patientId"], json!(bob_chart));
+}

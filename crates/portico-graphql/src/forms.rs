@@ -286,8 +286,10 @@ impl Form {
     }
 }
 
-fn internal(err: portico_core::CoreError) -> async_graphql::Error {
-    tracing::error!(error = %err, "a stored form does not read back");
+fn internal(_err: portico_core::CoreError) -> async_graphql::Error {
+    // Not the parse error itself: serde_json quotes the text it stopped at, which here can
+    // be a patient's answer.
+    tracing::error!("a stored form does not read back");
     async_graphql::Error::new("INTERNAL")
 }
 

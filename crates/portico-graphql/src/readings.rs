@@ -394,6 +394,7 @@ impl ReadingsQuery {
                     alerts::list(
                         tx,
                         &caller.actor,
+                        &caller.viewer(),
                         pool,
                         include_acknowledged.unwrap_or(false),
                         limit,

@@ -394,7 +394,7 @@ pub fn counts_of(import: &patient_import::Model) -> BTreeMap<String, u64> {
 
 /// Starts the import of a previewed file without errors: its job is written to the outbox
 /// with the change. An import already queued, running or done is returned as it is (the
-/// same file twice creates nothing); a failed one is queued again. Returns the import and
+/// same file twice creates nothing); a failed one, or a running one gone stale, is queued again. Returns the import and
 /// whether a job was written.
 #[tracing::instrument(skip_all, err(level = "warn"), fields(tenant_id = %tx.tenant_id(), %id))]
 pub async fn start(
@@ -406,7 +406,11 @@ pub async fn start(
     if import.status == status::PREVIEWED && import.error_rows > 0 {
         return Err(has_errors(&import));
     }
-    if import.status != status::PREVIEWED && import.status != status::FAILED {
+    // A run whose worker died outright (no cut-off could mark it failed) stays `RUNNING`
+    // with no progress; once stale it may be started again, like a failed one.
+    let stale_before = Utc::now() - run::STALE_AFTER;
+    let stale = import.status == status::RUNNING && import.updated_at < stale_before;
+    if import.status != status::PREVIEWED && import.status != status::FAILED && !stale {
         return Ok((import, false));
     }
     let queued = tx
@@ -416,7 +420,15 @@ pub async fn start(
         .col_expr(Column::RowsDone, 0.into())
         .col_expr(Column::UpdatedAt, Utc::now().into())
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in([status::PREVIEWED, status::FAILED]))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::Status.is_in([status::PREVIEWED, status::FAILED]))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(Column::Status.eq(status::RUNNING))
+                        .add(Column::UpdatedAt.lt(stale_before)),
+                ),
+        )
         .exec(tx.conn())
         .await?;
     if queued.rows_affected == 1 {

@@ -9,10 +9,11 @@
 //! key), and putting the values in a thread would copy them into text the patient can read
 //! and reply under.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::OnConflict,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ use super::{Kind, Measure, thresholds};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
+    chart_access::{self, Viewer},
     entities::{appointment, care_team_pool, home_reading, reading_alert, reading_threshold},
 };
 
@@ -159,10 +161,14 @@ pub struct Listed {
 }
 
 /// The practice's alerts (open only, unless `include_acknowledged`; of one pool when given),
-/// oldest first, at most `limit`, each audited as a read of its chart.
+/// oldest first, at most `limit`, each audited as a read of its chart. An alert on a
+/// restricted chart is listed only to those who may open it: its care team and practice
+/// admins, or someone with a break-glass access in force (flagged in the audit); to others
+/// it is left out, as the chart's readings would be.
 pub async fn list(
     tx: &TenantTx,
     actor: &Actor,
+    viewer: &Viewer,
     pool: Option<Uuid>,
     include_acknowledged: bool,
     limit: u64,
@@ -178,15 +184,48 @@ pub async fn list(
     if let Some(pool) = pool {
         query = query.filter(reading_alert::Column::PoolId.eq(pool));
     }
-    let alerts = query.all(tx.conn()).await?;
+    let found = query.all(tx.conn()).await?;
+    let mut sight: HashMap<Uuid, Option<Option<Uuid>>> = HashMap::new();
+    let mut alerts = Vec::with_capacity(found.len());
+    let mut glass_accesses = Vec::new();
+    for alert in found {
+        let seen = match sight.get(&alert.patient_id) {
+            Some(seen) => *seen,
+            None => {
+                let seen = sight_of(tx, viewer, alert.patient_id).await?;
+                sight.insert(alert.patient_id, seen);
+                seen
+            }
+        };
+        match seen {
+            None => continue,
+            Some(Some(glass)) => glass_accesses.push((glass, alert.clone())),
+            Some(None) => {}
+        }
+        alerts.push(alert);
+    }
     let ids: Vec<Uuid> = alerts.iter().map(|a| a.reading_id).collect();
     let readings = tx
         .find::<home_reading::Entity>()
         .filter(home_reading::Column::Id.is_in(ids))
         .all(tx.conn())
         .await?;
+    for (glass, alert) in &glass_accesses {
+        audit::record(
+            tx,
+            &actor.clone().with_break_glass(Some(*glass)),
+            Access {
+                action: "reading_alert.list",
+                resource_type: "ReadingAlert",
+                resource_id: Some(alert.id),
+                patient_id: Some(alert.patient_id),
+            },
+        )
+        .await?;
+    }
     let accesses: Vec<Access<'static>> = alerts
         .iter()
+        .filter(|a| !glass_accesses.iter().any(|(_, g)| g.id == a.id))
         .map(|a| Access {
             action: "reading_alert.list",
             resource_type: "ReadingAlert",
@@ -221,11 +260,37 @@ pub async fn acknowledge(
     if alert.status == ACKNOWLEDGED {
         return Ok(alert);
     }
-    let mut change: reading_alert::ActiveModel = alert.into();
-    change.status = Set(ACKNOWLEDGED.to_owned());
-    change.acknowledged_by = Set(Some(user));
-    change.acknowledged_at = Set(Some(now));
-    let alert = change.update(tx.conn()).await?;
-    record(tx, actor, "reading_alert.acknowledge", &alert).await?;
+    // Conditional on the alert still being open: of two staff acknowledging at once, one
+    // changes it (and is audited); the other gets it as the first left it.
+    let changed = tx
+        .update::<reading_alert::Entity>()
+        .col_expr(reading_alert::Column::Status, ACKNOWLEDGED.into())
+        .col_expr(reading_alert::Column::AcknowledgedBy, Some(user).into())
+        .col_expr(reading_alert::Column::AcknowledgedAt, Some(now).into())
+        .filter(reading_alert::Column::Id.eq(id))
+        .filter(reading_alert::Column::Status.ne(ACKNOWLEDGED))
+        .exec(tx.conn())
+        .await?;
+    let alert = tx
+        .find::<reading_alert::Entity>()
+        .filter(reading_alert::Column::Id.eq(id))
+        .one(tx.conn())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if changed.rows_affected == 1 {
+        record(tx, actor, "reading_alert.acknowledge", &alert).await?;
+    }
     Ok(alert)
+}
+
+/// Whether `viewer` may see a chart's alerts in the list: `None` when not (restricted, no
+/// break-glass access in force), `Some(None)` when openly, `Some(Some(access))` through a
+/// break-glass access.
+async fn sight_of(tx: &TenantTx, viewer: &Viewer, chart: Uuid) -> CoreResult<Option<Option<Uuid>>> {
+    if !chart_access::needs_break_glass(tx, viewer, chart).await? {
+        return Ok(Some(None));
+    }
+    Ok(chart_access::active_break_glass(tx, viewer.user_id, chart)
+        .await?
+        .map(|access| Some(access.id)))
 }

@@ -28,15 +28,23 @@ pub const PROXY_SCOPE: &str = "readings";
 /// Where every reading of this area comes from.
 pub const PATIENT_REPORTED: &str = "patient-reported";
 
+/// A chart opened for its readings, and whether the viewer may also see the clinic's results.
+pub struct ReadingsChart {
+    pub chart: OpenChart,
+    /// False for a caregiver whose grant has `readings` but not `read`: they see what is
+    /// recorded, never the clinic's results (a glucose lab value is not theirs to read).
+    pub with_clinic: bool,
+}
+
 /// The chart whose readings `viewer` may see: as for any record (own chart, a proxy with
-/// `read`, staff), or through a proxy grant with `readings`, which lets its holder see what
-/// they record.
+/// `read`, staff), or through a proxy grant with `readings`, which lets its holder see the
+/// readings only.
 pub async fn chart_for_listing(
     tx: &TenantTx,
     viewer: &Viewer,
     patient: PatientId,
-) -> CoreResult<OpenChart> {
-    match chart_access::open(tx, viewer, patient, Purpose::Read).await {
+) -> CoreResult<ReadingsChart> {
+    let chart = match chart_access::open(tx, viewer, patient, Purpose::Read).await {
         Err(CoreError::NotFound) if viewer.role == Role::Patient => {
             let chart = tx
                 .find::<patient::Entity>()
@@ -45,17 +53,23 @@ pub async fn chart_for_listing(
                 .await?
                 .ok_or(CoreError::NotFound)?;
             if crate::proxies::allows(tx, viewer.user_id, chart.id, PROXY_SCOPE).await? {
-                Ok(OpenChart {
-                    chart,
-                    relationship: Relationship::Proxy,
-                    break_glass: None,
-                })
-            } else {
-                Err(CoreError::NotFound)
+                return Ok(ReadingsChart {
+                    chart: OpenChart {
+                        chart,
+                        relationship: Relationship::Proxy,
+                        break_glass: None,
+                    },
+                    with_clinic: false,
+                });
             }
+            return Err(CoreError::NotFound);
         }
-        other => other,
-    }
+        other => other?,
+    };
+    Ok(ReadingsChart {
+        chart,
+        with_clinic: true,
+    })
 }
 
 /// One kind's history on a chart: the patient's readings and the clinic's results of the
@@ -70,9 +84,10 @@ pub struct History {
 pub async fn history(
     tx: &TenantTx,
     actor: &Actor,
-    chart: &OpenChart,
+    opened: &ReadingsChart,
     kind: Option<Kind>,
 ) -> CoreResult<History> {
+    let chart = &opened.chart;
     let mut query = tx
         .find::<home_reading::Entity>()
         .filter(home_reading::Column::PatientId.eq(chart.id()))
@@ -95,6 +110,13 @@ pub async fn history(
             .copied()
             .collect(),
     };
+    if !opened.with_clinic {
+        crate::records::audit(tx, actor, chart, "reading.list", "HomeReading", None).await?;
+        return Ok(History {
+            readings: with_alerts(readings, alerts),
+            clinic: Vec::new(),
+        });
+    }
     let clinic = tx
         .find::<observation::Entity>()
         .filter(observation::Column::PatientId.eq(chart.id()))
@@ -106,13 +128,21 @@ pub async fn history(
         .await?;
     crate::records::audit(tx, actor, chart, "reading.list", "HomeReading", None).await?;
     Ok(History {
-        readings: readings
-            .into_iter()
-            .map(|r| {
-                let alert = alerts.iter().find(|a| a.reading_id == r.id).cloned();
-                (r, alert)
-            })
-            .collect(),
+        readings: with_alerts(readings, alerts),
         clinic,
     })
+}
+
+/// Each reading with the alert it opened, if any.
+fn with_alerts(
+    readings: Vec<home_reading::Model>,
+    alerts: Vec<reading_alert::Model>,
+) -> Vec<(home_reading::Model, Option<reading_alert::Model>)> {
+    readings
+        .into_iter()
+        .map(|r| {
+            let alert = alerts.iter().find(|a| a.reading_id == r.id).cloned();
+            (r, alert)
+        })
+        .collect()
 }
