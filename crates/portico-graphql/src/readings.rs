@@ -407,7 +407,7 @@ impl ReadingsQuery {
             .into_iter()
             .map(|l| ReadingAlert {
                 alert: l.alert,
-                reading: Some(l.reading),
+                reading: l.reading,
             })
             .collect())
     }

@@ -157,14 +157,15 @@ async fn record(
 #[derive(Clone, Debug)]
 pub struct Listed {
     pub alert: reading_alert::Model,
-    pub reading: home_reading::Model,
+    /// `None` on a restricted chart the viewer may not open without breaking the glass.
+    pub reading: Option<home_reading::Model>,
 }
 
 /// The practice's alerts (open only, unless `include_acknowledged`; of one pool when given),
-/// oldest first, at most `limit`, each audited as a read of its chart. An alert on a
-/// restricted chart is listed only to those who may open it: its care team and practice
-/// admins, or someone with a break-glass access in force (flagged in the audit); to others
-/// it is left out, as the chart's readings would be.
+/// oldest first, at most `limit`, each audited as a read of its chart. On a restricted
+/// chart, the reading is shown only to those who may open it (its care team and practice
+/// admins, or someone with a break-glass access in force, flagged in the audit); others see
+/// the alert without it, so it is still worked: they break the glass to read it.
 pub async fn list(
     tx: &TenantTx,
     actor: &Actor,
@@ -188,6 +189,7 @@ pub async fn list(
     let mut sight: HashMap<Uuid, Option<Option<Uuid>>> = HashMap::new();
     let mut alerts = Vec::with_capacity(found.len());
     let mut glass_accesses = Vec::new();
+    let mut hidden = Vec::new();
     for alert in found {
         let seen = match sight.get(&alert.patient_id) {
             Some(seen) => *seen,
@@ -198,7 +200,7 @@ pub async fn list(
             }
         };
         match seen {
-            None => continue,
+            None => hidden.push(alert.id),
             Some(Some(glass)) => glass_accesses.push((glass, alert.clone())),
             Some(None) => {}
         }
@@ -238,6 +240,7 @@ pub async fn list(
         .into_iter()
         .filter_map(|alert| {
             let reading = readings.iter().find(|r| r.id == alert.reading_id)?.clone();
+            let reading = (!hidden.contains(&alert.id)).then_some(reading);
             Some(Listed { alert, reading })
         })
         .collect())
@@ -283,7 +286,7 @@ pub async fn acknowledge(
     Ok(alert)
 }
 
-/// Whether `viewer` may see a chart's alerts in the list: `None` when not (restricted, no
+/// Whether `viewer` may see a chart's readings in the list: `None` when not (restricted, no
 /// break-glass access in force), `Some(None)` when openly, `Some(Some(access))` through a
 /// break-glass access.
 async fn sight_of(tx: &TenantTx, viewer: &Viewer, chart: Uuid) -> CoreResult<Option<Option<Uuid>>> {
