@@ -62,5 +62,9 @@ test("a patient records a blood pressure, sees it charted as theirs, and is told
   await expect(page.getByRole("table").locator("tbody tr").first()).toContainText("Usted lo anotó");
   await expectAccessible(page, testInfo, "readings-360-es");
   await screenshot(page, "readings-360-es");
+  // Back to English: the choice is kept on Avery's account, and the journeys after this one
+  // read the portal in English.
+  await page.getByLabel("Idioma").selectOption("en");
+  await expect(page.getByRole("heading", { level: 1, name: "Home readings" })).toBeVisible();
   await context.close();
 });
