@@ -87,6 +87,15 @@ impl CoreError {
         }
     }
 
+    /// Portico's own failure (the database, an adapter, a bug), not a refusal of the
+    /// caller: logged, never explained to them.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Self::ReadOnly | Self::Adapter { .. } | Self::Database(_)
+        )
+    }
+
     /// The stable machine code for this error.
     pub fn code(&self) -> &'static str {
         match self {

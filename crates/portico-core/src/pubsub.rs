@@ -44,8 +44,11 @@ impl PubSub for LocalPubSub {
             loop {
                 match rx.recv().await {
                     Ok(msg) => return Some((msg, rx)),
-                    // A slow subscriber skips what it missed rather than ending.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    // A slow subscriber skips what it missed rather than ending; said, since
+                    // its browser shows less than happened until it reloads.
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "live subscriber fell behind; events skipped");
+                    }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 }
             }

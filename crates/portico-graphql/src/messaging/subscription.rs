@@ -3,6 +3,12 @@
 //! under its own access rules, so a patient never receives an internal note or another
 //! chart's thread, whichever instance the event came from. The stream ends when the token it
 //! was opened with expires.
+//!
+//! A subscriber that falls behind (a busy practice's inbox, a loaded database) catches up in
+//! batches: the events waiting are checked together, with one session check and one read and
+//! one write transaction for the lot, and a few batches are checked at once, delivered in
+//! order. One event at a time, each a dozen round trips, a staff member's stream fell ever
+//! further behind a practice's messages on a loaded machine.
 
 use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
 use chrono::Utc;
@@ -11,7 +17,7 @@ use portico_core::{
     TenantTx,
     audit::Actor,
     chart_access::Viewer,
-    entities::message_thread,
+    entities::{care_team_pool, message_thread},
     identity::SessionClaims,
     messaging::{
         self, access,
@@ -28,6 +34,11 @@ use super::{
     scope::READ,
 };
 use crate::{Services, context::ContextExt, global_id, run::Run};
+
+/// The most waiting events checked together.
+const LIVE_BATCH: usize = 16;
+/// Batches one subscriber checks at once (each on a pooled connection of its own).
+const LIVE_CONCURRENCY: usize = 4;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ThreadEventKind {
@@ -57,39 +68,51 @@ struct Listener {
     charts: Option<Vec<Uuid>>,
 }
 
-/// What one event comes to for one subscriber.
+/// What a batch of events comes to for one subscriber.
 enum Step {
     Deliver(Box<ThreadUpdate>),
-    Skip,
     /// Signed out, revoked or disabled since subscribing: the stream ends.
     End,
 }
 
+/// An update built in the read, with what its delivery records as read.
+type Built = (ThreadUpdate, message_thread::Model, Actor);
+
 impl Listener {
-    async fn step(&self, bytes: Vec<u8>) -> Step {
-        let Some(event) = ThreadEvent::decode(&bytes) else {
-            return Step::Skip;
-        };
-        if self.only.is_some_and(|t| t != event.thread_id)
+    /// Whether `event` may concern this subscriber, told without the database.
+    fn concerns(&self, event: &ThreadEvent) -> bool {
+        !(self.only.is_some_and(|t| t != event.thread_id)
             || self
                 .charts
                 .as_ref()
                 .is_some_and(|charts| !charts.contains(&event.patient_id))
-            || (event.internal && self.charts.is_some())
-        {
-            return Step::Skip;
+            || (event.internal && self.charts.is_some()))
+    }
+
+    /// The updates `batch` (in its order) comes to for this subscriber; `End` when the
+    /// session is over.
+    async fn steps(&self, batch: Vec<Vec<u8>>) -> Vec<Step> {
+        let events: Vec<ThreadEvent> = batch
+            .iter()
+            .filter_map(|bytes| ThreadEvent::decode(bytes))
+            .filter(|event| self.concerns(event))
+            .collect();
+        if events.is_empty() {
+            return Vec::new();
         }
         match self.still_signed_in().await {
             Some(true) => {}
-            Some(false) => return Step::End,
-            None => return Step::Skip,
+            Some(false) => return vec![Step::End],
+            None => return Vec::new(),
         }
-        match self.update(&event).await {
-            Ok(Some(update)) => Step::Deliver(Box::new(update)),
-            Ok(None) => Step::Skip,
+        match self.updates(&events).await {
+            Ok(updates) => updates
+                .into_iter()
+                .map(|update| Step::Deliver(Box::new(update)))
+                .collect(),
             Err(e) => {
-                tracing::warn!(error = %e, "live update not delivered");
-                Step::Skip
+                tracing::warn!(error = %e, events = events.len(), "live updates not delivered");
+                Vec::new()
             }
         }
     }
@@ -124,21 +147,31 @@ impl Listener {
         }
     }
 
-    /// The update as this subscriber may see it: checked and built in a read, then recorded
-    /// as read only when it is delivered (a short write).
-    async fn update(&self, event: &ThreadEvent) -> portico_core::CoreResult<Option<ThreadUpdate>> {
+    /// The updates as this subscriber may see them: checked and built in one read, then
+    /// recorded as read in one short write when they are delivered.
+    async fn updates(&self, events: &[ThreadEvent]) -> portico_core::CoreResult<Vec<ThreadUpdate>> {
         let built = self
-            .within(Access::Read, async |tx| self.build(tx, event).await)
+            .within(Access::Read, async |tx| {
+                let all_pools = pools::list(tx, true).await?;
+                let mut built = Vec::with_capacity(events.len());
+                for event in events {
+                    built.extend(self.build(tx, event, &all_pools).await?);
+                }
+                Ok(built)
+            })
             .await?;
-        let Some((update, thread, actor)) = built else {
-            return Ok(None);
-        };
+        if built.is_empty() {
+            return Ok(Vec::new());
+        }
         // Every delivered update shows the thread (and maybe a message): audited like a read.
         self.within(Access::Write, async |tx| {
-            messages::record_read(tx, &actor, &thread).await
+            for (_, thread, actor) in &built {
+                messages::record_read(tx, actor, thread).await?;
+            }
+            Ok(())
         })
         .await?;
-        Ok(Some(update))
+        Ok(built.into_iter().map(|(update, ..)| update).collect())
     }
 
     /// Runs `work` in a transaction of the subscriber's practice and ends it, as the runner
@@ -163,11 +196,14 @@ impl Listener {
         &self,
         tx: &TenantTx,
         event: &ThreadEvent,
-    ) -> portico_core::CoreResult<Option<(ThreadUpdate, message_thread::Model, Actor)>> {
-        // Not a participant (any more): not a word, not even that something happened.
-        let Ok((thread, participant)) = access::open(tx, &self.viewer, event.thread_id).await
-        else {
-            return Ok(None);
+        all_pools: &[care_team_pool::Model],
+    ) -> portico_core::CoreResult<Option<Built>> {
+        // Not a participant (any more): not a word, not even that something happened. Any
+        // other failure (the database) is an error the caller logs, not a silent skip.
+        let (thread, participant) = match access::open(tx, &self.viewer, event.thread_id).await {
+            Ok(opened) => opened,
+            Err(e) if !e.is_internal() => return Ok(None),
+            Err(e) => return Err(e),
         };
         let actor = self.actor.clone().with_break_glass(participant.break_glass);
         let message = match (event.kind, event.message_id) {
@@ -180,11 +216,10 @@ impl Listener {
             _ => None,
         };
         let marks = reads::marks(tx, &[thread.id], participant.user_id).await?;
-        let all_pools = pools::list(tx, true).await?;
         let target = messaging::response_target(&self.tenant.tenant);
         let view = MessageThread::many(
             vec![thread.clone()],
-            &all_pools,
+            all_pools,
             &marks,
             participant.side,
             target,
@@ -266,15 +301,18 @@ impl MessagingSubscription {
         };
         Ok(events
             .take_until(expiry)
-            .then(move |bytes| {
+            .ready_chunks(LIVE_BATCH)
+            .map(move |batch| {
                 let listener = listener.clone();
-                async move { listener.step(bytes).await }
+                async move { listener.steps(batch).await }
             })
+            .buffered(LIVE_CONCURRENCY)
+            .flat_map(futures::stream::iter)
             .take_while(|step| std::future::ready(!matches!(step, Step::End)))
             .filter_map(|step| {
                 std::future::ready(match step {
                     Step::Deliver(update) => Some(*update),
-                    Step::Skip | Step::End => None,
+                    Step::End => None,
                 })
             }))
     }
