@@ -167,6 +167,7 @@ async fn implausible_values_wrong_units_and_future_times_are_refused_and_nothing
     let admin = app.practice_admin("readbad").await;
     let (alice, chart) = patient(&app, "readbad").await;
     let future = (Utc::now() + Duration::hours(2)).to_rfc3339();
+    let long_ago = (Utc::now() - Duration::days(400)).to_rfc3339();
     let cases = [
         (bp(&chart, 400.0, 80.0), "value", "READING_OUT_OF_RANGE"),
         (bp(&chart, 120.0, 20.0), "diastolic", "READING_OUT_OF_RANGE"),
@@ -214,6 +215,12 @@ async fn implausible_values_wrong_units_and_future_times_are_refused_and_nothing
                 "takenAt": future }),
             "takenAt",
             "READING_IN_FUTURE",
+        ),
+        (
+            json!({ "patientId": chart, "kind": "WEIGHT", "value": 70.0, "unit": "kg",
+                "takenAt": long_ago }),
+            "takenAt",
+            "READING_TOO_OLD",
         ),
     ];
     for (input, field, code) in cases {
@@ -373,6 +380,35 @@ async fn a_patients_own_threshold_replaces_the_practices_for_that_kind() {
         "Rest and measure again in an hour."
     );
     assert_eq!(alerts(&app, &admin).await.len(), 2);
+
+    // Alice's own thresholds are part of her chart: listing them is in her access log.
+    let listed = gql(
+        &app,
+        &admin,
+        "query($p: ID) { readingThresholds(patientId: $p) { kind measure high } }",
+        json!({ "p": alice_chart }),
+    )
+    .await;
+    assert_eq!(
+        listed["data"]["readingThresholds"],
+        json!([{ "kind": "BLOOD_PRESSURE", "measure": "SYSTOLIC", "high": 180.0 }]),
+        "{listed}"
+    );
+    let log = gql(
+        &app,
+        &admin,
+        "query($p: ID) { auditEvents(patientId: $p) { action } }",
+        json!({ "p": alice_chart }),
+    )
+    .await;
+    assert!(
+        log["data"]["auditEvents"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{log}"))
+            .iter()
+            .any(|e| e["action"] == "reading_threshold.list"),
+        "{log}"
+    );
 }
 
 #[tokio::test]

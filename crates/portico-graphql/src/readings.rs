@@ -364,7 +364,18 @@ impl ReadingsQuery {
             .run(
                 Need::to("readings", "read"),
                 Access::Read,
-                async |tx, _caller| thresholds::list(tx, patient).await,
+                async |tx, caller| match patient {
+                    Some(patient) => {
+                        thresholds::list_for_chart(
+                            tx,
+                            &caller.viewer(),
+                            &caller.actor,
+                            PatientId::from_uuid(patient),
+                        )
+                        .await
+                    }
+                    None => thresholds::list(tx, None).await,
+                },
             )
             .await?;
         Ok(found.into_iter().map(ReadingThreshold::from).collect())

@@ -75,7 +75,7 @@ const UNIT_WORDS: Record<string, string> = { "mm[Hg]": "mmHg", "[lb_av]": "lb", 
 const unitWord = (unit: string) => UNIT_WORDS[unit] ?? unit;
 
 /** The codes whose words the page has; any other falls back to the general sentence. */
-const CODES = ["READING_OUT_OF_RANGE", "READING_UNIT", "READING_IN_FUTURE", "READING_DIASTOLIC_REQUIRED"];
+const CODES = ["READING_OUT_OF_RANGE", "READING_UNIT", "READING_IN_FUTURE", "READING_TOO_OLD", "READING_DIASTOLIC_REQUIRED"];
 
 type History = PortalHomeReadingsQuery["homeReadings"];
 

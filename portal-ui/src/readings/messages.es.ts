@@ -31,6 +31,7 @@ export const es: Record<keyof typeof en, string> = {
   "readings.error.READING_OUT_OF_RANGE": "Este número no parece correcto. Revíselo y escríbalo de nuevo.",
   "readings.error.READING_UNIT": "Elija una de las unidades que se muestran.",
   "readings.error.READING_IN_FUTURE": "Una medición no puede ser del futuro.",
+  "readings.error.READING_TOO_OLD": "Una medición se anota dentro del año en que se tomó.",
   "readings.error.READING_DIASTOLIC_REQUIRED": "Escriba también el número de abajo.",
   "readings.error.other": "No se pudo guardar esta medición. Revísela e intente de nuevo.",
   "readings.history": "Sus mediciones de {kind}",

@@ -29,6 +29,7 @@ export const en = {
   "readings.error.READING_OUT_OF_RANGE": "This number does not look right. Check it and enter it again.",
   "readings.error.READING_UNIT": "Choose one of the units shown.",
   "readings.error.READING_IN_FUTURE": "A reading cannot be taken in the future.",
+  "readings.error.READING_TOO_OLD": "A reading is entered within a year of when it was taken.",
   "readings.error.READING_DIASTOLIC_REQUIRED": "Enter the bottom number too.",
   "readings.error.other": "This reading could not be saved. Check it and try again.",
   "readings.history": "Your {kind} readings",

@@ -16,6 +16,10 @@ use crate::{
 
 /// A device's clock may run a little ahead of ours; beyond this a reading is in the future.
 const CLOCK_SKEW: Duration = Duration::minutes(5);
+/// How far back a reading may be entered: a log kept at home, typed in later, is welcome; an
+/// older date is a mistyped year, and it would chart a reading among years-old results and
+/// could open an alert about a value long past.
+const OLDEST: Duration = Duration::days(366);
 
 #[derive(Clone, Debug)]
 pub struct NewReading {
@@ -81,6 +85,13 @@ pub fn checked(input: &NewReading, now: DateTime<Utc>) -> CoreResult<(f64, Optio
             "takenAt",
             "READING_IN_FUTURE",
             "a reading cannot be taken in the future",
+        ));
+    }
+    if input.taken_at < now - OLDEST {
+        return Err(CoreError::invalid(
+            "takenAt",
+            "READING_TOO_OLD",
+            "a reading is entered within a year of when it was taken",
         ));
     }
     Ok((value, diastolic))

@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::{Kind, Measure};
 use crate::{
-    CoreError, CoreResult, TenantTx,
+    CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
+    chart_access::{self, Purpose, Viewer},
     entities::{patient, reading_threshold},
 };
 
@@ -137,7 +138,13 @@ pub async fn set(
                 created_at: Set(now),
                 updated_at: Set(now),
             };
-            ("reading_threshold.create", row.insert(tx.conn()).await?)
+            // Two first settings of one threshold at once: one is created, the other told to
+            // try again (it will then update it).
+            let created = row
+                .insert(tx.conn())
+                .await
+                .map_err(|e| CoreError::unique_as(e, CoreError::Conflict { field: "measure" }))?;
+            ("reading_threshold.create", created)
         }
     };
     record(tx, actor, action, saved.id, saved.patient_id).await?;
@@ -162,6 +169,28 @@ async fn record(
         },
     )
     .await
+}
+
+/// A patient's own thresholds, as `viewer` may see their chart (a restricted chart needs the
+/// glass broken): they are part of the chart, so reading them is audited against it.
+pub async fn list_for_chart(
+    tx: &TenantTx,
+    viewer: &Viewer,
+    actor: &Actor,
+    patient: PatientId,
+) -> CoreResult<Vec<reading_threshold::Model>> {
+    let chart = chart_access::open(tx, viewer, patient, Purpose::Read).await?;
+    let found = list(tx, Some(patient.as_uuid())).await?;
+    crate::records::audit(
+        tx,
+        actor,
+        &chart,
+        "reading_threshold.list",
+        "ReadingThreshold",
+        None,
+    )
+    .await?;
+    Ok(found)
 }
 
 /// The practice's thresholds, or (with `patient`) that patient's own, by kind and measure.
