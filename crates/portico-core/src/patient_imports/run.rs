@@ -74,6 +74,7 @@ pub async fn import(
         .one(tx.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
+    plan_each_check(tx).await?;
     let existing = existing(tx).await?;
     let mut pending: Vec<patient::ActiveModel> = Vec::with_capacity(CHUNK);
     let mut terms: Vec<term::ActiveModel> = Vec::new();
@@ -138,6 +139,25 @@ pub async fn import(
         skipped: findings.already_here,
         rows_total: findings.rows_total,
     }))
+}
+
+/// On PostgreSQL, has every statement of the import's transaction planned for the table as
+/// it is then. A name term's foreign-key check is a cached query whose generic plan is made
+/// once per connection, from the size the charts table had then: made while it looked empty,
+/// it scanned the practice's every chart by an index on the practice alone for each term,
+/// and an import slowed as it grew (50,000 rows took minutes, the time going into those
+/// checks). Planned each time, it finds the chart by its key.
+async fn plan_each_check(tx: &TenantTx) -> CoreResult<()> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    if tx.conn().get_database_backend() == DbBackend::Postgres {
+        tx.conn()
+            .execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SET LOCAL plan_cache_mode = force_custom_plan",
+            ))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Marks the import done, in its transaction (after its progress writer has stopped: on
