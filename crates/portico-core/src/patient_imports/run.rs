@@ -11,7 +11,10 @@ use super::{Findings, Walker, count, existing, find, json, status};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Actor},
-    entities::{patient, patient_import, patient_import_file, patient_search_term as term},
+    entities::{
+        patient, patient_import, patient_import_chart, patient_import_file,
+        patient_search_term as term,
+    },
     patient_search,
     patients::{self, NewPatient},
 };
@@ -126,6 +129,7 @@ pub async fn import(
         return Ok(Err(findings));
     }
     flush(tx, &mut pending, &mut terms).await?;
+    note_charts(tx, import.id, &created).await?;
     let actor = import.created_by.map_or_else(Actor::system, Actor::user);
     // Collected first: an iterator over the ids held across the await would make the
     // job's future `Send` only for one lifetime (a rustc limitation the worker trips on).
@@ -174,6 +178,24 @@ async fn flush(
     while !terms.is_empty() {
         let take = terms.len().min(TERMS_CHUNK);
         tx.insert_many(terms.drain(..take))
+            .exec_without_returning(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Notes which charts the import created, so an invitation campaign can target them.
+async fn note_charts(tx: &TenantTx, import: Uuid, created: &[Uuid]) -> CoreResult<()> {
+    for chunk in created.chunks(TERMS_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|&patient| patient_import_chart::ActiveModel {
+                tenant_id: Set(tx.tenant_id().as_uuid()),
+                id: Set(Uuid::now_v7()),
+                import_id: Set(import),
+                patient_id: Set(patient),
+            });
+        tx.insert_many(rows)
             .exec_without_returning(tx.conn())
             .await?;
     }
