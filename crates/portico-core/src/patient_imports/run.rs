@@ -1,7 +1,8 @@
 //! Running an import (the job `startPatientImport` queues): claimed once, whichever worker
 //! gets the job first; every row checked again against the practice's charts as they are
-//! now; every new chart, its name terms and its audit event written in the one transaction
-//! the job commits, in chunks of a few hundred rows per statement.
+//! now; every new chart, its name terms, its audit event and its note as this import's (an
+//! invitation campaign's audience) written in the one transaction the job commits, in
+//! chunks of a few hundred rows per statement.
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, QueryFilter, Set};
