@@ -192,11 +192,10 @@ async fn follow_ups_stop_once_a_patient_activates_and_each_step_goes_once_withou
                 "password": "saffron window meadow" }),
         )
         .await;
-    assert!(
-        activated["data"]["activatePatientAccount"]["session"]["accessToken"].is_string(),
-        "{activated}"
-    );
-
+    let token = activated["data"]["activatePatientAccount"]["session"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{activated}"))
+        .to_owned();
     // Not before the third day; then Ben's first follow-up only.
     assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(2)).await, 0);
     assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(3)).await, 1);
@@ -230,7 +229,55 @@ async fn follow_ups_stop_once_a_patient_activates_and_each_step_goes_once_withou
     assert_eq!(f["recipients"], 2, "{f}");
     assert_eq!(f["invited"], 2, "{f}");
     assert_eq!(f["activated"], 1, "{f}");
+    // Activating and signing in are not yet using the portal; opening her chart is.
+    assert_eq!(f["firstPortalAction"], 0, "{f}");
+    let (_, read) = app
+        .gql_as(
+            "cmpone",
+            &token,
+            "query($id: ID!) { patient(id: $id) { id } }",
+            json!({ "id": gid("Patient", ana) }),
+        )
+        .await;
+    assert!(read["data"]["patient"]["id"].is_string(), "{read}");
+    let f = funnel(&app, &admin).await;
+    assert_eq!(f["firstPortalAction"], 1, "{f}");
     assert_eq!(f["firstOnlineBooking"], 0, "{f}");
+
+    // Ben joins late with his first invitation's code, which still works; then his latest
+    // code is refused like any used one, and makes no second account.
+    let ben_codes: Vec<String> = to(&sent, ben, "email")
+        .iter()
+        .map(|m| code_in(&m.payload))
+        .collect();
+    let activate = |code: &str, email: &str| {
+        json!({ "code": code, "dob": "1980-01-02", "email": email,
+            "password": "saffron window meadow" })
+    };
+    let (_, first) = app
+        .gql_status(
+            Some("cmpone"),
+            ACTIVATE,
+            activate(&ben_codes[0], "ben@example.org"),
+        )
+        .await;
+    assert!(
+        first["data"]["activatePatientAccount"]["session"]["accessToken"].is_string(),
+        "{first}"
+    );
+    let (_, latest) = app
+        .gql_status(
+            Some("cmpone"),
+            ACTIVATE,
+            activate(&ben_codes[2], "ben2@example.org"),
+        )
+        .await;
+    assert_eq!(
+        user_error(&latest, "activatePatientAccount"),
+        Some("ACTIVATION_INVALID"),
+        "{latest}"
+    );
+    assert_eq!(funnel(&app, &admin).await["activated"], 2);
 }
 
 #[tokio::test]

@@ -178,13 +178,17 @@ pub async fn activate(
     let name = format!("{} {}", chart.given_name, chart.family_name);
     let user = accounts::insert_user(tx, &email, &name, Role::Patient, Some(hash)).await?;
     let actor = Actor::user(user.id);
-    patients::link_account(
+    patients::link_new_account(
         tx,
         &actor,
         PatientId::from_uuid(chart.id),
         UserId::from_uuid(user.id),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        CoreError::Invalid { .. } => invalid(),
+        other => other,
+    })?;
     // Conditional, so two concurrent activations with one code cannot both create accounts.
     let claimed = tx
         .update::<activation_code::Entity>()
