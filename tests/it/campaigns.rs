@@ -2,7 +2,8 @@
 //! a chosen channel reaches) once; the sweep sends the invitation and each follow-up once per
 //! patient, also with two workers sweeping at once, and no more once the patient activates;
 //! the message names the practice only; preferences and quiet hours hold; bad input is
-//! refused naming the field with nothing created; another practice sees nothing.
+//! refused naming the field with nothing created; another practice sees nothing; the
+//! practice's hourly sending limit holds invitations back for a later hour, dropping none.
 
 use chrono::{DateTime, Duration, Utc};
 use portico_core::{
@@ -13,7 +14,9 @@ use portico_tests::{Signed, TestApp, error_code, new_patient, spawn_app, wait_un
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::support::{attachments::send_multipart, gid, user_error};
+use std::time::Duration as StdDuration;
+
+use crate::support::{attachments::send_multipart, gid, processes::relay, user_error};
 
 const START: &str = "mutation($input: StartInvitationCampaignInput!) {
     startInvitationCampaign(input: $input) {
@@ -31,6 +34,10 @@ const PREVIEW: &str = "mutation($file: Upload!) { previewPatientImport(file: $fi
 const IMPORT_START: &str = "mutation($id: ID!) { startPatientImport(importId: $id) {
     patientImport { id status } userErrors { code } } }";
 const IMPORT_STATUS: &str = "query($id: ID!) { patientImport(id: $id) { status created } }";
+
+/// A little past a step's day: the background sweep of the test's own workers may have sent
+/// the invitation a moment after the test read the clock.
+const LATER: Duration = Duration::minutes(1);
 
 async fn write_tx(app: &TestApp, slug: &str) -> TenantTx {
     let tenant = tenants::find_by_slug(&app.db(), slug)
@@ -198,8 +205,14 @@ async fn follow_ups_stop_once_a_patient_activates_and_each_step_goes_once_withou
         .to_owned();
     // Not before the third day; then Ben's first follow-up only.
     assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(2)).await, 0);
-    assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(3)).await, 1);
-    assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(3)).await, 0);
+    assert_eq!(
+        sweep_at(&app, "cmpone", now + Duration::days(3) + LATER).await,
+        1
+    );
+    assert_eq!(
+        sweep_at(&app, "cmpone", now + Duration::days(3) + LATER).await,
+        0
+    );
     let sent = messages(&app, "cmpone").await;
     assert_eq!(to(&sent, ana, "email").len(), 1, "{sent:?}");
     assert_eq!(to(&sent, ben, "email").len(), 2, "{sent:?}");
@@ -210,7 +223,10 @@ async fn follow_ups_stop_once_a_patient_activates_and_each_step_goes_once_withou
         .collect();
     assert_ne!(ben_codes[0], ben_codes[1]);
 
-    assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(7)).await, 1);
+    assert_eq!(
+        sweep_at(&app, "cmpone", now + Duration::days(7) + LATER).await,
+        1
+    );
     assert_eq!(sweep_at(&app, "cmpone", now + Duration::days(30)).await, 0);
     let sent = messages(&app, "cmpone").await;
     assert_eq!(to(&sent, ana, "email").len(), 1);
@@ -296,7 +312,7 @@ async fn no_patient_gets_two_of_the_same_message_with_two_workers_sweeping_at_on
         "{body}"
     );
     let now = Utc::now();
-    for at in [now, now + Duration::days(3)] {
+    for at in [now, now + Duration::days(3) + LATER] {
         // Two workers, each its own connection and transaction, at the same moment.
         let (a, b) = tokio::join!(sweep_at(&app, "cmptwo", at), sweep_at(&app, "cmptwo", at));
         assert!(a + b <= 40, "{a} + {b}");
@@ -583,4 +599,83 @@ async fn another_practice_and_other_staff_see_nothing_and_cancel_nothing() {
         Some("CAMPAIGN_NOT_RUNNING"),
         "{again}"
     );
+}
+
+#[tokio::test]
+async fn the_sending_limit_holds_invitations_for_a_later_hour_and_drops_none() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("cmplimit").await;
+    let (_, set) = app
+        .gql_as(
+            "cmplimit",
+            &admin.access,
+            "mutation { updateNotificationSettings(input: { sendingLimitPerHour: 2 }) {
+                userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["updateNotificationSettings"]["userErrors"],
+        json!([]),
+        "{set}"
+    );
+    for i in 0..4 {
+        let email = format!("limit{i}@example.org");
+        chart(&app, "cmplimit", &format!("Limit{i}"), Some(&email), None).await;
+    }
+    start(&app, &admin, input(&[], &["EMAIL"])).await;
+    sweep_at(&app, "cmplimit", Utc::now()).await;
+    let tenant = tenants::find_by_slug(&app.db(), "cmplimit")
+        .await
+        .unwrap()
+        .unwrap();
+    let delivered =
+        |all: &[outbox_message::Model]| all.iter().filter(|m| m.delivered_at.is_some()).count();
+    relay(&app, tenant.id()).await;
+    wait_until(
+        "two invitations delivered",
+        StdDuration::from_secs(30),
+        async || {
+            let all = messages(&app, "cmplimit").await;
+            (all.len() == 4 && delivered(&all) == 2).then_some(())
+        },
+    )
+    .await;
+    // Another relay this hour hands out nothing more; the other two wait, not dropped.
+    relay(&app, tenant.id()).await;
+    drain(&app).await;
+    let all = messages(&app, "cmplimit").await;
+    assert_eq!(delivered(&all), 2);
+    assert_eq!(all.iter().filter(|m| m.relayed_at.is_none()).count(), 2);
+    assert!(all.iter().all(|m| m.cancelled_at.is_none()));
+    // A higher limit lets them go.
+    app.gql_as(
+        "cmplimit",
+        &admin.access,
+        "mutation { updateNotificationSettings(input: { sendingLimitPerHour: 100 }) {
+            userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    relay(&app, tenant.id()).await;
+    wait_until(
+        "all four delivered",
+        StdDuration::from_secs(30),
+        async || (delivered(&messages(&app, "cmplimit").await) == 4).then_some(()),
+    )
+    .await;
+}
+
+/// Waits until the job queue is empty: every job queued so far has run.
+async fn drain(app: &TestApp) {
+    let queue = app.services().queue;
+    wait_until(
+        "the job queue to empty",
+        StdDuration::from_secs(30),
+        async || {
+            let depth = queue.depth().await.unwrap();
+            if depth == 0 { Ok(()) } else { Err(depth) }
+        },
+    )
+    .await;
 }
