@@ -1,5 +1,5 @@
 // Joining the portal and looking after the account: a new patient activates (a wrong date of
-// birth first), a forgotten password is reset from the emailed link, a patient gives a
+// birth first), an invitation's link fills in the activation code, a forgotten password is reset from the emailed link, a patient gives a
 // caregiver read-only access and takes it back, and a patient changes their profile and
 // language. Every page is checked with axe in English and Spanish, at 360 px and 1280 px.
 import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
@@ -448,4 +448,15 @@ test("a patient updates their phone and pharmacy, changes language on the profil
   await language(page).selectOption("en");
   await expect(page.getByRole("heading", { level: 1, name: "Your profile" })).toBeVisible();
   await context.close();
+});
+
+test("an invitation's link opens the activation page with the code filled in, and the code leaves the address", async ({ page, request }, testInfo) => {
+  const sam = await registerPatient(request, "Samira", "Okafor", "1986-02-14");
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.goto(portalUrl(`/activate#code=${sam.code}`));
+  await expect(page.getByRole("heading", { level: 1, name: "Join the Lakeside Family Medicine portal" })).toBeVisible();
+  await expect(page.getByLabel("Activation code")).toHaveValue(sam.code);
+  await expect.poll(() => new URL(page.url()).hash).toBe("");
+  await screenshot(page, "activate-from-invitation");
+  await expectAccessible(page, testInfo, "activate-from-invitation");
 });

@@ -18,6 +18,7 @@ mod branding;
 mod break_glass;
 mod browser_session;
 mod caches;
+mod campaigns;
 mod change_password;
 mod chart_access;
 mod citus_ready;

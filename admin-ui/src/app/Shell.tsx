@@ -53,6 +53,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
     items: [
       { to: "adoption", label: "Adoption", roles: ["practice_admin"] },
       { to: "feedback", label: "Feedback", roles: ["practice_admin"] },
+      { to: "invitations", label: "Invitations", roles: ["practice_admin"] },
       ...chartNav,
       { to: "billing", label: "Billing", roles: ["practice_admin"] },
     ],

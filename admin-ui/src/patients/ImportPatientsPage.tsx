@@ -51,7 +51,7 @@ const FIELD_NAMES: Record<string, string> = {
 const number = new Intl.NumberFormat();
 
 export default function ImportPatientsPage() {
-  const { session } = useConsole();
+  const { session, me } = useConsole();
   const [file, setFile] = useState<File | null>(null);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<Problem | null>(null);
@@ -141,6 +141,11 @@ export default function ImportPatientsPage() {
             Go to the patients list
           </Link>
         </p>
+        {me.role === "practice_admin" && current.created > 0 && (
+          <p>
+            <Link to={`/invitations?import=${encodeURIComponent(current.id)}`}>Invite these patients to the portal</Link>
+          </p>
+        )}
         <p>
           <button type="button" onClick={another}>
             Import another file

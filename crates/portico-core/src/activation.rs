@@ -48,6 +48,28 @@ pub async fn issue(
     patient: PatientId,
     ttl: Duration,
 ) -> CoreResult<Issued> {
+    issue_with(tx, actor, patient, ttl, true).await
+}
+
+/// Issues a new code for a chart and leaves its earlier codes working: an invitation
+/// campaign's follow-up, so the link of the first invitation still works when the patient
+/// opens that message after the follow-up arrived.
+pub async fn issue_alongside(
+    tx: &TenantTx,
+    actor: &Actor,
+    patient: PatientId,
+    ttl: Duration,
+) -> CoreResult<Issued> {
+    issue_with(tx, actor, patient, ttl, false).await
+}
+
+async fn issue_with(
+    tx: &TenantTx,
+    actor: &Actor,
+    patient: PatientId,
+    ttl: Duration,
+    revoke_earlier: bool,
+) -> CoreResult<Issued> {
     let chart = patients::get(tx, actor, patient).await?;
     if chart.user_id.is_some() {
         return Err(CoreError::invalid(
@@ -57,15 +79,17 @@ pub async fn issue(
         ));
     }
     let now = Utc::now();
-    tx.update::<activation_code::Entity>()
-        .col_expr(
-            activation_code::Column::UsedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(activation_code::Column::PatientId.eq(chart.id))
-        .filter(activation_code::Column::UsedAt.is_null())
-        .exec(tx.conn())
-        .await?;
+    if revoke_earlier {
+        tx.update::<activation_code::Entity>()
+            .col_expr(
+                activation_code::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(activation_code::Column::PatientId.eq(chart.id))
+            .filter(activation_code::Column::UsedAt.is_null())
+            .exec(tx.conn())
+            .await?;
+    }
     let code = secrets::code(2);
     let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(3));
     activation_code::ActiveModel {
@@ -134,6 +158,11 @@ pub async fn activate(
         .one(tx.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
+    // A chart may hold several codes (an invitation and its follow-ups): once one of them
+    // made an account, the others are refused like any used code.
+    if chart.user_id.is_some() {
+        return Ok(Outcome::Refused(invalid()));
+    }
     if chart.birth_date != birth_date {
         let attempts = found.failed_attempts + 1;
         let mut active: activation_code::ActiveModel = found.into();
@@ -149,13 +178,17 @@ pub async fn activate(
     let name = format!("{} {}", chart.given_name, chart.family_name);
     let user = accounts::insert_user(tx, &email, &name, Role::Patient, Some(hash)).await?;
     let actor = Actor::user(user.id);
-    patients::link_account(
+    patients::link_new_account(
         tx,
         &actor,
         PatientId::from_uuid(chart.id),
         UserId::from_uuid(user.id),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        CoreError::Invalid { .. } => invalid(),
+        other => other,
+    })?;
     // Conditional, so two concurrent activations with one code cannot both create accounts.
     let claimed = tx
         .update::<activation_code::Entity>()
@@ -170,5 +203,15 @@ pub async fn activate(
     if claimed.rows_affected != 1 {
         return Err(invalid());
     }
+    // The chart's other codes (earlier invitations) stop working with this account made.
+    tx.update::<activation_code::Entity>()
+        .col_expr(
+            activation_code::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(activation_code::Column::PatientId.eq(chart.id))
+        .filter(activation_code::Column::UsedAt.is_null())
+        .exec(tx.conn())
+        .await?;
     Ok(Outcome::Activated(Box::new(user)))
 }

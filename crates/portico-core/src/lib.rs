@@ -15,6 +15,7 @@ pub mod billing;
 pub mod branding;
 pub mod break_glass;
 pub mod caches;
+pub mod campaigns;
 pub mod chart_access;
 pub mod contact_details;
 pub mod db;

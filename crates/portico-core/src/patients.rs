@@ -272,6 +272,34 @@ pub async fn link_account(
     Ok(updated)
 }
 
+/// Links a new account to a chart that has none, conditionally: of two activations of one
+/// chart at once (with two of its codes: an invitation and its follow-up), one links and the
+/// other is refused with `ALREADY_ACTIVATED`, rather than replacing the first account.
+pub async fn link_new_account(
+    tx: &TenantTx,
+    actor: &Actor,
+    id: PatientId,
+    user: crate::UserId,
+) -> CoreResult<()> {
+    let linked = tx
+        .update::<patient::Entity>()
+        .col_expr(Column::UserId, Some(user.as_uuid()).into())
+        .col_expr(Column::UpdatedAt, Utc::now().into())
+        .filter(Column::Id.eq(id.as_uuid()))
+        .filter(Column::UserId.is_null())
+        .exec(tx.conn())
+        .await?;
+    if linked.rows_affected != 1 {
+        return Err(CoreError::invalid(
+            "patientId",
+            "ALREADY_ACTIVATED",
+            "this patient already has a portal account",
+        ));
+    }
+    audit::record(tx, actor, access("patient.link_account", id.as_uuid())).await?;
+    Ok(())
+}
+
 /// Removes a chart created in error. Charts with clinical data will be archived instead once
 /// records exist; for now a chart holds demographics only.
 pub async fn delete(tx: &TenantTx, actor: &Actor, id: PatientId) -> CoreResult<()> {

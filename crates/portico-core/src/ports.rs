@@ -52,8 +52,8 @@ impl PortError {
 pub enum Job {
     /// Walk a tenant's audit hash chain and report a break.
     VerifyAuditChain { tenant_id: TenantId },
-    /// Write a tenant's due appointment reminders and feedback surveys to the outbox, then
-    /// relay it.
+    /// Write a tenant's due appointment reminders, feedback surveys and invitation campaigns'
+    /// steps to the outbox, then relay it.
     SendReminders { tenant_id: TenantId },
     /// Write a tenant's due preventive-care recall notices to the outbox, then relay it.
     SendRecalls { tenant_id: TenantId },

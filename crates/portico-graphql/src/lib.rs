@@ -13,6 +13,7 @@ mod billing;
 mod branding;
 mod break_glass;
 mod browser_session;
+mod campaigns;
 mod chart_access;
 mod coded_errors;
 mod contact_details;
@@ -84,6 +85,7 @@ pub struct Query(
     scheduling::SchedulingQuery,
     refills::RefillsQuery,
     feedback::FeedbackQuery,
+    campaigns::CampaignsQuery,
     readings::ReadingsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
@@ -110,6 +112,7 @@ pub struct Mutation(
     scheduling::SchedulingMutation,
     refills::RefillsMutation,
     feedback::FeedbackMutation,
+    campaigns::CampaignsMutation,
     readings::ReadingsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,

@@ -1,10 +1,10 @@
-//! Writing a tenant's due appointment reminders and feedback surveys to the outbox, then
-//! relaying them.
+//! Writing a tenant's due appointment reminders, feedback surveys and invitation campaigns'
+//! steps to the outbox, then relaying them.
 
 use chrono::Utc;
 use portico_core::{
-    CoreError, Db, TenantId, TenantTx, audit::Actor, feedback, notify::Portal, ports::JobQueue,
-    scheduling::reminders, tenancy::Access, tenants,
+    CoreError, Db, TenantId, TenantTx, audit::Actor, campaigns, feedback, notify::Portal,
+    ports::JobQueue, scheduling::reminders, tenancy::Access, tenants,
 };
 
 pub async fn send_due(
@@ -21,7 +21,8 @@ pub async fn send_due(
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
     let now = Utc::now();
     let written = reminders::send_due(&tx, &Actor::system(), now, &portal).await?
-        + feedback::invitations::send_due(&tx, &Actor::system(), now, &portal).await?;
+        + feedback::invitations::send_due(&tx, &Actor::system(), now, &portal).await?
+        + campaigns::sweep::send_due(&tx, &Actor::system(), now, &portal).await?;
     tx.commit().await?;
     if written > 0 {
         crate::outbox::relay(db, queue, claim, tenant_id).await?;

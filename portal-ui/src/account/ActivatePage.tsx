@@ -41,6 +41,11 @@ const Activate = graphql(`
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The code an invitation's link carries (`/activate#code=…`). */
+function codeFromLink(): string {
+  return /(?:^#|&)code=([A-Za-z0-9-]+)/.exec(window.location.hash)?.[1] ?? "";
+}
+
 export default function ActivatePage() {
   const { session, signedIn } = useAuth();
   const minLength = usePasswordMinimum();
@@ -51,7 +56,11 @@ export default function ActivatePage() {
   const navigate = useNavigate();
 
   const [step, setStep] = useState<1 | 2 | 3>(1);
-  const [code, setCode] = useState("");
+  const [code, setCode] = useState(codeFromLink);
+  // Once read, the code leaves the address, so it stays out of the browser's history.
+  useEffect(() => {
+    if (codeFromLink()) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+  }, []);
   const [dob, setDob] = useState<DateParts>(EMPTY_DATE);
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");

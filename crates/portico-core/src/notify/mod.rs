@@ -70,6 +70,12 @@ impl Portal {
         format!("{}/refills", self.url)
     }
 
+    /// The activation page with a code filled in; the code travels in the fragment, as a
+    /// reminder's token does.
+    pub fn activate(&self, code: &str) -> String {
+        format!("{}/activate#code={code}", self.url)
+    }
+
     pub fn forms(&self) -> String {
         format!("{}/forms", self.url)
     }
@@ -91,6 +97,20 @@ pub struct Send<'a> {
     pub link: &'a str,
     /// Quiet hours do not hold a notice back past this (a reminder of an early visit).
     pub deadline: Option<DateTime<Utc>>,
+}
+
+/// The channels a sender allows; the patient's preferences still decide within them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channels {
+    pub email: bool,
+    pub sms: bool,
+}
+
+impl Channels {
+    pub const BOTH: Channels = Channels {
+        email: true,
+        sms: true,
+    };
 }
 
 /// What was written.
@@ -158,6 +178,17 @@ pub async fn to_patients(
     notices: &[(Uuid, Send<'_>)],
     now: DateTime<Utc>,
 ) -> CoreResult<Vec<Written>> {
+    to_patients_on(tx, portal, notices, now, Channels::BOTH).await
+}
+
+/// As [`to_patients`], on `channels` only (an invitation campaign that texts no one).
+pub async fn to_patients_on(
+    tx: &TenantTx,
+    portal: &Portal,
+    notices: &[(Uuid, Send<'_>)],
+    now: DateTime<Utc>,
+    channels: Channels,
+) -> CoreResult<Vec<Written>> {
     let mut written = vec![Written::default(); notices.len()];
     if notices.is_empty() {
         return Ok(written);
@@ -175,7 +206,7 @@ pub async fn to_patients(
         if chart.notifications_opted_out_at.is_some() {
             continue;
         }
-        let email_to = if chart.notify_email && chart.email_bounced_at.is_none() {
+        let email_to = if channels.email && chart.notify_email && chart.email_bounced_at.is_none() {
             chart
                 .email
                 .clone()
@@ -183,7 +214,7 @@ pub async fn to_patients(
         } else {
             None
         };
-        let sms_to = if chart.notify_sms && chart.phone_bounced_at.is_none() {
+        let sms_to = if channels.sms && chart.notify_sms && chart.phone_bounced_at.is_none() {
             chart.phone.as_deref().and_then(preferences::mobile_number)
         } else {
             None

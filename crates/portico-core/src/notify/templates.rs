@@ -29,6 +29,9 @@ pub enum Notice {
     FeedbackRequest,
     /// A form waits to be filled in; the link opens the portal's forms.
     FormRequested,
+    /// The practice invites a patient without an account to the portal; the link opens the
+    /// activation page with their code filled in.
+    PortalInvitation,
 }
 
 /// The language a patient reads their messages in: Spanish when their preferred language
@@ -96,7 +99,7 @@ impl Language {
 }
 
 impl Notice {
-    pub const ALL: [Notice; 8] = [
+    pub const ALL: [Notice; 9] = [
         Notice::AppointmentReminder,
         Notice::EarlierTimeOpen,
         Notice::RecallDue,
@@ -105,6 +108,7 @@ impl Notice {
         Notice::RefillNeedsVisit,
         Notice::FeedbackRequest,
         Notice::FormRequested,
+        Notice::PortalInvitation,
     ];
 
     /// A name for logs and metrics.
@@ -118,6 +122,7 @@ impl Notice {
             Notice::RefillNeedsVisit => "refill_needs_visit",
             Notice::FeedbackRequest => "feedback_request",
             Notice::FormRequested => "form_requested",
+            Notice::PortalInvitation => "portal_invitation",
         }
     }
 
@@ -201,6 +206,16 @@ impl Notice {
                 note: "Inicie sesión en el portal para completarlo de forma segura.".to_owned(),
                 sms: "tiene un formulario para completar. Abralo en este enlace:".to_owned(),
             },
+            Notice::PortalInvitation => Copy {
+                subject: format!("{practice} le invita a su portal del paciente"),
+                lead: format!("{practice} le invita a crear su cuenta del portal del paciente."),
+                action: "Crear mi cuenta".to_owned(),
+                note: "El enlace trae su código de activación; se le pedirá su fecha de \
+                       nacimiento."
+                    .to_owned(),
+                sms: "le invitamos a crear su cuenta del portal. Empiece en este enlace:"
+                    .to_owned(),
+            },
         }
     }
 
@@ -263,6 +278,15 @@ impl Notice {
                 action: "Fill it in".to_owned(),
                 note: "Sign in to the portal to fill it in securely.".to_owned(),
                 sms: "you have a form to fill in. Open it:".to_owned(),
+            },
+            Notice::PortalInvitation => Copy {
+                subject: format!("{practice} invites you to its patient portal"),
+                lead: format!("{practice} invites you to set up your patient portal account."),
+                action: "Set up my account".to_owned(),
+                note: "The link carries your activation code; you will be asked for your date \
+                       of birth."
+                    .to_owned(),
+                sms: "you are invited to set up your portal account. Start here:".to_owned(),
             },
         }
     }

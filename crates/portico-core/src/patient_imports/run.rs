@@ -1,7 +1,8 @@
 //! Running an import (the job `startPatientImport` queues): claimed once, whichever worker
 //! gets the job first; every row checked again against the practice's charts as they are
-//! now; every new chart, its name terms and its audit event written in the one transaction
-//! the job commits, in chunks of a few hundred rows per statement.
+//! now; every new chart, its name terms, its audit event and its note as this import's (an
+//! invitation campaign's audience) written in the one transaction the job commits, in
+//! chunks of a few hundred rows per statement.
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, QueryFilter, Set};
@@ -11,7 +12,10 @@ use super::{Findings, Walker, count, existing, find, json, status};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Actor},
-    entities::{patient, patient_import, patient_import_file, patient_search_term as term},
+    entities::{
+        patient, patient_import, patient_import_chart, patient_import_file,
+        patient_search_term as term,
+    },
     patient_search,
     patients::{self, NewPatient},
 };
@@ -127,6 +131,7 @@ pub async fn import(
         return Ok(Err(findings));
     }
     flush(tx, &mut pending, &mut terms).await?;
+    note_charts(tx, import.id, &created).await?;
     let actor = import.created_by.map_or_else(Actor::system, Actor::user);
     // Collected first: an iterator over the ids held across the await would make the
     // job's future `Send` only for one lifetime (a rustc limitation the worker trips on).
@@ -194,6 +199,24 @@ async fn flush(
     while !terms.is_empty() {
         let take = terms.len().min(TERMS_CHUNK);
         tx.insert_many(terms.drain(..take))
+            .exec_without_returning(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Notes which charts the import created, so an invitation campaign can target them.
+async fn note_charts(tx: &TenantTx, import: Uuid, created: &[Uuid]) -> CoreResult<()> {
+    for chunk in created.chunks(TERMS_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|&patient| patient_import_chart::ActiveModel {
+                tenant_id: Set(tx.tenant_id().as_uuid()),
+                id: Set(Uuid::now_v7()),
+                import_id: Set(import),
+                patient_id: Set(patient),
+            });
+        tx.insert_many(rows)
             .exec_without_returning(tx.conn())
             .await?;
     }
