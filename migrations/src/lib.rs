@@ -33,6 +33,7 @@ mod m20261206_000032_patient_imports;
 mod m20261206_000033_home_readings;
 mod m20261206_000034_feedback;
 mod m20261206_000035_forms;
+mod m20261207_000037_education;
 pub mod m20261212_000027_patient_search;
 mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000033_home_readings::Migration),
             Box::new(m20261206_000034_feedback::Migration),
             Box::new(m20261206_000035_forms::Migration),
+            Box::new(m20261207_000037_education::Migration),
         ]
     }
 }
