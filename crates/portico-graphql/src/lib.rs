@@ -20,6 +20,7 @@ mod context;
 mod dashboard;
 mod deliveries;
 mod documents;
+mod education;
 mod ehr;
 mod emergency;
 mod enrolment;
@@ -84,6 +85,7 @@ pub struct Query(
     scheduling::SchedulingQuery,
     refills::RefillsQuery,
     feedback::FeedbackQuery,
+    education::EducationQuery,
     readings::ReadingsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
@@ -110,6 +112,7 @@ pub struct Mutation(
     scheduling::SchedulingMutation,
     refills::RefillsMutation,
     feedback::FeedbackMutation,
+    education::EducationMutation,
     readings::ReadingsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,
