@@ -56,6 +56,7 @@ const PracticesPage = lazy(() => import("../operator/PracticesPage"));
 const PracticePage = lazy(() => import("../operator/PracticePage"));
 const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
 const FeedbackPage = lazy(() => import("../feedback/FeedbackPage"));
+const EducationPage = lazy(() => import("../education/EducationPage"));
 const BillingPage = lazy(() => import("../billing/BillingPage"));
 const SetupPage = lazy(() => import("../setup/SetupPage"));
 const BrandingPage = lazy(() => import("../branding/BrandingPage"));
@@ -218,6 +219,7 @@ function Routes({ me }: { me: Me }) {
               { path: "practices/:tenantId", element: <Page><PracticePage /></Page> },
               { path: "adoption", element: <Page><AdoptionPage /></Page> },
               { path: "feedback", element: <Page><FeedbackPage /></Page> },
+              { path: "education", element: <Page><EducationPage /></Page> },
               { path: "billing", element: <Page><BillingPage /></Page> },
               { path: "setup", element: <Page><SetupPage /></Page> },
               { path: "branding", element: <Page><BrandingPage /></Page> },
