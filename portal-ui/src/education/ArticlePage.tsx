@@ -8,6 +8,7 @@ import { ErrorState, LoadingState } from "../components/PageState";
 import { useProblem } from "../app/problem";
 import { Markdown } from "./markdown";
 import { ResourceLink } from "./LearnMore";
+import { BackToRecords } from "../records/common";
 import "./education.css";
 
 const ResourceQuery = graphql(`
@@ -45,6 +46,7 @@ export default function ArticlePage() {
   const r = data.educationResource;
   return (
     <article className="education-article" lang={r.language}>
+      <BackToRecords />
       <h1>{r.title}</h1>
       <p className="lead">{r.summary}</p>
       {r.kind === "article" && r.body ? (
