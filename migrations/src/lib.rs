@@ -34,6 +34,7 @@ mod m20261206_000033_home_readings;
 mod m20261206_000034_feedback;
 mod m20261206_000035_forms;
 mod m20261207_000036_invitation_campaigns;
+mod m20261207_000037_education;
 pub mod m20261212_000027_patient_search;
 mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000034_feedback::Migration),
             Box::new(m20261206_000035_forms::Migration),
             Box::new(m20261207_000036_invitation_campaigns::Migration),
+            Box::new(m20261207_000037_education::Migration),
         ]
     }
 }

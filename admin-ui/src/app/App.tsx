@@ -57,6 +57,7 @@ const PracticePage = lazy(() => import("../operator/PracticePage"));
 const AdoptionPage = lazy(() => import("../adoption/AdoptionPage"));
 const FeedbackPage = lazy(() => import("../feedback/FeedbackPage"));
 const InvitationsPage = lazy(() => import("../invitations/InvitationsPage"));
+const EducationPage = lazy(() => import("../education/EducationPage"));
 const BillingPage = lazy(() => import("../billing/BillingPage"));
 const SetupPage = lazy(() => import("../setup/SetupPage"));
 const BrandingPage = lazy(() => import("../branding/BrandingPage"));
@@ -220,6 +221,7 @@ function Routes({ me }: { me: Me }) {
               { path: "adoption", element: <Page><AdoptionPage /></Page> },
               { path: "feedback", element: <Page><FeedbackPage /></Page> },
               { path: "invitations", element: <Page><InvitationsPage /></Page> },
+              { path: "education", element: <Page><EducationPage /></Page> },
               { path: "billing", element: <Page><BillingPage /></Page> },
               { path: "setup", element: <Page><SetupPage /></Page> },
               { path: "branding", element: <Page><BrandingPage /></Page> },

@@ -45,6 +45,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       ...practiceNav,
       { to: "branding", label: "Branding", roles: ["practice_admin"] },
       { to: "staff", label: "Staff", roles: ["practice_admin"] },
+      { to: "education", label: "Education", roles: ["practice_admin"] },
     ],
   },
   { group: "Settings", items: [...settingsNav, ...ehrNav, ...accessNav] },

@@ -9,6 +9,7 @@ import { formatDateTime } from "../components/format";
 import { useConsole } from "../app/session";
 import { ThreadUpdates } from "./InboxPage";
 import { draftFor, keepDraft } from "./drafts";
+import { ResourceCard, ResourcePicker } from "../education/ResourcePicker";
 
 const ThreadQuery = graphql(`
   query Thread($id: ID!) {
@@ -30,6 +31,13 @@ const ThreadQuery = graphql(`
         authorKind
         authorName
         createdAt
+        educationResource {
+          id
+          title
+          summary
+          kind
+          url
+        }
       }
     }
   }
@@ -104,6 +112,7 @@ export default function ThreadPage() {
   const [, close] = useMutation(Close);
   const [body, setBody] = useState(() => draftFor(threadId));
   const [internal, setInternal] = useState(false);
+  const [resource, setResource] = useState("");
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [sent, setSent] = useState<string | null>(null);
   const submitting = useRef(false);
@@ -117,16 +126,18 @@ export default function ThreadPage() {
     event.preventDefault();
     // One click, one message: a second submit while the first is in flight does nothing.
     if (submitting.current) return;
-    if (!body.trim()) return setProblems({ body: "Write a message first." });
+    const sending = internal ? null : resource || null;
+    if (!body.trim() && !sending) return setProblems({ body: "Write a message or choose a resource first." });
     submitting.current = true;
     setSent(null);
     try {
-      const result = await post({ input: { threadId, body, internal } });
+      const result = await post({ input: { threadId, body, internal, educationResourceId: sending } });
       if (result.error) return setProblems({ _: problemOf(result.error).sentence });
       const payload = result.data?.postMessage;
       if (payload?.userErrors.length) return setProblems(fieldProblems(payload.userErrors));
       setProblems({});
       setBody("");
+      setResource("");
       setSent(internal ? "Internal note added. The patient does not see it." : "Reply sent to the patient.");
       reload({ requestPolicy: "network-only" });
     } finally {
@@ -168,14 +179,15 @@ export default function ThreadPage() {
               <strong>{m.authorName}</strong>
               {m.internal && <span className="tag tag-muted">Internal note</span>} · {formatDateTime(m.createdAt, me.tenant.timeZone)}
             </p>
-            <p className="message-body">{m.body}</p>
+            {m.body && <p className="message-body">{m.body}</p>}
+            {m.educationResource && <ResourceCard resource={m.educationResource} />}
           </li>
         ))}
       </ol>
       {thread.status !== "CLOSED" && (
         <form onSubmit={submit} className="reply" noValidate>
           <h2>{internal ? "Add an internal note" : "Reply"}</h2>
-          <ErrorSummary problems={problems} labels={{ body: "Message" }} />
+          <ErrorSummary problems={problems} labels={{ body: "Message", educationResourceId: "Resource" }} />
           {sent && (
             <p className="notice" role="status">
               {sent}
@@ -184,6 +196,7 @@ export default function ThreadPage() {
           <Field name="body" label={internal ? "Note for the care team" : "Message to the patient"} error={problems.body}>
             {(p) => <textarea {...p} rows={5} value={body} onChange={(e) => setBody(e.target.value)} />}
           </Field>
+          {!internal && <ResourcePicker value={resource} onChange={setResource} error={problems.educationResourceId} />}
           <label className="checkbox">
             <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} />
             Internal note (only the care team sees it)

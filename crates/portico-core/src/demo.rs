@@ -409,6 +409,7 @@ async fn load_practice(
     crate::feedback::demo::load(&tx, &demo_charts).await?;
     crate::forms::demo::load(&tx, &actor, first_chart.map(PatientId::from_uuid)).await?;
     crate::readings::demo::load(&tx, &actor, admin.id, DEMO_PHONE).await?;
+    crate::education::demo::load(&tx, &actor, admin.id).await?;
     tx.commit().await?;
     Ok((tenant, secret))
 }

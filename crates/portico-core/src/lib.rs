@@ -20,6 +20,7 @@ pub mod chart_access;
 pub mod contact_details;
 pub mod db;
 pub mod demo;
+pub mod education;
 pub mod ehr;
 pub mod entities;
 pub mod error;

@@ -21,6 +21,7 @@ mod context;
 mod dashboard;
 mod deliveries;
 mod documents;
+mod education;
 mod ehr;
 mod emergency;
 mod enrolment;
@@ -86,6 +87,7 @@ pub struct Query(
     refills::RefillsQuery,
     feedback::FeedbackQuery,
     campaigns::CampaignsQuery,
+    education::EducationQuery,
     readings::ReadingsQuery,
     break_glass::BreakGlassQuery,
     messaging::MessagingQuery,
@@ -113,6 +115,7 @@ pub struct Mutation(
     refills::RefillsMutation,
     feedback::FeedbackMutation,
     campaigns::CampaignsMutation,
+    education::EducationMutation,
     readings::ReadingsMutation,
     deliveries::DeliveriesMutation,
     notifications::NotificationsMutation,

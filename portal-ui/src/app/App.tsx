@@ -24,6 +24,7 @@ import * as forms from "../forms/routes";
 import * as messages from "../messages/routes";
 import * as account from "../account/routes";
 import * as feedback from "../feedback/routes";
+import * as education from "../education/routes";
 
 const BrandingQuery = graphql(`
   query PortalBranding($slug: String) {
@@ -169,6 +170,7 @@ const router = createBrowserRouter(
                 ...messages.routes,
                 ...account.routes,
                 ...feedback.routes,
+                ...education.routes,
                 {
                   path: "*",
                   element: (

@@ -11,6 +11,7 @@ import * as account from "../account/messages.es";
 import * as passkeys from "../signin/messages.es";
 import * as feedback from "../feedback/messages.es";
 import * as forms from "../forms/messages.es";
+import * as education from "../education/messages.es";
 
 export const es: Catalog = {
   ...app.es,
@@ -24,4 +25,5 @@ export const es: Catalog = {
   ...passkeys.es,
   ...feedback.es,
   ...forms.es,
+  ...education.es,
 };

@@ -13,6 +13,7 @@ import * as account from "../account/messages";
 import * as passkeys from "../signin/messages";
 import * as feedback from "../feedback/messages";
 import * as forms from "../forms/messages";
+import * as education from "../education/messages";
 import type { Locale } from "./locale";
 
 export const en = {
@@ -27,6 +28,7 @@ export const en = {
   ...passkeys.en,
   ...feedback.en,
   ...forms.en,
+  ...education.en,
 };
 
 export type MessageId = keyof typeof en;

@@ -14,6 +14,7 @@ import { useCategory, useFormProblems, type FormProblem } from "./common";
 import { keepReply, replyDraft } from "./drafts";
 import { PortalThreadUpdates } from "./MessagesPage";
 import "./messages.css";
+import { ResourceCard } from "../education/ResourceCard";
 
 const ThreadQuery = graphql(`
   query PortalMessageThread($id: ID!) {
@@ -41,6 +42,13 @@ const ThreadQuery = graphql(`
           contentType
           sizeBytes
           downloadUrl
+        }
+        educationResource {
+          id
+          title
+          summary
+          kind
+          url
         }
       }
     }
@@ -257,7 +265,8 @@ function Thread({ id }: { id: string }) {
                   <span className="message-role">{staff ? t("messages.thread.fromPractice") : m.authorKind === "PROXY" ? t("messages.thread.fromCaregiver") : t("messages.thread.fromPatient")}</span>
                   <span className="message-time">{f.when(m.createdAt)}</span>
                 </h2>
-                <p className="message-body">{m.body}</p>
+                {m.body && <p className="message-body">{m.body}</p>}
+                {m.educationResource && <ResourceCard resource={m.educationResource} />}
                 {m.attachments.length > 0 && (
                   <ul className="message-files" aria-label={t("messages.thread.filesLabel")}>
                     {m.attachments.map((a) => (

@@ -7,6 +7,8 @@ import { usePortal } from "../app/portal";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState } from "../components/PageState";
 import { Allowed, BackToRecords, ShowMore, Waiting, usePages } from "./common";
+import { LearnMore } from "../education/LearnMore";
+import { problemCode, useLearnMore } from "../education/learnMore";
 
 const AllergiesQuery = graphql(`
   query PortalAllergies($patientId: ID!, $after: String) {
@@ -43,6 +45,7 @@ const ProblemsQuery = graphql(`
           id
           status
           name
+          code
           onsetOn
           abatedOn
         }
@@ -176,6 +179,7 @@ function ProblemChunk({ after, last, onMore }: { after: string | null; last: boo
   const t = useT();
   const f = useFormat();
   const [{ data, error }, reload] = useQuery({ query: ProblemsQuery, variables: { patientId: chart.patient.id, after } });
+  const learnMore = useLearnMore(chart.patient.id, (data?.patient.problems.nodes ?? []).map((p) => problemCode(p.code)));
   if (!data) return <Waiting error={error} retry={() => reload({ requestPolicy: "network-only" })} label={t("records.problems.loading")} />;
   const { nodes, pageInfo } = data.patient.problems;
   if (!nodes.length && after === null) {
@@ -213,6 +217,7 @@ function ProblemChunk({ after, last, onMore }: { after: string | null; last: boo
                   </div>
                 )}
               </dl>
+              <LearnMore resources={learnMore(problemCode(p.code))} />
             </li>
           );
         })}

@@ -9,6 +9,10 @@ import { allows, usePortal } from "../app/portal";
 import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState } from "../components/PageState";
 import { Allowed, BackToRecords, Waiting } from "./common";
+import { LearnMore } from "../education/LearnMore";
+import { useLearnMore, type Code, type Resource } from "../education/learnMore";
+
+const rxnorm = (code: string | null | undefined): Code | null => (code ? { system: "rxnorm", code } : null);
 
 const MedicationsQuery = graphql(`
   query PortalMedications($patientId: ID!) {
@@ -22,6 +26,7 @@ const MedicationsQuery = graphql(`
           id
           status
           name
+          rxnormCode
           dosage
           refillsLeft
           prescriberName
@@ -58,6 +63,7 @@ function Medications() {
   const { chart } = usePortal();
   const t = useT();
   const [{ data, error }, reload] = useQuery({ query: MedicationsQuery, variables: { patientId: chart.patient.id }, requestPolicy: "cache-and-network" });
+  const learnMore = useLearnMore(chart.patient.id, (data?.patient.medications.nodes ?? []).map((m) => rxnorm(m.rxnormCode)));
   if (!data) return <Waiting error={error} retry={() => reload({ requestPolicy: "network-only" })} label={t("records.meds.loading")} />;
   const meds = data.patient.medications.nodes;
   const pending = new Set(data.refillRequests.filter((r) => PENDING.has(r.status)).map((r) => r.medicationId));
@@ -82,7 +88,7 @@ function Medications() {
           <ul className="plain card-list">
             {current.map((m) => (
               <li key={m.id} className="card">
-                <MedicationItem medication={m} pending={pending.has(m.id)} canRefill={canRefill} />
+                <MedicationItem medication={m} pending={pending.has(m.id)} canRefill={canRefill} learnMore={learnMore(rxnorm(m.rxnormCode))} />
               </li>
             ))}
           </ul>
@@ -94,7 +100,7 @@ function Medications() {
           <ul className="plain card-list">
             {past.map((m) => (
               <li key={m.id} className="card">
-                <MedicationItem medication={m} pending={false} canRefill={false} />
+                <MedicationItem medication={m} pending={false} canRefill={false} learnMore={learnMore(rxnorm(m.rxnormCode))} />
               </li>
             ))}
           </ul>
@@ -105,7 +111,7 @@ function Medications() {
   );
 }
 
-function MedicationItem({ medication: m, pending, canRefill }: { medication: Medication; pending: boolean; canRefill: boolean }) {
+function MedicationItem({ medication: m, pending, canRefill, learnMore }: { medication: Medication; pending: boolean; canRefill: boolean; learnMore: Resource[] }) {
   const t = useT();
   const f = useFormat();
   const status = MED_STATUS.includes(m.status as MedStatus) ? t(`records.meds.status.${m.status as MedStatus}`) : null;
@@ -142,6 +148,7 @@ function MedicationItem({ medication: m, pending, canRefill }: { medication: Med
         )}
       </dl>
       {m.controlled && m.status === "active" && <p className="hint">{t("records.meds.controlled")}</p>}
+      <LearnMore resources={learnMore} />
       {m.status === "active" && canRefill && (
         <p className="card-actions no-print">
           {pending ? (

@@ -9,6 +9,10 @@ import { useFormat, useT } from "../i18n/I18n";
 import { EmptyState } from "../components/PageState";
 import { Allowed, BackToRecords, ShowMore, Waiting, useFocusFirst, usePages } from "./common";
 import { FlagBadge, asFlag, useResultWords } from "./results";
+import { LearnMore } from "../education/LearnMore";
+import { useLearnMore, type Code, type Resource } from "../education/learnMore";
+
+const loinc = (code: string): Code => ({ system: "loinc", code });
 
 const ResultsQuery = graphql(`
   query PortalResults($patientId: ID!, $first: Int, $after: String) {
@@ -83,6 +87,7 @@ function Chunk({ after, last, onMore }: { after: string | null; last: boolean; o
   const t = useT();
   const [{ data, error }, reload] = useQuery({ query: ResultsQuery, variables: { patientId: chart.patient.id, first: PAGE, after } });
   const first = useFocusFirst<HTMLLIElement>(after !== null, Boolean(data));
+  const learnMore = useLearnMore(chart.patient.id, (data?.patient.results.nodes ?? []).map((r) => loinc(r.code)));
   if (!data) return <Waiting error={error} retry={() => reload({ requestPolicy: "network-only" })} label={t("records.results.loading")} />;
   const { nodes, pageInfo } = data.patient.results;
   if (nodes.length === 0 && after === null) {
@@ -97,7 +102,7 @@ function Chunk({ after, last, onMore }: { after: string | null; last: boolean; o
       <ul className="plain record-list">
         {nodes.map((r, i) => (
           <li key={r.id} ref={i === 0 ? first : undefined} tabIndex={i === 0 && after !== null ? -1 : undefined}>
-            <ResultItem result={r} />
+            <ResultItem result={r} learnMore={learnMore(loinc(r.code))} />
           </li>
         ))}
       </ul>
@@ -107,7 +112,7 @@ function Chunk({ after, last, onMore }: { after: string | null; last: boolean; o
 }
 
 /** One result in words; `heading` is its level in the page (h2 in the list, h3 in a report). */
-export function ResultItem({ result: r, heading = 2, showDate = true }: { result: Result; heading?: 2 | 3; showDate?: boolean }) {
+export function ResultItem({ result: r, heading = 2, showDate = true, learnMore = [] }: { result: Result; heading?: 2 | 3; showDate?: boolean; learnMore?: Resource[] }) {
   const t = useT();
   const f = useFormat();
   const words = useResultWords();
@@ -129,6 +134,7 @@ export function ResultItem({ result: r, heading = 2, showDate = true }: { result
       {(r.value != null || r.rangeLow != null || r.rangeHigh != null || r.rangeText) && <p className="result-range">{words.range(r)}</p>}
       {flag && <p className="result-meaning">{words.meaning(flag)}</p>}
       {status && <p className="hint">{status}</p>}
+      <LearnMore resources={learnMore} />
       {(r.value != null || r.components.length > 0) && (
         <p className="result-link no-print">
           <Link to={{ pathname: "/records/results/history", hash: encodeURIComponent(r.code) }}>{t("records.result.trend", { test: r.display })}</Link>

@@ -23,6 +23,8 @@ pub mod chart_restriction;
 pub mod condition;
 pub mod contact_change;
 pub mod diagnostic_report;
+pub mod education_resource;
+pub mod education_resource_code;
 pub mod ehr_connection;
 pub mod ehr_link;
 pub mod ehr_rejection;

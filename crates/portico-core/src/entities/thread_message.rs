@@ -19,6 +19,8 @@ pub struct Model {
     pub body: String,
     /// Staff only.
     pub internal: bool,
+    /// A resource of the practice's education library sent with the message.
+    pub education_resource_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Actor},
-    entities::{message_attachment, message_thread, thread_message, user},
+    entities::{education_resource, message_attachment, message_thread, thread_message, user},
 };
 
 /// Characters of text in one message, at most.
@@ -30,6 +30,8 @@ pub struct Draft {
     pub body: String,
     pub internal: bool,
     pub attachment_ids: Vec<Uuid>,
+    /// A resource of the practice's education library, sent by staff.
+    pub education_resource_id: Option<Uuid>,
 }
 
 /// Checks what can be checked without the database.
@@ -48,11 +50,21 @@ pub fn validate(draft: &Draft, participant: &Participant) -> CoreResult<()> {
             format!("a message is at most {MAX_BODY_CHARS} characters"),
         ));
     }
-    if draft.body.trim().is_empty() && draft.attachment_ids.is_empty() {
+    if draft.education_resource_id.is_some() && (!participant.side.is_staff() || draft.internal) {
+        return Err(CoreError::invalid(
+            "educationResourceId",
+            "EDUCATION_STAFF_ONLY",
+            "the care team sends education resources to the patient, not in notes",
+        ));
+    }
+    if draft.body.trim().is_empty()
+        && draft.attachment_ids.is_empty()
+        && draft.education_resource_id.is_none()
+    {
         return Err(CoreError::invalid(
             "body",
             "MESSAGE_EMPTY",
-            "write something or attach a file",
+            "write something, attach a file or send a resource",
         ));
     }
     if draft.attachment_ids.len() > MAX_ATTACHMENTS {
@@ -82,6 +94,23 @@ pub async fn post(
             "the conversation is closed; start a new one",
         ));
     }
+    // Only an active resource of this practice is sent.
+    let resource = match draft.education_resource_id {
+        None => None,
+        Some(id) => Some(
+            crate::education::library::find_active(tx, id)
+                .await
+                .map_err(|err| match err {
+                    CoreError::NotFound => CoreError::invalid(
+                        "educationResourceId",
+                        "EDUCATION_RESOURCE_NOT_FOUND",
+                        "choose a resource of the library that is not archived",
+                    ),
+                    other => other,
+                })?
+                .id,
+        ),
+    };
     let message = thread_message::ActiveModel {
         tenant_id: Set(tx.tenant_id().as_uuid()),
         id: Set(Uuid::now_v7()),
@@ -90,6 +119,7 @@ pub async fn post(
         author_kind: Set(participant.side.as_str().to_owned()),
         body: Set(draft.body.trim().to_owned()),
         internal: Set(draft.internal),
+        education_resource_id: Set(resource),
         created_at: Set(now),
     }
     .insert(tx.conn())
@@ -160,6 +190,8 @@ pub struct Entry {
     pub message: thread_message::Model,
     pub author_name: String,
     pub attachments: Vec<message_attachment::Model>,
+    /// The education resource sent with it (archived since, perhaps).
+    pub education_resource: Option<education_resource::Model>,
 }
 
 /// One message of the thread, if `participant` may read it, with its author and attachments;
@@ -199,10 +231,15 @@ pub async fn entry(tx: &TenantTx, message: thread_message::Model) -> CoreResult<
         .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
+    let education_resource = resources_of(tx, std::slice::from_ref(&message))
+        .await?
+        .into_values()
+        .next();
     Ok(Entry {
         message,
         author_name,
         attachments,
+        education_resource,
     })
 }
 
@@ -228,6 +265,7 @@ pub async fn read(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
+    let resources = resources_of(tx, &messages).await?;
     audit::record(tx, actor, access("thread.read", thread)).await?;
     Ok(messages
         .into_iter()
@@ -239,8 +277,34 @@ pub async fn read(
             Entry {
                 author_name: names.get(&message.author_id).cloned().unwrap_or_default(),
                 attachments: mine,
+                education_resource: message
+                    .education_resource_id
+                    .and_then(|id| resources.get(&id).cloned()),
                 message,
             }
         })
+        .collect())
+}
+
+/// The education resources `messages` sent, by id (archived ones too: a message keeps what
+/// it sent).
+async fn resources_of(
+    tx: &TenantTx,
+    messages: &[thread_message::Model],
+) -> CoreResult<std::collections::HashMap<Uuid, education_resource::Model>> {
+    let ids: Vec<Uuid> = messages
+        .iter()
+        .filter_map(|m| m.education_resource_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(tx
+        .find::<education_resource::Entity>()
+        .filter(education_resource::Column::Id.is_in(ids))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
         .collect())
 }

@@ -310,6 +310,8 @@ pub struct Message {
     author_name: String,
     created_at: DateTime<Utc>,
     attachments: Vec<Attachment>,
+    /// A resource of the practice's education library sent with it, shown as a card.
+    education_resource: Option<crate::education::EducationResource>,
 }
 
 impl From<Entry> for Message {
@@ -328,6 +330,9 @@ impl From<Entry> for Message {
             author_name: e.author_name,
             created_at: m.created_at,
             attachments: e.attachments.iter().map(Attachment::from).collect(),
+            education_resource: e
+                .education_resource
+                .map(crate::education::EducationResource::card),
         }
     }
 }

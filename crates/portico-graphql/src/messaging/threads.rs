@@ -189,6 +189,9 @@ pub struct StartThreadInput {
     /// Uploads (`uploadAttachment`) to send with the first message.
     #[graphql(default)]
     attachment_ids: Vec<ID>,
+    /// A resource of the education library to send (staff; not in an internal note). The
+    /// patient's notice says only that there is a message.
+    education_resource_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -200,6 +203,9 @@ pub struct PostMessageInput {
     internal: bool,
     #[graphql(default)]
     attachment_ids: Vec<ID>,
+    /// A resource of the education library to send (staff; not in an internal note). The
+    /// patient's notice says only that there is a message.
+    education_resource_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -341,6 +347,11 @@ impl ThreadsMutation {
         let pool = global_id::parse_opt("CareTeamPool", "poolId", input.pool_id.as_ref())?;
         let provider = global_id::parse_opt("Provider", "providerId", input.provider_id.as_ref())?;
         let attachment_ids = attachments_of(&input.attachment_ids)?;
+        let education_resource_id = global_id::parse_opt(
+            crate::education::RESOURCE,
+            "educationResourceId",
+            input.education_resource_id.as_ref(),
+        )?;
         let portal = notice_text(ctx)?;
         let target = target(ctx)?;
         let outcome = ctx
@@ -360,6 +371,7 @@ impl ThreadsMutation {
                         body: input.body,
                         internal: false,
                         attachment_ids,
+                        education_resource_id,
                     },
                 };
                 let now = Utc::now();
@@ -386,6 +398,11 @@ impl ThreadsMutation {
     ) -> async_graphql::Result<MessagePayload> {
         let id = global_id::parse("MessageThread", "threadId", &input.thread_id)?;
         let attachment_ids = attachments_of(&input.attachment_ids)?;
+        let education_resource_id = global_id::parse_opt(
+            crate::education::RESOURCE,
+            "educationResourceId",
+            input.education_resource_id.as_ref(),
+        )?;
         let portal = notice_text(ctx)?;
         let target = target(ctx)?;
         let outcome = ctx
@@ -395,6 +412,7 @@ impl ThreadsMutation {
                     body: input.body,
                     internal: input.internal,
                     attachment_ids,
+                    education_resource_id,
                 };
                 let now = Utc::now();
                 let (thread, message) =
