@@ -7,11 +7,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 use portico_core::{
-    TenantTx, audit::Actor, campaigns::sweep, entities::outbox_message, identity::Role,
-    notify::Portal, tenancy::Access, tenants,
+    TenantTx,
+    audit::Actor,
+    campaigns::sweep,
+    entities::{activation_code, outbox_message},
+    identity::Role,
+    notify::Portal,
+    tenancy::Access,
+    tenants,
 };
 use portico_tests::{Signed, TestApp, error_code, new_patient, spawn_app, wait_until};
 use reqwest::multipart::{Form, Part};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use std::time::Duration as StdDuration;
@@ -270,6 +277,33 @@ async fn follow_ups_stop_once_a_patient_activates_and_each_step_goes_once_withou
         json!({ "code": code, "dob": "1980-01-02", "email": email,
             "password": "saffron window meadow" })
     };
+    // A wrong date of birth on one of Ben's codes counts against every live code of his
+    // chart: guesses are limited per chart, however many invitations it was sent.
+    let mut wrong = activate(&ben_codes[1], "ben@example.org");
+    wrong["dob"] = json!("1999-09-09");
+    let (_, refused) = app.gql_status(Some("cmpone"), ACTIVATE, wrong).await;
+    assert_eq!(
+        user_error(&refused, "activatePatientAccount"),
+        Some("ACTIVATION_INVALID"),
+        "{refused}"
+    );
+    // Read as the database's owner (under no row-level security).
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    let attempts: Vec<i32> = activation_code::Entity::find()
+        .filter(activation_code::Column::PatientId.eq(ben))
+        .filter(activation_code::Column::UsedAt.is_null())
+        .all(&owner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.failed_attempts)
+        .collect();
+    assert!(
+        attempts.len() >= 3 && attempts.iter().all(|n| *n == 1),
+        "{attempts:?}"
+    );
     let (_, first) = app
         .gql_status(
             Some("cmpone"),

@@ -164,10 +164,20 @@ pub async fn activate(
         return Ok(Outcome::Refused(invalid()));
     }
     if chart.birth_date != birth_date {
-        let attempts = found.failed_attempts + 1;
-        let mut active: activation_code::ActiveModel = found.into();
-        active.failed_attempts = Set(attempts);
-        active.update(tx.conn()).await?;
+        // Counted on every live code of the chart, not only this one: with an invitation's
+        // follow-ups a chart holds several, and guesses are limited per chart.
+        tx.update::<activation_code::Entity>()
+            .col_expr(
+                activation_code::Column::FailedAttempts,
+                sea_orm::sea_query::ExprTrait::add(
+                    sea_orm::sea_query::Expr::col(activation_code::Column::FailedAttempts),
+                    1,
+                ),
+            )
+            .filter(activation_code::Column::PatientId.eq(chart.id))
+            .filter(activation_code::Column::UsedAt.is_null())
+            .exec(tx.conn())
+            .await?;
         return Ok(Outcome::Refused(invalid()));
     }
     let email = accounts::normalize_email(email)?;

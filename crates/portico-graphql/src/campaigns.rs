@@ -235,7 +235,7 @@ impl CampaignsMutation {
     /// account that a chosen channel reaches, not in another running campaign) and the
     /// invitations go with the next minute's sweep. Refusals name the field:
     /// `NAME_REQUIRED`, `NAME_TOO_LONG`, `CHANNEL_REQUIRED`, `INVALID_FOLLOW_UP_DAYS`,
-    /// `IMPORT_REQUIRED`, `IMPORT_NOT_FOUND`, `IMPORT_NOT_DONE`, `FILTER_REQUIRED`,
+    /// `IMPORT_REQUIRED`, `IMPORT_NOT_FOUND`, `IMPORT_NOT_DONE`, `IMPORT_TOO_OLD`, `FILTER_REQUIRED`,
     /// `INVALID_RANGE`, `INVALID_LANGUAGE`, `EMPTY_AUDIENCE`; nothing is created then.
     async fn start_invitation_campaign(
         &self,
@@ -276,7 +276,8 @@ impl CampaignsMutation {
             follow_up_days: input.follow_up_days.into_iter().map(i64::from).collect(),
         };
         let outcome = ctx
-            .mutate(MANAGE, async |tx, caller| {
+            // New activity: a suspended or cancelled practice starts no campaign.
+            .mutate(MANAGE.new_work(), async |tx, caller| {
                 plan::start(tx, &caller.actor, &new, Utc::now()).await
             })
             .await?;

@@ -20,9 +20,12 @@ pub async fn send_due(
     let portal = Portal::new(public_url, &tenant.tenant.slug);
     let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
     let now = Utc::now();
-    let written = reminders::send_due(&tx, &Actor::system(), now, &portal).await?
-        + feedback::invitations::send_due(&tx, &Actor::system(), now, &portal).await?
-        + campaigns::sweep::send_due(&tx, &Actor::system(), now, &portal).await?;
+    let mut written = reminders::send_due(&tx, &Actor::system(), now, &portal).await?
+        + feedback::invitations::send_due(&tx, &Actor::system(), now, &portal).await?;
+    // A suspended or cancelled practice's campaigns wait (they go on if it is reinstated).
+    if !tenant.refuses_new_work() {
+        written += campaigns::sweep::send_due(&tx, &Actor::system(), now, &portal).await?;
+    }
     tx.commit().await?;
     if written > 0 {
         crate::outbox::relay(db, queue, claim, tenant_id).await?;

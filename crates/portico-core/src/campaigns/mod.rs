@@ -100,6 +100,9 @@ pub async fn cancel(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> CoreResult<invitation_campaign::Model> {
+    // The practice's write lock first, as the sweep takes it before claiming recipients:
+    // both then lock the campaign and its recipients in one order (no deadlock).
+    audit::lock(tx).await?;
     let found = find(tx, id).await?;
     let cancelled = tx
         .update::<invitation_campaign::Entity>()

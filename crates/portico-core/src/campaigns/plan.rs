@@ -146,6 +146,9 @@ pub async fn start(
     now: DateTime<Utc>,
 ) -> CoreResult<invitation_campaign::Model> {
     check(new)?;
+    // The practice's write lock before the audience is read: two campaigns started at once
+    // then see each other's recipients, and no patient is in both.
+    audit::lock(tx).await?;
     let patients = audience::resolve(tx, &new.audience, new.channels).await?;
     if patients.is_empty() {
         return Err(CoreError::invalid(

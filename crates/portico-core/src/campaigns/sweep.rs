@@ -51,6 +51,9 @@ pub async fn send_due(
     if due.is_empty() {
         return Ok(0);
     }
+    // The practice's write lock before any recipient is claimed, as cancelling takes it
+    // before the campaign: both lock the rows in one order (no deadlock).
+    audit::lock(tx).await?;
     let campaigns: HashMap<Uuid, invitation_campaign::Model> = tx
         .find::<invitation_campaign::Entity>()
         .filter(invitation_campaign::Column::Id.is_in(due.iter().map(|r| r.campaign_id)))
