@@ -713,3 +713,33 @@ async fn drain(app: &TestApp) {
     )
     .await;
 }
+
+/// A follow-up sent late (the workers were down past its day) keeps the next one at its
+/// distance: it does not follow a minute later.
+#[tokio::test]
+async fn a_late_follow_up_does_not_bring_the_next_one_right_after_it() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("cmplate").await;
+    let ana = chart(&app, "cmplate", "Ana", Some("ana@example.org"), None).await;
+    let body = start(&app, &admin, input(&[3, 7], &["EMAIL"])).await;
+    assert_eq!(
+        body["data"]["startInvitationCampaign"]["campaign"]["recipients"], 1,
+        "{body}"
+    );
+    let now = Utc::now();
+    // The invitation (the server's own sweep may have sent it already).
+    sweep_at(&app, "cmplate", now + LATER).await;
+    // Down from day 3 to day 8: the first follow-up goes on day 8...
+    assert_eq!(sweep_at(&app, "cmplate", now + Duration::days(8)).await, 1);
+    // ... and the second four days after it (7 - 3), not at once.
+    assert_eq!(
+        sweep_at(&app, "cmplate", now + Duration::days(8) + LATER).await,
+        0
+    );
+    assert_eq!(sweep_at(&app, "cmplate", now + Duration::days(11)).await, 0);
+    assert_eq!(
+        sweep_at(&app, "cmplate", now + Duration::days(12) + LATER).await,
+        1
+    );
+    assert_eq!(to(&messages(&app, "cmplate").await, ana, "email").len(), 3);
+}

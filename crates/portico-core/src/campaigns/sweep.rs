@@ -28,8 +28,26 @@ struct Claimed {
     patient: Uuid,
     /// 0 for the invitation, 1 for the first follow-up...
     step: i32,
+    /// The recipient's invitation times before the claim, put back if nothing goes.
+    before: Invited,
     key: String,
     link: String,
+}
+
+/// When a recipient was first and last invited.
+#[derive(Clone, Copy)]
+struct Invited {
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+}
+
+impl Invited {
+    fn of(row: &campaign_recipient::Model) -> Self {
+        Self {
+            first: row.first_invited_at,
+            last: row.last_invited_at,
+        }
+    }
 }
 
 /// Writes the campaign steps due at `now` to the outbox; returns how many steps went.
@@ -96,7 +114,8 @@ pub async fn send_due(
             Ok(issued) => issued.code,
             // Activated between the read and now: no invitation, and no more.
             Err(CoreError::Invalid { .. }) => {
-                stop(tx, &row, recipient::ACTIVATED, now).await?;
+                unclaim(tx, row.id, row.steps_sent, Invited::of(&row), recipient::ACTIVATED, now)
+                    .await?;
                 continue;
             }
             Err(e) => return Err(e),
@@ -105,6 +124,7 @@ pub async fn send_due(
             recipient: row.id,
             patient: row.patient_id,
             step: row.steps_sent,
+            before: Invited::of(&row),
             key: format!("{OUTBOX_KEY}{}:{}", row.id, row.steps_sent),
             link: portal.activate(&code),
         });
@@ -144,19 +164,7 @@ pub async fn send_due(
                 .await?;
             } else {
                 // The patient opted out, or the address bounced, since the campaign began.
-                tx.update::<campaign_recipient::Entity>()
-                    .col_expr(
-                        campaign_recipient::Column::Status,
-                        recipient::SKIPPED.into(),
-                    )
-                    .col_expr(
-                        campaign_recipient::Column::NextDueAt,
-                        Option::<DateTime<Utc>>::None.into(),
-                    )
-                    .filter(campaign_recipient::Column::Id.eq(c.recipient))
-                    .filter(campaign_recipient::Column::StepsSent.eq(c.step + 1))
-                    .exec(tx.conn())
-                    .await?;
+                unclaim(tx, c.recipient, c.step, c.before, recipient::SKIPPED, now).await?;
             }
         }
     }
@@ -174,11 +182,14 @@ async fn claim(
 ) -> CoreResult<bool> {
     let days = follow_up_days(campaign);
     let first = row.first_invited_at.unwrap_or(now);
-    // Follow-up k (the step after `steps_sent`) goes `days[k - 1]` days after the first.
-    let next = usize::try_from(row.steps_sent)
-        .ok()
-        .and_then(|sent| days.get(sent))
-        .map(|&d| first + Duration::days(d));
+    // Follow-up k (the step after `steps_sent`) goes `days[k - 1]` days after the first, and
+    // never sooner after this step than the days between them: a step sent late (workers
+    // were down) does not bring the next one right after it.
+    let next = usize::try_from(row.steps_sent).ok().and_then(|sent| {
+        let due = *days.get(sent)?;
+        let gap = due - sent.checked_sub(1).and_then(|k| days.get(k)).copied().unwrap_or(0);
+        Some((first + Duration::days(due)).max(now + Duration::days(gap)))
+    });
     let claimed = tx
         .update::<campaign_recipient::Entity>()
         .col_expr(
@@ -206,6 +217,35 @@ async fn claim(
         .exec(tx.conn())
         .await?;
     Ok(claimed.rows_affected == 1)
+}
+
+/// Takes back a claimed step that was not sent: the step count, the invitation times and the
+/// status as if it had not been claimed, then ended with `to` (`activated`, `skipped`), so
+/// the funnel counts as invited only those sent something.
+async fn unclaim(
+    tx: &TenantTx,
+    recipient_id: Uuid,
+    step: i32,
+    before: Invited,
+    to: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let activated = (to == recipient::ACTIVATED).then_some(now);
+    tx.update::<campaign_recipient::Entity>()
+        .col_expr(campaign_recipient::Column::StepsSent, Expr::value(step))
+        .col_expr(campaign_recipient::Column::Status, to.into())
+        .col_expr(
+            campaign_recipient::Column::NextDueAt,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .col_expr(campaign_recipient::Column::FirstInvitedAt, before.first.into())
+        .col_expr(campaign_recipient::Column::LastInvitedAt, before.last.into())
+        .col_expr(campaign_recipient::Column::ActivatedAt, activated.into())
+        .filter(campaign_recipient::Column::Id.eq(recipient_id))
+        .filter(campaign_recipient::Column::StepsSent.eq(step + 1))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// Ends a recipient's steps (`activated`: their chart has an account).
