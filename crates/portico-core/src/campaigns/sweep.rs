@@ -114,8 +114,15 @@ pub async fn send_due(
             Ok(issued) => issued.code,
             // Activated between the read and now: no invitation, and no more.
             Err(CoreError::Invalid { .. }) => {
-                unclaim(tx, row.id, row.steps_sent, Invited::of(&row), recipient::ACTIVATED, now)
-                    .await?;
+                unclaim(
+                    tx,
+                    row.id,
+                    row.steps_sent,
+                    Invited::of(&row),
+                    recipient::ACTIVATED,
+                    now,
+                )
+                .await?;
                 continue;
             }
             Err(e) => return Err(e),
@@ -187,7 +194,12 @@ async fn claim(
     // were down) does not bring the next one right after it.
     let next = usize::try_from(row.steps_sent).ok().and_then(|sent| {
         let due = *days.get(sent)?;
-        let gap = due - sent.checked_sub(1).and_then(|k| days.get(k)).copied().unwrap_or(0);
+        let gap = due
+            - sent
+                .checked_sub(1)
+                .and_then(|k| days.get(k))
+                .copied()
+                .unwrap_or(0);
         Some((first + Duration::days(due)).max(now + Duration::days(gap)))
     });
     let claimed = tx
@@ -238,8 +250,14 @@ async fn unclaim(
             campaign_recipient::Column::NextDueAt,
             Option::<DateTime<Utc>>::None.into(),
         )
-        .col_expr(campaign_recipient::Column::FirstInvitedAt, before.first.into())
-        .col_expr(campaign_recipient::Column::LastInvitedAt, before.last.into())
+        .col_expr(
+            campaign_recipient::Column::FirstInvitedAt,
+            before.first.into(),
+        )
+        .col_expr(
+            campaign_recipient::Column::LastInvitedAt,
+            before.last.into(),
+        )
         .col_expr(campaign_recipient::Column::ActivatedAt, activated.into())
         .filter(campaign_recipient::Column::Id.eq(recipient_id))
         .filter(campaign_recipient::Column::StepsSent.eq(step + 1))
