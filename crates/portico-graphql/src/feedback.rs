@@ -357,10 +357,10 @@ impl FeedbackMutation {
                 scores::mark_handled(tx, &caller.actor, &viewer, id, Utc::now()).await
             })
             .await?;
-        Ok(outcome.payload(|model| MarkFeedbackHandledPayload {
+        Ok(outcome.payload(|listed| MarkFeedbackHandledPayload {
             feedback: Some(FeedbackComment {
-                model,
-                restricted: false,
+                model: listed.response,
+                restricted: listed.restricted,
             }),
             user_errors: Vec::new(),
         }))

@@ -226,10 +226,7 @@ pub async fn comments(
         let restricted = match restricted_charts.get(&response.patient_id) {
             Some(r) => *r,
             None => {
-                let r = chart_access::needs_break_glass(tx, viewer, response.patient_id).await?
-                    && chart_access::active_break_glass(tx, viewer.user_id, response.patient_id)
-                        .await?
-                        .is_none();
+                let r = hidden_from(tx, viewer, response.patient_id).await?;
                 restricted_charts.insert(response.patient_id, r);
                 r
             }
@@ -247,14 +244,24 @@ pub async fn comments(
     Ok(listed)
 }
 
-/// Marks a comment handled by `viewer` (again: the later handler is kept).
+/// Whether a comment about `patient` is kept from `viewer`: the chart is restricted and
+/// they have no break-glass access to it in force.
+async fn hidden_from(tx: &TenantTx, viewer: &Viewer, patient: Uuid) -> CoreResult<bool> {
+    Ok(chart_access::needs_break_glass(tx, viewer, patient).await?
+        && chart_access::active_break_glass(tx, viewer.user_id, patient)
+            .await?
+            .is_none())
+}
+
+/// Marks a comment handled by `viewer` (again: the later handler is kept). The comment comes
+/// back as the list shows it: without its words on a restricted chart not opened.
 pub async fn mark_handled(
     tx: &TenantTx,
     actor: &Actor,
     viewer: &Viewer,
     id: Uuid,
     now: DateTime<Utc>,
-) -> CoreResult<feedback_response::Model> {
+) -> CoreResult<Listed> {
     audit::lock(tx).await?;
     let found = tx
         .find::<feedback_response::Entity>()
@@ -265,7 +272,14 @@ pub async fn mark_handled(
     let mut active: feedback_response::ActiveModel = found.into();
     active.handled_by = Set(Some(viewer.user_id.as_uuid()));
     active.handled_at = Set(Some(now));
-    let handled = active.update(tx.conn()).await?;
+    let mut handled = active.update(tx.conn()).await?;
     record(tx, actor, "feedback.handle", &handled).await?;
-    Ok(handled)
+    let restricted = hidden_from(tx, viewer, handled.patient_id).await?;
+    if restricted {
+        handled.comment = None;
+    }
+    Ok(Listed {
+        response: handled,
+        restricted,
+    })
 }
