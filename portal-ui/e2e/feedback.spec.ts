@@ -1,7 +1,10 @@
-// The feedback survey after a visit, signed out: the demo patient's visit of yesterday was
-// completed, and the survey email (sent by the sweep) names only the practice; its link opens
-// the survey, where she rates 9 with a comment and sees the thank-you; the same link used
-// again says it was already answered. axe in English and Spanish; screenshots at 360 px.
+// The feedback survey after a visit, signed out: the visit of yesterday of Jordan Reyes (a demo
+// patient with an email and no account, whose preferences no other journey changes: the
+// profile journey turns the demo patient's messages off and her language to Spanish for a
+// moment, and a sweep then would skip or translate her survey) was completed, and the survey
+// email (sent by the sweep) names only the practice; its link opens the survey, where he rates
+// 9 with a comment and sees the thank-you; the same link used again says it was already
+// answered. axe in English and Spanish; screenshots at 360 px.
 import { expect, test, type Page } from "@playwright/test";
 import { PASSWORD, PATIENT, emailContaining, expectAccessible, portalUrl, screenshot, signInPortal } from "./support";
 
@@ -9,7 +12,10 @@ async function h1(page: Page, name: string): Promise<void> {
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
 }
 
-/** The survey link of the newest feedback email, once the sweep has sent it. */
+/** The demo chart whose survey of yesterday's visit the journey answers. */
+const SURVEY_PATIENT = "jordan.reyes@lakeside.example";
+
+/** The survey link of the feedback email to Jordan Reyes, once the sweep has sent it. */
 async function surveyLink(): Promise<string> {
   let mail = "";
   // The every-minute sweep sends the demo's due survey; poll the outbox, never sleep.
@@ -17,8 +23,8 @@ async function surveyLink(): Promise<string> {
     .poll(
       () => {
         try {
-          mail = emailContaining("would like your feedback");
-          return true;
+          mail = emailContaining(SURVEY_PATIENT);
+          return mail.includes("would like your feedback");
         } catch {
           return false;
         }
@@ -26,7 +32,7 @@ async function surveyLink(): Promise<string> {
       { timeout: 100_000, intervals: [1_000] },
     )
     .toBe(true);
-  for (const phi of ["Chen", "Follow-up", "Lakeside Clinic"]) expect(mail).not.toContain(phi);
+  for (const phi of ["Jordan", "Reyes", "Chen", "Ortega", "Follow-up", "Lakeside Clinic"]) expect(mail.replaceAll(SURVEY_PATIENT, "")).not.toContain(phi);
   const match = /\/t\/lakeside\/feedback#token=([A-Za-z0-9_-]+)/.exec(mail);
   expect(match, mail).not.toBeNull();
   return `/feedback#token=${match![1]}`;

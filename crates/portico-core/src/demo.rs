@@ -24,6 +24,10 @@ pub const DEMO_SLUG: &str = "lakeside";
 pub const DEMO_PHONE: &str = "(555) 010-0199";
 pub const ADMIN_EMAIL: &str = "admin@lakeside.example";
 pub const PATIENT_EMAIL: &str = "avery@lakeside.example";
+/// The email on the chart of Jordan Reyes, a demo patient without a portal account: the
+/// survey of his visit of yesterday goes there (the portal's feedback journey answers it, and
+/// no other journey changes his preferences meanwhile).
+pub const SURVEY_PATIENT_EMAIL: &str = "jordan.reyes@lakeside.example";
 /// A front-desk staff member of the demo practice (role `staff`).
 pub const FRONT_DESK_EMAIL: &str = "frontdesk@lakeside.example";
 /// A platform operator (of the `platform` tenant), for the console's operator pages.
@@ -364,10 +368,16 @@ async fn load_practice(
     accounts::set_totp(&tx, &admin, &secret).await?;
     let mut first_chart = None;
     let mut demo_charts = Vec::new();
-    for (given, family, born, gender) in [
-        ("Avery", "Stone", (1984, 3, 14), "female"),
-        ("Jordan", "Reyes", (1991, 11, 2), "male"),
-        ("Sam", "Okafor", (1958, 6, 30), "other"),
+    for (given, family, born, gender, email) in [
+        ("Avery", "Stone", (1984, 3, 14), "female", None),
+        (
+            "Jordan",
+            "Reyes",
+            (1991, 11, 2),
+            "male",
+            Some(SURVEY_PATIENT_EMAIL),
+        ),
+        ("Sam", "Okafor", (1958, 6, 30), "other", None),
     ] {
         let chart = patients::create(
             &tx,
@@ -378,7 +388,7 @@ async fn load_practice(
                 family_name: family.to_owned(),
                 birth_date: NaiveDate::from_ymd_opt(born.0, born.1, born.2),
                 gender: gender.to_owned(),
-                email: None,
+                email: email.map(str::to_owned),
                 phone: None,
             },
         )

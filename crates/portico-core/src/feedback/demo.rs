@@ -1,6 +1,7 @@
 //! The demo practice's feedback: past completed visits with Dr. Chen and Dr. Ortega,
 //! answered over the last months (so the console's scores and comments have something to
-//! show), and a visit of the demo patient's yesterday whose survey the first sweep sends.
+//! show), and visits of yesterday (the demo patient's, and Jordan Reyes's, who has an email
+//! and no account) whose surveys the first sweep sends.
 
 use chrono::{Duration, DurationRound, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
@@ -123,7 +124,12 @@ pub async fn load(tx: &TenantTx, charts: &[Uuid]) -> CoreResult<()> {
         .insert(tx.conn())
         .await?;
     }
-    // Yesterday's visit of the demo patient: its survey is due, and the sweep sends it.
+    // Yesterday's visits: their surveys are due, and the sweep sends them.
     let yesterday = visit(1, providers[0].id, avery).insert(tx.conn()).await?;
-    invitations::plan(tx, &yesterday, COMPLETED).await
+    invitations::plan(tx, &yesterday, COMPLETED).await?;
+    if let Some(&jordan) = charts.get(1) {
+        let yesterday = visit(1, providers[1].id, jordan).insert(tx.conn()).await?;
+        invitations::plan(tx, &yesterday, COMPLETED).await?;
+    }
+    Ok(())
 }
