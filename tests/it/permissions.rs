@@ -160,3 +160,93 @@ async fn a_policy_change_on_one_instance_applies_on_another() {
     .await;
     assert_eq!(refused, "FORBIDDEN");
 }
+
+/// Every permission the default policy gives a practice role, as `(role, object, action)`.
+fn policy_defaults() -> Vec<(String, String, String)> {
+    include_str!("../../schema/rbac_policy.csv")
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            match fields.as_slice() {
+                ["p", role, _, object, action, "allow"] => Some((
+                    (*role).to_owned(),
+                    (*object).to_owned(),
+                    (*action).to_owned(),
+                )),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn saving_a_roles_permissions_as_shown_changes_nothing_it_may_do() {
+    // Every practice permission is offered on the page, but for those set by role alone.
+    let by_role_alone = [
+        ("chart_restrictions", "manage"),
+        ("break_glass", "open"),
+        ("break_glass", "review"),
+        ("tenants", "manage"),
+    ];
+    for (role, object, action) in policy_defaults() {
+        let pair = (object.as_str(), action.as_str());
+        assert!(
+            portico_core::permissions::GRANTABLE.contains(&pair) || by_role_alone.contains(&pair),
+            "{role} holds {object}/{action}, which the permissions page cannot show"
+        );
+    }
+
+    let app = spawn_app().await;
+    let admin = app.practice_admin("keepall").await;
+    let (staff, _) = app.add_user("keepall", Role::Staff).await;
+    let (_, listed) = app
+        .gql_as(
+            "keepall",
+            &admin.access,
+            "{ rolePermissions { role permissions { object action } } }",
+            json!({}),
+        )
+        .await;
+    let shown = listed["data"]["rolePermissions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .find(|r| r["role"] == "staff")
+        .unwrap()["permissions"]
+        .clone();
+    assert!(
+        shown
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "object": "forms", "action": "read" })),
+        "{shown}"
+    );
+    // Saved back as shown (what the console does when one box changes and back).
+    let (_, set) = app
+        .gql_as(
+            "keepall",
+            &admin.access,
+            SET,
+            json!({ "role": "staff", "perms": shown }),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["setRolePermissions"]["userErrors"],
+        json!([]),
+        "{set}"
+    );
+    // Forms, and breaking the glass (never on the page), are still the staff's.
+    let (_, forms) = app
+        .gql_as("keepall", &staff.access, "{ forms { id } }", json!({}))
+        .await;
+    assert!(forms["errors"].is_null(), "{forms}");
+    let (_, glass) = app
+        .gql_as(
+            "keepall",
+            &staff.access,
+            "mutation($id: ID!) { breakGlass(input: { patientId: $id, reason: \"Covering the on-call provider tonight\" }) { userErrors { code } } }",
+            json!({ "id": crate::support::gid("Patient", uuid::Uuid::now_v7()) }),
+        )
+        .await;
+    assert_ne!(error_code(&glass), Some("FORBIDDEN"), "{glass}");
+}

@@ -26,10 +26,13 @@ pub struct Rule {
     pub allow: bool,
 }
 
-/// Every permission a practice may hand out. `tenants/manage` is the platform's own.
+/// Every permission a practice may hand out. `tenants/manage` is the platform's own;
+/// restricting charts and breaking the glass are set by role and never changed here (and
+/// saving a role's permissions leaves them as they are).
 pub const GRANTABLE: &[(&str, &str)] = &[
     ("me", "read"),
     ("own_chart", "read"),
+    ("own_chart", "write"),
     ("own_chart", "share"),
     ("patients", "read"),
     ("patients", "write"),
@@ -62,6 +65,19 @@ pub const GRANTABLE: &[(&str, &str)] = &[
     ("readings", "manage"),
     ("own_readings", "read"),
     ("own_readings", "write"),
+    ("forms", "read"),
+    ("forms", "send"),
+    ("forms", "manage"),
+    ("own_forms", "read"),
+    ("own_forms", "write"),
+    ("education", "read"),
+    ("education", "manage"),
+    ("own_education", "read"),
+    ("feedback", "read"),
+    ("feedback", "manage"),
+    ("own_feedback", "write"),
+    ("campaigns", "read"),
+    ("campaigns", "manage"),
     ("ehr", "manage"),
     ("ehr", "review"),
     ("adoption", "read"),
@@ -72,6 +88,7 @@ pub const GRANTABLE: &[(&str, &str)] = &[
 const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("me", "read"),
     ("own_chart", "read"),
+    ("own_chart", "write"),
     ("own_chart", "share"),
     ("scheduling", "read"),
     ("own_appointments", "read"),
@@ -82,6 +99,10 @@ const PATIENT_GRANTABLE: &[(&str, &str)] = &[
     ("own_refills", "write"),
     ("own_readings", "read"),
     ("own_readings", "write"),
+    ("own_forms", "read"),
+    ("own_forms", "write"),
+    ("own_education", "read"),
+    ("own_feedback", "write"),
 ];
 
 /// Roles whose permissions a practice may change.
@@ -154,7 +175,12 @@ pub async fn set_role(
         .exec(tx.conn())
         .await?;
     let additions = wanted.difference(&defaults).map(|p| (p, true));
-    let removals = defaults.difference(&wanted).map(|p| (p, false));
+    // Only what the page could have offered is taken away: a default it cannot show (break
+    // glass, say) is kept, not denied because it was not in the list.
+    let removals = defaults
+        .difference(&wanted)
+        .filter(|(object, action)| allowed.contains(&(object.as_str(), action.as_str())))
+        .map(|p| (p, false));
     let mut rules = Vec::new();
     for ((object, action), allow) in additions.chain(removals) {
         role_permission::ActiveModel {
