@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::{SENT, answers::record};
 use crate::{
     CoreError, CoreResult, TenantTx,
-    audit::{self, Actor},
-    chart_access::{self, Viewer},
+    audit::{self, Access, Actor},
+    chart_access::{self, Sight, Viewer},
     entities::{feedback_invitation, feedback_response, location, provider},
     tenants,
 };
@@ -220,27 +220,36 @@ pub async fn comments(
         .limit(limit.clamp(1, MAX_LIMIT))
         .all(tx.conn())
         .await?;
-    let mut listed = Vec::with_capacity(found.len());
-    let mut restricted_charts: HashMap<Uuid, bool> = HashMap::new();
-    for mut response in found {
-        let restricted = match restricted_charts.get(&response.patient_id) {
-            Some(r) => *r,
-            None => {
-                let r = hidden_from(tx, viewer, response.patient_id).await?;
-                restricted_charts.insert(response.patient_id, r);
-                r
+    let sight = chart_access::sight_of_many(tx, viewer, found.iter().map(|r| r.patient_id)).await?;
+    let listed: Vec<Listed> = found
+        .into_iter()
+        .map(|mut response| {
+            let restricted = sight
+                .get(&response.patient_id)
+                .is_none_or(|seen| *seen == Sight::Hidden);
+            if restricted {
+                response.comment = None;
             }
-        };
-        if restricted {
-            response.comment = None;
-        } else {
-            record(tx, actor, "feedback.read", &response).await?;
-        }
-        listed.push(Listed {
-            response,
-            restricted,
-        });
-    }
+            Listed {
+                response,
+                restricted,
+            }
+        })
+        .collect();
+    // Each comment shown is a read of its chart; those held back show nothing of it.
+    // Collected first: an iterator borrowing the list across the await would make the
+    // resolver's future `Send` only for one lifetime (a rustc limitation).
+    let reads: Vec<Access<'static>> = listed
+        .iter()
+        .filter(|l| !l.restricted)
+        .map(|l| Access {
+            action: "feedback.read",
+            resource_type: "FeedbackResponse",
+            resource_id: Some(l.response.id),
+            patient_id: Some(l.response.patient_id),
+        })
+        .collect();
+    audit::record_all(tx, actor, reads).await?;
     Ok(listed)
 }
 

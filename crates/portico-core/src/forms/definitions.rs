@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    ACTIVE, FORM_STATUSES, canonical,
+    FORM_STATUSES, canonical,
     questionnaire::{self, AnswerOption, EnableWhen, Item, Problem, Questionnaire},
 };
 use crate::{
@@ -223,17 +223,6 @@ pub async fn list(tx: &TenantTx) -> CoreResult<Vec<form::Model>> {
     Ok(listed)
 }
 
-/// The newest active version of the form `form_key`, if it has one.
-pub async fn newest_active(tx: &TenantTx, form_key: Uuid) -> CoreResult<Option<form::Model>> {
-    Ok(tx
-        .find::<form::Entity>()
-        .filter(form::Column::FormKey.eq(form_key))
-        .filter(form::Column::Status.eq(ACTIVE))
-        .order_by_desc(form::Column::Version)
-        .one(tx.conn())
-        .await?)
-}
-
 /// Attaches the form `form_key` to the visit type (or, `attached` false, takes it off).
 /// Returns the forms now attached to the type.
 pub async fn attach(
@@ -295,6 +284,19 @@ pub async fn attach(
 
 /// The forms (newest versions) attached to a visit type.
 pub async fn attached_to(tx: &TenantTx, appointment_type_id: Uuid) -> CoreResult<Vec<form::Model>> {
+    attached_versions(tx, appointment_type_id)
+        .await?
+        .into_iter()
+        .map(|versions| versions.into_iter().next().ok_or(CoreError::NotFound))
+        .collect()
+}
+
+/// Every version of each form attached to a visit type (newest first), in the order they
+/// were attached: two queries, whatever the number of forms.
+pub async fn attached_versions(
+    tx: &TenantTx,
+    appointment_type_id: Uuid,
+) -> CoreResult<Vec<Vec<form::Model>>> {
     let keys: Vec<Uuid> = tx
         .find::<form_attachment::Entity>()
         .filter(form_attachment::Column::AppointmentTypeId.eq(appointment_type_id))
@@ -304,11 +306,20 @@ pub async fn attached_to(tx: &TenantTx, appointment_type_id: Uuid) -> CoreResult
         .into_iter()
         .map(|a| a.form_key)
         .collect();
-    let mut forms = Vec::with_capacity(keys.len());
-    for key in keys {
-        forms.push(latest(tx, key).await?);
+    if keys.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(forms)
+    let mut by_key: HashMap<Uuid, Vec<form::Model>> = HashMap::new();
+    for version in tx
+        .find::<form::Entity>()
+        .filter(form::Column::FormKey.is_in(keys.iter().copied()))
+        .order_by_desc(form::Column::Version)
+        .all(tx.conn())
+        .await?
+    {
+        by_key.entry(version.form_key).or_default().push(version);
+    }
+    Ok(keys.iter().filter_map(|key| by_key.remove(key)).collect())
 }
 
 /// Sets a form version's status (retiring it stops new requests; answers are untouched).

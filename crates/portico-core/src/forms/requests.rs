@@ -9,10 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    ACTIVE, OPEN, PENDING, WITHDRAWN,
-    definitions::{attached_to, newest_active},
-};
+use super::{ACTIVE, OPEN, PENDING, WITHDRAWN, definitions::attached_versions};
 use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     audit::{self, Access, Actor},
@@ -68,7 +65,7 @@ pub async fn on_booked(tx: &TenantTx, booked: &appointment::Model) -> CoreResult
             .exec(tx.conn())
             .await?;
     }
-    let attached = attached_to(tx, booked.appointment_type_id).await?;
+    let attached = attached_versions(tx, booked.appointment_type_id).await?;
     if attached.is_empty() {
         return Ok(());
     }
@@ -81,20 +78,13 @@ pub async fn on_booked(tx: &TenantTx, booked: &appointment::Model) -> CoreResult
         .map(|r| r.form_id)
         .collect();
     let now = Utc::now();
-    for newest in attached {
-        let Some(version) = newest_active(tx, newest.form_key).await? else {
+    let mut requested = 0;
+    for versions in attached {
+        let Some(version) = versions.iter().find(|f| f.status == super::ACTIVE) else {
             continue;
         };
         // Any version of this form already asked for the visit (carried over by a move).
-        let versions: Vec<Uuid> = tx
-            .find::<form::Entity>()
-            .filter(form::Column::FormKey.eq(version.form_key))
-            .all(tx.conn())
-            .await?
-            .into_iter()
-            .map(|f| f.id)
-            .collect();
-        if asked.iter().any(|a| versions.contains(a)) {
+        if versions.iter().any(|f| asked.contains(&f.id)) {
             continue;
         }
         let request = row(
@@ -119,18 +109,19 @@ pub async fn on_booked(tx: &TenantTx, booked: &appointment::Model) -> CoreResult
             )
             .exec_without_returning(tx.conn())
             .await?;
-        audit::record(
-            tx,
-            &Actor::system(),
-            Access {
-                action: "form.request",
-                resource_type: "QuestionnaireResponse",
-                resource_id: None,
-                patient_id: Some(booked.patient_id),
-            },
-        )
-        .await?;
+        requested += 1;
     }
+    audit::record_all(
+        tx,
+        &Actor::system(),
+        (0..requested).map(|_| Access {
+            action: "form.request",
+            resource_type: "QuestionnaireResponse",
+            resource_id: None,
+            patient_id: Some(booked.patient_id),
+        }),
+    )
+    .await?;
     Ok(())
 }
 

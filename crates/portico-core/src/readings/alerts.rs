@@ -21,7 +21,7 @@ use super::{Kind, Measure, thresholds};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
-    chart_access::{self, Viewer},
+    chart_access::{self, Sight, Viewer},
     entities::{appointment, care_team_pool, home_reading, reading_alert, reading_threshold},
 };
 
@@ -185,62 +185,45 @@ pub async fn list(
     if let Some(pool) = pool {
         query = query.filter(reading_alert::Column::PoolId.eq(pool));
     }
-    let found = query.all(tx.conn()).await?;
-    let mut sight: HashMap<Uuid, Option<Option<Uuid>>> = HashMap::new();
-    let mut alerts = Vec::with_capacity(found.len());
-    let mut glass_accesses = Vec::new();
-    let mut hidden = Vec::new();
-    for alert in found {
-        let seen = match sight.get(&alert.patient_id) {
-            Some(seen) => *seen,
-            None => {
-                let seen = sight_of(tx, viewer, alert.patient_id).await?;
-                sight.insert(alert.patient_id, seen);
-                seen
-            }
-        };
-        match seen {
-            None => hidden.push(alert.id),
-            Some(Some(glass)) => glass_accesses.push((glass, alert.clone())),
-            Some(None) => {}
-        }
-        alerts.push(alert);
-    }
+    let alerts = query.all(tx.conn()).await?;
+    let sight =
+        chart_access::sight_of_many(tx, viewer, alerts.iter().map(|a| a.patient_id)).await?;
+    let seen = |alert: &reading_alert::Model| {
+        sight
+            .get(&alert.patient_id)
+            .copied()
+            .unwrap_or(Sight::Hidden)
+    };
     let ids: Vec<Uuid> = alerts.iter().map(|a| a.reading_id).collect();
     let readings = tx
         .find::<home_reading::Entity>()
         .filter(home_reading::Column::Id.is_in(ids))
         .all(tx.conn())
         .await?;
-    for (glass, alert) in &glass_accesses {
-        audit::record(
-            tx,
-            &actor.clone().with_break_glass(Some(*glass)),
-            Access {
-                action: "reading_alert.list",
-                resource_type: "ReadingAlert",
-                resource_id: Some(alert.id),
-                patient_id: Some(alert.patient_id),
-            },
-        )
-        .await?;
+    // A chart opened through break glass is flagged so in its event; the rest are plain.
+    let access = |a: &reading_alert::Model| Access {
+        action: "reading_alert.list",
+        resource_type: "ReadingAlert",
+        resource_id: Some(a.id),
+        patient_id: Some(a.patient_id),
+    };
+    let mut by_glass: HashMap<Uuid, Vec<Access<'static>>> = HashMap::new();
+    let mut plain = Vec::new();
+    for alert in &alerts {
+        match seen(alert) {
+            Sight::Glass(glass) => by_glass.entry(glass).or_default().push(access(alert)),
+            Sight::Open | Sight::Hidden => plain.push(access(alert)),
+        }
     }
-    let accesses: Vec<Access<'static>> = alerts
-        .iter()
-        .filter(|a| !glass_accesses.iter().any(|(_, g)| g.id == a.id))
-        .map(|a| Access {
-            action: "reading_alert.list",
-            resource_type: "ReadingAlert",
-            resource_id: Some(a.id),
-            patient_id: Some(a.patient_id),
-        })
-        .collect();
-    audit::record_all(tx, actor, accesses).await?;
+    for (glass, accesses) in by_glass {
+        audit::record_all(tx, &actor.clone().with_break_glass(Some(glass)), accesses).await?;
+    }
+    audit::record_all(tx, actor, plain).await?;
     Ok(alerts
         .into_iter()
         .filter_map(|alert| {
             let reading = readings.iter().find(|r| r.id == alert.reading_id)?.clone();
-            let reading = (!hidden.contains(&alert.id)).then_some(reading);
+            let reading = (seen(&alert) != Sight::Hidden).then_some(reading);
             Some(Listed { alert, reading })
         })
         .collect())
@@ -284,16 +267,4 @@ pub async fn acknowledge(
         record(tx, actor, "reading_alert.acknowledge", &alert).await?;
     }
     Ok(alert)
-}
-
-/// Whether `viewer` may see a chart's readings in the list: `None` when not (restricted, no
-/// break-glass access in force), `Some(None)` when openly, `Some(Some(access))` through a
-/// break-glass access.
-async fn sight_of(tx: &TenantTx, viewer: &Viewer, chart: Uuid) -> CoreResult<Option<Option<Uuid>>> {
-    if !chart_access::needs_break_glass(tx, viewer, chart).await? {
-        return Ok(Some(None));
-    }
-    Ok(chart_access::active_break_glass(tx, viewer.user_id, chart)
-        .await?
-        .map(|access| Some(access.id)))
 }
