@@ -428,3 +428,104 @@ async fn fifty_thousand_rows_are_previewed_and_imported() {
             .collect::<Vec<_>>(),
     );
 }
+
+/// Sets an import's row as the database's owner (under no row-level security).
+async fn set_import(app: &TestApp, id: uuid::Uuid, column: &str, value: sea_orm::Value) {
+    use sea_orm::{ColumnTrait, sea_query::Expr};
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    let column = match column {
+        "status" => portico_core::entities::patient_import::Column::Status,
+        _ => portico_core::entities::patient_import::Column::UpdatedAt,
+    };
+    portico_core::entities::patient_import::Entity::update_many()
+        .col_expr(column, Expr::value(value))
+        .filter(portico_core::entities::patient_import::Column::Id.eq(id))
+        .exec(&owner)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_run_whose_claim_was_taken_over_creates_nothing_and_cannot_end_the_import() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("taken-over").await;
+    let before = charts(&app, "taken-over").await;
+    let csv =
+        "given,family,dob,sex,mrn\nAda,Overtaken,1980-01-01,F,T-1\nBo,Overtaken,1981-02-02,M,T-2\n";
+    let global = previewed(&app, &admin, csv).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = uuid_of(&global);
+    // Queued as starting it does, without a worker's job racing the test for it.
+    set_import(&app, id, "status", "queued".into()).await;
+    let tenant = tenants::find_by_slug(&app.db(), "taken-over")
+        .await
+        .unwrap()
+        .unwrap();
+    let begin = async || {
+        TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+            .await
+            .unwrap()
+    };
+    let tx = begin().await;
+    let first = run::claim(&tx, id).await.unwrap().expect("claimed");
+    tx.commit().await.unwrap();
+    // The first run goes quiet for longer than a run may; a second delivery takes it over.
+    set_import(
+        &app,
+        id,
+        "updated_at",
+        (chrono::Utc::now() - run::STALE_AFTER - chrono::Duration::minutes(1)).into(),
+    )
+    .await;
+    let tx = begin().await;
+    let second = run::claim(&tx, id).await.unwrap().expect("taken over");
+    tx.commit().await.unwrap();
+    assert_ne!(first.started_at, second.started_at);
+
+    // The first run finishes late: its end is refused, and its charts go with its rollback.
+    let tx = begin().await;
+    let done = run::import(&tx, &first, &|_| {})
+        .await
+        .unwrap()
+        .expect("rows pass");
+    let refused = run::finish(&tx, &done).await;
+    assert!(
+        matches!(refused, Err(portico_core::CoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(charts(&app, "taken-over").await, before);
+    // Nor can it mark the import failed, or note progress, under the second run.
+    let tx = begin().await;
+    run::fail(&tx, id, first.started_at, "late", None)
+        .await
+        .unwrap();
+    run::record_progress(&tx, id, first.started_at, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let status = gql(&app, &admin, STATUS, json!({ "id": global })).await;
+    assert_eq!(
+        status["data"]["patientImport"]["status"], "RUNNING",
+        "{status}"
+    );
+
+    // The run that holds it imports the file once.
+    let tx = begin().await;
+    let done = run::import(&tx, &second, &|_| {})
+        .await
+        .unwrap()
+        .expect("rows pass");
+    run::finish(&tx, &done).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(charts(&app, "taken-over").await, before + 2);
+    let status = gql(&app, &admin, STATUS, json!({ "id": global })).await;
+    assert_eq!(
+        status["data"]["patientImport"]["status"], "DONE",
+        "{status}"
+    );
+}

@@ -26,11 +26,14 @@ pub async fn import(db: &Db, tenant_id: TenantId, import_id: Uuid) -> Result<(),
         return Ok(());
     };
     let started = std::time::Instant::now();
+    // The claim: only this run's writes (progress, the end) land while it holds it.
+    let claim = claimed.started_at;
     progress::set(import_id, 0);
     let mut cut_off = CutOff {
         db: db.clone(),
         scope,
         import_id,
+        claim,
         armed: true,
     };
     // Progress goes to the import's row from a task of its own (PostgreSQL), so that the
@@ -41,7 +44,7 @@ pub async fn import(db: &Db, tenant_id: TenantId, import_id: Uuid) -> Result<(),
         tokio::spawn(async move {
             while noting.changed().await.is_ok() {
                 let rows_done = *noting.borrow_and_update();
-                if let Err(e) = note_progress(&db, &scope, import_id, rows_done).await {
+                if let Err(e) = note_progress(&db, &scope, import_id, claim, rows_done).await {
                     // A courtesy: a failure to note it does not stop the import.
                     tracing::warn!(%import_id, error = %e, "patient import progress not noted");
                 }
@@ -101,7 +104,7 @@ pub async fn import(db: &Db, tenant_id: TenantId, import_id: Uuid) -> Result<(),
     };
     progress::clear(import_id);
     let tx = TenantTx::begin(db, &scope, Access::Write).await?;
-    run::fail(&tx, import_id, &failure.0, failure.1.as_ref()).await?;
+    run::fail(&tx, import_id, claim, &failure.0, failure.1.as_ref()).await?;
     tx.commit().await
 }
 
@@ -109,10 +112,11 @@ async fn note_progress(
     db: &Db,
     scope: &portico_core::TenantScope,
     import_id: Uuid,
+    claim: Option<chrono::DateTime<chrono::Utc>>,
     rows_done: i32,
 ) -> Result<(), CoreError> {
     let tx = TenantTx::begin(db, scope, Access::Write).await?;
-    run::record_progress(&tx, import_id, rows_done).await?;
+    run::record_progress(&tx, import_id, claim, rows_done).await?;
     tx.commit().await
 }
 
@@ -123,6 +127,7 @@ struct CutOff {
     db: Db,
     scope: portico_core::TenantScope,
     import_id: Uuid,
+    claim: Option<chrono::DateTime<chrono::Utc>>,
     armed: bool,
 }
 
@@ -135,11 +140,12 @@ impl Drop for CutOff {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let (db, scope, import_id) = (self.db.clone(), self.scope, self.import_id);
+        let (db, scope, import_id, claim) =
+            (self.db.clone(), self.scope, self.import_id, self.claim);
         runtime.spawn(async move {
             let failed = async {
                 let tx = TenantTx::begin(&db, &scope, Access::Write).await?;
-                run::fail(&tx, import_id, "the import was cut off; nothing was created: start it again", None).await?;
+                run::fail(&tx, import_id, claim, "the import was cut off; nothing was created: start it again", None).await?;
                 tx.commit().await
             };
             if let Err(e) = failed.await {

@@ -4,7 +4,7 @@
 //! invitation campaign's audience) written in the one transaction the job commits, in
 //! chunks of a few hundred rows per statement.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -60,6 +60,8 @@ pub async fn claim(tx: &TenantTx, id: Uuid) -> CoreResult<Option<patient_import:
 #[derive(Clone, Copy, Debug)]
 pub struct Done {
     pub id: Uuid,
+    /// The run's claim: when it started the import.
+    pub started_at: Option<DateTime<Utc>>,
     pub created: u64,
     pub skipped: u64,
     pub rows_total: u64,
@@ -140,6 +142,7 @@ pub async fn import(
     audit::record_all(tx, &actor, accesses).await?;
     Ok(Ok(Done {
         id: import.id,
+        started_at: import.started_at,
         created: created.len() as u64,
         skipped: findings.already_here,
         rows_total: findings.rows_total,
@@ -167,9 +170,14 @@ async fn plan_each_check(tx: &TenantTx) -> CoreResult<()> {
 
 /// Marks the import done, in its transaction (after its progress writer has stopped: on
 /// PostgreSQL a progress write waiting on this row would wait for the commit).
+///
+/// Only the run that holds the claim finishes it: one taken over meanwhile (stale after
+/// [`STALE_AFTER`] without progress, and claimed again) gets `Conflict`, and its transaction,
+/// with every chart it wrote, is rolled back instead of adding them a second time.
 pub async fn finish(tx: &TenantTx, done: &Done) -> CoreResult<()> {
     let now = Utc::now();
-    tx.update::<patient_import::Entity>()
+    let finished = tx
+        .update::<patient_import::Entity>()
         .col_expr(patient_import::Column::Status, status::DONE.into())
         .col_expr(
             patient_import::Column::RowsDone,
@@ -180,9 +188,22 @@ pub async fn finish(tx: &TenantTx, done: &Done) -> CoreResult<()> {
         .col_expr(patient_import::Column::UpdatedAt, now.into())
         .col_expr(patient_import::Column::FinishedAt, Some(now).into())
         .filter(patient_import::Column::Id.eq(done.id))
+        .filter(patient_import::Column::Status.eq(status::RUNNING))
+        .filter(held_by(done.started_at))
         .exec(tx.conn())
         .await?;
+    if finished.rows_affected == 0 {
+        return Err(CoreError::Conflict { field: "importId" });
+    }
     Ok(())
+}
+
+/// The import's claim is still the run's that started it at `started_at`.
+fn held_by(started_at: Option<DateTime<Utc>>) -> sea_orm::Condition {
+    match started_at {
+        Some(at) => sea_orm::Condition::all().add(patient_import::Column::StartedAt.eq(at)),
+        None => sea_orm::Condition::all().add(patient_import::Column::StartedAt.is_null()),
+    }
 }
 
 async fn flush(
@@ -224,12 +245,18 @@ async fn note_charts(tx: &TenantTx, import: Uuid, created: &[Uuid]) -> CoreResul
 }
 
 /// Notes a running import's progress in a short transaction of its own (PostgreSQL).
-pub async fn record_progress(tx: &TenantTx, id: Uuid, rows_done: i32) -> CoreResult<()> {
+pub async fn record_progress(
+    tx: &TenantTx,
+    id: Uuid,
+    started_at: Option<DateTime<Utc>>,
+    rows_done: i32,
+) -> CoreResult<()> {
     tx.update::<patient_import::Entity>()
         .col_expr(patient_import::Column::RowsDone, rows_done.into())
         .col_expr(patient_import::Column::UpdatedAt, Utc::now().into())
         .filter(patient_import::Column::Id.eq(id))
         .filter(patient_import::Column::Status.eq(status::RUNNING))
+        .filter(held_by(started_at))
         .exec(tx.conn())
         .await?;
     Ok(())
@@ -241,6 +268,7 @@ pub async fn record_progress(tx: &TenantTx, id: Uuid, rows_done: i32) -> CoreRes
 pub async fn fail(
     tx: &TenantTx,
     id: Uuid,
+    started_at: Option<DateTime<Utc>>,
     failure: &str,
     findings: Option<&Findings>,
 ) -> CoreResult<()> {
@@ -255,7 +283,8 @@ pub async fn fail(
         .col_expr(patient_import::Column::UpdatedAt, now.into())
         .filter(patient_import::Column::Id.eq(id))
         // Only the run that holds it ends it.
-        .filter(patient_import::Column::Status.eq(status::RUNNING));
+        .filter(patient_import::Column::Status.eq(status::RUNNING))
+        .filter(held_by(started_at));
     update = match findings {
         Some(f) => update
             .col_expr(patient_import::Column::Status, status::PREVIEWED.into())
