@@ -743,3 +743,126 @@ async fn a_late_follow_up_does_not_bring_the_next_one_right_after_it() {
     );
     assert_eq!(to(&messages(&app, "cmplate").await, ana, "email").len(), 3);
 }
+
+const PRACTICE_FUNNEL: &str = "query($from: NaiveDate!, $to: NaiveDate!) {
+    invitationFunnel(from: $from, to: $to) {
+    recipients invited activated firstPortalAction firstOnlineBooking } }";
+
+#[tokio::test]
+async fn the_adoption_funnel_counts_each_invited_patient_once_and_each_campaign_keeps_its_own() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin("cmpfun").await;
+    let ana = chart(&app, "cmpfun", "Anastasia", Some("ana@example.org"), None).await;
+    let _ben = chart(&app, "cmpfun", "Benedikt", Some("ben@example.org"), None).await;
+
+    // A first campaign without follow-ups invites both and is then finished.
+    let first = start(&app, &admin, input(&[], &["EMAIL"])).await;
+    assert_eq!(
+        first["data"]["startInvitationCampaign"]["campaign"]["recipients"], 2,
+        "{first}"
+    );
+    // (The test's own workers may have swept first: count what was sent, not who sent it.)
+    let now = Utc::now();
+    sweep_at(&app, "cmpfun", now).await;
+    assert_eq!(messages(&app, "cmpfun").await.len(), 2);
+    // A second one chooses them again (no longer in a running campaign) and a new chart.
+    let _cid = chart(&app, "cmpfun", "Cidalia", Some("cid@example.org"), None).await;
+    let mut again = input(&[], &["EMAIL"]);
+    again["name"] = json!("Spring invitations");
+    let second = start(&app, &admin, again).await;
+    assert_eq!(
+        second["data"]["startInvitationCampaign"]["campaign"]["recipients"], 3,
+        "{second}"
+    );
+    sweep_at(&app, "cmpfun", Utc::now()).await;
+    assert_eq!(messages(&app, "cmpfun").await.len(), 5);
+
+    // Ana joins with her latest invitation.
+    let sent = messages(&app, "cmpfun").await;
+    let latest = to(&sent, ana, "email");
+    let code = code_in(&latest.last().unwrap().payload);
+    let (_, activated) = app
+        .gql_status(
+            Some("cmpfun"),
+            ACTIVATE,
+            json!({ "code": code, "dob": "1980-01-02", "email": "ana@example.org",
+                "password": "saffron window meadow" }),
+        )
+        .await;
+    assert!(
+        activated["data"]["activatePatientAccount"]["session"]["accessToken"].is_string(),
+        "{activated}"
+    );
+
+    // The list counts every campaign's funnel together, each its own.
+    let (_, listed) = app.gql_as("cmpfun", &admin.access, LIST, json!({})).await;
+    let funnels: Vec<(Value, Value)> = listed["data"]["invitationCampaigns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .map(|c| (c["name"].clone(), c["funnel"].clone()))
+        .collect();
+    let counts = |recipients: u32, invited: u32| {
+        json!({ "recipients": recipients, "invited": invited, "activated": 1,
+            "firstPortalAction": 0, "firstOnlineBooking": 0 })
+    };
+    assert_eq!(
+        funnels,
+        vec![
+            (json!("Spring invitations"), counts(3, 3)),
+            (json!("Winter invitations"), counts(2, 2)),
+        ]
+    );
+
+    // The practice's funnel for the period: each patient once, whatever the campaigns.
+    let day = |d: i64| (now + Duration::days(d)).date_naive().to_string();
+    let period = |from: String, to: String| json!({ "from": from, "to": to });
+    let (_, body) = app
+        .gql_as(
+            "cmpfun",
+            &admin.access,
+            PRACTICE_FUNNEL,
+            period(day(-1), day(1)),
+        )
+        .await;
+    assert_eq!(body["data"]["invitationFunnel"], counts(3, 3), "{body}");
+    // A period before any campaign: nothing.
+    let (_, body) = app
+        .gql_as(
+            "cmpfun",
+            &admin.access,
+            PRACTICE_FUNNEL,
+            period(day(-30), day(-10)),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["invitationFunnel"],
+        json!({ "recipients": 0, "invited": 0, "activated": 0, "firstPortalAction": 0,
+            "firstOnlineBooking": 0 }),
+        "{body}"
+    );
+    // A period backwards is refused; staff do not see adoption figures.
+    let (_, body) = app
+        .gql_as(
+            "cmpfun",
+            &admin.access,
+            PRACTICE_FUNNEL,
+            period(day(1), day(-1)),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["reason"], "INVALID_RANGE",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["field"], "to", "{body}");
+    let (staff, _) = app.add_user("cmpfun", Role::Staff).await;
+    let (_, body) = app
+        .gql_as(
+            "cmpfun",
+            &staff.access,
+            PRACTICE_FUNNEL,
+            period(day(-1), day(1)),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+}

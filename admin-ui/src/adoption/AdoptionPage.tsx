@@ -10,6 +10,7 @@ import { formatDate } from "../components/format";
 import { roleOf, useConsole } from "../app/session";
 import { AdoptionChart, type Metric } from "./AdoptionChart";
 import { FeedbackFigures } from "../feedback/FeedbackFigures";
+import { InvitationFunnel } from "./InvitationFunnel";
 
 graphql(`
   fragment AdoptionPointFields on AdoptionPoint {
@@ -172,6 +173,7 @@ export default function AdoptionPage() {
       {current.fetching && !now && <LoadingState label="Loading adoption figures" rows={6} />}
       {now && now.length === 0 && <EmptyState title="No figures yet for this period.">They are computed every night from the day's activity{operator ? "" : "; “Recompute these figures” computes them now"}.</EmptyState>}
       {!operator && <FeedbackFigures from={range.from} to={range.to} />}
+      {!operator && <InvitationFunnel from={range.from} to={range.to} />}
       {now && now.length > 0 && (
         <div className="charts">
           {METRICS.map((metric) => (

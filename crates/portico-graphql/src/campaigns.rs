@@ -3,6 +3,8 @@
 //! and text, with follow-ups after chosen days; `invitationCampaigns` lists them with their
 //! funnel; `cancelInvitationCampaign` stops one.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use portico_core::{
@@ -92,7 +94,8 @@ impl From<Funnel> for CampaignFunnel {
     }
 }
 
-pub struct InvitationCampaign(invitation_campaign::Model);
+/// A campaign, with its funnel when the list counted the funnels of all it lists together.
+pub struct InvitationCampaign(invitation_campaign::Model, Option<Funnel>);
 
 #[Object]
 impl InvitationCampaign {
@@ -158,6 +161,9 @@ impl InvitationCampaign {
     }
     /// Invited, activated, first portal action, first online booking.
     async fn funnel(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignFunnel> {
+        if let Some(counted) = self.1 {
+            return Ok(counted.into());
+        }
         let id = self.0.id;
         let found = ctx
             .run(READ, Access::Read, async |tx, _| funnel::of(tx, id).await)
@@ -217,12 +223,46 @@ impl CampaignsQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<InvitationCampaign>> {
         let limit = u64::try_from(first.unwrap_or(20).clamp(1, 100)).unwrap_or(20);
-        let found = ctx
+        // The funnels, when asked for, are counted for the whole list at once.
+        let with_funnels = ctx.look_ahead().field("funnel").exists();
+        let (found, mut funnels) = ctx
             .run(READ, Access::Read, async |tx, _| {
-                campaigns::list(tx, limit).await
+                let found = campaigns::list(tx, limit).await?;
+                let funnels = if with_funnels {
+                    let ids: Vec<_> = found.iter().map(|c| c.id).collect();
+                    funnel::of_many(tx, &ids).await?
+                } else {
+                    HashMap::new()
+                };
+                Ok((found, funnels))
             })
             .await?;
-        Ok(found.into_iter().map(InvitationCampaign).collect())
+        Ok(found
+            .into_iter()
+            .map(|model| {
+                let counted = funnels.remove(&model.id);
+                InvitationCampaign(model, counted)
+            })
+            .collect())
+    }
+
+    /// The practice's invitation funnel from `from` to `to` (both included, the practice's
+    /// calendar; at most 731 days), for the adoption figures: `recipients` are the patients
+    /// chosen by campaigns started then; `invited` those first sent an invitation then (each
+    /// patient once, whatever the number of campaigns), and the rest what those invited did
+    /// since. `INVALID_RANGE` on `to`.
+    async fn invitation_funnel(
+        &self,
+        ctx: &Context<'_>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> async_graphql::Result<CampaignFunnel> {
+        let found = ctx
+            .run(Need::to("adoption", "read"), Access::Read, async |tx, _| {
+                funnel::practice_days(tx, from, to).await
+            })
+            .await?;
+        Ok(found.into())
     }
 }
 
@@ -282,7 +322,7 @@ impl CampaignsMutation {
             })
             .await?;
         Ok(outcome.payload(|model| StartInvitationCampaignPayload {
-            campaign: Some(InvitationCampaign(model)),
+            campaign: Some(InvitationCampaign(model, None)),
             user_errors: Vec::new(),
         }))
     }
@@ -301,7 +341,7 @@ impl CampaignsMutation {
             })
             .await?;
         Ok(outcome.payload(|model| CancelInvitationCampaignPayload {
-            campaign: Some(InvitationCampaign(model)),
+            campaign: Some(InvitationCampaign(model, None)),
             user_errors: Vec::new(),
         }))
     }
