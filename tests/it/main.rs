@@ -65,6 +65,7 @@ mod proxies;
 mod pubsub;
 mod read_path;
 mod readings;
+mod readings_ehr;
 mod recalls;
 mod records;
 mod redis_restart;

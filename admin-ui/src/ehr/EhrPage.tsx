@@ -24,6 +24,7 @@ const StatusQuery = graphql(`
         syncIntervalMinutes
         resourceTypes
         enabled
+        sendReadings
         updatedAt
       }
       runs {
@@ -211,7 +212,13 @@ const RUN_STATUS: Record<string, string> = {
   failed: "Failed",
 };
 const TRIGGER: Record<string, string> = { schedule: "Scheduled", manual: "Started by hand", review: "After a review" };
-const WRITE_KIND: Record<string, string> = { appointment: "Appointment", refill_decision: "Refill decision", demographics: "Contact details" };
+const WRITE_KIND: Record<string, string> = {
+  appointment: "Appointment",
+  refill_decision: "Refill decision",
+  form_response: "Check-in form answers",
+  reading: "Home reading",
+  demographics: "Contact details",
+};
 
 export default function EhrPage() {
   const { me } = useConsole();
@@ -267,6 +274,7 @@ type Connection = {
   syncIntervalMinutes: number;
   resourceTypes: string[];
   enabled: boolean;
+  sendReadings: boolean;
   updatedAt: string;
 };
 
@@ -301,6 +309,8 @@ function ConnectionSummary({ connection, zone, onChanged }: { connection: Connec
         <dd>{connection.enabled ? `Every ${connection.syncIntervalMinutes} minutes` : "Paused"}</dd>
         <dt>Records pulled</dt>
         <dd>{connection.resourceTypes.join(", ")}</dd>
+        <dt>Home readings</dt>
+        <dd>{connection.sendReadings ? "Sent to the EHR as patient-reported observations" : "Kept in Portico only"}</dd>
         <dt>Last changed</dt>
         <dd>{formatDateTime(connection.updatedAt, zone)}</dd>
       </dl>
@@ -606,6 +616,7 @@ function ConnectionForm({ connection, onSaved }: { connection?: Connection; onSa
     tokenEndpoint: connection?.tokenEndpoint ?? "",
     token: "",
     syncIntervalMinutes: String(connection?.syncIntervalMinutes ?? 15),
+    sendReadings: connection?.sendReadings ?? false,
   });
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<string | null>(null);
@@ -637,6 +648,7 @@ function ConnectionForm({ connection, onSaved }: { connection?: Connection; onSa
           syncIntervalMinutes: Number(minutes),
           resourceTypes: connection?.resourceTypes ?? null,
           enabled: connection?.enabled ?? true,
+          sendReadings: form.sendReadings,
         },
       });
       if (result.error) return setProblems({ _: problemOf(result.error).sentence });
@@ -701,6 +713,13 @@ function ConnectionForm({ connection, onSaved }: { connection?: Connection; onSa
       <Field name="syncIntervalMinutes" label={`${LABELS.syncIntervalMinutes} (minutes)`} hint="How often Portico pulls changes; the usual is 15." error={problems.syncIntervalMinutes}>
         {(p) => <input {...p} className="number" inputMode="numeric" value={form.syncIntervalMinutes} onChange={set("syncIntervalMinutes")} autoComplete="off" />}
       </Field>
+      <div className="check-field">
+        <label className="checkbox" htmlFor="field-sendReadings">
+          <input id="field-sendReadings" type="checkbox" checked={form.sendReadings} onChange={(e) => setForm((f) => ({ ...f, sendReadings: e.target.checked }))} />
+          Send home readings to the EHR
+        </label>
+        <p className="hint">Blood pressure, glucose, weight and the other readings patients record go to the chart in the EHR as patient-reported observations. The EHR must accept Observation writes.</p>
+      </div>
     </SettingsForm>
   );
 }

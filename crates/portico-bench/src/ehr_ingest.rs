@@ -74,6 +74,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             sync_interval_minutes: 60,
             resource_types: ResourceKind::ALL.to_vec(),
             enabled: true,
+            send_readings: false,
         },
         chrono::Utc::now(),
     )

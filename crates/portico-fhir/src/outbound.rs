@@ -3,11 +3,15 @@
 //! The tests read every body back with fhir-model to prove it is valid FHIR.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use portico_core::ehr::model::Demographics;
+use portico_core::ehr::model::{Demographics, ReadingWrite};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::inbound::{choice, fields::RXNORM, patient::address_line};
+use crate::inbound::{
+    choice,
+    fields::{LOINC, RXNORM},
+    patient::address_line,
+};
 
 fn instant(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -26,9 +30,15 @@ pub const REFILL_SYSTEM: &str = "urn:portico:refill";
 pub const FORM_RESPONSE_SYSTEM: &str = "urn:portico:form-response";
 
 /// A submitted form for the EHR: Portico's QuestionnaireResponse with its identifier and the
-/// EHR's patient as subject (and author: the patient answered). `None` when the stored JSON
-/// is not an object.
-pub fn form_response(local_id: &Uuid, patient: &str, response: &str) -> Option<Value> {
+/// EHR's patient as subject, and as author when they answered it themselves (a caregiver's
+/// answers name no author: the EHR has no record of the caregiver). `None` when the stored
+/// JSON is not an object.
+pub fn form_response(
+    local_id: &Uuid,
+    patient: &str,
+    response: &str,
+    by_proxy: bool,
+) -> Option<Value> {
     let mut body: Value = serde_json::from_str(response).ok()?;
     let map = body.as_object_mut()?;
     // QuestionnaireResponse.identifier is a single Identifier in R4.
@@ -37,7 +47,9 @@ pub fn form_response(local_id: &Uuid, patient: &str, response: &str) -> Option<V
         identifier(FORM_RESPONSE_SYSTEM, local_id),
     );
     map.insert("subject".to_owned(), reference("Patient", patient));
-    map.insert("author".to_owned(), reference("Patient", patient));
+    if !by_proxy {
+        map.insert("author".to_owned(), reference("Patient", patient));
+    }
     Some(body)
 }
 
@@ -210,6 +222,66 @@ pub fn refill_declined(
     }
     if let Some(prior) = prior {
         body["focus"] = reference("MedicationRequest", prior);
+    }
+    body
+}
+
+/// The identifier system of a home reading's Observation; a pull passes over Observations
+/// that carry it (they are Portico's own, already on the chart as readings).
+pub const READING_SYSTEM: &str = "urn:portico:reading";
+
+const UCUM: &str = "http://unitsofmeasure.org";
+const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+
+fn loinc(code: &str, display: &str) -> Value {
+    json!({ "coding": [{ "system": LOINC, "code": code, "display": display }], "text": display })
+}
+
+fn ucum(value: f64, unit: &str) -> Value {
+    json!({ "value": value, "unit": unit, "system": UCUM, "code": unit })
+}
+
+/// A home reading as a patient-reported Observation: `final`, the patient as subject (and as
+/// performer when they recorded it; a caregiver's reading says so in a note instead), the
+/// value as given in UCUM, and a blood pressure as the panel with its systolic and diastolic
+/// components.
+pub fn reading(write: &ReadingWrite) -> Value {
+    let mut body = json!({
+        "resourceType": "Observation",
+        "identifier": [identifier(READING_SYSTEM, &write.local_id)],
+        "status": "final",
+        "category": [{
+            "coding": [{ "system": OBSERVATION_CATEGORY, "code": write.category }],
+        }],
+        "code": loinc(&write.code, &write.display),
+        "subject": reference("Patient", &write.patient),
+        "effectiveDateTime": instant(&write.taken_at),
+        "issued": instant(&write.recorded_at),
+        "note": [{
+            "text": if write.by_proxy {
+                "Recorded at home by the patient's caregiver in the patient portal"
+            } else {
+                "Recorded at home by the patient in the patient portal"
+            },
+        }],
+    });
+    if !write.by_proxy {
+        body["performer"] = json!([reference("Patient", &write.patient)]);
+    }
+    match write.diastolic {
+        Some(diastolic) => {
+            body["component"] = json!([
+                {
+                    "code": loinc("8480-6", "Systolic blood pressure"),
+                    "valueQuantity": ucum(write.value, &write.unit),
+                },
+                {
+                    "code": loinc("8462-4", "Diastolic blood pressure"),
+                    "valueQuantity": ucum(diastolic, &write.unit),
+                },
+            ]);
+        }
+        None => body["valueQuantity"] = ucum(write.value, &write.unit),
     }
     body
 }

@@ -46,6 +46,8 @@ pub struct EhrConnection {
     /// FHIR resource types pulled, in pull order.
     resource_types: Vec<String>,
     enabled: bool,
+    /// Home readings go to the EHR as patient-reported Observations.
+    send_readings: bool,
     updated_at: DateTime<Utc>,
 }
 
@@ -68,6 +70,7 @@ impl From<&ehr_connection::Model> for EhrConnection {
                 .map(|k| k.as_str().to_owned())
                 .collect(),
             enabled: c.enabled,
+            send_readings: c.send_readings,
             updated_at: c.updated_at,
         }
     }
@@ -181,7 +184,7 @@ impl EhrSyncRun {
 #[derive(SimpleObject)]
 pub struct EhrWriteFailure {
     id: ID,
-    /// `appointment`, `refill_decision` or `demographics`.
+    /// `appointment`, `refill_decision`, `form_response`, `reading` or `demographics`.
     kind: String,
     last_error: Option<String>,
     attempts: i32,
@@ -358,6 +361,11 @@ pub struct UpdateEhrConnectionInput {
     resource_types: Option<Vec<String>>,
     #[graphql(default = true)]
     enabled: bool,
+    /// Also send the readings patients record at home, as patient-reported Observations
+    /// (the EHR must allow `Observation` writes: add `system/Observation.write` to a SMART
+    /// scope).
+    #[graphql(default = false)]
+    send_readings: bool,
 }
 
 #[derive(SimpleObject, Default)]
@@ -456,6 +464,7 @@ fn connection_input(input: UpdateEhrConnectionInput) -> CoreResult<ConnectionInp
         },
         sync_interval_minutes: input.sync_interval_minutes,
         enabled: input.enabled,
+        send_readings: input.send_readings,
     })
 }
 

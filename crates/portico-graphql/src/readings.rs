@@ -457,6 +457,10 @@ impl ReadingsMutation {
                 },
             )
             .await?;
+        if outcome.as_ref().is_ok_and(|recorded| recorded.to_ehr) {
+            // The write-back to the EHR waits in the outbox.
+            crate::scheduling::appointments::relay_outbox(ctx, 1).await?;
+        }
         Ok(outcome.payload(|recorded| RecordReadingPayload {
             beyond_threshold: recorded.alert.is_some(),
             instruction: recorded.alert.as_ref().map(|a| a.instruction.clone()),

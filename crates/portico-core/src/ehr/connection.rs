@@ -32,6 +32,8 @@ pub struct ConnectionInput {
     pub sync_interval_minutes: i32,
     pub resource_types: Vec<ResourceKind>,
     pub enabled: bool,
+    /// Home readings go to the EHR as patient-reported Observations.
+    pub send_readings: bool,
 }
 
 #[derive(Clone)]
@@ -256,6 +258,7 @@ pub async fn save(
         .collect::<Vec<_>>()
         .join(","));
     active.enabled = Set(input.enabled);
+    active.send_readings = Set(input.send_readings);
     active.updated_at = Set(now);
     let model = if found.is_some() {
         active.update(tx.conn()).await?

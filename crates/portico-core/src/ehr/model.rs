@@ -323,6 +323,10 @@ pub struct EhrAppointment {
     pub type_name: Option<String>,
 }
 
+/// The rejection code of a resource Portico wrote itself (a home reading's Observation): a
+/// pull passes over it, neither charted again nor counted as refused.
+pub const PORTICO_OWN: &str = "EHR_PORTICO_OWN";
+
 /// A write-back Portico sends. Ids are FHIR ids the sync resolved from its id map.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutboundWrite {
@@ -367,13 +371,19 @@ pub enum OutboundWrite {
         authored_at: DateTime<Utc>,
     },
     /// A submitted form: its QuestionnaireResponse (JSON, without subject or identifier,
-    /// which the gateway adds), about the EHR's patient.
+    /// which the gateway adds), about the EHR's patient, who is its author when they
+    /// answered it themselves.
     FormResponse {
         /// The form request's id (`urn:portico:form-response` identifier).
         local_id: uuid::Uuid,
         patient: String,
         response: String,
+        /// Answered by a caregiver rather than the patient: no author is named.
+        by_proxy: bool,
     },
+    /// A reading the patient (or a caregiver) recorded at home: a patient-reported
+    /// Observation.
+    Reading(ReadingWrite),
     /// A demographic change made in Portico, written to the EHR Patient only if its version
     /// is still `expected_version`.
     Demographics {
@@ -381,6 +391,27 @@ pub enum OutboundWrite {
         expected_version: Option<String>,
         demographics: Demographics,
     },
+}
+
+/// A home reading as the EHR gets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadingWrite {
+    /// The reading's id (`urn:portico:reading` identifier).
+    pub local_id: uuid::Uuid,
+    pub patient: String,
+    /// LOINC: the panel for blood pressure, with its two components.
+    pub code: String,
+    pub display: String,
+    /// `vital-signs` or `laboratory` (glucose).
+    pub category: String,
+    /// As given, in UCUM `unit`; `diastolic` for blood pressure.
+    pub value: f64,
+    pub diastolic: Option<f64>,
+    pub unit: String,
+    pub taken_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    /// Recorded by a caregiver with access to the chart rather than the patient.
+    pub by_proxy: bool,
 }
 
 /// The demographic fields Portico writes back; `None` leaves the EHR's value.

@@ -5,6 +5,8 @@
 //! - a booking, cancellation, move or outcome -> the FHIR Appointment (created, then updated);
 //! - a refill decision -> a MedicationRequest (approved) or a Task (denied, needs a visit);
 //! - a submitted form -> a QuestionnaireResponse about the EHR's patient;
+//! - a home reading, where the practice chose to send them -> a patient-reported
+//!   Observation (a pull then passes over it: it is Portico's own);
 //! - a contact change -> the Patient, only over the version Portico last read; a conflict
 //!   goes to staff review instead of overwriting.
 
@@ -13,15 +15,17 @@ use uuid::Uuid;
 
 use super::{
     connection, links,
-    model::{Demographics, OutboundWrite, ResourceKind},
+    model::{Demographics, OutboundWrite, ReadingWrite, ResourceKind},
     reviews,
 };
 use crate::{
     CoreError, CoreResult, TenantTx,
     entities::{
-        appointment, appointment_type, medication_request, outbox_message, patient, refill_request,
+        appointment, appointment_type, home_reading, medication_request, outbox_message, patient,
+        refill_request,
     },
     outbox,
+    readings::Kind,
     refills::{APPROVED, DENIED, NEEDS_APPOINTMENT},
     scheduling::appointments as booking,
 };
@@ -39,6 +43,9 @@ pub enum Payload {
     },
     FormResponse {
         request_id: Uuid,
+    },
+    Reading {
+        reading_id: Uuid,
     },
     Demographics {
         patient_id: Uuid,
@@ -104,6 +111,22 @@ pub async fn queue_form_response(tx: &TenantTx, request_id: Uuid) -> CoreResult<
         tx,
         &format!("ehr:form:{request_id}"),
         &Payload::FormResponse { request_id },
+    )
+    .await
+}
+
+/// Queues a home reading for the EHR, if the practice sends readings there.
+pub async fn queue_reading(tx: &TenantTx, reading_id: Uuid) -> CoreResult<bool> {
+    let sends = connection::get(tx)
+        .await?
+        .is_some_and(|c| c.enabled && c.send_readings);
+    if !sends {
+        return Ok(false);
+    }
+    queue(
+        tx,
+        &format!("ehr:reading:{reading_id}"),
+        &Payload::Reading { reading_id },
     )
     .await
 }
@@ -305,11 +328,50 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
             else {
                 return Ok(Prepared::Skip("EHR_FORM_NOT_SUBMITTED"));
             };
+            // Answered by a caregiver (not the chart's own account): the EHR knows no one
+            // to name as the author.
+            let own_account = tx
+                .find::<patient::Entity>()
+                .filter(patient::Column::Id.eq(request.patient_id))
+                .one(tx.conn())
+                .await?
+                .and_then(|p| p.user_id);
+            let by_proxy = request.answered_by.is_some() && request.answered_by != own_account;
             Ok(Prepared::Write(OutboundWrite::FormResponse {
                 local_id: request.id,
                 patient,
                 response,
+                by_proxy,
             }))
+        }
+        Payload::Reading { reading_id } => {
+            let reading = tx
+                .find::<home_reading::Entity>()
+                .filter(home_reading::Column::Id.eq(*reading_id))
+                .one(tx.conn())
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let Some(patient) =
+                fhir_of(tx, ResourceKind::Patient, Some(reading.patient_id)).await?
+            else {
+                return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
+            };
+            let Some(kind) = Kind::parse(&reading.kind) else {
+                return Ok(Prepared::Skip("EHR_READING_UNKNOWN"));
+            };
+            Ok(Prepared::Write(OutboundWrite::Reading(ReadingWrite {
+                local_id: reading.id,
+                patient,
+                code: reading.code,
+                display: kind.display(&reading.unit).to_owned(),
+                category: kind.category().to_owned(),
+                value: reading.value,
+                diastolic: reading.value2,
+                unit: reading.unit,
+                taken_at: reading.taken_at,
+                recorded_at: reading.created_at,
+                by_proxy: reading.by_proxy,
+            })))
         }
         Payload::Demographics {
             patient_id,
@@ -379,8 +441,8 @@ pub async fn written(
         }
         // The renewed prescription arrives with the next pull as a record of its own.
         Payload::RefillDecision { .. } => {}
-        // Nothing comes back to Portico: the answers are Portico's own.
-        Payload::FormResponse { .. } => {}
+        // Nothing comes back to Portico: the answers and readings are Portico's own.
+        Payload::FormResponse { .. } | Payload::Reading { .. } => {}
     }
     outbox::mark_delivered(tx, message.id).await
 }

@@ -21,6 +21,8 @@ pub struct Model {
     pub sync_interval_minutes: i32,
     pub resource_types: String,
     pub enabled: bool,
+    /// Home readings go to the EHR as patient-reported Observations.
+    pub send_readings: bool,
     pub failures: i32,
     pub next_run_at: Option<DateTimeUtc>,
     pub running_since: Option<DateTimeUtc>,

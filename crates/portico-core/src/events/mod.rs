@@ -44,11 +44,14 @@ pub enum Event<'a> {
     RefillDecided { refill_id: Uuid },
     /// A patient submitted a form's answers.
     FormSubmitted { request_id: Uuid },
+    /// A patient (or a caregiver) recorded a home reading.
+    ReadingRecorded { reading_id: Uuid },
     /// An account was created (staff, patient or caregiver).
     AccountCreated { user: &'a user::Model },
 }
 
-/// Tells every area that reacts to `event`, in `tx`.
-pub async fn publish(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
+/// Tells every area that reacts to `event`, in `tx`. Returns how many outbox messages the
+/// reactions wrote, so that a caller that relays after its commit knows when to.
+pub async fn publish(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
     subscribers::react(tx, event).await
 }

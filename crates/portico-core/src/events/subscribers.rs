@@ -9,7 +9,9 @@ use crate::{
     scheduling::{appointments::BOOKED, recalls, reminders},
 };
 
-pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
+/// Returns how many outbox messages the reactions wrote (for the caller to relay now).
+pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
+    let mut written = 0;
     match event {
         Event::AppointmentBooked { appointment, at } => {
             reminders::plan(tx, appointment, at).await?;
@@ -50,10 +52,14 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<()> {
             // Written back by the write-back job, when the practice has a connection.
             writeback::queue_form_response(tx, request_id).await?;
         }
+        Event::ReadingRecorded { reading_id } => {
+            // Only where the practice chose to send readings to its EHR.
+            written += usize::from(writeback::queue_reading(tx, reading_id).await?);
+        }
         Event::AccountCreated { user } => {
             // Grants that waited for an account with this address are its own now.
             proxies::claim_pending(tx, UserId::from_uuid(user.id), &user.email).await?;
         }
     }
-    Ok(())
+    Ok(written)
 }

@@ -107,6 +107,30 @@ impl Kind {
         }
     }
 
+    /// The LOINC display of [`Kind::code`].
+    pub fn display(self, unit: &str) -> &'static str {
+        match self {
+            Self::BloodPressure => "Blood pressure panel with all children optional",
+            Self::Glucose if unit == "mmol/L" => "Glucose [Moles/volume] in Blood",
+            Self::Glucose => "Glucose [Mass/volume] in Blood",
+            Self::Weight => "Body weight",
+            Self::Temperature => "Body temperature",
+            Self::Spo2 => "Oxygen saturation in Arterial blood by Pulse oximetry",
+            Self::PeakFlow => {
+                "Maximum expiratory gas flow Respiratory system airway by Peak flow meter"
+            }
+        }
+    }
+
+    /// The FHIR Observation category: glucose is a laboratory value (a meter's), the rest
+    /// are vital signs.
+    pub fn category(self) -> &'static str {
+        match self {
+            Self::Glucose => "laboratory",
+            _ => "vital-signs",
+        }
+    }
+
     /// The codes of the clinic's results charted next to this kind's readings (a clinic's
     /// blood pressure is often kept as its two components).
     pub fn clinic_codes(self) -> &'static [&'static str] {

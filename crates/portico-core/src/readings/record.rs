@@ -37,6 +37,8 @@ pub struct NewReading {
 pub struct Recorded {
     pub reading: home_reading::Model,
     pub alert: Option<reading_alert::Model>,
+    /// Queued for the practice's EHR (it sends readings there).
+    pub to_ehr: bool,
 }
 
 /// The reading's values in the canonical unit (the diastolic second), once they are checked.
@@ -177,6 +179,19 @@ pub async fn record(
         },
     )
     .await?;
+    // In the same transaction, so a reading saved is a reading the EHR will get.
+    let to_ehr = crate::events::publish(
+        tx,
+        crate::events::Event::ReadingRecorded {
+            reading_id: reading.id,
+        },
+    )
+    .await?
+        > 0;
     let alert = alerts::open_if_beyond(tx, actor, &reading, now).await?;
-    Ok(Recorded { reading, alert })
+    Ok(Recorded {
+        reading,
+        alert,
+        to_ehr,
+    })
 }

@@ -334,7 +334,8 @@ async fn release(
             status,
         },
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -125,9 +125,10 @@ impl FhirGateway {
                 local_id,
                 patient,
                 response,
+                by_proxy,
             } => {
-                let body =
-                    outbound::form_response(local_id, patient, response).ok_or_else(|| {
+                let body = outbound::form_response(local_id, patient, response, *by_proxy)
+                    .ok_or_else(|| {
                         // Never retried: the stored answers will not change.
                         EhrError::new(
                             "EHR_FORM_UNREADABLE",
@@ -140,6 +141,16 @@ impl FhirGateway {
                     &body,
                     outbound::FORM_RESPONSE_SYSTEM,
                     local_id,
+                )
+                .await
+            }
+            OutboundWrite::Reading(reading) => {
+                let body = outbound::reading(reading);
+                self.create(
+                    "Observation",
+                    &body,
+                    outbound::READING_SYSTEM,
+                    &reading.local_id,
                 )
                 .await
             }

@@ -17,11 +17,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use fhir_model::r4b::resources::Resource;
 use portico_core::ehr::gateway::{ChangePage, EhrError};
-use portico_core::ehr::model::{Change, Mapped, ResourceKind};
+use portico_core::ehr::model::{Change, Mapped, PORTICO_OWN, ResourceKind};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::BAD_RESPONSE;
+use crate::outbound;
 use fields::{MALFORMED, MISSING, RESTRICTED, Refs, Reject, UNEXPECTED_TYPE, UNSUPPORTED_STATUS};
 pub use included::{Included, unresolved_medications};
 
@@ -84,6 +85,10 @@ fn map_checked(
     if restricted(raw) {
         return Err(RESTRICTED);
     }
+    // A home reading Portico wrote: already on the chart as the patient's reading.
+    if kind == ResourceKind::Observation && carries(raw, outbound::READING_SYSTEM) {
+        return Err(PORTICO_OWN);
+    }
     // Checked before the typed read: fhir-model refuses codes outside a required value set,
     // and a status Portico does not know is a different problem from a malformed resource.
     if let Some(status) = raw.get("status").and_then(Value::as_str)
@@ -132,6 +137,16 @@ fn map_checked(
         last_updated,
         record,
     })
+}
+
+/// Whether the resource carries an identifier of `system`.
+fn carries(raw: &Value, system: &str) -> bool {
+    raw.get("identifier")
+        .and_then(Value::as_array)
+        .is_some_and(|ids| {
+            ids.iter()
+                .any(|i| i.get("system").and_then(Value::as_str) == Some(system))
+        })
 }
 
 /// Whether `meta.security` labels the resource restricted (`R`) or very restricted (`V`).

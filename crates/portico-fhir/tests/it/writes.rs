@@ -13,7 +13,8 @@ use axum::{
 use chrono::{DateTime, Utc};
 use fhir_model::r4b::resources::Resource;
 use portico_core::ehr::gateway::WriteOutcome;
-use portico_core::ehr::model::{Demographics, OutboundWrite};
+use portico_core::ehr::model::{Change, Demographics, OutboundWrite, ReadingWrite};
+use portico_core::ehr::model::{PORTICO_OWN, ResourceKind};
 use portico_fhir::outbound;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -117,6 +118,87 @@ fn refill_bodies_are_valid_fhir() {
     valid(&visit);
     assert_eq!(visit["status"], "completed");
     assert_eq!(visit["businessStatus"]["text"], "needs-appointment");
+}
+
+const READING: Uuid = Uuid::from_u128(0x0192_6a1e_7c00_7000_8000_0000_0000_0003);
+
+fn reading(diastolic: Option<f64>, by_proxy: bool) -> ReadingWrite {
+    ReadingWrite {
+        local_id: READING,
+        patient: "example".to_owned(),
+        code: if diastolic.is_some() {
+            "85354-9"
+        } else {
+            "29463-7"
+        }
+        .to_owned(),
+        display: "Reading".to_owned(),
+        category: "vital-signs".to_owned(),
+        value: if diastolic.is_some() { 128.0 } else { 150.5 },
+        diastolic,
+        unit: if diastolic.is_some() {
+            "mm[Hg]"
+        } else {
+            "[lb_av]"
+        }
+        .to_owned(),
+        taken_at: at("2024-03-01T07:30:00Z"),
+        recorded_at: at("2024-03-01T07:31:00Z"),
+        by_proxy,
+    }
+}
+
+#[test]
+fn a_home_reading_is_a_valid_patient_reported_observation() {
+    let weight = outbound::reading(&reading(None, false));
+    assert!(matches!(valid(&weight), Resource::Observation(_)));
+    assert_eq!(weight["status"], "final");
+    assert_eq!(weight["performer"][0]["reference"], "Patient/example");
+    assert_eq!(
+        weight["valueQuantity"],
+        json!({ "value": 150.5, "unit": "[lb_av]", "system": "http://unitsofmeasure.org",
+            "code": "[lb_av]" })
+    );
+    assert_eq!(weight["effectiveDateTime"], "2024-03-01T07:30:00.000Z");
+    assert!(weight.get("component").is_none());
+
+    // Blood pressure: the panel and its two components; a caregiver's names no performer.
+    let pressure = outbound::reading(&reading(Some(82.0), true));
+    valid(&pressure);
+    assert!(pressure.get("valueQuantity").is_none());
+    assert!(pressure.get("performer").is_none());
+    assert!(
+        pressure["note"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("caregiver"))
+    );
+    let codes: Vec<&str> = pressure["component"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"]["coding"][0]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["8480-6", "8462-4"]);
+    assert_eq!(pressure["component"][1]["valueQuantity"]["value"], 82.0);
+
+    // Read back by a pull, it is Portico's own: passed over, not charted again.
+    let mut pulled = pressure.clone();
+    pulled["id"] = json!("obs-1");
+    match portico_fhir::inbound::map_resource(&pulled, ResourceKind::Observation, "http://ehr") {
+        Change::Rejected { code, .. } => assert_eq!(code, PORTICO_OWN),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_caregivers_form_answers_name_no_author() {
+    let response = r#"{"resourceType":"QuestionnaireResponse","status":"completed"}"#;
+    let own = outbound::form_response(&READING, "example", response, false).unwrap();
+    assert_eq!(own["author"]["reference"], "Patient/example");
+    let proxy = outbound::form_response(&READING, "example", response, true).unwrap();
+    assert!(proxy.get("author").is_none(), "{proxy}");
+    assert_eq!(proxy["subject"]["reference"], "Patient/example");
+    valid(&proxy);
 }
 
 #[test]

@@ -39,7 +39,7 @@ use super::{
     batch::{Page, Row},
     columns,
     matching::Charts,
-    model::{Change, EhrPatient, Inbound, Mapped, ResourceKind},
+    model::{Change, EhrPatient, Inbound, Mapped, PORTICO_OWN, ResourceKind},
     runs::{self, Counts, TypeCounts},
 };
 use crate::{
@@ -195,6 +195,11 @@ async fn apply_changes(
                 last_updated,
             } => {
                 newest = newest.max(*last_updated);
+                // Portico's own write (a home reading) is already on the chart as such.
+                if *code == PORTICO_OWN {
+                    tally.unchanged += 1;
+                    continue;
+                }
                 // A record the EHR has since labelled restricted leaves the portal too.
                 if *code == RESTRICTED
                     && let Some(fhir_id) = fhir_id
