@@ -1,7 +1,7 @@
 // A form's page (practice admins): its title and questions, saved whole with `saveForm` (a
 // refusal keeps everything typed and is shown at the question it is about); for a saved
 // form, its status (activate, retire) and the visit types that ask for it.
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
@@ -118,6 +118,14 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
   const [status, setStatus] = useState<FormStatus>(initial.status);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The notice a save left in the history is shown once, not again after a reload; the
+  // heading takes the focus the loading state had (the shell focused that one).
+  useEffect(() => {
+    if (location.state) navigate(location.pathname, { replace: true, state: null });
+    if (document.activeElement === document.body) heading.current?.focus({ preventScroll: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const [, save] = useMutation(Save);
   const [pending, once] = useOnce();
 
@@ -190,7 +198,9 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
       <p className="back-link">
         <Link to="/forms">All forms</Link>
       </p>
-      <h1>{saved ? saved.title : "New form"}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        {saved ? saved.title : "New form"}
+      </h1>
       {saved && (
         <div className="form-facts">
           <p>
