@@ -68,8 +68,8 @@ test("the practice admin builds a form with a condition, attaches it to a visit 
   // A new form: three questions, the second shown only when the first is answered yes.
   await page.getByRole("link", { name: "New form" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "New form" })).toBeVisible();
-  await page.getByLabel("Title").fill(TITLE);
-  await page.getByLabel("Status").selectOption("ACTIVE");
+  await page.getByLabel("Title", { exact: true }).fill(TITLE);
+  await page.getByLabel("Status", { exact: true }).selectOption("ACTIVE");
   await page.getByRole("button", { name: "Add a question" }).click();
   const q1 = page.getByRole("group", { name: "Question 1" });
   await expect(q1.getByLabel("Question", { exact: true })).toBeFocused();

@@ -35,12 +35,17 @@ export function AttachPanel({ form }: { form: { id: string; url: string; title: 
 
   function toggle(typeId: string, name: string, attached: boolean) {
     void once(async () => {
+      // The box shows the change at once; a refusal puts it back and says why.
+      const before = attachments.byType?.[typeId] ?? [];
+      attachments.replace(typeId, attached ? [...before, form.url] : before.filter((u) => u !== form.url));
       setNotice(null);
       setProblem(null);
       const result = await attach({ input: { appointmentTypeId: typeId, formId: form.id, attached } });
       const payload = result.data?.attachForm;
-      if (result.error || !payload) return setProblem(problemOf(result.error).sentence);
-      if (payload.userErrors.length) return setProblem(payload.userErrors[0]!.message);
+      if (result.error || !payload || payload.userErrors.length) {
+        attachments.replace(typeId, before);
+        return setProblem(result.error || !payload ? problemOf(result.error).sentence : payload.userErrors[0]!.message);
+      }
       attachments.replace(
         typeId,
         payload.forms.map((f) => f.url),

@@ -224,7 +224,7 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
       )}
       <form onSubmit={submit} noValidate className="form form-builder" aria-labelledby="builder-title">
         <h2 id="builder-title" className="visually-hidden">
-          Title and questions
+          Build the form
         </h2>
         <ErrorSummary problems={problems} labels={labels} />
         <Field name="title" label="Title" hint="Patients see it above the questions, for example “Check-in questionnaire”." error={problems.title}>
