@@ -50,7 +50,6 @@ export function ChartForms({ patientId, zone }: { patientId: string; zone: strin
   return (
     <section aria-labelledby="forms-title" className="chart-section">
       <h2 id="forms-title">Forms</h2>
-      <SendForm patientId={patientId} timeZone={zone} onSent={() => reload({ requestPolicy: "network-only" })} />
       {error ? (
         <ErrorState problem={problemOf(error)} retry={() => reload({ requestPolicy: "network-only" })} />
       ) : !data ? (
@@ -85,6 +84,7 @@ export function ChartForms({ patientId, zone }: { patientId: string; zone: strin
           </article>
         ))
       )}
+      <SendForm patientId={patientId} timeZone={zone} onSent={() => reload({ requestPolicy: "network-only" })} />
     </section>
   );
 }

@@ -222,59 +222,61 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
           {notice}
         </p>
       )}
-      <form onSubmit={submit} noValidate className="form form-builder" aria-labelledby="builder-title">
-        <h2 id="builder-title" className="visually-hidden">
-          Build the form
-        </h2>
-        <ErrorSummary problems={problems} labels={labels} />
-        <Field name="title" label="Title" hint="Patients see it above the questions, for example “Check-in questionnaire”." error={problems.title}>
-          {(p) => <input {...p} value={draft.title} onChange={(e) => setDraft((d) => ({ ...d, title: e.target.value }))} autoComplete="off" />}
-        </Field>
-        {!saved && (
-          <Field name="status" label="Status" error={problems.status}>
-            {(p) => (
-              <select {...p} value={draft.status} onChange={(e) => setDraft((d) => ({ ...d, status: e.target.value as FormStatus }))}>
-                <option value="DRAFT">{STATUS_ABOUT.DRAFT}</option>
-                <option value="ACTIVE">{STATUS_ABOUT.ACTIVE}</option>
-              </select>
-            )}
+      <div className={saved ? "form-layout" : undefined}>
+        <form onSubmit={submit} noValidate className="form form-builder" aria-labelledby="builder-title">
+          <h2 id="builder-title" className="visually-hidden">
+            Build the form
+          </h2>
+          <ErrorSummary problems={problems} labels={labels} />
+          <Field name="title" label="Title" hint="Patients see it above the questions, for example “Check-in questionnaire”." error={problems.title}>
+            {(p) => <input {...p} value={draft.title} onChange={(e) => setDraft((d) => ({ ...d, title: e.target.value }))} autoComplete="off" />}
           </Field>
-        )}
-        <h2 className="questions-title">Questions</h2>
-        {draft.questions.length === 0 && (
-          <EmptyState title="No questions yet.">Add the first question. Questions are shown to patients in this order.</EmptyState>
-        )}
-        {draft.questions.map((q, i) => (
-          <QuestionEditor
-            key={q.linkId}
-            number={i + 1}
-            total={draft.questions.length}
-            question={q}
-            earlier={draft.questions.slice(0, i)}
-            problems={problems}
-            onChange={(next) => setQuestions(draft.questions.map((old, j) => (j === i ? next : old)))}
-            onMove={(by) => move(i, by)}
-            onRemove={() => remove(i)}
-          />
-        ))}
-        <p>
-          <button type="button" id="add-question" onClick={addQuestion}>
-            Add a question
-          </button>
-        </p>
-        {saved && (
-          <p className="hint">
-            Once patients have been asked for this version, saving makes version {saved.version + 1}; answers already given keep the questions they
-            answered.
+          {!saved && (
+            <Field name="status" label="Status" error={problems.status}>
+              {(p) => (
+                <select {...p} value={draft.status} onChange={(e) => setDraft((d) => ({ ...d, status: e.target.value as FormStatus }))}>
+                  <option value="DRAFT">{STATUS_ABOUT.DRAFT}</option>
+                  <option value="ACTIVE">{STATUS_ABOUT.ACTIVE}</option>
+                </select>
+              )}
+            </Field>
+          )}
+          <h2 className="questions-title">Questions</h2>
+          {draft.questions.length === 0 && (
+            <EmptyState title="No questions yet.">Add the first question. Questions are shown to patients in this order.</EmptyState>
+          )}
+          {draft.questions.map((q, i) => (
+            <QuestionEditor
+              key={q.linkId}
+              number={i + 1}
+              total={draft.questions.length}
+              question={q}
+              earlier={draft.questions.slice(0, i)}
+              problems={problems}
+              onChange={(next) => setQuestions(draft.questions.map((old, j) => (j === i ? next : old)))}
+              onMove={(by) => move(i, by)}
+              onRemove={() => remove(i)}
+            />
+          ))}
+          <p>
+            <button type="button" id="add-question" onClick={addQuestion}>
+              Add a question
+            </button>
           </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={pending}>
-            {saved ? "Save changes" : "Save form"}
-          </button>
-        </div>
-      </form>
-      {saved && <AttachPanel form={{ id: saved.id, url: saved.url, title: saved.title, status }} />}
+          {saved && (
+            <p className="hint">
+              Once patients have been asked for this version, saving makes version {saved.version + 1}; answers already given keep the questions they
+              answered.
+            </p>
+          )}
+          <div className="actions">
+            <button type="submit" className="primary" disabled={pending}>
+              {saved ? "Save changes" : "Save form"}
+            </button>
+          </div>
+        </form>
+        {saved && <AttachPanel form={{ id: saved.id, url: saved.url, title: saved.title, status }} />}
+      </div>
     </>
   );
 }

@@ -35,7 +35,7 @@ export function QuestionEditor({
   return (
     <fieldset className={invalid ? "question question-error" : "question"}>
       <legend>Question {number}</legend>
-      <Field name={names.text} label="Question" hint="As patients read it, for example “Have your allergies changed?”" error={problems[names.text]}>
+      <Field name={names.text} label="Question" hint={number === 1 ? "As patients read it, for example “Have your allergies changed?”" : undefined} error={problems[names.text]}>
         {(p) => <input {...p} value={question.text} onChange={(e) => set({ text: e.target.value })} autoComplete="off" />}
       </Field>
       <div className="question-row">
