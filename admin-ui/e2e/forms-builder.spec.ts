@@ -3,7 +3,8 @@
 // options (refused at that question, nothing saved), then with them; the saved definition
 // is read back through the API; the form is attached to "Minor procedure" (and the list
 // says so) and sent from a newly registered patient's chart, a past due date refused
-// first. axe on the list, the editor and its refusal, and the chart's send control;
+// first; changed afterwards, it is saved as version 2 while the request sent keeps version
+// 1. axe on the list, the editor and its refusal, and the chart's send control;
 // screenshots at 1280 px and one at 800 px.
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN, api, expectAccessible, screenshot, signInConsole } from "./support";
@@ -200,4 +201,24 @@ test("the practice admin builds a form with a condition, attaches it to a visit 
   await chartForms.scrollIntoViewIfNeeded();
   await screenshot(page, "forms-builder-06-sent");
   await expectAccessible(page, testInfo, "forms-sent");
+
+  // Changed after a patient was asked: saved as version 2, still asked by the same visit
+  // type; the request already sent keeps version 1's questions.
+  await page.getByRole("navigation").getByRole("link", { name: "Forms" }).click();
+  await page.getByRole("link", { name: TITLE, exact: true }).click();
+  await page.getByRole("group", { name: "Question 3" }).getByLabel("Options").fill("Calm\nA little nervous\nVery nervous\nI would like to talk to someone");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `${TITLE} is saved as version 2` })).toBeVisible();
+  await expect(page.locator(".form-facts")).toContainText("Version 2");
+  await expect(page.getByRole("group", { name: "Ask for this form when a patient books…" }).getByLabel("Minor procedure")).toBeChecked();
+  const versions = await api<{ forms: { title: string; version: number }[]; formRequests: { form: { version: number } }[] }>(
+    request,
+    "lakeside",
+    "query($p: ID!) { forms { title version } formRequests(patientId: $p) { form { version } } }",
+    { p: patientId },
+    token(),
+  );
+  expect(versions.forms.filter((f) => f.title === TITLE).map((f) => f.version)).toEqual([2]);
+  expect(versions.formRequests.map((r) => r.form.version)).toEqual([1]);
+  await screenshot(page, "forms-builder-07-version-2");
 });

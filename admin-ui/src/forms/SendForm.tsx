@@ -65,7 +65,7 @@ export function SendForm({ patientId, timeZone, onSent }: { patientId: string; t
       if (result.error || !payload) return setProblems({ _: problemOf(result.error).sentence });
       if (payload.userErrors.length) return setProblems(problemsFrom(payload.userErrors, SENTENCES));
       const name = active.find((f) => f.id === formId)?.title ?? "The form";
-      setSent(`${name} is sent. The patient is told there is a form to fill in.`);
+      setSent(`${name} is sent. It waits for the patient under Forms in the portal.`);
       setFormId("");
       setDueOn("");
       onSent();
