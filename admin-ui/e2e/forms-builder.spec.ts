@@ -4,10 +4,11 @@
 // is read back through the API; the form is attached to "Minor procedure" (and the list
 // says so) and sent from a newly registered patient's chart, a past due date refused
 // first; changed afterwards, it is saved as version 2 while the request sent keeps version
-// 1. axe on the list, the editor and its refusal, and the chart's send control;
+// 1; the front desk reads the list without the admin's controls. axe on the list, the
+// editor and its refusal, and the chart's send control;
 // screenshots at 1280 px and one at 800 px.
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN, api, expectAccessible, screenshot, signInConsole } from "./support";
+import { ADMIN, FRONT_DESK, api, expectAccessible, screenshot, signInConsole } from "./support";
 
 const TITLE = "Pre-procedure questionnaire";
 
@@ -221,4 +222,18 @@ test("the practice admin builds a form with a condition, attaches it to a visit 
   expect(versions.forms.filter((f) => f.title === TITLE).map((f) => f.version)).toEqual([2]);
   expect(versions.formRequests.map((r) => r.form.version)).toEqual([1]);
   await screenshot(page, "forms-builder-07-version-2");
+
+  // The front desk reads the list (no building, no status changes).
+  const deskContext = await page.context().browser()!.newContext({ viewport: { width: 1280, height: 900 } });
+  const desk = await deskContext.newPage();
+  await signInConsole(desk, "lakeside", FRONT_DESK);
+  await desk.getByRole("navigation").getByRole("link", { name: "Forms" }).click();
+  await expect(desk.getByRole("heading", { level: 1, name: "Forms" })).toBeVisible();
+  const deskRow = desk.getByRole("row", { name: new RegExp(TITLE) });
+  await expect(deskRow).toContainText("Minor procedure");
+  await expect(deskRow).toContainText("2");
+  await expect(desk.getByRole("link", { name: "New form" })).toHaveCount(0);
+  await expect(desk.getByRole("button", { name: /^Retire/ })).toHaveCount(0);
+  await expectAccessible(desk, testInfo, "forms-list-front-desk");
+  await deskContext.close();
 });
