@@ -6,16 +6,15 @@ import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import type { FormStatus } from "@portico/client/gql/graphql";
-import { EmptyState, ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
-import { formatDateTime } from "../components/format";
+import { ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { roleOf, useConsole } from "../app/session";
 import { useOnce } from "../practice/shared";
 import { AttachPanel } from "./AttachPanel";
-import { QuestionEditor } from "./QuestionEditor";
-import { StatusButton } from "./StatusButton";
-import { NEW_FORM, blankQuestion, draftOf, inputOf, moved, type FormDraft } from "./draft";
-import { formProblems, localProblems, problemLabels, questionField } from "./problems";
-import { STATUS_ABOUT, STATUS_WORDS } from "./words";
+import { FormFacts } from "./FormFacts";
+import { QuestionList } from "./QuestionList";
+import { NEW_FORM, draftOf, inputOf, type FormDraft } from "./draft";
+import { formProblems, localProblems, problemLabels } from "./problems";
+import { STATUS_ABOUT } from "./words";
 import "./forms.css";
 
 const FormQuery = graphql(`
@@ -111,7 +110,6 @@ interface Saved {
 }
 
 function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null }) {
-  const { me } = useConsole();
   const navigate = useNavigate();
   const location = useLocation();
   const [draft, setDraft] = useState<FormDraft>(initial);
@@ -130,37 +128,6 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
   const [pending, once] = useOnce();
 
   const setQuestions = (questions: FormDraft["questions"]) => setDraft((d) => ({ ...d, questions }));
-  const focusLater = (id: string, fallback?: string) =>
-    requestAnimationFrame(() => {
-      const el = document.getElementById(id) as HTMLButtonElement | null;
-      if (el && !el.disabled) el.focus();
-      else if (fallback) document.getElementById(fallback)?.focus();
-    });
-
-  function addQuestion() {
-    const added = blankQuestion(draft.questions);
-    setQuestions([...draft.questions, added]);
-    focusLater(`field-${questionField.text(added.linkId)}`);
-  }
-
-  function move(index: number, by: -1 | 1) {
-    const linkId = draft.questions[index]!.linkId;
-    setQuestions(moved(draft.questions, index, by));
-    const up = `move-up-${linkId}`;
-    const down = `move-down-${linkId}`;
-    focusLater(by < 0 ? up : down, by < 0 ? down : up);
-  }
-
-  function remove(index: number) {
-    const gone = draft.questions[index]!.linkId;
-    // A condition on the removed question is left to choose again (and said so on save).
-    const rest = draft.questions
-      .filter((_, i) => i !== index)
-      .map((q) => ({ ...q, conditions: q.conditions.map((c) => (c.question === gone ? { ...c, question: "", value: "" } : c)) }));
-    setQuestions(rest);
-    setNotice(`Question ${index + 1} is removed. It is gone from the form when you save.`);
-    focusLater("add-question");
-  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -177,7 +144,7 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
       const form = payload.form;
       if (!saved) {
         navigate(`/forms/${encodeURIComponent(form.id)}`, {
-          state: { notice: `${form.title} is saved${form.status === "ACTIVE" ? " and active" : " as a draft"}. Choose below which visit types ask for it.` },
+          state: { notice: `${form.title} is saved${form.status === "ACTIVE" ? " and active" : " as a draft"}. Now choose the visit types that ask for it.` },
         });
       } else if (form.id !== saved.id) {
         navigate(`/forms/${encodeURIComponent(form.id)}`, {
@@ -202,20 +169,15 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
         {saved ? saved.title : "New form"}
       </h1>
       {saved && (
-        <div className="form-facts">
-          <p>
-            Version {saved.version} · <span className={`tag status-${status.toLowerCase()}`}>{STATUS_WORDS[status]}</span> · changed{" "}
-            {formatDateTime(saved.updatedAt, me.tenant.timeZone)}
-          </p>
-          <StatusButton
-            form={{ id: saved.id, title: saved.title, status }}
-            onDone={(r) => {
-              if (r.status) setStatus(r.status);
-              setNotice(r.notice ?? null);
-              setProblems(r.problem ? { _: r.problem } : {});
-            }}
-          />
-        </div>
+        <FormFacts
+          form={saved}
+          status={status}
+          onDone={(r) => {
+            if (r.status) setStatus(r.status);
+            setNotice(r.notice ?? null);
+            setProblems(r.problem ? { _: r.problem } : {});
+          }}
+        />
       )}
       {notice && (
         <p className="notice" role="status">
@@ -241,28 +203,12 @@ function Editor({ initial, saved }: { initial: FormDraft; saved: Saved | null })
               )}
             </Field>
           )}
-          <h2 className="questions-title">Questions</h2>
-          {draft.questions.length === 0 && (
-            <EmptyState title="No questions yet.">Add the first question. Questions are shown to patients in this order.</EmptyState>
-          )}
-          {draft.questions.map((q, i) => (
-            <QuestionEditor
-              key={q.linkId}
-              number={i + 1}
-              total={draft.questions.length}
-              question={q}
-              earlier={draft.questions.slice(0, i)}
-              problems={problems}
-              onChange={(next) => setQuestions(draft.questions.map((old, j) => (j === i ? next : old)))}
-              onMove={(by) => move(i, by)}
-              onRemove={() => remove(i)}
-            />
-          ))}
-          <p>
-            <button type="button" id="add-question" onClick={addQuestion}>
-              Add a question
-            </button>
-          </p>
+          <QuestionList
+            questions={draft.questions}
+            problems={problems}
+            onChange={setQuestions}
+            onRemoved={(number) => setNotice(`Question ${number} is removed. It is gone from the form when you save.`)}
+          />
           {saved && (
             <p className="hint">
               Once patients have been asked for this version, saving makes version {saved.version + 1}; answers already given keep the questions they
