@@ -17,6 +17,7 @@ import { settingsRoutes } from "../settings/routes";
 import { ehrRoutes } from "../ehr/routes";
 import { accessRoutes } from "../access/routes";
 import { chartRoutes } from "../chart/routes";
+import { formsRoutes } from "../forms/routes";
 import { ErrorState, LoadingState } from "../components/PageState";
 
 const MeQueryDoc = graphql(`
@@ -231,6 +232,7 @@ function Routes({ me }: { me: Me }) {
               ...ehrRoutes,
               ...accessRoutes,
               ...chartRoutes,
+              ...formsRoutes,
               { path: "*", element: <Navigate to={home(me)} replace /> },
             ],
           },

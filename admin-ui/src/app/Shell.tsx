@@ -10,6 +10,7 @@ import { settingsNav } from "../settings/routes";
 import { ehrNav } from "../ehr/routes";
 import { accessNav } from "../access/routes";
 import { chartNav } from "../chart/routes";
+import { formsNav } from "../forms/routes";
 
 interface NavItem {
   to: string;
@@ -46,6 +47,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { to: "branding", label: "Branding", roles: ["practice_admin"] },
       { to: "staff", label: "Staff", roles: ["practice_admin"] },
       { to: "education", label: "Education", roles: ["practice_admin"] },
+      ...formsNav,
     ],
   },
   { group: "Settings", items: [...settingsNav, ...ehrNav, ...accessNav] },

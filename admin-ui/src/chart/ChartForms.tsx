@@ -1,9 +1,11 @@
-// The chart's forms (read only): each form asked of the patient, where it stands, and for a
-// sent one its questions with the patient's answers. Reading it is on the chart's audit trail.
+// The chart's forms: each form asked of the patient, where it stands, and for a sent one its
+// questions with the patient's answers (read only). Reading it is on the chart's audit
+// trail. Staff can send an active form on its own from here.
 import { useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { formatDate, formatDateTime } from "../components/format";
+import { SendForm } from "../forms/SendForm";
 
 const ChartFormsQuery = graphql(`
   query ChartForms($patientId: ID!) {
@@ -82,6 +84,7 @@ export function ChartForms({ patientId, zone }: { patientId: string; zone: strin
           </article>
         ))
       )}
+      <SendForm patientId={patientId} timeZone={zone} onSent={() => reload({ requestPolicy: "network-only" })} />
     </section>
   );
 }
