@@ -68,7 +68,7 @@ const TAG_WORDS: Record<FormRequestStatus, string> = {
   WITHDRAWN: "Withdrawn",
 };
 
-export function VisitForms({ appointmentId, zone }: { appointmentId: string; zone: string }) {
+export function VisitForms({ appointmentId, zone, visitStatus }: { appointmentId: string; zone: string; visitStatus: string }) {
   const [{ data, error }, reload] = useQuery({ query: VisitFormsQuery, variables: { appointmentId } });
   return (
     <section aria-labelledby="visit-forms">
@@ -77,6 +77,10 @@ export function VisitForms({ appointmentId, zone }: { appointmentId: string; zon
         <ErrorState problem={problemOf(error)} retry={() => reload({ requestPolicy: "network-only" })} />
       ) : !data ? (
         <LoadingState label="Loading the visit's forms" rows={3} />
+      ) : data.appointmentForms.length === 0 && visitStatus === "CANCELLED" ? (
+        <EmptyState title="This visit has no forms to show.">Forms the patient had not sent when the visit was cancelled are withdrawn.</EmptyState>
+      ) : data.appointmentForms.length === 0 && visitStatus === "RESCHEDULED" ? (
+        <EmptyState title="This visit has no forms to show.">A moved visit's forms go with it to the new time.</EmptyState>
       ) : data.appointmentForms.length === 0 ? (
         <EmptyState title="This visit has no forms.">
           A visit comes with forms when its visit type asks for them; forms sent on their own are on the patient's chart.

@@ -213,7 +213,7 @@ export default function VisitPage() {
           </div>
         </div>
       )}
-      <VisitForms key={formsKey} appointmentId={visit.id} zone={tz} />
+      <VisitForms key={formsKey} appointmentId={visit.id} zone={tz} visitStatus={visit.status} />
     </>
   );
 }
