@@ -79,8 +79,6 @@ export function VisitForms({ appointmentId, zone, visitStatus }: { appointmentId
         <LoadingState label="Loading the visit's forms" rows={3} />
       ) : data.appointmentForms.length === 0 && visitStatus === "CANCELLED" ? (
         <EmptyState title="This visit has no forms to show.">Forms the patient had not sent when the visit was cancelled are withdrawn.</EmptyState>
-      ) : data.appointmentForms.length === 0 && visitStatus === "RESCHEDULED" ? (
-        <EmptyState title="This visit has no forms to show.">A moved visit's forms go with it to the new time.</EmptyState>
       ) : data.appointmentForms.length === 0 ? (
         <EmptyState title="This visit has no forms.">
           A visit comes with forms when its visit type asks for them; forms sent on their own are on the patient's chart.

@@ -2,9 +2,11 @@
 // zone), the patient (linking to the chart), provider, place, visit type, status and how it
 // was booked; moving it, recording it as completed or a no-show, cancelling it after asking;
 // and its check-in forms with the patient's answers. Only the visit's id is in the address:
-// the API has no query for one visit, so, as the move page does, it is found in the schedule
-// within a month around the day it was on (passed in navigation state) or around today.
-import { useState } from "react";
+// the API has no query for one visit, so it is found in the schedule of the day it was on
+// (passed in navigation state by the schedule), or, without that day or when it is not there,
+// within 15 days either side of it (or of today), as the move page does. The schedule leaves
+// out cancelled and moved visits, so a visit cancelled here stays on the page as it was.
+import { useEffect, useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { fieldProblems, graphql, problemOf } from "@portico/client";
@@ -15,7 +17,7 @@ import { useConsole } from "../app/session";
 import { chartPath } from "../chart/routes";
 import { PatientCell } from "./SchedulePage";
 import { VisitForms } from "./VisitForms";
-import { bookedVia, CancelVisit, localDate, RecordOutcome, shiftDay, STATUS, visitPath } from "./visit";
+import { bookedVia, CancelVisit, localDate, RecordOutcome, shiftDay, STATUS } from "./visit";
 import "./visit.css";
 
 const FindVisit = graphql(`
@@ -27,8 +29,6 @@ const FindVisit = graphql(`
       end
       status
       bookedVia
-      rescheduledFromId
-      cancelledAt
       confirmedAt
       provider {
         displayName
@@ -52,12 +52,23 @@ export default function VisitPage() {
   const { me } = useConsole();
   const tz = me.tenant.timeZone;
   const { appointmentId = "" } = useParams();
-  const hint = (useLocation().state as { day?: string } | null)?.day ?? todayIn(tz);
-  // The schedule allows 31 days at most: 15 before the hinted day and 15 after.
-  const [span] = useState(() => ({ from: zonedDayRange(shiftDay(hint, -15), tz).from, to: zonedDayRange(shiftDay(hint, 15), tz).to }));
+  const given = (useLocation().state as { day?: string } | null)?.day;
+  const hint = given ?? todayIn(tz);
+  // The day it was on first (each visit listed is an audited read); else a month around it,
+  // as much as the schedule allows (31 days).
+  const [wide, setWide] = useState(!given);
+  const span = wide
+    ? { from: zonedDayRange(shiftDay(hint, -15), tz).from, to: zonedDayRange(shiftDay(hint, 15), tz).to }
+    : zonedDayRange(hint, tz);
   const [found, reloadFound] = useQuery({ query: FindVisit, variables: span });
-  const visit = found.data?.schedule.find((a) => a.id === appointmentId);
-  const movedTo = found.data?.schedule.find((a) => a.rescheduledFromId === appointmentId);
+  const listed = found.data?.schedule.find((a) => a.id === appointmentId);
+  // After an action, the visit as it answered (a cancelled one leaves the schedule).
+  const [changed, setChanged] = useState<NonNullable<typeof listed> | null>(null);
+  const visit = changed ?? listed;
+  const missing = !wide && found.data !== undefined && !found.fetching && !listed;
+  useEffect(() => {
+    if (missing) setWide(true);
+  }, [missing]);
   const [cancelling, cancel] = useMutation(CancelVisit);
   const [recording, outcome] = useMutation(RecordOutcome);
   const [asking, setAsking] = useState(false);
@@ -66,15 +77,18 @@ export default function VisitPage() {
   const [formsKey, setFormsKey] = useState(0);
   const busy = cancelling.fetching || recording.fetching;
 
-  async function act(run: () => Promise<{ error?: unknown; userErrors?: { field: string; code: string; message: string }[] }>, text: string) {
-    if (busy) return;
+  async function act(
+    run: () => Promise<{ error?: unknown; status?: string; userErrors?: { field: string; code: string; message: string }[] }>,
+    text: string,
+  ) {
+    if (busy || !visit) return;
     const r = await run();
     setAsking(false);
     if (r.error) return setProblems({ _: problemOf(r.error).sentence });
     if (r.userErrors?.length) return setProblems(fieldProblems(r.userErrors));
     setProblems({});
     setDone(text);
-    reloadFound({ requestPolicy: "network-only" });
+    if (r.status) setChanged({ ...visit, status: r.status as typeof visit.status });
     // A cancelled visit's unanswered forms are withdrawn.
     setFormsKey((k) => k + 1);
   }
@@ -96,7 +110,7 @@ export default function VisitPage() {
       </>
     );
   }
-  if (!found.data) {
+  if (!visit && (!found.data || missing || found.fetching)) {
     return (
       <>
         {back}
@@ -110,7 +124,9 @@ export default function VisitPage() {
       <>
         {back}
         <h1>Visit</h1>
-        <EmptyState title="This visit was not found.">Open it from the schedule, on its day, with “Details”.</EmptyState>
+        <EmptyState title="This visit was not found.">
+          Cancelled and moved visits leave the schedule. Open a visit from the schedule, on its day, with “Details”.
+        </EmptyState>
       </>
     );
   }
@@ -155,14 +171,6 @@ export default function VisitPage() {
         <dt>Booked</dt>
         <dd>{bookedVia(visit.bookedVia)}</dd>
       </dl>
-      {visit.status === "RESCHEDULED" && movedTo && (
-        <p>
-          Moved to {formatDate(localDate(movedTo.start, tz))} at {formatTime(movedTo.start, tz)}.{" "}
-          <Link to={visitPath(movedTo.id)} state={{ day: localDate(movedTo.start, tz) }}>
-            Open the visit at its new time
-          </Link>
-        </p>
-      )}
       {visit.status === "BOOKED" && (
         <div className="visit-actions" role="group" aria-label="Actions on this visit">
           <Link className="button" to={`/schedule/move/${encodeURIComponent(visit.id)}`} state={{ day }}>
@@ -176,7 +184,8 @@ export default function VisitPage() {
               onClick={() =>
                 void act(async () => {
                   const r = await outcome({ id: visit.id, outcome: o });
-                  return { error: r.error, userErrors: r.data?.recordAppointmentOutcome.userErrors };
+                  const p = r.data?.recordAppointmentOutcome;
+                  return { error: r.error, status: p?.appointment?.status, userErrors: p?.userErrors };
                 }, OUTCOME_DONE[o])
               }
             >
@@ -201,7 +210,8 @@ export default function VisitPage() {
               onClick={() =>
                 void act(async () => {
                   const r = await cancel({ id: visit.id });
-                  return { error: r.error, userErrors: r.data?.cancelAppointment.userErrors };
+                  const p = r.data?.cancelAppointment;
+                  return { error: r.error, status: p?.appointment?.status, userErrors: p?.userErrors };
                 }, "The visit is cancelled and the patient is told.")
               }
             >
