@@ -212,5 +212,6 @@ test("a draft opened from the week view, then the visit cancelled after asking",
   await page.getByRole("link", { name: "Back to the schedule" }).click();
   await expect(page.getByLabel("Day", { exact: true })).toHaveValue(draft.day);
   await expect(page.getByRole("button", { name: "Day", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("table").or(page.getByText("No visits on this day."))).toBeVisible();
   await expect(page.getByRole("link", { name: `Details of the visit at ${time}` })).toHaveCount(0);
 });
