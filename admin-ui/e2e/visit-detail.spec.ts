@@ -136,6 +136,7 @@ test("the front desk opens a visit from the day view and reads its check-in answ
   const time = spokenTime(sent.start);
   const row = page.getByRole("row").filter({ hasText: "Follow-up" }).filter({ hasText: "Stone, Avery" }).filter({ hasText: time });
   await expect(row).toHaveCount(1);
+  await screenshot(page, "visit-00-day-view");
   await row.getByRole("link", { name: `Details of the visit at ${time}` }).click();
 
   await expect(page.getByRole("heading", { level: 1, name: `Follow-up on ${spoken(sent.day)}` })).toBeVisible();
@@ -145,7 +146,7 @@ test("the front desk opens a visit from the day view and reads its check-in answ
   const facts = page.getByRole("definition");
   await expect(page.getByRole("link", { name: /Stone, Avery/ })).toBeVisible();
   await expect(facts.filter({ hasText: `${spoken(sent.day)}, ${time}` })).toBeVisible();
-  await expect(facts.filter({ hasText: "Online, in the patient portal" })).toBeVisible();
+  await expect(facts.filter({ hasText: "The patient portal" })).toBeVisible();
   await expect(facts.filter({ hasText: /^Booked/ })).toBeVisible();
   await expect(page.getByRole("group", { name: "Actions on this visit" }).getByRole("link", { name: "Move" })).toBeVisible();
 
@@ -184,6 +185,8 @@ test("a draft opened from the week view, then the visit cancelled after asking",
     .filter({ hasText: "Follow-up" })
     .filter({ hasText: "Stone, Avery" })
     .filter({ hasText: time });
+  await expect(entry).toHaveCount(1);
+  await screenshot(page, "visit-00-week-view");
   await entry.getByRole("link", { name: `Details of the visit at ${time}` }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Follow-up on ${spoken(draft.day)}` })).toBeVisible();
 

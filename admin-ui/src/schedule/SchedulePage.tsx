@@ -170,7 +170,7 @@ export default function SchedulePage() {
                         </button>{" "}
                         <PatientCell id={v.patientId} /> · {v.appointmentType?.name ?? "Visit"}
                         {v.status !== "BOOKED" && ` · ${STATUS[v.status] ?? v.status}`}{" "}
-                        <Link to={visitPath(v.id)} state={{ day: d }}>
+                        <Link className="visit-link" to={visitPath(v.id)} state={{ day: d }}>
                           Details<span className="visually-hidden"> of the visit at {formatTime(v.start, tz)}</span>
                         </Link>
                       </li>

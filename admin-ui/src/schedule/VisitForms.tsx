@@ -97,7 +97,7 @@ export function VisitForms({ appointmentId, zone, visitStatus }: { appointmentId
                 {r.dueOn && r.status !== "COMPLETED" && <> · due by {formatDate(r.dueOn)}</>}
                 {" · "}version {r.form.version}
               </p>
-              {r.status === "IN_PROGRESS" && <p className="hint">The patient may still change these answers before sending them.</p>}
+              {r.status === "IN_PROGRESS" && <p className="hint draft-note">The patient may still change these answers before sending them.</p>}
               {answered && (
                 <dl className="form-answers">
                   {shown.map(({ item, answer }) => (
@@ -113,7 +113,7 @@ export function VisitForms({ appointmentId, zone, visitStatus }: { appointmentId
                 </dl>
               )}
               {answered && hidden > 0 && (
-                <p className="hint">
+                <p className="hint hidden-note">
                   {hidden === 1
                     ? "1 question was not asked because of an earlier answer."
                     : `${hidden} questions were not asked because of earlier answers.`}

@@ -6,7 +6,7 @@
 // (passed in navigation state by the schedule), or, without that day or when it is not there,
 // within 15 days either side of it (or of today), as the move page does. The schedule leaves
 // out cancelled and moved visits, so a visit cancelled here stays on the page as it was.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useLocation, useParams } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { fieldProblems, graphql, problemOf } from "@portico/client";
@@ -76,6 +76,15 @@ export default function VisitPage() {
   const [done, setDone] = useState<string | null>(null);
   const [formsKey, setFormsKey] = useState(0);
   const busy = cancelling.fetching || recording.fetching;
+  // Focus follows what changed: to the question when cancelling is asked, to the outcome after.
+  const askBox = useRef<HTMLDivElement>(null);
+  const notice = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (asking) askBox.current?.focus();
+  }, [asking]);
+  useEffect(() => {
+    if (done) notice.current?.focus();
+  }, [done]);
 
   async function act(
     run: () => Promise<{ error?: unknown; status?: string; userErrors?: { field: string; code: string; message: string }[] }>,
@@ -133,14 +142,14 @@ export default function VisitPage() {
 
   const type = visit.appointmentType?.name ?? "Visit";
   return (
-    <>
+    <div className="visit-page">
       {back}
       <h1>
         {type} on {formatDate(day)}
       </h1>
       <ErrorSummary problems={problems} labels={{}} />
       {done && (
-        <p className="notice" role="status">
+        <p className="notice" role="status" tabIndex={-1} ref={notice}>
           {done}
         </p>
       )}
@@ -168,7 +177,7 @@ export default function VisitPage() {
           {STATUS[visit.status] ?? visit.status}
           {visit.status === "BOOKED" && visit.confirmedAt && " · the patient confirmed it from the reminder"}
         </dd>
-        <dt>Booked</dt>
+        <dt>Booked via</dt>
         <dd>{bookedVia(visit.bookedVia)}</dd>
       </dl>
       {visit.status === "BOOKED" && (
@@ -198,7 +207,7 @@ export default function VisitPage() {
         </div>
       )}
       {visit.status === "BOOKED" && asking && (
-        <div className="visit-confirm" role="group" aria-labelledby="cancel-ask">
+        <div className="visit-confirm" role="group" aria-labelledby="cancel-ask" tabIndex={-1} ref={askBox}>
           <p id="cancel-ask">
             Cancel this visit? The patient is told, and forms they have not sent are withdrawn.
           </p>
@@ -224,6 +233,6 @@ export default function VisitPage() {
         </div>
       )}
       <VisitForms key={formsKey} appointmentId={visit.id} zone={tz} visitStatus={visit.status} />
-    </>
+    </div>
   );
 }

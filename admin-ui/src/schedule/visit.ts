@@ -44,7 +44,7 @@ export const STATUS: Record<string, string> = {
 };
 
 export function bookedVia(via: string): string {
-  return via === "portal" ? "Online, in the patient portal" : "By the practice";
+  return via === "portal" ? "The patient portal" : "The practice";
 }
 
 /** The visit's calendar date in the practice's time zone, as YYYY-MM-DD. */
