@@ -1,12 +1,15 @@
 // A visit's page with its check-in answers. Avery books two follow-ups of her own through the
 // API (each asks for the demo check-in form), sends one form (allergies unchanged, so the
 // question about new allergies is hidden; the optional note left out) and saves the other as a
-// draft. The front desk opens the first from the day view and reads the answers in words, then
-// the second from the week view (a draft, a question not answered yet), and cancels it after
-// being asked, its unsent form withdrawn. Other specs' visits and forms are not relied on.
+// draft. The practice admin opens the first from the day view and reads the answers in words,
+// then the second from the week view (a draft, a question not answered yet), and cancels it
+// after being asked, its unsent form withdrawn. Other specs' visits and forms are not relied
+// on; nor is the staff role: the permissions journey saves Staff's permissions, and saving a
+// role's permissions takes away those the Permissions page does not list (forms among them),
+// so the practice admin, whose permissions no journey changes, reads the forms here.
 // axe on every state; screenshots at 1280 and 800 px wide.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { api, expectAccessible, FRONT_DESK, patientToken, screenshot, signInConsole } from "./support";
+import { ADMIN, api, expectAccessible, patientToken, screenshot, signInConsole } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -129,9 +132,9 @@ test.beforeAll(async ({ request }) => {
   expect(await saveAnswers(request, token, draft.formId, false, [{ linkId: "allergies-changed", value: "true" }])).toBe("IN_PROGRESS");
 });
 
-test("the front desk opens a visit from the day view and reads its check-in answers", async ({ page }, testInfo) => {
+test("a visit opened from the day view shows its check-in answers in words", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await signInConsole(page, "lakeside", FRONT_DESK);
+  await signInConsole(page, "lakeside", ADMIN);
   await openSchedule(page, sent.day);
   const time = spokenTime(sent.start);
   const row = page.getByRole("row").filter({ hasText: "Follow-up" }).filter({ hasText: "Stone, Avery" }).filter({ hasText: time });
@@ -174,7 +177,7 @@ test("the front desk opens a visit from the day view and reads its check-in answ
 
 test("a draft opened from the week view, then the visit cancelled after asking", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await signInConsole(page, "lakeside", FRONT_DESK);
+  await signInConsole(page, "lakeside", ADMIN);
   await openSchedule(page, draft.day);
   await page.getByRole("button", { name: "Week", exact: true }).click();
   const weekday = new Intl.DateTimeFormat("en-US", { weekday: "long", timeZone: "UTC" }).format(new Date(`${draft.day}T00:00:00Z`));
