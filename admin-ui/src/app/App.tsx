@@ -66,6 +66,7 @@ const StaffPage = lazy(() => import("../staff/StaffPage"));
 const SchedulePage = lazy(() => import("../schedule/SchedulePage"));
 const BookPage = lazy(() => import("../schedule/BookPage"));
 const MovePage = lazy(() => import("../schedule/MovePage"));
+const VisitPage = lazy(() => import("../schedule/VisitPage"));
 
 /** Read once per page load: reading removes the token from the address bar. */
 const openedInvitation = invitationFromLocation();
@@ -210,6 +211,7 @@ function Routes({ me }: { me: Me }) {
               { path: "schedule", element: <Page><SchedulePage /></Page> },
               { path: "schedule/book", element: <Page><BookPage /></Page> },
               { path: "schedule/move/:appointmentId", element: <Page><MovePage /></Page> },
+              { path: "schedule/visits/:appointmentId", element: <Page><VisitPage /></Page> },
               { path: "inbox", element: <Page><InboxPage /></Page> },
               { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
               { path: "refills", element: <Page><RefillsPage /></Page> },

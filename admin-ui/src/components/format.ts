@@ -19,7 +19,7 @@ export function formatRelative(iso: string): string {
   return rtf.format(Math.round(hours / 24), "day");
 }
 
-function sameZone(timeZone: string): boolean {
+export function sameZone(timeZone: string): boolean {
   return Intl.DateTimeFormat().resolvedOptions().timeZone === timeZone;
 }
 

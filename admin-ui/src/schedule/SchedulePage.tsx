@@ -2,15 +2,19 @@
 // with its patient, and the front desk's actions (cancel, completed, no-show). Booking for a
 // patient is on its own page, from here or from a patient. The week view lists seven days,
 // Monday to Sunday in the practice's time zone; a visit there opens its day, where the
-// actions are. Moving a visit is on its own page too (only the visit's id in the address).
+// actions are. Moving a visit is on its own page too, and so is each visit's detail with its
+// check-in forms (only the visit's id in the address; its day travels in navigation state).
+// The day view does not mark visits with forms: the schedule does not carry them, and asking
+// each visit's forms would be a query (and an audited chart read) per visit.
 import { useState } from "react";
-import { Link } from "react-router";
+import { Link, useLocation } from "react-router";
 import { useMutation, useQuery } from "urql";
 import { fieldProblems, graphql, problemOf } from "@portico/client";
 import type { VisitOutcome } from "@portico/client/gql/graphql";
 import { EmptyState, ErrorState, ErrorSummary, LoadingState } from "../components/PageState";
 import { formatDate, formatTime, todayIn, zonedDayRange } from "../components/format";
 import { useConsole } from "../app/session";
+import { CancelVisit, localDate, RecordOutcome, shiftDay, STATUS, visitPath } from "./visit";
 
 const ScheduleQuery = graphql(`
   query Schedule($from: DateTime!, $to: DateTime!, $providerId: ID) {
@@ -48,51 +52,6 @@ const PatientName = graphql(`
   }
 `);
 
-const Cancel = graphql(`
-  mutation CancelAppointment($id: ID!) {
-    cancelAppointment(input: { appointmentId: $id }) {
-      appointment {
-        id
-        status
-      }
-      userErrors {
-        field
-        code
-        message
-      }
-    }
-  }
-`);
-
-const Outcome = graphql(`
-  mutation RecordOutcome($id: ID!, $outcome: VisitOutcome!) {
-    recordAppointmentOutcome(input: { appointmentId: $id, outcome: $outcome }) {
-      appointment {
-        id
-        status
-      }
-      userErrors {
-        field
-        code
-        message
-      }
-    }
-  }
-`);
-
-const STATUS: Record<string, string> = {
-  BOOKED: "Booked",
-  RESCHEDULED: "Moved",
-  CANCELLED: "Cancelled",
-  COMPLETED: "Completed",
-  NO_SHOW: "No-show",
-};
-
-/** The visit's calendar date in the practice's time zone, as YYYY-MM-DD. */
-function localDate(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
-}
-
 /** The Monday of the week holding a date. */
 function mondayOf(isoDate: string): string {
   const weekday = new Date(`${isoDate}T00:00:00Z`).getUTCDay(); // 0 is Sunday
@@ -103,14 +62,13 @@ function weekdayName(isoDate: string): string {
   return new Intl.DateTimeFormat(undefined, { weekday: "long", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
 }
 
-function shiftDay(isoDate: string, days: number): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 export default function SchedulePage() {
   const { me } = useConsole();
   const tz = me.tenant.timeZone;
-  const [day, setDay] = useState(() => todayIn(tz));
+  // A visit's page sends the front desk back to the day it was on.
+  const back = (useLocation().state as { day?: string } | null)?.day;
+  const [day, setDay] = useState(() => back ?? todayIn(tz));
   const [providerId, setProviderId] = useState("");
   const [view, setView] = useState<"day" | "week">("day");
   const monday = mondayOf(day);
@@ -119,8 +77,8 @@ export default function SchedulePage() {
   const range =
     view === "day" ? zonedDayRange(day, tz) : { from: zonedDayRange(monday, tz).from, to: zonedDayRange(sunday, tz).to };
   const [{ data, error, fetching }, reload] = useQuery({ query: ScheduleQuery, variables: { ...range, providerId: providerId || null } });
-  const [, cancel] = useMutation(Cancel);
-  const [, outcome] = useMutation(Outcome);
+  const [, cancel] = useMutation(CancelVisit);
+  const [, outcome] = useMutation(RecordOutcome);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [done, setDone] = useState<string | null>(null);
 
@@ -211,7 +169,10 @@ export default function SchedulePage() {
                           {formatTime(v.start, tz)}
                         </button>{" "}
                         <PatientCell id={v.patientId} /> · {v.appointmentType?.name ?? "Visit"}
-                        {v.status !== "BOOKED" && ` · ${STATUS[v.status] ?? v.status}`}
+                        {v.status !== "BOOKED" && ` · ${STATUS[v.status] ?? v.status}`}{" "}
+                        <Link className="visit-link" to={visitPath(v.id)} state={{ day: d }}>
+                          Details<span className="visually-hidden"> of the visit at {formatTime(v.start, tz)}</span>
+                        </Link>
                       </li>
                     ))}
                   </ul>
@@ -254,6 +215,9 @@ export default function SchedulePage() {
                 </td>
                 <td>{STATUS[v.status] ?? v.status}</td>
                 <td className="row-actions">
+                  <Link className="button" to={visitPath(v.id)} state={{ day }}>
+                    Details<span className="visually-hidden"> of the visit at {formatTime(v.start, tz)}</span>
+                  </Link>
                   {v.status === "BOOKED" && (
                     <>
                       <Link className="button" to={`/schedule/move/${encodeURIComponent(v.id)}`} state={{ day }}>
