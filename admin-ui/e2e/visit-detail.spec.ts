@@ -1,15 +1,14 @@
 // A visit's page with its check-in answers. Avery books two follow-ups of her own through the
 // API (each asks for the demo check-in form), sends one form (allergies unchanged, so the
 // question about new allergies is hidden; the optional note left out) and saves the other as a
-// draft. The practice admin opens the first from the day view and reads the answers in words,
+// draft. The front desk opens the first from the day view and reads the answers in words,
 // then the second from the week view (a draft, a question not answered yet), and cancels it
 // after being asked, its unsent form withdrawn. Other specs' visits and forms are not relied
-// on; nor is the staff role: the permissions journey saves Staff's permissions, and saving a
-// role's permissions takes away those the Permissions page does not list (forms among them),
-// so the practice admin, whose permissions no journey changes, reads the forms here.
+// on. (The permissions journey saves Staff's permissions before this one runs: reading forms
+// stays theirs.)
 // axe on every state; screenshots at 1280 and 800 px wide.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { ADMIN, api, expectAccessible, patientToken, screenshot, signInConsole } from "./support";
+import { FRONT_DESK, api, expectAccessible, patientToken, screenshot, signInConsole } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -134,7 +133,7 @@ test.beforeAll(async ({ request }) => {
 
 test("a visit opened from the day view shows its check-in answers in words", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await signInConsole(page, "lakeside", ADMIN);
+  await signInConsole(page, "lakeside", FRONT_DESK);
   await openSchedule(page, sent.day);
   const time = spokenTime(sent.start);
   const row = page.getByRole("row").filter({ hasText: "Follow-up" }).filter({ hasText: "Stone, Avery" }).filter({ hasText: time });
@@ -177,7 +176,7 @@ test("a visit opened from the day view shows its check-in answers in words", asy
 
 test("a draft opened from the week view, then the visit cancelled after asking", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await signInConsole(page, "lakeside", ADMIN);
+  await signInConsole(page, "lakeside", FRONT_DESK);
   await openSchedule(page, draft.day);
   await page.getByRole("button", { name: "Week", exact: true }).click();
   const weekday = new Intl.DateTimeFormat("en-US", { weekday: "long", timeZone: "UTC" }).format(new Date(`${draft.day}T00:00:00Z`));
