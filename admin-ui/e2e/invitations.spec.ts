@@ -1,8 +1,9 @@
 // Invitation campaigns, as the demo practice's admin: a name left out and follow-up days out
 // of order are refused by field; a patient is registered with an email and no account, then
 // a campaign invites every such patient with follow-ups on the third and seventh days; the
-// minute's sweep sends the invitations (the funnel counts them) and the campaign is
-// cancelled. axe on the page; screenshots of the form, a refusal, the funnel and the end.
+// minute's sweep sends the invitations (the funnel counts them), the Adoption page counts them
+// in the practice's funnel for the period, and the campaign is cancelled. axe on the pages;
+// screenshots of the form, a refusal, the funnel, the adoption funnel and the end.
 import { expect, test } from "@playwright/test";
 import { ADMIN, expectAccessible, screenshot, signInConsole } from "./support";
 
@@ -64,9 +65,21 @@ test("the practice admin invites patients without an account and follows the fun
   await screenshot(page, "invitations-03-funnel");
   await expectAccessible(page, testInfo, "invitations-funnel");
 
+  // The practice's funnel on the Adoption page counts them too, each patient once.
+  await page.getByRole("navigation").getByRole("link", { name: "Adoption" }).click();
+  const adoption = page.getByRole("region", { name: "Portal invitations in this period" });
+  await expect(adoption.getByRole("row", { name: /^Invited/ })).toBeVisible();
+  const invited = Number((await adoption.getByRole("row", { name: /^Invited/ }).getByRole("cell").first().textContent()) ?? "0");
+  expect(invited).toBeGreaterThan(0);
+  await expect(adoption.getByRole("row", { name: /^Joined the portal/ })).toBeVisible();
+  await adoption.scrollIntoViewIfNeeded();
+  await screenshot(page, "invitations-04-adoption-funnel");
+  await expectAccessible(page, testInfo, "adoption-invitation-funnel");
+  await page.getByRole("navigation").getByRole("link", { name: "Invitations" }).click();
+
   await card.getByRole("button", { name: "Cancel campaign" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Winter invitations is cancelled" })).toBeVisible();
   await expect(card).toContainText("Cancelled");
   await expect(card.getByRole("button", { name: "Cancel campaign" })).toHaveCount(0);
-  await screenshot(page, "invitations-04-cancelled");
+  await screenshot(page, "invitations-05-cancelled");
 });

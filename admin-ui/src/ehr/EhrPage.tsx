@@ -240,8 +240,8 @@ export default function EhrPage() {
     <>
       <h1>EHR</h1>
       <p>
-        Portico reads patients, appointments and records from your EHR over FHIR R4, and writes back appointments, refill decisions and contact
-        changes.
+        Portico reads patients, appointments and records from your EHR over FHIR R4, and writes back appointments, refill decisions, check-in form answers, contact
+        changes and, if you choose, the readings patients record at home.
       </p>
       {error && !data && <ErrorState problem={problemOf(error)} retry={refresh} />}
       {fetching && !data && <LoadingState label="Loading the EHR connection" rows={4} />}
