@@ -780,3 +780,58 @@ async fn the_demo_patient_has_the_check_in_form_for_the_booked_follow_up_once() 
     assert_eq!(requests[0]["form"]["title"], "Check-in questionnaire");
     assert!(requests[0]["appointmentId"].is_string());
 }
+
+#[tokio::test]
+async fn a_booking_tells_the_patient_of_its_forms_once_without_naming_them() {
+    let app = spawn_app().await;
+    let p = practice(&app, "formtell").await;
+    with_attached_form(&app, &p).await;
+    let (patient, chart, visit) = booked_patient(&app, &p).await;
+    let listed = gql(&app, &patient, REQUESTS, json!({ "patient": chart })).await;
+    let request = uuid_of(listed["data"]["formRequests"][0]["id"].as_str().unwrap());
+
+    let tenant = tenants::find_by_slug(&app.db(), "formtell")
+        .await
+        .unwrap()
+        .unwrap();
+    let told = async || {
+        let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Read)
+            .await
+            .unwrap();
+        let all = outbox::all(&tx).await.unwrap();
+        tx.rollback().await.unwrap();
+        all.into_iter()
+            .filter(|m| m.idempotency_key.starts_with("form:"))
+            .collect::<Vec<_>>()
+    };
+    let sent = told().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].idempotency_key, format!("form:{request}"));
+    assert_eq!(sent[0].channel, outbox::EMAIL);
+    assert!(sent[0].payload.contains("/forms"), "{}", sent[0].payload);
+    for phi in ["Smoking", "smok", "packs", "Tester"] {
+        assert!(
+            !sent[0].payload.contains(phi),
+            "{phi} in {}",
+            sent[0].payload
+        );
+    }
+
+    // Moved: the request goes with the visit, and the patient is not told again.
+    let day = days_ahead(&p, 4);
+    let later = starts(&slots(&app, &patient.access, "formtell", &p, day, day).await)[0];
+    let (_, moved) = app
+        .gql_as(
+            "formtell",
+            &patient.access,
+            "mutation($id: ID!, $start: DateTime!) { rescheduleAppointment(input: {
+                appointmentId: $id, start: $start }) { appointment { id } userErrors { code } } }",
+            json!({ "id": visit, "start": later }),
+        )
+        .await;
+    assert!(
+        moved["data"]["rescheduleAppointment"]["appointment"]["id"].is_string(),
+        "{moved}"
+    );
+    assert_eq!(told().await.len(), 1);
+}

@@ -195,6 +195,45 @@ pub async fn send(
     Ok((created, written))
 }
 
+/// After a booking (in its transaction): the patient is told of each form the visit asks
+/// for that they have not started, as `send` tells them (once per request: a move carries the
+/// requests over, and the outbox key keeps a second telling out). Returns the messages
+/// written.
+pub async fn tell_booked(
+    tx: &TenantTx,
+    portal: &Portal,
+    visit: Uuid,
+    now: DateTime<Utc>,
+) -> CoreResult<usize> {
+    let asked = tx
+        .find::<form_request::Entity>()
+        .filter(form_request::Column::AppointmentId.eq(visit))
+        .filter(form_request::Column::Status.eq(PENDING))
+        .all(tx.conn())
+        .await?;
+    let keys: Vec<String> = asked.iter().map(|r| format!("form:{}", r.id)).collect();
+    let link = portal.forms();
+    let notices: Vec<(Uuid, notify::Send<'_>)> = asked
+        .iter()
+        .zip(&keys)
+        .map(|(request, key)| {
+            let send = notify::Send {
+                notice: Notice::FormRequested,
+                key,
+                topic: None,
+                link: &link,
+                deadline: None,
+            };
+            (request.patient_id, send)
+        })
+        .collect();
+    let written = notify::to_patients(tx, portal, &notices, now).await?;
+    Ok(written
+        .iter()
+        .map(|w| usize::from(w.email) + usize::from(w.sms))
+        .sum())
+}
+
 /// "You have a form to fill in": no form name, no question, only the link to the portal.
 async fn tell_patient(
     tx: &TenantTx,

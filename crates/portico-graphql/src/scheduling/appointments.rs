@@ -196,6 +196,7 @@ impl AppointmentsMutation {
         )?;
         let provider_id = global_id::parse("Provider", "providerId", &input.provider_id)?;
         let location_id = global_id::parse("Location", "locationId", &input.location_id)?;
+        let portal = notice_text(ctx)?;
         let outcome = ctx
             .mutate(BOOK, async |tx, caller| {
                 let viewer = caller.viewer();
@@ -210,15 +211,19 @@ impl AppointmentsMutation {
                     booked_by: Some(caller.principal.user_id.as_uuid()),
                 };
                 let booked = appointments::book(tx, &actor, clock, booking).await?;
-                Ok((booked, Catalog::load(tx).await?))
+                // The check-in forms the visit asks for: the patient is told there are some.
+                let told =
+                    portico_core::forms::requests::tell_booked(tx, &portal, booked.id, Utc::now())
+                        .await?;
+                Ok((booked, Catalog::load(tx).await?, told))
             })
             .await?;
-        if outcome.is_ok() {
+        if let Ok((_, _, told)) = &outcome {
             super::reminders::send_due_now(ctx).await?;
             // A write-back to the practice's EHR may wait in the outbox too.
-            relay_outbox(ctx, 1).await?;
+            relay_outbox(ctx, told + 1).await?;
         }
-        Ok(outcome.payload(|(model, catalog)| AppointmentPayload::of(model, catalog, clock)))
+        Ok(outcome.payload(|(model, catalog, _)| AppointmentPayload::of(model, catalog, clock)))
     }
 
     /// Moves an appointment in one step: the new time is taken and the old one released, or
