@@ -297,6 +297,19 @@ O'Brien,\"Carl \"\"CJ\"\"\",1999-12-31,U,,,,\r\n";
     assert!(run::claim(&tx, uuid_of(&id)).await.unwrap().is_none());
     tx.commit().await.unwrap();
     assert_eq!(charts(&app, "clean-file").await, before + 2);
+    // The file itself is not kept once imported.
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    let kept = portico_core::entities::patient_import_file::Entity::find()
+        .filter(sea_orm::ColumnTrait::eq(
+            &portico_core::entities::patient_import_file::Column::Id,
+            uuid_of(&id),
+        ))
+        .count(&owner)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
 
     // A new file with rows already here by MRN skips them and creates the rest.
     let more =

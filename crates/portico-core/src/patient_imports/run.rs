@@ -195,6 +195,12 @@ pub async fn finish(tx: &TenantTx, done: &Done) -> CoreResult<()> {
     if finished.rows_affected == 0 {
         return Err(CoreError::Conflict { field: "importId" });
     }
+    // The file held patients' details; once they are charts it is not kept (the same file
+    // again is still recognised by its hash).
+    tx.delete::<patient_import_file::Entity>()
+        .filter(patient_import_file::Column::Id.eq(done.id))
+        .exec(tx.conn())
+        .await?;
     Ok(())
 }
 
