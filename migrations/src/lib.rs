@@ -36,6 +36,7 @@ mod m20261206_000035_forms;
 mod m20261207_000036_invitation_campaigns;
 mod m20261207_000037_education;
 mod m20261207_000038_ehr_send_readings;
+mod m20261207_000039_permission_denials;
 pub mod m20261212_000027_patient_search;
 mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000036_invitation_campaigns::Migration),
             Box::new(m20261207_000037_education::Migration),
             Box::new(m20261207_000038_ehr_send_readings::Migration),
+            Box::new(m20261207_000039_permission_denials::Migration),
         ]
     }
 }

@@ -814,7 +814,31 @@ async fn the_adoption_funnel_counts_each_invited_patient_once_and_each_campaign_
         ]
     );
 
-    // The practice's funnel for the period: each patient once, whatever the campaigns.
+    // The second campaign's first invitations as if sent forty days on: for Ana and Ben it
+    // was their second, for Cidalia her first.
+    {
+        use sea_orm::{ConnectionTrait, Statement};
+        let conn = sea_orm::Database::connect(&app.database.owner_url)
+            .await
+            .unwrap();
+        let backend = conn.get_database_backend();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                "UPDATE campaign_recipients SET first_invited_at = $1 WHERE campaign_id = $2"
+            }
+            _ => "UPDATE campaign_recipients SET first_invited_at = ? WHERE campaign_id = ?",
+        };
+        let spring = uuid_of_campaign(&second);
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [(now + Duration::days(40)).into(), spring.into()],
+        ))
+        .await
+        .unwrap();
+    }
+
+    // The practice's funnel for a period: each patient once, by their first invitation.
     let day = |d: i64| (now + Duration::days(d)).date_naive().to_string();
     let period = |from: String, to: String| json!({ "from": from, "to": to });
     let (_, body) = app
@@ -825,7 +849,22 @@ async fn the_adoption_funnel_counts_each_invited_patient_once_and_each_campaign_
             period(day(-1), day(1)),
         )
         .await;
-    assert_eq!(body["data"]["invitationFunnel"], counts(3, 3), "{body}");
+    assert_eq!(body["data"]["invitationFunnel"], counts(3, 2), "{body}");
+    // Forty days on: no campaign started then, and Cidalia first invited then.
+    let (_, body) = app
+        .gql_as(
+            "cmpfun",
+            &admin.access,
+            PRACTICE_FUNNEL,
+            period(day(39), day(41)),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["invitationFunnel"],
+        json!({ "recipients": 0, "invited": 1, "activated": 0, "firstPortalAction": 0,
+            "firstOnlineBooking": 0 }),
+        "{body}"
+    );
     // A period before any campaign: nothing.
     let (_, body) = app
         .gql_as(
@@ -865,4 +904,13 @@ async fn the_adoption_funnel_counts_each_invited_patient_once_and_each_campaign_
         )
         .await;
     assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+}
+
+/// The uuid of a started campaign's global id.
+fn uuid_of_campaign(started: &Value) -> uuid::Uuid {
+    crate::support::uuid_of(
+        started["data"]["startInvitationCampaign"]["campaign"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{started}")),
+    )
 }

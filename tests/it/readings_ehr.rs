@@ -199,6 +199,17 @@ async fn readings_reach_the_ehr_as_patient_reported_observations_once_the_practi
         ]
     );
 
+    // A chart not linked to an EHR patient: its readings stay in Portico.
+    let (other, other_chart) = app.add_user("readehr", Role::Patient).await;
+    let other_chart = gid("Patient", other_chart.unwrap());
+    let unlinked = record(
+        &app,
+        &other,
+        json!({ "patientId": other_chart, "kind": "SPO2", "value": 97.0, "unit": "%" }),
+    )
+    .await;
+    assert_eq!(queued(&app, &unlinked).await, 0);
+
     // The next pull reads it back and passes over it: not a clinic result, not refused.
     let run = sync_now(&app, "readehr").await;
     let observed = counts(&run, "Observation");

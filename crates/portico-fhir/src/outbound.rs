@@ -241,6 +241,19 @@ fn ucum(value: f64, unit: &str) -> Value {
     json!({ "value": value, "unit": unit, "system": UCUM, "code": unit })
 }
 
+/// The reading's LOINC concept; pulse oximetry also carries 2708-6, as the R4 vital-signs
+/// profile for oxygen saturation asks.
+fn reading_code(write: &ReadingWrite) -> Value {
+    let mut code = loinc(&write.code, &write.display);
+    if write.code == "59408-5"
+        && let Some(codings) = code["coding"].as_array_mut()
+    {
+        codings.push(json!({ "system": LOINC, "code": "2708-6",
+            "display": "Oxygen saturation in Arterial blood" }));
+    }
+    code
+}
+
 /// A home reading as a patient-reported Observation: `final`, the patient as subject (and as
 /// performer when they recorded it; a caregiver's reading says so in a note instead), the
 /// value as given in UCUM, and a blood pressure as the panel with its systolic and diastolic
@@ -253,7 +266,7 @@ pub fn reading(write: &ReadingWrite) -> Value {
         "category": [{
             "coding": [{ "system": OBSERVATION_CATEGORY, "code": write.category }],
         }],
-        "code": loinc(&write.code, &write.display),
+        "code": reading_code(write),
         "subject": reference("Patient", &write.patient),
         "effectiveDateTime": instant(&write.taken_at),
         "issued": instant(&write.recorded_at),

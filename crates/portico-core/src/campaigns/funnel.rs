@@ -208,9 +208,9 @@ pub async fn practice_days(tx: &TenantTx, from: NaiveDate, to: NaiveDate) -> Cor
     practice(tx, start, end).await
 }
 
-/// The practice's funnel over `[from, to)`: the patients chosen by campaigns started then,
-/// of whom those first invited then (each patient once, whatever the number of campaigns),
-/// and what those invited did since.
+/// The practice's funnel over `[from, to)`: the patients chosen by campaigns started then
+/// (`recipients`), and apart from them those first invited then (each patient once, by
+/// their first invitation of any campaign) with what they did since.
 pub async fn practice(tx: &TenantTx, from: DateTime<Utc>, to: DateTime<Utc>) -> CoreResult<Funnel> {
     let started: Vec<Uuid> = tx
         .find::<invitation_campaign::Entity>()
@@ -226,17 +226,30 @@ pub async fn practice(tx: &TenantTx, from: DateTime<Utc>, to: DateTime<Utc>) -> 
         .into_iter()
         .map(|(_, chart, _)| chart)
         .collect();
-    let invited: HashSet<Uuid> = tx
+    // Each patient by their first invitation of all: one invited in an earlier period and
+    // again now is not new to the portal's invitations.
+    let sent: Vec<(Uuid, Option<DateTime<Utc>>)> = tx
         .find::<campaign_recipient::Entity>()
         .select_only()
         .column(campaign_recipient::Column::PatientId)
-        .distinct()
-        .filter(campaign_recipient::Column::FirstInvitedAt.gte(from))
+        .column(campaign_recipient::Column::FirstInvitedAt)
         .filter(campaign_recipient::Column::FirstInvitedAt.lt(to))
-        .into_tuple::<Uuid>()
+        .into_tuple()
         .all(tx.conn())
-        .await?
+        .await?;
+    let mut first: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    for (patient, at) in sent {
+        if let Some(at) = at {
+            first
+                .entry(patient)
+                .and_modify(|seen| *seen = (*seen).min(at))
+                .or_insert(at);
+        }
+    }
+    let invited: HashSet<Uuid> = first
         .into_iter()
+        .filter(|(_, at)| *at >= from)
+        .map(|(patient, _)| patient)
         .collect();
     let reached = Reached::of(tx, &invited).await?;
     Ok(reached.funnel(chosen.len(), &invited))

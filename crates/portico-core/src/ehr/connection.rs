@@ -22,6 +22,8 @@ pub const SMART: &str = "smart";
 pub const BEARER: &str = "bearer";
 pub const MIN_INTERVAL_MINUTES: i32 = 5;
 pub const MAX_INTERVAL_MINUTES: i32 = 24 * 60;
+/// Added to the default scope of a connection that sends home readings.
+pub const READINGS_SCOPE: &str = "system/Observation.write";
 pub const DEFAULT_SCOPE: &str = "system/*.read system/Appointment.write system/MedicationRequest.write system/Task.write system/Patient.write";
 
 /// What a practice admin sets. A `None` secret keeps the one stored.
@@ -95,10 +97,15 @@ pub fn endpoint(
             private_key_pem: secret,
             key_id: connection.key_id.clone(),
             token_endpoint: connection.token_endpoint.clone(),
-            scope: connection
-                .scope
-                .clone()
-                .unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+            // The default asks for Observation writes too when readings are sent; a scope the
+            // admin wrote is theirs to complete.
+            scope: connection.scope.clone().unwrap_or_else(|| {
+                if connection.send_readings {
+                    format!("{DEFAULT_SCOPE} {READINGS_SCOPE}")
+                } else {
+                    DEFAULT_SCOPE.to_owned()
+                }
+            }),
         }
     } else {
         EhrAuth::Bearer { token: secret }

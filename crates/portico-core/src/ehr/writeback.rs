@@ -115,12 +115,17 @@ pub async fn queue_form_response(tx: &TenantTx, request_id: Uuid) -> CoreResult<
     .await
 }
 
-/// Queues a home reading for the EHR, if the practice sends readings there.
-pub async fn queue_reading(tx: &TenantTx, reading_id: Uuid) -> CoreResult<bool> {
+/// Queues a home reading for the EHR, if the practice sends readings there and the chart is
+/// linked to an EHR patient (a reading of a chart linked later stays in Portico).
+pub async fn queue_reading(tx: &TenantTx, reading_id: Uuid, patient_id: Uuid) -> CoreResult<bool> {
     let sends = connection::get(tx)
         .await?
         .is_some_and(|c| c.enabled && c.send_readings);
-    if !sends {
+    if !sends
+        || links::by_local(tx, ResourceKind::Patient, patient_id)
+            .await?
+            .is_none()
+    {
         return Ok(false);
     }
     queue(

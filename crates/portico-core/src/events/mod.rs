@@ -45,13 +45,14 @@ pub enum Event<'a> {
     /// A patient submitted a form's answers.
     FormSubmitted { request_id: Uuid },
     /// A patient (or a caregiver) recorded a home reading.
-    ReadingRecorded { reading_id: Uuid },
+    ReadingRecorded { reading_id: Uuid, patient_id: Uuid },
     /// An account was created (staff, patient or caregiver).
     AccountCreated { user: &'a user::Model },
 }
 
-/// Tells every area that reacts to `event`, in `tx`. Returns how many outbox messages the
-/// reactions wrote, so that a caller that relays after its commit knows when to.
+/// Tells every area that reacts to `event`, in `tx`. Returns how many EHR write-backs the
+/// reactions queued in the outbox, so that a caller that relays after its commit knows when
+/// to (notices it writes itself it counts itself).
 pub async fn publish(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
     subscribers::react(tx, event).await
 }

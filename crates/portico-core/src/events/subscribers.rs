@@ -9,13 +9,14 @@ use crate::{
     scheduling::{appointments::BOOKED, recalls, reminders},
 };
 
-/// Returns how many outbox messages the reactions wrote (for the caller to relay now).
+/// Returns how many EHR write-backs the reactions queued in the outbox (for the caller to
+/// relay now).
 pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
     let mut written = 0;
     match event {
         Event::AppointmentBooked { appointment, at } => {
             reminders::plan(tx, appointment, at).await?;
-            writeback::queue_appointment(tx, appointment, BOOKED).await?;
+            written += usize::from(writeback::queue_appointment(tx, appointment, BOOKED).await?);
             // A recall notice this booking follows records it (the campaign's conversion);
             // a move is not a new booking.
             if appointment.rescheduled_from.is_none() {
@@ -28,7 +29,7 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> 
             appointment,
             status,
         } => {
-            writeback::queue_appointment(tx, appointment, status).await?;
+            written += usize::from(writeback::queue_appointment(tx, appointment, status).await?);
             reminders::withdraw(tx, appointment.id).await?;
             forms::requests::on_released(tx, appointment, status).await?;
         }
@@ -36,25 +37,28 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> 
             appointment,
             status,
         } => {
-            writeback::queue_appointment(tx, appointment, status).await?;
+            written += usize::from(writeback::queue_appointment(tx, appointment, status).await?);
             // A completed visit gets its survey, once.
             feedback::invitations::plan(tx, appointment, status).await?;
         }
         Event::ContactDetailsChanged { patient_id } => {
             // Only the fields the patient changed; the EHR's other details stay as they are.
-            writeback::queue_demographics(tx, patient_id, false).await?;
+            written += usize::from(writeback::queue_demographics(tx, patient_id, false).await?);
         }
         Event::RefillDecided { refill_id } => {
             // Written back by the write-back job, when the practice has a connection.
-            writeback::queue_refill(tx, refill_id).await?;
+            written += usize::from(writeback::queue_refill(tx, refill_id).await?);
         }
         Event::FormSubmitted { request_id } => {
             // Written back by the write-back job, when the practice has a connection.
-            writeback::queue_form_response(tx, request_id).await?;
+            written += usize::from(writeback::queue_form_response(tx, request_id).await?);
         }
-        Event::ReadingRecorded { reading_id } => {
+        Event::ReadingRecorded {
+            reading_id,
+            patient_id,
+        } => {
             // Only where the practice chose to send readings to its EHR.
-            written += usize::from(writeback::queue_reading(tx, reading_id).await?);
+            written += usize::from(writeback::queue_reading(tx, reading_id, patient_id).await?);
         }
         Event::AccountCreated { user } => {
             // Grants that waited for an account with this address are its own now.

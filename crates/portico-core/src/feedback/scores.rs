@@ -236,20 +236,26 @@ pub async fn comments(
             }
         })
         .collect();
-    // Each comment shown is a read of its chart; those held back show nothing of it.
-    // Collected first: an iterator borrowing the list across the await would make the
-    // resolver's future `Send` only for one lifetime (a rustc limitation).
-    let reads: Vec<Access<'static>> = listed
-        .iter()
-        .filter(|l| !l.restricted)
-        .map(|l| Access {
+    // Each comment shown is a read of its chart (flagged with the break-glass access that
+    // opened it); those held back show nothing of it. Collected first: an iterator borrowing
+    // the list across the await would make the resolver's future `Send` only for one
+    // lifetime (a rustc limitation).
+    let mut by_glass: HashMap<Option<Uuid>, Vec<Access<'static>>> = HashMap::new();
+    for l in listed.iter().filter(|l| !l.restricted) {
+        let glass = match sight.get(&l.response.patient_id) {
+            Some(Sight::Glass(access)) => Some(*access),
+            _ => None,
+        };
+        by_glass.entry(glass).or_default().push(Access {
             action: "feedback.read",
             resource_type: "FeedbackResponse",
             resource_id: Some(l.response.id),
             patient_id: Some(l.response.patient_id),
-        })
-        .collect();
-    audit::record_all(tx, actor, reads).await?;
+        });
+    }
+    for (glass, reads) in by_glass {
+        audit::record_all(tx, &actor.clone().with_break_glass(glass), reads).await?;
+    }
     Ok(listed)
 }
 

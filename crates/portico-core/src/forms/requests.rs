@@ -195,43 +195,27 @@ pub async fn send(
     Ok((created, written))
 }
 
-/// After a booking (in its transaction): the patient is told of each form the visit asks
-/// for that they have not started, as `send` tells them (once per request: a move carries the
-/// requests over, and the outbox key keeps a second telling out). Returns the messages
-/// written.
+/// After a booking (in its transaction): the patient is told once that the visit has forms
+/// to fill in (as `send` tells them), however many it asks for. The message's key is the
+/// visit's first request, so a move, which carries the requests over, does not tell again.
+/// Returns the messages written.
 pub async fn tell_booked(
     tx: &TenantTx,
     portal: &Portal,
     visit: Uuid,
     now: DateTime<Utc>,
 ) -> CoreResult<usize> {
-    let asked = tx
+    let first = tx
         .find::<form_request::Entity>()
         .filter(form_request::Column::AppointmentId.eq(visit))
         .filter(form_request::Column::Status.eq(PENDING))
-        .all(tx.conn())
+        .order_by_asc(form_request::Column::Id)
+        .one(tx.conn())
         .await?;
-    let keys: Vec<String> = asked.iter().map(|r| format!("form:{}", r.id)).collect();
-    let link = portal.forms();
-    let notices: Vec<(Uuid, notify::Send<'_>)> = asked
-        .iter()
-        .zip(&keys)
-        .map(|(request, key)| {
-            let send = notify::Send {
-                notice: Notice::FormRequested,
-                key,
-                topic: None,
-                link: &link,
-                deadline: None,
-            };
-            (request.patient_id, send)
-        })
-        .collect();
-    let written = notify::to_patients(tx, portal, &notices, now).await?;
-    Ok(written
-        .iter()
-        .map(|w| usize::from(w.email) + usize::from(w.sms))
-        .sum())
+    match first {
+        Some(request) => tell_patient(tx, portal, &request, now).await,
+        None => Ok(0),
+    }
 }
 
 /// "You have a form to fill in": no form name, no question, only the link to the portal.

@@ -184,6 +184,7 @@ pub async fn record(
         tx,
         crate::events::Event::ReadingRecorded {
             reading_id: reading.id,
+            patient_id: reading.patient_id,
         },
     )
     .await?
