@@ -99,7 +99,7 @@ export default function ReadingThresholdsPage() {
   function sentences(): Record<string, string> {
     return {
       "low:THRESHOLD_OUT_OF_RANGE": `Enter a low limit between ${min} and ${max} ${unit}.`,
-      "high:THRESHOLD_OUT_OF_RANGE": `Enter a high limit between ${min} and ${max} ${unit}, above the low limit.`,
+      "high:THRESHOLD_OUT_OF_RANGE": `Enter a high limit between ${min} and ${max} ${unit}.`,
       INVALID_INSTRUCTION: "Tell the patient what to do, in 1 to 500 characters.",
       THRESHOLD_MEASURE: "Choose a reading from the list.",
     };
@@ -120,7 +120,11 @@ export default function ReadingThresholdsPage() {
       const result = await set({ input: { kind: chosen.kind, measure: chosen.measure, low: low.value, high: high.value, instruction: form.instruction } });
       if (result.error) return setProblems({ _: problemOf(result.error).sentence });
       const payload = result.data?.setReadingThreshold;
-      if (payload?.userErrors.length) return setProblems(problemsFrom(payload.userErrors, sentences()));
+      if (payload?.userErrors.length) {
+        const found = problemsFrom(payload.userErrors, sentences());
+        if (payload.userErrors.some((e) => e.field === "high" && /above the low/.test(e.message))) found.high = "Make the high limit more than the low limit.";
+        return setProblems(found);
+      }
       if (payload?.threshold) {
         setNotice(`${measureWords(chosen)} is saved: alert ${limitsWords(payload.threshold)}.`);
         setForm(EMPTY);
