@@ -67,7 +67,7 @@ test("the practice admin sees, adds, changes and removes reading thresholds", as
   await form.getByLabel("Low limit (L/min)").fill("150");
   await form.getByLabel("High limit (L/min)").fill("600");
   await form.getByRole("button", { name: "Add threshold" }).click();
-  await expect(page.getByRole("status")).toHaveText("Peak flow is saved: alert above 600 or below 150.");
+  await expect(page.locator("p.notice[role=status]")).toHaveText("Peak flow is saved: alert above 600 or below 150.");
   await expect(row("Peak flow (L/min)")).toContainText("above 600 or below 150");
   await expect.poll(peakFlow).toEqual([
     { kind: "PEAK_FLOW", measure: "VALUE", low: 150, high: 600, instruction: "Use your reliever inhaler now and call us today." },
@@ -80,7 +80,7 @@ test("the practice admin sees, adds, changes and removes reading thresholds", as
   await expect(change.getByLabel("High limit (L/min)")).toHaveValue("600");
   await change.getByLabel("High limit (L/min)").fill("");
   await change.getByRole("button", { name: "Save changes" }).click();
-  await expect(page.getByRole("status")).toHaveText("Peak flow is saved: alert below 150.");
+  await expect(page.locator("p.notice[role=status]")).toHaveText("Peak flow is saved: alert below 150.");
   await expect.poll(async () => (await peakFlow()).map((t) => [t.low, t.high])).toEqual([[150, null]]);
   await screenshot(page, "thresholds-03-saved");
 
@@ -89,7 +89,7 @@ test("the practice admin sees, adds, changes and removes reading thresholds", as
   await expect(row("Peak flow (L/min)").getByRole("button", { name: "Keep" })).toBeVisible();
   await expectAccessible(page, testInfo, "thresholds-confirm");
   await row("Peak flow (L/min)").getByRole("button", { name: "Remove Peak flow" }).click();
-  await expect(page.getByRole("status")).toHaveText("Peak flow is removed. Readings of it no longer make an alert.");
+  await expect(page.locator("p.notice[role=status]")).toHaveText("Peak flow is removed. Readings of it no longer make an alert.");
   await expect(row("Peak flow (L/min)")).toHaveCount(0);
   await expect.poll(peakFlow).toEqual([]);
   expect((await thresholds(request, token)).length).toBe(4);
