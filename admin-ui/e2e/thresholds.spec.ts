@@ -48,6 +48,8 @@ test("the practice admin sees, adds, changes and removes reading thresholds", as
 
   // The low limit above the high one: refused at the high limit, nothing saved.
   const form = page.getByRole("form", { name: "Add a threshold" });
+  // The first reading without a threshold is offered, so adding never replaces one unasked.
+  await expect(form.getByLabel("Reading")).toHaveValue("WEIGHT:VALUE");
   await form.getByLabel("Reading").selectOption({ label: "Peak flow (L/min)" });
   await form.getByLabel("Low limit (L/min)").fill("300");
   await form.getByLabel("High limit (L/min)").fill("200");

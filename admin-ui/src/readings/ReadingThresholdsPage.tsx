@@ -60,7 +60,8 @@ interface Form {
   high: string;
   instruction: string;
 }
-const EMPTY: Form = { editing: false, key: measureKey(MEASURES[0]!), low: "", high: "", instruction: "" };
+/** `key` empty: the first measure without a threshold yet. */
+const EMPTY: Form = { editing: false, key: "", low: "", high: "", instruction: "" };
 
 /** "" is no limit; anything else must be a number. */
 function bound(text: string): { value: number | null; bad: boolean } {
@@ -84,10 +85,11 @@ export default function ReadingThresholdsPage() {
   const thresholds = data?.readingThresholds ?? [];
   const order = (t: { kind: string; measure: string }) => MEASURES.findIndex((m) => m.kind === t.kind && m.measure === t.measure);
   const sorted = [...thresholds].sort((a, b) => order(a) - order(b));
-  const chosen: Measure = MEASURES.find((m) => measureKey(m) === form.key) ?? MEASURES[0]!;
+  const key = form.key || measureKey(MEASURES.find((m) => !thresholds.some((t) => measureKey(t) === measureKey(m))) ?? MEASURES[0]!);
+  const chosen: Measure = MEASURES.find((m) => measureKey(m) === key) ?? MEASURES[0]!;
   const [min, max] = rangeOf(chosen);
   const unit = unitWords(chosen.kind);
-  const existing = thresholds.find((t) => measureKey(t) === form.key);
+  const existing = thresholds.find((t) => measureKey(t) === key);
 
   function edit(t: (typeof thresholds)[number]) {
     setForm({ editing: true, key: measureKey(t), low: t.low == null ? "" : String(t.low), high: t.high == null ? "" : String(t.high), instruction: t.instruction });
@@ -225,7 +227,7 @@ export default function ReadingThresholdsPage() {
             error={problems.measure}
           >
             {(p) => (
-              <select {...p} value={form.key} onChange={(e) => setForm((f) => ({ ...f, key: e.target.value }))}>
+              <select {...p} value={key} onChange={(e) => setForm((f) => ({ ...f, key: e.target.value }))}>
                 {MEASURES.map((m) => (
                   <option key={measureKey(m)} value={measureKey(m)}>
                     {measureWords(m)} ({unitWords(m.kind)})
