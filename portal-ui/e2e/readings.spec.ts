@@ -60,17 +60,16 @@ test("a patient records a blood pressure, sees it charted as theirs, and is told
   await expectAccessible(page, testInfo, "readings-beyond-360-en");
   await screenshot(page, "readings-beyond-360-en");
 
-  // Taken earlier (90 minutes ago, typed in this device's time): listed with that date and
-  // time, after the two taken just now.
-  const earlier = new Date(Date.now() - 90 * 60_000);
-  const local = await page.evaluate(
-    (iso) => {
-      const d = new Date(iso);
-      const two = (n: number) => String(n).padStart(2, "0");
-      return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
-    },
-    earlier.toISOString(),
-  );
+  // Taken earlier today (90 minutes ago, or at midnight if that was yesterday), typed in this
+  // device's time: listed with that date and time, after the two taken just now.
+  const { local, iso } = await page.evaluate(() => {
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    const d = new Date(Math.max(midnight.getTime(), Date.now() - 90 * 60_000));
+    const two = (n: number) => String(n).padStart(2, "0");
+    return { local: `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`, iso: d.toISOString() };
+  });
+  const earlier = new Date(iso);
   const listed = `${new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "America/Chicago" }).format(earlier)}, ${new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", timeZone: "America/Chicago" }).format(earlier)}`;
   await page.getByLabel("When did you take it?").fill(local);
   await recordPressure(page, "124", "78");
