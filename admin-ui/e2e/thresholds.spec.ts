@@ -2,10 +2,11 @@
 // thresholds in plain words with their units; adds a peak flow threshold with the low limit
 // above the high one (refused at the field, nothing saved, checked through the API), then a
 // valid one (read back through the API), changes it, and removes it after being asked. The
-// blood pressure thresholds other journeys rely on are left alone. axe on each state,
-// thresholds-NN screenshots.
+// blood pressure thresholds other journeys rely on are left alone. Then Avery Stone's chart
+// shows a peak flow threshold of her own (set and removed through the API). axe on each
+// state, thresholds-NN screenshots.
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { ADMIN, PASSWORD, api, expectAccessible, freshCode, screenshot, signInConsole } from "./support";
+import { ADMIN, PASSWORD, api, baseUrl, expectAccessible, freshCode, patientToken, screenshot, signInConsole } from "./support";
 
 interface Threshold {
   kind: string;
@@ -96,4 +97,34 @@ test("the practice admin sees, adds, changes and removes reading thresholds", as
   await expect.poll(peakFlow).toEqual([]);
   expect((await thresholds(request, token)).length).toBe(4);
   await screenshot(page, "thresholds-04-removed");
+
+  // A patient's own threshold, read only on the chart.
+  const me = await api<{ me: { charts: { relationship: string; patient: { id: string } }[] } }>(
+    request,
+    "lakeside",
+    "{ me { charts { relationship patient { id } } } }",
+    {},
+    await patientToken(request),
+  );
+  const avery = me.me.charts.find((c) => c.relationship === "self")!.patient.id;
+  const setOwn = (low: number | null) =>
+    api<{ setReadingThreshold: { userErrors: { code: string }[] } }>(
+      request,
+      "lakeside",
+      `mutation($input: SetReadingThresholdInput!) { setReadingThreshold(input: $input) { userErrors { code } } }`,
+      { input: { patientId: avery, kind: "PEAK_FLOW", measure: "VALUE", low, high: null, instruction: "Use your reliever inhaler and call Dr. Patel's nurse." } },
+      token,
+    );
+  expect((await setOwn(200)).setReadingThreshold.userErrors).toEqual([]);
+  await page.goto(`${baseUrl()}/console/patients/${encodeURIComponent(avery)}`);
+  await expect(page.getByRole("heading", { level: 1, name: "Avery Stone" })).toBeVisible();
+  const own = page.getByRole("region", { name: "Home readings" });
+  await expect(own.getByRole("heading", { name: "This patient’s own thresholds" })).toBeVisible();
+  await expect(own.getByRole("listitem")).toHaveText("Peak flow (L/min): alert below 200. The patient is told: “Use your reliever inhaler and call Dr. Patel's nurse.”");
+  await own.scrollIntoViewIfNeeded();
+  await expectAccessible(page, testInfo, "thresholds-chart");
+  await screenshot(page, "thresholds-05-chart");
+  expect((await setOwn(null)).setReadingThreshold.userErrors).toEqual([]);
+  await page.reload();
+  await expect(page.getByText("The practice’s reading thresholds apply: this patient has none of their own.")).toBeVisible();
 });
