@@ -44,9 +44,9 @@ function PatientThresholds({ patientId }: { patientId: string }) {
   if (!data) return null;
   const order = (t: { kind: string; measure: string }) => MEASURES.findIndex((m) => measureKey(m) === measureKey(t));
   const own = [...data.readingThresholds].sort((a, b) => order(a) - order(b));
-  if (own.length === 0) return <p className="muted">The practice’s reading thresholds apply: this patient has none of their own.</p>;
+  if (own.length === 0) return <p className="muted own-thresholds">The practice’s reading thresholds apply: this patient has none of their own.</p>;
   return (
-    <>
+    <div className="own-thresholds">
       <h3>This patient’s own thresholds</h3>
       <p className="muted">They replace the practice’s for their reading.</p>
       <ul>
@@ -56,7 +56,7 @@ function PatientThresholds({ patientId }: { patientId: string }) {
           </li>
         ))}
       </ul>
-    </>
+    </div>
   );
 }
 
