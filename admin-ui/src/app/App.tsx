@@ -50,6 +50,7 @@ const InboxPage = lazy(() => import("../inbox/InboxPage"));
 const ThreadPage = lazy(() => import("../inbox/ThreadPage"));
 const RefillsPage = lazy(() => import("../refills/RefillsPage"));
 const ReadingAlertsPage = lazy(() => import("../readings/ReadingAlertsPage"));
+const ReadingThresholdsPage = lazy(() => import("../readings/ReadingThresholdsPage"));
 const PatientsPage = lazy(() => import("../patients/PatientsPage"));
 const RegisterPatientPage = lazy(() => import("../patients/RegisterPatientPage"));
 const ImportPatientsPage = lazy(() => import("../patients/ImportPatientsPage"));
@@ -216,6 +217,7 @@ function Routes({ me }: { me: Me }) {
               { path: "inbox/:threadId", element: <Page><ThreadPage /></Page> },
               { path: "refills", element: <Page><RefillsPage /></Page> },
               { path: "reading-alerts", element: <Page><ReadingAlertsPage /></Page> },
+              { path: "reading-thresholds", element: <Page><ReadingThresholdsPage /></Page> },
               { path: "patients", element: <Page><PatientsPage /></Page> },
               { path: "patients/new", element: <Page><RegisterPatientPage /></Page> },
               { path: "patients/import", element: <Page><ImportPatientsPage /></Page> },

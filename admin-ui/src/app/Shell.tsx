@@ -47,6 +47,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { to: "branding", label: "Branding", roles: ["practice_admin"] },
       { to: "staff", label: "Staff", roles: ["practice_admin"] },
       { to: "education", label: "Education", roles: ["practice_admin"] },
+      { to: "reading-thresholds", label: "Reading thresholds", roles: ["practice_admin", "provider"] },
       ...formsNav,
     ],
   },

@@ -1,10 +1,12 @@
 // The chart's home readings, for staff: what the patient (or their caregiver) recorded,
-// newest first, marked patient-reported, with the alerts they opened.
+// newest first, marked patient-reported, with the alerts they opened, and the patient's own
+// thresholds (read only; they replace the practice's for their reading).
 import { useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { formatDateTime } from "../components/format";
 import { kindWords, readingWords } from "./words";
+import { MEASURES, limitsWords, measureKey, measureWords, unitWords } from "./thresholdWords";
 
 const ChartReadingsQuery = graphql(`
   query ChartHomeReadings($id: ID!) {
@@ -22,6 +24,41 @@ const ChartReadingsQuery = graphql(`
     }
   }
 `);
+
+const PatientThresholdsQuery = graphql(`
+  query ChartReadingThresholds($id: ID!) {
+    readingThresholds(patientId: $id) {
+      id
+      kind
+      measure
+      low
+      high
+      instruction
+    }
+  }
+`);
+
+/** The patient's own thresholds; nothing when they cannot be read (the readings still show). */
+function PatientThresholds({ patientId }: { patientId: string }) {
+  const [{ data }] = useQuery({ query: PatientThresholdsQuery, variables: { id: patientId } });
+  if (!data) return null;
+  const order = (t: { kind: string; measure: string }) => MEASURES.findIndex((m) => measureKey(m) === measureKey(t));
+  const own = [...data.readingThresholds].sort((a, b) => order(a) - order(b));
+  if (own.length === 0) return <p className="muted own-thresholds">The practice’s reading thresholds apply: this patient has none of their own.</p>;
+  return (
+    <div className="own-thresholds">
+      <h3>This patient’s own thresholds</h3>
+      <p className="muted">They replace the practice’s for their reading.</p>
+      <ul>
+        {own.map((t) => (
+          <li key={t.id}>
+            {measureWords(t)} ({unitWords(t.kind)}): alert {limitsWords(t)}. The patient is told: “{t.instruction}”
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 export function ChartReadings({ patientId, timeZone }: { patientId: string; timeZone: string }) {
   const [{ data, error, fetching }, reload] = useQuery({ query: ChartReadingsQuery, variables: { id: patientId } });
@@ -66,6 +103,7 @@ export function ChartReadings({ patientId, timeZone }: { patientId: string; time
           </tbody>
         </table>
       )}
+      <PatientThresholds patientId={patientId} />
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, LoadingState } from "../components/PageState";
 import { formatDateTime, formatRelative } from "../components/format";
-import { useConsole } from "../app/session";
+import { roleOf, useConsole } from "../app/session";
 import { chartPath } from "../chart/routes";
 import { kindWords, readingWords } from "./words";
 
@@ -68,7 +68,15 @@ export default function ReadingAlertsPage() {
   return (
     <>
       <h1>Reading alerts</h1>
-      <p className="muted">Home readings beyond the practice's or the patient's threshold, oldest first.</p>
+      <p className="muted">
+        Home readings beyond the practice's or the patient's threshold, oldest first.
+        {(roleOf(me) === "practice_admin" || roleOf(me) === "provider") && (
+          <>
+            {" "}
+            <Link to="/reading-thresholds">Change the practice’s thresholds</Link>
+          </>
+        )}
+      </p>
       {done && (
         <p className="notice" role="status">
           {done}

@@ -142,6 +142,10 @@ function RecordForm({ kind, onSaved }: { kind: (typeof KINDS)[number]; onSaved: 
   const [value, setValue] = useState("");
   const [diastolic, setDiastolic] = useState("");
   const [unit, setUnit] = useState(kind.units[0]!);
+  // When it was taken, in this device's local time ("2027-03-09T10:30"); left as filled in,
+  // the reading is saved as taken now.
+  const [takenAt, setTakenAt] = useState(() => localInput(new Date()));
+  const [takenChanged, setTakenChanged] = useState(false);
   const [problems, setProblems] = useState<{ field?: string; sentence: string }[]>([]);
   const [failure, setFailure] = useState<PortalProblem | null>(null);
   const [outcome, setOutcome] = useState<{ instruction?: string | null } | null>(null);
@@ -153,14 +157,16 @@ function RecordForm({ kind, onSaved }: { kind: (typeof KINDS)[number]; onSaved: 
     setFailure(null);
     const number = Number(value.replace(",", "."));
     const lower = Number(diastolic.replace(",", "."));
+    const taken = takenChanged ? new Date(takenAt) : null;
     const gaps = [
       (!value.trim() || !Number.isFinite(number)) && { field: "value", sentence: t("readings.required.value") },
       pressure && (!diastolic.trim() || !Number.isFinite(lower)) && { field: "diastolic", sentence: t("readings.required.diastolic") },
+      taken && Number.isNaN(taken.getTime()) && { field: "takenAt", sentence: t("readings.required.takenAt") },
     ].filter((g): g is { field: string; sentence: string } => Boolean(g));
     setProblems(gaps);
     if (gaps.length) return;
     const result = await record({
-      input: { patientId: chart.patient.id, kind: kind.kind, value: number, diastolic: pressure ? lower : null, unit },
+      input: { patientId: chart.patient.id, kind: kind.kind, value: number, diastolic: pressure ? lower : null, unit, takenAt: taken ? taken.toISOString() : null },
     });
     const payload = result.data?.recordReading;
     if (result.error || !payload) {
@@ -178,6 +184,8 @@ function RecordForm({ kind, onSaved }: { kind: (typeof KINDS)[number]; onSaved: 
     }
     setValue("");
     setDiastolic("");
+    setTakenAt(localInput(new Date()));
+    setTakenChanged(false);
     setOutcome({ instruction: payload.instruction });
     onSaved();
   };
@@ -228,7 +236,18 @@ function RecordForm({ kind, onSaved }: { kind: (typeof KINDS)[number]; onSaved: 
         ) : (
           <p className="hint">{t("readings.unitIs", { unit: unitWord(unit) })}</p>
         )}
-        <p className="hint">{t("readings.now")}</p>
+        <Field id="takenAt" label={t("readings.takenAt")} hint={t("readings.takenAt.hint")} error={fieldError("takenAt")}>
+          {(describedBy, invalid) => (
+            <input
+              id="takenAt"
+              type="datetime-local"
+              value={takenAt}
+              onChange={(e) => (setTakenAt(e.target.value), setTakenChanged(true))}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+            />
+          )}
+        </Field>
         <div className="card-actions">
           <button type="submit" className="button" disabled={fetching}>
             {fetching ? t("readings.saving") : t("readings.save")}
@@ -237,6 +256,12 @@ function RecordForm({ kind, onSaved }: { kind: (typeof KINDS)[number]; onSaved: 
       </form>
     </section>
   );
+}
+
+/** A time as a `datetime-local` input shows it, in this device's zone: "2027-03-09T10:30". */
+function localInput(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 type Row = { key: string; at: string; value: number | null; second: number | null; unit: string; mine: boolean; instruction?: string | null };
@@ -314,7 +339,9 @@ function HistoryView({ history, kindName, kindWords }: { history: History; kindN
         <tbody>
           {[...rows].reverse().map((r) => (
             <tr key={r.key}>
-              <th scope="row">{f.date(r.at)}</th>
+              <th scope="row">
+                {f.date(r.at)}, {f.time(r.at)}
+              </th>
               <td>
                 {shown(r)}
                 {r.instruction && <p className="hint reading-note">{t("readings.beyondRow", { instruction: r.instruction })}</p>}
