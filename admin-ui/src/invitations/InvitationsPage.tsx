@@ -8,6 +8,7 @@ import { useMutation, useQuery } from "urql";
 import { fieldProblems, graphql, problemOf } from "@portico/client";
 import { EmptyState, ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { formatDateTime } from "../components/format";
+import { FunnelTable, type Funnel } from "./FunnelTable";
 import { useConsole } from "../app/session";
 
 const CampaignsQuery = graphql(`
@@ -269,7 +270,7 @@ type CampaignRow = {
   followUpDays: readonly number[];
   status: string;
   createdAt: string;
-  funnel: { recipients: number; invited: number; activated: number; firstPortalAction: number; firstOnlineBooking: number };
+  funnel: Funnel;
 };
 
 function Campaign({ campaign: c, changed }: { campaign: CampaignRow; changed: (sentence: string) => void }) {
@@ -287,14 +288,6 @@ function Campaign({ campaign: c, changed }: { campaign: CampaignRow; changed: (s
     changed(`${c.name} is cancelled: no more invitations will be sent.`);
   }
 
-  const f = c.funnel;
-  const steps: [string, number][] = [
-    ["Chosen", f.recipients],
-    ["Invited", f.invited],
-    ["Joined the portal", f.activated],
-    ["Used the portal", f.firstPortalAction],
-    ["Booked online", f.firstOnlineBooking],
-  ];
   const channels = c.channels.map((ch) => (ch === "SMS" ? "text message" : "email")).join(" and ");
   const followUps = c.followUpDays.length ? `reminders after ${c.followUpDays.join(", ")} days` : "no reminders";
   return (
@@ -304,25 +297,7 @@ function Campaign({ campaign: c, changed }: { campaign: CampaignRow; changed: (s
         {STATUS_LABEL[c.status] ?? c.status} · started {formatDateTime(c.createdAt, me.tenant.timeZone)} ·{" "}
         {AUDIENCE_LABEL[c.audience as Audience] ?? ""} · by {channels} · {followUps}
       </p>
-      <table className="data-table">
-        <caption>Funnel of {c.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Patients</th>
-            <th scope="col">Of those invited</th>
-          </tr>
-        </thead>
-        <tbody>
-          {steps.map(([label, n]) => (
-            <tr key={label}>
-              <th scope="row">{label}</th>
-              <td>{n}</td>
-              <td>{label === "Chosen" || f.invited === 0 ? "—" : `${Math.round((100 * n) / f.invited)}%`}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FunnelTable funnel={c.funnel} caption={`Funnel of ${c.name}`} chosen="Chosen" />
       {failure && (
         <p className="error-message" role="alert">
           {failure}
