@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check deps-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check deps-check infra-check schema-compat schema-publish test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -31,7 +31,7 @@ admin-ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
 build:
 	$(CARGO) build --locked --workspace
 
-test: fmt-check lint arch-check deps-check infra-check test-deps test-sqlite test-postgres test-ui test-cluster-if-configured
+test: fmt-check lint arch-check deps-check infra-check schema-compat test-deps test-sqlite test-postgres test-ui test-cluster-if-configured
 
 # The FHIR server the EHR tests run against (Medplum's router behind a small Node wrapper),
 # installed once from its lock file.
@@ -65,6 +65,19 @@ deps-check:
 # the tools (infra/requirements.txt) are installed into target/infra-tools on first use.
 infra-check:
 	scripts/infra-check
+
+# The GraphQL API against schema/published.graphql, the schema clients build against (GraphQL
+# Inspector): a breaking change fails unless schema/deliberate-breaks.txt lists it, and every
+# @deprecated must give a reason. Then the self-test proves the check still fails when it should.
+# See "Schema stability" in docs/api.md.
+schema-compat: node_modules/.package-lock.json
+	scripts/schema-compat
+	scripts/schema-compat --self-test
+
+# After a release: the check, then schema/schema.graphql becomes schema/published.graphql and
+# schema/deliberate-breaks.txt is emptied (its header kept).
+schema-publish: node_modules/.package-lock.json
+	scripts/schema-compat --publish
 
 test-sqlite:
 	env -u PORTICO_TEST_DATABASE_URL -u PORTICO_TEST_REDIS_URL $(CARGO) test --locked --workspace
