@@ -206,6 +206,8 @@ impl TestDatabase {
         };
         // The FHIR test server listens on plain http on loopback.
         config.ehr.ehr_allow_loopback_http = true;
+        // The tests' receivers listen on 127.0.0.1 without TLS.
+        config.notify.webhooks_allow_loopback_http = true;
         if let Profile::Postgres { redis_url, .. } = &self.profile {
             config.queue.redis_url = Some(SecretString::from(redis_url.clone()));
         }

@@ -42,6 +42,7 @@ mod m20261213_000028_passkeys;
 mod m20261213_000029_session_devices;
 mod m20261213_000030_practice_phone;
 mod m20261214_000031_audit_pending;
+mod m20261215_000040_webhooks;
 pub mod postgres;
 mod shape;
 pub mod sqlite;
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000037_education::Migration),
             Box::new(m20261207_000038_ehr_send_readings::Migration),
             Box::new(m20261207_000039_permission_denials::Migration),
+            Box::new(m20261215_000040_webhooks::Migration),
         ]
     }
 }

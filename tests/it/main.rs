@@ -80,4 +80,5 @@ mod subscriptions;
 mod support;
 mod tenants;
 mod tokens;
+mod webhooks;
 mod worker_crash;

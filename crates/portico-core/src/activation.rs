@@ -213,6 +213,13 @@ pub async fn activate(
     if claimed.rows_affected != 1 {
         return Err(invalid());
     }
+    crate::events::publish(
+        tx,
+        crate::events::Event::PatientActivated {
+            patient_id: chart.id,
+        },
+    )
+    .await?;
     // The chart's other codes (earlier invitations) stop working with this account made.
     tx.update::<activation_code::Entity>()
         .col_expr(

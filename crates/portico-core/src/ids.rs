@@ -71,3 +71,11 @@ id_type!(
     /// One entry of a tenant's audit log.
     AuditEventId
 );
+
+/// The opaque id the API shows for `id` of `type_name` (base64url of `Type:uuid`, no
+/// padding), for what Portico sends outside the API that a client then looks up through it
+/// (a webhook's payload).
+pub fn global(type_name: &str, id: Uuid) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
+}

@@ -62,6 +62,7 @@ pub mod tenancy;
 pub mod tenants;
 pub mod throttle;
 pub mod totp_enrolment;
+pub mod webhooks;
 
 pub use db::Db;
 pub use error::{CoreError, CoreResult};

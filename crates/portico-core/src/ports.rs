@@ -112,6 +112,12 @@ pub enum Job {
         tenant_id: TenantId,
         import_id: uuid::Uuid,
     },
+    /// Attempt one webhook delivery (claimed once per attempt: a delivered or held one is
+    /// skipped).
+    DeliverWebhook {
+        tenant_id: TenantId,
+        delivery_id: uuid::Uuid,
+    },
 }
 
 impl Job {
@@ -133,6 +139,9 @@ impl Job {
             Self::SyncEhr { .. } | Self::WriteEhr { .. } | Self::ImportPatients { .. } => {
                 Queue::EhrSync
             }
+            // Practices' own receivers, some slow: their own queue, so a slow one holds up
+            // no email.
+            Self::DeliverWebhook { .. } => Queue::Webhooks,
         }
     }
 
@@ -152,6 +161,7 @@ impl Job {
             Self::ReportUsage { .. } => "report_usage",
             Self::SyncSeats { .. } => "sync_seats",
             Self::ImportPatients { .. } => "import_patients",
+            Self::DeliverWebhook { .. } => "deliver_webhook",
         }
     }
 }
@@ -171,15 +181,18 @@ pub enum Queue {
     EhrSync,
     /// Nightly rollups and maintenance (audit chain checks).
     Rollups,
+    /// Webhook deliveries to practices' endpoints.
+    Webhooks,
 }
 
 impl Queue {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Notifications,
         Self::Reminders,
         Self::RefillRouting,
         Self::EhrSync,
         Self::Rollups,
+        Self::Webhooks,
     ];
 
     /// The queue's name in the backend and in metric labels.
@@ -190,6 +203,7 @@ impl Queue {
             Self::RefillRouting => "refill-routing",
             Self::EhrSync => "ehr-sync",
             Self::Rollups => "rollups",
+            Self::Webhooks => "webhooks",
         }
     }
 }
@@ -460,6 +474,40 @@ pub enum RateDecision {
 }
 
 /// Fixed-window request limits (per API key).
+/// One signed POST to a practice's webhook endpoint (Standard Webhooks): the adapter signs
+/// `body` with every secret in `secrets` (two while a rotated one is still honoured) and
+/// posts it with the `webhook-id`, `webhook-timestamp` and `webhook-signature` headers.
+pub struct WebhookPost<'a> {
+    pub url: &'a str,
+    /// `msg_...`, the same on every attempt at one message.
+    pub message_id: &'a str,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    pub body: &'a str,
+    /// `whsec_...` secrets.
+    pub secrets: &'a [String],
+}
+
+/// What an attempt came to: the receiver's status, if it answered, and how long it took. A
+/// 2xx status is a delivery; anything else is a failure with a stable `error` code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookAnswer {
+    pub status: Option<u16>,
+    pub duration_ms: u32,
+    /// `None` for a 2xx answer; otherwise `HTTP_STATUS`, `REDIRECT_NOT_FOLLOWED`, `TIMEOUT`,
+    /// `CONNECT_FAILED`, `ADDRESS_NOT_ALLOWED`, `URL_NOT_ALLOWED`, `SIGNING_FAILED` or
+    /// `REQUEST_FAILED`.
+    pub error: Option<&'static str>,
+}
+
+/// Posts webhooks, and decides which endpoint addresses may be registered at all (https, no
+/// address of the deployment's own networks).
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    /// The address as it will be stored, or why it is refused (a sentence naming the rule).
+    fn check_url(&self, raw: &str) -> Result<String, String>;
+    async fn post(&self, post: WebhookPost<'_>) -> WebhookAnswer;
+}
+
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
     async fn hit(&self, key: &str, limit: u32, window: Duration)

@@ -66,6 +66,9 @@ pub struct TenantTx {
     caches: Arc<Caches>,
     /// The streams this transaction holds the lock of (held until it ends, so taken once).
     locked: Arc<Mutex<Vec<String>>>,
+    /// Set when this transaction wrote webhook deliveries: whoever commits it asks for a
+    /// relay at once rather than leaving them to the every-minute sweep.
+    webhooks: Arc<std::sync::atomic::AtomicBool>,
 }
 
 type AuditBuffer = Arc<Mutex<Vec<audit_pending::Model>>>;
@@ -151,6 +154,7 @@ impl TenantTx {
             changes: Arc::default(),
             caches: Arc::clone(db.caches()),
             locked: Arc::default(),
+            webhooks: Arc::default(),
         })
     }
 
@@ -253,6 +257,18 @@ impl TenantTx {
         }
     }
 
+    /// Notes that this transaction wrote webhook deliveries.
+    pub(crate) fn queued_webhooks(&self) {
+        self.webhooks
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether this transaction wrote webhook deliveries (for its caller to ask for a relay
+    /// once it commits).
+    pub fn has_queued_webhooks(&self) -> bool {
+        self.webhooks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether this transaction changed `change`'s part (it must read that part itself).
     pub(crate) fn has_changed(&self, change: Change) -> bool {
         lock_of(&self.changes).contains(&change)
@@ -282,6 +298,7 @@ impl TenantTx {
             changes: Arc::clone(&self.changes),
             caches: Arc::clone(&self.caches),
             locked: Arc::clone(&self.locked),
+            webhooks: Arc::clone(&self.webhooks),
         })
     }
 

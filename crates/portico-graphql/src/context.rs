@@ -58,6 +58,8 @@ pub struct Services {
     pub sealer: Arc<dyn portico_core::ports::SecretSealer>,
     /// Billing through the payment provider; `None` when billing is off.
     pub billing: Option<portico_core::billing::Billing>,
+    /// Posts webhooks and decides which endpoint addresses may be registered.
+    pub webhooks: Arc<dyn portico_core::ports::WebhookSender>,
 }
 
 /// Session lifetimes (automatic log-off) by kind of user.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::ApiError;
 
 pub fn encode(type_name: &str, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
+    ID(portico_core::ids::global(type_name, id))
 }
 
 /// The uuid inside `id` when it is a `type_name` id; `None` for anything else.

@@ -53,6 +53,7 @@ mod settings;
 mod staff;
 mod tenants;
 mod user_error;
+mod webhooks;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -96,6 +97,7 @@ pub struct Query(
     billing::BillingQuery,
     patient_imports::PatientImportsQuery,
     forms::FormsQuery,
+    webhooks::WebhooksQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -130,6 +132,7 @@ pub struct Mutation(
     adoption::AdoptionMutation,
     patient_imports::PatientImportsMutation,
     forms::FormsMutation,
+    webhooks::WebhooksMutation,
 );
 
 #[derive(MergedSubscription, Default)]

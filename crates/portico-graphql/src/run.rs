@@ -261,12 +261,19 @@ impl Run for Context<'_> {
     ) -> Result<CoreResult<T>, ApiError> {
         let tx = self.tenant_tx(access).await?;
         let done = work(&tx).await;
+        let webhooks = done.is_ok() && tx.has_queued_webhooks();
         let ended = if done.is_ok() {
             tx.commit().await
         } else {
             tx.rollback().await
         };
         ended.map_err(|e| self.fail(e))?;
+        if webhooks {
+            // Pushed now rather than at the next sweep (which still catches it if this fails).
+            if let Err(e) = crate::scheduling::appointments::relay_outbox(self, 1).await {
+                tracing::warn!(error = ?e.message, "webhook relay not queued; the sweep will relay it");
+            }
+        }
         Ok(done)
     }
 }

@@ -14,6 +14,7 @@ mod queue;
 mod recalls;
 pub mod refills;
 mod reminders;
+mod webhooks;
 mod worker;
 
 pub use queue::{ApalisQueue, PerQueue, QueueError};

@@ -133,7 +133,8 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::WriteEhr { tenant_id, .. }
         | Job::ReportUsage { tenant_id, .. }
         | Job::SyncSeats { tenant_id }
-        | Job::ImportPatients { tenant_id, .. } => *tenant_id,
+        | Job::ImportPatients { tenant_id, .. }
+        | Job::DeliverWebhook { tenant_id, .. } => *tenant_id,
     }
 }
 

@@ -29,7 +29,9 @@ use crate::{ApalisQueue, PerQueue, audit, outbox, recalls, refills, reminders};
 fn poll_every(queue: Queue) -> Duration {
     match queue {
         Queue::Notifications | Queue::Reminders => Duration::from_millis(250),
-        Queue::RefillRouting | Queue::EhrSync | Queue::Rollups => Duration::from_secs(1),
+        Queue::RefillRouting | Queue::EhrSync | Queue::Rollups | Queue::Webhooks => {
+            Duration::from_secs(1)
+        }
     }
 }
 /// Wakes an idle worker every `period` to look for jobs. apalis' own interval strategy does
@@ -87,7 +89,8 @@ const RESTART_AFTER: Duration = Duration::from_secs(1);
 /// the rest are database-bound and kept few, so they leave connections to requests.
 fn concurrency(queue: Queue) -> usize {
     match queue {
-        Queue::Notifications => 8,
+        // Each attempt may wait its whole time limit on a slow receiver.
+        Queue::Notifications | Queue::Webhooks => 8,
         Queue::Reminders | Queue::RefillRouting | Queue::EhrSync => 4,
         Queue::Rollups => 2,
     }
@@ -112,6 +115,8 @@ pub struct JobContext {
     pub sealer: Arc<dyn SecretSealer>,
     /// Billing through the payment provider; `None` when billing is off.
     pub billing: Option<portico_core::billing::Billing>,
+    /// Posts webhooks to practices' endpoints.
+    pub webhooks: Arc<dyn portico_core::ports::WebhookSender>,
 }
 
 impl JobContext {
@@ -119,6 +124,14 @@ impl JobContext {
         outbox::Channels {
             mailer: self.mailer.as_ref(),
             sms: self.sms.as_ref(),
+        }
+    }
+
+    fn webhook_ports(&self) -> crate::webhooks::WebhookPorts<'_> {
+        crate::webhooks::WebhookPorts {
+            sender: self.webhooks.as_ref(),
+            sealer: self.sealer.as_ref(),
+            public_url: &self.public_url,
         }
     }
 
@@ -140,9 +153,12 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
         Job::SendRecalls { tenant_id } => {
             recalls::send_due(&ctx.db, &ctx.queue, &ctx.public_url, ctx.claim, tenant_id).await
         }
-        Job::RelayOutbox { tenant_id } => outbox::relay(&ctx.db, &ctx.queue, ctx.claim, tenant_id)
-            .await
-            .map(|_| ()),
+        Job::RelayOutbox { tenant_id } => {
+            // Webhooks are relayed even when the messages' relay failed (and the other way).
+            let messages = outbox::relay(&ctx.db, &ctx.queue, ctx.claim, tenant_id).await;
+            let webhooks = crate::webhooks::relay(&ctx.db, &ctx.queue, ctx.claim, tenant_id).await;
+            messages.and(webhooks).map(|_| ())
+        }
         Job::DeliverMessage {
             tenant_id,
             message_id,
@@ -191,6 +207,19 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             tenant_id,
             import_id,
         } => crate::patient_imports::import(&ctx.db, tenant_id, import_id).await,
+        Job::DeliverWebhook {
+            tenant_id,
+            delivery_id,
+        } => {
+            crate::webhooks::deliver(
+                &ctx.db,
+                ctx.webhook_ports(),
+                ctx.claim,
+                tenant_id,
+                delivery_id,
+            )
+            .await
+        }
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
@@ -457,6 +486,10 @@ mod queue_table {
                 tenant_id,
                 import_id: id,
             },
+            Job::DeliverWebhook {
+                tenant_id,
+                delivery_id: id,
+            },
         ];
         for job in &jobs {
             match job {
@@ -472,7 +505,8 @@ mod queue_table {
                 | Job::WriteEhr { .. }
                 | Job::ReportUsage { .. }
                 | Job::SyncSeats { .. }
-                | Job::ImportPatients { .. } => {}
+                | Job::ImportPatients { .. }
+                | Job::DeliverWebhook { .. } => {}
             }
         }
         jobs

@@ -263,7 +263,13 @@ async fn boot(
     let attachments = attachment_store(config)?;
     let ehr: Arc<dyn portico_core::ehr::gateway::EhrConnector> = Arc::new(config.ehr.connector());
     let billing = billing(config)?;
+    let webhooks: Arc<dyn portico_core::ports::WebhookSender> =
+        Arc::new(portico_notify::HttpWebhooks::new(
+            config.notify.webhooks_allow_loopback_http,
+            Duration::from_secs(config.notify.webhook_timeout_secs),
+        )?);
     let services = Services {
+        webhooks: Arc::clone(&webhooks),
         billing: billing.clone(),
         ehr: Arc::clone(&ehr),
         sealer: Arc::clone(&sealer),
@@ -315,6 +321,7 @@ async fn boot(
         ehr,
         sealer,
         billing,
+        webhooks,
         claim: chrono::Duration::seconds(
             i64::try_from(config.queue.outbox_claim_secs.clamp(1, 3600)).unwrap_or(3600),
         ),

@@ -120,7 +120,16 @@ pub async fn finish(
     active.error_code = Set(error.map(|(code, _)| code.to_owned()));
     active.error = Set(error.map(|(_, message)| message.chars().take(500).collect()));
     active.finished_at = Set(Some(now));
-    Ok(active.update(tx.conn()).await?)
+    let run = active.update(tx.conn()).await?;
+    crate::events::publish(
+        tx,
+        crate::events::Event::EhrSyncEnded {
+            run_id: run.id,
+            failed: status == FAILED,
+        },
+    )
+    .await?;
+    Ok(run)
 }
 
 pub async fn reject(

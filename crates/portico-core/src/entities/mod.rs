@@ -75,6 +75,9 @@ pub mod thread_read;
 pub mod usage_report;
 pub mod user;
 pub mod waitlist_entry;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 /// Lifecycle of a practice on the platform.
 pub mod tenant_status {

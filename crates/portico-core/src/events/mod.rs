@@ -41,9 +41,27 @@ pub enum Event<'a> {
     /// A chart's contact details changed (by the patient or by staff).
     ContactDetailsChanged { patient_id: Uuid },
     /// A refill request was decided (approved, denied, needs a visit).
-    RefillDecided { refill_id: Uuid },
+    RefillDecided { refill_id: Uuid, patient_id: Uuid },
+    /// A patient (or a caregiver) asked for a refill.
+    RefillRequested { refill_id: Uuid, patient_id: Uuid },
     /// A patient submitted a form's answers.
-    FormSubmitted { request_id: Uuid },
+    FormSubmitted { request_id: Uuid, patient_id: Uuid },
+    /// A patient (or a caregiver) wrote to the care team (not an internal note, not staff).
+    MessageReceived {
+        thread_id: Uuid,
+        message_id: Uuid,
+        patient_id: Uuid,
+    },
+    /// A patient made their portal account with an activation code.
+    PatientActivated { patient_id: Uuid },
+    /// A home reading went beyond a threshold and opened an alert.
+    ReadingBeyondThreshold {
+        alert_id: Uuid,
+        reading_id: Uuid,
+        patient_id: Uuid,
+    },
+    /// A run of the EHR sync ended (`failed` when it stopped on an error).
+    EhrSyncEnded { run_id: Uuid, failed: bool },
     /// A patient (or a caregiver) recorded a home reading.
     ReadingRecorded { reading_id: Uuid, patient_id: Uuid },
     /// An account was created (staff, patient or caregiver).
@@ -52,7 +70,8 @@ pub enum Event<'a> {
 
 /// Tells every area that reacts to `event`, in `tx`. Returns how many EHR write-backs the
 /// reactions queued in the outbox, so that a caller that relays after its commit knows when
-/// to (notices it writes itself it counts itself).
+/// to (notices it writes itself it counts itself; webhook deliveries are marked on `tx`,
+/// which the API's runner relays).
 pub async fn publish(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
     subscribers::react(tx, event).await
 }

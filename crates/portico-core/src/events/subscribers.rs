@@ -7,11 +7,14 @@ use crate::{
     ehr::writeback,
     feedback, forms, proxies,
     scheduling::{appointments::BOOKED, recalls, reminders},
+    webhooks,
 };
 
 /// Returns how many EHR write-backs the reactions queued in the outbox (for the caller to
 /// relay now).
 pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
+    // The practice's webhook endpoints that want it (ids only; marked on `tx` for a relay).
+    webhooks::on_event(tx, &event).await?;
     let mut written = 0;
     match event {
         Event::AppointmentBooked { appointment, at } => {
@@ -45,11 +48,11 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> 
             // Only the fields the patient changed; the EHR's other details stay as they are.
             written += usize::from(writeback::queue_demographics(tx, patient_id, false).await?);
         }
-        Event::RefillDecided { refill_id } => {
+        Event::RefillDecided { refill_id, .. } => {
             // Written back by the write-back job, when the practice has a connection.
             written += usize::from(writeback::queue_refill(tx, refill_id).await?);
         }
-        Event::FormSubmitted { request_id } => {
+        Event::FormSubmitted { request_id, .. } => {
             // Written back by the write-back job, when the practice has a connection.
             written += usize::from(writeback::queue_form_response(tx, request_id).await?);
         }
@@ -64,6 +67,12 @@ pub(super) async fn react(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> 
             // Grants that waited for an account with this address are its own now.
             proxies::claim_pending(tx, UserId::from_uuid(user.id), &user.email).await?;
         }
+        // Told to webhooks only.
+        Event::RefillRequested { .. }
+        | Event::MessageReceived { .. }
+        | Event::PatientActivated { .. }
+        | Event::ReadingBeyondThreshold { .. }
+        | Event::EhrSyncEnded { .. } => {}
     }
     Ok(written)
 }

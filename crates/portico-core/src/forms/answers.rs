@@ -135,6 +135,7 @@ pub async fn save(
             tx,
             Event::FormSubmitted {
                 request_id: request.id,
+                patient_id: request.patient_id,
             },
         )
         .await?;

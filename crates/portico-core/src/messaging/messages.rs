@@ -148,6 +148,17 @@ pub async fn post(
         "thread.message"
     };
     audit::record(tx, actor, access(action, &thread)).await?;
+    if !draft.internal && matches!(participant.side, Side::Patient | Side::Proxy) {
+        crate::events::publish(
+            tx,
+            crate::events::Event::MessageReceived {
+                thread_id: thread.id,
+                message_id: message.id,
+                patient_id: thread.patient_id,
+            },
+        )
+        .await?;
+    }
     Ok((thread, message))
 }
 

@@ -190,6 +190,17 @@ pub async fn record(
     .await?
         > 0;
     let alert = alerts::open_if_beyond(tx, actor, &reading, now).await?;
+    if let Some(alert) = &alert {
+        crate::events::publish(
+            tx,
+            crate::events::Event::ReadingBeyondThreshold {
+                alert_id: alert.id,
+                reading_id: reading.id,
+                patient_id: reading.patient_id,
+            },
+        )
+        .await?;
+    }
     Ok(Recorded {
         reading,
         alert,

@@ -164,7 +164,14 @@ pub async fn decide(
         now,
     )
     .await?;
-    events::publish(tx, events::Event::RefillDecided { refill_id: id }).await?;
+    events::publish(
+        tx,
+        events::Event::RefillDecided {
+            refill_id: id,
+            patient_id: decided.patient_id,
+        },
+    )
+    .await?;
     Ok(decided)
 }
 

@@ -187,5 +187,13 @@ pub async fn request(
     outbox::job(tx, &format!("refill:{id}:route"), &job).await?;
     let created = super::find(tx, id).await?;
     record(tx, actor, "refill.request", &created).await?;
+    crate::events::publish(
+        tx,
+        crate::events::Event::RefillRequested {
+            refill_id: created.id,
+            patient_id: created.patient_id,
+        },
+    )
+    .await?;
     Ok(created)
 }

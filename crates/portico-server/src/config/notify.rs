@@ -1,4 +1,5 @@
-//! Emails and text messages: an SMTP server and an SMS provider, else the outbox folder.
+//! Emails and text messages: an SMTP server and an SMS provider, else the outbox folder; and
+//! webhooks to practices' endpoints.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -25,6 +26,11 @@ pub struct NotifyConfig {
     pub sms_auth_token: Option<SecretString>,
     /// The number (E.164) or sender id text messages come from.
     pub sms_from: Option<String>,
+    /// Plain http to a loopback webhook endpoint (local receivers, tests); https only
+    /// otherwise, and never an address of a private network.
+    pub webhooks_allow_loopback_http: bool,
+    /// How long one webhook attempt may take (connect, send, answer).
+    pub webhook_timeout_secs: u64,
 }
 
 impl Default for NotifyConfig {
@@ -37,6 +43,8 @@ impl Default for NotifyConfig {
             sms_account_sid: None,
             sms_auth_token: None,
             sms_from: None,
+            webhooks_allow_loopback_http: false,
+            webhook_timeout_secs: 10,
         }
     }
 }
@@ -51,6 +59,11 @@ pub struct SmsProvider<'a> {
 
 impl NotifyConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        super::within(
+            "PORTICO_WEBHOOK_TIMEOUT_SECS",
+            self.webhook_timeout_secs,
+            1..=30,
+        )?;
         if let Some(url) = &self.smtp_url {
             let url = url.expose_secret();
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
