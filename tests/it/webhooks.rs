@@ -48,6 +48,9 @@ struct Received {
     body: String,
 }
 
+/// What a receiver shares with its handler: the requests so far and the status to answer.
+type Shared = (Arc<Mutex<Vec<Received>>>, Arc<AtomicU16>);
+
 /// A receiver on 127.0.0.1 that records what it gets and answers with `status`.
 #[derive(Clone)]
 struct Receiver {
@@ -65,7 +68,7 @@ impl Receiver {
             .route(
                 "/hooks",
                 post(
-                    |State((got, status)): State<(Arc<Mutex<Vec<Received>>>, Arc<AtomicU16>)>,
+                    |State((got, status)): State<Shared>,
                      headers: HeaderMap,
                      body: String| async move {
                         got.lock().unwrap().push(Received { headers, body });

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -75,7 +75,7 @@ pub async fn queue(tx: &TenantTx, event: EventType, data: serde_json::Value) -> 
             replay_of: Set(None),
             created_at: Set(now),
         });
-    Entity::insert_many(rows)
+    tx.insert_many(rows)
         .exec_without_returning(tx.conn())
         .await?;
     tx.queued_webhooks();
@@ -382,7 +382,7 @@ pub async fn replay_failed_since(
         .collect();
     let count = rows.len();
     if count > 0 {
-        Entity::insert_many(rows)
+        tx.insert_many(rows)
             .exec_without_returning(tx.conn())
             .await?;
         tx.queued_webhooks();
