@@ -60,6 +60,7 @@ mod passkeys;
 mod patient_import;
 mod patient_search;
 mod permissions;
+mod persisted_queries;
 mod portal;
 mod proxies;
 mod pubsub;

@@ -64,6 +64,10 @@ pub enum ErrorCode {
     MutationOverGet,
     /// A caregiver's grant does not include this; `extensions.scope` names what is missing.
     ProxyScopeDenied,
+    /// This instance does not know the persisted query's hash: send the query with it once.
+    PersistedQueryNotFound,
+    /// `extensions.persistedQuery` is not version 1 with a SHA-256 hash of the query sent.
+    PersistedQueryInvalid,
 }
 
 impl ErrorCode {
@@ -97,6 +101,8 @@ impl ErrorCode {
             Self::CsrfRejected => "CSRF_REJECTED",
             Self::MutationOverGet => "MUTATION_OVER_GET",
             Self::ProxyScopeDenied => "PROXY_SCOPE_DENIED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryInvalid => "PERSISTED_QUERY_INVALID",
         }
     }
 

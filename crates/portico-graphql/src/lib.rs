@@ -40,6 +40,7 @@ mod passkeys;
 mod patient_imports;
 mod patients;
 mod permissions;
+mod persisted_queries;
 mod proxies;
 mod readings;
 mod records;
@@ -66,6 +67,7 @@ pub use error::{ApiError, ErrorCode};
 pub use limits::Limits;
 pub use messaging::DOWNLOAD_PATH;
 pub use permissions::POLICY_CHANGED_TOPIC;
+pub use persisted_queries::names_persisted_query;
 pub use request_reads::RequestReads;
 
 #[derive(MergedObject, Default)]
@@ -152,6 +154,8 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> PorticoSchem
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits.max_recursive_depth)
     .limit_directives(limits.max_directives)
+    // Before the limits: a persisted query's text is put back first, then checked like any.
+    .extension(persisted_queries::PersistedQueries::default())
     .extension(limits::ParseChecks::new(limits))
     .extension(coded_errors::CodedErrors)
     // No field returns it: registered so the SDL lists every `extensions.code`.

@@ -156,7 +156,10 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
             }
         }
     };
-    if batch.iter().any(|r| r.query.trim().is_empty()) {
+    if batch
+        .iter()
+        .any(|r| r.query.trim().is_empty() && !portico_graphql::names_persisted_query(r))
+    {
         return missing_query();
     }
     let max_batch = state.config.graphql.graphql_max_batch;
@@ -211,7 +214,7 @@ pub async fn graphql_get(State(state): State<AppState>, req: Request) -> Respons
             );
         }
     };
-    if request.query.trim().is_empty() {
+    if request.query.trim().is_empty() && !portico_graphql::names_persisted_query(&request) {
         return missing_query();
     }
     execute(
