@@ -2,8 +2,9 @@
 // address refused at its field with nothing saved; an endpoint added for "Appointment
 // booked" and its secret read once; a booking made through the API arriving signed (checked
 // the Standard Webhooks way); the delivery log showing it delivered, then a failure (500)
-// and its replay delivered; the secret rotated, the endpoint turned off (a replay refused in
-// words) and on, and deleted after a confirmation. Screenshots: webhooks-NN-*.
+// and its replay delivered; the secret rotated, the events changed, the endpoint turned off
+// (a replay refused in words) and on, and deleted after a confirmation. Screenshots:
+// webhooks-NN-*.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -82,7 +83,7 @@ async function bookAsPatient(request: APIRequestContext): Promise<void> {
   throw new Error("the demo patient could book no visit");
 }
 
-test("a practice admin adds a webhook, sees deliveries, replays a failure, rotates, turns off and on, and deletes", async ({ page, request }, testInfo) => {
+test("a practice admin adds a webhook, sees deliveries, replays a failure, rotates, changes, turns off and on, and deletes", async ({ page, request }, testInfo) => {
   test.setTimeout(180_000);
   const hook = await receiver();
   const address = `http://127.0.0.1:${hook.port}/hooks`;
@@ -182,6 +183,15 @@ test("a practice admin adds a webhook, sees deliveries, replays a failure, rotat
     await screenshot(page, "webhooks-06-rotated");
     await expectAccessible(page, testInfo, "webhooks-rotated");
     await fresh.getByRole("button", { name: "I have saved it, hide it" }).click();
+
+    // Changed: one more event, saved with what was there kept.
+    await page.getByRole("button", { name: "Change address or events" }).click();
+    const change = page.getByRole("form", { name: "Change the endpoint" });
+    await expect(change.getByLabel("Address", { exact: true })).toHaveValue(address);
+    await change.getByRole("checkbox", { name: /Appointment cancelled/ }).check();
+    await change.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+    await expect(page.locator(".webhook-facts")).toContainText("Appointment booked, Appointment cancelled");
 
     // Off: a replay is refused in words. Then on again.
     await page.getByRole("button", { name: "Turn off" }).click();
