@@ -79,6 +79,8 @@ export default async function globalSetup(): Promise<void> {
       PORTICO_STRIPE_SECRET_KEY: "sk_test_portico",
       PORTICO_STRIPE_WEBHOOK_SECRET: "whsec_portico_test",
       PORTICO_STRIPE_API_BASE: stripeBase,
+      // The webhooks journey's receiver listens on plain http on 127.0.0.1.
+      PORTICO_WEBHOOKS_ALLOW_LOOPBACK_HTTP: "true",
     },
     stdio: ["ignore", "pipe", log],
   });

@@ -1,7 +1,7 @@
 // The practice admin's settings pages: their routes, each page loaded only when opened, and
 // their entries in the console's navigation (by job: messages and refills, then visits, then
-// security). App.tsx spreads `settingsRoutes` into the signed-in routes; Shell.tsx spreads
-// `settingsNav` into its navigation.
+// security and the API). App.tsx spreads `settingsRoutes` into the signed-in routes;
+// Shell.tsx spreads `settingsNav` into its navigation.
 import { lazy, type ReactNode } from "react";
 import { PracticePage } from "../practice/routes";
 import type { Role } from "../app/session";
@@ -12,6 +12,8 @@ const RemindersPage = lazy(() => import("./RemindersPage"));
 const SchedulingRulesPage = lazy(() => import("./SchedulingRulesPage"));
 const LogoffPage = lazy(() => import("./LogoffPage"));
 const ApiKeysPage = lazy(() => import("./ApiKeysPage"));
+const WebhooksPage = lazy(() => import("./webhooks/WebhooksPage"));
+const WebhookEndpointPage = lazy(() => import("./webhooks/EndpointPage"));
 
 export const SETTINGS_PATHS = {
   messaging: "settings/messaging",
@@ -20,6 +22,7 @@ export const SETTINGS_PATHS = {
   scheduling: "settings/scheduling",
   logoff: "settings/log-off",
   apiKeys: "settings/api-keys",
+  webhooks: "settings/webhooks",
 } as const;
 
 export const settingsRoutes: { path: string; element: ReactNode }[] = [
@@ -29,6 +32,8 @@ export const settingsRoutes: { path: string; element: ReactNode }[] = [
   { path: SETTINGS_PATHS.scheduling, element: <PracticePage><SchedulingRulesPage /></PracticePage> },
   { path: SETTINGS_PATHS.logoff, element: <PracticePage><LogoffPage /></PracticePage> },
   { path: SETTINGS_PATHS.apiKeys, element: <PracticePage><ApiKeysPage /></PracticePage> },
+  { path: SETTINGS_PATHS.webhooks, element: <PracticePage><WebhooksPage /></PracticePage> },
+  { path: `${SETTINGS_PATHS.webhooks}/:endpointId`, element: <PracticePage><WebhookEndpointPage /></PracticePage> },
 ];
 
 export const settingsNav: { to: string; label: string; roles: Role[] }[] = [
@@ -38,4 +43,5 @@ export const settingsNav: { to: string; label: string; roles: Role[] }[] = [
   { to: SETTINGS_PATHS.scheduling, label: "Scheduling rules", roles: ["practice_admin"] },
   { to: SETTINGS_PATHS.logoff, label: "Log-off", roles: ["practice_admin"] },
   { to: SETTINGS_PATHS.apiKeys, label: "API keys", roles: ["practice_admin"] },
+  { to: SETTINGS_PATHS.webhooks, label: "Webhooks", roles: ["practice_admin"] },
 ];
