@@ -168,3 +168,101 @@ async fn bad_key_requests_get_user_errors() {
     let (status, _) = app.gql_as("keys", &forged, LIST_PATIENTS, json!({})).await;
     assert_eq!(status, 401);
 }
+
+const CREATE_SCOPED: &str = "mutation($name: String!, $scopes: [ApiKeyScope!]) {
+    createApiKey(input: { name: $name, role: \"staff\", scopes: $scopes }) {
+        apiKey { scopes } secret userErrors { field code } } }";
+
+/// A staff key of `admin`'s practice limited to `scopes`: its secret.
+async fn scoped_key(
+    app: &portico_tests::TestApp,
+    admin: &portico_tests::Signed,
+    scopes: serde_json::Value,
+) -> String {
+    let (_, created) = app
+        .gql_as(
+            &admin.slug,
+            &admin.access,
+            CREATE_SCOPED,
+            json!({ "name": "Integration", "scopes": scopes }),
+        )
+        .await;
+    let payload = &created["data"]["createApiKey"];
+    assert_eq!(payload["apiKey"]["scopes"], scopes, "{created}");
+    payload["secret"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_key_limited_to_scopes_does_only_what_they_name_within_its_role() {
+    use crate::support::{
+        gid,
+        messaging::{clinic_for, start},
+        records::CREATE_PATIENT,
+        scheduling::{book, booked_id, days_ahead, practice, slots, starts},
+    };
+    let app = spawn_app_with(|c| c.auth.api_key_rate_per_minute = 1000).await;
+    let p = practice(&app, "scoped").await;
+    let slug = "scoped";
+    let read_only = scoped_key(&app, &p.admin, json!(["READ_ONLY"])).await;
+    let scheduling = scoped_key(&app, &p.admin, json!(["SCHEDULING"])).await;
+    let messaging = scoped_key(&app, &p.admin, json!(["MESSAGING"])).await;
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let chart = app.add_patient(&tenant, "Noor").await;
+
+    // Read-only: reads what staff may read, changes nothing.
+    let (_, list) = app.gql_as(slug, &read_only, LIST_PATIENTS, json!({})).await;
+    assert!(list["errors"].is_null(), "{list}");
+    let (_, created) = app
+        .gql_as(slug, &read_only, CREATE_PATIENT, json!({}))
+        .await;
+    assert_eq!(error_code(&created), Some("FORBIDDEN"), "{created}");
+    let day = days_ahead(&p, 3);
+    let open = starts(&slots(&app, &p.admin.access, slug, &p, day, day).await);
+    let patient = gid("Patient", chart.id);
+    let refused = book(&app, &read_only, &p, &patient, open[0]).await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+
+    // Scheduling: books, but neither writes messages nor reads the refill queue (which its
+    // staff role may read).
+    let booked = book(&app, &scheduling, &p, &patient, open[0]).await;
+    booked_id(&booked);
+    let queue = "{ refillQueue { id } }";
+    let (_, refills) = app.gql_as(slug, &scheduling, queue, json!({})).await;
+    assert_eq!(error_code(&refills), Some("FORBIDDEN"), "{refills}");
+    let (_, refills) = app.gql_as(slug, &read_only, queue, json!({})).await;
+    assert!(refills["errors"].is_null(), "{refills}");
+    let clinic = clinic_for(&app, p.admin.clone()).await;
+    let as_key = portico_tests::Signed {
+        access: scheduling.clone(),
+        ..p.admin.clone()
+    };
+    let refused = start(&app, &as_key, chart.id, &clinic.pool, "Your results are in").await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+
+    // Messaging: writes to the patient, but books nothing.
+    let as_key = portico_tests::Signed {
+        access: messaging.clone(),
+        ..p.admin.clone()
+    };
+    let started = start(&app, &as_key, chart.id, &clinic.pool, "Your results are in").await;
+    assert!(started["errors"].is_null(), "{started}");
+    let refused = book(&app, &messaging, &p, &patient, open[1]).await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+
+    // No scope at all is refused: leave scopes out for the role's whole access.
+    let (_, none) = app
+        .gql_as(
+            slug,
+            &p.admin.access,
+            CREATE_SCOPED,
+            json!({ "name": "Nothing", "scopes": [] }),
+        )
+        .await;
+    assert_eq!(
+        none["data"]["createApiKey"]["userErrors"][0]["code"], "API_KEY_SCOPES_REQUIRED",
+        "{none}"
+    );
+}

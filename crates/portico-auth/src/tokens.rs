@@ -286,6 +286,7 @@ impl TokenService for JwtService {
             issued_at: c.iat,
             expires_at: c.exp,
             api_key_id: None,
+            key_scopes: None,
         };
         self.verified.insert(
             token.to_owned(),

@@ -14,6 +14,63 @@ use crate::{
     sessions::hash_token,
 };
 
+/// What a key may be limited to, beyond its role (which still bounds it): scopes combine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum KeyScope {
+    /// Every read its role may make; no change at all.
+    ReadOnly,
+    /// Reading the schedule, visits and charts, and booking, moving and cancelling visits.
+    Scheduling,
+    /// Reading conversations, pools and charts, and writing to patients.
+    Messaging,
+}
+
+impl KeyScope {
+    pub const ALL: [Self; 3] = [Self::ReadOnly, Self::Scheduling, Self::Messaging];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "read_only",
+            Self::Scheduling => "scheduling",
+            Self::Messaging => "messaging",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether this scope lets a key do `action` on `object` (its role must allow it too).
+    fn allows(self, object: &str, action: &str) -> bool {
+        // Who the key acts for: every scope may ask.
+        if (object, action) == ("me", "read") {
+            return true;
+        }
+        match self {
+            Self::ReadOnly => action == "read",
+            Self::Scheduling => matches!(
+                (object, action),
+                ("scheduling" | "appointments" | "patients", "read") | ("appointments", "write")
+            ),
+            Self::Messaging => matches!(
+                (object, action),
+                ("messages" | "pools" | "patients", "read") | ("messages", "write")
+            ),
+        }
+    }
+}
+
+/// The scopes `key` is limited to; `None` when it has its role's whole access.
+pub fn scopes_of(key: &api_key::Model) -> Option<Vec<KeyScope>> {
+    let raw = key.scopes.as_deref()?;
+    Some(raw.split(',').filter_map(KeyScope::parse).collect())
+}
+
+/// Whether a key limited to `scopes` may do `action` on `object` (any one scope suffices).
+pub fn permits(scopes: &[KeyScope], object: &str, action: &str) -> bool {
+    scopes.iter().any(|s| s.allows(object, action))
+}
+
 /// Last use is written at most this often per key, not on every request.
 const LAST_USED_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
 
@@ -45,6 +102,7 @@ pub async fn create(
     creator: UserId,
     name: &str,
     role: Role,
+    scopes: Option<&[KeyScope]>,
 ) -> CoreResult<Created> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -52,6 +110,13 @@ pub async fn create(
             "name",
             "INVALID_NAME",
             "must be 1 to 100 characters",
+        ));
+    }
+    if scopes.is_some_and(<[KeyScope]>::is_empty) {
+        return Err(CoreError::invalid(
+            "scopes",
+            "API_KEY_SCOPES_REQUIRED",
+            "choose at least one scope, or leave scopes out for the role's whole access",
         ));
     }
     if matches!(role, Role::Patient | Role::Operator) {
@@ -78,11 +143,22 @@ pub async fn create(
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        scopes: Set(scopes.map(stored_scopes)),
     }
     .insert(tx.conn())
     .await?;
     audit::record(tx, actor, audit_access("api_key.create", key.id)).await?;
     Ok(Created { key, secret })
+}
+
+/// Scopes as stored: each once, in the order of [`KeyScope::ALL`].
+fn stored_scopes(scopes: &[KeyScope]) -> String {
+    KeyScope::ALL
+        .into_iter()
+        .filter(|s| scopes.contains(s))
+        .map(KeyScope::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub async fn list(tx: &TenantTx) -> CoreResult<Vec<api_key::Model>> {
@@ -173,5 +249,27 @@ mod tests {
         assert_eq!(prefix_of(&key), Some("pk_abcd1234"));
         assert_eq!(prefix_of("pk_abcd1234_short"), None);
         assert_eq!(prefix_of("eyJhbGciOi.x.y"), None);
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::{KeyScope, permits};
+
+    #[test]
+    fn a_scoped_key_reads_and_writes_only_what_its_scopes_name() {
+        let read_only = [KeyScope::ReadOnly];
+        assert!(permits(&read_only, "audit", "read"));
+        assert!(!permits(&read_only, "appointments", "write"));
+        assert!(!permits(&read_only, "api_keys", "manage"));
+        let scheduling = [KeyScope::Scheduling];
+        assert!(permits(&scheduling, "appointments", "write"));
+        assert!(permits(&scheduling, "patients", "read"));
+        assert!(!permits(&scheduling, "messages", "write"));
+        assert!(!permits(&scheduling, "audit", "read"));
+        assert!(!permits(&scheduling, "scheduling", "manage"));
+        let both = [KeyScope::Scheduling, KeyScope::Messaging];
+        assert!(permits(&both, "messages", "write") && permits(&both, "appointments", "write"));
+        assert!(!permits(&[], "patients", "read"));
     }
 }

@@ -71,6 +71,10 @@ pub struct SessionClaims {
     /// Set when the request authenticated with an API key rather than a session; `user_id`
     /// is then the admin who created the key.
     pub api_key_id: Option<Uuid>,
+    /// The scopes such a key is limited to; `None` for a session, or a key with its role's
+    /// whole access.
+    #[serde(default)]
+    pub key_scopes: Option<Vec<crate::api_keys::KeyScope>>,
 }
 
 /// Why a token was not accepted. Never shown to the client beyond `UNAUTHENTICATED`.

@@ -1,14 +1,50 @@
 //! API keys for developers: created by a practice admin (shown once), listed, revoked.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use portico_core::{api_keys, entities::api_key, identity::Role, tenancy::Access};
+use portico_core::{
+    api_keys::{self, KeyScope},
+    entities::api_key,
+    identity::Role,
+    tenancy::Access,
+};
 
 use crate::{
     ApiError, global_id,
     run::{Need, OutcomeExt, Payload, Run, refusable},
     user_error::UserError,
 };
+
+/// What a key may be limited to within its role; scopes combine.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyScope {
+    /// Every read its role may make; no change at all.
+    ReadOnly,
+    /// The schedule, visits and charts read; visits booked, moved and cancelled.
+    Scheduling,
+    /// Conversations, pools and charts read; messages written.
+    Messaging,
+}
+
+impl From<ApiKeyScope> for KeyScope {
+    fn from(s: ApiKeyScope) -> Self {
+        match s {
+            ApiKeyScope::ReadOnly => Self::ReadOnly,
+            ApiKeyScope::Scheduling => Self::Scheduling,
+            ApiKeyScope::Messaging => Self::Messaging,
+        }
+    }
+}
+
+impl From<KeyScope> for ApiKeyScope {
+    fn from(s: KeyScope) -> Self {
+        match s {
+            KeyScope::ReadOnly => Self::ReadOnly,
+            KeyScope::Scheduling => Self::Scheduling,
+            KeyScope::Messaging => Self::Messaging,
+        }
+    }
+}
 
 /// A developer's key. The secret itself is only ever returned by `createApiKey`.
 #[derive(SimpleObject)]
@@ -22,11 +58,15 @@ pub struct ApiKey {
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    /// The scopes the key is limited to; null: its role's whole access.
+    scopes: Option<Vec<ApiKeyScope>>,
 }
 
 impl From<api_key::Model> for ApiKey {
     fn from(k: api_key::Model) -> Self {
+        let scopes = api_keys::scopes_of(&k).map(|s| s.into_iter().map(Into::into).collect());
         Self {
+            scopes,
             id: global_id::encode("ApiKey", k.id),
             name: k.name,
             prefix: k.prefix,
@@ -43,6 +83,9 @@ pub struct CreateApiKeyInput {
     name: String,
     /// `practice_admin`, `provider` or `staff`.
     role: String,
+    /// Limits the key to these scopes within its role (at least one:
+    /// `API_KEY_SCOPES_REQUIRED`); left out, the key has its role's whole access.
+    scopes: Option<Vec<ApiKeyScope>>,
 }
 
 #[derive(SimpleObject, Default)]
@@ -107,10 +150,21 @@ impl ApiKeysMutation {
             return Err(ApiError::Forbidden.into());
         }
         crate::context::may_grant_role(&caller.principal, role)?;
+        let scopes: Option<Vec<KeyScope>> = input
+            .scopes
+            .map(|s| s.into_iter().map(Into::into).collect());
         let outcome = ctx
             .mutate(need, async |tx, caller| {
                 let creator = caller.principal.user_id;
-                api_keys::create(tx, &caller.actor, creator, &input.name, role).await
+                api_keys::create(
+                    tx,
+                    &caller.actor,
+                    creator,
+                    &input.name,
+                    role,
+                    scopes.as_deref(),
+                )
+                .await
             })
             .await?;
         Ok(outcome.payload(|created| CreateApiKeyPayload {

@@ -250,6 +250,12 @@ impl ContextExt for Context<'_> {
         if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
             return Err(ApiError::MfaEnrolmentRequired);
         }
+        // A key limited to scopes: within its role, only what they name.
+        if let Some(scopes) = &principal.key_scopes
+            && !portico_core::api_keys::permits(scopes, object, action)
+        {
+            return Err(ApiError::Forbidden);
+        }
         if decide(
             self,
             principal.role.as_str(),

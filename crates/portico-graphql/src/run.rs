@@ -182,7 +182,13 @@ pub(crate) trait Run {
 impl Run for Context<'_> {
     async fn caller(&self, need: Need) -> Result<Caller, ApiError> {
         let principal = if need.signed_in_only {
-            self.principal()?
+            let principal = self.principal()?;
+            // What any signed-in person may do to their own account is not a key's to do
+            // once the key is limited to scopes.
+            if principal.key_scopes.is_some() {
+                return Err(ApiError::Forbidden);
+            }
+            principal
         } else {
             let object = match need.own_object {
                 Some(own) if self.principal()?.role == Role::Patient => own,

@@ -668,6 +668,7 @@ async fn api_key_principal(
         issued_at: now,
         expires_at: now,
         api_key_id: Some(key.id),
+        key_scopes: portico_core::api_keys::scopes_of(&key),
     })
 }
 
