@@ -1,10 +1,11 @@
-// API keys: the practice's keys for its own programs (a name, the role each acts as, when it
-// was created and last used), creating one (its secret shown once, kept only on this page)
-// and revoking one after a confirmation.
+// API keys: the practice's keys for its own programs (a name, the role each acts as, what it
+// may do within that role, when it was created and last used), creating one (its secret shown
+// once, kept only on this page) and revoking one after a confirmation.
 import { useEffect, useRef, useState } from "react";
 import { Dialog, Heading, Modal } from "react-aria-components";
 import { useMutation, useQuery } from "urql";
 import { graphql, problemOf } from "@portico/client";
+import type { ApiKeyScope } from "@portico/client/gql/graphql";
 import { EmptyState, ErrorState, ErrorSummary, Field, LoadingState } from "../components/PageState";
 import { formatDateTime, formatRelative } from "../components/format";
 import { useConsole } from "../app/session";
@@ -17,6 +18,7 @@ const ApiKeysQuery = graphql(`
       name
       prefix
       role
+      scopes
       createdAt
       lastUsedAt
       revokedAt
@@ -32,6 +34,7 @@ const Create = graphql(`
         name
         prefix
         role
+        scopes
         createdAt
         lastUsedAt
         revokedAt
@@ -57,10 +60,11 @@ const Revoke = graphql(`
   }
 `);
 
-const LABELS = { name: "Name", role: "Acts as" };
+const LABELS = { name: "Name", role: "Acts as", scopes: "What it may do" };
 const SENTENCES = {
   "name:INVALID_NAME": "Enter a name of 1 to 100 characters, for example Lab results import.",
   "role:INVALID_ROLE": "Choose the role the key acts as.",
+  "scopes:API_KEY_SCOPES_REQUIRED": "Tick at least one thing the key may do, or choose Everything its role may do.",
 };
 const ROLES: { value: string; label: string; about: string }[] = [
   { value: "staff", label: "Staff", about: "schedule, messages, refill queue and patients" },
@@ -68,6 +72,19 @@ const ROLES: { value: string; label: string; about: string }[] = [
   { value: "practice_admin", label: "Practice admin", about: "everything, including set-up and staff; use sparingly" },
 ];
 const roleLabel = (role: string) => ROLES.find((r) => r.value === role)?.label ?? role;
+// In the schema's order, so the table reads the same way for every key.
+const SCOPES: { value: ApiKeyScope; label: string; about: string }[] = [
+  { value: "READ_ONLY", label: "Read-only", about: "see everything its role may see; change nothing" },
+  { value: "SCHEDULING", label: "Scheduling", about: "see the schedule, visits and charts; book, move and cancel visits" },
+  { value: "MESSAGING", label: "Messaging", about: "see conversations, care teams and charts; send messages" },
+];
+/** A key's access in words: "Whole role" (no scopes), or its scopes, "Scheduling, Messaging". */
+function accessInWords(scopes: readonly ApiKeyScope[] | null | undefined): string {
+  if (!scopes) return "Whole role";
+  return SCOPES.filter((s) => scopes.includes(s.value))
+    .map((s) => s.label)
+    .join(", ");
+}
 
 interface Key {
   id: string;
@@ -83,6 +100,9 @@ export default function ApiKeysPage() {
   const [, revoke] = useMutation(Revoke);
   const [name, setName] = useState("");
   const [role, setRole] = useState("staff");
+  // "whole": no scopes sent, the role's whole access; "chosen": only the ticked scopes.
+  const [access, setAccess] = useState<"whole" | "chosen">("whole");
+  const [scopes, setScopes] = useState<ApiKeyScope[]>([]);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [revokeProblem, setRevokeProblem] = useState<Record<string, string>>({});
   // The secret lives only here, in memory: never in the cache, storage or the address.
@@ -109,7 +129,9 @@ export default function ApiKeysPage() {
       setDone(null);
       if (!name.trim()) return setProblems({ name: "Enter a name that says which program uses the key, for example Lab results import." });
       setProblems({});
-      const result = await create({ input: { name: name.trim(), role } });
+      // Nothing ticked is still sent: the API's refusal is the one rule, shown at the field.
+      const input = { name: name.trim(), role, scopes: access === "chosen" ? SCOPES.map((s) => s.value).filter((v) => scopes.includes(v)) : null };
+      const result = await create({ input });
       if (result.error) return setProblems({ _: problemOf(result.error).sentence });
       const payload = result.data?.createApiKey;
       if (payload?.userErrors.length) return setProblems(problemsFrom(payload.userErrors, SENTENCES));
@@ -117,6 +139,8 @@ export default function ApiKeysPage() {
         setCreated({ name: payload.apiKey.name, secret: payload.secret });
         setCopied(false);
         setName("");
+        setAccess("whole");
+        setScopes([]);
         refresh();
       }
     });
@@ -152,7 +176,7 @@ export default function ApiKeysPage() {
       <h1>API keys</h1>
       <p>
         A key lets one of your practice's programs (a lab interface, a reporting tool) use Portico's API without a person signing in. Give
-        each program its own key, with the least role it needs, and revoke a key as soon as it is no longer used.
+        each program its own key, with the least role and access it needs, and revoke a key as soon as it is no longer used.
       </p>
       <ErrorSummary problems={revokeProblem} labels={{}} />
       {done && (
@@ -196,6 +220,7 @@ export default function ApiKeysPage() {
               <th scope="col">Name</th>
               <th scope="col">Starts with</th>
               <th scope="col">Acts as</th>
+              <th scope="col">May do</th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">
@@ -211,6 +236,7 @@ export default function ApiKeysPage() {
                   <code>{k.prefix}…</code>
                 </td>
                 <td>{roleLabel(k.role)}</td>
+                <td className="key-access-cell">{accessInWords(k.scopes)}</td>
                 <td>{formatDateTime(k.createdAt, tz)}</td>
                 <td>{k.lastUsedAt ? <span title={formatDateTime(k.lastUsedAt, tz)}>{formatRelative(k.lastUsedAt)}</span> : <span className="muted">Never</span>}</td>
                 <td>
@@ -255,6 +281,43 @@ export default function ApiKeysPage() {
             </label>
           ))}
           {problems.role && <p className="error-text">{problems.role}</p>}
+        </fieldset>
+        <fieldset className={problems.scopes ? "key-access field-error" : "key-access"} aria-describedby={problems.scopes && access === "chosen" ? "scopes-error" : undefined}>
+          <legend>{LABELS.scopes}</legend>
+          <label className="radio">
+            <input type="radio" name="key-access" value="whole" checked={access === "whole"} onChange={() => setAccess("whole")} />
+            Everything its role may do
+          </label>
+          <label className="radio">
+            <input type="radio" name="key-access" value="chosen" checked={access === "chosen"} onChange={() => setAccess("chosen")} />
+            Only what I choose
+          </label>
+          {access === "chosen" && (
+            <fieldset className="key-scopes" aria-describedby="scopes-hint">
+              <legend className="visually-hidden">What the key may do, within its role</legend>
+              <p className="hint" id="scopes-hint">
+                Tick one or more. The key may do what any ticked box allows, never more than its role; anything else is refused.
+              </p>
+              {problems.scopes && (
+                <p className="error-text" id="scopes-error">
+                  {problems.scopes}
+                </p>
+              )}
+              {SCOPES.map((s, i) => (
+                <label key={s.value} className="checkbox">
+                  <input
+                    type="checkbox"
+                    id={i === 0 ? "field-scopes" : undefined}
+                    checked={scopes.includes(s.value)}
+                    onChange={(e) => setScopes((now) => (e.target.checked ? [...now, s.value] : now.filter((v) => v !== s.value)))}
+                  />
+                  <span>
+                    {s.label} — <span className="muted">{s.about}</span>
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+          )}
         </fieldset>
       </SettingsForm>
       {confirming && (
