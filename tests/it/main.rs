@@ -26,6 +26,7 @@ mod cli;
 mod cluster;
 mod console;
 mod demo;
+mod developer_guide;
 mod education;
 mod ehr;
 mod ehr_clinical;

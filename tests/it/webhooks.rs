@@ -43,9 +43,9 @@ const REPLAY_SINCE: &str = "mutation($id: ID!, $since: DateTime!) {
 
 /// One request a receiver got.
 #[derive(Clone)]
-struct Received {
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Received {
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 /// What a receiver shares with its handler: the requests so far and the status to answer.
@@ -53,14 +53,14 @@ type Shared = (Arc<Mutex<Vec<Received>>>, Arc<AtomicU16>);
 
 /// A receiver on 127.0.0.1 that records what it gets and answers with `status`.
 #[derive(Clone)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let got = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(AtomicU16::new(204));
         let state = (Arc::clone(&got), Arc::clone(&status));
@@ -101,7 +101,7 @@ impl Receiver {
     }
 
     /// Waits for the `n`-th request and returns it.
-    async fn nth(&self, n: usize) -> Received {
+    pub(crate) async fn nth(&self, n: usize) -> Received {
         wait_until(
             &format!("webhook request {n}"),
             Duration::from_secs(30),
@@ -111,7 +111,7 @@ impl Receiver {
     }
 }
 
-async fn create(app: &TestApp, admin: &Signed, url: &str, types: &[&str]) -> Value {
+pub(crate) async fn create(app: &TestApp, admin: &Signed, url: &str, types: &[&str]) -> Value {
     let (_, body) = app
         .gql_as(
             &admin.slug,
@@ -169,7 +169,7 @@ async fn due_now(app: &TestApp, admin: &Signed, attempts_used: Option<i32>) {
 }
 
 /// A booked visit of a new patient, by the practice's admin: the visit's and the chart's ids.
-async fn book_a_visit(app: &TestApp, p: &Practice) -> (String, String) {
+pub(crate) async fn book_a_visit(app: &TestApp, p: &Practice) -> (String, String) {
     let slug = p.admin.slug.as_str();
     let tenant = portico_core::tenants::find_by_slug(&app.db(), slug)
         .await
