@@ -170,16 +170,22 @@ async fn due_now(app: &TestApp, admin: &Signed, attempts_used: Option<i32>) {
 
 /// A booked visit of a new patient, by the practice's admin: the visit's and the chart's ids.
 pub(crate) async fn book_a_visit(app: &TestApp, p: &Practice) -> (String, String) {
+    book_the_nth_visit(app, p, 0).await
+}
+
+/// [`book_a_visit`] in the day's `nth` open slot (each booking needs its own).
+async fn book_the_nth_visit(app: &TestApp, p: &Practice, nth: usize) -> (String, String) {
     let slug = p.admin.slug.as_str();
     let tenant = portico_core::tenants::find_by_slug(&app.db(), slug)
         .await
         .unwrap()
         .unwrap();
-    let chart = app.add_patient(&tenant, "Ines").await;
+    let names = ["Ines", "Joao", "Kemal"];
+    let chart = app.add_patient(&tenant, names[nth % names.len()]).await;
     let day = days_ahead(p, 3);
     let open = starts(&slots(app, &p.admin.access, slug, p, day, day).await);
     let patient = gid("Patient", chart.id);
-    let booked = book(app, &p.admin.access, p, &patient, open[0]).await;
+    let booked = book(app, &p.admin.access, p, &patient, open[nth]).await;
     (booked_id(&booked), patient)
 }
 
@@ -553,4 +559,84 @@ async fn another_practice_and_staff_see_no_endpoint_and_get_no_event_of_this_one
     )
     .await;
     assert!(other.received().is_empty());
+}
+
+#[tokio::test]
+async fn finished_deliveries_leave_the_log_after_their_time_and_a_removed_endpoint_takes_its_log() {
+    use portico_core::{TenantTx, tenancy::Access, webhooks::deliveries};
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let p = practice(&app, "hookpurge").await;
+    let admin = p.admin.clone();
+    let created = create(&app, &admin, &receiver.url, &["APPOINTMENT_BOOKED"]).await;
+    let endpoint = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    book_a_visit(&app, &p).await;
+    receiver.nth(1).await;
+    wait_until(
+        "the delivery recorded",
+        Duration::from_secs(30),
+        async || {
+            deliveries(&log(&app, &admin, &endpoint).await)
+                .first()
+                .is_some_and(|d| d["status"] == "DELIVERED")
+        },
+    )
+    .await;
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), "hookpurge")
+        .await
+        .unwrap()
+        .unwrap();
+    let purge_before = async |cutoff| {
+        let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+            .await
+            .unwrap();
+        let removed = deliveries::purge_finished_before(&tx, cutoff)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        removed
+    };
+    // Younger than the cutoff: kept.
+    assert_eq!(
+        purge_before(chrono::Utc::now() - deliveries::KEPT_FOR).await,
+        0
+    );
+    assert_eq!(deliveries(&log(&app, &admin, &endpoint).await).len(), 1);
+    // Older: gone, with its attempts.
+    assert_eq!(
+        purge_before(chrono::Utc::now() + chrono::Duration::minutes(1)).await,
+        1
+    );
+    assert!(deliveries(&log(&app, &admin, &endpoint).await).is_empty());
+
+    // A removed endpoint takes its log with it and is gone from the list.
+    book_the_nth_visit(&app, &p, 1).await;
+    receiver.nth(2).await;
+    let (_, deleted) = app
+        .gql_as(
+            "hookpurge",
+            &admin.access,
+            "mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { deletedId } }",
+            json!({ "id": endpoint }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deleteWebhookEndpoint"]["deletedId"],
+        endpoint.as_str(),
+        "{deleted}"
+    );
+    let (_, listed) = app
+        .gql_as("hookpurge", &admin.access, ENDPOINTS, json!({}))
+        .await;
+    assert_eq!(listed["data"]["webhookEndpoints"], json!([]));
+    let owner = sea_orm::Database::connect(app.database.owner_url.as_str())
+        .await
+        .unwrap();
+    use sea_orm::PaginatorTrait;
+    let left = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::TenantId.eq(tenant.id().as_uuid()))
+        .count(&owner)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }

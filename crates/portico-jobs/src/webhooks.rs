@@ -126,3 +126,15 @@ pub async fn deliver(
         .record(f64::from(answer.duration_ms) / 1000.0);
     Ok(())
 }
+
+/// Nightly: the practice's finished deliveries older than [`deliveries::KEPT_FOR`] leave the
+/// log.
+pub async fn purge(db: &Db, tenant_id: TenantId) -> Result<u64, CoreError> {
+    let Some(tenant) = tenants::find_by_id(db, tenant_id).await? else {
+        return Ok(0);
+    };
+    let tx = TenantTx::begin(db, &tenant.scope(), Access::Write).await?;
+    let removed = deliveries::purge_finished_before(&tx, Utc::now() - deliveries::KEPT_FOR).await?;
+    tx.commit().await?;
+    Ok(removed)
+}

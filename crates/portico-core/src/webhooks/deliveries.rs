@@ -25,6 +25,9 @@ use crate::{
 
 /// How far back an admin may replay failures from.
 pub const REPLAY_WINDOW: Duration = Duration::days(30);
+/// How long a finished delivery (delivered or given up) stays in the log: as long as it can
+/// be replayed, and a little more.
+pub const KEPT_FOR: Duration = Duration::days(35);
 /// Failures one replay may queue again.
 pub const REPLAY_MAX: u64 = 1000;
 /// Why a delivery was given up without an attempt.
@@ -389,4 +392,16 @@ pub async fn replay_failed_since(
     }
     audit::record(tx, actor, audit_access("webhook.replay", endpoint)).await?;
     Ok(count)
+}
+
+/// Removes deliveries that finished (delivered or given up) before `cutoff`, with their
+/// attempts; how many. Pending ones stay, whatever their age.
+pub async fn purge_finished_before(tx: &TenantTx, cutoff: DateTime<Utc>) -> CoreResult<u64> {
+    let removed = tx
+        .delete::<Entity>()
+        .filter(Column::Status.is_in([DELIVERED, FAILED]))
+        .filter(Column::CreatedAt.lt(cutoff))
+        .exec(tx.conn())
+        .await?;
+    Ok(removed.rows_affected)
 }
