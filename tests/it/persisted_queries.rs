@@ -111,6 +111,25 @@ async fn a_wrong_hash_or_version_is_refused_and_limits_still_apply() {
             "{refused}"
         );
     }
+    // A query that does not fit the schema is not kept.
+    let broken = "{ noSuchField }";
+    let hash = hash_of(broken);
+    let refused = post(
+        &app,
+        json!({ "query": broken, "extensions": persisted(&hash) }),
+    )
+    .await;
+    assert_eq!(
+        error_code(&refused),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{refused}"
+    );
+    let after = get_by_hash(&app, &hash).await;
+    assert_eq!(
+        error_code(&after),
+        Some("PERSISTED_QUERY_NOT_FOUND"),
+        "{after}"
+    );
     // A mutation persisted over POST is still refused when asked for by hash over GET.
     let mutation = "mutation { __typename }";
     let hash = hash_of(mutation);

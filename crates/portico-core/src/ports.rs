@@ -494,8 +494,8 @@ pub struct WebhookAnswer {
     pub status: Option<u16>,
     pub duration_ms: u32,
     /// `None` for a 2xx answer; otherwise `HTTP_STATUS`, `REDIRECT_NOT_FOLLOWED`, `TIMEOUT`,
-    /// `CONNECT_FAILED`, `ADDRESS_NOT_ALLOWED`, `URL_NOT_ALLOWED`, `SIGNING_FAILED` or
-    /// `REQUEST_FAILED`.
+    /// `CONNECT_FAILED`, `ADDRESS_NOT_ALLOWED`, `URL_NOT_ALLOWED`, `SIGNING_FAILED`,
+    /// `SECRET_UNREADABLE` (recorded without a request) or `REQUEST_FAILED`.
     pub error: Option<&'static str>,
 }
 
@@ -506,6 +506,8 @@ pub trait WebhookSender: Send + Sync {
     /// The address as it will be stored, or why it is refused (a sentence naming the rule).
     fn check_url(&self, raw: &str) -> Result<String, String>;
     async fn post(&self, post: WebhookPost<'_>) -> WebhookAnswer;
+    /// The longest an attempt takes (a worker's claim on a delivery outlasts it).
+    fn timeout(&self) -> std::time::Duration;
 }
 
 #[async_trait]

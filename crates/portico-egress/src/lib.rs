@@ -119,13 +119,18 @@ pub fn may_connect(ip: IpAddr, allow_loopback: bool) -> bool {
 
 /// An IPv4 address on the public internet as far as Portico cares: not this network (0/8),
 /// private (10/8, 172.16/12, 192.168/16), CGNAT (100.64/10), loopback, link-local
-/// (169.254/16), multicast, reserved (240/4) or broadcast.
+/// (169.254/16), IETF protocol assignments (192.0.0/24), benchmarking (198.18/15),
+/// multicast, reserved (240/4) or broadcast.
 fn public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     let cgnat = a == 100 && (64..128).contains(&b);
+    let protocol = a == 192 && b == 0 && c == 0;
+    let benchmarking = a == 198 && (b == 18 || b == 19);
     !(a == 0
         || ip.is_private()
         || cgnat
+        || protocol
+        || benchmarking
         || ip.is_loopback()
         || ip.is_link_local()
         || ip.is_multicast()
@@ -133,21 +138,38 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 }
 
 /// An IPv6 address on the public internet: not unspecified, loopback, unique local
-/// (fc00::/7), link-local (fe80::/10), multicast, and for addresses that carry an IPv4 one
-/// (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`), a public IPv4 address.
+/// (fc00::/7), link-local (fe80::/10), site-local (fec0::/10), local-use NAT64
+/// (64:ff9b:1::/48), multicast, and for addresses that carry an IPv4 one (mapped
+/// `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`), a
+/// public IPv4 address.
 fn public_v6(ip: Ipv6Addr) -> bool {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return public_v4(v4);
     }
     let segments = ip.segments();
+    let v4_of = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let [.., hi, lo] = segments;
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let [.., hi, lo] = segments;
-        let v4 = Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
-        return public_v4(v4);
+        return public_v4(v4_of(hi, lo));
+    }
+    // IPv4-compatible (deprecated, still routed by some stacks): `::a.b.c.d`.
+    if segments[..6] == [0; 6] && !ip.is_unspecified() && !ip.is_loopback() {
+        return public_v4(v4_of(hi, lo));
+    }
+    if segments[0] == 0x2002 {
+        return public_v4(v4_of(segments[1], segments[2]));
     }
     let unique_local = segments[0] & 0xfe00 == 0xfc00;
     let link_local = segments[0] & 0xffc0 == 0xfe80;
-    !(ip.is_unspecified() || ip.is_loopback() || unique_local || link_local || ip.is_multicast())
+    let site_local = segments[0] & 0xffc0 == 0xfec0;
+    let local_nat64 = segments[..3] == [0x64, 0xff9b, 1];
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || unique_local
+        || link_local
+        || site_local
+        || local_nat64
+        || ip.is_multicast())
 }
 
 #[cfg(test)]

@@ -41,6 +41,12 @@ fn ip_addresses_of_private_networks_are_refused() {
         "https://[::ffff:192.168.0.1]/fhir",
         "https://[::ffff:169.254.169.254]/fhir",
         "https://[64:ff9b::a00:1]/fhir",
+        "https://[::10.0.0.1]/fhir",
+        "https://[2002:a00:1::1]/fhir",
+        "https://[fec0::1]/fhir",
+        "https://[64:ff9b:1::8.8.8.8]/fhir",
+        "https://198.18.0.1/fhir",
+        "https://192.0.0.8/fhir",
         // Hex and integer spellings, which the URL parser normalises to 10.0.0.1.
         "https://0xa.0.0.1/fhir",
         "https://167772161/fhir",
@@ -59,6 +65,7 @@ fn ip_addresses_of_private_networks_are_refused() {
         "https://100.128.0.1/fhir",
         "https://[2001:db8::1]/fhir",
         "https://[::ffff:8.8.8.8]/fhir",
+        "https://[2002:808:808::1]/fhir",
         "https://ehr.internal.example/fhir",
     ] {
         assert!(ok(allowed, false), "{allowed}");

@@ -87,6 +87,7 @@ impl FhirGateway {
             connect_timeout: connector.connect_timeout,
             request_timeout: connector.request_timeout,
             max_body_bytes: connector.max_body_bytes,
+            allow_loopback: connector.allow_loopback_http,
         })?;
         let auth = match &endpoint.auth {
             EhrAuth::Bearer { token } => Auth::Bearer(token.clone()),

@@ -33,6 +33,9 @@ pub struct HttpSettings {
     /// For the whole exchange, body included.
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    /// Loopback addresses may be connected to (local sandboxes and tests); never private
+    /// ones.
+    pub allow_loopback: bool,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +44,7 @@ impl Default for HttpSettings {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 32 * 1024 * 1024,
+            allow_loopback: false,
         }
     }
 }
@@ -103,6 +107,13 @@ impl FhirHttp {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             .redirect(policy)
+            // A name is connected to only at a public address (a base URL's name pointing
+            // into the deployment's networks is refused), and never through a proxy, which
+            // would resolve it itself.
+            .dns_resolver(std::sync::Arc::new(portico_egress::GuardedResolver {
+                allow_loopback: settings.allow_loopback,
+            }))
+            .no_proxy()
             .user_agent(concat!("portico/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|_| EhrError::new(UNAVAILABLE, "HTTP client could not be built", false))?;

@@ -6,23 +6,28 @@
 //! with a hash is short enough to be cached by the browser and proxies.
 //!
 //! The text is kept, not the parsed document, so a persisted query goes through the same
-//! parse-time limits (nesting, aliases, GET only for queries) as any other. The store is per
-//! instance and bounded; another instance answers "not found" once and learns the query.
+//! parse-time limits (nesting, aliases, GET only for queries) as any other. It is kept only
+//! once its request ran without an error (so text that does not parse, fit the schema or
+//! pass the limits is never kept), and only up to [`TEXT_MAX`] bytes; the store is per
+//! instance and bounded by its bytes, so no client can make it grow past [`STORE_BYTES`].
+//! Another instance answers "not found" once and learns the query.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::{
-    Request, ServerResult,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
+    Request, Response, ServerResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest},
 };
 use sha2::{Digest, Sha256};
 
 use crate::error::{ErrorCode, server_error};
 
-/// Queries kept per instance (the least recently used go first).
-const KEPT: u64 = 5_000;
+/// Bytes of query text kept per instance (the least recently used go first).
+const STORE_BYTES: u64 = 8 * 1024 * 1024;
+/// The longest query kept; a longer one runs, but is sent in full every time.
+pub const TEXT_MAX: usize = 32 * 1024;
 
-/// The extension; one store shared by every request of the schema.
+/// The extension's factory: one store shared by every request of the schema.
 #[derive(Clone)]
 pub struct PersistedQueries {
     texts: moka::sync::Cache<String, Arc<str>>,
@@ -31,15 +36,27 @@ pub struct PersistedQueries {
 impl Default for PersistedQueries {
     fn default() -> Self {
         Self {
-            texts: moka::sync::Cache::new(KEPT),
+            texts: moka::sync::Cache::builder()
+                .max_capacity(STORE_BYTES)
+                .weigher(|_, text: &Arc<str>| u32::try_from(text.len()).unwrap_or(u32::MAX))
+                .build(),
         }
     }
 }
 
 impl ExtensionFactory for PersistedQueries {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
+        Arc::new(PerRequest {
+            texts: self.texts.clone(),
+            to_keep: Mutex::new(None),
+        })
     }
+}
+
+/// The extension for one request: the text it was sent with, kept once it ran cleanly.
+struct PerRequest {
+    texts: moka::sync::Cache<String, Arc<str>>,
+    to_keep: Mutex<Option<(String, Arc<str>)>>,
 }
 
 /// Whether a request names a persisted query (its text may then be empty).
@@ -70,7 +87,24 @@ fn named_hash(value: async_graphql::Value) -> ServerResult<String> {
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for PersistedQueries {
+impl Extension for PerRequest {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        let to_keep = self
+            .to_keep
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some((hash, text)) = to_keep
+            && response.errors.is_empty()
+        {
+            self.texts.insert(hash, text);
+            metrics::counter!("portico_persisted_queries_total", "outcome" => "stored")
+                .increment(1);
+        }
+        response
+    }
+
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -97,9 +131,13 @@ impl Extension for PersistedQueries {
             if actual != hash {
                 return Err(invalid("sha256Hash does not match the query"));
             }
-            self.texts.insert(hash, Arc::from(request.query.as_str()));
-            metrics::counter!("portico_persisted_queries_total", "outcome" => "stored")
-                .increment(1);
+            if request.query.len() <= TEXT_MAX {
+                *self
+                    .to_keep
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((hash, Arc::from(request.query.as_str())));
+            }
         }
         next.run(ctx, request).await
     }

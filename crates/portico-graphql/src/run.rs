@@ -231,6 +231,12 @@ impl Run for Context<'_> {
         work: impl AsyncFnOnce(&TenantTx, &Caller) -> CoreResult<T>,
     ) -> async_graphql::Result<Outcome<T>> {
         let caller = self.caller(need).await?;
+        // A change made under a read permission (marking a thread read, recomputing
+        // figures) is still a change: a key limited to scopes makes only the changes they
+        // name, all of which need a write permission.
+        if need.action == "read" && caller.principal.key_scopes.is_some() {
+            return Err(ApiError::Forbidden.into());
+        }
         let done = self
             .within(Access::Write, async |tx| work(tx, &caller).await)
             .await?;

@@ -75,25 +75,45 @@ pub async fn deliver(
         return Ok(());
     };
     let scope = tenant.scope();
+    // The claim outlasts the attempt, so no second worker takes the delivery meanwhile.
+    let attempt_limit = chrono::Duration::from_std(ports.sender.timeout())
+        .unwrap_or(chrono::Duration::seconds(30))
+        + chrono::Duration::seconds(30);
+    let claim = claim.max(attempt_limit);
     let tx = TenantTx::begin(db, &scope, Access::Write).await?;
     let now = Utc::now();
     let Some(claimed) = deliveries::claim(&tx, delivery_id, now, claim).await? else {
         // Delivered, held by another worker, not due, or its endpoint is off.
         return tx.commit().await;
     };
-    let secrets = endpoints::signing_secrets(&tx, ports.sealer, &claimed.endpoint, now)?;
+    let secrets = endpoints::signing_secrets(&tx, ports.sealer, &claimed.endpoint, now);
     tx.commit().await?;
     let attempted_at = Utc::now();
-    let answer = ports
-        .sender
-        .post(WebhookPost {
-            url: &claimed.endpoint.url,
-            message_id: &claimed.delivery.message_id,
-            timestamp: attempted_at,
-            body: &claimed.delivery.payload,
-            secrets: &secrets,
-        })
-        .await;
+    let answer = match &secrets {
+        Ok(secrets) => {
+            ports
+                .sender
+                .post(WebhookPost {
+                    url: &claimed.endpoint.url,
+                    message_id: &claimed.delivery.message_id,
+                    timestamp: attempted_at,
+                    body: &claimed.delivery.payload,
+                    secrets,
+                })
+                .await
+        }
+        // A secret that no longer opens (the deployment's key changed): an attempt that
+        // failed, so the schedule runs out and the admins are told, instead of a job that
+        // fails for ever.
+        Err(e) => {
+            tracing::error!(%tenant_id, %delivery_id, error = %e, "webhook secret cannot be opened");
+            portico_core::ports::WebhookAnswer {
+                status: None,
+                duration_ms: 0,
+                error: Some("SECRET_UNREADABLE"),
+            }
+        }
+    };
     let tx = TenantTx::begin(db, &scope, Access::Write).await?;
     let recorded = deliveries::record(&tx, &claimed.delivery, &answer, attempted_at).await?;
     if recorded.endpoint_disabled {

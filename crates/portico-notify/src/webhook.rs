@@ -20,6 +20,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct HttpWebhooks {
     client: reqwest::Client,
     rules: Rules,
+    timeout: Duration,
 }
 
 impl HttpWebhooks {
@@ -42,6 +43,7 @@ impl HttpWebhooks {
                 allow_loopback_http,
                 allow_query: true,
             },
+            timeout,
         })
     }
 }
@@ -86,6 +88,10 @@ fn elapsed_ms(started: std::time::Instant) -> u32 {
 
 #[async_trait]
 impl WebhookSender for HttpWebhooks {
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     fn check_url(&self, raw: &str) -> Result<String, String> {
         portico_egress::check_url(raw, self.rules)
             .map(String::from)

@@ -66,9 +66,10 @@ pub async fn start(tx: &TenantTx, id: Uuid, trigger: &str, now: DateTime<Utc>) -
     .await?)
 }
 
-/// Closes a run whose worker died while it held the connection.
+/// Closes a run whose worker died while it held the connection (a failed run).
 pub async fn abandon(tx: &TenantTx, id: Uuid, now: DateTime<Utc>) -> CoreResult<()> {
-    tx.update::<Entity>()
+    let closed = tx
+        .update::<Entity>()
         .col_expr(Column::Status, sea_orm::sea_query::Expr::value(FAILED))
         .col_expr(
             Column::ErrorCode,
@@ -82,6 +83,16 @@ pub async fn abandon(tx: &TenantTx, id: Uuid, now: DateTime<Utc>) -> CoreResult<
         .filter(Column::Status.eq(RUNNING))
         .exec(tx.conn())
         .await?;
+    if closed.rows_affected == 1 {
+        crate::events::publish(
+            tx,
+            crate::events::Event::EhrSyncEnded {
+                run_id: id,
+                failed: true,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

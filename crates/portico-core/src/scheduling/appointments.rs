@@ -432,18 +432,22 @@ pub async fn set_outcome(
             "record the outcome once the visit has started",
         ));
     }
+    let changed = found.status != outcome;
     let mut active: appointment::ActiveModel = found.into();
     active.status = Set(outcome.to_owned());
     active.updated_at = Set(Utc::now());
     let updated = active.update(tx.conn()).await?;
-    events::publish(
-        tx,
-        Event::AppointmentOutcome {
-            appointment: &updated,
-            status: outcome,
-        },
-    )
-    .await?;
+    // The same outcome recorded again is no news (no second write-back or webhook).
+    if changed {
+        events::publish(
+            tx,
+            Event::AppointmentOutcome {
+                appointment: &updated,
+                status: outcome,
+            },
+        )
+        .await?;
+    }
     audit::record(tx, actor, access("appointment.outcome", &updated)).await?;
     Ok(updated)
 }

@@ -101,6 +101,12 @@ pub async fn due(
                 .add(Column::RelayedAt.is_null())
                 .add(Column::RelayedAt.lt(now - claim)),
         )
+        // One a worker holds is being attempted: not handed out again meanwhile.
+        .filter(
+            Condition::any()
+                .add(Column::ClaimedUntil.is_null())
+                .add(Column::ClaimedUntil.lt(now)),
+        )
         .order_by_asc(Column::NextAttemptAt)
         .limit(limit)
         .all(tx.conn())
@@ -173,9 +179,11 @@ pub struct Recorded {
     pub endpoint_disabled: bool,
 }
 
-/// Records an attempt at `delivery` that ended with `answer` at `now`: delivered, to be
-/// tried again, or given up; an endpoint with a delivery given up and no success since that
-/// delivery was written is turned off.
+/// Records an attempt at `delivery` (as claimed: its `claimed_until` is the claim this worker
+/// holds) that ended with `answer`: delivered, to be tried again, or given up; an endpoint
+/// with a delivery given up and no success since that delivery was written is turned off.
+/// The attempt is logged whatever happens; the delivery changes only while the claim is
+/// still this worker's (a worker that overran its claim changes nothing another holds).
 pub async fn record(
     tx: &TenantTx,
     delivery: &Model,
@@ -194,33 +202,57 @@ pub async fn record(
     .insert(tx.conn())
     .await?;
     let attempts = delivery.attempts + 1;
-    let mut change: webhook_delivery::ActiveModel = delivery.clone().into();
-    change.attempts = Set(attempts);
-    change.claimed_until = Set(None);
-    change.last_status_code = Set(answer.status.map(i32::from));
-    change.last_error = Set(answer.error.map(str::to_owned));
+    let now = Utc::now();
     let mut recorded = Recorded {
         delivered: false,
         given_up: false,
         endpoint_disabled: false,
     };
-    if answer.error.is_none() {
-        change.status = Set(DELIVERED.to_owned());
-        change.delivered_at = Set(Some(Utc::now()));
-        change.next_attempt_at = Set(None);
+    let (status, next, delivered_at) = if answer.error.is_none() {
         recorded.delivered = true;
+        (DELIVERED, None, Some(now))
     } else if let Some(wait) = schedule::next_wait(attempts, schedule::jitter()) {
-        change.next_attempt_at = Set(Some(Utc::now() + wait));
-        change.relayed_at = Set(None);
+        (PENDING, Some(now + wait), None)
     } else {
-        change.status = Set(FAILED.to_owned());
-        change.next_attempt_at = Set(None);
         recorded.given_up = true;
+        (FAILED, None, None)
+    };
+    let mut update = tx
+        .update::<Entity>()
+        .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::RelayedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::LastStatusCode,
+            Expr::value(answer.status.map(i32::from)),
+        )
+        .col_expr(Column::LastError, Expr::value(answer.error))
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::NextAttemptAt, Expr::value(next))
+        .col_expr(Column::DeliveredAt, Expr::value(delivered_at))
+        .filter(Column::Id.eq(delivery.id))
+        .filter(Column::Status.eq(PENDING));
+    update = match delivery.claimed_until {
+        Some(held) => update.filter(Column::ClaimedUntil.eq(held)),
+        None => update.filter(Column::ClaimedUntil.is_null()),
+    };
+    if update.exec(tx.conn()).await?.rows_affected != 1 {
+        // Another worker holds it now (this one overran its claim): its attempt decides.
+        return Ok(Recorded {
+            delivered: false,
+            given_up: false,
+            endpoint_disabled: false,
+        });
     }
-    change.update(tx.conn()).await?;
     if recorded.given_up && !delivered_since(tx, delivery.endpoint_id, delivery.created_at).await? {
         recorded.endpoint_disabled =
-            endpoints::disable_failing(tx, delivery.endpoint_id, Utc::now()).await?;
+            endpoints::disable_failing(tx, delivery.endpoint_id, now).await?;
     }
     Ok(recorded)
 }
@@ -357,32 +389,26 @@ pub async fn replay_failed_since(
     if endpoints::find(tx, endpoint).await?.disabled_at.is_some() {
         return Err(endpoint_off());
     }
+    // Those replayed already are left out before the limit, so a second call goes on with
+    // the next thousand.
+    let replayed = sea_orm::sea_query::Query::select()
+        .column(Column::ReplayOf)
+        .from(Entity)
+        .and_where(Column::TenantId.eq(tx.tenant_id().as_uuid()))
+        .and_where(Column::EndpointId.eq(endpoint))
+        .and_where(Column::ReplayOf.is_not_null())
+        .to_owned();
     let failed = tx
         .find::<Entity>()
         .filter(Column::EndpointId.eq(endpoint))
         .filter(Column::Status.eq(FAILED))
         .filter(Column::CreatedAt.gte(since))
+        .filter(Column::Id.not_in_subquery(replayed))
         .order_by_asc(Column::Id)
         .limit(REPLAY_MAX)
         .all(tx.conn())
         .await?;
-    let replayed: Vec<Uuid> = tx
-        .find::<Entity>()
-        .select_only()
-        .column(Column::ReplayOf)
-        .filter(Column::EndpointId.eq(endpoint))
-        .filter(Column::ReplayOf.is_in(failed.iter().map(|d| d.id)))
-        .into_tuple::<Option<Uuid>>()
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
-    let rows: Vec<_> = failed
-        .iter()
-        .filter(|d| !replayed.contains(&d.id))
-        .map(|d| replay_row(tx, d, now))
-        .collect();
+    let rows: Vec<_> = failed.iter().map(|d| replay_row(tx, d, now)).collect();
     let count = rows.len();
     if count > 0 {
         tx.insert_many(rows)

@@ -48,11 +48,12 @@ fn seal_context(tx: &TenantTx, id: Uuid) -> Vec<u8> {
     format!("webhook:{}:{id}", tx.tenant_id().as_uuid()).into_bytes()
 }
 
-/// `whsec_` and 32 random bytes in base64, the Standard Webhooks form.
+/// `whsec_` and 32 bytes from the operating system's random source in base64, the Standard
+/// Webhooks form.
 fn new_secret() -> String {
-    let mut bytes = Vec::with_capacity(32);
-    bytes.extend_from_slice(Uuid::new_v4().as_bytes());
-    bytes.extend_from_slice(Uuid::new_v4().as_bytes());
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!("whsec_{}", STANDARD.encode(bytes))
 }
 
