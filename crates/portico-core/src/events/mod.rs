@@ -73,5 +73,7 @@ pub enum Event<'a> {
 /// to (notices it writes itself it counts itself; webhook deliveries are marked on `tx`,
 /// which the API's runner relays).
 pub async fn publish(tx: &TenantTx, event: Event<'_>) -> CoreResult<usize> {
-    subscribers::react(tx, event).await
+    // On the heap: every reaction's future inlined would make each publisher's own future
+    // (a booking's, a form's) large enough to overflow a thread's stack.
+    Box::pin(subscribers::react(tx, event)).await
 }
