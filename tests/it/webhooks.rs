@@ -144,6 +144,19 @@ fn verify(secret: &str, got: &Received) -> Result<(), standardwebhooks::WebhookE
     standardwebhooks::Webhook::new(secret)?.verify(got.body.as_bytes(), &got.headers)
 }
 
+/// `replayWebhookDeliveries` of `endpoint` since `since`: its payload.
+async fn replay_since(app: &TestApp, admin: &Signed, endpoint: &str, since: &str) -> Value {
+    let (_, body) = app
+        .gql_as(
+            &admin.slug,
+            &admin.access,
+            REPLAY_SINCE,
+            json!({ "id": endpoint, "since": since }),
+        )
+        .await;
+    body["data"]["replayWebhookDeliveries"].clone()
+}
+
 /// Makes every pending delivery of the test database due now (the schedule's wait passed),
 /// through the owner's connection, and asks for a relay.
 async fn due_now(app: &TestApp, admin: &Signed, attempts_used: Option<i32>) {
@@ -343,16 +356,9 @@ async fn a_failing_receiver_is_tried_again_then_turned_off_and_its_admins_told_a
 
     // A replay needs the endpoint on; then it sends the same message once.
     let since = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-    let (_, refused) = app
-        .gql_as(
-            "hooktwo",
-            &admin.access,
-            REPLAY_SINCE,
-            json!({ "id": endpoint, "since": since }),
-        )
-        .await;
+    let refused = replay_since(&app, &admin, &endpoint, &since).await;
     assert_eq!(
-        refusal(&refused["data"]["replayWebhookDeliveries"], "endpointId"),
+        refusal(&refused, "endpointId"),
         Some("WEBHOOK_ENDPOINT_DISABLED"),
         "{refused}"
     );
@@ -369,48 +375,23 @@ async fn a_failing_receiver_is_tried_again_then_turned_off_and_its_admins_told_a
         true
     );
     receiver.answer(200);
-    let (_, replayed) = app
-        .gql_as(
-            "hooktwo",
-            &admin.access,
-            REPLAY_SINCE,
-            json!({ "id": endpoint, "since": since }),
-        )
-        .await;
-    assert_eq!(
-        replayed["data"]["replayWebhookDeliveries"]["replayed"], 1,
-        "{replayed}"
-    );
+    let replayed = replay_since(&app, &admin, &endpoint, &since).await;
+    assert_eq!(replayed["replayed"], 1, "{replayed}");
     let again = receiver.nth(4).await;
     assert_eq!(again.headers["webhook-id"].to_str().unwrap(), message_id);
     verify(&secret, &again).unwrap();
     // Replayed once: asking again finds nothing left to replay.
-    let (_, twice) = app
-        .gql_as(
-            "hooktwo",
-            &admin.access,
-            REPLAY_SINCE,
-            json!({ "id": endpoint, "since": since }),
-        )
-        .await;
-    assert_eq!(
-        twice["data"]["replayWebhookDeliveries"]["replayed"], 0,
-        "{twice}"
-    );
+    let twice = replay_since(&app, &admin, &endpoint, &since).await;
+    assert_eq!(twice["replayed"], 0, "{twice}");
     // A time beyond 30 days is refused.
-    let (_, far) = app
-        .gql_as(
-            "hooktwo",
-            &admin.access,
-            REPLAY_SINCE,
-            json!({ "id": endpoint,
-                "since": (chrono::Utc::now() - chrono::Duration::days(40)).to_rfc3339() }),
-        )
-        .await;
-    assert_eq!(
-        refusal(&far["data"]["replayWebhookDeliveries"], "since"),
-        Some("INVALID_RANGE")
-    );
+    let far = replay_since(
+        &app,
+        &admin,
+        &endpoint,
+        &(chrono::Utc::now() - chrono::Duration::days(40)).to_rfc3339(),
+    )
+    .await;
+    assert_eq!(refusal(&far, "since"), Some("INVALID_RANGE"));
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ use crate::{
 
 /// What a key may be limited to within its role; scopes combine.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "portico_core::api_keys::KeyScope")]
 pub enum ApiKeyScope {
     /// Every read its role may make; no change at all.
     ReadOnly,
@@ -24,26 +25,6 @@ pub enum ApiKeyScope {
     Scheduling,
     /// Conversations, pools and charts read; messages written.
     Messaging,
-}
-
-impl From<ApiKeyScope> for KeyScope {
-    fn from(s: ApiKeyScope) -> Self {
-        match s {
-            ApiKeyScope::ReadOnly => Self::ReadOnly,
-            ApiKeyScope::Scheduling => Self::Scheduling,
-            ApiKeyScope::Messaging => Self::Messaging,
-        }
-    }
-}
-
-impl From<KeyScope> for ApiKeyScope {
-    fn from(s: KeyScope) -> Self {
-        match s {
-            KeyScope::ReadOnly => Self::ReadOnly,
-            KeyScope::Scheduling => Self::Scheduling,
-            KeyScope::Messaging => Self::Messaging,
-        }
-    }
 }
 
 /// A developer's key. The secret itself is only ever returned by `createApiKey`.

@@ -34,6 +34,7 @@ fn need() -> Need {
 /// What a practice can subscribe to; the payload's `type` is the lower-case dotted form
 /// (`appointment.booked`).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "portico_core::webhooks::EventType")]
 pub enum WebhookEventType {
     AppointmentBooked,
     AppointmentMoved,
@@ -47,44 +48,6 @@ pub enum WebhookEventType {
     ReadingBeyondThreshold,
     EhrSyncFinished,
     EhrSyncFailed,
-}
-
-impl From<WebhookEventType> for EventType {
-    fn from(t: WebhookEventType) -> Self {
-        match t {
-            WebhookEventType::AppointmentBooked => Self::AppointmentBooked,
-            WebhookEventType::AppointmentMoved => Self::AppointmentMoved,
-            WebhookEventType::AppointmentCancelled => Self::AppointmentCancelled,
-            WebhookEventType::AppointmentCompleted => Self::AppointmentCompleted,
-            WebhookEventType::MessageReceived => Self::MessageReceived,
-            WebhookEventType::RefillRequested => Self::RefillRequested,
-            WebhookEventType::RefillDecided => Self::RefillDecided,
-            WebhookEventType::PatientActivated => Self::PatientActivated,
-            WebhookEventType::FormAnswered => Self::FormAnswered,
-            WebhookEventType::ReadingBeyondThreshold => Self::ReadingBeyondThreshold,
-            WebhookEventType::EhrSyncFinished => Self::EhrSyncFinished,
-            WebhookEventType::EhrSyncFailed => Self::EhrSyncFailed,
-        }
-    }
-}
-
-impl From<EventType> for WebhookEventType {
-    fn from(t: EventType) -> Self {
-        match t {
-            EventType::AppointmentBooked => Self::AppointmentBooked,
-            EventType::AppointmentMoved => Self::AppointmentMoved,
-            EventType::AppointmentCancelled => Self::AppointmentCancelled,
-            EventType::AppointmentCompleted => Self::AppointmentCompleted,
-            EventType::MessageReceived => Self::MessageReceived,
-            EventType::RefillRequested => Self::RefillRequested,
-            EventType::RefillDecided => Self::RefillDecided,
-            EventType::PatientActivated => Self::PatientActivated,
-            EventType::FormAnswered => Self::FormAnswered,
-            EventType::ReadingBeyondThreshold => Self::ReadingBeyondThreshold,
-            EventType::EhrSyncFinished => Self::EhrSyncFinished,
-            EventType::EhrSyncFailed => Self::EhrSyncFailed,
-        }
-    }
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
