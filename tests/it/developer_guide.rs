@@ -125,6 +125,14 @@ async fn every_runnable_example_of_the_developer_guide_works_as_written() {
                     .unwrap_or_default();
                 assert_eq!(errors[0]["code"], code, "{}\n{answer}", example.code);
             }
+            // A FHIR answer is a resource, never an OperationOutcome.
+            None if answer["resourceType"].is_string() => {
+                assert_ne!(
+                    answer["resourceType"], "OperationOutcome",
+                    "{}",
+                    example.code
+                );
+            }
             None => {
                 assert!(answer["errors"].is_null(), "{}\n{answer}", example.code);
                 assert!(answer["data"].is_object(), "{}\n{answer}", example.code);

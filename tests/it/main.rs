@@ -34,6 +34,7 @@ mod enrolment;
 mod error_codes;
 mod export_tenant;
 mod feedback;
+mod fhir_api;
 mod fhir_export;
 mod forms;
 mod graceful_shutdown;

@@ -26,6 +26,7 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod feedback;
+pub mod fhir_api;
 pub mod forms;
 pub mod identity;
 pub mod ids;

@@ -7,11 +7,7 @@ use portico_core::ehr::model::{Demographics, ReadingWrite};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::inbound::{
-    choice,
-    fields::{LOINC, RXNORM},
-    patient::address_line,
-};
+use crate::inbound::{choice, fields::RXNORM, patient::address_line};
 
 fn instant(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -230,72 +226,12 @@ pub fn refill_declined(
 /// that carry it (they are Portico's own, already on the chart as readings).
 pub const READING_SYSTEM: &str = "urn:portico:reading";
 
-const UCUM: &str = "http://unitsofmeasure.org";
-const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
-
-fn loinc(code: &str, display: &str) -> Value {
-    json!({ "coding": [{ "system": LOINC, "code": code, "display": display }], "text": display })
-}
-
-fn ucum(value: f64, unit: &str) -> Value {
-    json!({ "value": value, "unit": unit, "system": UCUM, "code": unit })
-}
-
-/// The reading's LOINC concept; pulse oximetry also carries 2708-6, as the R4 vital-signs
-/// profile for oxygen saturation asks.
-fn reading_code(write: &ReadingWrite) -> Value {
-    let mut code = loinc(&write.code, &write.display);
-    if write.code == "59408-5"
-        && let Some(codings) = code["coding"].as_array_mut()
-    {
-        codings.push(json!({ "system": LOINC, "code": "2708-6",
-            "display": "Oxygen saturation in Arterial blood" }));
-    }
-    code
-}
-
-/// A home reading as a patient-reported Observation: `final`, the patient as subject (and as
-/// performer when they recorded it; a caregiver's reading says so in a note instead), the
-/// value as given in UCUM, and a blood pressure as the panel with its systolic and diastolic
-/// components.
+/// A home reading as a patient-reported Observation (core's, which the FHIR API serves
+/// too), with Portico's identifier and the EHR's patient.
 pub fn reading(write: &ReadingWrite) -> Value {
-    let mut body = json!({
-        "resourceType": "Observation",
-        "identifier": [identifier(READING_SYSTEM, &write.local_id)],
-        "status": "final",
-        "category": [{
-            "coding": [{ "system": OBSERVATION_CATEGORY, "code": write.category }],
-        }],
-        "code": reading_code(write),
-        "subject": reference("Patient", &write.patient),
-        "effectiveDateTime": instant(&write.taken_at),
-        "issued": instant(&write.recorded_at),
-        "note": [{
-            "text": if write.by_proxy {
-                "Recorded at home by the patient's caregiver in the patient portal"
-            } else {
-                "Recorded at home by the patient in the patient portal"
-            },
-        }],
-    });
-    if !write.by_proxy {
-        body["performer"] = json!([reference("Patient", &write.patient)]);
-    }
-    match write.diastolic {
-        Some(diastolic) => {
-            body["component"] = json!([
-                {
-                    "code": loinc("8480-6", "Systolic blood pressure"),
-                    "valueQuantity": ucum(write.value, &write.unit),
-                },
-                {
-                    "code": loinc("8462-4", "Diastolic blood pressure"),
-                    "valueQuantity": ucum(diastolic, &write.unit),
-                },
-            ]);
-        }
-        None => body["valueQuantity"] = ucum(write.value, &write.unit),
-    }
+    let mut body =
+        portico_core::records::fhir::reading(write, reference("Patient", &write.patient));
+    body["identifier"] = json!([identifier(READING_SYSTEM, &write.local_id)]);
     body
 }
 

@@ -182,21 +182,9 @@ impl ContextExt for Context<'_> {
     }
 
     fn actor(&self, principal: &SessionClaims) -> portico_core::audit::Actor {
-        let actor = match principal.api_key_id {
-            Some(key) => portico_core::audit::Actor {
-                kind: "api_key",
-                id: Some(key),
-                ..portico_core::audit::Actor::system()
-            },
-            None => portico_core::audit::Actor::user(principal.user_id.as_uuid()),
-        };
-        let request = self.request().ok();
-        let actor = actor
-            .with_role(principal.role)
-            .with_client(request.and_then(|r| r.client_ip));
-        match request {
-            Some(r) => actor.with_request(&r.request_id),
-            None => actor,
+        match self.request() {
+            Ok(request) => actor_of(principal, request),
+            Err(_) => actor_of_principal(principal),
         }
     }
 
@@ -246,48 +234,84 @@ impl ContextExt for Context<'_> {
                 return Err(ApiError::Unauthenticated);
             }
         }
-        // A staff member who has not enrolled a second factor may only see who they are.
-        if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
-            return Err(ApiError::MfaEnrolmentRequired);
-        }
-        // A key limited to scopes: within its role, only what they name.
-        if let Some(scopes) = &principal.key_scopes
-            && !portico_core::api_keys::permits(scopes, object, action)
-        {
-            return Err(ApiError::Forbidden);
-        }
-        if decide(
-            self,
-            principal.role.as_str(),
-            principal.tenant_id,
-            object,
-            action,
-        )
-        .await?
-        {
-            Ok(principal)
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        permits(self.services()?, self.request()?, principal, object, action).await?;
+        Ok(principal)
     }
+}
+
+/// Whether `principal` may do `action` on `object` by the practice's policies (and within
+/// its key's scopes), outside a GraphQL operation too (the FHIR API): `FORBIDDEN`, or
+/// `MFA_ENROLMENT_REQUIRED` for staff who have not enrolled a second factor.
+pub async fn permits(
+    services: &Services,
+    request: &RequestContext,
+    principal: &SessionClaims,
+    object: &str,
+    action: &str,
+) -> Result<(), ApiError> {
+    // A staff member who has not enrolled a second factor may only see who they are.
+    if principal.mfa == MfaState::EnrolmentRequired && object != "me" {
+        return Err(ApiError::MfaEnrolmentRequired);
+    }
+    // A key limited to scopes: within its role, only what they name.
+    if let Some(scopes) = &principal.key_scopes
+        && !portico_core::api_keys::permits(scopes, object, action)
+    {
+        return Err(ApiError::Forbidden);
+    }
+    if decide(
+        services,
+        request,
+        principal.role.as_str(),
+        principal.tenant_id,
+        object,
+        action,
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn actor_of_principal(principal: &SessionClaims) -> portico_core::audit::Actor {
+    let actor = match principal.api_key_id {
+        Some(key) => portico_core::audit::Actor {
+            kind: "api_key",
+            id: Some(key),
+            ..portico_core::audit::Actor::system()
+        },
+        None => portico_core::audit::Actor::user(principal.user_id.as_uuid()),
+    };
+    actor.with_role(principal.role)
+}
+
+/// Who the audit log names for `principal` in `request` (the API key, or the user), with
+/// the request's id and the client's address; for the FHIR API too.
+pub fn actor_of(principal: &SessionClaims, request: &RequestContext) -> portico_core::audit::Actor {
+    actor_of_principal(principal)
+        .with_client(request.client_ip)
+        .with_request(&request.request_id)
 }
 
 /// casbin's decision for a practice, its rules read first when they are not loaded (on
 /// its first request, and after a change of rules); a change of rules while they are read
 /// makes the read stale, and they are read again.
 pub(crate) async fn decide(
-    ctx: &Context<'_>,
+    services: &Services,
+    request: &RequestContext,
     role: &str,
     tenant: portico_core::TenantId,
     object: &str,
     action: &str,
 ) -> Result<bool, ApiError> {
-    let authorizer = &ctx.services()?.authorizer;
+    let authorizer = &services.authorizer;
     for _ in 0..RULE_READS {
         if let Some(allowed) = authorizer.decide(role, tenant, object, action).await {
             return Ok(allowed);
         }
-        load_rules(ctx, tenant).await?;
+        load_rules(services, request, tenant).await?;
     }
     Err(ApiError::Unavailable)
 }
@@ -298,11 +322,21 @@ const RULE_READS: usize = 3;
 
 /// Reads a practice's rules and loads them; `false` when rules changed while they were
 /// read (nothing loaded).
-async fn load_rules(ctx: &Context<'_>, tenant: portico_core::TenantId) -> Result<bool, ApiError> {
-    let services = ctx.services()?;
-    let request_id = &ctx.request()?.request_id;
+async fn load_rules(
+    services: &Services,
+    request: &RequestContext,
+    tenant: portico_core::TenantId,
+) -> Result<bool, ApiError> {
+    let request_id = &request.request_id;
     let generation = services.authorizer.generation();
-    let tx = ctx.tenant_tx(Access::Read).await?;
+    let scope = request
+        .tenant
+        .as_ref()
+        .ok_or(ApiError::TenantNotFound)?
+        .scope();
+    let tx = TenantTx::begin(&services.db, &scope, Access::Read)
+        .await
+        .map_err(|e| ApiError::from_core(e, request_id))?;
     let rules = portico_core::permissions::rules(&tx)
         .await
         .map_err(|e| ApiError::from_core(e, request_id))?;

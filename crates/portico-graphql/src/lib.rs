@@ -61,7 +61,8 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 pub use activation_throttle::ActivationLimits;
 pub use browser_session::{BrowserSession, SESSION_HEADER, SESSION_HEADER_COOKIE, cookie_name};
 pub use context::{
-    RequestContext, RequestMethod, Services, SessionSettings, revocation_check_failed,
+    RequestContext, RequestMethod, Services, SessionSettings, actor_of, permits,
+    revocation_check_failed,
 };
 pub use error::{ApiError, ErrorCode};
 pub use limits::Limits;

@@ -58,9 +58,10 @@ async fn effective(
     customized: bool,
 ) -> async_graphql::Result<RolePermissions> {
     let tenant = ctx.tenant()?.id();
+    let (services, request) = (ctx.services()?, ctx.request()?);
     let mut granted = Vec::new();
     for (object, action) in permissions::GRANTABLE {
-        if crate::context::decide(ctx, role.as_str(), tenant, object, action).await? {
+        if crate::context::decide(services, request, role.as_str(), tenant, object, action).await? {
             granted.push(PermissionGrant {
                 object: (*object).to_owned(),
                 action: (*action).to_owned(),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     connection, links,
-    model::{Demographics, OutboundWrite, ReadingWrite, ResourceKind},
+    model::{Demographics, OutboundWrite, ResourceKind},
     reviews,
 };
 use crate::{
@@ -25,7 +25,6 @@ use crate::{
         refill_request,
     },
     outbox,
-    readings::Kind,
     refills::{APPROVED, DENIED, NEEDS_APPOINTMENT},
     scheduling::appointments as booking,
 };
@@ -227,16 +226,6 @@ async fn fhir_of(
     Ok(links::by_local(tx, kind, local).await?.map(|l| l.fhir_id))
 }
 
-/// The FHIR status of a local appointment status.
-fn fhir_status(status: &str) -> &'static str {
-    match status {
-        booking::COMPLETED => "fulfilled",
-        booking::NO_SHOW => "noshow",
-        booking::CANCELLED | booking::RESCHEDULED => "cancelled",
-        _ => "booked",
-    }
-}
-
 /// Reads what a queued write-back refers to, as it is now, and maps it for the EHR.
 pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
     match payload {
@@ -256,7 +245,7 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
             Ok(Prepared::Write(OutboundWrite::Appointment {
                 local_id: found.id,
                 fhir_id: fhir_of(tx, ResourceKind::Appointment, Some(found.id)).await?,
-                status: fhir_status(&found.status).to_owned(),
+                status: crate::records::fhir::appointment_status(&found.status).to_owned(),
                 starts_at: found.starts_at,
                 ends_at: found.ends_at,
                 patient,
@@ -361,22 +350,10 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
             else {
                 return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
             };
-            let Some(kind) = Kind::parse(&reading.kind) else {
+            let Some(write) = crate::records::fhir::reading_write(reading, patient) else {
                 return Ok(Prepared::Skip("EHR_READING_UNKNOWN"));
             };
-            Ok(Prepared::Write(OutboundWrite::Reading(ReadingWrite {
-                local_id: reading.id,
-                patient,
-                code: reading.code,
-                display: kind.display(&reading.unit).to_owned(),
-                category: kind.category().to_owned(),
-                value: reading.value,
-                diastolic: reading.value2,
-                unit: reading.unit,
-                taken_at: reading.taken_at,
-                recorded_at: reading.created_at,
-                by_proxy: reading.by_proxy,
-            })))
+            Ok(Prepared::Write(OutboundWrite::Reading(write)))
         }
         Payload::Demographics {
             patient_id,

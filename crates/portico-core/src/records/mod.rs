@@ -11,6 +11,7 @@ pub mod detail;
 pub mod emergency;
 pub mod encounters;
 pub mod export;
+pub mod fhir;
 pub mod immunizations;
 pub mod medications;
 pub mod observations;

@@ -433,7 +433,7 @@ fn server_timing_header(db: &statements::Counts) -> HeaderValue {
 
 /// Resolves the tenant; an unknown one ends the request with `TENANT_NOT_FOUND`. With
 /// `browser`, the practice's refresh cookie is read too.
-async fn request_context(
+pub(super) async fn request_context(
     runtime: &Runtime,
     headers: &HeaderMap,
     request_id: String,
@@ -756,11 +756,11 @@ fn raw_operation_label(batch: &BatchRequest) -> String {
     }
 }
 
-fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+pub(super) fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
     extensions.get::<super::ClientAddr>().and_then(|c| c.0)
 }
 
-fn request_id(extensions: &axum::http::Extensions) -> String {
+pub(super) fn request_id(extensions: &axum::http::Extensions) -> String {
     extensions
         .get::<RequestId>()
         .map(|r| r.0.clone())

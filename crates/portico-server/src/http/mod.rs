@@ -2,6 +2,7 @@
 
 mod client_addr;
 pub mod console;
+mod fhir;
 mod files;
 pub mod graphiql;
 pub mod graphql;
@@ -51,6 +52,23 @@ pub fn router(state: AppState, api: bool) -> Router {
             get(files::download),
         );
         router = router.route("/webhooks/stripe", post(stripe_webhook::receive));
+        router = router
+            .route(
+                &format!("{}/metadata", fhir::BASE_PATH),
+                get(fhir::metadata),
+            )
+            .route(
+                &format!("{}/{{kind}}", fhir::BASE_PATH),
+                get(fhir::search_get),
+            )
+            .route(
+                &format!("{}/{{kind}}/_search", fhir::BASE_PATH),
+                post(fhir::search_post),
+            )
+            .route(
+                &format!("{}/{{kind}}/{{id}}", fhir::BASE_PATH),
+                get(fhir::read),
+            );
         router = router
             .route(console::PATH, get(console::redirect))
             .route(&format!("{}/", console::PATH), get(console::index))

@@ -1,0 +1,340 @@
+//! `/fhir/r4`: the patient-facing FHIR R4 API of the practice the request is addressed to
+//! (its host, or `X-Portico-Tenant`). `metadata` is open; reads and searches need a bearer
+//! access token (or API key) of the practice, as the GraphQL API does, and the policy that
+//! reads charts (`own_chart` for patients, `patients` for staff). The work and its audit are
+//! core's ([`portico_core::fhir_api`]); here are the routes, the Bundles and the refusals.
+
+mod outcome;
+
+use axum::{
+    body::Bytes,
+    extract::{Path, RawQuery, Request, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use portico_core::{
+    TenantTx,
+    chart_access::Viewer,
+    fhir_api::{self, Asker, ResourceType},
+    identity::{Role, SessionClaims},
+    tenancy::Access,
+};
+use portico_graphql::{ApiError, RequestContext};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// Where the API is mounted.
+pub const BASE_PATH: &str = "/fhir/r4";
+
+/// The API's absolute base URL as this request reached it: the request's host, with the
+/// scheme Portico is published on.
+fn base_url(headers: &HeaderMap, public_url: &str) -> String {
+    let scheme = public_url.split_once("://").map_or("https", |(s, _)| s);
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => format!("{scheme}://{host}{BASE_PATH}"),
+        None => format!("{}{BASE_PATH}", public_url.trim_end_matches('/')),
+    }
+}
+
+/// `GET /fhir/r4/metadata`: the CapabilityStatement.
+pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&headers, &state.config.http.public_url);
+    outcome::fhir(
+        StatusCode::OK,
+        fhir_api::statement(
+            &base,
+            "Portico",
+            env!("CARGO_PKG_VERSION"),
+            &chrono::Utc::now().date_naive().to_string(),
+        ),
+    )
+}
+
+/// `GET /fhir/r4/{type}/{id}`.
+pub async fn read(
+    State(state): State<AppState>,
+    Path((kind, id)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let Some(ty) = ResourceType::parse(&kind) else {
+        return unknown_type(&kind);
+    };
+    let (parts, _) = req.into_parts();
+    let gate = match Gate::open(&state, &parts).await {
+        Ok(g) => g,
+        Err(refused) => return refused,
+    };
+    match gate
+        .run(async |tx, asker| fhir_api::read(tx, asker, ty, &id).await)
+        .await
+    {
+        Ok(resource) => outcome::fhir(StatusCode::OK, resource),
+        Err(refused) => refused,
+    }
+}
+
+/// `GET /fhir/r4/{type}?…`.
+pub async fn search_get(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    RawQuery(query): RawQuery,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    search(&state, &parts, &kind, query.unwrap_or_default().as_bytes()).await
+}
+
+/// `POST /fhir/r4/{type}/_search` with the parameters as a form.
+pub async fn search_post(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return outcome::refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not-supported",
+            "BAD_REQUEST",
+            "send the search parameters as application/x-www-form-urlencoded",
+        );
+    }
+    let bytes: Bytes = match axum::body::to_bytes(body, state.config.http.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return outcome::refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-long",
+                "REQUEST_TOO_LARGE",
+                "the search is too long",
+            );
+        }
+    };
+    search(&state, &parts, &kind, &bytes).await
+}
+
+async fn search(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    kind: &str,
+    query: &[u8],
+) -> Response {
+    let Some(ty) = ResourceType::parse(kind) else {
+        return unknown_type(kind);
+    };
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let gate = match Gate::open(state, parts).await {
+        Ok(g) => g,
+        Err(refused) => return refused,
+    };
+    let found = match gate
+        .run(async |tx, asker| fhir_api::search(tx, asker, ty, &pairs).await)
+        .await
+    {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let base = base_url(&parts.headers, &state.config.http.public_url);
+    outcome::fhir(StatusCode::OK, searchset(&base, ty, &pairs, found))
+}
+
+/// The search's page as a `searchset` Bundle, with `self` and (when there is more) `next`
+/// links that repeat the search at another `_offset`.
+fn searchset(
+    base: &str,
+    ty: ResourceType,
+    pairs: &[(String, String)],
+    found: fhir_api::Found,
+) -> Value {
+    let setting = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
+    let offset = setting("_offset").unwrap_or(0);
+    let count = setting("_count").unwrap_or(fhir_api::DEFAULT_COUNT);
+    let link = |offset: usize| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs.iter().filter(|(k, _)| k != "_offset") {
+            query.append_pair(k, v);
+        }
+        if offset > 0 {
+            query.append_pair("_offset", &offset.to_string());
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            format!("{base}/{}", ty.as_str())
+        } else {
+            format!("{base}/{}?{query}", ty.as_str())
+        }
+    };
+    let mut links = vec![json!({ "relation": "self", "url": link(offset) })];
+    if offset + found.matches.len() < found.total {
+        links.push(json!({ "relation": "next", "url": link(offset + count) }));
+    }
+    if offset > 0 {
+        links.push(json!({ "relation": "previous", "url": link(offset.saturating_sub(count)) }));
+    }
+    let entry = |resource: Value, mode: &str| {
+        let url = format!(
+            "{base}/{}/{}",
+            resource["resourceType"].as_str().unwrap_or_default(),
+            resource["id"].as_str().unwrap_or_default()
+        );
+        json!({ "fullUrl": url, "resource": resource, "search": { "mode": mode } })
+    };
+    let mut entries: Vec<Value> = found
+        .matches
+        .into_iter()
+        .map(|r| entry(r, "match"))
+        .collect();
+    entries.extend(found.included.into_iter().map(|r| entry(r, "include")));
+    json!({
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": found.total,
+        "link": links,
+        "entry": entries,
+    })
+}
+
+fn unknown_type(kind: &str) -> Response {
+    let served: Vec<&str> = ResourceType::ALL.iter().map(|t| t.as_str()).collect();
+    let shown: String = kind.chars().take(64).collect();
+    outcome::refuse(
+        StatusCode::NOT_FOUND,
+        "not-supported",
+        "UNKNOWN_RESOURCE_TYPE",
+        &format!(
+            "`{shown}` is not served here; these are: {}",
+            served.join(", ")
+        ),
+    )
+}
+
+/// A request let in: the practice, the principal, and the policy to read charts checked.
+struct Gate<'a> {
+    state: &'a AppState,
+    request: RequestContext,
+    principal: SessionClaims,
+}
+
+impl<'a> Gate<'a> {
+    async fn open(
+        state: &'a AppState,
+        parts: &axum::http::request::Parts,
+    ) -> Result<Self, Response> {
+        let Some(runtime) = state.runtime() else {
+            return Err(outcome::refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "transient",
+                "UNAVAILABLE",
+                "Portico is starting; retry shortly",
+            ));
+        };
+        let request = super::graphql::request_context(
+            runtime,
+            &parts.headers,
+            super::graphql::request_id(&parts.extensions),
+            super::graphql::client_ip(&parts.extensions),
+            false,
+        )
+        .await
+        .map_err(outcome::of_gate)?;
+        if request.tenant.is_none() {
+            return Err(outcome::refuse(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "TENANT_NOT_FOUND",
+                "address the practice by its host or the X-Portico-Tenant header",
+            ));
+        }
+        let Some(principal) = request.principal.clone() else {
+            return Err(outcome::unauthenticated());
+        };
+        let object = if principal.role == Role::Patient {
+            "own_chart"
+        } else {
+            "patients"
+        };
+        if let Err(e) =
+            portico_graphql::permits(&runtime.services, &request, &principal, object, "read").await
+        {
+            return Err(match e {
+                ApiError::MfaEnrolmentRequired => outcome::refuse(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "MFA_ENROLMENT_REQUIRED",
+                    "enrol a second factor before reading charts",
+                ),
+                ApiError::Forbidden => outcome::refuse(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "FORBIDDEN",
+                    "your role may not read charts",
+                ),
+                other => outcome::refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "transient",
+                    other.code().as_str(),
+                    "the practice's policies could not be read; retry shortly",
+                ),
+            });
+        }
+        Ok(Self {
+            state,
+            request,
+            principal,
+        })
+    }
+
+    /// Runs `work` in a reading transaction of the practice; its audit events are written
+    /// as it commits.
+    async fn run<T>(
+        &self,
+        work: impl AsyncFnOnce(&TenantTx, &Asker<'_>) -> portico_core::CoreResult<T>,
+    ) -> Result<T, Response> {
+        let request_id = self.request.request_id.as_str();
+        let fail = |e| outcome::of_core(e, request_id);
+        let Some(runtime) = self.state.runtime() else {
+            return Err(outcome::of_gate(
+                StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            ));
+        };
+        let Some(tenant) = self.request.tenant.as_ref() else {
+            return Err(outcome::not_found());
+        };
+        let actor = portico_graphql::actor_of(&self.principal, &self.request);
+        let asker = Asker {
+            viewer: Viewer {
+                user_id: self.principal.user_id,
+                role: self.principal.role,
+            },
+            actor: &actor,
+            practice: &tenant.tenant.name,
+        };
+        let tx = TenantTx::begin(&runtime.services.db, &tenant.scope(), Access::Read)
+            .await
+            .map_err(fail)?;
+        match work(&tx, &asker).await {
+            Ok(done) => {
+                tx.commit().await.map_err(fail)?;
+                Ok(done)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(fail(e))
+            }
+        }
+    }
+}
