@@ -229,8 +229,10 @@ pub const READING_SYSTEM: &str = "urn:portico:reading";
 /// A home reading as a patient-reported Observation (core's, which the FHIR API serves
 /// too), with Portico's identifier and the EHR's patient.
 pub fn reading(write: &ReadingWrite) -> Value {
-    let mut body =
-        portico_core::records::fhir::reading(write, reference("Patient", &write.patient));
+    let mut body = portico_core::ehr::reading_observation::reading(
+        write,
+        reference("Patient", &write.patient),
+    );
     body["identifier"] = json!([identifier(READING_SYSTEM, &write.local_id)]);
     body
 }

@@ -13,6 +13,7 @@ pub mod links;
 pub mod marks;
 pub mod matching;
 pub mod model;
+pub mod reading_observation;
 pub mod reviews;
 pub mod runs;
 pub mod status;

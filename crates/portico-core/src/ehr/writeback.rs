@@ -350,7 +350,7 @@ pub async fn prepare(tx: &TenantTx, payload: &Payload) -> CoreResult<Prepared> {
             else {
                 return Ok(Prepared::Skip("EHR_PATIENT_NOT_LINKED"));
             };
-            let Some(write) = crate::records::fhir::reading_write(reading, patient) else {
+            let Some(write) = super::reading_observation::reading_write(reading, patient) else {
                 return Ok(Prepared::Skip("EHR_READING_UNKNOWN"));
             };
             Ok(Prepared::Write(OutboundWrite::Reading(write)))

@@ -221,8 +221,10 @@ async fn readings(tx: &TenantTx, chart: &OpenChart) -> CoreResult<Vec<Served>> {
         .into_iter()
         .filter_map(|row| {
             let (id, recorded, by_proxy) = (row.id, row.created_at, row.by_proxy);
-            let write = fhir::reading_write(row, chart.id().to_string())?;
-            let body = fhir::reading(&write, REST.to("Patient", chart.id()));
+            let write =
+                crate::ehr::reading_observation::reading_write(row, chart.id().to_string())?;
+            let body =
+                crate::ehr::reading_observation::reading(&write, REST.to("Patient", chart.id()));
             let origin = if by_proxy {
                 Origin::Practice { from_ehr: false }
             } else {

@@ -10,7 +10,6 @@ mod encounter;
 mod observation;
 mod patient;
 mod provenance;
-mod reading;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
@@ -22,14 +21,14 @@ pub use encounter::{encounter, summary};
 pub use observation::{observation, report};
 pub use patient::patient;
 pub use provenance::{Agent, provenance, provenance_id, provenance_target};
-pub use reading::{reading, reading_write};
 
 pub(crate) const LOINC: &str = "http://loinc.org";
 pub(crate) const UCUM: &str = "http://unitsofmeasure.org";
 const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
 const CVX: &str = "http://hl7.org/fhir/sid/cvx";
 const MRN_SYSTEM: &str = "urn:portico:mrn";
-const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+pub(crate) const OBSERVATION_CATEGORY: &str =
+    "http://terminology.hl7.org/CodeSystem/observation-category";
 
 /// How resources refer to each other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,12 +1,13 @@
-//! A reading recorded at home as a patient-reported Observation: what the EHR is sent and
-//! what the REST API serves.
+//! A reading recorded at home as a patient-reported Observation: what the EHR is sent, and
+//! what the FHIR API serves.
 
 use serde_json::{Value, json};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{LOINC, OBSERVATION_CATEGORY, UCUM};
-use crate::{ehr::model::ReadingWrite, entities::home_reading, readings::Kind};
+use super::model::ReadingWrite;
+use crate::records::fhir::{LOINC, OBSERVATION_CATEGORY, UCUM};
+use crate::{entities::home_reading, readings::Kind};
 
 /// The reading as it is told, with `patient` the chart's id where it is told (the EHR's
 /// Patient id, or Portico's own); `None` for a kind Portico no longer knows.
