@@ -22,7 +22,9 @@ async function thresholds(request: APIRequestContext, token: string): Promise<Th
 }
 
 test("the practice admin sees, adds, changes and removes reading thresholds", async ({ page, request }, testInfo) => {
-  test.setTimeout(150_000);
+  // Two sign-ins of the admin each wait for a fresh two-step code (up to 30 s apiece), so on
+  // a loaded machine the journey needs more than the default.
+  test.setTimeout(240_000);
   const token = (
     await api<{ signIn: { session: { accessToken: string } } }>(
       request,
@@ -126,5 +128,6 @@ test("the practice admin sees, adds, changes and removes reading thresholds", as
   await screenshot(page, "thresholds-05-chart");
   expect((await setOwn(null)).setReadingThreshold.userErrors).toEqual([]);
   await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Avery Stone" })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("The practice’s reading thresholds apply: this patient has none of their own.")).toBeVisible();
 });

@@ -44,6 +44,7 @@ mod m20261213_000030_practice_phone;
 mod m20261214_000031_audit_pending;
 mod m20261215_000040_webhooks;
 mod m20261215_000041_api_key_scopes;
+mod m20261215_000042_smart_apps;
 pub mod postgres;
 mod shape;
 pub mod sqlite;
@@ -95,6 +96,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000039_permission_denials::Migration),
             Box::new(m20261215_000040_webhooks::Migration),
             Box::new(m20261215_000041_api_key_scopes::Migration),
+            Box::new(m20261215_000042_smart_apps::Migration),
         ]
     }
 }

@@ -78,6 +78,7 @@ mod rls;
 mod scheduling;
 mod schema;
 mod security_headers;
+mod smart;
 mod staff;
 mod subscriptions;
 mod support;

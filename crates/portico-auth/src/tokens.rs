@@ -25,7 +25,7 @@ use jsonwebtoken::{
 };
 use portico_core::{
     Db, TenantId, UserId,
-    identity::{MfaState, Role, SessionClaims, TokenError},
+    identity::{MfaState, Role, SessionClaims, SmartClaims, TokenError},
     ports::{DownloadGrant, IssuedToken, PortError, SecretSealer, TokenService},
     signing_keys,
 };
@@ -57,6 +57,9 @@ struct Claims {
     nbf: i64,
     exp: i64,
     jti: Uuid,
+    /// A SMART app's token: the app, the chart and the scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    smart: Option<SmartClaims>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -258,6 +261,7 @@ impl TokenService for JwtService {
             nbf: c.issued_at,
             exp: c.expires_at,
             jti: Uuid::now_v7(),
+            smart: c.smart.clone(),
         };
         let token = encode(&header, &claims, &ring.signing).map_err(port_err)?;
         Ok(IssuedToken {
@@ -287,6 +291,7 @@ impl TokenService for JwtService {
             expires_at: c.exp,
             api_key_id: None,
             key_scopes: None,
+            smart: c.smart,
         };
         self.verified.insert(
             token.to_owned(),

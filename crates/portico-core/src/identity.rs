@@ -75,6 +75,19 @@ pub struct SessionClaims {
     /// whole access.
     #[serde(default)]
     pub key_scopes: Option<Vec<crate::api_keys::KeyScope>>,
+    /// Set on a token issued to a SMART app: it reads one chart through the FHIR API within
+    /// the scopes the patient granted, and nothing else (GraphQL refuses it).
+    #[serde(default)]
+    pub smart: Option<SmartClaims>,
+}
+
+/// What a SMART app's access token carries: the app, the chart and the granted scopes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmartClaims {
+    pub app_id: Uuid,
+    pub patient_id: Uuid,
+    /// Space-separated, as granted.
+    pub scope: String,
 }
 
 /// Why a token was not accepted. Never shown to the client beyond `UNAUTHENTICATED`.

@@ -57,6 +57,7 @@ pub mod session_settings;
 pub mod sessions;
 pub mod sign_in;
 pub mod signing_keys;
+pub mod smart;
 pub mod sql_params;
 pub mod statements;
 pub mod tenancy;

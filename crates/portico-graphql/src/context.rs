@@ -202,6 +202,10 @@ impl ContextExt for Context<'_> {
             .principal
             .as_ref()
             .ok_or(ApiError::Unauthenticated)?;
+        // A SMART app's token reads through the FHIR API only.
+        if principal.smart.is_some() {
+            return Err(ApiError::Unauthenticated);
+        }
         // A WebSocket outlives the token it opened with: its operations stop when it expires.
         if self.data_opt::<RequestMethod>() == Some(&RequestMethod::WebSocket)
             && principal.api_key_id.is_none()

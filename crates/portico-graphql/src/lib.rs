@@ -51,6 +51,7 @@ mod run;
 mod scalars;
 mod scheduling;
 mod settings;
+mod smart;
 mod staff;
 mod tenants;
 mod user_error;
@@ -65,6 +66,12 @@ pub use context::{
     revocation_check_failed,
 };
 pub use error::{ApiError, ErrorCode};
+
+/// The opaque global id the API gives object `id` of `type_name` (for links made outside
+/// GraphQL, such as the SMART consent page's address).
+pub fn global_id_of(type_name: &str, id: uuid::Uuid) -> String {
+    global_id::encode(type_name, id).to_string()
+}
 pub use limits::Limits;
 pub use messaging::DOWNLOAD_PATH;
 pub use permissions::POLICY_CHANGED_TOPIC;
@@ -101,6 +108,7 @@ pub struct Query(
     patient_imports::PatientImportsQuery,
     forms::FormsQuery,
     webhooks::WebhooksQuery,
+    smart::SmartQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -136,6 +144,7 @@ pub struct Mutation(
     patient_imports::PatientImportsMutation,
     forms::FormsMutation,
     webhooks::WebhooksMutation,
+    smart::SmartMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -8,6 +8,7 @@
 mod capability;
 mod load;
 mod params;
+mod scopes;
 mod types;
 
 use serde_json::Value;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 pub use capability::statement;
 pub use params::{DEFAULT_COUNT, MAX_COUNT, Search};
+pub use scopes::{Described, Interaction, Scopes};
 pub use types::{Param, ParamKind, ResourceType, US_CORE};
 
 use crate::{
@@ -36,6 +38,44 @@ pub struct Asker<'a> {
     pub viewer: Viewer,
     pub actor: &'a Actor,
     pub practice: &'a str,
+    /// Set when a SMART app asks for the viewer: only its chart, within its scopes.
+    pub app: Option<AppAccess>,
+}
+
+/// What a SMART app's token lets it read.
+#[derive(Clone, Debug)]
+pub struct AppAccess {
+    pub patient: Uuid,
+    pub scopes: Scopes,
+}
+
+impl Asker<'_> {
+    /// The searches a resource of `ty` must match for this asker (one of them), or
+    /// `INSUFFICIENT_SCOPE` when an app may not do `interaction` on `ty` at all.
+    fn limits(&self, ty: ResourceType, interaction: Interaction) -> CoreResult<Vec<&Search>> {
+        let Some(app) = &self.app else {
+            return Ok(Vec::new());
+        };
+        app.scopes.permits(ty, interaction).ok_or_else(|| {
+            CoreError::invalid(
+                "scope",
+                "INSUFFICIENT_SCOPE",
+                format!(
+                    "the app was not granted {} of {}",
+                    match interaction {
+                        Interaction::Read => "reading",
+                        Interaction::Search => "searching",
+                    },
+                    ty.as_str()
+                ),
+            )
+        })
+    }
+
+    /// Whether an app may see `resource` (a granular scope's search matches it).
+    fn within(limits: &[&Search], resource: &serde_json::Value) -> bool {
+        limits.is_empty() || limits.iter().any(|s| s.matches(resource))
+    }
 }
 
 /// A page of a search's matches.
@@ -57,16 +97,19 @@ pub async fn read(
     ty: ResourceType,
     id: &str,
 ) -> CoreResult<Value> {
+    let limits = asker.limits(ty, Interaction::Read)?;
     if ty == ResourceType::Provenance {
         let (kind, target) = fhir::provenance_target(id).ok_or(CoreError::NotFound)?;
         let kind = ResourceType::parse(kind)
             .filter(|k| *k != ResourceType::Provenance)
             .ok_or(CoreError::NotFound)?;
-        let (served, _) = find(tx, asker, kind, target).await?;
+        // The record it is about must be readable too.
+        let target_limits = asker.limits(kind, Interaction::Read)?;
+        let (served, _) = find(tx, asker, kind, target, &target_limits).await?;
         return Ok(served.provenance(kind, asker.practice));
     }
     let id = Uuid::parse_str(id).map_err(|_| CoreError::NotFound)?;
-    let (served, _) = find(tx, asker, ty, id).await?;
+    let (served, _) = find(tx, asker, ty, id, &limits).await?;
     Ok(served.resource)
 }
 
@@ -76,13 +119,17 @@ async fn find(
     asker: &Asker<'_>,
     ty: ResourceType,
     id: Uuid,
+    limits: &[&Search],
 ) -> CoreResult<(load::Served, OpenChart)> {
     let chart_id = chart_of(tx, ty, id).await?.ok_or(CoreError::NotFound)?;
+    if asker.app.as_ref().is_some_and(|a| a.patient != chart_id) {
+        return Err(CoreError::NotFound);
+    }
     let chart = open(tx, asker, chart_id).await?;
     let served = load::chart_resources(tx, &chart, ty)
         .await?
         .into_iter()
-        .find(|s| s.id == id)
+        .find(|s| s.id == id && Asker::within(limits, &s.resource))
         .ok_or(CoreError::NotFound)?;
     let action = format!("{}.read", ty.action());
     records::audit(tx, asker.actor, &chart, &action, ty.as_str(), Some(id)).await?;
@@ -108,6 +155,7 @@ pub async fn search(
             ),
         ));
     }
+    let limits = asker.limits(ty, Interaction::Search)?;
     let search = Search::parse(ty, pairs)?;
     let mut charts = Vec::new();
     for id in charts_to_search(tx, asker, ty, &search).await? {
@@ -116,7 +164,11 @@ pub async fn search(
     let mut matches = Vec::new();
     for chart in &charts {
         let found = load::chart_resources(tx, chart, ty).await?;
-        matches.extend(found.into_iter().filter(|s| search.matches(&s.resource)));
+        matches.extend(
+            found
+                .into_iter()
+                .filter(|s| search.matches(&s.resource) && Asker::within(&limits, &s.resource)),
+        );
         let action = format!("{}.list", ty.action());
         records::audit(tx, asker.actor, chart, &action, ty.as_str(), None).await?;
     }
@@ -126,7 +178,12 @@ pub async fn search(
         .skip(search.offset)
         .take(search.count)
         .collect();
-    let included = if search.provenance {
+    // An app not granted Provenance gets none along.
+    let provenance = search.provenance
+        && asker
+            .limits(ResourceType::Provenance, Interaction::Read)
+            .is_ok();
+    let included = if provenance {
         page.iter()
             .map(|s| s.provenance(ty, asker.practice))
             .collect()
@@ -151,6 +208,13 @@ async fn charts_to_search(
     let mut named = search.patients.clone();
     if ty == ResourceType::Patient {
         named.extend(search.ids());
+    }
+    // An app reads its one chart: another named is not found.
+    if let Some(app) = &asker.app {
+        if named.iter().any(|id| *id != app.patient) {
+            return Err(CoreError::NotFound);
+        }
+        return Ok(vec![app.patient]);
     }
     if !named.is_empty() {
         named.dedup();

@@ -91,6 +91,7 @@ pub(super) fn issue(
         expires_at: now + i64::try_from(ttl.as_secs()).unwrap_or(900),
         api_key_id: None,
         key_scopes: None,
+        smart: None,
     };
     let access = services.tokens.issue(&claims).map_err(CoreError::adapter)?;
     Ok(Session {

@@ -669,6 +669,7 @@ async fn api_key_principal(
         expires_at: now,
         api_key_id: Some(key.id),
         key_scopes: portico_core::api_keys::scopes_of(&key),
+        smart: None,
     })
 }
 

@@ -52,23 +52,7 @@ pub fn router(state: AppState, api: bool) -> Router {
             get(files::download),
         );
         router = router.route("/webhooks/stripe", post(stripe_webhook::receive));
-        router = router
-            .route(
-                &format!("{}/metadata", fhir::BASE_PATH),
-                get(fhir::metadata),
-            )
-            .route(
-                &format!("{}/{{kind}}", fhir::BASE_PATH),
-                get(fhir::search_get),
-            )
-            .route(
-                &format!("{}/{{kind}}/_search", fhir::BASE_PATH),
-                post(fhir::search_post),
-            )
-            .route(
-                &format!("{}/{{kind}}/{{id}}", fhir::BASE_PATH),
-                get(fhir::read),
-            );
+        router = router.merge(fhir::router());
         router = router
             .route(console::PATH, get(console::redirect))
             .route(&format!("{}/", console::PATH), get(console::index))

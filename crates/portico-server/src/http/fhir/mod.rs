@@ -4,18 +4,21 @@
 //! reads charts (`own_chart` for patients, `patients` for staff). The work and its audit are
 //! core's ([`portico_core::fhir_api`]); here are the routes, the Bundles and the refusals.
 
+pub mod oauth;
 mod outcome;
+
+use std::collections::HashMap;
 
 use axum::{
     body::Bytes,
     extract::{Path, RawQuery, Request, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use portico_core::{
     TenantTx,
     chart_access::Viewer,
-    fhir_api::{self, Asker, ResourceType},
+    fhir_api::{self, AppAccess, Asker, ResourceType, Scopes},
     identity::{Role, SessionClaims},
     tenancy::Access,
 };
@@ -24,22 +27,90 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
-/// Where the API is mounted.
+/// Where the API is mounted on a practice's host; on a shared host (`localhost`, where a
+/// browser cannot send `X-Portico-Tenant`) it is also under `/t/{slug}`, as the portal is.
 pub const BASE_PATH: &str = "/fhir/r4";
 
-/// The API's absolute base URL as this request reached it: the request's host, with the
-/// scheme Portico is published on.
-fn base_url(headers: &HeaderMap, public_url: &str) -> String {
+/// The FHIR API and SMART's endpoints, on a practice's host and under `/t/{slug}`. Any
+/// origin may call them: they take bearer tokens and client credentials, never cookies,
+/// so a browser app on another origin (a SMART app) reads and exchanges tokens.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    let mut router = axum::Router::new();
+    for prefix in ["", "/t/{slug}"] {
+        let base = format!("{prefix}{BASE_PATH}");
+        router = router
+            .route(&format!("{base}/metadata"), get(metadata))
+            .route(
+                &format!("{base}/.well-known/smart-configuration"),
+                get(oauth::configuration),
+            )
+            .route(&format!("{base}/{{kind}}"), get(search_get))
+            .route(&format!("{base}/{{kind}}/_search"), post(search_post))
+            .route(&format!("{base}/{{kind}}/{{id}}"), get(read))
+            .route(
+                &format!("{prefix}/.well-known/smart-configuration"),
+                get(oauth::configuration),
+            )
+            .route(
+                &format!("{prefix}{}", oauth::AUTHORIZE_PATH),
+                get(oauth::authorize),
+            )
+            .route(
+                &format!("{prefix}{}", oauth::TOKEN_PATH),
+                post(oauth::token),
+            );
+    }
+    router.layer(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(tower_http::cors::Any)
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                axum::http::HeaderName::from_static(super::tenant::TENANT_HEADER),
+            ]),
+    )
+}
+
+/// The practice a path names (`/t/{slug}/...`), if it names one.
+pub(crate) fn path_slug(params: &HashMap<String, String>) -> Option<&str> {
+    params.get("slug").map(String::as_str)
+}
+
+/// The request's headers, addressed to the practice of the path when it names one.
+pub(crate) fn addressed(headers: &HeaderMap, slug: Option<&str>) -> HeaderMap {
+    let mut headers = headers.clone();
+    if let Some(value) = slug.and_then(|s| HeaderValue::from_str(s).ok()) {
+        headers.insert(super::tenant::TENANT_HEADER, value);
+    }
+    headers
+}
+
+/// Where this request reached Portico: the request's host, with the scheme Portico is
+/// published on, and `/t/{slug}` when the path named the practice.
+pub(crate) fn origin_of(headers: &HeaderMap, public_url: &str, slug: Option<&str>) -> String {
     let scheme = public_url.split_once("://").map_or("https", |(s, _)| s);
+    let prefix = slug.map(|s| format!("/t/{s}")).unwrap_or_default();
     match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => format!("{scheme}://{host}{BASE_PATH}"),
-        None => format!("{}{BASE_PATH}", public_url.trim_end_matches('/')),
+        Some(host) => format!("{scheme}://{host}{prefix}"),
+        None => format!("{}{prefix}", public_url.trim_end_matches('/')),
     }
 }
 
+/// The API's absolute base URL as this request reached it.
+pub(crate) fn base_url(headers: &HeaderMap, public_url: &str, slug: Option<&str>) -> String {
+    format!("{}{BASE_PATH}", origin_of(headers, public_url, slug))
+}
+
 /// `GET /fhir/r4/metadata`: the CapabilityStatement.
-pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&headers, &state.config.http.public_url);
+pub async fn metadata(
+    State(state): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_url(&headers, &state.config.http.public_url, path_slug(&params));
     outcome::fhir(
         StatusCode::OK,
         fhir_api::statement(
@@ -54,19 +125,20 @@ pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Resp
 /// `GET /fhir/r4/{type}/{id}`.
 pub async fn read(
     State(state): State<AppState>,
-    Path((kind, id)): Path<(String, String)>,
+    Path(params): Path<HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let Some(ty) = ResourceType::parse(&kind) else {
-        return unknown_type(&kind);
+    let (kind, id) = (param(&params, "kind"), param(&params, "id"));
+    let Some(ty) = ResourceType::parse(kind) else {
+        return unknown_type(kind);
     };
     let (parts, _) = req.into_parts();
-    let gate = match Gate::open(&state, &parts).await {
+    let gate = match Gate::open(&state, &parts, path_slug(&params)).await {
         Ok(g) => g,
         Err(refused) => return refused,
     };
     match gate
-        .run(async |tx, asker| fhir_api::read(tx, asker, ty, &id).await)
+        .run(async |tx, asker| fhir_api::read(tx, asker, ty, id).await)
         .await
     {
         Ok(resource) => outcome::fhir(StatusCode::OK, resource),
@@ -77,18 +149,23 @@ pub async fn read(
 /// `GET /fhir/r4/{type}?…`.
 pub async fn search_get(
     State(state): State<AppState>,
-    Path(kind): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
     RawQuery(query): RawQuery,
     req: Request,
 ) -> Response {
     let (parts, _) = req.into_parts();
-    search(&state, &parts, &kind, query.unwrap_or_default().as_bytes()).await
+    let query = query.unwrap_or_default();
+    search(&state, &parts, &params, query.as_bytes()).await
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a str {
+    params.get(name).map_or("", String::as_str)
 }
 
 /// `POST /fhir/r4/{type}/_search` with the parameters as a form.
 pub async fn search_post(
     State(state): State<AppState>,
-    Path(kind): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
@@ -116,22 +193,24 @@ pub async fn search_post(
             );
         }
     };
-    search(&state, &parts, &kind, &bytes).await
+    search(&state, &parts, &params, &bytes).await
 }
 
 async fn search(
     state: &AppState,
     parts: &axum::http::request::Parts,
-    kind: &str,
+    params: &HashMap<String, String>,
     query: &[u8],
 ) -> Response {
+    let kind = param(params, "kind");
+    let slug = path_slug(params);
     let Some(ty) = ResourceType::parse(kind) else {
         return unknown_type(kind);
     };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let gate = match Gate::open(state, parts).await {
+    let gate = match Gate::open(state, parts, slug).await {
         Ok(g) => g,
         Err(refused) => return refused,
     };
@@ -142,7 +221,7 @@ async fn search(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let base = base_url(&parts.headers, &state.config.http.public_url);
+    let base = base_url(&parts.headers, &state.config.http.public_url, slug);
     outcome::fhir(StatusCode::OK, searchset(&base, ty, &pairs, found))
 }
 
@@ -233,6 +312,7 @@ impl<'a> Gate<'a> {
     async fn open(
         state: &'a AppState,
         parts: &axum::http::request::Parts,
+        slug: Option<&str>,
     ) -> Result<Self, Response> {
         let Some(runtime) = state.runtime() else {
             return Err(outcome::refuse(
@@ -244,7 +324,7 @@ impl<'a> Gate<'a> {
         };
         let request = super::graphql::request_context(
             runtime,
-            &parts.headers,
+            &addressed(&parts.headers, slug),
             super::graphql::request_id(&parts.extensions),
             super::graphql::client_ip(&parts.extensions),
             false,
@@ -315,6 +395,19 @@ impl<'a> Gate<'a> {
             return Err(outcome::not_found());
         };
         let actor = portico_graphql::actor_of(&self.principal, &self.request);
+        let app = self.principal.smart.as_ref().map(|s| AppAccess {
+            patient: s.patient_id,
+            scopes: Scopes::parse(&s.scope),
+        });
+        // An app reads for the patient: the log names the app (the chart is on the event).
+        let actor = match &self.principal.smart {
+            Some(s) => portico_core::audit::Actor {
+                kind: "smart_app",
+                id: Some(s.app_id),
+                ..actor
+            },
+            None => actor,
+        };
         let asker = Asker {
             viewer: Viewer {
                 user_id: self.principal.user_id,
@@ -322,10 +415,25 @@ impl<'a> Gate<'a> {
             },
             actor: &actor,
             practice: &tenant.tenant.name,
+            app,
         };
         let tx = TenantTx::begin(&runtime.services.db, &tenant.scope(), Access::Read)
             .await
             .map_err(fail)?;
+        // An app's grant removed by the patient (or the app turned off) stops its tokens.
+        if self.principal.smart.is_some() {
+            match portico_core::smart::grants::is_live(&tx, self.principal.session_id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = tx.rollback().await;
+                    return Err(outcome::unauthenticated());
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    return Err(fail(e));
+                }
+            }
+        }
         match work(&tx, &asker).await {
             Ok(done) => {
                 tx.commit().await.map_err(fail)?;

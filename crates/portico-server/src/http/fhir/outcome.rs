@@ -69,6 +69,16 @@ pub fn unauthenticated() -> Response {
 pub fn of_core(err: CoreError, request_id: &str) -> Response {
     match err {
         CoreError::NotFound => not_found(),
+        CoreError::Invalid {
+            code: "INSUFFICIENT_SCOPE",
+            message,
+            ..
+        } => refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "INSUFFICIENT_SCOPE",
+            &message,
+        ),
         CoreError::Invalid { code, message, .. } => {
             let issue = match code {
                 "UNKNOWN_PARAMETER"
