@@ -122,6 +122,10 @@ async fn a_patient_reads_and_searches_every_resource_of_their_chart() {
     assert_eq!(status, 200);
     assert_eq!(capability["resourceType"], "CapabilityStatement");
     assert_eq!(capability["fhirVersion"], "4.0.1");
+    // SMART apps are told where to get tokens.
+    let oauth = &capability["rest"][0]["security"]["extension"][0]["extension"];
+    assert_eq!(oauth[0]["valueUri"], app.url("/oauth/authorize"));
+    assert_eq!(oauth[1]["valueUri"], app.url("/oauth/token"));
     let served = capability["rest"][0]["resource"].as_array().unwrap();
     assert_eq!(served.len(), 11);
     let observation = served.iter().find(|r| r["type"] == "Observation").unwrap();

@@ -8,9 +8,22 @@ use super::{
     types::{ResourceType, US_CORE},
 };
 
+/// Where SMART apps get their tokens (absolute URLs).
+#[derive(Clone, Copy, Debug)]
+pub struct OAuthUris<'a> {
+    pub authorize: &'a str,
+    pub token: &'a str,
+}
+
 /// The statement for the API at `base` (its absolute URL, without a trailing slash),
 /// published by `software` at `version`.
-pub fn statement(base: &str, software: &str, version: &str, date: &str) -> Value {
+pub fn statement(
+    base: &str,
+    oauth: OAuthUris<'_>,
+    software: &str,
+    version: &str,
+    date: &str,
+) -> Value {
     let resources: Vec<Value> = ResourceType::ALL
         .into_iter()
         .map(|ty| {
@@ -58,8 +71,22 @@ pub fn statement(base: &str, software: &str, version: &str, date: &str) -> Value
                  refused with an OperationOutcome."
             ),
             "security": {
-                "description": "A bearer access token of a patient, caregiver or staff \
-                                member of the practice (the same tokens as the GraphQL API).",
+                "service": [{
+                    "coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                        "code": "SMART-on-FHIR",
+                    }],
+                }],
+                "extension": [{
+                    "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                    "extension": [
+                        { "url": "authorize", "valueUri": oauth.authorize },
+                        { "url": "token", "valueUri": oauth.token },
+                    ],
+                }],
+                "description": "A SMART app's access token (standalone patient launch, \
+                                .well-known/smart-configuration), or a bearer access token \
+                                or API key of the practice, as for the GraphQL API.",
             },
             "resource": resources,
         }],

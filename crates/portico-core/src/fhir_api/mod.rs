@@ -14,7 +14,7 @@ mod types;
 use serde_json::Value;
 use uuid::Uuid;
 
-pub use capability::statement;
+pub use capability::{OAuthUris, statement};
 pub use params::{DEFAULT_COUNT, MAX_COUNT, Search};
 pub use scopes::{Described, Interaction, Scopes};
 pub use types::{Param, ParamKind, ResourceType, US_CORE};

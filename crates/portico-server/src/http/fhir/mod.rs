@@ -110,11 +110,21 @@ pub async fn metadata(
     Path(params): Path<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let base = base_url(&headers, &state.config.http.public_url, path_slug(&params));
+    let slug = path_slug(&params);
+    let base = base_url(&headers, &state.config.http.public_url, slug);
+    let origin = origin_of(&headers, &state.config.http.public_url, slug);
+    let (authorize, token) = (
+        format!("{origin}{}", oauth::AUTHORIZE_PATH),
+        format!("{origin}{}", oauth::TOKEN_PATH),
+    );
     outcome::fhir(
         StatusCode::OK,
         fhir_api::statement(
             &base,
+            fhir_api::OAuthUris {
+                authorize: &authorize,
+                token: &token,
+            },
             "Portico",
             env!("CARGO_PKG_VERSION"),
             &chrono::Utc::now().date_naive().to_string(),
