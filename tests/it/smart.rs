@@ -676,3 +676,75 @@ async fn body_access(app: &TestApp, patient: &Signed, client_id: &str, chart: &s
     .await;
     tokens["access_token"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn requests_expired_a_day_ago_are_purged_and_grants_stay() {
+    use portico_core::{TenantTx, smart::requests, tenancy::Access};
+    let app = spawn_app().await;
+    let admin = app.practice_admin(SLUG).await;
+    let (patient, chart) = app.add_user(SLUG, Role::Patient).await;
+    let chart = gid("Patient", chart.unwrap());
+    let registered = register(&app, &admin, "Health Diary", false).await;
+    let client_id = registered["app"]["clientId"].as_str().unwrap().to_owned();
+    // One request answered (its grant listed), one left waiting.
+    launch(
+        &app,
+        &patient,
+        &client_id,
+        &chart,
+        "patient/*.rs",
+        &["patient/*.rs"],
+    )
+    .await;
+    let (_, challenge) = pkce();
+    let (_, waiting) = authorize(&app, &client_id, "patient/*.rs", &challenge, &[]).await;
+    let waiting = crate::support::uuid_of(waiting.rsplit('/').next().unwrap());
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    let purge = async || {
+        let tx = TenantTx::begin(&app.db(), &tenant.scope(), Access::Write)
+            .await
+            .unwrap();
+        let removed =
+            requests::purge_expired_before(&tx, chrono::Utc::now() - chrono::Duration::days(1))
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        removed
+    };
+    assert_eq!(purge().await, 0, "nothing expired a day ago yet");
+    app.backdate(
+        "smart_requests",
+        "expires_at",
+        waiting,
+        chrono::Utc::now() - chrono::Duration::days(2),
+    )
+    .await;
+    assert_eq!(purge().await, 1);
+    let (_, gone) = app
+        .gql_as(
+            SLUG,
+            &patient.access,
+            "query($id: ID!) { smartAuthorizationRequest(id: $id) { appName } }",
+            json!({ "id": gid("SmartAuthorizationRequest", waiting) }),
+        )
+        .await;
+    assert_eq!(
+        gone["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{gone}"
+    );
+    let (_, listed) = app
+        .gql_as(
+            SLUG,
+            &patient.access,
+            "{ connectedApps { appName } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["connectedApps"],
+        json!([{ "appName": "Health Diary" }])
+    );
+}

@@ -151,6 +151,25 @@ pub async fn active_for(tx: &TenantTx, grantee: UserId) -> CoreResult<Vec<proxy_
         .await?)
 }
 
+/// The charts `user` holds: their own first, then those shared with them with `scope` by a
+/// grant in force.
+pub async fn charts_with(tx: &TenantTx, user: UserId, scope: &str) -> CoreResult<Vec<Uuid>> {
+    let mut charts: Vec<Uuid> = tx
+        .find::<patient::Entity>()
+        .filter(patient::Column::UserId.eq(user.as_uuid()))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for grant in active_for(tx, user).await? {
+        if scopes_of(&grant).contains(&scope) && !charts.contains(&grant.patient_id) {
+            charts.push(grant.patient_id);
+        }
+    }
+    Ok(charts)
+}
+
 /// Why `user` may not use `scope` on `chart`: `ProxyScopeDenied` when a grant in force shares
 /// the chart with them without that scope, else `NotFound` (a chart never shared with them
 /// looks like one that does not exist). Call it once the check for `scope` has failed.

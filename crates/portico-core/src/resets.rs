@@ -93,6 +93,9 @@ pub async fn reset(
     for family in &families {
         crate::sessions::revoke_family(tx, *family).await?;
     }
+    // And every app connected from the account: it may have been connected by whoever
+    // knew the password.
+    crate::smart::grants::revoke_all_given_by(tx, user_id).await?;
     audit::record(
         tx,
         &Actor::user(user_id),

@@ -14,6 +14,7 @@ mod queue;
 mod recalls;
 pub mod refills;
 mod reminders;
+mod smart;
 mod webhooks;
 mod worker;
 

@@ -271,6 +271,7 @@ async fn nightly_audit_now(ctx: &JobContext) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
         crate::webhooks::purge(&ctx.db, tenant_id).await?;
+        crate::smart::purge(&ctx.db, tenant_id).await?;
         ctx.queue
             .enqueue(Job::VerifyAuditChain { tenant_id })
             .await?;

@@ -78,6 +78,7 @@ pub(super) async fn chart_resources(
     tx: &TenantTx,
     chart: &OpenChart,
     ty: ResourceType,
+    sees: super::Sees,
 ) -> CoreResult<Vec<Served>> {
     Ok(match ty {
         ResourceType::Patient => {
@@ -122,7 +123,9 @@ pub(super) async fn chart_resources(
                     Served::new(o.id, r, o.updated_at, origin(o.source.as_deref()))
                 })
                 .collect();
-            out.extend(readings(tx, chart).await?);
+            if sees.home_readings {
+                out.extend(readings(tx, chart).await?);
+            }
             out.sort_by(|a, b| effective(&b.resource).cmp(effective(&a.resource)));
             out
         }
@@ -179,7 +182,8 @@ pub(super) async fn chart_resources(
                 Served::new(i.id, r, i.updated_at, origin(i.source.as_deref()))
             })
             .collect(),
-        ResourceType::Appointment => appointments(tx, chart).await?,
+        ResourceType::Appointment if sees.appointments => appointments(tx, chart).await?,
+        ResourceType::Appointment => Vec::new(),
         ResourceType::Provenance => Vec::new(),
     })
 }

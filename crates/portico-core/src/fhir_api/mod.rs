@@ -25,12 +25,15 @@ use crate::{
     chart_access::{self, OpenChart, Purpose, Viewer},
     entities::{
         allergy, appointment, condition, diagnostic_report, encounter, home_reading, immunization,
-        medication_request, observation, patient,
+        medication_request, observation,
     },
     identity::Role,
     records::{self, fhir},
 };
 use sea_orm::{ColumnTrait, QueryFilter};
+
+/// The most charts one search may name (each is opened, read and audited).
+pub const MAX_CHARTS: usize = 20;
 
 /// Who asks, and how their practice is named in Provenance.
 #[derive(Clone, Debug)]
@@ -40,6 +43,17 @@ pub struct Asker<'a> {
     pub practice: &'a str,
     /// Set when a SMART app asks for the viewer: only its chart, within its scopes.
     pub app: Option<AppAccess>,
+    /// What the practice's policies let the viewer see beyond the chart's records, as the
+    /// GraphQL API decides it: appointments (`appointments`, `own_appointments`) and
+    /// readings recorded at home (`readings`, `own_readings`).
+    pub sees: Sees,
+}
+
+/// See [`Asker::sees`].
+#[derive(Clone, Copy, Debug)]
+pub struct Sees {
+    pub appointments: bool,
+    pub home_readings: bool,
 }
 
 /// What a SMART app's token lets it read.
@@ -53,6 +67,13 @@ impl Asker<'_> {
     /// The searches a resource of `ty` must match for this asker (one of them), or
     /// `INSUFFICIENT_SCOPE` when an app may not do `interaction` on `ty` at all.
     fn limits(&self, ty: ResourceType, interaction: Interaction) -> CoreResult<Vec<&Search>> {
+        if ty == ResourceType::Appointment && !self.sees.appointments {
+            return Err(CoreError::invalid(
+                "type",
+                "FORBIDDEN",
+                "your role may not see appointments",
+            ));
+        }
         let Some(app) = &self.app else {
             return Ok(Vec::new());
         };
@@ -126,7 +147,7 @@ async fn find(
         return Err(CoreError::NotFound);
     }
     let chart = open(tx, asker, chart_id).await?;
-    let served = load::chart_resources(tx, &chart, ty)
+    let served = load::chart_resources(tx, &chart, ty, asker.sees)
         .await?
         .into_iter()
         .find(|s| s.id == id && Asker::within(limits, &s.resource))
@@ -163,7 +184,7 @@ pub async fn search(
     }
     let mut matches = Vec::new();
     for chart in &charts {
-        let found = load::chart_resources(tx, chart, ty).await?;
+        let found = load::chart_resources(tx, chart, ty, asker.sees).await?;
         matches.extend(
             found
                 .into_iter()
@@ -217,7 +238,15 @@ async fn charts_to_search(
         return Ok(vec![app.patient]);
     }
     if !named.is_empty() {
+        named.sort_unstable();
         named.dedup();
+        if named.len() > MAX_CHARTS {
+            return Err(CoreError::invalid(
+                "search",
+                "INVALID_VALUE",
+                format!("a search names at most {MAX_CHARTS} charts"),
+            ));
+        }
         return Ok(named);
     }
     if asker.viewer.role != Role::Patient {
@@ -227,23 +256,7 @@ async fn charts_to_search(
             "name the chart with the patient parameter",
         ));
     }
-    let user = asker.viewer.user_id;
-    let mut charts: Vec<Uuid> = tx
-        .find::<patient::Entity>()
-        .filter(patient::Column::UserId.eq(user.as_uuid()))
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    for grant in crate::proxies::active_for(tx, user).await? {
-        if crate::proxies::scopes_of(&grant).contains(&"read")
-            && !charts.contains(&grant.patient_id)
-        {
-            charts.push(grant.patient_id);
-        }
-    }
-    Ok(charts)
+    crate::proxies::charts_with(tx, asker.viewer.user_id, "read").await
 }
 
 async fn open(tx: &TenantTx, asker: &Asker<'_>, chart: Uuid) -> CoreResult<OpenChart> {

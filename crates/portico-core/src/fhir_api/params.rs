@@ -102,10 +102,12 @@ impl Search {
     }
 
     fn add(&mut self, ty: ResourceType, name: &str, value: &str) -> CoreResult<()> {
+        // Named back in a refusal: a name is the client's own text, so only so much of it.
+        let shown: String = name.chars().take(64).collect();
         if name.contains(':') {
             return Err(refused(
                 "UNSUPPORTED_MODIFIER",
-                format!("search parameter modifiers are not supported (`{name}`)"),
+                format!("search parameter modifiers are not supported (`{shown}`)"),
             ));
         }
         // `subject` is the same chart as `patient`, where the resource has a subject.
@@ -117,7 +119,7 @@ impl Search {
         let Some(param) = ty.params().iter().find(|p| p.name == name).copied() else {
             return Err(refused(
                 "UNKNOWN_PARAMETER",
-                format!("{} has no search parameter `{name}`", ty.as_str()),
+                format!("{} has no search parameter `{shown}`", ty.as_str()),
             ));
         };
         if value.is_empty() {

@@ -183,6 +183,15 @@ impl ResourceScope {
             Some(q) => {
                 let ty = ty?;
                 let (name, value) = q.split_once('=')?;
+                // One filter of the type's own: not paging, a format, an include or the
+                // chart, which would show as a limit and limit nothing.
+                let filters = ty
+                    .params()
+                    .iter()
+                    .any(|p| p.name == name && p.kind != super::ParamKind::Reference);
+                if !filters || value.contains('&') {
+                    return None;
+                }
                 let pairs = [(name.to_owned(), value.to_owned())];
                 let search = Search::parse(ty, &pairs).ok()?;
                 Some((name.to_owned(), value.to_owned(), search))
@@ -292,8 +301,19 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        // A query the type does not take is not granted.
-        assert!(!Scopes::parse("patient/Observation.rs?colour=red").reads_anything());
+        // A query the type does not take, or one that filters nothing, is not granted.
+        for query in [
+            "colour=red",
+            "_count=1",
+            "_revinclude=Provenance:target",
+            "patient=x",
+            "category=a&_count=1",
+        ] {
+            assert!(
+                !Scopes::parse(&format!("patient/Observation.rs?{query}")).reads_anything(),
+                "{query}"
+            );
+        }
         // Unticked on the consent page: left out.
         let chosen = both.keep_only(&["patient/*.rs".to_owned()]);
         assert_eq!(chosen.text(), "patient/*.rs");

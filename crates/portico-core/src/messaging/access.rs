@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, CoreResult, PatientId, TenantTx,
     chart_access::{self, Purpose, Viewer},
-    entities::{chart_restriction, message_thread, patient, proxy_grant},
+    entities::{chart_restriction, message_thread, patient},
     identity::Role,
 };
 
@@ -132,24 +132,7 @@ pub async fn charts_to_list(
 /// The charts whose conversations a patient-side user takes part in: their own, and those
 /// shared with them for messaging.
 pub async fn patient_charts(tx: &TenantTx, viewer: &Viewer) -> CoreResult<Vec<Uuid>> {
-    let user_id = viewer.user_id.as_uuid();
-    let mut charts: Vec<Uuid> = tx
-        .find::<patient::Entity>()
-        .filter(patient::Column::UserId.eq(user_id))
-        .all(tx.conn())
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    let grants: Vec<proxy_grant::Model> = crate::proxies::active_for(tx, viewer.user_id).await?;
-    for grant in grants {
-        if crate::proxies::scopes_of(&grant).contains(&"message")
-            && !charts.contains(&grant.patient_id)
-        {
-            charts.push(grant.patient_id);
-        }
-    }
-    Ok(charts)
+    crate::proxies::charts_with(tx, viewer.user_id, "message").await
 }
 
 /// Of `charts`, those `viewer` (staff) may not open without breaking the glass: the inbox

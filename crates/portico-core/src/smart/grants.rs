@@ -1,17 +1,35 @@
-//! The apps a patient has let read a chart: listed on the portal's security page and
-//! removed there; a removed (or revoked) grant's tokens stop working at once, since the
-//! FHIR API checks the grant on every request.
+//! The apps let read a chart: listed on the portal's security page of whoever connected
+//! them and of the chart's own patient (a caregiver's connection to a parent's chart is the
+//! parent's to see and remove too), and removed there; a removed (or revoked) grant's
+//! tokens stop working at once, since the FHIR API checks the grant on every request.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
     chart_access::Viewer,
-    entities::{smart_app, smart_grant},
+    entities::{patient, smart_app, smart_grant},
 };
+
+/// The grants that are the viewer's: those they gave, and those on their own charts.
+async fn theirs(tx: &TenantTx, viewer: &Viewer) -> CoreResult<Condition> {
+    let own: Vec<Uuid> = tx
+        .find::<patient::Entity>()
+        .filter(patient::Column::UserId.eq(viewer.user_id.as_uuid()))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    Ok(Condition::any()
+        .add(smart_grant::Column::UserId.eq(viewer.user_id.as_uuid()))
+        .add(smart_grant::Column::PatientId.is_in(own)))
+}
 
 /// The viewer's live grants, newest first, with their apps.
 pub async fn connected(
@@ -20,7 +38,7 @@ pub async fn connected(
 ) -> CoreResult<Vec<(smart_grant::Model, smart_app::Model)>> {
     let grants = tx
         .find::<smart_grant::Entity>()
-        .filter(smart_grant::Column::UserId.eq(viewer.user_id.as_uuid()))
+        .filter(theirs(tx, viewer).await?)
         .filter(smart_grant::Column::RevokedAt.is_null())
         .order_by_desc(smart_grant::Column::CreatedAt)
         .all(tx.conn())
@@ -45,7 +63,7 @@ pub async fn revoke(
     let grant = tx
         .find::<smart_grant::Entity>()
         .filter(smart_grant::Column::Id.eq(id))
-        .filter(smart_grant::Column::UserId.eq(viewer.user_id.as_uuid()))
+        .filter(theirs(tx, viewer).await?)
         .one(tx.conn())
         .await?
         .ok_or(CoreError::NotFound)?;
@@ -87,4 +105,24 @@ pub async fn is_live(tx: &TenantTx, id: Uuid) -> CoreResult<bool> {
     }
     let app = super::apps::find(tx, grant.app_id).await?;
     Ok(app.disabled_at.is_none())
+}
+
+/// Revokes every app grant `user` gave (a password reset: whoever had the account may have
+/// connected an app): how many.
+pub async fn revoke_all_given_by(tx: &TenantTx, user: Uuid) -> CoreResult<u64> {
+    let done = tx
+        .update::<smart_grant::Entity>()
+        .col_expr(
+            smart_grant::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .col_expr(
+            smart_grant::Column::RefreshHash,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(smart_grant::Column::UserId.eq(user))
+        .filter(smart_grant::Column::RevokedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    Ok(done.rows_affected)
 }

@@ -3,7 +3,7 @@
 //! the portal's consent page, then approved (a grant and a one-minute code) or denied.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set, sea_query::Expr};
 use uuid::Uuid;
 
 use super::{OAuthError, REQUEST_TTL, apps};
@@ -98,10 +98,16 @@ pub async fn begin(
             ))
         })?;
     let state = params.state.as_deref();
-    if state.is_some_and(|s| s.len() > 500) {
+    // SMART App Launch requires `state` (the app's defence against a forged callback).
+    let bad_state = match state {
+        None | Some("") => Some("state is required"),
+        Some(s) if s.len() > 500 => Some("state is too long"),
+        Some(_) => None,
+    };
+    if let Some(why) = bad_state {
         return Err(back(
             redirect,
-            &OAuthError::InvalidRequest("state is too long".into()),
+            &OAuthError::InvalidRequest(why.into()),
             None,
         ));
     }
@@ -131,6 +137,11 @@ pub async fn begin(
     if !scopes.reads_anything() {
         return refuse(OAuthError::InvalidScope(
             "ask for at least one patient/ resource scope Portico grants (read or search)".into(),
+        ));
+    }
+    if scopes.text().len() > 1000 {
+        return refuse(OAuthError::InvalidScope(
+            "the scopes may take 1,000 characters in all".into(),
         ));
     }
     let now = Utc::now();
@@ -173,13 +184,17 @@ async fn waiting(tx: &TenantTx, id: Uuid) -> CoreResult<smart_request::Model> {
         .await?
         .ok_or(CoreError::NotFound)?;
     if request.code_hash.is_some() || request.used_at.is_some() || request.expires_at < Utc::now() {
-        return Err(CoreError::invalid(
-            "requestId",
-            "SMART_REQUEST_EXPIRED",
-            "this request has expired or was answered: start again from the app",
-        ));
+        return Err(answered());
     }
     Ok(request)
+}
+
+fn answered() -> CoreError {
+    CoreError::invalid(
+        "requestId",
+        "SMART_REQUEST_EXPIRED",
+        "this request has expired or was answered: start again from the app",
+    )
 }
 
 /// The request `id`, for `viewer` to decide on.
@@ -189,23 +204,14 @@ pub async fn pending(tx: &TenantTx, viewer: &Viewer, id: Uuid) -> CoreResult<Pen
     if app.disabled_at.is_some() {
         return Err(CoreError::NotFound);
     }
+    let ids = crate::proxies::charts_with(tx, viewer.user_id, "read").await?;
     let mut charts: Vec<patient::Model> = tx
         .find::<patient::Entity>()
-        .filter(patient::Column::UserId.eq(viewer.user_id.as_uuid()))
+        .filter(patient::Column::Id.is_in(ids.clone()))
         .all(tx.conn())
         .await?;
-    for grant in crate::proxies::active_for(tx, viewer.user_id).await? {
-        if crate::proxies::scopes_of(&grant).contains(&"read")
-            && !charts.iter().any(|c| c.id == grant.patient_id)
-            && let Some(chart) = tx
-                .find::<patient::Entity>()
-                .filter(patient::Column::Id.eq(grant.patient_id))
-                .one(tx.conn())
-                .await?
-        {
-            charts.push(chart);
-        }
-    }
+    // Their own first, as the list came.
+    charts.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
     Ok(Pending {
         scopes: Scopes::parse(&request.scopes),
         request,
@@ -259,11 +265,27 @@ pub async fn approve(
     let code = super::secret("code_");
     let request = waiting.request;
     let (redirect, state) = (request.redirect_uri.clone(), request.state.clone());
-    let mut change = request.into_active_model();
-    change.grant_id = Set(Some(grant.id));
-    change.code_hash = Set(Some(super::hash(&code)));
-    change.expires_at = Set(now + super::CODE_TTL);
-    change.update(tx.conn()).await?;
+    // Answered once: a second approval at the same time (a double click) finds it taken,
+    // and its grant goes with its transaction.
+    let claimed = tx
+        .update::<smart_request::Entity>()
+        .col_expr(smart_request::Column::GrantId, Expr::value(grant.id))
+        .col_expr(
+            smart_request::Column::CodeHash,
+            Expr::value(super::hash(&code)),
+        )
+        .col_expr(
+            smart_request::Column::ExpiresAt,
+            Expr::value(now + super::CODE_TTL),
+        )
+        .filter(smart_request::Column::Id.eq(request.id))
+        .filter(smart_request::Column::CodeHash.is_null())
+        .filter(smart_request::Column::UsedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(answered());
+    }
     audit::record(
         tx,
         actor,
@@ -295,4 +317,15 @@ pub async fn deny(tx: &TenantTx, viewer: &Viewer, id: Uuid) -> CoreResult<String
         &OAuthError::AccessDenied,
         state.as_deref(),
     ))
+}
+
+/// Removes requests that expired before `cutoff` (answered or not; a code is good for a
+/// minute, a request for ten): how many. The grants they made stay.
+pub async fn purge_expired_before(tx: &TenantTx, cutoff: chrono::DateTime<Utc>) -> CoreResult<u64> {
+    let removed = tx
+        .delete::<smart_request::Entity>()
+        .filter(smart_request::Column::ExpiresAt.lt(cutoff))
+        .exec(tx.conn())
+        .await?;
+    Ok(removed.rows_affected)
 }

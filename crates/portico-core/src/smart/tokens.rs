@@ -4,7 +4,7 @@
 //! grant is revoked.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set, sea_query::Expr};
 
 use super::{OAuthError, REFRESH_TTL, apps, constant_time_eq, hash, pkce_matches};
 use crate::{
@@ -118,9 +118,19 @@ pub async fn exchange(
     if !pkce_matches(verifier, &request.code_challenge) {
         return Err(invalid("code_verifier does not match the code_challenge"));
     }
-    let mut used = request.into_active_model();
-    used.used_at = Set(Some(Utc::now()));
-    used.update(tx.conn()).await?;
+    // Claimed only if still unused: of two exchanges at once, one wins and the other is a
+    // reuse.
+    let claimed = tx
+        .update::<smart_request::Entity>()
+        .col_expr(smart_request::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(smart_request::Column::Id.eq(request.id))
+        .filter(smart_request::Column::UsedAt.is_null())
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected != 1 {
+        revoke(tx, grant_of(tx, grant_id).await?).await?;
+        return Err(invalid("the code was already used; the grant is revoked"));
+    }
     let grant = grant_of(tx, grant_id).await?;
     if grant.revoked_at.is_some() {
         return Err(invalid("the patient removed the app"));
@@ -161,5 +171,35 @@ pub async fn refresh(tx: &TenantTx, client: Client<'_>, token: &str) -> Result<I
     if grant.refresh_expires_at.is_none_or(|at| at < Utc::now()) {
         return Err(invalid("the refresh token has expired"));
     }
-    issue(tx, grant).await
+    // Rotated only if the presented token is still the current one: of two refreshes at
+    // once, one wins and the other is a reuse.
+    let next = super::secret("rt_");
+    let now = Utc::now();
+    let claimed = tx
+        .update::<smart_grant::Entity>()
+        .col_expr(smart_grant::Column::RefreshHash, Expr::value(hash(&next)))
+        .col_expr(
+            smart_grant::Column::PreviousRefreshHash,
+            Expr::value(presented.clone()),
+        )
+        .col_expr(
+            smart_grant::Column::RefreshExpiresAt,
+            Expr::value(now + REFRESH_TTL),
+        )
+        .col_expr(smart_grant::Column::LastUsedAt, Expr::value(now))
+        .filter(smart_grant::Column::Id.eq(grant.id))
+        .filter(smart_grant::Column::RefreshHash.eq(presented.as_str()))
+        .exec(tx.conn())
+        .await?;
+    if claimed.rows_affected != 1 {
+        revoke(tx, grant_of(tx, grant.id).await?).await?;
+        return Err(invalid(
+            "the refresh token was already used; the grant is revoked",
+        ));
+    }
+    Ok(Issued {
+        grant: grant_of(tx, grant.id).await?,
+        scopes: Scopes::parse(&grant.scopes),
+        refresh_token: Some(next),
+    })
 }

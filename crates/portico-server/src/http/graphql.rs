@@ -82,7 +82,7 @@ pub async fn graphql_post(State(state): State<AppState>, req: Request) -> Respon
     let multipart = is_multipart(&parts.headers);
     // Only a signed-in caller may send an upload: checked before a large body is read.
     if multipart {
-        match request_context(
+        match graphql_context(
             runtime,
             &parts.headers,
             request_id.clone(),
@@ -244,7 +244,7 @@ async fn websocket(state: AppState, req: Request) -> Response {
     };
     // graphql-ws authenticates in `connection_init`; the refresh cookie plays no part.
     let headers = tenant::with_query_tenant(&parts.headers, parts.uri.query());
-    let context = match request_context(
+    let context = match graphql_context(
         runtime,
         &headers,
         request_id,
@@ -351,6 +351,10 @@ async fn connection_init(
         session_principal(&runtime.services, tenant, &token, &context.request_id).await
     }
     .map_err(|_| refused())?;
+    // A SMART app's token is for the FHIR API only.
+    if claims.smart.is_some() {
+        return Err(refused());
+    }
     data.insert(RequestContext {
         principal: Some(claims),
         ..context
@@ -392,7 +396,7 @@ async fn run(
     let client_ip = client_ip(&parts.extensions);
     let browser = is_browser_session(&parts.headers);
     let context =
-        match request_context(runtime, &parts.headers, request_id, client_ip, browser).await {
+        match graphql_context(runtime, &parts.headers, request_id, client_ip, browser).await {
             Ok(c) => c,
             Err(response) => return response,
         };
@@ -433,6 +437,25 @@ fn server_timing_header(db: &statements::Counts) -> HeaderValue {
 
 /// Resolves the tenant; an unknown one ends the request with `TENANT_NOT_FOUND`. With
 /// `browser`, the practice's refresh cookie is read too.
+/// [`request_context`] for GraphQL, which a SMART app's token (FHIR only) does not open.
+async fn graphql_context(
+    runtime: &Runtime,
+    headers: &HeaderMap,
+    request_id: String,
+    client_ip: Option<IpAddr>,
+    browser: bool,
+) -> Result<RequestContext, Response> {
+    let context = request_context(runtime, headers, request_id, client_ip, browser).await?;
+    if context
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.smart.is_some())
+    {
+        return Err(unauthenticated());
+    }
+    Ok(context)
+}
+
 pub(super) async fn request_context(
     runtime: &Runtime,
     headers: &HeaderMap,

@@ -52,7 +52,6 @@ pub fn router(state: AppState, api: bool) -> Router {
             get(files::download),
         );
         router = router.route("/webhooks/stripe", post(stripe_webhook::receive));
-        router = router.merge(fhir::router());
         router = router
             .route(console::PATH, get(console::redirect))
             .route(&format!("{}/", console::PATH), get(console::index))
@@ -75,26 +74,6 @@ pub fn router(state: AppState, api: bool) -> Router {
                 );
         }
     }
-    let mut router = router
-        .layer(middleware::from_fn(metrics::record_http))
-        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(config.http.request_timeout_secs),
-        ))
-        .layer(middleware::from_fn(request_id::assign))
-        .layer(middleware::from_fn_with_state(
-            client_addr::TrustedProxies(
-                // Checked by `Config::validate` before serving; an unchecked config trusts none.
-                config.http.trusted_proxy_nets().unwrap_or_default().into(),
-            ),
-            client_addr::resolve,
-        ))
-        .layer(middleware::from_fn_with_state(
-            security_headers::SecurityHeaders::new(config.http.hsts_max_age_secs),
-            security_headers::apply,
-        ));
     let origins: Vec<HeaderValue> = config
         .http
         .cors_origin_list()
@@ -116,5 +95,30 @@ pub fn router(state: AppState, api: bool) -> Router {
                 .max_age(Duration::from_secs(600)),
         );
     }
+    // The FHIR API and SMART's endpoints answer any origin with a CORS layer of their own;
+    // the practice's configured origins are for the rest.
+    if api {
+        router = router.merge(fhir::router());
+    }
+    let router = router
+        .layer(middleware::from_fn(metrics::record_http))
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.http.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn(request_id::assign))
+        .layer(middleware::from_fn_with_state(
+            client_addr::TrustedProxies(
+                // Checked by `Config::validate` before serving; an unchecked config trusts none.
+                config.http.trusted_proxy_nets().unwrap_or_default().into(),
+            ),
+            client_addr::resolve,
+        ))
+        .layer(middleware::from_fn_with_state(
+            security_headers::SecurityHeaders::new(config.http.hsts_max_age_secs),
+            security_headers::apply,
+        ));
     router.with_state(state)
 }

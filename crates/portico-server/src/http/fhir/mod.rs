@@ -232,7 +232,10 @@ async fn search(
         Err(refused) => return refused,
     };
     let base = base_url(&parts.headers, &state.config.http.public_url, slug);
-    outcome::fhir(StatusCode::OK, searchset(&base, ty, &pairs, found))
+    // A search sent by POST kept its values out of the URL: its links must too, so it
+    // pages by POST with `_offset`.
+    let linked = parts.method == axum::http::Method::GET;
+    outcome::fhir(StatusCode::OK, searchset(&base, ty, &pairs, found, linked))
 }
 
 /// The search's page as a `searchset` Bundle, with `self` and (when there is more) `next`
@@ -242,6 +245,7 @@ fn searchset(
     ty: ResourceType,
     pairs: &[(String, String)],
     found: fhir_api::Found,
+    linked: bool,
 ) -> Value {
     let setting = |name: &str| {
         pairs
@@ -288,13 +292,16 @@ fn searchset(
         .map(|r| entry(r, "match"))
         .collect();
     entries.extend(found.included.into_iter().map(|r| entry(r, "include")));
-    json!({
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "type": "searchset",
         "total": found.total,
-        "link": links,
         "entry": entries,
-    })
+    });
+    if linked {
+        bundle["link"] = json!(links);
+    }
+    bundle
 }
 
 fn unknown_type(kind: &str) -> Response {
@@ -316,6 +323,7 @@ struct Gate<'a> {
     state: &'a AppState,
     request: RequestContext,
     principal: SessionClaims,
+    sees: fhir_api::Sees,
 }
 
 impl<'a> Gate<'a> {
@@ -381,10 +389,23 @@ impl<'a> Gate<'a> {
                 ),
             });
         }
+        // Appointments and home readings have policies of their own, as in GraphQL.
+        let own = principal.role == Role::Patient;
+        let may = async |staff: &str, patient: &str| {
+            let object = if own { patient } else { staff };
+            portico_graphql::permits(&runtime.services, &request, &principal, object, "read")
+                .await
+                .is_ok()
+        };
+        let sees = fhir_api::Sees {
+            appointments: may("appointments", "own_appointments").await,
+            home_readings: may("readings", "own_readings").await,
+        };
         Ok(Self {
             state,
             request,
             principal,
+            sees,
         })
     }
 
@@ -426,6 +447,7 @@ impl<'a> Gate<'a> {
             actor: &actor,
             practice: &tenant.tenant.name,
             app,
+            sees: self.sees,
         };
         let tx = TenantTx::begin(&runtime.services.db, &tenant.scope(), Access::Read)
             .await

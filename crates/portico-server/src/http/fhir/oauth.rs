@@ -112,11 +112,14 @@ pub async fn configuration(
             "permission-online", "permission-v1", "permission-v2",
         ],
     });
+    // Built from the address the request came to: kept by no shared cache.
     let mut response = axum::Json(body).into_response();
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("max-age=300"),
+        HeaderValue::from_static("private, max-age=300"),
     );
+    headers.insert(header::VARY, HeaderValue::from_static("Host"));
     response
 }
 
