@@ -1,7 +1,7 @@
 // The practice admin's settings pages: their routes, each page loaded only when opened, and
 // their entries in the console's navigation (by job: messages and refills, then visits, then
-// security and the API). App.tsx spreads `settingsRoutes` into the signed-in routes;
-// Shell.tsx spreads `settingsNav` into its navigation.
+// security and the API, then the apps patients connect). App.tsx spreads `settingsRoutes`
+// into the signed-in routes; Shell.tsx spreads `settingsNav` into its navigation.
 import { lazy, type ReactNode } from "react";
 import { PracticePage } from "../practice/routes";
 import type { Role } from "../app/session";
@@ -14,6 +14,7 @@ const LogoffPage = lazy(() => import("./LogoffPage"));
 const ApiKeysPage = lazy(() => import("./ApiKeysPage"));
 const WebhooksPage = lazy(() => import("./webhooks/WebhooksPage"));
 const WebhookEndpointPage = lazy(() => import("./webhooks/EndpointPage"));
+const SmartAppsPage = lazy(() => import("./smart-apps/SmartAppsPage"));
 
 export const SETTINGS_PATHS = {
   messaging: "settings/messaging",
@@ -23,6 +24,7 @@ export const SETTINGS_PATHS = {
   logoff: "settings/log-off",
   apiKeys: "settings/api-keys",
   webhooks: "settings/webhooks",
+  smartApps: "settings/smart-apps",
 } as const;
 
 export const settingsRoutes: { path: string; element: ReactNode }[] = [
@@ -34,6 +36,7 @@ export const settingsRoutes: { path: string; element: ReactNode }[] = [
   { path: SETTINGS_PATHS.apiKeys, element: <PracticePage><ApiKeysPage /></PracticePage> },
   { path: SETTINGS_PATHS.webhooks, element: <PracticePage><WebhooksPage /></PracticePage> },
   { path: `${SETTINGS_PATHS.webhooks}/:endpointId`, element: <PracticePage><WebhookEndpointPage /></PracticePage> },
+  { path: SETTINGS_PATHS.smartApps, element: <PracticePage><SmartAppsPage /></PracticePage> },
 ];
 
 export const settingsNav: { to: string; label: string; roles: Role[] }[] = [
@@ -44,4 +47,5 @@ export const settingsNav: { to: string; label: string; roles: Role[] }[] = [
   { to: SETTINGS_PATHS.logoff, label: "Log-off", roles: ["practice_admin"] },
   { to: SETTINGS_PATHS.apiKeys, label: "API keys", roles: ["practice_admin"] },
   { to: SETTINGS_PATHS.webhooks, label: "Webhooks", roles: ["practice_admin"] },
+  { to: SETTINGS_PATHS.smartApps, label: "Patient apps", roles: ["practice_admin"] },
 ];
