@@ -4,8 +4,10 @@
 // sent back a code, exchanges it with its PKCE verifier and reads the Patient through the
 // FHIR API. A second request is refused ("Don't allow"); an answered request's page says it
 // has expired; a caregiver chooses whose record; the patient removes the app on the security
-// page and its token stops working at once.
-import { createHash, randomBytes } from "node:crypto";
+// page and its token stops working at once. Then a browser app built on SMART's own client
+// library (fhirclient) does the whole launch by itself and reads the chart.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
@@ -194,6 +196,9 @@ test("a patient connects an app to their record, refuses another request, and re
     await expect(page.getByText("This request has expired or was already answered. Go back to the app and start again.")).toBeVisible();
     await expectAccessible(page, testInfo, "portal-connect-expired");
     await screenshot(page, "portal-connect-expired");
+    // A request that never was: said so, not an error.
+    await page.goto(portalUrl(`/connect/${Buffer.from(`SmartAuthorizationRequest:${randomUUID()}`).toString("base64url")}`));
+    await expect(page.getByRole("heading", { level: 1, name: "We cannot find this request" })).toBeVisible();
 
     // A second request: nothing ticked is refused at the list; then the patient refuses.
     const second = pkce();
@@ -284,6 +289,100 @@ test("a patient connects an app to their record, refuses another request, and re
     const refreshed = await exchange(request, { grant_type: "refresh_token", refresh_token: issued.body.refresh_token!, client_id: clientId });
     expect(refreshed.body.error).toBe("invalid_grant");
     await context.close();
+  } finally {
+    app.server.close();
+  }
+});
+
+/** A browser app built on fhirclient: `/` starts the launch, `/callback` finishes it and
+ * shows the patient's name and their observations (as JSON, for the test). */
+function fhirclientApp(): Promise<{ server: Server; port: number; settings: { clientId: string; iss: string } }> {
+  const library = readFileSync(new URL("../../node_modules/fhirclient/build/fhir-client.js", import.meta.url));
+  const settings = { clientId: "", iss: "" };
+  const page = (title: string, script: string) =>
+    `<!doctype html><html lang="en"><head><title>${title}</title><script src="/fhir-client.js"></script></head>` +
+    `<body><main><h1>Step Counter</h1><p id="status">Connecting…</p><pre id="result"></pre></main><script>${script}</script></body></html>`;
+  const fail = `(e) => { document.getElementById("status").textContent = "Failed: " + e.message; }`;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/fhir-client.js") {
+      res.setHeader("Content-Type", "text/javascript");
+      res.end(library);
+      return;
+    }
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
+    if (url.pathname === "/callback") {
+      res.end(
+        page(
+          "Step Counter",
+          `FHIR.oauth2.ready().then(async (client) => {
+             const patient = await client.request("Patient/" + client.patient.id);
+             const observations = await client.request("Observation?patient=" + client.patient.id, { flat: true });
+             const name = patient.name[0];
+             document.getElementById("result").textContent = JSON.stringify({
+               patient: client.patient.id,
+               scope: client.state.tokenResponse.scope,
+               refresh: Boolean(client.state.tokenResponse.refresh_token),
+               observations: observations.map((o) => ({ resourceType: o.resourceType, subject: o.subject && o.subject.reference })),
+             });
+             document.getElementById("status").textContent = "Connected to the record of " + name.given[0] + " " + name.family;
+           }).catch(${fail});`,
+        ),
+      );
+      return;
+    }
+    res.end(
+      page(
+        "Step Counter",
+        `FHIR.oauth2.authorize(${JSON.stringify({ ...settings, redirectUri, scope: SCOPE, pkceMode: "required" })}).catch(${fail});`,
+      ),
+    );
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ server, port: (server.address() as AddressInfo).port, settings })));
+}
+
+test("an app built on fhirclient launches from its own page and reads the patient's record", async ({ browser, request }, testInfo) => {
+  test.setTimeout(120_000);
+  const app = await fhirclientApp();
+  try {
+    const admin = await staffToken(request, ADMIN);
+    const registered = await api<{ registerSmartApp: { app: { clientId: string }; userErrors: { code: string }[] } }>(
+      request,
+      "lakeside",
+      `mutation($i: RegisterSmartAppInput!) { registerSmartApp(input: $i) { app { clientId } userErrors { code } } }`,
+      { i: { name: "Step Counter", redirectUris: [`http://127.0.0.1:${app.port}/callback`], confidential: false } },
+      admin,
+    );
+    expect(registered.registerSmartApp.userErrors).toEqual([]);
+    app.settings.clientId = registered.registerSmartApp.app.clientId;
+    app.settings.iss = FHIR_BASE();
+
+    const page = await (await browser.newContext({ locale: "en-US" })).newPage();
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    await signInHere(page, PATIENT);
+    await expect(page.getByRole("heading", { level: 1, name: "Step Counter wants to read your health record" })).toBeVisible();
+    await expectAccessible(page, testInfo, "portal-connect-fhirclient");
+    await page.getByRole("button", { name: "Allow", exact: true }).click();
+    await page.waitForURL(`http://127.0.0.1:${app.port}/callback?**`);
+    await expect(page.locator("#status")).toHaveText("Connected to the record of Avery Stone");
+    const result = JSON.parse((await page.locator("#result").textContent()) ?? "{}") as {
+      patient: string;
+      scope: string;
+      refresh: boolean;
+      observations: { resourceType: string; subject?: string }[];
+    };
+    expect(result.scope).toBe("patient/*.rs launch/patient offline_access");
+    expect(result.refresh).toBe(true);
+    expect(result.observations.length).toBeGreaterThan(0);
+    for (const o of result.observations) expect(o).toEqual({ resourceType: "Observation", subject: `Patient/${result.patient}` });
+
+    // Left as found: the patient's list of apps is empty again.
+    const avery = await patientToken(request);
+    const listed = await api<{ connectedApps: { id: string; appName: string }[] }>(request, "lakeside", `{ connectedApps { id appName } }`, {}, avery);
+    expect(listed.connectedApps.map((a) => a.appName)).toEqual(["Step Counter"]);
+    await api(request, "lakeside", `mutation($id: ID!) { removeConnectedApp(id: $id) { connectedApp { id } } }`, { id: listed.connectedApps[0]!.id }, avery);
+    await page.context().close();
   } finally {
     app.server.close();
   }
