@@ -288,6 +288,11 @@ test("a patient connects an app to their record, refuses another request, and re
     expect(after.status()).toBe(401);
     const refreshed = await exchange(request, { grant_type: "refresh_token", refresh_token: issued.body.refresh_token!, client_id: clientId });
     expect(refreshed.body.error).toBe("invalid_grant");
+
+    // The record's access log says who let an app in (Avery, and their caregiver) and who removed one.
+    await page.goto(portalUrl("/profile/access-log"));
+    await expect(page.getByText("Removed an app from your record").first()).toBeVisible();
+    await expect(page.getByText("Let an app read your record")).toHaveCount(2);
     await context.close();
   } finally {
     app.server.close();

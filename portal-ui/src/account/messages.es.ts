@@ -157,6 +157,8 @@ export const es: Record<keyof typeof en, string> = {
   "account.access.changed": "Agregó o cambió {what}",
   "account.access.exported": "Descargó una copia de su expediente",
   "account.access.breakGlassOpened": "Abrió su expediente en una emergencia",
+  "account.access.appConnected": "Permitió que una aplicación lea su expediente",
+  "account.access.appRemoved": "Quitó una aplicación de su expediente",
   "account.access.what.record": "su expediente",
   "account.access.what.results": "sus resultados de pruebas",
   "account.access.what.visitNotes": "las notas de sus consultas",

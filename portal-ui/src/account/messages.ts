@@ -155,6 +155,8 @@ export const en = {
   "account.access.changed": "Added to or changed {what}",
   "account.access.exported": "Downloaded a copy of your record",
   "account.access.breakGlassOpened": "Opened your record in an emergency",
+  "account.access.appConnected": "Let an app read your record",
+  "account.access.appRemoved": "Removed an app from your record",
   "account.access.what.record": "your record",
   "account.access.what.results": "your test results",
   "account.access.what.visitNotes": "your visit notes",
