@@ -49,6 +49,8 @@ function useDescribeAction(): (action: string) => string {
   return (action) => {
     if (action === "chart.export") return t("account.access.exported");
     if (action === "chart.break_glass") return t("account.access.breakGlassOpened");
+    if (action === "smart_grant.create") return t("account.access.appConnected");
+    if (action === "smart_grant.revoke") return t("account.access.appRemoved");
     const [resource = "", verb = ""] = action.split(".");
     const what = t(`account.access.what.${WHAT[resource] ?? "record"}` as MessageId);
     return VIEWING.has(verb) ? t("account.access.viewed", { what }) : t("account.access.changed", { what });

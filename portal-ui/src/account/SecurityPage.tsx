@@ -1,5 +1,5 @@
-// Signing in safely: two-step verification (on, or how to turn it on), then the sections that
-// come with the API's next release (password, passkeys, signed-in devices).
+// Signing in safely: two-step verification (on, or how to turn it on), the password, passkeys,
+// signed-in devices, and the apps connected to the patient's record.
 import { useState } from "react";
 import { Link } from "react-router";
 import { usePortal } from "../app/portal";
@@ -9,6 +9,7 @@ import { TotpSetup } from "./TotpSetup";
 import { ChangePasswordSection } from "./ChangePasswordSection";
 import { PasskeysSection } from "./PasskeysSection";
 import { SessionsSection } from "./SessionsSection";
+import { ConnectedAppsSection } from "./ConnectedAppsSection";
 import "./account.css";
 
 export default function SecurityPage() {
@@ -48,6 +49,7 @@ export default function SecurityPage() {
         <ChangePasswordSection />
         <PasskeysSection />
         <SessionsSection />
+        <ConnectedAppsSection />
       </div>
       <ul className="links">
         <li>

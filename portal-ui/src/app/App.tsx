@@ -25,6 +25,7 @@ import * as messages from "../messages/routes";
 import * as account from "../account/routes";
 import * as feedback from "../feedback/routes";
 import * as education from "../education/routes";
+import * as connect from "../connect/routes";
 
 const BrandingQuery = graphql(`
   query PortalBranding($slug: String) {
@@ -181,6 +182,7 @@ const router = createBrowserRouter(
                 },
               ],
             },
+            { element: <Shell focused />, children: connect.routes },
           ],
         },
       ],

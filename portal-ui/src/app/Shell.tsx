@@ -1,6 +1,8 @@
 // The signed-in frame: the practice's brand, the navigation (a row of five on phones), whose
 // records are shown (a caregiver switches here), the language (saved to the patient's
-// preferences), sign-out, and the automatic log-off warning.
+// preferences), sign-out, and the automatic log-off warning. A `focused` page (an app's
+// consent request) keeps the brand, language, sign-out and log-off, without the navigation
+// and the chart switch: the patient answers it before going anywhere else.
 import { useRef } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useMutation } from "urql";
@@ -35,7 +37,7 @@ const NAV = [
   { to: "/profile", key: "app.nav.profile" },
 ] as const;
 
-export function Shell() {
+export function Shell({ focused = false }: { focused?: boolean }) {
   const { me, chart, selectChart, session, signOut } = usePortal();
   const { signedOut } = useAuth();
   const t = useT();
@@ -62,19 +64,21 @@ export function Shell() {
             </button>
           </div>
         </div>
-        <nav className="main-nav" aria-label={t("app.nav.label")}>
-          <ul>
-            {NAV.map((item) => (
-              <li key={item.to}>
-                <NavLink to={item.to} end={"end" in item}>
-                  {t(item.key)}
-                </NavLink>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        {!focused && (
+          <nav className="main-nav" aria-label={t("app.nav.label")}>
+            <ul>
+              {NAV.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} end={"end" in item}>
+                    {t(item.key)}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
       </header>
-      {me.charts.length > 1 && (
+      {!focused && me.charts.length > 1 && (
         <div className="chart-switch">
           <label htmlFor="chart-switch">{t("app.chart.label")}</label>
           <select id="chart-switch" value={chart.patient.id} onChange={(e) => selectChart(e.target.value)}>
@@ -93,7 +97,7 @@ export function Shell() {
           )}
         </div>
       )}
-      <main id="main" ref={main} className="content" key={chart.patient.id}>
+      <main id="main" ref={main} className={focused ? "content narrow" : "content"} key={chart.patient.id}>
         <Outlet />
       </main>
       <Footer />

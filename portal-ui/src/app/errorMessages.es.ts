@@ -33,4 +33,6 @@ export const es: Record<keyof typeof en, string> = {
   "error.INVALID_TOKEN": "Este enlace venció o ya se usó. Pida uno nuevo.",
   "error.ATTACHMENT_REFUSED": "No podemos aceptar ese archivo. Envíe una foto (JPEG o PNG) o un PDF.",
   "error.ATTACHMENT_TOO_LARGE": "Ese archivo es demasiado grande. Envíe uno más pequeño.",
+  "error.SMART_SCOPES_REQUIRED": "Elija por lo menos un tipo de información, o no permita la aplicación.",
+  "error.SMART_REQUEST_EXPIRED": "Esta solicitud venció o ya fue respondida. Vuelva a la aplicación y empiece de nuevo.",
 };

@@ -31,4 +31,6 @@ export const en = {
   "error.INVALID_TOKEN": "This link has expired or was already used. Ask for a new one.",
   "error.ATTACHMENT_REFUSED": "We cannot take that file. Send a photo (JPEG or PNG) or a PDF.",
   "error.ATTACHMENT_TOO_LARGE": "That file is too big. Send a smaller one.",
+  "error.SMART_SCOPES_REQUIRED": "Choose at least one kind of record, or don't allow the app.",
+  "error.SMART_REQUEST_EXPIRED": "This request has expired or was already answered. Go back to the app and start again.",
 } as const;

@@ -12,6 +12,7 @@ import * as passkeys from "../signin/messages.es";
 import * as feedback from "../feedback/messages.es";
 import * as forms from "../forms/messages.es";
 import * as education from "../education/messages.es";
+import * as connect from "../connect/messages.es";
 
 export const es: Catalog = {
   ...app.es,
@@ -26,4 +27,5 @@ export const es: Catalog = {
   ...feedback.es,
   ...forms.es,
   ...education.es,
+  ...connect.es,
 };

@@ -14,6 +14,7 @@ import * as passkeys from "../signin/messages";
 import * as feedback from "../feedback/messages";
 import * as forms from "../forms/messages";
 import * as education from "../education/messages";
+import * as connect from "../connect/messages";
 import type { Locale } from "./locale";
 
 export const en = {
@@ -29,6 +30,7 @@ export const en = {
   ...feedback.en,
   ...forms.en,
   ...education.en,
+  ...connect.en,
 };
 
 export type MessageId = keyof typeof en;
