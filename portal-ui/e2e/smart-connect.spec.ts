@@ -293,6 +293,8 @@ test("a patient connects an app to their record, refuses another request, and re
     await page.goto(portalUrl("/profile/access-log"));
     await expect(page.getByText("Removed an app from your record").first()).toBeVisible();
     await expect(page.getByText("Let an app read your record")).toHaveCount(2);
+    // The app's own reads are under its name.
+    await expect(page.getByText("Health Diary", { exact: true }).first()).toBeVisible();
     await context.close();
   } finally {
     app.server.close();

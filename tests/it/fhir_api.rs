@@ -400,6 +400,83 @@ async fn other_charts_and_practices_get_nothing_and_a_caregiver_reads_what_is_sh
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["total"], 3);
 
+    // Appointments and home readings keep their own policies, as in GraphQL: staff whose
+    // role loses them get neither.
+    let (_, reading) = app
+        .gql_as(
+            "fhirone",
+            &alice.access,
+            "mutation($i: RecordReadingInput!) { recordReading(input: $i) { userErrors { code } } }",
+            json!({ "i": { "patientId": gid("Patient", alice_chart), "kind": "WEIGHT", "value": 70.0, "unit": "kg" } }),
+        )
+        .await;
+    assert_eq!(
+        reading["data"]["recordReading"]["userErrors"],
+        json!([]),
+        "{reading}"
+    );
+    let (staff, _) = app.add_user("fhirone", Role::Staff).await;
+    let observations = format!("Observation?patient={alice_chart}");
+    let appointments = format!("Appointment?patient={alice_chart}");
+    let (_, seen) = get(&app, "fhirone", Some(&staff.access), &observations).await;
+    assert_eq!(seen["total"], 4, "{seen}");
+    let (status, _) = get(&app, "fhirone", Some(&staff.access), &appointments).await;
+    assert_eq!(status, 200);
+    let (_, set) = app
+        .gql_as(
+            "fhirone",
+            &admin.access,
+            "mutation($perms: [PermissionInput!]!) { setRolePermissions(input: { role: \"staff\", permissions: $perms }) { userErrors { code } } }",
+            json!({ "perms": [{ "object": "me", "action": "read" }, { "object": "patients", "action": "read" }] }),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["setRolePermissions"]["userErrors"],
+        json!([]),
+        "{set}"
+    );
+    let (_, seen) = get(&app, "fhirone", Some(&staff.access), &observations).await;
+    assert_eq!(seen["total"], 3, "no home readings: {seen}");
+    let (status, body) = get(&app, "fhirone", Some(&staff.access), &appointments).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(outcome_code(&body), "FORBIDDEN");
+    // A search names each chart once, and not too many.
+    let (_, twice) = get(
+        &app,
+        "fhirone",
+        Some(&admin.access),
+        &format!("Observation?patient={alice_chart},{alice_chart}"),
+    )
+    .await;
+    assert_eq!(twice["total"], 4, "{twice}");
+    let many: Vec<String> = (0..21).map(|_| Uuid::now_v7().to_string()).collect();
+    let (status, body) = get(
+        &app,
+        "fhirone",
+        Some(&admin.access),
+        &format!("Observation?patient={}", many.join(",")),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(outcome_code(&body), "INVALID_VALUE");
+    // A search sent by POST gives no links carrying its values.
+    let response = app
+        .client
+        .post(app.url("/fhir/r4/Observation/_search"))
+        .header("X-Portico-Tenant", "fhirone")
+        .bearer_auth(&admin.access)
+        .form(&[
+            ("patient", alice_chart.to_string()),
+            ("_count", "1".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let posted: Value = response.json().await.unwrap();
+    assert_eq!(posted["total"], 4);
+    assert!(posted["link"].is_null(), "{posted}");
+
     // Alice shares her chart with Bob to read: his searches now cover both charts.
     let (_, granted) = app
         .gql_as(
@@ -431,6 +508,6 @@ async fn other_charts_and_practices_get_nothing_and_a_caregiver_reads_what_is_sh
         &format!("Observation?patient={alice_chart}"),
     )
     .await;
-    assert_eq!(shared["total"], 3);
+    assert_eq!(shared["total"], 4);
     let _ = bob_chart;
 }

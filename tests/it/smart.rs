@@ -489,6 +489,24 @@ async fn a_patient_connects_an_app_that_reads_only_what_they_chose() {
         "{events:?}"
     );
     assert!(events.iter().any(|e| e["action"] == "smart_grant.create"));
+    // The patient's own access log names the app, not a person.
+    let (_, log) = app
+        .gql_as(
+            SLUG,
+            &patient.access,
+            "{ chartAccessLog(first: 200) { who role action } }",
+            json!({}),
+        )
+        .await;
+    let log = log["data"]["chartAccessLog"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        log.iter().any(|e| e["who"] == "Health Diary"
+            && e["role"].is_null()
+            && e["action"] == "observation.list"),
+        "{log:?}"
+    );
     assert!(events.iter().any(|e| e["action"] == "smart_grant.revoke"));
 }
 
@@ -546,6 +564,18 @@ async fn bad_requests_are_refused_in_oauths_terms_and_change_nothing() {
         assert_eq!(q["error"], error, "{extra:?}");
         assert_eq!(q["state"], "st4te");
     }
+    // SMART requires `state`: without it, refused (and nothing to send back but the error).
+    let (_, location) = authorize(
+        &app,
+        &client_id,
+        "patient/*.rs",
+        &challenge,
+        &[("state", "")],
+    )
+    .await;
+    let q = query_of(&location);
+    assert_eq!(q["error"], "invalid_request", "{location}");
+    assert!(!q.contains_key("state"));
     // The patient allows nothing: refused at the field; denying sends access_denied back.
     let (_, location) = authorize(&app, &client_id, "patient/*.rs", &challenge, &[]).await;
     let request = location.rsplit('/').next().unwrap().to_owned();
@@ -746,5 +776,109 @@ async fn requests_expired_a_day_ago_are_purged_and_grants_stay() {
     assert_eq!(
         listed["data"]["connectedApps"],
         json!([{ "appName": "Health Diary" }])
+    );
+}
+
+#[tokio::test]
+async fn a_caregivers_app_is_the_patients_to_remove_and_a_password_reset_revokes_apps() {
+    use crate::support::{records::GRANT_PROXY, token_in};
+    let app = spawn_app().await;
+    let admin = app.practice_admin(SLUG).await;
+    let (owner, owner_chart) = app.add_user(SLUG, Role::Patient).await;
+    let owner_chart = gid("Patient", owner_chart.unwrap());
+    let (carer, _) = app.add_user(SLUG, Role::Patient).await;
+    let (_, granted) = app
+        .gql_as(
+            SLUG,
+            &owner.access,
+            GRANT_PROXY,
+            json!({ "chart": owner_chart, "email": carer.email, "scopes": ["READ"] }),
+        )
+        .await;
+    assert_eq!(
+        granted["data"]["grantProxyAccess"]["userErrors"],
+        json!([]),
+        "{granted}"
+    );
+    let registered = register(&app, &admin, "Health Diary", false).await;
+    let client_id = registered["app"]["clientId"].as_str().unwrap().to_owned();
+
+    // The caregiver connects an app to the owner's chart: the owner sees it and removes it.
+    let tokens = launch(
+        &app,
+        &carer,
+        &client_id,
+        &owner_chart,
+        "patient/*.rs",
+        &["patient/*.rs"],
+    )
+    .await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let (_, listed) = app
+        .gql_as(
+            SLUG,
+            &owner.access,
+            "{ connectedApps { id patientId } }",
+            json!({}),
+        )
+        .await;
+    let connected = listed["data"]["connectedApps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(connected.len(), 1, "{listed}");
+    assert_eq!(connected[0]["patientId"], owner_chart);
+    let (_, removed) = app
+        .gql_as(
+            SLUG,
+            &owner.access,
+            "mutation($id: ID!) { removeConnectedApp(id: $id) { connectedApp { id } } }",
+            json!({ "id": connected[0]["id"] }),
+        )
+        .await;
+    assert!(removed["errors"].is_null(), "{removed}");
+    let (status, _) = fhir(&app, &access, "Patient").await;
+    assert_eq!(status, 401);
+
+    // The owner's own app, and then a password reset: every app the account connected goes.
+    let tokens = launch(
+        &app,
+        &owner,
+        &client_id,
+        &owner_chart,
+        "patient/*.rs offline_access",
+        &["patient/*.rs", "offline_access"],
+    )
+    .await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, _) = fhir(&app, &access, "Patient").await;
+    assert_eq!(status, 200);
+    app.gql_status(
+        Some(SLUG),
+        "mutation($e: String!) { requestPasswordReset(input: { email: $e }) { accepted } }",
+        json!({ "e": owner.email }),
+    )
+    .await;
+    let reset_token = token_in(&app.wait_for_email_to(&owner.email).await);
+    let (_, done) = app
+        .gql_status(Some(SLUG), "mutation($t: String!, $p: String!) { resetPassword(input: { token: $t, password: $p }) { reset } }",
+            json!({ "t": reset_token, "p": "quiet harbour sextant" }))
+        .await;
+    assert_eq!(done["data"]["resetPassword"]["reset"], true, "{done}");
+    let (status, _) = fhir(&app, &access, "Patient").await;
+    assert_eq!(status, 401, "the app's token stops with the reset");
+    let (status, body) = token(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", &client_id),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
     );
 }

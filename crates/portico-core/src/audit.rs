@@ -367,7 +367,10 @@ pub async fn search(
     Ok(query.limit(limit).all(tx.conn()).await?)
 }
 
-/// Events with the names of the users who acted in them.
+/// The actor kind of a SMART app reading for a patient (the app's id is the actor id).
+pub const SMART_APP: &str = "smart_app";
+
+/// Events with the names of the users (and apps) who acted in them.
 #[derive(Clone, Debug, Default)]
 pub struct Named {
     pub events: Vec<audit_event::Model>,
@@ -383,7 +386,22 @@ impl Named {
         truncated: bool,
     ) -> CoreResult<Self> {
         let ids: Vec<Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
-        let names = crate::accounts::names(tx, &ids).await?;
+        let mut names = crate::accounts::names(tx, &ids).await?;
+        // A SMART app reads for a patient under its own name.
+        let apps: Vec<Uuid> = events
+            .iter()
+            .filter(|e| e.actor_kind == SMART_APP)
+            .filter_map(|e| e.actor_id)
+            .collect();
+        if !apps.is_empty() {
+            use sea_orm::{ColumnTrait, QueryFilter};
+            let found = tx
+                .find::<crate::entities::smart_app::Entity>()
+                .filter(crate::entities::smart_app::Column::Id.is_in(apps))
+                .all(tx.conn())
+                .await?;
+            names.extend(found.into_iter().map(|a| (a.id, a.name)));
+        }
         Ok(Self {
             events,
             names,
@@ -397,13 +415,15 @@ impl Named {
     }
 
     /// How a patient's access log names who acted: the person's name ("a former user" once
-    /// the account is gone), "an API client", or "Portico" for automatic work.
+    /// the account is gone), "an API client", the app's name for a SMART app, or
+    /// "Portico" for automatic work.
     pub fn who(&self, event: &audit_event::Model) -> String {
         match (event.actor_kind.as_str(), event.actor_id) {
             ("user", Some(_)) => self
                 .name_of(event)
                 .unwrap_or_else(|| "a former user".to_owned()),
             ("api_key", _) => "an API client".to_owned(),
+            (SMART_APP, Some(_)) => self.name_of(event).unwrap_or_else(|| "an app".to_owned()),
             _ => "Portico".to_owned(),
         }
     }

@@ -111,7 +111,10 @@ impl AuditQuery {
             .map(|e| ChartAccessEntry {
                 at: e.occurred_at,
                 who: log.who(e),
-                role: e.actor_role.clone(),
+                // An app reading for the patient has no role of a person's.
+                role: (e.actor_kind != audit::SMART_APP)
+                    .then(|| e.actor_role.clone())
+                    .flatten(),
                 action: e.action.clone(),
                 break_glass: e.break_glass_id.is_some(),
             })

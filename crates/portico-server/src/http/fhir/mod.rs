@@ -433,7 +433,7 @@ impl<'a> Gate<'a> {
         // An app reads for the patient: the log names the app (the chart is on the event).
         let actor = match &self.principal.smart {
             Some(s) => portico_core::audit::Actor {
-                kind: "smart_app",
+                kind: portico_core::audit::SMART_APP,
                 id: Some(s.app_id),
                 ..actor
             },

@@ -69,16 +69,12 @@ pub fn unauthenticated() -> Response {
 pub fn of_core(err: CoreError, request_id: &str) -> Response {
     match err {
         CoreError::NotFound => not_found(),
+        // An app's scopes, or the role's policies, do not reach the type.
         CoreError::Invalid {
-            code: "INSUFFICIENT_SCOPE",
+            code: code @ ("INSUFFICIENT_SCOPE" | "FORBIDDEN"),
             message,
             ..
-        } => refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "INSUFFICIENT_SCOPE",
-            &message,
-        ),
+        } => refuse(StatusCode::FORBIDDEN, "forbidden", code, &message),
         CoreError::Invalid { code, message, .. } => {
             let issue = match code {
                 "UNKNOWN_PARAMETER"
