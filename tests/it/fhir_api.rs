@@ -338,6 +338,7 @@ async fn a_patient_reads_and_searches_every_resource_of_their_chart() {
         "appointment.list",
         "encounter.read",
         "immunization.read",
+        "emergency_contact.list",
     ] {
         assert!(
             actions.iter().any(|a| a == action),

@@ -154,6 +154,7 @@ async fn find(
         .ok_or(CoreError::NotFound)?;
     let action = format!("{}.read", ty.action());
     records::audit(tx, asker.actor, &chart, &action, ty.as_str(), Some(id)).await?;
+    contacts_read(tx, asker, &chart, ty).await?;
     Ok((served, chart))
 }
 
@@ -192,6 +193,7 @@ pub async fn search(
         );
         let action = format!("{}.list", ty.action());
         records::audit(tx, asker.actor, chart, &action, ty.as_str(), None).await?;
+        contacts_read(tx, asker, chart, ty).await?;
     }
     let total = matches.len();
     let page: Vec<load::Served> = matches
@@ -257,6 +259,21 @@ async fn charts_to_search(
         ));
     }
     crate::proxies::charts_with(tx, asker.viewer.user_id, "read").await
+}
+
+/// A Patient carries the chart's emergency contacts: read, they are audited as GraphQL
+/// audits reading them.
+async fn contacts_read(
+    tx: &TenantTx,
+    asker: &Asker<'_>,
+    chart: &OpenChart,
+    ty: ResourceType,
+) -> CoreResult<()> {
+    if ty != ResourceType::Patient {
+        return Ok(());
+    }
+    let action = "emergency_contact.list";
+    records::audit(tx, asker.actor, chart, action, "EmergencyContact", None).await
 }
 
 async fn open(tx: &TenantTx, asker: &Asker<'_>, chart: Uuid) -> CoreResult<OpenChart> {
