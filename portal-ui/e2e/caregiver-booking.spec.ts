@@ -2,40 +2,11 @@
 // patient's chart, book through the same questions, and the visit is on the patient's list
 // (and the patient sees it too), never on the caregiver's own.
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { FRONT_DESK, PASSWORD, api, expectAccessible, freshCode, patientToken, portalUrl, screenshot } from "./support";
-
-async function staffToken(request: APIRequestContext): Promise<string> {
-  const data = await api<{ signIn: { session: { accessToken: string } } }>(
-    request,
-    "lakeside",
-    `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
-    { e: FRONT_DESK, p: PASSWORD, c: await freshCode(FRONT_DESK) },
-  );
-  return data.signIn.session.accessToken;
-}
+import { PASSWORD, api, expectAccessible, newPatientAccount, patientToken, portalUrl, screenshot } from "./support";
 
 /** A second portal account at the practice, registered by the front desk and activated. */
-async function caregiverAccount(request: APIRequestContext): Promise<string> {
-  const staff = await staffToken(request);
-  const email = `morgan.${Date.now()}@example.com`;
-  const created = await api<{ createPatient: { patient: { id: string } } }>(
-    request,
-    "lakeside",
-    `mutation($i: CreatePatientInput!) { createPatient(input: $i) { patient { id } userErrors { code } } }`,
-    { i: { givenName: "Morgan", familyName: "Hale", birthDate: "1975-09-30", gender: "female", email } },
-    staff,
-  );
-  const issued = await api<{ issueActivationCode: { code: string } }>(
-    request,
-    "lakeside",
-    `mutation($i: IssueActivationCodeInput!) { issueActivationCode(input: $i) { code userErrors { code } } }`,
-    { i: { patientId: created.createPatient.patient.id } },
-    staff,
-  );
-  await api(request, "lakeside", `mutation($i: ActivatePatientAccountInput!) { activatePatientAccount(input: $i) { userErrors { code } } }`, {
-    i: { code: issued.issueActivationCode.code, birthDate: "1975-09-30", email, password: PASSWORD },
-  });
-  return email;
+function caregiverAccount(request: APIRequestContext): Promise<string> {
+  return newPatientAccount(request, { givenName: "Morgan", familyName: "Hale", birthDate: "1975-09-30", gender: "female" });
 }
 
 test("a caregiver with booking shared books a visit for the patient, on the patient's chart", async ({ browser, request }, testInfo) => {

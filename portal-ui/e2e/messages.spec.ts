@@ -3,7 +3,7 @@
 // open conversation; the list marks what is unread in words; a refused file says why and
 // keeps what was typed. axe on every page in English and Spanish; screenshots at 360 and 1280 px.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FRONT_DESK, PASSWORD, PATIENT, api, emailContaining, expectAccessible, freshCode, patientToken, portalUrl, screenshot, signInPortal } from "./support";
+import { PASSWORD, PATIENT, api, emailContaining, expectAccessible, patientToken, portalUrl, screenshot, signInPortal, staffToken } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -13,16 +13,6 @@ const DESKTOP = { width: 1280, height: 860 };
 /** A tiny but well-formed PDF. */
 function tinyPdf(): Buffer {
   return Buffer.from("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n");
-}
-
-async function staffToken(request: APIRequestContext): Promise<string> {
-  const data = await api<{ signIn: { session: { accessToken: string } } }>(
-    request,
-    "lakeside",
-    `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
-    { e: FRONT_DESK, p: PASSWORD, c: await freshCode(FRONT_DESK) },
-  );
-  return data.signIn.session.accessToken;
 }
 
 async function staffReply(request: APIRequestContext, token: string, threadId: string, body: string): Promise<void> {

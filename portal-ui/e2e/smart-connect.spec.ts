@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { ADMIN, FRONT_DESK, PASSWORD, PATIENT, api, baseUrl, expectAccessible, freshCode, patientToken, portalUrl, screenshot } from "./support";
+import { ADMIN, PASSWORD, PATIENT, api, baseUrl, expectAccessible, newPatientAccount, patientToken, portalUrl, screenshot, staffToken } from "./support";
 
 /** The app: remembers the query of each visit to /callback and answers a small page. */
 function appServer(): Promise<{ server: Server; port: number; callbacks: URLSearchParams[] }> {
@@ -48,37 +48,9 @@ function authorizeUrl(clientId: string, redirectUri: string, challenge: string, 
   return `${baseUrl()}/t/lakeside/oauth/authorize?${q.toString()}`;
 }
 
-async function staffToken(request: APIRequestContext, email: string): Promise<string> {
-  const data = await api<{ signIn: { session: { accessToken: string } } }>(
-    request,
-    "lakeside",
-    `mutation($e: String!, $p: String!, $c: String) { signIn(input: { email: $e, password: $p, totpCode: $c }) { session { accessToken } } }`,
-    { e: email, p: PASSWORD, c: await freshCode(email) },
-  );
-  return data.signIn.session.accessToken;
-}
-
 /** A second portal account (registered by the front desk) that Avery shares their record with. */
 async function caregiverOfAvery(request: APIRequestContext): Promise<{ email: string; averyId: string }> {
-  const staff = await staffToken(request, FRONT_DESK);
-  const email = `jordan.${Date.now()}@example.com`;
-  const created = await api<{ createPatient: { patient: { id: string } } }>(
-    request,
-    "lakeside",
-    `mutation($i: CreatePatientInput!) { createPatient(input: $i) { patient { id } userErrors { code } } }`,
-    { i: { givenName: "Jordan", familyName: "Reyes", birthDate: "1970-04-12", gender: "male", email } },
-    staff,
-  );
-  const issued = await api<{ issueActivationCode: { code: string } }>(
-    request,
-    "lakeside",
-    `mutation($i: IssueActivationCodeInput!) { issueActivationCode(input: $i) { code userErrors { code } } }`,
-    { i: { patientId: created.createPatient.patient.id } },
-    staff,
-  );
-  await api(request, "lakeside", `mutation($i: ActivatePatientAccountInput!) { activatePatientAccount(input: $i) { userErrors { code } } }`, {
-    i: { code: issued.issueActivationCode.code, birthDate: "1970-04-12", email, password: PASSWORD },
-  });
+  const email = await newPatientAccount(request, { givenName: "Jordan", familyName: "Reyes", birthDate: "1970-04-12", gender: "male" });
   const avery = await patientToken(request);
   const me = await api<{ me: { charts: { relationship: string; patient: { id: string } }[] } }>(request, "lakeside", `{ me { charts { relationship patient { id } } } }`, {}, avery);
   const averyId = me.me.charts.find((c) => c.relationship === "self")!.patient.id;

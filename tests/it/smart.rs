@@ -141,6 +141,20 @@ async fn token(app: &TestApp, form: &[(&str, &str)], basic: Option<(&str, &str)>
     (status, response.json().await.unwrap())
 }
 
+/// A public app's refresh (`grant_type=refresh_token`).
+async fn refreshed(app: &TestApp, client_id: &str, refresh_token: &str) -> (u16, Value) {
+    token(
+        app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ],
+        None,
+    )
+    .await
+}
+
 async fn fhir(app: &TestApp, access: &str, path: &str) -> (u16, Value) {
     let response = browser()
         .get(format!("{}/{path}", base(app)))
@@ -354,16 +368,7 @@ async fn a_patient_connects_an_app_that_reads_only_what_they_chose() {
     );
     let (status, _) = fhir(&app, &access, "Observation").await;
     assert_eq!(status, 401);
-    let (status, _) = token(
-        &app,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client_id),
-        ],
-        None,
-    )
-    .await;
+    let (status, _) = refreshed(&app, &client_id, &refresh).await;
     assert_eq!(status, 400);
 
     // A second connection: refresh tokens rotate, and an old one used again revokes it.
@@ -377,29 +382,13 @@ async fn a_patient_connects_an_app_that_reads_only_what_they_chose() {
     )
     .await;
     let first = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let refreshed = |rt: String| {
-        let client_id = client_id.clone();
-        let app = &app;
-        async move {
-            token(
-                app,
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", &rt),
-                    ("client_id", &client_id),
-                ],
-                None,
-            )
-            .await
-        }
-    };
-    let (status, second) = refreshed(first.clone()).await;
+    let (status, second) = refreshed(&app, &client_id, &first).await;
     assert_eq!(status, 200, "{second}");
     assert_ne!(second["refresh_token"], json!(first));
     let access = second["access_token"].as_str().unwrap().to_owned();
     let (status, whole) = fhir(&app, &access, "Patient").await;
     assert_eq!((status, whole["total"].as_u64()), (200, Some(1)));
-    let (status, reused) = refreshed(first).await;
+    let (status, reused) = refreshed(&app, &client_id, &first).await;
     assert_eq!(
         (status, reused["error"].as_str()),
         (400, Some("invalid_grant"))
@@ -867,16 +856,7 @@ async fn a_caregivers_app_is_the_patients_to_remove_and_a_password_reset_revokes
     assert_eq!(done["data"]["resetPassword"]["reset"], true, "{done}");
     let (status, _) = fhir(&app, &access, "Patient").await;
     assert_eq!(status, 401, "the app's token stops with the reset");
-    let (status, body) = token(
-        &app,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh),
-            ("client_id", &client_id),
-        ],
-        None,
-    )
-    .await;
+    let (status, body) = refreshed(&app, &client_id, &refresh).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
