@@ -45,6 +45,7 @@ mod m20261214_000031_audit_pending;
 mod m20261215_000040_webhooks;
 mod m20261215_000041_api_key_scopes;
 mod m20261215_000042_smart_apps;
+mod m20261216_000043_bulk_export;
 pub mod postgres;
 mod shape;
 pub mod sqlite;
@@ -97,6 +98,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000040_webhooks::Migration),
             Box::new(m20261215_000041_api_key_scopes::Migration),
             Box::new(m20261215_000042_smart_apps::Migration),
+            Box::new(m20261216_000043_bulk_export::Migration),
         ]
     }
 }

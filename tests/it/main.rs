@@ -17,6 +17,7 @@ mod billing;
 mod branding;
 mod break_glass;
 mod browser_session;
+mod bulk_export;
 mod caches;
 mod campaigns;
 mod change_password;

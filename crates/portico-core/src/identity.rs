@@ -85,7 +85,10 @@ pub struct SessionClaims {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmartClaims {
     pub app_id: Uuid,
-    pub patient_id: Uuid,
+    /// The chart a patient's app reads; `None` for a backend service, whose `system/`
+    /// scopes are good for `$export` only.
+    #[serde(default)]
+    pub patient_id: Option<Uuid>,
     /// Space-separated, as granted.
     pub scope: String,
 }

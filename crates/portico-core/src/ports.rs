@@ -118,6 +118,12 @@ pub enum Job {
         tenant_id: TenantId,
         delivery_id: uuid::Uuid,
     },
+    /// Write a backend service's Bulk Data export (claimed once: a second delivery does
+    /// nothing).
+    ExportBulk {
+        tenant_id: TenantId,
+        export_id: uuid::Uuid,
+    },
 }
 
 impl Job {
@@ -136,9 +142,11 @@ impl Job {
             | Self::SyncSeats { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
             // Charts brought in from outside, like the EHR's: off the request path.
-            Self::SyncEhr { .. } | Self::WriteEhr { .. } | Self::ImportPatients { .. } => {
-                Queue::EhrSync
-            }
+            // A practice's charts taken out in bulk, too.
+            Self::SyncEhr { .. }
+            | Self::WriteEhr { .. }
+            | Self::ImportPatients { .. }
+            | Self::ExportBulk { .. } => Queue::EhrSync,
             // Practices' own receivers, some slow: their own queue, so a slow one holds up
             // no email.
             Self::DeliverWebhook { .. } => Queue::Webhooks,
@@ -162,6 +170,7 @@ impl Job {
             Self::SyncSeats { .. } => "sync_seats",
             Self::ImportPatients { .. } => "import_patients",
             Self::DeliverWebhook { .. } => "deliver_webhook",
+            Self::ExportBulk { .. } => "export_bulk",
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use portico_core::{
     entities::{smart_app, smart_grant},
     fhir_api::Scopes,
-    smart::{apps, grants, requests},
+    smart::{apps, backend, grants, requests},
     tenancy::Access,
 };
 
@@ -35,6 +35,11 @@ pub struct SmartApp {
     /// Confidential apps authenticate with a secret at the token endpoint; public ones
     /// with PKCE alone.
     confidential: bool,
+    /// A SMART Backend Service: it signs its token requests with one of its keys and
+    /// exports the practice's data in bulk (`$export`); it has no redirect URIs.
+    backend_service: bool,
+    /// A backend service's key ids (`kid`), as registered.
+    key_ids: Vec<String>,
     disabled_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }
@@ -45,7 +50,17 @@ impl From<smart_app::Model> for SmartApp {
             id: global_id::encode("SmartApp", a.id),
             client_id: a.client_id,
             redirect_uris: a.redirect_uris.lines().map(str::to_owned).collect(),
-            confidential: a.secret_hash.is_some(),
+            confidential: a.secret_hash.is_some() || a.jwks.is_some(),
+            backend_service: a.jwks.is_some(),
+            key_ids: a
+                .jwks
+                .as_deref()
+                .and_then(|k| serde_json::from_str::<serde_json::Value>(k).ok())
+                .and_then(|k| k["keys"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|k| k["kid"].as_str().map(str::to_owned))
+                .collect(),
             disabled_at: a.disabled_at,
             created_at: a.created_at,
             name: a.name,
@@ -148,6 +163,23 @@ pub struct RegisterSmartAppPayload {
 }
 
 refusable!(RegisterSmartAppPayload);
+
+#[derive(InputObject)]
+pub struct RegisterBackendServiceInput {
+    /// 1 to 100 characters, shown in the console and the audit log.
+    name: String,
+    /// The service's public keys, a JSON Web Key Set (`{"keys": [...]}`): RSA keys for
+    /// RS384 or P-384 keys for ES384, each with a `kid`, no private parts (`INVALID_JWKS`).
+    jwks: String,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct RegisterBackendServicePayload {
+    app: Option<SmartApp>,
+    user_errors: Vec<UserError>,
+}
+
+refusable!(RegisterBackendServicePayload);
 
 #[derive(SimpleObject)]
 pub struct DisableSmartAppPayload {
@@ -270,6 +302,32 @@ impl SmartMutation {
         Ok(outcome.payload(|registered| RegisterSmartAppPayload {
             app: Some(registered.app.into()),
             client_secret: registered.secret,
+            user_errors: Vec::new(),
+        }))
+    }
+
+    /// Registers a SMART Backend Service (practice admins): it asks for tokens with a JWT
+    /// signed by one of `jwks`' keys, with its `clientId` as issuer, and exports the
+    /// practice's data with `$export`.
+    async fn register_backend_service(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterBackendServiceInput,
+    ) -> async_graphql::Result<RegisterBackendServicePayload> {
+        let outcome = ctx
+            .mutate(MANAGE.new_work(), async |tx, caller| {
+                backend::register(
+                    tx,
+                    &caller.actor,
+                    caller.principal.user_id,
+                    &input.name,
+                    &input.jwks,
+                )
+                .await
+            })
+            .await?;
+        Ok(outcome.payload(|app| RegisterBackendServicePayload {
+            app: Some(app.into()),
             user_errors: Vec::new(),
         }))
     }

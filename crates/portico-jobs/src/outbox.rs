@@ -134,7 +134,8 @@ fn job_tenant(job: &Job) -> TenantId {
         | Job::ReportUsage { tenant_id, .. }
         | Job::SyncSeats { tenant_id }
         | Job::ImportPatients { tenant_id, .. }
-        | Job::DeliverWebhook { tenant_id, .. } => *tenant_id,
+        | Job::DeliverWebhook { tenant_id, .. }
+        | Job::ExportBulk { tenant_id, .. } => *tenant_id,
     }
 }
 

@@ -220,6 +220,18 @@ async fn run_job(job: Job, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
             )
             .await
         }
+        Job::ExportBulk {
+            tenant_id,
+            export_id,
+        } => {
+            portico_core::fhir_api::bulk::export(
+                &ctx.db,
+                ctx.attachments.as_ref(),
+                tenant_id,
+                export_id,
+            )
+            .await
+        }
     };
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("portico_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
@@ -271,7 +283,7 @@ async fn nightly_audit_now(ctx: &JobContext) -> Result<(), BoxDynError> {
     for tenant_id in portico_core::tenants::list_ids(&ctx.db).await? {
         crate::attachments::purge_unsent(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
         crate::webhooks::purge(&ctx.db, tenant_id).await?;
-        crate::smart::purge(&ctx.db, tenant_id).await?;
+        crate::smart::purge(&ctx.db, ctx.attachments.as_ref(), tenant_id).await?;
         ctx.queue
             .enqueue(Job::VerifyAuditChain { tenant_id })
             .await?;
@@ -492,6 +504,10 @@ mod queue_table {
                 tenant_id,
                 delivery_id: id,
             },
+            Job::ExportBulk {
+                tenant_id,
+                export_id: id,
+            },
         ];
         for job in &jobs {
             match job {
@@ -508,7 +524,8 @@ mod queue_table {
                 | Job::ReportUsage { .. }
                 | Job::SyncSeats { .. }
                 | Job::ImportPatients { .. }
-                | Job::DeliverWebhook { .. } => {}
+                | Job::DeliverWebhook { .. }
+                | Job::ExportBulk { .. } => {}
             }
         }
         jobs

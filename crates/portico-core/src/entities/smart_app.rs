@@ -18,6 +18,8 @@ pub struct Model {
     /// SHA-256 (hex) of a confidential app's secret.
     pub secret_hash: Option<String>,
     pub disabled_at: Option<DateTimeUtc>,
+    /// A backend service's public keys (a JWK set, JSON); `None` for a patient's app.
+    pub jwks: Option<String>,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
 }

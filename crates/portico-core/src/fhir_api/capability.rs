@@ -8,6 +8,9 @@ use super::{
     types::{ResourceType, US_CORE},
 };
 
+/// Where FHIR Bulk Data Access defines its operations.
+const BULK: &str = "http://hl7.org/fhir/uv/bulkdata";
+
 /// Where SMART apps get their tokens (absolute URLs).
 #[derive(Clone, Copy, Debug)]
 pub struct OAuthUris<'a> {
@@ -47,6 +50,12 @@ pub fn statement(
             if ty.searchable() && ty != ResourceType::Provenance {
                 resource["searchRevInclude"] = json!(["Provenance:target"]);
             }
+            if ty == ResourceType::Patient {
+                resource["operation"] = json!([{
+                    "name": "export",
+                    "definition": format!("{BULK}/OperationDefinition/patient-export"),
+                }]);
+            }
             resource
         })
         .collect();
@@ -62,7 +71,10 @@ pub fn statement(
         },
         "fhirVersion": "4.0.1",
         "format": ["json"],
-        "instantiates": ["http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server"],
+        "instantiates": [
+            "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server",
+            format!("{BULK}/CapabilityStatement/bulk-data"),
+        ],
         "rest": [{
             "mode": "server",
             "documentation": format!(
@@ -86,9 +98,15 @@ pub fn statement(
                 }],
                 "description": "A SMART app's access token (standalone patient launch, \
                                 .well-known/smart-configuration), or a bearer access token \
-                                or API key of the practice, as for the GraphQL API.",
+                                or API key of the practice, as for the GraphQL API. A \
+                                SMART Backend Services token (client_credentials with a \
+                                signed assertion) for $export.",
             },
             "resource": resources,
+            "operation": [{
+                "name": "export",
+                "definition": format!("{BULK}/OperationDefinition/export"),
+            }],
         }],
     })
 }

@@ -5,6 +5,7 @@
 //! audits the same read: `{record}.read` for one, `{record}.list` once per chart searched.
 //! The HTTP side (routes, Bundles, OperationOutcomes) is the server's.
 
+pub mod bulk;
 mod capability;
 mod load;
 mod params;
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 pub use capability::{OAuthUris, statement};
 pub use params::{DEFAULT_COUNT, MAX_COUNT, Search};
-pub use scopes::{Described, Interaction, Scopes};
+pub use scopes::{Described, Interaction, Scopes, SystemScopes};
 pub use types::{Param, ParamKind, ResourceType, US_CORE};
 
 use crate::{

@@ -4,7 +4,8 @@
 //! `offline_access`, `online_access`, `openid` and `fhirUser`. The API is read-only, so only
 //! `r` (read) and `s` (search) are ever granted; a scope Portico cannot grant (`user/`,
 //! `system/`, write-only, an unknown type or search) is left out of what is granted, as
-//! OAuth lets a server grant less than was asked.
+//! OAuth lets a server grant less than was asked. A backend service's `system/` read scopes
+//! ([`SystemScopes`]) are for Bulk Data export.
 
 use super::{ResourceType, Search};
 
@@ -235,10 +236,81 @@ fn is_v2(permissions: &str) -> bool {
             .is_some()
 }
 
+/// `system/` read scopes: `system/*.rs`, `system/Observation.rs`, and v1's `.read`. Others
+/// (`patient/`, `user/`, writes, granular filters) are not granted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemScopes {
+    /// As granted.
+    granted: Vec<String>,
+    /// `None`: every type.
+    types: Option<Vec<ResourceType>>,
+}
+
+impl SystemScopes {
+    pub fn parse(asked: &str) -> Self {
+        let mut scopes = Self {
+            granted: Vec::new(),
+            types: Some(Vec::new()),
+        };
+        for one in asked.split_ascii_whitespace() {
+            let Some((kind, permissions)) =
+                one.strip_prefix("system/").and_then(|r| r.split_once('.'))
+            else {
+                continue;
+            };
+            let reads = matches!(permissions, "read" | "*" | "rs" | "r");
+            if !reads || scopes.granted.iter().any(|g| g == one) {
+                continue;
+            }
+            match kind {
+                "*" => scopes.types = None,
+                name => match ResourceType::parse(name) {
+                    Some(ty) => {
+                        if let Some(types) = &mut scopes.types
+                            && !types.contains(&ty)
+                        {
+                            types.push(ty);
+                        }
+                    }
+                    None => continue,
+                },
+            }
+            scopes.granted.push(one.to_owned());
+        }
+        scopes
+    }
+
+    pub fn text(&self) -> String {
+        self.granted.join(" ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.granted.is_empty()
+    }
+
+    /// Whether the service may export resources of `ty`.
+    pub fn allows(&self, ty: ResourceType) -> bool {
+        self.types.as_ref().is_none_or(|t| t.contains(&ty))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn system_scopes_grant_reads_of_known_types() {
+        let s = SystemScopes::parse(
+            "system/Observation.rs system/Patient.read patient/*.rs system/Foo.rs system/Condition.c",
+        );
+        assert_eq!(s.text(), "system/Observation.rs system/Patient.read");
+        assert!(s.allows(ResourceType::Observation));
+        assert!(!s.allows(ResourceType::Condition));
+        let all = SystemScopes::parse("system/*.rs");
+        assert!(all.allows(ResourceType::Immunization));
+        assert!(SystemScopes::parse("user/*.rs").is_empty());
+    }
 
     #[test]
     fn v1_and_v2_scopes_grant_reading_and_searching_only() {

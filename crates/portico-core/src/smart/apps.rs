@@ -109,6 +109,7 @@ pub async fn register(
         client_id: Set(super::secret("app_")[..28].to_owned()),
         redirect_uris: Set(uris.join("\n")),
         secret_hash: Set(secret.as_deref().map(super::hash)),
+        jwks: Set(None),
         disabled_at: Set(None),
         created_by: Set(creator.as_uuid()),
         created_at: Set(Utc::now()),
@@ -147,11 +148,12 @@ pub async fn disable(tx: &TenantTx, actor: &Actor, id: Uuid) -> CoreResult<smart
     Ok(app)
 }
 
-/// The enabled app with this `client_id`.
+/// The enabled app a patient launches with this `client_id` (never a backend service).
 pub async fn by_client(tx: &TenantTx, client_id: &str) -> CoreResult<Option<smart_app::Model>> {
     Ok(tx
         .find::<smart_app::Entity>()
         .filter(smart_app::Column::ClientId.eq(client_id))
+        .filter(smart_app::Column::Jwks.is_null())
         .filter(smart_app::Column::DisabledAt.is_null())
         .one(tx.conn())
         .await?)

@@ -7,6 +7,7 @@
 //! server's.
 
 pub mod apps;
+pub mod backend;
 pub mod grants;
 pub mod requests;
 pub mod tokens;
@@ -68,7 +69,8 @@ impl OAuthError {
             | Self::InvalidGrant(m)
             | Self::InvalidScope(m) => m.clone(),
             Self::UnsupportedGrantType => {
-                "grant_type must be authorization_code or refresh_token".to_owned()
+                "grant_type must be authorization_code, refresh_token or client_credentials"
+                    .to_owned()
             }
             Self::UnsupportedResponseType => "response_type must be code".to_owned(),
             Self::AccessDenied => "the patient did not allow the app".to_owned(),

@@ -4,6 +4,7 @@
 //! reads charts (`own_chart` for patients, `patients` for staff). The work and its audit are
 //! core's ([`portico_core::fhir_api`]); here are the routes, the Bundles and the refusals.
 
+mod bulk;
 pub mod oauth;
 mod outcome;
 
@@ -45,6 +46,19 @@ pub fn router() -> axum::Router<AppState> {
                 &format!("{base}/.well-known/smart-configuration"),
                 get(oauth::configuration),
             )
+            .route(&format!("{base}/$export"), get(bulk::system_export))
+            .route(
+                &format!("{base}/Patient/$export"),
+                get(bulk::patient_export),
+            )
+            .route(
+                &format!("{base}/$export-status/{{id}}"),
+                get(bulk::export_status).delete(bulk::export_status),
+            )
+            .route(
+                &format!("{base}/$export-file/{{id}}/{{file}}"),
+                get(bulk::export_file),
+            )
             .route(&format!("{base}/{{kind}}"), get(search_get))
             .route(&format!("{base}/{{kind}}/_search"), post(search_post))
             .route(&format!("{base}/{{kind}}/{{id}}"), get(read))
@@ -64,12 +78,22 @@ pub fn router() -> axum::Router<AppState> {
     router.layer(
         tower_http::cors::CorsLayer::new()
             .allow_origin(tower_http::cors::Any)
-            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::DELETE,
+            ])
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 header::ACCEPT,
                 axum::http::HeaderName::from_static(super::tenant::TENANT_HEADER),
+                axum::http::HeaderName::from_static("prefer"),
+            ])
+            .expose_headers([
+                header::CONTENT_LOCATION,
+                header::RETRY_AFTER,
+                axum::http::HeaderName::from_static("x-progress"),
             ]),
     )
 }
@@ -360,6 +384,18 @@ impl<'a> Gate<'a> {
         let Some(principal) = request.principal.clone() else {
             return Err(outcome::unauthenticated());
         };
+        if principal
+            .smart
+            .as_ref()
+            .is_some_and(|s| s.patient_id.is_none())
+        {
+            return Err(outcome::refuse(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "FORBIDDEN",
+                "a backend service's token is for $export; read one chart with a patient's app",
+            ));
+        }
         let object = if principal.role == Role::Patient {
             "own_chart"
         } else {
@@ -426,9 +462,11 @@ impl<'a> Gate<'a> {
             return Err(outcome::not_found());
         };
         let actor = portico_graphql::actor_of(&self.principal, &self.request);
-        let app = self.principal.smart.as_ref().map(|s| AppAccess {
-            patient: s.patient_id,
-            scopes: Scopes::parse(&s.scope),
+        let app = self.principal.smart.as_ref().and_then(|s| {
+            s.patient_id.map(|patient| AppAccess {
+                patient,
+                scopes: Scopes::parse(&s.scope),
+            })
         });
         // An app reads for the patient: the log names the app (the chart is on the event).
         let actor = match &self.principal.smart {

@@ -18,7 +18,7 @@ use portico_core::{
     TenantTx,
     identity::{MfaState, Role, SessionClaims, SmartClaims},
     smart::{
-        OAuthError,
+        OAuthError, backend,
         requests::{self, AuthorizeParams, Refusal},
         tokens::{self, Client, Issued},
     },
@@ -94,8 +94,9 @@ pub async fn configuration(
         "issuer": base_url(&headers, &state.config.http.public_url, slug),
         "authorization_endpoint": format!("{origin}{AUTHORIZE_PATH}"),
         "token_endpoint": format!("{origin}{TOKEN_PATH}"),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "response_types_supported": ["code"],
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": [
@@ -105,9 +106,11 @@ pub async fn configuration(
             "patient/Observation.rs", "patient/DiagnosticReport.rs",
             "patient/MedicationRequest.rs", "patient/Immunization.rs", "patient/Encounter.rs",
             "patient/DocumentReference.rs", "patient/Appointment.rs", "patient/Provenance.rs",
+            "system/*.rs", "system/*.read",
         ],
         "capabilities": [
             "launch-standalone", "client-public", "client-confidential-symmetric",
+            "client-confidential-asymmetric",
             "context-standalone-patient", "permission-patient", "permission-offline",
             "permission-online", "permission-v1", "permission-v2",
         ],
@@ -223,6 +226,13 @@ pub async fn token(
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    if form.get("grant_type").map(String::as_str) == Some("client_credentials") {
+        let token_url = format!(
+            "{}{TOKEN_PATH}",
+            origin_of(&headers, &state.config.http.public_url, path_slug(&params))
+        );
+        return service_token(&services, &tenant, &form, &token_url).await;
+    }
     let mut basic = None;
     let Some(client) = client_of(&headers, &form, &mut basic) else {
         return oauth_error(&OAuthError::InvalidClient(
@@ -262,6 +272,77 @@ pub async fn token(
     }
 }
 
+/// `grant_type=client_credentials`: a backend service's signed assertion for a token of
+/// `system/` scopes, good for `$export` for five minutes.
+async fn service_token(
+    services: &portico_graphql::Services,
+    tenant: &ResolvedTenant,
+    form: &HashMap<String, String>,
+    token_url: &str,
+) -> Response {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let tx = match TenantTx::begin(&services.db, &tenant.scope(), Access::Write).await {
+        Ok(tx) => tx,
+        Err(e) => return oauth_error(&OAuthError::Server(e)),
+    };
+    let granted = backend::client_credentials(
+        &tx,
+        field("client_assertion_type"),
+        field("client_assertion"),
+        field("scope"),
+        token_url,
+    )
+    .await;
+    // An assertion refused after its jti was kept stays kept: it was presented.
+    let settled = match &granted {
+        Err(OAuthError::Server(_)) => tx.rollback().await,
+        _ => tx.commit().await,
+    };
+    if let Err(e) = settled {
+        return oauth_error(&OAuthError::Server(e));
+    }
+    let granted = match granted {
+        Ok(g) => g,
+        Err(err) => return oauth_error(&err),
+    };
+    let now = chrono::Utc::now().timestamp();
+    let ttl = i64::try_from(services.tokens.access_ttl().as_secs())
+        .unwrap_or(backend::TOKEN_SECS)
+        .min(backend::TOKEN_SECS);
+    let claims = SessionClaims {
+        tenant_id: tenant.id(),
+        // As for an API key: the admin who registered the service.
+        user_id: portico_core::UserId::from_uuid(granted.app.created_by),
+        session_id: granted.app.id,
+        role: Role::PracticeAdmin,
+        mfa: MfaState::Satisfied,
+        issued_at: now,
+        expires_at: now + ttl,
+        api_key_id: None,
+        key_scopes: None,
+        smart: Some(SmartClaims {
+            app_id: granted.app.id,
+            patient_id: None,
+            scope: granted.scopes.text(),
+        }),
+    };
+    match services.tokens.issue(&claims) {
+        Ok(token) => no_store(
+            axum::Json(json!({
+                "access_token": token.token,
+                "token_type": "Bearer",
+                "expires_in": ttl,
+                "scope": granted.scopes.text(),
+            }))
+            .into_response(),
+        ),
+        Err(e) => {
+            tracing::error!(error = %portico_core::error::chain(&e), "service access token not signed");
+            oauth_error(&OAuthError::Server(portico_core::CoreError::adapter(e)))
+        }
+    }
+}
+
 /// The token response: a short-lived access token for the FHIR API, the chart, the scopes
 /// granted, and a new refresh token with `offline_access`.
 fn answer(
@@ -284,7 +365,7 @@ fn answer(
         key_scopes: None,
         smart: Some(SmartClaims {
             app_id: grant.app_id,
-            patient_id: grant.patient_id,
+            patient_id: Some(grant.patient_id),
             scope: issued.scopes.text(),
         }),
     };

@@ -75,12 +75,19 @@ pub fn of_core(err: CoreError, request_id: &str) -> Response {
             message,
             ..
         } => refuse(StatusCode::FORBIDDEN, "forbidden", code, &message),
+        // One export at a time per service.
+        CoreError::Invalid {
+            code: code @ "TOO_MANY_EXPORTS",
+            message,
+            ..
+        } => refuse(StatusCode::TOO_MANY_REQUESTS, "throttled", code, &message),
         CoreError::Invalid { code, message, .. } => {
             let issue = match code {
                 "UNKNOWN_PARAMETER"
                 | "UNSUPPORTED_MODIFIER"
                 | "UNSUPPORTED_PARAMETER"
-                | "UNSUPPORTED_SEARCH" => "not-supported",
+                | "UNSUPPORTED_SEARCH"
+                | "UNKNOWN_RESOURCE_TYPE" => "not-supported",
                 "PATIENT_REQUIRED" => "required",
                 _ => "invalid",
             };
