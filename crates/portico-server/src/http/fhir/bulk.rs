@@ -232,6 +232,15 @@ async fn kick_off(
         Ok(e) => e,
         Err(refused) => return refused,
     };
+    // The job is in the outbox: relayed now rather than at the next minute's sweep.
+    if let (Some(runtime), Some(tenant)) = (state.runtime(), service.request.tenant.as_ref()) {
+        let relay = portico_core::ports::Job::RelayOutbox {
+            tenant_id: tenant.id(),
+        };
+        if let Err(e) = runtime.services.queue.enqueue(relay).await {
+            tracing::warn!(error = %e, "outbox relay not queued; the sweep will relay the export");
+        }
+    }
     let mut response = StatusCode::ACCEPTED.into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("{base}/$export-status/{}", export.id)) {
         response
