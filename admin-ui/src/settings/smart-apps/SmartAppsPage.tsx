@@ -1,7 +1,8 @@
 // Patient apps (SMART App Launch): what connecting an app means for patients, the addresses
 // to give an app's developer, the practice's registered apps, registering one (its client
 // ID, and a confidential app's secret shown once, kept only on this page) and turning one
-// off after a confirmation.
+// off after a confirmation. Also the practice's backend services (SMART Backend Services:
+// its own systems exporting its data in bulk), registered with their public keys.
 import { useEffect, useRef, useState } from "react";
 import { Dialog, Heading, Modal } from "react-aria-components";
 import { useMutation, useQuery } from "urql";
@@ -11,7 +12,7 @@ import { formatDateTime } from "../../components/format";
 import { useConsole } from "../../app/session";
 import { problemsFrom, SettingsForm, useOnce } from "../shared";
 import { CopyValue } from "./CopyButton";
-import { KINDS, LABELS, REDIRECT_RULE, SENTENCES, kindInWords, linesOf } from "./words";
+import { JWKS_RULE, KINDS, LABELS, REDIRECT_RULE, SENTENCES, SERVICE_FIELDS, SERVICE_LABELS, SERVICE_SENTENCES, jwksProblem, kindInWords, linesOf } from "./words";
 import "./smart-apps.css";
 
 const SmartAppsQuery = graphql(`
@@ -22,6 +23,8 @@ const SmartAppsQuery = graphql(`
       clientId
       redirectUris
       confidential
+      backendService
+      keyIds
       disabledAt
       createdAt
     }
@@ -37,10 +40,35 @@ const Register = graphql(`
         clientId
         redirectUris
         confidential
+        backendService
+        keyIds
         disabledAt
         createdAt
       }
       clientSecret
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const RegisterService = graphql(`
+  mutation SettingsRegisterBackendService($input: RegisterBackendServiceInput!) {
+    registerBackendService(input: $input) {
+      app {
+        id
+        name
+        clientId
+        redirectUris
+        confidential
+        backendService
+        keyIds
+        disabledAt
+        createdAt
+      }
       userErrors {
         field
         code
@@ -69,6 +97,7 @@ function formatDay(iso: string, timeZone: string): string {
 interface App {
   id: string;
   name: string;
+  backendService: boolean;
 }
 
 interface Registered {
@@ -86,6 +115,7 @@ export default function SmartAppsPage() {
   const discovery = `${fhirBase}/.well-known/smart-configuration`;
   const [{ data, error, fetching }, reload] = useQuery({ query: SmartAppsQuery });
   const [, register] = useMutation(Register);
+  const [, registerService] = useMutation(RegisterService);
   const [, disable] = useMutation(Disable);
   const [name, setName] = useState("");
   const [uris, setUris] = useState("");
@@ -93,6 +123,12 @@ export default function SmartAppsPage() {
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [disableProblem, setDisableProblem] = useState<Record<string, string>>({});
   const [registered, setRegistered] = useState<Registered | null>(null);
+  const [serviceName, setServiceName] = useState("");
+  const [jwks, setJwks] = useState("");
+  const [serviceProblems, setServiceProblems] = useState<Record<string, string>>({});
+  const [service, setService] = useState<{ name: string; clientId: string } | null>(null);
+  const [servicePending, onceService] = useOnce();
+  const servicePanel = useRef<HTMLHeadingElement>(null);
   const [done, setDone] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<App | null>(null);
   const [pending, once] = useOnce();
@@ -107,7 +143,11 @@ export default function SmartAppsPage() {
   useEffect(() => {
     if (registered) panel.current?.focus();
   }, [registered]);
+  useEffect(() => {
+    if (service) servicePanel.current?.focus();
+  }, [service]);
   const refresh = () => reload({ requestPolicy: "network-only" });
+  const tokenUrl = `${window.location.origin}/t/${me.tenant.slug}/oauth/token`;
 
   function submit() {
     void once(async () => {
@@ -132,6 +172,35 @@ export default function SmartAppsPage() {
     });
   }
 
+  function submitService() {
+    void onceService(async () => {
+      setDone(null);
+      const local: Record<string, string> = {};
+      if (!serviceName.trim()) local.serviceName = SERVICE_SENTENCES["name:INVALID_NAME"]!;
+      if (!jwks.trim()) local.jwks = `Paste the service's public key set. ${JWKS_RULE}`;
+      setServiceProblems(local);
+      if (Object.keys(local).length) return;
+      const result = await registerService({ input: { name: serviceName.trim(), jwks: jwks.trim() } });
+      if (result.error) return setServiceProblems({ _: problemOf(result.error).sentence });
+      const payload = result.data?.registerBackendService;
+      if (payload?.userErrors.length) {
+        // The API's fields, under this form's own ids; the key set's reason in the page's words.
+        const byField = problemsFrom(payload.userErrors, SERVICE_SENTENCES);
+        const mine: Record<string, string> = {};
+        for (const [field, sentence] of Object.entries(byField)) mine[SERVICE_FIELDS[field] ?? field] = sentence;
+        const refusedKeys = payload.userErrors.find((e) => e.field === "jwks");
+        if (refusedKeys) mine.jwks = jwksProblem(refusedKeys.message);
+        return setServiceProblems(mine);
+      }
+      if (payload?.app) {
+        setService({ name: payload.app.name, clientId: payload.app.clientId });
+        setServiceName("");
+        setJwks("");
+        refresh();
+      }
+    });
+  }
+
   function confirmDisable() {
     const app = confirming;
     if (!app) return;
@@ -141,7 +210,11 @@ export default function SmartAppsPage() {
       const result = await disable({ id: app.id });
       if (result.error) return setDisableProblem({ _: problemOf(result.error).sentence });
       setDisableProblem({});
-      setDone(`${app.name} is turned off. Its sign-in requests and tokens are refused from now on.`);
+      setDone(
+        app.backendService
+          ? `${app.name} is turned off. Its token requests, tokens and exports are refused from now on.`
+          : `${app.name} is turned off. Its sign-in requests and tokens are refused from now on.`,
+      );
       refresh();
     });
   }
@@ -153,7 +226,7 @@ export default function SmartAppsPage() {
       <p className="smart-intro">
         Patients can connect apps they choose (a health diary, a medication reminder) to read their record through Portico's FHIR API, the SMART on FHIR
         way. The app asks; the patient signs in to the portal and decides on a consent page what it may read; and the patient can remove the app at any
-        time. Only the apps you register here can ask.
+        time. Only the apps you register here can ask. Your practice's own systems can also export its data in bulk as a backend service, further down.
       </p>
       <ErrorSummary problems={disableProblem} labels={{}} />
       {done && (
@@ -192,6 +265,40 @@ export default function SmartAppsPage() {
           </div>
         </section>
       )}
+      {service && (
+        <section className="smart-registered smart-registered-public" aria-labelledby="smart-service-title">
+          <h2 id="smart-service-title" ref={servicePanel} tabIndex={-1}>
+            {service.name} is registered
+          </h2>
+          <p>
+            Give the service's developer its client ID and these two addresses. The service signs its token requests with its private key, which never
+            leaves the service; Portico keeps only the public keys.
+          </p>
+          <dl className="smart-credentials">
+            <dt>Client ID</dt>
+            <dd>
+              <CopyValue value={service.clientId} label="Copy client ID" primary />
+            </dd>
+            <dt>Token URL</dt>
+            <dd>
+              <CopyValue value={tokenUrl} label="Copy" name="Copy token URL" />
+            </dd>
+            <dt>FHIR base URL</dt>
+            <dd>
+              <CopyValue value={fhirBase} label="Copy" name="Copy FHIR base URL" />
+            </dd>
+          </dl>
+          <p className="meta">
+            It asks for the scope <code>system/*.rs</code> with a signed assertion (<code>client_credentials</code>, RS384 or ES384), then starts an
+            export at <code>$export</code> under the FHIR base URL.
+          </p>
+          <div className="row-actions">
+            <button type="button" onClick={() => setService(null)}>
+              Hide
+            </button>
+          </div>
+        </section>
+      )}
       <section className="smart-developer" aria-labelledby="smart-developer-title">
         <h2 id="smart-developer-title">For the app's developer</h2>
         <p className="meta">
@@ -209,64 +316,80 @@ export default function SmartAppsPage() {
           </dd>
         </dl>
       </section>
-      <h2>Registered apps</h2>
+      <h2 id="smart-list-title">Registered apps</h2>
       {error && !data && <ErrorState problem={problemOf(error)} retry={refresh} />}
       {fetching && !data && <LoadingState label="Loading patient apps" rows={3} />}
       {data && apps.length === 0 && <EmptyState title="No apps yet.">Add one below when a developer asks to connect an app for your patients.</EmptyState>}
       {apps.length > 0 && (
-        <table className="data-table smart-apps">
-          <caption className="visually-hidden">Registered apps, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client ID</th>
-              <th scope="col">Redirect URIs</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Status</th>
-              <th scope="col">Registered</th>
-            </tr>
-          </thead>
-          <tbody>
-            {apps.map((a) => (
-              <tr key={a.id}>
-                <th scope="row">{a.name}</th>
-                <td>
-                  <CopyValue value={a.clientId} label="Copy" name={`Copy client ID of ${a.name}`} />
-                </td>
-                <td>
-                  <ul className="smart-uris">
-                    {a.redirectUris.map((u) => (
-                      <li key={u}>
-                        <code>{u}</code>
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td>{kindInWords(a.confidential)}</td>
-                <td>
-                  {a.disabledAt ? (
-                    <>
-                      <span className="tag tag-muted">Turned off</span>
-                      <div className="meta" title={formatDateTime(a.disabledAt, tz)}>
-                        since {formatDay(a.disabledAt, tz)}
-                      </div>
-                    </>
-                  ) : (
-                    <div className="smart-on">
-                      <span className="tag tag-ok">On</span>
-                      <button type="button" onClick={() => setConfirming(a)} aria-label={`Turn off ${a.name}`}>
-                        Turn off
-                      </button>
-                    </div>
-                  )}
-                </td>
-                <td className="smart-day" title={formatDateTime(a.createdAt, tz)}>
-                  {formatDay(a.createdAt, tz)}
-                </td>
+        // In a narrow window the table scrolls in its own box (reachable by keyboard), not the page.
+        <div className="smart-table-scroll" role="region" aria-labelledby="smart-list-title" tabIndex={0}>
+          <table className="data-table smart-apps">
+            <caption className="visually-hidden">Registered apps, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Client ID</th>
+                <th scope="col">Redirect URIs or key IDs</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Status</th>
+                <th scope="col">Registered</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {apps.map((a) => (
+                <tr key={a.id}>
+                  <th scope="row">{a.name}</th>
+                  <td>
+                    <CopyValue value={a.clientId} label="Copy" name={`Copy client ID of ${a.name}`} />
+                  </td>
+                  <td>
+                    {a.backendService ? (
+                      <>
+                        <span className="meta">{a.keyIds.length === 1 ? "Key ID" : "Key IDs"}</span>
+                        <ul className="smart-uris">
+                          {a.keyIds.map((k) => (
+                            <li key={k}>
+                              <code>{k}</code>
+                            </li>
+                          ))}
+                        </ul>
+                      </>
+                    ) : (
+                      <ul className="smart-uris">
+                        {a.redirectUris.map((u) => (
+                          <li key={u}>
+                            <code>{u}</code>
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td>{kindInWords(a)}</td>
+                  <td>
+                    {a.disabledAt ? (
+                      <>
+                        <span className="tag tag-muted">Turned off</span>
+                        <div className="meta" title={formatDateTime(a.disabledAt, tz)}>
+                          since {formatDay(a.disabledAt, tz)}
+                        </div>
+                      </>
+                    ) : (
+                      <div className="smart-on">
+                        <span className="tag tag-ok">On</span>
+                        <button type="button" onClick={() => setConfirming(a)} aria-label={`Turn off ${a.name}`}>
+                          Turn off
+                        </button>
+                      </div>
+                    )}
+                  </td>
+                  <td className="smart-day" title={formatDateTime(a.createdAt, tz)}>
+                    {formatDay(a.createdAt, tz)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <SettingsForm
         id="add-app"
@@ -302,19 +425,61 @@ export default function SmartAppsPage() {
           ))}
         </fieldset>
       </SettingsForm>
+      <SettingsForm
+        id="add-service"
+        title="Add a backend service"
+        about={
+          <>
+            A backend service is one of your practice's own systems, such as a data warehouse, that exports the whole practice's data in bulk, with
+            no patient signing in. Restricted charts are left out, and every chart it exports is in the audit log. Add one when its developer gives
+            you its name and public key set.
+          </>
+        }
+        problems={serviceProblems}
+        labels={SERVICE_LABELS}
+        saved={null}
+        pending={servicePending}
+        submitLabel="Add backend service"
+        onSubmit={submitService}
+      >
+        <Field name="serviceName" label={SERVICE_LABELS.serviceName} hint="Shown in this list and in the audit log. Up to 100 characters." error={serviceProblems.serviceName}>
+          {(p) => <input {...p} value={serviceName} onChange={(e) => setServiceName(e.target.value)} autoComplete="off" />}
+        </Field>
+        <Field name="jwks" label={SERVICE_LABELS.jwks} hint={`${JWKS_RULE} Never a private key.`} error={serviceProblems.jwks}>
+          {(p) => (
+            <textarea
+              {...p}
+              className="smart-jwks"
+              rows={6}
+              value={jwks}
+              onChange={(e) => setJwks(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder='{"keys": [ … ]}'
+            />
+          )}
+        </Field>
+      </SettingsForm>
       {confirming && (
         <Modal isOpen isDismissable onOpenChange={(open) => !open && setConfirming(null)} className="modal">
           <Dialog className="dialog" role="alertdialog" aria-labelledby="disable-title">
             <Heading slot="title" id="disable-title">
               Turn off {confirming.name}?
             </Heading>
-            <p>
-              Patients who connected it lose its access at once: its sign-in requests and tokens are refused from now on. It cannot be turned back on;
-              to use the app again, register it again and give the developer the new client ID.
-            </p>
+            {confirming.backendService ? (
+              <p>
+                It stops at once: its token requests, tokens and exports are refused from now on. It cannot be turned back on; to use the service
+                again, register it again and give the developer the new client ID.
+              </p>
+            ) : (
+              <p>
+                Patients who connected it lose its access at once: its sign-in requests and tokens are refused from now on. It cannot be turned back on;
+                to use the app again, register it again and give the developer the new client ID.
+              </p>
+            )}
             <div className="row-actions">
               <button type="button" className="danger" onClick={confirmDisable} disabled={disabling}>
-                Turn off app
+                {confirming.backendService ? "Turn off service" : "Turn off app"}
               </button>
               <button type="button" onClick={() => setConfirming(null)} autoFocus>
                 Cancel
