@@ -5,7 +5,7 @@ CARGO ?= cargo
 PG_URL := $(PORTICO_TEST_DATABASE_URL)
 REDIS_URL := $(PORTICO_TEST_REDIS_URL)
 
-.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check deps-check infra-check schema-compat schema-publish test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr clean
+.PHONY: run build ui bench-portal test fmt fmt-check lint arch-check deps-check infra-check schema-compat schema-publish test-deps test-sqlite test-postgres test-ui test-cluster test-cluster-if-configured schema bench bench-scale bench-compare bench-reminders bench-practices bench-memory bench-overhead bench-ehr bench-export clean
 
 run: ui
 	$(CARGO) run --locked -p portico-server --bin portico -- serve --demo
@@ -162,6 +162,12 @@ bench-reminders:
 # EHR ingest: a full sync of ~10,000 FHIR resources, next to serde_json parsing them alone.
 bench-ehr:
 	scripts/bench-ehr
+
+# Bulk Data export of the practice the EHR benchmark fills (600 patients, about 10,000
+# resources), on SQLite; `scripts/bench-ehr 600 postgres://postgres@127.0.0.1:5432 --export`
+# for PostgreSQL.
+bench-export:
+	scripts/bench-ehr 600 "" --export
 
 clean:
 	$(CARGO) clean

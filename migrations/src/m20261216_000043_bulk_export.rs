@@ -53,6 +53,9 @@ impl MigrationTrait for Migration {
                     // Comma-separated resource types.
                     .col(col("types").string_len(1000).not_null())
                     .col(ts("since").null())
+                    // Whether the practice's policies let the service see readings patients
+                    // record at home (appointments are left out of `types` when not).
+                    .col(col("home_readings").boolean().not_null())
                     // The kick-off request's URL (resource types and `_since`, never PHI).
                     .col(col("request").string_len(2000).not_null())
                     // queued, running, complete, failed, cancelled
@@ -66,6 +69,8 @@ impl MigrationTrait for Migration {
                     // The data's point in time (`transactionTime`): when the run began.
                     .col(ts("started_at").null())
                     .col(ts("completed_at").null())
+                    // Set by a running export as it goes: one silent for long was cut off.
+                    .col(ts("heartbeat_at").null())
                     .col(ts("expires_at").not_null())
                     .foreign_key(&mut tenant_fk(
                         "fk_bulk_exports_app",

@@ -348,6 +348,7 @@ async fn a_backend_service_exports_the_practice_in_ndjson_that_imports_into_a_fh
             "UNSUPPORTED_PARAMETER",
         ),
         ("patient=Patient/1", "UNSUPPORTED_PARAMETER"),
+        ("_type=Provenance", "INVALID_VALUE"),
     ] {
         let (status, _, body) = call(
             reqwest::Method::GET,
@@ -620,4 +621,73 @@ fn key_with_private_part(jwks: &str) -> String {
     let mut set: Value = serde_json::from_str(jwks).unwrap();
     set["keys"][0]["d"] = json!("AQAB");
     set.to_string()
+}
+
+#[tokio::test]
+async fn every_chart_of_a_larger_practice_is_exported_past_its_progress_notes() {
+    let app = spawn_app().await;
+    let admin = app.practice_admin(SLUG).await;
+    let tenant = portico_core::tenants::find_by_slug(&app.db(), SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut created = Vec::new();
+    // More than the 25 charts between two progress notes.
+    for i in 0..40 {
+        created.push(app.add_patient(&tenant, &format!("Many{i}")).await.id);
+    }
+    let registered = register(&app, &admin, "Warehouse", &public_jwks("w-1")).await;
+    let client_id = registered["app"]["clientId"].as_str().unwrap().to_owned();
+    let (_, issued) = token(
+        &app,
+        &assertion(&app, &client_id, "w-1", json!({})),
+        "system/Patient.rs",
+    )
+    .await;
+    let access = issued["access_token"].as_str().unwrap().to_owned();
+    // Only what the scopes grant.
+    let (status, _, body) = call(
+        reqwest::Method::GET,
+        &format!("{}/$export?_type=Observation", base(&app)),
+        Some(&access),
+        true,
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body).as_str()),
+        (403, "INSUFFICIENT_SCOPE"),
+        "{body}"
+    );
+    let (status, headers, body) = call(
+        reqwest::Method::GET,
+        &format!("{}/$export", base(&app)),
+        Some(&access),
+        true,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let listed = manifest(headers["content-location"].to_str().unwrap(), &access).await;
+    let outputs = listed["output"].as_array().unwrap();
+    assert!(outputs.iter().all(|o| o["type"] == "Patient"), "{listed}");
+    let mut ids = std::collections::HashSet::new();
+    for output in outputs {
+        let (status, _, body) = call(
+            reqwest::Method::GET,
+            output["url"].as_str().unwrap(),
+            Some(&access),
+            false,
+        )
+        .await;
+        assert_eq!(status, 200);
+        for line in body.lines() {
+            let patient: Value = serde_json::from_str(line).unwrap();
+            ids.insert(patient["id"].as_str().unwrap().to_owned());
+        }
+    }
+    for id in created {
+        assert!(
+            ids.contains(&id.to_string()),
+            "chart {id} missing from the export"
+        );
+    }
 }

@@ -35,6 +35,9 @@ pub struct Args {
     /// Resources per page.
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
+    /// Then export the practice with Bulk Data (`scripts/bench-export`).
+    #[arg(long)]
+    export: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -216,5 +219,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         share(database),
         share(rest)
     );
+    if args.export {
+        crate::bulk_export::run(&db, &tenant).await?;
+    }
     Ok(())
 }

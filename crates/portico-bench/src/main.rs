@@ -4,6 +4,7 @@
 //! (`scripts/bench-reminders`); drives the same dashboard load against PostGraphile and
 //! captures Portico's SQL for pgbench (`scripts/bench-compare`).
 
+mod bulk_export;
 mod capture;
 mod ehr_ingest;
 mod load;

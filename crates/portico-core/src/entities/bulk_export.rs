@@ -18,6 +18,8 @@ pub struct Model {
     /// Comma-separated resource types.
     pub types: String,
     pub since: Option<DateTimeUtc>,
+    /// Whether readings recorded at home are exported (the practice's `readings` policy).
+    pub home_readings: bool,
     /// The kick-off URL.
     pub request: String,
     /// queued, running, complete, failed, cancelled.
@@ -29,6 +31,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
+    /// When a running export last showed it was alive.
+    pub heartbeat_at: Option<DateTimeUtc>,
     pub expires_at: DateTimeUtc,
 }
 

@@ -5,10 +5,11 @@
 //! assertion usable once, and gets `system/` read scopes. Its token is good for `$export`
 //! only ([`crate::fhir_api::bulk`]).
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{
     Algorithm, DecodingKey, Validation,
-    jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet},
+    jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
@@ -66,9 +67,34 @@ fn parse_jwks(raw: &str) -> CoreResult<String> {
             return Err(refuse_jwks("each key needs a kid of its own"));
         }
         kids.push(kid);
-        if algorithm_of(key).is_none() {
+        let Some(alg) = algorithm_of(key) else {
             return Err(refuse_jwks(
                 "each key must be RSA (RS384) or EC on P-384 (ES384)",
+            ));
+        };
+        if let AlgorithmParameters::RSA(rsa) = &key.algorithm {
+            let bits = URL_SAFE_NO_PAD
+                .decode(&rsa.n)
+                .map_or(0, |n| n.iter().skip_while(|b| **b == 0).count() * 8);
+            if !(2048..=8192).contains(&bits) {
+                return Err(refuse_jwks("an RSA key must have 2048 to 8192 bits"));
+            }
+        }
+        // A key marked for another use or algorithm is not one to check signatures with.
+        if key
+            .common
+            .public_key_use
+            .as_ref()
+            .is_some_and(|u| *u != PublicKeyUse::Signature)
+            || key.common.key_algorithm.is_some_and(|a| {
+                a != match alg {
+                    Algorithm::RS384 => KeyAlgorithm::RS384,
+                    _ => KeyAlgorithm::ES384,
+                }
+            })
+        {
+            return Err(refuse_jwks(
+                "a key's use must be sig and its alg RS384 (RSA) or ES384 (P-384)",
             ));
         }
     }
@@ -305,6 +331,9 @@ mod tests {
             r#"{"keys":[{"kty":"EC","crv":"P-384","x":"AAAA","y":"AAAA"}]}"#,
             r#"{"keys":[{"kty":"EC","crv":"P-384","kid":"k1","x":"AAAA","y":"AAAA","d":"AAAA"}]}"#,
             r#"{"keys":[{"kty":"oct","kid":"k1","k":"AAAA"}]}"#,
+            r#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"}]}"#,
+            r#"{"keys":[{"kty":"EC","crv":"P-384","kid":"k1","x":"AAAA","y":"AAAA","use":"enc"}]}"#,
+            r#"{"keys":[{"kty":"EC","crv":"P-384","kid":"k1","x":"AAAA","y":"AAAA","alg":"ES256"}]}"#,
         ] {
             assert!(parse_jwks(bad).is_err(), "{bad}");
         }

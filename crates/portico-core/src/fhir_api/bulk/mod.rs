@@ -12,14 +12,13 @@ mod run;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
 pub use run::export;
 
-use super::{ResourceType, SystemScopes};
+use super::{ResourceType, Sees, SystemScopes};
 use crate::{
     CoreError, CoreResult, TenantTx,
     audit::{self, Access, Actor},
@@ -36,6 +35,11 @@ const RUN_TTL: chrono::Duration = chrono::Duration::days(2);
 pub const RESOURCES_PER_FILE: usize = 10_000;
 /// Exports one service may have queued or running at once.
 const AT_ONCE: u64 = 1;
+/// A running export notes it is alive every few charts; one silent this long was cut off
+/// (a crash, a deploy that outlasted the grace period) and is reported as failed.
+pub const STALE: chrono::Duration = chrono::Duration::minutes(10);
+/// How long a failed export's status stays readable.
+const FAILED_TTL: chrono::Duration = chrono::Duration::hours(1);
 
 /// An export's status values.
 pub mod status {
@@ -75,6 +79,7 @@ fn refuse(code: &'static str, message: impl Into<String>) -> CoreError {
 fn asked(
     level: Level,
     scopes: &SystemScopes,
+    sees: Sees,
     pairs: &[(String, String)],
 ) -> CoreResult<(Vec<ResourceType>, Option<DateTime<Utc>>)> {
     let mut types: Option<Vec<ResourceType>> = None;
@@ -90,7 +95,8 @@ fn asked(
                 }
             }
             "_since" => {
-                let at = DateTime::parse_from_rfc3339(value).map_err(|_| {
+                // A `+` sent unescaped arrives as a space.
+                let at = DateTime::parse_from_rfc3339(&value.replace(' ', "+")).map_err(|_| {
                     refuse(
                         "INVALID_VALUE",
                         "_since must be an instant, e.g. 2026-01-01T00:00:00Z",
@@ -112,6 +118,12 @@ fn asked(
                         return Err(refuse(
                             "INSUFFICIENT_SCOPE",
                             format!("the service was not granted {}", ty.as_str()),
+                        ));
+                    }
+                    if ty == ResourceType::Appointment && !sees.appointments {
+                        return Err(refuse(
+                            "FORBIDDEN",
+                            "the practice's policies do not let a service see appointments",
                         ));
                     }
                     if !list.contains(&ty) {
@@ -138,10 +150,17 @@ fn asked(
         ResourceType::ALL
             .into_iter()
             .filter(|t| scopes.allows(*t))
+            .filter(|t| *t != ResourceType::Appointment || sees.appointments)
             .collect()
     });
     // At the Patient level, what is exported is about patients: all Portico serves is.
     let _ = level;
+    if types == [ResourceType::Provenance] {
+        return Err(refuse(
+            "INVALID_VALUE",
+            "Provenance is exported with the types it covers: add them to _type",
+        ));
+    }
     if types.is_empty() {
         return Err(refuse(
             "INSUFFICIENT_SCOPE",
@@ -151,21 +170,50 @@ fn asked(
     Ok((types, since))
 }
 
-/// Starts an export for service `app` (kick-off): checked, recorded, queued.
+/// A kick-off as a service sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct Ask<'a> {
+    /// The backend service.
+    pub app: Uuid,
+    pub scopes: &'a SystemScopes,
+    /// What the practice's policies let it see (its `patients` policy was checked by the
+    /// caller).
+    pub sees: Sees,
+    pub level: Level,
+    /// The kick-off's query parameters.
+    pub pairs: &'a [(String, String)],
+    /// The kick-off URL, as the manifest repeats it.
+    pub url: &'a str,
+}
+
+/// Starts an export (kick-off): checked, recorded, queued.
 pub async fn kick_off(
     tx: &TenantTx,
     actor: &Actor,
-    app: Uuid,
-    scopes: &SystemScopes,
-    level: Level,
-    pairs: &[(String, String)],
-    request: &str,
+    ask: Ask<'_>,
 ) -> CoreResult<bulk_export::Model> {
-    let (types, since) = asked(level, scopes, pairs)?;
+    let Ask {
+        app,
+        scopes,
+        sees,
+        level,
+        pairs,
+        url: request,
+    } = ask;
+    let (types, since) = asked(level, scopes, sees, pairs)?;
+    let alive_since = Utc::now() - STALE;
     let busy = tx
         .find::<bulk_export::Entity>()
         .filter(bulk_export::Column::AppId.eq(app))
-        .filter(bulk_export::Column::Status.is_in([status::QUEUED, status::RUNNING]))
+        .filter(
+            sea_orm::Condition::any()
+                .add(bulk_export::Column::Status.eq(status::QUEUED))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(bulk_export::Column::Status.eq(status::RUNNING))
+                        .add(bulk_export::Column::HeartbeatAt.gt(alive_since)),
+                ),
+        )
         .count(tx.conn())
         .await?;
     if busy >= AT_ONCE {
@@ -186,6 +234,7 @@ pub async fn kick_off(
             .collect::<Vec<_>>()
             .join(",")),
         since: Set(since),
+        home_readings: Set(sees.home_readings),
         request: Set(request.chars().take(2000).collect()),
         status: Set(status::QUEUED.to_owned()),
         charts_done: Set(0),
@@ -195,6 +244,7 @@ pub async fn kick_off(
         created_at: Set(now),
         started_at: Set(None),
         completed_at: Set(None),
+        heartbeat_at: Set(None),
         expires_at: Set(now + RUN_TTL),
     }
     .insert(tx.conn())
@@ -244,19 +294,39 @@ pub async fn status(
 }
 
 /// Cancels (or, once complete, deletes) export `id` of service `app`: the keys of its
-/// files, for the caller to delete from the store once this commits. A running export
-/// stops at its next step and deletes what it wrote.
+/// files, for the caller to delete from the store once this commits (their rows stay for
+/// the nightly purge, which deletes again what is left). A running export stops at its
+/// next step and deletes what it wrote after this.
 pub async fn cancel(tx: &TenantTx, actor: &Actor, app: Uuid, id: Uuid) -> CoreResult<Vec<String>> {
-    let (export, files) = status(tx, app, id).await?;
-    let mut change = export.into_active_model();
-    change.status = Set(status::CANCELLED.to_owned());
-    change.update(tx.conn()).await?;
-    tx.delete::<bulk_export_file::Entity>()
-        .filter(bulk_export_file::Column::ExportId.eq(id))
+    // Only if not cancelled already: of a cancel and the run's end at once, both outcomes
+    // leave the files listed here or deleted by the run.
+    let cancelled = tx
+        .update::<bulk_export::Entity>()
+        .col_expr(bulk_export::Column::Status, Expr::value(status::CANCELLED))
+        .filter(bulk_export::Column::Id.eq(id))
+        .filter(bulk_export::Column::AppId.eq(app))
+        .filter(bulk_export::Column::Status.ne(status::CANCELLED))
+        .filter(bulk_export::Column::ExpiresAt.gt(Utc::now()))
         .exec(tx.conn())
         .await?;
+    if cancelled.rows_affected != 1 {
+        return Err(CoreError::NotFound);
+    }
+    let keys = tx
+        .find::<bulk_export_file::Entity>()
+        .filter(bulk_export_file::Column::ExportId.eq(id))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|f| f.object_key)
+        .collect();
     audit::record(tx, actor, access("bulk_export.cancel", id)).await?;
-    Ok(files.into_iter().map(|f| f.object_key).collect())
+    Ok(keys)
+}
+
+/// Whether a running export has gone silent: cut off, it will not finish.
+pub fn interrupted(export: &bulk_export::Model, now: DateTime<Utc>) -> bool {
+    export.status == status::RUNNING && export.heartbeat_at.is_none_or(|at| at < now - STALE)
 }
 
 /// File `file` of complete export `id` of service `app`, audited as downloaded.
@@ -287,7 +357,12 @@ pub async fn purge_expired(tx: &TenantTx, now: DateTime<Utc>) -> CoreResult<Vec<
         .filter(
             sea_orm::Condition::any()
                 .add(bulk_export::Column::ExpiresAt.lt(now))
-                .add(bulk_export::Column::Status.eq(status::CANCELLED)),
+                .add(bulk_export::Column::Status.eq(status::CANCELLED))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(bulk_export::Column::Status.eq(status::RUNNING))
+                        .add(bulk_export::Column::HeartbeatAt.lt(now - STALE)),
+                ),
         )
         .all(tx.conn())
         .await?
@@ -312,11 +387,13 @@ pub async fn purge_expired(tx: &TenantTx, now: DateTime<Utc>) -> CoreResult<Vec<
     Ok(keys)
 }
 
-/// Marks a running export's progress; false when it is no longer running (cancelled).
+/// Marks a running export's progress (and that it is alive); false when it is no longer
+/// running (cancelled).
 async fn note_progress(tx: &TenantTx, id: Uuid, done: i32) -> CoreResult<bool> {
     let noted = tx
         .update::<bulk_export::Entity>()
         .col_expr(bulk_export::Column::ChartsDone, Expr::value(done))
+        .col_expr(bulk_export::Column::HeartbeatAt, Expr::value(Utc::now()))
         .filter(bulk_export::Column::Id.eq(id))
         .filter(bulk_export::Column::Status.eq(status::RUNNING))
         .exec(tx.conn())
@@ -328,6 +405,11 @@ async fn note_progress(tx: &TenantTx, id: Uuid, done: i32) -> CoreResult<bool> {
 mod tests {
     use super::*;
 
+    const SEES: Sees = Sees {
+        appointments: true,
+        home_readings: true,
+    };
+
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -335,14 +417,51 @@ mod tests {
     }
 
     #[test]
+    fn a_running_export_whose_heartbeat_stopped_is_interrupted() {
+        let now = Utc::now();
+        let export = |status: &str, heartbeat: Option<DateTime<Utc>>| bulk_export::Model {
+            tenant_id: Uuid::nil(),
+            id: Uuid::nil(),
+            app_id: Uuid::nil(),
+            level: "system".into(),
+            types: "Patient".into(),
+            since: None,
+            home_readings: true,
+            request: String::new(),
+            status: status.into(),
+            charts_done: 0,
+            charts_total: 0,
+            charts_withheld: 0,
+            error: None,
+            created_at: now,
+            started_at: Some(now),
+            completed_at: None,
+            heartbeat_at: heartbeat,
+            expires_at: now,
+        };
+        assert!(!interrupted(&export(status::RUNNING, Some(now)), now));
+        assert!(interrupted(
+            &export(
+                status::RUNNING,
+                Some(now - STALE - chrono::Duration::seconds(1))
+            ),
+            now
+        ));
+        assert!(interrupted(&export(status::RUNNING, None), now));
+        assert!(!interrupted(&export(status::COMPLETE, None), now));
+        assert!(!interrupted(&export(status::QUEUED, None), now));
+    }
+
+    #[test]
     fn the_kick_off_asks_for_types_within_the_scopes() {
         let all = SystemScopes::parse("system/*.rs");
-        let (types, since) = asked(Level::System, &all, &[]).unwrap();
+        let (types, since) = asked(Level::System, &all, SEES, &[]).unwrap();
         assert_eq!(types.len(), ResourceType::ALL.len());
         assert!(since.is_none());
         let (types, since) = asked(
             Level::Patient,
             &all,
+            SEES,
             &pairs(&[
                 ("_type", "Patient,Observation"),
                 ("_since", "2026-01-01T00:00:00Z"),
@@ -353,7 +472,15 @@ mod tests {
         assert_eq!(types, [ResourceType::Patient, ResourceType::Observation]);
         assert!(since.is_some());
         let some = SystemScopes::parse("system/Patient.rs");
-        let code = |p: &[(&str, &str)], s: &SystemScopes| match asked(Level::System, s, &pairs(p)) {
+        let code = |p: &[(&str, &str)], s: &SystemScopes| match asked(
+            Level::System,
+            s,
+            Sees {
+                appointments: false,
+                home_readings: true,
+            },
+            &pairs(p),
+        ) {
             Err(CoreError::Invalid { code, .. }) => code,
             other => panic!("{other:?}"),
         };
@@ -363,5 +490,7 @@ mod tests {
         assert_eq!(code(&[("_outputFormat", "csv")], &all), "INVALID_VALUE");
         assert_eq!(code(&[("_typeFilter", "x")], &all), "UNSUPPORTED_PARAMETER");
         assert_eq!(code(&[("_bogus", "x")], &all), "UNKNOWN_PARAMETER");
+        assert_eq!(code(&[("_type", "Appointment")], &all), "FORBIDDEN");
+        assert_eq!(code(&[("_type", "Provenance")], &all), "INVALID_VALUE");
     }
 }

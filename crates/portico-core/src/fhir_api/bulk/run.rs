@@ -1,16 +1,18 @@
 //! Running an export (`Job::ExportBulk`): claimed once (a second delivery finds it taken),
 //! every chart read in one snapshot so the files agree with each other as of the export's
-//! `transactionTime`, NDJSON put in the attachment store as each file fills, the progress
-//! noted (and a cancel noticed) every few charts. A run that fails or is cancelled deletes
-//! what it wrote.
+//! `transactionTime`, NDJSON put in the attachment store as each file fills and recorded
+//! at once (so nothing written is ever unknown to the purge), the progress and a heartbeat
+//! noted (and a cancel noticed) every few charts. A run that fails, is cut off or is
+//! cancelled is marked so and what it wrote is deleted (or left to the nightly purge, which
+//! also finds exports whose heartbeat stopped).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
 use uuid::Uuid;
 
-use super::{FILE_TTL, RESOURCES_PER_FILE, note_progress, status};
+use super::{FAILED_TTL, FILE_TTL, RESOURCES_PER_FILE, note_progress, status};
 use crate::{
     CoreError, CoreResult, Db, TenantId, TenantScope, TenantTx,
     audit::{Actor, SMART_APP},
@@ -25,15 +27,7 @@ use crate::{
 
 /// Charts between two notes of progress.
 const NOTE_EVERY: i32 = 25;
-
-/// A file written to the store.
-struct Written {
-    id: Uuid,
-    ty: ResourceType,
-    key: String,
-    resources: usize,
-    bytes: usize,
-}
+const FAILED: &str = "the export could not be completed; start another";
 
 /// Why a run stopped early.
 enum Stop {
@@ -65,11 +59,12 @@ pub async fn export(
     };
     let scope = tenant.scope();
     let tx = TenantTx::begin(db, &scope, Access::Write).await?;
-    let started = Utc::now();
+    let now = Utc::now();
     let claimed = tx
         .update::<bulk_export::Entity>()
         .col_expr(bulk_export::Column::Status, Expr::value(status::RUNNING))
-        .col_expr(bulk_export::Column::StartedAt, Expr::value(started))
+        .col_expr(bulk_export::Column::StartedAt, Expr::value(now))
+        .col_expr(bulk_export::Column::HeartbeatAt, Expr::value(now))
         .filter(bulk_export::Column::Id.eq(export_id))
         .filter(bulk_export::Column::Status.eq(status::QUEUED))
         .exec(tx.conn())
@@ -84,64 +79,42 @@ pub async fn export(
         tracing::debug!(%tenant_id, %export_id, "bulk export not queued; nothing to run");
         return Ok(());
     };
-    let mut written = Vec::new();
-    let run = write_files(
-        db,
-        store,
-        &scope,
-        &export,
-        &tenant.tenant.name,
-        &mut written,
-    )
-    .await;
-    let tx = TenantTx::begin(db, &scope, Access::Write).await?;
+    // From here every way out marks the export: its end, a failure, or (dropped) cut off.
+    let mut cut_off = CutOff {
+        db: db.clone(),
+        scope,
+        export_id,
+        armed: true,
+    };
+    let run = write_files(db, store, &scope, &export, &tenant.tenant.name).await;
     let ended = match run {
-        Ok((done, withheld)) => finish(&tx, &export, &written, done, withheld).await,
+        Ok((done, withheld)) => finish(db, &scope, export_id, done, withheld).await,
         Err(Stop::Cancelled) => Ok(false),
         Err(Stop::Failed(e)) => {
             tracing::error!(
                 %tenant_id, %export_id, error = %crate::error::chain(&e), "bulk export failed"
             );
-            tx.update::<bulk_export::Entity>()
-                .col_expr(bulk_export::Column::Status, Expr::value(status::FAILED))
-                .col_expr(
-                    bulk_export::Column::Error,
-                    Expr::value("the export could not be completed; start another"),
-                )
-                .col_expr(bulk_export::Column::CompletedAt, Expr::value(Utc::now()))
-                .filter(bulk_export::Column::Id.eq(export_id))
-                .filter(bulk_export::Column::Status.eq(status::RUNNING))
-                .exec(tx.conn())
-                .await
-                .map(|_| false)
-                .map_err(CoreError::from)
+            fail(db, &scope, export_id).await.map(|()| false)
         }
     };
-    let kept = match ended {
-        Ok(kept) => {
-            tx.commit().await?;
-            kept
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            forget(store, &written).await;
-            return Err(e);
-        }
-    };
-    if !kept {
-        forget(store, &written).await;
+    cut_off.armed = false;
+    // Not even marked (the database failed too): the status shows it interrupted once its
+    // heartbeat is old, and the nightly purge deletes its files.
+    if !ended? {
+        forget(db, store, &scope, export_id).await;
     }
     Ok(())
 }
 
-/// Records the files and marks the export complete, if it is still running: whether it was.
+/// Marks the export complete, if it is still running: whether it was.
 async fn finish(
-    tx: &TenantTx,
-    export: &bulk_export::Model,
-    written: &[Written],
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
     done: i32,
     withheld: i32,
 ) -> CoreResult<bool> {
+    let tx = TenantTx::begin(db, scope, Access::Write).await?;
     let now = Utc::now();
     let completed = tx
         .update::<bulk_export::Entity>()
@@ -150,35 +123,98 @@ async fn finish(
         .col_expr(bulk_export::Column::ChartsWithheld, Expr::value(withheld))
         .col_expr(bulk_export::Column::CompletedAt, Expr::value(now))
         .col_expr(bulk_export::Column::ExpiresAt, Expr::value(now + FILE_TTL))
-        .filter(bulk_export::Column::Id.eq(export.id))
+        .filter(bulk_export::Column::Id.eq(id))
         .filter(bulk_export::Column::Status.eq(status::RUNNING))
         .exec(tx.conn())
         .await?;
-    if completed.rows_affected != 1 {
-        return Ok(false);
-    }
-    for file in written {
-        bulk_export_file::ActiveModel {
-            tenant_id: Set(tx.tenant_id().as_uuid()),
-            id: Set(file.id),
-            export_id: Set(export.id),
-            resource_type: Set(file.ty.as_str().to_owned()),
-            object_key: Set(file.key.clone()),
-            resources: Set(i32::try_from(file.resources).unwrap_or(i32::MAX)),
-            bytes: Set(i64::try_from(file.bytes).unwrap_or(i64::MAX)),
-        }
-        .insert(tx.conn())
-        .await?;
-    }
-    Ok(true)
+    tx.commit().await?;
+    Ok(completed.rows_affected == 1)
 }
 
-async fn forget(store: &dyn AttachmentStore, written: &[Written]) {
-    for file in written {
-        if let Err(e) = store.delete(&file.key).await {
-            // The nightly purge cannot find it (no row): say so.
-            tracing::warn!(key = %file.key, error = %e, "bulk export file not deleted");
+/// Marks a running export failed; its status says so for a while.
+async fn fail(db: &Db, scope: &TenantScope, id: Uuid) -> CoreResult<()> {
+    let tx = TenantTx::begin(db, scope, Access::Write).await?;
+    let now = Utc::now();
+    tx.update::<bulk_export::Entity>()
+        .col_expr(bulk_export::Column::Status, Expr::value(status::FAILED))
+        .col_expr(bulk_export::Column::Error, Expr::value(FAILED))
+        .col_expr(bulk_export::Column::CompletedAt, Expr::value(now))
+        .col_expr(
+            bulk_export::Column::ExpiresAt,
+            Expr::value(now + FAILED_TTL),
+        )
+        .filter(bulk_export::Column::Id.eq(id))
+        .filter(bulk_export::Column::Status.eq(status::RUNNING))
+        .exec(tx.conn())
+        .await?;
+    tx.commit().await
+}
+
+/// Deletes the files of an export that will not be served, and their rows (a file the
+/// store keeps is left listed, for the nightly purge to try again).
+async fn forget(db: &Db, store: &dyn AttachmentStore, scope: &TenantScope, id: Uuid) {
+    let files = async {
+        let tx = TenantTx::begin(db, scope, Access::Read).await?;
+        let files = tx
+            .find::<bulk_export_file::Entity>()
+            .filter(bulk_export_file::Column::ExportId.eq(id))
+            .all(tx.conn())
+            .await?;
+        tx.commit().await?;
+        CoreResult::Ok(files)
+    };
+    let files = match files.await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(export = %id, error = %e, "bulk export files not listed; the purge deletes them");
+            return;
         }
+    };
+    let mut deleted = Vec::new();
+    for file in files {
+        match store.delete(&file.object_key).await {
+            Ok(()) => deleted.push(file.id),
+            Err(e) => {
+                tracing::warn!(key = %file.object_key, error = %e, "bulk export file not deleted");
+            }
+        }
+    }
+    let removed = async {
+        let tx = TenantTx::begin(db, scope, Access::Write).await?;
+        tx.delete::<bulk_export_file::Entity>()
+            .filter(bulk_export_file::Column::Id.is_in(deleted))
+            .exec(tx.conn())
+            .await?;
+        tx.commit().await
+    };
+    if let Err(e) = removed.await {
+        tracing::warn!(export = %id, error = %e, "deleted bulk export files still listed");
+    }
+}
+
+/// Marks the export failed if the run is dropped before it ends (a shutdown that outlasts
+/// the grace period): its client sees the failure instead of waiting.
+struct CutOff {
+    db: Db,
+    scope: TenantScope,
+    export_id: Uuid,
+    armed: bool,
+}
+
+impl Drop for CutOff {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (db, scope, id) = (self.db.clone(), self.scope, self.export_id);
+        runtime.spawn(async move {
+            if let Err(e) = fail(&db, &scope, id).await {
+                tracing::warn!(export = %id, error = %e, "a cut-off bulk export not marked failed");
+            }
+        });
     }
 }
 
@@ -197,7 +233,6 @@ async fn write_files(
     scope: &TenantScope,
     export: &bulk_export::Model,
     practice: &str,
-    written: &mut Vec<Written>,
 ) -> Result<(i32, i32), Stop> {
     let types: Vec<ResourceType> = export
         .types
@@ -210,18 +245,21 @@ async fn write_files(
         id: Some(export.app_id),
         ..Actor::system()
     };
+    // Appointments were left out of `types` at kick-off when the policies hide them.
     let sees = Sees {
         appointments: true,
-        home_readings: true,
+        home_readings: export.home_readings,
     };
     let snapshot = TenantTx::begin_snapshot(db, scope).await?;
-    let restricted: Vec<Uuid> = snapshot
+    let restricted: HashSet<Uuid> = snapshot
         .find::<chart_restriction::Entity>()
         .all(snapshot.conn())
         .await?
         .into_iter()
         .map(|r| r.patient_id)
         .collect();
+    // The snapshot holds from its first statement: nothing later is in it.
+    let transaction_time = Utc::now();
     let charts: Vec<patient::Model> = snapshot
         .find::<patient::Entity>()
         .order_by_asc(patient::Column::Id)
@@ -231,15 +269,18 @@ async fn write_files(
         charts.into_iter().partition(|c| restricted.contains(&c.id));
     let withheld = i32::try_from(withheld.len()).unwrap_or(i32::MAX);
     let total = i32::try_from(charts.len()).unwrap_or(i32::MAX);
-    let progress = TenantTx::begin(db, scope, Access::Write).await?;
-    progress
-        .update::<bulk_export::Entity>()
+    let tx = TenantTx::begin(db, scope, Access::Write).await?;
+    tx.update::<bulk_export::Entity>()
         .col_expr(bulk_export::Column::ChartsTotal, Expr::value(total))
         .col_expr(bulk_export::Column::ChartsWithheld, Expr::value(withheld))
+        .col_expr(
+            bulk_export::Column::StartedAt,
+            Expr::value(transaction_time),
+        )
         .filter(bulk_export::Column::Id.eq(export.id))
-        .exec(progress.conn())
+        .exec(tx.conn())
         .await?;
-    progress.commit().await?;
+    tx.commit().await?;
     let mut buffers: BTreeMap<&'static str, (ResourceType, Buffer)> = BTreeMap::new();
     let mut done: i32 = 0;
     for chart in charts {
@@ -277,15 +318,7 @@ async fn write_files(
         )
         .await?;
         done += 1;
-        flush(
-            store,
-            scope.tenant_id(),
-            export.id,
-            &mut buffers,
-            written,
-            false,
-        )
-        .await?;
+        flush(db, store, scope, export.id, &mut buffers, false).await?;
         if done % NOTE_EVERY == 0 {
             let tx = TenantTx::begin(db, scope, Access::Write).await?;
             let running = note_progress(&tx, export.id, done).await?;
@@ -296,15 +329,7 @@ async fn write_files(
             }
         }
     }
-    flush(
-        store,
-        scope.tenant_id(),
-        export.id,
-        &mut buffers,
-        written,
-        true,
-    )
-    .await?;
+    flush(db, store, scope, export.id, &mut buffers, true).await?;
     // Commits the audit events of every chart read.
     snapshot.commit().await?;
     Ok((done, withheld))
@@ -324,13 +349,14 @@ fn push(
     buffer.resources += 1;
 }
 
-/// Puts the full buffers (all that hold anything, at the end) in the store.
+/// Puts the full buffers (all that hold anything, at the end) in the store, each recorded
+/// as soon as it is there; `Cancelled` when the export is no longer running.
 async fn flush(
+    db: &Db,
     store: &dyn AttachmentStore,
-    tenant: TenantId,
+    scope: &TenantScope,
     export: Uuid,
     buffers: &mut BTreeMap<&'static str, (ResourceType, Buffer)>,
-    written: &mut Vec<Written>,
     all: bool,
 ) -> Result<(), Stop> {
     for (ty, buffer) in buffers.values_mut() {
@@ -339,19 +365,46 @@ async fn flush(
         }
         let full = std::mem::take(buffer);
         let id = Uuid::now_v7();
-        let key = format!("bulk-exports/{tenant}/{export}/{id}.ndjson");
+        let key = format!("bulk-exports/{}/{export}/{id}.ndjson", scope.tenant_id());
         let bytes = full.bytes.len();
         store
             .put(&key, full.bytes)
             .await
             .map_err(|e| Stop::Failed(CoreError::adapter(e)))?;
-        written.push(Written {
-            id,
-            ty: *ty,
-            key,
-            resources: full.resources,
-            bytes,
-        });
+        let tx = TenantTx::begin(db, scope, Access::Write).await?;
+        let running = note_progress_of_file(&tx, export).await?;
+        if running {
+            bulk_export_file::ActiveModel {
+                tenant_id: Set(tx.tenant_id().as_uuid()),
+                id: Set(id),
+                export_id: Set(export),
+                resource_type: Set(ty.as_str().to_owned()),
+                object_key: Set(key.clone()),
+                resources: Set(i32::try_from(full.resources).unwrap_or(i32::MAX)),
+                bytes: Set(i64::try_from(bytes).unwrap_or(i64::MAX)),
+            }
+            .insert(tx.conn())
+            .await?;
+        }
+        tx.commit().await?;
+        if !running {
+            if let Err(e) = store.delete(&key).await {
+                tracing::warn!(%key, error = %e, "bulk export file of a cancelled export not deleted");
+            }
+            return Err(Stop::Cancelled);
+        }
     }
     Ok(())
+}
+
+/// A heartbeat with a file written: false when the export is no longer running.
+async fn note_progress_of_file(tx: &TenantTx, export: Uuid) -> CoreResult<bool> {
+    let noted = tx
+        .update::<bulk_export::Entity>()
+        .col_expr(bulk_export::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(bulk_export::Column::Id.eq(export))
+        .filter(bulk_export::Column::Status.eq(status::RUNNING))
+        .exec(tx.conn())
+        .await?;
+    Ok(noted.rows_affected == 1)
 }

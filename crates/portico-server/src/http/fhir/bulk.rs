@@ -15,7 +15,7 @@ use portico_core::{
     TenantTx,
     audit::{Actor, SMART_APP},
     fhir_api::{
-        SystemScopes,
+        Sees, SystemScopes,
         bulk::{self, Level, status},
     },
     smart::backend,
@@ -39,6 +39,8 @@ struct Service {
     app: Uuid,
     scopes: SystemScopes,
     actor: Actor,
+    /// What the practice's policies let it see beyond charts.
+    sees: Sees,
 }
 
 impl Service {
@@ -80,6 +82,26 @@ impl Service {
                 "bulk export is for backend services: get a token with client_credentials",
             ));
         };
+        // The service acts with the role of its token (practice admin), under the
+        // practice's policies: charts, and appointments and home readings, as the FHIR
+        // reads check them.
+        let may = async |object: &str| {
+            portico_graphql::permits(&runtime.services, &request, principal, object, "read")
+                .await
+                .is_ok()
+        };
+        if !may("patients").await {
+            return Err(outcome::refuse(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "FORBIDDEN",
+                "the practice's policies do not let a service read charts",
+            ));
+        }
+        let sees = Sees {
+            appointments: may("appointments").await,
+            home_readings: may("readings").await,
+        };
         let actor = Actor {
             kind: SMART_APP,
             id: Some(smart.app_id),
@@ -91,6 +113,7 @@ impl Service {
             app: smart.app_id,
             scopes: SystemScopes::parse(&smart.scope),
             actor,
+            sees,
             request,
         })
     }
@@ -172,7 +195,7 @@ async fn kick_off(
         .get_all("prefer")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
+        .flat_map(|v| v.split([',', ';']))
         .any(|v| v.trim() == "respond-async");
     if !asynchronous {
         return outcome::refuse(
@@ -219,18 +242,29 @@ async fn kick_off(
             bulk::kick_off(
                 tx,
                 &service.actor,
-                service.app,
-                &service.scopes,
-                level,
-                &pairs,
-                &request,
+                bulk::Ask {
+                    app: service.app,
+                    scopes: &service.scopes,
+                    sees: service.sees,
+                    level,
+                    pairs: &pairs,
+                    url: &request,
+                },
             )
             .await
         })
         .await;
     let export = match started {
         Ok(e) => e,
-        Err(refused) => return refused,
+        Err(mut refused) => {
+            // One export at a time: a minute is a fair wait before asking again.
+            if refused.status() == StatusCode::TOO_MANY_REQUESTS {
+                refused
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            }
+            return refused;
+        }
     };
     // The job is in the outbox: relayed now rather than at the next minute's sweep.
     if let (Some(runtime), Some(tenant)) = (state.runtime(), service.request.tenant.as_ref()) {
@@ -275,7 +309,7 @@ pub async fn export_status(
             Ok(keys) => {
                 if let Some(runtime) = state.runtime() {
                     for key in keys {
-                        // The nightly purge retries what is left.
+                        // Its row stays: the nightly purge deletes again what is left.
                         if let Err(e) = runtime.services.attachments.delete(&key).await {
                             tracing::warn!(%key, error = %e, "bulk export file not deleted");
                         }
@@ -295,8 +329,9 @@ pub async fn export_status(
         Ok(found) => found,
         Err(refused) => return refused,
     };
+    let interrupted = bulk::interrupted(&export, chrono::Utc::now());
     let mut response = match export.status.as_str() {
-        status::QUEUED | status::RUNNING => {
+        status::QUEUED | status::RUNNING if !interrupted => {
             let progress = if export.status == status::QUEUED {
                 "queued".to_owned()
             } else {
@@ -356,7 +391,8 @@ pub async fn export_status(
             export
                 .error
                 .as_deref()
-                .unwrap_or("the export could not be completed; start another"),
+                .filter(|_| !interrupted)
+                .unwrap_or("the export was interrupted; start another"),
         ),
     };
     response
