@@ -368,7 +368,7 @@ async fn a_backend_service_exports_the_practice_in_ndjson_that_imports_into_a_fh
     let (status, headers, body) = call(
         reqwest::Method::GET,
         &format!(
-            "{}/Patient/$export?_type=Patient,Observation,Condition,Encounter,Provenance",
+            "{}/Patient/$export?_type=Patient,AllergyIntolerance,Condition,Observation,DiagnosticReport,MedicationRequest,Immunization,Encounter,DocumentReference,Provenance",
             base(&app)
         ),
         Some(&access),
@@ -387,7 +387,7 @@ async fn a_backend_service_exports_the_practice_in_ndjson_that_imports_into_a_fh
         listed["request"]
             .as_str()
             .unwrap()
-            .ends_with("Patient/$export?_type=Patient,Observation,Condition,Encounter,Provenance")
+            .ends_with("Patient/$export?_type=Patient,AllergyIntolerance,Condition,Observation,DiagnosticReport,MedicationRequest,Immunization,Encounter,DocumentReference,Provenance")
     );
     assert!(
         chrono::DateTime::parse_from_rfc3339(listed["transactionTime"].as_str().unwrap()).is_ok()
@@ -397,17 +397,21 @@ async fn a_backend_service_exports_the_practice_in_ndjson_that_imports_into_a_fh
         .iter()
         .map(|o| o["type"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        types.into_iter().collect::<Vec<_>>(),
-        [
-            "Condition",
-            "Encounter",
-            "Observation",
-            "Patient",
-            "Provenance"
-        ],
-        "{listed}"
-    );
+    // Every type the charts hold, and only those asked for.
+    for ty in [
+        "Patient",
+        "AllergyIntolerance",
+        "Condition",
+        "Observation",
+        "DiagnosticReport",
+        "MedicationRequest",
+        "Immunization",
+        "Encounter",
+        "Provenance",
+    ] {
+        assert!(types.contains(ty), "{ty} missing: {listed}");
+    }
+    assert!(!types.contains("Appointment"), "{listed}");
 
     // Each file, with the token only; every line a FHIR resource of its type; the restricted
     // chart nowhere.
@@ -449,6 +453,25 @@ async fn a_backend_service_exports_the_practice_in_ndjson_that_imports_into_a_fh
         .filter(|r| r["resourceType"] == "Observation")
         .count();
     assert!(observations >= 2);
+
+    // Every resource validates with Medplum's validator against R4, and against the US Core
+    // profiles it ships (Patient, MedicationRequest, blood pressure).
+    let report = validated(&resources);
+    let problems: Vec<&Value> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| matches!(i["severity"].as_str(), Some("error" | "fatal")))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(report["checked"].as_u64(), Some(resources.len() as u64));
+    let us_core = |name: &str| {
+        report["profiled"][format!("http://hl7.org/fhir/us/core/StructureDefinition/{name}")]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert_eq!(us_core("us-core-patient"), admins_charts as u64, "{report}");
+    assert!(us_core("us-core-medicationrequest") >= 2, "{report}");
 
     // The restricted chart is counted in the error file, by number only.
     let errors = listed["error"].as_array().unwrap();
@@ -614,6 +637,26 @@ async fn a_backend_service_exports_the_practice_in_ndjson_that_imports_into_a_fh
         (401, Some("invalid_client")),
         "{body}"
     );
+}
+
+/// What Medplum's validator (`tests/fhir-server/validate.mjs`) says of `resources`.
+fn validated(resources: &[Value]) -> Value {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fhir-server");
+    let output = std::process::Command::new("node")
+        .arg("validate.mjs")
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            let input = serde_json::to_vec(resources).unwrap();
+            child.stdin.take().unwrap().write_all(&input)?;
+            child.wait_with_output()
+        })
+        .expect("node runs the validator (npm ci --prefix tests/fhir-server)");
+    assert!(output.status.success(), "the validator failed");
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// `jwks` with a private exponent added to its key.

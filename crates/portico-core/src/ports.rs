@@ -142,11 +142,11 @@ impl Job {
             | Self::SyncSeats { .. } => Queue::Rollups,
             Self::RouteRefill { .. } => Queue::RefillRouting,
             // Charts brought in from outside, like the EHR's: off the request path.
-            // A practice's charts taken out in bulk, too.
-            Self::SyncEhr { .. }
-            | Self::WriteEhr { .. }
-            | Self::ImportPatients { .. }
-            | Self::ExportBulk { .. } => Queue::EhrSync,
+            Self::SyncEhr { .. } | Self::WriteEhr { .. } | Self::ImportPatients { .. } => {
+                Queue::EhrSync
+            }
+            // Long and heavy: on their own, one at a time, so no EHR sync waits on them.
+            Self::ExportBulk { .. } => Queue::Exports,
             // Practices' own receivers, some slow: their own queue, so a slow one holds up
             // no email.
             Self::DeliverWebhook { .. } => Queue::Webhooks,
@@ -192,16 +192,19 @@ pub enum Queue {
     Rollups,
     /// Webhook deliveries to practices' endpoints.
     Webhooks,
+    /// Backend services' Bulk Data exports.
+    Exports,
 }
 
 impl Queue {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Notifications,
         Self::Reminders,
         Self::RefillRouting,
         Self::EhrSync,
         Self::Rollups,
         Self::Webhooks,
+        Self::Exports,
     ];
 
     /// The queue's name in the backend and in metric labels.
@@ -213,6 +216,7 @@ impl Queue {
             Self::EhrSync => "ehr-sync",
             Self::Rollups => "rollups",
             Self::Webhooks => "webhooks",
+            Self::Exports => "exports",
         }
     }
 }

@@ -29,9 +29,11 @@ use crate::{ApalisQueue, PerQueue, audit, outbox, recalls, refills, reminders};
 fn poll_every(queue: Queue) -> Duration {
     match queue {
         Queue::Notifications | Queue::Reminders => Duration::from_millis(250),
-        Queue::RefillRouting | Queue::EhrSync | Queue::Rollups | Queue::Webhooks => {
-            Duration::from_secs(1)
-        }
+        Queue::RefillRouting
+        | Queue::EhrSync
+        | Queue::Rollups
+        | Queue::Webhooks
+        | Queue::Exports => Duration::from_secs(1),
     }
 }
 /// Wakes an idle worker every `period` to look for jobs. apalis' own interval strategy does
@@ -93,6 +95,8 @@ fn concurrency(queue: Queue) -> usize {
         Queue::Notifications | Queue::Webhooks => 8,
         Queue::Reminders | Queue::RefillRouting | Queue::EhrSync => 4,
         Queue::Rollups => 2,
+        // Each holds a reading snapshot and a file's worth of NDJSON in memory.
+        Queue::Exports => 1,
     }
 }
 

@@ -9,7 +9,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use super::{FAILED_TTL, FILE_TTL, RESOURCES_PER_FILE, note_progress, status};
@@ -260,15 +263,12 @@ async fn write_files(
         .collect();
     // The snapshot holds from its first statement: nothing later is in it.
     let transaction_time = Utc::now();
-    let charts: Vec<patient::Model> = snapshot
+    let all = snapshot
         .find::<patient::Entity>()
-        .order_by_asc(patient::Column::Id)
-        .all(snapshot.conn())
+        .count(snapshot.conn())
         .await?;
-    let (withheld, charts): (Vec<_>, Vec<_>) =
-        charts.into_iter().partition(|c| restricted.contains(&c.id));
-    let withheld = i32::try_from(withheld.len()).unwrap_or(i32::MAX);
-    let total = i32::try_from(charts.len()).unwrap_or(i32::MAX);
+    let withheld = i32::try_from(restricted.len()).unwrap_or(i32::MAX);
+    let total = i32::try_from(all).unwrap_or(i32::MAX) - withheld;
     let tx = TenantTx::begin(db, scope, Access::Write).await?;
     tx.update::<bulk_export::Entity>()
         .col_expr(bulk_export::Column::ChartsTotal, Expr::value(total))
@@ -283,49 +283,54 @@ async fn write_files(
     tx.commit().await?;
     let mut buffers: BTreeMap<&'static str, (ResourceType, Buffer)> = BTreeMap::new();
     let mut done: i32 = 0;
-    for chart in charts {
-        let chart = OpenChart {
-            chart,
-            relationship: Relationship::Staff,
-            break_glass: None,
-        };
-        for ty in types
-            .iter()
-            .copied()
-            .filter(|t| *t != ResourceType::Provenance)
-        {
-            for served in load::chart_resources(&snapshot, &chart, ty, sees).await? {
-                if export.since.is_some_and(|since| served.recorded < since) {
-                    continue;
-                }
-                push(&mut buffers, ty, &served.resource);
-                if provenance {
-                    push(
-                        &mut buffers,
-                        ResourceType::Provenance,
-                        &served.provenance(ty, practice),
-                    );
+    let mut after: Option<Uuid> = None;
+    // The charts a page at a time, in id order, all within the snapshot.
+    while let Some(page) = next_charts(&snapshot, after).await? {
+        after = page.last().map(|c| c.id);
+        for chart in page.into_iter().filter(|c| !restricted.contains(&c.id)) {
+            let chart = OpenChart {
+                chart,
+                relationship: Relationship::Staff,
+                break_glass: None,
+            };
+            for ty in types
+                .iter()
+                .copied()
+                .filter(|t| *t != ResourceType::Provenance)
+            {
+                for served in load::chart_resources(&snapshot, &chart, ty, sees).await? {
+                    if export.since.is_some_and(|since| served.recorded < since) {
+                        continue;
+                    }
+                    push(&mut buffers, ty, &served.resource);
+                    if provenance {
+                        push(
+                            &mut buffers,
+                            ResourceType::Provenance,
+                            &served.provenance(ty, practice),
+                        );
+                    }
                 }
             }
-        }
-        records::audit(
-            &snapshot,
-            &actor,
-            &chart,
-            "chart.export",
-            "Patient",
-            Some(chart.id()),
-        )
-        .await?;
-        done += 1;
-        flush(db, store, scope, export.id, &mut buffers, false).await?;
-        if done % NOTE_EVERY == 0 {
-            let tx = TenantTx::begin(db, scope, Access::Write).await?;
-            let running = note_progress(&tx, export.id, done).await?;
-            tx.commit().await?;
-            if !running {
-                let _ = snapshot.rollback().await;
-                return Err(Stop::Cancelled);
+            records::audit(
+                &snapshot,
+                &actor,
+                &chart,
+                "chart.export",
+                "Patient",
+                Some(chart.id()),
+            )
+            .await?;
+            done += 1;
+            flush(db, store, scope, export.id, &mut buffers, false).await?;
+            if done % NOTE_EVERY == 0 {
+                let tx = TenantTx::begin(db, scope, Access::Write).await?;
+                let running = note_progress(&tx, export.id, done).await?;
+                tx.commit().await?;
+                if !running {
+                    let _ = snapshot.rollback().await;
+                    return Err(Stop::Cancelled);
+                }
             }
         }
     }
@@ -333,6 +338,25 @@ async fn write_files(
     // Commits the audit events of every chart read.
     snapshot.commit().await?;
     Ok((done, withheld))
+}
+
+/// Charts read a page at a time.
+const CHART_PAGE: u64 = 500;
+
+/// The next page of charts after `after`, in id order; `None` when there are no more.
+async fn next_charts(
+    snapshot: &TenantTx,
+    after: Option<Uuid>,
+) -> CoreResult<Option<Vec<patient::Model>>> {
+    let mut query = snapshot
+        .find::<patient::Entity>()
+        .order_by_asc(patient::Column::Id)
+        .limit(CHART_PAGE);
+    if let Some(after) = after {
+        query = query.filter(patient::Column::Id.gt(after));
+    }
+    let page = query.all(snapshot.conn()).await?;
+    Ok((!page.is_empty()).then_some(page))
 }
 
 fn push(
