@@ -25,7 +25,7 @@ use portico_graphql::RequestContext;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{addressed, base_url, outcome, path_slug};
+use super::{base_url, outcome, path_slug};
 use crate::state::AppState;
 
 /// How often a client is asked to poll while the export runs.
@@ -44,36 +44,28 @@ struct Service {
 }
 
 impl Service {
+    /// The service and the export its path names (`{id}`), for the status and file URLs.
+    async fn with_export(
+        state: &AppState,
+        params: &HashMap<String, String>,
+        req: Request,
+    ) -> Result<(Self, axum::http::request::Parts, Uuid), Response> {
+        let (parts, _) = req.into_parts();
+        let service = Self::open(state, &parts, path_slug(params)).await?;
+        let id = params
+            .get("id")
+            .and_then(|v| Uuid::parse_str(v).ok())
+            .ok_or_else(outcome::not_found)?;
+        Ok((service, parts, id))
+    }
+
     async fn open(
         state: &AppState,
         parts: &axum::http::request::Parts,
         slug: Option<&str>,
     ) -> Result<Self, Response> {
-        let Some(runtime) = state.runtime() else {
-            return Err(outcome::of_gate(
-                StatusCode::SERVICE_UNAVAILABLE.into_response(),
-            ));
-        };
-        let request = crate::http::graphql::request_context(
-            runtime,
-            &addressed(&parts.headers, slug),
-            crate::http::graphql::request_id(&parts.extensions),
-            crate::http::graphql::client_ip(&parts.extensions),
-            false,
-        )
-        .await
-        .map_err(outcome::of_gate)?;
-        if request.tenant.is_none() {
-            return Err(outcome::refuse(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "TENANT_NOT_FOUND",
-                "address the practice by its host or the X-Portico-Tenant header",
-            ));
-        }
-        let Some(principal) = request.principal.as_ref() else {
-            return Err(outcome::unauthenticated());
-        };
+        let (runtime, request, principal) = super::authenticated(state, parts, slug).await?;
+        let principal = &principal;
         let Some(smart) = principal.smart.as_ref().filter(|s| s.patient_id.is_none()) else {
             return Err(outcome::refuse(
                 StatusCode::FORBIDDEN,
@@ -291,13 +283,9 @@ pub async fn export_status(
     req: Request,
 ) -> Response {
     let slug = path_slug(&params);
-    let (parts, _) = req.into_parts();
-    let service = match Service::open(&state, &parts, slug).await {
-        Ok(s) => s,
+    let (service, parts, id) = match Service::with_export(&state, &params, req).await {
+        Ok(opened) => opened,
         Err(refused) => return refused,
-    };
-    let Some(id) = params.get("id").and_then(|v| Uuid::parse_str(v).ok()) else {
-        return outcome::not_found();
     };
     if parts.method == Method::DELETE {
         let cancelled = service
@@ -407,14 +395,9 @@ pub async fn export_file(
     Path(params): Path<HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let slug = path_slug(&params);
-    let (parts, _) = req.into_parts();
-    let service = match Service::open(&state, &parts, slug).await {
-        Ok(s) => s,
+    let (service, _, id) = match Service::with_export(&state, &params, req).await {
+        Ok(opened) => opened,
         Err(refused) => return refused,
-    };
-    let Some(id) = params.get("id").and_then(|v| Uuid::parse_str(v).ok()) else {
-        return outcome::not_found();
     };
     let file = params.get("file").map_or("", String::as_str);
     let ndjson = |body: Vec<u8>| {

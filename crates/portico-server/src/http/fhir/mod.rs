@@ -342,6 +342,44 @@ fn unknown_type(kind: &str) -> Response {
     )
 }
 
+/// The practice the request is addressed to and who asks (a bearer token or API key, as
+/// GraphQL takes them, within its rate limits), or the refusal in FHIR's shape.
+pub(super) async fn authenticated<'s>(
+    state: &'s AppState,
+    parts: &axum::http::request::Parts,
+    slug: Option<&str>,
+) -> Result<(&'s crate::state::Runtime, RequestContext, SessionClaims), Response> {
+    let Some(runtime) = state.runtime() else {
+        return Err(outcome::refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "transient",
+            "UNAVAILABLE",
+            "Portico is starting; retry shortly",
+        ));
+    };
+    let request = super::graphql::request_context(
+        runtime,
+        &addressed(&parts.headers, slug),
+        super::graphql::request_id(&parts.extensions),
+        super::graphql::client_ip(&parts.extensions),
+        false,
+    )
+    .await
+    .map_err(outcome::of_gate)?;
+    if request.tenant.is_none() {
+        return Err(outcome::refuse(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "TENANT_NOT_FOUND",
+            "address the practice by its host or the X-Portico-Tenant header",
+        ));
+    }
+    let Some(principal) = request.principal.clone() else {
+        return Err(outcome::unauthenticated());
+    };
+    Ok((runtime, request, principal))
+}
+
 /// A request let in: the practice, the principal, and the policy to read charts checked.
 struct Gate<'a> {
     state: &'a AppState,
@@ -356,34 +394,7 @@ impl<'a> Gate<'a> {
         parts: &axum::http::request::Parts,
         slug: Option<&str>,
     ) -> Result<Self, Response> {
-        let Some(runtime) = state.runtime() else {
-            return Err(outcome::refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "transient",
-                "UNAVAILABLE",
-                "Portico is starting; retry shortly",
-            ));
-        };
-        let request = super::graphql::request_context(
-            runtime,
-            &addressed(&parts.headers, slug),
-            super::graphql::request_id(&parts.extensions),
-            super::graphql::client_ip(&parts.extensions),
-            false,
-        )
-        .await
-        .map_err(outcome::of_gate)?;
-        if request.tenant.is_none() {
-            return Err(outcome::refuse(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "TENANT_NOT_FOUND",
-                "address the practice by its host or the X-Portico-Tenant header",
-            ));
-        }
-        let Some(principal) = request.principal.clone() else {
-            return Err(outcome::unauthenticated());
-        };
+        let (runtime, request, principal) = authenticated(state, parts, slug).await?;
         if principal
             .smart
             .as_ref()
