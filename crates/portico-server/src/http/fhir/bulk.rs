@@ -21,7 +21,7 @@ use portico_core::{
     smart::backend,
     tenancy::Access,
 };
-use portico_graphql::RequestContext;
+use portico_graphql::{ApiError, RequestContext};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -77,12 +77,26 @@ impl Service {
         // The service acts with the role of its token (practice admin), under the
         // practice's policies: charts, and appointments and home readings, as the FHIR
         // reads check them.
-        let may = async |object: &str| {
-            portico_graphql::permits(&runtime.services, &request, principal, object, "read")
-                .await
-                .is_ok()
+        let may = async |object: &str| match portico_graphql::permits(
+            &runtime.services,
+            &request,
+            principal,
+            object,
+            "read",
+        )
+        .await
+        {
+            Ok(()) => Ok(true),
+            Err(ApiError::Forbidden | ApiError::MfaEnrolmentRequired) => Ok(false),
+            // Never a smaller export for a policy store that did not answer.
+            Err(other) => Err(outcome::refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "transient",
+                other.code().as_str(),
+                "the practice's policies could not be read; retry shortly",
+            )),
         };
-        if !may("patients").await {
+        if !may("patients").await? {
             return Err(outcome::refuse(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -91,8 +105,8 @@ impl Service {
             ));
         }
         let sees = Sees {
-            appointments: may("appointments").await,
-            home_readings: may("readings").await,
+            appointments: may("appointments").await?,
+            home_readings: may("readings").await?,
         };
         let actor = Actor {
             kind: SMART_APP,
