@@ -15,18 +15,25 @@ import { CopyValue } from "./CopyButton";
 import { JWKS_RULE, KINDS, LABELS, REDIRECT_RULE, SENTENCES, SERVICE_FIELDS, SERVICE_LABELS, SERVICE_SENTENCES, jwksProblem, kindInWords, linesOf } from "./words";
 import "./smart-apps.css";
 
+// What the page shows of an app, in the list and after registering one.
+graphql(`
+  fragment SmartAppFields on SmartApp {
+    id
+    name
+    clientId
+    redirectUris
+    confidential
+    backendService
+    keyIds
+    disabledAt
+    createdAt
+  }
+`);
+
 const SmartAppsQuery = graphql(`
   query SettingsSmartApps {
     smartApps {
-      id
-      name
-      clientId
-      redirectUris
-      confidential
-      backendService
-      keyIds
-      disabledAt
-      createdAt
+      ...SmartAppFields
     }
   }
 `);
@@ -35,15 +42,7 @@ const Register = graphql(`
   mutation SettingsRegisterSmartApp($input: RegisterSmartAppInput!) {
     registerSmartApp(input: $input) {
       app {
-        id
-        name
-        clientId
-        redirectUris
-        confidential
-        backendService
-        keyIds
-        disabledAt
-        createdAt
+        ...SmartAppFields
       }
       clientSecret
       userErrors {
@@ -59,15 +58,7 @@ const RegisterService = graphql(`
   mutation SettingsRegisterBackendService($input: RegisterBackendServiceInput!) {
     registerBackendService(input: $input) {
       app {
-        id
-        name
-        clientId
-        redirectUris
-        confidential
-        backendService
-        keyIds
-        disabledAt
-        createdAt
+        ...SmartAppFields
       }
       userErrors {
         field
