@@ -733,4 +733,36 @@ async fn every_chart_of_a_larger_practice_is_exported_past_its_progress_notes() 
             "chart {id} missing from the export"
         );
     }
+
+    // Another practice knows neither the service nor its token.
+    app.practice_admin("bulkother").await;
+    let (status, _, _) = call(
+        reqwest::Method::GET,
+        &app.url("/t/bulkother/fhir/r4/$export"),
+        Some(&access),
+        true,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let elsewhere = assertion(
+        &app,
+        &client_id,
+        "w-1",
+        json!({ "aud": app.url("/t/bulkother/oauth/token") }),
+    );
+    let refused = reqwest::Client::new()
+        .post(app.url("/t/bulkother/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", elsewhere.as_str()),
+            ("scope", "system/*.rs"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
 }

@@ -131,35 +131,19 @@ impl Service {
         access: Access,
         work: impl AsyncFnOnce(&TenantTx) -> portico_core::CoreResult<T>,
     ) -> Result<T, Response> {
-        let request_id = self.request.request_id.as_str();
-        let fail = |e| outcome::of_core(e, request_id);
         let (Some(runtime), Some(tenant)) = (state.runtime(), self.request.tenant.as_ref()) else {
             return Err(outcome::not_found());
         };
-        let tx = TenantTx::begin(&runtime.services.db, &tenant.scope(), access)
-            .await
-            .map_err(fail)?;
-        match backend::is_on(&tx, self.app).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let _ = tx.rollback().await;
-                return Err(outcome::unauthenticated());
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                return Err(fail(e));
-            }
-        }
-        match work(&tx).await {
-            Ok(done) => {
-                tx.commit().await.map_err(fail)?;
-                Ok(done)
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(fail(e))
-            }
-        }
+        let app = self.app;
+        super::in_tenant(
+            runtime,
+            tenant,
+            access,
+            &self.request.request_id,
+            async |tx| backend::is_on(tx, app).await,
+            work,
+        )
+        .await
     }
 }
 

@@ -463,7 +463,6 @@ impl<'a> Gate<'a> {
         work: impl AsyncFnOnce(&TenantTx, &Asker<'_>) -> portico_core::CoreResult<T>,
     ) -> Result<T, Response> {
         let request_id = self.request.request_id.as_str();
-        let fail = |e| outcome::of_core(e, request_id);
         let Some(runtime) = self.state.runtime() else {
             return Err(outcome::of_gate(
                 StatusCode::SERVICE_UNAVAILABLE.into_response(),
@@ -498,32 +497,55 @@ impl<'a> Gate<'a> {
             app,
             sees: self.sees,
         };
-        let tx = TenantTx::begin(&runtime.services.db, &tenant.scope(), Access::Read)
-            .await
-            .map_err(fail)?;
         // An app's grant removed by the patient (or the app turned off) stops its tokens.
-        if self.principal.smart.is_some() {
-            match portico_core::smart::grants::is_live(&tx, self.principal.session_id).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let _ = tx.rollback().await;
-                    return Err(outcome::unauthenticated());
+        let smart = self.principal.smart.is_some();
+        let grant = self.principal.session_id;
+        in_tenant(
+            runtime,
+            tenant,
+            Access::Read,
+            request_id,
+            async |tx| {
+                if smart {
+                    portico_core::smart::grants::is_live(tx, grant).await
+                } else {
+                    Ok(true)
                 }
-                Err(e) => {
-                    let _ = tx.rollback().await;
-                    return Err(fail(e));
-                }
-            }
+            },
+            async |tx| work(tx, &asker).await,
+        )
+        .await
+    }
+}
+
+/// Runs `work` in a transaction of `tenant` when `live` (the credential still stands: an
+/// app's grant, a service turned on) says so, else `401`; commits on success (audit events
+/// are written then) and rolls back on a refusal.
+pub(super) async fn in_tenant<T>(
+    runtime: &crate::state::Runtime,
+    tenant: &portico_core::tenants::ResolvedTenant,
+    access: Access,
+    request_id: &str,
+    live: impl AsyncFnOnce(&TenantTx) -> portico_core::CoreResult<bool>,
+    work: impl AsyncFnOnce(&TenantTx) -> portico_core::CoreResult<T>,
+) -> Result<T, Response> {
+    let fail = |e| outcome::of_core(e, request_id);
+    let tx = TenantTx::begin(&runtime.services.db, &tenant.scope(), access)
+        .await
+        .map_err(fail)?;
+    let outcome = match live(&tx).await {
+        Ok(true) => work(&tx).await.map_err(fail),
+        Ok(false) => Err(outcome::unauthenticated()),
+        Err(e) => Err(fail(e)),
+    };
+    match outcome {
+        Ok(done) => {
+            tx.commit().await.map_err(fail)?;
+            Ok(done)
         }
-        match work(&tx, &asker).await {
-            Ok(done) => {
-                tx.commit().await.map_err(fail)?;
-                Ok(done)
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(fail(e))
-            }
+        Err(refused) => {
+            let _ = tx.rollback().await;
+            Err(refused)
         }
     }
 }
